@@ -1,1 +1,26 @@
-//! Placeholder: being written.
+//! The Strait endpoint state machine (`docs/SPEC.md` §4, `[STRAIT-SEND.*]`, `[STRAIT-RECV.*]`).
+//!
+//! Handlers come in pairs, as in ibc-rs: `validate_*` reads through [`EndpointReader`] and changes
+//! nothing; `execute_*` writes through [`EndpointWriter`]; the plain function (`send`, `receive`,
+//! `receive_batch`) calls one then the other. A host (the devnet chain, the EVM model, the tests)
+//! implements the two traits over its own storage; the core never touches I/O or a clock.
+//!
+//! Replay protection costs one bit per message: a bitmap of 256-bit words per inbound route
+//! ([`replay`]), plus one counter per route for ordered delivery.
+
+pub mod context;
+mod error;
+pub mod event;
+pub mod receive;
+pub mod replay;
+pub mod send;
+pub mod testkit;
+
+pub use context::{AppError, EndpointReader, EndpointWriter, SecurityConfig, MAX_ACK_LEN};
+pub use error::{ReceiveError, SendError};
+pub use event::{EndpointEvent, Outcome, Receipt};
+pub use receive::{
+    execute_receive, receive, receive_batch, validate_batch, validate_receive, BatchDelivery,
+    Delivery, ValidatedReceive, MAX_BATCH_LEN,
+};
+pub use send::{execute_send, send, validate_send, SendRequest, Sent};

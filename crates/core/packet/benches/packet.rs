@@ -1,4 +1,5 @@
 //! `cargo bench -p strait-packet`: encode, decode and id hashing.
+#![allow(missing_docs)]
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use strait_packet::{DeliveryOptions, Packet};

@@ -1,0 +1,95 @@
+//! The seam between the pure endpoint and its host (`[STRAIT-HOST.1]`).
+
+use serde::{Deserialize, Serialize};
+use strait_merkle::{LeafIndex, MerkleError};
+use strait_packet::Packet;
+use strait_primitives::{
+    Address32, ChainId, ClientId, Hash32, Height, MessageId, Nonce, RouteId, Timestamp,
+};
+
+use crate::event::{EndpointEvent, Receipt};
+
+/// Largest acknowledgement an application may return, in bytes. A larger one fails the message.
+pub const MAX_ACK_LEN: usize = 4096;
+
+/// How a receiving application wants the source roots of one source chain verified
+/// (`[STRAIT-RECV.4]`). Today: one light client; attester committees and optimistic verification
+/// are added as further variants of this type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct SecurityConfig {
+    /// The light client whose verified headers vouch for the source outbox roots.
+    pub client: ClientId,
+}
+
+/// Why an application refused or failed a message. The host reverts the application's writes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[error("application error {code}: {reason}")]
+pub struct AppError {
+    /// Application-defined code.
+    pub code: u32,
+    /// Human-readable reason, bounded by the host.
+    pub reason: String,
+}
+
+/// What the endpoint reads from its host. Implementations must be deterministic.
+///
+/// # Examples
+///
+/// ```
+/// use strait_endpoint::{testkit::InMemoryHost, EndpointReader};
+/// use strait_primitives::ChainId;
+///
+/// let host = InMemoryHost::new(ChainId(1));
+/// assert_eq!(host.chain_id(), ChainId(1));
+/// assert_eq!(host.outbox_count(), 0);
+/// ```
+pub trait EndpointReader {
+    /// This chain's id.
+    fn chain_id(&self) -> ChainId;
+    /// Height of the block being executed.
+    fn host_height(&self) -> Height;
+    /// Time of the block being executed.
+    fn host_timestamp(&self) -> Timestamp;
+    /// Whether messages may be sent to `chain` (it is a configured remote chain).
+    fn is_known_chain(&self, chain: ChainId) -> bool;
+
+    /// The last nonce assigned on an outbound route; `Nonce(0)` for a route never used.
+    fn last_outbound_nonce(&self, route: &RouteId) -> Nonce;
+    /// Number of message ids in the outbox.
+    fn outbox_count(&self) -> u64;
+    /// Current root of the outbox.
+    fn outbox_root(&self) -> Hash32;
+
+    /// The security config `receiver` chose for messages from `source`, or the host default;
+    /// `None` when nothing can verify that chain (the route is unknown).
+    fn security_config(&self, receiver: &Address32, source: ChainId) -> Option<SecurityConfig>;
+    /// The chain a client follows, or `None` for an unknown client.
+    fn client_chain(&self, client: ClientId) -> Option<ChainId>;
+    /// Whether the client has been frozen for misbehaviour; a frozen client vouches for nothing.
+    fn client_frozen(&self, client: ClientId) -> bool;
+    /// The source outbox root the client verified at `height`, if it verified a header there.
+    fn verified_root(&self, client: ClientId, height: Height) -> Option<Hash32>;
+
+    /// Word `word_index` of the received-nonce bitmap of an inbound route (all zero if unset).
+    fn received_word(&self, route: &RouteId, word_index: u64) -> [u8; 32];
+    /// Highest `n` such that nonces `1..=n` of the inbound route have all been received.
+    fn inbound_contiguous(&self, route: &RouteId) -> Nonce;
+}
+
+/// What the endpoint writes to its host.
+pub trait EndpointWriter: EndpointReader {
+    /// Records the last nonce assigned on an outbound route.
+    fn set_last_outbound_nonce(&mut self, route: &RouteId, nonce: Nonce);
+    /// Appends a message id to the outbox.
+    fn append_outbox(&mut self, id: &MessageId) -> Result<LeafIndex, MerkleError>;
+    /// Stores a word of the received-nonce bitmap.
+    fn set_received_word(&mut self, route: &RouteId, word_index: u64, word: [u8; 32]);
+    /// Stores the contiguous-received counter of an inbound route.
+    fn set_inbound_contiguous(&mut self, route: &RouteId, nonce: Nonce);
+    /// Calls the receiving application. On `Err` the host must revert the application's writes.
+    fn call_app(&mut self, packet: &Packet, id: &MessageId) -> Result<Vec<u8>, AppError>;
+    /// Records how a received message ended.
+    fn record_receipt(&mut self, receipt: Receipt);
+    /// Emits an event for off-chain agents.
+    fn emit(&mut self, event: EndpointEvent);
+}

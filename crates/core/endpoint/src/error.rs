@@ -1,0 +1,124 @@
+//! Endpoint errors: one enum per handler.
+
+use strait_merkle::MerkleError;
+use strait_packet::PacketError;
+use strait_primitives::{ChainId, ClientId, Height, Nonce, RouteId};
+
+/// Why a send was refused. Nothing was written.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SendError {
+    /// The packet would be invalid (oversize payload).
+    #[error(transparent)]
+    Packet(#[from] PacketError),
+    /// Messages cannot be sent to the local chain.
+    #[error("destination {0} is the local chain")]
+    DestinationIsLocal(ChainId),
+    /// The destination is not a configured remote chain.
+    #[error("unknown destination chain {0}")]
+    UnknownChain(ChainId),
+    /// The route has used every nonce.
+    #[error("route {0} has exhausted its nonces")]
+    NonceOverflow(RouteId),
+    /// The outbox is full.
+    #[error(transparent)]
+    Outbox(#[from] MerkleError),
+}
+
+/// Why a delivery was refused. Nothing was written and the application was not called.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ReceiveError {
+    /// The packet breaks a bound of the packet format.
+    #[error(transparent)]
+    Packet(#[from] PacketError),
+    /// The packet is addressed to another chain.
+    #[error("packet is for chain {got}, this is chain {expected}")]
+    WrongDestination {
+        /// Destination in the packet.
+        got: ChainId,
+        /// This chain.
+        expected: ChainId,
+    },
+    /// No security config can verify messages from this source for this receiver.
+    #[error("unknown route: no verifier for source chain {source_chain}")]
+    UnknownRoute {
+        /// The packet's source chain.
+        source_chain: ChainId,
+    },
+    /// The configured client does not exist.
+    #[error("unknown client {0}")]
+    UnknownClient(ClientId),
+    /// The configured client follows another chain.
+    #[error("client {client} follows chain {got}, packet comes from {expected}")]
+    ClientChainMismatch {
+        /// The client.
+        client: ClientId,
+        /// Chain the client follows.
+        got: ChainId,
+        /// The packet's source chain.
+        expected: ChainId,
+    },
+    /// The client was frozen for misbehaviour.
+    #[error("client {0} is frozen")]
+    ClientFrozen(ClientId),
+    /// The client has not verified a header at the proof height (a relayer should update it first).
+    #[error("client {client} has no verified root at height {height}")]
+    RootNotVerified {
+        /// The client.
+        client: ClientId,
+        /// The proof height.
+        height: Height,
+    },
+    /// The inclusion proof does not lead to the verified root.
+    #[error("invalid inclusion proof: {0}")]
+    Proof(#[from] MerkleError),
+    /// The message was received before (replay or duplicate delivery).
+    #[error("message {nonce} of route {route} was already received")]
+    AlreadyReceived {
+        /// The route.
+        route: RouteId,
+        /// The nonce.
+        nonce: Nonce,
+    },
+    /// An ordered message arrived before an earlier message of its route.
+    #[error("ordered message {got} of route {route} waits for nonce {missing}")]
+    OutOfOrder {
+        /// The route.
+        route: RouteId,
+        /// Nonce delivered.
+        got: Nonce,
+        /// Lowest earlier nonce not yet received.
+        missing: Nonce,
+    },
+    /// The batch is empty or larger than [`crate::MAX_BATCH_LEN`].
+    #[error("batch of {got} messages, allowed 1..={max}")]
+    BatchSize {
+        /// Messages in the batch.
+        got: usize,
+        /// The maximum.
+        max: usize,
+    },
+    /// Messages of one batch must all come from the same source chain.
+    #[error("batch mixes source chains {first} and {other}")]
+    MixedBatch {
+        /// Source of the first message.
+        first: ChainId,
+        /// A different source.
+        other: ChainId,
+    },
+    /// A message appears twice in one batch.
+    #[error("message {nonce} of route {route} appears twice in the batch")]
+    DuplicateInBatch {
+        /// The route.
+        route: RouteId,
+        /// The nonce.
+        nonce: Nonce,
+    },
+}
+
+impl ReceiveError {
+    /// Whether the same delivery may succeed later without changing its bytes: the root may get
+    /// verified by a header update, an earlier ordered message may arrive. Relayers retry only these.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, Self::RootNotVerified { .. } | Self::OutOfOrder { .. })
+    }
+}

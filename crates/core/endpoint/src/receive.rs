@@ -1,0 +1,283 @@
+//! Receiving: `[STRAIT-RECV.1]` to `[STRAIT-RECV.10]`.
+
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+use strait_merkle::{InclusionProof, MultiProof};
+use strait_packet::Packet;
+use strait_primitives::{ClientId, Hash32, Height, MessageId, Nonce, RouteId};
+
+use crate::{
+    replay, AppError, EndpointEvent, EndpointReader, EndpointWriter, Outcome, Receipt,
+    ReceiveError, MAX_ACK_LEN,
+};
+
+/// Most messages in one batch delivery.
+pub const MAX_BATCH_LEN: usize = 1024;
+
+/// One message with its inclusion proof against the source outbox root at `proof_height`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Delivery {
+    /// The packet as sent.
+    pub packet: Packet,
+    /// Inclusion of its id in the source outbox.
+    pub proof: InclusionProof,
+    /// Source height whose verified header carries the outbox root the proof leads to.
+    pub proof_height: Height,
+}
+
+/// Many messages of one source chain proven by one multiproof.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BatchDelivery {
+    /// The packets, in the order of `proof.leaf_indices`.
+    pub packets: Vec<Packet>,
+    /// Inclusion of all their ids under one root.
+    pub proof: MultiProof,
+    /// Source height whose verified header carries that root.
+    pub proof_height: Height,
+}
+
+/// A message that passed every check and may be executed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ValidatedReceive {
+    /// The packet.
+    pub packet: Packet,
+    /// Its id.
+    pub id: MessageId,
+    /// Its route id.
+    pub route: RouteId,
+    /// Whether the destination is past the message's timeout (`[STRAIT-RECV.8]`).
+    pub timed_out: bool,
+}
+
+/// Checks one delivery without writing anything.
+pub fn validate_receive<C: EndpointReader + ?Sized>(
+    ctx: &C,
+    delivery: &Delivery,
+) -> Result<ValidatedReceive, ReceiveError> {
+    delivery.packet.validate()?;
+    let id = delivery.packet.id();
+    // [STRAIT-RECV.5] the proof leads from the id to a root ...
+    let root = delivery.proof.compute_root(&id)?;
+    check_message(ctx, &delivery.packet, id, &root, delivery.proof_height)
+}
+
+/// Every per-message rule, given the root the message's proof leads to.
+fn check_message<C: EndpointReader + ?Sized>(
+    ctx: &C,
+    packet: &Packet,
+    id: MessageId,
+    root: &Hash32,
+    proof_height: Height,
+) -> Result<ValidatedReceive, ReceiveError> {
+    // [STRAIT-RECV.2] the packet is for this chain.
+    let local = ctx.chain_id();
+    if packet.destination_chain != local {
+        return Err(ReceiveError::WrongDestination {
+            got: packet.destination_chain,
+            expected: local,
+        });
+    }
+    // [STRAIT-RECV.3] the route is known: the receiver (or the host default) has a security config
+    // for the source chain, and its client follows that chain and is not frozen.
+    let source_chain = packet.source_chain;
+    let config = ctx
+        .security_config(&packet.receiver, source_chain)
+        .ok_or(ReceiveError::UnknownRoute { source_chain })?;
+    check_root(ctx, config.client, source_chain, root, proof_height)?;
+    // [STRAIT-RECV.6] never received before.
+    let route = packet.route().id();
+    if replay::is_received(ctx, &route, packet.nonce) {
+        return Err(ReceiveError::AlreadyReceived {
+            route,
+            nonce: packet.nonce,
+        });
+    }
+    // [STRAIT-RECV.7] an ordered message waits for every earlier nonce of its route.
+    if packet.options.ordered {
+        let contiguous = ctx.inbound_contiguous(&route);
+        if contiguous < Nonce(packet.nonce.get() - 1) {
+            let from = Nonce(contiguous.get() + 1);
+            let missing = match replay::first_missing(ctx, &route, from, packet.nonce) {
+                Ok(None) => None,
+                Ok(Some(n)) | Err(n) => Some(n),
+            };
+            if let Some(missing) = missing {
+                return Err(ReceiveError::OutOfOrder {
+                    route,
+                    got: packet.nonce,
+                    missing,
+                });
+            }
+        }
+    }
+    // [STRAIT-RECV.8] past its timeout, the message is recorded as timed out and not executed.
+    let timed_out = packet
+        .options
+        .is_timed_out(ctx.host_height(), ctx.host_timestamp());
+    Ok(ValidatedReceive {
+        packet: packet.clone(),
+        id,
+        route,
+        timed_out,
+    })
+}
+
+/// `[STRAIT-RECV.3]`-`[STRAIT-RECV.5]`: `root` is the outbox root that `client` verified for
+/// `source_chain` at `height`.
+fn check_root<C: EndpointReader + ?Sized>(
+    ctx: &C,
+    client: ClientId,
+    source_chain: strait_primitives::ChainId,
+    root: &Hash32,
+    height: Height,
+) -> Result<(), ReceiveError> {
+    let followed = ctx
+        .client_chain(client)
+        .ok_or(ReceiveError::UnknownClient(client))?;
+    if followed != source_chain {
+        return Err(ReceiveError::ClientChainMismatch {
+            client,
+            got: followed,
+            expected: source_chain,
+        });
+    }
+    if ctx.client_frozen(client) {
+        return Err(ReceiveError::ClientFrozen(client));
+    }
+    let verified = ctx
+        .verified_root(client, height)
+        .ok_or(ReceiveError::RootNotVerified { client, height })?;
+    if verified != *root {
+        return Err(strait_merkle::MerkleError::RootMismatch {
+            got: *root,
+            expected: verified,
+        }
+        .into());
+    }
+    Ok(())
+}
+
+/// Marks the message received, calls the application (unless timed out), records the receipt and
+/// emits [`EndpointEvent::Received`] (`[STRAIT-RECV.9]`, `[STRAIT-RECV.10]`).
+///
+/// Effects come before the application call, so a re-entrant application cannot replay the message.
+pub fn execute_receive<C: EndpointWriter + ?Sized>(
+    ctx: &mut C,
+    valid: ValidatedReceive,
+) -> Receipt {
+    mark_received(ctx, &valid.route, valid.packet.nonce);
+    let outcome = if valid.timed_out {
+        Outcome::TimedOut
+    } else {
+        match ctx.call_app(&valid.packet, &valid.id) {
+            Ok(ack) if ack.len() <= MAX_ACK_LEN => Outcome::Executed { ack },
+            Ok(ack) => Outcome::Failed(AppError {
+                code: u32::MAX,
+                reason: format!(
+                    "acknowledgement of {} bytes exceeds {MAX_ACK_LEN}",
+                    ack.len()
+                ),
+            }),
+            Err(e) => Outcome::Failed(e),
+        }
+    };
+    let receipt = Receipt {
+        id: valid.id,
+        route: valid.route,
+        nonce: valid.packet.nonce,
+        height: ctx.host_height(),
+        outcome,
+    };
+    ctx.record_receipt(receipt.clone());
+    ctx.emit(EndpointEvent::Received(receipt.clone()));
+    receipt
+}
+
+/// Sets the nonce's bit and advances the route's contiguous counter past every received nonce,
+/// at most [`replay::MAX_SCAN_WORDS`] words at a time.
+fn mark_received<C: EndpointWriter + ?Sized>(ctx: &mut C, route: &RouteId, nonce: Nonce) {
+    let (word_index, _, _) = replay::locate(nonce);
+    let mut word = ctx.received_word(route, word_index);
+    replay::set(&mut word, nonce);
+    ctx.set_received_word(route, word_index, word);
+    let contiguous = ctx.inbound_contiguous(route);
+    if nonce.get() == contiguous.get() + 1 {
+        let upto = match replay::first_missing(ctx, route, nonce, Nonce(u64::MAX)) {
+            Ok(None) => Nonce(u64::MAX - 1),
+            Ok(Some(missing)) | Err(missing) => Nonce(missing.get() - 1),
+        };
+        ctx.set_inbound_contiguous(route, upto);
+    }
+}
+
+/// [`validate_receive`] then [`execute_receive`].
+pub fn receive<C: EndpointWriter + ?Sized>(
+    ctx: &mut C,
+    delivery: &Delivery,
+) -> Result<Receipt, ReceiveError> {
+    let valid = validate_receive(ctx, delivery)?;
+    Ok(execute_receive(ctx, valid))
+}
+
+/// Checks the shape of a batch and its multiproof; returns the message ids and the root.
+pub fn validate_batch(batch: &BatchDelivery) -> Result<(Vec<MessageId>, Hash32), ReceiveError> {
+    let n = batch.packets.len();
+    if n == 0 || n > MAX_BATCH_LEN {
+        return Err(ReceiveError::BatchSize {
+            got: n,
+            max: MAX_BATCH_LEN,
+        });
+    }
+    let first = batch.packets[0].source_chain;
+    let mut seen = BTreeSet::new();
+    let mut ids = Vec::with_capacity(n);
+    for packet in &batch.packets {
+        if packet.source_chain != first {
+            return Err(ReceiveError::MixedBatch {
+                first,
+                other: packet.source_chain,
+            });
+        }
+        packet.validate()?;
+        let route = packet.route().id();
+        if !seen.insert((route, packet.nonce)) {
+            return Err(ReceiveError::DuplicateInBatch {
+                route,
+                nonce: packet.nonce,
+            });
+        }
+        ids.push(packet.id());
+    }
+    let root = batch.proof.compute_root(&ids)?;
+    Ok((ids, root))
+}
+
+/// Delivers a batch: the multiproof is checked once, then each message is checked and executed in
+/// order, so an ordered message may follow its predecessor in the same batch. A message that fails
+/// its own checks (for example one another relayer delivered first) is skipped with its error; the
+/// others still execute. A batch-level error (shape, proof) rejects the whole batch.
+pub fn receive_batch<C: EndpointWriter + ?Sized>(
+    ctx: &mut C,
+    batch: &BatchDelivery,
+) -> Result<Vec<Result<Receipt, ReceiveError>>, ReceiveError> {
+    let (ids, root) = validate_batch(batch)?;
+    // A proof that does not lead to the root verified for the first message fails the whole batch
+    // cheaply; every message is still checked against its own receiver's config below.
+    let first = &batch.packets[0];
+    if let Some(config) = ctx.security_config(&first.receiver, first.source_chain) {
+        check_root(
+            ctx,
+            config.client,
+            first.source_chain,
+            &root,
+            batch.proof_height,
+        )?;
+    }
+    let mut results = Vec::with_capacity(ids.len());
+    for (packet, id) in batch.packets.iter().zip(ids) {
+        let checked = check_message(ctx, packet, id, &root, batch.proof_height);
+        results.push(checked.map(|valid| execute_receive(ctx, valid)));
+    }
+    Ok(results)
+}
