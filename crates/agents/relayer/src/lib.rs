@@ -1,0 +1,124 @@
+//! A permissionless, untrusted relayer of Strait messages between devnet chains.
+//!
+//! For every ordered pair (source, destination) of the configured chains, [`run`] follows the source
+//! and, each round, finds from chain state the source's outbox messages for the destination that the
+//! destination has not received, and submits one relay transaction: the light-client updates the
+//! proof height needs (bisecting when a skip lacks trust), then batches of messages, each proven by
+//! one multiproof. See the crate README for the module map.
+//!
+//! The relayer keeps only soft state; the destination's replay protection makes every message
+//! execute exactly once whatever relayers crash, restart or race.
+//!
+//! # Examples
+//!
+//! ```no_run
+//! # async fn example() -> Result<(), strait_relayer::RelayerError> {
+//! use strait_relayer::{ChainEndpoint, RelayerConfig};
+//!
+//! let config = RelayerConfig::new(
+//!     vec![ChainEndpoint::http("http://127.0.0.1:9650"), ChainEndpoint::http("http://127.0.0.1:9651")],
+//!     "relayer-0",
+//! );
+//! let metrics = config.metrics.clone();
+//! strait_relayer::run(config, async { let _ = tokio::signal::ctrl_c().await; }).await?;
+//! println!("relayed {}", metrics.snapshot().messages_relayed);
+//! # Ok(()) }
+//! ```
+
+mod error;
+mod follow;
+mod metrics;
+mod path;
+pub mod plan;
+mod rpc;
+mod run;
+
+use core::time::Duration;
+use std::sync::Arc;
+
+pub use error::{is_transient_client_error, RelayerError};
+pub use metrics::{Metrics, MetricsSnapshot};
+pub use run::run;
+use strait_chain_api::keys::AccountKey;
+
+/// How to reach one chain's node.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChainEndpoint {
+    /// JSON-RPC over HTTP, e.g. `http://127.0.0.1:9650`.
+    pub rpc_url: String,
+    /// JSON-RPC over websocket for subscriptions, e.g. `ws://127.0.0.1:9650`; polling without one.
+    pub ws_url: Option<String>,
+}
+
+impl ChainEndpoint {
+    /// An endpoint reached over HTTP only (the relayer polls for new blocks).
+    pub fn http(rpc_url: impl Into<String>) -> Self {
+        Self {
+            rpc_url: rpc_url.into(),
+            ws_url: None,
+        }
+    }
+
+    /// An endpoint with both an HTTP and a websocket URL.
+    pub fn new(rpc_url: impl Into<String>, ws_url: impl Into<String>) -> Self {
+        Self {
+            rpc_url: rpc_url.into(),
+            ws_url: Some(ws_url.into()),
+        }
+    }
+}
+
+/// Configuration of [`run`].
+#[derive(Debug)]
+pub struct RelayerConfig {
+    /// The chains to relay between (every ordered pair); at least two, distinct chain ids.
+    pub chains: Vec<ChainEndpoint>,
+    /// The account that signs relay transactions. Relaying is permissionless: any account will do.
+    pub account: AccountKey,
+    /// Most messages in one delivery batch; capped at `strait_endpoint::MAX_BATCH_LEN`.
+    pub max_batch: usize,
+    /// Most undelivered messages a path holds in memory at once.
+    pub max_pending: usize,
+    /// How often to look for work without a new-block notification.
+    pub poll_interval: Duration,
+    /// How often to ask whether a submitted transaction is included.
+    pub tx_poll_interval: Duration,
+    /// How long to wait for a submitted transaction before giving up on it (it is retried).
+    pub tx_timeout: Duration,
+    /// Timeout of one JSON-RPC request.
+    pub request_timeout: Duration,
+    /// Largest backoff after repeated failures.
+    pub max_backoff: Duration,
+    /// Counters the caller may read while the relayer runs.
+    pub metrics: Arc<Metrics>,
+}
+
+impl RelayerConfig {
+    /// Defaults for `chains`, signing with the devnet account derived from `account_label`.
+    pub fn new(chains: Vec<ChainEndpoint>, account_label: &str) -> Self {
+        Self {
+            chains,
+            account: AccountKey::devnet(account_label),
+            max_batch: strait_endpoint::MAX_BATCH_LEN,
+            max_pending: 8 * strait_endpoint::MAX_BATCH_LEN,
+            poll_interval: Duration::from_millis(500),
+            tx_poll_interval: Duration::from_millis(50),
+            tx_timeout: Duration::from_secs(30),
+            request_timeout: Duration::from_secs(10),
+            max_backoff: Duration::from_secs(5),
+            metrics: Arc::new(Metrics::default()),
+        }
+    }
+}
+
+/// The parts of the configuration every path shares.
+#[derive(Debug)]
+pub(crate) struct Settings {
+    account: AccountKey,
+    max_batch: usize,
+    max_pending: usize,
+    poll_interval: Duration,
+    tx_poll_interval: Duration,
+    tx_timeout: Duration,
+    max_backoff: Duration,
+}

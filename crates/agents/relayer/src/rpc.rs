@@ -1,0 +1,245 @@
+//! One chain's JSON-RPC client, as the relayer uses it: typed calls, errors tagged with the node's
+//! URL and the method, bounded retries of transient failures.
+
+use core::future::Future;
+use core::time::Duration;
+
+use jsonrpsee::core::ClientError;
+use jsonrpsee::http_client::{HttpClient, HttpClientBuilder};
+use strait_chain_api::rpc::StraitApiClient;
+use strait_chain_api::rpc::{ClientInfo, MessagesPage, TxResult, MAX_RPC_ITEMS};
+use strait_chain_api::tx::SignedTx;
+use strait_light_client::LightBlock;
+use strait_merkle::MultiProof;
+use strait_primitives::{Address32, ChainId, Hash32, Height, MessageId};
+
+use crate::plan::Backoff;
+use crate::RelayerError;
+
+/// Most attempts of one call before its transient error is returned to the caller.
+pub const MAX_CALL_ATTEMPTS: u32 = 4;
+
+/// A connection to one chain's node.
+#[derive(Clone, Debug)]
+pub struct ChainRpc {
+    url: String,
+    client: HttpClient,
+    chain_id: ChainId,
+}
+
+impl ChainRpc {
+    /// An HTTP client of `url`; its chain id is read from the node.
+    pub async fn connect(url: &str, request_timeout: Duration) -> Result<Self, RelayerError> {
+        let client = HttpClientBuilder::default()
+            .request_timeout(request_timeout)
+            .max_response_size(64 * 1024 * 1024)
+            .max_request_size(32 * 1024 * 1024)
+            .build(url)
+            .map_err(|e| rpc_error(url, "connect", e))?;
+        let info = client
+            .chain_info()
+            .await
+            .map_err(|e| rpc_error(url, "chainInfo", e))?;
+        Ok(Self {
+            url: url.to_owned(),
+            client,
+            chain_id: info.chain_id,
+        })
+    }
+
+    /// The chain id the node reported.
+    pub fn chain_id(&self) -> ChainId {
+        self.chain_id
+    }
+
+    fn err(&self, method: &'static str) -> impl FnOnce(ClientError) -> RelayerError + '_ {
+        move |source| rpc_error(&self.url, method, source)
+    }
+
+    /// Latest committed height.
+    pub async fn latest_height(&self) -> Result<Height, RelayerError> {
+        retry(|| async {
+            self.client
+                .chain_info()
+                .await
+                .map(|i| i.latest_height)
+                .map_err(self.err("chainInfo"))
+        })
+        .await
+    }
+
+    /// A page of outbox messages for `destination` from `from_leaf` on.
+    pub async fn messages(
+        &self,
+        from_leaf: u64,
+        limit: u32,
+        destination: ChainId,
+    ) -> Result<MessagesPage, RelayerError> {
+        retry(|| async {
+            self.client
+                .messages(from_leaf, limit, Some(destination))
+                .await
+                .map_err(self.err("messages"))
+        })
+        .await
+    }
+
+    /// Which of `ids` this chain has received, asked in chunks of at most [`MAX_RPC_ITEMS`].
+    pub async fn received(&self, ids: &[MessageId]) -> Result<Vec<bool>, RelayerError> {
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(MAX_RPC_ITEMS) {
+            let answer = retry(|| async {
+                self.client
+                    .received(chunk.to_vec())
+                    .await
+                    .map_err(self.err("received"))
+            })
+            .await?;
+            if answer.len() != chunk.len() {
+                return Err(self.bad(format!(
+                    "received: {} answers for {} ids",
+                    answer.len(),
+                    chunk.len()
+                )));
+            }
+            out.extend(answer);
+        }
+        Ok(out)
+    }
+
+    /// This chain's light client of `chain`.
+    pub async fn client_of(&self, chain: ChainId) -> Result<ClientInfo, RelayerError> {
+        retry(|| async { self.client.client(chain).await.map_err(self.err("client")) }).await
+    }
+
+    /// The light block at `height`, decoded.
+    pub async fn light_block(&self, height: Height) -> Result<LightBlock, RelayerError> {
+        let answer = retry(|| async {
+            self.client
+                .light_block(height)
+                .await
+                .map_err(self.err("lightBlock"))
+        })
+        .await?
+        .ok_or_else(|| self.bad(format!("no light block at height {height}")))?;
+        let block = LightBlock::decode(&answer.light_block.0)
+            .map_err(|e| self.bad(format!("light block {height}: {e}")))?;
+        if block.header().height != height || block.header().chain_id != self.chain_id {
+            return Err(self.bad(format!(
+                "light block for height {height} is for another height or chain"
+            )));
+        }
+        Ok(block)
+    }
+
+    /// A multiproof of `leaves` against the outbox root at `height`.
+    pub async fn proof(&self, leaves: &[u64], height: Height) -> Result<MultiProof, RelayerError> {
+        let answer = retry(|| async {
+            self.client
+                .proof(leaves.to_vec(), height)
+                .await
+                .map_err(self.err("proof"))
+        })
+        .await?;
+        let proof = MultiProof::decode(&answer.multiproof.0)
+            .map_err(|e| self.bad(format!("multiproof: {e}")))?;
+        if proof
+            .leaf_indices
+            .iter()
+            .map(|l| l.get())
+            .ne(leaves.iter().copied())
+        {
+            return Err(self.bad("multiproof proves other leaves".into()));
+        }
+        Ok(proof)
+    }
+
+    /// The account's next nonce.
+    pub async fn account_nonce(&self, account: Address32) -> Result<u64, RelayerError> {
+        retry(|| async {
+            self.client
+                .account_nonce(account)
+                .await
+                .map_err(self.err("accountNonce"))
+        })
+        .await
+    }
+
+    /// Submits a signed transaction once (no retry: the caller decides about nonces).
+    pub async fn submit(&self, tx: &SignedTx) -> Result<Hash32, RelayerError> {
+        self.client
+            .submit_transaction(tx.encode().into())
+            .await
+            .map_err(self.err("submitTransaction"))
+    }
+
+    /// The result of a transaction, `None` while it is pending.
+    pub async fn tx_result(&self, hash: Hash32) -> Result<Option<TxResult>, RelayerError> {
+        retry(|| async {
+            self.client
+                .transaction_result(hash)
+                .await
+                .map_err(self.err("transactionResult"))
+        })
+        .await
+    }
+
+    /// Polls for the result of `hash` every `poll` until `timeout`.
+    pub async fn wait_tx(
+        &self,
+        hash: Hash32,
+        poll: Duration,
+        timeout: Duration,
+    ) -> Result<TxResult, RelayerError> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            if let Some(result) = self.tx_result(hash).await? {
+                return Ok(result);
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Err(RelayerError::TxTimeout {
+                    chain: self.chain_id,
+                    hash,
+                    waited_ms: u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX),
+                });
+            }
+            tokio::time::sleep(poll).await;
+        }
+    }
+
+    fn bad(&self, reason: String) -> RelayerError {
+        RelayerError::BadData {
+            chain: self.chain_id,
+            reason,
+        }
+    }
+}
+
+fn rpc_error(url: &str, method: &'static str, source: ClientError) -> RelayerError {
+    RelayerError::Rpc {
+        url: url.to_owned(),
+        method,
+        source,
+    }
+}
+
+/// Calls `f` until it succeeds, fails permanently, or has failed [`MAX_CALL_ATTEMPTS`] times,
+/// backing off 50 ms, 100 ms, 200 ms between attempts.
+pub async fn retry<T, F, Fut>(mut f: F) -> Result<T, RelayerError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, RelayerError>>,
+{
+    let mut backoff = Backoff::new(Duration::from_millis(50), Duration::from_secs(1));
+    loop {
+        match f().await {
+            Ok(value) => return Ok(value),
+            Err(e) if e.is_transient() && backoff.attempts() + 1 < MAX_CALL_ATTEMPTS => {
+                let delay = backoff.next_delay();
+                tracing::debug!(error = %e, delay_ms = delay.as_millis() as u64, "transient rpc error, retrying");
+                tokio::time::sleep(delay).await;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}

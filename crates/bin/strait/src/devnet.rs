@@ -1,0 +1,277 @@
+//! `strait devnet`: N chains and a relayer in one process.
+//!
+//! Chain ids are `1..=N`; chain `i` serves JSON-RPC (HTTP and websocket) on `rpc_port_base + i - 1`
+//! and keeps its data in `<data-dir>/chain-<i>`. The devnet's identity (chain ids, validators,
+//! genesis time, block time) is written to `<data-dir>/devnet.json` on first start and reused on
+//! every later start, so a restart continues the same chains; `--fresh` starts over.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{bail, Context as _};
+use clap::Args;
+use serde::{Deserialize, Serialize};
+use strait_node::{devnet_node_config, devnet_specs, ChainSpec, NodeHandle};
+use strait_primitives::Timestamp;
+use strait_relayer::{ChainEndpoint, RelayerConfig};
+
+use crate::load;
+
+/// Fast mode's block time.
+pub const FAST_BLOCK_TIME_MS: u64 = 50;
+/// Version of `devnet.json`.
+const DEVNET_FILE_VERSION: u32 = 1;
+
+/// Arguments of `strait devnet`.
+#[derive(Debug, Args)]
+pub struct DevnetArgs {
+    /// Number of chains (ids 1..=N).
+    #[arg(long, default_value_t = 2)]
+    pub chains: u64,
+    /// Validators per chain.
+    #[arg(long, default_value_t = 4)]
+    pub validators: u32,
+    /// Block time in milliseconds.
+    #[arg(long, default_value_t = 1000)]
+    pub block_time_ms: u64,
+    /// 50 ms blocks (overrides --block-time-ms).
+    #[arg(long)]
+    pub fast: bool,
+    /// Where chain data and devnet.json live; survives restarts.
+    #[arg(long, default_value = ".strait-devnet")]
+    pub data_dir: PathBuf,
+    /// Chain i listens on 127.0.0.1:(base + i - 1). 0 picks free ports.
+    #[arg(long, default_value_t = 9650)]
+    pub rpc_port_base: u16,
+    /// Delete the data directory first: new chains.
+    #[arg(long)]
+    pub fresh: bool,
+    /// Send this many messages (round robin over ordered pairs of chains, to the counter app) and
+    /// report delivery.
+    #[arg(long)]
+    pub messages: Option<u64>,
+    /// With --messages: stop once every message is executed (or the timeout passes).
+    #[arg(long)]
+    pub exit_when_done: bool,
+    /// With --messages: print one JSON object with the results on stdout.
+    #[arg(long)]
+    pub json: bool,
+    /// With --messages: give up after this many seconds.
+    #[arg(long, default_value_t = 300)]
+    pub timeout_secs: u64,
+    /// Run no relayer (relay with `strait relayer` instead).
+    #[arg(long)]
+    pub no_relayer: bool,
+}
+
+/// `<data-dir>/devnet.json`: what makes the devnet the same devnet after a restart.
+#[derive(Debug, Serialize, Deserialize)]
+struct DevnetFile {
+    version: u32,
+    chains: Vec<ChainSpec>,
+}
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+/// Reads the stored specs, or writes new ones from the arguments.
+fn load_or_create_specs(args: &DevnetArgs, block_time_ms: u64) -> anyhow::Result<Vec<ChainSpec>> {
+    let path = args.data_dir.join("devnet.json");
+    if path.exists() {
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("reading {}", path.display()))?;
+        let file: DevnetFile =
+            serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+        if file.version != DEVNET_FILE_VERSION {
+            bail!(
+                "{} has version {}, expected {DEVNET_FILE_VERSION}; use --fresh",
+                path.display(),
+                file.version
+            );
+        }
+        let first = file.chains.first().context("devnet.json lists no chain")?;
+        if file.chains.len() as u64 != args.chains
+            || first.validators != args.validators
+            || first.block_time_ms != block_time_ms
+        {
+            tracing::warn!(
+                chains = file.chains.len(), validators = first.validators, block_time_ms = first.block_time_ms,
+                "reusing the stored devnet; its spec differs from the flags (use --fresh for a new one)"
+            );
+        }
+        return Ok(file.chains);
+    }
+    if args.chains < 2 {
+        bail!("a devnet needs at least 2 chains");
+    }
+    std::fs::create_dir_all(&args.data_dir)
+        .with_context(|| format!("creating {}", args.data_dir.display()))?;
+    let specs = devnet_specs(
+        args.chains,
+        args.validators,
+        Timestamp(now_ms()),
+        block_time_ms,
+    );
+    let file = DevnetFile {
+        version: DEVNET_FILE_VERSION,
+        chains: specs.clone(),
+    };
+    write_atomically(&path, serde_json::to_string_pretty(&file)?.as_bytes())?;
+    Ok(specs)
+}
+
+fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let tmp = path.with_extension("json.tmp");
+    std::fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))?;
+    Ok(())
+}
+
+/// Runs `strait devnet`.
+pub async fn run(args: DevnetArgs) -> anyhow::Result<()> {
+    let block_time_ms = if args.fast {
+        FAST_BLOCK_TIME_MS
+    } else {
+        args.block_time_ms
+    };
+    if args.fresh && args.data_dir.exists() {
+        std::fs::remove_dir_all(&args.data_dir)
+            .with_context(|| format!("removing {}", args.data_dir.display()))?;
+    }
+    let specs = load_or_create_specs(&args, block_time_ms)?;
+    let mut nodes: Vec<NodeHandle> = Vec::with_capacity(specs.len());
+    for (i, spec) in specs.iter().enumerate() {
+        let port = if args.rpc_port_base == 0 {
+            0
+        } else {
+            args.rpc_port_base.saturating_add(i as u16)
+        };
+        let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+        let config = devnet_node_config(&specs, i, &args.data_dir, addr);
+        match strait_node::start(config).await {
+            Ok(node) => nodes.push(node),
+            Err(e) => {
+                stop_all(nodes).await;
+                return Err(e.context(format!("starting chain {} on {addr}", spec.chain_id)));
+            }
+        }
+    }
+    let endpoints: Vec<ChainEndpoint> = nodes
+        .iter()
+        .map(|n| ChainEndpoint::new(n.rpc_url(), n.ws_url()))
+        .collect();
+    print_guide(&args, &specs, &nodes);
+
+    let (stop_relayer, relayer_stopped) = tokio::sync::oneshot::channel::<()>();
+    let mut relayer_config = RelayerConfig::new(endpoints.clone(), "relayer-0");
+    relayer_config.poll_interval = Duration::from_millis((block_time_ms * 2).clamp(20, 1000));
+    relayer_config.tx_poll_interval = Duration::from_millis((block_time_ms / 4).clamp(5, 100));
+    let relayer_metrics = relayer_config.metrics.clone();
+    let relayer = (!args.no_relayer).then(|| {
+        tokio::spawn(strait_relayer::run(relayer_config, async {
+            let _ = relayer_stopped.await;
+        }))
+    });
+
+    let outcome = match args.messages {
+        Some(n) => {
+            let run = load::run(
+                &endpoints,
+                n,
+                block_time_ms,
+                Duration::from_secs(args.timeout_secs),
+                relayer_metrics,
+            );
+            tokio::select! {
+                r = run => Some(r),
+                () = crate::shutdown_signal() => None,
+            }
+        }
+        None => None,
+    };
+    let mut result = Ok(());
+    if let Some(outcome) = outcome {
+        match outcome {
+            Ok(report) => {
+                if args.json {
+                    println!("{}", serde_json::to_string(&report)?);
+                } else {
+                    eprintln!("{}", serde_json::to_string_pretty(&report)?);
+                }
+                if !report.all_executed_once() {
+                    result = Err(anyhow::anyhow!(
+                        "not every message was executed exactly once: sent {}, delivered {}, failed {}, duplicates {}",
+                        report.sent, report.delivered, report.failed, report.duplicates
+                    ));
+                }
+            }
+            Err(e) => result = Err(e),
+        }
+        if !args.exit_when_done && result.is_ok() {
+            eprintln!("all messages delivered; the devnet keeps running, Ctrl-C to stop");
+            crate::shutdown_signal().await;
+        }
+    } else if args.messages.is_none() {
+        crate::shutdown_signal().await;
+    }
+    eprintln!("stopping the devnet");
+    let _ = stop_relayer.send(());
+    if let Some(relayer) = relayer {
+        match tokio::time::timeout(Duration::from_secs(10), relayer).await {
+            Ok(Ok(Ok(()))) => {}
+            Ok(Ok(Err(e))) => tracing::warn!(error = %e, "relayer ended with an error"),
+            Ok(Err(e)) => tracing::warn!(error = %e, "relayer task failed"),
+            Err(_) => tracing::warn!("relayer did not stop within 10 s"),
+        }
+    }
+    stop_all(nodes).await;
+    result
+}
+
+async fn stop_all(nodes: Vec<NodeHandle>) {
+    for node in nodes {
+        node.stop().await;
+    }
+}
+
+fn print_guide(args: &DevnetArgs, specs: &[ChainSpec], nodes: &[NodeHandle]) {
+    let block_time_ms = specs.first().map_or(0, |s| s.block_time_ms);
+    eprintln!(
+        "strait devnet: {} chains, {} validators each, {block_time_ms} ms blocks, data in {}",
+        specs.len(),
+        specs.first().map_or(0, |s| s.validators),
+        args.data_dir.display()
+    );
+    for node in nodes {
+        eprintln!(
+            "  chain {:>3}  rpc {}  ws {}",
+            node.chain_id(),
+            node.rpc_url(),
+            node.ws_url()
+        );
+    }
+    if args.no_relayer {
+        eprintln!("  no relayer: run `strait relayer --rpc <url> --rpc <url>`");
+    } else {
+        eprintln!("  relayer: in process, account relayer-0");
+    }
+    if let [a, b, ..] = nodes {
+        eprintln!();
+        eprintln!("Try:");
+        eprintln!(
+            "  strait send --rpc {} --to-chain {} --receiver counter --payload hello",
+            a.rpc_url(),
+            b.chain_id()
+        );
+        eprintln!(
+            "  strait status <message-id> --rpc {} --rpc {}",
+            a.rpc_url(),
+            b.rpc_url()
+        );
+        eprintln!("Ctrl-C stops the devnet; the next `strait devnet` with the same --data-dir continues it.");
+    }
+}

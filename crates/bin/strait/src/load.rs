@@ -1,0 +1,465 @@
+//! `strait devnet --messages N`: send N messages round robin over the ordered pairs of chains, watch
+//! them arrive, and report delivery, duplicates, throughput and latency.
+//!
+//! Latency of a message runs from just before its Send transaction is submitted to the moment its
+//! `Received` event is observed on the destination's event subscription. Ids are matched to sends by
+//! the payload (`strait-load/<run>/<index>`) of the source's `Sent` events; transaction results and
+//! `strait_received` fill in whatever a dropped subscription missed.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context as _};
+use jsonrpsee::core::ClientError;
+use jsonrpsee::http_client::HttpClient;
+use jsonrpsee::ws_client::WsClientBuilder;
+use serde::Serialize;
+use strait_chain_api::apps;
+use strait_chain_api::keys::AccountKey;
+use strait_chain_api::rpc::{codes, EventNotification, OutcomeJson, StraitApiClient};
+use strait_packet::{DeliveryOptions, Packet};
+use strait_primitives::{ChainId, Hash32, MessageId};
+use strait_relayer::{ChainEndpoint, Metrics};
+
+use crate::send::{http_client, send_tx};
+
+/// Devnet account that sends the load.
+pub const LOAD_ACCOUNT: &str = "user-load";
+
+/// What `strait devnet --messages N --json` prints.
+#[derive(Debug, Serialize)]
+pub struct LoadReport {
+    /// Messages sent.
+    pub sent: u64,
+    /// Messages executed by the counter app on their destination.
+    pub delivered: u64,
+    /// Messages received but not executed (application failure or timeout).
+    pub failed: u64,
+    /// Messages never seen received before the timeout.
+    pub undelivered: u64,
+    /// Executions beyond the first, over all messages (must be 0).
+    pub duplicates: u64,
+    /// From the first submission to the last delivery.
+    pub elapsed_ms: u64,
+    /// `delivered / elapsed`.
+    pub throughput_msgs_per_s: f64,
+    /// Median latency, submission to `Received` event.
+    pub latency_ms_p50: f64,
+    /// 99th percentile latency.
+    pub latency_ms_p99: f64,
+    /// Largest latency.
+    pub latency_ms_max: f64,
+    /// The chains' block time.
+    pub block_time_ms: u64,
+    /// Number of chains.
+    pub chains: usize,
+    /// Relay transactions the in-process relayer submitted.
+    pub relayer_txs: u64,
+    /// Messages the in-process relayer delivered.
+    pub relayer_relayed: u64,
+}
+
+impl LoadReport {
+    /// Whether every message was executed exactly once.
+    pub fn all_executed_once(&self) -> bool {
+        self.delivered == self.sent
+            && self.failed == 0
+            && self.duplicates == 0
+            && self.undelivered == 0
+    }
+}
+
+/// Per-message bookkeeping, shared with the event tasks.
+#[derive(Default)]
+struct Tracker {
+    submitted_at: Vec<Option<Instant>>,
+    tx_hash: Vec<Option<(usize, Hash32)>>,
+    index_of: HashMap<MessageId, usize>,
+    /// Receptions by id: how many, when first seen, whether executed.
+    received: HashMap<MessageId, Reception>,
+}
+
+#[derive(Clone, Copy)]
+struct Reception {
+    count: u64,
+    at: Instant,
+    executed: bool,
+}
+
+impl Tracker {
+    fn record_received(&mut self, id: MessageId, executed: bool) {
+        let now = Instant::now();
+        self.received
+            .entry(id)
+            .and_modify(|r| r.count += 1)
+            .or_insert(Reception {
+                count: 1,
+                at: now,
+                executed,
+            });
+    }
+
+    /// Messages of this run received, by index.
+    fn done(&self) -> usize {
+        self.index_of
+            .keys()
+            .filter(|id| self.received.contains_key(id))
+            .count()
+    }
+}
+
+/// Sends `n` messages over `chains` and waits for every one to be received, at most `timeout`.
+pub async fn run(
+    chains: &[ChainEndpoint],
+    n: u64,
+    block_time_ms: u64,
+    timeout: Duration,
+    relayer: Arc<Metrics>,
+) -> anyhow::Result<LoadReport> {
+    let total = usize::try_from(n).context("too many messages")?;
+    let clients: Vec<HttpClient> = chains
+        .iter()
+        .map(|c| http_client(&c.rpc_url))
+        .collect::<anyhow::Result<_>>()?;
+    let mut ids = Vec::with_capacity(clients.len());
+    for (c, e) in clients.iter().zip(chains) {
+        ids.push(
+            c.chain_info()
+                .await
+                .with_context(|| format!("cannot reach {}", e.rpc_url))?
+                .chain_id,
+        );
+    }
+    let run_id = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let tag = format!("strait-load/{run_id}/");
+    let tracker = Arc::new(Mutex::new(Tracker {
+        submitted_at: vec![None; total],
+        tx_hash: vec![None; total],
+        ..Tracker::default()
+    }));
+    let notify = Arc::new(tokio::sync::Notify::new());
+
+    // Watch every chain's events before sending anything.
+    let mut watchers = Vec::new();
+    for endpoint in chains {
+        let url = endpoint
+            .ws_url
+            .clone()
+            .unwrap_or_else(|| crate::ws_of(&endpoint.rpc_url));
+        let ws = WsClientBuilder::default()
+            .max_buffer_capacity_per_subscription(1 << 16)
+            .build(&url)
+            .await
+            .with_context(|| format!("websocket {url}"))?;
+        let mut events = ws.subscribe_events().await.context("subscribeEvents")?;
+        let (tracker, notify, tag) = (tracker.clone(), notify.clone(), tag.clone());
+        watchers.push(tokio::spawn(async move {
+            let _ws = ws;
+            while let Some(Ok(event)) = events.next().await {
+                on_event(&tracker, &tag, event);
+                notify.notify_one();
+            }
+        }));
+    }
+
+    // Round robin over ordered pairs; one sending task per source chain, nonces in order.
+    let pairs: Vec<(usize, usize)> = (0..ids.len())
+        .flat_map(|s| (0..ids.len()).filter(move |d| *d != s).map(move |d| (s, d)))
+        .collect();
+    let key = Arc::new(AccountKey::devnet(LOAD_ACCOUNT));
+    let started = Instant::now();
+    let mut senders = Vec::new();
+    for (src, client) in clients.iter().enumerate() {
+        let work: Vec<(usize, ChainId)> = (0..total)
+            .filter(|i| pairs[i % pairs.len()].0 == src)
+            .map(|i| (i, ids[pairs[i % pairs.len()].1]))
+            .collect();
+        let (client, key, tracker, tag, chain) = (
+            client.clone(),
+            key.clone(),
+            tracker.clone(),
+            tag.clone(),
+            ids[src],
+        );
+        senders.push(tokio::spawn(async move {
+            send_all(&client, chain, src, &key, &work, &tag, &tracker).await
+        }));
+    }
+    for s in senders {
+        s.await.context("sender task")??;
+    }
+    tracing::info!(
+        sent = total,
+        ms = started.elapsed().as_millis() as u64,
+        "all messages submitted"
+    );
+
+    let progress = indicatif::ProgressBar::new(n);
+    progress.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{elapsed_precise} [{bar:40}] {pos}/{len} delivered",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let deadline = started + timeout;
+    let mut last_fallback = Instant::now();
+    loop {
+        let done = tracker
+            .lock()
+            .map_err(|_| anyhow::anyhow!("tracker poisoned"))?
+            .done();
+        progress.set_position(done as u64);
+        if done >= total {
+            break;
+        }
+        if Instant::now() >= deadline {
+            progress.abandon();
+            bail!(
+                "timed out after {} s: {done} of {total} messages delivered",
+                timeout.as_secs()
+            );
+        }
+        if last_fallback.elapsed() > Duration::from_secs(2) {
+            fallback(&clients, &ids, &tracker).await?;
+            last_fallback = Instant::now();
+        }
+        let _ = tokio::time::timeout(Duration::from_millis(100), notify.notified()).await;
+    }
+    progress.finish_and_clear();
+    // Let a few more blocks pass so that a duplicate execution, if there were one, is seen.
+    tokio::time::sleep(Duration::from_millis((block_time_ms * 3).min(3_000))).await;
+    for w in watchers {
+        w.abort();
+    }
+    let t = tracker
+        .lock()
+        .map_err(|_| anyhow::anyhow!("tracker poisoned"))?;
+    Ok(report(&t, started, block_time_ms, ids.len(), &relayer))
+}
+
+fn on_event(tracker: &Mutex<Tracker>, tag: &str, event: EventNotification) {
+    let Ok(mut t) = tracker.lock() else { return };
+    match event {
+        EventNotification::Sent { message, .. } => {
+            let Ok(packet) = Packet::decode(&message.packet.0) else {
+                return;
+            };
+            let index = std::str::from_utf8(&packet.payload)
+                .ok()
+                .and_then(|p| p.strip_prefix(tag))
+                .and_then(|i| i.parse::<usize>().ok());
+            if let Some(i) = index.filter(|i| *i < t.submitted_at.len()) {
+                t.index_of.insert(message.id, i);
+            }
+        }
+        EventNotification::Received { id, outcome, .. } => {
+            t.record_received(id, matches!(outcome, OutcomeJson::Executed { .. }));
+        }
+    }
+}
+
+/// Submits every `(index, destination)` of `work` from `chain`, retrying while the mempool is full.
+async fn send_all(
+    client: &HttpClient,
+    chain: ChainId,
+    src: usize,
+    key: &AccountKey,
+    work: &[(usize, ChainId)],
+    tag: &str,
+    tracker: &Mutex<Tracker>,
+) -> anyhow::Result<()> {
+    let mut nonce = client
+        .account_nonce(key.address())
+        .await
+        .context("accountNonce")?;
+    for &(i, dst) in work {
+        let payload = format!("{tag}{i}").into_bytes();
+        let tx = send_tx(
+            chain,
+            key,
+            nonce,
+            dst,
+            apps::counter(),
+            DeliveryOptions::default(),
+            payload,
+        );
+        let mut attempts = 0u32;
+        let hash = loop {
+            let at = Instant::now();
+            match client.submit_transaction(tx.clone().into()).await {
+                Ok(hash) => {
+                    if let Ok(mut t) = tracker.lock() {
+                        t.submitted_at[i] = Some(at);
+                    }
+                    break hash;
+                }
+                // A full mempool, or a node whose nonce view lags its last block for a moment
+                // ("skips ahead"): the same transaction goes in a little later.
+                Err(ClientError::Call(e))
+                    if (e.code() == codes::MEMPOOL_FULL || e.message().contains("skips ahead"))
+                        && attempts < 600 =>
+                {
+                    attempts += 1;
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                Err(e) => {
+                    return Err(e)
+                        .with_context(|| format!("submitting message {i} on chain {chain}"))
+                }
+            }
+        };
+        if let Ok(mut t) = tracker.lock() {
+            t.tx_hash[i] = Some((src, hash));
+        }
+        nonce += 1;
+    }
+    Ok(())
+}
+
+/// Fills in what the event streams missed: ids from transaction results, receptions from
+/// `strait_received` (at most a bounded number of queries per call).
+async fn fallback(
+    clients: &[HttpClient],
+    chains: &[ChainId],
+    tracker: &Mutex<Tracker>,
+) -> anyhow::Result<()> {
+    const MAX_QUERIES: usize = 256;
+    let unresolved: Vec<(usize, usize, Hash32)> = {
+        let t = tracker
+            .lock()
+            .map_err(|_| anyhow::anyhow!("tracker poisoned"))?;
+        let known: std::collections::HashSet<usize> = t.index_of.values().copied().collect();
+        t.tx_hash
+            .iter()
+            .enumerate()
+            .filter_map(|(i, h)| {
+                h.filter(|_| !known.contains(&i))
+                    .map(|(src, hash)| (i, src, hash))
+            })
+            .take(MAX_QUERIES)
+            .collect()
+    };
+    for (i, src, hash) in unresolved {
+        if let Ok(Some(result)) = clients[src].transaction_result(hash).await {
+            if let (Some(id), Ok(mut t)) = (result.message_id, tracker.lock()) {
+                t.index_of.insert(id, i);
+            }
+        }
+    }
+    // Ids not seen received: ask every chain (only the destination can say yes).
+    let missing: Vec<MessageId> = {
+        let t = tracker
+            .lock()
+            .map_err(|_| anyhow::anyhow!("tracker poisoned"))?;
+        t.index_of
+            .keys()
+            .filter(|id| !t.received.contains_key(id))
+            .copied()
+            .take(4096)
+            .collect()
+    };
+    if missing.is_empty() {
+        return Ok(());
+    }
+    for (client, chain) in clients.iter().zip(chains) {
+        let Ok(answer) = client.received(missing.clone()).await else {
+            continue;
+        };
+        for (id, yes) in missing.iter().zip(answer) {
+            if yes {
+                tracing::debug!(%id, %chain, "reception found by polling, not by event");
+                let outcome = client.message_status(*id).await.ok();
+                let executed = matches!(
+                    outcome,
+                    Some(strait_chain_api::rpc::MessageStatus::Received {
+                        outcome: OutcomeJson::Executed { .. },
+                        ..
+                    })
+                );
+                if let Ok(mut t) = tracker.lock() {
+                    if !t.received.contains_key(id) {
+                        t.record_received(*id, executed);
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+fn report(
+    t: &Tracker,
+    started: Instant,
+    block_time_ms: u64,
+    chains: usize,
+    relayer: &Metrics,
+) -> LoadReport {
+    let sent = t.submitted_at.iter().filter(|s| s.is_some()).count() as u64;
+    let (mut delivered, mut failed, mut duplicates) = (0u64, 0u64, 0u64);
+    let mut latencies = Vec::with_capacity(t.index_of.len());
+    let mut last = started;
+    for (id, &i) in &t.index_of {
+        let Some(r) = t.received.get(id) else {
+            continue;
+        };
+        duplicates += r.count - 1;
+        if r.executed {
+            delivered += 1;
+        } else {
+            failed += 1;
+        }
+        last = last.max(r.at);
+        if let Some(at) = t.submitted_at[i] {
+            latencies.push(r.at.saturating_duration_since(at).as_secs_f64() * 1000.0);
+        }
+    }
+    latencies.sort_by(f64::total_cmp);
+    let elapsed = last.saturating_duration_since(started);
+    let m = relayer.snapshot();
+    let round = |x: f64| (x * 10.0).round() / 10.0;
+    LoadReport {
+        sent,
+        delivered,
+        failed,
+        undelivered: sent.saturating_sub(delivered + failed),
+        duplicates,
+        elapsed_ms: elapsed.as_millis() as u64,
+        throughput_msgs_per_s: round(if elapsed.is_zero() {
+            0.0
+        } else {
+            delivered as f64 / elapsed.as_secs_f64()
+        }),
+        latency_ms_p50: round(percentile(&latencies, 50.0)),
+        latency_ms_p99: round(percentile(&latencies, 99.0)),
+        latency_ms_max: round(latencies.last().copied().unwrap_or(0.0)),
+        block_time_ms,
+        chains,
+        relayer_txs: m.txs_submitted,
+        relayer_relayed: m.messages_relayed,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::percentile;
+
+    #[test]
+    fn percentiles_by_nearest_rank() {
+        let v: Vec<f64> = (1..=100).map(f64::from).collect();
+        assert_eq!(percentile(&v, 50.0), 50.0);
+        assert_eq!(percentile(&v, 99.0), 99.0);
+        assert_eq!(percentile(&[7.0], 99.0), 7.0);
+        assert_eq!(percentile(&[], 50.0), 0.0);
+    }
+}

@@ -1,0 +1,157 @@
+//! `strait`: run a local multi-chain devnet with a relayer, send messages, follow them, relay.
+
+mod devnet;
+mod load;
+mod send;
+mod status;
+
+use std::time::Duration;
+
+use anyhow::Context as _;
+use clap::{Args, Parser, Subcommand};
+use strait_relayer::{ChainEndpoint, RelayerConfig};
+
+/// Strait: cross-chain message passing on a local devnet.
+#[derive(Debug, Parser)]
+#[command(name = "strait", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run N devnet chains and a relayer in this process, until Ctrl-C.
+    Devnet(devnet::DevnetArgs),
+    /// Send a message from the chain at --rpc to another chain; prints its id.
+    Send(send::SendArgs),
+    /// Show where a message is: sent, proven, delivered (executed or failed).
+    Status(status::StatusArgs),
+    /// Relay messages between running chains, until Ctrl-C.
+    Relayer(RelayerArgs),
+}
+
+/// Arguments of `strait relayer`.
+#[derive(Debug, Args)]
+struct RelayerArgs {
+    /// JSON-RPC URL of a chain (at least two; every ordered pair is relayed).
+    #[arg(long = "rpc", required = true, num_args = 1)]
+    rpc: Vec<String>,
+    /// Websocket URL of each chain, in the order of --rpc. Default: the --rpc URL with ws://.
+    #[arg(long = "ws")]
+    ws: Vec<String>,
+    /// Never use websockets: poll for new blocks.
+    #[arg(long)]
+    no_ws: bool,
+    /// Devnet account label that signs relay transactions.
+    #[arg(long, default_value = "relayer-0")]
+    account: String,
+    /// Most messages per delivery batch.
+    #[arg(long, default_value_t = 1024)]
+    max_batch: usize,
+    /// Polling interval in milliseconds, when no new-block notification arrives.
+    #[arg(long, default_value_t = 500)]
+    poll_ms: u64,
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let quiet = matches!(&cli.command, Command::Devnet(a) if a.json);
+    init_tracing(if quiet { "warn" } else { "info" });
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(dispatch(cli.command)) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn dispatch(command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Devnet(args) => devnet::run(args).await,
+        Command::Send(args) => send::run(args).await,
+        Command::Status(args) => status::run(args).await,
+        Command::Relayer(args) => relayer(args).await,
+    }
+}
+
+fn init_tracing(default: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(ansi)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+/// Completes on Ctrl-C (SIGINT) or, on Unix, SIGTERM.
+pub(crate) async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+/// `http://host:port` to `ws://host:port` (and `https` to `wss`).
+pub(crate) fn ws_of(rpc_url: &str) -> String {
+    if let Some(rest) = rpc_url.strip_prefix("https://") {
+        format!("wss://{rest}")
+    } else if let Some(rest) = rpc_url.strip_prefix("http://") {
+        format!("ws://{rest}")
+    } else {
+        rpc_url.to_owned()
+    }
+}
+
+async fn relayer(args: RelayerArgs) -> anyhow::Result<()> {
+    anyhow::ensure!(args.rpc.len() >= 2, "give at least two --rpc URLs");
+    anyhow::ensure!(
+        args.ws.is_empty() || args.ws.len() == args.rpc.len(),
+        "give one --ws URL per --rpc URL, or none"
+    );
+    let chains = args
+        .rpc
+        .iter()
+        .enumerate()
+        .map(|(i, url)| ChainEndpoint {
+            rpc_url: url.clone(),
+            ws_url: (!args.no_ws).then(|| args.ws.get(i).cloned().unwrap_or_else(|| ws_of(url))),
+        })
+        .collect();
+    let mut config = RelayerConfig::new(chains, &args.account);
+    config.max_batch = args.max_batch;
+    config.poll_interval = Duration::from_millis(args.poll_ms.max(1));
+    let metrics = config.metrics.clone();
+    strait_relayer::run(config, shutdown_signal())
+        .await
+        .context("relayer")?;
+    let m = metrics.snapshot();
+    tracing::info!(
+        relayed = m.messages_relayed,
+        txs = m.txs_submitted,
+        duplicates_skipped = m.duplicates_skipped,
+        "relayer stopped"
+    );
+    Ok(())
+}

@@ -1,0 +1,172 @@
+//! `strait send`: submit a Send transaction and print the message id.
+
+use std::time::Duration;
+
+use anyhow::{bail, Context as _};
+use clap::Args;
+use jsonrpsee::http_client::{HttpClient, HttpClientBuilder};
+use strait_chain_api::apps;
+use strait_chain_api::keys::AccountKey;
+use strait_chain_api::rpc::{StraitApiClient, TxResult};
+use strait_chain_api::tx::{Tx, TxBody};
+use strait_packet::DeliveryOptions;
+use strait_primitives::{Address32, ChainId, Hash32};
+
+/// Arguments of `strait send`.
+#[derive(Debug, Args)]
+pub struct SendArgs {
+    /// JSON-RPC URL of the source chain.
+    #[arg(long)]
+    rpc: String,
+    /// Destination chain id.
+    #[arg(long)]
+    to_chain: u64,
+    /// Receiving application: `counter`, `echo`, `ping-pong` or a 0x-prefixed 32-byte address.
+    #[arg(long, default_value = "counter")]
+    receiver: String,
+    /// Payload as a UTF-8 string.
+    #[arg(long, conflicts_with = "hex")]
+    payload: Option<String>,
+    /// Payload as 0x-prefixed hex.
+    #[arg(long)]
+    hex: Option<String>,
+    /// Deliver only after every earlier message of the route.
+    #[arg(long)]
+    ordered: bool,
+    /// Devnet account label that signs (public key material: devnet only).
+    #[arg(long, default_value = "user-0")]
+    account: String,
+    /// Return once the transaction is in the mempool, without waiting for its block.
+    #[arg(long)]
+    no_wait: bool,
+}
+
+/// An HTTP JSON-RPC client of `url`.
+pub fn http_client(url: &str) -> anyhow::Result<HttpClient> {
+    HttpClientBuilder::default()
+        .request_timeout(Duration::from_secs(10))
+        .build(url)
+        .with_context(|| format!("bad RPC URL {url}"))
+}
+
+/// The address of a receiver given by name or hex.
+pub fn parse_receiver(s: &str) -> anyhow::Result<Address32> {
+    Ok(match s {
+        "counter" => apps::counter(),
+        "echo" => apps::echo(),
+        "ping-pong" => apps::ping_pong(),
+        hex => hex.parse().with_context(|| {
+            format!("receiver {hex:?} is neither an app name nor a 32-byte hex address")
+        })?,
+    })
+}
+
+/// A signed Send transaction.
+pub fn send_tx(
+    chain: ChainId,
+    key: &AccountKey,
+    nonce: u64,
+    destination_chain: ChainId,
+    receiver: Address32,
+    options: DeliveryOptions,
+    payload: Vec<u8>,
+) -> Vec<u8> {
+    Tx {
+        chain_id: chain,
+        signer: key.address(),
+        nonce,
+        body: TxBody::Send {
+            destination_chain,
+            receiver,
+            options,
+            payload,
+        },
+    }
+    .sign(key)
+    .encode()
+}
+
+/// Polls for the result of `hash` until it is included or `timeout` passes.
+pub async fn wait_tx(
+    client: &HttpClient,
+    hash: Hash32,
+    timeout: Duration,
+) -> anyhow::Result<TxResult> {
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        if let Some(result) = client
+            .transaction_result(hash)
+            .await
+            .context("transactionResult")?
+        {
+            return Ok(result);
+        }
+        if tokio::time::Instant::now() >= deadline {
+            bail!(
+                "transaction {hash} not included within {} s",
+                timeout.as_secs()
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Runs `strait send`.
+pub async fn run(args: SendArgs) -> anyhow::Result<()> {
+    let client = http_client(&args.rpc)?;
+    let payload = match (&args.payload, &args.hex) {
+        (_, Some(h)) => {
+            hex::decode(h.strip_prefix("0x").unwrap_or(h)).context("--hex is not hex")?
+        }
+        (Some(p), None) => p.as_bytes().to_vec(),
+        (None, None) => Vec::new(),
+    };
+    let receiver = parse_receiver(&args.receiver)?;
+    let key = AccountKey::devnet(&args.account);
+    let info = client
+        .chain_info()
+        .await
+        .with_context(|| format!("cannot reach {}", args.rpc))?;
+    let nonce = client
+        .account_nonce(key.address())
+        .await
+        .context("accountNonce")?;
+    let options = DeliveryOptions {
+        ordered: args.ordered,
+        ..DeliveryOptions::default()
+    };
+    let tx = send_tx(
+        info.chain_id,
+        &key,
+        nonce,
+        ChainId(args.to_chain),
+        receiver,
+        options,
+        payload,
+    );
+    let hash = client
+        .submit_transaction(tx.into())
+        .await
+        .context("submitTransaction")?;
+    if args.no_wait {
+        println!("{}", serde_json::json!({ "tx": hash }));
+        return Ok(());
+    }
+    let result = wait_tx(&client, hash, Duration::from_secs(60)).await?;
+    if !result.success {
+        eprintln!("{}", serde_json::to_string_pretty(&result)?);
+        bail!(
+            "{}",
+            result
+                .error
+                .unwrap_or_else(|| "the send transaction failed".into())
+        );
+    }
+    let id = result
+        .message_id
+        .context("the node returned no message id")?;
+    // The id alone on the first line, for scripts; the transaction result after it.
+    println!("{id}");
+    println!("{}", serde_json::to_string_pretty(&result)?);
+    Ok(())
+}

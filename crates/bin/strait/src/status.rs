@@ -1,0 +1,191 @@
+//! `strait status`: where a message is in its life, asked of every given chain.
+
+use anyhow::{bail, Context as _};
+use clap::Args;
+use serde::Serialize;
+use strait_chain_api::rpc::{MessageStatus, OutcomeJson, StraitApiClient};
+use strait_primitives::{ChainId, Height, MessageId};
+
+use crate::send::http_client;
+
+/// Arguments of `strait status`.
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// The message id (0x-prefixed, 32 bytes).
+    id: MessageId,
+    /// JSON-RPC URL of a chain to ask (repeat for every chain involved).
+    #[arg(long = "rpc", required = true, num_args = 1)]
+    rpc: Vec<String>,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Life stages of a message, in order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    /// No given chain knows it.
+    Unknown,
+    /// In the source outbox; the destination's client has not verified a header that commits it.
+    Sent,
+    /// The destination's client has verified a source header at or above the send height: any
+    /// relayer can now deliver it.
+    Proven,
+    /// Received and executed by the application.
+    Executed,
+    /// Received, but the application failed.
+    Failed,
+    /// Received after its timeout: recorded, not executed.
+    TimedOut,
+}
+
+/// The answer of `strait status`.
+#[derive(Debug, Serialize)]
+pub struct Report {
+    id: MessageId,
+    stage: Stage,
+    source_chain: Option<ChainId>,
+    send_height: Option<Height>,
+    leaf_index: Option<u64>,
+    destination_chain: Option<ChainId>,
+    client_height_on_destination: Option<Height>,
+    received_height: Option<Height>,
+    outcome: Option<OutcomeJson>,
+}
+
+/// Runs `strait status`.
+pub async fn run(args: StatusArgs) -> anyhow::Result<()> {
+    let mut chains = Vec::new();
+    for url in &args.rpc {
+        let client = http_client(url)?;
+        let info = client
+            .chain_info()
+            .await
+            .with_context(|| format!("cannot reach {url}"))?;
+        let status = client
+            .message_status(args.id)
+            .await
+            .with_context(|| format!("messageStatus on {url}"))?;
+        chains.push((info.chain_id, client, status));
+    }
+    let mut report = Report {
+        id: args.id,
+        stage: Stage::Unknown,
+        source_chain: None,
+        send_height: None,
+        leaf_index: None,
+        destination_chain: None,
+        client_height_on_destination: None,
+        received_height: None,
+        outcome: None,
+    };
+    for (chain, _, status) in &chains {
+        match status {
+            MessageStatus::Unknown => {}
+            MessageStatus::Sent {
+                height,
+                leaf_index,
+                destination_chain,
+                ..
+            } => {
+                report.source_chain = Some(*chain);
+                report.send_height = Some(*height);
+                report.leaf_index = Some(*leaf_index);
+                report.destination_chain = Some(*destination_chain);
+                report.stage = report.stage.max_with(Stage::Sent);
+            }
+            MessageStatus::Received {
+                height,
+                source_chain,
+                outcome,
+            } => {
+                report.source_chain = Some(*source_chain);
+                report.destination_chain = Some(*chain);
+                report.received_height = Some(*height);
+                report.outcome = Some(outcome.clone());
+                report.stage = match outcome {
+                    OutcomeJson::Executed { .. } => Stage::Executed,
+                    OutcomeJson::Failed { .. } => Stage::Failed,
+                    OutcomeJson::TimedOut => Stage::TimedOut,
+                };
+            }
+        }
+    }
+    if let (Some(source), Some(dest), Some(sent_at)) = (
+        report.source_chain,
+        report.destination_chain,
+        report.send_height,
+    ) {
+        if let Some((_, client, _)) = chains.iter().find(|(c, _, _)| *c == dest) {
+            let info = client
+                .client(source)
+                .await
+                .with_context(|| format!("client of {source} on {dest}"))?;
+            report.client_height_on_destination = Some(info.latest_height);
+            if report.stage == Stage::Sent && info.latest_height >= sent_at {
+                report.stage = Stage::Proven;
+            }
+        }
+    }
+    if args.json {
+        println!("{}", serde_json::to_string(&report)?);
+    } else {
+        print_text(&report);
+    }
+    if report.stage == Stage::Unknown {
+        bail!("no given chain knows message {}", args.id);
+    }
+    Ok(())
+}
+
+impl Stage {
+    fn max_with(self, other: Stage) -> Stage {
+        if other as u8 > self as u8 {
+            other
+        } else {
+            self
+        }
+    }
+}
+
+fn opt<T: std::fmt::Display>(v: Option<T>) -> String {
+    v.map_or_else(|| "?".to_owned(), |v| v.to_string())
+}
+
+fn print_text(r: &Report) {
+    println!("message      {}", r.id);
+    println!(
+        "stage        {}",
+        serde_json::to_value(r.stage)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default()
+    );
+    println!(
+        "route        chain {} -> chain {}",
+        opt(r.source_chain),
+        opt(r.destination_chain)
+    );
+    if r.send_height.is_some() {
+        println!(
+            "sent         at height {} (outbox leaf {})",
+            opt(r.send_height),
+            opt(r.leaf_index)
+        );
+    }
+    if let Some(h) = r.client_height_on_destination {
+        println!("client       destination trusts the source up to height {h}");
+    }
+    if let Some(h) = r.received_height {
+        println!("received     at height {h}");
+    }
+    match &r.outcome {
+        Some(OutcomeJson::Executed { ack }) => println!("outcome      executed, ack {ack:?}"),
+        Some(OutcomeJson::Failed { code, reason }) => {
+            println!("outcome      failed ({code}): {reason}")
+        }
+        Some(OutcomeJson::TimedOut) => println!("outcome      timed out"),
+        None => {}
+    }
+}

@@ -1,0 +1,269 @@
+//! Scenario tests: real devnet chains (in process, 50 ms blocks, temp dirs), real relayers (in
+//! process and as `strait` processes), everything checked over JSON-RPC.
+
+mod support;
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use strait_chain_api::rpc::StraitApiClient;
+use support::*;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn relays_both_directions_exactly_once() {
+    let net = TestNet::start("both-directions", 2).await;
+    let events = EventCounter::start(&net.nodes).await;
+    let relayer = InProcessRelayer::start(&net, "relayer-a");
+    let ab = send_messages(&net.nodes[0], &net.nodes[1], 15, "user-a").await;
+    let ba = send_messages(&net.nodes[1], &net.nodes[0], 15, "user-b").await;
+    wait_received(&net.nodes[1], &ab).await;
+    wait_received(&net.nodes[0], &ba).await;
+    let metrics = relayer.stop().await;
+    assert_eq!(metrics.messages_relayed, 30);
+    events
+        .assert_each_executed_once(&[&ab[..], &ba[..]].concat(), net.block_time())
+        .await;
+    net.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn racing_relayers_deliver_each_message_once() {
+    let net = TestNet::start("racing", 2).await;
+    let events = EventCounter::start(&net.nodes).await;
+    let a = InProcessRelayer::start(&net, "relayer-a");
+    let b = InProcessRelayer::start(&net, "relayer-b");
+    let ab = send_messages(&net.nodes[0], &net.nodes[1], 20, "user-a").await;
+    let ba = send_messages(&net.nodes[1], &net.nodes[0], 20, "user-b").await;
+    wait_received(&net.nodes[1], &ab).await;
+    wait_received(&net.nodes[0], &ba).await;
+    let (ma, mb) = (a.stop().await, b.stop().await);
+    assert_eq!(
+        ma.messages_relayed + mb.messages_relayed,
+        40,
+        "{ma:?} {mb:?}"
+    );
+    events
+        .assert_each_executed_once(&[&ab[..], &ba[..]].concat(), net.block_time())
+        .await;
+    net.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_relayer_process_restarts_without_loss_or_duplication() {
+    let net = TestNet::start("sigkill", 2).await;
+    let events = EventCounter::start(&net.nodes).await;
+    let spawn = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_strait"))
+            .args([
+                "relayer",
+                "--rpc",
+                &net.nodes[0].rpc_url(),
+                "--rpc",
+                &net.nodes[1].rpc_url(),
+            ])
+            .args([
+                "--account",
+                "relayer-k",
+                "--max-batch",
+                "3",
+                "--poll-ms",
+                "50",
+            ])
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("spawn strait relayer")
+    };
+    let ab = send_messages(&net.nodes[0], &net.nodes[1], 60, "user-a").await;
+    let mut relayer = spawn();
+    // Kill it (SIGKILL) once some, but not all, messages are in.
+    let dst = net.nodes[1].client();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let got = dst
+            .received(ab.clone())
+            .await
+            .expect("received")
+            .into_iter()
+            .filter(|r| *r)
+            .count();
+        if got > 0 {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the relayer delivered nothing"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    relayer.kill().expect("SIGKILL");
+    relayer.wait().expect("reap");
+    let got = dst
+        .received(ab.clone())
+        .await
+        .expect("received")
+        .into_iter()
+        .filter(|r| *r)
+        .count();
+    assert!(
+        got < ab.len(),
+        "killed too late to test anything: all {got} delivered"
+    );
+    let mut relayer = spawn();
+    wait_received(&net.nodes[1], &ab).await;
+    relayer.kill().expect("kill");
+    relayer.wait().expect("reap");
+    events
+        .assert_each_executed_once(&ab, net.block_time())
+        .await;
+    net.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn restarted_chain_continues_and_relayer_catches_up() {
+    let mut net = TestNet::start("chain-restart", 2).await;
+    let relayer = InProcessRelayer::start(&net, "relayer-a");
+    let first = send_messages(&net.nodes[0], &net.nodes[1], 5, "user-a").await;
+    wait_received(&net.nodes[1], &first).await;
+
+    let height_before = net.nodes[1]
+        .client()
+        .chain_info()
+        .await
+        .expect("chainInfo")
+        .latest_height;
+    net.stop_node(1).await;
+    // The source keeps sending while the destination is down.
+    let pending = send_messages_no_wait(&net.nodes[0], net.specs[1].chain_id, 10, "user-a").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    net.restart_node(1).await;
+
+    let info = net.nodes[1].client().chain_info().await.expect("chainInfo");
+    assert!(
+        info.latest_height >= height_before,
+        "{} < {height_before}",
+        info.latest_height
+    );
+    let ids = resolve_ids(&net.nodes[0], &pending).await;
+    wait_received(&net.nodes[1], &ids).await;
+    let after = net.nodes[1]
+        .client()
+        .chain_info()
+        .await
+        .expect("chainInfo")
+        .latest_height;
+    assert!(
+        after > height_before,
+        "the restarted chain makes blocks: {after} <= {height_before}"
+    );
+    let m = relayer.stop().await;
+    assert!(m.messages_relayed >= 15, "{m:?}");
+    assert_eq!(
+        net.nodes[1]
+            .client()
+            .received(first)
+            .await
+            .expect("received"),
+        vec![true; 5],
+        "messages received before the restart are still received"
+    );
+    net.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn devnet_command_reports_every_message_delivered_once() {
+    let dir = temp_dir("devnet-cmd");
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_strait"));
+    command
+        .args([
+            "devnet",
+            "--messages",
+            "200",
+            "--exit-when-done",
+            "--json",
+            "--fast",
+            "--fresh",
+        ])
+        .args(["--rpc-port-base", "0", "--timeout-secs", "60", "--data-dir"])
+        .arg(&dir)
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::null());
+    let output = tokio::task::spawn_blocking(move || command.output())
+        .await
+        .expect("join")
+        .expect("run strait devnet");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "strait devnet failed: {stderr}\n{stdout}"
+    );
+    let report: serde_json::Value =
+        serde_json::from_str(stdout.trim()).expect("one JSON object on stdout");
+    assert_eq!(report["sent"], 200, "{report}");
+    assert_eq!(report["delivered"], 200, "{report}");
+    assert_eq!(report["failed"], 0, "{report}");
+    assert_eq!(report["duplicates"], 0, "{report}");
+    assert_eq!(report["block_time_ms"], 50, "{report}");
+    for key in [
+        "elapsed_ms",
+        "throughput_msgs_per_s",
+        "latency_ms_p50",
+        "latency_ms_p99",
+    ] {
+        assert!(report[key].is_number(), "{key} missing: {report}");
+    }
+    assert!(dir.join("devnet.json").exists());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn relayer_bisects_across_a_validator_set_change() {
+    use strait_chain_api::keys::{devnet_validator, AccountKey};
+    use strait_light_client::Signer;
+    use strait_node::{devnet_validator_set, set_validators_tx};
+
+    let net = TestNet::start("bisect", 2).await;
+    let events = EventCounter::start(&net.nodes).await;
+    // Replace chain 1's four genesis validators by five others: no header signed by the new set can
+    // be trusted straight from genesis, so the relayer must update through the header naming it.
+    let source = net.nodes[0].client();
+    let chain = net.specs[0].chain_id;
+    let governor = AccountKey::devnet("governor");
+    let approvers: Vec<Signer> = (0..3).map(|i| devnet_validator(chain, i)).collect();
+    let refs: Vec<&Signer> = approvers.iter().collect();
+    let nonce = source
+        .account_nonce(governor.address())
+        .await
+        .expect("nonce");
+    let new = devnet_validator_set(chain, 4..9, 7);
+    let tx = set_validators_tx(
+        chain,
+        &governor,
+        nonce,
+        &net.specs[0].genesis_validators(),
+        new,
+        0,
+        &refs,
+    );
+    let hash = source
+        .submit_transaction(tx.encode().into())
+        .await
+        .expect("submit");
+    let change = wait_tx(&source, hash).await;
+    assert!(change.success, "{change:?}");
+    wait_height(&net.nodes[0], change.height.get() + 4).await;
+
+    let ab = send_messages(&net.nodes[0], &net.nodes[1], 5, "user-a").await;
+    let client_before = net.nodes[1].client().client(chain).await.expect("client");
+    assert_eq!(client_before.latest_height.get(), 0, "nobody relayed yet");
+    let relayer = InProcessRelayer::start(&net, "relayer-a");
+    wait_received(&net.nodes[1], &ab).await;
+    let m = relayer.stop().await;
+    assert_eq!(m.messages_relayed, 5, "{m:?}");
+    events
+        .assert_each_executed_once(&ab, net.block_time())
+        .await;
+    net.stop().await;
+}

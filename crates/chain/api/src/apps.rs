@@ -1,0 +1,27 @@
+//! Addresses of the devnet's built-in applications (`[STRAIT-DEVNET.3]`).
+
+use strait_primitives::{keccak256_concat, Address32};
+
+/// Domain of built-in application addresses.
+pub const APP_ADDRESS: &[u8] = b"STRAIT/DEVNET/APP/v1";
+
+/// The address of the built-in application called `name`.
+pub fn app_address(name: &str) -> Address32 {
+    Address32(keccak256_concat(&[APP_ADDRESS, name.as_bytes()]).0)
+}
+
+/// Counter: counts every message it receives, per source chain, and acknowledges with the count.
+pub fn counter() -> Address32 {
+    app_address("counter")
+}
+
+/// Ping-pong: a local call `ping` sends a ping to the ping-pong app of another chain, which answers
+/// with a pong; the origin records the pong.
+pub fn ping_pong() -> Address32 {
+    app_address("ping-pong")
+}
+
+/// Echo: acknowledges every message with its own payload.
+pub fn echo() -> Address32 {
+    app_address("echo")
+}

@@ -1,0 +1,15 @@
+//! The interface of a devnet chain node (`docs/rpc.md`, `docs/SPEC.md` §6).
+//!
+//! * [`tx`]: signed transactions and their canonical encoding, decoded with bounds.
+//! * [`keys`]: devnet keys derived from public seeds. **Devnet only: anyone can derive them.**
+//! * [`apps`]: addresses of the built-in applications.
+//! * [`rpc`]: the `strait_*` JSON-RPC methods and subscriptions.
+//! * [`hex_bytes`]: byte strings as `0x`-hex in JSON.
+
+pub mod apps;
+pub mod hex_bytes;
+pub mod keys;
+pub mod rpc;
+pub mod tx;
+
+pub use hex_bytes::HexBytes;

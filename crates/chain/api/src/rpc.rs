@@ -1,0 +1,323 @@
+//! The `strait_*` JSON-RPC interface of a devnet chain node (documented in `docs/rpc.md`).
+//!
+//! jsonrpsee generates `StraitApiServer` (implemented by the node) and `StraitApiClient`
+//! (used by the relayer and the CLI, over HTTP or websocket) from the trait below.
+
+use jsonrpsee::core::SubscriptionResult;
+use jsonrpsee::proc_macros::rpc;
+use jsonrpsee::types::ErrorObjectOwned;
+use serde::{Deserialize, Serialize};
+use strait_primitives::{
+    Address32, ChainId, ClientId, Hash32, Height, MessageId, Nonce, Timestamp,
+};
+
+use crate::tx::TxKind;
+use crate::HexBytes;
+
+/// Result type of every method.
+pub type RpcResult<T> = Result<T, ErrorObjectOwned>;
+
+/// Most leaves in one `strait_getProof` or `strait_getMessages` answer.
+pub const MAX_RPC_ITEMS: usize = 4096;
+
+/// JSON-RPC error codes of the `strait_*` methods.
+pub mod codes {
+    /// The request's parameters are invalid (malformed transaction, out-of-range height, ...).
+    pub const INVALID_REQUEST: i32 = -32602;
+    /// The transaction's signature does not verify.
+    pub const BAD_SIGNATURE: i32 = 4001;
+    /// The transaction's nonce is below the account's next nonce (already used).
+    pub const NONCE_TOO_LOW: i32 = 4002;
+    /// The mempool is full; retry later.
+    pub const MEMPOOL_FULL: i32 = 4003;
+    /// The transaction is for another chain.
+    pub const WRONG_CHAIN: i32 = 4004;
+    /// The requested item does not exist (yet).
+    pub const NOT_FOUND: i32 = 4040;
+    /// The node failed internally (storage); transient.
+    pub const INTERNAL: i32 = -32603;
+}
+
+/// What a node says about its chain.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChainInfo {
+    /// The chain id.
+    pub chain_id: ChainId,
+    /// Latest committed height.
+    pub latest_height: Height,
+    /// Its block time.
+    pub latest_timestamp: Timestamp,
+    /// Hash of the latest committed header.
+    pub latest_hash: Hash32,
+    /// Target block interval.
+    pub block_time_ms: u64,
+    /// Number of validators.
+    pub validators: usize,
+    /// Messages in the outbox at the latest height.
+    pub outbox_count: u64,
+    /// Chains this chain has light clients of.
+    pub remote_chains: Vec<ChainId>,
+}
+
+/// A committed block, as announced by `strait_subscribeBlocks`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlockSummary {
+    /// Chain.
+    pub chain_id: ChainId,
+    /// Height.
+    pub height: Height,
+    /// Block time.
+    pub timestamp: Timestamp,
+    /// Header hash.
+    pub hash: Hash32,
+    /// Number of transactions.
+    pub txs: usize,
+    /// Outbox root committed by the header.
+    pub outbox_root: Hash32,
+    /// Outbox size at this height.
+    pub outbox_count: u64,
+}
+
+/// A light block (header, commit, validator sets) in its canonical encoding.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LightBlockResponse {
+    /// Height.
+    pub height: Height,
+    /// `strait_light_client::LightBlock` canonical encoding.
+    pub light_block: HexBytes,
+}
+
+/// The outbox at a height.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutboxInfo {
+    /// Height.
+    pub height: Height,
+    /// Root committed by the header at that height.
+    pub root: Hash32,
+    /// Number of messages.
+    pub count: u64,
+}
+
+/// A message in the outbox.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SentMessage {
+    /// Position in the outbox.
+    pub leaf_index: u64,
+    /// Message id.
+    pub id: MessageId,
+    /// Height of the block that sent it.
+    pub height: Height,
+    /// Destination chain.
+    pub destination_chain: ChainId,
+    /// Canonical packet encoding.
+    pub packet: HexBytes,
+}
+
+/// A page of the outbox.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessagesPage {
+    /// Messages with `leaf_index >= from_leaf`, in order, filtered by destination if asked.
+    pub messages: Vec<SentMessage>,
+    /// Where the next page starts.
+    pub next_leaf: u64,
+    /// Outbox size at the latest height.
+    pub outbox_count: u64,
+}
+
+/// A multiproof of some outbox leaves against the root at a height.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProofResponse {
+    /// Height whose header commits to `root`.
+    pub height: Height,
+    /// The outbox root at that height.
+    pub root: Hash32,
+    /// The outbox size at that height.
+    pub size: u64,
+    /// `strait_merkle::MultiProof` canonical encoding.
+    pub multiproof: HexBytes,
+}
+
+/// How a received message ended, in JSON.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum OutcomeJson {
+    /// Executed, with the application's acknowledgement.
+    Executed {
+        /// Acknowledgement.
+        ack: HexBytes,
+    },
+    /// The application failed.
+    Failed {
+        /// Application error code.
+        code: u32,
+        /// Reason.
+        reason: String,
+    },
+    /// Timed out before delivery.
+    TimedOut,
+}
+
+/// Where a message is, as seen by one chain.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum MessageStatus {
+    /// This chain neither sent nor received it.
+    Unknown,
+    /// This chain sent it.
+    Sent {
+        /// Sending block.
+        height: Height,
+        /// Outbox position.
+        leaf_index: u64,
+        /// Destination chain.
+        destination_chain: ChainId,
+        /// Nonce on its route.
+        nonce: Nonce,
+    },
+    /// This chain received it.
+    Received {
+        /// Receiving block.
+        height: Height,
+        /// Source chain.
+        source_chain: ChainId,
+        /// How it ended.
+        outcome: OutcomeJson,
+    },
+}
+
+/// The light client this chain keeps of another chain.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClientInfo {
+    /// Client id on this chain.
+    pub client_id: ClientId,
+    /// Chain followed.
+    pub chain_id: ChainId,
+    /// Latest verified height of that chain.
+    pub latest_height: Height,
+    /// Frozen for misbehaviour.
+    pub frozen: bool,
+}
+
+/// Result of one delivery inside a relay transaction.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliveryResult {
+    /// Message id.
+    pub id: MessageId,
+    /// `None` when executed (or recorded failed/timed out); the rejection otherwise.
+    pub error: Option<String>,
+}
+
+/// What happened to a transaction.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TxResult {
+    /// Transaction hash.
+    pub hash: Hash32,
+    /// Kind of transaction.
+    pub kind: TxKind,
+    /// Block that included it.
+    pub height: Height,
+    /// Whether it applied. A relay transaction applies when its updates do, even if some
+    /// deliveries were rejected (see `deliveries`).
+    pub success: bool,
+    /// Why it failed, when it did.
+    pub error: Option<String>,
+    /// Id of the message sent, for a `Send`.
+    pub message_id: Option<MessageId>,
+    /// Per-message results of a relay transaction.
+    pub deliveries: Vec<DeliveryResult>,
+}
+
+/// An endpoint event, as announced by `strait_subscribeEvents`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum EventNotification {
+    /// A message was sent.
+    Sent {
+        /// Chain.
+        chain_id: ChainId,
+        /// Block.
+        height: Height,
+        /// Message.
+        message: SentMessage,
+    },
+    /// A message was received.
+    Received {
+        /// Chain.
+        chain_id: ChainId,
+        /// Block.
+        height: Height,
+        /// Message.
+        id: MessageId,
+        /// Source chain.
+        source_chain: ChainId,
+        /// How it ended.
+        outcome: OutcomeJson,
+    },
+}
+
+/// The node's JSON-RPC interface (namespace `strait`).
+#[rpc(server, client, namespace = "strait")]
+pub trait StraitApi {
+    /// Chain id, latest height, validators and outbox size.
+    #[method(name = "chainInfo")]
+    async fn chain_info(&self) -> RpcResult<ChainInfo>;
+
+    /// Submits a signed transaction (canonical encoding, hex). Returns its hash once it is in the
+    /// mempool; malformed, badly signed, replayed or wrong-chain transactions get an error.
+    #[method(name = "submitTransaction")]
+    async fn submit_transaction(&self, tx: HexBytes) -> RpcResult<Hash32>;
+
+    /// The result of an included transaction; `null` while pending or unknown.
+    #[method(name = "transactionResult")]
+    async fn transaction_result(&self, hash: Hash32) -> RpcResult<Option<TxResult>>;
+
+    /// The next nonce of an account, counting transactions already in the mempool.
+    #[method(name = "accountNonce")]
+    async fn account_nonce(&self, account: Address32) -> RpcResult<u64>;
+
+    /// Header, commit and validator sets at a height; `null` above the latest height.
+    #[method(name = "lightBlock")]
+    async fn light_block(&self, height: Height) -> RpcResult<Option<LightBlockResponse>>;
+
+    /// A committed block's summary; `null` above the latest height.
+    #[method(name = "block")]
+    async fn block(&self, height: Height) -> RpcResult<Option<BlockSummary>>;
+
+    /// The outbox root and size committed at `height` (latest when omitted).
+    #[method(name = "outbox")]
+    async fn outbox(&self, height: Option<Height>) -> RpcResult<OutboxInfo>;
+
+    /// Outbox messages from `from_leaf` on (at most `limit`, at most 4096), optionally only those
+    /// for `destination`.
+    #[method(name = "messages")]
+    async fn messages(
+        &self,
+        from_leaf: u64,
+        limit: u32,
+        destination: Option<ChainId>,
+    ) -> RpcResult<MessagesPage>;
+
+    /// A multiproof of the given outbox leaves against the root committed at `height`.
+    #[method(name = "proof")]
+    async fn proof(&self, leaf_indices: Vec<u64>, height: Height) -> RpcResult<ProofResponse>;
+
+    /// Where a message is, as seen by this chain.
+    #[method(name = "messageStatus")]
+    async fn message_status(&self, id: MessageId) -> RpcResult<MessageStatus>;
+
+    /// For each id (at most 4096), whether this chain has received it.
+    #[method(name = "received")]
+    async fn received(&self, ids: Vec<MessageId>) -> RpcResult<Vec<bool>>;
+
+    /// The light client this chain keeps of `chain`.
+    #[method(name = "client")]
+    async fn client(&self, chain: ChainId) -> RpcResult<ClientInfo>;
+
+    /// Every newly committed block.
+    #[subscription(name = "subscribeBlocks" => "newBlock", unsubscribe = "unsubscribeBlocks", item = BlockSummary)]
+    async fn subscribe_blocks(&self) -> SubscriptionResult;
+
+    /// Every endpoint event of newly committed blocks.
+    #[subscription(name = "subscribeEvents" => "newEvent", unsubscribe = "unsubscribeEvents", item = EventNotification)]
+    async fn subscribe_events(&self) -> SubscriptionResult;
+}

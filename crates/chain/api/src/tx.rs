@@ -1,0 +1,604 @@
+//! Signed transactions of the devnet chain and their canonical encoding (`docs/SPEC.md` §6).
+//!
+//! ```text
+//! signed tx = version u8 (=1) | chain_id u64 | signer [32] | nonce u64 | body | signature [64]
+//! digest    = keccak256("STRAIT/DEVNET/TX/v1" || signed tx without its signature)
+//! ```
+//! The signature is ed25519 by `signer` (the account's public key, which is its address) over the
+//! 32-byte digest. The chain id in the signed bytes stops replay on another chain; the account nonce
+//! stops replay on the same chain. The digest is the transaction hash.
+
+use ed25519_dalek::{Signature, VerifyingKey};
+use serde::{Deserialize, Serialize};
+use strait_endpoint::BatchDelivery;
+use strait_light_client::{LightBlock, ValidatorSet};
+use strait_merkle::MultiProof;
+use strait_packet::{DeliveryOptions, Packet, MAX_PAYLOAD_LEN};
+use strait_primitives::{
+    keccak256_concat, Address32, ChainId, ClientId, DecodeError, Hash32, Height, Reader, Timestamp,
+};
+
+use crate::keys::AccountKey;
+
+/// Domain of the transaction digest.
+pub const TX_DOMAIN: &[u8] = b"STRAIT/DEVNET/TX/v1";
+/// Transaction encoding version.
+pub const TX_VERSION: u8 = 1;
+/// Largest encoded transaction: 16 MiB. Relayers split batches to fit.
+pub const MAX_TX_LEN: usize = 16 * 1024 * 1024;
+/// Most client updates in one relay transaction.
+pub const MAX_UPDATES_PER_TX: usize = 16;
+/// Most delivery batches in one relay transaction.
+pub const MAX_BATCHES_PER_TX: usize = 16;
+/// Largest data of an application call.
+pub const MAX_APP_CALL_LEN: usize = MAX_PAYLOAD_LEN;
+
+const TAG_SEND: u8 = 1;
+const TAG_APP_CALL: u8 = 2;
+const TAG_RELAY: u8 = 3;
+const TAG_MISBEHAVIOUR: u8 = 4;
+const TAG_SET_VALIDATORS: u8 = 5;
+
+/// Domain of the digest the current validators sign to approve a validator-set change.
+pub const VALSET_CHANGE_DOMAIN: &[u8] = b"STRAIT/DEVNET/VALSET-CHANGE/v1";
+
+/// The digest validators of `chain_id` sign to approve replacing the set hashed `current` by the
+/// set hashed `new`, as the `change_counter`-th change of the chain:
+/// `keccak256("STRAIT/DEVNET/VALSET-CHANGE/v1" || u64 chain_id || current || new || u64 counter)`.
+///
+/// The counter makes every approval single-use: once a change executes, the counter moves on.
+pub fn valset_change_digest(
+    chain_id: ChainId,
+    current: &Hash32,
+    new: &Hash32,
+    change_counter: u64,
+) -> Hash32 {
+    keccak256_concat(&[
+        VALSET_CHANGE_DOMAIN,
+        &chain_id.to_be_bytes(),
+        current.as_bytes(),
+        new.as_bytes(),
+        &change_counter.to_be_bytes(),
+    ])
+}
+
+/// Errors of transaction decoding and authentication.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum TxError {
+    /// The bytes are not a well-formed transaction.
+    #[error("malformed transaction: {0}")]
+    Decode(#[from] DecodeError),
+    /// An embedded light block is malformed.
+    #[error("malformed light block: {0}")]
+    LightBlock(String),
+    /// An embedded multiproof is malformed.
+    #[error("malformed multiproof: {0}")]
+    MultiProof(String),
+    /// An embedded packet is malformed.
+    #[error("malformed packet: {0}")]
+    Packet(#[from] strait_packet::PacketError),
+    /// The signer is not a valid ed25519 public key.
+    #[error("signer is not a valid ed25519 public key")]
+    BadSigner,
+    /// The signature does not verify.
+    #[error("invalid signature")]
+    BadSignature,
+    /// An embedded validator set is malformed or not canonical.
+    #[error("malformed validator set: {0}")]
+    ValidatorSet(String),
+}
+
+/// A client update: the light client `client` verifies `block` against its state at `trusted_height`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClientUpdate {
+    /// The client on this chain.
+    pub client: ClientId,
+    /// A height the client already trusts.
+    pub trusted_height: Height,
+    /// The new header with its commit and validator sets.
+    pub block: LightBlock,
+}
+
+/// What a transaction does.
+#[derive(Clone, Debug, PartialEq, Eq)]
+// A transaction is decoded once and moved; it is never stored in bulk, so the size of the
+// `Misbehaviour` variant (two light blocks inline) does not matter.
+#[allow(clippy::large_enum_variant)]
+pub enum TxBody {
+    /// Send a message from the signer's account to an application on another chain.
+    Send {
+        /// Destination chain.
+        destination_chain: ChainId,
+        /// Receiving application.
+        receiver: Address32,
+        /// Ordering and timeouts.
+        options: DeliveryOptions,
+        /// Application data.
+        payload: Vec<u8>,
+    },
+    /// Call a built-in application of this chain (for example `ping` on the ping-pong app).
+    AppCall {
+        /// The application.
+        app: Address32,
+        /// Call data.
+        data: Vec<u8>,
+    },
+    /// A relayer's work: client updates first, then delivery batches.
+    Relay {
+        /// Light client updates, applied in order.
+        updates: Vec<ClientUpdate>,
+        /// Batches of messages with their multiproofs.
+        batches: Vec<BatchDelivery>,
+    },
+    /// Evidence of two conflicting headers; freezes the client when it holds.
+    Misbehaviour {
+        /// The client to freeze.
+        client: ClientId,
+        /// First header and the height it verifies from.
+        first: (Height, LightBlock),
+        /// Second header and the height it verifies from.
+        second: (Height, LightBlock),
+    },
+    /// Replace the validator set, approved by more than 2/3 of the current set's power over
+    /// [`valset_change_digest`]. The new set becomes the next header's `next_validators` and signs
+    /// from the block after that.
+    SetValidators {
+        /// The new set (canonical encoding on the wire).
+        validators: ValidatorSet,
+        /// `(index in the current set, signature over the change digest)`, indices strictly
+        /// increasing.
+        approvals: Vec<(u16, [u8; 64])>,
+    },
+}
+
+/// An unsigned transaction.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Tx {
+    /// Chain the transaction is for.
+    pub chain_id: ChainId,
+    /// The signing account (its ed25519 public key).
+    pub signer: Address32,
+    /// The account's nonce: 0 for its first transaction, then one more each time.
+    pub nonce: u64,
+    /// What it does.
+    pub body: TxBody,
+}
+
+/// A transaction with its signature.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SignedTx {
+    /// The transaction.
+    pub tx: Tx,
+    /// ed25519 signature of [`Tx::digest`] by `tx.signer`.
+    pub signature: [u8; 64],
+}
+
+impl Tx {
+    /// Canonical encoding without the signature.
+    pub fn encode_unsigned(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(128);
+        out.push(TX_VERSION);
+        out.extend_from_slice(&self.chain_id.to_be_bytes());
+        out.extend_from_slice(self.signer.as_bytes());
+        out.extend_from_slice(&self.nonce.to_be_bytes());
+        encode_body(&self.body, &mut out);
+        out
+    }
+
+    /// The digest the signer signs; also the transaction hash.
+    pub fn digest(&self) -> Hash32 {
+        keccak256_concat(&[TX_DOMAIN, &self.encode_unsigned()])
+    }
+
+    /// Signs with `key`, whose address must be `self.signer`.
+    pub fn sign(self, key: &AccountKey) -> SignedTx {
+        debug_assert_eq!(
+            key.address(),
+            self.signer,
+            "signing with another account's key"
+        );
+        let signature = key.sign_digest(&self.digest());
+        SignedTx {
+            tx: self,
+            signature,
+        }
+    }
+}
+
+impl SignedTx {
+    /// Canonical encoding.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = self.tx.encode_unsigned();
+        out.extend_from_slice(&self.signature);
+        out
+    }
+
+    /// Transaction hash (the signed digest).
+    pub fn hash(&self) -> Hash32 {
+        self.tx.digest()
+    }
+
+    /// Decodes untrusted bytes, with every length bounded. Does not check the signature.
+    pub fn decode(bytes: &[u8]) -> Result<Self, TxError> {
+        if bytes.len() > MAX_TX_LEN {
+            return Err(DecodeError::TooLarge {
+                what: "transaction",
+                got: bytes.len() as u64,
+                max: MAX_TX_LEN as u64,
+            }
+            .into());
+        }
+        let mut r = Reader::new(bytes);
+        let version = r.u8()?;
+        if version != TX_VERSION {
+            return Err(DecodeError::UnsupportedVersion {
+                got: version,
+                expected: TX_VERSION,
+            }
+            .into());
+        }
+        let chain_id = ChainId(r.u64()?);
+        let signer = Address32(r.array()?);
+        let nonce = r.u64()?;
+        let body = decode_body(&mut r)?;
+        let signature = r.array()?;
+        r.finish()?;
+        Ok(Self {
+            tx: Tx {
+                chain_id,
+                signer,
+                nonce,
+                body,
+            },
+            signature,
+        })
+    }
+
+    /// Checks the signature against the signer (`verify_strict`: no malleable signatures).
+    pub fn verify_signature(&self) -> Result<(), TxError> {
+        let key =
+            VerifyingKey::from_bytes(self.tx.signer.as_bytes()).map_err(|_| TxError::BadSigner)?;
+        if key.is_weak() {
+            return Err(TxError::BadSigner);
+        }
+        key.verify_strict(
+            self.hash().as_bytes(),
+            &Signature::from_bytes(&self.signature),
+        )
+        .map_err(|_| TxError::BadSignature)
+    }
+}
+
+fn put_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
+    out.extend_from_slice(&(bytes.len() as u32).to_be_bytes());
+    out.extend_from_slice(bytes);
+}
+
+fn encode_body(body: &TxBody, out: &mut Vec<u8>) {
+    match body {
+        TxBody::Send {
+            destination_chain,
+            receiver,
+            options,
+            payload,
+        } => {
+            out.push(TAG_SEND);
+            out.extend_from_slice(&destination_chain.to_be_bytes());
+            out.extend_from_slice(receiver.as_bytes());
+            out.push(u8::from(options.ordered));
+            out.extend_from_slice(&options.timeout_height.map_or(0, Height::get).to_be_bytes());
+            out.extend_from_slice(
+                &options
+                    .timeout_timestamp
+                    .map_or(0, Timestamp::get)
+                    .to_be_bytes(),
+            );
+            put_bytes(out, payload);
+        }
+        TxBody::AppCall { app, data } => {
+            out.push(TAG_APP_CALL);
+            out.extend_from_slice(app.as_bytes());
+            put_bytes(out, data);
+        }
+        TxBody::Relay { updates, batches } => {
+            out.push(TAG_RELAY);
+            out.extend_from_slice(&(updates.len() as u16).to_be_bytes());
+            for u in updates {
+                out.extend_from_slice(&u.client.to_be_bytes());
+                out.extend_from_slice(&u.trusted_height.to_be_bytes());
+                put_bytes(out, &u.block.encode());
+            }
+            out.extend_from_slice(&(batches.len() as u16).to_be_bytes());
+            for b in batches {
+                out.extend_from_slice(&b.proof_height.to_be_bytes());
+                out.extend_from_slice(&(b.packets.len() as u16).to_be_bytes());
+                for p in &b.packets {
+                    put_bytes(out, &p.encode());
+                }
+                put_bytes(out, &b.proof.encode());
+            }
+        }
+        TxBody::Misbehaviour {
+            client,
+            first,
+            second,
+        } => {
+            out.push(TAG_MISBEHAVIOUR);
+            out.extend_from_slice(&client.to_be_bytes());
+            for (h, block) in [first, second] {
+                out.extend_from_slice(&h.to_be_bytes());
+                put_bytes(out, &block.encode());
+            }
+        }
+        TxBody::SetValidators {
+            validators,
+            approvals,
+        } => {
+            out.push(TAG_SET_VALIDATORS);
+            put_bytes(out, &validators.encode());
+            out.extend_from_slice(&(approvals.len() as u16).to_be_bytes());
+            for (index, signature) in approvals {
+                out.extend_from_slice(&index.to_be_bytes());
+                out.extend_from_slice(signature);
+            }
+        }
+    }
+}
+
+fn light_block(r: &mut Reader<'_>) -> Result<LightBlock, TxError> {
+    let len = r.len_u32("light block length", MAX_TX_LEN)?;
+    LightBlock::decode(r.bytes(len)?).map_err(|e| TxError::LightBlock(e.to_string()))
+}
+
+fn decode_body(r: &mut Reader<'_>) -> Result<TxBody, TxError> {
+    let tag = r.u8()?;
+    Ok(match tag {
+        TAG_SEND => {
+            let destination_chain = ChainId(r.u64()?);
+            let receiver = Address32(r.array()?);
+            let ordered = match r.u8()? {
+                0 => false,
+                1 => true,
+                v => {
+                    return Err(DecodeError::Invalid {
+                        what: "ordered flag",
+                        value: v.into(),
+                    }
+                    .into())
+                }
+            };
+            let timeout_height = Some(Height(r.u64()?)).filter(|h| h.get() != 0);
+            let timeout_timestamp = Some(Timestamp(r.u64()?)).filter(|t| t.get() != 0);
+            let len = r.len_u32("payload length", MAX_PAYLOAD_LEN)?;
+            let payload = r.bytes(len)?.to_vec();
+            TxBody::Send {
+                destination_chain,
+                receiver,
+                options: DeliveryOptions {
+                    ordered,
+                    timeout_height,
+                    timeout_timestamp,
+                },
+                payload,
+            }
+        }
+        TAG_APP_CALL => {
+            let app = Address32(r.array()?);
+            let len = r.len_u32("call data length", MAX_APP_CALL_LEN)?;
+            TxBody::AppCall {
+                app,
+                data: r.bytes(len)?.to_vec(),
+            }
+        }
+        TAG_RELAY => {
+            let n = r.len_u16("client updates", MAX_UPDATES_PER_TX)?;
+            let mut updates = Vec::with_capacity(n);
+            for _ in 0..n {
+                let client = ClientId(r.u64()?);
+                let trusted_height = Height(r.u64()?);
+                let block = light_block(r)?;
+                updates.push(ClientUpdate {
+                    client,
+                    trusted_height,
+                    block,
+                });
+            }
+            let n = r.len_u16("delivery batches", MAX_BATCHES_PER_TX)?;
+            let mut batches = Vec::with_capacity(n);
+            for _ in 0..n {
+                let proof_height = Height(r.u64()?);
+                let count = r.len_u16("batch packets", strait_endpoint::MAX_BATCH_LEN)?;
+                let mut packets = Vec::with_capacity(count);
+                for _ in 0..count {
+                    let len =
+                        r.len_u32("packet length", strait_packet::HEADER_LEN + MAX_PAYLOAD_LEN)?;
+                    packets.push(Packet::decode(r.bytes(len)?)?);
+                }
+                let len = r.len_u32("multiproof length", MAX_TX_LEN)?;
+                let proof = MultiProof::decode(r.bytes(len)?)
+                    .map_err(|e| TxError::MultiProof(e.to_string()))?;
+                batches.push(BatchDelivery {
+                    packets,
+                    proof,
+                    proof_height,
+                });
+            }
+            TxBody::Relay { updates, batches }
+        }
+        TAG_MISBEHAVIOUR => {
+            let client = ClientId(r.u64()?);
+            let h1 = Height(r.u64()?);
+            let b1 = light_block(r)?;
+            let h2 = Height(r.u64()?);
+            let b2 = light_block(r)?;
+            TxBody::Misbehaviour {
+                client,
+                first: (h1, b1),
+                second: (h2, b2),
+            }
+        }
+        TAG_SET_VALIDATORS => {
+            let len = r.len_u32(
+                "validator set length",
+                4 + strait_light_client::VALIDATOR_ENCODED_LEN
+                    * strait_light_client::MAX_VALIDATORS,
+            )?;
+            let validators = ValidatorSet::decode(r.bytes(len)?)
+                .map_err(|e| TxError::ValidatorSet(e.to_string()))?;
+            let n = r.len_u16("approvals", strait_light_client::MAX_VALIDATORS)?;
+            let mut approvals = Vec::with_capacity(n);
+            for _ in 0..n {
+                let index = r.u16()?;
+                approvals.push((index, r.array()?));
+            }
+            TxBody::SetValidators {
+                validators,
+                approvals,
+            }
+        }
+        other => {
+            return Err(DecodeError::Invalid {
+                what: "transaction kind",
+                value: other.into(),
+            }
+            .into())
+        }
+    })
+}
+
+/// JSON-friendly summary of a transaction body kind, for logs and RPC answers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TxKind {
+    /// [`TxBody::Send`].
+    Send,
+    /// [`TxBody::AppCall`].
+    AppCall,
+    /// [`TxBody::Relay`].
+    Relay,
+    /// [`TxBody::Misbehaviour`].
+    Misbehaviour,
+    /// [`TxBody::SetValidators`].
+    SetValidators,
+}
+
+impl TxBody {
+    /// The kind of this body.
+    pub fn kind(&self) -> TxKind {
+        match self {
+            Self::Send { .. } => TxKind::Send,
+            Self::AppCall { .. } => TxKind::AppCall,
+            Self::Relay { .. } => TxKind::Relay,
+            Self::Misbehaviour { .. } => TxKind::Misbehaviour,
+            Self::SetValidators { .. } => TxKind::SetValidators,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn send_tx(key: &AccountKey, payload: Vec<u8>) -> SignedTx {
+        Tx {
+            chain_id: ChainId(1),
+            signer: key.address(),
+            nonce: 3,
+            body: TxBody::Send {
+                destination_chain: ChainId(2),
+                receiver: Address32([7; 32]),
+                options: DeliveryOptions {
+                    ordered: true,
+                    timeout_height: Some(Height(9)),
+                    timeout_timestamp: None,
+                },
+                payload,
+            },
+        }
+        .sign(key)
+    }
+
+    #[test]
+    fn round_trip_and_signature() {
+        let key = AccountKey::devnet("alice");
+        let tx = send_tx(&key, b"hi".to_vec());
+        let bytes = tx.encode();
+        let back = SignedTx::decode(&bytes).unwrap();
+        assert_eq!(back, tx);
+        back.verify_signature().unwrap();
+    }
+
+    #[test]
+    fn any_flipped_byte_breaks_decoding_or_the_signature() {
+        let key = AccountKey::devnet("alice");
+        let bytes = send_tx(&key, b"hi".to_vec()).encode();
+        for i in 0..bytes.len() {
+            let mut t = bytes.clone();
+            t[i] ^= 0x01;
+            if let Ok(tx) = SignedTx::decode(&t) {
+                assert!(
+                    tx.verify_signature().is_err(),
+                    "byte {i} flipped and still valid"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn signature_is_bound_to_the_chain() {
+        let key = AccountKey::devnet("alice");
+        let mut tx = send_tx(&key, vec![]);
+        tx.tx.chain_id = ChainId(2);
+        assert_eq!(tx.verify_signature(), Err(TxError::BadSignature));
+    }
+
+    #[test]
+    fn set_validators_round_trip() {
+        let key = AccountKey::devnet("gov");
+        let signer = strait_light_client::Signer::from_seed([3; 32]);
+        let validators = ValidatorSet::new(vec![strait_light_client::Validator {
+            pub_key: signer.public_key(),
+            power: 5,
+        }])
+        .unwrap();
+        let tx = Tx {
+            chain_id: ChainId(1),
+            signer: key.address(),
+            nonce: 0,
+            body: TxBody::SetValidators {
+                validators,
+                approvals: vec![(0, [9; 64]), (2, [8; 64])],
+            },
+        }
+        .sign(&key);
+        let bytes = tx.encode();
+        let back = SignedTx::decode(&bytes).unwrap();
+        assert_eq!(back, tx);
+        assert_eq!(back.tx.body.kind(), TxKind::SetValidators);
+        back.verify_signature().unwrap();
+        assert_ne!(
+            valset_change_digest(ChainId(1), &Hash32::ZERO, &Hash32::ZERO, 0),
+            valset_change_digest(ChainId(1), &Hash32::ZERO, &Hash32::ZERO, 1)
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn decoding_arbitrary_bytes_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+            let _ = SignedTx::decode(&bytes);
+        }
+
+        #[test]
+        fn decoding_mutated_tx_never_panics(payload in proptest::collection::vec(any::<u8>(), 0..64), idx in any::<prop::sample::Index>(), b in any::<u8>()) {
+            let key = AccountKey::devnet("bob");
+            let mut bytes = send_tx(&key, payload).encode();
+            let i = idx.index(bytes.len());
+            bytes[i] = b;
+            if let Ok(tx) = SignedTx::decode(&bytes) {
+                prop_assert_eq!(tx.encode(), bytes);
+            }
+        }
+    }
+}

@@ -1,0 +1,195 @@
+//! Transaction execution.
+//!
+//! A transaction whose nonce matches consumes it, then runs under a checkpoint: if it fails, every
+//! write after the nonce is reverted and its result says why. A relay transaction fails only when
+//! a client update fails; deliveries are reported one by one.
+
+use strait_chain_api::rpc::{DeliveryResult, TxResult};
+use strait_chain_api::tx::{SignedTx, TxBody};
+use strait_endpoint::{receive_batch, send, BatchDelivery, SendRequest};
+use strait_light_client::{
+    execute_update, submit_misbehaviour, validate_update, Misbehaviour, PublicKey,
+};
+use strait_primitives::{ChainId, ClientId, Hash32, MessageId};
+
+use crate::apps;
+use crate::host::Exec;
+use crate::state::keys;
+use crate::valset;
+
+/// What a successful body produced.
+#[derive(Default)]
+struct Applied {
+    message_id: Option<MessageId>,
+    deliveries: Vec<DeliveryResult>,
+}
+
+/// Executes `tx` (authenticated by the mempool) in `exec`; `pool` are the validator keys the node
+/// holds.
+pub fn execute_tx(
+    exec: &mut Exec<'_>,
+    tx: &SignedTx,
+    hash: Hash32,
+    pool: &[PublicKey],
+) -> TxResult {
+    let mut result = TxResult {
+        hash,
+        kind: tx.tx.body.kind(),
+        height: exec.env.height,
+        success: false,
+        error: None,
+        message_id: None,
+        deliveries: Vec::new(),
+    };
+    let account_key = keys::account(&tx.tx.signer);
+    let expected = exec.state.get_u64(&account_key);
+    if tx.tx.nonce != expected {
+        result.error = Some(format!(
+            "nonce mismatch: got {}, expected {expected}",
+            tx.tx.nonce
+        ));
+        return result;
+    }
+    exec.state.put_u64(account_key, expected + 1);
+    let cp = exec.fx.checkpoint(exec.state);
+    match apply(exec, tx, pool) {
+        Ok(applied) => {
+            result.success = true;
+            result.message_id = applied.message_id;
+            result.deliveries = applied.deliveries;
+        }
+        Err(error) => {
+            exec.fx.revert(exec.state, cp);
+            result.error = Some(error);
+        }
+    }
+    result
+}
+
+fn apply(exec: &mut Exec<'_>, tx: &SignedTx, pool: &[PublicKey]) -> Result<Applied, String> {
+    match &tx.tx.body {
+        TxBody::Send {
+            destination_chain,
+            receiver,
+            options,
+            payload,
+        } => {
+            let sent = send(
+                exec,
+                SendRequest {
+                    sender: tx.tx.signer,
+                    destination_chain: *destination_chain,
+                    receiver: *receiver,
+                    options: *options,
+                    payload: payload.clone(),
+                },
+            )
+            .map_err(|e| format!("send failed: {e}"))?;
+            Ok(Applied {
+                message_id: Some(sent.id),
+                ..Applied::default()
+            })
+        }
+        TxBody::AppCall { app, data } => {
+            let id = apps::call(exec, *app, data).map_err(|e| e.to_string())?;
+            Ok(Applied {
+                message_id: Some(id),
+                ..Applied::default()
+            })
+        }
+        TxBody::Relay { updates, batches } => {
+            let now = exec.env.timestamp;
+            for (i, update) in updates.iter().enumerate() {
+                let mut ctx = exec
+                    .client(update.client)
+                    .ok_or_else(|| format!("update {i}: unknown client {}", update.client))?;
+                let outcome = validate_update(&ctx, update.trusted_height, &update.block, now)
+                    .map_err(|e| {
+                        format!(
+                            "update {i} (client {}, height {} from trusted height {}): {e}",
+                            update.client,
+                            update.block.header().height,
+                            update.trusted_height
+                        )
+                    })?;
+                execute_update(&mut ctx, &outcome);
+            }
+            let mut deliveries = Vec::new();
+            for batch in batches {
+                deliver(exec, batch, &mut deliveries);
+            }
+            Ok(Applied {
+                deliveries,
+                ..Applied::default()
+            })
+        }
+        TxBody::Misbehaviour {
+            client,
+            first,
+            second,
+        } => {
+            let now = exec.env.timestamp;
+            let mut ctx = exec
+                .client(*client)
+                .ok_or_else(|| format!("unknown client {client}"))?;
+            let misbehaviour = Misbehaviour {
+                trusted_height_1: first.0,
+                block_1: first.1.clone(),
+                trusted_height_2: second.0,
+                block_2: second.1.clone(),
+            };
+            submit_misbehaviour(&mut ctx, &misbehaviour, now)
+                .map_err(|e| format!("misbehaviour rejected: {e}"))?;
+            Ok(Applied::default())
+        }
+        TxBody::SetValidators {
+            validators,
+            approvals,
+        } => {
+            let chain = exec.env.chain_id;
+            valset::execute(exec.state, chain, validators, approvals, pool)
+                .map_err(|e| format!("validator set change rejected: {e}"))?;
+            Ok(Applied::default())
+        }
+    }
+}
+
+/// Delivers one batch, then executes the sends its applications queued.
+fn deliver(exec: &mut Exec<'_>, batch: &BatchDelivery, out: &mut Vec<DeliveryResult>) {
+    exec.batch_source = batch.packets.first().map_or(ChainId(0), |p| p.source_chain);
+    match receive_batch(exec, batch) {
+        Ok(results) => {
+            for (packet, result) in batch.packets.iter().zip(results) {
+                out.push(match result {
+                    Ok(receipt) => DeliveryResult {
+                        id: receipt.id,
+                        error: None,
+                    },
+                    Err(e) => DeliveryResult {
+                        id: packet.id(),
+                        error: Some(e.to_string()),
+                    },
+                });
+            }
+        }
+        Err(e) => {
+            let error = format!("batch rejected: {e}");
+            out.extend(batch.packets.iter().map(|p| DeliveryResult {
+                id: p.id(),
+                error: Some(error.clone()),
+            }));
+        }
+    }
+    let queued = std::mem::take(&mut exec.fx.app_sends);
+    for request in queued {
+        let destination = request.destination_chain;
+        if let Err(e) = send(exec, request) {
+            tracing::warn!(%destination, error = %e, "application send dropped");
+        }
+    }
+}
+
+/// The client id of a remote chain.
+pub fn client_of(chain: ChainId) -> ClientId {
+    ClientId(chain.get())
+}

@@ -1,0 +1,384 @@
+//! The endpoint and light-client host contexts over the node's state (`[STRAIT-HOST.1]`).
+//!
+//! [`Exec`] implements the endpoint's [`EndpointReader`]/[`EndpointWriter`] for one block; a
+//! [`ClientCtx`] implements [`ClientReader`]/[`ClientWriter`] for one light client. Both read and
+//! write the same [`State`], so a transaction's client updates, deliveries and application writes
+//! revert together.
+
+use std::collections::BTreeSet;
+
+use strait_chain_api::rpc::{EventNotification, OutcomeJson, SentMessage};
+use strait_chain_api::HexBytes;
+use strait_endpoint::{
+    AppError, EndpointEvent, EndpointReader, EndpointWriter, Outcome, Receipt, SecurityConfig,
+};
+use strait_light_client::{ClientReader, ClientState, ClientWriter, ConsensusState};
+use strait_merkle::{IncrementalTree, LeafIndex, MerkleError};
+use strait_packet::Packet;
+use strait_primitives::{
+    Address32, ChainId, ClientId, DecodeError, Hash32, Height, MessageId, Nonce, Reader, RouteId,
+    Timestamp,
+};
+
+use crate::apps;
+use crate::state::{keys, Effects, State};
+
+/// What is fixed for the whole block.
+#[derive(Debug)]
+pub struct Env {
+    /// This chain.
+    pub chain_id: ChainId,
+    /// Height of the block being executed.
+    pub height: Height,
+    /// Its time.
+    pub timestamp: Timestamp,
+    /// Remote chains; the client of a remote chain has the remote's chain id as its id.
+    pub remotes: BTreeSet<ChainId>,
+}
+
+impl Env {
+    /// The client following `chain`, if it is a remote chain.
+    pub fn client_of(&self, chain: ChainId) -> Option<ClientId> {
+        self.remotes
+            .contains(&chain)
+            .then_some(ClientId(chain.get()))
+    }
+}
+
+/// The execution context of one block.
+pub struct Exec<'a> {
+    /// Block constants.
+    pub env: &'a Env,
+    /// The state, written in place.
+    pub state: &'a mut State,
+    /// Outbox appends, events, queued application sends.
+    pub fx: &'a mut Effects,
+    /// The outbox accumulator as committed by the previous block.
+    pub outbox: &'a IncrementalTree,
+    /// Source chain of the batch being delivered (a batch has one source chain).
+    pub batch_source: ChainId,
+}
+
+impl Exec<'_> {
+    /// A light-client context for `client`, or `None` if it does not exist.
+    pub fn client(&mut self, client: ClientId) -> Option<ClientCtx<'_>> {
+        self.state.get(&keys::client_state(client))?;
+        Some(ClientCtx {
+            state: self.state,
+            client,
+        })
+    }
+}
+
+impl EndpointReader for Exec<'_> {
+    fn chain_id(&self) -> ChainId {
+        self.env.chain_id
+    }
+    fn host_height(&self) -> Height {
+        self.env.height
+    }
+    fn host_timestamp(&self) -> Timestamp {
+        self.env.timestamp
+    }
+    fn is_known_chain(&self, chain: ChainId) -> bool {
+        self.env.remotes.contains(&chain)
+    }
+    fn last_outbound_nonce(&self, route: &RouteId) -> Nonce {
+        Nonce(self.state.get_u64(&keys::outbound(route)))
+    }
+    fn outbox_count(&self) -> u64 {
+        self.outbox.count() + self.fx.outbox_ids.len() as u64
+    }
+    fn outbox_root(&self) -> Hash32 {
+        let mut tree = self.outbox.clone();
+        for id in &self.fx.outbox_ids {
+            // The endpoint checked the capacity before appending.
+            let _ = tree.append(id);
+        }
+        tree.root()
+    }
+    fn security_config(&self, _receiver: &Address32, source: ChainId) -> Option<SecurityConfig> {
+        // Every application uses the host default: the light client of the source chain.
+        self.env
+            .client_of(source)
+            .map(|client| SecurityConfig { client })
+    }
+    fn client_chain(&self, client: ClientId) -> Option<ChainId> {
+        let chain = ChainId(client.get());
+        self.env.remotes.contains(&chain).then_some(chain)
+    }
+    fn client_frozen(&self, client: ClientId) -> bool {
+        self.state
+            .get(&keys::client_frozen(client))
+            .is_some_and(|v| v == [1])
+    }
+    fn verified_root(&self, client: ClientId, height: Height) -> Option<Hash32> {
+        if self.client_frozen(client) {
+            return None;
+        }
+        let raw = self.state.get(&keys::verified_root(client, height))?;
+        Some(Hash32(raw.try_into().ok()?))
+    }
+    fn received_word(&self, route: &RouteId, word_index: u64) -> [u8; 32] {
+        self.state
+            .get(&keys::received_word(route, word_index))
+            .and_then(|v| v.try_into().ok())
+            .unwrap_or_default()
+    }
+    fn inbound_contiguous(&self, route: &RouteId) -> Nonce {
+        Nonce(self.state.get_u64(&keys::contiguous(route)))
+    }
+}
+
+impl EndpointWriter for Exec<'_> {
+    fn set_last_outbound_nonce(&mut self, route: &RouteId, nonce: Nonce) {
+        self.state.put_u64(keys::outbound(route), nonce.get());
+    }
+    fn append_outbox(&mut self, id: &MessageId) -> Result<LeafIndex, MerkleError> {
+        let index = self.outbox_count();
+        if index >= strait_merkle::MAX_LEAVES {
+            return Err(MerkleError::TreeFull {
+                max: strait_merkle::MAX_LEAVES,
+            });
+        }
+        self.fx.outbox_ids.push(*id);
+        Ok(LeafIndex(index))
+    }
+    fn set_received_word(&mut self, route: &RouteId, word_index: u64, word: [u8; 32]) {
+        self.state
+            .put(keys::received_word(route, word_index), word.to_vec());
+    }
+    fn set_inbound_contiguous(&mut self, route: &RouteId, nonce: Nonce) {
+        self.state.put_u64(keys::contiguous(route), nonce.get());
+    }
+    fn call_app(&mut self, packet: &Packet, id: &MessageId) -> Result<Vec<u8>, AppError> {
+        let cp = self.fx.checkpoint(self.state);
+        let result = apps::receive(self, packet, id);
+        if result.is_err() {
+            self.fx.revert(self.state, cp);
+        }
+        result
+    }
+    fn record_receipt(&mut self, receipt: Receipt) {
+        let record = ReceiptRecord {
+            height: receipt.height,
+            source_chain: self.batch_source,
+            outcome: receipt.outcome,
+        };
+        self.state.put(keys::receipt(&receipt.id), record.encode());
+    }
+    fn emit(&mut self, event: EndpointEvent) {
+        let chain_id = self.env.chain_id;
+        let height = self.env.height;
+        let notification = match event {
+            EndpointEvent::Sent {
+                id,
+                destination_chain,
+                leaf_index,
+                packet,
+                ..
+            } => EventNotification::Sent {
+                chain_id,
+                height,
+                message: SentMessage {
+                    leaf_index: leaf_index.get(),
+                    id,
+                    height,
+                    destination_chain,
+                    packet: HexBytes(packet),
+                },
+            },
+            EndpointEvent::Received(receipt) => EventNotification::Received {
+                chain_id,
+                height,
+                id: receipt.id,
+                source_chain: self.batch_source,
+                outcome: outcome_json(&receipt.outcome),
+            },
+        };
+        self.fx.events.push(notification);
+    }
+}
+
+/// The JSON form of an outcome.
+pub fn outcome_json(outcome: &Outcome) -> OutcomeJson {
+    match outcome {
+        Outcome::Executed { ack } => OutcomeJson::Executed {
+            ack: HexBytes(ack.clone()),
+        },
+        Outcome::Failed(e) => OutcomeJson::Failed {
+            code: e.code,
+            reason: e.reason.clone(),
+        },
+        Outcome::TimedOut => OutcomeJson::TimedOut,
+    }
+}
+
+/// How a received message ended, as stored at `'r' || id`:
+/// `u64 height || u64 source_chain || u8 kind || (ack | u32 code || reason | nothing)`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReceiptRecord {
+    /// Receiving height.
+    pub height: Height,
+    /// Source chain.
+    pub source_chain: ChainId,
+    /// Outcome.
+    pub outcome: Outcome,
+}
+
+impl ReceiptRecord {
+    /// The stored encoding.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(32);
+        out.extend_from_slice(&self.height.to_be_bytes());
+        out.extend_from_slice(&self.source_chain.to_be_bytes());
+        match &self.outcome {
+            Outcome::Executed { ack } => {
+                out.push(0);
+                out.extend_from_slice(ack);
+            }
+            Outcome::Failed(e) => {
+                out.push(1);
+                out.extend_from_slice(&e.code.to_be_bytes());
+                out.extend_from_slice(e.reason.as_bytes());
+            }
+            Outcome::TimedOut => out.push(2),
+        }
+        out
+    }
+
+    /// Decodes a stored record.
+    pub fn decode(bytes: &[u8]) -> Result<Self, DecodeError> {
+        let mut r = Reader::new(bytes);
+        let height = Height(r.u64()?);
+        let source_chain = ChainId(r.u64()?);
+        let outcome = match r.u8()? {
+            0 => Outcome::Executed {
+                ack: r.bytes(r.remaining())?.to_vec(),
+            },
+            1 => Outcome::Failed(AppError {
+                code: r.u32()?,
+                reason: String::from_utf8_lossy(r.bytes(r.remaining())?).into_owned(),
+            }),
+            2 => Outcome::TimedOut,
+            kind => {
+                return Err(DecodeError::Invalid {
+                    what: "receipt kind",
+                    value: kind.into(),
+                })
+            }
+        };
+        r.finish()?;
+        Ok(Self {
+            height,
+            source_chain,
+            outcome,
+        })
+    }
+}
+
+/// One light client's storage inside the node state.
+pub struct ClientCtx<'a> {
+    state: &'a mut State,
+    client: ClientId,
+}
+
+/// Creates the client of `chain` trusting `genesis` if it does not exist yet.
+pub fn ensure_client(
+    state: &mut State,
+    chain: ChainId,
+    options: strait_light_client::Options,
+    genesis: ConsensusState,
+) {
+    let client = ClientId(chain.get());
+    if state.get(&keys::client_state(client)).is_some() {
+        return;
+    }
+    let mut ctx = ClientCtx { state, client };
+    ctx.store_client_state(ClientState {
+        chain_id: chain,
+        options,
+        latest_height: genesis.height,
+        frozen: None,
+    });
+    ctx.store_consensus_state(genesis);
+}
+
+fn decode_json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> T {
+    serde_json::from_slice(bytes).expect("the node's own state is well-formed")
+}
+
+impl ClientReader for ClientCtx<'_> {
+    fn client_state(&self) -> ClientState {
+        decode_json(
+            self.state
+                .get(&keys::client_state(self.client))
+                .expect("a client context exists only for a stored client"),
+        )
+    }
+    fn consensus_state(&self, height: Height) -> Option<ConsensusState> {
+        self.state
+            .get(&keys::consensus(self.client, height))
+            .map(decode_json)
+    }
+    fn consensus_state_before(&self, height: Height) -> Option<ConsensusState> {
+        let prefix = keys::consensus_prefix(self.client);
+        let (before, _) = self
+            .state
+            .neighbours(&prefix, &keys::consensus(self.client, height));
+        before.map(decode_json)
+    }
+    fn consensus_state_after(&self, height: Height) -> Option<ConsensusState> {
+        let prefix = keys::consensus_prefix(self.client);
+        let (_, after) = self
+            .state
+            .neighbours(&prefix, &keys::consensus(self.client, height));
+        after.map(decode_json)
+    }
+}
+
+impl ClientWriter for ClientCtx<'_> {
+    fn store_client_state(&mut self, state: ClientState) {
+        let frozen = u8::from(state.is_frozen());
+        self.state.put(
+            keys::client_state(self.client),
+            serde_json::to_vec(&state).expect("client state serializes"),
+        );
+        self.state
+            .put(keys::client_frozen(self.client), vec![frozen]);
+    }
+    fn store_consensus_state(&mut self, state: ConsensusState) {
+        self.state.put(
+            keys::verified_root(self.client, state.height),
+            state.outbox_root.0.to_vec(),
+        );
+        self.state.put(
+            keys::consensus(self.client, state.height),
+            serde_json::to_vec(&state).expect("consensus state serializes"),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn receipt_record_round_trip() {
+        for outcome in [
+            Outcome::Executed { ack: vec![1, 2] },
+            Outcome::Failed(AppError {
+                code: 7,
+                reason: "no".into(),
+            }),
+            Outcome::TimedOut,
+        ] {
+            let r = ReceiptRecord {
+                height: Height(3),
+                source_chain: ChainId(2),
+                outcome,
+            };
+            assert_eq!(ReceiptRecord::decode(&r.encode()), Ok(r));
+        }
+    }
+}

@@ -1,0 +1,28 @@
+//! A devnet chain node of the Strait protocol (`crates/chain/node/README.md`).
+//!
+//! * [`spec`]: chain specs, deterministic genesis, devnet layout ([`ChainSpec`], [`NodeConfig`]).
+//! * [`node`]: [`start`] a node, [`NodeHandle`] to stop it.
+//! * [`consensus`]: in-process validators that check and sign proposals.
+//! * [`state`], [`host`], [`exec`], [`apps`], [`valset`]: the replicated state machine.
+//! * [`store`]: the redb layout; [`mempool`]; [`rpc`]: the `strait_*` JSON-RPC server.
+//!
+//! **Devnet only**: the validator keys are derived from public seeds.
+
+pub mod apps;
+pub mod consensus;
+pub mod exec;
+pub mod host;
+pub mod mempool;
+pub mod node;
+pub mod rpc;
+pub mod spec;
+pub mod state;
+pub mod store;
+pub mod valset;
+
+pub use node::{start, NodeHandle};
+pub use spec::{
+    devnet_key_pool, devnet_node_config, devnet_specs, devnet_validator_set, genesis_header,
+    ChainSpec, NodeConfig, DEFAULT_BLOCK_TIME_MS, FAST_BLOCK_TIME_MS,
+};
+pub use valset::{approve as approve_validator_change, set_validators_tx};

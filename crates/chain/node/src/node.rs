@@ -1,0 +1,492 @@
+//! Starting, running and stopping a node: restore or create the database, produce a block every
+//! `block_time_ms` on a dedicated thread, serve JSON-RPC on the current tokio runtime.
+
+use std::collections::BTreeSet;
+use std::net::SocketAddr;
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use anyhow::Context as _;
+use jsonrpsee::server::{Server, ServerConfig, ServerHandle};
+use redb::Database;
+use strait_chain_api::keys::devnet_validator;
+use strait_chain_api::rpc::{BlockSummary, EventNotification, StraitApiServer};
+use strait_light_client::{sign_commit, Header, LightBlock, PublicKey, SignedHeader};
+use strait_merkle::{IncrementalTree, MerkleTree};
+use strait_primitives::{ChainId, Height, Timestamp};
+use tokio::sync::{broadcast, oneshot};
+
+use crate::consensus::Committee;
+use crate::exec::execute_tx;
+use crate::host::{ensure_client, Env, Exec};
+use crate::mempool::Mempool;
+use crate::rpc::RpcServer;
+use crate::spec::{devnet_key_pool, genesis_header, ChainSpec, NodeConfig};
+use crate::state::{keys, next_state_root, Effects, State};
+use crate::store::{self, BlockRecord, BlockWrite, OutboxRecord, StoreError};
+use crate::valset;
+
+/// Capacity of the block subscription channel; a subscriber further behind is dropped.
+pub const BLOCK_CHANNEL: usize = 1024;
+/// Capacity of the event subscription channel; a subscriber further behind is dropped.
+pub const EVENT_CHANNEL: usize = 1 << 16;
+/// Largest JSON-RPC request: a maximal transaction as hex, with room for the envelope.
+pub const MAX_REQUEST_BYTES: u32 = (strait_chain_api::tx::MAX_TX_LEN as u32) * 2 + (1 << 20);
+/// Largest JSON-RPC response.
+pub const MAX_RESPONSE_BYTES: u32 = 64 << 20;
+/// Name of the database file in the data directory.
+pub const DB_FILE: &str = "chain.redb";
+
+/// The latest committed block, as the RPC server sees it.
+#[derive(Clone, Debug)]
+pub struct Latest {
+    /// Its header.
+    pub header: Header,
+    /// Outbox size after it.
+    pub outbox_count: u64,
+    /// Size of the set that signed it.
+    pub validators: usize,
+}
+
+/// What the producer thread and the RPC server share.
+pub struct Shared {
+    /// This chain.
+    pub spec: ChainSpec,
+    /// Remote chains.
+    pub remotes: Vec<ChainId>,
+    db: RwLock<Option<Arc<Database>>>,
+    /// The whole outbox; appended before each block is stored, so every stored height's size
+    /// is available.
+    pub tree: RwLock<MerkleTree>,
+    /// The latest committed block.
+    pub latest: RwLock<Latest>,
+    /// Waiting transactions.
+    pub mempool: Mempool,
+    /// New block announcements.
+    pub blocks: broadcast::Sender<BlockSummary>,
+    /// New endpoint events.
+    pub events: broadcast::Sender<EventNotification>,
+}
+
+impl Shared {
+    /// The database, unless the node is shutting down.
+    pub fn db(&self) -> Option<Arc<Database>> {
+        self.db.read().expect("db lock").clone()
+    }
+
+    /// The latest committed block.
+    pub fn latest(&self) -> Latest {
+        self.latest.read().expect("latest lock").clone()
+    }
+}
+
+/// A running node.
+pub struct NodeHandle {
+    shared: Arc<Shared>,
+    addr: SocketAddr,
+    server: ServerHandle,
+    stop: mpsc::Sender<()>,
+    done: oneshot::Receiver<()>,
+    thread: std::thread::JoinHandle<()>,
+}
+
+impl NodeHandle {
+    /// The chain id.
+    pub fn chain_id(&self) -> ChainId {
+        self.shared.spec.chain_id
+    }
+
+    /// The chain spec.
+    pub fn spec(&self) -> ChainSpec {
+        self.shared.spec
+    }
+
+    /// `http://127.0.0.1:<port>` (or the bound address).
+    pub fn rpc_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// `ws://127.0.0.1:<port>`.
+    pub fn ws_url(&self) -> String {
+        format!("ws://{}", self.addr)
+    }
+
+    /// The address the RPC server listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Latest committed height.
+    pub fn latest_height(&self) -> Height {
+        self.shared.latest().header.height
+    }
+
+    /// Stops gracefully: the block being produced is finished and stored, the RPC server stops,
+    /// and the database is closed when this returns.
+    pub async fn stop(self) {
+        let _ = self.stop.send(());
+        let _ = self.done.await;
+        let _ = self.thread.join();
+        let _ = self.server.stop();
+        self.server.stopped().await;
+        let db = self.shared.db.write().expect("db lock").take();
+        if let Some(db) = db {
+            // RPC calls in flight hold the database briefly; wait for them (bounded).
+            for _ in 0..500 {
+                if Arc::strong_count(&db) == 1 {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            drop(db);
+        }
+        tracing::info!(chain = %self.shared.spec.chain_id, "node stopped");
+    }
+}
+
+/// Opens or creates the node's database, restores its state, and starts block production (on a
+/// dedicated thread) and the JSON-RPC server (on the current tokio runtime).
+pub async fn start(config: NodeConfig) -> anyhow::Result<NodeHandle> {
+    let spec = config.spec;
+    anyhow::ensure!(
+        (1..=crate::spec::DEVNET_KEY_POOL).contains(&spec.validators),
+        "validators must be 1..={}",
+        crate::spec::DEVNET_KEY_POOL
+    );
+    anyhow::ensure!(spec.block_time_ms > 0, "block time must be positive");
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("creating {}", config.data_dir.display()))?;
+    let path = config.data_dir.join(DB_FILE);
+    let db =
+        Arc::new(Database::create(&path).with_context(|| format!("opening {}", path.display()))?);
+    if store::latest_height(&db)?.is_none() {
+        write_genesis(&db, &spec, &config.remotes)?;
+    }
+    let latest_height = store::latest_height(&db)?.context("no block after genesis")?;
+    let record = store::Reads(&db)
+        .block(latest_height)?
+        .context("latest block missing")?;
+    let state = State::from_map(store::load_state(&db)?);
+    let ids = store::load_outbox_ids(&db)?;
+    anyhow::ensure!(
+        ids.len() as u64 == record.outbox_count,
+        "outbox holds {} messages, latest block says {}",
+        ids.len(),
+        record.outbox_count
+    );
+    let mut tree = MerkleTree::new();
+    let mut incremental = IncrementalTree::new();
+    for id in &ids {
+        tree.append(id)?;
+        incremental.append(id)?;
+    }
+    let header = *record.light_block.header();
+    anyhow::ensure!(
+        tree.root() == header.outbox_root,
+        "rebuilt outbox root differs from the latest header's"
+    );
+    tracing::info!(chain = %spec.chain_id, height = %header.height, outbox = ids.len(), "node restored");
+
+    let (blocks, _) = broadcast::channel(BLOCK_CHANNEL);
+    let (events, _) = broadcast::channel(EVENT_CHANNEL);
+    let shared = Arc::new(Shared {
+        spec,
+        remotes: config.remotes.iter().map(|r| r.chain_id).collect(),
+        db: RwLock::new(Some(db.clone())),
+        tree: RwLock::new(tree),
+        latest: RwLock::new(Latest {
+            header,
+            outbox_count: record.outbox_count,
+            validators: record.light_block.validators.len(),
+        }),
+        mempool: Mempool::default(),
+        blocks,
+        events,
+    });
+
+    let server_config = ServerConfig::builder()
+        .max_request_body_size(MAX_REQUEST_BYTES)
+        .max_response_body_size(MAX_RESPONSE_BYTES)
+        .build();
+    let server = Server::builder()
+        .set_config(server_config)
+        .build(config.rpc_addr)
+        .await
+        .with_context(|| format!("binding the RPC server to {}", config.rpc_addr))?;
+    let addr = server.local_addr()?;
+    let server = server.start(RpcServer::new(shared.clone()).into_rpc());
+
+    let pool = devnet_key_pool(spec.chain_id);
+    let pool_keys: Vec<PublicKey> = pool.iter().map(|s| s.public_key()).collect();
+    let mut producer = Producer {
+        shared: shared.clone(),
+        db,
+        state,
+        incremental,
+        committee: Committee::new(pool, header),
+        pool_keys,
+        last: header,
+        remotes: config.remotes.clone(),
+        env_remotes: config.remotes.iter().map(|r| r.chain_id).collect(),
+    };
+    let (stop, stop_rx) = mpsc::channel();
+    let (done_tx, done) = oneshot::channel();
+    let thread = std::thread::Builder::new()
+        .name(format!("strait-producer-{}", spec.chain_id))
+        .spawn(move || {
+            producer.run(stop_rx);
+            drop(producer);
+            let _ = done_tx.send(());
+        })?;
+    tracing::info!(chain = %spec.chain_id, rpc = %addr, "node started");
+    Ok(NodeHandle {
+        shared,
+        addr,
+        server,
+        stop,
+        done,
+        thread,
+    })
+}
+
+/// Writes block 0: the genesis header signed by the genesis validators, and the genesis state
+/// (the validator sets and a light client of each remote chain trusting its genesis). The genesis
+/// state root is fixed by the spec (`genesis_state_root`), so other chains can compute the header.
+fn write_genesis(db: &Database, spec: &ChainSpec, remotes: &[ChainSpec]) -> Result<(), StoreError> {
+    let set = spec.genesis_validators();
+    let header = genesis_header(spec);
+    let signers: Vec<_> = (0..spec.validators)
+        .map(|i| devnet_validator(spec.chain_id, i))
+        .collect();
+    let signer_refs: Vec<_> = signers.iter().collect();
+    let commit = sign_commit(&header, &set, &signer_refs);
+    let mut state = State::default();
+    state.put(keys::VALSET_CURRENT.to_vec(), set.encode());
+    state.put(keys::VALSET_NEXT.to_vec(), set.encode());
+    for remote in remotes {
+        ensure_client(
+            &mut state,
+            remote.chain_id,
+            remote.client_options(),
+            remote.genesis_consensus_state(),
+        );
+    }
+    let writes = state.take_writes();
+    let record = BlockRecord {
+        tx_count: 0,
+        outbox_count: 0,
+        light_block: LightBlock {
+            signed_header: SignedHeader { header, commit },
+            validators: set.clone(),
+            next_validators: set,
+        },
+    };
+    store::write_block(
+        db,
+        &BlockWrite {
+            record: &record,
+            results: &[],
+            writes: &writes,
+            sent: &[],
+        },
+    )?;
+    tracing::info!(chain = %spec.chain_id, hash = %header.hash(), "genesis written");
+    Ok(())
+}
+
+fn wall_clock_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+/// The block producer: owns the state and is the only writer of the database.
+struct Producer {
+    shared: Arc<Shared>,
+    db: Arc<Database>,
+    state: State,
+    incremental: IncrementalTree,
+    committee: Committee,
+    pool_keys: Vec<PublicKey>,
+    last: Header,
+    remotes: Vec<ChainSpec>,
+    env_remotes: BTreeSet<ChainId>,
+}
+
+impl Producer {
+    fn run(&mut self, stop: mpsc::Receiver<()>) {
+        let interval = Duration::from_millis(self.shared.spec.block_time_ms);
+        let mut next = Instant::now() + interval;
+        loop {
+            let wait = next.saturating_duration_since(Instant::now());
+            match stop.recv_timeout(wait) {
+                Err(RecvTimeoutError::Timeout) => {}
+                Ok(()) | Err(RecvTimeoutError::Disconnected) => return,
+            }
+            next += interval;
+            if next < Instant::now() {
+                // Fell behind (a long block): do not burst to catch up.
+                next = Instant::now() + interval;
+            }
+            if let Err(e) = self.produce() {
+                tracing::error!(chain = %self.shared.spec.chain_id, error = %e, "block production halted");
+                return;
+            }
+        }
+    }
+
+    fn produce(&mut self) -> anyhow::Result<()> {
+        let started = Instant::now();
+        let chain_id = self.shared.spec.chain_id;
+        let height = Height(self.last.height.get() + 1);
+        let timestamp = Timestamp(wall_clock_ms().max(self.last.timestamp.get() + 1));
+        let txs = self.shared.mempool.take_block();
+
+        let (current, next) = valset::begin_block(&mut self.state);
+        // Remotes added to the config after genesis get their client in the next block.
+        for remote in &self.remotes {
+            let client = strait_primitives::ClientId(remote.chain_id.get());
+            if self.state.get(&keys::client_state(client)).is_some() {
+                continue;
+            }
+            ensure_client(
+                &mut self.state,
+                remote.chain_id,
+                remote.client_options(),
+                remote.genesis_consensus_state(),
+            );
+        }
+        let env = Env {
+            chain_id,
+            height,
+            timestamp,
+            remotes: self.env_remotes.clone(),
+        };
+        let mut fx = Effects::default();
+        let mut results = Vec::with_capacity(txs.len());
+        {
+            let mut exec = Exec {
+                env: &env,
+                state: &mut self.state,
+                fx: &mut fx,
+                outbox: &self.incremental,
+                batch_source: ChainId(0),
+            };
+            for pending in &txs {
+                results.push(execute_tx(
+                    &mut exec,
+                    &pending.tx,
+                    pending.hash,
+                    &self.pool_keys,
+                ));
+            }
+        }
+        let writes = self.state.take_writes();
+        let app_state_root = next_state_root(&self.last.app_state_root, height, &writes);
+
+        let first_leaf = self.incremental.count();
+        for id in &fx.outbox_ids {
+            self.incremental.append(id)?;
+        }
+        let outbox_root = {
+            let mut tree = self.shared.tree.write().expect("tree lock");
+            for id in &fx.outbox_ids {
+                tree.append(id)?;
+            }
+            tree.root()
+        };
+        debug_assert_eq!(outbox_root, self.incremental.root());
+
+        let header = Header {
+            chain_id,
+            height,
+            timestamp,
+            parent_hash: self.last.hash(),
+            app_state_root,
+            outbox_root,
+            validators_hash: current.hash(),
+            next_validators_hash: next.hash(),
+        };
+        let commit = self.committee.commit(&header, &current, &next)?;
+        let validators = current.len();
+        let record = BlockRecord {
+            tx_count: results.len() as u32,
+            outbox_count: self.incremental.count(),
+            light_block: LightBlock {
+                signed_header: SignedHeader { header, commit },
+                validators: current,
+                next_validators: next,
+            },
+        };
+        let sent: Vec<(u64, OutboxRecord)> = fx
+            .events
+            .iter()
+            .filter_map(|e| match e {
+                EventNotification::Sent { message, .. } => Some((
+                    message.leaf_index,
+                    OutboxRecord {
+                        height,
+                        destination_chain: message.destination_chain,
+                        id: message.id,
+                        packet: message.packet.0.clone(),
+                    },
+                )),
+                EventNotification::Received { .. } => None,
+            })
+            .collect();
+        debug_assert_eq!(
+            sent.first().map(|s| s.0),
+            fx.outbox_ids.first().map(|_| first_leaf)
+        );
+        {
+            // Held across the commit: an RPC call that sees this block in the database and then
+            // asks for the latest block waits for it, so answers never run ahead of `latest`.
+            let mut latest = self.shared.latest.write().expect("latest lock");
+            store::write_block(
+                &self.db,
+                &BlockWrite {
+                    record: &record,
+                    results: &results,
+                    writes: &writes,
+                    sent: &sent,
+                },
+            )?;
+            *latest = Latest {
+                header,
+                outbox_count: record.outbox_count,
+                validators,
+            };
+        }
+        self.committee.committed(&header);
+        self.last = header;
+        let state = &self.state;
+        self.shared
+            .mempool
+            .prune_nonces(|account| state.get_u64(&keys::account(account)));
+        let _ = self.shared.blocks.send(BlockSummary {
+            chain_id,
+            height,
+            timestamp,
+            hash: header.hash(),
+            txs: results.len(),
+            outbox_root,
+            outbox_count: record.outbox_count,
+        });
+        for event in fx.events {
+            let _ = self.shared.events.send(event);
+        }
+        let proposer = Committee::proposer(&record.light_block.validators, height);
+        tracing::debug!(
+            chain = %chain_id,
+            %height,
+            %proposer,
+            txs = results.len(),
+            writes = writes.len(),
+            sent = sent.len(),
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "block committed"
+        );
+        Ok(())
+    }
+}

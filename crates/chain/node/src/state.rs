@@ -1,0 +1,286 @@
+//! The node's key-value state, its checkpoints, and the application-state root.
+//!
+//! Execution mutates one in-memory ordered map in place and keeps an undo log, so a checkpoint is
+//! a log length and reverting pops the log back to it: a failed transaction or a failed application
+//! costs only the writes it made. At the end of a block the keys left in the log are the block's
+//! writes; they are persisted in the block's one database transaction and hashed into the root:
+//!
+//! ```text
+//! app_state_root(h) = keccak256("STRAIT/DEVNET/STATE/v1" || app_state_root(h-1) || u64 h
+//!                               || for each written key, ascending:
+//!                                    u32 len(key) || key || u32 len(value) || value)
+//! ```
+//!
+//! The root is a hash chain over every block's state diff: it commits to the whole history of the
+//! state (two nodes with equal roots applied equal writes), costs O(writes of the block) per block,
+//! and is reproduced after a restart from the stored header. It is **not** a Merkle root of the
+//! state: it cannot prove a single key. Nothing of the protocol needs state proofs (messages are
+//! proven against the outbox root).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use strait_chain_api::rpc::EventNotification;
+use strait_endpoint::SendRequest;
+use strait_primitives::{keccak256_concat, Hash32, Height, MessageId};
+
+/// Domain of the application-state root chain.
+pub const STATE_ROOT_DOMAIN: &[u8] = b"STRAIT/DEVNET/STATE/v1";
+
+/// Key prefixes of the state (one byte each, see `README.md`).
+pub mod keys {
+    use strait_primitives::{Address32, ClientId, Height, MessageId, RouteId};
+
+    /// Account nonce: `'a' || address`.
+    pub fn account(address: &Address32) -> Vec<u8> {
+        cat(b'a', &[address.as_bytes()])
+    }
+    /// Last outbound nonce: `'o' || route`.
+    pub fn outbound(route: &RouteId) -> Vec<u8> {
+        cat(b'o', &[route.as_bytes()])
+    }
+    /// Received bitmap word: `'w' || route || u64 word`.
+    pub fn received_word(route: &RouteId, word: u64) -> Vec<u8> {
+        cat(b'w', &[route.as_bytes(), &word.to_be_bytes()])
+    }
+    /// Contiguous received counter: `'n' || route`.
+    pub fn contiguous(route: &RouteId) -> Vec<u8> {
+        cat(b'n', &[route.as_bytes()])
+    }
+    /// Receipt of a received message: `'r' || id`.
+    pub fn receipt(id: &MessageId) -> Vec<u8> {
+        cat(b'r', &[id.as_bytes()])
+    }
+    /// Client state (JSON): `'C' || client`.
+    pub fn client_state(client: ClientId) -> Vec<u8> {
+        cat(b'C', &[&client.to_be_bytes()])
+    }
+    /// Frozen flag of a client, one byte: `'F' || client`.
+    pub fn client_frozen(client: ClientId) -> Vec<u8> {
+        cat(b'F', &[&client.to_be_bytes()])
+    }
+    /// Consensus state (JSON): `'S' || client || u64 height`.
+    pub fn consensus(client: ClientId, height: Height) -> Vec<u8> {
+        cat(b'S', &[&client.to_be_bytes(), &height.to_be_bytes()])
+    }
+    /// Prefix of a client's consensus states.
+    pub fn consensus_prefix(client: ClientId) -> Vec<u8> {
+        cat(b'S', &[&client.to_be_bytes()])
+    }
+    /// Outbox root a client verified: `'R' || client || u64 height`.
+    pub fn verified_root(client: ClientId, height: Height) -> Vec<u8> {
+        cat(b'R', &[&client.to_be_bytes(), &height.to_be_bytes()])
+    }
+    /// Application storage: `'A' || app || key`.
+    pub fn app(app: &Address32, key: &[u8]) -> Vec<u8> {
+        cat(b'A', &[app.as_bytes(), key])
+    }
+    /// Validator set signing the next block: `'v' || "current"`.
+    pub const VALSET_CURRENT: &[u8] = b"vcurrent";
+    /// Validator set named as next by the next block: `'v' || "next"`.
+    pub const VALSET_NEXT: &[u8] = b"vnext";
+    /// A set approved in this block, becoming `next` at the next block: `'v' || "pending"`.
+    pub const VALSET_PENDING: &[u8] = b"vpending";
+    /// Number of executed validator-set changes: `'v' || "counter"`.
+    pub const VALSET_COUNTER: &[u8] = b"vcounter";
+
+    fn cat(prefix: u8, parts: &[&[u8]]) -> Vec<u8> {
+        let mut out = Vec::with_capacity(1 + parts.iter().map(|p| p.len()).sum::<usize>());
+        out.push(prefix);
+        for p in parts {
+            out.extend_from_slice(p);
+        }
+        out
+    }
+}
+
+/// The state map with an undo log.
+#[derive(Debug, Default)]
+pub struct State {
+    map: BTreeMap<Vec<u8>, Vec<u8>>,
+    undo: Vec<(Vec<u8>, Option<Vec<u8>>)>,
+}
+
+impl State {
+    /// A state holding `map` (restored from storage), with an empty log.
+    pub fn from_map(map: BTreeMap<Vec<u8>, Vec<u8>>) -> Self {
+        Self {
+            map,
+            undo: Vec::new(),
+        }
+    }
+
+    /// The value at `key`.
+    pub fn get(&self, key: &[u8]) -> Option<&[u8]> {
+        self.map.get(key).map(Vec::as_slice)
+    }
+
+    /// A big-endian u64 at `key`, 0 if unset.
+    pub fn get_u64(&self, key: &[u8]) -> u64 {
+        self.get(key)
+            .and_then(|v| v.try_into().ok())
+            .map_or(0, u64::from_be_bytes)
+    }
+
+    /// Writes `value` at `key`.
+    pub fn put(&mut self, key: Vec<u8>, value: Vec<u8>) {
+        let old = self.map.insert(key.clone(), value);
+        self.undo.push((key, old));
+    }
+
+    /// Writes a big-endian u64.
+    pub fn put_u64(&mut self, key: Vec<u8>, value: u64) {
+        self.put(key, value.to_be_bytes().to_vec());
+    }
+
+    /// The last entry with a key in `[prefix, key)` and the first in `(key, prefix-end)`.
+    pub fn neighbours(&self, prefix: &[u8], key: &[u8]) -> (Option<&[u8]>, Option<&[u8]>) {
+        use core::ops::Bound::{Excluded, Included, Unbounded};
+        let before = self
+            .map
+            .range::<[u8], _>((Included(prefix), Excluded(key)))
+            .next_back()
+            .map(|(_, v)| v.as_slice());
+        let after = self
+            .map
+            .range::<[u8], _>((Excluded(key), Unbounded))
+            .next()
+            .filter(|(k, _)| k.starts_with(prefix))
+            .map(|(_, v)| v.as_slice());
+        (before, after)
+    }
+
+    /// Length of the undo log: a checkpoint.
+    pub fn checkpoint(&self) -> usize {
+        self.undo.len()
+    }
+
+    /// Undoes every write after `checkpoint`.
+    pub fn revert(&mut self, checkpoint: usize) {
+        while self.undo.len() > checkpoint {
+            let (key, old) = self.undo.pop().expect("log longer than the checkpoint");
+            match old {
+                Some(value) => self.map.insert(key, value),
+                None => self.map.remove(&key),
+            };
+        }
+    }
+
+    /// The keys written since the last call and their current values, ascending; clears the log.
+    pub fn take_writes(&mut self) -> Vec<(Vec<u8>, Vec<u8>)> {
+        let keys: BTreeSet<Vec<u8>> = self.undo.drain(..).map(|(k, _)| k).collect();
+        keys.into_iter()
+            .map(|k| {
+                let v = self.map.get(&k).cloned().unwrap_or_default();
+                (k, v)
+            })
+            .collect()
+    }
+}
+
+/// The next application-state root (see the module docs).
+pub fn next_state_root(previous: &Hash32, height: Height, writes: &[(Vec<u8>, Vec<u8>)]) -> Hash32 {
+    let mut buf = Vec::with_capacity(
+        writes
+            .iter()
+            .map(|(k, v)| 8 + k.len() + v.len())
+            .sum::<usize>(),
+    );
+    for (k, v) in writes {
+        buf.extend_from_slice(&(k.len() as u32).to_be_bytes());
+        buf.extend_from_slice(k);
+        buf.extend_from_slice(&(v.len() as u32).to_be_bytes());
+        buf.extend_from_slice(v);
+    }
+    keccak256_concat(&[
+        STATE_ROOT_DOMAIN,
+        previous.as_bytes(),
+        &height.to_be_bytes(),
+        &buf,
+    ])
+}
+
+/// What a block produces besides state writes, checkpointed with the state.
+#[derive(Debug, Default)]
+pub struct Effects {
+    /// Ids appended to the outbox in this block, in order.
+    pub outbox_ids: Vec<MessageId>,
+    /// Endpoint events, in order.
+    pub events: Vec<EventNotification>,
+    /// Sends queued by applications during a receive, executed after it.
+    pub app_sends: Vec<SendRequest>,
+}
+
+/// A point to revert state and effects to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Checkpoint {
+    state: usize,
+    outbox: usize,
+    events: usize,
+    app_sends: usize,
+}
+
+impl Effects {
+    /// A checkpoint of `state` and `self`.
+    pub fn checkpoint(&self, state: &State) -> Checkpoint {
+        Checkpoint {
+            state: state.checkpoint(),
+            outbox: self.outbox_ids.len(),
+            events: self.events.len(),
+            app_sends: self.app_sends.len(),
+        }
+    }
+
+    /// Reverts `state` and `self` to `cp`.
+    pub fn revert(&mut self, state: &mut State, cp: Checkpoint) {
+        state.revert(cp.state);
+        self.outbox_ids.truncate(cp.outbox);
+        self.events.truncate(cp.events);
+        self.app_sends.truncate(cp.app_sends);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn revert_restores_and_writes_are_the_surviving_keys() {
+        let mut s = State::default();
+        s.put(b"a".to_vec(), b"1".to_vec());
+        let cp = s.checkpoint();
+        s.put(b"a".to_vec(), b"2".to_vec());
+        s.put(b"b".to_vec(), b"3".to_vec());
+        s.revert(cp);
+        assert_eq!(s.get(b"a"), Some(&b"1"[..]));
+        assert_eq!(s.get(b"b"), None);
+        assert_eq!(s.take_writes(), vec![(b"a".to_vec(), b"1".to_vec())]);
+        assert!(s.take_writes().is_empty());
+    }
+
+    #[test]
+    fn neighbours_stay_within_the_prefix() {
+        let mut s = State::default();
+        for k in [&b"Sa1"[..], b"Sa3", b"Sb0"] {
+            s.put(k.to_vec(), k.to_vec());
+        }
+        assert_eq!(
+            s.neighbours(b"Sa", b"Sa2"),
+            (Some(&b"Sa1"[..]), Some(&b"Sa3"[..]))
+        );
+        assert_eq!(s.neighbours(b"Sa", b"Sa3"), (Some(&b"Sa1"[..]), None));
+        assert_eq!(s.neighbours(b"Sb", b"Sb0"), (None, None));
+    }
+
+    #[test]
+    fn root_depends_on_every_write() {
+        let w = vec![(b"k".to_vec(), b"v".to_vec())];
+        let r = next_state_root(&Hash32::ZERO, Height(1), &w);
+        assert_ne!(r, next_state_root(&Hash32::ZERO, Height(2), &w));
+        assert_ne!(r, next_state_root(&Hash32::ZERO, Height(1), &[]));
+        // Length prefixes keep ("k","v") and ("kv","") apart.
+        assert_ne!(
+            r,
+            next_state_root(&Hash32::ZERO, Height(1), &[(b"kv".to_vec(), vec![])])
+        );
+    }
+}

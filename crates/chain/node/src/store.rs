@@ -1,0 +1,333 @@
+//! Durable storage in one redb file (layout in `README.md`).
+//!
+//! Each block is written in one redb write transaction with immediate durability (fsync): its
+//! light block, its transactions' results, its state writes and its outbox appends become visible
+//! together or not at all. On restart the state map and the outbox are read back whole.
+
+use std::collections::BTreeMap;
+
+use redb::{Database, ReadableTable, ReadableTableMetadata, TableDefinition};
+use strait_chain_api::rpc::{SentMessage, TxResult};
+use strait_light_client::LightBlock;
+use strait_primitives::{ChainId, DecodeError, Hash32, Height, MessageId, Reader};
+
+/// `"latest_height"` -> the last committed height.
+pub const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
+/// height -> [`BlockRecord`] encoding.
+pub const BLOCKS: TableDefinition<u64, &[u8]> = TableDefinition::new("blocks");
+/// height -> concatenated 32-byte hashes of the block's transactions, in order.
+pub const BLOCK_TXS: TableDefinition<u64, &[u8]> = TableDefinition::new("block_txs");
+/// tx hash -> `TxResult` as JSON.
+pub const TX_RESULTS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("tx_results");
+/// state key -> value (the map execution runs on).
+pub const STATE: TableDefinition<&[u8], &[u8]> = TableDefinition::new("state");
+/// leaf index -> [`OutboxRecord`] encoding.
+pub const OUTBOX: TableDefinition<u64, &[u8]> = TableDefinition::new("outbox");
+/// message id -> leaf index, for messages this chain sent.
+pub const SENT_IDS: TableDefinition<&[u8], u64> = TableDefinition::new("sent_ids");
+
+const LATEST_HEIGHT: &str = "latest_height";
+
+/// A committed block as stored: `u32 tx_count || u64 outbox_count || light block encoding`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BlockRecord {
+    /// Number of transactions.
+    pub tx_count: u32,
+    /// Outbox size after the block.
+    pub outbox_count: u64,
+    /// Header, commit and validator sets.
+    pub light_block: LightBlock,
+}
+
+impl BlockRecord {
+    /// The stored encoding.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(512);
+        out.extend_from_slice(&self.tx_count.to_be_bytes());
+        out.extend_from_slice(&self.outbox_count.to_be_bytes());
+        self.light_block.encode_into(&mut out);
+        out
+    }
+
+    /// Decodes a stored record.
+    pub fn decode(bytes: &[u8]) -> Result<Self, StoreError> {
+        let mut r = Reader::new(bytes);
+        let tx_count = r.u32()?;
+        let outbox_count = r.u64()?;
+        let light_block = LightBlock::decode(r.bytes(r.remaining())?)
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        Ok(Self {
+            tx_count,
+            outbox_count,
+            light_block,
+        })
+    }
+}
+
+/// A sent message as stored: `u64 height || u64 destination || id || packet`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OutboxRecord {
+    /// Sending block.
+    pub height: Height,
+    /// Destination chain.
+    pub destination_chain: ChainId,
+    /// Message id.
+    pub id: MessageId,
+    /// Canonical packet encoding.
+    pub packet: Vec<u8>,
+}
+
+impl OutboxRecord {
+    /// The stored encoding.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(48 + self.packet.len());
+        out.extend_from_slice(&self.height.to_be_bytes());
+        out.extend_from_slice(&self.destination_chain.to_be_bytes());
+        out.extend_from_slice(self.id.as_bytes());
+        out.extend_from_slice(&self.packet);
+        out
+    }
+
+    /// Decodes a stored record.
+    pub fn decode(bytes: &[u8]) -> Result<Self, StoreError> {
+        let mut r = Reader::new(bytes);
+        Ok(Self {
+            height: Height(r.u64()?),
+            destination_chain: ChainId(r.u64()?),
+            id: MessageId(r.array()?),
+            packet: r.bytes(r.remaining())?.to_vec(),
+        })
+    }
+
+    /// As an RPC item.
+    pub fn to_sent_message(&self, leaf_index: u64) -> SentMessage {
+        SentMessage {
+            leaf_index,
+            id: self.id,
+            height: self.height,
+            destination_chain: self.destination_chain,
+            packet: self.packet.clone().into(),
+        }
+    }
+}
+
+/// Storage failures. Every one is fatal for block production and transient for an RPC reader.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// redb failed (boxed: redb's error is large).
+    #[error("storage: {0}")]
+    Db(Box<redb::Error>),
+    /// Stored bytes do not decode: the database is corrupt or from another version.
+    #[error("corrupt database: {0}")]
+    Corrupt(String),
+}
+
+impl From<DecodeError> for StoreError {
+    fn from(e: DecodeError) -> Self {
+        Self::Corrupt(e.to_string())
+    }
+}
+
+macro_rules! from_redb {
+    ($($t:ty),*) => {$(
+        impl From<$t> for StoreError {
+            fn from(e: $t) -> Self {
+                Self::Db(Box::new(e.into()))
+            }
+        }
+    )*};
+}
+from_redb!(
+    redb::DatabaseError,
+    redb::TransactionError,
+    redb::TableError,
+    redb::StorageError,
+    redb::CommitError
+);
+
+/// Everything one block writes.
+pub struct BlockWrite<'a> {
+    /// The block.
+    pub record: &'a BlockRecord,
+    /// Results of its transactions, in order.
+    pub results: &'a [TxResult],
+    /// State writes, ascending keys.
+    pub writes: &'a [(Vec<u8>, Vec<u8>)],
+    /// Outbox appends, ascending leaf indices.
+    pub sent: &'a [(u64, OutboxRecord)],
+}
+
+/// Writes one block in one durable transaction and makes it the latest.
+pub fn write_block(db: &Database, block: &BlockWrite<'_>) -> Result<(), StoreError> {
+    let height = block.record.light_block.header().height.get();
+    let txn = db.begin_write()?;
+    {
+        let mut blocks = txn.open_table(BLOCKS)?;
+        blocks.insert(height, block.record.encode().as_slice())?;
+        let mut block_txs = txn.open_table(BLOCK_TXS)?;
+        let hashes: Vec<u8> = block.results.iter().flat_map(|r| r.hash.0).collect();
+        block_txs.insert(height, hashes.as_slice())?;
+        let mut results = txn.open_table(TX_RESULTS)?;
+        for result in block.results {
+            let json = serde_json::to_vec(result).expect("tx result serializes");
+            results.insert(result.hash.as_bytes().as_slice(), json.as_slice())?;
+        }
+        let mut state = txn.open_table(STATE)?;
+        for (key, value) in block.writes {
+            state.insert(key.as_slice(), value.as_slice())?;
+        }
+        let mut outbox = txn.open_table(OUTBOX)?;
+        let mut sent_ids = txn.open_table(SENT_IDS)?;
+        for (leaf, record) in block.sent {
+            outbox.insert(*leaf, record.encode().as_slice())?;
+            sent_ids.insert(record.id.as_bytes().as_slice(), *leaf)?;
+        }
+        let mut meta = txn.open_table(META)?;
+        meta.insert(LATEST_HEIGHT, height)?;
+    }
+    txn.commit()?;
+    Ok(())
+}
+
+/// The last committed height, `None` for a new database.
+pub fn latest_height(db: &Database) -> Result<Option<Height>, StoreError> {
+    let txn = db.begin_read()?;
+    let meta = match txn.open_table(META) {
+        Ok(t) => t,
+        Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    Ok(meta.get(LATEST_HEIGHT)?.map(|v| Height(v.value())))
+}
+
+/// The whole state map.
+pub fn load_state(db: &Database) -> Result<BTreeMap<Vec<u8>, Vec<u8>>, StoreError> {
+    let txn = db.begin_read()?;
+    let table = txn.open_table(STATE)?;
+    let mut map = BTreeMap::new();
+    for entry in table.iter()? {
+        let (k, v) = entry?;
+        map.insert(k.value().to_vec(), v.value().to_vec());
+    }
+    Ok(map)
+}
+
+/// Every outbox id, in leaf order.
+pub fn load_outbox_ids(db: &Database) -> Result<Vec<MessageId>, StoreError> {
+    let txn = db.begin_read()?;
+    let table = txn.open_table(OUTBOX)?;
+    let mut ids = Vec::with_capacity(table.len()? as usize);
+    for (expected, entry) in table.iter()?.enumerate() {
+        let (k, v) = entry?;
+        if k.value() != expected as u64 {
+            return Err(StoreError::Corrupt(format!(
+                "outbox leaf {expected} missing"
+            )));
+        }
+        ids.push(OutboxRecord::decode(v.value())?.id);
+    }
+    Ok(ids)
+}
+
+/// Bounds of one page of outbox records.
+#[derive(Clone, Copy, Debug)]
+pub struct PageBounds {
+    /// Most records returned.
+    pub limit: usize,
+    /// Most records looked at.
+    pub scan: usize,
+    /// Most packet bytes returned (at least one record is).
+    pub max_bytes: usize,
+}
+
+/// Read access for the RPC server (each call one read transaction).
+pub struct Reads<'a>(pub &'a Database);
+
+impl Reads<'_> {
+    /// The block at `height`.
+    pub fn block(&self, height: Height) -> Result<Option<BlockRecord>, StoreError> {
+        let txn = self.0.begin_read()?;
+        let table = txn.open_table(BLOCKS)?;
+        let Some(raw) = table.get(height.get())? else {
+            return Ok(None);
+        };
+        BlockRecord::decode(raw.value()).map(Some)
+    }
+
+    /// A transaction's result.
+    pub fn tx_result(&self, hash: &Hash32) -> Result<Option<TxResult>, StoreError> {
+        let txn = self.0.begin_read()?;
+        let table = txn.open_table(TX_RESULTS)?;
+        let Some(raw) = table.get(hash.as_bytes().as_slice())? else {
+            return Ok(None);
+        };
+        serde_json::from_slice(raw.value())
+            .map(Some)
+            .map_err(|e| StoreError::Corrupt(e.to_string()))
+    }
+
+    /// A committed state value.
+    pub fn state(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        let txn = self.0.begin_read()?;
+        let table = txn.open_table(STATE)?;
+        Ok(table.get(key)?.map(|v| v.value().to_vec()))
+    }
+
+    /// Committed state values of `keys`, in one read transaction.
+    pub fn states(&self, keys: &[Vec<u8>]) -> Result<Vec<Option<Vec<u8>>>, StoreError> {
+        let txn = self.0.begin_read()?;
+        let table = txn.open_table(STATE)?;
+        keys.iter()
+            .map(|k| Ok(table.get(k.as_slice())?.map(|v| v.value().to_vec())))
+            .collect()
+    }
+
+    /// Outbox records in `from..end` that pass `keep`: at most `limit` of them, scanning at most
+    /// `scan` records and returning at most `max_bytes` of packets (always at least one). Returns
+    /// the records and the leaf the next page starts at.
+    pub fn outbox(
+        &self,
+        from: u64,
+        end: u64,
+        page: PageBounds,
+        mut keep: impl FnMut(&OutboxRecord) -> bool,
+    ) -> Result<(Vec<(u64, OutboxRecord)>, u64), StoreError> {
+        let txn = self.0.begin_read()?;
+        let table = txn.open_table(OUTBOX)?;
+        let mut out = Vec::new();
+        let mut bytes = 0usize;
+        let mut next = from;
+        if from >= end {
+            return Ok((Vec::new(), from));
+        }
+        for entry in table.range(from..end)?.take(page.scan) {
+            let (k, v) = entry?;
+            let record = OutboxRecord::decode(v.value())?;
+            if keep(&record) {
+                if out.len() == page.limit
+                    || (!out.is_empty() && bytes + record.packet.len() > page.max_bytes)
+                {
+                    break;
+                }
+                bytes += record.packet.len();
+                out.push((k.value(), record));
+            }
+            next = k.value() + 1;
+        }
+        Ok((out, next))
+    }
+
+    /// The leaf index and record of a message this chain sent.
+    pub fn sent(&self, id: &MessageId) -> Result<Option<(u64, OutboxRecord)>, StoreError> {
+        let txn = self.0.begin_read()?;
+        let ids = txn.open_table(SENT_IDS)?;
+        let Some(leaf) = ids.get(id.as_bytes().as_slice())?.map(|v| v.value()) else {
+            return Ok(None);
+        };
+        let outbox = txn.open_table(OUTBOX)?;
+        let Some(raw) = outbox.get(leaf)? else {
+            return Err(StoreError::Corrupt(format!("outbox leaf {leaf} missing")));
+        };
+        Ok(Some((leaf, OutboxRecord::decode(raw.value())?)))
+    }
+}

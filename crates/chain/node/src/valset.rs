@@ -1,0 +1,243 @@
+//! Validator-set changes: approvals by more than 2/3 of the current set's
+//! power over [`valset_change_digest`], applied through the next-validator-set mechanism.
+//!
+//! A change executed in block `h` is stored as pending; block `h + 1` names it as
+//! `next_validators`, and it signs from block `h + 2` on, so a light client follows it with
+//! ordinary adjacent or skipping verification.
+
+use ed25519_dalek::{Signature, VerifyingKey};
+use strait_chain_api::keys::AccountKey;
+use strait_chain_api::tx::{valset_change_digest, SignedTx, Tx, TxBody};
+use strait_light_client::{PublicKey, Signer, ValidatorSet};
+use strait_primitives::{ChainId, Hash32};
+
+use crate::state::{keys, State};
+
+/// Why a validator-set change was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ValsetError {
+    /// Approval indices must be strictly increasing.
+    #[error("approval index {index} is not above the previous one")]
+    NotAscending {
+        /// The offending index.
+        index: u16,
+    },
+    /// An approval names a validator the current set does not have.
+    #[error("approval index {index} out of range for {validators} validators")]
+    UnknownApprover {
+        /// The index.
+        index: u16,
+        /// Size of the current set.
+        validators: usize,
+    },
+    /// An approval signature does not verify.
+    #[error("an approval signature does not verify")]
+    BadApproval,
+    /// The approvers hold at most 2/3 of the current power.
+    #[error("approvals hold {approved} of {total} power, need more than 2/3")]
+    InsufficientPower {
+        /// Power of the approvers.
+        approved: u64,
+        /// Total current power.
+        total: u64,
+    },
+    /// This devnet node holds too few keys of the new set to keep producing blocks.
+    #[error("this devnet node holds {held} of {total} power of the new set, need more than 2/3")]
+    NotSignable {
+        /// Power of the keys the node holds.
+        held: u64,
+        /// Total power of the new set.
+        total: u64,
+    },
+}
+
+fn more_than_two_thirds(part: u64, total: u64) -> bool {
+    u128::from(part) * 3 > u128::from(total) * 2
+}
+
+/// Signs the change from `current` to `new` (the `counter`-th change of `chain`) with `signers`,
+/// each of which must be in `current`; returns approvals by ascending index.
+pub fn approve(
+    chain: ChainId,
+    current: &ValidatorSet,
+    new: &ValidatorSet,
+    counter: u64,
+    signers: &[&Signer],
+) -> Vec<(u16, [u8; 64])> {
+    let digest = valset_change_digest(chain, &current.hash(), &new.hash(), counter);
+    let mut approvals: Vec<(u16, [u8; 64])> = signers
+        .iter()
+        .filter_map(|s| {
+            let (index, _) = current.find(&s.public_key())?;
+            Some((index as u16, s.sign(digest.as_bytes())))
+        })
+        .collect();
+    approvals.sort_by_key(|(i, _)| *i);
+    approvals.dedup_by_key(|(i, _)| *i);
+    approvals
+}
+
+/// A signed `SetValidators` transaction from `account` (its `nonce`), approved by `signers`.
+pub fn set_validators_tx(
+    chain: ChainId,
+    account: &AccountKey,
+    nonce: u64,
+    current: &ValidatorSet,
+    new: ValidatorSet,
+    counter: u64,
+    signers: &[&Signer],
+) -> SignedTx {
+    let approvals = approve(chain, current, &new, counter, signers);
+    Tx {
+        chain_id: chain,
+        signer: account.address(),
+        nonce,
+        body: TxBody::SetValidators {
+            validators: new,
+            approvals,
+        },
+    }
+    .sign(account)
+}
+
+/// Checks the approvals of a change (one batch verification).
+pub fn check_approvals(
+    chain: ChainId,
+    current: &ValidatorSet,
+    new: &ValidatorSet,
+    counter: u64,
+    approvals: &[(u16, [u8; 64])],
+) -> Result<(), ValsetError> {
+    let digest: Hash32 = valset_change_digest(chain, &current.hash(), &new.hash(), counter);
+    let mut approved = 0u64;
+    let mut keys: Vec<VerifyingKey> = Vec::with_capacity(approvals.len());
+    let mut signatures = Vec::with_capacity(approvals.len());
+    for (position, (index, signature)) in approvals.iter().enumerate() {
+        if position > 0 && *index <= approvals[position - 1].0 {
+            return Err(ValsetError::NotAscending { index: *index });
+        }
+        let validator = current
+            .get(usize::from(*index))
+            .ok_or(ValsetError::UnknownApprover {
+                index: *index,
+                validators: current.len(),
+            })?;
+        keys.push(
+            validator
+                .pub_key
+                .to_verifying_key()
+                .ok_or(ValsetError::BadApproval)?,
+        );
+        signatures.push(Signature::from_bytes(signature));
+        approved += validator.power;
+    }
+    if !more_than_two_thirds(approved, current.total_power()) {
+        return Err(ValsetError::InsufficientPower {
+            approved,
+            total: current.total_power(),
+        });
+    }
+    let messages: Vec<&[u8]> = vec![digest.as_bytes().as_slice(); signatures.len()];
+    ed25519_dalek::verify_batch(&messages, &signatures, &keys).map_err(|_| ValsetError::BadApproval)
+}
+
+/// Checks that the node holds more than 2/3 of `new`'s power among `pool`.
+pub fn check_signable(new: &ValidatorSet, pool: &[PublicKey]) -> Result<(), ValsetError> {
+    let held: u64 = new
+        .validators()
+        .iter()
+        .filter(|v| pool.contains(&v.pub_key))
+        .map(|v| v.power)
+        .sum();
+    if !more_than_two_thirds(held, new.total_power()) {
+        return Err(ValsetError::NotSignable {
+            held,
+            total: new.total_power(),
+        });
+    }
+    Ok(())
+}
+
+/// The stored set at `key`.
+pub fn load(state: &State, key: &[u8]) -> Option<ValidatorSet> {
+    let raw = state.get(key).filter(|v| !v.is_empty())?;
+    Some(ValidatorSet::decode(raw).expect("the node's own validator set is canonical"))
+}
+
+/// The number of changes executed so far (the counter the next change is approved under).
+pub fn counter(state: &State) -> u64 {
+    state.get_u64(keys::VALSET_COUNTER)
+}
+
+/// Executes an approved change: checks it and stores `new` as pending.
+pub fn execute(
+    state: &mut State,
+    chain: ChainId,
+    new: &ValidatorSet,
+    approvals: &[(u16, [u8; 64])],
+    pool: &[PublicKey],
+) -> Result<(), ValsetError> {
+    let current = load(state, keys::VALSET_CURRENT).expect("the current set is stored at genesis");
+    let count = counter(state);
+    check_approvals(chain, &current, new, count, approvals)?;
+    check_signable(new, pool)?;
+    state.put(keys::VALSET_PENDING.to_vec(), new.encode());
+    state.put_u64(keys::VALSET_COUNTER.to_vec(), count + 1);
+    Ok(())
+}
+
+/// At the start of a block: the previous `next` set signs it, and a pending set (if any) becomes
+/// the new `next`. Returns `(current, next)`.
+pub fn begin_block(state: &mut State) -> (ValidatorSet, ValidatorSet) {
+    let current = load(state, keys::VALSET_NEXT).expect("the next set is stored at genesis");
+    if load(state, keys::VALSET_CURRENT).as_ref() != Some(&current) {
+        state.put(keys::VALSET_CURRENT.to_vec(), current.encode());
+    }
+    let next = match load(state, keys::VALSET_PENDING) {
+        Some(pending) => {
+            state.put(keys::VALSET_NEXT.to_vec(), pending.encode());
+            state.put(keys::VALSET_PENDING.to_vec(), Vec::new());
+            pending
+        }
+        None => current.clone(),
+    };
+    (current, next)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::{devnet_key_pool, devnet_validator_set};
+
+    #[test]
+    fn approvals_need_more_than_two_thirds_and_the_right_counter() {
+        let chain = ChainId(1);
+        let current = devnet_validator_set(chain, 0..4, 10);
+        let new = devnet_validator_set(chain, 4..8, 10);
+        let pool = devnet_key_pool(chain);
+        let three: Vec<&Signer> = pool[..3].iter().collect();
+        let ok = approve(chain, &current, &new, 0, &three);
+        assert_eq!(check_approvals(chain, &current, &new, 0, &ok), Ok(()));
+        assert_eq!(
+            check_approvals(chain, &current, &new, 1, &ok),
+            Err(ValsetError::BadApproval)
+        );
+        let two = approve(chain, &current, &new, 0, &three[..2]);
+        assert_eq!(
+            check_approvals(chain, &current, &new, 0, &two),
+            Err(ValsetError::InsufficientPower {
+                approved: 20,
+                total: 40
+            })
+        );
+        let mut reversed = ok.clone();
+        reversed.reverse();
+        assert!(matches!(
+            check_approvals(chain, &current, &new, 0, &reversed),
+            Err(ValsetError::NotAscending { .. })
+        ));
+        let keys: Vec<PublicKey> = pool.iter().map(Signer::public_key).collect();
+        assert_eq!(check_signable(&new, &keys), Ok(()));
+        assert!(check_signable(&new, &keys[..4]).is_err());
+    }
+}

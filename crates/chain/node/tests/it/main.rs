@@ -1,0 +1,9 @@
+//! Integration tests: real nodes over real JSON-RPC (HTTP and websocket), fast block mode.
+
+mod support;
+
+mod chain;
+mod relay;
+mod restart;
+mod throughput;
+mod valset;

@@ -1,0 +1,155 @@
+//! Shared helpers: temp dirs, nodes, clients, relay transactions built from RPC answers.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use jsonrpsee::http_client::{HttpClient, HttpClientBuilder};
+use strait_chain_api::keys::AccountKey;
+use strait_chain_api::rpc::{StraitApiClient, TxResult};
+use strait_chain_api::tx::{ClientUpdate, SignedTx, Tx, TxBody};
+use strait_chain_api::HexBytes;
+use strait_endpoint::BatchDelivery;
+use strait_light_client::LightBlock;
+use strait_merkle::MultiProof;
+use strait_node::{devnet_node_config, devnet_specs, start, ChainSpec, NodeHandle};
+use strait_packet::Packet;
+use strait_primitives::{ChainId, ClientId, Hash32, Height, Timestamp};
+
+pub const BLOCK_MS: u64 = 50;
+
+/// A fresh directory under the system temp dir, unique per call.
+pub fn temp_dir(name: &str) -> PathBuf {
+    static N: AtomicU64 = AtomicU64::new(0);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let dir = std::env::temp_dir().join(format!(
+        "strait-node-it-{name}-{}-{nanos}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Specs of `n` fast chains with 4 validators, genesis a little in the past.
+pub fn specs(n: u64) -> Vec<ChainSpec> {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64;
+    devnet_specs(n, 4, Timestamp(now - 10_000), BLOCK_MS)
+}
+
+pub async fn start_node(specs: &[ChainSpec], index: usize, dir: &std::path::Path) -> NodeHandle {
+    let config = devnet_node_config(specs, index, dir, "127.0.0.1:0".parse().unwrap());
+    start(config).await.expect("node starts")
+}
+
+pub fn http(node: &NodeHandle) -> HttpClient {
+    HttpClientBuilder::default()
+        .max_request_size(64 << 20)
+        .max_response_size(64 << 20)
+        .build(node.rpc_url())
+        .unwrap()
+}
+
+/// Waits (bounded) until the chain is at least at `height`.
+pub async fn wait_height(client: &HttpClient, height: u64) -> Height {
+    for _ in 0..400 {
+        let info = client.chain_info().await.unwrap();
+        if info.latest_height.get() >= height {
+            return info.latest_height;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("chain did not reach height {height}");
+}
+
+/// Submits `tx` and waits (bounded) for its result.
+pub async fn submit(client: &HttpClient, tx: &SignedTx) -> TxResult {
+    let hash = client
+        .submit_transaction(HexBytes(tx.encode()))
+        .await
+        .unwrap();
+    wait_result(client, hash).await
+}
+
+pub async fn wait_result(client: &HttpClient, hash: Hash32) -> TxResult {
+    for _ in 0..400 {
+        if let Some(result) = client.transaction_result(hash).await.unwrap() {
+            return result;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("transaction {hash} not included");
+}
+
+/// Signs `body` for `chain` with `key` at the account's next nonce.
+pub async fn sign(client: &HttpClient, chain: ChainId, key: &AccountKey, body: TxBody) -> SignedTx {
+    let nonce = client.account_nonce(key.address()).await.unwrap();
+    Tx {
+        chain_id: chain,
+        signer: key.address(),
+        nonce,
+        body,
+    }
+    .sign(key)
+}
+
+pub async fn light_block(client: &HttpClient, height: Height) -> LightBlock {
+    let response = client
+        .light_block(height)
+        .await
+        .unwrap()
+        .expect("block exists");
+    LightBlock::decode(&response.light_block.0).unwrap()
+}
+
+/// The pieces of a relay of every message from `src` to `dst_chain` in leaves `from..`:
+/// an update of `dst`'s client of `src` to the latest height and one batch with a multiproof.
+pub struct Relay {
+    pub update: ClientUpdate,
+    pub batch: BatchDelivery,
+}
+
+pub async fn build_relay(
+    src: &HttpClient,
+    dst: &HttpClient,
+    dst_chain: ChainId,
+    from: u64,
+) -> Relay {
+    let src_info = src.chain_info().await.unwrap();
+    let client = dst.client(src_info.chain_id).await.unwrap();
+    let height = src_info.latest_height;
+    let page = src.messages(from, 1000, Some(dst_chain)).await.unwrap();
+    assert!(!page.messages.is_empty(), "nothing to relay");
+    let leaves: Vec<u64> = page.messages.iter().map(|m| m.leaf_index).collect();
+    let packets: Vec<Packet> = page
+        .messages
+        .iter()
+        .map(|m| Packet::decode(&m.packet.0).unwrap())
+        .collect();
+    let proof = src.proof(leaves, height).await.unwrap();
+    Relay {
+        update: ClientUpdate {
+            client: ClientId(src_info.chain_id.get()),
+            trusted_height: client.latest_height,
+            block: light_block(src, height).await,
+        },
+        batch: BatchDelivery {
+            packets,
+            proof: MultiProof::decode(&proof.multiproof.0).unwrap(),
+            proof_height: height,
+        },
+    }
+}
+
+pub fn relay_body(relay: &Relay) -> TxBody {
+    TxBody::Relay {
+        updates: vec![relay.update.clone()],
+        batches: vec![relay.batch.clone()],
+    }
+}

@@ -1,0 +1,111 @@
+//! A validator-set change takes effect through the next-validator-set mechanism, and a light
+//! client on another chain follows it.
+
+use strait_chain_api::keys::{devnet_validator, AccountKey};
+use strait_chain_api::rpc::StraitApiClient;
+use strait_chain_api::tx::{ClientUpdate, TxBody};
+use strait_light_client::Signer;
+use strait_node::{devnet_validator_set, set_validators_tx};
+use strait_primitives::{ChainId, ClientId, Height};
+
+use crate::support::*;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_validator_set_change_takes_effect_and_a_remote_light_client_follows_it() {
+    let specs = specs(2);
+    let dir = temp_dir("valset");
+    let (a, b) = (
+        start_node(&specs, 0, &dir).await,
+        start_node(&specs, 1, &dir).await,
+    );
+    let (ca, cb) = (http(&a), http(&b));
+    let governor = AccountKey::devnet("governor");
+    let relayer = AccountKey::devnet("relayer");
+    let chain = ChainId(1);
+    let current = specs[0].genesis_validators();
+    let new = devnet_validator_set(chain, 4..9, 7);
+    let approvers: Vec<Signer> = (0..3).map(|i| devnet_validator(chain, i)).collect();
+    let refs: Vec<&Signer> = approvers.iter().collect();
+
+    // Two approvals are not enough (20 of 40 power).
+    let nonce = ca.account_nonce(governor.address()).await.unwrap();
+    let weak = set_validators_tx(
+        chain,
+        &governor,
+        nonce,
+        &current,
+        new.clone(),
+        0,
+        &refs[..2],
+    );
+    let result = submit(&ca, &weak).await;
+    assert!(
+        !result.success && result.error.clone().unwrap().contains("need more than 2/3"),
+        "{result:?}"
+    );
+
+    let nonce = ca.account_nonce(governor.address()).await.unwrap();
+    let tx = set_validators_tx(chain, &governor, nonce, &current, new.clone(), 0, &refs);
+    let result = submit(&ca, &tx).await;
+    assert!(result.success, "{result:?}");
+    let h = result.height.get();
+    wait_height(&ca, h + 3).await;
+    let at_h = light_block(&ca, Height(h)).await;
+    let named = light_block(&ca, Height(h + 1)).await;
+    let signed = light_block(&ca, Height(h + 2)).await;
+    assert_eq!(at_h.header().next_validators_hash, current.hash());
+    assert_eq!(named.header().validators_hash, current.hash());
+    assert_eq!(named.header().next_validators_hash, new.hash());
+    assert_eq!(signed.header().validators_hash, new.hash());
+    assert_eq!(signed.validators, new);
+    assert_eq!(ca.chain_info().await.unwrap().validators, 5);
+
+    // Replaying the same approvals fails: the change counter moved on.
+    let nonce = ca.account_nonce(governor.address()).await.unwrap();
+    let replay = set_validators_tx(chain, &governor, nonce, &new, current.clone(), 0, &refs);
+    assert!(!submit(&ca, &replay).await.success);
+
+    // Chain 2's client of chain 1 cannot skip from genesis to a header signed only by the new set...
+    let beyond = light_block(&ca, Height(h + 3)).await;
+    let client = ClientId(1);
+    let skip = TxBody::Relay {
+        updates: vec![ClientUpdate {
+            client,
+            trusted_height: Height(0),
+            block: beyond.clone(),
+        }],
+        batches: vec![],
+    };
+    let result = submit(&cb, &sign(&cb, ChainId(2), &relayer, skip).await).await;
+    assert!(!result.success);
+    assert!(result.error.unwrap().contains("not enough trust"));
+
+    // ...but follows the change through the header that names it.
+    let follow = TxBody::Relay {
+        updates: vec![
+            ClientUpdate {
+                client,
+                trusted_height: Height(0),
+                block: named.clone(),
+            },
+            ClientUpdate {
+                client,
+                trusted_height: Height(h + 1),
+                block: signed.clone(),
+            },
+            ClientUpdate {
+                client,
+                trusted_height: Height(h + 2),
+                block: beyond.clone(),
+            },
+        ],
+        batches: vec![],
+    };
+    let result = submit(&cb, &sign(&cb, ChainId(2), &relayer, follow).await).await;
+    assert!(result.success, "{result:?}");
+    let info = cb.client(ChainId(1)).await.unwrap();
+    assert_eq!(info.latest_height, Height(h + 3));
+    assert!(!info.frozen);
+    a.stop().await;
+    b.stop().await;
+}
