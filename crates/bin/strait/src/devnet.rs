@@ -57,6 +57,10 @@ pub struct DevnetArgs {
     /// With --messages: print one JSON object with the results on stdout.
     #[arg(long)]
     pub json: bool,
+    /// With --messages: offer the load at this many messages per second in total (open loop, for a
+    /// latency measurement at a fixed rate) instead of as fast as the chains accept it.
+    #[arg(long)]
+    pub rate: Option<u32>,
     /// With --messages: give up after this many seconds.
     #[arg(long, default_value_t = 300)]
     pub timeout_secs: u64,
@@ -182,6 +186,7 @@ pub async fn run(args: DevnetArgs) -> anyhow::Result<()> {
             let run = load::run(
                 &endpoints,
                 n,
+                args.rate,
                 block_time_ms,
                 Duration::from_secs(args.timeout_secs),
                 relayer_metrics,

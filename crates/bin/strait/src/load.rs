@@ -50,8 +50,12 @@ pub struct LoadReport {
     pub latency_ms_p99: f64,
     /// Largest latency.
     pub latency_ms_max: f64,
+    /// The offered rate (`--rate`), if the load was paced.
+    pub offered_rate_msgs_per_s: Option<u32>,
     /// The chains' block time.
     pub block_time_ms: u64,
+    /// `latency_ms_p99` in block intervals.
+    pub latency_p99_blocks: f64,
     /// Number of chains.
     pub chains: usize,
     /// Relay transactions the in-process relayer submitted.
@@ -113,6 +117,7 @@ impl Tracker {
 pub async fn run(
     chains: &[ChainEndpoint],
     n: u64,
+    rate: Option<u32>,
     block_time_ms: u64,
     timeout: Duration,
     relayer: Arc<Metrics>,
@@ -170,6 +175,10 @@ pub async fn run(
         .flat_map(|s| (0..ids.len()).filter(move |d| *d != s).map(move |d| (s, d)))
         .collect();
     let key = Arc::new(AccountKey::devnet(LOAD_ACCOUNT));
+    // Each source chain sends its share of the offered rate.
+    let interval = rate
+        .filter(|r| *r > 0)
+        .map(|r| Duration::from_secs_f64(ids.len() as f64 / f64::from(r)));
     let started = Instant::now();
     let mut senders = Vec::new();
     for (src, client) in clients.iter().enumerate() {
@@ -184,8 +193,9 @@ pub async fn run(
             tag.clone(),
             ids[src],
         );
+        let pace = interval.map(|i| (started, i));
         senders.push(tokio::spawn(async move {
-            send_all(&client, chain, src, &key, &work, &tag, &tracker).await
+            send_all(&client, chain, src, &key, &work, &tag, &tracker, pace).await
         }));
     }
     for s in senders {
@@ -237,7 +247,14 @@ pub async fn run(
     let t = tracker
         .lock()
         .map_err(|_| anyhow::anyhow!("tracker poisoned"))?;
-    Ok(report(&t, started, block_time_ms, ids.len(), &relayer))
+    Ok(report(
+        &t,
+        started,
+        rate,
+        block_time_ms,
+        ids.len(),
+        &relayer,
+    ))
 }
 
 fn on_event(tracker: &Mutex<Tracker>, tag: &str, event: EventNotification) {
@@ -262,6 +279,8 @@ fn on_event(tracker: &Mutex<Tracker>, tag: &str, event: EventNotification) {
 }
 
 /// Submits every `(index, destination)` of `work` from `chain`, retrying while the mempool is full.
+/// With `pace = (start, interval)`, the k-th submission waits until `start + k * interval`.
+#[allow(clippy::too_many_arguments)]
 async fn send_all(
     client: &HttpClient,
     chain: ChainId,
@@ -270,12 +289,16 @@ async fn send_all(
     work: &[(usize, ChainId)],
     tag: &str,
     tracker: &Mutex<Tracker>,
+    pace: Option<(Instant, Duration)>,
 ) -> anyhow::Result<()> {
     let mut nonce = client
         .account_nonce(key.address())
         .await
         .context("accountNonce")?;
-    for &(i, dst) in work {
+    for (k, &(i, dst)) in work.iter().enumerate() {
+        if let Some((start, interval)) = pace {
+            tokio::time::sleep_until((start + interval.mul_f64(k as f64)).into()).await;
+        }
         let payload = format!("{tag}{i}").into_bytes();
         let tx = send_tx(
             chain,
@@ -401,6 +424,7 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 fn report(
     t: &Tracker,
     started: Instant,
+    rate: Option<u32>,
     block_time_ms: u64,
     chains: usize,
     relayer: &Metrics,
@@ -442,6 +466,8 @@ fn report(
         }),
         latency_ms_p50: round(percentile(&latencies, 50.0)),
         latency_ms_p99: round(percentile(&latencies, 99.0)),
+        latency_p99_blocks: round(percentile(&latencies, 99.0) / block_time_ms.max(1) as f64),
+        offered_rate_msgs_per_s: rate,
         latency_ms_max: round(latencies.last().copied().unwrap_or(0.0)),
         block_time_ms,
         chains,
