@@ -84,11 +84,10 @@ pub fn is_transient_client_error(error: &ClientError) -> bool {
     }
 }
 
-/// A nonce below the account's next one, or one that skips ahead of it (the node's view of the
-/// account may lag its last block for a moment): re-read the nonce and try again.
+/// A nonce below the account's next one, or one that skips ahead of it (the relayer's cached nonce
+/// is stale, e.g. the node restarted with an empty mempool): re-read the nonce and try again.
 fn is_nonce_call_error(e: &ErrorObjectOwned) -> bool {
-    e.code() == codes::NONCE_TOO_LOW
-        || (e.code() == codes::INVALID_REQUEST && e.message().contains("nonce"))
+    e.code() == codes::NONCE_TOO_LOW || e.code() == codes::NONCE_GAP
 }
 
 #[cfg(test)]
@@ -115,7 +114,7 @@ mod tests {
             url: "u".into(),
             method: "submitTransaction",
             source: ClientError::Call(ErrorObjectOwned::owned(
-                codes::INVALID_REQUEST,
+                codes::NONCE_GAP,
                 "nonce 9 skips ahead: the account's next nonce is 7",
                 None::<()>,
             )),

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use strait_chain_api::rpc::{ClientInfo, TxResult, MAX_RPC_ITEMS};
+use strait_chain_api::rpc::{ClientInfo, DeliveryStatus, TxFailure, TxResult, MAX_RPC_ITEMS};
 use strait_chain_api::tx::{ClientUpdate, SignedTx, Tx, TxBody, MAX_TX_LEN, MAX_UPDATES_PER_TX};
 use strait_endpoint::BatchDelivery;
 use strait_light_client::predicates::has_sufficient_trust;
@@ -109,6 +109,8 @@ impl Path {
             .map(|p| p.height)
             .max()
             .unwrap_or_default();
+        // Prove against the client's latest height when it covers every pending message: the node
+        // keeps only its most recent consensus states, and the latest is never pruned.
         let (updates, proof_height) = if client.latest_height >= newest {
             (Vec::new(), client.latest_height)
         } else {
@@ -335,7 +337,7 @@ impl Path {
     fn record(&mut self, result: &TxResult) {
         if !result.success {
             let reason = result.error.as_deref().unwrap_or("");
-            if reason.contains("not yet") || reason.contains("not enough trust") {
+            if result.failure == Some(TxFailure::UpdateNotYet) {
                 let skip = self.max_skip.map_or(64, |s| (s / 2).max(1));
                 tracing::info!(src = %self.src.chain_id(), dst = %self.dst.chain_id(), %reason, max_skip = skip, "update not verifiable yet, bisecting");
                 self.max_skip = Some(skip);
@@ -354,28 +356,29 @@ impl Path {
             let Some(&leaf) = by_id.get(&delivery.id) else {
                 continue;
             };
-            match delivery.error.as_deref() {
-                None => {
+            let reason = delivery.error.as_deref().unwrap_or("");
+            match delivery.status {
+                DeliveryStatus::Executed | DeliveryStatus::Failed | DeliveryStatus::TimedOut => {
                     self.pending.remove(&leaf);
                     self.metrics
                         .messages_relayed
                         .fetch_add(1, Ordering::Relaxed);
                 }
-                Some(e) if e.contains("already received") => {
+                DeliveryStatus::AlreadyReceived => {
                     self.pending.remove(&leaf);
                     self.metrics
                         .duplicates_skipped
                         .fetch_add(1, Ordering::Relaxed);
                 }
-                Some(e) if is_transient_delivery_error(e) => {
-                    tracing::debug!(id = %delivery.id, reason = e, "delivery must wait");
+                DeliveryStatus::Retry => {
+                    tracing::debug!(id = %delivery.id, reason, "delivery must wait");
                 }
-                Some(e) => {
+                DeliveryStatus::Rejected => {
                     self.pending.remove(&leaf);
                     self.metrics
                         .deliveries_rejected
                         .fetch_add(1, Ordering::Relaxed);
-                    tracing::warn!(id = %delivery.id, reason = e, "delivery rejected permanently, dropping");
+                    tracing::warn!(id = %delivery.id, reason, "delivery rejected permanently, dropping");
                 }
             }
         }
@@ -403,10 +406,4 @@ fn can_skip(trusted: &LightBlock, untrusted: &LightBlock) -> bool {
             TrustThreshold::ONE_THIRD,
         )
         .is_ok()
-}
-
-/// Delivery rejections that may succeed later unchanged (`ReceiveError::is_transient`): the proof
-/// root is not verified yet, or an earlier ordered message is missing.
-fn is_transient_delivery_error(reason: &str) -> bool {
-    reason.contains("no verified root") || reason.contains("waits for nonce")
 }

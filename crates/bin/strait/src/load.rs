@@ -319,12 +319,8 @@ async fn send_all(
                     }
                     break hash;
                 }
-                // A full mempool, or a node whose nonce view lags its last block for a moment
-                // ("skips ahead"): the same transaction goes in a little later.
-                Err(ClientError::Call(e))
-                    if (e.code() == codes::MEMPOOL_FULL || e.message().contains("skips ahead"))
-                        && attempts < 600 =>
-                {
+                // A full mempool: the same transaction goes in a little later.
+                Err(ClientError::Call(e)) if e.code() == codes::MEMPOOL_FULL && attempts < 600 => {
                     attempts += 1;
                     tokio::time::sleep(Duration::from_millis(50)).await;
                 }

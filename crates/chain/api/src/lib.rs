@@ -4,11 +4,13 @@
 //! * [`keys`]: devnet keys derived from public seeds. **Devnet only: anyone can derive them.**
 //! * [`apps`]: addresses of the built-in applications.
 //! * [`rpc`]: the `strait_*` JSON-RPC methods and subscriptions.
+//! * [`results`]: transaction and delivery results, with machine-readable kinds.
 //! * [`hex_bytes`]: byte strings as `0x`-hex in JSON.
 
 pub mod apps;
 pub mod hex_bytes;
 pub mod keys;
+pub mod results;
 pub mod rpc;
 pub mod tx;
 

@@ -11,7 +11,7 @@ use strait_primitives::{
     Address32, ChainId, ClientId, Hash32, Height, MessageId, Nonce, Timestamp,
 };
 
-use crate::tx::TxKind;
+pub use crate::results::{DeliveryResult, DeliveryStatus, TxFailure, TxResult};
 use crate::HexBytes;
 
 /// Result type of every method.
@@ -28,6 +28,9 @@ pub mod codes {
     pub const BAD_SIGNATURE: i32 = 4001;
     /// The transaction's nonce is below the account's next nonce (already used).
     pub const NONCE_TOO_LOW: i32 = 4002;
+    /// The transaction's nonce is above the account's next nonce (a gap): the sender's view of its
+    /// nonce is stale; re-read `strait_accountNonce`.
+    pub const NONCE_GAP: i32 = 4005;
     /// The mempool is full; retry later.
     pub const MEMPOOL_FULL: i32 = 4003;
     /// The transaction is for another chain.
@@ -196,35 +199,6 @@ pub struct ClientInfo {
     pub latest_height: Height,
     /// Frozen for misbehaviour.
     pub frozen: bool,
-}
-
-/// Result of one delivery inside a relay transaction.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DeliveryResult {
-    /// Message id.
-    pub id: MessageId,
-    /// `None` when executed (or recorded failed/timed out); the rejection otherwise.
-    pub error: Option<String>,
-}
-
-/// What happened to a transaction.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TxResult {
-    /// Transaction hash.
-    pub hash: Hash32,
-    /// Kind of transaction.
-    pub kind: TxKind,
-    /// Block that included it.
-    pub height: Height,
-    /// Whether it applied. A relay transaction applies when its updates do, even if some
-    /// deliveries were rejected (see `deliveries`).
-    pub success: bool,
-    /// Why it failed, when it did.
-    pub error: Option<String>,
-    /// Id of the message sent, for a `Send`.
-    pub message_id: Option<MessageId>,
-    /// Per-message results of a relay transaction.
-    pub deliveries: Vec<DeliveryResult>,
 }
 
 /// An endpoint event, as announced by `strait_subscribeEvents`.

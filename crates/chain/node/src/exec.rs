@@ -4,7 +4,7 @@
 //! write after the nonce is reverted and its result says why. A relay transaction fails only when
 //! a client update fails; deliveries are reported one by one.
 
-use strait_chain_api::rpc::{DeliveryResult, TxResult};
+use strait_chain_api::rpc::{DeliveryResult, DeliveryStatus, TxFailure, TxResult};
 use strait_chain_api::tx::{SignedTx, TxBody};
 use strait_endpoint::{receive_batch, send, BatchDelivery, SendRequest};
 use strait_light_client::{
@@ -37,6 +37,7 @@ pub fn execute_tx(
         kind: tx.tx.body.kind(),
         height: exec.env.height,
         success: false,
+        failure: None,
         error: None,
         message_id: None,
         deliveries: Vec::new(),
@@ -44,6 +45,7 @@ pub fn execute_tx(
     let account_key = keys::account(&tx.tx.signer);
     let expected = exec.state.get_u64(&account_key);
     if tx.tx.nonce != expected {
+        result.failure = Some(TxFailure::Nonce);
         result.error = Some(format!(
             "nonce mismatch: got {}, expected {expected}",
             tx.tx.nonce
@@ -58,15 +60,23 @@ pub fn execute_tx(
             result.message_id = applied.message_id;
             result.deliveries = applied.deliveries;
         }
-        Err(error) => {
+        Err((failure, error)) => {
             exec.fx.revert(exec.state, cp);
+            result.failure = Some(failure);
             result.error = Some(error);
         }
     }
     result
 }
 
-fn apply(exec: &mut Exec<'_>, tx: &SignedTx, pool: &[PublicKey]) -> Result<Applied, String> {
+/// Why a body failed: its kind and the words.
+type Failure = (TxFailure, String);
+
+fn rejected(error: impl std::fmt::Display) -> Failure {
+    (TxFailure::Rejected, error.to_string())
+}
+
+fn apply(exec: &mut Exec<'_>, tx: &SignedTx, pool: &[PublicKey]) -> Result<Applied, Failure> {
     match &tx.tx.body {
         TxBody::Send {
             destination_chain,
@@ -84,14 +94,14 @@ fn apply(exec: &mut Exec<'_>, tx: &SignedTx, pool: &[PublicKey]) -> Result<Appli
                     payload: payload.clone(),
                 },
             )
-            .map_err(|e| format!("send failed: {e}"))?;
+            .map_err(|e| rejected(format_args!("send failed: {e}")))?;
             Ok(Applied {
                 message_id: Some(sent.id),
                 ..Applied::default()
             })
         }
         TxBody::AppCall { app, data } => {
-            let id = apps::call(exec, *app, data).map_err(|e| e.to_string())?;
+            let id = apps::call(exec, *app, data).map_err(rejected)?;
             Ok(Applied {
                 message_id: Some(id),
                 ..Applied::default()
@@ -100,17 +110,21 @@ fn apply(exec: &mut Exec<'_>, tx: &SignedTx, pool: &[PublicKey]) -> Result<Appli
         TxBody::Relay { updates, batches } => {
             let now = exec.env.timestamp;
             for (i, update) in updates.iter().enumerate() {
-                let mut ctx = exec
-                    .client(update.client)
-                    .ok_or_else(|| format!("update {i}: unknown client {}", update.client))?;
+                let mut ctx = exec.client(update.client).ok_or_else(|| {
+                    (
+                        TxFailure::UpdateInvalid,
+                        format!("update {i}: unknown client {}", update.client),
+                    )
+                })?;
                 let outcome = validate_update(&ctx, update.trusted_height, &update.block, now)
                     .map_err(|e| {
-                        format!(
+                        let words = format!(
                             "update {i} (client {}, height {} from trusted height {}): {e}",
                             update.client,
                             update.block.header().height,
                             update.trusted_height
-                        )
+                        );
+                        (TxFailure::of_update(&e), words)
                     })?;
                 execute_update(&mut ctx, &outcome);
             }
@@ -131,7 +145,7 @@ fn apply(exec: &mut Exec<'_>, tx: &SignedTx, pool: &[PublicKey]) -> Result<Appli
             let now = exec.env.timestamp;
             let mut ctx = exec
                 .client(*client)
-                .ok_or_else(|| format!("unknown client {client}"))?;
+                .ok_or_else(|| rejected(format_args!("unknown client {client}")))?;
             let misbehaviour = Misbehaviour {
                 trusted_height_1: first.0,
                 block_1: first.1.clone(),
@@ -139,7 +153,7 @@ fn apply(exec: &mut Exec<'_>, tx: &SignedTx, pool: &[PublicKey]) -> Result<Appli
                 block_2: second.1.clone(),
             };
             submit_misbehaviour(&mut ctx, &misbehaviour, now)
-                .map_err(|e| format!("misbehaviour rejected: {e}"))?;
+                .map_err(|e| rejected(format_args!("misbehaviour rejected: {e}")))?;
             Ok(Applied::default())
         }
         TxBody::SetValidators {
@@ -148,7 +162,7 @@ fn apply(exec: &mut Exec<'_>, tx: &SignedTx, pool: &[PublicKey]) -> Result<Appli
         } => {
             let chain = exec.env.chain_id;
             valset::execute(exec.state, chain, validators, approvals, pool)
-                .map_err(|e| format!("validator set change rejected: {e}"))?;
+                .map_err(|e| rejected(format_args!("validator set change rejected: {e}")))?;
             Ok(Applied::default())
         }
     }
@@ -163,19 +177,23 @@ fn deliver(exec: &mut Exec<'_>, batch: &BatchDelivery, out: &mut Vec<DeliveryRes
                 out.push(match result {
                     Ok(receipt) => DeliveryResult {
                         id: receipt.id,
+                        status: DeliveryStatus::of_outcome(&receipt.outcome),
                         error: None,
                     },
                     Err(e) => DeliveryResult {
                         id: packet.id(),
+                        status: DeliveryStatus::of_rejection(&e),
                         error: Some(e.to_string()),
                     },
                 });
             }
         }
         Err(e) => {
+            let status = DeliveryStatus::of_rejection(&e);
             let error = format!("batch rejected: {e}");
             out.extend(batch.packets.iter().map(|p| DeliveryResult {
                 id: p.id(),
+                status,
                 error: Some(error.clone()),
             }));
         }

@@ -1,4 +1,4 @@
-//! The endpoint and light-client host contexts over the node's state (`[STRAIT-HOST.1]`).
+//! The endpoint and light-client host contexts over the node's state.
 //!
 //! [`Exec`] implements the endpoint's [`EndpointReader`]/[`EndpointWriter`] for one block; a
 //! [`ClientCtx`] implements [`ClientReader`]/[`ClientWriter`] for one light client. Both read and
@@ -356,12 +356,80 @@ impl ClientWriter for ClientCtx<'_> {
             keys::consensus(self.client, state.height),
             serde_json::to_vec(&state).expect("consensus state serializes"),
         );
+        prune_consensus_states(self.state, self.client, MAX_CONSENSUS_STATES);
+    }
+}
+
+/// Most consensus states (and verified roots) the node keeps per light client: the most recent
+/// heights. Storing one more deletes the lowest height, as the core's `InMemoryClient` does. A
+/// pruned height can no longer be a trusted height, nor a proof height (the endpoint finds no
+/// verified root there and answers `RootNotVerified`, a `retry`): relayers prove against the
+/// client's latest height, which is never pruned.
+pub const MAX_CONSENSUS_STATES: usize = strait_light_client::MAX_CONSENSUS_STATES;
+
+/// Deletes the lowest heights of `client` beyond the `max` most recent.
+pub fn prune_consensus_states(state: &mut State, client: ClientId, max: usize) {
+    let prefix = keys::consensus_prefix(client);
+    let excess = state.count_prefix(&prefix).saturating_sub(max);
+    for _ in 0..excess {
+        let (key, raw) = state
+            .first_with_prefix(&prefix)
+            .expect("counted above the bound");
+        let height = decode_json::<ConsensusState>(raw).height;
+        let key = key.to_vec();
+        state.delete(&key);
+        state.delete(&keys::verified_root(client, height));
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn consensus_states_beyond_the_bound_are_pruned_lowest_first() {
+        let mut state = State::default();
+        let client = ClientId(1);
+        let set = strait_light_client::ValidatorSet::new(vec![strait_light_client::Validator {
+            pub_key: strait_light_client::Signer::from_seed([1; 32]).public_key(),
+            power: 1,
+        }])
+        .unwrap();
+        let mut ctx = ClientCtx {
+            state: &mut state,
+            client,
+        };
+        for h in 1..=5 {
+            ctx.store_consensus_state(ConsensusState {
+                height: Height(h),
+                timestamp: Timestamp(h),
+                header_hash: Hash32([h as u8; 32]),
+                app_state_root: Hash32::ZERO,
+                outbox_root: Hash32([h as u8; 32]),
+                next_validators: set.clone(),
+            });
+        }
+        // Another client's states are untouched.
+        let other = keys::consensus(ClientId(2), Height(1));
+        state.put(other.clone(), b"{}".to_vec());
+        prune_consensus_states(&mut state, client, 3);
+        let ctx = ClientCtx {
+            state: &mut state,
+            client,
+        };
+        for h in 1..=2 {
+            assert_eq!(ctx.consensus_state(Height(h)), None);
+            assert_eq!(ctx.state.get(&keys::verified_root(client, Height(h))), None);
+        }
+        for h in 3..=5 {
+            assert_eq!(ctx.consensus_state(Height(h)).unwrap().height, Height(h));
+            assert!(ctx
+                .state
+                .get(&keys::verified_root(client, Height(h)))
+                .is_some());
+        }
+        assert!(state.get(&other).is_some());
+    }
 
     #[test]
     fn receipt_record_round_trip() {

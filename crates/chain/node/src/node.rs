@@ -460,6 +460,7 @@ impl Producer {
         }
         self.committee.committed(&header);
         self.last = header;
+        // Only now that the block's nonces are stored: see `mempool`'s docs.
         let state = &self.state;
         self.shared
             .mempool

@@ -141,18 +141,19 @@ impl StraitApiServer for RpcServer {
             .map_err(|e| error(codes::BAD_SIGNATURE, format!("transaction rejected: {e}")))?;
         let hash = signed.hash();
         let db = self.db()?;
-        let committed = self.committed_nonce(&db, &signed.tx.signer)?;
+        let signer = signed.tx.signer;
         let pending = PendingTx {
             tx: signed,
             hash,
             len: bytes.len(),
         };
+        // The committed nonce is read under the mempool's lock (see `mempool`'s docs).
         self.shared
             .mempool
-            .admit(pending, committed)
+            .admit(pending, || self.committed_nonce(&db, &signer))?
             .map_err(|e| match e {
                 AdmitError::NonceTooLow { .. } => error(codes::NONCE_TOO_LOW, e.to_string()),
-                AdmitError::NonceGap { .. } => error(codes::INVALID_REQUEST, e.to_string()),
+                AdmitError::NonceGap { .. } => error(codes::NONCE_GAP, e.to_string()),
                 AdmitError::Full { .. } => error(codes::MEMPOOL_FULL, e.to_string()),
             })?;
         Ok(hash)
@@ -165,8 +166,9 @@ impl StraitApiServer for RpcServer {
 
     async fn account_nonce(&self, account: Address32) -> RpcResult<u64> {
         let db = self.db()?;
-        let committed = self.committed_nonce(&db, &account)?;
-        Ok(self.shared.mempool.next_nonce(&account, committed))
+        self.shared
+            .mempool
+            .next_nonce(&account, || self.committed_nonce(&db, &account))
     }
 
     async fn light_block(&self, height: Height) -> RpcResult<Option<LightBlockResponse>> {

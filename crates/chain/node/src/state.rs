@@ -3,13 +3,18 @@
 //! Execution mutates one in-memory ordered map in place and keeps an undo log, so a checkpoint is
 //! a log length and reverting pops the log back to it: a failed transaction or a failed application
 //! costs only the writes it made. At the end of a block the keys left in the log are the block's
-//! writes; they are persisted in the block's one database transaction and hashed into the root:
+//! writes (a value, or `None` for a deleted key); they are persisted in the block's one database
+//! transaction and hashed into the root:
 //!
 //! ```text
 //! app_state_root(h) = keccak256("STRAIT/DEVNET/STATE/v1" || app_state_root(h-1) || u64 h
 //!                               || for each written key, ascending:
-//!                                    u32 len(key) || key || u32 len(value) || value)
+//!                                    u32 len(key) || key || u32 len(value) || value
+//!                                    (a deleted key: u32 len(key) || key || u32 0xffff_ffff))
 //! ```
+//!
+//! The deletion marker is no valid length (values are far below 4 GiB), so a deletion never hashes
+//! like a write, and blocks without deletions hash as before deletions existed.
 //!
 //! The root is a hash chain over every block's state diff: it commits to the whole history of the
 //! state (two nodes with equal roots applied equal writes), costs O(writes of the block) per block,
@@ -25,6 +30,12 @@ use strait_primitives::{keccak256_concat, Hash32, Height, MessageId};
 
 /// Domain of the application-state root chain.
 pub const STATE_ROOT_DOMAIN: &[u8] = b"STRAIT/DEVNET/STATE/v1";
+
+/// Length field of a deleted key in the state root's preimage.
+pub const DELETED: u32 = u32::MAX;
+
+/// A block's state diff: each written key, ascending, with its value or `None` if deleted.
+pub type Writes = Vec<(Vec<u8>, Option<Vec<u8>>)>;
 
 /// Key prefixes of the state (one byte each, see `README.md`).
 pub mod keys {
@@ -127,6 +138,36 @@ impl State {
         self.undo.push((key, old));
     }
 
+    /// Deletes `key` (a no-op if absent).
+    pub fn delete(&mut self, key: &[u8]) {
+        if let Some(old) = self.map.remove(key) {
+            self.undo.push((key.to_vec(), Some(old)));
+        }
+    }
+
+    /// Number of keys starting with `prefix`.
+    pub fn count_prefix(&self, prefix: &[u8]) -> usize {
+        self.map
+            .range::<[u8], _>((
+                core::ops::Bound::Included(prefix),
+                core::ops::Bound::Unbounded,
+            ))
+            .take_while(|(k, _)| k.starts_with(prefix))
+            .count()
+    }
+
+    /// The lowest entry whose key starts with `prefix`.
+    pub fn first_with_prefix(&self, prefix: &[u8]) -> Option<(&[u8], &[u8])> {
+        self.map
+            .range::<[u8], _>((
+                core::ops::Bound::Included(prefix),
+                core::ops::Bound::Unbounded,
+            ))
+            .next()
+            .filter(|(k, _)| k.starts_with(prefix))
+            .map(|(k, v)| (k.as_slice(), v.as_slice()))
+    }
+
     /// Writes a big-endian u64.
     pub fn put_u64(&mut self, key: Vec<u8>, value: u64) {
         self.put(key, value.to_be_bytes().to_vec());
@@ -165,12 +206,13 @@ impl State {
         }
     }
 
-    /// The keys written since the last call and their current values, ascending; clears the log.
-    pub fn take_writes(&mut self) -> Vec<(Vec<u8>, Vec<u8>)> {
+    /// The keys written since the last call and their current values (`None`: deleted),
+    /// ascending; clears the log.
+    pub fn take_writes(&mut self) -> Writes {
         let keys: BTreeSet<Vec<u8>> = self.undo.drain(..).map(|(k, _)| k).collect();
         keys.into_iter()
             .map(|k| {
-                let v = self.map.get(&k).cloned().unwrap_or_default();
+                let v = self.map.get(&k).cloned();
                 (k, v)
             })
             .collect()
@@ -178,18 +220,28 @@ impl State {
 }
 
 /// The next application-state root (see the module docs).
-pub fn next_state_root(previous: &Hash32, height: Height, writes: &[(Vec<u8>, Vec<u8>)]) -> Hash32 {
+pub fn next_state_root(
+    previous: &Hash32,
+    height: Height,
+    writes: &[(Vec<u8>, Option<Vec<u8>>)],
+) -> Hash32 {
     let mut buf = Vec::with_capacity(
         writes
             .iter()
-            .map(|(k, v)| 8 + k.len() + v.len())
+            .map(|(k, v)| 8 + k.len() + v.as_ref().map_or(0, Vec::len))
             .sum::<usize>(),
     );
     for (k, v) in writes {
         buf.extend_from_slice(&(k.len() as u32).to_be_bytes());
         buf.extend_from_slice(k);
-        buf.extend_from_slice(&(v.len() as u32).to_be_bytes());
-        buf.extend_from_slice(v);
+        match v {
+            Some(v) => {
+                assert!(v.len() < DELETED as usize, "state value too long");
+                buf.extend_from_slice(&(v.len() as u32).to_be_bytes());
+                buf.extend_from_slice(v);
+            }
+            None => buf.extend_from_slice(&DELETED.to_be_bytes()),
+        }
     }
     keccak256_concat(&[
         STATE_ROOT_DOMAIN,
@@ -253,8 +305,28 @@ mod tests {
         s.revert(cp);
         assert_eq!(s.get(b"a"), Some(&b"1"[..]));
         assert_eq!(s.get(b"b"), None);
-        assert_eq!(s.take_writes(), vec![(b"a".to_vec(), b"1".to_vec())]);
+        assert_eq!(s.take_writes(), vec![(b"a".to_vec(), Some(b"1".to_vec()))]);
         assert!(s.take_writes().is_empty());
+    }
+
+    #[test]
+    fn deletes_revert_and_are_reported_as_none() {
+        let mut s = State::default();
+        for k in [&b"Sa1"[..], b"Sa2", b"Sb0"] {
+            s.put(k.to_vec(), k.to_vec());
+        }
+        s.take_writes();
+        assert_eq!(s.count_prefix(b"Sa"), 2);
+        assert_eq!(s.first_with_prefix(b"Sa"), Some((&b"Sa1"[..], &b"Sa1"[..])));
+        let cp = s.checkpoint();
+        s.delete(b"Sa1");
+        s.delete(b"absent");
+        assert_eq!(s.first_with_prefix(b"Sa").unwrap().0, b"Sa2");
+        s.revert(cp);
+        assert_eq!(s.get(b"Sa1"), Some(&b"Sa1"[..]));
+        s.delete(b"Sa1");
+        assert_eq!(s.count_prefix(b"Sa"), 1);
+        assert_eq!(s.take_writes(), vec![(b"Sa1".to_vec(), None)]);
     }
 
     #[test]
@@ -273,14 +345,19 @@ mod tests {
 
     #[test]
     fn root_depends_on_every_write() {
-        let w = vec![(b"k".to_vec(), b"v".to_vec())];
+        let w = vec![(b"k".to_vec(), Some(b"v".to_vec()))];
         let r = next_state_root(&Hash32::ZERO, Height(1), &w);
         assert_ne!(r, next_state_root(&Hash32::ZERO, Height(2), &w));
         assert_ne!(r, next_state_root(&Hash32::ZERO, Height(1), &[]));
         // Length prefixes keep ("k","v") and ("kv","") apart.
         assert_ne!(
             r,
-            next_state_root(&Hash32::ZERO, Height(1), &[(b"kv".to_vec(), vec![])])
+            next_state_root(&Hash32::ZERO, Height(1), &[(b"kv".to_vec(), Some(vec![]))])
+        );
+        // A deletion is not an empty value.
+        assert_ne!(
+            next_state_root(&Hash32::ZERO, Height(1), &[(b"k".to_vec(), None)]),
+            next_state_root(&Hash32::ZERO, Height(1), &[(b"k".to_vec(), Some(vec![]))])
         );
     }
 }

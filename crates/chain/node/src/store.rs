@@ -152,7 +152,7 @@ pub struct BlockWrite<'a> {
     /// Results of its transactions, in order.
     pub results: &'a [TxResult],
     /// State writes, ascending keys.
-    pub writes: &'a [(Vec<u8>, Vec<u8>)],
+    pub writes: &'a [(Vec<u8>, Option<Vec<u8>>)],
     /// Outbox appends, ascending leaf indices.
     pub sent: &'a [(u64, OutboxRecord)],
 }
@@ -174,7 +174,14 @@ pub fn write_block(db: &Database, block: &BlockWrite<'_>) -> Result<(), StoreErr
         }
         let mut state = txn.open_table(STATE)?;
         for (key, value) in block.writes {
-            state.insert(key.as_slice(), value.as_slice())?;
+            match value {
+                Some(value) => {
+                    state.insert(key.as_slice(), value.as_slice())?;
+                }
+                None => {
+                    state.remove(key.as_slice())?;
+                }
+            }
         }
         let mut outbox = txn.open_table(OUTBOX)?;
         let mut sent_ids = txn.open_table(SENT_IDS)?;

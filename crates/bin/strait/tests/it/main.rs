@@ -186,7 +186,7 @@ async fn devnet_command_reports_every_message_delivered_once() {
             "--fresh",
         ])
         .args(["--rpc-port-base", "0", "--timeout-secs", "60", "--data-dir"])
-        .arg(&dir)
+        .arg(dir.as_os_str())
         .env("RUST_LOG", "warn")
         .stdin(Stdio::null());
     let output = tokio::task::spawn_blocking(move || command.output())
@@ -215,7 +215,6 @@ async fn devnet_command_reports_every_message_delivered_once() {
         assert!(report[key].is_number(), "{key} missing: {report}");
     }
     assert!(dir.join("devnet.json").exists());
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 use std::net::{Ipv4Addr, SocketAddr};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -22,14 +22,41 @@ pub const BLOCK_TIME_MS: u64 = 50;
 /// Longest a test waits for deliveries.
 pub const WAIT: Duration = Duration::from_secs(30);
 
-/// A fresh directory under the system temp dir.
-pub fn temp_dir(name: &str) -> PathBuf {
+/// A fresh directory under the system temp dir, removed when dropped unless the thread is
+/// panicking (a failed test keeps its chains' data for inspection).
+pub struct TempDir(PathBuf);
+
+impl std::ops::Deref for TempDir {
+    type Target = Path;
+
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            eprintln!("keeping {} of the failed test", self.0.display());
+        } else {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+}
+
+/// A fresh directory under the system temp dir, removed when the guard drops.
+pub fn temp_dir(name: &str) -> TempDir {
+    static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos());
-    let dir = std::env::temp_dir().join(format!("strait-it-{name}-{}-{nanos}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!(
+        "strait-it-{name}-{}-{nanos}-{}",
+        std::process::id(),
+        N.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    ));
     std::fs::create_dir_all(&dir).expect("create temp dir");
-    dir
+    TempDir(dir)
 }
 
 /// An HTTP client of a node.
@@ -51,7 +78,7 @@ impl NodeExt for NodeHandle {
 pub struct TestNet {
     pub specs: Vec<ChainSpec>,
     pub nodes: Vec<NodeHandle>,
-    dir: PathBuf,
+    dir: TempDir,
     addrs: Vec<SocketAddr>,
 }
 
@@ -119,7 +146,7 @@ impl TestNet {
         for node in self.nodes {
             node.stop().await;
         }
-        let _ = std::fs::remove_dir_all(&self.dir);
+        drop(self.dir);
     }
 }
 

@@ -3,6 +3,7 @@
 mod support;
 
 mod chain;
+mod misbehaviour;
 mod relay;
 mod restart;
 mod throughput;

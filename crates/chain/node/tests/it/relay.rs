@@ -3,7 +3,9 @@
 
 use strait_chain_api::apps;
 use strait_chain_api::keys::AccountKey;
-use strait_chain_api::rpc::{MessageStatus, OutcomeJson, StraitApiClient};
+use strait_chain_api::rpc::{
+    DeliveryStatus, MessageStatus, OutcomeJson, StraitApiClient, TxFailure,
+};
 use strait_chain_api::tx::TxBody;
 use strait_chain_api::HexBytes;
 use strait_light_client::LightBlock;
@@ -50,6 +52,7 @@ async fn a_relayed_message_executes_exactly_once() {
     assert_eq!(result.deliveries.len(), 1);
     assert_eq!(result.deliveries[0].id, id);
     assert_eq!(result.deliveries[0].error, None);
+    assert_eq!(result.deliveries[0].status, DeliveryStatus::Executed);
     assert_eq!(cb.received(vec![id]).await.unwrap(), vec![true]);
     match cb.message_status(id).await.unwrap() {
         MessageStatus::Received {
@@ -77,6 +80,7 @@ async fn a_relayed_message_executes_exactly_once() {
     assert!(result.success, "{result:?}");
     let error = result.deliveries[0].error.clone().unwrap();
     assert!(error.contains("already received"), "{error}");
+    assert_eq!(result.deliveries[0].status, DeliveryStatus::AlreadyReceived);
     a.stop().await;
     b.stop().await;
 }
@@ -129,6 +133,7 @@ async fn tampered_relays_are_rejected_and_execute_nothing() {
             error.contains("batch rejected") && error.contains("root mismatch"),
             "{error}"
         );
+        assert_eq!(d.status, DeliveryStatus::Rejected);
     }
 
     // A flipped proof byte.
@@ -163,6 +168,7 @@ async fn tampered_relays_are_rejected_and_execute_nothing() {
     )
     .await;
     assert!(!result.success);
+    assert_eq!(result.failure, Some(TxFailure::UpdateInvalid));
     let error = result.error.unwrap();
     assert!(
         error.contains("update 0") && error.contains("invalid"),

@@ -1,6 +1,6 @@
 //! Shared helpers: temp dirs, nodes, clients, relay transactions built from RPC answers.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -18,8 +18,30 @@ use strait_primitives::{ChainId, ClientId, Hash32, Height, Timestamp};
 
 pub const BLOCK_MS: u64 = 50;
 
-/// A fresh directory under the system temp dir, unique per call.
-pub fn temp_dir(name: &str) -> PathBuf {
+/// A fresh directory under the system temp dir, removed when dropped unless the thread is
+/// panicking (a failed test keeps its nodes' data for inspection).
+pub struct TempDir(PathBuf);
+
+impl std::ops::Deref for TempDir {
+    type Target = Path;
+
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            eprintln!("keeping {} of the failed test", self.0.display());
+        } else {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+}
+
+/// A fresh directory under the system temp dir, unique per call, removed when the guard drops.
+pub fn temp_dir(name: &str) -> TempDir {
     static N: AtomicU64 = AtomicU64::new(0);
     let nanos = SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -31,7 +53,7 @@ pub fn temp_dir(name: &str) -> PathBuf {
         N.fetch_add(1, Ordering::Relaxed)
     ));
     std::fs::create_dir_all(&dir).unwrap();
-    dir
+    TempDir(dir)
 }
 
 /// Specs of `n` fast chains with 4 validators, genesis a little in the past.

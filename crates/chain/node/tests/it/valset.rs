@@ -2,7 +2,7 @@
 //! client on another chain follows it.
 
 use strait_chain_api::keys::{devnet_validator, AccountKey};
-use strait_chain_api::rpc::StraitApiClient;
+use strait_chain_api::rpc::{StraitApiClient, TxFailure};
 use strait_chain_api::tx::{ClientUpdate, TxBody};
 use strait_light_client::Signer;
 use strait_node::{devnet_validator_set, set_validators_tx};
@@ -78,6 +78,7 @@ async fn a_validator_set_change_takes_effect_and_a_remote_light_client_follows_i
     };
     let result = submit(&cb, &sign(&cb, ChainId(2), &relayer, skip).await).await;
     assert!(!result.success);
+    assert_eq!(result.failure, Some(TxFailure::UpdateNotYet));
     assert!(result.error.unwrap().contains("not enough trust"));
 
     // ...but follows the change through the header that names it.

@@ -1,0 +1,192 @@
+//! What happened to an included transaction and to each delivery of a relay transaction, in a form
+//! agents decide on (`status`, `failure`) next to the human text (`error`).
+//!
+//! The node fills the kinds from the core's structured errors: a delivery's status from the
+//! endpoint's [`Outcome`] or [`ReceiveError`] (with [`ReceiveError::is_transient`]), a failed
+//! client update's kind from [`ClientError::is_transient`]. Relayers never match error text.
+
+use serde::{Deserialize, Serialize};
+use strait_endpoint::{Outcome, ReceiveError};
+use strait_light_client::ClientError;
+use strait_primitives::{Hash32, Height, MessageId};
+
+use crate::tx::TxKind;
+
+/// How one delivery of a relay transaction ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryStatus {
+    /// Received; the application executed it.
+    Executed,
+    /// Received; the application failed (recorded, never retried).
+    Failed,
+    /// Received as timed out (recorded, never executed).
+    TimedOut,
+    /// Rejected: the message was received before (by this or another relayer). Nothing to do.
+    AlreadyReceived,
+    /// Rejected for now; the same delivery may succeed later: the proof root is not verified yet
+    /// (update the client first), or an earlier ordered message is missing.
+    Retry,
+    /// Rejected for good (bad proof, frozen client, unknown route, malformed batch, ...).
+    Rejected,
+}
+
+impl DeliveryStatus {
+    /// The status of a received message from its outcome.
+    pub fn of_outcome(outcome: &Outcome) -> Self {
+        match outcome {
+            Outcome::Executed { .. } => Self::Executed,
+            Outcome::Failed(_) => Self::Failed,
+            Outcome::TimedOut => Self::TimedOut,
+        }
+    }
+
+    /// The status of a rejected delivery.
+    pub fn of_rejection(error: &ReceiveError) -> Self {
+        match error {
+            ReceiveError::AlreadyReceived { .. } => Self::AlreadyReceived,
+            e if e.is_transient() => Self::Retry,
+            _ => Self::Rejected,
+        }
+    }
+
+    /// Whether the destination recorded the message (executed, failed or timed out).
+    pub fn is_received(self) -> bool {
+        matches!(self, Self::Executed | Self::Failed | Self::TimedOut)
+    }
+}
+
+/// Result of one delivery inside a relay transaction.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliveryResult {
+    /// Message id.
+    pub id: MessageId,
+    /// How it ended.
+    pub status: DeliveryStatus,
+    /// `None` when received ([`DeliveryStatus::is_received`]); why it was rejected otherwise.
+    pub error: Option<String>,
+}
+
+/// Why an included transaction failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TxFailure {
+    /// The nonce was not the account's next one (the mempool admits none such; defensive).
+    Nonce,
+    /// A client update cannot be verified yet ([`ClientError::is_transient`]): the header is
+    /// from the future, or the skip lacks trust (verify an intermediate header first).
+    UpdateNotYet,
+    /// A client update is invalid, or its client is unknown or frozen; it never will verify.
+    UpdateInvalid,
+    /// The body was rejected for another reason (send, application call, misbehaviour evidence,
+    /// validator change); `error` says why.
+    Rejected,
+}
+
+impl TxFailure {
+    /// The kind of a failed client update.
+    pub fn of_update(error: &ClientError) -> Self {
+        if error.is_transient() {
+            Self::UpdateNotYet
+        } else {
+            Self::UpdateInvalid
+        }
+    }
+
+    /// Whether the same transaction body may succeed later (re-signed with a fresh nonce).
+    pub fn is_transient(self) -> bool {
+        self == Self::UpdateNotYet
+    }
+}
+
+/// What happened to a transaction.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TxResult {
+    /// Transaction hash.
+    pub hash: Hash32,
+    /// Kind of transaction.
+    pub kind: TxKind,
+    /// Block that included it.
+    pub height: Height,
+    /// Whether it applied. A relay transaction applies when its updates do, even if some
+    /// deliveries were rejected (see `deliveries`).
+    pub success: bool,
+    /// Why it failed, when it did (`None` exactly when `success`).
+    pub failure: Option<TxFailure>,
+    /// Why it failed, in words, when it did.
+    pub error: Option<String>,
+    /// Id of the message sent, for a `Send`.
+    pub message_id: Option<MessageId>,
+    /// Per-message results of a relay transaction.
+    pub deliveries: Vec<DeliveryResult>,
+}
+
+#[cfg(test)]
+mod tests {
+    use strait_endpoint::AppError;
+    use strait_light_client::NotYetReason;
+    use strait_primitives::{ClientId, Nonce, RouteId, Timestamp};
+
+    use super::*;
+
+    #[test]
+    fn kinds_follow_the_core_errors_and_serialize_in_snake_case() {
+        let route = RouteId([1; 32]);
+        let cases = [
+            (
+                ReceiveError::AlreadyReceived {
+                    route,
+                    nonce: Nonce(1),
+                },
+                DeliveryStatus::AlreadyReceived,
+            ),
+            (
+                ReceiveError::RootNotVerified {
+                    client: ClientId(2),
+                    height: Height(9),
+                },
+                DeliveryStatus::Retry,
+            ),
+            (
+                ReceiveError::OutOfOrder {
+                    route,
+                    got: Nonce(3),
+                    missing: Nonce(2),
+                },
+                DeliveryStatus::Retry,
+            ),
+            (
+                ReceiveError::ClientFrozen(ClientId(2)),
+                DeliveryStatus::Rejected,
+            ),
+        ];
+        for (error, status) in cases {
+            assert_eq!(DeliveryStatus::of_rejection(&error), status, "{error}");
+        }
+        let failed = Outcome::Failed(AppError {
+            code: 1,
+            reason: "no".into(),
+        });
+        assert_eq!(DeliveryStatus::of_outcome(&failed), DeliveryStatus::Failed);
+        assert!(DeliveryStatus::of_outcome(&Outcome::TimedOut).is_received());
+        assert!(!DeliveryStatus::AlreadyReceived.is_received());
+        assert_eq!(
+            serde_json::to_string(&DeliveryStatus::AlreadyReceived).unwrap(),
+            "\"already_received\""
+        );
+        let not_yet = ClientError::NotYet(NotYetReason::HeaderFromFuture {
+            header_time: Timestamp(2),
+            now: Timestamp(1),
+            max_clock_drift_ms: 0,
+        });
+        assert_eq!(TxFailure::of_update(&not_yet), TxFailure::UpdateNotYet);
+        assert_eq!(
+            TxFailure::of_update(&ClientError::Frozen),
+            TxFailure::UpdateInvalid
+        );
+        assert_eq!(
+            serde_json::to_string(&TxFailure::UpdateNotYet).unwrap(),
+            "\"update_not_yet\""
+        );
+    }
+}
