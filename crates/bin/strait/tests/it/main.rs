@@ -27,6 +27,24 @@ async fn relays_both_directions_exactly_once() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn relayer_polls_when_websockets_fail() {
+    let net = TestNet::start("broken-websockets", 2).await;
+    // Nothing listens on port 1: every subscription attempt fails and the relayer must poll.
+    let endpoints = net
+        .nodes
+        .iter()
+        .map(|n| strait_relayer::ChainEndpoint::new(n.rpc_url(), "ws://127.0.0.1:1".to_string()))
+        .collect();
+    let relayer = InProcessRelayer::start_with(endpoints, "relayer-poll");
+    let ab = send_messages(&net.nodes[0], &net.nodes[1], 10, "user-a").await;
+    let ba = send_messages(&net.nodes[1], &net.nodes[0], 10, "user-b").await;
+    wait_received(&net.nodes[1], &ab).await;
+    wait_received(&net.nodes[0], &ba).await;
+    assert_eq!(relayer.stop().await.messages_relayed, 20);
+    net.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn racing_relayers_deliver_each_message_once() {
     let net = TestNet::start("racing", 2).await;
     let events = EventCounter::start(&net.nodes).await;

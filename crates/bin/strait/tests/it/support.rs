@@ -160,7 +160,12 @@ pub struct InProcessRelayer {
 impl InProcessRelayer {
     /// Starts a relayer signing with devnet account `label`.
     pub fn start(net: &TestNet, label: &str) -> Self {
-        let mut config = RelayerConfig::new(net.endpoints(), label);
+        Self::start_with(net.endpoints(), label)
+    }
+
+    /// Starts a relayer against the given chain endpoints.
+    pub fn start_with(endpoints: Vec<ChainEndpoint>, label: &str) -> Self {
+        let mut config = RelayerConfig::new(endpoints, label);
         config.poll_interval = Duration::from_millis(100);
         config.tx_poll_interval = Duration::from_millis(10);
         config.max_backoff = Duration::from_millis(500);
