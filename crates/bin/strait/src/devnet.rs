@@ -203,7 +203,7 @@ pub async fn run(args: DevnetArgs) -> anyhow::Result<()> {
         match outcome {
             Ok(report) => {
                 if args.json {
-                    println!("{}", serde_json::to_string(&report)?);
+                    out!("{}", serde_json::to_string(&report)?);
                 } else {
                     eprintln!("{}", serde_json::to_string_pretty(&report)?);
                 }

@@ -1,5 +1,13 @@
 //! `strait`: run a local multi-chain devnet with a relayer, send messages, follow them, relay.
 
+/// `println!` for results: when stdout is a closed pipe (`strait send ... | head -1`) the process
+/// ends quietly, as a Unix filter does, instead of panicking.
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::write_stdout(format_args!($($arg)*))
+    };
+}
+
 mod devnet;
 mod load;
 mod send;
@@ -154,4 +162,22 @@ async fn relayer(args: RelayerArgs) -> anyhow::Result<()> {
         "relayer stopped"
     );
     Ok(())
+}
+
+/// Writes one line to stdout; see [`out!`].
+pub(crate) fn write_stdout(args: std::fmt::Arguments<'_>) {
+    use std::io::Write as _;
+    let mut stdout = std::io::stdout().lock();
+    let written = stdout
+        .write_fmt(args)
+        .and_then(|()| stdout.write_all(b"\n"))
+        .and_then(|()| stdout.flush());
+    match written {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+        Err(e) => {
+            eprintln!("error: cannot write to stdout: {e}");
+            std::process::exit(1);
+        }
+    }
 }

@@ -127,6 +127,17 @@ pub async fn run(args: SendArgs) -> anyhow::Result<()> {
         .chain_info()
         .await
         .with_context(|| format!("cannot reach {}", args.rpc))?;
+    let to = ChainId(args.to_chain);
+    if !info.remote_chains.contains(&to) {
+        bail!(
+            "chain {} does not know chain {to}; it can send to {:?}",
+            info.chain_id,
+            info.remote_chains
+                .iter()
+                .map(|c| c.get())
+                .collect::<Vec<_>>()
+        );
+    }
     let nonce = client
         .account_nonce(key.address())
         .await
@@ -135,21 +146,13 @@ pub async fn run(args: SendArgs) -> anyhow::Result<()> {
         ordered: args.ordered,
         ..DeliveryOptions::default()
     };
-    let tx = send_tx(
-        info.chain_id,
-        &key,
-        nonce,
-        ChainId(args.to_chain),
-        receiver,
-        options,
-        payload,
-    );
+    let tx = send_tx(info.chain_id, &key, nonce, to, receiver, options, payload);
     let hash = client
         .submit_transaction(tx.into())
         .await
         .context("submitTransaction")?;
     if args.no_wait {
-        println!("{}", serde_json::json!({ "tx": hash }));
+        out!("{}", serde_json::json!({ "tx": hash }));
         return Ok(());
     }
     let result = wait_tx(&client, hash, Duration::from_secs(60)).await?;
@@ -166,7 +169,7 @@ pub async fn run(args: SendArgs) -> anyhow::Result<()> {
         .message_id
         .context("the node returned no message id")?;
     // The id alone on the first line, for scripts; the transaction result after it.
-    println!("{id}");
-    println!("{}", serde_json::to_string_pretty(&result)?);
+    out!("{id}");
+    out!("{}", serde_json::to_string_pretty(&result)?);
     Ok(())
 }

@@ -129,7 +129,7 @@ pub async fn run(args: StatusArgs) -> anyhow::Result<()> {
         }
     }
     if args.json {
-        println!("{}", serde_json::to_string(&report)?);
+        out!("{}", serde_json::to_string(&report)?);
     } else {
         print_text(&report);
     }
@@ -154,38 +154,38 @@ fn opt<T: std::fmt::Display>(v: Option<T>) -> String {
 }
 
 fn print_text(r: &Report) {
-    println!("message      {}", r.id);
-    println!(
+    out!("message      {}", r.id);
+    out!(
         "stage        {}",
         serde_json::to_value(r.stage)
             .ok()
             .and_then(|v| v.as_str().map(str::to_owned))
             .unwrap_or_default()
     );
-    println!(
+    out!(
         "route        chain {} -> chain {}",
         opt(r.source_chain),
         opt(r.destination_chain)
     );
     if r.send_height.is_some() {
-        println!(
+        out!(
             "sent         at height {} (outbox leaf {})",
             opt(r.send_height),
             opt(r.leaf_index)
         );
     }
     if let Some(h) = r.client_height_on_destination {
-        println!("client       destination trusts the source up to height {h}");
+        out!("client       destination trusts the source up to height {h}");
     }
     if let Some(h) = r.received_height {
-        println!("received     at height {h}");
+        out!("received     at height {h}");
     }
     match &r.outcome {
-        Some(OutcomeJson::Executed { ack }) => println!("outcome      executed, ack {ack:?}"),
+        Some(OutcomeJson::Executed { ack }) => out!("outcome      executed, ack {ack:?}"),
         Some(OutcomeJson::Failed { code, reason }) => {
-            println!("outcome      failed ({code}): {reason}")
+            out!("outcome      failed ({code}): {reason}")
         }
-        Some(OutcomeJson::TimedOut) => println!("outcome      timed out"),
+        Some(OutcomeJson::TimedOut) => out!("outcome      timed out"),
         None => {}
     }
 }
