@@ -17,15 +17,6 @@ use strait_primitives::{ChainId, Hash32, Height, Timestamp};
 
 use crate::support::*;
 
-fn send_body(payload: &[u8]) -> TxBody {
-    TxBody::Send {
-        destination_chain: ChainId(2),
-        receiver: apps::counter(),
-        options: DeliveryOptions::default(),
-        payload: payload.to_vec(),
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn blocks_are_produced_and_verify_adjacent_and_skipping() {
     let specs = specs(2);
@@ -96,7 +87,13 @@ async fn a_send_commits_and_is_provable_against_the_outbox_root() {
     let node = start_node(&specs, 0, &dir).await;
     let client = http(&node);
     let alice = AccountKey::devnet("alice");
-    let tx = sign(&client, ChainId(1), &alice, send_body(b"hello")).await;
+    let tx = sign(
+        &client,
+        ChainId(1),
+        &alice,
+        send_body(apps::counter(), b"hello"),
+    )
+    .await;
     let result = submit(&client, &tx).await;
     assert!(result.success, "{result:?}");
     let id = result.message_id.unwrap();
@@ -191,7 +188,7 @@ async fn bad_transactions_get_clear_errors_and_the_chain_goes_on() {
         chain_id: ChainId(1),
         signer: alice.address(),
         nonce: 0,
-        body: send_body(b"x"),
+        body: send_body(apps::counter(), b"x"),
     }
     .sign(&alice);
 
@@ -221,7 +218,7 @@ async fn bad_transactions_get_clear_errors_and_the_chain_goes_on() {
         chain_id: ChainId(2),
         signer: alice.address(),
         nonce: 0,
-        body: send_body(b"x"),
+        body: send_body(apps::counter(), b"x"),
     }
     .sign(&alice);
     let err = client
@@ -234,7 +231,7 @@ async fn bad_transactions_get_clear_errors_and_the_chain_goes_on() {
         chain_id: ChainId(1),
         signer: alice.address(),
         nonce: 5,
-        body: send_body(b"x"),
+        body: send_body(apps::counter(), b"x"),
     }
     .sign(&alice);
     let err = client

@@ -7,19 +7,9 @@ use strait_chain_api::apps;
 use strait_chain_api::keys::AccountKey;
 use strait_chain_api::rpc::{DeliveryStatus, MessageStatus, StraitApiClient, TxFailure};
 use strait_chain_api::tx::TxBody;
-use strait_packet::DeliveryOptions;
 use strait_primitives::{ChainId, ClientId, Height};
 
 use crate::support::*;
-
-fn send_body(payload: &[u8]) -> TxBody {
-    TxBody::Send {
-        destination_chain: ChainId(2),
-        receiver: apps::echo(),
-        options: DeliveryOptions::default(),
-        payload: payload.to_vec(),
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn equivocating_validators_freeze_the_client_and_stop_relays() {
@@ -39,14 +29,14 @@ async fn equivocating_validators_freeze_the_client_and_stop_relays() {
     let alice = AccountKey::devnet("alice");
     let sent = submit(
         &ca,
-        &sign(&ca, ChainId(1), &alice, send_body(b"real")).await,
+        &sign(&ca, ChainId(1), &alice, send_body(apps::echo(), b"real")).await,
     )
     .await;
     let id = sent.message_id.unwrap();
     let mallory = AccountKey::devnet("mallory");
     let forged = submit(
         &cf,
-        &sign(&cf, ChainId(1), &mallory, send_body(b"fork")).await,
+        &sign(&cf, ChainId(1), &mallory, send_body(apps::echo(), b"fork")).await,
     )
     .await;
     assert!(sent.success && forged.success);

@@ -16,12 +16,7 @@ use crate::support::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_relayed_message_executes_exactly_once() {
-    let specs = specs(2);
-    let dir = temp_dir("relay");
-    let (a, b) = (
-        start_node(&specs, 0, &dir).await,
-        start_node(&specs, 1, &dir).await,
-    );
+    let (_specs, _dir, a, b) = two_nodes("relay").await;
     let (ca, cb) = (http(&a), http(&b));
     let alice = AccountKey::devnet("alice");
     let relayer = AccountKey::devnet("relayer");
@@ -87,12 +82,7 @@ async fn a_relayed_message_executes_exactly_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tampered_relays_are_rejected_and_execute_nothing() {
-    let specs = specs(2);
-    let dir = temp_dir("tamper");
-    let (a, b) = (
-        start_node(&specs, 0, &dir).await,
-        start_node(&specs, 1, &dir).await,
-    );
+    let (_specs, _dir, a, b) = two_nodes("tamper").await;
     let (ca, cb) = (http(&a), http(&b));
     let alice = AccountKey::devnet("alice");
     let relayer = AccountKey::devnet("relayer");
@@ -213,12 +203,7 @@ async fn tampered_relays_are_rejected_and_execute_nothing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ping_pong_round_trip_with_manual_relaying() {
-    let specs = specs(2);
-    let dir = temp_dir("pingpong");
-    let (a, b) = (
-        start_node(&specs, 0, &dir).await,
-        start_node(&specs, 1, &dir).await,
-    );
+    let (_specs, _dir, a, b) = two_nodes("pingpong").await;
     let (ca, cb) = (http(&a), http(&b));
     let player = AccountKey::devnet("player");
     let relayer = AccountKey::devnet("relayer");

@@ -3,21 +3,11 @@
 use strait_chain_api::apps;
 use strait_chain_api::keys::AccountKey;
 use strait_chain_api::rpc::StraitApiClient;
-use strait_chain_api::tx::TxBody;
 use strait_merkle::MultiProof;
-use strait_packet::{DeliveryOptions, Packet};
+use strait_packet::Packet;
 use strait_primitives::{ChainId, Height, Nonce};
 
 use crate::support::*;
-
-fn send_body(payload: &[u8]) -> TxBody {
-    TxBody::Send {
-        destination_chain: ChainId(2),
-        receiver: apps::counter(),
-        options: DeliveryOptions::default(),
-        payload: payload.to_vec(),
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_restarted_node_continues_from_its_height_with_the_same_roots() {
@@ -28,7 +18,13 @@ async fn a_restarted_node_continues_from_its_height_with_the_same_roots() {
     let alice = AccountKey::devnet("alice");
     let mut ids = Vec::new();
     for payload in [b"a", b"b"] {
-        let tx = sign(&client, ChainId(1), &alice, send_body(payload)).await;
+        let tx = sign(
+            &client,
+            ChainId(1),
+            &alice,
+            send_body(apps::counter(), payload),
+        )
+        .await;
         let result = submit(&client, &tx).await;
         assert!(result.success);
         ids.push(result.message_id.unwrap());
@@ -59,7 +55,13 @@ async fn a_restarted_node_continues_from_its_height_with_the_same_roots() {
 
     // The state came back: the account nonce and the route nonce continue.
     assert_eq!(client.account_nonce(alice.address()).await.unwrap(), 2);
-    let tx = sign(&client, ChainId(1), &alice, send_body(b"c")).await;
+    let tx = sign(
+        &client,
+        ChainId(1),
+        &alice,
+        send_body(apps::counter(), b"c"),
+    )
+    .await;
     let result = submit(&client, &tx).await;
     assert!(result.success, "{result:?}");
     ids.push(result.message_id.unwrap());

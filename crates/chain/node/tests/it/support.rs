@@ -13,8 +13,8 @@ use strait_endpoint::BatchDelivery;
 use strait_light_client::LightBlock;
 use strait_merkle::MultiProof;
 use strait_node::{devnet_node_config, devnet_specs, start, ChainSpec, NodeHandle};
-use strait_packet::Packet;
-use strait_primitives::{ChainId, ClientId, Hash32, Height, Timestamp};
+use strait_packet::{DeliveryOptions, Packet};
+use strait_primitives::{Address32, ChainId, ClientId, Hash32, Height, Timestamp};
 
 pub const BLOCK_MS: u64 = 50;
 
@@ -68,6 +68,25 @@ pub fn specs(n: u64) -> Vec<ChainSpec> {
 pub async fn start_node(specs: &[ChainSpec], index: usize, dir: &std::path::Path) -> NodeHandle {
     let config = devnet_node_config(specs, index, dir, "127.0.0.1:0".parse().unwrap());
     start(config).await.expect("node starts")
+}
+
+/// Chains 1 and 2 of one fast devnet, a node each, data under one temp dir (keep the guard alive).
+pub async fn two_nodes(name: &str) -> (Vec<ChainSpec>, TempDir, NodeHandle, NodeHandle) {
+    let specs = specs(2);
+    let dir = temp_dir(name);
+    let a = start_node(&specs, 0, &dir).await;
+    let b = start_node(&specs, 1, &dir).await;
+    (specs, dir, a, b)
+}
+
+/// A `Send` of `payload` to application `receiver` on chain 2, unordered, no timeout.
+pub fn send_body(receiver: Address32, payload: &[u8]) -> TxBody {
+    TxBody::Send {
+        destination_chain: ChainId(2),
+        receiver,
+        options: DeliveryOptions::default(),
+        payload: payload.to_vec(),
+    }
 }
 
 pub fn http(node: &NodeHandle) -> HttpClient {

@@ -18,12 +18,7 @@ use crate::support::*;
 #[ignore = "throughput probe; run explicitly"]
 async fn relay_throughput_probe() {
     const N: usize = 4000;
-    let specs = specs(2);
-    let dir = temp_dir("throughput");
-    let (a, b) = (
-        start_node(&specs, 0, &dir).await,
-        start_node(&specs, 1, &dir).await,
-    );
+    let (_specs, _dir, a, b) = two_nodes("throughput").await;
     let (ca, cb) = (http(&a), http(&b));
     let relayer = AccountKey::devnet("relayer");
     let senders: Vec<AccountKey> = (0..8)

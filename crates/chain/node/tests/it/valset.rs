@@ -12,12 +12,7 @@ use crate::support::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_validator_set_change_takes_effect_and_a_remote_light_client_follows_it() {
-    let specs = specs(2);
-    let dir = temp_dir("valset");
-    let (a, b) = (
-        start_node(&specs, 0, &dir).await,
-        start_node(&specs, 1, &dir).await,
-    );
+    let (specs, _dir, a, b) = two_nodes("valset").await;
     let (ca, cb) = (http(&a), http(&b));
     let governor = AccountKey::devnet("governor");
     let relayer = AccountKey::devnet("relayer");
