@@ -157,7 +157,13 @@ impl Path {
         }
         let messages: usize = batches.iter().map(|b| b.packets.len()).sum();
         let updated_to = updates.last().map(|u| u.block.header().height);
-        let result = self.submit(TxBody::Relay { updates, batches }).await?;
+        let result = self
+            .submit(TxBody::Relay {
+                updates,
+                advances: Vec::new(),
+                batches,
+            })
+            .await?;
         tracing::info!(
             src = %self.src.chain_id(), dst = %self.dst.chain_id(), messages,
             updated_to = updated_to.map(|h| h.get()), proof_height = %proof_height,
@@ -370,7 +376,7 @@ impl Path {
                         .duplicates_skipped
                         .fetch_add(1, Ordering::Relaxed);
                 }
-                DeliveryStatus::Retry => {
+                DeliveryStatus::Retry | DeliveryStatus::AdvanceRoute => {
                     tracing::debug!(id = %delivery.id, reason, "delivery must wait");
                 }
                 DeliveryStatus::Rejected => {

@@ -153,7 +153,21 @@ impl EndpointWriter for Exec<'_> {
     }
     fn call_app(&mut self, packet: &Packet, id: &MessageId) -> Result<Vec<u8>, AppError> {
         let cp = self.fx.checkpoint(self.state);
-        let result = apps::receive(self, packet, id);
+        let result = apps::receive(self, packet, id).and_then(|ack| {
+            // The application's sends are atomic with its receive: if one is refused, the
+            // message fails and every write of the call, sends included, is reverted.
+            let queued = self.fx.app_sends.split_off(cp.app_sends());
+            for request in queued {
+                let destination = request.destination_chain;
+                strait_endpoint::send(self, request).map_err(|e| AppError {
+                    code: APP_SEND_FAILED,
+                    reason: format!(
+                        "a message to chain {destination} sent while receiving failed: {e}"
+                    ),
+                })?;
+            }
+            Ok(ack)
+        });
         if result.is_err() {
             self.fx.revert(self.state, cp);
         }
@@ -199,6 +213,9 @@ impl EndpointWriter for Exec<'_> {
         self.fx.events.push(notification);
     }
 }
+
+/// Error code of a message whose application's sends, made while receiving it, were refused.
+pub const APP_SEND_FAILED: u32 = 0xffff_fffe;
 
 /// The JSON form of an outcome.
 pub fn outcome_json(outcome: &Outcome) -> OutcomeJson {
@@ -429,6 +446,52 @@ mod tests {
                 .is_some());
         }
         assert!(state.get(&other).is_some());
+    }
+
+    /// Sends an application makes while receiving are atomic with the receive: one refused send
+    /// fails the message and reverts every write of the call (before, the send was dropped with a
+    /// warning and the receipt said `Executed`).
+    #[test]
+    fn a_refused_application_send_fails_the_receive_and_reverts_it() {
+        let env = Env {
+            chain_id: ChainId(2),
+            height: Height(5),
+            timestamp: Timestamp(5),
+            remotes: BTreeSet::from([ChainId(1)]),
+        };
+        let mut state = State::default();
+        let mut fx = Effects::default();
+        let outbox = IncrementalTree::new();
+        let mut exec = Exec {
+            env: &env,
+            state: &mut state,
+            fx: &mut fx,
+            outbox: &outbox,
+            batch_source: ChainId(1),
+        };
+        let ping = |source: ChainId| Packet {
+            nonce: Nonce(1),
+            source_chain: source,
+            sender: strait_chain_api::apps::ping_pong(),
+            destination_chain: ChainId(2),
+            receiver: strait_chain_api::apps::ping_pong(),
+            options: Default::default(),
+            payload: crate::apps::PING.to_vec(),
+        };
+        // From a known chain the pong is sent with the receive.
+        let ok = ping(ChainId(1));
+        assert_eq!(exec.call_app(&ok, &ok.id()), Ok(crate::apps::PONG.to_vec()));
+        assert_eq!(exec.fx.outbox_ids.len(), 1);
+        assert_eq!(exec.state.get_u64(&crate::apps::pings_key(ChainId(1))), 1);
+        // The pong to a chain this one cannot send to is refused: the message fails, nothing of
+        // the call remains.
+        let orphan = ping(ChainId(9));
+        let err = exec.call_app(&orphan, &orphan.id()).unwrap_err();
+        assert_eq!(err.code, APP_SEND_FAILED);
+        assert!(err.reason.contains("chain 9"), "{err}");
+        assert_eq!(exec.fx.outbox_ids.len(), 1);
+        assert!(exec.fx.app_sends.is_empty());
+        assert_eq!(exec.state.get_u64(&crate::apps::pings_key(ChainId(9))), 0);
     }
 
     #[test]

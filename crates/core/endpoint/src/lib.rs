@@ -20,7 +20,7 @@ pub use context::{AppError, EndpointReader, EndpointWriter, SecurityConfig, MAX_
 pub use error::{ReceiveError, SendError};
 pub use event::{EndpointEvent, Outcome, Receipt};
 pub use receive::{
-    execute_receive, receive, receive_batch, validate_batch, validate_receive, BatchDelivery,
-    Delivery, ValidatedReceive, MAX_BATCH_LEN,
+    advance_inbound, execute_receive, receive, receive_batch, validate_batch, validate_receive,
+    Advanced, BatchDelivery, Delivery, ValidatedReceive, MAX_BATCH_LEN,
 };
 pub use send::{execute_send, send, validate_send, SendRequest, Sent};

@@ -92,8 +92,16 @@ impl Packet {
         }
     }
 
-    /// Checks the bounds that [`Packet::decode`] enforces, for a packet built in memory.
+    /// Checks the rules that [`Packet::decode`] enforces, for a packet built in memory: nonce 0 is
+    /// refused with the same error as when decoding, then the payload bound (`[STRAIT-PACKET.5]`).
     pub fn validate(&self) -> Result<(), PacketError> {
+        if self.nonce.get() == 0 {
+            return Err(DecodeError::Invalid {
+                what: "nonce",
+                value: 0,
+            }
+            .into());
+        }
         if self.payload.len() > MAX_PAYLOAD_LEN {
             return Err(PacketError::PayloadTooLarge {
                 got: self.payload.len(),

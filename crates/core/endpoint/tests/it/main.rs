@@ -12,6 +12,8 @@ use strait_merkle::LeafIndex;
 use strait_packet::{DeliveryOptions, Packet};
 use strait_primitives::{Address32, ChainId, ClientId, Hash32, Height, Nonce, Timestamp};
 
+mod ordering;
+
 const A: ChainId = ChainId(1);
 const B: ChainId = ChainId(2);
 const CLIENT_OF_A_ON_B: ClientId = ClientId(7);
