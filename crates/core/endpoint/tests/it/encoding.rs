@@ -302,3 +302,36 @@ fn a_reason_over_the_bound_is_cut_at_a_character_boundary() {
     let back = Receipt::decode(&long.encode()).unwrap();
     assert_eq!(back.outcome, failed(1, &"x".repeat(MAX_REASON_LEN)));
 }
+
+proptest::proptest! {
+    /// Decoding never panics, and whatever decodes is canonical: it re-encodes to the same bytes.
+    #[test]
+    fn decoding_arbitrary_bytes_never_panics_and_is_canonical(
+        bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..200),
+        kind in 0u8..4,
+    ) {
+        if let Ok(r) = Receipt::decode(&bytes) {
+            proptest::prop_assert_eq!(r.encode(), bytes.clone());
+        }
+        let mut event = vec![kind];
+        event.extend_from_slice(&bytes);
+        if let Ok(e) = EndpointEvent::decode(&event) {
+            proptest::prop_assert_eq!(e.encode(), event);
+        }
+    }
+
+    /// Every outcome kind, with any bytes after a valid receipt head, decodes canonically or fails.
+    #[test]
+    fn mutated_receipts_decode_canonically_or_fail(
+        index in proptest::prelude::any::<proptest::sample::Index>(),
+        byte in proptest::prelude::any::<u8>(),
+        which in 0usize..6,
+    ) {
+        let mut bytes = receipts()[which].1.encode();
+        let i = index.index(bytes.len());
+        bytes[i] = byte;
+        if let Ok(r) = Receipt::decode(&bytes) {
+            proptest::prop_assert_eq!(r.encode(), bytes);
+        }
+    }
+}
