@@ -91,6 +91,24 @@ pub enum TxError {
     ValidatorSet(String),
 }
 
+impl TxError {
+    /// The protocol-level name of the error (`docs/SPEC.md` §0 and §6): the variant name, or the
+    /// innermost cause's name for a decoding or packet failure. An embedded light block, multiproof
+    /// or validator set that fails its own decoder is named `LightBlock`, `MultiProof` or
+    /// `ValidatorSet` (the inner cause is kept only as text).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Decode(e) => e.name(),
+            Self::LightBlock(_) => "LightBlock",
+            Self::MultiProof(_) => "MultiProof",
+            Self::Packet(e) => e.name(),
+            Self::BadSigner => "BadSigner",
+            Self::BadSignature => "BadSignature",
+            Self::ValidatorSet(_) => "ValidatorSet",
+        }
+    }
+}
+
 /// A client update: the light client `client` verifies `block` against its state at `trusted_height`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ClientUpdate {

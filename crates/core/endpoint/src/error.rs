@@ -141,3 +141,41 @@ impl ReceiveError {
         )
     }
 }
+
+impl SendError {
+    /// The protocol-level name of the error (`docs/SPEC.md` §0), of the innermost cause: a packet
+    /// or outbox failure is named by its own `name()`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Packet(e) => e.name(),
+            Self::DestinationIsLocal(_) => "DestinationIsLocal",
+            Self::UnknownChain(_) => "UnknownChain",
+            Self::NonceOverflow(_) => "NonceOverflow",
+            Self::Outbox(e) => e.name(),
+        }
+    }
+}
+
+impl ReceiveError {
+    /// The protocol-level name of the error (`docs/SPEC.md` §0), of the innermost cause: a packet
+    /// or proof failure is named by its own `name()`. Every variant is listed, so a new one must be
+    /// named here.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Packet(e) => e.name(),
+            Self::WrongDestination { .. } => "WrongDestination",
+            Self::UnknownRoute { .. } => "UnknownRoute",
+            Self::UnknownClient(_) => "UnknownClient",
+            Self::ClientChainMismatch { .. } => "ClientChainMismatch",
+            Self::ClientFrozen(_) => "ClientFrozen",
+            Self::RootNotVerified { .. } => "RootNotVerified",
+            Self::Proof(e) => e.name(),
+            Self::AlreadyReceived { .. } => "AlreadyReceived",
+            Self::OutOfOrder { .. } => "OutOfOrder",
+            Self::OrderingBacklog { .. } => "OrderingBacklog",
+            Self::BatchSize { .. } => "BatchSize",
+            Self::MixedBatch { .. } => "MixedBatch",
+            Self::DuplicateInBatch { .. } => "DuplicateInBatch",
+        }
+    }
+}

@@ -9,6 +9,7 @@
 //! ([`replay`]), plus one counter per route for ordered delivery.
 
 pub mod context;
+pub mod encoding;
 mod error;
 pub mod event;
 pub mod receive;

@@ -2,6 +2,8 @@
 //! real Merkle proofs. The destination's client is the testkit's trusting double (roots are relayed
 //! honestly unless a test says otherwise); the light client is tested in its own crate.
 
+mod encoding;
+
 use std::cell::RefCell;
 use std::rc::Rc;
 
