@@ -9,6 +9,7 @@ use std::collections::BTreeSet;
 
 use strait_chain_api::rpc::{EventNotification, OutcomeJson, SentMessage};
 use strait_chain_api::HexBytes;
+use strait_endpoint::encoding::EncodingError;
 use strait_endpoint::{
     AppError, EndpointEvent, EndpointReader, EndpointWriter, Outcome, Receipt, SecurityConfig,
 };
@@ -16,8 +17,7 @@ use strait_light_client::{ClientReader, ClientState, ClientWriter, ConsensusStat
 use strait_merkle::{IncrementalTree, LeafIndex, MerkleError};
 use strait_packet::Packet;
 use strait_primitives::{
-    Address32, ChainId, ClientId, DecodeError, Hash32, Height, MessageId, Nonce, Reader, RouteId,
-    Timestamp,
+    Address32, ChainId, ClientId, Hash32, Height, MessageId, Nonce, Reader, RouteId, Timestamp,
 };
 
 use crate::apps;
@@ -232,7 +232,8 @@ pub fn outcome_json(outcome: &Outcome) -> OutcomeJson {
 }
 
 /// How a received message ended, as stored at `'r' || id`:
-/// `u64 height || u64 source_chain || u8 kind || (ack | u32 code || reason | nothing)`.
+/// `u64 height || u64 source_chain || outcome` (the outcome in its canonical encoding,
+/// `[STRAIT-EVENT.1]`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ReceiptRecord {
     /// Receiving height.
@@ -249,42 +250,16 @@ impl ReceiptRecord {
         let mut out = Vec::with_capacity(32);
         out.extend_from_slice(&self.height.to_be_bytes());
         out.extend_from_slice(&self.source_chain.to_be_bytes());
-        match &self.outcome {
-            Outcome::Executed { ack } => {
-                out.push(0);
-                out.extend_from_slice(ack);
-            }
-            Outcome::Failed(e) => {
-                out.push(1);
-                out.extend_from_slice(&e.code.to_be_bytes());
-                out.extend_from_slice(e.reason.as_bytes());
-            }
-            Outcome::TimedOut => out.push(2),
-        }
+        self.outcome.encode_into(&mut out);
         out
     }
 
     /// Decodes a stored record.
-    pub fn decode(bytes: &[u8]) -> Result<Self, DecodeError> {
+    pub fn decode(bytes: &[u8]) -> Result<Self, EncodingError> {
         let mut r = Reader::new(bytes);
         let height = Height(r.u64()?);
         let source_chain = ChainId(r.u64()?);
-        let outcome = match r.u8()? {
-            0 => Outcome::Executed {
-                ack: r.bytes(r.remaining())?.to_vec(),
-            },
-            1 => Outcome::Failed(AppError {
-                code: r.u32()?,
-                reason: String::from_utf8_lossy(r.bytes(r.remaining())?).into_owned(),
-            }),
-            2 => Outcome::TimedOut,
-            kind => {
-                return Err(DecodeError::Invalid {
-                    what: "receipt kind",
-                    value: kind.into(),
-                })
-            }
-        };
+        let outcome = Outcome::decode_from(&mut r)?;
         r.finish()?;
         Ok(Self {
             height,

@@ -76,7 +76,8 @@ impl EncodingError {
 }
 
 /// `reason` cut to at most [`MAX_REASON_LEN`] bytes at a character boundary.
-fn bounded_reason(reason: &str) -> &str {
+/// `reason` cut to at most [`MAX_REASON_LEN`] bytes, at a character boundary.
+pub fn bounded_reason(reason: &str) -> &str {
     let mut end = reason.len().min(MAX_REASON_LEN);
     while !reason.is_char_boundary(end) {
         end -= 1;

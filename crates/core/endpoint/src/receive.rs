@@ -166,7 +166,12 @@ pub fn execute_receive<C: EndpointWriter + ?Sized>(
                     ack.len()
                 ),
             }),
-            Err(e) => Outcome::Failed(e),
+            // The recorded reason is bounded as its encoding is (`[STRAIT-EVENT.1]`), so the
+            // receipt in memory is the receipt stored and proven.
+            Err(e) => Outcome::Failed(AppError {
+                code: e.code,
+                reason: crate::encoding::bounded_reason(&e.reason).to_owned(),
+            }),
         }
     };
     let receipt = Receipt {

@@ -309,3 +309,29 @@ fn an_ordered_nonce_zero_packet_is_refused_not_a_panic() {
         Err(ReceiveError::Packet(_))
     ));
 }
+
+/// A failure reason is recorded bounded, as it is encoded (`[STRAIT-EVENT.1]`): the receipt the
+/// endpoint returns is the receipt a host stores and proves.
+#[test]
+fn a_long_failure_reason_is_recorded_cut_at_the_encoding_bound() {
+    let mut n = net();
+    let verbose = Address32([0x7e; 32]);
+    n.b.install_app(
+        verbose,
+        Box::new(|_| {
+            Err(AppError {
+                code: 9,
+                reason: "é".repeat(400),
+            })
+        }),
+    );
+    let sent = n.send(verbose, DeliveryOptions::default(), b"x");
+    n.relay_root();
+    let receipt = n.deliver(&sent).unwrap();
+    let Outcome::Failed(e) = &receipt.outcome else {
+        panic!("{receipt:?}");
+    };
+    assert_eq!(e.code, 9);
+    assert_eq!(e.reason.len(), strait_endpoint::encoding::MAX_REASON_LEN);
+    assert_eq!(n.b.receipts[&sent.id], receipt);
+}
