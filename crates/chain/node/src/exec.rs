@@ -15,7 +15,7 @@ use strait_light_client::{
 };
 use strait_primitives::{ChainId, ClientId, Hash32, MessageId};
 
-use crate::apps;
+use crate::apps::{AppCallError, AppContext, Router};
 use crate::host::Exec;
 use crate::state::keys;
 use crate::valset;
@@ -115,9 +115,21 @@ fn apply(exec: &mut Exec<'_>, tx: &SignedTx, pool: &[PublicKey]) -> Result<Appli
             })
         }
         TxBody::AppCall { app, data } => {
-            let id = apps::call(exec, *app, data).map_err(rejected)?;
+            let target = Router::builtin()
+                .get(app)
+                .ok_or(AppCallError::UnknownApp(*app))
+                .map_err(rejected)?;
+            let from = exec.fx.app_sends.len();
+            {
+                let mut ctx = AppContext::new(*app, exec.env, exec.state, &mut exec.fx.app_sends);
+                target.call(&mut ctx, data).map_err(rejected)?;
+            }
+            // The call's sends are atomic with it: a refused one fails the transaction.
+            let ids = exec
+                .send_queued(from)
+                .map_err(|(_, e)| rejected(AppCallError::Send(e)))?;
             Ok(Applied {
-                message_id: Some(id),
+                message_id: ids.first().copied(),
                 ..Applied::default()
             })
         }

@@ -12,6 +12,7 @@ use strait_chain_api::HexBytes;
 use strait_endpoint::encoding::EncodingError;
 use strait_endpoint::{
     AppError, EndpointEvent, EndpointReader, EndpointWriter, Outcome, Receipt, SecurityConfig,
+    SendError,
 };
 use strait_light_client::{ClientReader, ClientState, ClientWriter, ConsensusState};
 use strait_merkle::{IncrementalTree, LeafIndex, MerkleError};
@@ -20,7 +21,7 @@ use strait_primitives::{
     Address32, ChainId, ClientId, Hash32, Height, MessageId, Nonce, Reader, RouteId, Timestamp,
 };
 
-use crate::apps;
+use crate::apps::{self, AppContext, Router};
 use crate::state::{keys, Effects, State};
 
 /// What is fixed for the whole block.
@@ -67,6 +68,21 @@ impl Exec<'_> {
             state: self.state,
             client,
         })
+    }
+}
+
+impl Exec<'_> {
+    /// Sends, through the endpoint, the messages queued by applications from position `from` on;
+    /// returns their ids, or the first refusal with its destination.
+    pub fn send_queued(&mut self, from: usize) -> Result<Vec<MessageId>, (ChainId, SendError)> {
+        let queued = self.fx.app_sends.split_off(from);
+        let mut ids = Vec::with_capacity(queued.len());
+        for request in queued {
+            let destination = request.destination_chain;
+            let sent = strait_endpoint::send(self, request).map_err(|e| (destination, e))?;
+            ids.push(sent.id);
+        }
+        Ok(ids)
     }
 }
 
@@ -151,21 +167,33 @@ impl EndpointWriter for Exec<'_> {
     fn set_inbound_contiguous(&mut self, route: &RouteId, nonce: Nonce) {
         self.state.put_u64(keys::contiguous(route), nonce.get());
     }
-    fn call_app(&mut self, packet: &Packet, id: &MessageId) -> Result<Vec<u8>, AppError> {
+    fn call_app(&mut self, packet: &Packet, _id: &MessageId) -> Result<Vec<u8>, AppError> {
+        let Some(app) = Router::builtin().get(&packet.receiver) else {
+            return Err(AppError {
+                code: apps::NO_APP,
+                reason: "no application at the receiver address".into(),
+            });
+        };
         let cp = self.fx.checkpoint(self.state);
-        let result = apps::receive(self, packet, id).and_then(|ack| {
+        let result = {
+            let mut ctx = AppContext::new(
+                packet.receiver,
+                self.env,
+                self.state,
+                &mut self.fx.app_sends,
+            );
+            app.receive(&mut ctx, packet)
+        }
+        .and_then(|ack| {
             // The application's sends are atomic with its receive: if one is refused, the
             // message fails and every write of the call, sends included, is reverted.
-            let queued = self.fx.app_sends.split_off(cp.app_sends());
-            for request in queued {
-                let destination = request.destination_chain;
-                strait_endpoint::send(self, request).map_err(|e| AppError {
+            self.send_queued(cp.app_sends())
+                .map_err(|(destination, e)| AppError {
                     code: APP_SEND_FAILED,
                     reason: format!(
                         "a message to chain {destination} sent while receiving failed: {e}"
                     ),
                 })?;
-            }
             Ok(ack)
         });
         if result.is_err() {
@@ -457,7 +485,13 @@ mod tests {
         let ok = ping(ChainId(1));
         assert_eq!(exec.call_app(&ok, &ok.id()), Ok(crate::apps::PONG.to_vec()));
         assert_eq!(exec.fx.outbox_ids.len(), 1);
-        assert_eq!(exec.state.get_u64(&crate::apps::pings_key(ChainId(1))), 1);
+        assert_eq!(
+            exec.state.get_u64(&crate::apps::storage_key(
+                &strait_chain_api::apps::ping_pong(),
+                &crate::apps::PingPong::pings_key(ChainId(1))
+            )),
+            1
+        );
         // The pong to a chain this one cannot send to is refused: the message fails, nothing of
         // the call remains.
         let orphan = ping(ChainId(9));
@@ -466,7 +500,13 @@ mod tests {
         assert!(err.reason.contains("chain 9"), "{err}");
         assert_eq!(exec.fx.outbox_ids.len(), 1);
         assert!(exec.fx.app_sends.is_empty());
-        assert_eq!(exec.state.get_u64(&crate::apps::pings_key(ChainId(9))), 0);
+        assert_eq!(
+            exec.state.get_u64(&crate::apps::storage_key(
+                &strait_chain_api::apps::ping_pong(),
+                &crate::apps::PingPong::pings_key(ChainId(9))
+            )),
+            0
+        );
     }
 
     #[test]
