@@ -5,8 +5,6 @@
 //! write the same [`State`], so a transaction's client updates, deliveries and application writes
 //! revert together.
 
-use std::collections::BTreeSet;
-
 use strait_chain_api::rpc::{EventNotification, OutcomeJson, SentMessage};
 use strait_chain_api::HexBytes;
 use strait_endpoint::encoding::EncodingError;
@@ -22,29 +20,8 @@ use strait_primitives::{
 };
 
 use crate::apps::{self, AppContext, Router};
+pub use crate::env::Env;
 use crate::state::{keys, Effects, State};
-
-/// What is fixed for the whole block.
-#[derive(Debug)]
-pub struct Env {
-    /// This chain.
-    pub chain_id: ChainId,
-    /// Height of the block being executed.
-    pub height: Height,
-    /// Its time.
-    pub timestamp: Timestamp,
-    /// Remote chains; the client of a remote chain has the remote's chain id as its id.
-    pub remotes: BTreeSet<ChainId>,
-}
-
-impl Env {
-    /// The client following `chain`, if it is a remote chain.
-    pub fn client_of(&self, chain: ChainId) -> Option<ClientId> {
-        self.remotes
-            .contains(&chain)
-            .then_some(ClientId(chain.get()))
-    }
-}
 
 /// The execution context of one block.
 pub struct Exec<'a> {
@@ -460,7 +437,7 @@ mod tests {
             chain_id: ChainId(2),
             height: Height(5),
             timestamp: Timestamp(5),
-            remotes: BTreeSet::from([ChainId(1)]),
+            remotes: std::collections::BTreeSet::from([ChainId(1)]),
         };
         let mut state = State::default();
         let mut fx = Effects::default();

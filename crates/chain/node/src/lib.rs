@@ -3,13 +3,14 @@
 //! * [`spec`]: chain specs, deterministic genesis, devnet layout ([`ChainSpec`], [`NodeConfig`]).
 //! * [`node`]: [`start`] a node, [`NodeHandle`] to stop it.
 //! * [`consensus`]: in-process validators that check and sign proposals.
-//! * [`state`], [`host`], [`exec`], [`apps`], [`valset`]: the replicated state machine.
+//! * [`state`], [`env`], [`host`], [`exec`], [`apps`], [`valset`]: the replicated state machine.
 //! * [`store`]: the redb layout; [`mempool`]; [`rpc`]: the `strait_*` JSON-RPC server.
 //!
 //! **Devnet only**: the validator keys are derived from public seeds.
 
 pub mod apps;
 pub mod consensus;
+pub mod env;
 pub mod exec;
 pub mod host;
 pub mod mempool;

@@ -4,7 +4,7 @@ use strait_endpoint::{AppError, SendRequest};
 use strait_packet::DeliveryOptions;
 use strait_primitives::{Address32, ChainId, Height, Timestamp};
 
-use crate::host::Env;
+use crate::env::Env;
 use crate::state::{keys, State};
 
 /// Most messages one application call (a receive or a local call) may send.
