@@ -19,6 +19,7 @@
 
 pub mod block;
 pub mod client;
+pub mod ed25519;
 pub mod header;
 pub mod in_memory;
 pub mod options;
@@ -28,7 +29,10 @@ pub mod validator;
 pub mod verdict;
 pub mod verifier;
 
-pub use block::{BlockError, Commit, CommitSig, LightBlock, SignedHeader, COMMIT_SIG_ENCODED_LEN};
+pub use block::{
+    BlockError, Commit, CommitSig, LightBlock, SignedHeader, COMMIT_SIG_ENCODED_LEN,
+    LARGEST_LIGHT_BLOCK_LEN,
+};
 pub use client::{
     execute_misbehaviour, execute_update, submit_misbehaviour, update, validate_misbehaviour,
     validate_update, verified_outbox_root, ClientError, ClientReader, ClientState, ClientWriter,
@@ -46,3 +50,16 @@ pub use validator::{
 };
 pub use verdict::{NotYetReason, Verdict, VerificationError, VotingPowerTally};
 pub use verifier::{verify, TrustedState};
+
+/// The SPEC name of a decode error (its variant name), the innermost cause of the decoders'
+/// errors in this crate.
+pub fn decode_error_name(e: &strait_primitives::DecodeError) -> &'static str {
+    use strait_primitives::DecodeError as E;
+    match e {
+        E::Truncated { .. } => "Truncated",
+        E::TrailingBytes { .. } => "TrailingBytes",
+        E::TooLarge { .. } => "TooLarge",
+        E::Invalid { .. } => "Invalid",
+        E::UnsupportedVersion { .. } => "UnsupportedVersion",
+    }
+}
