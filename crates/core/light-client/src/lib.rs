@@ -10,7 +10,9 @@
 //!
 //! * [`validator`], [`header`], [`block`]: the data and their canonical encodings.
 //! * [`predicates`]: one function per verification rule; [`verifier`] composes them into [`verify`],
-//!   which answers a three-way [`Verdict`].
+//!   which answers a three-way [`Verdict`]. Hashes, comparisons and power tallies come before any
+//!   signature is verified.
+//! * [`ed25519`]: the one ed25519 rule (ZIP 215) of the protocol, single and batch, which agree.
 //! * [`client`]: the host-agnostic client state machine (update, misbehaviour, freezing), with
 //!   [`InMemoryClient`] as a host.
 //! * [`signer`]: deterministic commit signing for the devnet and tests.
