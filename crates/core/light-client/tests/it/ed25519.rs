@@ -425,3 +425,52 @@ fn ed25519_batch_of_every_vector_bisects_to_the_first_invalid() {
         assert_eq!(ed25519::first_invalid(&batch), Some(at));
     }
 }
+
+mod agreement {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// Signatures with any torsion in R and A, optionally with one byte flipped: single and
+        /// batch verification (alone, or among valid signatures) give the same verdict, and
+        /// untouched ones are valid.
+        #[test]
+        fn single_and_batch_agree(
+            a_tag in any::<u8>(),
+            r_tag in any::<u8>(),
+            t_a in 0usize..8,
+            t_r in 0usize..8,
+            message in proptest::collection::vec(any::<u8>(), 0..40),
+            flip in proptest::option::of((0usize..96, 0u8..8)),
+        ) {
+            let (a, r) = (scalar(a_tag), scalar(r_tag));
+            let mut key = point(a * B + EIGHT_TORSION[t_a]);
+            let r_bytes = point(r * B + EIGHT_TORSION[t_r]);
+            let mut signature = sign(a, key, r, r_bytes, &message);
+            if let Some((byte, bit)) = flip {
+                if byte < 64 {
+                    signature[byte] ^= 1 << bit;
+                } else {
+                    key[byte - 64] ^= 1 << bit;
+                }
+            }
+            let single = ed25519::verify(&key, &message, &signature);
+            if flip.is_none() {
+                prop_assert!(single.is_ok());
+            }
+            if let Ok(decoded) = ed25519::decode_key(&key) {
+                let item = BatchItem { key: &decoded, message: &message, signature: &signature };
+                let good_key = ed25519::decode_key(&point(a * B)).unwrap();
+                let good_sig = sign(a, point(a * B), r, point(r * B), b"other");
+                let good = BatchItem { key: &good_key, message: b"other", signature: &good_sig };
+                prop_assert_eq!(ed25519::verify_batch(&[item]).is_ok(), single.is_ok());
+                prop_assert_eq!(ed25519::verify_batch(&[good, item, good]).is_ok(), single.is_ok());
+                prop_assert_eq!(ed25519::first_invalid(&[good, item, good]), single.is_err().then_some(1));
+            } else {
+                prop_assert_eq!(single, Err(ed25519::SignatureError::InvalidPublicKey));
+            }
+        }
+    }
+}
