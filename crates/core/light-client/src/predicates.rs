@@ -223,8 +223,8 @@ pub fn has_sufficient_signing_power(
 /// one batch (`[STRAIT-ED25519.2]`).
 ///
 /// Validity is decided by the batch alone. When it fails, the first invalid signature is found by
-/// bisection ([`ed25519::first_invalid`]): at most about two more batches of the whole commit,
-/// however many signatures are bad. Requires [`commit_is_well_formed`]; an out-of-range index is
+/// bisection ([`ed25519::first_invalid`]): at most about one more batch of the whole commit,
+/// however many signatures are bad and wherever they are. Requires [`commit_is_well_formed`]; an out-of-range index is
 /// reported as an invalid signature.
 pub fn signatures_are_valid(
     header: &Header,
@@ -246,18 +246,15 @@ pub fn signatures_are_valid(
             signature: &sig.signature,
         });
     }
-    if ed25519::verify_batch(&items).is_ok() {
-        return Ok(());
+    match ed25519::first_invalid(&items) {
+        None => Ok(()),
+        Some(culprit) => Err(VerificationError::InvalidSignature {
+            validator_index: commit
+                .signatures
+                .get(culprit)
+                .map_or(0, |s| s.validator_index),
+        }),
     }
-    // Batch and single verification agree, so bisection finds a culprit; the first signer only
-    // guards against a bug.
-    let culprit = ed25519::first_invalid(&items).unwrap_or(0);
-    Err(VerificationError::InvalidSignature {
-        validator_index: commit
-            .signatures
-            .get(culprit)
-            .map_or(0, |s| s.validator_index),
-    })
 }
 
 /// Sum of `power` over the commit's distinct, in-range signers. Each validator is counted at most
