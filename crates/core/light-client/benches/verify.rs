@@ -145,17 +145,21 @@ fn bench_reject(c: &mut Criterion) {
         &strangers,
         |b, block| b.iter(|| verify(block, &state, &options(), now)),
     );
-    for n in [246usize, 512] {
+    // The bad signature in the middle, and (at 246) last: the worst case of a one-by-one search.
+    for (n, bad, label) in [(246usize, 123, ""), (246, 245, "_last"), (512, 256, "")] {
         let (mut block, trusted) = setup_with(n, 1, 2);
         // Flip a bit of s (still below l): the equation fails, the costliest case.
-        block.signed_header.commit.signatures[n / 2].signature[40] ^= 1;
+        block.signed_header.commit.signatures[bad].signature[40] ^= 1;
         let state = trusted.trusted_state(CHAIN);
         assert!(matches!(
             verify(&block, &state, &options(), now),
             Verdict::Invalid(VerificationError::InvalidSignature { .. })
         ));
         g.bench_with_input(
-            BenchmarkId::new("reject_bad_signature", format!("signers={n}")),
+            BenchmarkId::new(
+                format!("reject_bad_signature{label}"),
+                format!("signers={n}"),
+            ),
             &block,
             |b, block| b.iter(|| verify(block, &state, &options(), now)),
         );
@@ -182,7 +186,10 @@ fn bench_reject(c: &mut Criterion) {
             .collect();
         let messages = vec![&msg[..]; n];
         g.bench_function(
-            BenchmarkId::new("reject_bad_signature_one_by_one", format!("signers={n}")),
+            BenchmarkId::new(
+                format!("reject_bad_signature{label}_one_by_one"),
+                format!("signers={n}"),
+            ),
             |b| {
                 b.iter(|| {
                     assert!(ed25519_dalek::verify_batch(&messages, &sigs, &keys).is_err());
