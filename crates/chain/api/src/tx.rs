@@ -8,7 +8,7 @@
 //! 32-byte digest. The chain id in the signed bytes stops replay on another chain; the account nonce
 //! stops replay on the same chain. The digest is the transaction hash.
 
-use ed25519_dalek::{Signature, VerifyingKey};
+use ed25519_dalek::VerifyingKey;
 use serde::{Deserialize, Serialize};
 use strait_endpoint::BatchDelivery;
 use strait_light_client::{LightBlock, ValidatorSet};
@@ -278,18 +278,16 @@ impl SignedTx {
         })
     }
 
-    /// Checks the signature against the signer (`verify_strict`: no malleable signatures).
+    /// Checks the signature against the signer by the one ed25519 rule of the protocol
+    /// (`[STRAIT-ED25519.1]`, ZIP 215, as for commit votes); a signer of small order is refused.
     pub fn verify_signature(&self) -> Result<(), TxError> {
         let key =
             VerifyingKey::from_bytes(self.tx.signer.as_bytes()).map_err(|_| TxError::BadSigner)?;
         if key.is_weak() {
             return Err(TxError::BadSigner);
         }
-        key.verify_strict(
-            self.hash().as_bytes(),
-            &Signature::from_bytes(&self.signature),
-        )
-        .map_err(|_| TxError::BadSignature)
+        strait_light_client::ed25519::verify_with_key(&key, self.hash().as_bytes(), &self.signature)
+            .map_err(|_| TxError::BadSignature)
     }
 }
 
