@@ -27,11 +27,13 @@
 
 mod error;
 mod follow;
+pub mod guard;
 mod metrics;
 mod path;
 pub mod plan;
 mod rpc;
 mod run;
+pub mod sched;
 
 use core::time::Duration;
 use std::sync::Arc;

@@ -1,0 +1,3 @@
+//! Integration tests of the relayer's pure parts.
+
+mod sched_sim;
