@@ -81,6 +81,10 @@ pub struct RelayerConfig {
     pub max_batch: usize,
     /// Most undelivered messages a path holds in memory at once.
     pub max_pending: usize,
+    /// Most undelivered messages of one route (source, sender, destination, receiver) a path holds
+    /// in memory at once: a route whose messages cannot be delivered keeps at most this share, and
+    /// the path reads on past it for the other routes.
+    pub max_pending_per_route: usize,
     /// How often to look for work without a new-block notification.
     pub poll_interval: Duration,
     /// How often to ask whether a submitted transaction is included.
@@ -103,6 +107,7 @@ impl RelayerConfig {
             account: AccountKey::devnet(account_label),
             max_batch: strait_endpoint::MAX_BATCH_LEN,
             max_pending: 8 * strait_endpoint::MAX_BATCH_LEN,
+            max_pending_per_route: strait_endpoint::MAX_BATCH_LEN,
             poll_interval: Duration::from_millis(500),
             tx_poll_interval: Duration::from_millis(50),
             tx_timeout: Duration::from_secs(30),
@@ -119,6 +124,7 @@ pub(crate) struct Settings {
     account: AccountKey,
     max_batch: usize,
     max_pending: usize,
+    max_pending_per_route: usize,
     poll_interval: Duration,
     tx_poll_interval: Duration,
     tx_timeout: Duration,

@@ -123,13 +123,19 @@ pub enum RetryVerdict {
 /// A message offered out of order: the node's pages are inconsistent.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ScanError {
-    /// A new leaf below the scan position, or at `u64::MAX` (no next leaf).
+    /// A leaf below the scan position.
     #[error("leaf {got} offered at scan position {expected}")]
     OutOfOrder {
         /// The leaf offered.
         got: u64,
         /// The lowest acceptable leaf.
         expected: u64,
+    },
+    /// Leaf `u64::MAX`: no outbox holds it, and no leaf could follow it.
+    #[error("leaf {leaf} has no successor")]
+    LastLeaf {
+        /// The leaf offered.
+        leaf: u64,
     },
 }
 
@@ -236,6 +242,11 @@ impl<R: Ord + Clone, P> Scheduler<R, P> {
         self.entries.get(&leaf).map(|e| &e.payload)
     }
 
+    /// What the scheduler knows of the message at `leaf`.
+    pub fn meta(&self, leaf: u64) -> Option<&MessageMeta> {
+        self.entries.get(&leaf).map(|e| &e.meta)
+    }
+
     /// The route of the message at `leaf`.
     pub fn route_of(&self, leaf: u64) -> Option<&R> {
         self.entries.get(&leaf).map(|e| &e.route)
@@ -260,14 +271,13 @@ impl<R: Ord + Clone, P> Scheduler<R, P> {
         meta: MessageMeta,
         payload: P,
     ) -> Result<Admission, ScanError> {
-        let next = leaf.checked_add(1).filter(|_| leaf >= self.scanned_to);
-        let Some(next) = next else {
+        if leaf < self.scanned_to {
             return Err(ScanError::OutOfOrder {
                 got: leaf,
                 expected: self.scanned_to,
             });
-        };
-        self.scanned_to = next;
+        }
+        self.scanned_to = leaf.checked_add(1).ok_or(ScanError::LastLeaf { leaf })?;
         // A route with skipped messages takes none behind them: they go first, found by a rescan.
         let admit = match self.routes.get(&route) {
             Some(r) => {

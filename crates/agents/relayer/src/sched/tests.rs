@@ -159,7 +159,11 @@ fn out_of_order_offers_are_errors() {
             expected: 3
         })
     );
-    assert!(s.offer_new(u64::MAX, 1, meta(1), ()).is_err());
+    assert_eq!(
+        s.offer_new(u64::MAX, 1, meta(1), ()),
+        Err(ScanError::LastLeaf { leaf: u64::MAX })
+    );
+    assert_eq!(s.scan_position(), 3);
     // No pass: a rescanned offer is ignored.
     assert_eq!(s.offer_rescanned(0, 1, meta(1), ()), Ok(Admission::Ignored));
 }
