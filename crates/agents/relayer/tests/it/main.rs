@@ -1,3 +1,4 @@
 //! Integration tests of the relayer's pure parts.
 
+mod hostile_node;
 mod sched_sim;
