@@ -1,4 +1,6 @@
-//! Integration tests of the relayer's pure parts.
+//! Integration tests of the relayer: its pure parts, and the relayer against fake nodes.
 
+mod bad_header;
+mod fake;
 mod hostile_node;
 mod sched_sim;

@@ -1,0 +1,248 @@
+//! Fake nodes that answer the relayer's calls from a script: a source, a destination, or a hostile
+//! node. Every call a role does not serve fails.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use jsonrpsee::core::{async_trait, RpcResult, SubscriptionResult};
+use jsonrpsee::server::{Server, ServerHandle};
+use jsonrpsee::types::ErrorObjectOwned;
+use jsonrpsee::PendingSubscriptionSink;
+use strait_chain_api::rpc::{
+    codes, BlockSummary, ChainInfo, ClientInfo, LightBlockResponse, MessageStatus, MessagesPage,
+    OutboxInfo, ProofResponse, SentMessage, StraitApiServer, TxFailure, TxResult,
+};
+use strait_chain_api::tx::TxKind;
+use strait_chain_api::HexBytes;
+use strait_light_client::{
+    sign_commit, Header, LightBlock, SignedHeader, Signer, Validator, ValidatorSet,
+};
+use strait_merkle::{LeafIndex, MerkleTree};
+use strait_packet::{DeliveryOptions, Packet};
+use strait_primitives::{
+    Address32, ChainId, ClientId, Hash32, Height, MessageId, Nonce, Timestamp,
+};
+
+/// What a fake node does.
+pub enum Role {
+    /// Its outbox holds one message for the other chain at leaf `u64::MAX` (no successor).
+    LastLeaf,
+    /// A source at height `latest` signed by one validator, whose outbox holds one message for the
+    /// other chain at leaf 0, sent at height 5. Records the light block heights asked for.
+    Source {
+        /// Latest height.
+        latest: u64,
+        /// Heights of the light blocks asked for.
+        asked: Arc<Mutex<Vec<u64>>>,
+    },
+    /// A destination whose client of the other chain is at height 1 and that includes every
+    /// relay transaction as failed with `failure`, one block per transaction.
+    FailingDestination {
+        /// The failure of every transaction.
+        failure: TxFailure,
+        /// Transactions submitted.
+        submitted: AtomicU64,
+    },
+}
+
+/// A fake node of `chain`, whose peer is `other`.
+pub struct FakeNode {
+    /// Its chain.
+    pub chain: ChainId,
+    /// The other chain.
+    pub other: ChainId,
+    /// What it does.
+    pub role: Role,
+}
+
+fn unsupported() -> ErrorObjectOwned {
+    ErrorObjectOwned::owned(
+        codes::INVALID_REQUEST,
+        "not served by this node",
+        None::<()>,
+    )
+}
+
+fn signer() -> Signer {
+    Signer::from_seed([7; 32])
+}
+
+fn validators() -> ValidatorSet {
+    ValidatorSet::new(vec![Validator {
+        pub_key: signer().public_key(),
+        power: 10,
+    }])
+    .unwrap()
+}
+
+impl FakeNode {
+    fn packet(&self) -> Packet {
+        Packet {
+            nonce: Nonce(1),
+            source_chain: self.chain,
+            sender: Address32([1; 32]),
+            destination_chain: self.other,
+            receiver: Address32([2; 32]),
+            options: DeliveryOptions::default(),
+            payload: b"hi".to_vec(),
+        }
+    }
+
+    fn latest(&self) -> u64 {
+        match &self.role {
+            Role::LastLeaf => 10,
+            Role::Source { latest, .. } => *latest,
+            Role::FailingDestination { submitted, .. } => 100 + submitted.load(Ordering::SeqCst),
+        }
+    }
+
+    /// Serves this node on a local port; returns its URL.
+    pub async fn serve(self) -> (String, ServerHandle) {
+        let server = Server::builder().build("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", server.local_addr().unwrap());
+        (url, server.start(self.into_rpc()))
+    }
+}
+
+#[async_trait]
+impl StraitApiServer for FakeNode {
+    async fn chain_info(&self) -> RpcResult<ChainInfo> {
+        Ok(ChainInfo {
+            chain_id: self.chain,
+            latest_height: Height(self.latest()),
+            latest_timestamp: Timestamp(1),
+            latest_hash: Hash32([0; 32]),
+            block_time_ms: 100,
+            validators: 1,
+            outbox_count: 1,
+            remote_chains: vec![self.other],
+        })
+    }
+    async fn submit_transaction(&self, _tx: HexBytes) -> RpcResult<Hash32> {
+        let Role::FailingDestination { submitted, .. } = &self.role else {
+            return Err(unsupported());
+        };
+        let n = submitted.fetch_add(1, Ordering::SeqCst) + 1;
+        let mut hash = [0; 32];
+        hash[..8].copy_from_slice(&n.to_be_bytes());
+        Ok(Hash32(hash))
+    }
+    async fn transaction_result(&self, hash: Hash32) -> RpcResult<Option<TxResult>> {
+        let Role::FailingDestination { failure, .. } = &self.role else {
+            return Err(unsupported());
+        };
+        let n = u64::from_be_bytes(hash.0[..8].try_into().unwrap());
+        Ok(Some(TxResult {
+            hash,
+            kind: TxKind::Relay,
+            height: Height(100 + n),
+            success: false,
+            failure: Some(*failure),
+            error: Some(format!("{failure:?}")),
+            message_id: None,
+            deliveries: Vec::new(),
+        }))
+    }
+    async fn account_nonce(&self, _account: Address32) -> RpcResult<u64> {
+        Ok(0)
+    }
+    async fn light_block(&self, height: Height) -> RpcResult<Option<LightBlockResponse>> {
+        let Role::Source { asked, .. } = &self.role else {
+            return Err(unsupported());
+        };
+        asked.lock().unwrap().push(height.get());
+        let validators = validators();
+        let header = Header {
+            chain_id: self.chain,
+            height,
+            timestamp: Timestamp(height.get() * 1000),
+            parent_hash: Hash32([0; 32]),
+            app_state_root: Hash32([0; 32]),
+            outbox_root: Hash32([0; 32]),
+            validators_hash: validators.hash(),
+            next_validators_hash: validators.hash(),
+        };
+        let commit = sign_commit(&header, &validators, &[&signer()]);
+        let block = LightBlock {
+            signed_header: SignedHeader { header, commit },
+            validators: validators.clone(),
+            next_validators: validators,
+        };
+        Ok(Some(LightBlockResponse {
+            height,
+            light_block: HexBytes(block.encode()),
+        }))
+    }
+    async fn block(&self, _height: Height) -> RpcResult<Option<BlockSummary>> {
+        Err(unsupported())
+    }
+    async fn outbox(&self, _height: Option<Height>) -> RpcResult<OutboxInfo> {
+        Err(unsupported())
+    }
+    async fn messages(
+        &self,
+        from_leaf: u64,
+        _limit: u32,
+        destination: Option<ChainId>,
+    ) -> RpcResult<MessagesPage> {
+        let packet = self.packet();
+        let message = |leaf_index, height| SentMessage {
+            leaf_index,
+            id: packet.id(),
+            height: Height(height),
+            destination_chain: self.other,
+            packet: HexBytes(packet.encode()),
+        };
+        let messages = match &self.role {
+            _ if destination != Some(self.other) => Vec::new(),
+            Role::LastLeaf => vec![message(u64::MAX, 1)],
+            Role::Source { .. } if from_leaf == 0 => vec![message(0, 5)],
+            _ => Vec::new(),
+        };
+        Ok(MessagesPage {
+            messages,
+            next_leaf: from_leaf.max(1),
+            outbox_count: 1,
+        })
+    }
+    async fn proof(&self, leaves: Vec<u64>, height: Height) -> RpcResult<ProofResponse> {
+        let Role::Source { .. } = &self.role else {
+            return Err(unsupported());
+        };
+        let mut tree = MerkleTree::new();
+        tree.append(&self.packet().id()).unwrap();
+        let indices: Vec<LeafIndex> = leaves.into_iter().map(LeafIndex).collect();
+        let proof = tree.multiproof(&indices, 1).map_err(|_| unsupported())?;
+        Ok(ProofResponse {
+            height,
+            root: tree.root(),
+            size: 1,
+            multiproof: HexBytes(proof.encode()),
+        })
+    }
+    async fn message_status(&self, _id: MessageId) -> RpcResult<MessageStatus> {
+        Err(unsupported())
+    }
+    async fn received(&self, ids: Vec<MessageId>) -> RpcResult<Vec<bool>> {
+        Ok(vec![false; ids.len()])
+    }
+    async fn client(&self, chain: ChainId) -> RpcResult<ClientInfo> {
+        let Role::FailingDestination { .. } = &self.role else {
+            return Err(unsupported());
+        };
+        Ok(ClientInfo {
+            client_id: ClientId(1),
+            chain_id: chain,
+            latest_height: Height(1),
+            frozen: false,
+        })
+    }
+    async fn subscribe_blocks(&self, pending: PendingSubscriptionSink) -> SubscriptionResult {
+        pending.reject(unsupported()).await;
+        Ok(())
+    }
+    async fn subscribe_events(&self, pending: PendingSubscriptionSink) -> SubscriptionResult {
+        pending.reject(unsupported()).await;
+        Ok(())
+    }
+}
