@@ -167,7 +167,8 @@ impl Path {
         TxBudget {
             max_messages: self.settings.max_batch.saturating_mul(MAX_BATCHES_PER_TX),
             max_batch: self.settings.max_batch,
-            budget_bytes: MAX_TX_LEN.saturating_sub(TX_OVERHEAD_BYTES + updates_bytes),
+            budget_bytes: MAX_TX_LEN
+                .saturating_sub(TX_OVERHEAD_BYTES.saturating_add(updates_bytes)),
         }
     }
 
