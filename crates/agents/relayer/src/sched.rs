@@ -278,15 +278,12 @@ impl<R: Ord + Clone, P> Scheduler<R, P> {
             });
         }
         self.scanned_to = leaf.checked_add(1).ok_or(ScanError::LastLeaf { leaf })?;
+        let room = self.entries.len() < self.config.max_pending;
+        let share = self.config.route_share;
         // A route with skipped messages takes none behind them: they go first, found by a rescan.
-        let admit = match self.routes.get(&route) {
-            Some(r) => {
-                r.skipped.is_none()
-                    && r.resolving.is_none()
-                    && r.queue.len() < self.config.route_share
-            }
-            None => self.routes.len() < self.config.max_routes,
-        } && self.entries.len() < self.config.max_pending;
+        let admit = self
+            .track(&route)
+            .map(|r| room && r.skipped.is_none() && r.resolving.is_none() && r.queue.len() < share);
         Ok(self.admit_or_skip(admit, leaf, route, meta, payload))
     }
 
@@ -351,18 +348,18 @@ impl<R: Ord + Clone, P> Scheduler<R, P> {
             pos: leaf.saturating_add(1),
             end: pass.end,
         });
-        let state = self.routes.get(&route);
-        let by_route = state.is_some_and(|r| r.resolving.is_some_and(|m| m <= leaf));
+        // An untracked route is a candidate by the table's marker; a tracked one by its own.
         let by_table = self.untracked_resolving.is_some_and(|m| m <= leaf);
-        if !by_route && !by_table {
+        if !by_table && !self.routes.contains_key(&route) {
             return Ok(Admission::Ignored);
         }
-        let admit = match state {
-            Some(r) => {
-                r.skipped.is_none_or(|s| s > leaf) && r.queue.len() < self.config.route_share
-            }
-            None => self.routes.len() < self.config.max_routes,
-        } && self.entries.len() < self.config.max_pending;
+        let room = self.entries.len() < self.config.max_pending;
+        let share = self.config.route_share;
+        let admit = match self.track(&route) {
+            Some(r) if r.resolving.is_none_or(|m| m > leaf) => return Ok(Admission::Ignored),
+            Some(r) => Some(room && r.skipped.is_none_or(|s| s > leaf) && r.queue.len() < share),
+            None => None,
+        };
         Ok(self.admit_or_skip(admit, leaf, route, meta, payload))
     }
 
@@ -389,36 +386,55 @@ impl<R: Ord + Clone, P> Scheduler<R, P> {
         }
     }
 
+    /// The state of `route`, created if the table has room. A route created while messages of
+    /// untracked routes wait to be found again inherits the table's markers: some of them may be
+    /// its own.
+    fn track(&mut self, route: &R) -> Option<&mut RouteState> {
+        if !self.routes.contains_key(route) {
+            if self.routes.len() >= self.config.max_routes {
+                return None;
+            }
+            let state = RouteState {
+                queue: BTreeSet::new(),
+                skipped: self.untracked_skipped,
+                resolving: self.untracked_resolving,
+            };
+            self.routes.insert(route.clone(), state);
+        }
+        self.routes.get_mut(route)
+    }
+
+    /// Keeps the message (`admit == Some(true)`), or records it skipped by its route
+    /// (`Some(false)`) or by the table (`None`: its route could not be tracked).
     fn admit_or_skip(
         &mut self,
-        admit: bool,
+        admit: Option<bool>,
         leaf: u64,
         route: R,
         meta: MessageMeta,
         payload: P,
     ) -> Admission {
-        if admit {
-            self.routes
-                .entry(route.clone())
-                .or_default()
-                .queue
-                .insert(leaf);
-            self.entries.insert(
-                leaf,
-                Entry {
-                    route,
-                    meta,
-                    retries: 0,
-                    not_before: 0,
-                    payload,
-                },
-            );
-            return Admission::Admitted;
-        }
-        let tracked = self.routes.len() < self.config.max_routes;
-        let skipped = match self.routes.get_mut(&route) {
-            Some(r) => &mut r.skipped,
-            None if tracked => &mut self.routes.entry(route).or_default().skipped,
+        let skipped = match admit {
+            Some(true) => {
+                if let Some(r) = self.routes.get_mut(&route) {
+                    r.queue.insert(leaf);
+                }
+                self.entries.insert(
+                    leaf,
+                    Entry {
+                        route,
+                        meta,
+                        retries: 0,
+                        not_before: 0,
+                        payload,
+                    },
+                );
+                return Admission::Admitted;
+            }
+            Some(false) => match self.routes.get_mut(&route) {
+                Some(r) => &mut r.skipped,
+                None => &mut self.untracked_skipped,
+            },
             None => &mut self.untracked_skipped,
         };
         *skipped = Some(skipped.map_or(leaf, |s| s.min(leaf)));

@@ -3,4 +3,5 @@
 mod bad_header;
 mod fake;
 mod hostile_node;
+mod sched_prop;
 mod sched_sim;
