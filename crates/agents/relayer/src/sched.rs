@@ -551,6 +551,24 @@ impl<R: Ord + Clone, P> Scheduler<R, P> {
         out
     }
 
+    /// At most `max` routes whose first ordered message in memory was answered `Retry` (its
+    /// route's ordered delivery may be waiting for the destination's counter to advance), in
+    /// route order.
+    pub fn stalled_ordered_routes(&self, max: usize) -> Vec<R> {
+        self.routes
+            .iter()
+            .filter(|(_, r)| {
+                r.queue
+                    .iter()
+                    .map(|l| &self.entries[l])
+                    .find(|e| e.meta.ordered)
+                    .is_some_and(|e| e.retries > 0)
+            })
+            .map(|(route, _)| route.clone())
+            .take(max)
+            .collect()
+    }
+
     /// Moves the round-robin start to the next route (call once per transaction sent).
     pub fn rotate(&mut self) {
         self.rotation = self.rotation.wrapping_add(1);

@@ -319,3 +319,22 @@ fn a_waiting_ordered_message_holds_back_the_later_ordered_ones_only() {
     s.offer_new(5, 2, ordered(1), ()).unwrap();
     assert_eq!(s.select(7, Height(1), ROOMY), vec![1, 2, 3]);
 }
+
+#[test]
+fn stalled_ordered_routes_are_those_whose_first_ordered_message_waits() {
+    let mut s = Sched::new(config(10, 10, 10));
+    s.offer_new(0, 1, ordered(1), ()).unwrap();
+    s.offer_new(1, 2, meta(1), ()).unwrap();
+    s.offer_new(2, 3, ordered(1), ()).unwrap();
+    s.offer_new(3, 3, ordered(1), ()).unwrap();
+    s.offer_new(4, 4, ordered(1), ()).unwrap();
+    assert!(s.stalled_ordered_routes(10).is_empty());
+    s.retry_later(0, 1);
+    s.retry_later(1, 1);
+    s.retry_later(3, 1);
+    s.retry_later(4, 1);
+    // Route 2 is unordered; route 3's first ordered message did not wait.
+    assert_eq!(s.stalled_ordered_routes(10), vec![1, 4]);
+    assert_eq!(s.stalled_ordered_routes(1), vec![1]);
+    assert!(s.stalled_ordered_routes(0).is_empty());
+}
