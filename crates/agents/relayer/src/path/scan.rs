@@ -33,7 +33,6 @@ impl Path {
                 .src
                 .messages(from, SCAN_PAGE as u32, self.dst.chain_id())
                 .await?;
-            let full = page.messages.len() >= SCAN_PAGE;
             for m in page.messages {
                 if m.height > src_height {
                     return Ok(());
@@ -43,9 +42,12 @@ impl Path {
                     .offer_new(meta.leaf, route, meta.meta, pending)
                     .map_err(|e| self.bad(format!("messages page from {from}: {e}")))?;
             }
+            // A page may be short (the node bounds the leaves and bytes of a call): go on from
+            // where it ended, until the outbox's end or a page that does not move.
             self.queue
                 .advance_scan(page.next_leaf.min(page.outbox_count));
-            if !full {
+            let at = self.queue.scan_position();
+            if at >= page.outbox_count || at == from {
                 return Ok(());
             }
         }
@@ -63,7 +65,6 @@ impl Path {
                 .src
                 .messages(range.start, SCAN_PAGE as u32, self.dst.chain_id())
                 .await?;
-            let full = page.messages.len() >= SCAN_PAGE;
             let mut next = range.start;
             for m in page.messages {
                 if m.leaf_index >= range.end {
@@ -77,13 +78,13 @@ impl Path {
                     .offer_rescanned(meta.leaf, route, meta.meta, pending)
                     .map_err(|e| self.bad(format!("messages page from {}: {e}", range.start)))?;
             }
-            let done = if full && next < range.end {
-                next.max(page.next_leaf.min(range.end))
-            } else {
-                range.end
-            };
+            // A short page is not the end of the range: the node bounds each call.
+            let done = next.max(page.next_leaf.min(range.end));
             tracing::debug!(src = %self.src.chain_id(), dst = %self.dst.chain_id(), from = range.start, to = done, end = range.end, "rescanned skipped leaves");
             self.queue.advance_rescan(done);
+            if done == range.start {
+                return Ok(());
+            }
         }
         Ok(())
     }

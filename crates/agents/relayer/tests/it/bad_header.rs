@@ -22,6 +22,8 @@ async fn relay_against(failure: TxFailure) -> (MetricsSnapshot, Vec<u64>) {
         other: ChainId(2),
         role: Role::Source {
             latest: 1_000,
+            messages: 1,
+            page: 1,
             asked: asked.clone(),
         },
     }
@@ -30,9 +32,12 @@ async fn relay_against(failure: TxFailure) -> (MetricsSnapshot, Vec<u64>) {
     let (dst, _hd) = FakeNode {
         chain: ChainId(2),
         other: ChainId(1),
-        role: Role::FailingDestination {
-            failure,
+        role: Role::Destination {
+            client_height: 1,
+            failure: Some(failure),
             submitted: AtomicU64::new(0),
+            results: Mutex::default(),
+            received: Arc::default(),
         },
     }
     .serve()

@@ -1,6 +1,7 @@
 //! Fake nodes that answer the relayer's calls from a script: a source, a destination, or a hostile
 //! node. Every call a role does not serve fails.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -12,7 +13,8 @@ use strait_chain_api::rpc::{
     codes, BlockSummary, ChainInfo, ClientInfo, LightBlockResponse, MessageStatus, MessagesPage,
     OutboxInfo, ProofResponse, SentMessage, StraitApiServer, TxFailure, TxResult,
 };
-use strait_chain_api::tx::TxKind;
+use strait_chain_api::rpc::{DeliveryResult, DeliveryStatus};
+use strait_chain_api::tx::{SignedTx, TxBody, TxKind};
 use strait_chain_api::HexBytes;
 use strait_light_client::{
     sign_commit, Header, LightBlock, SignedHeader, Signer, Validator, ValidatorSet,
@@ -27,21 +29,33 @@ use strait_primitives::{
 pub enum Role {
     /// Its outbox holds one message for the other chain at leaf `u64::MAX` (no successor).
     LastLeaf,
-    /// A source at height `latest` signed by one validator, whose outbox holds one message for the
-    /// other chain at leaf 0, sent at height 5. Records the light block heights asked for.
+    /// A source at height `latest` signed by one validator, whose outbox holds `messages` messages
+    /// of one route for the other chain, sent at height 5, served at most `page` per call (as a
+    /// node bounding each call does). Records the light block heights asked for.
     Source {
         /// Latest height.
         latest: u64,
+        /// Messages in the outbox.
+        messages: u64,
+        /// Most messages per page.
+        page: u64,
         /// Heights of the light blocks asked for.
         asked: Arc<Mutex<Vec<u64>>>,
     },
-    /// A destination whose client of the other chain is at height 1 and that includes every
-    /// relay transaction as failed with `failure`, one block per transaction.
-    FailingDestination {
-        /// The failure of every transaction.
-        failure: TxFailure,
+    /// A destination whose client of the other chain is at `client_height`, one block per
+    /// transaction. With a `failure`, every relay transaction fails so; without, every delivery
+    /// executes (once; then it is already received). Proofs are not checked.
+    Destination {
+        /// Height of its client of the other chain.
+        client_height: u64,
+        /// The failure of every transaction, if any.
+        failure: Option<TxFailure>,
         /// Transactions submitted.
         submitted: AtomicU64,
+        /// Results by transaction hash.
+        results: Mutex<BTreeMap<Hash32, TxResult>>,
+        /// Messages received.
+        received: Arc<Mutex<BTreeSet<MessageId>>>,
     },
 }
 
@@ -76,9 +90,10 @@ fn validators() -> ValidatorSet {
 }
 
 impl FakeNode {
-    fn packet(&self) -> Packet {
+    /// The message at outbox leaf `leaf`.
+    fn packet(&self, leaf: u64) -> Packet {
         Packet {
-            nonce: Nonce(1),
+            nonce: Nonce(leaf.saturating_add(1)),
             source_chain: self.chain,
             sender: Address32([1; 32]),
             destination_chain: self.other,
@@ -92,7 +107,7 @@ impl FakeNode {
         match &self.role {
             Role::LastLeaf => 10,
             Role::Source { latest, .. } => *latest,
-            Role::FailingDestination { submitted, .. } => 100 + submitted.load(Ordering::SeqCst),
+            Role::Destination { submitted, .. } => 100 + submitted.load(Ordering::SeqCst),
         }
     }
 
@@ -118,30 +133,54 @@ impl StraitApiServer for FakeNode {
             remote_chains: vec![self.other],
         })
     }
-    async fn submit_transaction(&self, _tx: HexBytes) -> RpcResult<Hash32> {
-        let Role::FailingDestination { submitted, .. } = &self.role else {
+    async fn submit_transaction(&self, tx: HexBytes) -> RpcResult<Hash32> {
+        let Role::Destination {
+            failure,
+            submitted,
+            results,
+            received,
+            ..
+        } = &self.role
+        else {
             return Err(unsupported());
         };
-        let n = submitted.fetch_add(1, Ordering::SeqCst) + 1;
-        let mut hash = [0; 32];
-        hash[..8].copy_from_slice(&n.to_be_bytes());
-        Ok(Hash32(hash))
-    }
-    async fn transaction_result(&self, hash: Hash32) -> RpcResult<Option<TxResult>> {
-        let Role::FailingDestination { failure, .. } = &self.role else {
-            return Err(unsupported());
-        };
-        let n = u64::from_be_bytes(hash.0[..8].try_into().unwrap());
-        Ok(Some(TxResult {
+        let tx = SignedTx::decode(&tx.0).map_err(|_| unsupported())?;
+        let height = Height(101 + submitted.fetch_add(1, Ordering::SeqCst));
+        let mut deliveries = Vec::new();
+        if let (None, TxBody::Relay { batches, .. }) = (failure, &tx.tx.body) {
+            let mut received = received.lock().unwrap();
+            for packet in batches.iter().flat_map(|b| &b.packets) {
+                let status = if received.insert(packet.id()) {
+                    DeliveryStatus::Executed
+                } else {
+                    DeliveryStatus::AlreadyReceived
+                };
+                deliveries.push(DeliveryResult {
+                    id: packet.id(),
+                    status,
+                    error: None,
+                });
+            }
+        }
+        let hash = tx.hash();
+        let result = TxResult {
             hash,
             kind: TxKind::Relay,
-            height: Height(100 + n),
-            success: false,
-            failure: Some(*failure),
-            error: Some(format!("{failure:?}")),
+            height,
+            success: failure.is_none(),
+            failure: *failure,
+            error: failure.map(|f| format!("{f:?}")),
             message_id: None,
-            deliveries: Vec::new(),
-        }))
+            deliveries,
+        };
+        results.lock().unwrap().insert(hash, result);
+        Ok(hash)
+    }
+    async fn transaction_result(&self, hash: Hash32) -> RpcResult<Option<TxResult>> {
+        let Role::Destination { results, .. } = &self.role else {
+            return Err(unsupported());
+        };
+        Ok(results.lock().unwrap().get(&hash).cloned())
     }
     async fn account_nonce(&self, _account: Address32) -> RpcResult<u64> {
         Ok(0)
@@ -182,41 +221,57 @@ impl StraitApiServer for FakeNode {
     async fn messages(
         &self,
         from_leaf: u64,
-        _limit: u32,
+        limit: u32,
         destination: Option<ChainId>,
     ) -> RpcResult<MessagesPage> {
-        let packet = self.packet();
-        let message = |leaf_index, height| SentMessage {
-            leaf_index,
-            id: packet.id(),
-            height: Height(height),
-            destination_chain: self.other,
-            packet: HexBytes(packet.encode()),
+        let message = |leaf_index: u64, height| {
+            let packet = self.packet(leaf_index);
+            SentMessage {
+                leaf_index,
+                id: packet.id(),
+                height: Height(height),
+                destination_chain: self.other,
+                packet: HexBytes(packet.encode()),
+            }
         };
-        let messages = match &self.role {
-            _ if destination != Some(self.other) => Vec::new(),
-            Role::LastLeaf => vec![message(u64::MAX, 1)],
-            Role::Source { .. } if from_leaf == 0 => vec![message(0, 5)],
-            _ => Vec::new(),
+        let (messages, next_leaf, outbox_count) = match &self.role {
+            _ if destination != Some(self.other) => (Vec::new(), from_leaf, 0),
+            Role::LastLeaf => (vec![message(u64::MAX, 1)], from_leaf, 1),
+            Role::Source { messages, page, .. } => {
+                let to = from_leaf
+                    .saturating_add((*page).min(u64::from(limit)))
+                    .min(*messages)
+                    .max(from_leaf);
+                (
+                    (from_leaf..to).map(|l| message(l, 5)).collect(),
+                    to,
+                    *messages,
+                )
+            }
+            Role::Destination { .. } => (Vec::new(), from_leaf, 0),
         };
         Ok(MessagesPage {
             messages,
-            next_leaf: from_leaf.max(1),
-            outbox_count: 1,
+            next_leaf,
+            outbox_count,
         })
     }
     async fn proof(&self, leaves: Vec<u64>, height: Height) -> RpcResult<ProofResponse> {
-        let Role::Source { .. } = &self.role else {
+        let Role::Source { messages, .. } = &self.role else {
             return Err(unsupported());
         };
         let mut tree = MerkleTree::new();
-        tree.append(&self.packet().id()).unwrap();
+        for leaf in 0..*messages {
+            tree.append(&self.packet(leaf).id()).unwrap();
+        }
         let indices: Vec<LeafIndex> = leaves.into_iter().map(LeafIndex).collect();
-        let proof = tree.multiproof(&indices, 1).map_err(|_| unsupported())?;
+        let proof = tree
+            .multiproof(&indices, *messages)
+            .map_err(|_| unsupported())?;
         Ok(ProofResponse {
             height,
             root: tree.root(),
-            size: 1,
+            size: *messages,
             multiproof: HexBytes(proof.encode()),
         })
     }
@@ -224,16 +279,22 @@ impl StraitApiServer for FakeNode {
         Err(unsupported())
     }
     async fn received(&self, ids: Vec<MessageId>) -> RpcResult<Vec<bool>> {
-        Ok(vec![false; ids.len()])
+        Ok(match &self.role {
+            Role::Destination { received, .. } => {
+                let received = received.lock().unwrap();
+                ids.iter().map(|id| received.contains(id)).collect()
+            }
+            _ => vec![false; ids.len()],
+        })
     }
     async fn client(&self, chain: ChainId) -> RpcResult<ClientInfo> {
-        let Role::FailingDestination { .. } = &self.role else {
+        let Role::Destination { client_height, .. } = &self.role else {
             return Err(unsupported());
         };
         Ok(ClientInfo {
             client_id: ClientId(1),
             chain_id: chain,
-            latest_height: Height(1),
+            latest_height: Height(*client_height),
             frozen: false,
         })
     }

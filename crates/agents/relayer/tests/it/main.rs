@@ -5,3 +5,4 @@ mod fake;
 mod hostile_node;
 mod sched_prop;
 mod sched_sim;
+mod short_pages;
