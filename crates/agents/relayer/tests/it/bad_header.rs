@@ -23,6 +23,7 @@ async fn relay_against(failure: TxFailure) -> (MetricsSnapshot, Vec<u64>) {
         role: Role::Source {
             latest: 1_000,
             messages: 1,
+            stuck: 0,
             page: 1,
             asked: asked.clone(),
         },
@@ -38,6 +39,7 @@ async fn relay_against(failure: TxFailure) -> (MetricsSnapshot, Vec<u64>) {
             submitted: AtomicU64::new(0),
             results: Mutex::default(),
             received: Arc::default(),
+            retried: Arc::default(),
         },
     }
     .serve()

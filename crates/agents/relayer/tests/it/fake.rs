@@ -1,6 +1,7 @@
 //! Fake nodes that answer the relayer's calls from a script: a source, a destination, or a hostile
 //! node. Every call a role does not serve fails.
 
+use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -37,6 +38,8 @@ pub enum Role {
         latest: u64,
         /// Messages in the outbox.
         messages: u64,
+        /// The first `stuck` messages go to [`STUCK_RECEIVER`], the others to another receiver.
+        stuck: u64,
         /// Most messages per page.
         page: u64,
         /// Heights of the light blocks asked for.
@@ -54,8 +57,10 @@ pub enum Role {
         submitted: AtomicU64,
         /// Results by transaction hash.
         results: Mutex<BTreeMap<Hash32, TxResult>>,
-        /// Messages received.
-        received: Arc<Mutex<BTreeSet<MessageId>>>,
+        /// Messages received, with the number of the transaction that delivered them (from 1).
+        received: Arc<Mutex<BTreeMap<MessageId, u64>>>,
+        /// Messages answered `Retry` (those for [`STUCK_RECEIVER`]).
+        retried: Arc<Mutex<BTreeSet<MessageId>>>,
     },
 }
 
@@ -68,6 +73,9 @@ pub struct FakeNode {
     /// What it does.
     pub role: Role,
 }
+
+/// The receiving application of a stuck route: its deliveries are always answered `Retry`.
+pub const STUCK_RECEIVER: Address32 = Address32([9; 32]);
 
 fn unsupported() -> ErrorObjectOwned {
     ErrorObjectOwned::owned(
@@ -92,12 +100,17 @@ fn validators() -> ValidatorSet {
 impl FakeNode {
     /// The message at outbox leaf `leaf`.
     fn packet(&self, leaf: u64) -> Packet {
+        let stuck = matches!(self.role, Role::Source { stuck, .. } if leaf < stuck);
         Packet {
             nonce: Nonce(leaf.saturating_add(1)),
             source_chain: self.chain,
             sender: Address32([1; 32]),
             destination_chain: self.other,
-            receiver: Address32([2; 32]),
+            receiver: if stuck {
+                STUCK_RECEIVER
+            } else {
+                Address32([2; 32])
+            },
             options: DeliveryOptions::default(),
             payload: b"hi".to_vec(),
         }
@@ -139,21 +152,30 @@ impl StraitApiServer for FakeNode {
             submitted,
             results,
             received,
+            retried,
             ..
         } = &self.role
         else {
             return Err(unsupported());
         };
         let tx = SignedTx::decode(&tx.0).map_err(|_| unsupported())?;
-        let height = Height(101 + submitted.fetch_add(1, Ordering::SeqCst));
+        let number = submitted.fetch_add(1, Ordering::SeqCst) + 1;
+        let height = Height(100 + number);
         let mut deliveries = Vec::new();
         if let (None, TxBody::Relay { batches, .. }) = (failure, &tx.tx.body) {
             let mut received = received.lock().unwrap();
             for packet in batches.iter().flat_map(|b| &b.packets) {
-                let status = if received.insert(packet.id()) {
-                    DeliveryStatus::Executed
+                let status = if packet.receiver == STUCK_RECEIVER {
+                    retried.lock().unwrap().insert(packet.id());
+                    DeliveryStatus::Retry
                 } else {
-                    DeliveryStatus::AlreadyReceived
+                    match received.entry(packet.id()) {
+                        Entry::Occupied(_) => DeliveryStatus::AlreadyReceived,
+                        Entry::Vacant(v) => {
+                            v.insert(number);
+                            DeliveryStatus::Executed
+                        }
+                    }
                 };
                 deliveries.push(DeliveryResult {
                     id: packet.id(),
@@ -282,7 +304,7 @@ impl StraitApiServer for FakeNode {
         Ok(match &self.role {
             Role::Destination { received, .. } => {
                 let received = received.lock().unwrap();
-                ids.iter().map(|id| received.contains(id)).collect()
+                ids.iter().map(|id| received.contains_key(id)).collect()
             }
             _ => vec![false; ids.len()],
         })

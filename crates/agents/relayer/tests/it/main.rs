@@ -6,3 +6,4 @@ mod hostile_node;
 mod sched_prop;
 mod sched_sim;
 mod short_pages;
+mod stuck_route;

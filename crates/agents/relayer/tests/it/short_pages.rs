@@ -2,7 +2,7 @@
 //! overflows its share: the rescan goes on from where each page ended, and every message arrives.
 
 use core::time::Duration;
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
 
@@ -20,13 +20,14 @@ async fn a_full_route_read_in_short_pages_is_delivered_whole() {
         role: Role::Source {
             latest: 10,
             messages: MESSAGES,
+            stuck: 0,
             page: 1,
             asked: Arc::default(),
         },
     }
     .serve()
     .await;
-    let received = Arc::new(Mutex::new(BTreeSet::new()));
+    let received = Arc::new(Mutex::new(BTreeMap::new()));
     let (dst, _hd) = FakeNode {
         chain: ChainId(2),
         other: ChainId(1),
@@ -36,6 +37,7 @@ async fn a_full_route_read_in_short_pages_is_delivered_whole() {
             submitted: AtomicU64::new(0),
             results: Mutex::default(),
             received: received.clone(),
+            retried: Arc::default(),
         },
     }
     .serve()
