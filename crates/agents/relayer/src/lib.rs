@@ -9,6 +9,10 @@
 //! The relayer keeps only soft state; the destination's replay protection makes every message
 //! execute exactly once whatever relayers crash, restart or race.
 //!
+//! One stuck route cannot starve the others: each route has a bounded share of a path's memory and
+//! of each transaction, and messages answered `Retry` back off and are quarantined ([`sched`]).
+//! No header is retried for ever ([`guard`]).
+//!
 //! # Examples
 //!
 //! ```no_run
