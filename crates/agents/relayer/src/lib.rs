@@ -9,6 +9,10 @@
 //! The relayer keeps only soft state; the destination's replay protection makes every message
 //! execute exactly once whatever relayers crash, restart or race.
 //!
+//! One stuck route cannot starve the others: each route has a bounded share of a path's memory and
+//! of each transaction, and messages answered `Retry` back off and are quarantined ([`sched`]).
+//! No header is retried for ever ([`guard`]).
+//!
 //! # Examples
 //!
 //! ```no_run
@@ -27,11 +31,13 @@
 
 mod error;
 mod follow;
+pub mod guard;
 mod metrics;
 mod path;
 pub mod plan;
 mod rpc;
 mod run;
+pub mod sched;
 
 use core::time::Duration;
 use std::sync::Arc;
@@ -79,6 +85,10 @@ pub struct RelayerConfig {
     pub max_batch: usize,
     /// Most undelivered messages a path holds in memory at once.
     pub max_pending: usize,
+    /// Most undelivered messages of one route (source, sender, destination, receiver) a path holds
+    /// in memory at once: a route whose messages cannot be delivered keeps at most this share, and
+    /// the path reads on past it for the other routes.
+    pub max_pending_per_route: usize,
     /// How often to look for work without a new-block notification.
     pub poll_interval: Duration,
     /// How often to ask whether a submitted transaction is included.
@@ -101,6 +111,7 @@ impl RelayerConfig {
             account: AccountKey::devnet(account_label),
             max_batch: strait_endpoint::MAX_BATCH_LEN,
             max_pending: 8 * strait_endpoint::MAX_BATCH_LEN,
+            max_pending_per_route: strait_endpoint::MAX_BATCH_LEN,
             poll_interval: Duration::from_millis(500),
             tx_poll_interval: Duration::from_millis(50),
             tx_timeout: Duration::from_secs(30),
@@ -117,6 +128,7 @@ pub(crate) struct Settings {
     account: AccountKey,
     max_batch: usize,
     max_pending: usize,
+    max_pending_per_route: usize,
     poll_interval: Duration,
     tx_poll_interval: Duration,
     tx_timeout: Duration,

@@ -31,9 +31,9 @@ pub async fn run(
             config.chains.len()
         )));
     }
-    if config.max_batch == 0 || config.max_pending == 0 {
+    if config.max_batch == 0 || config.max_pending == 0 || config.max_pending_per_route == 0 {
         return Err(RelayerError::Config(
-            "max_batch and max_pending must be positive".into(),
+            "max_batch, max_pending and max_pending_per_route must be positive".into(),
         ));
     }
     let (stop_tx, stop_rx) = watch::channel(false);
@@ -42,6 +42,7 @@ pub async fn run(
         account: config.account,
         max_batch: config.max_batch.min(strait_endpoint::MAX_BATCH_LEN),
         max_pending: config.max_pending,
+        max_pending_per_route: config.max_pending_per_route.min(config.max_pending),
         poll_interval: config.poll_interval,
         tx_poll_interval: config.tx_poll_interval,
         tx_timeout: config.tx_timeout,
