@@ -29,6 +29,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod devnet;
 mod error;
 mod follow;
 pub mod guard;
@@ -44,7 +45,7 @@ use std::sync::Arc;
 
 pub use error::{is_transient_client_error, RelayerError};
 pub use metrics::{Metrics, MetricsSnapshot};
-pub use run::run;
+pub use run::{poll_heights, relay, run};
 use strait_chain_api::keys::AccountKey;
 
 /// How to reach one chain's node.
@@ -122,15 +123,48 @@ impl RelayerConfig {
     }
 }
 
-/// The parts of the configuration every path shares.
-#[derive(Debug)]
-pub(crate) struct Settings {
-    account: AccountKey,
-    max_batch: usize,
-    max_pending: usize,
-    max_pending_per_route: usize,
-    poll_interval: Duration,
-    tx_poll_interval: Duration,
-    tx_timeout: Duration,
-    max_backoff: Duration,
+/// What every path of a relayer shares, whatever its chains: batch and memory bounds, pacing.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Settings {
+    /// Most messages in one delivery batch; at most `strait_endpoint::MAX_BATCH_LEN`.
+    pub max_batch: usize,
+    /// Most undelivered messages a path holds in memory at once.
+    pub max_pending: usize,
+    /// Most undelivered messages of one route a path holds in memory at once.
+    pub max_pending_per_route: usize,
+    /// How often to look for work without a new-height notification.
+    pub poll_interval: Duration,
+    /// Largest backoff after repeated failures.
+    pub max_backoff: Duration,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            max_batch: strait_endpoint::MAX_BATCH_LEN,
+            max_pending: 8 * strait_endpoint::MAX_BATCH_LEN,
+            max_pending_per_route: strait_endpoint::MAX_BATCH_LEN,
+            poll_interval: Duration::from_millis(500),
+            max_backoff: Duration::from_secs(5),
+        }
+    }
+}
+
+impl RelayerConfig {
+    /// The shared settings, checked: every bound positive, the batch at most
+    /// `strait_endpoint::MAX_BATCH_LEN`, a route's share at most the whole.
+    pub fn settings(&self) -> Result<Settings, RelayerError> {
+        if self.max_batch == 0 || self.max_pending == 0 || self.max_pending_per_route == 0 {
+            return Err(RelayerError::Config(
+                "max_batch, max_pending and max_pending_per_route must be positive".into(),
+            ));
+        }
+        Ok(Settings {
+            max_batch: self.max_batch.min(strait_endpoint::MAX_BATCH_LEN),
+            max_pending: self.max_pending,
+            max_pending_per_route: self.max_pending_per_route.min(self.max_pending),
+            poll_interval: self.poll_interval,
+            max_backoff: self.max_backoff,
+        })
+    }
 }

@@ -11,19 +11,21 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use strait_chain_api::rpc::{ClientInfo, DeliveryStatus, TxFailure, TxResult};
-use strait_chain_api::tx::{ClientUpdate, SignedTx, Tx, TxBody, MAX_TX_LEN, MAX_UPDATES_PER_TX};
-use strait_chain_api::tx::{MAX_ADVANCES_PER_TX, MAX_BATCHES_PER_TX};
+use strait_chain_api::tx::{
+    MAX_ADVANCES_PER_TX, MAX_BATCHES_PER_TX, MAX_TX_LEN, MAX_UPDATES_PER_TX,
+};
+use strait_chain_client::{
+    DeliveryStatus, DestinationChain, RelayFailure, RelayReport, RelayWork, SourceChain,
+    VerifierInfo, VerifierUpdate,
+};
 use strait_endpoint::BatchDelivery;
 use strait_light_client::predicates::has_sufficient_trust;
 use strait_light_client::{LightBlock, TrustThreshold};
 use strait_packet::{Packet, Route};
 use strait_primitives::{ChainId, Height, MessageId, RouteId};
-use tokio::sync::Mutex;
 
 use crate::guard::{UpdateGuard, UpdatePolicy, UpdateVerdict};
 use crate::plan::{bisect, plan_batches, BatchLimits, TX_OVERHEAD_BYTES};
-use crate::rpc::ChainRpc;
 use crate::sched::{RetryPolicy, RetryVerdict, Scheduler, SchedulerConfig, TxBudget};
 use crate::{Metrics, RelayerError, Settings};
 
@@ -41,10 +43,6 @@ struct Pending {
     packet: Packet,
 }
 
-/// The next nonce of the relayer's account on one destination, shared by every path into it.
-#[derive(Debug, Default)]
-pub struct NonceSlot(Mutex<Option<u64>>);
-
 /// What a round achieved.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RoundOutcome {
@@ -58,10 +56,9 @@ pub enum RoundOutcome {
 }
 
 /// The soft state of one path.
-pub struct Path {
-    src: ChainRpc,
-    dst: ChainRpc,
-    nonce: Arc<NonceSlot>,
+pub struct Path<S, D> {
+    src: S,
+    dst: D,
     settings: Arc<Settings>,
     metrics: Arc<Metrics>,
     /// Scanned, undelivered messages by route, with the scan position and retry state.
@@ -73,15 +70,9 @@ pub struct Path {
     advances: BTreeSet<RouteId>,
 }
 
-impl Path {
+impl<S: SourceChain, D: DestinationChain> Path<S, D> {
     /// A path with an empty cursor.
-    pub fn new(
-        src: ChainRpc,
-        dst: ChainRpc,
-        nonce: Arc<NonceSlot>,
-        settings: Arc<Settings>,
-        metrics: Arc<Metrics>,
-    ) -> Self {
+    pub fn new(src: S, dst: D, settings: Arc<Settings>, metrics: Arc<Metrics>) -> Self {
         let queue = Scheduler::new(SchedulerConfig {
             max_pending: settings.max_pending,
             route_share: settings.max_pending_per_route,
@@ -91,7 +82,6 @@ impl Path {
         Self {
             src,
             dst,
-            nonce,
             settings,
             metrics,
             queue,
@@ -126,7 +116,7 @@ impl Path {
         else {
             return Ok(RoundOutcome::Waiting);
         };
-        let client = self.dst.client_of(self.src.chain_id()).await?;
+        let client = self.dst.verifier_of(self.src.chain_id()).await?;
         if client.frozen {
             return Err(RelayerError::ClientFrozen {
                 source_chain: self.src.chain_id(),
@@ -161,13 +151,15 @@ impl Path {
             .collect();
         let updated_to = updates.last().map(|u| u.block.header().height);
         let result = self
-            .submit(TxBody::Relay {
+            .dst
+            .relay(RelayWork {
                 updates,
                 advances: advances.clone(),
                 batches,
             })
             .await?;
-        if result.success {
+        self.metrics.txs_submitted.fetch_add(1, Ordering::Relaxed);
+        if result.applied.is_ok() {
             for route in &advances {
                 self.advances.remove(route);
             }
@@ -175,12 +167,12 @@ impl Path {
         tracing::info!(
             src = %self.src.chain_id(), dst = %self.dst.chain_id(), messages = sent.len(),
             updated_to = updated_to.map(|h| h.get()), proof_height = %proof_height,
-            tx = %result.hash, height = %result.height, success = result.success,
+            tx = %result.hash, height = %result.height, success = result.applied.is_ok(),
             "relay transaction included"
         );
         self.queue.rotate();
         self.record(&result, &sent, client.latest_height, updated_to.is_some());
-        Ok(if result.success {
+        Ok(if result.applied.is_ok() {
             RoundOutcome::Progress
         } else {
             RoundOutcome::Waiting
@@ -203,11 +195,11 @@ impl Path {
     /// only what the client can already prove goes).
     async fn updates_for(
         &mut self,
-        client: &ClientInfo,
+        client: &VerifierInfo,
         newest: Height,
         src_height: Height,
         now: u64,
-    ) -> Result<(Vec<ClientUpdate>, Height), RelayerError> {
+    ) -> Result<(Vec<VerifierUpdate>, Height), RelayerError> {
         if client.latest_height >= newest {
             return Ok((Vec::new(), client.latest_height));
         }
@@ -223,9 +215,9 @@ impl Path {
     /// blocks fetched; returns the updates and the last height.
     async fn updates(
         &mut self,
-        client: &ClientInfo,
+        client: &VerifierInfo,
         target: Height,
-    ) -> Result<(Vec<ClientUpdate>, Height), RelayerError> {
+    ) -> Result<(Vec<VerifierUpdate>, Height), RelayerError> {
         let max_skip = self.guard.max_skip(client.latest_height);
         let mut trusted_height = client.latest_height;
         let mut trusted = self.src.light_block(trusted_height).await?;
@@ -257,8 +249,8 @@ impl Path {
                 block = self.src.light_block(candidate).await?;
                 fetched += 1;
             }
-            updates.push(ClientUpdate {
-                client: client.client_id,
+            updates.push(VerifierUpdate {
+                client: client.client,
                 trusted_height,
                 block: block.clone(),
             });
@@ -289,7 +281,7 @@ impl Path {
         let mut batches = Vec::new();
         for range in plan_batches(&lens, limits) {
             let chunk = &leaves[range];
-            let proof = self.src.proof(chunk, proof_height).await?;
+            let proof = self.src.multiproof(chunk, proof_height).await?;
             let packets = chunk
                 .iter()
                 .filter_map(|l| self.queue.get(*l))
@@ -304,85 +296,28 @@ impl Path {
         Ok(batches)
     }
 
-    /// Signs and submits `body` with the shared nonce of the destination, waits for inclusion.
-    async fn submit(&self, body: TxBody) -> Result<TxResult, RelayerError> {
-        let key = &self.settings.account;
-        let hash = {
-            let mut slot = self.nonce.0.lock().await;
-            let nonce = match *slot {
-                Some(n) => n,
-                None => self.dst.account_nonce(key.address()).await?,
-            };
-            let tx: SignedTx = Tx {
-                chain_id: self.dst.chain_id(),
-                signer: key.address(),
-                nonce,
-                body,
-            }
-            .sign(key);
-            match self.dst.submit(&tx).await {
-                Ok(hash) => {
-                    // The nonce is the node's answer: `u64::MAX` has no successor.
-                    *slot = nonce.checked_add(1);
-                    if slot.is_none() {
-                        return Err(RelayerError::BadData {
-                            chain: self.dst.chain_id(),
-                            reason: format!("account nonce {nonce} has no successor"),
-                        });
-                    }
-                    hash
-                }
-                Err(e) => {
-                    // Re-read the nonce next time, whatever went wrong.
-                    if e.is_nonce_error() {
-                        tracing::debug!(dst = %self.dst.chain_id(), nonce, error = %e, "account nonce moved, re-reading it");
-                    }
-                    *slot = None;
-                    return Err(e);
-                }
-            }
-        };
-        self.metrics.txs_submitted.fetch_add(1, Ordering::Relaxed);
-        match self
-            .dst
-            .wait_tx(
-                hash,
-                self.settings.tx_poll_interval,
-                self.settings.tx_timeout,
-            )
-            .await
-        {
-            Ok(result) => Ok(result),
-            Err(e) => {
-                *self.nonce.0.lock().await = None;
-                Err(e)
-            }
-        }
-    }
-
     /// Applies a relay transaction's results: per message to the scheduler, a failed update to the
     /// guard. `sent`: the leaves of the messages it carried; `trusted`: the client's height the
     /// updates started from.
     fn record(
         &mut self,
-        result: &TxResult,
+        result: &RelayReport,
         sent: &BTreeMap<MessageId, u64>,
         trusted: Height,
         updated: bool,
     ) {
         let now = result.height.get();
-        if !result.success {
-            let reason = result.error.as_deref().unwrap_or("");
-            match result.failure {
-                Some(TxFailure::UpdateNotYet) => {
+        if let Err(failure) = &result.applied {
+            match failure {
+                RelayFailure::UpdateNotYet(reason) => {
                     let verdict = self.guard.not_yet(trusted, now);
                     self.update_failed(verdict, reason);
                 }
-                Some(TxFailure::UpdateInvalid) => {
+                RelayFailure::UpdateInvalid(reason) => {
                     let verdict = self.guard.invalid(trusted, now);
                     self.update_failed(verdict, reason);
                 }
-                _ => {
+                RelayFailure::Rejected(reason) => {
                     tracing::warn!(src = %self.src.chain_id(), dst = %self.dst.chain_id(), %reason, "relay transaction failed");
                 }
             }
@@ -395,7 +330,7 @@ impl Path {
             let Some(&leaf) = sent.get(&delivery.id) else {
                 continue;
             };
-            let reason = delivery.error.as_deref().unwrap_or("");
+            let reason = delivery.reason.as_deref().unwrap_or("");
             match delivery.status {
                 DeliveryStatus::Executed | DeliveryStatus::Failed | DeliveryStatus::TimedOut => {
                     self.queue.remove(leaf);

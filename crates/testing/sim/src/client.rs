@@ -4,15 +4,14 @@ use core::time::Duration;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use strait_chain_api::keys::AccountKey;
-use strait_chain_api::rpc::{TxFailure, TxResult};
 use strait_chain_api::tx::{ClientUpdate, Tx, TxBody};
 use strait_chain_client::{
-    ChainError, DeliveryReport, DeliveryStatus, DestinationChain, OutboxPage, RelayFailure,
-    RelayReport, RelayWork, SourceChain, VerifierInfo,
+    ChainError, DestinationChain, OutboxPage, RelayReport, RelayWork, SourceChain, VerifierInfo,
 };
 use strait_light_client::LightBlock;
 use strait_merkle::MultiProof;
 use strait_primitives::{ChainId, Height, MessageId};
+use strait_relayer::devnet::report_of;
 use strait_runtime::Runtime;
 
 use crate::InProcessChain;
@@ -70,44 +69,6 @@ impl<R: Runtime> SimChainClient<R> {
             what,
             reason: reason.to_string(),
         }
-    }
-}
-
-/// How a devnet transaction result reads as a relay report.
-pub fn report_of(result: &TxResult) -> RelayReport {
-    let reason = result.error.clone().unwrap_or_default();
-    let applied = match result.failure {
-        None => Ok(()),
-        Some(TxFailure::UpdateNotYet) => Err(RelayFailure::UpdateNotYet(reason)),
-        Some(TxFailure::UpdateInvalid) => Err(RelayFailure::UpdateInvalid(reason)),
-        Some(TxFailure::Rejected | TxFailure::Nonce) => Err(RelayFailure::Rejected(reason)),
-    };
-    RelayReport {
-        hash: result.hash,
-        height: result.height,
-        applied,
-        deliveries: result
-            .deliveries
-            .iter()
-            .map(|d| DeliveryReport {
-                id: d.id,
-                status: status_of(d.status),
-                reason: d.error.clone(),
-            })
-            .collect(),
-    }
-}
-
-fn status_of(status: strait_chain_api::rpc::DeliveryStatus) -> DeliveryStatus {
-    use strait_chain_api::rpc::DeliveryStatus as Devnet;
-    match status {
-        Devnet::Executed => DeliveryStatus::Executed,
-        Devnet::Failed => DeliveryStatus::Failed,
-        Devnet::TimedOut => DeliveryStatus::TimedOut,
-        Devnet::AlreadyReceived => DeliveryStatus::AlreadyReceived,
-        Devnet::Retry => DeliveryStatus::Retry,
-        Devnet::AdvanceRoute => DeliveryStatus::AdvanceRoute,
-        Devnet::Rejected => DeliveryStatus::Rejected,
     }
 }
 

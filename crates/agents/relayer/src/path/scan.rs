@@ -3,8 +3,8 @@
 
 use std::sync::atomic::Ordering;
 
-use strait_chain_api::rpc::SentMessage;
-use strait_packet::{Packet, Route};
+use strait_chain_client::{DestinationChain, OutboxMessage, SourceChain};
+use strait_packet::Route;
 use strait_primitives::{Height, MessageId};
 
 use super::{Path, Pending};
@@ -23,7 +23,7 @@ struct Scanned {
     meta: MessageMeta,
 }
 
-impl Path {
+impl<S: SourceChain, D: DestinationChain> Path<S, D> {
     /// Reads new outbox messages from the scan position up to `src_height`, at most
     /// [`MAX_SCAN_PAGES`] pages. Messages beyond a route's share are skipped, not kept.
     pub(super) async fn scan(&mut self, src_height: Height) -> Result<(), RelayerError> {
@@ -31,7 +31,7 @@ impl Path {
             let from = self.queue.scan_position();
             let page = self
                 .src
-                .messages(from, SCAN_PAGE as u32, self.dst.chain_id())
+                .outbox_page(self.dst.chain_id(), from, SCAN_PAGE)
                 .await?;
             for m in page.messages {
                 if m.height > src_height {
@@ -63,7 +63,7 @@ impl Path {
             };
             let page = self
                 .src
-                .messages(range.start, SCAN_PAGE as u32, self.dst.chain_id())
+                .outbox_page(self.dst.chain_id(), range.start, SCAN_PAGE)
                 .await?;
             let mut next = range.start;
             for m in page.messages {
@@ -89,36 +89,39 @@ impl Path {
         Ok(())
     }
 
-    /// Checks a message of a page read from `min_leaf` on and decodes its packet.
+    /// Checks a message of a page read from `min_leaf` on: in order, for this path, from its
+    /// source (the chain client decoded its packet and checked it against its id).
     fn check(
         &self,
-        m: SentMessage,
+        m: OutboxMessage,
         min_leaf: u64,
     ) -> Result<(Route, Scanned, Pending), RelayerError> {
         let dst = self.dst.chain_id();
-        if m.leaf_index < min_leaf || m.destination_chain != dst {
-            return Err(self.bad(format!(
-                "messages page from {min_leaf} has leaf {} for {}",
-                m.leaf_index, m.destination_chain
-            )));
-        }
-        let packet =
-            Packet::decode(&m.packet.0).map_err(|e| self.bad(format!("packet {}: {e}", m.id)))?;
-        if packet.id() != m.id
-            || packet.destination_chain != dst
-            || packet.source_chain != self.src.chain_id()
+        if m.leaf_index < min_leaf
+            || m.packet.destination_chain != dst
+            || m.packet.source_chain != self.src.chain_id()
         {
-            return Err(self.bad(format!("message {} does not match its packet", m.id)));
+            return Err(self.bad(format!(
+                "messages page from {min_leaf} has leaf {} for {} from {}",
+                m.leaf_index, m.packet.destination_chain, m.packet.source_chain
+            )));
         }
         let meta = Scanned {
             leaf: m.leaf_index,
             meta: MessageMeta {
                 height: m.height,
-                encoded_len: m.packet.0.len(),
-                ordered: packet.options.ordered,
+                encoded_len: m.encoded_len,
+                ordered: m.packet.options.ordered,
             },
         };
-        Ok((packet.route(), meta, Pending { id: m.id, packet }))
+        Ok((
+            m.packet.route(),
+            meta,
+            Pending {
+                id: m.id,
+                packet: m.packet,
+            },
+        ))
     }
 
     /// Forgets the pending messages that the destination has already received.

@@ -16,6 +16,8 @@ use strait_runtime::deterministic::{Executor, Runtime};
 use strait_runtime::{Clock, Spawner};
 use strait_sim::{InProcessChain, SimChainClient};
 
+mod relayer;
+
 const BLOCK_MS: u64 = 50;
 
 /// Two chains producing blocks every 50 simulated ms; `n` messages sent on chain 1 and relayed to
@@ -52,7 +54,7 @@ async fn scenario(rt: Runtime, n: u64) -> (Hash32, Hash32, usize) {
                 destination_chain: ChainId(2),
                 receiver: strait_chain_api::apps::counter(),
                 options: DeliveryOptions {
-                    ordered: nonce % 2 == 0,
+                    ordered: nonce.is_multiple_of(2),
                     ..Default::default()
                 },
                 payload: nonce.to_be_bytes().to_vec(),
