@@ -11,6 +11,7 @@ macro_rules! out {
 mod devnet;
 mod load;
 mod send;
+mod sim;
 mod status;
 
 use std::time::Duration;
@@ -37,6 +38,9 @@ enum Command {
     Status(status::StatusArgs),
     /// Relay messages between running chains, until Ctrl-C.
     Relayer(RelayerArgs),
+    /// Run the whole-system simulator over a range of seeds: chains, relayers and faults in one
+    /// process, every invariant checked after every block.
+    Sim(sim::SimArgs),
 }
 
 /// Arguments of `strait relayer`.
@@ -64,7 +68,8 @@ struct RelayerArgs {
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
-    let quiet = matches!(&cli.command, Command::Devnet(a) if a.json);
+    let quiet = matches!(&cli.command, Command::Devnet(a) if a.json)
+        || matches!(&cli.command, Command::Sim(_));
     init_tracing(if quiet { "warn" } else { "info" });
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -91,6 +96,7 @@ async fn dispatch(command: Command) -> anyhow::Result<()> {
         Command::Send(args) => send::run(args).await,
         Command::Status(args) => status::run(args).await,
         Command::Relayer(args) => relayer(args).await,
+        Command::Sim(args) => tokio::task::spawn_blocking(move || sim::run(args)).await?,
     }
 }
 

@@ -12,6 +12,7 @@ pub mod context;
 pub mod encoding;
 mod error;
 pub mod event;
+pub mod mutation;
 pub mod receive;
 pub mod replay;
 pub mod send;

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use strait_chain_api::rpc::TxResult;
+use strait_chain_api::rpc::{EventNotification, OutcomeJson, TxResult};
 use strait_chain_api::tx::SignedTx;
 use strait_chain_client::{OutboxMessage, OutboxPage, VerifierInfo, MAX_PAGE_ITEMS};
 use strait_light_client::{ClientState, LightBlock, PublicKey, SignedHeader};
@@ -56,6 +56,17 @@ pub enum ProduceError {
     /// The prover tree refused an append.
     #[error(transparent)]
     Outbox(#[from] MerkleError),
+}
+
+/// What one block did.
+#[derive(Clone, Debug)]
+pub struct Produced {
+    /// Its height.
+    pub height: Height,
+    /// Ids of the messages it sent, in outbox order.
+    pub sent: Vec<MessageId>,
+    /// Messages it received: id, source chain, outcome.
+    pub received: Vec<(MessageId, ChainId, OutcomeJson)>,
 }
 
 struct StoredBlock {
@@ -154,14 +165,26 @@ impl InProcessChain {
 
     /// Admits `tx` for the next block.
     pub fn submit(&mut self, tx: SignedTx) -> Result<Hash32, SubmitError> {
+        tx.verify_signature()
+            .map_err(|_| SubmitError::BadSignature)?;
+        self.admit(tx)
+    }
+
+    /// Admits `tx` without checking its signature: for a simulation's own traffic generator, whose
+    /// transactions it made itself (what a simulation tests is the protocol between chains, not
+    /// transaction authentication, which the node's tests cover). Relayers' transactions go
+    /// through [`Self::submit`].
+    pub fn submit_authenticated(&mut self, tx: SignedTx) -> Result<Hash32, SubmitError> {
+        self.admit(tx)
+    }
+
+    fn admit(&mut self, tx: SignedTx) -> Result<Hash32, SubmitError> {
         if tx.tx.chain_id != self.spec.chain_id {
             return Err(SubmitError::WrongChain {
                 got: tx.tx.chain_id,
                 expected: self.spec.chain_id,
             });
         }
-        tx.verify_signature()
-            .map_err(|_| SubmitError::BadSignature)?;
         let expected = self.account_nonce(&tx.tx.signer);
         if tx.tx.nonce != expected {
             return Err(SubmitError::Nonce {
@@ -178,9 +201,35 @@ impl InProcessChain {
         Ok(hash)
     }
 
+    /// A restart, as after a crash of the node: what was committed stays, the mempool is lost
+    /// (clients resubmit) and the validators' view restarts from the last committed header.
+    pub fn restart(&mut self) {
+        self.pending.clear();
+        self.pending_nonces.clear();
+        let last = *self.latest().light_block.header();
+        self.committee = Committee::new(devnet_key_pool(self.spec.chain_id), last);
+    }
+
+    /// Transactions waiting for a block.
+    pub fn pending_len(&self) -> usize {
+        self.pending.len()
+    }
+
+    /// The validator set that signs the next block, and the number of changes so far.
+    pub fn validators(&self) -> (strait_light_client::ValidatorSet, u64) {
+        let set = strait_node::valset::load(&self.state, keys::VALSET_CURRENT)
+            .expect("the state always holds the current set");
+        (set, strait_node::valset::counter(&self.state))
+    }
+
     /// Builds, signs and keeps the next block at `timestamp` (at least one past the last block's
-    /// time) with every waiting transaction.
+    /// time) with every waiting transaction; returns what it did.
     pub fn produce(&mut self, timestamp: Timestamp) -> Result<Height, ProduceError> {
+        self.produce_block(timestamp).map(|b| b.height)
+    }
+
+    /// [`Self::produce`], returning the block's messages sent and received.
+    pub fn produce_block(&mut self, timestamp: Timestamp) -> Result<Produced, ProduceError> {
         let parent = *self.latest().light_block.header();
         let timestamp = Timestamp(timestamp.get().max(parent.timestamp.get() + 1));
         let txs = std::mem::take(&mut self.pending);
@@ -203,21 +252,36 @@ impl InProcessChain {
         for id in &built.outbox_ids {
             self.prover.append(id)?;
         }
+        let mut produced = Produced {
+            height: built.header.height,
+            sent: Vec::new(),
+            received: Vec::new(),
+        };
         for event in &built.events {
-            if let strait_chain_api::rpc::EventNotification::Sent { message, .. } = event {
-                self.sent.push(SentRecord {
-                    height: built.header.height,
-                    destination_chain: message.destination_chain,
-                    id: message.id,
-                    packet: message.packet.0.clone(),
-                });
+            match event {
+                EventNotification::Sent { message, .. } => {
+                    self.sent.push(SentRecord {
+                        height: built.header.height,
+                        destination_chain: message.destination_chain,
+                        id: message.id,
+                        packet: message.packet.0.clone(),
+                    });
+                    produced.sent.push(message.id);
+                }
+                EventNotification::Received {
+                    id,
+                    source_chain,
+                    outcome,
+                    ..
+                } => produced
+                    .received
+                    .push((*id, *source_chain, outcome.clone())),
             }
         }
         debug_assert_eq!(self.sent.len() as u64, self.outbox.count());
         for result in built.results {
             self.results.insert(result.hash, result);
         }
-        let height = built.header.height;
         self.blocks.push(StoredBlock {
             light_block: LightBlock {
                 signed_header: SignedHeader {
@@ -232,7 +296,18 @@ impl InProcessChain {
         let state = &self.state;
         self.pending_nonces
             .retain(|account, next| *next > state.get_u64(&keys::account(account)));
-        Ok(height)
+        Ok(produced)
+    }
+
+    /// The packet this chain sent with id `id`, if any (a linear scan: for checkers).
+    pub fn sent_packet(&self, leaf: u64) -> Option<Packet> {
+        let record = self.sent.get(usize::try_from(leaf).ok()?)?;
+        Packet::decode(&record.packet).ok()
+    }
+
+    /// Messages in the outbox.
+    pub fn outbox_count(&self) -> u64 {
+        self.sent.len() as u64
     }
 
     /// The result of an included transaction.

@@ -1,10 +1,11 @@
 //! The chain-client adapter of an in-process chain.
 
 use core::time::Duration;
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use strait_chain_api::keys::AccountKey;
-use strait_chain_api::tx::{ClientUpdate, Tx, TxBody};
+use strait_chain_api::tx::{ClientUpdate, SignedTx, Tx, TxBody};
 use strait_chain_client::{
     ChainError, DestinationChain, OutboxPage, RelayReport, RelayWork, SourceChain, VerifierInfo,
 };
@@ -27,6 +28,11 @@ pub struct SimChainClient<R> {
     runtime: R,
     account: Arc<AccountKey>,
     poll: Duration,
+    /// A byzantine relayer, with every chain to rebuild proofs from: each relay it submits either
+    /// has one random bit flipped, or withholds a random part of each batch (re-proven).
+    byzantine: Option<Arc<BTreeMap<ChainId, Arc<Mutex<InProcessChain>>>>>,
+    /// A bad network: requests fail or are delayed, relays are duplicated or their answers lost.
+    network: bool,
 }
 
 impl<R: Clone> Clone for SimChainClient<R> {
@@ -37,6 +43,8 @@ impl<R: Clone> Clone for SimChainClient<R> {
             runtime: self.runtime.clone(),
             account: self.account.clone(),
             poll: self.poll,
+            byzantine: self.byzantine.clone(),
+            network: self.network,
         }
     }
 }
@@ -56,6 +64,82 @@ impl<R: Runtime> SimChainClient<R> {
             runtime,
             account: Arc::new(account),
             poll,
+            byzantine: None,
+            network: false,
+        }
+    }
+
+    /// The same client over a bad network: 1 request in 50 fails, 1 in 10 is delayed up to
+    /// 200 ms, 1 relay in 20 is submitted twice and 1 in 20 loses its answer.
+    pub fn with_network_faults(mut self) -> Self {
+        self.network = true;
+        self
+    }
+
+    /// The network's effect on one request: a delay, or a failure.
+    async fn network(&self, what: &'static str) -> Result<(), ChainError> {
+        if !self.network {
+            return Ok(());
+        }
+        let roll = self.runtime.next_u64() % 100;
+        if roll < 10 {
+            let ms = self.runtime.next_u64() % 200;
+            self.runtime.sleep(Duration::from_millis(ms)).await;
+        }
+        if roll >= 98 {
+            return Err(ChainError::Unavailable {
+                chain: self.chain_id,
+                what,
+                reason: "request lost".into(),
+            });
+        }
+        Ok(())
+    }
+
+    /// The same client as a byzantine relayer: every relay it submits either has one random bit
+    /// of its body flipped (and is signed as such, when it still decodes), or withholds a random
+    /// part of each batch, re-proven from `sources` so that what remains verifies.
+    pub fn byzantine(
+        mut self,
+        sources: Arc<BTreeMap<ChainId, Arc<Mutex<InProcessChain>>>>,
+    ) -> Self {
+        self.byzantine = Some(sources);
+        self
+    }
+
+    /// Keeps a random part of each batch (at least one message), with a multiproof of what is
+    /// kept from its source chain.
+    fn withhold(
+        &self,
+        sources: &BTreeMap<ChainId, Arc<Mutex<InProcessChain>>>,
+        work: &mut RelayWork,
+    ) {
+        for batch in &mut work.batches {
+            let Some(source) = batch
+                .packets
+                .first()
+                .and_then(|p| sources.get(&p.source_chain))
+            else {
+                continue;
+            };
+            let keep: Vec<usize> = (0..batch.packets.len())
+                .filter(|_| !self.runtime.next_u64().is_multiple_of(3))
+                .collect();
+            if keep.is_empty() || keep.len() == batch.packets.len() {
+                continue;
+            }
+            let leaves: Vec<u64> = keep
+                .iter()
+                .map(|&i| batch.proof.leaf_indices[i].get())
+                .collect();
+            let proof = source
+                .lock()
+                .expect("chain lock")
+                .multiproof(&leaves, batch.proof_height);
+            if let Ok(proof) = proof {
+                batch.packets = keep.iter().map(|&i| batch.packets[i].clone()).collect();
+                batch.proof = proof;
+            }
         }
     }
 
@@ -72,12 +156,32 @@ impl<R: Runtime> SimChainClient<R> {
     }
 }
 
+impl<R: Runtime> SimChainClient<R> {
+    /// Flips one random bit of `tx`'s body and signs the result; a flip that does not decode is
+    /// a submission the chain would refuse at once.
+    fn flip_a_bit(&self, tx: SignedTx) -> Result<SignedTx, ChainError> {
+        // version, chain id, signer and nonce come first; the signature last.
+        const HEAD: usize = 1 + 8 + 32 + 8;
+        let mut bytes = tx.encode();
+        let body_len = bytes.len() - HEAD - 64;
+        let bit = self.runtime.next_u64() % (body_len as u64 * 8);
+        bytes[HEAD + (bit / 8) as usize] ^= 1 << (bit % 8);
+        let tampered = SignedTx::decode(&bytes).map_err(|e| ChainError::Refused {
+            chain: self.chain_id,
+            what: "relay",
+            reason: format!("tampered relay does not decode: {e}"),
+        })?;
+        Ok(tampered.tx.sign(&self.account))
+    }
+}
+
 impl<R: Runtime> SourceChain for SimChainClient<R> {
     fn chain_id(&self) -> ChainId {
         self.chain_id
     }
 
     async fn latest_height(&self) -> Result<Height, ChainError> {
+        self.network("latest_height").await?;
         Ok(self.lock().latest_height())
     }
 
@@ -87,16 +191,19 @@ impl<R: Runtime> SourceChain for SimChainClient<R> {
         from_leaf: u64,
         limit: usize,
     ) -> Result<OutboxPage, ChainError> {
+        self.network("outbox_page").await?;
         Ok(self.lock().outbox_page(destination, from_leaf, limit))
     }
 
     async fn multiproof(&self, leaves: &[u64], height: Height) -> Result<MultiProof, ChainError> {
+        self.network("multiproof").await?;
         self.lock()
             .multiproof(leaves, height)
             .map_err(|e| self.refused("multiproof", e))
     }
 
     async fn light_block(&self, height: Height) -> Result<LightBlock, ChainError> {
+        self.network("light_block").await?;
         self.lock()
             .light_block(height)
             .ok_or_else(|| self.refused("light_block", format!("no block at {height}")))
@@ -113,45 +220,75 @@ impl<R: Runtime> DestinationChain for SimChainClient<R> {
     }
 
     async fn received(&self, ids: &[MessageId]) -> Result<Vec<bool>, ChainError> {
+        self.network("received").await?;
         Ok(self.lock().received(ids))
     }
 
     async fn verifier_of(&self, source: ChainId) -> Result<VerifierInfo, ChainError> {
+        self.network("verifier_of").await?;
         self.lock()
             .verifier_of(source)
             .ok_or_else(|| self.refused("verifier_of", format!("no verifier of {source}")))
     }
 
-    async fn relay(&self, work: RelayWork) -> Result<RelayReport, ChainError> {
+    async fn relay(&self, mut work: RelayWork) -> Result<RelayReport, ChainError> {
+        self.network("relay").await?;
+        let tamper = match &self.byzantine {
+            Some(sources) if self.runtime.next_u64().is_multiple_of(2) => {
+                self.withhold(sources, &mut work);
+                false
+            }
+            Some(_) => true,
+            None => false,
+        };
+        let body = TxBody::Relay {
+            updates: work
+                .updates
+                .into_iter()
+                .map(|u| ClientUpdate {
+                    client: u.client,
+                    trusted_height: u.trusted_height,
+                    block: u.block,
+                })
+                .collect(),
+            advances: work.advances,
+            batches: work.batches,
+        };
+        // A bad network duplicates some relays (the copy goes with the next nonce).
+        let copies = if self.network && self.runtime.next_u64().is_multiple_of(20) {
+            2
+        } else {
+            1
+        };
         let (hash, submitted_at) = {
             let mut chain = self.lock();
-            let nonce = chain.account_nonce(&self.account.address());
-            let tx = Tx {
-                chain_id: self.chain_id,
-                signer: self.account.address(),
-                nonce,
-                body: TxBody::Relay {
-                    updates: work
-                        .updates
-                        .into_iter()
-                        .map(|u| ClientUpdate {
-                            client: u.client,
-                            trusted_height: u.trusted_height,
-                            block: u.block,
-                        })
-                        .collect(),
-                    advances: work.advances,
-                    batches: work.batches,
-                },
+            let mut first = None;
+            for _ in 0..copies {
+                let tx = Tx {
+                    chain_id: self.chain_id,
+                    signer: self.account.address(),
+                    nonce: chain.account_nonce(&self.account.address()),
+                    body: body.clone(),
+                }
+                .sign(&self.account);
+                let tx = if tamper { self.flip_a_bit(tx)? } else { tx };
+                let hash = chain.submit(tx).map_err(|e| ChainError::Unavailable {
+                    chain: self.chain_id,
+                    what: "relay",
+                    reason: e.to_string(),
+                })?;
+                first.get_or_insert(hash);
             }
-            .sign(&self.account);
-            let hash = chain.submit(tx).map_err(|e| ChainError::Unavailable {
+            (first.expect("at least one copy"), chain.latest_height())
+        };
+        // ... and loses the answer of some.
+        if self.network && self.runtime.next_u64().is_multiple_of(20) {
+            return Err(ChainError::Unavailable {
                 chain: self.chain_id,
                 what: "relay",
-                reason: e.to_string(),
-            })?;
-            (hash, chain.latest_height())
-        };
+                reason: "answer lost".into(),
+            });
+        }
         loop {
             {
                 let chain = self.lock();

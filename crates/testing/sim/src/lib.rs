@@ -9,6 +9,8 @@
 
 mod chain;
 mod client;
+pub mod world;
 
-pub use chain::{InProcessChain, SubmitError};
+pub use chain::{InProcessChain, ProduceError, Produced, SubmitError};
 pub use client::SimChainClient;
+pub use world::{run_world, Checker, Faults, Violation, WorldConfig, WorldReport};

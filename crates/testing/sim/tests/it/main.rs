@@ -16,7 +16,9 @@ use strait_runtime::deterministic::{Executor, Runtime};
 use strait_runtime::{Clock, Spawner};
 use strait_sim::{InProcessChain, SimChainClient};
 
+mod planted;
 mod relayer;
+mod world;
 
 const BLOCK_MS: u64 = 50;
 

@@ -1,0 +1,147 @@
+//! `strait sim`: sweep seeds of the whole-system simulator (`strait-sim`) and report.
+//!
+//! Each seed runs three in-process chains, racing and crashing relayers, a byzantine relayer, a
+//! bad network, chain restarts and validator-set changes on the deterministic runtime, with every
+//! invariant checked after every block. A broken invariant stops the sweep with its seed, the
+//! command that replays it and the last steps before it.
+
+use std::ops::Range;
+use std::time::Instant;
+
+use anyhow::{bail, Context as _};
+use clap::Args;
+use serde::Serialize;
+use strait_sim::{run_world, Faults, WorldConfig};
+
+/// Arguments of `strait sim`.
+#[derive(Debug, Args)]
+pub struct SimArgs {
+    /// Seeds to run: one (`7`) or a half-open range (`0..100`).
+    #[arg(long, default_value = "0..10")]
+    pub seeds: String,
+    /// Messages sent per seed.
+    #[arg(long, default_value_t = 500)]
+    pub messages: u64,
+    /// Chains per seed (at least 3).
+    #[arg(long, default_value_t = 3)]
+    pub chains: u64,
+    /// Relayers per seed.
+    #[arg(long, default_value_t = 3)]
+    pub relayers: usize,
+    /// Simulated milliseconds of traffic and faults per seed.
+    #[arg(long, default_value_t = 5_000)]
+    pub fault_ms: u64,
+    /// Run without any fault.
+    #[arg(long)]
+    pub no_faults: bool,
+    /// Print one JSON object with the totals.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Totals of a sweep.
+#[derive(Debug, Default, Serialize)]
+pub struct SweepReport {
+    seeds: u64,
+    messages_sent: u64,
+    messages_ended: u64,
+    messages_executed: u64,
+    executor_steps: u64,
+    simulated_ms: u64,
+    relayer_crashes: u64,
+    chain_restarts: u64,
+    validator_changes: u64,
+    wall_ms: u64,
+    simulated_messages_per_second: u64,
+}
+
+fn parse_seeds(text: &str) -> anyhow::Result<Range<u64>> {
+    let range = match text.split_once("..") {
+        Some((a, b)) => {
+            a.trim().parse::<u64>().context("first seed")?
+                ..b.trim().parse::<u64>().context("end seed")?
+        }
+        None => {
+            let seed = text.trim().parse::<u64>().context("seed")?;
+            seed..seed.checked_add(1).context("seed too large")?
+        }
+    };
+    if range.is_empty() {
+        bail!("no seed in {text:?}");
+    }
+    Ok(range)
+}
+
+/// Runs `strait sim`.
+pub fn run(args: SimArgs) -> anyhow::Result<()> {
+    let seeds = parse_seeds(&args.seeds)?;
+    if args.chains < 3 {
+        bail!("a simulation runs at least 3 chains");
+    }
+    let progress = indicatif::ProgressBar::new(seeds.end - seeds.start);
+    progress.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} seeds {msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    if args.json {
+        progress.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    let started = Instant::now();
+    let mut totals = SweepReport::default();
+    for seed in seeds {
+        let config = WorldConfig {
+            chains: args.chains,
+            relayers: args.relayers,
+            fault_ms: args.fault_ms,
+            faults: if args.no_faults {
+                Faults::NONE
+            } else {
+                Faults::ALL
+            },
+            ..WorldConfig::new(seed, args.messages)
+        };
+        let report = match run_world(&config) {
+            Ok(report) => report,
+            Err(violation) => {
+                progress.abandon();
+                eprintln!("{violation}");
+                bail!("seed {seed} broke invariant {}", violation.checker.name());
+            }
+        };
+        totals.seeds += 1;
+        totals.messages_sent += report.sent;
+        totals.messages_ended += report.ended;
+        totals.messages_executed += report.executed;
+        totals.executor_steps += report.steps;
+        totals.simulated_ms += report.sim_ms;
+        totals.relayer_crashes += report.crashes;
+        totals.chain_restarts += report.chain_restarts;
+        totals.validator_changes += report.validator_changes;
+        progress.set_message(format!("{} messages", totals.messages_sent));
+        progress.inc(1);
+    }
+    progress.finish();
+    totals.wall_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    totals.simulated_messages_per_second =
+        totals.messages_sent.saturating_mul(1000) / totals.wall_ms.max(1);
+    if args.json {
+        out!("{}", serde_json::to_string(&totals)?);
+    } else {
+        eprintln!("{}", serde_json::to_string_pretty(&totals)?);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seeds_parse_as_one_or_a_range() {
+        assert_eq!(parse_seeds("7").unwrap(), 7..8);
+        assert_eq!(parse_seeds("0..100").unwrap(), 0..100);
+        assert!(parse_seeds("5..5").is_err());
+        assert!(parse_seeds("x").is_err());
+        assert!(parse_seeds(&u64::MAX.to_string()).is_err());
+    }
+}

@@ -1,0 +1,619 @@
+//! A whole Strait system under a seed: chains, traffic, relayers and faults on the deterministic
+//! runtime, with named invariant checkers run after every block (TigerBeetle's VOPR is the model).
+//!
+//! One seed chooses everything: when messages are sent, from whom, to whom, ordered or not; which
+//! relayer crashes when and for how long; which request is lost, delayed or duplicated; which
+//! relayer tampers with the bytes it submits; when a chain restarts or changes its validators. Two
+//! runs of one seed take the same steps and end in the same state ([`WorldReport::digest`]).
+//!
+//! Checkers ([`Checker`]): every message executed at most once; none executed unless its source
+//! sent it (so never without a valid proof under a verified root); ordered routes in nonce order;
+//! once faults stop, every message ends (executed, failed or timed out), delivered by a relayer
+//! started fresh from chain state alone.
+
+use core::fmt;
+use core::time::Duration;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Mutex};
+
+use strait_chain_api::keys::AccountKey;
+use strait_chain_api::tx::{SignedTx, Tx, TxBody};
+use strait_node::{devnet_key_pool, devnet_specs, devnet_validator_set, set_validators_tx};
+use strait_packet::{DeliveryOptions, Packet};
+use strait_primitives::{keccak256_concat, ChainId, Hash32, Height, MessageId, RouteId, Timestamp};
+use strait_relayer::{poll_heights, relay, Metrics, Settings};
+use strait_runtime::deterministic::{Executor, Runtime};
+use strait_runtime::{Clock, Entropy, JoinHandle, Spawner};
+
+use crate::{InProcessChain, Produced, SimChainClient};
+
+/// Block interval of simulated chains.
+pub const BLOCK_MS: u64 = 50;
+
+/// Which faults a run injects.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Faults {
+    /// Relayers crash at any await point and restart later.
+    pub crashes: bool,
+    /// Requests to chains fail, are delayed, relays are submitted twice.
+    pub network: bool,
+    /// One relayer is byzantine: it flips a bit of half of its relays and withholds part of the
+    /// batches of the other half.
+    pub byzantine: bool,
+    /// Chains restart (their mempools are lost).
+    pub chain_restarts: bool,
+    /// Chains change their validator sets.
+    pub validator_changes: bool,
+}
+
+impl Faults {
+    /// Every fault.
+    pub const ALL: Self = Self {
+        crashes: true,
+        network: true,
+        byzantine: true,
+        chain_restarts: true,
+        validator_changes: true,
+    };
+    /// No fault.
+    pub const NONE: Self = Self {
+        crashes: false,
+        network: false,
+        byzantine: false,
+        chain_restarts: false,
+        validator_changes: false,
+    };
+}
+
+/// One run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WorldConfig {
+    /// Chooses everything.
+    pub seed: u64,
+    /// Chains (at least 3).
+    pub chains: u64,
+    /// Relayers racing (each honest unless it is the byzantine one).
+    pub relayers: usize,
+    /// Messages sent in all, during the fault phase.
+    pub messages: u64,
+    /// Simulated milliseconds of traffic and faults.
+    pub fault_ms: u64,
+    /// Simulated milliseconds, after faults stop, within which every message must end.
+    pub settle_ms: u64,
+    /// The faults.
+    pub faults: Faults,
+}
+
+impl WorldConfig {
+    /// A run of `seed` with three chains, three relayers, every fault, `messages` messages.
+    pub fn new(seed: u64, messages: u64) -> Self {
+        Self {
+            seed,
+            chains: 3,
+            relayers: 3,
+            messages,
+            fault_ms: 5_000,
+            settle_ms: 30_000,
+            faults: Faults::ALL,
+        }
+    }
+}
+
+/// What a run did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WorldReport {
+    /// The seed.
+    pub seed: u64,
+    /// keccak256 of every chain's last header hash: equal for two runs of one seed.
+    pub digest: Hash32,
+    /// Messages that entered an outbox.
+    pub sent: u64,
+    /// Messages that ended on their destination (executed, failed or timed out).
+    pub ended: u64,
+    /// Of those, executed.
+    pub executed: u64,
+    /// Task polls of the executor.
+    pub steps: u64,
+    /// Simulated milliseconds.
+    pub sim_ms: u64,
+    /// Relayer crashes injected.
+    pub crashes: u64,
+    /// Chain restarts injected.
+    pub chain_restarts: u64,
+    /// Validator-set changes submitted.
+    pub validator_changes: u64,
+}
+
+/// The invariants, each a named checker.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Checker {
+    /// A message was executed (or recorded) twice on its destination.
+    AtMostOnce,
+    /// A message was received that its source never sent: executed without a valid proof.
+    OnlyProven,
+    /// An ordered message was received before a lower nonce of its route.
+    OrderedInNonceOrder,
+    /// Faults stopped, and a message never ended within the settle time.
+    Liveness,
+    /// The runtime deadlocked or ran out of steps; or a chain failed to produce.
+    Runtime,
+}
+
+impl Checker {
+    /// Its name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::AtMostOnce => "at_most_once",
+            Self::OnlyProven => "only_proven",
+            Self::OrderedInNonceOrder => "ordered_in_nonce_order",
+            Self::Liveness => "liveness",
+            Self::Runtime => "runtime",
+        }
+    }
+}
+
+/// A broken invariant, with the seed that reproduces it and the last steps before it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Violation {
+    /// The checker that fired.
+    pub checker: Checker,
+    /// The run's configuration (its seed reproduces it).
+    pub config: WorldConfig,
+    /// Simulated time.
+    pub at_ms: u64,
+    /// What was wrong.
+    pub detail: String,
+    /// The last steps of the run, oldest first.
+    pub log: Vec<String>,
+}
+
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "invariant {} broken at {} ms with seed {}: {}",
+            self.checker.name(),
+            self.at_ms,
+            self.config.seed,
+            self.detail
+        )?;
+        writeln!(
+            f,
+            "replay: cargo run --release -p strait -- sim --seeds {} --messages {}",
+            self.config.seed, self.config.messages
+        )?;
+        writeln!(f, "last steps:")?;
+        for line in &self.log {
+            writeln!(f, "  {line}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Violation {}
+
+/// Lines of the step log kept for a violation report.
+const LOG_LINES: usize = 48;
+
+/// What the checkers know.
+#[derive(Default)]
+struct Audit {
+    /// Every message sent, with its packet.
+    sent: BTreeMap<MessageId, Packet>,
+    /// Messages ended on their destination.
+    ended: BTreeSet<MessageId>,
+    executed: u64,
+    /// Nonces received per route.
+    nonces: BTreeMap<RouteId, BTreeSet<u64>>,
+    log: Vec<String>,
+    violation: Option<(Checker, u64, String)>,
+}
+
+impl Audit {
+    fn note(&mut self, line: String) {
+        if self.log.len() == LOG_LINES {
+            self.log.remove(0);
+        }
+        self.log.push(line);
+    }
+
+    fn fail(&mut self, checker: Checker, at_ms: u64, detail: String) {
+        if self.violation.is_none() {
+            self.violation = Some((checker, at_ms, detail));
+        }
+    }
+
+    /// The checkers, after one block of chain `chain`.
+    fn check_block(&mut self, chain: ChainId, now: u64, sent: Vec<Packet>, produced: &Produced) {
+        for packet in sent {
+            self.sent.insert(packet.id(), packet);
+        }
+        self.note(format!(
+            "{now} ms chain {chain} block {}: {} sent, {} received",
+            produced.height,
+            produced.sent.len(),
+            produced.received.len()
+        ));
+        for (id, source, outcome) in &produced.received {
+            if !self.ended.insert(*id) {
+                self.fail(
+                    Checker::AtMostOnce,
+                    now,
+                    format!("{id} received twice on chain {chain}"),
+                );
+                continue;
+            }
+            let Some(packet) = self.sent.get(id) else {
+                self.fail(
+                    Checker::OnlyProven,
+                    now,
+                    format!("chain {chain} received {id} from {source}, which no chain sent"),
+                );
+                continue;
+            };
+            if packet.destination_chain != chain || packet.source_chain != *source {
+                let detail =
+                    format!("{id} received on chain {chain} from {source}: sent elsewhere");
+                self.fail(Checker::OnlyProven, now, detail);
+                continue;
+            }
+            let route = packet.route().id();
+            let nonce = packet.nonce.get();
+            let ordered = packet.options.ordered;
+            let nonces = self.nonces.entry(route).or_default();
+            let early = ordered && (1..nonce).any(|n| !nonces.contains(&n));
+            nonces.insert(nonce);
+            if early {
+                let detail = format!("ordered {nonce} of route {route} ran before a lower nonce");
+                self.fail(Checker::OrderedInNonceOrder, now, detail);
+            }
+            if matches!(outcome, strait_chain_api::rpc::OutcomeJson::Executed { .. }) {
+                self.executed += 1;
+            }
+        }
+    }
+}
+
+type Chains = Vec<Arc<Mutex<InProcessChain>>>;
+
+/// Runs one world; `Err` names the first broken invariant.
+pub fn run_world(config: &WorldConfig) -> Result<WorldReport, Box<Violation>> {
+    let cfg = config.clone();
+    let audit = Arc::new(Mutex::new(Audit::default()));
+    let shared = audit.clone();
+    let run = Executor::seeded(cfg.seed)
+        .with_step_limit(50_000_000)
+        .run(move |rt| world(rt, cfg, shared));
+    let violation = |checker, at_ms, detail| {
+        let audit = audit.lock().expect("audit lock");
+        Box::new(Violation {
+            checker,
+            config: config.clone(),
+            at_ms,
+            detail,
+            log: audit.log.clone(),
+        })
+    };
+    match run {
+        Ok(Ok(report)) => Ok(report),
+        Ok(Err((checker, at_ms, detail))) => Err(violation(checker, at_ms, detail)),
+        Err(e) => Err(violation(Checker::Runtime, 0, e.to_string())),
+    }
+}
+
+/// The world's body; `Err` is the first violation.
+async fn world(
+    rt: Runtime,
+    cfg: WorldConfig,
+    audit: Arc<Mutex<Audit>>,
+) -> Result<WorldReport, (Checker, u64, String)> {
+    let specs = devnet_specs(cfg.chains.max(2), 4, Timestamp(rt.unix_time_ms()), BLOCK_MS);
+    let chains: Chains = specs
+        .iter()
+        .map(|spec| {
+            let remotes = specs
+                .iter()
+                .filter(|s| s.chain_id != spec.chain_id)
+                .copied()
+                .collect();
+            Arc::new(Mutex::new(InProcessChain::genesis(*spec, remotes)))
+        })
+        .collect();
+    let mut report = WorldReport {
+        seed: cfg.seed,
+        digest: Hash32::ZERO,
+        sent: 0,
+        ended: 0,
+        executed: 0,
+        steps: 0,
+        sim_ms: 0,
+        crashes: 0,
+        chain_restarts: 0,
+        validator_changes: 0,
+    };
+    let producers: Vec<JoinHandle<()>> = chains
+        .iter()
+        .map(|chain| {
+            rt.spawn(
+                "producer",
+                producer(rt.clone(), chain.clone(), audit.clone()),
+            )
+        })
+        .collect();
+    let faults_until = rt.now_ms() + cfg.fault_ms;
+    let traffic = rt.spawn("traffic", traffic(rt.clone(), chains.clone(), cfg.clone()));
+
+    // Relayers, crashing and restarting during the fault phase.
+    let mut relayers = Vec::new();
+    for index in 0..cfg.relayers {
+        let byzantine = cfg.faults.byzantine && index == 0;
+        relayers.push(rt.spawn(
+            "relayer-supervisor",
+            supervise(
+                rt.clone(),
+                chains.clone(),
+                cfg.clone(),
+                index,
+                byzantine,
+                faults_until,
+            ),
+        ));
+    }
+    // Chain faults.
+    let mut restarts = 0;
+    let mut changes = 0;
+    while rt.now_ms() < faults_until {
+        rt.sleep(Duration::from_millis(100 + rt.next_u64() % 400))
+            .await;
+        if let Some(violation) = audit.lock().expect("audit lock").violation.clone() {
+            return Err(violation);
+        }
+        let chain = &chains[(rt.next_u64() % chains.len() as u64) as usize];
+        match rt.next_u64() % 8 {
+            0 if cfg.faults.chain_restarts => {
+                let mut chain = chain.lock().expect("chain lock");
+                chain.restart();
+                restarts += 1;
+                let line = format!("{} ms chain {} restarted", rt.now_ms(), chain.chain_id());
+                audit.lock().expect("audit lock").note(line);
+            }
+            1 if cfg.faults.validator_changes && change_validators(&rt, chain) => changes += 1,
+            _ => {}
+        }
+    }
+    let _ = traffic.await;
+    for supervisor in relayers {
+        report.crashes += supervisor.await.unwrap_or(0);
+    }
+    // Faults stop: a relayer with no state but the chains' finishes the work.
+    let fresh = start_relayer(&rt, &chains, "relayer-fresh", false, false);
+    let settle_until = rt.now_ms() + cfg.settle_ms;
+    loop {
+        let waiting = {
+            let audit = audit.lock().expect("audit lock");
+            if let Some(violation) = audit.violation.clone() {
+                return Err(violation);
+            }
+            let missing: Vec<MessageId> = audit
+                .sent
+                .keys()
+                .filter(|id| !audit.ended.contains(id))
+                .copied()
+                .collect();
+            if missing.is_empty() {
+                break;
+            }
+            (missing, audit.sent.len())
+        };
+        if rt.now_ms() >= settle_until {
+            let (missing, total) = waiting;
+            let detail = format!(
+                "{} of {total} messages never ended, e.g. {:?}",
+                missing.len(),
+                &missing[..missing.len().min(3)]
+            );
+            return Err((Checker::Liveness, rt.now_ms(), detail));
+        }
+        rt.sleep(Duration::from_millis(BLOCK_MS)).await;
+    }
+    fresh.abort();
+    for producer in producers {
+        producer.abort();
+    }
+    let audit = audit.lock().expect("audit lock");
+    let tips: Vec<[u8; 32]> = chains
+        .iter()
+        .map(|c| {
+            let c = c.lock().expect("chain lock");
+            c.light_block(c.latest_height())
+                .expect("the tip exists")
+                .header()
+                .hash()
+                .0
+        })
+        .collect();
+    let parts: Vec<&[u8]> = tips.iter().map(|t| t.as_slice()).collect();
+    report.digest = keccak256_concat(&parts);
+    report.sent = audit.sent.len() as u64;
+    report.ended = audit.ended.len() as u64;
+    report.executed = audit.executed;
+    report.steps = rt.steps();
+    report.sim_ms = rt.now_ms();
+    report.chain_restarts = restarts;
+    report.validator_changes = changes;
+    Ok(report)
+}
+
+/// Produces a block of `chain` every [`BLOCK_MS`] and runs the checkers on it.
+async fn producer(rt: Runtime, chain: Arc<Mutex<InProcessChain>>, audit: Arc<Mutex<Audit>>) {
+    loop {
+        rt.sleep(Duration::from_millis(BLOCK_MS)).await;
+        let now = rt.now_ms();
+        let (id, produced, sent) = {
+            let mut chain = chain.lock().expect("chain lock");
+            let before = chain.outbox_count();
+            let produced = match chain.produce_block(Timestamp(rt.unix_time_ms())) {
+                Ok(p) => p,
+                Err(e) => {
+                    let detail = format!("chain {} cannot produce: {e}", chain.chain_id());
+                    audit
+                        .lock()
+                        .expect("audit lock")
+                        .fail(Checker::Runtime, now, detail);
+                    return;
+                }
+            };
+            let sent: Vec<Packet> = (before..chain.outbox_count())
+                .filter_map(|leaf| chain.sent_packet(leaf))
+                .collect();
+            (chain.chain_id(), produced, sent)
+        };
+        audit
+            .lock()
+            .expect("audit lock")
+            .check_block(id, now, sent, &produced);
+    }
+}
+
+/// Sends `cfg.messages` messages at random times of the fault phase, from three accounts per
+/// chain to random other chains, ordered or not, a few with a timeout.
+async fn traffic(rt: Runtime, chains: Chains, cfg: WorldConfig) {
+    let senders: Vec<AccountKey> = (0..3)
+        .map(|i| AccountKey::devnet(&format!("sender-{i}")))
+        .collect();
+    let senders: Vec<_> = senders.iter().collect();
+    let mean_gap = (cfg.fault_ms / cfg.messages.max(1)).max(1);
+    for _ in 0..cfg.messages {
+        rt.sleep(Duration::from_millis(rt.next_u64() % (2 * mean_gap)))
+            .await;
+        let from = (rt.next_u64() % chains.len() as u64) as usize;
+        let hop = 1 + rt.next_u64() % (chains.len() as u64 - 1);
+        let to = ChainId(((from as u64 + hop) % chains.len() as u64) + 1);
+        let sender = &senders[(rt.next_u64() % 3) as usize];
+        let mut chain = chains[from].lock().expect("chain lock");
+        let timeout_height =
+            (rt.next_u64().is_multiple_of(10)).then(|| Height(1 + rt.next_u64() % 200));
+        let tx = SignedTx {
+            tx: Tx {
+                chain_id: chain.chain_id(),
+                signer: sender.address(),
+                nonce: chain.account_nonce(&sender.address()),
+                body: TxBody::Send {
+                    destination_chain: to,
+                    receiver: strait_chain_api::apps::counter(),
+                    options: DeliveryOptions {
+                        ordered: rt.next_u64().is_multiple_of(2),
+                        timeout_height,
+                        timeout_timestamp: None,
+                    },
+                    payload: rt.next_u64().to_be_bytes().to_vec(),
+                },
+            },
+            // The generator's own transactions are admitted as authenticated (no signature
+            // work); relayers' transactions are signed and verified.
+            signature: [0; 64],
+        };
+        // A send refused here (a full mempool) is simply not sent; the audit counts outboxes.
+        let _ = chain.submit_authenticated(tx);
+    }
+}
+
+/// Starts a relayer over every chain; `crashing` relayers also see network faults.
+fn start_relayer(
+    rt: &Runtime,
+    chains: &Chains,
+    account: &str,
+    byzantine: bool,
+    network_faults: bool,
+) -> JoinHandle<()> {
+    let links: Vec<_> = chains
+        .iter()
+        .map(|chain| {
+            let mut client = SimChainClient::new(
+                chain.clone(),
+                rt.clone(),
+                AccountKey::devnet(account),
+                Duration::from_millis(10),
+            );
+            if byzantine {
+                let sources = chains
+                    .iter()
+                    .map(|c| (c.lock().expect("chain lock").chain_id(), c.clone()))
+                    .collect();
+                client = client.byzantine(Arc::new(sources));
+            }
+            if network_faults {
+                client = client.with_network_faults();
+            }
+            let heights = poll_heights(rt, client.clone(), Duration::from_millis(BLOCK_MS));
+            (client, heights)
+        })
+        .collect();
+    let settings = Settings {
+        poll_interval: Duration::from_millis(200),
+        max_backoff: Duration::from_millis(500),
+        ..Settings::default()
+    };
+    let run = relay(
+        rt.clone(),
+        links,
+        settings,
+        Arc::new(Metrics::default()),
+        std::future::pending(),
+    );
+    rt.spawn("relayer", async move {
+        let _ = run.await;
+    })
+}
+
+/// Runs relayer `index` until `until`, crashing and restarting it at random when crashes are on.
+/// Returns the crashes injected.
+async fn supervise(
+    rt: Runtime,
+    chains: Chains,
+    cfg: WorldConfig,
+    index: usize,
+    byzantine: bool,
+    until: u64,
+) -> u64 {
+    let account = format!("relayer-{index}");
+    let mut crashes = 0;
+    while rt.now_ms() < until {
+        let relayer = start_relayer(&rt, &chains, &account, byzantine, cfg.faults.network);
+        let up = if cfg.faults.crashes {
+            Duration::from_millis(100 + rt.next_u64() % 1_500)
+        } else {
+            Duration::from_millis(until.saturating_sub(rt.now_ms()))
+        };
+        rt.sleep(up).await;
+        relayer.abort();
+        if cfg.faults.crashes && rt.now_ms() < until {
+            crashes += 1;
+            rt.sleep(Duration::from_millis(rt.next_u64() % 500)).await;
+        }
+    }
+    crashes
+}
+
+/// Submits a change of `chain`'s validators to a random set of 4 to 7 devnet keys; whether it was
+/// submitted.
+fn change_validators(rt: &Runtime, chain: &Arc<Mutex<InProcessChain>>) -> bool {
+    let mut chain = chain.lock().expect("chain lock");
+    let id = chain.chain_id();
+    let (current, counter) = chain.validators();
+    let size = 4 + rt.next_u64() % 4;
+    let first = rt.next_u64() % 8;
+    let new = devnet_validator_set(id, (first..first + size).map(|i| i as u32), 10);
+    if new == current {
+        return false;
+    }
+    let pool = devnet_key_pool(id);
+    let signers: Vec<_> = pool
+        .iter()
+        .filter(|s| current.find(&s.public_key()).is_some())
+        .collect();
+    let governor = AccountKey::devnet("governor");
+    let nonce = chain.account_nonce(&governor.address());
+    let tx = set_validators_tx(id, &governor, nonce, &current, new, counter, &signers);
+    chain.submit(tx).is_ok()
+}
