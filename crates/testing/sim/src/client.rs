@@ -11,7 +11,7 @@ use strait_chain_client::{
 };
 use strait_light_client::LightBlock;
 use strait_merkle::MultiProof;
-use strait_primitives::{ChainId, Height, MessageId};
+use strait_primitives::{ChainId, Height, MessageId, RouteId};
 use strait_relayer::devnet::report_of;
 use strait_runtime::Runtime;
 
@@ -33,7 +33,12 @@ pub struct SimChainClient<R> {
     byzantine: Option<Arc<BTreeMap<ChainId, Arc<Mutex<InProcessChain>>>>>,
     /// A bad network: requests fail or are delayed, relays are duplicated or their answers lost.
     network: bool,
+    /// A relayer that holds back nonce 1 of this route for ever (re-proving what it sends).
+    hold_back: Option<(RouteId, Sources)>,
 }
+
+/// Every chain by id, for a byzantine relayer to rebuild proofs from.
+pub type Sources = Arc<BTreeMap<ChainId, Arc<Mutex<InProcessChain>>>>;
 
 impl<R: Clone> Clone for SimChainClient<R> {
     fn clone(&self) -> Self {
@@ -45,6 +50,7 @@ impl<R: Clone> Clone for SimChainClient<R> {
             poll: self.poll,
             byzantine: self.byzantine.clone(),
             network: self.network,
+            hold_back: self.hold_back.clone(),
         }
     }
 }
@@ -66,6 +72,7 @@ impl<R: Runtime> SimChainClient<R> {
             poll,
             byzantine: None,
             network: false,
+            hold_back: None,
         }
     }
 
@@ -107,12 +114,19 @@ impl<R: Runtime> SimChainClient<R> {
         self
     }
 
-    /// Keeps a random part of each batch (at least one message), with a multiproof of what is
-    /// kept from its source chain.
-    fn withhold(
+    /// The same client as a relayer that never delivers nonce 1 of `route` (and delivers every
+    /// other message, re-proven from `sources`): the review's stalling pattern.
+    pub fn holding_back(mut self, route: RouteId, sources: Sources) -> Self {
+        self.hold_back = Some((route, sources));
+        self
+    }
+
+    /// Drops from each batch the messages `keep` refuses, with a multiproof of the rest.
+    fn filter_batches(
         &self,
         sources: &BTreeMap<ChainId, Arc<Mutex<InProcessChain>>>,
         work: &mut RelayWork,
+        mut keep: impl FnMut(&strait_packet::Packet) -> bool,
     ) {
         for batch in &mut work.batches {
             let Some(source) = batch
@@ -122,25 +136,44 @@ impl<R: Runtime> SimChainClient<R> {
             else {
                 continue;
             };
-            let keep: Vec<usize> = (0..batch.packets.len())
-                .filter(|_| !self.runtime.next_u64().is_multiple_of(3))
+            let kept: Vec<usize> = (0..batch.packets.len())
+                .filter(|&i| keep(&batch.packets[i]))
                 .collect();
-            if keep.is_empty() || keep.len() == batch.packets.len() {
+            if kept.len() == batch.packets.len() {
                 continue;
             }
-            let leaves: Vec<u64> = keep
+            let leaves: Vec<u64> = kept
                 .iter()
                 .map(|&i| batch.proof.leaf_indices[i].get())
                 .collect();
-            let proof = source
-                .lock()
-                .expect("chain lock")
-                .multiproof(&leaves, batch.proof_height);
-            if let Ok(proof) = proof {
-                batch.packets = keep.iter().map(|&i| batch.packets[i].clone()).collect();
-                batch.proof = proof;
+            let proof = if leaves.is_empty() {
+                None
+            } else {
+                source
+                    .lock()
+                    .expect("chain lock")
+                    .multiproof(&leaves, batch.proof_height)
+                    .ok()
+            };
+            match proof {
+                Some(proof) => {
+                    batch.packets = kept.iter().map(|&i| batch.packets[i].clone()).collect();
+                    batch.proof = proof;
+                }
+                None => batch.packets.clear(),
             }
         }
+        work.batches.retain(|b| !b.packets.is_empty());
+    }
+
+    /// Keeps a random part of each batch (at least one message), re-proven from `sources`.
+    fn withhold(
+        &self,
+        sources: &BTreeMap<ChainId, Arc<Mutex<InProcessChain>>>,
+        work: &mut RelayWork,
+    ) {
+        let runtime = self.runtime.clone();
+        self.filter_batches(sources, work, |_| !runtime.next_u64().is_multiple_of(3));
     }
 
     fn lock(&self) -> MutexGuard<'_, InProcessChain> {
@@ -233,6 +266,18 @@ impl<R: Runtime> DestinationChain for SimChainClient<R> {
 
     async fn relay(&self, mut work: RelayWork) -> Result<RelayReport, ChainError> {
         self.network("relay").await?;
+        if let Some((route, sources)) = &self.hold_back {
+            self.filter_batches(sources, &mut work, |p| {
+                p.route().id() != *route || p.nonce.get() != 1
+            });
+            if work.is_empty() {
+                return Err(ChainError::Unavailable {
+                    chain: self.chain_id,
+                    what: "relay",
+                    reason: "nothing left to relay".into(),
+                });
+            }
+        }
         let tamper = match &self.byzantine {
             Some(sources) if self.runtime.next_u64().is_multiple_of(2) => {
                 self.withhold(sources, &mut work);

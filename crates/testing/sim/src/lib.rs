@@ -12,5 +12,5 @@ mod client;
 pub mod world;
 
 pub use chain::{InProcessChain, ProduceError, Produced, SubmitError};
-pub use client::SimChainClient;
+pub use client::{SimChainClient, Sources};
 pub use world::{run_world, Checker, Faults, Violation, WorldConfig, WorldReport};
