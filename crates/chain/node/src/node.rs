@@ -8,7 +8,7 @@ use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::Context as _;
-use jsonrpsee::server::{Server, ServerConfig, ServerHandle};
+use jsonrpsee::server::{BatchRequestConfig, Server, ServerConfig, ServerHandle};
 use redb::Database;
 use strait_chain_api::keys::devnet_validator;
 use strait_chain_api::rpc::{BlockSummary, EventNotification, StraitApiServer};
@@ -33,6 +33,11 @@ pub const BLOCK_CHANNEL: usize = 1024;
 pub const EVENT_CHANNEL: usize = 1 << 16;
 /// Largest JSON-RPC request: a maximal transaction as hex, with room for the envelope.
 pub const MAX_REQUEST_BYTES: u32 = (strait_chain_api::tx::MAX_TX_LEN as u32) * 2 + (1 << 20);
+/// Most calls in one JSON-RPC batch; each call is bounded on its own, so a batch's work is at
+/// most this many calls' work.
+pub const MAX_BATCH_LEN: u32 = 64;
+/// Most subscriptions one websocket connection holds.
+pub const MAX_SUBSCRIPTIONS_PER_CONNECTION: u32 = 16;
 /// Largest JSON-RPC response.
 pub const MAX_RESPONSE_BYTES: u32 = 64 << 20;
 /// Name of the database file in the data directory.
@@ -67,6 +72,10 @@ pub struct Shared {
     pub blocks: broadcast::Sender<BlockSummary>,
     /// New endpoint events.
     pub events: broadcast::Sender<EventNotification>,
+    /// Why block production stopped, once it has: the node then refuses writes.
+    halted: RwLock<Option<String>>,
+    /// Bounds the transaction checks running off the async runtime.
+    pub tx_checks: Arc<tokio::sync::Semaphore>,
 }
 
 impl Shared {
@@ -79,7 +88,26 @@ impl Shared {
     pub fn latest(&self) -> Latest {
         self.latest.read().expect("latest lock").clone()
     }
+
+    /// Why block production stopped, or `None` while the node is healthy.
+    pub fn halted(&self) -> Option<String> {
+        self.halted.read().expect("halted lock").clone()
+    }
+
+    /// Stops block production for `reason` (the first reason is kept): the producer finishes no
+    /// further block and RPC refuses writes with `NODE_HALTED`.
+    pub fn halt(&self, reason: impl Into<String>) {
+        let mut halted = self.halted.write().expect("halted lock");
+        if halted.is_none() {
+            let reason = reason.into();
+            tracing::error!(chain = %self.spec.chain_id, %reason, "node halted");
+            *halted = Some(reason);
+        }
+    }
 }
+
+/// Most transactions checked (signature, body decoding) at once, off the async runtime.
+pub const MAX_TX_CHECKS: usize = 16;
 
 /// A running node.
 pub struct NodeHandle {
@@ -120,6 +148,12 @@ impl NodeHandle {
     /// Latest committed height.
     pub fn latest_height(&self) -> Height {
         self.shared.latest().header.height
+    }
+
+    /// Stops block production for `reason`, as a storage failure does: RPC keeps answering reads,
+    /// refuses writes and reports the reason (`strait_health`, `strait_chainInfo`).
+    pub fn halt(&self, reason: impl Into<String>) {
+        self.shared.halt(reason);
     }
 
     /// Stops gracefully: the block being produced is finished and stored, the RPC server stops,
@@ -203,11 +237,15 @@ pub async fn start(config: NodeConfig) -> anyhow::Result<NodeHandle> {
         mempool: Mempool::default(),
         blocks,
         events,
+        halted: RwLock::new(None),
+        tx_checks: Arc::new(tokio::sync::Semaphore::new(MAX_TX_CHECKS)),
     });
 
     let server_config = ServerConfig::builder()
         .max_request_body_size(MAX_REQUEST_BYTES)
         .max_response_body_size(MAX_RESPONSE_BYTES)
+        .set_batch_request_config(BatchRequestConfig::Limit(MAX_BATCH_LEN))
+        .max_subscriptions_per_connection(MAX_SUBSCRIPTIONS_PER_CONNECTION)
         .build();
     let server = Server::builder()
         .set_config(server_config)
@@ -324,13 +362,19 @@ impl Producer {
                 Err(RecvTimeoutError::Timeout) => {}
                 Ok(()) | Err(RecvTimeoutError::Disconnected) => return,
             }
+            if self.shared.halted().is_some() {
+                return;
+            }
             next += interval;
             if next < Instant::now() {
                 // Fell behind (a long block): do not burst to catch up.
                 next = Instant::now() + interval;
             }
             if let Err(e) = self.produce() {
-                tracing::error!(chain = %self.shared.spec.chain_id, error = %e, "block production halted");
+                self.shared.halt(format!(
+                    "block production stopped at height {}: {e:#}",
+                    self.last.height.get() + 1
+                ));
                 return;
             }
         }
@@ -439,25 +483,23 @@ impl Producer {
             sent.first().map(|s| s.0),
             fx.outbox_ids.first().map(|_| first_leaf)
         );
-        {
-            // Held across the commit: an RPC call that sees this block in the database and then
-            // asks for the latest block waits for it, so answers never run ahead of `latest`.
-            let mut latest = self.shared.latest.write().expect("latest lock");
-            store::write_block(
-                &self.db,
-                &BlockWrite {
-                    record: &record,
-                    results: &results,
-                    writes: &writes,
-                    sent: &sent,
-                },
-            )?;
-            *latest = Latest {
-                header,
-                outbox_count: record.outbox_count,
-                validators,
-            };
-        }
+        // Commit (and fsync) first, then publish the block as the latest in a short critical
+        // section: `latest` never names a block that is not stored, and RPC readers, which read
+        // `latest` first and then only heights up to it, never wait for a commit.
+        store::write_block(
+            &self.db,
+            &BlockWrite {
+                record: &record,
+                results: &results,
+                writes: &writes,
+                sent: &sent,
+            },
+        )?;
+        *self.shared.latest.write().expect("latest lock") = Latest {
+            header,
+            outbox_count: record.outbox_count,
+            validators,
+        };
         self.committee.committed(&header);
         self.last = header;
         // Only now that the block's nonces are stored: see `mempool`'s docs.

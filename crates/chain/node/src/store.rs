@@ -78,6 +78,18 @@ pub struct OutboxRecord {
 }
 
 impl OutboxRecord {
+    /// Offset of the packet in the stored encoding.
+    pub const PACKET_OFFSET: usize = 8 + 8 + 32;
+
+    /// The destination chain of a stored record, read at its fixed offset without decoding.
+    pub fn destination_of(raw: &[u8]) -> Result<ChainId, StoreError> {
+        let field: [u8; 8] = raw
+            .get(8..16)
+            .and_then(|b| b.try_into().ok())
+            .ok_or_else(|| StoreError::Corrupt("outbox record truncated".into()))?;
+        Ok(ChainId(u64::from_be_bytes(field)))
+    }
+
     /// The stored encoding.
     pub fn encode(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(48 + self.packet.len());
@@ -245,6 +257,8 @@ pub struct PageBounds {
     pub scan: usize,
     /// Most packet bytes returned (at least one record is).
     pub max_bytes: usize,
+    /// Most stored bytes looked at (at least one record is).
+    pub scan_bytes: usize,
 }
 
 /// Read access for the RPC server (each call one read transaction).
@@ -289,35 +303,47 @@ impl Reads<'_> {
             .collect()
     }
 
-    /// Outbox records in `from..end` that pass `keep`: at most `limit` of them, scanning at most
-    /// `scan` records and returning at most `max_bytes` of packets (always at least one). Returns
-    /// the records and the leaf the next page starts at.
+    /// Outbox records in `from..end`, only those for `destination` when given: at most
+    /// `limit` of them, scanning at most `scan` records and `scan_bytes` stored bytes, returning at
+    /// most `max_bytes` of packets (always at least one). The destination is read at its fixed
+    /// offset in the stored record, so records for other chains are skipped without being decoded
+    /// or copied. Returns the records and the leaf the next page starts at.
     pub fn outbox(
         &self,
         from: u64,
         end: u64,
         page: PageBounds,
-        mut keep: impl FnMut(&OutboxRecord) -> bool,
+        destination: Option<ChainId>,
     ) -> Result<(Vec<(u64, OutboxRecord)>, u64), StoreError> {
+        if from >= end {
+            return Ok((Vec::new(), from));
+        }
         let txn = self.0.begin_read()?;
         let table = txn.open_table(OUTBOX)?;
         let mut out = Vec::new();
         let mut bytes = 0usize;
+        let mut scanned_bytes = 0usize;
         let mut next = from;
-        if from >= end {
-            return Ok((Vec::new(), from));
-        }
         for entry in table.range(from..end)?.take(page.scan) {
             let (k, v) = entry?;
-            let record = OutboxRecord::decode(v.value())?;
-            if keep(&record) {
+            let raw = v.value();
+            if scanned_bytes > 0 && scanned_bytes + raw.len() > page.scan_bytes {
+                break;
+            }
+            scanned_bytes += raw.len();
+            let wanted = match destination {
+                None => true,
+                Some(d) => OutboxRecord::destination_of(raw)? == d,
+            };
+            if wanted {
+                let packet_len = raw.len().saturating_sub(OutboxRecord::PACKET_OFFSET);
                 if out.len() == page.limit
-                    || (!out.is_empty() && bytes + record.packet.len() > page.max_bytes)
+                    || (!out.is_empty() && bytes + packet_len > page.max_bytes)
                 {
                     break;
                 }
-                bytes += record.packet.len();
-                out.push((k.value(), record));
+                bytes += packet_len;
+                out.push((k.value(), OutboxRecord::decode(raw)?));
             }
             next = k.value() + 1;
         }
@@ -336,5 +362,91 @@ impl Reads<'_> {
             return Err(StoreError::Corrupt(format!("outbox leaf {leaf} missing")));
         };
         Ok(Some((leaf, OutboxRecord::decode(raw.value())?)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn db(name: &str) -> (Database, std::path::PathBuf) {
+        let path = std::env::temp_dir().join(format!(
+            "strait-store-{name}-{}-{:?}.redb",
+            std::process::id(),
+            std::time::SystemTime::now()
+        ));
+        (Database::create(&path).unwrap(), path)
+    }
+
+    fn record(destination: u64, packet_len: usize) -> Vec<u8> {
+        OutboxRecord {
+            height: Height(1),
+            destination_chain: ChainId(destination),
+            id: MessageId([destination as u8; 32]),
+            packet: vec![7; packet_len],
+        }
+        .encode()
+    }
+
+    fn bounds(limit: usize, scan: usize, scan_bytes: usize) -> PageBounds {
+        PageBounds {
+            limit,
+            scan,
+            max_bytes: usize::MAX,
+            scan_bytes,
+        }
+    }
+
+    /// Records for other destinations are skipped by their destination field alone: one that
+    /// would not even decode (it ends after its destination) does not fail the page.
+    #[test]
+    fn outbox_pages_filter_by_destination_before_decoding_and_bound_their_scan() {
+        let (db, path) = db("outbox");
+        let txn = db.begin_write().unwrap();
+        {
+            let mut outbox = txn.open_table(OUTBOX).unwrap();
+            let truncated = &record(3, 0)[..16];
+            outbox.insert(0, record(2, 10).as_slice()).unwrap();
+            outbox.insert(1, truncated).unwrap();
+            outbox.insert(2, record(2, 10).as_slice()).unwrap();
+            outbox.insert(3, record(3, 10).as_slice()).unwrap();
+        }
+        txn.commit().unwrap();
+        let reads = Reads(&db);
+        let (page, next) = reads
+            .outbox(0, 4, bounds(10, 10, usize::MAX), Some(ChainId(2)))
+            .unwrap();
+        assert_eq!(page.iter().map(|p| p.0).collect::<Vec<_>>(), [0, 2]);
+        assert_eq!(next, 4);
+        // Without the filter the truncated record must be decoded, and is corrupt.
+        assert!(reads
+            .outbox(0, 4, bounds(10, 10, usize::MAX), None)
+            .is_err());
+        // Scan bound in records: at and past.
+        let (page, next) = reads
+            .outbox(0, 4, bounds(10, 3, usize::MAX), Some(ChainId(2)))
+            .unwrap();
+        assert_eq!((page.len(), next), (2, 3));
+        let (page, next) = reads
+            .outbox(0, 4, bounds(10, 2, usize::MAX), Some(ChainId(2)))
+            .unwrap();
+        assert_eq!((page.len(), next), (1, 2));
+        // Scan bound in bytes: exactly the first two records' bytes, then one byte fewer.
+        let two = record(2, 10).len() + 16;
+        let (page, next) = reads
+            .outbox(0, 4, bounds(10, 10, two), Some(ChainId(2)))
+            .unwrap();
+        assert_eq!((page.len(), next), (1, 2));
+        let (page, next) = reads
+            .outbox(0, 4, bounds(10, 10, two - 1), Some(ChainId(2)))
+            .unwrap();
+        assert_eq!((page.len(), next), (1, 1));
+        // At least one record is always looked at.
+        let (page, next) = reads
+            .outbox(0, 4, bounds(10, 10, 1), Some(ChainId(2)))
+            .unwrap();
+        assert_eq!((page.len(), next), (1, 1));
+        drop(db);
+        let _ = std::fs::remove_file(path);
     }
 }
