@@ -15,12 +15,14 @@ pub mod host;
 pub mod mempool;
 pub mod node;
 pub mod rpc;
+pub mod server;
 pub mod spec;
 pub mod state;
 pub mod store;
 pub mod valset;
 
-pub use node::{start, NodeHandle};
+pub use node::{start, start_with, NodeHandle};
+pub use server::RpcLimits;
 pub use spec::{
     devnet_key_pool, devnet_node_config, devnet_specs, devnet_validator_set, genesis_header,
     ChainSpec, NodeConfig, DEFAULT_BLOCK_TIME_MS, FAST_BLOCK_TIME_MS,

@@ -8,7 +8,8 @@ use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::Context as _;
-use jsonrpsee::server::{BatchRequestConfig, Server, ServerConfig, ServerHandle};
+use jsonrpsee::server::middleware::rpc::RpcServiceBuilder;
+use jsonrpsee::server::{BatchRequestConfig, Methods, Server, ServerConfig};
 use redb::Database;
 use strait_chain_api::keys::devnet_validator;
 use strait_chain_api::rpc::{BlockSummary, EventNotification, StraitApiServer};
@@ -22,6 +23,8 @@ use crate::exec::execute_tx;
 use crate::host::{ensure_client, Env, Exec};
 use crate::mempool::Mempool;
 use crate::rpc::RpcServer;
+use crate::server::guard::GuardLayer;
+use crate::server::{RpcLimits, Transport};
 use crate::spec::{devnet_key_pool, genesis_header, ChainSpec, NodeConfig};
 use crate::state::{keys, next_state_root, Effects, State};
 use crate::store::{self, BlockRecord, BlockWrite, OutboxRecord, StoreError};
@@ -113,7 +116,7 @@ pub const MAX_TX_CHECKS: usize = 16;
 pub struct NodeHandle {
     shared: Arc<Shared>,
     addr: SocketAddr,
-    server: ServerHandle,
+    server: Transport,
     stop: mpsc::Sender<()>,
     done: oneshot::Receiver<()>,
     thread: std::thread::JoinHandle<()>,
@@ -162,8 +165,8 @@ impl NodeHandle {
         let _ = self.stop.send(());
         let _ = self.done.await;
         let _ = self.thread.join();
-        let _ = self.server.stop();
-        self.server.stopped().await;
+        // Bounded: connections that do not finish within the grace are dropped.
+        self.server.stop().await;
         let db = self.shared.db.write().expect("db lock").take();
         if let Some(db) = db {
             // RPC calls in flight hold the database briefly; wait for them (bounded).
@@ -182,6 +185,11 @@ impl NodeHandle {
 /// Opens or creates the node's database, restores its state, and starts block production (on a
 /// dedicated thread) and the JSON-RPC server (on the current tokio runtime).
 pub async fn start(config: NodeConfig) -> anyhow::Result<NodeHandle> {
+    start_with(config, RpcLimits::default()).await
+}
+
+/// [`start`] with the RPC transport's bounds (timeouts, connections, shutdown grace) given.
+pub async fn start_with(config: NodeConfig, limits: RpcLimits) -> anyhow::Result<NodeHandle> {
     let spec = config.spec;
     anyhow::ensure!(
         (1..=crate::spec::DEVNET_KEY_POOL).contains(&spec.validators),
@@ -245,15 +253,29 @@ pub async fn start(config: NodeConfig) -> anyhow::Result<NodeHandle> {
         .max_request_body_size(MAX_REQUEST_BYTES)
         .max_response_body_size(MAX_RESPONSE_BYTES)
         .set_batch_request_config(BatchRequestConfig::Limit(MAX_BATCH_LEN))
+        .max_connections(limits.max_connections as u32)
         .max_subscriptions_per_connection(MAX_SUBSCRIPTIONS_PER_CONNECTION)
         .build();
-    let server = Server::builder()
-        .set_config(server_config)
-        .build(config.rpc_addr)
+    let listener = tokio::net::TcpListener::bind(config.rpc_addr)
         .await
         .with_context(|| format!("binding the RPC server to {}", config.rpc_addr))?;
-    let addr = server.local_addr()?;
-    let server = server.start(RpcServer::new(shared.clone()).into_rpc());
+    let addr = listener.local_addr()?;
+    let methods: Methods = RpcServer::new(shared.clone()).into_rpc().into();
+    let (stop_handle, server_handle) = jsonrpsee::server::stop_channel();
+    let service = |http: bool| {
+        Server::builder()
+            .set_config(server_config.clone())
+            .set_rpc_middleware(RpcServiceBuilder::new().layer(GuardLayer { http }))
+            .to_service_builder()
+            .build(methods.clone(), stop_handle.clone())
+    };
+    let server = crate::server::spawn(
+        listener,
+        service(true),
+        service(false),
+        (stop_handle.clone(), server_handle),
+        limits,
+    );
 
     let pool = devnet_key_pool(spec.chain_id);
     let pool_keys: Vec<PublicKey> = pool.iter().map(|s| s.public_key()).collect();

@@ -3,6 +3,7 @@
 mod support;
 
 mod chain;
+mod hostile;
 mod misbehaviour;
 mod relay;
 mod restart;
