@@ -11,6 +11,7 @@
 pub mod apps;
 pub mod consensus;
 pub mod exec;
+pub mod feed;
 pub mod host;
 pub mod mempool;
 pub mod node;

@@ -16,10 +16,11 @@ use strait_chain_api::rpc::{BlockSummary, EventNotification, StraitApiServer};
 use strait_light_client::{sign_commit, Header, LightBlock, PublicKey, SignedHeader};
 use strait_merkle::{IncrementalTree, MerkleTree};
 use strait_primitives::{ChainId, Height, Timestamp};
-use tokio::sync::{broadcast, oneshot};
+use tokio::sync::oneshot;
 
 use crate::consensus::Committee;
 use crate::exec::execute_tx;
+use crate::feed::{Feed, BLOCK_FEED_BYTES, EVENT_FEED_BYTES};
 use crate::host::{ensure_client, Env, Exec};
 use crate::mempool::Mempool;
 use crate::rpc::RpcServer;
@@ -30,10 +31,6 @@ use crate::state::{keys, next_state_root, Effects, State};
 use crate::store::{self, BlockRecord, BlockWrite, OutboxRecord, StoreError};
 use crate::valset;
 
-/// Capacity of the block subscription channel; a subscriber further behind is dropped.
-pub const BLOCK_CHANNEL: usize = 1024;
-/// Capacity of the event subscription channel; a subscriber further behind is dropped.
-pub const EVENT_CHANNEL: usize = 1 << 16;
 /// Largest JSON-RPC request: a maximal transaction as hex, with room for the envelope.
 pub const MAX_REQUEST_BYTES: u32 = (strait_chain_api::tx::MAX_TX_LEN as u32) * 2 + (1 << 20);
 /// Most calls in one JSON-RPC batch; each call is bounded on its own, so a batch's work is at
@@ -41,6 +38,8 @@ pub const MAX_REQUEST_BYTES: u32 = (strait_chain_api::tx::MAX_TX_LEN as u32) * 2
 pub const MAX_BATCH_LEN: u32 = 64;
 /// Most subscriptions one websocket connection holds.
 pub const MAX_SUBSCRIPTIONS_PER_CONNECTION: u32 = 16;
+/// Messages a websocket connection buffers for a client that reads slowly (at most 16 x 128 KiB).
+pub const MESSAGE_BUFFER: u32 = 16;
 /// Largest JSON-RPC response.
 pub const MAX_RESPONSE_BYTES: u32 = 64 << 20;
 /// Name of the database file in the data directory.
@@ -72,9 +71,9 @@ pub struct Shared {
     /// Waiting transactions.
     pub mempool: Mempool,
     /// New block announcements.
-    pub blocks: broadcast::Sender<BlockSummary>,
+    pub blocks: Feed,
     /// New endpoint events.
-    pub events: broadcast::Sender<EventNotification>,
+    pub events: Feed,
     /// Why block production stopped, once it has: the node then refuses writes.
     halted: RwLock<Option<String>>,
     /// Bounds the transaction checks running off the async runtime.
@@ -230,8 +229,8 @@ pub async fn start_with(config: NodeConfig, limits: RpcLimits) -> anyhow::Result
     );
     tracing::info!(chain = %spec.chain_id, height = %header.height, outbox = ids.len(), "node restored");
 
-    let (blocks, _) = broadcast::channel(BLOCK_CHANNEL);
-    let (events, _) = broadcast::channel(EVENT_CHANNEL);
+    let blocks = Feed::new(BLOCK_FEED_BYTES);
+    let events = Feed::new(EVENT_FEED_BYTES);
     let shared = Arc::new(Shared {
         spec,
         remotes: config.remotes.iter().map(|r| r.chain_id).collect(),
@@ -255,6 +254,7 @@ pub async fn start_with(config: NodeConfig, limits: RpcLimits) -> anyhow::Result
         .set_batch_request_config(BatchRequestConfig::Limit(MAX_BATCH_LEN))
         .max_connections(limits.max_connections as u32)
         .max_subscriptions_per_connection(MAX_SUBSCRIPTIONS_PER_CONNECTION)
+        .set_message_buffer_capacity(MESSAGE_BUFFER)
         .build();
     let listener = tokio::net::TcpListener::bind(config.rpc_addr)
         .await
@@ -529,7 +529,7 @@ impl Producer {
         self.shared
             .mempool
             .prune_nonces(|account| state.get_u64(&keys::account(account)));
-        let _ = self.shared.blocks.send(BlockSummary {
+        self.shared.blocks.publish(&BlockSummary {
             chain_id,
             height,
             timestamp,
@@ -538,8 +538,8 @@ impl Producer {
             outbox_root,
             outbox_count: record.outbox_count,
         });
-        for event in fx.events {
-            let _ = self.shared.events.send(event);
+        for event in &fx.events {
+            self.shared.events.publish(event);
         }
         let proposer = Committee::proposer(&record.light_block.validators, height);
         tracing::debug!(

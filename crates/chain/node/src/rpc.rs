@@ -2,12 +2,14 @@
 //! database, the latest block and the outbox tree. Bad input gets an error object, never a panic.
 
 use std::sync::Arc;
+use std::time::Duration;
 
+use jsonrpsee::core::server::SendTimeoutError;
 use jsonrpsee::core::{async_trait, SubscriptionResult};
 use jsonrpsee::types::ErrorObjectOwned;
 use jsonrpsee::{PendingSubscriptionSink, SubscriptionSink};
 use redb::Database;
-use serde::Serialize;
+use serde_json::value::RawValue;
 use strait_chain_api::envelope::Envelope;
 use strait_chain_api::rpc::{
     codes, BlockSummary, ChainInfo, ClientInfo, Health, LightBlockResponse, MessageStatus,
@@ -19,8 +21,8 @@ use strait_light_client::ClientState;
 use strait_merkle::LeafIndex;
 use strait_packet::Packet;
 use strait_primitives::{Address32, ChainId, ClientId, Hash32, Height, MessageId};
-use tokio::sync::broadcast::{self, error::RecvError};
 
+use crate::feed::Feed;
 use crate::host::{outcome_json, ReceiptRecord};
 use crate::mempool::{AdmitError, PendingTx};
 use crate::node::Shared;
@@ -97,25 +99,37 @@ impl RpcServer {
     }
 }
 
-async fn forward<T: Serialize + Clone>(
-    sink: SubscriptionSink,
-    mut rx: broadcast::Receiver<T>,
-) -> SubscriptionResult {
+/// Most time a subscription waits for a client to make room for one notification before it is
+/// dropped as not reading.
+pub const SEND_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Forwards `feed` to `sink` from now on. A subscriber whose cursor the feed's byte bound passed,
+/// or that does not take a notification within [`SEND_TIMEOUT`], is dropped with an error saying
+/// so; it catches up with the paged methods (`strait_block`, `strait_messages`).
+async fn forward(sink: SubscriptionSink, feed: &Feed) -> SubscriptionResult {
+    let (mut cursor, mut changed) = feed.subscribe();
     loop {
-        tokio::select! {
-            _ = sink.closed() => return Ok(()),
-            item = rx.recv() => match item {
-                Ok(item) => {
-                    let message = serde_json::value::to_raw_value(&item)?;
-                    if sink.send(message).await.is_err() {
-                        return Ok(());
-                    }
+        let items = feed.read(cursor, 64).map_err(|e| e.to_string())?;
+        if items.is_empty() {
+            tokio::select! {
+                _ = sink.closed() => return Ok(()),
+                changed = changed.changed() => if changed.is_err() { return Ok(()) },
+            }
+            continue;
+        }
+        for item in items {
+            let message: Box<RawValue> = RawValue::from_string(item.get().to_owned())?;
+            match sink.send_timeout(message, SEND_TIMEOUT).await {
+                Ok(()) => cursor += 1,
+                Err(SendTimeoutError::Closed(_)) => return Ok(()),
+                Err(SendTimeoutError::Timeout(_)) => {
+                    return Err(format!(
+                        "subscriber did not read for {} s and was dropped",
+                        SEND_TIMEOUT.as_secs()
+                    )
+                    .into())
                 }
-                Err(RecvError::Lagged(missed)) => {
-                    return Err(format!("subscriber fell {missed} items behind and was dropped").into());
-                }
-                Err(RecvError::Closed) => return Ok(()),
-            },
+            }
         }
     }
 }
@@ -401,14 +415,12 @@ impl StraitApiServer for RpcServer {
     }
 
     async fn subscribe_blocks(&self, pending: PendingSubscriptionSink) -> SubscriptionResult {
-        let rx = self.shared.blocks.subscribe();
         let sink = pending.accept().await?;
-        forward(sink, rx).await
+        forward(sink, &self.shared.blocks).await
     }
 
     async fn subscribe_events(&self, pending: PendingSubscriptionSink) -> SubscriptionResult {
-        let rx = self.shared.events.subscribe();
         let sink = pending.accept().await?;
-        forward(sink, rx).await
+        forward(sink, &self.shared.events).await
     }
 }
