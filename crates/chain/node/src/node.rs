@@ -28,7 +28,7 @@ use crate::server::guard::GuardLayer;
 use crate::server::{RpcLimits, Transport};
 use crate::spec::{devnet_key_pool, genesis_header, ChainSpec, NodeConfig};
 use crate::state::{keys, next_state_root, Effects, State};
-use crate::store::{self, BlockRecord, BlockWrite, OutboxRecord, StoreError};
+use crate::store::{self, BlockRecord, BlockWrite, OutboxRecord, StateSum, StoreError};
 use crate::valset;
 
 /// Largest JSON-RPC request: a maximal transaction as hex, with room for the envelope.
@@ -208,7 +208,20 @@ pub async fn start_with(config: NodeConfig, limits: RpcLimits) -> anyhow::Result
     let record = store::Reads(&db)
         .block(latest_height)?
         .context("latest block missing")?;
-    let state = State::from_map(store::load_state(&db)?);
+    let map = store::load_state(&db)?;
+    // The whole state is checked, not only what the outbox root covers.
+    let state_sum = StateSum::of(&map);
+    match store::state_sum(&db)? {
+        Some(stored) => anyhow::ensure!(
+            stored == state_sum,
+            "state checksum mismatch: the stored state table is not the one the blocks wrote \
+             (stored {}, recomputed {})",
+            hex::encode(stored.0),
+            hex::encode(state_sum.0)
+        ),
+        None => tracing::warn!(chain = %spec.chain_id, "no stored state checksum; starting one"),
+    }
+    let state = State::from_map(map);
     let ids = store::load_outbox_ids(&db)?;
     anyhow::ensure!(
         ids.len() as u64 == record.outbox_count,
@@ -283,6 +296,7 @@ pub async fn start_with(config: NodeConfig, limits: RpcLimits) -> anyhow::Result
         shared: shared.clone(),
         db,
         state,
+        state_sum,
         incremental,
         committee: Committee::new(pool, header),
         pool_keys,
@@ -333,6 +347,12 @@ fn write_genesis(db: &Database, spec: &ChainSpec, remotes: &[ChainSpec]) -> Resu
         );
     }
     let writes = state.take_writes();
+    let mut state_sum = StateSum::default();
+    for (key, value) in &writes {
+        if let Some(value) = value {
+            state_sum.add(key, value);
+        }
+    }
     let record = BlockRecord {
         tx_count: 0,
         outbox_count: 0,
@@ -349,6 +369,7 @@ fn write_genesis(db: &Database, spec: &ChainSpec, remotes: &[ChainSpec]) -> Resu
             results: &[],
             writes: &writes,
             sent: &[],
+            state_sum,
         },
     )?;
     tracing::info!(chain = %spec.chain_id, hash = %header.hash(), "genesis written");
@@ -366,6 +387,7 @@ struct Producer {
     shared: Arc<Shared>,
     db: Arc<Database>,
     state: State,
+    state_sum: StateSum,
     incremental: IncrementalTree,
     committee: Committee,
     pool_keys: Vec<PublicKey>,
@@ -508,6 +530,19 @@ impl Producer {
         // Commit (and fsync) first, then publish the block as the latest in a short critical
         // section: `latest` never names a block that is not stored, and RPC readers, which read
         // `latest` first and then only heights up to it, never wait for a commit.
+        // The state checksum moves by the block's writes: their old values are still the
+        // stored ones.
+        let mut state_sum = self.state_sum;
+        let keys: Vec<Vec<u8>> = writes.iter().map(|(k, _)| k.clone()).collect();
+        let old = store::Reads(&self.db).states(&keys)?;
+        for ((key, new), old) in writes.iter().zip(old) {
+            if let Some(old) = old {
+                state_sum.remove(key, &old);
+            }
+            if let Some(new) = new {
+                state_sum.add(key, new);
+            }
+        }
         store::write_block(
             &self.db,
             &BlockWrite {
@@ -515,8 +550,10 @@ impl Producer {
                 results: &results,
                 writes: &writes,
                 sent: &sent,
+                state_sum,
             },
         )?;
+        self.state_sum = state_sum;
         *self.shared.latest.write().expect("latest lock") = Latest {
             header,
             outbox_count: record.outbox_count,

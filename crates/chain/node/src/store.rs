@@ -25,6 +25,64 @@ pub const STATE: TableDefinition<&[u8], &[u8]> = TableDefinition::new("state");
 pub const OUTBOX: TableDefinition<u64, &[u8]> = TableDefinition::new("outbox");
 /// message id -> leaf index, for messages this chain sent.
 pub const SENT_IDS: TableDefinition<&[u8], u64> = TableDefinition::new("sent_ids");
+/// `"state"` -> the [`StateSum`] of the `state` table, written with every block.
+pub const STATE_SUM: TableDefinition<&str, &[u8]> = TableDefinition::new("state_sum");
+
+const STATE_SUM_KEY: &str = "state";
+
+/// An order-independent checksum of a key-value map: the sum modulo 2^256 of
+/// `keccak256("STRAIT/DEVNET/STATE-SUM/v1" || u32 len(key) || key || value)` over its entries.
+/// A block updates it in O(writes) (subtract each old entry, add each new one); a restart
+/// recomputes it over the whole `state` table and compares, so any lost, extra or altered entry
+/// is found, not only those the outbox root covers.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StateSum(pub [u8; 32]);
+
+impl StateSum {
+    fn entry(key: &[u8], value: &[u8]) -> [u8; 32] {
+        strait_primitives::keccak256_concat(&[
+            b"STRAIT/DEVNET/STATE-SUM/v1",
+            &(key.len() as u32).to_be_bytes(),
+            key,
+            value,
+        ])
+        .0
+    }
+
+    /// Adds an entry.
+    pub fn add(&mut self, key: &[u8], value: &[u8]) {
+        let e = Self::entry(key, value);
+        let mut carry = 0u16;
+        for i in (0..32).rev() {
+            let t = u16::from(self.0[i]) + u16::from(e[i]) + carry;
+            self.0[i] = t as u8;
+            carry = t >> 8;
+        }
+    }
+
+    /// Removes an entry that was added.
+    pub fn remove(&mut self, key: &[u8], value: &[u8]) {
+        let e = Self::entry(key, value);
+        let mut borrow = 0i16;
+        for i in (0..32).rev() {
+            let mut t = i16::from(self.0[i]) - i16::from(e[i]) - borrow;
+            borrow = i16::from(t < 0);
+            if t < 0 {
+                t += 256;
+            }
+            self.0[i] = t as u8;
+        }
+    }
+
+    /// The sum of a whole map.
+    pub fn of<'a>(entries: impl IntoIterator<Item = (&'a Vec<u8>, &'a Vec<u8>)>) -> Self {
+        let mut sum = Self::default();
+        for (k, v) in entries {
+            sum.add(k, v);
+        }
+        sum
+    }
+}
 
 const LATEST_HEIGHT: &str = "latest_height";
 
@@ -167,6 +225,8 @@ pub struct BlockWrite<'a> {
     pub writes: &'a [(Vec<u8>, Option<Vec<u8>>)],
     /// Outbox appends, ascending leaf indices.
     pub sent: &'a [(u64, OutboxRecord)],
+    /// The state's checksum after the writes.
+    pub state_sum: StateSum,
 }
 
 /// Writes one block in one durable transaction and makes it the latest.
@@ -203,6 +263,8 @@ pub fn write_block(db: &Database, block: &BlockWrite<'_>) -> Result<(), StoreErr
         }
         let mut meta = txn.open_table(META)?;
         meta.insert(LATEST_HEIGHT, height)?;
+        let mut sum = txn.open_table(STATE_SUM)?;
+        sum.insert(STATE_SUM_KEY, block.state_sum.0.as_slice())?;
     }
     txn.commit()?;
     Ok(())
@@ -217,6 +279,24 @@ pub fn latest_height(db: &Database) -> Result<Option<Height>, StoreError> {
         Err(e) => return Err(e.into()),
     };
     Ok(meta.get(LATEST_HEIGHT)?.map(|v| Height(v.value())))
+}
+
+/// The stored state checksum; `None` for a database written before it existed.
+pub fn state_sum(db: &Database) -> Result<Option<StateSum>, StoreError> {
+    let txn = db.begin_read()?;
+    let table = match txn.open_table(STATE_SUM) {
+        Ok(t) => t,
+        Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    let Some(raw) = table.get(STATE_SUM_KEY)? else {
+        return Ok(None);
+    };
+    let bytes: [u8; 32] = raw
+        .value()
+        .try_into()
+        .map_err(|_| StoreError::Corrupt("state checksum is not 32 bytes".into()))?;
+    Ok(Some(StateSum(bytes)))
 }
 
 /// The whole state map.
@@ -368,6 +448,33 @@ impl Reads<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_state_sum_is_order_independent_and_incremental() {
+        let entries: Vec<(Vec<u8>, Vec<u8>)> = (0u8..50).map(|i| (vec![i], vec![i; 3])).collect();
+        let map: BTreeMap<Vec<u8>, Vec<u8>> = entries.iter().cloned().collect();
+        let whole = StateSum::of(&map);
+        let mut reversed = StateSum::default();
+        for (k, v) in entries.iter().rev() {
+            reversed.add(k, v);
+        }
+        assert_eq!(whole, reversed);
+        // Change one value and delete another: the incremental sum equals the recomputed one.
+        let mut sum = whole;
+        sum.remove(&[7], &[7; 3]);
+        sum.add(&[7], b"new");
+        sum.remove(&[9], &[9; 3]);
+        let mut changed = map.clone();
+        changed.insert(vec![7], b"new".to_vec());
+        changed.remove(&vec![9]);
+        assert_eq!(sum, StateSum::of(&changed));
+        assert_ne!(sum, whole);
+        // Removing everything gives zero.
+        for (k, v) in &changed {
+            sum.remove(k, v);
+        }
+        assert_eq!(sum, StateSum::default());
+    }
 
     fn db(name: &str) -> (Database, std::path::PathBuf) {
         let path = std::env::temp_dir().join(format!(

@@ -4,6 +4,7 @@ mod support;
 
 mod chain;
 mod hostile;
+mod kill;
 mod misbehaviour;
 mod relay;
 mod restart;
