@@ -356,3 +356,75 @@ async fn malformed_transactions_are_named_once() {
     }
     node.stop().await;
 }
+
+/// A relay whose client updates carry more commit signatures than a whole block may verify is
+/// refused at admission (it could never be included); one exactly at the budget is admitted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_transaction_over_a_whole_block_budget_is_refused_at_admission() {
+    use strait_chain_api::tx::{ClientUpdate, Tx, TxBody};
+    use strait_light_client::{Commit, CommitSig, LightBlock, SignedHeader};
+    use strait_node::mempool::MAX_BLOCK_SIGNATURES;
+    use strait_primitives::{ClientId, Height};
+
+    let specs = specs(2);
+    let dir = temp_dir("budget");
+    let node = start_node(&specs, 0, &dir).await;
+    let client = http(&node);
+    let set = strait_node::devnet_validator_set(ChainId(2), 0..512, 10);
+    let update = |signatures: usize| ClientUpdate {
+        client: ClientId(2),
+        trusted_height: Height(0),
+        block: LightBlock {
+            signed_header: SignedHeader {
+                header: strait_node::genesis_header(&specs[1]),
+                commit: Commit {
+                    signatures: (0..signatures)
+                        .map(|i| CommitSig {
+                            validator_index: i as u16,
+                            signature: [0; 64],
+                        })
+                        .collect(),
+                },
+            },
+            validators: set.clone(),
+            next_validators: set.clone(),
+        },
+    };
+    let full = MAX_BLOCK_SIGNATURES / 512;
+    let relayer = AccountKey::devnet("relayer");
+    let relay = |extra: usize| {
+        let mut updates: Vec<ClientUpdate> = (0..full).map(|_| update(512)).collect();
+        if extra > 0 {
+            updates.push(update(extra));
+        }
+        Tx {
+            chain_id: ChainId(1),
+            signer: relayer.address(),
+            nonce: 0,
+            body: TxBody::Relay {
+                updates,
+                batches: Vec::new(),
+            },
+        }
+        .sign(&relayer)
+    };
+    match client.submit_transaction(HexBytes(relay(1).encode())).await {
+        Err(ClientError::Call(e)) => {
+            assert_eq!(e.code(), codes::OVER_BUDGET, "{}", e.message());
+            assert!(
+                e.message()
+                    .contains(&format!("{}", MAX_BLOCK_SIGNATURES + 1)),
+                "{}",
+                e.message()
+            );
+        }
+        other => panic!("expected OVER_BUDGET, got {other:?}"),
+    }
+    let at_budget = relay(0);
+    let hash = client
+        .submit_transaction(HexBytes(at_budget.encode()))
+        .await
+        .expect("a transaction at the block budget is admitted");
+    assert_eq!(hash, at_budget.hash());
+    node.stop().await;
+}
