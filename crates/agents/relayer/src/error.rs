@@ -37,6 +37,9 @@ pub enum RelayerError {
         /// How long the relayer waited.
         waited_ms: u64,
     },
+    /// A chain request failed (through the chain-client traits).
+    #[error(transparent)]
+    Chain(#[from] strait_chain_client::ChainError),
     /// The relayer's configuration is unusable.
     #[error("invalid relayer configuration: {0}")]
     Config(String),
@@ -57,6 +60,7 @@ impl RelayerError {
         match self {
             Self::Rpc { source, .. } => is_transient_client_error(source),
             Self::TxTimeout { .. } => true,
+            Self::Chain(e) => e.is_transient(),
             Self::BadData { .. } | Self::Config(_) | Self::ClientFrozen { .. } => false,
         }
     }

@@ -9,6 +9,10 @@
 //! The relayer keeps only soft state; the destination's replay protection makes every message
 //! execute exactly once whatever relayers crash, restart or race.
 //!
+//! One stuck route cannot starve the others: each route has a bounded share of a path's memory and
+//! of each transaction, and messages answered `Retry` back off and are quarantined ([`sched`]).
+//! No header is retried for ever ([`guard`]).
+//!
 //! # Examples
 //!
 //! ```no_run
@@ -25,20 +29,23 @@
 //! # Ok(()) }
 //! ```
 
+pub mod devnet;
 mod error;
 mod follow;
+pub mod guard;
 mod metrics;
 mod path;
 pub mod plan;
 mod rpc;
 mod run;
+pub mod sched;
 
 use core::time::Duration;
 use std::sync::Arc;
 
 pub use error::{is_transient_client_error, RelayerError};
 pub use metrics::{Metrics, MetricsSnapshot};
-pub use run::run;
+pub use run::{poll_heights, relay, run};
 use strait_chain_api::keys::AccountKey;
 
 /// How to reach one chain's node.
@@ -79,6 +86,10 @@ pub struct RelayerConfig {
     pub max_batch: usize,
     /// Most undelivered messages a path holds in memory at once.
     pub max_pending: usize,
+    /// Most undelivered messages of one route (source, sender, destination, receiver) a path holds
+    /// in memory at once: a route whose messages cannot be delivered keeps at most this share, and
+    /// the path reads on past it for the other routes.
+    pub max_pending_per_route: usize,
     /// How often to look for work without a new-block notification.
     pub poll_interval: Duration,
     /// How often to ask whether a submitted transaction is included.
@@ -101,6 +112,7 @@ impl RelayerConfig {
             account: AccountKey::devnet(account_label),
             max_batch: strait_endpoint::MAX_BATCH_LEN,
             max_pending: 8 * strait_endpoint::MAX_BATCH_LEN,
+            max_pending_per_route: strait_endpoint::MAX_BATCH_LEN,
             poll_interval: Duration::from_millis(500),
             tx_poll_interval: Duration::from_millis(50),
             tx_timeout: Duration::from_secs(30),
@@ -111,14 +123,48 @@ impl RelayerConfig {
     }
 }
 
-/// The parts of the configuration every path shares.
-#[derive(Debug)]
-pub(crate) struct Settings {
-    account: AccountKey,
-    max_batch: usize,
-    max_pending: usize,
-    poll_interval: Duration,
-    tx_poll_interval: Duration,
-    tx_timeout: Duration,
-    max_backoff: Duration,
+/// What every path of a relayer shares, whatever its chains: batch and memory bounds, pacing.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Settings {
+    /// Most messages in one delivery batch; at most `strait_endpoint::MAX_BATCH_LEN`.
+    pub max_batch: usize,
+    /// Most undelivered messages a path holds in memory at once.
+    pub max_pending: usize,
+    /// Most undelivered messages of one route a path holds in memory at once.
+    pub max_pending_per_route: usize,
+    /// How often to look for work without a new-height notification.
+    pub poll_interval: Duration,
+    /// Largest backoff after repeated failures.
+    pub max_backoff: Duration,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            max_batch: strait_endpoint::MAX_BATCH_LEN,
+            max_pending: 8 * strait_endpoint::MAX_BATCH_LEN,
+            max_pending_per_route: strait_endpoint::MAX_BATCH_LEN,
+            poll_interval: Duration::from_millis(500),
+            max_backoff: Duration::from_secs(5),
+        }
+    }
+}
+
+impl RelayerConfig {
+    /// The shared settings, checked: every bound positive, the batch at most
+    /// `strait_endpoint::MAX_BATCH_LEN`, a route's share at most the whole.
+    pub fn settings(&self) -> Result<Settings, RelayerError> {
+        if self.max_batch == 0 || self.max_pending == 0 || self.max_pending_per_route == 0 {
+            return Err(RelayerError::Config(
+                "max_batch, max_pending and max_pending_per_route must be positive".into(),
+            ));
+        }
+        Ok(Settings {
+            max_batch: self.max_batch.min(strait_endpoint::MAX_BATCH_LEN),
+            max_pending: self.max_pending,
+            max_pending_per_route: self.max_pending_per_route.min(self.max_pending),
+            poll_interval: self.poll_interval,
+            max_backoff: self.max_backoff,
+        })
+    }
 }

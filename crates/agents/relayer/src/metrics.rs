@@ -17,6 +17,13 @@ pub struct Metrics {
     pub deliveries_rejected: AtomicU64,
     /// Rounds that ended with an error (transient or not).
     pub round_errors: AtomicU64,
+    /// Deliveries the destination answered `Retry` (the message is backed off and sent again).
+    pub deliveries_retried: AtomicU64,
+    /// Messages put in quarantine after repeated `Retry` answers (kept, tried rarely).
+    pub messages_quarantined: AtomicU64,
+    /// Source headers given up on: updates from one trusted height answered "not yet" too often,
+    /// or invalid (no update from that height for a long while).
+    pub headers_abandoned: AtomicU64,
 }
 
 /// The counters at one instant.
@@ -32,6 +39,12 @@ pub struct MetricsSnapshot {
     pub deliveries_rejected: u64,
     /// See [`Metrics::round_errors`].
     pub round_errors: u64,
+    /// See [`Metrics::deliveries_retried`].
+    pub deliveries_retried: u64,
+    /// See [`Metrics::messages_quarantined`].
+    pub messages_quarantined: u64,
+    /// See [`Metrics::headers_abandoned`].
+    pub headers_abandoned: u64,
 }
 
 impl Metrics {
@@ -43,6 +56,9 @@ impl Metrics {
             duplicates_skipped: self.duplicates_skipped.load(Ordering::Relaxed),
             deliveries_rejected: self.deliveries_rejected.load(Ordering::Relaxed),
             round_errors: self.round_errors.load(Ordering::Relaxed),
+            deliveries_retried: self.deliveries_retried.load(Ordering::Relaxed),
+            messages_quarantined: self.messages_quarantined.load(Ordering::Relaxed),
+            headers_abandoned: self.headers_abandoned.load(Ordering::Relaxed),
         }
     }
 }

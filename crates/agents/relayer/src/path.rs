@@ -1,40 +1,47 @@
 //! The work of one ordered pair of chains (source, destination), one round at a time.
 //!
 //! A round reads everything from chain state: the source's outbox messages for the destination from
-//! the cursor on, less those the destination reports received; then one relay transaction with the
-//! client updates the proofs need and as many batches as the limits allow. Nothing here survives a
-//! restart, and nothing needs to: the destination rejects duplicates.
+//! the scan position on (and, when a route that was full has room again, the leaves it skipped),
+//! less those the destination reports received; then one relay transaction with the client updates
+//! the proofs need and the messages the [`Scheduler`] picks: round-robin across routes, each route
+//! with a bounded share of memory, messages answered `Retry` backed off and quarantined. Nothing here
+//! survives a restart, and nothing needs to: the destination rejects duplicates.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use strait_chain_api::rpc::{ClientInfo, DeliveryStatus, TxFailure, TxResult, MAX_RPC_ITEMS};
-use strait_chain_api::tx::{ClientUpdate, SignedTx, Tx, TxBody, MAX_TX_LEN, MAX_UPDATES_PER_TX};
+use strait_chain_api::tx::{
+    MAX_ADVANCES_PER_TX, MAX_BATCHES_PER_TX, MAX_TX_LEN, MAX_UPDATES_PER_TX,
+};
+use strait_chain_client::{
+    DeliveryStatus, DestinationChain, RelayFailure, RelayReport, RelayWork, SourceChain,
+    VerifierInfo, VerifierUpdate,
+};
 use strait_endpoint::BatchDelivery;
 use strait_light_client::predicates::has_sufficient_trust;
 use strait_light_client::{LightBlock, TrustThreshold};
-use strait_packet::Packet;
-use strait_primitives::{ChainId, Height, MessageId};
-use tokio::sync::Mutex;
+use strait_packet::{Packet, Route};
+use strait_primitives::{ChainId, Height, MessageId, RouteId};
 
+use crate::guard::{UpdateGuard, UpdatePolicy, UpdateVerdict};
 use crate::plan::{bisect, plan_batches, BatchLimits, TX_OVERHEAD_BYTES};
-use crate::rpc::ChainRpc;
+use crate::sched::{RetryPolicy, RetryVerdict, Scheduler, SchedulerConfig, TxBudget};
 use crate::{Metrics, RelayerError, Settings};
+
+mod scan;
+
+/// Most routes a path tracks (each with messages in memory or skipped ones to find again).
+pub const MAX_ROUTES_PER_PATH: usize = 4096;
+/// Most light blocks fetched to build one transaction's updates, bisection included.
+const MAX_LIGHT_BLOCKS_PER_ROUND: usize = 128;
 
 /// A message of the source's outbox that the destination has not received, as far as we know.
 #[derive(Clone, Debug)]
 struct Pending {
     id: MessageId,
-    leaf_index: u64,
-    height: Height,
     packet: Packet,
-    encoded_len: usize,
 }
-
-/// The next nonce of the relayer's account on one destination, shared by every path into it.
-#[derive(Debug, Default)]
-pub struct NonceSlot(Mutex<Option<u64>>);
 
 /// What a round achieved.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -43,43 +50,43 @@ pub enum RoundOutcome {
     Idle,
     /// A transaction went through; more may be waiting.
     Progress,
-    /// Messages wait for something outside our control (a later block, an earlier ordered message).
+    /// Messages wait for something outside our control (a later block, an earlier ordered message,
+    /// their backoff).
     Waiting,
 }
 
 /// The soft state of one path.
-pub struct Path {
-    src: ChainRpc,
-    dst: ChainRpc,
-    nonce: Arc<NonceSlot>,
+pub struct Path<S, D> {
+    src: S,
+    dst: D,
     settings: Arc<Settings>,
     metrics: Arc<Metrics>,
-    /// Next outbox leaf of the source to scan.
-    cursor: u64,
-    /// Scanned, undelivered messages by leaf index; at most `settings.max_pending`.
-    pending: BTreeMap<u64, Pending>,
-    /// Set when the destination answered "not yet" to an update: skip at most this far next time.
-    max_skip: Option<u64>,
+    /// Scanned, undelivered messages by route, with the scan position and retry state.
+    queue: Scheduler<Route, Pending>,
+    /// Bisection and abandonment of client updates.
+    guard: UpdateGuard,
+    /// Routes whose contiguous counter the destination asked to advance (`AdvanceRoute`), sent
+    /// with the next transaction, at most [`MAX_ADVANCES_PER_TX`] at a time.
+    advances: BTreeSet<RouteId>,
 }
 
-impl Path {
+impl<S: SourceChain, D: DestinationChain> Path<S, D> {
     /// A path with an empty cursor.
-    pub fn new(
-        src: ChainRpc,
-        dst: ChainRpc,
-        nonce: Arc<NonceSlot>,
-        settings: Arc<Settings>,
-        metrics: Arc<Metrics>,
-    ) -> Self {
+    pub fn new(src: S, dst: D, settings: Arc<Settings>, metrics: Arc<Metrics>) -> Self {
+        let queue = Scheduler::new(SchedulerConfig {
+            max_pending: settings.max_pending,
+            route_share: settings.max_pending_per_route,
+            max_routes: MAX_ROUTES_PER_PATH,
+            retry: RetryPolicy::DEFAULT,
+        });
         Self {
             src,
             dst,
-            nonce,
             settings,
             metrics,
-            cursor: 0,
-            pending: BTreeMap::new(),
-            max_skip: None,
+            queue,
+            guard: UpdateGuard::new(UpdatePolicy::DEFAULT),
+            advances: BTreeSet::new(),
         }
     }
 
@@ -88,172 +95,139 @@ impl Path {
         (self.src.chain_id(), self.dst.chain_id())
     }
 
-    /// One round: scan, filter, update, deliver.
+    /// One round: scan, filter, pick, update, deliver.
     pub async fn round(&mut self) -> Result<RoundOutcome, RelayerError> {
         let src_height = self.src.latest_height().await?;
         self.scan(src_height).await?;
+        self.rescan().await?;
         self.drop_received().await?;
-        if self.pending.is_empty() {
+        if self.queue.is_empty() {
             return Ok(RoundOutcome::Idle);
         }
-        let client = self.dst.client_of(self.src.chain_id()).await?;
+        // Time of backoffs: the destination's height.
+        let now = self.dst.latest_height().await?.get();
+        // What would go if the client were updated to the source's height.
+        let wanted = self.queue.select(now, src_height, self.budget(0));
+        let Some(newest) = wanted
+            .iter()
+            .filter_map(|l| self.queue.meta(*l))
+            .map(|m| m.height)
+            .max()
+        else {
+            return Ok(RoundOutcome::Waiting);
+        };
+        let client = self.dst.verifier_of(self.src.chain_id()).await?;
         if client.frozen {
             return Err(RelayerError::ClientFrozen {
                 source_chain: self.src.chain_id(),
                 destination: self.dst.chain_id(),
             });
         }
-        let newest = self
-            .pending
-            .values()
-            .map(|p| p.height)
-            .max()
-            .unwrap_or_default();
-        // Prove against the client's latest height when it covers every pending message: the node
-        // keeps only its most recent consensus states, and the latest is never pruned.
-        let (updates, proof_height) = if client.latest_height >= newest {
-            (Vec::new(), client.latest_height)
-        } else {
-            self.updates(&client, src_height).await?
-        };
+        let (updates, proof_height) = self.updates_for(&client, newest, src_height, now).await?;
         let updates_bytes: usize = updates
             .iter()
             .map(|u| 16 + 4 + u.block.encode().len())
             .sum();
-        let ready: Vec<&Pending> = self
-            .pending
-            .values()
-            .filter(|p| p.height <= proof_height)
+        // Room for the route advances too: a count and at most MAX_ADVANCES_PER_TX route ids.
+        let advances_bytes = 2 + 32 * MAX_ADVANCES_PER_TX;
+        let leaves = self.queue.select(
+            now,
+            proof_height,
+            self.budget(updates_bytes + advances_bytes),
+        );
+        let advances: Vec<RouteId> = self
+            .advances
+            .iter()
+            .take(MAX_ADVANCES_PER_TX)
+            .copied()
             .collect();
-        let limits = BatchLimits {
-            max_batch: self.settings.max_batch,
-            max_batches_per_tx: strait_chain_api::tx::MAX_BATCHES_PER_TX,
-            budget_bytes: MAX_TX_LEN.saturating_sub(TX_OVERHEAD_BYTES + updates_bytes),
-        };
-        let lens: Vec<usize> = ready.iter().map(|p| p.encoded_len).collect();
-        let plan = plan_batches(&lens, limits);
-        if plan.is_empty() && !ready.is_empty() {
-            // Cannot happen with packets bounded at 64 KiB; dropping keeps the path moving.
-            let p = ready[0];
-            tracing::error!(id = %p.id, len = p.encoded_len, "message too large for any relay transaction, skipping");
-            let leaf = p.leaf_index;
-            self.pending.remove(&leaf);
-            return Ok(RoundOutcome::Progress);
-        }
-        let mut batches = Vec::with_capacity(plan.len());
-        for range in &plan {
-            let msgs = &ready[range.clone()];
-            let leaves: Vec<u64> = msgs.iter().map(|p| p.leaf_index).collect();
-            let proof = self.src.proof(&leaves, proof_height).await?;
-            let packets = msgs.iter().map(|p| p.packet.clone()).collect();
-            batches.push(BatchDelivery {
-                packets,
-                proof,
-                proof_height,
-            });
-        }
-        if batches.is_empty() && updates.is_empty() {
+        if leaves.is_empty() && updates.is_empty() && advances.is_empty() {
             return Ok(RoundOutcome::Waiting);
         }
-        let messages: usize = batches.iter().map(|b| b.packets.len()).sum();
+        let batches = self.batches(&leaves, proof_height).await?;
+        let sent: BTreeMap<MessageId, u64> = leaves
+            .iter()
+            .filter_map(|l| self.queue.get(*l).map(|p| (p.id, *l)))
+            .collect();
         let updated_to = updates.last().map(|u| u.block.header().height);
-        let result = self.submit(TxBody::Relay { updates, batches }).await?;
+        let result = self
+            .dst
+            .relay(RelayWork {
+                updates,
+                advances: advances.clone(),
+                batches,
+            })
+            .await?;
+        self.metrics.txs_submitted.fetch_add(1, Ordering::Relaxed);
+        if result.applied.is_ok() {
+            for route in &advances {
+                self.advances.remove(route);
+            }
+        }
         tracing::info!(
-            src = %self.src.chain_id(), dst = %self.dst.chain_id(), messages,
+            src = %self.src.chain_id(), dst = %self.dst.chain_id(), messages = sent.len(),
             updated_to = updated_to.map(|h| h.get()), proof_height = %proof_height,
-            tx = %result.hash, height = %result.height, success = result.success,
+            tx = %result.hash, height = %result.height, success = result.applied.is_ok(),
             "relay transaction included"
         );
-        self.record(&result);
-        Ok(if result.success {
+        self.queue.rotate();
+        self.record(&result, &sent, client.latest_height, updated_to.is_some());
+        Ok(if result.applied.is_ok() {
             RoundOutcome::Progress
         } else {
             RoundOutcome::Waiting
         })
     }
 
-    /// Reads the source outbox from the cursor up to `src_height`, while the pending set has room.
-    async fn scan(&mut self, src_height: Height) -> Result<(), RelayerError> {
-        let dst = self.dst.chain_id();
-        while self.pending.len() < self.settings.max_pending {
-            let room = (self.settings.max_pending - self.pending.len()).min(MAX_RPC_ITEMS);
-            let page = self.src.messages(self.cursor, room as u32, dst).await?;
-            let got = page.messages.len();
-            for m in page.messages {
-                if m.height > src_height {
-                    return Ok(());
-                }
-                if m.leaf_index < self.cursor || m.destination_chain != dst {
-                    return Err(self.bad(format!(
-                        "messages page from {} has leaf {} for {}",
-                        self.cursor, m.leaf_index, m.destination_chain
-                    )));
-                }
-                let packet = Packet::decode(&m.packet.0)
-                    .map_err(|e| self.bad(format!("packet {}: {e}", m.id)))?;
-                let encoded_len = m.packet.0.len();
-                if packet.id() != m.id
-                    || packet.destination_chain != dst
-                    || packet.source_chain != self.src.chain_id()
-                {
-                    return Err(self.bad(format!("message {} does not match its packet", m.id)));
-                }
-                self.cursor = m.leaf_index + 1;
-                self.pending.insert(
-                    m.leaf_index,
-                    Pending {
-                        id: m.id,
-                        leaf_index: m.leaf_index,
-                        height: m.height,
-                        packet,
-                        encoded_len,
-                    },
-                );
-            }
-            self.cursor = self.cursor.max(page.next_leaf.min(page.outbox_count));
-            if got < room {
-                return Ok(());
-            }
+    /// The transaction room left for deliveries once `updates_bytes` of updates are in.
+    fn budget(&self, updates_bytes: usize) -> TxBudget {
+        TxBudget {
+            max_messages: self.settings.max_batch.saturating_mul(MAX_BATCHES_PER_TX),
+            max_batch: self.settings.max_batch,
+            budget_bytes: MAX_TX_LEN
+                .saturating_sub(TX_OVERHEAD_BYTES.saturating_add(updates_bytes)),
         }
-        Ok(())
     }
 
-    /// Forgets the pending messages that the destination has already received.
-    async fn drop_received(&mut self) -> Result<(), RelayerError> {
-        if self.pending.is_empty() {
-            return Ok(());
+    /// The updates proofs at `newest` need, and the proof height. Without an update when the client
+    /// already covers `newest` (the node keeps only its most recent consensus states, and the
+    /// latest is never pruned), or while the header from the client's height is abandoned (then
+    /// only what the client can already prove goes).
+    async fn updates_for(
+        &mut self,
+        client: &VerifierInfo,
+        newest: Height,
+        src_height: Height,
+        now: u64,
+    ) -> Result<(Vec<VerifierUpdate>, Height), RelayerError> {
+        if client.latest_height >= newest {
+            return Ok((Vec::new(), client.latest_height));
         }
-        let (leaves, ids): (Vec<u64>, Vec<MessageId>) =
-            self.pending.values().map(|p| (p.leaf_index, p.id)).unzip();
-        let received = self.dst.received(&ids).await?;
-        let mut skipped = 0u64;
-        for (leaf, done) in leaves.into_iter().zip(received) {
-            if done {
-                self.pending.remove(&leaf);
-                skipped += 1;
-            }
+        if !self.guard.may_update(client.latest_height, now) {
+            tracing::debug!(src = %self.src.chain_id(), dst = %self.dst.chain_id(), trusted = %client.latest_height, "updates from this height abandoned, delivering what the client proves");
+            return Ok((Vec::new(), client.latest_height));
         }
-        if skipped > 0 {
-            self.metrics
-                .duplicates_skipped
-                .fetch_add(skipped, Ordering::Relaxed);
-            tracing::debug!(src = %self.src.chain_id(), dst = %self.dst.chain_id(), skipped, "messages already received by the destination");
-        }
-        Ok(())
+        self.updates(client, src_height).await
     }
 
     /// Client updates from the client's latest height towards `target`, bisecting where a skip
-    /// lacks trust. At most [`MAX_UPDATES_PER_TX`] updates; returns them and the last height.
+    /// lacks trust. At most [`MAX_UPDATES_PER_TX`] updates and [`MAX_LIGHT_BLOCKS_PER_ROUND`] light
+    /// blocks fetched; returns the updates and the last height.
     async fn updates(
         &mut self,
-        client: &ClientInfo,
+        client: &VerifierInfo,
         target: Height,
-    ) -> Result<(Vec<ClientUpdate>, Height), RelayerError> {
+    ) -> Result<(Vec<VerifierUpdate>, Height), RelayerError> {
+        let max_skip = self.guard.max_skip(client.latest_height);
         let mut trusted_height = client.latest_height;
         let mut trusted = self.src.light_block(trusted_height).await?;
+        let mut fetched = 1;
         let mut updates = Vec::new();
-        while trusted_height < target && updates.len() < MAX_UPDATES_PER_TX {
-            let mut candidate = match self.max_skip {
+        'updates: while trusted_height < target
+            && updates.len() < MAX_UPDATES_PER_TX
+            && fetched < MAX_LIGHT_BLOCKS_PER_ROUND
+        {
+            let mut candidate = match max_skip {
                 Some(skip) => Height(
                     target
                         .get()
@@ -262,123 +236,181 @@ impl Path {
                 None => target,
             };
             let mut block = self.src.light_block(candidate).await?;
-            // Bounded: each step halves the distance (at most 64 steps).
+            fetched += 1;
+            // Bounded: each step halves the distance, and the round's fetches are bounded.
             while !can_skip(&trusted, &block) {
                 let Some(mid) = bisect(trusted_height, candidate) else {
                     break;
                 };
+                if fetched >= MAX_LIGHT_BLOCKS_PER_ROUND {
+                    break 'updates;
+                }
                 candidate = mid;
                 block = self.src.light_block(candidate).await?;
+                fetched += 1;
             }
-            updates.push(ClientUpdate {
-                client: client.client_id,
+            updates.push(VerifierUpdate {
+                client: client.client,
                 trusted_height,
                 block: block.clone(),
             });
             trusted_height = candidate;
             trusted = block;
         }
-        if updates.len() > 1 {
-            tracing::debug!(src = %self.src.chain_id(), dst = %self.dst.chain_id(), updates = updates.len(), "bisected client update");
+        if updates.len() > 1 || fetched > updates.len() + 1 {
+            tracing::debug!(src = %self.src.chain_id(), dst = %self.dst.chain_id(), updates = updates.len(), fetched, "bisected client update");
         }
         Ok((updates, trusted_height))
     }
 
-    /// Signs and submits `body` with the shared nonce of the destination, waits for inclusion.
-    async fn submit(&self, body: TxBody) -> Result<TxResult, RelayerError> {
-        let key = &self.settings.account;
-        let hash = {
-            let mut slot = self.nonce.0.lock().await;
-            let nonce = match *slot {
-                Some(n) => n,
-                None => self.dst.account_nonce(key.address()).await?,
-            };
-            let tx: SignedTx = Tx {
-                chain_id: self.dst.chain_id(),
-                signer: key.address(),
-                nonce,
-                body,
-            }
-            .sign(key);
-            match self.dst.submit(&tx).await {
-                Ok(hash) => {
-                    *slot = Some(nonce + 1);
-                    hash
-                }
-                Err(e) => {
-                    // Re-read the nonce next time, whatever went wrong.
-                    if e.is_nonce_error() {
-                        tracing::debug!(dst = %self.dst.chain_id(), nonce, error = %e, "account nonce moved, re-reading it");
-                    }
-                    *slot = None;
-                    return Err(e);
-                }
-            }
+    /// Batches of `leaves` (in leaf order, chosen to fit one transaction), each with its proof.
+    async fn batches(
+        &self,
+        leaves: &[u64],
+        proof_height: Height,
+    ) -> Result<Vec<BatchDelivery>, RelayerError> {
+        let lens: Vec<usize> = leaves
+            .iter()
+            .map(|l| self.queue.meta(*l).map_or(0, |m| m.encoded_len))
+            .collect();
+        let limits = BatchLimits {
+            max_batch: self.settings.max_batch,
+            max_batches_per_tx: MAX_BATCHES_PER_TX,
+            budget_bytes: usize::MAX,
         };
-        self.metrics.txs_submitted.fetch_add(1, Ordering::Relaxed);
-        match self
-            .dst
-            .wait_tx(
-                hash,
-                self.settings.tx_poll_interval,
-                self.settings.tx_timeout,
-            )
-            .await
-        {
-            Ok(result) => Ok(result),
-            Err(e) => {
-                *self.nonce.0.lock().await = None;
-                Err(e)
-            }
+        let mut batches = Vec::new();
+        for range in plan_batches(&lens, limits) {
+            let chunk = &leaves[range];
+            let proof = self.src.multiproof(chunk, proof_height).await?;
+            let packets = chunk
+                .iter()
+                .filter_map(|l| self.queue.get(*l))
+                .map(|p| p.packet.clone())
+                .collect();
+            batches.push(BatchDelivery {
+                packets,
+                proof,
+                proof_height,
+            });
         }
+        Ok(batches)
     }
 
-    /// Applies a relay transaction's per-message results to the pending set.
-    fn record(&mut self, result: &TxResult) {
-        if !result.success {
-            let reason = result.error.as_deref().unwrap_or("");
-            if result.failure == Some(TxFailure::UpdateNotYet) {
-                let skip = self.max_skip.map_or(64, |s| (s / 2).max(1));
-                tracing::info!(src = %self.src.chain_id(), dst = %self.dst.chain_id(), %reason, max_skip = skip, "update not verifiable yet, bisecting");
-                self.max_skip = Some(skip);
-            } else {
-                tracing::warn!(src = %self.src.chain_id(), dst = %self.dst.chain_id(), %reason, "relay transaction failed");
+    /// Applies a relay transaction's results: per message to the scheduler, a failed update to the
+    /// guard. `sent`: the leaves of the messages it carried; `trusted`: the client's height the
+    /// updates started from.
+    fn record(
+        &mut self,
+        result: &RelayReport,
+        sent: &BTreeMap<MessageId, u64>,
+        trusted: Height,
+        updated: bool,
+    ) {
+        let now = result.height.get();
+        if let Err(failure) = &result.applied {
+            match failure {
+                RelayFailure::UpdateNotYet(reason) => {
+                    let verdict = self.guard.not_yet(trusted, now);
+                    self.update_failed(verdict, reason);
+                }
+                RelayFailure::UpdateInvalid(reason) => {
+                    let verdict = self.guard.invalid(trusted, now);
+                    self.update_failed(verdict, reason);
+                }
+                RelayFailure::Rejected(reason) => {
+                    tracing::warn!(src = %self.src.chain_id(), dst = %self.dst.chain_id(), %reason, "relay transaction failed");
+                }
             }
             return;
         }
-        self.max_skip = None;
-        let by_id: BTreeMap<MessageId, u64> = self
-            .pending
-            .values()
-            .map(|p| (p.id, p.leaf_index))
-            .collect();
+        if updated {
+            self.guard.succeeded();
+        }
         for delivery in &result.deliveries {
-            let Some(&leaf) = by_id.get(&delivery.id) else {
+            let Some(&leaf) = sent.get(&delivery.id) else {
                 continue;
             };
-            let reason = delivery.error.as_deref().unwrap_or("");
+            let reason = delivery.reason.as_deref().unwrap_or("");
             match delivery.status {
                 DeliveryStatus::Executed | DeliveryStatus::Failed | DeliveryStatus::TimedOut => {
-                    self.pending.remove(&leaf);
+                    self.queue.remove(leaf);
                     self.metrics
                         .messages_relayed
                         .fetch_add(1, Ordering::Relaxed);
                 }
                 DeliveryStatus::AlreadyReceived => {
-                    self.pending.remove(&leaf);
+                    self.queue.remove(leaf);
                     self.metrics
                         .duplicates_skipped
                         .fetch_add(1, Ordering::Relaxed);
                 }
-                DeliveryStatus::Retry => {
-                    tracing::debug!(id = %delivery.id, reason, "delivery must wait");
+                DeliveryStatus::Retry => self.retry_later(leaf, delivery.id, now, reason),
+                DeliveryStatus::AdvanceRoute => {
+                    // The route's counter is behind (`OrderingBacklog`): the next transaction
+                    // advances the route, and the message goes again with it, without backoff.
+                    if let Some(pending) = self.queue.get(leaf) {
+                        if self.advances.len() < MAX_ROUTES_PER_PATH {
+                            self.advances.insert(pending.packet.route().id());
+                        }
+                    }
+                    tracing::debug!(id = %delivery.id, reason, "route advance needed");
                 }
                 DeliveryStatus::Rejected => {
-                    self.pending.remove(&leaf);
+                    self.queue.remove(leaf);
                     self.metrics
                         .deliveries_rejected
                         .fetch_add(1, Ordering::Relaxed);
                     tracing::warn!(id = %delivery.id, reason, "delivery rejected permanently, dropping");
+                }
+            }
+        }
+    }
+
+    /// Backs off a message answered `Retry` at destination height `now`; quarantines it when it
+    /// keeps being answered so.
+    fn retry_later(&mut self, leaf: u64, id: MessageId, now: u64, reason: &str) {
+        self.metrics
+            .deliveries_retried
+            .fetch_add(1, Ordering::Relaxed);
+        match self.queue.retry_later(leaf, now) {
+            Some(RetryVerdict::Backoff { blocks, retries }) => {
+                tracing::debug!(%id, reason, retries, wait_blocks = blocks, "delivery must wait");
+            }
+            Some(RetryVerdict::Quarantined { blocks, newly }) => {
+                if newly {
+                    self.metrics
+                        .messages_quarantined
+                        .fetch_add(1, Ordering::Relaxed);
+                    let route = self.queue.route_of(leaf).map(|r| r.id());
+                    tracing::warn!(
+                        src = %self.src.chain_id(), dst = %self.dst.chain_id(), %id, route = ?route,
+                        reason, retry_every_blocks = blocks,
+                        "delivery keeps answering retry: quarantined, tried rarely"
+                    );
+                } else {
+                    tracing::debug!(%id, reason, wait_blocks = blocks, "quarantined delivery must still wait");
+                }
+            }
+            None => {}
+        }
+    }
+
+    /// Logs and counts what the guard decided about a failed client update.
+    fn update_failed(&mut self, verdict: UpdateVerdict, reason: &str) {
+        let (src, dst) = self.chains();
+        match verdict {
+            UpdateVerdict::Bisect { max_skip, attempts } => {
+                tracing::info!(%src, %dst, reason, max_skip, attempts, "update not verifiable yet, bisecting");
+            }
+            UpdateVerdict::Abandon { from, until, newly } => {
+                if newly {
+                    self.metrics
+                        .headers_abandoned
+                        .fetch_add(1, Ordering::Relaxed);
+                    tracing::error!(
+                        %src, %dst, trusted_height = %from, until_dst_height = until, reason,
+                        "source header can never verify from this trusted height: no update from it for a long while"
+                    );
                 }
             }
         }

@@ -25,6 +25,17 @@ pub fn packet_cost_bytes(encoded_len: usize) -> usize {
     4 + encoded_len
 }
 
+/// Bytes that `count` packets, [`packet_cost_bytes`] summing to `packet_bytes`, take in a transaction
+/// once split as [`plan_batches`] splits them (batches of `max_batch`, the last one shorter). The
+/// order of the packets does not matter, so a selection whose cost fits a budget is planned whole.
+pub fn deliveries_cost_bytes(count: usize, packet_bytes: usize, max_batch: usize) -> usize {
+    let batches = count.div_ceil(max_batch.max(1));
+    batches
+        .saturating_mul(BATCH_OVERHEAD_BYTES + multiproof_bound_bytes(0))
+        .saturating_add(count.saturating_mul(multiproof_bound_bytes(1) - multiproof_bound_bytes(0)))
+        .saturating_add(packet_bytes)
+}
+
 /// The limits a relay transaction's deliveries must respect.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct BatchLimits {
@@ -178,6 +189,26 @@ mod tests {
             next = r.end;
         }
         assert!(next > 0);
+    }
+
+    #[test]
+    fn a_selection_within_its_cost_is_planned_whole() {
+        for (count, max_batch) in [(1, 4), (4, 4), (5, 4), (300, 64), (1000, 1024)] {
+            let lens: Vec<usize> = (0..count).map(|i| 100 + (i * 37) % 900).collect();
+            let bytes: usize = lens.iter().map(|l| packet_cost_bytes(*l)).sum();
+            let cost = deliveries_cost_bytes(count, bytes, max_batch);
+            let plan = plan_batches(&lens, limits(max_batch, usize::MAX, cost));
+            assert_eq!(
+                plan.last().map(|r| r.end),
+                Some(count),
+                "{count} / {max_batch}"
+            );
+            assert_eq!(plan.len(), count.div_ceil(max_batch));
+            // One byte less and the last packet no longer fits.
+            let short = plan_batches(&lens, limits(max_batch, usize::MAX, cost - 1));
+            assert!(short.last().map_or(0, |r| r.end) < count);
+        }
+        assert_eq!(deliveries_cost_bytes(0, 0, 8), 0);
     }
 
     #[test]

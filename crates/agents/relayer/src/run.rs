@@ -1,22 +1,26 @@
-//! Wiring: connect to every chain, one follower per chain, one worker per ordered pair.
+//! Wiring: the devnet relayer ([`run`]: connect to every node, one follower per chain) on top of
+//! the chain-agnostic one ([`relay`]: one worker per ordered pair of chains, on any runtime).
 
 use core::future::Future;
 use core::time::Duration;
-use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
+use strait_chain_client::{DestinationChain, SourceChain};
 use strait_primitives::{ChainId, Height};
+use strait_runtime::tokio::TokioRuntime;
+use strait_runtime::Runtime;
 use tokio::sync::watch;
-use tokio::task::JoinSet;
 
+use crate::devnet::DevnetChain;
 use crate::follow::follow;
-use crate::path::{NonceSlot, Path, RoundOutcome};
+use crate::path::{Path, RoundOutcome};
 use crate::plan::Backoff;
 use crate::rpc::ChainRpc;
 use crate::{Metrics, RelayerConfig, RelayerError, Settings};
 
-/// Relays between every ordered pair of `config.chains` until `shutdown` completes.
+/// Relays between every ordered pair of `config.chains` (devnet nodes over JSON-RPC) until
+/// `shutdown` completes, on tokio.
 ///
 /// Chains that are unreachable at start are retried with a bounded backoff. Errors of a round are
 /// logged and the round retried later (sooner for transient ones); only an unusable configuration
@@ -31,23 +35,10 @@ pub async fn run(
             config.chains.len()
         )));
     }
-    if config.max_batch == 0 || config.max_pending == 0 {
-        return Err(RelayerError::Config(
-            "max_batch and max_pending must be positive".into(),
-        ));
-    }
-    let (stop_tx, stop_rx) = watch::channel(false);
+    let settings = config.settings()?;
     tokio::pin!(shutdown);
-    let settings = Arc::new(Settings {
-        account: config.account,
-        max_batch: config.max_batch.min(strait_endpoint::MAX_BATCH_LEN),
-        max_pending: config.max_pending,
-        poll_interval: config.poll_interval,
-        tx_poll_interval: config.tx_poll_interval,
-        tx_timeout: config.tx_timeout,
-        max_backoff: config.max_backoff,
-    });
-    tracing::info!(account = %settings.account.address(), chains = config.chains.len(), "relayer starting");
+    let account = Arc::new(config.account);
+    tracing::info!(account = %account.address(), chains = config.chains.len(), "relayer starting");
 
     // Connect to every chain, retrying while the nodes come up.
     let mut chains = Vec::with_capacity(config.chains.len());
@@ -74,61 +65,127 @@ pub async fn run(
         tracing::info!(chain = %rpc.chain_id(), url = %endpoint.rpc_url, "connected");
         chains.push((rpc, endpoint.ws_url.clone()));
     }
-    let mut ids: Vec<ChainId> = chains.iter().map(|(c, _)| c.chain_id()).collect();
-    ids.sort();
-    if ids.windows(2).any(|w| w[0] == w[1]) {
-        return Err(RelayerError::Config(format!(
-            "two endpoints serve the same chain: {ids:?}"
-        )));
-    }
 
-    let mut tasks = JoinSet::new();
-    let mut heights = BTreeMap::new();
-    let mut nonces = BTreeMap::new();
-    for (rpc, ws_url) in &chains {
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let mut followers = Vec::new();
+    let mut paired = Vec::with_capacity(chains.len());
+    for (rpc, ws_url) in chains {
         let (tx, rx) = watch::channel(Height(0));
-        heights.insert(rpc.chain_id(), rx);
-        nonces.insert(rpc.chain_id(), Arc::new(NonceSlot::default()));
-        tasks.spawn(follow(
+        followers.push(tokio::spawn(follow(
             rpc.clone(),
-            ws_url.clone(),
+            ws_url,
             settings.poll_interval,
             tx,
             stop_rx.clone(),
-        ));
+        )));
+        let chain = DevnetChain::new(
+            rpc,
+            account.clone(),
+            config.tx_poll_interval,
+            config.tx_timeout,
+        );
+        paired.push((chain, rx));
     }
-    for (src, _) in &chains {
+    let result = relay(
+        TokioRuntime::new(),
+        paired,
+        settings,
+        config.metrics.clone(),
+        shutdown,
+    )
+    .await;
+    let _ = stop_tx.send(true);
+    for follower in followers {
+        let _ = follower.await;
+    }
+    result
+}
+
+/// Relays between every ordered pair of `chains` until `shutdown` completes, on runtime `rt`. Each
+/// chain comes with a watch of its latest height: a path runs a round whenever its source moves
+/// (or every poll interval). Chains must have distinct ids.
+///
+/// This is the relayer's whole logic; [`run`] wires it to devnet nodes over JSON-RPC, a simulation
+/// to in-process chains on the deterministic runtime.
+pub async fn relay<R, C>(
+    rt: R,
+    chains: Vec<(C, watch::Receiver<Height>)>,
+    settings: Settings,
+    metrics: Arc<Metrics>,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), RelayerError>
+where
+    R: Runtime,
+    C: SourceChain + DestinationChain + Clone,
+{
+    let mut ids: Vec<ChainId> = chains
+        .iter()
+        .map(|(c, _)| SourceChain::chain_id(c))
+        .collect();
+    ids.sort();
+    if ids.len() < 2 || ids.windows(2).any(|w| w[0] == w[1]) {
+        return Err(RelayerError::Config(format!(
+            "need at least two chains with distinct ids: {ids:?}"
+        )));
+    }
+    let settings = Arc::new(settings);
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let mut tasks = Vec::new();
+    for (src, src_height) in &chains {
         for (dst, _) in &chains {
-            if src.chain_id() == dst.chain_id() {
+            if SourceChain::chain_id(src) == DestinationChain::chain_id(dst) {
                 continue;
             }
-            let path = Path::new(
-                src.clone(),
-                dst.clone(),
-                nonces[&dst.chain_id()].clone(),
-                settings.clone(),
-                config.metrics.clone(),
-            );
-            tasks.spawn(drive(
-                path,
-                heights[&src.chain_id()].clone(),
-                settings.clone(),
-                config.metrics.clone(),
-                stop_rx.clone(),
+            let path = Path::new(src.clone(), dst.clone(), settings.clone(), metrics.clone());
+            tasks.push(rt.spawn(
+                "relay-path",
+                drive(
+                    rt.clone(),
+                    path,
+                    src_height.clone(),
+                    settings.clone(),
+                    metrics.clone(),
+                    stop_rx.clone(),
+                ),
             ));
         }
     }
-
+    drop(chains);
     shutdown.await;
     tracing::info!("relayer stopping");
     let _ = stop_tx.send(true);
-    while let Some(joined) = tasks.join_next().await {
-        if let Err(e) = joined {
-            tracing::error!(error = %e, "relayer task panicked");
+    for task in tasks {
+        if task.await.is_err() {
+            tracing::error!("relayer task failed");
         }
     }
-    drop(stop_tx);
     Ok(())
+}
+
+/// Publishes `chain`'s latest height every `interval` on the returned watch, until every receiver
+/// is gone: the height source of [`relay`] for chains without a subscription.
+pub fn poll_heights<R: Runtime, C: SourceChain>(
+    rt: &R,
+    chain: C,
+    interval: Duration,
+) -> watch::Receiver<Height> {
+    let (tx, rx) = watch::channel(Height(0));
+    let clock = rt.clone();
+    rt.spawn("poll-heights", async move {
+        while !tx.is_closed() {
+            if let Ok(height) = chain.latest_height().await {
+                tx.send_if_modified(|h| {
+                    let higher = height > *h;
+                    if higher {
+                        *h = height;
+                    }
+                    higher
+                });
+            }
+            clock.sleep(interval).await;
+        }
+    });
+    rx
 }
 
 /// How long a stopping relayer lets a round in progress finish.
@@ -136,9 +193,11 @@ const STOP_GRACE: Duration = Duration::from_secs(3);
 
 /// Runs rounds of `path` whenever the source has a new block (or every poll interval), backing off
 /// after errors, until told to stop. A round in progress gets [`STOP_GRACE`] to finish; a
-/// transaction left in flight by a stop is harmless.
-async fn drive(
-    mut path: Path,
+/// transaction left in flight by a stop is harmless. Every `select!` is biased, so a run on the
+/// deterministic runtime is reproduced by its seed.
+async fn drive<R: Runtime, S: SourceChain, D: DestinationChain>(
+    rt: R,
+    mut path: Path<S, D>,
     mut src_height: watch::Receiver<Height>,
     settings: Arc<Settings>,
     metrics: Arc<Metrics>,
@@ -153,12 +212,13 @@ async fn drive(
         let round = path.round();
         tokio::pin!(round);
         let round = tokio::select! {
-            r = &mut round => r,
+            biased;
             _ = stop.changed() => {
                 // Let a round that is waiting for its transaction record the result, briefly.
-                let _ = tokio::time::timeout(STOP_GRACE, &mut round).await;
+                let _ = strait_runtime::timeout(&rt, STOP_GRACE, &mut round).await;
                 return;
             }
+            r = &mut round => r,
         };
         let wait = match round {
             Ok(RoundOutcome::Progress) => {
@@ -180,16 +240,17 @@ async fn drive(
                 Some(delay)
             }
         };
-        let sleep = tokio::time::sleep(wait.unwrap_or(settings.poll_interval));
+        let sleep = rt.sleep(wait.unwrap_or(settings.poll_interval));
         tokio::select! {
-            () = sleep => {}
+            biased;
+            _ = stop.changed() => return,
             r = src_height.changed(), if wait.is_none() => {
                 if r.is_err() {
-                    // The follower is gone (stopping): fall back to the poll interval.
-                    tokio::time::sleep(settings.poll_interval).await;
+                    // The height source is gone (stopping): fall back to the poll interval.
+                    rt.sleep(settings.poll_interval).await;
                 }
             }
-            _ = stop.changed() => return,
+            () = sleep => {}
         }
     }
 }

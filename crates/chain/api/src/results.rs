@@ -27,6 +27,10 @@ pub enum DeliveryStatus {
     /// Rejected for now; the same delivery may succeed later: the proof root is not verified yet
     /// (update the client first), or an earlier ordered message is missing.
     Retry,
+    /// Rejected for now: an ordered message whose route's contiguous counter is too far behind to
+    /// check its predecessors (`OrderingBacklog`). Send an advance of the route
+    /// (`TxBody::Relay::advances`) with the delivery.
+    AdvanceRoute,
     /// Rejected for good (bad proof, frozen client, unknown route, malformed batch, ...).
     Rejected,
 }
@@ -45,6 +49,7 @@ impl DeliveryStatus {
     pub fn of_rejection(error: &ReceiveError) -> Self {
         match error {
             ReceiveError::AlreadyReceived { .. } => Self::AlreadyReceived,
+            ReceiveError::OrderingBacklog { .. } => Self::AdvanceRoute,
             e if e.is_transient() => Self::Retry,
             _ => Self::Rejected,
         }

@@ -8,14 +8,15 @@
 //! 32-byte digest. The chain id in the signed bytes stops replay on another chain; the account nonce
 //! stops replay on the same chain. The digest is the transaction hash.
 
-use ed25519_dalek::{Signature, VerifyingKey};
+use ed25519_dalek::VerifyingKey;
 use serde::{Deserialize, Serialize};
 use strait_endpoint::BatchDelivery;
 use strait_light_client::{LightBlock, ValidatorSet};
 use strait_merkle::MultiProof;
 use strait_packet::{DeliveryOptions, Packet, MAX_PAYLOAD_LEN};
 use strait_primitives::{
-    keccak256_concat, Address32, ChainId, ClientId, DecodeError, Hash32, Height, Reader, Timestamp,
+    keccak256_concat, Address32, ChainId, ClientId, DecodeError, Hash32, Height, Reader, RouteId,
+    Timestamp,
 };
 
 use crate::keys::AccountKey;
@@ -30,6 +31,8 @@ pub const MAX_TX_LEN: usize = 16 * 1024 * 1024;
 pub const MAX_UPDATES_PER_TX: usize = 16;
 /// Most delivery batches in one relay transaction.
 pub const MAX_BATCHES_PER_TX: usize = 16;
+/// Most route advances (`[STRAIT-RECV.11]`) in one relay transaction.
+pub const MAX_ADVANCES_PER_TX: usize = 16;
 /// Largest data of an application call.
 pub const MAX_APP_CALL_LEN: usize = MAX_PAYLOAD_LEN;
 
@@ -88,6 +91,24 @@ pub enum TxError {
     ValidatorSet(String),
 }
 
+impl TxError {
+    /// The protocol-level name of the error (`docs/SPEC.md` §0 and §6): the variant name, or the
+    /// innermost cause's name for a decoding or packet failure. An embedded light block, multiproof
+    /// or validator set that fails its own decoder is named `LightBlock`, `MultiProof` or
+    /// `ValidatorSet` (the inner cause is kept only as text).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Decode(e) => e.name(),
+            Self::LightBlock(_) => "LightBlock",
+            Self::MultiProof(_) => "MultiProof",
+            Self::Packet(e) => e.name(),
+            Self::BadSigner => "BadSigner",
+            Self::BadSignature => "BadSignature",
+            Self::ValidatorSet(_) => "ValidatorSet",
+        }
+    }
+}
+
 /// A client update: the light client `client` verifies `block` against its state at `trusted_height`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ClientUpdate {
@@ -123,10 +144,13 @@ pub enum TxBody {
         /// Call data.
         data: Vec<u8>,
     },
-    /// A relayer's work: client updates first, then delivery batches.
+    /// A relayer's work: client updates first, then route advances, then delivery batches.
     Relay {
         /// Light client updates, applied in order.
         updates: Vec<ClientUpdate>,
+        /// Inbound routes whose contiguous counter to advance (`[STRAIT-RECV.11]`) before the
+        /// deliveries, at most [`MAX_ADVANCES_PER_TX`].
+        advances: Vec<RouteId>,
         /// Batches of messages with their multiproofs.
         batches: Vec<BatchDelivery>,
     },
@@ -254,18 +278,16 @@ impl SignedTx {
         })
     }
 
-    /// Checks the signature against the signer (`verify_strict`: no malleable signatures).
+    /// Checks the signature against the signer by the one ed25519 rule of the protocol
+    /// (`[STRAIT-ED25519.1]`, ZIP 215, as for commit votes); a signer of small order is refused.
     pub fn verify_signature(&self) -> Result<(), TxError> {
         let key =
             VerifyingKey::from_bytes(self.tx.signer.as_bytes()).map_err(|_| TxError::BadSigner)?;
         if key.is_weak() {
             return Err(TxError::BadSigner);
         }
-        key.verify_strict(
-            self.hash().as_bytes(),
-            &Signature::from_bytes(&self.signature),
-        )
-        .map_err(|_| TxError::BadSignature)
+        strait_light_client::ed25519::verify_with_key(&key, self.hash().as_bytes(), &self.signature)
+            .map_err(|_| TxError::BadSignature)
     }
 }
 
@@ -300,13 +322,21 @@ fn encode_body(body: &TxBody, out: &mut Vec<u8>) {
             out.extend_from_slice(app.as_bytes());
             put_bytes(out, data);
         }
-        TxBody::Relay { updates, batches } => {
+        TxBody::Relay {
+            updates,
+            advances,
+            batches,
+        } => {
             out.push(TAG_RELAY);
             out.extend_from_slice(&(updates.len() as u16).to_be_bytes());
             for u in updates {
                 out.extend_from_slice(&u.client.to_be_bytes());
                 out.extend_from_slice(&u.trusted_height.to_be_bytes());
                 put_bytes(out, &u.block.encode());
+            }
+            out.extend_from_slice(&(advances.len() as u16).to_be_bytes());
+            for route in advances {
+                out.extend_from_slice(route.as_bytes());
             }
             out.extend_from_slice(&(batches.len() as u16).to_be_bytes());
             for b in batches {
@@ -403,6 +433,11 @@ fn decode_body(r: &mut Reader<'_>) -> Result<TxBody, TxError> {
                     block,
                 });
             }
+            let n = r.len_u16("route advances", MAX_ADVANCES_PER_TX)?;
+            let mut advances = Vec::with_capacity(n);
+            for _ in 0..n {
+                advances.push(RouteId(r.array()?));
+            }
             let n = r.len_u16("delivery batches", MAX_BATCHES_PER_TX)?;
             let mut batches = Vec::with_capacity(n);
             for _ in 0..n {
@@ -423,7 +458,11 @@ fn decode_body(r: &mut Reader<'_>) -> Result<TxBody, TxError> {
                     proof_height,
                 });
             }
-            TxBody::Relay { updates, batches }
+            TxBody::Relay {
+                updates,
+                advances,
+                batches,
+            }
         }
         TAG_MISBEHAVIOUR => {
             let client = ClientId(r.u64()?);
@@ -581,6 +620,34 @@ mod tests {
         assert_ne!(
             valset_change_digest(ChainId(1), &Hash32::ZERO, &Hash32::ZERO, 0),
             valset_change_digest(ChainId(1), &Hash32::ZERO, &Hash32::ZERO, 1)
+        );
+    }
+
+    #[test]
+    fn relay_advances_round_trip_and_are_bounded() {
+        let key = AccountKey::devnet("relayer");
+        let relay = |n: usize| {
+            Tx {
+                chain_id: ChainId(2),
+                signer: key.address(),
+                nonce: 0,
+                body: TxBody::Relay {
+                    updates: vec![],
+                    advances: (0..n as u8).map(|i| RouteId([i; 32])).collect(),
+                    batches: vec![],
+                },
+            }
+            .sign(&key)
+        };
+        let at_bound = relay(MAX_ADVANCES_PER_TX);
+        assert_eq!(SignedTx::decode(&at_bound.encode()), Ok(at_bound));
+        assert_eq!(
+            SignedTx::decode(&relay(MAX_ADVANCES_PER_TX + 1).encode()),
+            Err(TxError::Decode(DecodeError::TooLarge {
+                what: "route advances",
+                got: MAX_ADVANCES_PER_TX as u64 + 1,
+                max: MAX_ADVANCES_PER_TX as u64,
+            }))
         );
     }
 

@@ -1,18 +1,21 @@
 //! Transaction execution.
 //!
 //! A transaction whose nonce matches consumes it, then runs under a checkpoint: if it fails, every
-//! write after the nonce is reverted and its result says why. A relay transaction fails only when
-//! a client update fails; deliveries are reported one by one.
+//! write after the nonce is reverted and its result says why, except proven misbehaviour: a client
+//! frozen by an update of the transaction stays frozen whatever follows (evidence of a fork is never
+//! rolled back). A relay transaction fails only when a client update fails; deliveries are reported
+//! one by one.
 
 use strait_chain_api::rpc::{DeliveryResult, DeliveryStatus, TxFailure, TxResult};
 use strait_chain_api::tx::{SignedTx, TxBody};
-use strait_endpoint::{receive_batch, send, BatchDelivery, SendRequest};
+use strait_endpoint::{advance_inbound, receive_batch, send, BatchDelivery, SendRequest};
 use strait_light_client::{
-    execute_update, submit_misbehaviour, validate_update, Misbehaviour, PublicKey,
+    execute_misbehaviour, execute_update, submit_misbehaviour, validate_update, Misbehaviour,
+    PublicKey, UpdateOutcome,
 };
 use strait_primitives::{ChainId, ClientId, Hash32, MessageId};
 
-use crate::apps;
+use crate::apps::{AppCallError, AppContext, Router};
 use crate::host::Exec;
 use crate::state::keys;
 use crate::valset;
@@ -60,12 +63,23 @@ pub fn execute_tx(
             result.message_id = applied.message_id;
             result.deliveries = applied.deliveries;
         }
-        Err((failure, error)) => {
+        Err((failure, mut error)) => {
+            let proven = std::mem::take(&mut exec.fx.proven);
             exec.fx.revert(exec.state, cp);
+            // Evidence is never rolled back: re-apply every freeze the body proved.
+            for (client, evidence) in proven {
+                if let Some(mut ctx) = exec.client(client) {
+                    execute_misbehaviour(&mut ctx, evidence);
+                    error.push_str(&format!(
+                        "; client {client} stays frozen: this transaction proved misbehaviour"
+                    ));
+                }
+            }
             result.failure = Some(failure);
             result.error = Some(error);
         }
     }
+    exec.fx.proven.clear();
     result
 }
 
@@ -101,13 +115,29 @@ fn apply(exec: &mut Exec<'_>, tx: &SignedTx, pool: &[PublicKey]) -> Result<Appli
             })
         }
         TxBody::AppCall { app, data } => {
-            let id = apps::call(exec, *app, data).map_err(rejected)?;
+            let target = Router::builtin()
+                .get(app)
+                .ok_or(AppCallError::UnknownApp(*app))
+                .map_err(rejected)?;
+            let from = exec.fx.app_sends.len();
+            {
+                let mut ctx = AppContext::new(*app, exec.env, exec.state, &mut exec.fx.app_sends);
+                target.call(&mut ctx, data).map_err(rejected)?;
+            }
+            // The call's sends are atomic with it: a refused one fails the transaction.
+            let ids = exec
+                .send_queued(from)
+                .map_err(|(_, e)| rejected(AppCallError::Send(e)))?;
             Ok(Applied {
-                message_id: Some(id),
+                message_id: ids.first().copied(),
                 ..Applied::default()
             })
         }
-        TxBody::Relay { updates, batches } => {
+        TxBody::Relay {
+            updates,
+            advances,
+            batches,
+        } => {
             let now = exec.env.timestamp;
             for (i, update) in updates.iter().enumerate() {
                 let mut ctx = exec.client(update.client).ok_or_else(|| {
@@ -127,6 +157,13 @@ fn apply(exec: &mut Exec<'_>, tx: &SignedTx, pool: &[PublicKey]) -> Result<Appli
                         (TxFailure::of_update(&e), words)
                     })?;
                 execute_update(&mut ctx, &outcome);
+                if let UpdateOutcome::Misbehaviour(evidence) = outcome {
+                    exec.fx.proven.push((update.client, *evidence));
+                }
+            }
+            // [STRAIT-RECV.11] permissionless, bounded, never fails.
+            for route in advances {
+                advance_inbound(exec, route);
             }
             let mut deliveries = Vec::new();
             for batch in batches {
@@ -168,7 +205,7 @@ fn apply(exec: &mut Exec<'_>, tx: &SignedTx, pool: &[PublicKey]) -> Result<Appli
     }
 }
 
-/// Delivers one batch, then executes the sends its applications queued.
+/// Delivers one batch and reports each message's result.
 fn deliver(exec: &mut Exec<'_>, batch: &BatchDelivery, out: &mut Vec<DeliveryResult>) {
     exec.batch_source = batch.packets.first().map_or(ChainId(0), |p| p.source_chain);
     match receive_batch(exec, batch) {
@@ -196,13 +233,6 @@ fn deliver(exec: &mut Exec<'_>, batch: &BatchDelivery, out: &mut Vec<DeliveryRes
                 status,
                 error: Some(error.clone()),
             }));
-        }
-    }
-    let queued = std::mem::take(&mut exec.fx.app_sends);
-    for request in queued {
-        let destination = request.destination_chain;
-        if let Err(e) = send(exec, request) {
-            tracing::warn!(%destination, error = %e, "application send dropped");
         }
     }
 }

@@ -5,45 +5,23 @@
 //! write the same [`State`], so a transaction's client updates, deliveries and application writes
 //! revert together.
 
-use std::collections::BTreeSet;
-
 use strait_chain_api::rpc::{EventNotification, OutcomeJson, SentMessage};
 use strait_chain_api::HexBytes;
+use strait_endpoint::encoding::EncodingError;
 use strait_endpoint::{
     AppError, EndpointEvent, EndpointReader, EndpointWriter, Outcome, Receipt, SecurityConfig,
+    SendError,
 };
 use strait_light_client::{ClientReader, ClientState, ClientWriter, ConsensusState};
 use strait_merkle::{IncrementalTree, LeafIndex, MerkleError};
 use strait_packet::Packet;
 use strait_primitives::{
-    Address32, ChainId, ClientId, DecodeError, Hash32, Height, MessageId, Nonce, Reader, RouteId,
-    Timestamp,
+    Address32, ChainId, ClientId, Hash32, Height, MessageId, Nonce, Reader, RouteId, Timestamp,
 };
 
-use crate::apps;
+use crate::apps::{self, AppContext, Router};
+pub use crate::env::Env;
 use crate::state::{keys, Effects, State};
-
-/// What is fixed for the whole block.
-#[derive(Debug)]
-pub struct Env {
-    /// This chain.
-    pub chain_id: ChainId,
-    /// Height of the block being executed.
-    pub height: Height,
-    /// Its time.
-    pub timestamp: Timestamp,
-    /// Remote chains; the client of a remote chain has the remote's chain id as its id.
-    pub remotes: BTreeSet<ChainId>,
-}
-
-impl Env {
-    /// The client following `chain`, if it is a remote chain.
-    pub fn client_of(&self, chain: ChainId) -> Option<ClientId> {
-        self.remotes
-            .contains(&chain)
-            .then_some(ClientId(chain.get()))
-    }
-}
 
 /// The execution context of one block.
 pub struct Exec<'a> {
@@ -67,6 +45,21 @@ impl Exec<'_> {
             state: self.state,
             client,
         })
+    }
+}
+
+impl Exec<'_> {
+    /// Sends, through the endpoint, the messages queued by applications from position `from` on;
+    /// returns their ids, or the first refusal with its destination.
+    pub fn send_queued(&mut self, from: usize) -> Result<Vec<MessageId>, (ChainId, SendError)> {
+        let queued = self.fx.app_sends.split_off(from);
+        let mut ids = Vec::with_capacity(queued.len());
+        for request in queued {
+            let destination = request.destination_chain;
+            let sent = strait_endpoint::send(self, request).map_err(|e| (destination, e))?;
+            ids.push(sent.id);
+        }
+        Ok(ids)
     }
 }
 
@@ -151,9 +144,35 @@ impl EndpointWriter for Exec<'_> {
     fn set_inbound_contiguous(&mut self, route: &RouteId, nonce: Nonce) {
         self.state.put_u64(keys::contiguous(route), nonce.get());
     }
-    fn call_app(&mut self, packet: &Packet, id: &MessageId) -> Result<Vec<u8>, AppError> {
+    fn call_app(&mut self, packet: &Packet, _id: &MessageId) -> Result<Vec<u8>, AppError> {
+        let Some(app) = Router::builtin().get(&packet.receiver) else {
+            return Err(AppError {
+                code: apps::NO_APP,
+                reason: "no application at the receiver address".into(),
+            });
+        };
         let cp = self.fx.checkpoint(self.state);
-        let result = apps::receive(self, packet, id);
+        let result = {
+            let mut ctx = AppContext::new(
+                packet.receiver,
+                self.env,
+                self.state,
+                &mut self.fx.app_sends,
+            );
+            app.receive(&mut ctx, packet)
+        }
+        .and_then(|ack| {
+            // The application's sends are atomic with its receive: if one is refused, the
+            // message fails and every write of the call, sends included, is reverted.
+            self.send_queued(cp.app_sends())
+                .map_err(|(destination, e)| AppError {
+                    code: APP_SEND_FAILED,
+                    reason: format!(
+                        "a message to chain {destination} sent while receiving failed: {e}"
+                    ),
+                })?;
+            Ok(ack)
+        });
         if result.is_err() {
             self.fx.revert(self.state, cp);
         }
@@ -200,6 +219,9 @@ impl EndpointWriter for Exec<'_> {
     }
 }
 
+/// Error code of a message whose application's sends, made while receiving it, were refused.
+pub const APP_SEND_FAILED: u32 = 0xffff_fffe;
+
 /// The JSON form of an outcome.
 pub fn outcome_json(outcome: &Outcome) -> OutcomeJson {
     match outcome {
@@ -215,7 +237,8 @@ pub fn outcome_json(outcome: &Outcome) -> OutcomeJson {
 }
 
 /// How a received message ended, as stored at `'r' || id`:
-/// `u64 height || u64 source_chain || u8 kind || (ack | u32 code || reason | nothing)`.
+/// `u64 height || u64 source_chain || outcome` (the outcome in its canonical encoding,
+/// `[STRAIT-EVENT.1]`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ReceiptRecord {
     /// Receiving height.
@@ -232,42 +255,16 @@ impl ReceiptRecord {
         let mut out = Vec::with_capacity(32);
         out.extend_from_slice(&self.height.to_be_bytes());
         out.extend_from_slice(&self.source_chain.to_be_bytes());
-        match &self.outcome {
-            Outcome::Executed { ack } => {
-                out.push(0);
-                out.extend_from_slice(ack);
-            }
-            Outcome::Failed(e) => {
-                out.push(1);
-                out.extend_from_slice(&e.code.to_be_bytes());
-                out.extend_from_slice(e.reason.as_bytes());
-            }
-            Outcome::TimedOut => out.push(2),
-        }
+        self.outcome.encode_into(&mut out);
         out
     }
 
     /// Decodes a stored record.
-    pub fn decode(bytes: &[u8]) -> Result<Self, DecodeError> {
+    pub fn decode(bytes: &[u8]) -> Result<Self, EncodingError> {
         let mut r = Reader::new(bytes);
         let height = Height(r.u64()?);
         let source_chain = ChainId(r.u64()?);
-        let outcome = match r.u8()? {
-            0 => Outcome::Executed {
-                ack: r.bytes(r.remaining())?.to_vec(),
-            },
-            1 => Outcome::Failed(AppError {
-                code: r.u32()?,
-                reason: String::from_utf8_lossy(r.bytes(r.remaining())?).into_owned(),
-            }),
-            2 => Outcome::TimedOut,
-            kind => {
-                return Err(DecodeError::Invalid {
-                    what: "receipt kind",
-                    value: kind.into(),
-                })
-            }
-        };
+        let outcome = Outcome::decode_from(&mut r)?;
         r.finish()?;
         Ok(Self {
             height,
@@ -429,6 +426,64 @@ mod tests {
                 .is_some());
         }
         assert!(state.get(&other).is_some());
+    }
+
+    /// Sends an application makes while receiving are atomic with the receive: one refused send
+    /// fails the message and reverts every write of the call (before, the send was dropped with a
+    /// warning and the receipt said `Executed`).
+    #[test]
+    fn a_refused_application_send_fails_the_receive_and_reverts_it() {
+        let env = Env {
+            chain_id: ChainId(2),
+            height: Height(5),
+            timestamp: Timestamp(5),
+            remotes: std::collections::BTreeSet::from([ChainId(1)]),
+        };
+        let mut state = State::default();
+        let mut fx = Effects::default();
+        let outbox = IncrementalTree::new();
+        let mut exec = Exec {
+            env: &env,
+            state: &mut state,
+            fx: &mut fx,
+            outbox: &outbox,
+            batch_source: ChainId(1),
+        };
+        let ping = |source: ChainId| Packet {
+            nonce: Nonce(1),
+            source_chain: source,
+            sender: strait_chain_api::apps::ping_pong(),
+            destination_chain: ChainId(2),
+            receiver: strait_chain_api::apps::ping_pong(),
+            options: Default::default(),
+            payload: crate::apps::PING.to_vec(),
+        };
+        // From a known chain the pong is sent with the receive.
+        let ok = ping(ChainId(1));
+        assert_eq!(exec.call_app(&ok, &ok.id()), Ok(crate::apps::PONG.to_vec()));
+        assert_eq!(exec.fx.outbox_ids.len(), 1);
+        assert_eq!(
+            exec.state.get_u64(&crate::apps::storage_key(
+                &strait_chain_api::apps::ping_pong(),
+                &crate::apps::PingPong::pings_key(ChainId(1))
+            )),
+            1
+        );
+        // The pong to a chain this one cannot send to is refused: the message fails, nothing of
+        // the call remains.
+        let orphan = ping(ChainId(9));
+        let err = exec.call_app(&orphan, &orphan.id()).unwrap_err();
+        assert_eq!(err.code, APP_SEND_FAILED);
+        assert!(err.reason.contains("chain 9"), "{err}");
+        assert_eq!(exec.fx.outbox_ids.len(), 1);
+        assert!(exec.fx.app_sends.is_empty());
+        assert_eq!(
+            exec.state.get_u64(&crate::apps::storage_key(
+                &strait_chain_api::apps::ping_pong(),
+                &crate::apps::PingPong::pings_key(ChainId(9))
+            )),
+            0
+        );
     }
 
     #[test]

@@ -2,14 +2,17 @@
 //!
 //! * [`spec`]: chain specs, deterministic genesis, devnet layout ([`ChainSpec`], [`NodeConfig`]).
 //! * [`node`]: [`start`] a node, [`NodeHandle`] to stop it.
+//! * [`builder`]: building a block, a pure function of state, transactions and time.
 //! * [`consensus`]: in-process validators that check and sign proposals.
-//! * [`state`], [`host`], [`exec`], [`apps`], [`valset`]: the replicated state machine.
+//! * [`state`], [`env`], [`host`], [`exec`], [`apps`], [`valset`]: the replicated state machine.
 //! * [`store`]: the redb layout; [`mempool`]; [`rpc`]: the `strait_*` JSON-RPC server.
 //!
 //! **Devnet only**: the validator keys are derived from public seeds.
 
 pub mod apps;
+pub mod builder;
 pub mod consensus;
+pub mod env;
 pub mod exec;
 pub mod feed;
 pub mod host;

@@ -26,7 +26,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use strait_chain_api::rpc::EventNotification;
 use strait_endpoint::SendRequest;
-use strait_primitives::{keccak256_concat, Hash32, Height, MessageId};
+use strait_light_client::Evidence;
+use strait_primitives::{keccak256_concat, ClientId, Hash32, Height, MessageId};
 
 /// Domain of the application-state root chain.
 pub const STATE_ROOT_DOMAIN: &[u8] = b"STRAIT/DEVNET/STATE/v1";
@@ -258,8 +259,12 @@ pub struct Effects {
     pub outbox_ids: Vec<MessageId>,
     /// Endpoint events, in order.
     pub events: Vec<EventNotification>,
-    /// Sends queued by applications during a receive, executed after it.
+    /// Sends queued by the application being called, executed when it returns, atomically with
+    /// its receive (`[STRAIT-RECV.9]`).
     pub app_sends: Vec<SendRequest>,
+    /// Misbehaviour proven by the transaction being executed: re-applied if the transaction fails,
+    /// because evidence of a fork is never rolled back. Not part of a [`Checkpoint`].
+    pub proven: Vec<(ClientId, Evidence)>,
 }
 
 /// A point to revert state and effects to.
@@ -269,6 +274,13 @@ pub struct Checkpoint {
     outbox: usize,
     events: usize,
     app_sends: usize,
+}
+
+impl Checkpoint {
+    /// Number of application sends queued at the checkpoint.
+    pub fn app_sends(&self) -> usize {
+        self.app_sends
+    }
 }
 
 impl Effects {

@@ -5,9 +5,10 @@
 //! `next_validators`, and it signs from block `h + 2` on, so a light client follows it with
 //! ordinary adjacent or skipping verification.
 
-use ed25519_dalek::{Signature, VerifyingKey};
+use ed25519_dalek::VerifyingKey;
 use strait_chain_api::keys::AccountKey;
 use strait_chain_api::tx::{valset_change_digest, SignedTx, Tx, TxBody};
+use strait_light_client::ed25519::{verify_batch, BatchItem};
 use strait_light_client::{PublicKey, Signer, ValidatorSet};
 use strait_primitives::{ChainId, Hash32};
 
@@ -111,8 +112,7 @@ pub fn check_approvals(
     let digest: Hash32 = valset_change_digest(chain, &current.hash(), &new.hash(), counter);
     let mut approved = 0u64;
     let mut keys: Vec<VerifyingKey> = Vec::with_capacity(approvals.len());
-    let mut signatures = Vec::with_capacity(approvals.len());
-    for (position, (index, signature)) in approvals.iter().enumerate() {
+    for (position, (index, _)) in approvals.iter().enumerate() {
         if position > 0 && *index <= approvals[position - 1].0 {
             return Err(ValsetError::NotAscending { index: *index });
         }
@@ -128,7 +128,6 @@ pub fn check_approvals(
                 .to_verifying_key()
                 .ok_or(ValsetError::BadApproval)?,
         );
-        signatures.push(Signature::from_bytes(signature));
         approved += validator.power;
     }
     if !more_than_two_thirds(approved, current.total_power()) {
@@ -137,8 +136,17 @@ pub fn check_approvals(
             total: current.total_power(),
         });
     }
-    let messages: Vec<&[u8]> = vec![digest.as_bytes().as_slice(); signatures.len()];
-    ed25519_dalek::verify_batch(&messages, &signatures, &keys).map_err(|_| ValsetError::BadApproval)
+    // The protocol's one ed25519 rule, batched (`[STRAIT-ED25519.2]`).
+    let items: Vec<BatchItem<'_>> = keys
+        .iter()
+        .zip(approvals)
+        .map(|(key, (_, signature))| BatchItem {
+            key,
+            message: digest.as_bytes(),
+            signature,
+        })
+        .collect();
+    verify_batch(&items).map_err(|_| ValsetError::BadApproval)
 }
 
 /// Checks that the node holds more than 2/3 of `new`'s power among `pool`.

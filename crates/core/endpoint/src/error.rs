@@ -89,6 +89,21 @@ pub enum ReceiveError {
         /// Lowest earlier nonce not yet received.
         missing: Nonce,
     },
+    /// An ordered message's predecessors could not all be checked within the scan bound: the
+    /// route's contiguous counter is too far behind. Transient: an advance of the route
+    /// (`[STRAIT-RECV.11]`, permissionless) moves the counter, then the same delivery succeeds if
+    /// every earlier nonce was received.
+    #[error("ordered message {got} of route {route}: counter at {contiguous}, checked up to {scanned_to}; advance the route first")]
+    OrderingBacklog {
+        /// The route.
+        route: RouteId,
+        /// Nonce delivered.
+        got: Nonce,
+        /// The route's contiguous counter.
+        contiguous: Nonce,
+        /// Every nonce up to this one was found received before the scan bound.
+        scanned_to: Nonce,
+    },
     /// The batch is empty or larger than [`crate::MAX_BATCH_LEN`].
     #[error("batch of {got} messages, allowed 1..={max}")]
     BatchSize {
@@ -117,8 +132,50 @@ pub enum ReceiveError {
 
 impl ReceiveError {
     /// Whether the same delivery may succeed later without changing its bytes: the root may get
-    /// verified by a header update, an earlier ordered message may arrive. Relayers retry only these.
+    /// verified by a header update, an earlier ordered message may arrive, the route's counter may be
+    /// advanced. Relayers retry only these.
     pub fn is_transient(&self) -> bool {
-        matches!(self, Self::RootNotVerified { .. } | Self::OutOfOrder { .. })
+        matches!(
+            self,
+            Self::RootNotVerified { .. } | Self::OutOfOrder { .. } | Self::OrderingBacklog { .. }
+        )
+    }
+}
+
+impl SendError {
+    /// The protocol-level name of the error (`docs/SPEC.md` §0), of the innermost cause: a packet
+    /// or outbox failure is named by its own `name()`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Packet(e) => e.name(),
+            Self::DestinationIsLocal(_) => "DestinationIsLocal",
+            Self::UnknownChain(_) => "UnknownChain",
+            Self::NonceOverflow(_) => "NonceOverflow",
+            Self::Outbox(e) => e.name(),
+        }
+    }
+}
+
+impl ReceiveError {
+    /// The protocol-level name of the error (`docs/SPEC.md` §0), of the innermost cause: a packet
+    /// or proof failure is named by its own `name()`. Every variant is listed, so a new one must be
+    /// named here.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Packet(e) => e.name(),
+            Self::WrongDestination { .. } => "WrongDestination",
+            Self::UnknownRoute { .. } => "UnknownRoute",
+            Self::UnknownClient(_) => "UnknownClient",
+            Self::ClientChainMismatch { .. } => "ClientChainMismatch",
+            Self::ClientFrozen(_) => "ClientFrozen",
+            Self::RootNotVerified { .. } => "RootNotVerified",
+            Self::Proof(e) => e.name(),
+            Self::AlreadyReceived { .. } => "AlreadyReceived",
+            Self::OutOfOrder { .. } => "OutOfOrder",
+            Self::OrderingBacklog { .. } => "OrderingBacklog",
+            Self::BatchSize { .. } => "BatchSize",
+            Self::MixedBatch { .. } => "MixedBatch",
+            Self::DuplicateInBatch { .. } => "DuplicateInBatch",
+        }
     }
 }

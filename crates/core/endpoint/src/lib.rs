@@ -9,6 +9,7 @@
 //! ([`replay`]), plus one counter per route for ordered delivery.
 
 pub mod context;
+pub mod encoding;
 mod error;
 pub mod event;
 pub mod receive;
@@ -20,7 +21,7 @@ pub use context::{AppError, EndpointReader, EndpointWriter, SecurityConfig, MAX_
 pub use error::{ReceiveError, SendError};
 pub use event::{EndpointEvent, Outcome, Receipt};
 pub use receive::{
-    execute_receive, receive, receive_batch, validate_batch, validate_receive, BatchDelivery,
-    Delivery, ValidatedReceive, MAX_BATCH_LEN,
+    advance_inbound, execute_receive, receive, receive_batch, validate_batch, validate_receive,
+    Advanced, BatchDelivery, Delivery, ValidatedReceive, MAX_BATCH_LEN,
 };
 pub use send::{execute_send, send, validate_send, SendRequest, Sent};

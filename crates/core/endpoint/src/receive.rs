@@ -93,23 +93,10 @@ fn check_message<C: EndpointReader + ?Sized>(
             nonce: packet.nonce,
         });
     }
-    // [STRAIT-RECV.7] an ordered message waits for every earlier nonce of its route.
+    // [STRAIT-RECV.7] an ordered message waits for every earlier nonce of its route: the
+    // contiguous counter, then at most MAX_SCAN_WORDS bitmap words above it.
     if packet.options.ordered {
-        let contiguous = ctx.inbound_contiguous(&route);
-        if contiguous < Nonce(packet.nonce.get() - 1) {
-            let from = Nonce(contiguous.get() + 1);
-            let missing = match replay::first_missing(ctx, &route, from, packet.nonce) {
-                Ok(None) => None,
-                Ok(Some(n)) | Err(n) => Some(n),
-            };
-            if let Some(missing) = missing {
-                return Err(ReceiveError::OutOfOrder {
-                    route,
-                    got: packet.nonce,
-                    missing,
-                });
-            }
-        }
+        replay::check_order(ctx, &route, packet.nonce)?;
     }
     // [STRAIT-RECV.8] past its timeout, the message is recorded as timed out and not executed.
     let timed_out = packet
@@ -166,7 +153,7 @@ pub fn execute_receive<C: EndpointWriter + ?Sized>(
     ctx: &mut C,
     valid: ValidatedReceive,
 ) -> Receipt {
-    mark_received(ctx, &valid.route, valid.packet.nonce);
+    replay::mark_received(ctx, &valid.route, valid.packet.nonce);
     let outcome = if valid.timed_out {
         Outcome::TimedOut
     } else {
@@ -179,7 +166,12 @@ pub fn execute_receive<C: EndpointWriter + ?Sized>(
                     ack.len()
                 ),
             }),
-            Err(e) => Outcome::Failed(e),
+            // The recorded reason is bounded as its encoding is (`[STRAIT-EVENT.1]`), so the
+            // receipt in memory is the receipt stored and proven.
+            Err(e) => Outcome::Failed(AppError {
+                code: e.code,
+                reason: crate::encoding::bounded_reason(&e.reason).to_owned(),
+            }),
         }
     };
     let receipt = Receipt {
@@ -194,20 +186,26 @@ pub fn execute_receive<C: EndpointWriter + ?Sized>(
     receipt
 }
 
-/// Sets the nonce's bit and advances the route's contiguous counter past every received nonce,
-/// at most [`replay::MAX_SCAN_WORDS`] words at a time.
-fn mark_received<C: EndpointWriter + ?Sized>(ctx: &mut C, route: &RouteId, nonce: Nonce) {
-    let (word_index, _, _) = replay::locate(nonce);
-    let mut word = ctx.received_word(route, word_index);
-    replay::set(&mut word, nonce);
-    ctx.set_received_word(route, word_index, word);
-    let contiguous = ctx.inbound_contiguous(route);
-    if nonce.get() == contiguous.get() + 1 {
-        let upto = match replay::first_missing(ctx, route, nonce, Nonce(u64::MAX)) {
-            Ok(None) => Nonce(u64::MAX - 1),
-            Ok(Some(missing)) | Err(missing) => Nonce(missing.get() - 1),
-        };
-        ctx.set_inbound_contiguous(route, upto);
+/// What a permissionless advance did to a route's contiguous counter (`[STRAIT-RECV.11]`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Advanced {
+    /// The route.
+    pub route: RouteId,
+    /// The counter before.
+    pub from: Nonce,
+    /// The counter after.
+    pub to: Nonce,
+}
+
+/// Moves the contiguous counter of an inbound route through received nonces, reading at most
+/// [`replay::MAX_ADVANCE_WORDS`] bitmap words (`[STRAIT-RECV.11]`). Anyone may call it, any number
+/// of times: it only ever records what the bitmap already proves, and never fails.
+pub fn advance_inbound<C: EndpointWriter + ?Sized>(ctx: &mut C, route: &RouteId) -> Advanced {
+    let (from, to) = replay::advance(ctx, route, replay::MAX_ADVANCE_WORDS);
+    Advanced {
+        route: *route,
+        from,
+        to,
     }
 }
 

@@ -1,14 +1,18 @@
 //! `cargo bench -p strait-light-client --bench verify`: verifying an adjacent header signed by
-//! every validator (one ed25519 batch), against verifying its signatures one by one.
+//! every validator (one ed25519 batch), against verifying its signatures one by one; rejecting a
+//! 512-signer commit that holds no trusted power, or carries one bad signature; and the ZIP 215
+//! batch against `ed25519_dalek::verify_batch` on the same 150-signature commit.
 
 // `criterion_group!` generates an undocumented public function.
 #![allow(missing_docs)]
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use ed25519_dalek::{Signature, Verifier, VerifyingKey};
+use strait_light_client::ed25519::{self, BatchItem};
 use strait_light_client::{
-    sign_commit, verify, vote_sign_bytes, ConsensusState, Header, LightBlock, Options,
-    SignedHeader, Signer, TrustThreshold, Validator, ValidatorSet, Verdict,
+    sign_commit, verify, vote_sign_bytes, ConsensusState, Header, LightBlock, NotYetReason,
+    Options, SignedHeader, Signer, TrustThreshold, Validator, ValidatorSet, Verdict,
+    VerificationError,
 };
 use strait_primitives::{ChainId, Hash32, Height, Timestamp};
 
@@ -24,7 +28,20 @@ fn options() -> Options {
 
 /// An adjacent block at height 2 signed by all `n` validators, and the trusted state at height 1.
 fn setup(n: usize) -> (LightBlock, ConsensusState) {
-    let signers: Vec<Signer> = (1..=n).map(|i| Signer::from_seed([i as u8; 32])).collect();
+    setup_with(n, 0, 2)
+}
+
+/// A block at `height` signed by all `n` validators of seeds `[salt, i_hi, i_lo, ..]`, and a
+/// trusted state at height 1 that trusts the same set.
+fn setup_with(n: usize, salt: u8, height: u64) -> (LightBlock, ConsensusState) {
+    let signers: Vec<Signer> = (1..=n)
+        .map(|i| {
+            let mut seed = [i as u8; 32];
+            seed[0] = salt;
+            seed[1..3].copy_from_slice(&(i as u16).to_be_bytes());
+            Signer::from_seed(seed)
+        })
+        .collect();
     let mut validators: Vec<Validator> = signers
         .iter()
         .map(|s| Validator {
@@ -36,7 +53,7 @@ fn setup(n: usize) -> (LightBlock, ConsensusState) {
     let set = ValidatorSet::new(validators).unwrap();
     let header = Header {
         chain_id: CHAIN,
-        height: Height(2),
+        height: Height(height),
         timestamp: Timestamp(2_000),
         parent_hash: Hash32([1; 32]),
         app_state_root: Hash32([2; 32]),
@@ -110,5 +127,123 @@ fn bench(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench);
+/// Rejections at 512 signers: a skipping commit whose signers hold no trusted power (no signature
+/// is verified), and an adjacent commit with one bad signature (a batch, then bisection).
+fn bench_reject(c: &mut Criterion) {
+    let mut g = c.benchmark_group("light_client");
+    let now = Timestamp(3_000);
+    let n = 512;
+    let (_, trusted) = setup_with(n, 1, 2);
+    let (strangers, _) = setup_with(n, 2, 5);
+    let state = trusted.trusted_state(CHAIN);
+    assert!(matches!(
+        verify(&strangers, &state, &options(), now),
+        Verdict::NotYet(NotYetReason::NotEnoughTrust { .. })
+    ));
+    g.bench_with_input(
+        BenchmarkId::new("reject_no_trust", format!("signers={n}")),
+        &strangers,
+        |b, block| b.iter(|| verify(block, &state, &options(), now)),
+    );
+    // The bad signature in the middle, and (at 246) last: the worst case of a one-by-one search.
+    for (n, bad, label) in [(246usize, 123, ""), (246, 245, "_last"), (512, 256, "")] {
+        let (mut block, trusted) = setup_with(n, 1, 2);
+        // Flip a bit of s (still below l): the equation fails, the costliest case.
+        block.signed_header.commit.signatures[bad].signature[40] ^= 1;
+        let state = trusted.trusted_state(CHAIN);
+        assert!(matches!(
+            verify(&block, &state, &options(), now),
+            Verdict::Invalid(VerificationError::InvalidSignature { .. })
+        ));
+        g.bench_with_input(
+            BenchmarkId::new(
+                format!("reject_bad_signature{label}"),
+                format!("signers={n}"),
+            ),
+            &block,
+            |b, block| b.iter(|| verify(block, &state, &options(), now)),
+        );
+        // The previous search, for comparison: ed25519-dalek's batch, then single checks one by
+        // one until the culprit.
+        let h = block.header();
+        let msg = vote_sign_bytes(h.chain_id, h.height, &h.hash());
+        let keys: Vec<VerifyingKey> = block
+            .signed_header
+            .commit
+            .signatures
+            .iter()
+            .map(|s| {
+                let v = block.validators.validators()[usize::from(s.validator_index)];
+                VerifyingKey::from_bytes(v.pub_key.as_bytes()).unwrap()
+            })
+            .collect();
+        let sigs: Vec<Signature> = block
+            .signed_header
+            .commit
+            .signatures
+            .iter()
+            .map(|s| Signature::from_bytes(&s.signature))
+            .collect();
+        let messages = vec![&msg[..]; n];
+        g.bench_function(
+            BenchmarkId::new(
+                format!("reject_bad_signature{label}_one_by_one"),
+                format!("signers={n}"),
+            ),
+            |b| {
+                b.iter(|| {
+                    assert!(ed25519_dalek::verify_batch(&messages, &sigs, &keys).is_err());
+                    (0..n).find(|&i| keys[i].verify(&msg, &sigs[i]).is_err())
+                })
+            },
+        );
+    }
+    g.finish();
+}
+
+/// Today's batch (`ed25519_dalek::verify_batch`, cofactorless) against the ZIP 215 batch on the
+/// same 150-signature commit, keys already decompressed as in a set.
+fn bench_batch_rule(c: &mut Criterion) {
+    let mut g = c.benchmark_group("ed25519_batch");
+    let n = 150;
+    let (block, _) = setup(n);
+    let h = block.header();
+    let msg = vote_sign_bytes(h.chain_id, h.height, &h.hash());
+    let keys: Vec<VerifyingKey> = block
+        .validators
+        .validators()
+        .iter()
+        .map(|v| VerifyingKey::from_bytes(v.pub_key.as_bytes()).unwrap())
+        .collect();
+    let sigs = &block.signed_header.commit.signatures;
+    let signer_keys: Vec<VerifyingKey> = sigs
+        .iter()
+        .map(|s| keys[usize::from(s.validator_index)])
+        .collect();
+    let signatures: Vec<Signature> = sigs
+        .iter()
+        .map(|s| Signature::from_bytes(&s.signature))
+        .collect();
+    let messages = vec![&msg[..]; n];
+    g.throughput(Throughput::Elements(n as u64));
+    g.bench_function(
+        BenchmarkId::new("dalek_cofactorless", format!("signatures={n}")),
+        |b| b.iter(|| ed25519_dalek::verify_batch(&messages, &signatures, &signer_keys).unwrap()),
+    );
+    let items: Vec<BatchItem<'_>> = sigs
+        .iter()
+        .zip(&signer_keys)
+        .map(|(s, key)| BatchItem {
+            key,
+            message: &msg,
+            signature: &s.signature,
+        })
+        .collect();
+    g.bench_function(BenchmarkId::new("zip215", format!("signatures={n}")), |b| {
+        b.iter(|| ed25519::verify_batch(&items).unwrap())
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench, bench_reject, bench_batch_rule);
 criterion_main!(benches);

@@ -9,6 +9,13 @@ use crate::{Header, ValidatorSet, ValidatorSetError, MAX_VALIDATORS};
 /// Bytes of one encoded commit signature: u16 validator index and the 64-byte signature.
 pub const COMMIT_SIG_ENCODED_LEN: usize = 2 + 64;
 
+/// Length in bytes of the largest light block (`[STRAIT-LC-BLOCK.3]`): a header, a commit of
+/// [`MAX_VALIDATORS`] signatures and two sets of [`MAX_VALIDATORS`] validators, 74,949 bytes.
+pub const LARGEST_LIGHT_BLOCK_LEN: usize = crate::HEADER_ENCODED_LEN
+    + 4
+    + MAX_VALIDATORS * COMMIT_SIG_ENCODED_LEN
+    + 2 * (4 + MAX_VALIDATORS * crate::VALIDATOR_ENCODED_LEN);
+
 /// Why bytes are not a canonical commit, signed header or light block.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum BlockError {
@@ -18,6 +25,16 @@ pub enum BlockError {
     /// One of the validator sets is not canonical.
     #[error("invalid validator set: {0}")]
     ValidatorSet(#[from] ValidatorSetError),
+}
+
+impl BlockError {
+    /// The SPEC name of the innermost cause.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Decode(e) => e.name(),
+            Self::ValidatorSet(e) => e.name(),
+        }
+    }
 }
 
 /// The signature of one validator on a header (`[STRAIT-LC-BLOCK.1]`).

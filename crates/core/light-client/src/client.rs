@@ -157,6 +157,18 @@ impl ClientError {
     pub fn is_transient(&self) -> bool {
         matches!(self, Self::NotYet(_))
     }
+
+    /// The SPEC name of the innermost cause (the variant name; verdicts and options delegate).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Frozen => "Frozen",
+            Self::ConsensusStateNotFound { .. } => "ConsensusStateNotFound",
+            Self::NotYet(r) => r.name(),
+            Self::Invalid(e) => e.name(),
+            Self::NotMisbehaviour { .. } => "NotMisbehaviour",
+            Self::Options(e) => e.name(),
+        }
+    }
 }
 
 /// Read access to a client's stored state.

@@ -10,7 +10,9 @@
 //!
 //! * [`validator`], [`header`], [`block`]: the data and their canonical encodings.
 //! * [`predicates`]: one function per verification rule; [`verifier`] composes them into [`verify`],
-//!   which answers a three-way [`Verdict`].
+//!   which answers a three-way [`Verdict`]. Hashes, comparisons and power tallies come before any
+//!   signature is verified.
+//! * [`ed25519`]: the one ed25519 rule (ZIP 215) of the protocol, single and batch, which agree.
 //! * [`client`]: the host-agnostic client state machine (update, misbehaviour, freezing), with
 //!   [`InMemoryClient`] as a host.
 //! * [`signer`]: deterministic commit signing for the devnet and tests.
@@ -19,6 +21,7 @@
 
 pub mod block;
 pub mod client;
+pub mod ed25519;
 pub mod header;
 pub mod in_memory;
 pub mod options;
@@ -28,7 +31,10 @@ pub mod validator;
 pub mod verdict;
 pub mod verifier;
 
-pub use block::{BlockError, Commit, CommitSig, LightBlock, SignedHeader, COMMIT_SIG_ENCODED_LEN};
+pub use block::{
+    BlockError, Commit, CommitSig, LightBlock, SignedHeader, COMMIT_SIG_ENCODED_LEN,
+    LARGEST_LIGHT_BLOCK_LEN,
+};
 pub use client::{
     execute_misbehaviour, execute_update, submit_misbehaviour, update, validate_misbehaviour,
     validate_update, verified_outbox_root, ClientError, ClientReader, ClientState, ClientWriter,

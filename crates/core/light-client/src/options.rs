@@ -18,6 +18,16 @@ pub enum OptionsError {
     ZeroTrustingPeriod,
 }
 
+impl OptionsError {
+    /// The SPEC name of the error (the variant name).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::InvalidTrustThreshold { .. } => "InvalidTrustThreshold",
+            Self::ZeroTrustingPeriod => "ZeroTrustingPeriod",
+        }
+    }
+}
+
 /// The fraction of a trusted set's power that must sign a header for a skipping update to be
 /// trusted. Must be in `[1/3, 1)`: below 1/3 a coalition that cannot break safety could still forge
 /// an update; at 1 a single absent validator would stall the client.

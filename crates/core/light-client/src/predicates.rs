@@ -1,12 +1,13 @@
 //! The verification rules, one small function each (`[STRAIT-LC.1]` to `[STRAIT-LC.7]`).
 //!
-//! [`verify`](crate::verify) calls them in the order of their tags; each can also be called on its
+//! [`verify`](crate::verify) calls them in the order of their tags, the cheap ones (hashes,
+//! comparisons, key lookups) before the signatures; each can also be called on its
 //! own. A rule that can never pass again answers a [`VerificationError`], a rule that may pass later
 //! (or through an intermediate header) a [`NotYetReason`].
 
-use ed25519_dalek::{Signature, Verifier as _, VerifyingKey};
 use strait_primitives::{ChainId, Hash32, Height, Timestamp};
 
+use crate::ed25519::{self, BatchItem};
 use crate::{
     vote_sign_bytes, Commit, Header, LightBlock, NotYetReason, TrustThreshold, ValidatorSet,
     VerificationError, VotingPowerTally, MAX_VALIDATORS,
@@ -95,7 +96,33 @@ pub fn is_within_trust_period(
     }
 }
 
-/// `[STRAIT-LC.3]` The header is not from the future: `header_time < now + max_clock_drift`.
+/// `[STRAIT-LC.3]`, first part: the header's time is one that can ever verify against this
+/// trusted state: `header_time < trusted_time + trusting_period + max_clock_drift` (no limit if
+/// the sum exceeds `u64::MAX`). A later header needs `now + max_clock_drift > header_time` (second
+/// part) while `now < trusted_time + trusting_period` (`[STRAIT-LC.2]`), which no `now` satisfies.
+pub fn is_header_time_reachable(
+    header_time: Timestamp,
+    trusted_time: Timestamp,
+    trusting_period_ms: u64,
+    max_clock_drift_ms: u64,
+) -> Result<(), VerificationError> {
+    let limit = trusted_time
+        .get()
+        .checked_add(trusting_period_ms)
+        .and_then(|t| t.checked_add(max_clock_drift_ms));
+    match limit {
+        Some(limit) if header_time.get() >= limit => {
+            Err(VerificationError::HeaderTimeUnreachable {
+                header_time,
+                limit: Timestamp(limit),
+            })
+        }
+        _ => Ok(()),
+    }
+}
+
+/// `[STRAIT-LC.3]`, second part: the header is not from the future:
+/// `header_time < now + max_clock_drift`.
 pub fn is_header_from_past(
     header_time: Timestamp,
     max_clock_drift_ms: u64,
@@ -132,48 +159,7 @@ pub fn is_monotonic(
     Ok(())
 }
 
-/// `[STRAIT-LC.5]` Every signature of the commit verifies, in one ed25519 batch.
-///
-/// Validity is decided by the batch alone. When it fails, the signatures are checked one by one
-/// only to name a culprit in the error. Requires [`commit_is_well_formed`]; an out-of-range index
-/// is reported as an invalid signature.
-pub fn signatures_are_valid(
-    header: &Header,
-    header_hash: &Hash32,
-    commit: &Commit,
-    validators: &ValidatorSet,
-) -> Result<(), VerificationError> {
-    let message = vote_sign_bytes(header.chain_id, header.height, header_hash);
-    let mut keys: Vec<VerifyingKey> = Vec::with_capacity(commit.signatures.len());
-    let mut signatures: Vec<Signature> = Vec::with_capacity(commit.signatures.len());
-    for sig in &commit.signatures {
-        let key = validators.verifying_key(sig.validator_index.into()).ok_or(
-            VerificationError::InvalidSignature {
-                validator_index: sig.validator_index,
-            },
-        )?;
-        keys.push(*key);
-        signatures.push(Signature::from_bytes(&sig.signature));
-    }
-    let messages = vec![&message[..]; signatures.len()];
-    if ed25519_dalek::verify_batch(&messages, &signatures, &keys).is_ok() {
-        return Ok(());
-    }
-    // The batch equation is the sum, with random weights, of each signature's cofactorless
-    // equation, so when it fails at least one single verification fails too. The fallback to the
-    // first signer only guards against a bug.
-    let culprit = (0..signatures.len())
-        .find(|&i| keys[i].verify(&message, &signatures[i]).is_err())
-        .unwrap_or(0);
-    Err(VerificationError::InvalidSignature {
-        validator_index: commit
-            .signatures
-            .get(culprit)
-            .map_or(0, |s| s.validator_index),
-    })
-}
-
-/// `[STRAIT-LC.6]`, adjacent case: a header right after the trusted one is signed by the trusted
+/// `[STRAIT-LC.5]`, adjacent case: a header right after the trusted one is signed by the trusted
 /// header's next validator set.
 pub fn adjacent_validators_match(
     header: &Header,
@@ -188,9 +174,13 @@ pub fn adjacent_validators_match(
     Ok(())
 }
 
-/// `[STRAIT-LC.6]`, skipping case: the signers that are also in the trusted next validator set
-/// (matched by public key, counted with their trusted power) hold strictly more than
-/// `trust_threshold` of its total power. Requires verified signatures (`[STRAIT-LC.5]`).
+/// `[STRAIT-LC.5]`, skipping case: the commit's claimed signers that are also in the trusted next
+/// validator set (matched by public key, counted with their trusted power) hold strictly more than
+/// `trust_threshold` of its total power.
+///
+/// Only key lookups: it runs before any signature is verified, so a commit that could not pass
+/// even with valid signatures costs no signature verification. Signatures are checked after
+/// (`[STRAIT-LC.7]`).
 pub fn has_sufficient_trust(
     commit: &Commit,
     validators: &ValidatorSet,
@@ -215,8 +205,8 @@ pub fn has_sufficient_trust(
     })
 }
 
-/// `[STRAIT-LC.7]` The signers hold strictly more than 2/3 of the header's validator set's power;
-/// exactly 2/3 is not enough.
+/// `[STRAIT-LC.6]` The commit's claimed signers hold strictly more than 2/3 of the header's
+/// validator set's power; exactly 2/3 is not enough. Runs before the signatures are verified.
 pub fn has_sufficient_signing_power(
     commit: &Commit,
     validators: &ValidatorSet,
@@ -227,6 +217,44 @@ pub fn has_sufficient_signing_power(
         return Err(VerificationError::InsufficientSigningPower { signed, total });
     }
     Ok(())
+}
+
+/// `[STRAIT-LC.7]` Every signature of the commit verifies (`[STRAIT-ED25519.1]`), all checked in
+/// one batch (`[STRAIT-ED25519.2]`).
+///
+/// Validity is decided by the batch alone. When it fails, the first invalid signature is found by
+/// bisection ([`ed25519::first_invalid`]): at most about one more batch of the whole commit,
+/// however many signatures are bad and wherever they are. Requires [`commit_is_well_formed`]; an out-of-range index is
+/// reported as an invalid signature.
+pub fn signatures_are_valid(
+    header: &Header,
+    header_hash: &Hash32,
+    commit: &Commit,
+    validators: &ValidatorSet,
+) -> Result<(), VerificationError> {
+    let message = vote_sign_bytes(header.chain_id, header.height, header_hash);
+    let mut items: Vec<BatchItem<'_>> = Vec::with_capacity(commit.signatures.len());
+    for sig in &commit.signatures {
+        let key = validators.verifying_key(sig.validator_index.into()).ok_or(
+            VerificationError::InvalidSignature {
+                validator_index: sig.validator_index,
+            },
+        )?;
+        items.push(BatchItem {
+            key,
+            message: &message,
+            signature: &sig.signature,
+        });
+    }
+    match ed25519::first_invalid(&items) {
+        None => Ok(()),
+        Some(culprit) => Err(VerificationError::InvalidSignature {
+            validator_index: commit
+                .signatures
+                .get(culprit)
+                .map_or(0, |s| s.validator_index),
+        }),
+    }
 }
 
 /// Sum of `power` over the commit's distinct, in-range signers. Each validator is counted at most

@@ -66,6 +66,21 @@ pub enum ValidatorSetError {
     },
 }
 
+impl ValidatorSetError {
+    /// The SPEC name of the innermost cause (the variant name; decode errors delegate).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Decode(e) => e.name(),
+            Self::Empty => "Empty",
+            Self::TooManyValidators { .. } => "TooManyValidators",
+            Self::NotSorted { .. } => "NotSorted",
+            Self::ZeroPower { .. } => "ZeroPower",
+            Self::TotalPowerTooLarge { .. } => "TotalPowerTooLarge",
+            Self::InvalidKey { .. } => "InvalidKey",
+        }
+    }
+}
+
 /// An ed25519 public key, as its 32-byte compressed encoding.
 #[derive(Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct PublicKey(pub [u8; 32]);

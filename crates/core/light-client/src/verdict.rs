@@ -21,6 +21,57 @@ impl Verdict {
     pub fn is_success(&self) -> bool {
         matches!(self, Self::Success)
     }
+
+    /// The SPEC name of the verdict: `Success`, `NotYet` or `Invalid`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Success => "Success",
+            Self::NotYet(_) => "NotYet",
+            Self::Invalid(_) => "Invalid",
+        }
+    }
+
+    /// The SPEC name of the reason, `None` for `Success`.
+    pub fn reason(&self) -> Option<&'static str> {
+        match self {
+            Self::Success => None,
+            Self::NotYet(r) => Some(r.name()),
+            Self::Invalid(e) => Some(e.name()),
+        }
+    }
+}
+
+impl NotYetReason {
+    /// The SPEC name of the reason (the variant name).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::HeaderFromFuture { .. } => "HeaderFromFuture",
+            Self::NotEnoughTrust { .. } => "NotEnoughTrust",
+        }
+    }
+}
+
+impl VerificationError {
+    /// The SPEC name of the innermost cause (the variant name; options errors delegate).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Options(e) => e.name(),
+            Self::ChainIdMismatch { .. } => "ChainIdMismatch",
+            Self::ValidatorsHashMismatch { .. } => "ValidatorsHashMismatch",
+            Self::NextValidatorsHashMismatch { .. } => "NextValidatorsHashMismatch",
+            Self::EmptyCommit => "EmptyCommit",
+            Self::SignerIndexOutOfRange { .. } => "SignerIndexOutOfRange",
+            Self::DuplicateSigner { .. } => "DuplicateSigner",
+            Self::SignersNotAscending { .. } => "SignersNotAscending",
+            Self::TrustingPeriodExpired { .. } => "TrustingPeriodExpired",
+            Self::HeaderTimeUnreachable { .. } => "HeaderTimeUnreachable",
+            Self::NonIncreasingHeight { .. } => "NonIncreasingHeight",
+            Self::NonIncreasingTime { .. } => "NonIncreasingTime",
+            Self::AdjacentValidatorsMismatch { .. } => "AdjacentValidatorsMismatch",
+            Self::InsufficientSigningPower { .. } => "InsufficientSigningPower",
+            Self::InvalidSignature { .. } => "InvalidSignature",
+        }
+    }
 }
 
 /// Power tallied for a rule, with the total it is compared to.
@@ -47,8 +98,9 @@ pub enum NotYetReason {
         /// The allowed drift.
         max_clock_drift_ms: u64,
     },
-    /// `[STRAIT-LC.6]`: too little of the trusted set signed a skipping update; verify an
-    /// intermediate header first (bisect).
+    /// `[STRAIT-LC.5]`: the claimed signers of a skipping update hold too little of the trusted
+    /// set's power; verify an intermediate header first (bisect). Bisection ends: an adjacent
+    /// header is never answered `NotEnoughTrust`.
     #[error("not enough trust: {} of {} trusted power signed, need more than {}/{}", .tally.tallied, .tally.total, .tally.trust_threshold.numerator, .tally.trust_threshold.denominator)]
     NotEnoughTrust {
         /// The trusted power that signed.
@@ -121,6 +173,17 @@ pub enum VerificationError {
         /// The caller's clock.
         now: Timestamp,
     },
+    /// `[STRAIT-LC.3]`: the header's time is so far ahead that it can never verify against this
+    /// trusted state: the state expires before `now + max_clock_drift` can pass the header's time.
+    #[error(
+        "header time {header_time} is not before {limit} (trusted time + trusting period + drift)"
+    )]
+    HeaderTimeUnreachable {
+        /// The header's time.
+        header_time: Timestamp,
+        /// `trusted_time + trusting_period + max_clock_drift`.
+        limit: Timestamp,
+    },
     /// `[STRAIT-LC.4]`: the header is not above the trusted height.
     #[error("header height {got} is not above the trusted height {trusted}")]
     NonIncreasingHeight {
@@ -137,13 +200,13 @@ pub enum VerificationError {
         /// The trusted time.
         trusted: Timestamp,
     },
-    /// `[STRAIT-LC.5]`: a signature in the commit does not verify.
+    /// `[STRAIT-LC.7]`: a signature in the commit does not verify.
     #[error("invalid signature of validator {validator_index}")]
     InvalidSignature {
-        /// Index of the (first found) bad signer.
+        /// Index of the first bad signer (found by bisection).
         validator_index: u16,
     },
-    /// `[STRAIT-LC.6]`: an adjacent header is not signed by the trusted next validator set.
+    /// `[STRAIT-LC.5]`: an adjacent header is not signed by the trusted next validator set.
     #[error("adjacent header validators hash {got}, trusted next validators hash {expected}")]
     AdjacentValidatorsMismatch {
         /// The header's `validators_hash`.
@@ -151,7 +214,8 @@ pub enum VerificationError {
         /// Hash of the trusted next validator set.
         expected: Hash32,
     },
-    /// `[STRAIT-LC.7]`: the signers hold at most 2/3 of the header's validator set's power.
+    /// `[STRAIT-LC.6]`: the claimed signers hold at most 2/3 of the header's validator set's
+    /// power.
     #[error("signers hold {signed} of {total} power, need more than 2/3")]
     InsufficientSigningPower {
         /// Power of the signers.

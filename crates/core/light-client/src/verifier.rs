@@ -34,12 +34,14 @@ impl From<NotYetReason> for Verdict {
 
 /// Verifies `untrusted` against `trusted` at time `now`.
 ///
-/// Checks, in order: options; `[STRAIT-LC.1]` well-formedness (chain id, both validator-set
-/// hashes, commit structure); `[STRAIT-LC.2]` the trusted state has not expired; `[STRAIT-LC.3]`
-/// the header is not from the future; `[STRAIT-LC.4]` height and time increase; `[STRAIT-LC.5]`
-/// every commit signature verifies (one batch); `[STRAIT-LC.6]` an adjacent header is signed by
-/// the trusted next set, a skipping one by more than the trust threshold of it; `[STRAIT-LC.7]`
-/// more than 2/3 of the header's own set signed. Cheap checks come before the signatures.
+/// Checks, in order (`docs/SPEC.md` §5.4): options; `[STRAIT-LC.1]` well-formedness (chain id,
+/// both validator-set hashes, commit structure); `[STRAIT-LC.2]` the trusted state has not
+/// expired; `[STRAIT-LC.3]` the header's time can ever verify, and is not from the future;
+/// `[STRAIT-LC.4]` height and time increase; `[STRAIT-LC.5]` an adjacent header is signed by the
+/// trusted next set, a skipping one claims signers holding more than the trust threshold of it;
+/// `[STRAIT-LC.6]` the claimed signers hold more than 2/3 of the header's own set; `[STRAIT-LC.7]`
+/// every signature verifies (one batch). Everything before `[STRAIT-LC.7]` is hashing, comparison
+/// and key lookup: a commit that cannot pass costs no signature verification.
 pub fn verify(
     untrusted: &LightBlock,
     trusted: &TrustedState<'_>,
@@ -67,16 +69,18 @@ fn check(
     commit_is_well_formed(commit, &untrusted.validators)?;
 
     is_within_trust_period(trusted.timestamp, options.trusting_period_ms, now)?;
+    is_header_time_reachable(
+        header.timestamp,
+        trusted.timestamp,
+        options.trusting_period_ms,
+        options.max_clock_drift_ms,
+    )?;
     is_header_from_past(header.timestamp, options.max_clock_drift_ms, now)?;
     is_monotonic(header, trusted.height, trusted.timestamp)?;
 
-    let adjacent = trusted.height.checked_next() == Some(header.height);
-    if adjacent {
-        // Cheap, and fails without looking at a signature.
+    if trusted.height.checked_next() == Some(header.height) {
         adjacent_validators_match(header, trusted.next_validators)?;
-    }
-    signatures_are_valid(header, &header.hash(), commit, &untrusted.validators)?;
-    if !adjacent {
+    } else {
         has_sufficient_trust(
             commit,
             &untrusted.validators,
@@ -85,5 +89,6 @@ fn check(
         )?;
     }
     has_sufficient_signing_power(commit, &untrusted.validators)?;
+    signatures_are_valid(header, &header.hash(), commit, &untrusted.validators)?;
     Ok(())
 }

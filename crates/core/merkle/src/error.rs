@@ -74,3 +74,22 @@ pub enum MerkleError {
     #[error("malformed merkle encoding: {0}")]
     Decode(#[from] DecodeError),
 }
+
+impl MerkleError {
+    /// The protocol-level name of the error (`docs/SPEC.md` §0), of the innermost cause: a
+    /// decoding failure is named by its [`DecodeError::name`].
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::TreeFull { .. } => "TreeFull",
+            Self::IndexOutOfRange { .. } => "IndexOutOfRange",
+            Self::SizeOutOfRange { .. } => "SizeOutOfRange",
+            Self::RootMismatch { .. } => "RootMismatch",
+            Self::EmptyMultiProof => "EmptyMultiProof",
+            Self::TooManyLeaves { .. } => "TooManyLeaves",
+            Self::IndicesNotIncreasing { .. } => "IndicesNotIncreasing",
+            Self::IdCountMismatch { .. } => "IdCountMismatch",
+            Self::HashCountMismatch { .. } => "HashCountMismatch",
+            Self::Decode(e) => e.name(),
+        }
+    }
+}

@@ -32,6 +32,28 @@ pub enum PacketError {
         /// [`MAX_PAYLOAD_LEN`].
         max: usize,
     },
+    /// The nonce is 0; the first nonce of a route is 1 (`[STRAIT-PACKET.5]`).
+    #[error("nonce 0 is invalid: the first nonce of a route is 1")]
+    ZeroNonce,
+    /// A flag bit other than the known ones is set (`[STRAIT-PACKET.1]`).
+    #[error("unknown flag bits in {flags:#04x}")]
+    UnknownFlags {
+        /// The flags byte.
+        flags: u8,
+    },
+}
+
+impl PacketError {
+    /// The protocol-level name of the error (`docs/SPEC.md` §0), of the innermost cause: a
+    /// decoding failure is named by its [`DecodeError::name`].
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Decode(e) => e.name(),
+            Self::PayloadTooLarge { .. } => "PayloadTooLarge",
+            Self::ZeroNonce => "ZeroNonce",
+            Self::UnknownFlags { .. } => "UnknownFlags",
+        }
+    }
 }
 
 /// How the destination must deliver a message (`[STRAIT-PACKET.2]`).
@@ -92,8 +114,12 @@ impl Packet {
         }
     }
 
-    /// Checks the bounds that [`Packet::decode`] enforces, for a packet built in memory.
+    /// Checks the rules that [`Packet::decode`] enforces, for a packet built in memory: nonce 0 is
+    /// refused with the same error as when decoding, then the payload bound (`[STRAIT-PACKET.5]`).
     pub fn validate(&self) -> Result<(), PacketError> {
+        if self.nonce.get() == 0 {
+            return Err(PacketError::ZeroNonce);
+        }
         if self.payload.len() > MAX_PAYLOAD_LEN {
             return Err(PacketError::PayloadTooLarge {
                 got: self.payload.len(),
@@ -150,7 +176,10 @@ impl Packet {
     }
 
     /// Decodes untrusted bytes. Never panics; every length is checked against its bound before use
-    /// (`[STRAIT-PACKET.5]`).
+    /// (`[STRAIT-PACKET.5]`). Fields are read in order and each is checked as it is read, so the
+    /// first failing check names the error (`docs/SPEC.md` §0): `Truncated` for a field that does
+    /// not fit, `UnsupportedVersion`, `ZeroNonce`, `UnknownFlags`, `TooLarge` (payload length), then
+    /// `Truncated` (payload) and `TrailingBytes`.
     pub fn decode(bytes: &[u8]) -> Result<Self, PacketError> {
         let mut r = Reader::new(bytes);
         let version = r.u8()?;
@@ -163,11 +192,7 @@ impl Packet {
         }
         let nonce = Nonce(r.u64()?);
         if nonce.get() == 0 {
-            return Err(DecodeError::Invalid {
-                what: "nonce",
-                value: 0,
-            }
-            .into());
+            return Err(PacketError::ZeroNonce);
         }
         let source_chain = ChainId(r.u64()?);
         let sender = Address32(r.array()?);
@@ -175,11 +200,7 @@ impl Packet {
         let receiver = Address32(r.array()?);
         let flags = r.u8()?;
         if flags & !KNOWN_FLAGS != 0 {
-            return Err(DecodeError::Invalid {
-                what: "flags",
-                value: flags.into(),
-            }
-            .into());
+            return Err(PacketError::UnknownFlags { flags });
         }
         let timeout_height = match r.u64()? {
             0 => None,

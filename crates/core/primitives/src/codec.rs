@@ -49,6 +49,20 @@ pub enum DecodeError {
     },
 }
 
+impl DecodeError {
+    /// The protocol-level name of the error (`docs/SPEC.md` §0): the variant name. Vectors and
+    /// other implementations name errors by it, never by the `Display` text.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Truncated { .. } => "Truncated",
+            Self::TrailingBytes { .. } => "TrailingBytes",
+            Self::TooLarge { .. } => "TooLarge",
+            Self::Invalid { .. } => "Invalid",
+            Self::UnsupportedVersion { .. } => "UnsupportedVersion",
+        }
+    }
+}
+
 /// Reads big-endian values from a byte slice, never panicking.
 #[derive(Debug, Clone)]
 pub struct Reader<'a> {

@@ -6,10 +6,92 @@
 use strait_chain_api::apps;
 use strait_chain_api::keys::AccountKey;
 use strait_chain_api::rpc::{DeliveryStatus, MessageStatus, StraitApiClient, TxFailure};
-use strait_chain_api::tx::TxBody;
+use strait_chain_api::tx::{ClientUpdate, TxBody};
 use strait_primitives::{ChainId, ClientId, Height};
 
 use crate::support::*;
+
+/// Bisection sends several updates in one transaction. When the first proves conflicting headers
+/// (the client freezes) and the next then fails on the frozen client, the transaction fails, but
+/// the freeze is kept: evidence of a fork is never rolled back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_freeze_proven_by_a_failing_relay_transaction_is_kept() {
+    let specs = specs(2);
+    let dir = temp_dir("freeze-kept");
+    let fork_dir = temp_dir("freeze-kept-fork");
+    let (a, b, fork) = (
+        start_node(&specs, 0, &dir).await,
+        start_node(&specs, 1, &dir).await,
+        start_node(&specs, 0, &fork_dir).await,
+    );
+    let (ca, cb, cf) = (http(&a), http(&b), http(&fork));
+    let relayer = AccountKey::devnet("relayer");
+    let alice = AccountKey::devnet("alice");
+    let mallory = AccountKey::devnet("mallory");
+    assert!(
+        submit(
+            &ca,
+            &sign(&ca, ChainId(1), &alice, send_body(apps::echo(), b"real")).await
+        )
+        .await
+        .success
+    );
+    assert!(
+        submit(
+            &cf,
+            &sign(&cf, ChainId(1), &mallory, send_body(apps::echo(), b"fork")).await
+        )
+        .await
+        .success
+    );
+    let relay = build_relay(&ca, &cb, ChainId(2), 0).await;
+    let height = relay.update.block.header().height;
+    let update = TxBody::Relay {
+        updates: vec![relay.update.clone()],
+        advances: vec![],
+        batches: vec![],
+    };
+    assert!(
+        submit(&cb, &sign(&cb, ChainId(2), &relayer, update).await)
+            .await
+            .success
+    );
+    wait_height(&cf, height.get()).await;
+    let conflicting = light_block(&cf, height).await;
+    assert_ne!(
+        conflicting.header().hash(),
+        relay.update.block.header().hash()
+    );
+    wait_height(&ca, height.get() + 2).await;
+    let later = light_block(&ca, Height(height.get() + 2)).await;
+    let body = TxBody::Relay {
+        updates: vec![
+            ClientUpdate {
+                client: ClientId(1),
+                trusted_height: Height(0),
+                block: conflicting,
+            },
+            ClientUpdate {
+                client: ClientId(1),
+                trusted_height: height,
+                block: later,
+            },
+        ],
+        advances: vec![],
+        batches: vec![relay.batch.clone()],
+    };
+    let result = submit(&cb, &sign(&cb, ChainId(2), &relayer, body).await).await;
+    assert!(!result.success, "{result:?}");
+    assert_eq!(result.failure, Some(TxFailure::UpdateInvalid));
+    let error = result.error.unwrap();
+    assert!(error.contains("stays frozen"), "{error}");
+    assert!(cb.client(ChainId(1)).await.unwrap().frozen);
+    // Nothing else of the transaction applied.
+    assert!(result.deliveries.is_empty());
+    a.stop().await;
+    b.stop().await;
+    fork.stop().await;
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn equivocating_validators_freeze_the_client_and_stop_relays() {
@@ -46,6 +128,7 @@ async fn equivocating_validators_freeze_the_client_and_stop_relays() {
     let height = relay.update.block.header().height;
     let update = TxBody::Relay {
         updates: vec![relay.update.clone()],
+        advances: vec![],
         batches: vec![],
     };
     let result = submit(&cb, &sign(&cb, ChainId(2), &relayer, update).await).await;
@@ -73,6 +156,7 @@ async fn equivocating_validators_freeze_the_client_and_stop_relays() {
     // The message's root was verified before the freeze: its delivery is still refused.
     let deliver = TxBody::Relay {
         updates: vec![],
+        advances: vec![],
         batches: vec![relay.batch.clone()],
     };
     let result = submit(&cb, &sign(&cb, ChainId(2), &relayer, deliver).await).await;

@@ -191,6 +191,7 @@ pub async fn build_relay(
 pub fn relay_body(relay: &Relay) -> TxBody {
     TxBody::Relay {
         updates: vec![relay.update.clone()],
+        advances: vec![],
         batches: vec![relay.batch.clone()],
     }
 }

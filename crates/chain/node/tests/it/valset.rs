@@ -69,6 +69,7 @@ async fn a_validator_set_change_takes_effect_and_a_remote_light_client_follows_i
             trusted_height: Height(0),
             block: beyond.clone(),
         }],
+        advances: vec![],
         batches: vec![],
     };
     let result = submit(&cb, &sign(&cb, ChainId(2), &relayer, skip).await).await;
@@ -95,6 +96,7 @@ async fn a_validator_set_change_takes_effect_and_a_remote_light_client_follows_i
                 block: beyond.clone(),
             },
         ],
+        advances: vec![],
         batches: vec![],
     };
     let result = submit(&cb, &sign(&cb, ChainId(2), &relayer, follow).await).await;

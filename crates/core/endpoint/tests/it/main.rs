@@ -2,6 +2,8 @@
 //! real Merkle proofs. The destination's client is the testkit's trusting double (roots are relayed
 //! honestly unless a test says otherwise); the light client is tested in its own crate.
 
+mod encoding;
+
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -11,6 +13,8 @@ use strait_endpoint::*;
 use strait_merkle::LeafIndex;
 use strait_packet::{DeliveryOptions, Packet};
 use strait_primitives::{Address32, ChainId, ClientId, Hash32, Height, Nonce, Timestamp};
+
+mod ordering;
 
 const A: ChainId = ChainId(1);
 const B: ChainId = ChainId(2);

@@ -252,3 +252,30 @@ fn store_is_bounded() {
     assert_eq!(client.heights().count(), MAX_CONSENSUS_STATES);
     assert_eq!(client.heights().next(), Some(Height(10)));
 }
+
+#[test]
+fn client_errors_are_named_by_their_innermost_cause() {
+    let chain = static_chain(3);
+    let mut client = chain.client_at(1);
+    let err = update(&mut client, Height(2), &chain.block(3), now_after(3)).unwrap_err();
+    assert_eq!(err.name(), "ConsensusStateNotFound");
+    let mut forged = chain.block(2);
+    forged.signed_header.commit.signatures[0].signature[40] ^= 1;
+    let err = update(&mut client, Height(1), &forged, now_after(2)).unwrap_err();
+    assert_eq!(
+        (err.name(), err.is_transient()),
+        ("InvalidSignature", false)
+    );
+    let early = Timestamp(time_of(2).get() - MAX_CLOCK_DRIFT_MS);
+    let err = update(&mut client, Height(1), &chain.block(2), early).unwrap_err();
+    assert_eq!((err.name(), err.is_transient()), ("HeaderFromFuture", true));
+    assert_eq!(ClientError::Frozen.name(), "Frozen");
+    let options = Options {
+        trusting_period_ms: 0,
+        ..options()
+    };
+    assert_eq!(
+        ClientError::from(options.validate().unwrap_err()).name(),
+        "ZeroTrustingPeriod"
+    );
+}

@@ -2,8 +2,11 @@
 //!
 //! All state is built with real ed25519 signatures from fixed public seeds (`[i; 32]`).
 
+mod cheap_first;
 mod client;
 mod codec;
+mod ed25519;
 mod support;
+mod vector_cases;
 mod vectors;
 mod verifier;

@@ -7,6 +7,7 @@ use strait_light_client::*;
 use strait_primitives::{ChainId, Hash32, Height, Timestamp};
 
 use crate::support::signer;
+use crate::vector_cases as cases;
 
 const PATH: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -81,6 +82,20 @@ fn compute() -> Value {
             "signature": hex0x(&first.signature),
         },
         "signed_header_encoding": hex0x(&signed.encode()),
+        "largest_light_block_len": LARGEST_LIGHT_BLOCK_LEN,
+        "decoding": {
+            "description": "Each encoding decodes (error null) or fails with the named error: the first failing check of [STRAIT-LC-VALSET.3], [STRAIT-LC-HEADER.1], [STRAIT-LC-BLOCK.1..3].",
+            "validator_set": cases::validator_sets(),
+            "header": cases::headers(),
+            "commit": cases::commits(),
+            "signed_header": cases::signed_headers(),
+            "light_block": cases::light_blocks(),
+        },
+        "verdicts": {
+            "description": "Each light block verified against `trusted` (chain id, height, timestamp, next validator set encoding) with its options at time `now` gives `verdict` (Success, NotYet, Invalid) with the named `reason` ([STRAIT-LC.0..7]). Validator i (1..=8) has seed [i; 32] and power 10 * i.",
+            "trusted": cases::verdict_setup(),
+            "cases": cases::verdicts(),
+        },
     })
 }
 
@@ -137,5 +152,143 @@ fn golden_vectors_decode_and_verify() {
     assert_eq!(
         verify(&block, &trusted, &options, Timestamp(1_700_000_043_000)),
         Verdict::Success
+    );
+}
+
+fn hex_of(v: &Value) -> Vec<u8> {
+    hex::decode(v.as_str().unwrap().trim_start_matches("0x")).unwrap()
+}
+
+/// The name of the error `decode` gives, or `None` if it decodes and re-encodes to the input.
+fn decoded<T, E>(
+    bytes: &[u8],
+    decode: impl Fn(&[u8]) -> Result<T, E>,
+    encode: impl Fn(&T) -> Vec<u8>,
+    name: impl Fn(&E) -> &'static str,
+) -> Option<&'static str> {
+    match decode(bytes) {
+        Ok(value) => {
+            assert_eq!(encode(&value), bytes, "decoded value does not re-encode");
+            None
+        }
+        Err(e) => Some(name(&e)),
+    }
+}
+
+#[test]
+fn decoding_vectors_name_their_errors() {
+    let file: Value = serde_json::from_str(&std::fs::read_to_string(PATH).unwrap()).unwrap();
+    let d = &file["decoding"];
+    let check = |format: &str, f: &dyn Fn(&[u8]) -> Option<&'static str>| {
+        let list = d[format].as_array().unwrap();
+        assert!(list.len() >= 5, "{format}");
+        for v in list {
+            let got = f(&hex_of(&v["encoding"]));
+            assert_eq!(got, v["error"].as_str(), "{format} {}", v["name"]);
+        }
+    };
+    check("validator_set", &|b| {
+        decoded(
+            b,
+            ValidatorSet::decode,
+            ValidatorSet::encode,
+            ValidatorSetError::name,
+        )
+    });
+    check("header", &|b| {
+        decoded(
+            b,
+            Header::decode,
+            |h| h.encode().to_vec(),
+            strait_primitives::DecodeError::name,
+        )
+    });
+    check("commit", &|b| {
+        decoded(b, Commit::decode, Commit::encode, BlockError::name)
+    });
+    check("signed_header", &|b| {
+        decoded(
+            b,
+            SignedHeader::decode,
+            SignedHeader::encode,
+            BlockError::name,
+        )
+    });
+    check("light_block", &|b| {
+        decoded(b, LightBlock::decode, LightBlock::encode, BlockError::name)
+    });
+}
+
+#[test]
+fn verdict_vectors_hold() {
+    let file: Value = serde_json::from_str(&std::fs::read_to_string(PATH).unwrap()).unwrap();
+    let v = &file["verdicts"];
+    let t = &v["trusted"];
+    let next = ValidatorSet::decode(&hex_of(&t["next_validators"])).unwrap();
+    let trusted = TrustedState {
+        chain_id: ChainId(t["chain_id"].as_u64().unwrap()),
+        height: Height(t["height"].as_u64().unwrap()),
+        timestamp: Timestamp(t["timestamp"].as_u64().unwrap()),
+        next_validators: &next,
+    };
+    let options = Options {
+        trust_threshold: TrustThreshold::new(
+            t["trust_threshold"]["numerator"].as_u64().unwrap(),
+            t["trust_threshold"]["denominator"].as_u64().unwrap(),
+        )
+        .unwrap(),
+        trusting_period_ms: t["trusting_period_ms"].as_u64().unwrap(),
+        max_clock_drift_ms: t["max_clock_drift_ms"].as_u64().unwrap(),
+    };
+    let cases = v["cases"].as_array().unwrap();
+    let kinds: Vec<&str> = cases
+        .iter()
+        .map(|c| c["verdict"].as_str().unwrap())
+        .collect();
+    for kind in ["Success", "NotYet", "Invalid"] {
+        assert!(kinds.contains(&kind), "no {kind} vector");
+    }
+    for c in cases {
+        let block = LightBlock::decode(&hex_of(&c["light_block"])).unwrap();
+        let now = Timestamp(c["now"].as_u64().unwrap());
+        let verdict = verify(&block, &trusted, &options, now);
+        assert_eq!(verdict.kind(), c["verdict"], "{}", c["name"]);
+        assert_eq!(verdict.reason(), c["reason"].as_str(), "{}", c["name"]);
+    }
+}
+
+#[test]
+fn largest_light_block_is_exactly_the_stated_size() {
+    let validators = cases::many_validators(MAX_VALIDATORS);
+    let set = ValidatorSet::new(validators).unwrap();
+    let mut next_validators = cases::many_validators(MAX_VALIDATORS + 1);
+    next_validators.remove(0);
+    let next = ValidatorSet::new(next_validators).unwrap();
+    let commit = Commit {
+        signatures: (0..MAX_VALIDATORS as u16)
+            .map(|validator_index| CommitSig {
+                validator_index,
+                signature: [7; 64],
+            })
+            .collect(),
+    };
+    let block = LightBlock {
+        signed_header: SignedHeader {
+            header: sample_header(&set),
+            commit,
+        },
+        validators: set,
+        next_validators: next,
+    };
+    let bytes = block.encode();
+    assert_eq!(bytes.len(), LARGEST_LIGHT_BLOCK_LEN);
+    assert_eq!(LARGEST_LIGHT_BLOCK_LEN, 74_949);
+    assert_eq!(LightBlock::decode(&bytes), Ok(block));
+    // Nothing longer decodes: one more byte is trailing.
+    let mut longer = bytes;
+    longer.push(0);
+    assert_eq!(
+        LightBlock::decode(&longer).map_err(|e| e.name()),
+        Err("TrailingBytes")
     );
 }

@@ -2,6 +2,8 @@
 //!
 //! Regenerate with `STRAIT_REGEN_VECTORS=1 cargo test -p strait-merkle --test it`.
 
+mod negative;
+
 use std::path::PathBuf;
 
 use serde_json::{json, Value};
@@ -96,6 +98,7 @@ fn generate() -> Value {
             "root": state.root(),
             "encoding": hex(&state.encode()),
         },
+        "negative": negative::generate(),
     })
 }
 

@@ -122,20 +122,18 @@ fn unknown_version_flags_and_zero_nonce_are_rejected() {
     bytes[89] = 0x02;
     assert_eq!(
         Packet::decode(&bytes),
-        Err(PacketError::Decode(DecodeError::Invalid {
-            what: "flags",
-            value: 2
-        }))
+        Err(PacketError::UnknownFlags { flags: 2 })
     );
     let mut bytes = good;
     bytes[1..9].copy_from_slice(&[0; 8]);
-    assert_eq!(
-        Packet::decode(&bytes),
-        Err(PacketError::Decode(DecodeError::Invalid {
-            what: "nonce",
-            value: 0
-        }))
-    );
+    assert_eq!(Packet::decode(&bytes), Err(PacketError::ZeroNonce));
+    // A packet built in memory with nonce 0 is refused the same way: the endpoint validates
+    // before it computes `nonce - 1` for ordering.
+    let built = Packet {
+        nonce: Nonce(0),
+        ..sample()
+    };
+    assert_eq!(built.validate(), Err(PacketError::ZeroNonce));
 }
 
 #[test]

@@ -1,0 +1,298 @@
+//! The devnet adapter: a devnet node's JSON-RPC interface as a [`SourceChain`] and a
+//! [`DestinationChain`]. Relays are signed devnet transactions with the relayer's account nonce,
+//! shared by every path into the chain.
+
+use core::time::Duration;
+use std::sync::Arc;
+
+use strait_chain_api::keys::AccountKey;
+use strait_chain_api::rpc::{TxFailure, TxResult};
+use strait_chain_api::tx::{ClientUpdate, SignedTx, Tx, TxBody};
+use strait_chain_client::{
+    ChainError, DeliveryReport, DeliveryStatus, DestinationChain, OutboxMessage, OutboxPage,
+    RelayFailure, RelayReport, RelayWork, SourceChain, VerifierInfo, MAX_PAGE_ITEMS,
+};
+use strait_light_client::LightBlock;
+use strait_merkle::MultiProof;
+use strait_packet::Packet;
+use strait_primitives::{ChainId, Height, MessageId};
+use tokio::sync::Mutex;
+
+use crate::rpc::ChainRpc;
+use crate::RelayerError;
+
+/// The next nonce of the relayer's account on one chain, shared by every path into it.
+#[derive(Debug, Default)]
+struct NonceSlot(Mutex<Option<u64>>);
+
+/// A devnet chain as agents see it.
+#[derive(Clone, Debug)]
+pub struct DevnetChain {
+    rpc: ChainRpc,
+    account: Arc<AccountKey>,
+    nonce: Arc<NonceSlot>,
+    tx_poll_interval: Duration,
+    tx_timeout: Duration,
+}
+
+impl DevnetChain {
+    /// The chain behind `rpc`, relaying with `account`; a relay polls every `tx_poll_interval` for
+    /// its inclusion, at most `tx_timeout`.
+    pub fn new(
+        rpc: ChainRpc,
+        account: Arc<AccountKey>,
+        tx_poll_interval: Duration,
+        tx_timeout: Duration,
+    ) -> Self {
+        Self {
+            rpc,
+            account,
+            nonce: Arc::default(),
+            tx_poll_interval,
+            tx_timeout,
+        }
+    }
+
+    /// The JSON-RPC client.
+    pub fn rpc(&self) -> &ChainRpc {
+        &self.rpc
+    }
+
+    fn bad(&self, what: &'static str, reason: String) -> ChainError {
+        ChainError::BadData {
+            chain: self.rpc.chain_id(),
+            what,
+            reason,
+        }
+    }
+
+    async fn submit(&self, body: TxBody) -> Result<TxResult, RelayerError> {
+        let key = &self.account;
+        let chain = self.rpc.chain_id();
+        let hash = {
+            let mut slot = self.nonce.0.lock().await;
+            let nonce = match *slot {
+                Some(n) => n,
+                None => self.rpc.account_nonce(key.address()).await?,
+            };
+            let tx: SignedTx = Tx {
+                chain_id: chain,
+                signer: key.address(),
+                nonce,
+                body,
+            }
+            .sign(key);
+            match self.rpc.submit(&tx).await {
+                Ok(hash) => {
+                    // The nonce is the node's answer: `u64::MAX` has no successor.
+                    *slot = nonce.checked_add(1);
+                    if slot.is_none() {
+                        return Err(RelayerError::BadData {
+                            chain,
+                            reason: format!("account nonce {nonce} has no successor"),
+                        });
+                    }
+                    hash
+                }
+                Err(e) => {
+                    // Re-read the nonce next time, whatever went wrong.
+                    if e.is_nonce_error() {
+                        tracing::debug!(%chain, nonce, error = %e, "account nonce moved, re-reading it");
+                    }
+                    *slot = None;
+                    return Err(e);
+                }
+            }
+        };
+        match self
+            .rpc
+            .wait_tx(hash, self.tx_poll_interval, self.tx_timeout)
+            .await
+        {
+            Ok(result) => Ok(result),
+            Err(e) => {
+                *self.nonce.0.lock().await = None;
+                Err(e)
+            }
+        }
+    }
+}
+
+/// A relayer error as a chain error: transient ones stay transient.
+pub fn chain_error(chain: ChainId, what: &'static str, e: RelayerError) -> ChainError {
+    match e {
+        RelayerError::BadData { reason, .. } => ChainError::BadData {
+            chain,
+            what,
+            reason,
+        },
+        RelayerError::Chain(e) => e,
+        e if e.is_transient() => ChainError::Unavailable {
+            chain,
+            what,
+            reason: e.to_string(),
+        },
+        e => ChainError::Refused {
+            chain,
+            what,
+            reason: e.to_string(),
+        },
+    }
+}
+
+/// A devnet transaction result as a relay report.
+pub fn report_of(result: &TxResult) -> RelayReport {
+    let reason = result.error.clone().unwrap_or_default();
+    let applied = match result.failure {
+        None if result.success => Ok(()),
+        Some(TxFailure::UpdateNotYet) => Err(RelayFailure::UpdateNotYet(reason)),
+        Some(TxFailure::UpdateInvalid) => Err(RelayFailure::UpdateInvalid(reason)),
+        _ => Err(RelayFailure::Rejected(reason)),
+    };
+    RelayReport {
+        hash: result.hash,
+        height: result.height,
+        applied,
+        deliveries: result
+            .deliveries
+            .iter()
+            .map(|d| DeliveryReport {
+                id: d.id,
+                status: status_of(d.status),
+                reason: d.error.clone(),
+            })
+            .collect(),
+    }
+}
+
+/// A devnet delivery status in the chain-client vocabulary.
+pub fn status_of(status: strait_chain_api::rpc::DeliveryStatus) -> DeliveryStatus {
+    use strait_chain_api::rpc::DeliveryStatus as Devnet;
+    match status {
+        Devnet::Executed => DeliveryStatus::Executed,
+        Devnet::Failed => DeliveryStatus::Failed,
+        Devnet::TimedOut => DeliveryStatus::TimedOut,
+        Devnet::AlreadyReceived => DeliveryStatus::AlreadyReceived,
+        Devnet::Retry => DeliveryStatus::Retry,
+        Devnet::AdvanceRoute => DeliveryStatus::AdvanceRoute,
+        Devnet::Rejected => DeliveryStatus::Rejected,
+    }
+}
+
+impl SourceChain for DevnetChain {
+    fn chain_id(&self) -> ChainId {
+        self.rpc.chain_id()
+    }
+
+    async fn latest_height(&self) -> Result<Height, ChainError> {
+        self.rpc
+            .latest_height()
+            .await
+            .map_err(|e| chain_error(self.rpc.chain_id(), "latest_height", e))
+    }
+
+    async fn outbox_page(
+        &self,
+        destination: ChainId,
+        from_leaf: u64,
+        limit: usize,
+    ) -> Result<OutboxPage, ChainError> {
+        let chain = self.rpc.chain_id();
+        let limit = u32::try_from(limit.min(MAX_PAGE_ITEMS)).unwrap_or(u32::MAX);
+        let page = self
+            .rpc
+            .messages(from_leaf, limit, destination)
+            .await
+            .map_err(|e| chain_error(chain, "outbox_page", e))?;
+        let mut messages = Vec::with_capacity(page.messages.len());
+        for m in page.messages {
+            // Decoded and checked against its id here, where the node's bytes come in.
+            let packet = Packet::decode(&m.packet.0)
+                .map_err(|e| self.bad("outbox_page", format!("packet {}: {e}", m.id)))?;
+            if packet.id() != m.id || packet.source_chain != chain {
+                return Err(self.bad(
+                    "outbox_page",
+                    format!("message {} does not match its packet", m.id),
+                ));
+            }
+            messages.push(OutboxMessage {
+                leaf_index: m.leaf_index,
+                id: m.id,
+                height: m.height,
+                encoded_len: m.packet.0.len(),
+                packet,
+            });
+        }
+        Ok(OutboxPage {
+            messages,
+            next_leaf: page.next_leaf,
+            outbox_count: page.outbox_count,
+        })
+    }
+
+    async fn multiproof(&self, leaves: &[u64], height: Height) -> Result<MultiProof, ChainError> {
+        self.rpc
+            .proof(leaves, height)
+            .await
+            .map_err(|e| chain_error(self.rpc.chain_id(), "multiproof", e))
+    }
+
+    async fn light_block(&self, height: Height) -> Result<LightBlock, ChainError> {
+        self.rpc
+            .light_block(height)
+            .await
+            .map_err(|e| chain_error(self.rpc.chain_id(), "light_block", e))
+    }
+}
+
+impl DestinationChain for DevnetChain {
+    fn chain_id(&self) -> ChainId {
+        self.rpc.chain_id()
+    }
+
+    async fn latest_height(&self) -> Result<Height, ChainError> {
+        SourceChain::latest_height(self).await
+    }
+
+    async fn received(&self, ids: &[MessageId]) -> Result<Vec<bool>, ChainError> {
+        self.rpc
+            .received(ids)
+            .await
+            .map_err(|e| chain_error(self.rpc.chain_id(), "received", e))
+    }
+
+    async fn verifier_of(&self, source: ChainId) -> Result<VerifierInfo, ChainError> {
+        let info = self
+            .rpc
+            .client_of(source)
+            .await
+            .map_err(|e| chain_error(self.rpc.chain_id(), "verifier_of", e))?;
+        Ok(VerifierInfo {
+            client: info.client_id,
+            source: info.chain_id,
+            latest_height: info.latest_height,
+            frozen: info.frozen,
+        })
+    }
+
+    async fn relay(&self, work: RelayWork) -> Result<RelayReport, ChainError> {
+        let body = TxBody::Relay {
+            updates: work
+                .updates
+                .into_iter()
+                .map(|u| ClientUpdate {
+                    client: u.client,
+                    trusted_height: u.trusted_height,
+                    block: u.block,
+                })
+                .collect(),
+            advances: work.advances,
+            batches: work.batches,
+        };
+        let result = self
+            .submit(body)
+            .await
+            .map_err(|e| chain_error(self.rpc.chain_id(), "relay", e))?;
+        Ok(report_of(&result))
+    }
+}

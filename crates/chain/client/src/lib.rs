@@ -1,0 +1,78 @@
+//! What agents ask of a chain (`README.md`): [`SourceChain`] and [`DestinationChain`], with the
+//! data they exchange and one error type that says whether a retry can help.
+
+mod types;
+
+use core::future::Future;
+
+use strait_light_client::LightBlock;
+use strait_merkle::MultiProof;
+use strait_primitives::{ChainId, Height, MessageId};
+pub use types::{
+    ChainError, DeliveryReport, DeliveryStatus, OutboxMessage, OutboxPage, RelayFailure,
+    RelayReport, RelayWork, VerifierInfo, VerifierUpdate,
+};
+
+/// Most leaves one outbox page or one multiproof request covers.
+pub const MAX_PAGE_ITEMS: usize = 4096;
+
+/// A chain messages are relayed from.
+pub trait SourceChain: Send + Sync + 'static {
+    /// The chain's id.
+    fn chain_id(&self) -> ChainId;
+
+    /// The latest height whose header a destination's verifier may verify.
+    fn latest_height(&self) -> impl Future<Output = Result<Height, ChainError>> + Send;
+
+    /// Outbox messages for `destination` from leaf `from_leaf` on, at most `limit` (at most
+    /// [`MAX_PAGE_ITEMS`]), each decoded and checked against its id by the implementation.
+    fn outbox_page(
+        &self,
+        destination: ChainId,
+        from_leaf: u64,
+        limit: usize,
+    ) -> impl Future<Output = Result<OutboxPage, ChainError>> + Send;
+
+    /// A multiproof of `leaves` (strictly increasing) against the outbox root committed at
+    /// `height`; the implementation checks that it proves exactly those leaves.
+    fn multiproof(
+        &self,
+        leaves: &[u64],
+        height: Height,
+    ) -> impl Future<Output = Result<MultiProof, ChainError>> + Send;
+
+    /// The light block (header, commit, validator sets) at `height`: what a BFT light client of
+    /// this chain verifies.
+    fn light_block(
+        &self,
+        height: Height,
+    ) -> impl Future<Output = Result<LightBlock, ChainError>> + Send;
+}
+
+/// A chain messages are relayed to.
+pub trait DestinationChain: Send + Sync + 'static {
+    /// The chain's id.
+    fn chain_id(&self) -> ChainId;
+
+    /// Its latest committed height (the relayer's clock for backoffs).
+    fn latest_height(&self) -> impl Future<Output = Result<Height, ChainError>> + Send;
+
+    /// For each id, whether the chain has received it (executed, failed or timed out).
+    fn received(
+        &self,
+        ids: &[MessageId],
+    ) -> impl Future<Output = Result<Vec<bool>, ChainError>> + Send;
+
+    /// The verifier this chain uses by default for messages from `source`.
+    fn verifier_of(
+        &self,
+        source: ChainId,
+    ) -> impl Future<Output = Result<VerifierInfo, ChainError>> + Send;
+
+    /// Submits `work` (signed and paid for as the implementation's chain requires) and waits until
+    /// it is included; reports how it ended.
+    fn relay(
+        &self,
+        work: RelayWork,
+    ) -> impl Future<Output = Result<RelayReport, ChainError>> + Send;
+}

@@ -1,0 +1,195 @@
+//! What an application sees of the chain: its own storage, its own send queue, the block.
+
+use strait_endpoint::{AppError, SendRequest};
+use strait_packet::DeliveryOptions;
+use strait_primitives::{Address32, ChainId, Height, Timestamp};
+
+use crate::env::Env;
+use crate::state::{keys, State};
+
+/// Most messages one application call (a receive or a local call) may send.
+pub const MAX_SENDS_PER_CALL: usize = 64;
+/// Longest key an application may use in its storage.
+pub const MAX_APP_KEY_LEN: usize = 256;
+
+/// Error code of a call that sent more than [`MAX_SENDS_PER_CALL`] messages or used a key longer
+/// than [`MAX_APP_KEY_LEN`].
+pub const APP_LIMIT: u32 = 0xffff_fffd;
+
+/// An application's view of the chain during one call.
+pub struct AppContext<'a> {
+    address: Address32,
+    env: &'a Env,
+    state: &'a mut State,
+    sends: &'a mut Vec<SendRequest>,
+    queued_at_start: usize,
+}
+
+impl<'a> AppContext<'a> {
+    /// The context of the application at `address`; sends are queued on `sends`.
+    pub(crate) fn new(
+        address: Address32,
+        env: &'a Env,
+        state: &'a mut State,
+        sends: &'a mut Vec<SendRequest>,
+    ) -> Self {
+        let queued_at_start = sends.len();
+        Self {
+            address,
+            env,
+            state,
+            sends,
+            queued_at_start,
+        }
+    }
+
+    /// The application's own address.
+    pub fn address(&self) -> Address32 {
+        self.address
+    }
+
+    /// This chain.
+    pub fn chain_id(&self) -> ChainId {
+        self.env.chain_id
+    }
+
+    /// Height of the block being executed.
+    pub fn height(&self) -> Height {
+        self.env.height
+    }
+
+    /// Time of the block being executed.
+    pub fn timestamp(&self) -> Timestamp {
+        self.env.timestamp
+    }
+
+    fn key(&self, key: &[u8]) -> Result<Vec<u8>, AppError> {
+        if key.len() > MAX_APP_KEY_LEN {
+            return Err(AppError {
+                code: APP_LIMIT,
+                reason: format!(
+                    "storage key of {} bytes exceeds {MAX_APP_KEY_LEN}",
+                    key.len()
+                ),
+            });
+        }
+        Ok(keys::app(&self.address, key))
+    }
+
+    /// The value at `key` of the application's storage (`None` for a key over the bound).
+    pub fn get(&self, key: &[u8]) -> Option<Vec<u8>> {
+        let key = self.key(key).ok()?;
+        self.state.get(&key).map(<[u8]>::to_vec)
+    }
+
+    /// A big-endian u64 at `key`, 0 if unset.
+    pub fn get_u64(&self, key: &[u8]) -> u64 {
+        self.get(key)
+            .and_then(|v| <[u8; 8]>::try_from(v.as_slice()).ok())
+            .map_or(0, u64::from_be_bytes)
+    }
+
+    /// Writes `value` at `key` of the application's storage.
+    pub fn put(&mut self, key: &[u8], value: Vec<u8>) -> Result<(), AppError> {
+        let key = self.key(key)?;
+        self.state.put(key, value);
+        Ok(())
+    }
+
+    /// Writes a big-endian u64 at `key`. Keys of the built-in applications are short.
+    pub fn put_u64(&mut self, key: &[u8], value: u64) {
+        if let Ok(key) = self.key(key) {
+            self.state.put_u64(key, value);
+        }
+    }
+
+    /// Sends a message from this application, with the receive (or the call): executed when the
+    /// call returns `Ok`, reverted with it otherwise.
+    pub fn send(
+        &mut self,
+        destination_chain: ChainId,
+        receiver: Address32,
+        options: DeliveryOptions,
+        payload: Vec<u8>,
+    ) -> Result<(), AppError> {
+        if self.sends.len() - self.queued_at_start >= MAX_SENDS_PER_CALL {
+            return Err(AppError {
+                code: APP_LIMIT,
+                reason: format!("more than {MAX_SENDS_PER_CALL} messages sent in one call"),
+            });
+        }
+        self.sends.push(SendRequest {
+            sender: self.address,
+            destination_chain,
+            receiver,
+            options,
+            payload,
+        });
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+
+    fn env() -> Env {
+        Env {
+            chain_id: ChainId(1),
+            height: Height(3),
+            timestamp: Timestamp(4),
+            remotes: BTreeSet::from([ChainId(2)]),
+        }
+    }
+
+    #[test]
+    fn storage_is_scoped_by_address_and_keys_are_bounded() {
+        let env = env();
+        let mut state = State::default();
+        let mut sends = Vec::new();
+        let (a, b) = (Address32([1; 32]), Address32([2; 32]));
+        AppContext::new(a, &env, &mut state, &mut sends).put_u64(b"k", 1);
+        AppContext::new(b, &env, &mut state, &mut sends).put_u64(b"k", 2);
+        assert_eq!(
+            AppContext::new(a, &env, &mut state, &mut sends).get_u64(b"k"),
+            1
+        );
+        assert_eq!(state.get_u64(&keys::app(&b, b"k")), 2);
+        let mut ctx = AppContext::new(a, &env, &mut state, &mut sends);
+        assert!(ctx.put(&[0; MAX_APP_KEY_LEN], vec![1]).is_ok());
+        let err = ctx.put(&[0; MAX_APP_KEY_LEN + 1], vec![1]).unwrap_err();
+        assert_eq!(err.code, APP_LIMIT);
+        assert_eq!(ctx.get(&[0; MAX_APP_KEY_LEN + 1]), None);
+        assert_eq!(
+            (ctx.chain_id(), ctx.height(), ctx.timestamp()),
+            (ChainId(1), Height(3), Timestamp(4))
+        );
+    }
+
+    #[test]
+    fn sends_carry_the_app_as_sender_and_are_bounded_per_call() {
+        let env = env();
+        let mut state = State::default();
+        let mut sends = vec![SendRequest {
+            sender: Address32::ZERO,
+            destination_chain: ChainId(2),
+            receiver: Address32::ZERO,
+            options: DeliveryOptions::default(),
+            payload: vec![],
+        }];
+        let app = Address32([9; 32]);
+        let mut ctx = AppContext::new(app, &env, &mut state, &mut sends);
+        for _ in 0..MAX_SENDS_PER_CALL {
+            ctx.send(ChainId(2), app, DeliveryOptions::default(), vec![1])
+                .unwrap();
+        }
+        let err = ctx
+            .send(ChainId(2), app, DeliveryOptions::default(), vec![1])
+            .unwrap_err();
+        assert_eq!(err.code, APP_LIMIT);
+        assert_eq!(sends.len(), MAX_SENDS_PER_CALL + 1);
+        assert!(sends[1..].iter().all(|s| s.sender == app));
+    }
+}

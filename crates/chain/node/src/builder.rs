@@ -1,0 +1,178 @@
+//! Building a block: a pure function of the state, the transactions and a given time.
+//!
+//! [`build_block`] executes the transactions on the state, appends the messages they send to the
+//! outbox accumulator and computes the header's roots. It reads no clock, opens no file and signs
+//! nothing: the node's producer signs the header ([`crate::consensus::Committee`]), persists the
+//! block ([`crate::store`]) and announces it; a simulation calls the same function with simulated
+//! time. Two calls with equal inputs build equal blocks.
+
+use std::collections::BTreeSet;
+
+use strait_chain_api::rpc::{EventNotification, TxResult};
+use strait_chain_api::tx::SignedTx;
+use strait_light_client::{Header, PublicKey, ValidatorSet};
+use strait_merkle::{IncrementalTree, MerkleError};
+use strait_primitives::{ChainId, ClientId, Hash32, Height, MessageId, Timestamp};
+
+use crate::exec::execute_tx;
+use crate::host::{ensure_client, Env, Exec};
+use crate::spec::ChainSpec;
+use crate::state::{keys, next_state_root, Effects, State, Writes};
+use crate::valset;
+
+/// What a block is built from, besides the state.
+pub struct BlockInput<'a> {
+    /// This chain.
+    pub chain_id: ChainId,
+    /// The last committed header (the parent).
+    pub parent: &'a Header,
+    /// The block's time; must be after the parent's.
+    pub timestamp: Timestamp,
+    /// Remote chains (their light clients are created on first use).
+    pub remotes: &'a [ChainSpec],
+    /// Keys of the validators this node holds (a validator-set change must stay signable).
+    pub pool_keys: &'a [PublicKey],
+    /// The transactions, authenticated, with their hashes, in block order.
+    pub txs: &'a [(SignedTx, Hash32)],
+}
+
+/// A block built and executed, not yet signed nor stored.
+#[derive(Debug)]
+pub struct BuiltBlock {
+    /// The header to sign.
+    pub header: Header,
+    /// The set that signs it.
+    pub validators: ValidatorSet,
+    /// The set that signs the next header.
+    pub next_validators: ValidatorSet,
+    /// One result per transaction, in order.
+    pub results: Vec<TxResult>,
+    /// The state writes, ascending keys (what the app-state root commits to).
+    pub writes: Writes,
+    /// Ids appended to the outbox, in order; the first is at leaf `first_leaf`.
+    pub outbox_ids: Vec<MessageId>,
+    /// Leaf index of the first id appended.
+    pub first_leaf: u64,
+    /// Endpoint events, in order.
+    pub events: Vec<EventNotification>,
+}
+
+/// Why a block could not be built. Both are bugs or exhausted capacity, fatal for the producer.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    /// The outbox is full.
+    #[error("outbox: {0}")]
+    Outbox(#[from] MerkleError),
+    /// The time does not move forward.
+    #[error("block time {got} is not after the parent's {parent}")]
+    Time {
+        /// Given.
+        got: Timestamp,
+        /// The parent's.
+        parent: Timestamp,
+    },
+}
+
+/// The genesis state of `spec`'s chain (`[STRAIT-DEVNET.5]`): its validator set as current and
+/// next set, and a light client of each remote chain trusting that chain's genesis. Fixed by the
+/// config and not hashed into the genesis root.
+pub fn genesis_state(spec: &ChainSpec, remotes: &[ChainSpec]) -> State {
+    let set = spec.genesis_validators();
+    let mut state = State::default();
+    state.put(keys::VALSET_CURRENT.to_vec(), set.encode());
+    state.put(keys::VALSET_NEXT.to_vec(), set.encode());
+    for remote in remotes {
+        ensure_client(
+            &mut state,
+            remote.chain_id,
+            remote.client_options(),
+            remote.genesis_consensus_state(),
+        );
+    }
+    state
+}
+
+/// Executes `input.txs` on `state` as block `parent.height + 1` at `input.timestamp`, appends the
+/// messages sent to `outbox`, and returns the unsigned header and everything the producer stores.
+///
+/// `state` and `outbox` are updated in place; a caller that must discard the block keeps copies.
+pub fn build_block(
+    state: &mut State,
+    outbox: &mut IncrementalTree,
+    input: &BlockInput<'_>,
+) -> Result<BuiltBlock, BuildError> {
+    let parent = input.parent;
+    if input.timestamp <= parent.timestamp {
+        return Err(BuildError::Time {
+            got: input.timestamp,
+            parent: parent.timestamp,
+        });
+    }
+    let height = Height(parent.height.get() + 1);
+    let (validators, next_validators) = valset::begin_block(state);
+    // Remotes added to the config after genesis get their client in the next block.
+    for remote in input.remotes {
+        let client = ClientId(remote.chain_id.get());
+        if state.get(&keys::client_state(client)).is_none() {
+            ensure_client(
+                state,
+                remote.chain_id,
+                remote.client_options(),
+                remote.genesis_consensus_state(),
+            );
+        }
+    }
+    let env = Env {
+        chain_id: input.chain_id,
+        height,
+        timestamp: input.timestamp,
+        remotes: input
+            .remotes
+            .iter()
+            .map(|r| r.chain_id)
+            .collect::<BTreeSet<_>>(),
+    };
+    let mut fx = Effects::default();
+    let mut results = Vec::with_capacity(input.txs.len());
+    {
+        let mut exec = Exec {
+            env: &env,
+            state,
+            fx: &mut fx,
+            outbox,
+            batch_source: ChainId(0),
+        };
+        for (tx, hash) in input.txs {
+            results.push(execute_tx(&mut exec, tx, *hash, input.pool_keys));
+        }
+    }
+    let writes = state.take_writes();
+    let app_state_root = next_state_root(&parent.app_state_root, height, &writes);
+    let first_leaf = outbox.count();
+    for id in &fx.outbox_ids {
+        outbox.append(id)?;
+    }
+    let header = Header {
+        chain_id: input.chain_id,
+        height,
+        timestamp: input.timestamp,
+        parent_hash: parent.hash(),
+        app_state_root,
+        outbox_root: outbox.root(),
+        validators_hash: validators.hash(),
+        next_validators_hash: next_validators.hash(),
+    };
+    Ok(BuiltBlock {
+        header,
+        validators,
+        next_validators,
+        results,
+        writes,
+        outbox_ids: fx.outbox_ids,
+        first_leaf,
+        events: fx.events,
+    })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,133 @@
+use strait_chain_api::keys::AccountKey;
+use strait_chain_api::tx::{Tx, TxBody};
+use strait_light_client::{verify, LightBlock, SignedHeader, TrustedState, Verdict};
+use strait_merkle::MerkleTree;
+use strait_packet::DeliveryOptions;
+
+use super::*;
+use crate::consensus::Committee;
+use crate::spec::{devnet_key_pool, devnet_specs, genesis_header};
+
+fn sends(chain: ChainId, n: u64) -> Vec<(SignedTx, Hash32)> {
+    let alice = AccountKey::devnet("alice");
+    (0..n)
+        .map(|nonce| {
+            let tx = Tx {
+                chain_id: chain,
+                signer: alice.address(),
+                nonce,
+                body: TxBody::Send {
+                    destination_chain: ChainId(2),
+                    receiver: strait_chain_api::apps::counter(),
+                    options: DeliveryOptions::default(),
+                    payload: nonce.to_be_bytes().to_vec(),
+                },
+            }
+            .sign(&alice);
+            let hash = tx.hash();
+            (tx, hash)
+        })
+        .collect()
+}
+
+/// Builds one block of `txs` on a fresh genesis of chain 1 at time `t`.
+fn build(txs: &[(SignedTx, Hash32)], t: u64) -> (BuiltBlock, Header) {
+    let specs = devnet_specs(2, 4, Timestamp(1_000), 50);
+    let spec = specs[0];
+    let genesis = genesis_header(&spec);
+    let mut state = genesis_state(&spec, &specs[1..]);
+    state.take_writes();
+    let mut outbox = IncrementalTree::new();
+    let keys: Vec<PublicKey> = devnet_key_pool(spec.chain_id)
+        .iter()
+        .map(|s| s.public_key())
+        .collect();
+    let block = build_block(
+        &mut state,
+        &mut outbox,
+        &BlockInput {
+            chain_id: spec.chain_id,
+            parent: &genesis,
+            timestamp: Timestamp(t),
+            remotes: &specs[1..],
+            pool_keys: &keys,
+            txs,
+        },
+    )
+    .unwrap();
+    (block, genesis)
+}
+
+#[test]
+fn equal_inputs_build_equal_blocks_and_the_header_commits_to_them() {
+    let txs = sends(ChainId(1), 5);
+    let (a, genesis) = build(&txs, 2_000);
+    let (b, _) = build(&txs, 2_000);
+    assert_eq!(a.header, b.header);
+    assert_eq!(a.writes, b.writes);
+    assert_eq!(a.results, b.results);
+    assert!(a.results.iter().all(|r| r.success));
+    assert_eq!((a.first_leaf, a.outbox_ids.len()), (0, 5));
+    let mut prover = MerkleTree::new();
+    for id in &a.outbox_ids {
+        prover.append(id).unwrap();
+    }
+    assert_eq!(a.header.outbox_root, prover.root());
+    assert_eq!(a.header.parent_hash, genesis.hash());
+    assert_eq!(a.header.height, Height(1));
+    // Another time or other transactions give another block.
+    assert_ne!(build(&txs, 2_001).0.header, a.header);
+    assert_ne!(
+        build(&txs[..4], 2_000).0.header.app_state_root,
+        a.header.app_state_root
+    );
+}
+
+#[test]
+fn the_built_header_signed_by_the_committee_verifies() {
+    let (block, genesis) = build(&sends(ChainId(1), 2), 2_000);
+    let committee = Committee::new(devnet_key_pool(ChainId(1)), genesis);
+    let commit = committee
+        .commit(&block.header, &block.validators, &block.next_validators)
+        .unwrap();
+    let light = LightBlock {
+        signed_header: SignedHeader {
+            header: block.header,
+            commit,
+        },
+        validators: block.validators.clone(),
+        next_validators: block.next_validators.clone(),
+    };
+    let trusted = TrustedState {
+        chain_id: ChainId(1),
+        height: Height(0),
+        timestamp: genesis.timestamp,
+        next_validators: &block.validators,
+    };
+    let options = devnet_specs(2, 4, Timestamp(1_000), 50)[0].client_options();
+    assert_eq!(
+        verify(&light, &trusted, &options, Timestamp(2_500)),
+        Verdict::Success
+    );
+}
+
+#[test]
+fn time_must_move_forward() {
+    let specs = devnet_specs(2, 4, Timestamp(1_000), 50);
+    let genesis = genesis_header(&specs[0]);
+    let mut state = genesis_state(&specs[0], &specs[1..]);
+    let err = build_block(
+        &mut state,
+        &mut IncrementalTree::new(),
+        &BlockInput {
+            chain_id: ChainId(1),
+            parent: &genesis,
+            timestamp: genesis.timestamp,
+            remotes: &specs[1..],
+            pool_keys: &[],
+            txs: &[],
+        },
+    )
+    .unwrap_err();
+    assert!(matches!(err, BuildError::Time { .. }), "{err}");
+}

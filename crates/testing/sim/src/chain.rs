@@ -1,0 +1,306 @@
+//! A devnet chain in process.
+
+use std::collections::BTreeMap;
+
+use strait_chain_api::rpc::TxResult;
+use strait_chain_api::tx::SignedTx;
+use strait_chain_client::{OutboxMessage, OutboxPage, VerifierInfo, MAX_PAGE_ITEMS};
+use strait_light_client::{ClientState, LightBlock, PublicKey, SignedHeader};
+use strait_merkle::{IncrementalTree, LeafIndex, MerkleError, MerkleTree, MultiProof};
+use strait_node::builder::{build_block, genesis_state, BlockInput, BuildError};
+use strait_node::consensus::{Committee, ProposalError};
+use strait_node::state::{keys, State};
+use strait_node::{devnet_key_pool, genesis_header, ChainSpec};
+use strait_packet::Packet;
+use strait_primitives::{Address32, ChainId, ClientId, Hash32, Height, MessageId, Timestamp};
+
+/// Most transactions waiting in an in-process chain.
+pub const MAX_PENDING_TXS: usize = 100_000;
+
+/// Why an in-process chain refused a transaction.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SubmitError {
+    /// Signed for another chain.
+    #[error("transaction for chain {got}, this is {expected}")]
+    WrongChain {
+        /// The transaction's chain.
+        got: ChainId,
+        /// This chain.
+        expected: ChainId,
+    },
+    /// The signature does not verify.
+    #[error("invalid signature")]
+    BadSignature,
+    /// Not the account's next nonce.
+    #[error("nonce {got}, the account's next is {expected}")]
+    Nonce {
+        /// Given.
+        got: u64,
+        /// Expected.
+        expected: u64,
+    },
+    /// Too many transactions wait.
+    #[error("mempool full")]
+    Full,
+}
+
+/// Why a block could not be produced.
+#[derive(Debug, thiserror::Error)]
+pub enum ProduceError {
+    /// Building failed.
+    #[error(transparent)]
+    Build(#[from] BuildError),
+    /// The validators refused to sign.
+    #[error(transparent)]
+    Sign(#[from] ProposalError),
+    /// The prover tree refused an append.
+    #[error(transparent)]
+    Outbox(#[from] MerkleError),
+}
+
+struct StoredBlock {
+    light_block: LightBlock,
+    outbox_count: u64,
+}
+
+struct SentRecord {
+    height: Height,
+    destination_chain: ChainId,
+    id: MessageId,
+    packet: Vec<u8>,
+}
+
+/// A devnet chain in process: the node's state machine and block builder, no I/O.
+pub struct InProcessChain {
+    spec: ChainSpec,
+    remotes: Vec<ChainSpec>,
+    state: State,
+    outbox: IncrementalTree,
+    prover: MerkleTree,
+    committee: Committee,
+    pool_keys: Vec<PublicKey>,
+    blocks: Vec<StoredBlock>,
+    sent: Vec<SentRecord>,
+    pending: Vec<(SignedTx, Hash32)>,
+    pending_nonces: BTreeMap<Address32, u64>,
+    results: BTreeMap<Hash32, TxResult>,
+}
+
+impl InProcessChain {
+    /// The chain of `spec` at genesis, with light clients of `remotes`.
+    pub fn genesis(spec: ChainSpec, remotes: Vec<ChainSpec>) -> Self {
+        let header = genesis_header(&spec);
+        let set = spec.genesis_validators();
+        let pool = devnet_key_pool(spec.chain_id);
+        let pool_keys = pool.iter().map(|s| s.public_key()).collect();
+        let signers: Vec<_> = pool.iter().take(spec.validators as usize).collect();
+        let commit = strait_light_client::sign_commit(&header, &set, &signers);
+        let mut state = genesis_state(&spec, &remotes);
+        state.take_writes();
+        Self {
+            spec,
+            remotes,
+            state,
+            outbox: IncrementalTree::new(),
+            prover: MerkleTree::new(),
+            committee: Committee::new(pool, header),
+            pool_keys,
+            blocks: vec![StoredBlock {
+                light_block: LightBlock {
+                    signed_header: SignedHeader { header, commit },
+                    validators: set.clone(),
+                    next_validators: set,
+                },
+                outbox_count: 0,
+            }],
+            sent: Vec::new(),
+            pending: Vec::new(),
+            pending_nonces: BTreeMap::new(),
+            results: BTreeMap::new(),
+        }
+    }
+
+    /// The chain's id.
+    pub fn chain_id(&self) -> ChainId {
+        self.spec.chain_id
+    }
+
+    /// The latest height.
+    pub fn latest_height(&self) -> Height {
+        Height(self.blocks.len() as u64 - 1)
+    }
+
+    /// The latest block's time.
+    pub fn latest_time(&self) -> Timestamp {
+        self.latest().light_block.header().timestamp
+    }
+
+    fn latest(&self) -> &StoredBlock {
+        self.blocks.last().expect("genesis is always there")
+    }
+
+    /// The state, for invariant checkers.
+    pub fn state(&self) -> &State {
+        &self.state
+    }
+
+    /// The next nonce of `account`, counting admitted transactions.
+    pub fn account_nonce(&self, account: &Address32) -> u64 {
+        self.pending_nonces
+            .get(account)
+            .copied()
+            .unwrap_or_else(|| self.state.get_u64(&keys::account(account)))
+    }
+
+    /// Admits `tx` for the next block.
+    pub fn submit(&mut self, tx: SignedTx) -> Result<Hash32, SubmitError> {
+        if tx.tx.chain_id != self.spec.chain_id {
+            return Err(SubmitError::WrongChain {
+                got: tx.tx.chain_id,
+                expected: self.spec.chain_id,
+            });
+        }
+        tx.verify_signature()
+            .map_err(|_| SubmitError::BadSignature)?;
+        let expected = self.account_nonce(&tx.tx.signer);
+        if tx.tx.nonce != expected {
+            return Err(SubmitError::Nonce {
+                got: tx.tx.nonce,
+                expected,
+            });
+        }
+        if self.pending.len() >= MAX_PENDING_TXS {
+            return Err(SubmitError::Full);
+        }
+        self.pending_nonces.insert(tx.tx.signer, expected + 1);
+        let hash = tx.hash();
+        self.pending.push((tx, hash));
+        Ok(hash)
+    }
+
+    /// Builds, signs and keeps the next block at `timestamp` (at least one past the last block's
+    /// time) with every waiting transaction.
+    pub fn produce(&mut self, timestamp: Timestamp) -> Result<Height, ProduceError> {
+        let parent = *self.latest().light_block.header();
+        let timestamp = Timestamp(timestamp.get().max(parent.timestamp.get() + 1));
+        let txs = std::mem::take(&mut self.pending);
+        let built = build_block(
+            &mut self.state,
+            &mut self.outbox,
+            &BlockInput {
+                chain_id: self.spec.chain_id,
+                parent: &parent,
+                timestamp,
+                remotes: &self.remotes,
+                pool_keys: &self.pool_keys,
+                txs: &txs,
+            },
+        )?;
+        let commit =
+            self.committee
+                .commit(&built.header, &built.validators, &built.next_validators)?;
+        self.committee.committed(&built.header);
+        for id in &built.outbox_ids {
+            self.prover.append(id)?;
+        }
+        for event in &built.events {
+            if let strait_chain_api::rpc::EventNotification::Sent { message, .. } = event {
+                self.sent.push(SentRecord {
+                    height: built.header.height,
+                    destination_chain: message.destination_chain,
+                    id: message.id,
+                    packet: message.packet.0.clone(),
+                });
+            }
+        }
+        debug_assert_eq!(self.sent.len() as u64, self.outbox.count());
+        for result in built.results {
+            self.results.insert(result.hash, result);
+        }
+        let height = built.header.height;
+        self.blocks.push(StoredBlock {
+            light_block: LightBlock {
+                signed_header: SignedHeader {
+                    header: built.header,
+                    commit,
+                },
+                validators: built.validators,
+                next_validators: built.next_validators,
+            },
+            outbox_count: self.outbox.count(),
+        });
+        let state = &self.state;
+        self.pending_nonces
+            .retain(|account, next| *next > state.get_u64(&keys::account(account)));
+        Ok(height)
+    }
+
+    /// The result of an included transaction.
+    pub fn tx_result(&self, hash: &Hash32) -> Option<&TxResult> {
+        self.results.get(hash)
+    }
+
+    /// The light block at `height`.
+    pub fn light_block(&self, height: Height) -> Option<LightBlock> {
+        let index = usize::try_from(height.get()).ok()?;
+        self.blocks.get(index).map(|b| b.light_block.clone())
+    }
+
+    /// Outbox messages for `destination` from `from_leaf` on, at most `limit`.
+    pub fn outbox_page(&self, destination: ChainId, from_leaf: u64, limit: usize) -> OutboxPage {
+        let limit = limit.min(MAX_PAGE_ITEMS);
+        let count = self.sent.len() as u64;
+        let mut messages = Vec::new();
+        let mut next = from_leaf.min(count);
+        while next < count && messages.len() < limit {
+            let record = &self.sent[next as usize];
+            if record.destination_chain == destination {
+                let packet =
+                    Packet::decode(&record.packet).expect("the chain's own packets decode");
+                messages.push(OutboxMessage {
+                    leaf_index: next,
+                    id: record.id,
+                    height: record.height,
+                    packet,
+                    encoded_len: record.packet.len(),
+                });
+            }
+            next += 1;
+        }
+        OutboxPage {
+            messages,
+            next_leaf: next,
+            outbox_count: count,
+        }
+    }
+
+    /// A multiproof of `leaves` against the outbox root at `height`.
+    pub fn multiproof(&self, leaves: &[u64], height: Height) -> Result<MultiProof, MerkleError> {
+        let size = usize::try_from(height.get())
+            .ok()
+            .and_then(|h| self.blocks.get(h))
+            .map_or(0, |b| b.outbox_count);
+        let indices: Vec<LeafIndex> = leaves.iter().copied().map(LeafIndex).collect();
+        self.prover.multiproof(&indices, size)
+    }
+
+    /// For each id, whether this chain has received it.
+    pub fn received(&self, ids: &[MessageId]) -> Vec<bool> {
+        ids.iter()
+            .map(|id| self.state.get(&keys::receipt(id)).is_some())
+            .collect()
+    }
+
+    /// This chain's light client of `source` (client id = chain id on the devnet).
+    pub fn verifier_of(&self, source: ChainId) -> Option<VerifierInfo> {
+        let client = ClientId(source.get());
+        let raw = self.state.get(&keys::client_state(client))?;
+        let state: ClientState = serde_json::from_slice(raw).ok()?;
+        Some(VerifierInfo {
+            client,
+            source: state.chain_id,
+            latest_height: state.latest_height,
+            frozen: state.is_frozen(),
+        })
+    }
+}

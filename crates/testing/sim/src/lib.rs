@@ -1,0 +1,14 @@
+//! Strait chains in process, for simulation and scenario tests.
+//!
+//! * [`InProcessChain`]: a devnet chain without threads, sockets or files: it admits transactions,
+//!   builds blocks with the node's pure block builder at the time it is given, signs them with its
+//!   validators and keeps every block, outbox record and result in memory.
+//! * [`SimChainClient`]: the chain-client adapter of an in-process chain, the second implementation
+//!   of `strait_chain_client::{SourceChain, DestinationChain}` (the devnet JSON-RPC client is the
+//!   first): agents written against the traits run on it unchanged, on the deterministic runtime.
+
+mod chain;
+mod client;
+
+pub use chain::{InProcessChain, SubmitError};
+pub use client::SimChainClient;
