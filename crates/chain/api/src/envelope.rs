@@ -14,7 +14,7 @@
 //! [`verify_signature`](crate::tx::SignedTx::verify_signature) succeeds: the digest is the same
 //! bytes, and [`verify_tx_signature`] is the rule both use.
 
-use ed25519_dalek::{Signature, VerifyingKey};
+use ed25519_dalek::VerifyingKey;
 use strait_primitives::{keccak256_concat, Address32, ChainId, DecodeError, Hash32};
 
 use crate::tx::{TxError, MAX_TX_LEN, TX_DOMAIN, TX_VERSION};
@@ -103,10 +103,11 @@ impl<'a> Envelope<'a> {
     }
 }
 
-/// The transaction signature rule: `signature` is a valid ed25519 signature of `digest` by the key
-/// `signer` (a valid, non-weak public key; `verify_strict`, so no malleable signatures). This is
-/// the rule of [`SignedTx::verify_signature`](crate::tx::SignedTx::verify_signature); a change of
-/// the rule is made here and there together (`tests::the_envelope_and_the_decoded_tx_agree`).
+/// The transaction signature rule: `signature` is a valid signature of `digest` by the key
+/// `signer` (a valid public key, not of small order) under the protocol's one ed25519 rule
+/// (`[STRAIT-ED25519.1]`, ZIP 215, `strait_light_client::ed25519`). It is the rule of
+/// [`SignedTx::verify_signature`](crate::tx::SignedTx::verify_signature), step for step; a change
+/// is made in both (`tests::the_envelope_and_the_decoded_tx_agree` and the edge-case vectors).
 pub fn verify_tx_signature(
     signer: &Address32,
     digest: &Hash32,
@@ -116,7 +117,7 @@ pub fn verify_tx_signature(
     if key.is_weak() {
         return Err(TxError::BadSigner);
     }
-    key.verify_strict(digest.as_bytes(), &Signature::from_bytes(signature))
+    strait_light_client::ed25519::verify_with_key(&key, digest.as_bytes(), signature)
         .map_err(|_| TxError::BadSignature)
 }
 

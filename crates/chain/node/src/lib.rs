@@ -4,7 +4,7 @@
 //! * [`node`]: [`start`] a node, [`NodeHandle`] to stop it.
 //! * [`builder`]: building a block, a pure function of state, transactions and time.
 //! * [`consensus`]: in-process validators that check and sign proposals.
-//! * [`state`], [`env`], [`host`], [`exec`], [`apps`], [`valset`]: the replicated state machine.
+//! * [`state`], [`env`](mod@env), [`host`], [`exec`], [`apps`], [`valset`]: the replicated state machine.
 //! * [`store`]: the redb layout; [`mempool`]; [`rpc`]: the `strait_*` JSON-RPC server.
 //!
 //! **Devnet only**: the validator keys are derived from public seeds.

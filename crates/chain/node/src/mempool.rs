@@ -122,8 +122,13 @@ pub fn tx_memory(tx: &SignedTx, len: usize) -> usize {
     let body = match &tx.tx.body {
         TxBody::Send { payload, .. } => payload.len(),
         TxBody::AppCall { data, .. } => data.len(),
-        TxBody::Relay { updates, batches } => {
+        TxBody::Relay {
+            updates,
+            advances,
+            batches,
+        } => {
             updates.iter().map(|u| 64 + block(&u.block)).sum::<usize>()
+                + advances.len() * size_of::<strait_primitives::RouteId>()
                 + batches
                     .iter()
                     .map(|b| {

@@ -403,6 +403,7 @@ async fn a_transaction_over_a_whole_block_budget_is_refused_at_admission() {
             nonce: 0,
             body: TxBody::Relay {
                 updates,
+                advances: Vec::new(),
                 batches: Vec::new(),
             },
         }
