@@ -1,6 +1,7 @@
 //! The interface of a devnet chain node (`docs/rpc.md`, `docs/SPEC.md` §6).
 //!
 //! * [`tx`]: signed transactions and their canonical encoding, decoded with bounds.
+//! * [`envelope`]: a signed transaction's fixed fields and signature, checked before its body.
 //! * [`keys`]: devnet keys derived from public seeds. **Devnet only: anyone can derive them.**
 //! * [`apps`]: addresses of the built-in applications.
 //! * [`rpc`]: the `strait_*` JSON-RPC methods and subscriptions.
@@ -8,6 +9,7 @@
 //! * [`hex_bytes`]: byte strings as `0x`-hex in JSON.
 
 pub mod apps;
+pub mod envelope;
 pub mod hex_bytes;
 pub mod keys;
 pub mod results;

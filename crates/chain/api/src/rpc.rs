@@ -35,10 +35,24 @@ pub mod codes {
     pub const MEMPOOL_FULL: i32 = 4003;
     /// The transaction is for another chain.
     pub const WRONG_CHAIN: i32 = 4004;
+    /// The transaction costs more than a whole block may spend (signatures verified or bytes):
+    /// it can never be included; split it.
+    pub const OVER_BUDGET: i32 = 4006;
     /// The requested item does not exist (yet).
     pub const NOT_FOUND: i32 = 4040;
+    /// Block production has stopped (a storage failure, or an operator halt): the node answers
+    /// reads from its committed data but refuses transactions. The message says why; not
+    /// transient: the operator must act.
+    pub const NODE_HALTED: i32 = 5001;
     /// The node failed internally (storage); transient.
     pub const INTERNAL: i32 = -32603;
+    /// The body is not JSON (also: it ended before its announced length, or its chunked encoding
+    /// is malformed).
+    pub const PARSE_ERROR: i32 = -32700;
+    /// Not a valid JSON-RPC request: an `id` that is neither a string, a number nor `null`, a
+    /// batch over its bound, a body over its bound, a subscription over HTTP, a request that
+    /// took too long to arrive.
+    pub const INVALID_JSON_RPC: i32 = -32600;
 }
 
 /// What a node says about its chain.
@@ -60,6 +74,22 @@ pub struct ChainInfo {
     pub outbox_count: u64,
     /// Chains this chain has light clients of.
     pub remote_chains: Vec<ChainId>,
+    /// Why block production stopped; `null` while the node is healthy (`strait_health`).
+    #[serde(default)]
+    pub halted: Option<String>,
+}
+
+/// Whether the node produces blocks and accepts transactions.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Health {
+    /// Producing blocks and accepting transactions.
+    pub healthy: bool,
+    /// Latest committed height.
+    pub latest_height: Height,
+    /// Why block production stopped, when it has.
+    pub halted: Option<String>,
+    /// Transactions waiting in the mempool.
+    pub mempool_txs: usize,
 }
 
 /// A committed block, as announced by `strait_subscribeBlocks`.
@@ -235,6 +265,10 @@ pub trait StraitApi {
     /// Chain id, latest height, validators and outbox size.
     #[method(name = "chainInfo")]
     async fn chain_info(&self) -> RpcResult<ChainInfo>;
+
+    /// Whether the node produces blocks and accepts transactions, and why not.
+    #[method(name = "health")]
+    async fn health(&self) -> RpcResult<Health>;
 
     /// Submits a signed transaction (canonical encoding, hex). Returns its hash once it is in the
     /// mempool; malformed, badly signed, replayed or wrong-chain transactions get an error.

@@ -4,7 +4,7 @@
 //! * [`node`]: [`start`] a node, [`NodeHandle`] to stop it.
 //! * [`builder`]: building a block, a pure function of state, transactions and time.
 //! * [`consensus`]: in-process validators that check and sign proposals.
-//! * [`state`], [`env`], [`host`], [`exec`], [`apps`], [`valset`]: the replicated state machine.
+//! * [`state`], [`env`](mod@env), [`host`], [`exec`], [`apps`], [`valset`]: the replicated state machine.
 //! * [`store`]: the redb layout; [`mempool`]; [`rpc`]: the `strait_*` JSON-RPC server.
 //!
 //! **Devnet only**: the validator keys are derived from public seeds.
@@ -14,16 +14,19 @@ pub mod builder;
 pub mod consensus;
 pub mod env;
 pub mod exec;
+pub mod feed;
 pub mod host;
 pub mod mempool;
 pub mod node;
 pub mod rpc;
+pub mod server;
 pub mod spec;
 pub mod state;
 pub mod store;
 pub mod valset;
 
-pub use node::{start, NodeHandle};
+pub use node::{start, start_with, NodeHandle};
+pub use server::RpcLimits;
 pub use spec::{
     devnet_key_pool, devnet_node_config, devnet_specs, devnet_validator_set, genesis_header,
     ChainSpec, NodeConfig, DEFAULT_BLOCK_TIME_MS, FAST_BLOCK_TIME_MS,

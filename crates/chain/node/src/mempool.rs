@@ -17,17 +17,139 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Mutex;
 
-use strait_chain_api::tx::SignedTx;
+use strait_chain_api::tx::{SignedTx, TxBody};
 use strait_primitives::{Address32, Hash32};
 
 /// Most transactions waiting.
 pub const MAX_MEMPOOL_TXS: usize = 100_000;
-/// Most bytes of transactions waiting.
+/// Most memory held by waiting transactions ([`tx_memory`]), decoded and encoded.
 pub const MAX_MEMPOOL_BYTES: usize = 1 << 30;
 /// Most transactions in one block.
 pub const MAX_BLOCK_TXS: usize = 20_000;
 /// Most bytes of transactions in one block (at least one maximal transaction).
 pub const MAX_BLOCK_BYTES: usize = 64 * 1024 * 1024;
+/// Most signatures block execution verifies ([`TxCost::signatures`]): 8 commits of 512 signers.
+pub const MAX_BLOCK_SIGNATURES: usize = 4096;
+
+/// What executing a transaction may cost a block, known from its decoded body before execution.
+/// The one place the per-transaction cost is defined; block building ([`Mempool::take_block`])
+/// and admission ([`Budget::admits`]) both use it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TxCost {
+    /// Signatures execution may verify: every signature of every commit of a relay's client
+    /// updates, of both commits of misbehaviour evidence, and every approval of a validator-set
+    /// change. (The transaction's own signature was verified at admission.)
+    pub signatures: usize,
+    /// Encoded length.
+    pub bytes: usize,
+}
+
+impl TxCost {
+    /// The cost of `tx`, whose encoding is `len` bytes.
+    pub fn of(tx: &SignedTx, len: usize) -> Self {
+        let signatures = match &tx.tx.body {
+            TxBody::Send { .. } | TxBody::AppCall { .. } => 0,
+            TxBody::Relay { updates, .. } => updates
+                .iter()
+                .map(|u| u.block.signed_header.commit.signatures.len())
+                .sum(),
+            TxBody::Misbehaviour { first, second, .. } => {
+                first.1.signed_header.commit.signatures.len()
+                    + second.1.signed_header.commit.signatures.len()
+            }
+            TxBody::SetValidators { approvals, .. } => approvals.len(),
+        };
+        Self {
+            signatures,
+            bytes: len,
+        }
+    }
+}
+
+/// The work one block may do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Budget {
+    /// Most transactions.
+    pub txs: usize,
+    /// Most encoded bytes.
+    pub bytes: usize,
+    /// Most signatures verified.
+    pub signatures: usize,
+}
+
+impl Budget {
+    /// The node's block budget.
+    pub const BLOCK: Self = Self {
+        txs: MAX_BLOCK_TXS,
+        bytes: MAX_BLOCK_BYTES,
+        signatures: MAX_BLOCK_SIGNATURES,
+    };
+
+    /// Whether a transaction costing `cost` fits a whole, empty block; if not, it never will and
+    /// is refused at admission.
+    pub fn admits(&self, cost: TxCost) -> Result<(), AdmitError> {
+        if cost.signatures > self.signatures {
+            return Err(AdmitError::OverBudget {
+                what: "signatures",
+                got: cost.signatures,
+                max: self.signatures,
+            });
+        }
+        if cost.bytes > self.bytes {
+            return Err(AdmitError::OverBudget {
+                what: "bytes",
+                got: cost.bytes,
+                max: self.bytes,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Memory a waiting transaction holds: its decoded form (validator sets with decompressed keys,
+/// commits, packets, proofs) plus its encoding's length, which the mempool also counts so that
+/// a flood of small transactions and a few large ones are bounded alike.
+pub fn tx_memory(tx: &SignedTx, len: usize) -> usize {
+    use std::mem::size_of;
+    use strait_light_client::{CommitSig, LightBlock, Validator};
+    // A validator: its entry plus the decompressed key the set caches.
+    const VALIDATOR: usize = size_of::<Validator>() + 160;
+    let block = |b: &LightBlock| {
+        size_of::<LightBlock>()
+            + b.signed_header.commit.signatures.len() * size_of::<CommitSig>()
+            + (b.validators.len() + b.next_validators.len()) * VALIDATOR
+    };
+    let body = match &tx.tx.body {
+        TxBody::Send { payload, .. } => payload.len(),
+        TxBody::AppCall { data, .. } => data.len(),
+        TxBody::Relay {
+            updates,
+            advances,
+            batches,
+        } => {
+            updates.iter().map(|u| 64 + block(&u.block)).sum::<usize>()
+                + advances.len() * size_of::<strait_primitives::RouteId>()
+                + batches
+                    .iter()
+                    .map(|b| {
+                        size_of::<strait_endpoint::BatchDelivery>()
+                            + b.packets
+                                .iter()
+                                .map(|p| size_of::<strait_packet::Packet>() + p.payload.len())
+                                .sum::<usize>()
+                            + b.proof.leaf_indices.len() * 8
+                            + b.proof.hashes.len() * 32
+                    })
+                    .sum::<usize>()
+        }
+        TxBody::Misbehaviour { first, second, .. } => block(&first.1) + block(&second.1),
+        TxBody::SetValidators {
+            validators,
+            approvals,
+        } => validators.len() * VALIDATOR + approvals.len() * 66,
+    };
+    size_of::<PendingTx>() + body + len
+}
 
 /// A transaction waiting for a block.
 #[derive(Debug, Clone)]
@@ -38,6 +160,34 @@ pub struct PendingTx {
     pub hash: Hash32,
     /// Its encoded length.
     pub len: usize,
+    /// Memory it holds ([`tx_memory`]).
+    pub mem: usize,
+    /// What it costs a block ([`TxCost::of`]).
+    pub cost: TxCost,
+}
+
+impl PendingTx {
+    /// A waiting transaction, its memory and cost computed.
+    pub fn new(tx: SignedTx, hash: Hash32, len: usize) -> Self {
+        let mem = tx_memory(&tx, len);
+        let cost = TxCost::of(&tx, len);
+        Self {
+            tx,
+            hash,
+            len,
+            mem,
+            cost,
+        }
+    }
+}
+
+/// Which bound of the mempool was hit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FullBound {
+    /// [`MAX_MEMPOOL_TXS`] transactions wait.
+    Count,
+    /// The waiting transactions hold [`MAX_MEMPOOL_BYTES`] of memory.
+    Memory,
 }
 
 /// Why the mempool refused a transaction.
@@ -60,17 +210,53 @@ pub enum AdmitError {
         expected: u64,
     },
     /// No room.
-    #[error("mempool full ({max} transactions); retry later")]
+    #[error("mempool full: {}; retry later", match bound {
+        FullBound::Count => format!("{max} transactions are waiting"),
+        FullBound::Memory => format!("waiting transactions hold {max} bytes of memory"),
+    })]
     Full {
         /// The bound that was hit.
+        bound: FullBound,
+        /// Its value.
         max: usize,
     },
+    /// The transaction costs more than a whole block may spend: it can never be included.
+    #[error("transaction needs {got} {what}, more than a whole block's budget of {max}")]
+    OverBudget {
+        /// The budget exceeded (`signatures` or `bytes`).
+        what: &'static str,
+        /// The transaction's cost.
+        got: usize,
+        /// The block's budget.
+        max: usize,
+    },
+}
+
+/// Bounds of the mempool and of the blocks taken from it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Most transactions waiting.
+    pub txs: usize,
+    /// Most memory held by waiting transactions.
+    pub memory: usize,
+    /// What one block may take.
+    pub block: Budget,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            txs: MAX_MEMPOOL_TXS,
+            memory: MAX_MEMPOOL_BYTES,
+            block: Budget::BLOCK,
+        }
+    }
 }
 
 #[derive(Debug, Default)]
 struct Inner {
     queue: VecDeque<PendingTx>,
-    bytes: usize,
+    mem: usize,
     /// Next nonce of accounts with recently admitted transactions (never below the committed one).
     next_nonce: BTreeMap<Address32, u64>,
 }
@@ -90,25 +276,38 @@ impl Inner {
         }
     }
 
-    fn push(&mut self, pending: PendingTx, expected: u64) -> Result<(), AdmitError> {
-        let got = pending.tx.tx.nonce;
+    fn check_nonce(got: u64, expected: u64) -> Result<(), AdmitError> {
         if got < expected {
             return Err(AdmitError::NonceTooLow { got, expected });
         }
         if got > expected {
             return Err(AdmitError::NonceGap { got, expected });
         }
-        if self.queue.len() >= MAX_MEMPOOL_TXS {
+        Ok(())
+    }
+
+    fn push(
+        &mut self,
+        pending: PendingTx,
+        expected: u64,
+        limits: &Limits,
+    ) -> Result<(), AdmitError> {
+        let got = pending.tx.tx.nonce;
+        Self::check_nonce(got, expected)?;
+        limits.block.admits(pending.cost)?;
+        if self.queue.len() >= limits.txs {
             return Err(AdmitError::Full {
-                max: MAX_MEMPOOL_TXS,
+                bound: FullBound::Count,
+                max: limits.txs,
             });
         }
-        if self.bytes + pending.len > MAX_MEMPOOL_BYTES {
+        if self.mem + pending.mem > limits.memory {
             return Err(AdmitError::Full {
-                max: MAX_MEMPOOL_TXS,
+                bound: FullBound::Memory,
+                max: limits.memory,
             });
         }
-        self.bytes += pending.len;
+        self.mem += pending.mem;
         self.next_nonce.insert(pending.tx.tx.signer, got + 1);
         self.queue.push_back(pending);
         Ok(())
@@ -119,9 +318,23 @@ impl Inner {
 #[derive(Debug, Default)]
 pub struct Mempool {
     inner: Mutex<Inner>,
+    limits: Limits,
 }
 
 impl Mempool {
+    /// An empty mempool with `limits`.
+    pub fn new(limits: Limits) -> Self {
+        Self {
+            inner: Mutex::default(),
+            limits,
+        }
+    }
+
+    /// Its limits.
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+
     /// The next nonce of `account`; `committed` reads its committed nonce and is called under
     /// the mempool's lock, only if the account has no admitted transaction still tracked.
     pub fn next_nonce<E>(
@@ -133,9 +346,22 @@ impl Mempool {
         inner.expected(account, committed)
     }
 
-    /// Admits `pending` if its nonce is the account's next one and there is room. `committed`
-    /// reads the signer's committed nonce and is called under the mempool's lock, only if the
-    /// signer has no admitted transaction still tracked. The outer error is `committed`'s.
+    /// Whether `nonce` is `account`'s next nonce now: the cheap pre-check of admission, run before
+    /// the transaction's body is decoded. [`Mempool::admit`] checks again under its lock.
+    pub fn check_nonce<E>(
+        &self,
+        account: &Address32,
+        nonce: u64,
+        committed: impl FnOnce() -> Result<u64, E>,
+    ) -> Result<Result<(), AdmitError>, E> {
+        let expected = self.next_nonce(account, committed)?;
+        Ok(Inner::check_nonce(nonce, expected))
+    }
+
+    /// Admits `pending` if its nonce is the account's next one, it fits a whole block's budget,
+    /// and there is room. `committed` reads the signer's committed nonce and is called under the
+    /// mempool's lock, only if the signer has no admitted transaction still tracked. The outer
+    /// error is `committed`'s.
     pub fn admit<E>(
         &self,
         pending: PendingTx,
@@ -144,23 +370,30 @@ impl Mempool {
         let mut inner = self.inner.lock().expect("mempool lock");
         let signer = pending.tx.tx.signer;
         let expected = inner.expected(&signer, committed)?;
-        Ok(inner.push(pending, expected))
+        Ok(inner.push(pending, expected, &self.limits))
     }
 
-    /// Takes the transactions of the next block, oldest first, within the block limits.
+    /// Takes the transactions of the next block, oldest first, within the block budget: the
+    /// first transaction that would exceed what remains of it waits for the next block (every
+    /// admitted transaction fits an empty block, so each block takes at least one).
     pub fn take_block(&self) -> Vec<PendingTx> {
+        let budget = self.limits.block;
         let mut inner = self.inner.lock().expect("mempool lock");
         let mut out = Vec::new();
-        let mut bytes = 0;
+        let (mut bytes, mut signatures) = (0usize, 0usize);
         while let Some(front) = inner.queue.front() {
-            if out.len() == MAX_BLOCK_TXS
-                || (bytes + front.len > MAX_BLOCK_BYTES && !out.is_empty())
+            let cost = front.cost;
+            if out.len() == budget.txs
+                || (!out.is_empty()
+                    && (bytes + cost.bytes > budget.bytes
+                        || signatures + cost.signatures > budget.signatures))
             {
                 break;
             }
             let tx = inner.queue.pop_front().expect("front exists");
-            bytes += tx.len;
-            inner.bytes -= tx.len;
+            bytes += cost.bytes;
+            signatures += cost.signatures;
+            inner.mem -= tx.mem;
             out.push(tx);
         }
         out
@@ -179,6 +412,11 @@ impl Mempool {
     /// Transactions waiting.
     pub fn len(&self) -> usize {
         self.inner.lock().expect("mempool lock").queue.len()
+    }
+
+    /// Memory held by waiting transactions.
+    pub fn memory(&self) -> usize {
+        self.inner.lock().expect("mempool lock").mem
     }
 
     /// Whether nothing waits.
@@ -211,15 +449,183 @@ mod tests {
             },
         }
         .sign(key);
-        PendingTx {
-            hash: Hash32([0; 32]),
-            len: 100,
-            tx,
-        }
+        PendingTx::new(tx, Hash32([0; 32]), 100)
     }
 
     fn ok(n: u64) -> impl FnOnce() -> Result<u64, Infallible> {
         move || Ok(n)
+    }
+
+    /// A validator-set change with `approvals` approvals: its cost is `approvals` signatures.
+    fn approvals(key: &AccountKey, nonce: u64, approvals: usize) -> PendingTx {
+        let validators = crate::spec::devnet_validator_set(ChainId(1), 0..1, 10);
+        let tx = Tx {
+            chain_id: ChainId(1),
+            signer: key.address(),
+            nonce,
+            body: TxBody::SetValidators {
+                validators,
+                approvals: (0..approvals).map(|i| (i as u16, [0; 64])).collect(),
+            },
+        }
+        .sign(key);
+        PendingTx::new(tx, Hash32([0; 32]), 100)
+    }
+
+    fn limits(txs: usize, memory: usize, signatures: usize) -> Limits {
+        Limits {
+            txs,
+            memory,
+            block: Budget {
+                txs: 3,
+                bytes: 1000,
+                signatures,
+            },
+        }
+    }
+
+    #[test]
+    fn the_count_bound_is_named_at_and_past_its_limit() {
+        let mempool = Mempool::new(limits(2, usize::MAX, 10));
+        let key = AccountKey::devnet("alice");
+        mempool.admit(pending(&key, 0), ok(0)).unwrap().unwrap();
+        mempool.admit(pending(&key, 1), ok(0)).unwrap().unwrap();
+        let err = mempool.admit(pending(&key, 2), ok(0)).unwrap().unwrap_err();
+        assert_eq!(
+            err,
+            AdmitError::Full {
+                bound: FullBound::Count,
+                max: 2
+            }
+        );
+        assert!(
+            err.to_string().contains("2 transactions are waiting"),
+            "{err}"
+        );
+    }
+
+    /// The old mempool counted encoded bytes and named the count bound when the byte bound was
+    /// hit; it now counts memory (decoded validator sets are much larger than their encoding) and
+    /// names the bound that was hit.
+    #[test]
+    fn the_memory_bound_counts_decoded_memory_and_is_named() {
+        let key = AccountKey::devnet("alice");
+        let one = pending(&key, 0).mem;
+        assert!(one > 100, "memory counts more than the encoding");
+        let big = approvals(&key, 0, 1).mem;
+        assert!(big > one, "a decoded validator set is counted");
+        let mempool = Mempool::new(limits(100, 2 * one, 10));
+        mempool.admit(pending(&key, 0), ok(0)).unwrap().unwrap();
+        mempool.admit(pending(&key, 1), ok(0)).unwrap().unwrap();
+        assert_eq!(mempool.memory(), 2 * one);
+        let err = mempool.admit(pending(&key, 2), ok(0)).unwrap().unwrap_err();
+        assert_eq!(
+            err,
+            AdmitError::Full {
+                bound: FullBound::Memory,
+                max: 2 * one
+            }
+        );
+        assert!(err.to_string().contains("bytes of memory"), "{err}");
+        mempool.take_block();
+        assert_eq!(mempool.memory(), 0);
+    }
+
+    #[test]
+    fn a_transaction_over_a_whole_block_budget_is_refused_at_admission() {
+        let key = AccountKey::devnet("alice");
+        let mempool = Mempool::new(limits(100, usize::MAX, 5));
+        mempool
+            .admit(approvals(&key, 0, 5), ok(0))
+            .unwrap()
+            .unwrap();
+        let err = mempool
+            .admit(approvals(&key, 1, 6), ok(0))
+            .unwrap()
+            .unwrap_err();
+        assert_eq!(
+            err,
+            AdmitError::OverBudget {
+                what: "signatures",
+                got: 6,
+                max: 5
+            }
+        );
+        let mut fat = pending(&key, 1);
+        fat.cost.bytes = 1001;
+        assert!(matches!(
+            mempool.admit(fat, ok(0)).unwrap(),
+            Err(AdmitError::OverBudget {
+                what: "bytes",
+                got: 1001,
+                max: 1000
+            })
+        ));
+        let mut exact = pending(&key, 1);
+        exact.cost.bytes = 1000;
+        mempool.admit(exact, ok(0)).unwrap().unwrap();
+    }
+
+    #[test]
+    fn what_exceeds_the_remaining_block_budget_waits_for_the_next_block() {
+        let key = AccountKey::devnet("alice");
+        let mempool = Mempool::new(limits(100, usize::MAX, 5));
+        for (nonce, n) in [
+            (0, 2),
+            (1, 3),
+            (2, 1),
+            (3, 5),
+            (4, 0),
+            (5, 0),
+            (6, 0),
+            (7, 0),
+        ] {
+            mempool
+                .admit(approvals(&key, nonce, n), ok(0))
+                .unwrap()
+                .unwrap();
+        }
+        let nonces = |txs: Vec<PendingTx>| txs.iter().map(|p| p.tx.tx.nonce).collect::<Vec<_>>();
+        // 2 + 3 = 5 signatures: at the budget; the next one (1 more) waits.
+        assert_eq!(nonces(mempool.take_block()), [0, 1]);
+        // 1 + 5 = 6 > 5: the second waits.
+        assert_eq!(nonces(mempool.take_block()), [2]);
+        assert_eq!(nonces(mempool.take_block()), [3, 4, 5]);
+        // The transaction budget (3) is reached.
+        assert_eq!(nonces(mempool.take_block()), [6, 7]);
+        assert!(mempool.is_empty());
+    }
+
+    #[test]
+    fn the_cost_of_each_kind_counts_the_signatures_it_verifies() {
+        let key = AccountKey::devnet("alice");
+        assert_eq!(
+            pending(&key, 0).cost,
+            TxCost {
+                signatures: 0,
+                bytes: 100
+            }
+        );
+        assert_eq!(approvals(&key, 0, 7).cost.signatures, 7);
+        assert_eq!(
+            Budget::BLOCK.admits(TxCost {
+                signatures: MAX_BLOCK_SIGNATURES,
+                bytes: MAX_BLOCK_BYTES
+            }),
+            Ok(())
+        );
+        assert!(Budget::BLOCK
+            .admits(TxCost {
+                signatures: MAX_BLOCK_SIGNATURES + 1,
+                bytes: 0
+            })
+            .is_err());
+        assert!(Budget::BLOCK
+            .admits(TxCost {
+                signatures: 0,
+                bytes: MAX_BLOCK_BYTES + 1
+            })
+            .is_err());
     }
 
     #[test]

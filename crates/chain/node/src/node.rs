@@ -8,31 +8,38 @@ use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::Context as _;
-use jsonrpsee::server::{Server, ServerConfig, ServerHandle};
+use jsonrpsee::server::middleware::rpc::RpcServiceBuilder;
+use jsonrpsee::server::{BatchRequestConfig, Methods, Server, ServerConfig};
 use redb::Database;
 use strait_chain_api::keys::devnet_validator;
 use strait_chain_api::rpc::{BlockSummary, EventNotification, StraitApiServer};
 use strait_light_client::{sign_commit, Header, LightBlock, PublicKey, SignedHeader};
 use strait_merkle::{IncrementalTree, MerkleTree};
 use strait_primitives::{ChainId, Height, Timestamp};
-use tokio::sync::{broadcast, oneshot};
+use tokio::sync::oneshot;
 
 use crate::consensus::Committee;
 use crate::exec::execute_tx;
+use crate::feed::{Feed, BLOCK_FEED_BYTES, EVENT_FEED_BYTES};
 use crate::host::{ensure_client, Env, Exec};
 use crate::mempool::Mempool;
 use crate::rpc::RpcServer;
+use crate::server::guard::GuardLayer;
+use crate::server::{RpcLimits, Transport};
 use crate::spec::{devnet_key_pool, genesis_header, ChainSpec, NodeConfig};
 use crate::state::{keys, next_state_root, Effects, State};
-use crate::store::{self, BlockRecord, BlockWrite, OutboxRecord, StoreError};
+use crate::store::{self, BlockRecord, BlockWrite, OutboxRecord, StateSum, StoreError};
 use crate::valset;
 
-/// Capacity of the block subscription channel; a subscriber further behind is dropped.
-pub const BLOCK_CHANNEL: usize = 1024;
-/// Capacity of the event subscription channel; a subscriber further behind is dropped.
-pub const EVENT_CHANNEL: usize = 1 << 16;
 /// Largest JSON-RPC request: a maximal transaction as hex, with room for the envelope.
 pub const MAX_REQUEST_BYTES: u32 = (strait_chain_api::tx::MAX_TX_LEN as u32) * 2 + (1 << 20);
+/// Most calls in one JSON-RPC batch; each call is bounded on its own, so a batch's work is at
+/// most this many calls' work.
+pub const MAX_BATCH_LEN: u32 = 64;
+/// Most subscriptions one websocket connection holds.
+pub const MAX_SUBSCRIPTIONS_PER_CONNECTION: u32 = 16;
+/// Messages a websocket connection buffers for a client that reads slowly (at most 16 x 128 KiB).
+pub const MESSAGE_BUFFER: u32 = 16;
 /// Largest JSON-RPC response.
 pub const MAX_RESPONSE_BYTES: u32 = 64 << 20;
 /// Name of the database file in the data directory.
@@ -64,9 +71,13 @@ pub struct Shared {
     /// Waiting transactions.
     pub mempool: Mempool,
     /// New block announcements.
-    pub blocks: broadcast::Sender<BlockSummary>,
+    pub blocks: Feed,
     /// New endpoint events.
-    pub events: broadcast::Sender<EventNotification>,
+    pub events: Feed,
+    /// Why block production stopped, once it has: the node then refuses writes.
+    halted: RwLock<Option<String>>,
+    /// Bounds the transaction checks running off the async runtime.
+    pub tx_checks: Arc<tokio::sync::Semaphore>,
 }
 
 impl Shared {
@@ -79,13 +90,32 @@ impl Shared {
     pub fn latest(&self) -> Latest {
         self.latest.read().expect("latest lock").clone()
     }
+
+    /// Why block production stopped, or `None` while the node is healthy.
+    pub fn halted(&self) -> Option<String> {
+        self.halted.read().expect("halted lock").clone()
+    }
+
+    /// Stops block production for `reason` (the first reason is kept): the producer finishes no
+    /// further block and RPC refuses writes with `NODE_HALTED`.
+    pub fn halt(&self, reason: impl Into<String>) {
+        let mut halted = self.halted.write().expect("halted lock");
+        if halted.is_none() {
+            let reason = reason.into();
+            tracing::error!(chain = %self.spec.chain_id, %reason, "node halted");
+            *halted = Some(reason);
+        }
+    }
 }
+
+/// Most transactions checked (signature, body decoding) at once, off the async runtime.
+pub const MAX_TX_CHECKS: usize = 16;
 
 /// A running node.
 pub struct NodeHandle {
     shared: Arc<Shared>,
     addr: SocketAddr,
-    server: ServerHandle,
+    server: Transport,
     stop: mpsc::Sender<()>,
     done: oneshot::Receiver<()>,
     thread: std::thread::JoinHandle<()>,
@@ -122,14 +152,20 @@ impl NodeHandle {
         self.shared.latest().header.height
     }
 
+    /// Stops block production for `reason`, as a storage failure does: RPC keeps answering reads,
+    /// refuses writes and reports the reason (`strait_health`, `strait_chainInfo`).
+    pub fn halt(&self, reason: impl Into<String>) {
+        self.shared.halt(reason);
+    }
+
     /// Stops gracefully: the block being produced is finished and stored, the RPC server stops,
     /// and the database is closed when this returns.
     pub async fn stop(self) {
         let _ = self.stop.send(());
         let _ = self.done.await;
         let _ = self.thread.join();
-        let _ = self.server.stop();
-        self.server.stopped().await;
+        // Bounded: connections that do not finish within the grace are dropped.
+        self.server.stop().await;
         let db = self.shared.db.write().expect("db lock").take();
         if let Some(db) = db {
             // RPC calls in flight hold the database briefly; wait for them (bounded).
@@ -148,6 +184,11 @@ impl NodeHandle {
 /// Opens or creates the node's database, restores its state, and starts block production (on a
 /// dedicated thread) and the JSON-RPC server (on the current tokio runtime).
 pub async fn start(config: NodeConfig) -> anyhow::Result<NodeHandle> {
+    start_with(config, RpcLimits::default()).await
+}
+
+/// [`start`] with the RPC transport's bounds (timeouts, connections, shutdown grace) given.
+pub async fn start_with(config: NodeConfig, limits: RpcLimits) -> anyhow::Result<NodeHandle> {
     let spec = config.spec;
     anyhow::ensure!(
         (1..=crate::spec::DEVNET_KEY_POOL).contains(&spec.validators),
@@ -167,7 +208,20 @@ pub async fn start(config: NodeConfig) -> anyhow::Result<NodeHandle> {
     let record = store::Reads(&db)
         .block(latest_height)?
         .context("latest block missing")?;
-    let state = State::from_map(store::load_state(&db)?);
+    let map = store::load_state(&db)?;
+    // The whole state is checked, not only what the outbox root covers.
+    let state_sum = StateSum::of(&map);
+    match store::state_sum(&db)? {
+        Some(stored) => anyhow::ensure!(
+            stored == state_sum,
+            "state checksum mismatch: the stored state table is not the one the blocks wrote \
+             (stored {}, recomputed {})",
+            hex::encode(stored.0),
+            hex::encode(state_sum.0)
+        ),
+        None => tracing::warn!(chain = %spec.chain_id, "no stored state checksum; starting one"),
+    }
+    let state = State::from_map(map);
     let ids = store::load_outbox_ids(&db)?;
     anyhow::ensure!(
         ids.len() as u64 == record.outbox_count,
@@ -188,8 +242,8 @@ pub async fn start(config: NodeConfig) -> anyhow::Result<NodeHandle> {
     );
     tracing::info!(chain = %spec.chain_id, height = %header.height, outbox = ids.len(), "node restored");
 
-    let (blocks, _) = broadcast::channel(BLOCK_CHANNEL);
-    let (events, _) = broadcast::channel(EVENT_CHANNEL);
+    let blocks = Feed::new(BLOCK_FEED_BYTES);
+    let events = Feed::new(EVENT_FEED_BYTES);
     let shared = Arc::new(Shared {
         spec,
         remotes: config.remotes.iter().map(|r| r.chain_id).collect(),
@@ -203,19 +257,38 @@ pub async fn start(config: NodeConfig) -> anyhow::Result<NodeHandle> {
         mempool: Mempool::default(),
         blocks,
         events,
+        halted: RwLock::new(None),
+        tx_checks: Arc::new(tokio::sync::Semaphore::new(MAX_TX_CHECKS)),
     });
 
     let server_config = ServerConfig::builder()
         .max_request_body_size(MAX_REQUEST_BYTES)
         .max_response_body_size(MAX_RESPONSE_BYTES)
+        .set_batch_request_config(BatchRequestConfig::Limit(MAX_BATCH_LEN))
+        .max_connections(limits.max_connections as u32)
+        .max_subscriptions_per_connection(MAX_SUBSCRIPTIONS_PER_CONNECTION)
+        .set_message_buffer_capacity(MESSAGE_BUFFER)
         .build();
-    let server = Server::builder()
-        .set_config(server_config)
-        .build(config.rpc_addr)
+    let listener = tokio::net::TcpListener::bind(config.rpc_addr)
         .await
         .with_context(|| format!("binding the RPC server to {}", config.rpc_addr))?;
-    let addr = server.local_addr()?;
-    let server = server.start(RpcServer::new(shared.clone()).into_rpc());
+    let addr = listener.local_addr()?;
+    let methods: Methods = RpcServer::new(shared.clone()).into_rpc().into();
+    let (stop_handle, server_handle) = jsonrpsee::server::stop_channel();
+    let service = |http: bool| {
+        Server::builder()
+            .set_config(server_config.clone())
+            .set_rpc_middleware(RpcServiceBuilder::new().layer(GuardLayer { http }))
+            .to_service_builder()
+            .build(methods.clone(), stop_handle.clone())
+    };
+    let server = crate::server::spawn(
+        listener,
+        service(true),
+        service(false),
+        (stop_handle.clone(), server_handle),
+        limits,
+    );
 
     let pool = devnet_key_pool(spec.chain_id);
     let pool_keys: Vec<PublicKey> = pool.iter().map(|s| s.public_key()).collect();
@@ -223,6 +296,7 @@ pub async fn start(config: NodeConfig) -> anyhow::Result<NodeHandle> {
         shared: shared.clone(),
         db,
         state,
+        state_sum,
         incremental,
         committee: Committee::new(pool, header),
         pool_keys,
@@ -273,6 +347,12 @@ fn write_genesis(db: &Database, spec: &ChainSpec, remotes: &[ChainSpec]) -> Resu
         );
     }
     let writes = state.take_writes();
+    let mut state_sum = StateSum::default();
+    for (key, value) in &writes {
+        if let Some(value) = value {
+            state_sum.add(key, value);
+        }
+    }
     let record = BlockRecord {
         tx_count: 0,
         outbox_count: 0,
@@ -289,6 +369,7 @@ fn write_genesis(db: &Database, spec: &ChainSpec, remotes: &[ChainSpec]) -> Resu
             results: &[],
             writes: &writes,
             sent: &[],
+            state_sum,
         },
     )?;
     tracing::info!(chain = %spec.chain_id, hash = %header.hash(), "genesis written");
@@ -306,6 +387,7 @@ struct Producer {
     shared: Arc<Shared>,
     db: Arc<Database>,
     state: State,
+    state_sum: StateSum,
     incremental: IncrementalTree,
     committee: Committee,
     pool_keys: Vec<PublicKey>,
@@ -324,13 +406,19 @@ impl Producer {
                 Err(RecvTimeoutError::Timeout) => {}
                 Ok(()) | Err(RecvTimeoutError::Disconnected) => return,
             }
+            if self.shared.halted().is_some() {
+                return;
+            }
             next += interval;
             if next < Instant::now() {
                 // Fell behind (a long block): do not burst to catch up.
                 next = Instant::now() + interval;
             }
             if let Err(e) = self.produce() {
-                tracing::error!(chain = %self.shared.spec.chain_id, error = %e, "block production halted");
+                self.shared.halt(format!(
+                    "block production stopped at height {}: {e:#}",
+                    self.last.height.get() + 1
+                ));
                 return;
             }
         }
@@ -439,25 +527,38 @@ impl Producer {
             sent.first().map(|s| s.0),
             fx.outbox_ids.first().map(|_| first_leaf)
         );
-        {
-            // Held across the commit: an RPC call that sees this block in the database and then
-            // asks for the latest block waits for it, so answers never run ahead of `latest`.
-            let mut latest = self.shared.latest.write().expect("latest lock");
-            store::write_block(
-                &self.db,
-                &BlockWrite {
-                    record: &record,
-                    results: &results,
-                    writes: &writes,
-                    sent: &sent,
-                },
-            )?;
-            *latest = Latest {
-                header,
-                outbox_count: record.outbox_count,
-                validators,
-            };
+        // Commit (and fsync) first, then publish the block as the latest in a short critical
+        // section: `latest` never names a block that is not stored, and RPC readers, which read
+        // `latest` first and then only heights up to it, never wait for a commit.
+        // The state checksum moves by the block's writes: their old values are still the
+        // stored ones.
+        let mut state_sum = self.state_sum;
+        let keys: Vec<Vec<u8>> = writes.iter().map(|(k, _)| k.clone()).collect();
+        let old = store::Reads(&self.db).states(&keys)?;
+        for ((key, new), old) in writes.iter().zip(old) {
+            if let Some(old) = old {
+                state_sum.remove(key, &old);
+            }
+            if let Some(new) = new {
+                state_sum.add(key, new);
+            }
         }
+        store::write_block(
+            &self.db,
+            &BlockWrite {
+                record: &record,
+                results: &results,
+                writes: &writes,
+                sent: &sent,
+                state_sum,
+            },
+        )?;
+        self.state_sum = state_sum;
+        *self.shared.latest.write().expect("latest lock") = Latest {
+            header,
+            outbox_count: record.outbox_count,
+            validators,
+        };
         self.committee.committed(&header);
         self.last = header;
         // Only now that the block's nonces are stored: see `mempool`'s docs.
@@ -465,7 +566,7 @@ impl Producer {
         self.shared
             .mempool
             .prune_nonces(|account| state.get_u64(&keys::account(account)));
-        let _ = self.shared.blocks.send(BlockSummary {
+        self.shared.blocks.publish(&BlockSummary {
             chain_id,
             height,
             timestamp,
@@ -474,8 +575,8 @@ impl Producer {
             outbox_root,
             outbox_count: record.outbox_count,
         });
-        for event in fx.events {
-            let _ = self.shared.events.send(event);
+        for event in &fx.events {
+            self.shared.events.publish(event);
         }
         let proposer = Committee::proposer(&record.light_block.validators, height);
         tracing::debug!(

@@ -2,24 +2,27 @@
 //! database, the latest block and the outbox tree. Bad input gets an error object, never a panic.
 
 use std::sync::Arc;
+use std::time::Duration;
 
+use jsonrpsee::core::server::SendTimeoutError;
 use jsonrpsee::core::{async_trait, SubscriptionResult};
 use jsonrpsee::types::ErrorObjectOwned;
 use jsonrpsee::{PendingSubscriptionSink, SubscriptionSink};
 use redb::Database;
-use serde::Serialize;
+use serde_json::value::RawValue;
+use strait_chain_api::envelope::Envelope;
 use strait_chain_api::rpc::{
-    codes, BlockSummary, ChainInfo, ClientInfo, LightBlockResponse, MessageStatus, MessagesPage,
-    OutboxInfo, ProofResponse, RpcResult, StraitApiServer, TxResult, MAX_RPC_ITEMS,
+    codes, BlockSummary, ChainInfo, ClientInfo, Health, LightBlockResponse, MessageStatus,
+    MessagesPage, OutboxInfo, ProofResponse, RpcResult, StraitApiServer, TxResult, MAX_RPC_ITEMS,
 };
-use strait_chain_api::tx::{SignedTx, MAX_TX_LEN};
+use strait_chain_api::tx::{SignedTx, TxError};
 use strait_chain_api::HexBytes;
 use strait_light_client::ClientState;
 use strait_merkle::LeafIndex;
 use strait_packet::Packet;
 use strait_primitives::{Address32, ChainId, ClientId, Hash32, Height, MessageId};
-use tokio::sync::broadcast::{self, error::RecvError};
 
+use crate::feed::Feed;
 use crate::host::{outcome_json, ReceiptRecord};
 use crate::mempool::{AdmitError, PendingTx};
 use crate::node::Shared;
@@ -30,6 +33,29 @@ use crate::store::{BlockRecord, PageBounds, Reads, StoreError};
 pub const MAX_SCAN: usize = 65_536;
 /// Most packet bytes one `strait_messages` page returns.
 pub const MAX_PAGE_BYTES: usize = 8 << 20;
+/// Most stored outbox bytes one `strait_messages` call looks at.
+pub const MAX_SCAN_BYTES: usize = 64 << 20;
+
+/// A transaction that failed to parse, authenticate or decode, as an RPC error. The error's own
+/// words name what failed ("malformed transaction: ...", "invalid signature"); no prefix is added.
+fn tx_error(e: TxError) -> ErrorObjectOwned {
+    match e {
+        TxError::BadSigner | TxError::BadSignature => {
+            error(codes::BAD_SIGNATURE, format!("transaction rejected: {e}"))
+        }
+        e => error(codes::INVALID_REQUEST, e.to_string()),
+    }
+}
+
+fn admit_error(e: AdmitError) -> ErrorObjectOwned {
+    let code = match e {
+        AdmitError::NonceTooLow { .. } => codes::NONCE_TOO_LOW,
+        AdmitError::NonceGap { .. } => codes::NONCE_GAP,
+        AdmitError::Full { .. } => codes::MEMPOOL_FULL,
+        AdmitError::OverBudget { .. } => codes::OVER_BUDGET,
+    };
+    error(code, e.to_string())
+}
 
 fn error(code: i32, message: impl Into<String>) -> ErrorObjectOwned {
     ErrorObjectOwned::owned(code, message.into(), None::<()>)
@@ -73,25 +99,37 @@ impl RpcServer {
     }
 }
 
-async fn forward<T: Serialize + Clone>(
-    sink: SubscriptionSink,
-    mut rx: broadcast::Receiver<T>,
-) -> SubscriptionResult {
+/// Most time a subscription waits for a client to make room for one notification before it is
+/// dropped as not reading.
+pub const SEND_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Forwards `feed` to `sink` from now on. A subscriber whose cursor the feed's byte bound passed,
+/// or that does not take a notification within [`SEND_TIMEOUT`], is dropped with an error saying
+/// so; it catches up with the paged methods (`strait_block`, `strait_messages`).
+async fn forward(sink: SubscriptionSink, feed: &Feed) -> SubscriptionResult {
+    let (mut cursor, mut changed) = feed.subscribe();
     loop {
-        tokio::select! {
-            _ = sink.closed() => return Ok(()),
-            item = rx.recv() => match item {
-                Ok(item) => {
-                    let message = serde_json::value::to_raw_value(&item)?;
-                    if sink.send(message).await.is_err() {
-                        return Ok(());
-                    }
+        let items = feed.read(cursor, 64).map_err(|e| e.to_string())?;
+        if items.is_empty() {
+            tokio::select! {
+                _ = sink.closed() => return Ok(()),
+                changed = changed.changed() => if changed.is_err() { return Ok(()) },
+            }
+            continue;
+        }
+        for item in items {
+            let message: Box<RawValue> = RawValue::from_string(item.get().to_owned())?;
+            match sink.send_timeout(message, SEND_TIMEOUT).await {
+                Ok(()) => cursor += 1,
+                Err(SendTimeoutError::Closed(_)) => return Ok(()),
+                Err(SendTimeoutError::Timeout(_)) => {
+                    return Err(format!(
+                        "subscriber did not read for {} s and was dropped",
+                        SEND_TIMEOUT.as_secs()
+                    )
+                    .into())
                 }
-                Err(RecvError::Lagged(missed)) => {
-                    return Err(format!("subscriber fell {missed} items behind and was dropped").into());
-                }
-                Err(RecvError::Closed) => return Ok(()),
-            },
+            }
         }
     }
 }
@@ -109,59 +147,84 @@ impl StraitApiServer for RpcServer {
             validators: latest.validators,
             outbox_count: latest.outbox_count,
             remote_chains: self.shared.remotes.clone(),
+            halted: self.shared.halted(),
         })
     }
 
+    async fn health(&self) -> RpcResult<Health> {
+        let halted = self.shared.halted();
+        Ok(Health {
+            healthy: halted.is_none(),
+            latest_height: self.shared.latest().header.height,
+            halted,
+            mempool_txs: self.shared.mempool.len(),
+        })
+    }
+
+    /// Cheap checks first, on the runtime: health, size and version, chain id, the account's
+    /// nonce (from the envelope's fixed fields). Then, off the runtime and at most
+    /// [`MAX_TX_CHECKS`](crate::node::MAX_TX_CHECKS) at once: the signature, and only if it verifies, the body (whose
+    /// validator sets cost key decompression). Then admission under the mempool's lock.
     async fn submit_transaction(&self, tx: HexBytes) -> RpcResult<Hash32> {
-        let bytes = tx.0;
-        if bytes.len() > MAX_TX_LEN {
+        if let Some(reason) = self.shared.halted() {
             return Err(error(
-                codes::INVALID_REQUEST,
-                format!("transaction of {} bytes exceeds {MAX_TX_LEN}", bytes.len()),
+                codes::NODE_HALTED,
+                format!("transactions refused: {reason}"),
             ));
         }
-        let signed = SignedTx::decode(&bytes).map_err(|e| {
-            error(
-                codes::INVALID_REQUEST,
-                format!("malformed transaction: {e}"),
-            )
-        })?;
+        let bytes = tx.0;
+        let envelope = Envelope::parse(&bytes).map_err(tx_error)?;
         let local = self.shared.spec.chain_id;
-        if signed.tx.chain_id != local {
+        if envelope.chain_id != local {
             return Err(error(
                 codes::WRONG_CHAIN,
                 format!(
                     "transaction is for chain {}, this is chain {local}",
-                    signed.tx.chain_id
+                    envelope.chain_id
                 ),
             ));
         }
-        signed
-            .verify_signature()
-            .map_err(|e| error(codes::BAD_SIGNATURE, format!("transaction rejected: {e}")))?;
-        let hash = signed.hash();
+        let signer = envelope.signer;
         let db = self.db()?;
-        let signer = signed.tx.signer;
-        let pending = PendingTx {
-            tx: signed,
-            hash,
-            len: bytes.len(),
-        };
+        self.shared
+            .mempool
+            .check_nonce(&signer, envelope.nonce, || {
+                self.committed_nonce(&db, &signer)
+            })?
+            .map_err(admit_error)?;
+        let permit = self
+            .shared
+            .tx_checks
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| error(codes::INTERNAL, "node is shutting down"))?;
+        let len = bytes.len();
+        let (signed, hash) = tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            let hash = Envelope::parse(&bytes)?.verify_signature()?;
+            Ok::<_, TxError>((SignedTx::decode(&bytes)?, hash))
+        })
+        .await
+        .map_err(|e| error(codes::INTERNAL, format!("transaction check failed: {e}")))?
+        .map_err(tx_error)?;
+        let pending = PendingTx::new(signed, hash, len);
         // The committed nonce is read under the mempool's lock (see `mempool`'s docs).
         self.shared
             .mempool
             .admit(pending, || self.committed_nonce(&db, &signer))?
-            .map_err(|e| match e {
-                AdmitError::NonceTooLow { .. } => error(codes::NONCE_TOO_LOW, e.to_string()),
-                AdmitError::NonceGap { .. } => error(codes::NONCE_GAP, e.to_string()),
-                AdmitError::Full { .. } => error(codes::MEMPOOL_FULL, e.to_string()),
-            })?;
+            .map_err(admit_error)?;
         Ok(hash)
     }
 
     async fn transaction_result(&self, hash: Hash32) -> RpcResult<Option<TxResult>> {
+        // `latest` first: a result stored by a block not yet published is not answered.
+        let latest = self.shared.latest().header.height;
         let db = self.db()?;
-        Reads(&db).tx_result(&hash).map_err(internal)
+        Ok(Reads(&db)
+            .tx_result(&hash)
+            .map_err(internal)?
+            .filter(|r| r.height <= latest))
     }
 
     async fn account_nonce(&self, account: Address32) -> RpcResult<u64> {
@@ -224,17 +287,16 @@ impl StraitApiServer for RpcServer {
         limit: u32,
         destination: Option<ChainId>,
     ) -> RpcResult<MessagesPage> {
-        let db = self.db()?;
         let outbox_count = self.shared.latest().outbox_count;
+        let db = self.db()?;
         let bounds = PageBounds {
             limit: (limit as usize).min(MAX_RPC_ITEMS),
             scan: MAX_SCAN,
             max_bytes: MAX_PAGE_BYTES,
+            scan_bytes: MAX_SCAN_BYTES,
         };
         let (records, next_leaf) = Reads(&db)
-            .outbox(from_leaf, outbox_count, bounds, |r| {
-                destination.is_none_or(|d| d == r.destination_chain)
-            })
+            .outbox(from_leaf, outbox_count, bounds, destination)
             .map_err(internal)?;
         Ok(MessagesPage {
             messages: records
@@ -277,9 +339,15 @@ impl StraitApiServer for RpcServer {
     }
 
     async fn message_status(&self, id: MessageId) -> RpcResult<MessageStatus> {
+        // `latest` first: what a block not yet published stored is not answered.
+        let latest = self.shared.latest().header.height;
         let db = self.db()?;
         let reads = Reads(&db);
-        if let Some((leaf_index, record)) = reads.sent(&id).map_err(internal)? {
+        let sent = reads
+            .sent(&id)
+            .map_err(internal)?
+            .filter(|(_, r)| r.height <= latest);
+        if let Some((leaf_index, record)) = sent {
             let nonce = Packet::decode(&record.packet)
                 .map_err(|e| internal(StoreError::Corrupt(e.to_string())))?
                 .nonce;
@@ -294,6 +362,9 @@ impl StraitApiServer for RpcServer {
             Some(raw) => {
                 let receipt = ReceiptRecord::decode(&raw)
                     .map_err(|e| internal(StoreError::Corrupt(e.to_string())))?;
+                if receipt.height > latest {
+                    return Ok(MessageStatus::Unknown);
+                }
                 Ok(MessageStatus::Received {
                     height: receipt.height,
                     source_chain: receipt.source_chain,
@@ -344,14 +415,12 @@ impl StraitApiServer for RpcServer {
     }
 
     async fn subscribe_blocks(&self, pending: PendingSubscriptionSink) -> SubscriptionResult {
-        let rx = self.shared.blocks.subscribe();
         let sink = pending.accept().await?;
-        forward(sink, rx).await
+        forward(sink, &self.shared.blocks).await
     }
 
     async fn subscribe_events(&self, pending: PendingSubscriptionSink) -> SubscriptionResult {
-        let rx = self.shared.events.subscribe();
         let sink = pending.accept().await?;
-        forward(sink, rx).await
+        forward(sink, &self.shared.events).await
     }
 }

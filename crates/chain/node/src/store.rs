@@ -25,6 +25,64 @@ pub const STATE: TableDefinition<&[u8], &[u8]> = TableDefinition::new("state");
 pub const OUTBOX: TableDefinition<u64, &[u8]> = TableDefinition::new("outbox");
 /// message id -> leaf index, for messages this chain sent.
 pub const SENT_IDS: TableDefinition<&[u8], u64> = TableDefinition::new("sent_ids");
+/// `"state"` -> the [`StateSum`] of the `state` table, written with every block.
+pub const STATE_SUM: TableDefinition<&str, &[u8]> = TableDefinition::new("state_sum");
+
+const STATE_SUM_KEY: &str = "state";
+
+/// An order-independent checksum of a key-value map: the sum modulo 2^256 of
+/// `keccak256("STRAIT/DEVNET/STATE-SUM/v1" || u32 len(key) || key || value)` over its entries.
+/// A block updates it in O(writes) (subtract each old entry, add each new one); a restart
+/// recomputes it over the whole `state` table and compares, so any lost, extra or altered entry
+/// is found, not only those the outbox root covers.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StateSum(pub [u8; 32]);
+
+impl StateSum {
+    fn entry(key: &[u8], value: &[u8]) -> [u8; 32] {
+        strait_primitives::keccak256_concat(&[
+            b"STRAIT/DEVNET/STATE-SUM/v1",
+            &(key.len() as u32).to_be_bytes(),
+            key,
+            value,
+        ])
+        .0
+    }
+
+    /// Adds an entry.
+    pub fn add(&mut self, key: &[u8], value: &[u8]) {
+        let e = Self::entry(key, value);
+        let mut carry = 0u16;
+        for i in (0..32).rev() {
+            let t = u16::from(self.0[i]) + u16::from(e[i]) + carry;
+            self.0[i] = t as u8;
+            carry = t >> 8;
+        }
+    }
+
+    /// Removes an entry that was added.
+    pub fn remove(&mut self, key: &[u8], value: &[u8]) {
+        let e = Self::entry(key, value);
+        let mut borrow = 0i16;
+        for i in (0..32).rev() {
+            let mut t = i16::from(self.0[i]) - i16::from(e[i]) - borrow;
+            borrow = i16::from(t < 0);
+            if t < 0 {
+                t += 256;
+            }
+            self.0[i] = t as u8;
+        }
+    }
+
+    /// The sum of a whole map.
+    pub fn of<'a>(entries: impl IntoIterator<Item = (&'a Vec<u8>, &'a Vec<u8>)>) -> Self {
+        let mut sum = Self::default();
+        for (k, v) in entries {
+            sum.add(k, v);
+        }
+        sum
+    }
+}
 
 const LATEST_HEIGHT: &str = "latest_height";
 
@@ -78,6 +136,18 @@ pub struct OutboxRecord {
 }
 
 impl OutboxRecord {
+    /// Offset of the packet in the stored encoding.
+    pub const PACKET_OFFSET: usize = 8 + 8 + 32;
+
+    /// The destination chain of a stored record, read at its fixed offset without decoding.
+    pub fn destination_of(raw: &[u8]) -> Result<ChainId, StoreError> {
+        let field: [u8; 8] = raw
+            .get(8..16)
+            .and_then(|b| b.try_into().ok())
+            .ok_or_else(|| StoreError::Corrupt("outbox record truncated".into()))?;
+        Ok(ChainId(u64::from_be_bytes(field)))
+    }
+
     /// The stored encoding.
     pub fn encode(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(48 + self.packet.len());
@@ -155,6 +225,8 @@ pub struct BlockWrite<'a> {
     pub writes: &'a [(Vec<u8>, Option<Vec<u8>>)],
     /// Outbox appends, ascending leaf indices.
     pub sent: &'a [(u64, OutboxRecord)],
+    /// The state's checksum after the writes.
+    pub state_sum: StateSum,
 }
 
 /// Writes one block in one durable transaction and makes it the latest.
@@ -191,6 +263,8 @@ pub fn write_block(db: &Database, block: &BlockWrite<'_>) -> Result<(), StoreErr
         }
         let mut meta = txn.open_table(META)?;
         meta.insert(LATEST_HEIGHT, height)?;
+        let mut sum = txn.open_table(STATE_SUM)?;
+        sum.insert(STATE_SUM_KEY, block.state_sum.0.as_slice())?;
     }
     txn.commit()?;
     Ok(())
@@ -205,6 +279,24 @@ pub fn latest_height(db: &Database) -> Result<Option<Height>, StoreError> {
         Err(e) => return Err(e.into()),
     };
     Ok(meta.get(LATEST_HEIGHT)?.map(|v| Height(v.value())))
+}
+
+/// The stored state checksum; `None` for a database written before it existed.
+pub fn state_sum(db: &Database) -> Result<Option<StateSum>, StoreError> {
+    let txn = db.begin_read()?;
+    let table = match txn.open_table(STATE_SUM) {
+        Ok(t) => t,
+        Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    let Some(raw) = table.get(STATE_SUM_KEY)? else {
+        return Ok(None);
+    };
+    let bytes: [u8; 32] = raw
+        .value()
+        .try_into()
+        .map_err(|_| StoreError::Corrupt("state checksum is not 32 bytes".into()))?;
+    Ok(Some(StateSum(bytes)))
 }
 
 /// The whole state map.
@@ -245,6 +337,8 @@ pub struct PageBounds {
     pub scan: usize,
     /// Most packet bytes returned (at least one record is).
     pub max_bytes: usize,
+    /// Most stored bytes looked at (at least one record is).
+    pub scan_bytes: usize,
 }
 
 /// Read access for the RPC server (each call one read transaction).
@@ -289,35 +383,47 @@ impl Reads<'_> {
             .collect()
     }
 
-    /// Outbox records in `from..end` that pass `keep`: at most `limit` of them, scanning at most
-    /// `scan` records and returning at most `max_bytes` of packets (always at least one). Returns
-    /// the records and the leaf the next page starts at.
+    /// Outbox records in `from..end`, only those for `destination` when given: at most
+    /// `limit` of them, scanning at most `scan` records and `scan_bytes` stored bytes, returning at
+    /// most `max_bytes` of packets (always at least one). The destination is read at its fixed
+    /// offset in the stored record, so records for other chains are skipped without being decoded
+    /// or copied. Returns the records and the leaf the next page starts at.
     pub fn outbox(
         &self,
         from: u64,
         end: u64,
         page: PageBounds,
-        mut keep: impl FnMut(&OutboxRecord) -> bool,
+        destination: Option<ChainId>,
     ) -> Result<(Vec<(u64, OutboxRecord)>, u64), StoreError> {
+        if from >= end {
+            return Ok((Vec::new(), from));
+        }
         let txn = self.0.begin_read()?;
         let table = txn.open_table(OUTBOX)?;
         let mut out = Vec::new();
         let mut bytes = 0usize;
+        let mut scanned_bytes = 0usize;
         let mut next = from;
-        if from >= end {
-            return Ok((Vec::new(), from));
-        }
         for entry in table.range(from..end)?.take(page.scan) {
             let (k, v) = entry?;
-            let record = OutboxRecord::decode(v.value())?;
-            if keep(&record) {
+            let raw = v.value();
+            if scanned_bytes > 0 && scanned_bytes + raw.len() > page.scan_bytes {
+                break;
+            }
+            scanned_bytes += raw.len();
+            let wanted = match destination {
+                None => true,
+                Some(d) => OutboxRecord::destination_of(raw)? == d,
+            };
+            if wanted {
+                let packet_len = raw.len().saturating_sub(OutboxRecord::PACKET_OFFSET);
                 if out.len() == page.limit
-                    || (!out.is_empty() && bytes + record.packet.len() > page.max_bytes)
+                    || (!out.is_empty() && bytes + packet_len > page.max_bytes)
                 {
                     break;
                 }
-                bytes += record.packet.len();
-                out.push((k.value(), record));
+                bytes += packet_len;
+                out.push((k.value(), OutboxRecord::decode(raw)?));
             }
             next = k.value() + 1;
         }
@@ -336,5 +442,118 @@ impl Reads<'_> {
             return Err(StoreError::Corrupt(format!("outbox leaf {leaf} missing")));
         };
         Ok(Some((leaf, OutboxRecord::decode(raw.value())?)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_state_sum_is_order_independent_and_incremental() {
+        let entries: Vec<(Vec<u8>, Vec<u8>)> = (0u8..50).map(|i| (vec![i], vec![i; 3])).collect();
+        let map: BTreeMap<Vec<u8>, Vec<u8>> = entries.iter().cloned().collect();
+        let whole = StateSum::of(&map);
+        let mut reversed = StateSum::default();
+        for (k, v) in entries.iter().rev() {
+            reversed.add(k, v);
+        }
+        assert_eq!(whole, reversed);
+        // Change one value and delete another: the incremental sum equals the recomputed one.
+        let mut sum = whole;
+        sum.remove(&[7], &[7; 3]);
+        sum.add(&[7], b"new");
+        sum.remove(&[9], &[9; 3]);
+        let mut changed = map.clone();
+        changed.insert(vec![7], b"new".to_vec());
+        changed.remove(&vec![9]);
+        assert_eq!(sum, StateSum::of(&changed));
+        assert_ne!(sum, whole);
+        // Removing everything gives zero.
+        for (k, v) in &changed {
+            sum.remove(k, v);
+        }
+        assert_eq!(sum, StateSum::default());
+    }
+
+    fn db(name: &str) -> (Database, std::path::PathBuf) {
+        let path = std::env::temp_dir().join(format!(
+            "strait-store-{name}-{}-{:?}.redb",
+            std::process::id(),
+            std::time::SystemTime::now()
+        ));
+        (Database::create(&path).unwrap(), path)
+    }
+
+    fn record(destination: u64, packet_len: usize) -> Vec<u8> {
+        OutboxRecord {
+            height: Height(1),
+            destination_chain: ChainId(destination),
+            id: MessageId([destination as u8; 32]),
+            packet: vec![7; packet_len],
+        }
+        .encode()
+    }
+
+    fn bounds(limit: usize, scan: usize, scan_bytes: usize) -> PageBounds {
+        PageBounds {
+            limit,
+            scan,
+            max_bytes: usize::MAX,
+            scan_bytes,
+        }
+    }
+
+    /// Records for other destinations are skipped by their destination field alone: one that
+    /// would not even decode (it ends after its destination) does not fail the page.
+    #[test]
+    fn outbox_pages_filter_by_destination_before_decoding_and_bound_their_scan() {
+        let (db, path) = db("outbox");
+        let txn = db.begin_write().unwrap();
+        {
+            let mut outbox = txn.open_table(OUTBOX).unwrap();
+            let truncated = &record(3, 0)[..16];
+            outbox.insert(0, record(2, 10).as_slice()).unwrap();
+            outbox.insert(1, truncated).unwrap();
+            outbox.insert(2, record(2, 10).as_slice()).unwrap();
+            outbox.insert(3, record(3, 10).as_slice()).unwrap();
+        }
+        txn.commit().unwrap();
+        let reads = Reads(&db);
+        let (page, next) = reads
+            .outbox(0, 4, bounds(10, 10, usize::MAX), Some(ChainId(2)))
+            .unwrap();
+        assert_eq!(page.iter().map(|p| p.0).collect::<Vec<_>>(), [0, 2]);
+        assert_eq!(next, 4);
+        // Without the filter the truncated record must be decoded, and is corrupt.
+        assert!(reads
+            .outbox(0, 4, bounds(10, 10, usize::MAX), None)
+            .is_err());
+        // Scan bound in records: at and past.
+        let (page, next) = reads
+            .outbox(0, 4, bounds(10, 3, usize::MAX), Some(ChainId(2)))
+            .unwrap();
+        assert_eq!((page.len(), next), (2, 3));
+        let (page, next) = reads
+            .outbox(0, 4, bounds(10, 2, usize::MAX), Some(ChainId(2)))
+            .unwrap();
+        assert_eq!((page.len(), next), (1, 2));
+        // Scan bound in bytes: exactly the first two records' bytes, then one byte fewer.
+        let two = record(2, 10).len() + 16;
+        let (page, next) = reads
+            .outbox(0, 4, bounds(10, 10, two), Some(ChainId(2)))
+            .unwrap();
+        assert_eq!((page.len(), next), (1, 2));
+        let (page, next) = reads
+            .outbox(0, 4, bounds(10, 10, two - 1), Some(ChainId(2)))
+            .unwrap();
+        assert_eq!((page.len(), next), (1, 1));
+        // At least one record is always looked at.
+        let (page, next) = reads
+            .outbox(0, 4, bounds(10, 10, 1), Some(ChainId(2)))
+            .unwrap();
+        assert_eq!((page.len(), next), (1, 1));
+        drop(db);
+        let _ = std::fs::remove_file(path);
     }
 }

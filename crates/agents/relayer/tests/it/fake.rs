@@ -148,6 +148,15 @@ impl StraitApiServer for FakeNode {
             validators: 1,
             outbox_count: 1,
             remote_chains: vec![self.other],
+            halted: None,
+        })
+    }
+    async fn health(&self) -> RpcResult<strait_chain_api::rpc::Health> {
+        Ok(strait_chain_api::rpc::Health {
+            healthy: true,
+            latest_height: Height(self.latest()),
+            halted: None,
+            mempool_txs: 0,
         })
     }
     async fn submit_transaction(&self, tx: HexBytes) -> RpcResult<Hash32> {

@@ -198,13 +198,29 @@ async fn bad_transactions_get_clear_errors_and_the_chain_goes_on() {
         .unwrap_err();
     assert_eq!(error_code(&err), codes::INVALID_REQUEST, "{err}");
 
+    // The signature (the last 64 bytes, over every byte before them) is checked before the body
+    // is decoded: a cut transaction fails the signature...
     let bytes = good.encode();
     let err = client
         .submit_transaction(HexBytes(bytes[..bytes.len() - 3].to_vec()))
         .await
         .unwrap_err();
+    assert_eq!(error_code(&err), codes::BAD_SIGNATURE, "{err}");
+    // ...and a correctly signed one whose body is cut is malformed, said once.
+    let unsigned = good.tx.encode_unsigned();
+    let cut = &unsigned[..unsigned.len() - 3];
+    let digest = strait_primitives::keccak256_concat(&[strait_chain_api::tx::TX_DOMAIN, cut]);
+    let err = client
+        .submit_transaction(HexBytes([cut, &alice.sign_digest(&digest)[..]].concat()))
+        .await
+        .unwrap_err();
     assert_eq!(error_code(&err), codes::INVALID_REQUEST);
     assert!(err.to_string().contains("malformed transaction"), "{err}");
+    assert_eq!(
+        err.to_string().matches("malformed transaction").count(),
+        1,
+        "{err}"
+    );
 
     let mut bad_sig = good.clone();
     bad_sig.signature[5] ^= 1;

@@ -3,6 +3,8 @@
 mod support;
 
 mod chain;
+mod hostile;
+mod kill;
 mod misbehaviour;
 mod relay;
 mod restart;

@@ -1,0 +1,414 @@
+//! The HTTP and websocket transport of the JSON-RPC server: our own accept loop and hyper
+//! connections around jsonrpsee's service, so that no client can hold the server.
+//!
+//! * A connection that does not send a whole request head within [`RpcLimits::header_timeout`],
+//!   or a whole body within [`RpcLimits::body_timeout`], or stays silent between requests longer
+//!   than [`RpcLimits::idle_timeout`], is closed. So slow or stalled clients free their slot.
+//! * At most [`RpcLimits::max_connections`] connections are served; one more is closed at once.
+//! * Stopping closes the listener, asks every connection to finish its request, and after
+//!   [`RpcLimits::shutdown_grace`] drops those that have not: shutdown takes bounded time whatever
+//!   clients do.
+//! * Client mistakes get client errors (`docs/rpc.md`): a body shorter than its `Content-Length`
+//!   or with broken chunked encoding gets `-32700` (HTTP 400), a body over the bound `-32600`
+//!   (HTTP 413), a request with an `id` that is not a string, number or `null` gets `-32600`
+//!   Invalid Request with `id: null`; per call, [`guard`] refuses subscriptions over HTTP and extra
+//!   positional parameters.
+
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use jsonrpsee::server::{HttpBody, HttpResponse, ServerHandle, StopHandle};
+use serde::Deserialize;
+use strait_chain_api::rpc::codes;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+use tower::Service;
+
+pub mod guard;
+
+/// Bounds of the RPC transport.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RpcLimits {
+    /// Most time to receive a request's head (request line and headers).
+    pub header_timeout: Duration,
+    /// Most time to receive a request's body, once its head arrived.
+    pub body_timeout: Duration,
+    /// Most time a connection may stay silent with no request in flight.
+    pub idle_timeout: Duration,
+    /// Most connections served at once.
+    pub max_connections: usize,
+    /// How long a stopping server waits for requests in flight before dropping them.
+    pub shutdown_grace: Duration,
+    /// Largest request body.
+    pub max_request_bytes: usize,
+}
+
+impl Default for RpcLimits {
+    fn default() -> Self {
+        Self {
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(30),
+            idle_timeout: Duration::from_secs(60),
+            max_connections: 1024,
+            shutdown_grace: Duration::from_secs(3),
+            max_request_bytes: crate::node::MAX_REQUEST_BYTES as usize,
+        }
+    }
+}
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// A running transport.
+pub struct Transport {
+    handle: ServerHandle,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Transport {
+    /// Stops accepting, lets requests in flight finish for at most the shutdown grace, then drops
+    /// every connection. Returns when all are gone.
+    pub async fn stop(self) {
+        let _ = self.handle.stop();
+        let _ = self.task.await;
+    }
+}
+
+/// Serves `http` (for plain HTTP requests) and `ws` (for websocket upgrades), built over
+/// `stop`, whose `handle` is the matching server handle, on `listener`.
+pub fn spawn<H, W>(
+    listener: TcpListener,
+    http: H,
+    ws: W,
+    (stop, handle): (StopHandle, ServerHandle),
+    limits: RpcLimits,
+) -> Transport
+where
+    H: Service<Request<HttpBody>, Response = HttpResponse, Error = BoxError>
+        + Clone
+        + Send
+        + 'static,
+    H::Future: Send + 'static,
+    W: Service<Request<HttpBody>, Response = HttpResponse, Error = BoxError>
+        + Clone
+        + Send
+        + 'static,
+    W::Future: Send + 'static,
+{
+    let task = tokio::spawn(accept_loop(listener, http, ws, stop, limits));
+    Transport { handle, task }
+}
+
+async fn accept_loop<H, W>(
+    listener: TcpListener,
+    http: H,
+    ws: W,
+    stop: StopHandle,
+    limits: RpcLimits,
+) where
+    H: Service<Request<HttpBody>, Response = HttpResponse, Error = BoxError>
+        + Clone
+        + Send
+        + 'static,
+    H::Future: Send + 'static,
+    W: Service<Request<HttpBody>, Response = HttpResponse, Error = BoxError>
+        + Clone
+        + Send
+        + 'static,
+    W::Future: Send + 'static,
+{
+    let slots = Arc::new(Semaphore::new(limits.max_connections));
+    let mut connections = JoinSet::new();
+    let stopped = stop.clone().shutdown();
+    tokio::pin!(stopped);
+    loop {
+        let accepted = tokio::select! {
+            _ = &mut stopped => break,
+            accepted = listener.accept() => accepted,
+        };
+        while connections.try_join_next().is_some() {}
+        let socket = match accepted {
+            Ok((socket, _)) => socket,
+            Err(e) => {
+                // Out of file descriptors and the like: back off instead of spinning.
+                tracing::debug!(error = %e, "accept failed");
+                tokio::time::sleep(Duration::from_millis(10)).await;
+                continue;
+            }
+        };
+        let Ok(slot) = slots.clone().try_acquire_owned() else {
+            tracing::debug!("connection refused: at the connection bound");
+            continue;
+        };
+        let _ = socket.set_nodelay(true);
+        let (http, ws, stop) = (http.clone(), ws.clone(), stop.clone());
+        connections.spawn(async move {
+            serve_connection(socket, http, ws, stop, limits).await;
+            drop(slot);
+        });
+    }
+    drop(listener);
+    let drained = tokio::time::timeout(limits.shutdown_grace, async {
+        while connections.join_next().await.is_some() {}
+    })
+    .await;
+    if drained.is_err() {
+        tracing::debug!(
+            left = connections.len(),
+            "dropping connections after the grace"
+        );
+        connections.abort_all();
+        while connections.join_next().await.is_some() {}
+    }
+}
+
+/// The socket, counting when it last read anything.
+struct Watched {
+    inner: TcpStream,
+    last_read: Arc<AtomicU64>,
+    epoch: Instant,
+}
+
+impl AsyncRead for Watched {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        let before = buf.filled().len();
+        let poll = std::pin::Pin::new(&mut self.inner).poll_read(cx, buf);
+        if buf.filled().len() > before {
+            let now = self.epoch.elapsed().as_millis() as u64;
+            self.last_read.store(now, Ordering::Relaxed);
+        }
+        poll
+    }
+}
+
+impl AsyncWrite for Watched {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        std::pin::Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
+async fn serve_connection<H, W>(
+    socket: TcpStream,
+    http: H,
+    ws: W,
+    stop: StopHandle,
+    limits: RpcLimits,
+) where
+    H: Service<Request<HttpBody>, Response = HttpResponse, Error = BoxError>
+        + Clone
+        + Send
+        + 'static,
+    H::Future: Send + 'static,
+    W: Service<Request<HttpBody>, Response = HttpResponse, Error = BoxError>
+        + Clone
+        + Send
+        + 'static,
+    W::Future: Send + 'static,
+{
+    let epoch = Instant::now();
+    let last_read = Arc::new(AtomicU64::new(0));
+    let in_flight = Arc::new(AtomicUsize::new(0));
+    let io = Watched {
+        inner: socket,
+        last_read: last_read.clone(),
+        epoch,
+    };
+    let service = {
+        let in_flight = in_flight.clone();
+        hyper::service::service_fn(move |request: Request<Incoming>| {
+            let (http, ws, in_flight) = (http.clone(), ws.clone(), in_flight.clone());
+            in_flight.fetch_add(1, Ordering::Relaxed);
+            async move {
+                let response = handle(request, http, ws, limits).await.unwrap_or_else(|e| {
+                    tracing::warn!(error = %e, "rpc service failed");
+                    json_error(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        codes::INTERNAL,
+                        "internal error",
+                    )
+                });
+                in_flight.fetch_sub(1, Ordering::Relaxed);
+                Ok::<_, std::convert::Infallible>(response)
+            }
+        })
+    };
+    let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_timeout);
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .keep_alive_interval(Some(limits.idle_timeout));
+    let connection = builder.serve_connection_with_upgrades(TokioIo::new(io), service);
+    tokio::pin!(connection);
+    let stopped = stop.shutdown();
+    tokio::pin!(stopped);
+    let idle = idle_watch(&last_read, &in_flight, epoch, limits.idle_timeout);
+    tokio::pin!(idle);
+    tokio::select! {
+        result = connection.as_mut() => {
+            if let Err(e) = result {
+                tracing::debug!(error = %e, "connection ended");
+            }
+            return;
+        }
+        _ = &mut idle => tracing::debug!("idle connection closed"),
+        _ = &mut stopped => {}
+    }
+    connection.as_mut().graceful_shutdown();
+    // The accept loop drops this task after the shutdown grace if the client never finishes.
+    let _ = connection.await;
+}
+
+/// Resolves once the connection has read nothing for `idle` while no request is in flight.
+async fn idle_watch(
+    last_read: &AtomicU64,
+    in_flight: &AtomicUsize,
+    epoch: Instant,
+    idle: Duration,
+) {
+    let tick = (idle / 4).max(Duration::from_millis(50));
+    loop {
+        tokio::time::sleep(tick).await;
+        let since = epoch.elapsed().as_millis() as u64 - last_read.load(Ordering::Relaxed);
+        if in_flight.load(Ordering::Relaxed) == 0 && since >= idle.as_millis() as u64 {
+            return;
+        }
+    }
+}
+
+fn json_error(status: StatusCode, code: i32, message: &str) -> HttpResponse {
+    let body = serde_json::json!({
+        "jsonrpc": "2.0",
+        "id": null,
+        "error": {"code": code, "message": message},
+    });
+    Response::builder()
+        .status(status)
+        .header(
+            hyper::header::CONTENT_TYPE,
+            "application/json; charset=utf-8",
+        )
+        .body(HttpBody::from(body.to_string()))
+        .expect("a valid response")
+}
+
+/// Whether a JSON object has an `id` member that is not `null` (a notification has none).
+fn has_id(body: &[u8]) -> bool {
+    #[derive(Deserialize)]
+    struct Probe {
+        #[serde(default)]
+        id: Option<serde::de::IgnoredAny>,
+    }
+    serde_json::from_slice::<Probe>(body).is_ok_and(|p| p.id.is_some())
+}
+
+async fn handle<H, W>(
+    request: Request<Incoming>,
+    mut http: H,
+    mut ws: W,
+    limits: RpcLimits,
+) -> Result<HttpResponse, BoxError>
+where
+    H: Service<Request<HttpBody>, Response = HttpResponse, Error = BoxError>,
+    W: Service<Request<HttpBody>, Response = HttpResponse, Error = BoxError>,
+{
+    if request.headers().contains_key(hyper::header::UPGRADE) {
+        return ws.call(request.map(HttpBody::new)).await;
+    }
+    let announced = request
+        .headers()
+        .get(hyper::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    let too_large = || {
+        json_error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            codes::INVALID_JSON_RPC,
+            &format!("request body exceeds {} bytes", limits.max_request_bytes),
+        )
+    };
+    if announced.is_some_and(|n| n > limits.max_request_bytes as u64) {
+        return Ok(too_large());
+    }
+    let (parts, body) = request.into_parts();
+    let collected = tokio::time::timeout(
+        limits.body_timeout,
+        Limited::new(body, limits.max_request_bytes).collect(),
+    )
+    .await;
+    let bytes = match collected {
+        Err(_) => {
+            return Ok(json_error(
+                StatusCode::REQUEST_TIMEOUT,
+                codes::INVALID_JSON_RPC,
+                &format!(
+                    "request body not received within {} ms",
+                    limits.body_timeout.as_millis()
+                ),
+            ))
+        }
+        Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => return Ok(too_large()),
+        Ok(Err(e)) => {
+            return Ok(json_error(
+                StatusCode::BAD_REQUEST,
+                codes::PARSE_ERROR,
+                &format!("request body incomplete or malformed: {e}"),
+            ))
+        }
+        Ok(Ok(collected)) => collected.to_bytes(),
+    };
+    let request = Request::from_parts(parts, HttpBody::new(Full::new(bytes.clone())));
+    let response = http.call(request).await?;
+    // jsonrpsee answers a single object it cannot read as a request but can as a notification
+    // with nothing (or `null`): that is a request whose id is not a string, a number or null.
+    let small = hyper::body::Body::size_hint(response.body())
+        .exact()
+        .is_some_and(|n| n <= 4);
+    if response.status() == StatusCode::OK
+        && small
+        && bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
+    {
+        let (parts, body) = response.into_parts();
+        let answer = body.collect().await?.to_bytes();
+        if (answer.is_empty() || &answer[..] == b"null") && has_id(&bytes) {
+            return Ok(json_error(
+                StatusCode::BAD_REQUEST,
+                codes::INVALID_JSON_RPC,
+                "invalid request: id must be a string, a number or null",
+            ));
+        }
+        return Ok(Response::from_parts(parts, HttpBody::from(answer.to_vec())));
+    }
+    Ok(response)
+}
