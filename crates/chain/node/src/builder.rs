@@ -33,7 +33,7 @@ pub struct BlockInput<'a> {
     /// Keys of the validators this node holds (a validator-set change must stay signable).
     pub pool_keys: &'a [PublicKey],
     /// The transactions, authenticated, with their hashes, in block order.
-    pub txs: &'a [(SignedTx, Hash32)],
+    pub txs: &'a [(&'a SignedTx, Hash32)],
 }
 
 /// A block built and executed, not yet signed nor stored.

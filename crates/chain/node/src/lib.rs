@@ -20,6 +20,7 @@ pub mod mempool;
 pub mod node;
 pub mod rpc;
 pub mod server;
+pub mod shared;
 pub mod spec;
 pub mod state;
 pub mod store;

@@ -1,10 +1,9 @@
 //! Starting, running and stopping a node: restore or create the database, produce a block every
 //! `block_time_ms` on a dedicated thread, serve JSON-RPC on the current tokio runtime.
 
-use std::collections::BTreeSet;
 use std::net::SocketAddr;
 use std::sync::mpsc::{self, RecvTimeoutError};
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::Context as _;
@@ -13,103 +12,29 @@ use jsonrpsee::server::{BatchRequestConfig, Methods, Server, ServerConfig};
 use redb::Database;
 use strait_chain_api::keys::devnet_validator;
 use strait_chain_api::rpc::{BlockSummary, EventNotification, StraitApiServer};
+use strait_chain_api::tx::SignedTx;
 use strait_light_client::{sign_commit, Header, LightBlock, PublicKey, SignedHeader};
 use strait_merkle::{IncrementalTree, MerkleTree};
-use strait_primitives::{ChainId, Height, Timestamp};
+use strait_primitives::{ChainId, Hash32, Height, Timestamp};
 use tokio::sync::oneshot;
 
+use crate::builder::{build_block, genesis_state, BlockInput, BuiltBlock};
 use crate::consensus::Committee;
-use crate::exec::execute_tx;
 use crate::feed::{Feed, BLOCK_FEED_BYTES, EVENT_FEED_BYTES};
-use crate::host::{ensure_client, Env, Exec};
-use crate::mempool::Mempool;
 use crate::rpc::RpcServer;
 use crate::server::guard::GuardLayer;
 use crate::server::{RpcLimits, Transport};
+pub use crate::server::{
+    MAX_BATCH_LEN, MAX_REQUEST_BYTES, MAX_RESPONSE_BYTES, MAX_SUBSCRIPTIONS_PER_CONNECTION,
+    MESSAGE_BUFFER,
+};
+pub use crate::shared::{Latest, Shared, MAX_TX_CHECKS};
 use crate::spec::{devnet_key_pool, genesis_header, ChainSpec, NodeConfig};
-use crate::state::{keys, next_state_root, Effects, State};
+use crate::state::{keys, State};
 use crate::store::{self, BlockRecord, BlockWrite, OutboxRecord, StateSum, StoreError};
-use crate::valset;
 
-/// Largest JSON-RPC request: a maximal transaction as hex, with room for the envelope.
-pub const MAX_REQUEST_BYTES: u32 = (strait_chain_api::tx::MAX_TX_LEN as u32) * 2 + (1 << 20);
-/// Most calls in one JSON-RPC batch; each call is bounded on its own, so a batch's work is at
-/// most this many calls' work.
-pub const MAX_BATCH_LEN: u32 = 64;
-/// Most subscriptions one websocket connection holds.
-pub const MAX_SUBSCRIPTIONS_PER_CONNECTION: u32 = 16;
-/// Messages a websocket connection buffers for a client that reads slowly (at most 16 x 128 KiB).
-pub const MESSAGE_BUFFER: u32 = 16;
-/// Largest JSON-RPC response.
-pub const MAX_RESPONSE_BYTES: u32 = 64 << 20;
 /// Name of the database file in the data directory.
 pub const DB_FILE: &str = "chain.redb";
-
-/// The latest committed block, as the RPC server sees it.
-#[derive(Clone, Debug)]
-pub struct Latest {
-    /// Its header.
-    pub header: Header,
-    /// Outbox size after it.
-    pub outbox_count: u64,
-    /// Size of the set that signed it.
-    pub validators: usize,
-}
-
-/// What the producer thread and the RPC server share.
-pub struct Shared {
-    /// This chain.
-    pub spec: ChainSpec,
-    /// Remote chains.
-    pub remotes: Vec<ChainId>,
-    db: RwLock<Option<Arc<Database>>>,
-    /// The whole outbox; appended before each block is stored, so every stored height's size
-    /// is available.
-    pub tree: RwLock<MerkleTree>,
-    /// The latest committed block.
-    pub latest: RwLock<Latest>,
-    /// Waiting transactions.
-    pub mempool: Mempool,
-    /// New block announcements.
-    pub blocks: Feed,
-    /// New endpoint events.
-    pub events: Feed,
-    /// Why block production stopped, once it has: the node then refuses writes.
-    halted: RwLock<Option<String>>,
-    /// Bounds the transaction checks running off the async runtime.
-    pub tx_checks: Arc<tokio::sync::Semaphore>,
-}
-
-impl Shared {
-    /// The database, unless the node is shutting down.
-    pub fn db(&self) -> Option<Arc<Database>> {
-        self.db.read().expect("db lock").clone()
-    }
-
-    /// The latest committed block.
-    pub fn latest(&self) -> Latest {
-        self.latest.read().expect("latest lock").clone()
-    }
-
-    /// Why block production stopped, or `None` while the node is healthy.
-    pub fn halted(&self) -> Option<String> {
-        self.halted.read().expect("halted lock").clone()
-    }
-
-    /// Stops block production for `reason` (the first reason is kept): the producer finishes no
-    /// further block and RPC refuses writes with `NODE_HALTED`.
-    pub fn halt(&self, reason: impl Into<String>) {
-        let mut halted = self.halted.write().expect("halted lock");
-        if halted.is_none() {
-            let reason = reason.into();
-            tracing::error!(chain = %self.spec.chain_id, %reason, "node halted");
-            *halted = Some(reason);
-        }
-    }
-}
-
-/// Most transactions checked (signature, body decoding) at once, off the async runtime.
-pub const MAX_TX_CHECKS: usize = 16;
 
 /// A running node.
 pub struct NodeHandle {
@@ -166,7 +91,7 @@ impl NodeHandle {
         let _ = self.thread.join();
         // Bounded: connections that do not finish within the grace are dropped.
         self.server.stop().await;
-        let db = self.shared.db.write().expect("db lock").take();
+        let db = self.shared.take_db();
         if let Some(db) = db {
             // RPC calls in flight hold the database briefly; wait for them (bounded).
             for _ in 0..500 {
@@ -244,22 +169,18 @@ pub async fn start_with(config: NodeConfig, limits: RpcLimits) -> anyhow::Result
 
     let blocks = Feed::new(BLOCK_FEED_BYTES);
     let events = Feed::new(EVENT_FEED_BYTES);
-    let shared = Arc::new(Shared {
+    let shared = Arc::new(Shared::new(
         spec,
-        remotes: config.remotes.iter().map(|r| r.chain_id).collect(),
-        db: RwLock::new(Some(db.clone())),
-        tree: RwLock::new(tree),
-        latest: RwLock::new(Latest {
+        config.remotes.iter().map(|r| r.chain_id).collect(),
+        db.clone(),
+        tree,
+        Latest {
             header,
             outbox_count: record.outbox_count,
             validators: record.light_block.validators.len(),
-        }),
-        mempool: Mempool::default(),
-        blocks,
-        events,
-        halted: RwLock::new(None),
-        tx_checks: Arc::new(tokio::sync::Semaphore::new(MAX_TX_CHECKS)),
-    });
+        },
+        (blocks, events),
+    ));
 
     let server_config = ServerConfig::builder()
         .max_request_body_size(MAX_REQUEST_BYTES)
@@ -302,7 +223,6 @@ pub async fn start_with(config: NodeConfig, limits: RpcLimits) -> anyhow::Result
         pool_keys,
         last: header,
         remotes: config.remotes.clone(),
-        env_remotes: config.remotes.iter().map(|r| r.chain_id).collect(),
     };
     let (stop, stop_rx) = mpsc::channel();
     let (done_tx, done) = oneshot::channel();
@@ -335,17 +255,7 @@ fn write_genesis(db: &Database, spec: &ChainSpec, remotes: &[ChainSpec]) -> Resu
         .collect();
     let signer_refs: Vec<_> = signers.iter().collect();
     let commit = sign_commit(&header, &set, &signer_refs);
-    let mut state = State::default();
-    state.put(keys::VALSET_CURRENT.to_vec(), set.encode());
-    state.put(keys::VALSET_NEXT.to_vec(), set.encode());
-    for remote in remotes {
-        ensure_client(
-            &mut state,
-            remote.chain_id,
-            remote.client_options(),
-            remote.genesis_consensus_state(),
-        );
-    }
+    let mut state = genesis_state(spec, remotes);
     let writes = state.take_writes();
     let mut state_sum = StateSum::default();
     for (key, value) in &writes {
@@ -393,7 +303,6 @@ struct Producer {
     pool_keys: Vec<PublicKey>,
     last: Header,
     remotes: Vec<ChainSpec>,
-    env_remotes: BTreeSet<ChainId>,
 }
 
 impl Producer {
@@ -427,75 +336,41 @@ impl Producer {
     fn produce(&mut self) -> anyhow::Result<()> {
         let started = Instant::now();
         let chain_id = self.shared.spec.chain_id;
-        let height = Height(self.last.height.get() + 1);
         let timestamp = Timestamp(wall_clock_ms().max(self.last.timestamp.get() + 1));
         let txs = self.shared.mempool.take_block();
-
-        let (current, next) = valset::begin_block(&mut self.state);
-        // Remotes added to the config after genesis get their client in the next block.
-        for remote in &self.remotes {
-            let client = strait_primitives::ClientId(remote.chain_id.get());
-            if self.state.get(&keys::client_state(client)).is_some() {
-                continue;
-            }
-            ensure_client(
-                &mut self.state,
-                remote.chain_id,
-                remote.client_options(),
-                remote.genesis_consensus_state(),
-            );
-        }
-        let env = Env {
-            chain_id,
-            height,
-            timestamp,
-            remotes: self.env_remotes.clone(),
-        };
-        let mut fx = Effects::default();
-        let mut results = Vec::with_capacity(txs.len());
-        {
-            let mut exec = Exec {
-                env: &env,
-                state: &mut self.state,
-                fx: &mut fx,
-                outbox: &self.incremental,
-                batch_source: ChainId(0),
-            };
-            for pending in &txs {
-                results.push(execute_tx(
-                    &mut exec,
-                    &pending.tx,
-                    pending.hash,
-                    &self.pool_keys,
-                ));
-            }
-        }
-        let writes = self.state.take_writes();
-        let app_state_root = next_state_root(&self.last.app_state_root, height, &writes);
-
-        let first_leaf = self.incremental.count();
-        for id in &fx.outbox_ids {
-            self.incremental.append(id)?;
-        }
+        let refs: Vec<(&SignedTx, Hash32)> = txs.iter().map(|p| (&p.tx, p.hash)).collect();
+        // Building is pure: state, transactions and the time in; the block out.
+        let built = build_block(
+            &mut self.state,
+            &mut self.incremental,
+            &BlockInput {
+                chain_id,
+                parent: &self.last,
+                timestamp,
+                remotes: &self.remotes,
+                pool_keys: &self.pool_keys,
+                txs: &refs,
+            },
+        )?;
+        let BuiltBlock {
+            header,
+            validators: current,
+            next_validators: next,
+            results,
+            writes,
+            outbox_ids,
+            first_leaf,
+            events,
+        } = built;
+        let height = header.height;
         let outbox_root = {
             let mut tree = self.shared.tree.write().expect("tree lock");
-            for id in &fx.outbox_ids {
+            for id in &outbox_ids {
                 tree.append(id)?;
             }
             tree.root()
         };
-        debug_assert_eq!(outbox_root, self.incremental.root());
-
-        let header = Header {
-            chain_id,
-            height,
-            timestamp,
-            parent_hash: self.last.hash(),
-            app_state_root,
-            outbox_root,
-            validators_hash: current.hash(),
-            next_validators_hash: next.hash(),
-        };
+        debug_assert_eq!(outbox_root, header.outbox_root);
         let commit = self.committee.commit(&header, &current, &next)?;
         let validators = current.len();
         let record = BlockRecord {
@@ -507,8 +382,7 @@ impl Producer {
                 next_validators: next,
             },
         };
-        let sent: Vec<(u64, OutboxRecord)> = fx
-            .events
+        let sent: Vec<(u64, OutboxRecord)> = events
             .iter()
             .filter_map(|e| match e {
                 EventNotification::Sent { message, .. } => Some((
@@ -525,7 +399,7 @@ impl Producer {
             .collect();
         debug_assert_eq!(
             sent.first().map(|s| s.0),
-            fx.outbox_ids.first().map(|_| first_leaf)
+            outbox_ids.first().map(|_| first_leaf)
         );
         // Commit (and fsync) first, then publish the block as the latest in a short critical
         // section: `latest` never names a block that is not stored, and RPC readers, which read
@@ -575,7 +449,7 @@ impl Producer {
             outbox_root,
             outbox_count: record.outbox_count,
         });
-        for event in &fx.events {
+        for event in &events {
             self.shared.events.publish(event);
         }
         let proposer = Committee::proposer(&record.light_block.validators, height);

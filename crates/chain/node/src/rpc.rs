@@ -25,7 +25,7 @@ use strait_primitives::{Address32, ChainId, ClientId, Hash32, Height, MessageId}
 use crate::feed::Feed;
 use crate::host::{outcome_json, ReceiptRecord};
 use crate::mempool::{AdmitError, PendingTx};
-use crate::node::Shared;
+use crate::shared::Shared;
 use crate::state::keys;
 use crate::store::{BlockRecord, PageBounds, Reads, StoreError};
 
@@ -163,7 +163,7 @@ impl StraitApiServer for RpcServer {
 
     /// Cheap checks first, on the runtime: health, size and version, chain id, the account's
     /// nonce (from the envelope's fixed fields). Then, off the runtime and at most
-    /// [`MAX_TX_CHECKS`](crate::node::MAX_TX_CHECKS) at once: the signature, and only if it verifies, the body (whose
+    /// [`MAX_TX_CHECKS`](crate::shared::MAX_TX_CHECKS) at once: the signature, and only if it verifies, the body (whose
     /// validator sets cost key decompression). Then admission under the mempool's lock.
     async fn submit_transaction(&self, tx: HexBytes) -> RpcResult<Hash32> {
         if let Some(reason) = self.shared.halted() {

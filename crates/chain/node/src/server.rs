@@ -33,6 +33,18 @@ use tower::Service;
 
 pub mod guard;
 
+/// Largest JSON-RPC request: a maximal transaction as hex, with room for the envelope.
+pub const MAX_REQUEST_BYTES: u32 = (strait_chain_api::tx::MAX_TX_LEN as u32) * 2 + (1 << 20);
+/// Most calls in one JSON-RPC batch; each call is bounded on its own, so a batch's work is at
+/// most this many calls' work.
+pub const MAX_BATCH_LEN: u32 = 64;
+/// Most subscriptions one websocket connection holds.
+pub const MAX_SUBSCRIPTIONS_PER_CONNECTION: u32 = 16;
+/// Messages a websocket connection buffers for a client that reads slowly (at most 16 x 128 KiB).
+pub const MESSAGE_BUFFER: u32 = 16;
+/// Largest JSON-RPC response.
+pub const MAX_RESPONSE_BYTES: u32 = 64 << 20;
+
 /// Bounds of the RPC transport.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RpcLimits {
@@ -58,7 +70,7 @@ impl Default for RpcLimits {
             idle_timeout: Duration::from_secs(60),
             max_connections: 1024,
             shutdown_grace: Duration::from_secs(3),
-            max_request_bytes: crate::node::MAX_REQUEST_BYTES as usize,
+            max_request_bytes: MAX_REQUEST_BYTES as usize,
         }
     }
 }

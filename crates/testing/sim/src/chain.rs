@@ -232,7 +232,8 @@ impl InProcessChain {
     pub fn produce_block(&mut self, timestamp: Timestamp) -> Result<Produced, ProduceError> {
         let parent = *self.latest().light_block.header();
         let timestamp = Timestamp(timestamp.get().max(parent.timestamp.get() + 1));
-        let txs = std::mem::take(&mut self.pending);
+        let pending = std::mem::take(&mut self.pending);
+        let txs: Vec<(&SignedTx, Hash32)> = pending.iter().map(|(tx, hash)| (tx, *hash)).collect();
         let built = build_block(
             &mut self.state,
             &mut self.outbox,

@@ -32,6 +32,7 @@ fn sends(chain: ChainId, n: u64) -> Vec<(SignedTx, Hash32)> {
 
 /// Builds one block of `txs` on a fresh genesis of chain 1 at time `t`.
 fn build(txs: &[(SignedTx, Hash32)], t: u64) -> (BuiltBlock, Header) {
+    let txs: Vec<(&SignedTx, Hash32)> = txs.iter().map(|(tx, hash)| (tx, *hash)).collect();
     let specs = devnet_specs(2, 4, Timestamp(1_000), 50);
     let spec = specs[0];
     let genesis = genesis_header(&spec);
@@ -51,7 +52,7 @@ fn build(txs: &[(SignedTx, Hash32)], t: u64) -> (BuiltBlock, Header) {
             timestamp: Timestamp(t),
             remotes: &specs[1..],
             pool_keys: &keys,
-            txs,
+            txs: &txs,
         },
     )
     .unwrap();
