@@ -6,14 +6,15 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use strait_chain_api::keys::AccountKey;
 use strait_chain_api::rpc::TxResult;
-use strait_chain_api::tx::{SignedTx, Tx, TxBody};
-use strait_light_client::PublicKey;
-use strait_merkle::IncrementalTree;
+use strait_chain_api::tx::{ClientUpdate, SignedTx, Tx, TxBody};
+use strait_endpoint::BatchDelivery;
+use strait_light_client::{sign_commit, Header, LightBlock, PublicKey, SignedHeader, ValidatorSet};
+use strait_merkle::{IncrementalTree, LeafIndex, MerkleTree};
 use strait_node::exec::execute_tx;
 use strait_node::host::{ensure_client, Env, Exec};
-use strait_node::spec::{devnet_key_pool, devnet_specs, ChainSpec};
+use strait_node::spec::{devnet_key_pool, devnet_specs, genesis_header, ChainSpec};
 use strait_node::state::{keys, next_state_root, Effects, State};
-use strait_primitives::{ChainId, Height, MessageId, Timestamp};
+use strait_primitives::{ChainId, ClientId, Hash32, Height, MessageId, Timestamp};
 
 /// The chain the pipeline executes on.
 pub const LOCAL: ChainId = ChainId(1);
@@ -135,6 +136,53 @@ impl Devnet {
         results
     }
 
+    /// For a relay body: the same packets, split into the same batches, but made provable. The
+    /// fuzzer cannot sign headers, so without this its packets never get past proof verification.
+    /// The remote chain's validators are devnet keys, so the harness can: it puts every packet of
+    /// the body in one outbox tree (in order), signs a remote header at height 1 committing to its
+    /// root, replaces the updates by that one update, and proves each non-empty batch at height 1.
+    /// The endpoint then judges the packets themselves: routes, nonces, ordering, timeouts,
+    /// duplicates, applications. `None` for any other body.
+    pub fn provable_relay(&self, body: &TxBody) -> Option<TxBody> {
+        let TxBody::Relay { batches, .. } = body else {
+            return None;
+        };
+        let ids: Vec<MessageId> = batches
+            .iter()
+            .flat_map(|b| b.packets.iter().map(|p| p.id()))
+            .collect();
+        let (block, tree) = remote_block(&ids, 0);
+        let height = block.header().height;
+        let mut next = 0u64;
+        let batches = batches
+            .iter()
+            .map(|batch| {
+                let indices: Vec<LeafIndex> = (next..next + batch.packets.len() as u64)
+                    .map(LeafIndex)
+                    .collect();
+                next += batch.packets.len() as u64;
+                let proof = match tree.multiproof(&indices, tree.count()) {
+                    Ok(proof) => proof,
+                    // An empty batch: keep whatever proof it came with.
+                    Err(_) => batch.proof.clone(),
+                };
+                BatchDelivery {
+                    packets: batch.packets.clone(),
+                    proof,
+                    proof_height: height,
+                }
+            })
+            .collect();
+        Some(TxBody::Relay {
+            updates: vec![ClientUpdate {
+                client: ClientId(REMOTE.get()),
+                trusted_height: genesis_header(&specs()[1]).height,
+                block,
+            }],
+            batches,
+        })
+    }
+
     /// `body` as a transaction of the fuzz account with `nonce`, signed.
     pub fn sign(&self, body: TxBody, nonce: u64) -> SignedTx {
         Tx {
@@ -145,4 +193,36 @@ impl Devnet {
         }
         .sign(&self.account)
     }
+}
+
+/// A light block of the remote devnet chain at height 1 on top of its genesis, its outbox holding
+/// `ids`, signed by all its genesis validators; `salt` changes the application root (two salts
+/// give conflicting headers).
+pub fn remote_block(ids: &[strait_primitives::MessageId], salt: u8) -> (LightBlock, MerkleTree) {
+    let [_, remote] = specs();
+    let set: ValidatorSet = remote.genesis_validators();
+    let genesis = genesis_header(&remote);
+    let mut tree = MerkleTree::new();
+    for id in ids {
+        tree.append(id).expect("a few leaves fit");
+    }
+    let header = Header {
+        chain_id: REMOTE,
+        height: Height(genesis.height.get() + 1),
+        timestamp: Timestamp(GENESIS_TIME.get() + 1_000),
+        parent_hash: genesis.hash(),
+        app_state_root: Hash32([salt; 32]),
+        outbox_root: tree.root(),
+        validators_hash: set.hash(),
+        next_validators_hash: set.hash(),
+    };
+    let signers = devnet_key_pool(REMOTE);
+    let refs: Vec<_> = signers.iter().take(set.len()).collect();
+    let commit = sign_commit(&header, &set, &refs);
+    let block = LightBlock {
+        signed_header: SignedHeader { header, commit },
+        validators: set.clone(),
+        next_validators: set,
+    };
+    (block, tree)
 }

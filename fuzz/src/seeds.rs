@@ -10,17 +10,17 @@ use serde_json::Value;
 use strait_chain_api::apps;
 use strait_chain_api::tx::{ClientUpdate, SignedTx, TxBody};
 use strait_endpoint::BatchDelivery;
-use strait_light_client::{sign_commit, Commit, Header, LightBlock, SignedHeader, ValidatorSet};
-use strait_merkle::{InclusionProof, IncrementalTree, LeafIndex, MerkleTree, MultiProof};
+use strait_light_client::{Commit, Header, LightBlock, SignedHeader, ValidatorSet};
+use strait_merkle::{InclusionProof, IncrementalTree, LeafIndex, MultiProof};
 use strait_node::spec::{devnet_key_pool, devnet_validator_set, genesis_header};
 use strait_node::valset::approve;
 use strait_packet::{DeliveryOptions, Packet};
-use strait_primitives::{keccak256, Address32, ClientId, Hash32, Height, Nonce, Timestamp};
+use strait_primitives::{keccak256, Address32, ClientId, Height, Nonce, Timestamp};
 
-use crate::devnet::{specs, Devnet, GENESIS_TIME, LOCAL, REMOTE};
+use crate::devnet::{remote_block, specs, Devnet, GENESIS_TIME, LOCAL, REMOTE};
 
 /// Every fuzz target, by the name of its file in `fuzz_targets/`.
-pub const TARGETS: [&str; 11] = [
+pub const TARGETS: [&str; 12] = [
     "packet",
     "inclusion_proof",
     "multiproof",
@@ -32,6 +32,7 @@ pub const TARGETS: [&str; 11] = [
     "light_block",
     "tx",
     "tx_pipeline",
+    "tx_delivery",
 ];
 
 /// Seeds larger than this stay out of the corpus (the fuzzer's inputs are short).
@@ -52,7 +53,7 @@ pub fn accepts(target: &str, bytes: &[u8]) -> bool {
         "commit" => Commit::decode(bytes).is_ok(),
         "signed_header" => SignedHeader::decode(bytes).is_ok(),
         "light_block" => LightBlock::decode(bytes).is_ok(),
-        "tx" | "tx_pipeline" => SignedTx::decode(bytes).is_ok(),
+        "tx" | "tx_pipeline" | "tx_delivery" => SignedTx::decode(bytes).is_ok(),
         _ => false,
     }
 }
@@ -146,38 +147,6 @@ pub fn from_vectors(files: &[(String, Value)]) -> Corpus {
         walk(&mut corpus, stem, json);
     }
     corpus
-}
-
-/// A light block of the remote devnet chain at height 1 on top of its genesis, its outbox holding
-/// `ids`, signed by all its genesis validators; `salt` changes the application root (two salts
-/// give conflicting headers).
-fn remote_block(ids: &[strait_primitives::MessageId], salt: u8) -> (LightBlock, MerkleTree) {
-    let [_, remote] = specs();
-    let set: ValidatorSet = remote.genesis_validators();
-    let genesis = genesis_header(&remote);
-    let mut tree = MerkleTree::new();
-    for id in ids {
-        tree.append(id).expect("a few leaves fit");
-    }
-    let header = Header {
-        chain_id: REMOTE,
-        height: Height(genesis.height.get() + 1),
-        timestamp: Timestamp(GENESIS_TIME.get() + 1_000),
-        parent_hash: genesis.hash(),
-        app_state_root: Hash32([salt; 32]),
-        outbox_root: tree.root(),
-        validators_hash: set.hash(),
-        next_validators_hash: set.hash(),
-    };
-    let signers = devnet_key_pool(REMOTE);
-    let refs: Vec<_> = signers.iter().take(set.len()).collect();
-    let commit = sign_commit(&header, &set, &refs);
-    let block = LightBlock {
-        signed_header: SignedHeader { header, commit },
-        validators: set.clone(),
-        next_validators: set,
-    };
-    (block, tree)
 }
 
 /// A valid body of every transaction kind for the pipeline's devnet, by name.
@@ -278,6 +247,7 @@ pub fn synthesized(corpus: &mut Corpus) {
         add(corpus, "tx", name, &tx);
         add(corpus, "tx_pipeline", name, &tx);
         if let TxBody::Relay { updates, batches } = &body {
+            add(corpus, "tx_delivery", name, &tx);
             for update in updates {
                 let block = &update.block;
                 add(corpus, "light_block", name, &block.encode());
