@@ -44,7 +44,8 @@ pub struct DevnetArgs {
     /// Chain i listens on 127.0.0.1:(base + i - 1). 0 picks free ports.
     #[arg(long, default_value_t = 9650)]
     pub rpc_port_base: u16,
-    /// Delete the data directory first: new chains.
+    /// Delete the devnet in the data directory first: new chains. Refused unless the directory is
+    /// empty or holds a devnet (its `devnet.json` and `chain-<id>` folders, nothing else).
     #[arg(long)]
     pub fresh: bool,
     /// Send this many messages (round robin over ordered pairs of chains, to the counter app) and
@@ -128,6 +129,59 @@ fn load_or_create_specs(args: &DevnetArgs, block_time_ms: u64) -> anyhow::Result
     Ok(specs)
 }
 
+/// Whether `name` is an entry a devnet keeps in its data directory.
+fn is_devnet_entry(name: &str) -> bool {
+    name == "devnet.json"
+        || name == "devnet.json.tmp"
+        || name
+            .strip_prefix("chain-")
+            .is_some_and(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// Deletes the devnet kept in `dir` (for `--fresh`), refusing anything that is not one: `dir` must
+/// be missing, empty, or a directory holding `devnet.json` and only devnet entries. The directory
+/// itself stays; only the devnet's entries go.
+fn remove_devnet(dir: &Path) -> anyhow::Result<()> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => {
+            return Err(e).with_context(|| {
+                format!("--fresh: {} is not a devnet data directory", dir.display())
+            })
+        }
+    };
+    let mut names = Vec::new();
+    for entry in entries {
+        let entry = entry.with_context(|| format!("reading {}", dir.display()))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !is_devnet_entry(&name) {
+            bail!(
+                "--fresh refuses to delete {}: it holds {name:?}, which is not part of a devnet \
+                 (a devnet data directory holds devnet.json and chain-<id> folders only)",
+                dir.display()
+            );
+        }
+        names.push(name);
+    }
+    if !names.is_empty() && !names.iter().any(|n| n == "devnet.json") {
+        bail!(
+            "--fresh refuses to delete {}: it has no devnet.json, so it is not a devnet's",
+            dir.display()
+        );
+    }
+    for name in names {
+        let path = dir.join(name);
+        let removed = if path.symlink_metadata()?.is_dir() {
+            std::fs::remove_dir_all(&path)
+        } else {
+            std::fs::remove_file(&path)
+        };
+        removed.with_context(|| format!("removing {}", path.display()))?;
+    }
+    Ok(())
+}
+
 fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     let tmp = path.with_extension("json.tmp");
     std::fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
@@ -142,9 +196,8 @@ pub async fn run(args: DevnetArgs) -> anyhow::Result<()> {
     } else {
         args.block_time_ms
     };
-    if args.fresh && args.data_dir.exists() {
-        std::fs::remove_dir_all(&args.data_dir)
-            .with_context(|| format!("removing {}", args.data_dir.display()))?;
+    if args.fresh {
+        remove_devnet(&args.data_dir)?;
     }
     let specs = load_or_create_specs(&args, block_time_ms)?;
     let mut nodes: Vec<NodeHandle> = Vec::with_capacity(specs.len());
@@ -278,5 +331,72 @@ fn print_guide(args: &DevnetArgs, specs: &[ChainSpec], nodes: &[NodeHandle]) {
             b.rpc_url()
         );
         eprintln!("Ctrl-C stops the devnet; the next `strait devnet` with the same --data-dir continues it.");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A fresh, empty directory under the system temp dir.
+    fn temp_dir(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("strait-fresh-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    #[test]
+    fn fresh_deletes_a_devnet_and_keeps_its_directory() {
+        let dir = temp_dir("devnet");
+        std::fs::write(dir.join("devnet.json"), "{}").unwrap();
+        std::fs::create_dir_all(dir.join("chain-1/db")).unwrap();
+        std::fs::create_dir_all(dir.join("chain-12")).unwrap();
+        remove_devnet(&dir).unwrap();
+        assert!(dir.is_dir());
+        assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn fresh_accepts_a_missing_or_empty_directory() {
+        let dir = temp_dir("empty");
+        remove_devnet(&dir).unwrap();
+        assert!(dir.is_dir());
+        std::fs::remove_dir_all(&dir).unwrap();
+        remove_devnet(&dir).unwrap();
+    }
+
+    #[test]
+    fn fresh_refuses_a_directory_that_is_not_a_devnet() {
+        // Someone's files next to a devnet: nothing is deleted.
+        let dir = temp_dir("foreign");
+        std::fs::write(dir.join("devnet.json"), "{}").unwrap();
+        std::fs::create_dir_all(dir.join("chain-1")).unwrap();
+        std::fs::write(dir.join("thesis.tex"), "precious").unwrap();
+        let err = remove_devnet(&dir).unwrap_err().to_string();
+        assert!(err.contains("thesis.tex"), "{err}");
+        assert!(dir.join("devnet.json").exists() && dir.join("chain-1").exists());
+
+        // Only devnet-looking names but no devnet.json: not a devnet either.
+        std::fs::remove_file(dir.join("thesis.tex")).unwrap();
+        std::fs::remove_file(dir.join("devnet.json")).unwrap();
+        let err = remove_devnet(&dir).unwrap_err().to_string();
+        assert!(err.contains("no devnet.json"), "{err}");
+        assert!(dir.join("chain-1").exists());
+
+        // A name that only starts like a chain folder.
+        std::fs::write(dir.join("devnet.json"), "{}").unwrap();
+        std::fs::create_dir_all(dir.join("chain-x")).unwrap();
+        assert!(remove_devnet(&dir).is_err());
+        assert!(dir.join("chain-x").exists());
+        std::fs::remove_dir_all(&dir).unwrap();
+
+        // A file, not a directory.
+        let file = std::env::temp_dir().join(format!("strait-fresh-file-{}", std::process::id()));
+        std::fs::write(&file, "data").unwrap();
+        assert!(remove_devnet(&file).is_err());
+        assert!(file.exists());
+        std::fs::remove_file(&file).unwrap();
     }
 }

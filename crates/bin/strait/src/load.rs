@@ -161,13 +161,22 @@ pub async fn run(
             .with_context(|| format!("websocket {url}"))?;
         let mut events = ws.subscribe_events().await.context("subscribeEvents")?;
         let (tracker, notify, tag) = (tracker.clone(), notify.clone(), tag.clone());
-        watchers.push(tokio::spawn(async move {
+        let task = tokio::spawn(async move {
             let _ws = ws;
-            while let Some(Ok(event)) = events.next().await {
-                on_event(&tracker, &tag, event);
-                notify.notify_one();
+            loop {
+                match next_event(events.next().await) {
+                    Ok(event) => {
+                        on_event(&tracker, &tag, event);
+                        notify.notify_one();
+                    }
+                    Err(e) => {
+                        notify.notify_one();
+                        return e;
+                    }
+                }
             }
-        }));
+        });
+        watchers.push(Watcher { url, task });
     }
 
     // Round robin over ordered pairs; one sending task per source chain, nonces in order.
@@ -222,6 +231,7 @@ pub async fn run(
             .map_err(|_| anyhow::anyhow!("tracker poisoned"))?
             .done();
         progress.set_position(done as u64);
+        ensure_watching(&mut watchers).await?;
         if done >= total {
             break;
         }
@@ -241,8 +251,10 @@ pub async fn run(
     progress.finish_and_clear();
     // Let a few more blocks pass so that a duplicate execution, if there were one, is seen.
     tokio::time::sleep(Duration::from_millis((block_time_ms * 3).min(3_000))).await;
+    // Every reception must have been seen: a stream that ended meanwhile voids the count.
+    ensure_watching(&mut watchers).await?;
     for w in watchers {
-        w.abort();
+        w.task.abort();
     }
     let t = tracker
         .lock()
@@ -255,6 +267,43 @@ pub async fn run(
         ids.len(),
         &relayer,
     ))
+}
+
+/// One chain's event subscription, watched for the whole run. The task ends only when the stream
+/// does, with the reason.
+struct Watcher {
+    url: String,
+    task: tokio::task::JoinHandle<anyhow::Error>,
+}
+
+/// The next event of a subscription, or why the stream ended: an error item (a lagging subscriber
+/// dropped by the node, a malformed notification) or the end of the stream.
+fn next_event<E: std::fmt::Display>(
+    item: Option<Result<EventNotification, E>>,
+) -> Result<EventNotification, anyhow::Error> {
+    match item {
+        Some(Ok(event)) => Ok(event),
+        Some(Err(e)) => Err(anyhow::anyhow!("event stream failed: {e}")),
+        None => Err(anyhow::anyhow!("event stream closed")),
+    }
+}
+
+/// Fails if any event stream has ended. The exactly-once check counts receptions from the events;
+/// with a stream gone, a duplicate could pass unseen, so the run fails instead of reporting.
+async fn ensure_watching(watchers: &mut [Watcher]) -> anyhow::Result<()> {
+    for w in watchers.iter_mut() {
+        if w.task.is_finished() {
+            let error = match (&mut w.task).await {
+                Ok(error) => error,
+                Err(join) => anyhow::anyhow!("event watcher task failed: {join}"),
+            };
+            return Err(error.context(format!(
+                "lost the events of {}: cannot check that every message executed exactly once",
+                w.url
+            )));
+        }
+    }
+    Ok(())
 }
 
 fn on_event(tracker: &Mutex<Tracker>, tag: &str, event: EventNotification) {
@@ -474,7 +523,44 @@ fn report(
 
 #[cfg(test)]
 mod tests {
-    use super::percentile;
+    use super::*;
+
+    #[test]
+    fn a_stream_error_or_end_is_an_error() {
+        let event = EventNotification::Received {
+            chain_id: ChainId(2),
+            height: strait_primitives::Height(3),
+            id: MessageId([1; 32]),
+            source_chain: ChainId(1),
+            outcome: OutcomeJson::TimedOut,
+        };
+        assert!(next_event::<String>(Some(Ok(event))).is_ok());
+        let err = next_event(Some(Err("subscription lagged"))).unwrap_err();
+        assert!(err.to_string().contains("subscription lagged"), "{err}");
+        assert!(next_event::<String>(None).is_err());
+    }
+
+    #[tokio::test]
+    async fn an_ended_event_stream_fails_the_check_loudly() {
+        let running = Watcher {
+            url: "ws://a".into(),
+            task: tokio::spawn(std::future::pending()),
+        };
+        let ended = Watcher {
+            url: "ws://b".into(),
+            task: tokio::spawn(async { anyhow::anyhow!("event stream failed: lagged") }),
+        };
+        let mut watchers = [running, ended];
+        while !watchers[1].task.is_finished() {
+            tokio::task::yield_now().await;
+        }
+        let err = ensure_watching(&mut watchers).await.unwrap_err();
+        let text = format!("{err:#}");
+        assert!(text.contains("ws://b") && text.contains("lagged"), "{text}");
+        assert!(text.contains("exactly once"), "{text}");
+        ensure_watching(&mut watchers[..1]).await.unwrap();
+        watchers[0].task.abort();
+    }
 
     #[test]
     fn percentiles_by_nearest_rank() {

@@ -651,20 +651,266 @@ mod tests {
         );
     }
 
+    /// A light block of chain 2 at height 5, signed by its two validators.
+    fn light_block(salt: u8) -> LightBlock {
+        use strait_light_client::{sign_commit, Header, SignedHeader, Signer, Validator};
+        let signers = [Signer::from_seed([1; 32]), Signer::from_seed([2; 32])];
+        let mut validators: Vec<Validator> = signers
+            .iter()
+            .map(|s| Validator {
+                pub_key: s.public_key(),
+                power: 10,
+            })
+            .collect();
+        validators.sort_by_key(|v| v.pub_key);
+        let set = ValidatorSet::new(validators).unwrap();
+        let header = Header {
+            chain_id: ChainId(2),
+            height: Height(5),
+            timestamp: Timestamp(1_700_000_000_000),
+            parent_hash: Hash32([salt; 32]),
+            app_state_root: Hash32([3; 32]),
+            outbox_root: Hash32([4; 32]),
+            validators_hash: set.hash(),
+            next_validators_hash: set.hash(),
+        };
+        let commit = sign_commit(&header, &set, &signers.iter().collect::<Vec<_>>());
+        LightBlock {
+            signed_header: SignedHeader { header, commit },
+            validators: set.clone(),
+            next_validators: set,
+        }
+    }
+
+    /// One signed transaction of every body kind, each with non-trivial contents.
+    fn every_kind(key: &AccountKey, payload: Vec<u8>) -> Vec<SignedTx> {
+        let packet = Packet {
+            nonce: strait_primitives::Nonce(1),
+            source_chain: ChainId(2),
+            sender: Address32([5; 32]),
+            destination_chain: ChainId(1),
+            receiver: Address32([6; 32]),
+            options: DeliveryOptions {
+                ordered: true,
+                timeout_height: None,
+                timeout_timestamp: Some(Timestamp(77)),
+            },
+            payload: payload.clone(),
+        };
+        let mut tree = strait_merkle::MerkleTree::new();
+        tree.append(&packet.id()).unwrap();
+        tree.append(&strait_primitives::MessageId([8; 32])).unwrap();
+        let proof = tree
+            .multiproof(&[strait_merkle::LeafIndex(0)], tree.count())
+            .unwrap();
+        let validators = light_block(0).validators;
+        let bodies = vec![
+            TxBody::Send {
+                destination_chain: ChainId(2),
+                receiver: Address32([7; 32]),
+                options: DeliveryOptions {
+                    ordered: true,
+                    timeout_height: Some(Height(9)),
+                    timeout_timestamp: None,
+                },
+                payload: payload.clone(),
+            },
+            TxBody::AppCall {
+                app: Address32([9; 32]),
+                data: payload,
+            },
+            TxBody::Relay {
+                updates: vec![ClientUpdate {
+                    client: ClientId(2),
+                    trusted_height: Height(4),
+                    block: light_block(0),
+                }],
+                advances: vec![RouteId([7; 32])],
+                batches: vec![BatchDelivery {
+                    packets: vec![packet],
+                    proof,
+                    proof_height: Height(5),
+                }],
+            },
+            TxBody::Misbehaviour {
+                client: ClientId(2),
+                first: (Height(4), light_block(0)),
+                second: (Height(4), light_block(1)),
+            },
+            TxBody::SetValidators {
+                validators,
+                approvals: vec![(0, [9; 64]), (1, [8; 64])],
+            },
+        ];
+        let kinds: Vec<TxKind> = bodies.iter().map(TxBody::kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                TxKind::Send,
+                TxKind::AppCall,
+                TxKind::Relay,
+                TxKind::Misbehaviour,
+                TxKind::SetValidators
+            ],
+            "one of every kind"
+        );
+        bodies
+            .into_iter()
+            .enumerate()
+            .map(|(nonce, body)| {
+                Tx {
+                    chain_id: ChainId(1),
+                    signer: key.address(),
+                    nonce: nonce as u64,
+                    body,
+                }
+                .sign(key)
+            })
+            .collect()
+    }
+
+    /// A change to an encoded transaction, at positions past the version byte.
+    #[derive(Clone, Debug)]
+    enum Mutation {
+        /// Overwrite the byte at this position.
+        Set(prop::sample::Index, u8),
+        /// Flip one bit of the byte at this position.
+        Flip(prop::sample::Index, u8),
+        /// Insert a byte before this position.
+        Insert(prop::sample::Index, u8),
+        /// Remove up to this many bytes from this position.
+        Remove(prop::sample::Index, usize),
+        /// Cut the encoding at this position.
+        Truncate(prop::sample::Index),
+        /// Replace a big-endian length or count (u16 or u32) at this position by another value.
+        Length(prop::sample::Index, bool, u32),
+    }
+
+    fn mutation() -> impl Strategy<Value = Mutation> {
+        let index = any::<prop::sample::Index>;
+        prop_oneof![
+            (index(), any::<u8>()).prop_map(|(i, b)| Mutation::Set(i, b)),
+            (index(), 0u8..8).prop_map(|(i, bit)| Mutation::Flip(i, bit)),
+            (index(), any::<u8>()).prop_map(|(i, b)| Mutation::Insert(i, b)),
+            (index(), 1usize..80).prop_map(|(i, n)| Mutation::Remove(i, n)),
+            index().prop_map(Mutation::Truncate),
+            (index(), any::<bool>(), prop_oneof![0u32..300, any::<u32>()])
+                .prop_map(|(i, wide, v)| Mutation::Length(i, wide, v)),
+        ]
+    }
+
+    /// Applies `m` to `bytes`, never touching the version byte (mutating it only tests the version
+    /// check, which the other cases already do).
+    fn mutate(bytes: &mut Vec<u8>, m: &Mutation) {
+        if bytes.len() < 2 {
+            bytes.push(0);
+        }
+        let past_version = |i: &prop::sample::Index, len: usize| 1 + i.index(len.max(2) - 1);
+        match m {
+            Mutation::Set(i, b) => {
+                let i = past_version(i, bytes.len());
+                bytes[i] = *b;
+            }
+            Mutation::Flip(i, bit) => {
+                let i = past_version(i, bytes.len());
+                bytes[i] ^= 1 << bit;
+            }
+            Mutation::Insert(i, b) => {
+                let i = past_version(i, bytes.len() + 1);
+                bytes.insert(i, *b);
+            }
+            Mutation::Remove(i, n) => {
+                let i = past_version(i, bytes.len());
+                let end = (i + n).min(bytes.len());
+                bytes.drain(i..end);
+            }
+            Mutation::Truncate(i) => {
+                let i = past_version(i, bytes.len());
+                bytes.truncate(i);
+            }
+            Mutation::Length(i, wide, v) => {
+                let width = if *wide { 4 } else { 2 };
+                if bytes.len() > width {
+                    let i = past_version(i, bytes.len() - width + 1);
+                    let value = v.to_be_bytes();
+                    bytes[i..i + width].copy_from_slice(&value[4 - width..]);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_kind_round_trips_and_any_flipped_bit_breaks_it() {
+        let key = AccountKey::devnet("carol");
+        for tx in every_kind(&key, b"hello".to_vec()) {
+            let bytes = tx.encode();
+            assert_eq!(SignedTx::decode(&bytes), Ok(tx.clone()));
+            tx.verify_signature().unwrap();
+            let mut decoded = 0;
+            for i in 1..bytes.len() {
+                for bit in 0..8 {
+                    let mut t = bytes.clone();
+                    t[i] ^= 1 << bit;
+                    if let Ok(back) = SignedTx::decode(&t) {
+                        decoded += 1;
+                        assert_eq!(back.encode(), t, "byte {i} bit {bit}: not canonical");
+                        assert!(back.verify_signature().is_err(), "byte {i} bit {bit}");
+                    }
+                }
+            }
+            // Most single-bit changes leave a well-formed transaction: the flips reach the body.
+            assert!(
+                decoded > bytes.len() * 4,
+                "{:?}: only {decoded} of {} flips decode",
+                tx.tx.body.kind(),
+                bytes.len() * 8
+            );
+        }
+    }
+
     proptest! {
         #[test]
         fn decoding_arbitrary_bytes_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
             let _ = SignedTx::decode(&bytes);
         }
 
+        /// Arbitrary bytes after a well-formed prefix and a real body tag, so that every body
+        /// decoder sees them (not only the version check).
         #[test]
-        fn decoding_mutated_tx_never_panics(payload in proptest::collection::vec(any::<u8>(), 0..64), idx in any::<prop::sample::Index>(), b in any::<u8>()) {
-            let key = AccountKey::devnet("bob");
-            let mut bytes = send_tx(&key, payload).encode();
-            let i = idx.index(bytes.len());
-            bytes[i] = b;
+        fn decoding_arbitrary_bodies_never_panics(
+            prefix in proptest::collection::vec(any::<u8>(), 48),
+            tag in 0u8..=6,
+            body in proptest::collection::vec(any::<u8>(), 0..512),
+        ) {
+            let mut bytes = vec![TX_VERSION];
+            bytes.extend_from_slice(&prefix);
+            bytes.push(tag);
+            bytes.extend_from_slice(&body);
             if let Ok(tx) = SignedTx::decode(&bytes) {
                 prop_assert_eq!(tx.encode(), bytes);
+            }
+        }
+
+        /// Transactions of every kind, mutated past the version byte: whatever still decodes is
+        /// canonical and no longer carries a valid signature.
+        #[test]
+        fn decoding_mutated_tx_never_panics(
+            payload in proptest::collection::vec(any::<u8>(), 0..64),
+            kind in 0usize..5,
+            mutations in proptest::collection::vec(mutation(), 1..4),
+        ) {
+            let key = AccountKey::devnet("bob");
+            let original = every_kind(&key, payload).swap_remove(kind).encode();
+            let mut bytes = original.clone();
+            for m in &mutations {
+                mutate(&mut bytes, m);
+            }
+            prop_assert_eq!(bytes[0], TX_VERSION);
+            if let Ok(tx) = SignedTx::decode(&bytes) {
+                prop_assert_eq!(tx.encode(), bytes.clone());
+                if bytes != original {
+                    prop_assert!(tx.verify_signature().is_err());
+                }
             }
         }
     }

@@ -284,3 +284,28 @@ async fn relayer_bisects_across_a_validator_set_change() {
         .await;
     net.stop().await;
 }
+
+/// `strait sim` sweeps seeds and reports totals as JSON; the same seeds give the same totals.
+#[test]
+fn sim_command_sweeps_seeds_and_reports() {
+    let run = || {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_strait"))
+            .args(["sim", "--seeds", "3..5", "--messages", "60", "--json"])
+            .output()
+            .expect("strait sim runs");
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let report: serde_json::Value =
+            serde_json::from_slice(&output.stdout).expect("one JSON object");
+        assert_eq!(report["seeds"], 2);
+        assert_eq!(report["messages_sent"], report["messages_ended"]);
+        (
+            report["messages_sent"].clone(),
+            report["executor_steps"].clone(),
+        )
+    };
+    assert_eq!(run(), run());
+}

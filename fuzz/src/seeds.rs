@@ -1,0 +1,271 @@
+//! The seed corpus (`fuzz/seeds/<target>/`): every hex string of the golden vectors
+//! (`docs/vectors/*.json`) that a target's decoder accepts, the negative vectors meant for it, and
+//! a valid transaction of every kind built on the pipeline target's devnet.
+//!
+//! `cargo run --example seed_corpus` (in `fuzz/`) rewrites the seed folders from this.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+use strait_chain_api::apps;
+use strait_chain_api::tx::{ClientUpdate, SignedTx, TxBody};
+use strait_endpoint::BatchDelivery;
+use strait_light_client::{Commit, Header, LightBlock, SignedHeader, ValidatorSet};
+use strait_merkle::{InclusionProof, IncrementalTree, LeafIndex, MultiProof};
+use strait_node::spec::{devnet_key_pool, devnet_validator_set, genesis_header};
+use strait_node::valset::approve;
+use strait_packet::{DeliveryOptions, Packet};
+use strait_primitives::{keccak256, Address32, ClientId, Height, Nonce, Timestamp};
+
+use crate::devnet::{remote_block, specs, Devnet, GENESIS_TIME, LOCAL, REMOTE};
+
+/// Every fuzz target, by the name of its file in `fuzz_targets/`.
+pub const TARGETS: [&str; 12] = [
+    "packet",
+    "inclusion_proof",
+    "multiproof",
+    "incremental_tree",
+    "validator_set",
+    "header",
+    "commit",
+    "signed_header",
+    "light_block",
+    "tx",
+    "tx_pipeline",
+    "tx_delivery",
+];
+
+/// Seeds larger than this stay out of the corpus (the fuzzer's inputs are short).
+pub const MAX_SEED_LEN: usize = 8 * 1024;
+
+/// Seeds by target, each by file name.
+pub type Corpus = BTreeMap<&'static str, BTreeMap<String, Vec<u8>>>;
+
+/// Whether `target`'s decoder accepts `bytes`.
+pub fn accepts(target: &str, bytes: &[u8]) -> bool {
+    match target {
+        "packet" => Packet::decode(bytes).is_ok(),
+        "inclusion_proof" => InclusionProof::decode(bytes).is_ok(),
+        "multiproof" => MultiProof::decode(bytes).is_ok(),
+        "incremental_tree" => IncrementalTree::decode(bytes).is_ok(),
+        "validator_set" => ValidatorSet::decode(bytes).is_ok(),
+        "header" => Header::decode(bytes).is_ok(),
+        "commit" => Commit::decode(bytes).is_ok(),
+        "signed_header" => SignedHeader::decode(bytes).is_ok(),
+        "light_block" => LightBlock::decode(bytes).is_ok(),
+        "tx" | "tx_pipeline" | "tx_delivery" => SignedTx::decode(bytes).is_ok(),
+        _ => false,
+    }
+}
+
+/// The target a negative vector at `path` (file stem first) is about, by the words in its path;
+/// the most specific word wins.
+fn negative_target(path: &str) -> Option<&'static str> {
+    const WORDS: [(&str, &str); 14] = [
+        ("multiproof", "multiproof"),
+        ("inclusion", "inclusion_proof"),
+        ("incremental", "incremental_tree"),
+        ("tree_state", "incremental_tree"),
+        ("light_block", "light_block"),
+        ("signed_header", "signed_header"),
+        ("validator_set", "validator_set"),
+        ("valset", "validator_set"),
+        ("commit", "commit"),
+        ("header", "header"),
+        ("transaction", "tx"),
+        ("tx", "tx"),
+        ("packet", "packet"),
+        ("proof", "inclusion_proof"),
+    ];
+    let path = path.to_ascii_lowercase();
+    WORDS
+        .iter()
+        .find(|(word, _)| path.contains(word))
+        .map(|(_, target)| *target)
+}
+
+fn hex_of(value: &Value) -> Option<Vec<u8>> {
+    let s = value.as_str()?.strip_prefix("0x")?;
+    hex::decode(s).ok()
+}
+
+/// Adds `bytes` to `target`'s seeds under a name made of `label` and a hash of the bytes
+/// (identical seeds keep one name).
+pub fn add(corpus: &mut Corpus, target: &'static str, label: &str, bytes: &[u8]) {
+    if bytes.len() > MAX_SEED_LEN {
+        return;
+    }
+    let seeds = corpus.entry(target).or_default();
+    if seeds.values().any(|s| s == bytes) {
+        return;
+    }
+    let label: String = label
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .take(60)
+        .collect();
+    let digest = hex::encode(&keccak256(bytes).0[..4]);
+    seeds.insert(format!("{label}-{digest}"), bytes.to_vec());
+}
+
+fn walk(corpus: &mut Corpus, path: &str, value: &Value) {
+    match value {
+        Value::Object(map) => {
+            let negative = map.contains_key("error");
+            for (key, inner) in map {
+                let inner_path = format!("{path}.{key}");
+                if let (true, Some(bytes)) = (negative, hex_of(inner)) {
+                    if let Some(target) = negative_target(path) {
+                        add(corpus, target, &inner_path, &bytes);
+                        continue;
+                    }
+                }
+                walk(corpus, &inner_path, inner);
+            }
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                walk(corpus, &format!("{path}.{i}"), item);
+            }
+        }
+        value => {
+            if let Some(bytes) = hex_of(value) {
+                for target in TARGETS {
+                    if accepts(target, &bytes) {
+                        add(corpus, target, path, &bytes);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Seeds from the golden vector files, given as `(file stem, parsed JSON)`.
+pub fn from_vectors(files: &[(String, Value)]) -> Corpus {
+    let mut corpus = Corpus::new();
+    for (stem, json) in files {
+        walk(&mut corpus, stem, json);
+    }
+    corpus
+}
+
+/// A valid body of every transaction kind for the pipeline's devnet, by name.
+pub fn bodies() -> Vec<(&'static str, TxBody)> {
+    let [local, _] = specs();
+    let packet = Packet {
+        nonce: Nonce(1),
+        source_chain: REMOTE,
+        sender: apps::ping_pong(),
+        destination_chain: LOCAL,
+        receiver: apps::ping_pong(),
+        options: DeliveryOptions::default(),
+        payload: b"ping".to_vec(),
+    };
+    let ordered = Packet {
+        nonce: Nonce(1),
+        sender: Address32([5; 32]),
+        receiver: apps::echo(),
+        options: DeliveryOptions {
+            ordered: true,
+            timeout_height: Some(Height(100)),
+            timeout_timestamp: None,
+        },
+        ..packet.clone()
+    };
+    let ids = [packet.id(), ordered.id()];
+    let (block, tree) = remote_block(&ids, 7);
+    let (conflicting, _) = remote_block(&ids, 8);
+    let trusted = genesis_header(&specs()[1]).height;
+    let proof = tree
+        .multiproof(&[LeafIndex(0), LeafIndex(1)], tree.count())
+        .expect("both leaves are in the tree");
+    let current = local.genesis_validators();
+    let new = devnet_validator_set(LOCAL, 0..5, 10);
+    let pool = devnet_key_pool(LOCAL);
+    let approvers: Vec<_> = pool.iter().take(4).collect();
+    let client = ClientId(REMOTE.get());
+    vec![
+        (
+            "send",
+            TxBody::Send {
+                destination_chain: REMOTE,
+                receiver: apps::ping_pong(),
+                options: DeliveryOptions {
+                    ordered: true,
+                    timeout_height: Some(Height(50)),
+                    timeout_timestamp: Some(Timestamp(GENESIS_TIME.get() + 3_600_000)),
+                },
+                payload: b"hello".to_vec(),
+            },
+        ),
+        (
+            "app-call",
+            TxBody::AppCall {
+                app: apps::ping_pong(),
+                data: REMOTE.to_be_bytes().to_vec(),
+            },
+        ),
+        (
+            "relay",
+            TxBody::Relay {
+                updates: vec![ClientUpdate {
+                    client,
+                    trusted_height: trusted,
+                    block: block.clone(),
+                }],
+                advances: vec![ordered.route().id()],
+                batches: vec![BatchDelivery {
+                    packets: vec![packet, ordered],
+                    proof,
+                    proof_height: block.header().height,
+                }],
+            },
+        ),
+        (
+            "misbehaviour",
+            TxBody::Misbehaviour {
+                client,
+                first: (trusted, block),
+                second: (trusted, conflicting),
+            },
+        ),
+        (
+            "set-validators",
+            TxBody::SetValidators {
+                approvals: approve(LOCAL, &current, &new, 0, &approvers),
+                validators: new,
+            },
+        ),
+    ]
+}
+
+/// Seeds built in Rust: every transaction kind (signed, as the pipeline would), and the blocks,
+/// headers, commits, sets and proofs inside them.
+pub fn synthesized(corpus: &mut Corpus) {
+    let devnet = Devnet::new();
+    for (name, body) in bodies() {
+        let tx = devnet.sign(body.clone(), 0).encode();
+        add(corpus, "tx", name, &tx);
+        add(corpus, "tx_pipeline", name, &tx);
+        if let TxBody::Relay {
+            updates, batches, ..
+        } = &body
+        {
+            add(corpus, "tx_delivery", name, &tx);
+            for update in updates {
+                let block = &update.block;
+                add(corpus, "light_block", name, &block.encode());
+                add(corpus, "signed_header", name, &block.signed_header.encode());
+                add(corpus, "header", name, &block.header().encode());
+                add(corpus, "commit", name, &block.signed_header.commit.encode());
+                add(corpus, "validator_set", name, &block.validators.encode());
+            }
+            for batch in batches {
+                add(corpus, "multiproof", name, &batch.proof.encode());
+                for packet in &batch.packets {
+                    add(corpus, "packet", name, &packet.encode());
+                }
+            }
+        }
+    }
+}
