@@ -8,12 +8,13 @@
 
 use std::collections::BTreeSet;
 
-use strait_chain_api::rpc::{EventNotification, TxResult};
+use strait_chain_api::rpc::TxResult;
 use strait_chain_api::tx::SignedTx;
 use strait_light_client::{Header, PublicKey, ValidatorSet};
 use strait_merkle::{IncrementalTree, MerkleError};
 use strait_primitives::{ChainId, ClientId, Hash32, Height, MessageId, Timestamp};
 
+use crate::events::BlockEvent;
 use crate::exec::execute_tx;
 use crate::host::{ensure_client, Env, Exec};
 use crate::spec::ChainSpec;
@@ -54,7 +55,7 @@ pub struct BuiltBlock {
     /// Leaf index of the first id appended.
     pub first_leaf: u64,
     /// Endpoint events, in order.
-    pub events: Vec<EventNotification>,
+    pub events: Vec<BlockEvent>,
 }
 
 /// Why a block could not be built. Both are bugs or exhausted capacity, fatal for the producer.

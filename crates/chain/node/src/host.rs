@@ -5,8 +5,6 @@
 //! write the same [`State`], so a transaction's client updates, deliveries and application writes
 //! revert together.
 
-use strait_chain_api::rpc::{EventNotification, OutcomeJson, SentMessage};
-use strait_chain_api::HexBytes;
 use strait_endpoint::encoding::EncodingError;
 use strait_endpoint::{
     AppError, EndpointEvent, EndpointReader, EndpointWriter, Outcome, Receipt, SecurityConfig,
@@ -21,6 +19,7 @@ use strait_primitives::{
 
 use crate::apps::{self, AppContext, Router};
 pub use crate::env::Env;
+use crate::events::BlockEvent;
 use crate::state::{keys, Effects, State};
 
 /// The execution context of one block.
@@ -187,54 +186,31 @@ impl EndpointWriter for Exec<'_> {
         self.state.put(keys::receipt(&receipt.id), record.encode());
     }
     fn emit(&mut self, event: EndpointEvent) {
-        let chain_id = self.env.chain_id;
-        let height = self.env.height;
-        let notification = match event {
+        let event = match event {
             EndpointEvent::Sent {
                 id,
                 destination_chain,
                 leaf_index,
                 packet,
                 ..
-            } => EventNotification::Sent {
-                chain_id,
-                height,
-                message: SentMessage {
-                    leaf_index: leaf_index.get(),
-                    id,
-                    height,
-                    destination_chain,
-                    packet: HexBytes(packet),
-                },
+            } => BlockEvent::Sent {
+                id,
+                leaf_index: leaf_index.get(),
+                destination_chain,
+                packet,
             },
-            EndpointEvent::Received(receipt) => EventNotification::Received {
-                chain_id,
-                height,
+            EndpointEvent::Received(receipt) => BlockEvent::Received {
                 id: receipt.id,
                 source_chain: self.batch_source,
-                outcome: outcome_json(&receipt.outcome),
+                outcome: receipt.outcome,
             },
         };
-        self.fx.events.push(notification);
+        self.fx.events.push(event);
     }
 }
 
 /// Error code of a message whose application's sends, made while receiving it, were refused.
 pub const APP_SEND_FAILED: u32 = 0xffff_fffe;
-
-/// The JSON form of an outcome.
-pub fn outcome_json(outcome: &Outcome) -> OutcomeJson {
-    match outcome {
-        Outcome::Executed { ack } => OutcomeJson::Executed {
-            ack: HexBytes(ack.clone()),
-        },
-        Outcome::Failed(e) => OutcomeJson::Failed {
-            code: e.code,
-            reason: e.reason.clone(),
-        },
-        Outcome::TimedOut => OutcomeJson::TimedOut,
-    }
-}
 
 /// How a received message ended, as stored at `'r' || id`:
 /// `u64 height || u64 source_chain || outcome` (the outcome in its canonical encoding,

@@ -13,6 +13,7 @@ pub mod apps;
 pub mod builder;
 pub mod consensus;
 pub mod env;
+pub mod events;
 pub mod exec;
 pub mod feed;
 pub mod host;

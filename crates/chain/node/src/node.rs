@@ -11,7 +11,7 @@ use jsonrpsee::server::middleware::rpc::RpcServiceBuilder;
 use jsonrpsee::server::{BatchRequestConfig, Methods, Server, ServerConfig};
 use redb::Database;
 use strait_chain_api::keys::devnet_validator;
-use strait_chain_api::rpc::{BlockSummary, EventNotification, StraitApiServer};
+use strait_chain_api::rpc::{BlockSummary, StraitApiServer};
 use strait_chain_api::tx::SignedTx;
 use strait_light_client::{sign_commit, Header, LightBlock, PublicKey, SignedHeader};
 use strait_merkle::{IncrementalTree, MerkleTree};
@@ -20,6 +20,7 @@ use tokio::sync::oneshot;
 
 use crate::builder::{build_block, genesis_state, BlockInput, BuiltBlock};
 use crate::consensus::Committee;
+use crate::events::BlockEvent;
 use crate::feed::{Feed, BLOCK_FEED_BYTES, EVENT_FEED_BYTES};
 use crate::rpc::RpcServer;
 use crate::server::guard::GuardLayer;
@@ -385,16 +386,21 @@ impl Producer {
         let sent: Vec<(u64, OutboxRecord)> = events
             .iter()
             .filter_map(|e| match e {
-                EventNotification::Sent { message, .. } => Some((
-                    message.leaf_index,
+                BlockEvent::Sent {
+                    id,
+                    leaf_index,
+                    destination_chain,
+                    packet,
+                } => Some((
+                    *leaf_index,
                     OutboxRecord {
                         height,
-                        destination_chain: message.destination_chain,
-                        id: message.id,
-                        packet: message.packet.0.clone(),
+                        destination_chain: *destination_chain,
+                        id: *id,
+                        packet: packet.clone(),
                     },
                 )),
-                EventNotification::Received { .. } => None,
+                BlockEvent::Received { .. } => None,
             })
             .collect();
         debug_assert_eq!(
@@ -450,7 +456,9 @@ impl Producer {
             outbox_count: record.outbox_count,
         });
         for event in &events {
-            self.shared.events.publish(event);
+            self.shared
+                .events
+                .publish(&crate::rpc::notification(event, chain_id, height));
         }
         let proposer = Committee::proposer(&record.light_block.validators, height);
         tracing::debug!(

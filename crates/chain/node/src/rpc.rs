@@ -12,18 +12,21 @@ use redb::Database;
 use serde_json::value::RawValue;
 use strait_chain_api::envelope::Envelope;
 use strait_chain_api::rpc::{
-    codes, BlockSummary, ChainInfo, ClientInfo, Health, LightBlockResponse, MessageStatus,
-    MessagesPage, OutboxInfo, ProofResponse, RpcResult, StraitApiServer, TxResult, MAX_RPC_ITEMS,
+    codes, BlockSummary, ChainInfo, ClientInfo, EventNotification, Health, LightBlockResponse,
+    MessageStatus, MessagesPage, OutboxInfo, OutcomeJson, ProofResponse, RpcResult, SentMessage,
+    StraitApiServer, TxResult, MAX_RPC_ITEMS,
 };
 use strait_chain_api::tx::{SignedTx, TxError};
 use strait_chain_api::HexBytes;
+use strait_endpoint::Outcome;
 use strait_light_client::ClientState;
 use strait_merkle::LeafIndex;
 use strait_packet::Packet;
 use strait_primitives::{Address32, ChainId, ClientId, Hash32, Height, MessageId};
 
+use crate::events::BlockEvent;
 use crate::feed::Feed;
-use crate::host::{outcome_json, ReceiptRecord};
+use crate::host::ReceiptRecord;
 use crate::mempool::{AdmitError, PendingTx};
 use crate::shared::Shared;
 use crate::state::keys;
@@ -422,5 +425,52 @@ impl StraitApiServer for RpcServer {
     async fn subscribe_events(&self, pending: PendingSubscriptionSink) -> SubscriptionResult {
         let sink = pending.accept().await?;
         forward(sink, &self.shared.events).await
+    }
+}
+
+/// The JSON form of an outcome.
+pub fn outcome_json(outcome: &Outcome) -> OutcomeJson {
+    match outcome {
+        Outcome::Executed { ack } => OutcomeJson::Executed {
+            ack: HexBytes(ack.clone()),
+        },
+        Outcome::Failed(e) => OutcomeJson::Failed {
+            code: e.code,
+            reason: e.reason.clone(),
+        },
+        Outcome::TimedOut => OutcomeJson::TimedOut,
+    }
+}
+
+/// The JSON notification of `event` of block `height` of `chain_id`.
+pub fn notification(event: &BlockEvent, chain_id: ChainId, height: Height) -> EventNotification {
+    match event {
+        BlockEvent::Sent {
+            id,
+            leaf_index,
+            destination_chain,
+            packet,
+        } => EventNotification::Sent {
+            chain_id,
+            height,
+            message: SentMessage {
+                leaf_index: *leaf_index,
+                id: *id,
+                height,
+                destination_chain: *destination_chain,
+                packet: HexBytes(packet.clone()),
+            },
+        },
+        BlockEvent::Received {
+            id,
+            source_chain,
+            outcome,
+        } => EventNotification::Received {
+            chain_id,
+            height,
+            id: *id,
+            source_chain: *source_chain,
+            outcome: outcome_json(outcome),
+        },
     }
 }

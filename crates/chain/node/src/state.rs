@@ -24,8 +24,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use strait_chain_api::rpc::EventNotification;
 use strait_endpoint::SendRequest;
+
+use crate::events::BlockEvent;
 use strait_light_client::Evidence;
 use strait_primitives::{keccak256_concat, ClientId, Hash32, Height, MessageId};
 
@@ -258,7 +259,7 @@ pub struct Effects {
     /// Ids appended to the outbox in this block, in order.
     pub outbox_ids: Vec<MessageId>,
     /// Endpoint events, in order.
-    pub events: Vec<EventNotification>,
+    pub events: Vec<BlockEvent>,
     /// Sends queued by the application being called, executed when it returns, atomically with
     /// its receive (`[STRAIT-RECV.9]`).
     pub app_sends: Vec<SendRequest>,

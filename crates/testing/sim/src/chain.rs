@@ -2,13 +2,15 @@
 
 use std::collections::BTreeMap;
 
-use strait_chain_api::rpc::{EventNotification, OutcomeJson, TxResult};
+use strait_chain_api::rpc::TxResult;
 use strait_chain_api::tx::SignedTx;
 use strait_chain_client::{OutboxMessage, OutboxPage, VerifierInfo, MAX_PAGE_ITEMS};
+use strait_endpoint::Outcome;
 use strait_light_client::{ClientState, LightBlock, PublicKey, SignedHeader};
 use strait_merkle::{IncrementalTree, LeafIndex, MerkleError, MerkleTree, MultiProof};
 use strait_node::builder::{build_block, genesis_state, BlockInput, BuildError};
 use strait_node::consensus::{Committee, ProposalError};
+use strait_node::events::BlockEvent;
 use strait_node::state::{keys, State};
 use strait_node::{devnet_key_pool, genesis_header, ChainSpec};
 use strait_packet::Packet;
@@ -66,7 +68,7 @@ pub struct Produced {
     /// Ids of the messages it sent, in outbox order.
     pub sent: Vec<MessageId>,
     /// Messages it received: id, source chain, outcome.
-    pub received: Vec<(MessageId, ChainId, OutcomeJson)>,
+    pub received: Vec<(MessageId, ChainId, Outcome)>,
 }
 
 struct StoredBlock {
@@ -260,20 +262,24 @@ impl InProcessChain {
         };
         for event in &built.events {
             match event {
-                EventNotification::Sent { message, .. } => {
+                BlockEvent::Sent {
+                    id,
+                    destination_chain,
+                    packet,
+                    ..
+                } => {
                     self.sent.push(SentRecord {
                         height: built.header.height,
-                        destination_chain: message.destination_chain,
-                        id: message.id,
-                        packet: message.packet.0.clone(),
+                        destination_chain: *destination_chain,
+                        id: *id,
+                        packet: packet.clone(),
                     });
-                    produced.sent.push(message.id);
+                    produced.sent.push(*id);
                 }
-                EventNotification::Received {
+                BlockEvent::Received {
                     id,
                     source_chain,
                     outcome,
-                    ..
                 } => produced
                     .received
                     .push((*id, *source_chain, outcome.clone())),
@@ -300,7 +306,7 @@ impl InProcessChain {
         Ok(produced)
     }
 
-    /// The packet this chain sent with id `id`, if any (a linear scan: for checkers).
+    /// The packet at leaf `leaf` of this chain's outbox.
     pub fn sent_packet(&self, leaf: u64) -> Option<Packet> {
         let record = self.sent.get(usize::try_from(leaf).ok()?)?;
         Packet::decode(&record.packet).ok()

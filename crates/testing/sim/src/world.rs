@@ -267,7 +267,7 @@ impl Audit {
                 let detail = format!("ordered {nonce} of route {route} ran before a lower nonce");
                 self.fail(Checker::OrderedInNonceOrder, now, detail);
             }
-            if matches!(outcome, strait_chain_api::rpc::OutcomeJson::Executed { .. }) {
+            if outcome.is_executed() {
                 self.executed += 1;
             }
         }

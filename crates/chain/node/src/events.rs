@@ -1,0 +1,30 @@
+//! What a block did that agents watch, in the chain's own terms. The RPC layer turns these into
+//! its JSON notifications (`crate::rpc::notification`); the state layer never sees RPC types.
+
+use strait_endpoint::Outcome;
+use strait_primitives::{ChainId, MessageId};
+
+/// An endpoint event of a block.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BlockEvent {
+    /// A message was sent and its id appended to the outbox.
+    Sent {
+        /// The message id.
+        id: MessageId,
+        /// Its position in the outbox.
+        leaf_index: u64,
+        /// The destination chain.
+        destination_chain: ChainId,
+        /// The canonical packet encoding.
+        packet: Vec<u8>,
+    },
+    /// A message was received and its outcome recorded.
+    Received {
+        /// The message id.
+        id: MessageId,
+        /// The source chain.
+        source_chain: ChainId,
+        /// How it ended.
+        outcome: Outcome,
+    },
+}
