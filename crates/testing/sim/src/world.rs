@@ -195,16 +195,25 @@ impl std::error::Error for Violation {}
 /// Lines of the step log kept for a violation report.
 const LOG_LINES: usize = 48;
 
+/// What the checkers keep of a sent packet.
+struct SentInfo {
+    source: ChainId,
+    destination: ChainId,
+    route: RouteId,
+    nonce: u64,
+    ordered: bool,
+}
+
 /// What the checkers know.
 #[derive(Default)]
 struct Audit {
-    /// Every message sent, with its packet.
-    sent: BTreeMap<MessageId, Packet>,
+    /// Every message sent, with what the checkers need of its packet.
+    sent: BTreeMap<MessageId, SentInfo>,
     /// Messages ended on their destination.
     ended: BTreeSet<MessageId>,
     executed: u64,
-    /// Nonces received per route.
-    nonces: BTreeMap<RouteId, BTreeSet<u64>>,
+    /// Per route: the highest `c` with nonces `1..=c` all received, and the nonces above it.
+    nonces: BTreeMap<RouteId, (u64, BTreeSet<u64>)>,
     log: Vec<String>,
     violation: Option<(Checker, u64, String)>,
 }
@@ -226,7 +235,14 @@ impl Audit {
     /// The checkers, after one block of chain `chain`.
     fn check_block(&mut self, chain: ChainId, now: u64, sent: Vec<Packet>, produced: &Produced) {
         for packet in sent {
-            self.sent.insert(packet.id(), packet);
+            let info = SentInfo {
+                source: packet.source_chain,
+                destination: packet.destination_chain,
+                route: packet.route().id(),
+                nonce: packet.nonce.get(),
+                ordered: packet.options.ordered,
+            };
+            self.sent.insert(packet.id(), info);
         }
         self.note(format!(
             "{now} ms chain {chain} block {}: {} sent, {} received",
@@ -243,7 +259,7 @@ impl Audit {
                 );
                 continue;
             }
-            let Some(packet) = self.sent.get(id) else {
+            let Some(info) = self.sent.get(id) else {
                 self.fail(
                     Checker::OnlyProven,
                     now,
@@ -251,18 +267,19 @@ impl Audit {
                 );
                 continue;
             };
-            if packet.destination_chain != chain || packet.source_chain != *source {
+            if info.destination != chain || info.source != *source {
                 let detail =
                     format!("{id} received on chain {chain} from {source}: sent elsewhere");
                 self.fail(Checker::OnlyProven, now, detail);
                 continue;
             }
-            let route = packet.route().id();
-            let nonce = packet.nonce.get();
-            let ordered = packet.options.ordered;
-            let nonces = self.nonces.entry(route).or_default();
-            let early = ordered && (1..nonce).any(|n| !nonces.contains(&n));
-            nonces.insert(nonce);
+            let (route, nonce, ordered) = (info.route, info.nonce, info.ordered);
+            let (contiguous, above) = self.nonces.entry(route).or_default();
+            let early = ordered && nonce.saturating_sub(1) > *contiguous;
+            above.insert(nonce);
+            while above.remove(&(*contiguous + 1)) {
+                *contiguous += 1;
+            }
             if early {
                 let detail = format!("ordered {nonce} of route {route} ran before a lower nonce");
                 self.fail(Checker::OrderedInNonceOrder, now, detail);
