@@ -9,8 +9,8 @@ use strait_chain_api::keys::AccountKey;
 use strait_chain_api::rpc::{TxFailure, TxResult};
 use strait_chain_api::tx::{ClientUpdate, SignedTx, Tx, TxBody};
 use strait_chain_client::{
-    ChainError, DeliveryReport, DeliveryStatus, DestinationChain, OutboxMessage, OutboxPage,
-    RelayFailure, RelayReport, RelayWork, SourceChain, VerifierInfo, MAX_PAGE_ITEMS,
+    ChainError, DeliveryReport, DestinationChain, OutboxMessage, OutboxPage, RelayFailure,
+    RelayReport, RelayWork, SourceChain, VerifierInfo, MAX_PAGE_ITEMS,
 };
 use strait_light_client::LightBlock;
 use strait_merkle::MultiProof;
@@ -158,24 +158,10 @@ pub fn report_of(result: &TxResult) -> RelayReport {
             .iter()
             .map(|d| DeliveryReport {
                 id: d.id,
-                status: status_of(d.status),
+                status: d.status,
                 reason: d.error.clone(),
             })
             .collect(),
-    }
-}
-
-/// A devnet delivery status in the chain-client vocabulary.
-pub fn status_of(status: strait_chain_api::rpc::DeliveryStatus) -> DeliveryStatus {
-    use strait_chain_api::rpc::DeliveryStatus as Devnet;
-    match status {
-        Devnet::Executed => DeliveryStatus::Executed,
-        Devnet::Failed => DeliveryStatus::Failed,
-        Devnet::TimedOut => DeliveryStatus::TimedOut,
-        Devnet::AlreadyReceived => DeliveryStatus::AlreadyReceived,
-        Devnet::Retry => DeliveryStatus::Retry,
-        Devnet::AdvanceRoute => DeliveryStatus::AdvanceRoute,
-        Devnet::Rejected => DeliveryStatus::Rejected,
     }
 }
 

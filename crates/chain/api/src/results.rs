@@ -2,64 +2,18 @@
 //! agents decide on (`status`, `failure`) next to the human text (`error`).
 //!
 //! The node fills the kinds from the core's structured errors: a delivery's status from the
-//! endpoint's [`Outcome`] or [`ReceiveError`] (with [`ReceiveError::is_transient`]), a failed
+//! endpoint's `Outcome` or `ReceiveError` (with `ReceiveError::is_transient`), a failed
 //! client update's kind from [`ClientError::is_transient`]. Relayers never match error text.
 
 use serde::{Deserialize, Serialize};
-use strait_endpoint::{Outcome, ReceiveError};
 use strait_light_client::ClientError;
 use strait_primitives::{Hash32, Height, MessageId};
 
 use crate::tx::TxKind;
 
-/// How one delivery of a relay transaction ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DeliveryStatus {
-    /// Received; the application executed it.
-    Executed,
-    /// Received; the application failed (recorded, never retried).
-    Failed,
-    /// Received as timed out (recorded, never executed).
-    TimedOut,
-    /// Rejected: the message was received before (by this or another relayer). Nothing to do.
-    AlreadyReceived,
-    /// Rejected for now; the same delivery may succeed later: the proof root is not verified yet
-    /// (update the client first), or an earlier ordered message is missing.
-    Retry,
-    /// Rejected for now: an ordered message whose route's contiguous counter is too far behind to
-    /// check its predecessors (`OrderingBacklog`). Send an advance of the route
-    /// (`TxBody::Relay::advances`) with the delivery.
-    AdvanceRoute,
-    /// Rejected for good (bad proof, frozen client, unknown route, malformed batch, ...).
-    Rejected,
-}
-
-impl DeliveryStatus {
-    /// The status of a received message from its outcome.
-    pub fn of_outcome(outcome: &Outcome) -> Self {
-        match outcome {
-            Outcome::Executed { .. } => Self::Executed,
-            Outcome::Failed(_) => Self::Failed,
-            Outcome::TimedOut => Self::TimedOut,
-        }
-    }
-
-    /// The status of a rejected delivery.
-    pub fn of_rejection(error: &ReceiveError) -> Self {
-        match error {
-            ReceiveError::AlreadyReceived { .. } => Self::AlreadyReceived,
-            ReceiveError::OrderingBacklog { .. } => Self::AdvanceRoute,
-            e if e.is_transient() => Self::Retry,
-            _ => Self::Rejected,
-        }
-    }
-
-    /// Whether the destination recorded the message (executed, failed or timed out).
-    pub fn is_received(self) -> bool {
-        matches!(self, Self::Executed | Self::Failed | Self::TimedOut)
-    }
-}
+/// How one delivery of a relay transaction ended: the chain-client vocabulary, shared by every
+/// chain family.
+pub use strait_chain_client::DeliveryStatus;
 
 /// Result of one delivery inside a relay transaction.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -128,7 +82,7 @@ pub struct TxResult {
 
 #[cfg(test)]
 mod tests {
-    use strait_endpoint::AppError;
+    use strait_endpoint::{AppError, Outcome, ReceiveError};
     use strait_light_client::NotYetReason;
     use strait_primitives::{ClientId, Nonce, RouteId, Timestamp};
 

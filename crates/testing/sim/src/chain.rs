@@ -83,6 +83,23 @@ struct SentRecord {
     packet: Vec<u8>,
 }
 
+/// In-process chains of `specs` at genesis, each with light clients of all the others.
+pub fn chains_of(specs: &[ChainSpec]) -> Vec<std::sync::Arc<std::sync::Mutex<InProcessChain>>> {
+    specs
+        .iter()
+        .map(|spec| {
+            let remotes = specs
+                .iter()
+                .filter(|s| s.chain_id != spec.chain_id)
+                .copied()
+                .collect();
+            std::sync::Arc::new(std::sync::Mutex::new(InProcessChain::genesis(
+                *spec, remotes,
+            )))
+        })
+        .collect()
+}
+
 /// A devnet chain in process: the node's state machine and block builder, no I/O.
 pub struct InProcessChain {
     spec: ChainSpec,

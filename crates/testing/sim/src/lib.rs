@@ -11,6 +11,6 @@ mod chain;
 mod client;
 pub mod world;
 
-pub use chain::{InProcessChain, ProduceError, Produced, SubmitError};
+pub use chain::{chains_of, InProcessChain, ProduceError, Produced, SubmitError};
 pub use client::{SimChainClient, Sources};
 pub use world::{run_world, Checker, Faults, Violation, WorldConfig, WorldReport};

@@ -25,7 +25,7 @@ use strait_relayer::{poll_heights, relay, Metrics, Settings};
 use strait_runtime::deterministic::{Executor, Runtime};
 use strait_runtime::{Clock, Entropy, JoinHandle, Spawner};
 
-use crate::{InProcessChain, Produced, SimChainClient};
+use crate::{chains_of, InProcessChain, Produced, SimChainClient};
 
 /// Block interval of simulated chains.
 pub const BLOCK_MS: u64 = 50;
@@ -325,17 +325,7 @@ async fn world(
     audit: Arc<Mutex<Audit>>,
 ) -> Result<WorldReport, (Checker, u64, String)> {
     let specs = devnet_specs(cfg.chains.max(2), 4, Timestamp(rt.unix_time_ms()), BLOCK_MS);
-    let chains: Chains = specs
-        .iter()
-        .map(|spec| {
-            let remotes = specs
-                .iter()
-                .filter(|s| s.chain_id != spec.chain_id)
-                .copied()
-                .collect();
-            Arc::new(Mutex::new(InProcessChain::genesis(*spec, remotes)))
-        })
-        .collect();
+    let chains: Chains = chains_of(&specs);
     let mut report = WorldReport {
         seed: cfg.seed,
         digest: Hash32::ZERO,

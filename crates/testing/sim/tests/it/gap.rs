@@ -18,7 +18,7 @@ use strait_primitives::{ChainId, Timestamp};
 use strait_relayer::{poll_heights, relay, Metrics, Settings};
 use strait_runtime::deterministic::{Executor, Runtime};
 use strait_runtime::{Clock, JoinHandle, Spawner};
-use strait_sim::{InProcessChain, SimChainClient, Sources};
+use strait_sim::{chains_of, InProcessChain, SimChainClient, Sources};
 
 const BLOCK_MS: u64 = 50;
 const LATER: u64 = 34_000;
@@ -69,17 +69,7 @@ fn start_relayer(rt: &Runtime, chains: &Chains, hold_back: Option<&Route>) -> Jo
 
 async fn scenario(rt: Runtime) -> (u64, u64, u64) {
     let specs = devnet_specs(2, 4, Timestamp(rt.unix_time_ms()), BLOCK_MS);
-    let chains: Chains = specs
-        .iter()
-        .map(|spec| {
-            let remotes = specs
-                .iter()
-                .filter(|s| s.chain_id != spec.chain_id)
-                .copied()
-                .collect();
-            Arc::new(Mutex::new(InProcessChain::genesis(*spec, remotes)))
-        })
-        .collect();
+    let chains: Chains = chains_of(&specs);
     for chain in &chains {
         let (chain, clock) = (chain.clone(), rt.clone());
         rt.spawn("producer", async move {

@@ -14,7 +14,7 @@ use strait_primitives::{ChainId, Hash32, Timestamp};
 use strait_relayer::{poll_heights, relay, Metrics, Settings};
 use strait_runtime::deterministic::{Executor, Runtime};
 use strait_runtime::{Clock, Entropy, Spawner};
-use strait_sim::{InProcessChain, SimChainClient};
+use strait_sim::{chains_of, InProcessChain, SimChainClient};
 
 const BLOCK_MS: u64 = 50;
 
@@ -22,17 +22,7 @@ const BLOCK_MS: u64 = 50;
 /// one relayer. Returns each chain's tip hash and the relayer's count of messages relayed.
 async fn world(rt: Runtime, per_pair: u64) -> (Vec<Hash32>, u64) {
     let specs = devnet_specs(3, 4, Timestamp(rt.unix_time_ms()), BLOCK_MS);
-    let chains: Vec<Arc<Mutex<InProcessChain>>> = specs
-        .iter()
-        .map(|spec| {
-            let remotes = specs
-                .iter()
-                .filter(|s| s.chain_id != spec.chain_id)
-                .copied()
-                .collect();
-            Arc::new(Mutex::new(InProcessChain::genesis(*spec, remotes)))
-        })
-        .collect();
+    let chains: Vec<Arc<Mutex<InProcessChain>>> = chains_of(&specs);
     for chain in &chains {
         let (chain, clock) = (chain.clone(), rt.clone());
         rt.spawn("producer", async move {
