@@ -64,6 +64,9 @@ pub enum BuildError {
     /// The outbox is full.
     #[error("outbox: {0}")]
     Outbox(#[from] MerkleError),
+    /// The node's own state is corrupt: nothing of the block may be committed.
+    #[error("corrupt state: {0}")]
+    Corrupt(strait_light_client::StoreError),
     /// The time does not move forward.
     #[error("block time {got} is not after the parent's {parent}")]
     Time {
@@ -145,6 +148,9 @@ pub fn build_block(
         };
         for (tx, hash) in input.txs {
             results.push(execute_tx(&mut exec, tx, *hash, input.pool_keys));
+            if let Some(e) = exec.fx.fatal.take() {
+                return Err(BuildError::Corrupt(e));
+            }
         }
     }
     let writes = state.take_writes();

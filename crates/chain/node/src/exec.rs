@@ -10,8 +10,8 @@ use strait_chain_api::rpc::{DeliveryResult, DeliveryStatus, TxFailure, TxResult}
 use strait_chain_api::tx::{SignedTx, TxBody};
 use strait_endpoint::{advance_inbound, receive_batch, send, BatchDelivery, SendRequest};
 use strait_light_client::{
-    execute_misbehaviour, execute_update, submit_misbehaviour, validate_update, Misbehaviour,
-    PublicKey, UpdateOutcome,
+    execute_misbehaviour, execute_update, submit_misbehaviour, validate_update, ClientError,
+    Misbehaviour, PublicKey, UpdateOutcome,
 };
 use strait_primitives::{ChainId, ClientId, Hash32, MessageId};
 
@@ -69,7 +69,9 @@ pub fn execute_tx(
             // Evidence is never rolled back: re-apply every freeze the body proved.
             for (client, evidence) in proven {
                 if let Some(mut ctx) = exec.client(client) {
-                    execute_misbehaviour(&mut ctx, evidence);
+                    if let Err(ClientError::Store(e)) = execute_misbehaviour(&mut ctx, evidence) {
+                        exec.fx.corrupt(e);
+                    }
                     error.push_str(&format!(
                         "; client {client} stays frozen: this transaction proved misbehaviour"
                     ));
@@ -140,25 +142,39 @@ fn apply(exec: &mut Exec<'_>, tx: &SignedTx, pool: &[PublicKey]) -> Result<Appli
         } => {
             let now = exec.env.timestamp;
             for (i, update) in updates.iter().enumerate() {
-                let mut ctx = exec.client(update.client).ok_or_else(|| {
-                    (
-                        TxFailure::UpdateInvalid,
-                        format!("update {i}: unknown client {}", update.client),
+                let applied = {
+                    let mut ctx = exec.client(update.client).ok_or_else(|| {
+                        (
+                            TxFailure::UpdateInvalid,
+                            format!("update {i}: unknown client {}", update.client),
+                        )
+                    })?;
+                    validate_update(&ctx, update.trusted_height, &update.block, now).and_then(
+                        |outcome| {
+                            execute_update(&mut ctx, &outcome)?;
+                            Ok(outcome)
+                        },
                     )
-                })?;
-                let outcome = validate_update(&ctx, update.trusted_height, &update.block, now)
-                    .map_err(|e| {
+                };
+                match applied {
+                    Ok(UpdateOutcome::Misbehaviour(evidence)) => {
+                        exec.fx.proven.push((update.client, *evidence));
+                    }
+                    Ok(_) => {}
+                    Err(ClientError::Store(e)) => {
+                        let words = format!("update {i}: the node's state is corrupt: {e}");
+                        exec.fx.corrupt(e);
+                        return Err((TxFailure::Rejected, words));
+                    }
+                    Err(e) => {
                         let words = format!(
                             "update {i} (client {}, height {} from trusted height {}): {e}",
                             update.client,
                             update.block.header().height,
                             update.trusted_height
                         );
-                        (TxFailure::of_update(&e), words)
-                    })?;
-                execute_update(&mut ctx, &outcome);
-                if let UpdateOutcome::Misbehaviour(evidence) = outcome {
-                    exec.fx.proven.push((update.client, *evidence));
+                        return Err((TxFailure::of_update(&e), words));
+                    }
                 }
             }
             // [STRAIT-RECV.11] permissionless, bounded, never fails.
@@ -189,9 +205,16 @@ fn apply(exec: &mut Exec<'_>, tx: &SignedTx, pool: &[PublicKey]) -> Result<Appli
                 trusted_height_2: second.0,
                 block_2: second.1.clone(),
             };
-            submit_misbehaviour(&mut ctx, &misbehaviour, now)
-                .map_err(|e| rejected(format_args!("misbehaviour rejected: {e}")))?;
-            Ok(Applied::default())
+            let submitted = submit_misbehaviour(&mut ctx, &misbehaviour, now);
+            match submitted {
+                Ok(_) => Ok(Applied::default()),
+                Err(ClientError::Store(e)) => {
+                    let words = format!("the node's state is corrupt: {e}");
+                    exec.fx.corrupt(e);
+                    Err(rejected(words))
+                }
+                Err(e) => Err(rejected(format_args!("misbehaviour rejected: {e}"))),
+            }
         }
         TxBody::SetValidators {
             validators,

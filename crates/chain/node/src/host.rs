@@ -10,7 +10,7 @@ use strait_endpoint::{
     AppError, EndpointEvent, EndpointReader, EndpointWriter, Outcome, Receipt, SecurityConfig,
     SendError,
 };
-use strait_light_client::{ClientReader, ClientState, ClientWriter, ConsensusState};
+use strait_light_client::{ClientReader, ClientState, ClientWriter, ConsensusState, StoreError};
 use strait_merkle::{IncrementalTree, LeafIndex, MerkleError};
 use strait_packet::Packet;
 use strait_primitives::{
@@ -277,46 +277,60 @@ pub fn ensure_client(
     ctx.store_consensus_state(genesis);
 }
 
-fn decode_json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> T {
-    serde_json::from_slice(bytes).expect("the node's own state is well-formed")
+/// A stored client's state, decoded: a corrupt record is a typed error, never a panic.
+fn stored<T>(
+    what: &'static str,
+    raw: &[u8],
+    decode: impl FnOnce(&[u8]) -> Result<T, strait_light_client::state_codec::StateDecodeError>,
+) -> Result<T, StoreError> {
+    decode(raw).map_err(|e| StoreError {
+        what,
+        reason: e.to_string(),
+    })
 }
 
 impl ClientReader for ClientCtx<'_> {
-    fn client_state(&self) -> ClientState {
-        decode_json(
-            self.state
-                .get(&keys::client_state(self.client))
-                .expect("a client context exists only for a stored client"),
-        )
+    fn client_state(&self) -> Result<ClientState, StoreError> {
+        let raw = self
+            .state
+            .get(&keys::client_state(self.client))
+            .ok_or_else(|| StoreError {
+                what: "client state",
+                reason: format!("client {} has no stored state", self.client),
+            })?;
+        stored("client state", raw, ClientState::decode)
     }
-    fn consensus_state(&self, height: Height) -> Option<ConsensusState> {
+    fn consensus_state(&self, height: Height) -> Result<Option<ConsensusState>, StoreError> {
         self.state
             .get(&keys::consensus(self.client, height))
-            .map(decode_json)
+            .map(|raw| stored("consensus state", raw, ConsensusState::decode))
+            .transpose()
     }
-    fn consensus_state_before(&self, height: Height) -> Option<ConsensusState> {
+    fn consensus_state_before(&self, height: Height) -> Result<Option<ConsensusState>, StoreError> {
         let prefix = keys::consensus_prefix(self.client);
         let (before, _) = self
             .state
             .neighbours(&prefix, &keys::consensus(self.client, height));
-        before.map(decode_json)
+        before
+            .map(|raw| stored("consensus state", raw, ConsensusState::decode))
+            .transpose()
     }
-    fn consensus_state_after(&self, height: Height) -> Option<ConsensusState> {
+    fn consensus_state_after(&self, height: Height) -> Result<Option<ConsensusState>, StoreError> {
         let prefix = keys::consensus_prefix(self.client);
         let (_, after) = self
             .state
             .neighbours(&prefix, &keys::consensus(self.client, height));
-        after.map(decode_json)
+        after
+            .map(|raw| stored("consensus state", raw, ConsensusState::decode))
+            .transpose()
     }
 }
 
 impl ClientWriter for ClientCtx<'_> {
     fn store_client_state(&mut self, state: ClientState) {
         let frozen = u8::from(state.is_frozen());
-        self.state.put(
-            keys::client_state(self.client),
-            serde_json::to_vec(&state).expect("client state serializes"),
-        );
+        self.state
+            .put(keys::client_state(self.client), state.encode());
         self.state
             .put(keys::client_frozen(self.client), vec![frozen]);
     }
@@ -325,10 +339,8 @@ impl ClientWriter for ClientCtx<'_> {
             keys::verified_root(self.client, state.height),
             state.outbox_root.0.to_vec(),
         );
-        self.state.put(
-            keys::consensus(self.client, state.height),
-            serde_json::to_vec(&state).expect("consensus state serializes"),
-        );
+        self.state
+            .put(keys::consensus(self.client, state.height), state.encode());
         prune_consensus_states(self.state, self.client, MAX_CONSENSUS_STATES);
     }
 }
@@ -345,10 +357,15 @@ pub fn prune_consensus_states(state: &mut State, client: ClientId, max: usize) {
     let prefix = keys::consensus_prefix(client);
     let excess = state.count_prefix(&prefix).saturating_sub(max);
     for _ in 0..excess {
-        let (key, raw) = state
+        let (key, _) = state
             .first_with_prefix(&prefix)
             .expect("counted above the bound");
-        let height = decode_json::<ConsensusState>(raw).height;
+        // The key ends with the height: `'S' || client || u64 height`.
+        let height = key[key.len() - 8..]
+            .try_into()
+            .map(u64::from_be_bytes)
+            .map(Height)
+            .expect("a consensus key ends with its height");
         let key = key.to_vec();
         state.delete(&key);
         state.delete(&keys::verified_root(client, height));
@@ -391,11 +408,14 @@ mod tests {
             client,
         };
         for h in 1..=2 {
-            assert_eq!(ctx.consensus_state(Height(h)), None);
+            assert_eq!(ctx.consensus_state(Height(h)), Ok(None));
             assert_eq!(ctx.state.get(&keys::verified_root(client, Height(h))), None);
         }
         for h in 3..=5 {
-            assert_eq!(ctx.consensus_state(Height(h)).unwrap().height, Height(h));
+            assert_eq!(
+                ctx.consensus_state(Height(h)).unwrap().unwrap().height,
+                Height(h)
+            );
             assert!(ctx
                 .state
                 .get(&keys::verified_root(client, Height(h)))

@@ -407,8 +407,8 @@ impl StraitApiServer for RpcServer {
                     format!("no light client of chain {chain}"),
                 )
             })?;
-        let state: ClientState = serde_json::from_slice(&raw)
-            .map_err(|e| internal(StoreError::Corrupt(e.to_string())))?;
+        let state =
+            ClientState::decode(&raw).map_err(|e| internal(StoreError::Corrupt(e.to_string())))?;
         Ok(ClientInfo {
             client_id,
             chain_id: state.chain_id,

@@ -27,7 +27,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use strait_endpoint::SendRequest;
 
 use crate::events::BlockEvent;
-use strait_light_client::Evidence;
+use strait_light_client::{Evidence, StoreError};
 use strait_primitives::{keccak256_concat, ClientId, Hash32, Height, MessageId};
 
 /// Domain of the application-state root chain.
@@ -266,6 +266,9 @@ pub struct Effects {
     /// Misbehaviour proven by the transaction being executed: re-applied if the transaction fails,
     /// because evidence of a fork is never rolled back. Not part of a [`Checkpoint`].
     pub proven: Vec<(ClientId, Evidence)>,
+    /// Set when a read found the node's own state corrupt: the block must not be committed (the
+    /// builder fails, the producer halts and says why). Not part of a [`Checkpoint`].
+    pub fatal: Option<StoreError>,
 }
 
 /// A point to revert state and effects to.
@@ -285,6 +288,11 @@ impl Checkpoint {
 }
 
 impl Effects {
+    /// Records that the node's state is corrupt (the first report is kept).
+    pub fn corrupt(&mut self, error: StoreError) {
+        self.fatal.get_or_insert(error);
+    }
+
     /// A checkpoint of `state` and `self`.
     pub fn checkpoint(&self, state: &State) -> Checkpoint {
         Checkpoint {

@@ -150,6 +150,20 @@ pub enum ClientError {
     /// The options of a new client are unsafe.
     #[error("invalid options: {0}")]
     Options(#[from] OptionsError),
+    /// The host could not read the client's stored state (corrupt or unreadable storage): no
+    /// verdict on any header; the host must stop and repair.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A host could not read a client's stored state.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("client store, {what}: {reason}")]
+pub struct StoreError {
+    /// What was being read.
+    pub what: &'static str,
+    /// Why it failed.
+    pub reason: String,
 }
 
 impl ClientError {
@@ -167,6 +181,7 @@ impl ClientError {
             Self::Invalid(e) => e.name(),
             Self::NotMisbehaviour { .. } => "NotMisbehaviour",
             Self::Options(e) => e.name(),
+            Self::Store(_) => "Store",
         }
     }
 }
@@ -212,18 +227,18 @@ impl ClientError {
 ///     next_validators: set,
 /// };
 /// update(&mut client, Height(1), &block, Timestamp(3_000)).unwrap();
-/// assert_eq!(client.client_state().latest_height, Height(2));
+/// assert_eq!(client.state().latest_height, Height(2));
 /// assert_eq!(verified_outbox_root(&client, Height(2)), Ok(Hash32([9; 32])));
 /// ```
 pub trait ClientReader {
     /// The client's state.
-    fn client_state(&self) -> ClientState;
+    fn client_state(&self) -> Result<ClientState, StoreError>;
     /// The consensus state stored at exactly `height`.
-    fn consensus_state(&self, height: Height) -> Option<ConsensusState>;
+    fn consensus_state(&self, height: Height) -> Result<Option<ConsensusState>, StoreError>;
     /// The stored consensus state with the highest height below `height`.
-    fn consensus_state_before(&self, height: Height) -> Option<ConsensusState>;
+    fn consensus_state_before(&self, height: Height) -> Result<Option<ConsensusState>, StoreError>;
     /// The stored consensus state with the lowest height above `height`.
-    fn consensus_state_after(&self, height: Height) -> Option<ConsensusState>;
+    fn consensus_state_after(&self, height: Height) -> Result<Option<ConsensusState>, StoreError>;
 }
 
 /// Write access to a client's stored state.
@@ -245,7 +260,7 @@ fn trusted_consensus_state<C: ClientReader + ?Sized>(
     ctx: &C,
     height: Height,
 ) -> Result<ConsensusState, ClientError> {
-    ctx.consensus_state(height)
+    ctx.consensus_state(height)?
         .ok_or(ClientError::ConsensusStateNotFound { height })
 }
 
@@ -283,10 +298,10 @@ pub fn validate_update<C: ClientReader + ?Sized>(
     block: &LightBlock,
     now: Timestamp,
 ) -> Result<UpdateOutcome, ClientError> {
-    let state = ctx.client_state();
+    let state = ctx.client_state()?;
     not_frozen(&state)?;
     let header = block.header();
-    let existing = ctx.consensus_state(header.height);
+    let existing = ctx.consensus_state(header.height)?;
     if existing
         .as_ref()
         .is_some_and(|e| e.header_hash == header.hash())
@@ -301,7 +316,7 @@ pub fn validate_update<C: ClientReader + ?Sized>(
             second: new,
         })));
     }
-    if let Some(before) = ctx.consensus_state_before(new.height) {
+    if let Some(before) = ctx.consensus_state_before(new.height)? {
         if before.timestamp >= new.timestamp {
             return Ok(UpdateOutcome::Misbehaviour(Box::new(Evidence {
                 kind: MisbehaviourKind::NonMonotonicTime,
@@ -310,7 +325,7 @@ pub fn validate_update<C: ClientReader + ?Sized>(
             })));
         }
     }
-    if let Some(after) = ctx.consensus_state_after(new.height) {
+    if let Some(after) = ctx.consensus_state_after(new.height)? {
         if after.timestamp <= new.timestamp {
             return Ok(UpdateOutcome::Misbehaviour(Box::new(Evidence {
                 kind: MisbehaviourKind::NonMonotonicTime,
@@ -323,11 +338,15 @@ pub fn validate_update<C: ClientReader + ?Sized>(
 }
 
 /// Applies `outcome` (`[STRAIT-LC-CLIENT.3]`): stores a verified consensus state and raises the
-/// latest height, freezes on misbehaviour (storing nothing else), ignores a duplicate.
-pub fn execute_update<C: ClientWriter + ?Sized>(ctx: &mut C, outcome: &UpdateOutcome) {
+/// latest height, freezes on misbehaviour (storing nothing else), ignores a duplicate. Fails only
+/// when the host cannot read the client's state.
+pub fn execute_update<C: ClientWriter + ?Sized>(
+    ctx: &mut C,
+    outcome: &UpdateOutcome,
+) -> Result<(), ClientError> {
     match outcome {
         UpdateOutcome::Verified(consensus) => {
-            let mut state = ctx.client_state();
+            let mut state = ctx.client_state()?;
             if consensus.height > state.latest_height {
                 state.latest_height = consensus.height;
                 ctx.store_client_state(state);
@@ -335,8 +354,9 @@ pub fn execute_update<C: ClientWriter + ?Sized>(ctx: &mut C, outcome: &UpdateOut
             ctx.store_consensus_state(consensus.clone());
         }
         UpdateOutcome::Duplicate => {}
-        UpdateOutcome::Misbehaviour(evidence) => freeze(ctx, (**evidence).clone()),
+        UpdateOutcome::Misbehaviour(evidence) => freeze(ctx, (**evidence).clone())?,
     }
+    Ok(())
 }
 
 /// [`validate_update`] then [`execute_update`]; returns the outcome applied.
@@ -347,7 +367,7 @@ pub fn update<C: ClientWriter + ?Sized>(
     now: Timestamp,
 ) -> Result<UpdateOutcome, ClientError> {
     let outcome = validate_update(ctx, trusted_height, block, now)?;
-    execute_update(ctx, &outcome);
+    execute_update(ctx, &outcome)?;
     Ok(outcome)
 }
 
@@ -359,7 +379,7 @@ pub fn validate_misbehaviour<C: ClientReader + ?Sized>(
     misbehaviour: &Misbehaviour,
     now: Timestamp,
 ) -> Result<Evidence, ClientError> {
-    let state = ctx.client_state();
+    let state = ctx.client_state()?;
     not_frozen(&state)?;
     let a = verify_from(
         ctx,
@@ -393,8 +413,11 @@ pub fn validate_misbehaviour<C: ClientReader + ?Sized>(
 }
 
 /// Freezes the client with `evidence` (`[STRAIT-LC-CLIENT.4]`).
-pub fn execute_misbehaviour<C: ClientWriter + ?Sized>(ctx: &mut C, evidence: Evidence) {
-    freeze(ctx, evidence);
+pub fn execute_misbehaviour<C: ClientWriter + ?Sized>(
+    ctx: &mut C,
+    evidence: Evidence,
+) -> Result<(), ClientError> {
+    freeze(ctx, evidence)
 }
 
 /// [`validate_misbehaviour`] then [`execute_misbehaviour`]; returns the evidence stored.
@@ -404,14 +427,15 @@ pub fn submit_misbehaviour<C: ClientWriter + ?Sized>(
     now: Timestamp,
 ) -> Result<Evidence, ClientError> {
     let evidence = validate_misbehaviour(ctx, misbehaviour, now)?;
-    execute_misbehaviour(ctx, evidence.clone());
+    execute_misbehaviour(ctx, evidence.clone())?;
     Ok(evidence)
 }
 
-fn freeze<C: ClientWriter + ?Sized>(ctx: &mut C, evidence: Evidence) {
-    let mut state = ctx.client_state();
+fn freeze<C: ClientWriter + ?Sized>(ctx: &mut C, evidence: Evidence) -> Result<(), ClientError> {
+    let mut state = ctx.client_state()?;
     state.frozen = Some(evidence);
     ctx.store_client_state(state);
+    Ok(())
 }
 
 /// The outbox root verified at `height` (`[STRAIT-LC-CLIENT.6]`): what message proofs from this
@@ -420,6 +444,6 @@ pub fn verified_outbox_root<C: ClientReader + ?Sized>(
     ctx: &C,
     height: Height,
 ) -> Result<Hash32, ClientError> {
-    not_frozen(&ctx.client_state())?;
+    not_frozen(&ctx.client_state()?)?;
     Ok(trusted_consensus_state(ctx, height)?.outbox_root)
 }

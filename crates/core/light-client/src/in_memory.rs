@@ -4,7 +4,9 @@ use std::collections::BTreeMap;
 
 use strait_primitives::{ChainId, Height};
 
-use crate::{ClientError, ClientReader, ClientState, ClientWriter, ConsensusState, Options};
+use crate::{
+    ClientError, ClientReader, ClientState, ClientWriter, ConsensusState, Options, StoreError,
+};
 
 /// Most consensus states an [`InMemoryClient`] keeps. Storing one more prunes the lowest height, so
 /// the store is bounded; a pruned height can no longer be a trusted height nor catch a conflicting
@@ -38,6 +40,11 @@ impl InMemoryClient {
         })
     }
 
+    /// The client's state.
+    pub fn state(&self) -> &ClientState {
+        &self.state
+    }
+
     /// Heights stored, ascending.
     pub fn heights(&self) -> impl Iterator<Item = Height> + '_ {
         self.consensus.keys().copied()
@@ -45,27 +52,29 @@ impl InMemoryClient {
 }
 
 impl ClientReader for InMemoryClient {
-    fn client_state(&self) -> ClientState {
-        self.state.clone()
+    fn client_state(&self) -> Result<ClientState, StoreError> {
+        Ok(self.state.clone())
     }
 
-    fn consensus_state(&self, height: Height) -> Option<ConsensusState> {
-        self.consensus.get(&height).cloned()
+    fn consensus_state(&self, height: Height) -> Result<Option<ConsensusState>, StoreError> {
+        Ok(self.consensus.get(&height).cloned())
     }
 
-    fn consensus_state_before(&self, height: Height) -> Option<ConsensusState> {
-        self.consensus
+    fn consensus_state_before(&self, height: Height) -> Result<Option<ConsensusState>, StoreError> {
+        Ok(self
+            .consensus
             .range(..height)
             .next_back()
-            .map(|(_, c)| c.clone())
+            .map(|(_, c)| c.clone()))
     }
 
-    fn consensus_state_after(&self, height: Height) -> Option<ConsensusState> {
+    fn consensus_state_after(&self, height: Height) -> Result<Option<ConsensusState>, StoreError> {
         use core::ops::Bound::{Excluded, Unbounded};
-        self.consensus
+        Ok(self
+            .consensus
             .range((Excluded(height), Unbounded))
             .next()
-            .map(|(_, c)| c.clone())
+            .map(|(_, c)| c.clone()))
     }
 }
 

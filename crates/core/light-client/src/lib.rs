@@ -27,6 +27,7 @@ pub mod in_memory;
 pub mod options;
 pub mod predicates;
 pub mod signer;
+pub mod state_codec;
 pub mod validator;
 pub mod verdict;
 pub mod verifier;
@@ -38,7 +39,7 @@ pub use block::{
 pub use client::{
     execute_misbehaviour, execute_update, submit_misbehaviour, update, validate_misbehaviour,
     validate_update, verified_outbox_root, ClientError, ClientReader, ClientState, ClientWriter,
-    ConsensusState, Evidence, Misbehaviour, MisbehaviourKind, UpdateOutcome,
+    ConsensusState, Evidence, Misbehaviour, MisbehaviourKind, StoreError, UpdateOutcome,
 };
 pub use header::{
     vote_sign_bytes, Header, HEADER_ENCODED_LEN, HEADER_VERSION, VOTE_SIGN_BYTES_LEN,

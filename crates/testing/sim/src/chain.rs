@@ -394,7 +394,7 @@ impl InProcessChain {
     pub fn verifier_of(&self, source: ChainId) -> Option<VerifierInfo> {
         let client = ClientId(source.get());
         let raw = self.state.get(&keys::client_state(client))?;
-        let state: ClientState = serde_json::from_slice(raw).ok()?;
+        let state = ClientState::decode(raw).ok()?;
         Some(VerifierInfo {
             client,
             source: state.chain_id,

@@ -132,3 +132,68 @@ fn time_must_move_forward() {
     .unwrap_err();
     assert!(matches!(err, BuildError::Time { .. }), "{err}");
 }
+
+/// A corrupt light-client record is a typed error that stops the block, not a panic and not a
+/// transaction failure the chain would commit.
+#[test]
+fn a_corrupt_client_record_stops_the_block_with_a_typed_error() {
+    use strait_chain_api::tx::ClientUpdate;
+    use strait_light_client::sign_commit;
+    use strait_primitives::ClientId;
+
+    let specs = devnet_specs(2, 4, Timestamp(1_000), 50);
+    let genesis = genesis_header(&specs[0]);
+    let mut state = genesis_state(&specs[0], &specs[1..]);
+    state.take_writes();
+    state.put(keys::client_state(ClientId(2)), vec![0xde, 0xad]);
+    // Any update of client 2 reads its record.
+    let remote = genesis_header(&specs[1]);
+    let set = specs[1].genesis_validators();
+    let pool = devnet_key_pool(ChainId(2));
+    let signers: Vec<_> = pool.iter().take(4).collect();
+    let header = Header {
+        height: Height(1),
+        timestamp: Timestamp(remote.timestamp.get() + 1),
+        parent_hash: remote.hash(),
+        ..remote
+    };
+    let block = strait_light_client::LightBlock {
+        signed_header: strait_light_client::SignedHeader {
+            header,
+            commit: sign_commit(&header, &set, &signers),
+        },
+        validators: set.clone(),
+        next_validators: set,
+    };
+    let relayer = AccountKey::devnet("relayer");
+    let tx = Tx {
+        chain_id: ChainId(1),
+        signer: relayer.address(),
+        nonce: 0,
+        body: TxBody::Relay {
+            updates: vec![ClientUpdate {
+                client: ClientId(2),
+                trusted_height: Height(0),
+                block,
+            }],
+            advances: vec![],
+            batches: vec![],
+        },
+    }
+    .sign(&relayer);
+    let hash = tx.hash();
+    let err = build_block(
+        &mut state,
+        &mut IncrementalTree::new(),
+        &BlockInput {
+            chain_id: ChainId(1),
+            parent: &genesis,
+            timestamp: Timestamp(2_000),
+            remotes: &specs[1..],
+            pool_keys: &[],
+            txs: &[(&tx, hash)],
+        },
+    )
+    .unwrap_err();
+    assert!(matches!(err, BuildError::Corrupt(_)), "{err}");
+}

@@ -212,5 +212,5 @@ fn header_resigned_by_another_chains_validators_ends_invalid_when_bisected() {
         Err(e) => assert_eq!(e.name(), "AdjacentValidatorsMismatch"),
         Ok(o) => panic!("forged header accepted: {o:?}"),
     }
-    assert_eq!(client.client_state().latest_height, Height(1));
+    assert_eq!(client.state().latest_height, Height(1));
 }

@@ -25,7 +25,7 @@ fn time_travelling_validators(chain: &TestChain, height: u64, time: Timestamp) -
 }
 
 fn assert_frozen_answers_nothing(client: &mut InMemoryClient, chain: &TestChain) {
-    assert!(client.client_state().is_frozen());
+    assert!(client.state().is_frozen());
     for h in 1..=5 {
         assert_eq!(
             verified_outbox_root(client, Height(h)),
@@ -48,7 +48,7 @@ fn verified_update_stores_the_outbox_root() {
     let mut client = chain.client_at(1);
     let outcome = update(&mut client, Height(1), &chain.block(3), now_after(3)).unwrap();
     assert_eq!(outcome, UpdateOutcome::Verified(chain.consensus(3)));
-    assert_eq!(client.client_state().latest_height, Height(3));
+    assert_eq!(client.state().latest_height, Height(3));
     assert_eq!(
         verified_outbox_root(&client, Height(3)),
         Ok(chain.block(3).header().outbox_root)
@@ -59,7 +59,7 @@ fn verified_update_stores_the_outbox_root() {
     );
     // Filling in a lower height does not lower the latest height.
     update(&mut client, Height(1), &chain.block(2), now_after(3)).unwrap();
-    assert_eq!(client.client_state().latest_height, Height(3));
+    assert_eq!(client.state().latest_height, Height(3));
     assert_eq!(client.heights().count(), 3);
 }
 
@@ -104,7 +104,7 @@ fn missing_trusted_height_and_rejections_are_reported() {
         ClientError::NotYet(NotYetReason::HeaderFromFuture { .. })
     ));
     assert!(err.is_transient());
-    assert!(!client.client_state().is_frozen());
+    assert!(!client.state().is_frozen());
 }
 
 #[test]
@@ -120,9 +120,9 @@ fn conflicting_headers_at_one_height_freeze_the_client() {
     assert_eq!(evidence.kind, MisbehaviourKind::ConflictingHeaders);
     assert_eq!(evidence.first, chain.consensus(3));
     assert_eq!(evidence.second, ConsensusState::from_light_block(&fork));
-    assert_eq!(client.client_state().frozen, Some(*evidence));
+    assert_eq!(client.state().frozen, Some(*evidence));
     // Nothing of the fork was stored.
-    assert_eq!(client.client_state().latest_height, Height(3));
+    assert_eq!(client.state().latest_height, Height(3));
     assert_frozen_answers_nothing(&mut client, &chain);
 }
 
@@ -139,7 +139,7 @@ fn an_unverified_conflicting_header_does_not_freeze() {
             VerificationError::InsufficientSigningPower { .. }
         ))
     ));
-    assert!(!client.client_state().is_frozen());
+    assert!(!client.state().is_frozen());
 }
 
 #[test]
@@ -170,7 +170,7 @@ fn submitted_misbehaviour_freezes_the_client() {
     };
     let evidence = submit_misbehaviour(&mut client, &misbehaviour, now_after(4)).unwrap();
     assert_eq!(evidence.kind, MisbehaviourKind::ConflictingHeaders);
-    assert_eq!(client.client_state().frozen, Some(evidence));
+    assert_eq!(client.state().frozen, Some(evidence));
     assert_eq!(
         submit_misbehaviour(&mut client, &misbehaviour, now_after(4)),
         Err(ClientError::Frozen)
@@ -191,7 +191,7 @@ fn submitted_time_misbehaviour_freezes_the_client() {
     let evidence = submit_misbehaviour(&mut client, &misbehaviour, now_after(5)).unwrap();
     assert_eq!(evidence.kind, MisbehaviourKind::NonMonotonicTime);
     assert_eq!(evidence.first.height, Height(3));
-    assert!(client.client_state().is_frozen());
+    assert!(client.state().is_frozen());
 }
 
 #[test]

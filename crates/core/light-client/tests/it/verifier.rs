@@ -366,7 +366,7 @@ fn bisect(client: &mut InMemoryClient, chain: &TestChain, target: u64, now: Time
     let mut steps = 0;
     let mut pending = vec![target];
     while let Some(&next) = pending.last() {
-        let trusted = client.client_state().latest_height;
+        let trusted = client.state().latest_height;
         steps += 1;
         assert!(steps < 64, "bisection does not converge");
         match update(client, trusted, &chain.block(next), now) {
@@ -389,7 +389,7 @@ fn bisection_through_intermediate_headers_succeeds() {
     let chain = rotating_chain(20);
     let mut client = chain.client_at(1);
     let steps = bisect(&mut client, &chain, 20, now_after(20));
-    assert_eq!(client.client_state().latest_height, Height(20));
+    assert_eq!(client.state().latest_height, Height(20));
     assert!(steps > 1);
     // With a static set, one skip suffices.
     let chain = static_chain(20);
