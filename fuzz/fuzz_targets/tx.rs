@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use strait_chain_api::tx::SignedTx;
+use strait_devnet_api::tx::SignedTx;
 use strait_fuzz::assert_canonical;
 
 fuzz_target!(|data: &[u8]| {

@@ -8,7 +8,7 @@
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
-use strait_chain_api::tx::SignedTx;
+use strait_devnet_api::tx::SignedTx;
 use strait_fuzz::{assert_canonical, devnet::Devnet};
 
 fuzz_target!(|data: &[u8]| {

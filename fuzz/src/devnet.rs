@@ -4,9 +4,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use strait_chain_api::keys::AccountKey;
-use strait_chain_api::rpc::TxResult;
-use strait_chain_api::tx::{ClientUpdate, SignedTx, Tx, TxBody};
+use strait_devnet_api::keys::AccountKey;
+use strait_devnet_api::rpc::TxResult;
+use strait_devnet_api::tx::{ClientUpdate, SignedTx, Tx, TxBody};
 use strait_endpoint::BatchDelivery;
 use strait_light_client::{sign_commit, Header, LightBlock, PublicKey, SignedHeader, ValidatorSet};
 use strait_merkle::{IncrementalTree, LeafIndex, MerkleTree};

@@ -7,8 +7,8 @@
 use std::collections::BTreeMap;
 
 use serde_json::Value;
-use strait_chain_api::apps;
-use strait_chain_api::tx::{ClientUpdate, SignedTx, TxBody};
+use strait_devnet_api::apps;
+use strait_devnet_api::tx::{ClientUpdate, SignedTx, TxBody};
 use strait_endpoint::BatchDelivery;
 use strait_light_client::{Commit, Header, LightBlock, SignedHeader, ValidatorSet};
 use strait_merkle::{InclusionProof, IncrementalTree, LeafIndex, MultiProof};

@@ -5,13 +5,13 @@
 use core::time::Duration;
 use std::sync::Arc;
 
-use strait_chain_api::keys::AccountKey;
-use strait_chain_api::rpc::{TxFailure, TxResult};
-use strait_chain_api::tx::{ClientUpdate, SignedTx, Tx, TxBody};
 use strait_chain_client::{
     ChainError, DeliveryReport, DestinationChain, OutboxMessage, OutboxPage, RelayFailure,
     RelayReport, RelayWork, SourceChain, VerifierInfo, MAX_PAGE_ITEMS,
 };
+use strait_devnet_api::keys::AccountKey;
+use strait_devnet_api::rpc::{TxFailure, TxResult};
+use strait_devnet_api::tx::{ClientUpdate, SignedTx, Tx, TxBody};
 use strait_light_client::LightBlock;
 use strait_merkle::MultiProof;
 use strait_packet::Packet;

@@ -2,7 +2,7 @@
 
 use jsonrpsee::core::ClientError;
 use jsonrpsee::types::ErrorObjectOwned;
-use strait_chain_api::rpc::codes;
+use strait_devnet_api::rpc::codes;
 use strait_primitives::{ChainId, Hash32};
 
 /// Why a relayer step failed.

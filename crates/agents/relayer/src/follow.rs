@@ -4,7 +4,7 @@
 use core::time::Duration;
 
 use jsonrpsee::ws_client::WsClientBuilder;
-use strait_chain_api::rpc::{BlockSummary, StraitApiClient};
+use strait_devnet_api::rpc::{BlockSummary, StraitApiClient};
 use strait_primitives::Height;
 use tokio::sync::watch;
 

@@ -46,7 +46,7 @@ use std::sync::Arc;
 pub use error::{is_transient_client_error, RelayerError};
 pub use metrics::{Metrics, MetricsSnapshot};
 pub use run::{poll_heights, relay, run};
-use strait_chain_api::keys::AccountKey;
+use strait_devnet_api::keys::AccountKey;
 
 /// How to reach one chain's node.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -11,12 +11,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use strait_chain_api::tx::{
-    MAX_ADVANCES_PER_TX, MAX_BATCHES_PER_TX, MAX_TX_LEN, MAX_UPDATES_PER_TX,
-};
 use strait_chain_client::{
     DeliveryStatus, DestinationChain, RelayFailure, RelayReport, RelayWork, SourceChain,
     VerifierInfo, VerifierUpdate,
+};
+use strait_devnet_api::tx::{
+    MAX_ADVANCES_PER_TX, MAX_BATCHES_PER_TX, MAX_TX_LEN, MAX_UPDATES_PER_TX,
 };
 use strait_endpoint::BatchDelivery;
 use strait_light_client::predicates::has_sufficient_trust;

@@ -6,9 +6,9 @@ use core::time::Duration;
 
 use jsonrpsee::core::ClientError;
 use jsonrpsee::http_client::{HttpClient, HttpClientBuilder};
-use strait_chain_api::rpc::StraitApiClient;
-use strait_chain_api::rpc::{ClientInfo, MessagesPage, TxResult, MAX_RPC_ITEMS};
-use strait_chain_api::tx::SignedTx;
+use strait_devnet_api::rpc::StraitApiClient;
+use strait_devnet_api::rpc::{ClientInfo, MessagesPage, TxResult, MAX_RPC_ITEMS};
+use strait_devnet_api::tx::SignedTx;
 use strait_light_client::LightBlock;
 use strait_merkle::MultiProof;
 use strait_primitives::{Address32, ChainId, Hash32, Height, MessageId};

@@ -15,9 +15,9 @@ use jsonrpsee::core::ClientError;
 use jsonrpsee::http_client::HttpClient;
 use jsonrpsee::ws_client::WsClientBuilder;
 use serde::Serialize;
-use strait_chain_api::apps;
-use strait_chain_api::keys::AccountKey;
-use strait_chain_api::rpc::{codes, EventNotification, OutcomeJson, StraitApiClient};
+use strait_devnet_api::apps;
+use strait_devnet_api::keys::AccountKey;
+use strait_devnet_api::rpc::{codes, EventNotification, OutcomeJson, StraitApiClient};
 use strait_packet::{DeliveryOptions, Packet};
 use strait_primitives::{ChainId, Hash32, MessageId};
 use strait_relayer::{ChainEndpoint, Metrics};
@@ -442,7 +442,7 @@ async fn fallback(
                 let outcome = client.message_status(*id).await.ok();
                 let executed = matches!(
                     outcome,
-                    Some(strait_chain_api::rpc::MessageStatus::Received {
+                    Some(strait_devnet_api::rpc::MessageStatus::Received {
                         outcome: OutcomeJson::Executed { .. },
                         ..
                     })

@@ -5,10 +5,10 @@ use std::time::Duration;
 use anyhow::{bail, Context as _};
 use clap::Args;
 use jsonrpsee::http_client::{HttpClient, HttpClientBuilder};
-use strait_chain_api::apps;
-use strait_chain_api::keys::AccountKey;
-use strait_chain_api::rpc::{StraitApiClient, TxResult};
-use strait_chain_api::tx::{Tx, TxBody};
+use strait_devnet_api::apps;
+use strait_devnet_api::keys::AccountKey;
+use strait_devnet_api::rpc::{StraitApiClient, TxResult};
+use strait_devnet_api::tx::{Tx, TxBody};
 use strait_packet::DeliveryOptions;
 use strait_primitives::{Address32, ChainId, Hash32};
 

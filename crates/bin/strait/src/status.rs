@@ -3,7 +3,7 @@
 use anyhow::{bail, Context as _};
 use clap::Args;
 use serde::Serialize;
-use strait_chain_api::rpc::{MessageStatus, OutcomeJson, StraitApiClient};
+use strait_devnet_api::rpc::{MessageStatus, OutcomeJson, StraitApiClient};
 use strait_primitives::{ChainId, Height, MessageId};
 
 use crate::send::http_client;

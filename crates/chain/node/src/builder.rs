@@ -8,8 +8,8 @@
 
 use std::collections::BTreeSet;
 
-use strait_chain_api::rpc::TxResult;
-use strait_chain_api::tx::SignedTx;
+use strait_devnet_api::rpc::TxResult;
+use strait_devnet_api::tx::SignedTx;
 use strait_light_client::{Header, PublicKey, ValidatorSet};
 use strait_merkle::{IncrementalTree, MerkleError};
 use strait_primitives::{ChainId, ClientId, Hash32, Height, MessageId, Timestamp};

@@ -6,8 +6,8 @@
 //! rolled back). A relay transaction fails only when a client update fails; deliveries are reported
 //! one by one.
 
-use strait_chain_api::rpc::{DeliveryResult, DeliveryStatus, TxFailure, TxResult};
-use strait_chain_api::tx::{SignedTx, TxBody};
+use strait_devnet_api::rpc::{DeliveryResult, DeliveryStatus, TxFailure, TxResult};
+use strait_devnet_api::tx::{SignedTx, TxBody};
 use strait_endpoint::{advance_inbound, receive_batch, send, BatchDelivery, SendRequest};
 use strait_light_client::{
     execute_misbehaviour, execute_update, submit_misbehaviour, validate_update, ClientError,

@@ -448,9 +448,9 @@ mod tests {
         let ping = |source: ChainId| Packet {
             nonce: Nonce(1),
             source_chain: source,
-            sender: strait_chain_api::apps::ping_pong(),
+            sender: strait_devnet_api::apps::ping_pong(),
             destination_chain: ChainId(2),
-            receiver: strait_chain_api::apps::ping_pong(),
+            receiver: strait_devnet_api::apps::ping_pong(),
             options: Default::default(),
             payload: crate::apps::PING.to_vec(),
         };
@@ -460,7 +460,7 @@ mod tests {
         assert_eq!(exec.fx.outbox_ids.len(), 1);
         assert_eq!(
             exec.state.get_u64(&crate::apps::storage_key(
-                &strait_chain_api::apps::ping_pong(),
+                &strait_devnet_api::apps::ping_pong(),
                 &crate::apps::PingPong::pings_key(ChainId(1))
             )),
             1
@@ -475,7 +475,7 @@ mod tests {
         assert!(exec.fx.app_sends.is_empty());
         assert_eq!(
             exec.state.get_u64(&crate::apps::storage_key(
-                &strait_chain_api::apps::ping_pong(),
+                &strait_devnet_api::apps::ping_pong(),
                 &crate::apps::PingPong::pings_key(ChainId(9))
             )),
             0

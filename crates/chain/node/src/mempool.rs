@@ -17,7 +17,7 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Mutex;
 
-use strait_chain_api::tx::{SignedTx, TxBody};
+use strait_devnet_api::tx::{SignedTx, TxBody};
 use strait_primitives::{Address32, Hash32};
 
 /// Most transactions waiting.
@@ -432,8 +432,8 @@ mod tests {
     use std::sync::atomic::{AtomicBool, Ordering};
     use std::sync::{Arc, Mutex};
 
-    use strait_chain_api::keys::AccountKey;
-    use strait_chain_api::tx::{Tx, TxBody};
+    use strait_devnet_api::keys::AccountKey;
+    use strait_devnet_api::tx::{Tx, TxBody};
     use strait_primitives::{ChainId, Hash32};
 
     use super::*;

@@ -10,14 +10,14 @@ use jsonrpsee::types::ErrorObjectOwned;
 use jsonrpsee::{PendingSubscriptionSink, SubscriptionSink};
 use redb::Database;
 use serde_json::value::RawValue;
-use strait_chain_api::envelope::Envelope;
-use strait_chain_api::rpc::{
+use strait_devnet_api::envelope::Envelope;
+use strait_devnet_api::rpc::{
     codes, BlockSummary, ChainInfo, ClientInfo, EventNotification, Health, LightBlockResponse,
     MessageStatus, MessagesPage, OutboxInfo, OutcomeJson, ProofResponse, RpcResult, SentMessage,
     StraitApiServer, TxResult, MAX_RPC_ITEMS,
 };
-use strait_chain_api::tx::{SignedTx, TxError};
-use strait_chain_api::HexBytes;
+use strait_devnet_api::tx::{SignedTx, TxError};
+use strait_devnet_api::HexBytes;
 use strait_endpoint::Outcome;
 use strait_light_client::ClientState;
 use strait_merkle::LeafIndex;

@@ -24,7 +24,7 @@ use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use jsonrpsee::server::{HttpBody, HttpResponse, ServerHandle, StopHandle};
 use serde::Deserialize;
-use strait_chain_api::rpc::codes;
+use strait_devnet_api::rpc::codes;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
@@ -34,7 +34,7 @@ use tower::Service;
 pub mod guard;
 
 /// Largest JSON-RPC request: a maximal transaction as hex, with room for the envelope.
-pub const MAX_REQUEST_BYTES: u32 = (strait_chain_api::tx::MAX_TX_LEN as u32) * 2 + (1 << 20);
+pub const MAX_REQUEST_BYTES: u32 = (strait_devnet_api::tx::MAX_TX_LEN as u32) * 2 + (1 << 20);
 /// Most calls in one JSON-RPC batch; each call is bounded on its own, so a batch's work is at
 /// most this many calls' work.
 pub const MAX_BATCH_LEN: u32 = 64;

@@ -6,7 +6,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use strait_chain_api::keys::devnet_validator;
+use strait_devnet_api::keys::devnet_validator;
 use strait_light_client::{
     ConsensusState, Header, Options, Signer, TrustThreshold, Validator, ValidatorSet,
 };

@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 use redb::{Database, ReadableTable, ReadableTableMetadata, TableDefinition};
-use strait_chain_api::rpc::{SentMessage, TxResult};
+use strait_devnet_api::rpc::{SentMessage, TxResult};
 use strait_light_client::LightBlock;
 use strait_primitives::{ChainId, DecodeError, Hash32, Height, MessageId, Reader};
 

@@ -6,8 +6,8 @@
 //! ordinary adjacent or skipping verification.
 
 use ed25519_dalek::VerifyingKey;
-use strait_chain_api::keys::AccountKey;
-use strait_chain_api::tx::{valset_change_digest, SignedTx, Tx, TxBody};
+use strait_devnet_api::keys::AccountKey;
+use strait_devnet_api::tx::{valset_change_digest, SignedTx, Tx, TxBody};
 use strait_light_client::ed25519::{verify_batch, BatchItem};
 use strait_light_client::{PublicKey, Signer, ValidatorSet};
 use strait_primitives::{ChainId, Hash32};

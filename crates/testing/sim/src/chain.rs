@@ -2,9 +2,9 @@
 
 use std::collections::BTreeMap;
 
-use strait_chain_api::rpc::TxResult;
-use strait_chain_api::tx::SignedTx;
 use strait_chain_client::{OutboxMessage, OutboxPage, VerifierInfo, MAX_PAGE_ITEMS};
+use strait_devnet_api::rpc::TxResult;
+use strait_devnet_api::tx::SignedTx;
 use strait_endpoint::Outcome;
 use strait_light_client::{ClientState, LightBlock, PublicKey, SignedHeader};
 use strait_merkle::{IncrementalTree, LeafIndex, MerkleError, MerkleTree, MultiProof};

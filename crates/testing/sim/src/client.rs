@@ -4,11 +4,11 @@ use core::time::Duration;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use strait_chain_api::keys::AccountKey;
-use strait_chain_api::tx::{ClientUpdate, SignedTx, Tx, TxBody};
 use strait_chain_client::{
     ChainError, DestinationChain, OutboxPage, RelayReport, RelayWork, SourceChain, VerifierInfo,
 };
+use strait_devnet_api::keys::AccountKey;
+use strait_devnet_api::tx::{ClientUpdate, SignedTx, Tx, TxBody};
 use strait_light_client::LightBlock;
 use strait_merkle::MultiProof;
 use strait_primitives::{ChainId, Height, MessageId, RouteId};

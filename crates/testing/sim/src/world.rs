@@ -16,8 +16,8 @@ use core::time::Duration;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 
-use strait_chain_api::keys::AccountKey;
-use strait_chain_api::tx::{SignedTx, Tx, TxBody};
+use strait_devnet_api::keys::AccountKey;
+use strait_devnet_api::tx::{SignedTx, Tx, TxBody};
 use strait_node::{devnet_key_pool, devnet_specs, devnet_validator_set, set_validators_tx};
 use strait_packet::{DeliveryOptions, Packet};
 use strait_primitives::{keccak256_concat, ChainId, Hash32, Height, MessageId, RouteId, Timestamp};
@@ -507,7 +507,7 @@ async fn traffic(rt: Runtime, chains: Chains, cfg: WorldConfig) {
                 nonce: chain.account_nonce(&sender.address()),
                 body: TxBody::Send {
                     destination_chain: to,
-                    receiver: strait_chain_api::apps::counter(),
+                    receiver: strait_devnet_api::apps::counter(),
                     options: DeliveryOptions {
                         ordered: rt.next_u64().is_multiple_of(2),
                         timeout_height,

@@ -5,7 +5,7 @@ use core::time::Duration;
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
 
-use strait_chain_api::rpc::TxFailure;
+use strait_devnet_api::rpc::TxFailure;
 use strait_primitives::ChainId;
 use strait_relayer::guard::UpdatePolicy;
 use strait_relayer::{ChainEndpoint, MetricsSnapshot, RelayerConfig};

@@ -10,13 +10,13 @@ use jsonrpsee::core::{async_trait, RpcResult, SubscriptionResult};
 use jsonrpsee::server::{Server, ServerHandle};
 use jsonrpsee::types::ErrorObjectOwned;
 use jsonrpsee::PendingSubscriptionSink;
-use strait_chain_api::rpc::{
+use strait_devnet_api::rpc::{
     codes, BlockSummary, ChainInfo, ClientInfo, LightBlockResponse, MessageStatus, MessagesPage,
     OutboxInfo, ProofResponse, SentMessage, StraitApiServer, TxFailure, TxResult,
 };
-use strait_chain_api::rpc::{DeliveryResult, DeliveryStatus};
-use strait_chain_api::tx::{SignedTx, TxBody, TxKind};
-use strait_chain_api::HexBytes;
+use strait_devnet_api::rpc::{DeliveryResult, DeliveryStatus};
+use strait_devnet_api::tx::{SignedTx, TxBody, TxKind};
+use strait_devnet_api::HexBytes;
 use strait_light_client::{
     sign_commit, Header, LightBlock, SignedHeader, Signer, Validator, ValidatorSet,
 };
@@ -151,8 +151,8 @@ impl StraitApiServer for FakeNode {
             halted: None,
         })
     }
-    async fn health(&self) -> RpcResult<strait_chain_api::rpc::Health> {
-        Ok(strait_chain_api::rpc::Health {
+    async fn health(&self) -> RpcResult<strait_devnet_api::rpc::Health> {
+        Ok(strait_devnet_api::rpc::Health {
             healthy: true,
             latest_height: Height(self.latest()),
             halted: None,

@@ -52,7 +52,7 @@ fn defaults() -> Params {
         budget: TxBudget {
             max_messages: 16 * 1024,
             max_batch: 1024,
-            budget_bytes: strait_chain_api::tx::MAX_TX_LEN - TX_OVERHEAD_BYTES,
+            budget_bytes: strait_devnet_api::tx::MAX_TX_LEN - TX_OVERHEAD_BYTES,
         },
     }
 }

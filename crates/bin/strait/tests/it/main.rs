@@ -6,7 +6,7 @@ mod support;
 use std::process::Stdio;
 use std::time::Duration;
 
-use strait_chain_api::rpc::StraitApiClient;
+use strait_devnet_api::rpc::StraitApiClient;
 use support::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -237,7 +237,7 @@ async fn devnet_command_reports_every_message_delivered_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn relayer_bisects_across_a_validator_set_change() {
-    use strait_chain_api::keys::{devnet_validator, AccountKey};
+    use strait_devnet_api::keys::{devnet_validator, AccountKey};
     use strait_light_client::Signer;
     use strait_node::{devnet_validator_set, set_validators_tx};
 

@@ -8,10 +8,10 @@ use std::time::Duration;
 
 use jsonrpsee::http_client::{HttpClient, HttpClientBuilder};
 use jsonrpsee::ws_client::WsClientBuilder;
-use strait_chain_api::apps;
-use strait_chain_api::keys::AccountKey;
-use strait_chain_api::rpc::{EventNotification, OutcomeJson, StraitApiClient};
-use strait_chain_api::tx::{Tx, TxBody};
+use strait_devnet_api::apps;
+use strait_devnet_api::keys::AccountKey;
+use strait_devnet_api::rpc::{EventNotification, OutcomeJson, StraitApiClient};
+use strait_devnet_api::tx::{Tx, TxBody};
 use strait_node::{devnet_node_config, devnet_specs, ChainSpec, NodeHandle};
 use strait_packet::DeliveryOptions;
 use strait_primitives::{ChainId, Hash32, MessageId, Timestamp};
@@ -346,7 +346,7 @@ impl EventCounter {
 }
 
 /// Waits for the result of a transaction.
-pub async fn wait_tx(client: &HttpClient, hash: Hash32) -> strait_chain_api::rpc::TxResult {
+pub async fn wait_tx(client: &HttpClient, hash: Hash32) -> strait_devnet_api::rpc::TxResult {
     let deadline = tokio::time::Instant::now() + WAIT;
     loop {
         if let Some(result) = client

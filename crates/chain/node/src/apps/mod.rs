@@ -125,11 +125,11 @@ impl Router {
             let mut router = Router::default();
             for (address, app) in [
                 (
-                    strait_chain_api::apps::counter(),
+                    strait_devnet_api::apps::counter(),
                     Box::new(Counter) as Box<dyn App>,
                 ),
-                (strait_chain_api::apps::echo(), Box::new(Echo)),
-                (strait_chain_api::apps::ping_pong(), Box::new(PingPong)),
+                (strait_devnet_api::apps::echo(), Box::new(Echo)),
+                (strait_devnet_api::apps::ping_pong(), Box::new(PingPong)),
             ] {
                 router
                     .register(address, app)

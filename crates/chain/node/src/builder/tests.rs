@@ -1,5 +1,5 @@
-use strait_chain_api::keys::AccountKey;
-use strait_chain_api::tx::{Tx, TxBody};
+use strait_devnet_api::keys::AccountKey;
+use strait_devnet_api::tx::{Tx, TxBody};
 use strait_light_client::{verify, LightBlock, SignedHeader, TrustedState, Verdict};
 use strait_merkle::MerkleTree;
 use strait_packet::DeliveryOptions;
@@ -18,7 +18,7 @@ fn sends(chain: ChainId, n: u64) -> Vec<(SignedTx, Hash32)> {
                 nonce,
                 body: TxBody::Send {
                     destination_chain: ChainId(2),
-                    receiver: strait_chain_api::apps::counter(),
+                    receiver: strait_devnet_api::apps::counter(),
                     options: DeliveryOptions::default(),
                     payload: nonce.to_be_bytes().to_vec(),
                 },
@@ -137,7 +137,7 @@ fn time_must_move_forward() {
 /// transaction failure the chain would commit.
 #[test]
 fn a_corrupt_client_record_stops_the_block_with_a_typed_error() {
-    use strait_chain_api::tx::ClientUpdate;
+    use strait_devnet_api::tx::ClientUpdate;
     use strait_light_client::sign_commit;
     use strait_primitives::ClientId;
 

@@ -5,7 +5,7 @@ use jsonrpsee::core::middleware::{Batch, BatchEntry, BatchEntryErr, Notification
 use jsonrpsee::types::{ErrorObjectOwned, Request};
 use jsonrpsee::MethodResponse;
 use serde_json::value::RawValue;
-use strait_chain_api::rpc::codes;
+use strait_devnet_api::rpc::codes;
 
 /// Every method with the number of parameters it takes (optional ones included).
 pub const ARITY: &[(&str, usize)] = &[

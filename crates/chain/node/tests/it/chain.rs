@@ -4,11 +4,11 @@
 use jsonrpsee::core::client::{ClientT, SubscriptionClientT};
 use jsonrpsee::rpc_params;
 use jsonrpsee::ws_client::WsClientBuilder;
-use strait_chain_api::apps;
-use strait_chain_api::keys::AccountKey;
-use strait_chain_api::rpc::{codes, BlockSummary, MessageStatus, StraitApiClient};
-use strait_chain_api::tx::{Tx, TxBody};
-use strait_chain_api::HexBytes;
+use strait_devnet_api::apps;
+use strait_devnet_api::keys::AccountKey;
+use strait_devnet_api::rpc::{codes, BlockSummary, MessageStatus, StraitApiClient};
+use strait_devnet_api::tx::{Tx, TxBody};
+use strait_devnet_api::HexBytes;
 use strait_light_client::{verify, TrustedState, Verdict};
 use strait_merkle::MultiProof;
 use strait_node::ChainSpec;
@@ -209,7 +209,7 @@ async fn bad_transactions_get_clear_errors_and_the_chain_goes_on() {
     // ...and a correctly signed one whose body is cut is malformed, said once.
     let unsigned = good.tx.encode_unsigned();
     let cut = &unsigned[..unsigned.len() - 3];
-    let digest = strait_primitives::keccak256_concat(&[strait_chain_api::tx::TX_DOMAIN, cut]);
+    let digest = strait_primitives::keccak256_concat(&[strait_devnet_api::tx::TX_DOMAIN, cut]);
     let err = client
         .submit_transaction(HexBytes([cut, &alice.sign_digest(&digest)[..]].concat()))
         .await

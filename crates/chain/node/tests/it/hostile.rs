@@ -5,10 +5,10 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use jsonrpsee::core::ClientError;
-use strait_chain_api::apps;
-use strait_chain_api::keys::AccountKey;
-use strait_chain_api::rpc::{codes, StraitApiClient};
-use strait_chain_api::HexBytes;
+use strait_devnet_api::apps;
+use strait_devnet_api::keys::AccountKey;
+use strait_devnet_api::rpc::{codes, StraitApiClient};
+use strait_devnet_api::HexBytes;
 use strait_node::{devnet_node_config, start_with, NodeHandle, RpcLimits};
 use strait_primitives::ChainId;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -361,7 +361,7 @@ async fn malformed_transactions_are_named_once() {
 /// refused at admission (it could never be included); one exactly at the budget is admitted.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_transaction_over_a_whole_block_budget_is_refused_at_admission() {
-    use strait_chain_api::tx::{ClientUpdate, Tx, TxBody};
+    use strait_devnet_api::tx::{ClientUpdate, Tx, TxBody};
     use strait_light_client::{Commit, CommitSig, LightBlock, SignedHeader};
     use strait_node::mempool::MAX_BLOCK_SIGNATURES;
     use strait_primitives::{ClientId, Height};

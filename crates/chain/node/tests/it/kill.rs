@@ -8,10 +8,10 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use strait_chain_api::apps;
-use strait_chain_api::keys::AccountKey;
-use strait_chain_api::rpc::{StraitApiClient, TxResult};
-use strait_chain_api::HexBytes;
+use strait_devnet_api::apps;
+use strait_devnet_api::keys::AccountKey;
+use strait_devnet_api::rpc::{StraitApiClient, TxResult};
+use strait_devnet_api::HexBytes;
 use strait_light_client::LightBlock;
 use strait_node::{devnet_node_config, devnet_specs, start};
 use strait_primitives::{ChainId, Height, Timestamp};
@@ -86,7 +86,7 @@ async fn a_node_killed_during_block_production_loses_no_committed_block() {
     let alice = AccountKey::devnet("alice");
     let mut committed: Vec<TxResult> = Vec::new();
     for n in 0..30u64 {
-        let tx = strait_chain_api::tx::Tx {
+        let tx = strait_devnet_api::tx::Tx {
             chain_id: ChainId(1),
             signer: alice.address(),
             nonce: n,
@@ -103,7 +103,7 @@ async fn a_node_killed_during_block_production_loses_no_committed_block() {
     }
     // Submit more without waiting, then kill while blocks are being produced with them.
     for n in 30..60u64 {
-        let tx = strait_chain_api::tx::Tx {
+        let tx = strait_devnet_api::tx::Tx {
             chain_id: ChainId(1),
             signer: alice.address(),
             nonce: n,

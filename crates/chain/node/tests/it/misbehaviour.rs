@@ -3,10 +3,10 @@
 //! freezes chain 2's client of chain 1, and nothing from chain 1 is received any more, not even
 //! against a root verified before the freeze.
 
-use strait_chain_api::apps;
-use strait_chain_api::keys::AccountKey;
-use strait_chain_api::rpc::{DeliveryStatus, MessageStatus, StraitApiClient, TxFailure};
-use strait_chain_api::tx::{ClientUpdate, TxBody};
+use strait_devnet_api::apps;
+use strait_devnet_api::keys::AccountKey;
+use strait_devnet_api::rpc::{DeliveryStatus, MessageStatus, StraitApiClient, TxFailure};
+use strait_devnet_api::tx::{ClientUpdate, TxBody};
 use strait_primitives::{ChainId, ClientId, Height};
 
 use crate::support::*;

@@ -1,13 +1,13 @@
 //! Two chains and a relayer built from RPC answers: exactly-once delivery, tampered relays,
 //! ping-pong.
 
-use strait_chain_api::apps;
-use strait_chain_api::keys::AccountKey;
-use strait_chain_api::rpc::{
+use strait_devnet_api::apps;
+use strait_devnet_api::keys::AccountKey;
+use strait_devnet_api::rpc::{
     DeliveryStatus, MessageStatus, OutcomeJson, StraitApiClient, TxFailure,
 };
-use strait_chain_api::tx::TxBody;
-use strait_chain_api::HexBytes;
+use strait_devnet_api::tx::TxBody;
+use strait_devnet_api::HexBytes;
 use strait_light_client::LightBlock;
 use strait_packet::DeliveryOptions;
 use strait_primitives::ChainId;

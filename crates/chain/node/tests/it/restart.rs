@@ -1,8 +1,8 @@
 //! A stopped node restarts at its last height with the same roots and keeps producing.
 
-use strait_chain_api::apps;
-use strait_chain_api::keys::AccountKey;
-use strait_chain_api::rpc::StraitApiClient;
+use strait_devnet_api::apps;
+use strait_devnet_api::keys::AccountKey;
+use strait_devnet_api::rpc::StraitApiClient;
 use strait_merkle::MultiProof;
 use strait_packet::Packet;
 use strait_primitives::{ChainId, Height, Nonce};

@@ -5,10 +5,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use jsonrpsee::http_client::{HttpClient, HttpClientBuilder};
-use strait_chain_api::keys::AccountKey;
-use strait_chain_api::rpc::{StraitApiClient, TxResult};
-use strait_chain_api::tx::{ClientUpdate, SignedTx, Tx, TxBody};
-use strait_chain_api::HexBytes;
+use strait_devnet_api::keys::AccountKey;
+use strait_devnet_api::rpc::{StraitApiClient, TxResult};
+use strait_devnet_api::tx::{ClientUpdate, SignedTx, Tx, TxBody};
+use strait_devnet_api::HexBytes;
 use strait_endpoint::BatchDelivery;
 use strait_light_client::LightBlock;
 use strait_merkle::MultiProof;

@@ -4,11 +4,11 @@
 
 use std::time::Instant;
 
-use strait_chain_api::apps;
-use strait_chain_api::keys::AccountKey;
-use strait_chain_api::rpc::StraitApiClient;
-use strait_chain_api::tx::{Tx, TxBody};
-use strait_chain_api::HexBytes;
+use strait_devnet_api::apps;
+use strait_devnet_api::keys::AccountKey;
+use strait_devnet_api::rpc::StraitApiClient;
+use strait_devnet_api::tx::{Tx, TxBody};
+use strait_devnet_api::HexBytes;
 use strait_packet::DeliveryOptions;
 use strait_primitives::ChainId;
 

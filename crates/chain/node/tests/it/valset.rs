@@ -1,9 +1,9 @@
 //! A validator-set change takes effect through the next-validator-set mechanism, and a light
 //! client on another chain follows it.
 
-use strait_chain_api::keys::{devnet_validator, AccountKey};
-use strait_chain_api::rpc::{StraitApiClient, TxFailure};
-use strait_chain_api::tx::{ClientUpdate, TxBody};
+use strait_devnet_api::keys::{devnet_validator, AccountKey};
+use strait_devnet_api::rpc::{StraitApiClient, TxFailure};
+use strait_devnet_api::tx::{ClientUpdate, TxBody};
 use strait_light_client::Signer;
 use strait_node::{devnet_validator_set, set_validators_tx};
 use strait_primitives::{ChainId, ClientId, Height};

@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use strait_chain_api::keys::AccountKey;
-use strait_chain_api::tx::{SignedTx, Tx, TxBody};
+use strait_devnet_api::keys::AccountKey;
+use strait_devnet_api::tx::{SignedTx, Tx, TxBody};
 use strait_node::apps::{storage_key, Counter};
 use strait_node::devnet_specs;
 use strait_node::state::keys;
@@ -85,7 +85,7 @@ async fn scenario(rt: Runtime) -> (u64, u64, u64) {
         source_chain: ChainId(1),
         sender: sender.address(),
         destination_chain: ChainId(2),
-        receiver: strait_chain_api::apps::counter(),
+        receiver: strait_devnet_api::apps::counter(),
     };
     {
         let mut a = chains[0].lock().unwrap();

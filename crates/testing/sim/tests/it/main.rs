@@ -3,11 +3,11 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use strait_chain_api::keys::AccountKey;
-use strait_chain_api::tx::{Tx, TxBody};
 use strait_chain_client::{
     DeliveryStatus, DestinationChain, RelayWork, SourceChain, VerifierUpdate,
 };
+use strait_devnet_api::keys::AccountKey;
+use strait_devnet_api::tx::{Tx, TxBody};
 use strait_endpoint::BatchDelivery;
 use strait_node::devnet_specs;
 use strait_packet::DeliveryOptions;
@@ -55,7 +55,7 @@ async fn scenario(rt: Runtime, n: u64) -> (Hash32, Hash32, usize) {
             nonce,
             body: TxBody::Send {
                 destination_chain: ChainId(2),
-                receiver: strait_chain_api::apps::counter(),
+                receiver: strait_devnet_api::apps::counter(),
                 options: DeliveryOptions {
                     ordered: nonce.is_multiple_of(2),
                     ..Default::default()

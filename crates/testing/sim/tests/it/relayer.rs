@@ -5,8 +5,8 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use strait_chain_api::keys::AccountKey;
-use strait_chain_api::tx::{Tx, TxBody};
+use strait_devnet_api::keys::AccountKey;
+use strait_devnet_api::tx::{Tx, TxBody};
 use strait_node::apps::{storage_key, Counter};
 use strait_node::devnet_specs;
 use strait_packet::DeliveryOptions;
@@ -46,7 +46,7 @@ async fn world(rt: Runtime, per_pair: u64) -> (Vec<Hash32>, u64) {
                     nonce,
                     body: TxBody::Send {
                         destination_chain: to.chain_id,
-                        receiver: strait_chain_api::apps::counter(),
+                        receiver: strait_devnet_api::apps::counter(),
                         options: DeliveryOptions {
                             ordered: rt.next_u64().is_multiple_of(2),
                             ..Default::default()
@@ -88,7 +88,10 @@ async fn world(rt: Runtime, per_pair: u64) -> (Vec<Hash32>, u64) {
     );
     let expected = per_pair;
     let count_of = |dst: usize, src: ChainId| {
-        let key = storage_key(&strait_chain_api::apps::counter(), &Counter::count_key(src));
+        let key = storage_key(
+            &strait_devnet_api::apps::counter(),
+            &Counter::count_key(src),
+        );
         chains[dst].lock().unwrap().state().get_u64(&key)
     };
     let done = || {

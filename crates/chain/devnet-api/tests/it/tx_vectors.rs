@@ -1,10 +1,10 @@
 //! Golden, negative and bound vectors of devnet transactions: `docs/vectors/tx.json`
 //! (`docs/SPEC.md` §6). Regenerate (only on a deliberate format change) with
-//! `STRAIT_REGEN_VECTORS=1 cargo test -p strait-chain-api --test it tx_vectors`.
+//! `STRAIT_REGEN_VECTORS=1 cargo test -p strait-devnet-api --test it tx_vectors`.
 
 use serde_json::{json, Value};
-use strait_chain_api::keys::{devnet_validator, AccountKey};
-use strait_chain_api::tx::{
+use strait_devnet_api::keys::{devnet_validator, AccountKey};
+use strait_devnet_api::tx::{
     ClientUpdate, SignedTx, Tx, TxBody, MAX_ADVANCES_PER_TX, MAX_BATCHES_PER_TX, MAX_TX_LEN,
     MAX_UPDATES_PER_TX,
 };
@@ -127,7 +127,7 @@ fn golden() -> Vec<(&'static str, SignedTx)> {
         (
             "app call",
             signed(TxBody::AppCall {
-                app: strait_chain_api::apps::ping_pong(),
+                app: strait_devnet_api::apps::ping_pong(),
                 data: b"ping".to_vec(),
             }),
         ),
