@@ -31,6 +31,9 @@ pub struct SimArgs {
     /// Simulated milliseconds of traffic and faults per seed.
     #[arg(long, default_value_t = 5_000)]
     pub fault_ms: u64,
+    /// Most executor steps (task polls) per seed; a run that needs more fails as a livelock.
+    #[arg(long, default_value_t = 50_000_000)]
+    pub steps: u64,
     /// Run without any fault.
     #[arg(long)]
     pub no_faults: bool,
@@ -93,6 +96,7 @@ pub fn run(args: SimArgs) -> anyhow::Result<()> {
             chains: args.chains,
             relayers: args.relayers,
             fault_ms: args.fault_ms,
+            max_steps: args.steps,
             faults: if args.no_faults {
                 Faults::NONE
             } else {

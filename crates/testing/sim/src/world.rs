@@ -82,6 +82,8 @@ pub struct WorldConfig {
     pub settle_ms: u64,
     /// The faults.
     pub faults: Faults,
+    /// Most executor steps (task polls) of the run; more is a `runtime` violation (a livelock).
+    pub max_steps: u64,
 }
 
 impl WorldConfig {
@@ -95,6 +97,7 @@ impl WorldConfig {
             fault_ms: 5_000,
             settle_ms: 30_000,
             faults: Faults::ALL,
+            max_steps: 50_000_000,
         }
     }
 }
@@ -177,10 +180,22 @@ impl fmt::Display for Violation {
             self.config.seed,
             self.detail
         )?;
+        let c = &self.config;
         writeln!(
             f,
-            "replay: cargo run --release -p strait -- sim --seeds {} --messages {}",
-            self.config.seed, self.config.messages
+            "replay: cargo run --release -p strait -- sim --seeds {} --messages {} --chains {} \
+             --relayers {} --fault-ms {} --steps {}{}",
+            c.seed,
+            c.messages,
+            c.chains,
+            c.relayers,
+            c.fault_ms,
+            c.max_steps,
+            if c.faults == Faults::NONE {
+                " --no-faults"
+            } else {
+                ""
+            }
         )?;
         writeln!(f, "last steps:")?;
         for line in &self.log {
@@ -299,7 +314,7 @@ pub fn run_world(config: &WorldConfig) -> Result<WorldReport, Box<Violation>> {
     let audit = Arc::new(Mutex::new(Audit::default()));
     let shared = audit.clone();
     let run = Executor::seeded(cfg.seed)
-        .with_step_limit(50_000_000)
+        .with_step_limit(config.max_steps)
         .run(move |rt| world(rt, cfg, shared));
     let violation = |checker, at_ms, detail| {
         let audit = audit.lock().expect("audit lock");

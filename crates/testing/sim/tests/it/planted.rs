@@ -10,9 +10,16 @@ const MAX_SEEDS: u64 = 16;
 fn caught(mutation: Mutation) -> (u64, Checker) {
     plant(Some(mutation));
     let found = (0..MAX_SEEDS).find_map(|seed| {
-        run_world(&WorldConfig::new(seed, 120))
-            .err()
-            .map(|v| (seed, v.checker))
+        run_world(&WorldConfig::new(seed, 120)).err().map(|v| {
+            // A failure says how to replay it and what led to it.
+            let report = v.to_string();
+            assert!(report.contains(&format!("--seeds {seed} ")), "{report}");
+            assert!(
+                report.contains("last steps:") && v.log.len() > 1,
+                "{report}"
+            );
+            (seed, v.checker)
+        })
     });
     plant(None);
     if let Some((seed, checker)) = found {
