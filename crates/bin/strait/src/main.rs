@@ -68,9 +68,14 @@ struct RelayerArgs {
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
-    let quiet = matches!(&cli.command, Command::Devnet(a) if a.json)
-        || matches!(&cli.command, Command::Sim(_));
-    init_tracing(if quiet { "warn" } else { "info" });
+    // A simulation's relayers log what its faults make them see (tampered relays, abandoned
+    // headers) by design: silent unless RUST_LOG asks; its own report goes to stdout/stderr.
+    let default_filter = match &cli.command {
+        Command::Sim(_) => "off",
+        Command::Devnet(a) if a.json => "warn",
+        _ => "info",
+    };
+    init_tracing(default_filter);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
