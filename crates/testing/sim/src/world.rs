@@ -504,10 +504,15 @@ async fn traffic(rt: Runtime, chains: Chains, cfg: WorldConfig) {
         .map(|i| AccountKey::devnet(&format!("sender-{i}")))
         .collect();
     let senders: Vec<_> = senders.iter().collect();
+    // Spread over the fault phase: a random gap of about `fault_ms / messages`, or, when that is
+    // under a millisecond, bursts of about `messages / fault_ms` each millisecond.
     let mean_gap = (cfg.fault_ms / cfg.messages.max(1)).max(1);
-    for _ in 0..cfg.messages {
-        rt.sleep(Duration::from_millis(rt.next_u64() % (2 * mean_gap)))
-            .await;
+    let burst = (cfg.messages / cfg.fault_ms.max(1)).max(1);
+    for sent in 0..cfg.messages {
+        if sent % burst == 0 {
+            rt.sleep(Duration::from_millis(rt.next_u64() % (2 * mean_gap)))
+                .await;
+        }
         let from = (rt.next_u64() % chains.len() as u64) as usize;
         let hop = 1 + rt.next_u64() % (chains.len() as u64 - 1);
         let to = ChainId(((from as u64 + hop) % chains.len() as u64) + 1);
