@@ -80,7 +80,9 @@ struct SentRecord {
     height: Height,
     destination_chain: ChainId,
     id: MessageId,
-    packet: Vec<u8>,
+    /// Decoded once, when the block that sent it is built: pages clone it.
+    packet: Packet,
+    encoded_len: usize,
 }
 
 /// In-process chains of `specs` at genesis, each with light clients of all the others.
@@ -285,11 +287,14 @@ impl InProcessChain {
                     packet,
                     ..
                 } => {
+                    let decoded =
+                        Packet::decode(packet).expect("the endpoint's own packets decode");
                     self.sent.push(SentRecord {
                         height: built.header.height,
                         destination_chain: *destination_chain,
                         id: *id,
-                        packet: packet.clone(),
+                        packet: decoded,
+                        encoded_len: packet.len(),
                     });
                     produced.sent.push(*id);
                 }
@@ -326,7 +331,7 @@ impl InProcessChain {
     /// The packet at leaf `leaf` of this chain's outbox.
     pub fn sent_packet(&self, leaf: u64) -> Option<Packet> {
         let record = self.sent.get(usize::try_from(leaf).ok()?)?;
-        Packet::decode(&record.packet).ok()
+        Some(record.packet.clone())
     }
 
     /// Messages in the outbox.
@@ -354,14 +359,12 @@ impl InProcessChain {
         while next < count && messages.len() < limit {
             let record = &self.sent[next as usize];
             if record.destination_chain == destination {
-                let packet =
-                    Packet::decode(&record.packet).expect("the chain's own packets decode");
                 messages.push(OutboxMessage {
                     leaf_index: next,
                     id: record.id,
                     height: record.height,
-                    packet,
-                    encoded_len: record.packet.len(),
+                    packet: record.packet.clone(),
+                    encoded_len: record.encoded_len,
                 });
             }
             next += 1;
