@@ -8,9 +8,8 @@ use std::sync::{Arc, Mutex};
 
 use strait_packet::Route;
 use strait_primitives::{Address32, ChainId};
-use strait_relayer::{ChainEndpoint, RelayerConfig};
 
-use crate::fake::{FakeNode, Role, STUCK_RECEIVER};
+use crate::fake::{quick_config, run_until, FakeNode, Role, STUCK_RECEIVER};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_ordering_backlog_gets_the_route_advanced_and_the_messages_delivered() {
@@ -45,25 +44,11 @@ async fn an_ordering_backlog_gets_the_route_advanced_and_the_messages_delivered(
     }
     .serve()
     .await;
-    let mut config = RelayerConfig::new(
-        vec![ChainEndpoint::http(src), ChainEndpoint::http(dst)],
-        "x",
-    );
-    config.poll_interval = Duration::from_millis(10);
-    config.tx_poll_interval = Duration::from_millis(1);
-    config.max_backoff = Duration::from_millis(20);
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let relayer = tokio::spawn(strait_relayer::run(config, async {
-        let _ = stopped.await;
-    }));
-    for _ in 0..1_000 {
-        if received.lock().unwrap().len() as u64 == MESSAGES {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    let _ = stop.send(());
-    relayer.await.unwrap().unwrap();
+    let config = quick_config(src, dst);
+    run_until(config, 1_000, Duration::ZERO, || {
+        received.lock().unwrap().len() as u64 == MESSAGES
+    })
+    .await;
     assert_eq!(received.lock().unwrap().len() as u64, MESSAGES);
     let route = Route {
         source_chain: ChainId(1),

@@ -8,9 +8,9 @@ use std::sync::{Arc, Mutex};
 use strait_devnet_api::rpc::TxFailure;
 use strait_primitives::ChainId;
 use strait_relayer::guard::UpdatePolicy;
-use strait_relayer::{ChainEndpoint, MetricsSnapshot, RelayerConfig};
+use strait_relayer::MetricsSnapshot;
 
-use crate::fake::{FakeNode, Role};
+use crate::fake::{quick_config, run_until, FakeNode, Role};
 
 /// Relays from a source at height 1,000 to a destination failing every update with `failure`,
 /// until the header is abandoned and 30 more polls pass; returns the counters and the heights of
@@ -45,28 +45,14 @@ async fn relay_against(failure: TxFailure) -> (MetricsSnapshot, Vec<u64>) {
     }
     .serve()
     .await;
-    let mut config = RelayerConfig::new(
-        vec![ChainEndpoint::http(src), ChainEndpoint::http(dst)],
-        "x",
-    );
-    config.poll_interval = Duration::from_millis(10);
-    config.tx_poll_interval = Duration::from_millis(1);
-    config.max_backoff = Duration::from_millis(20);
+    let config = quick_config(src, dst);
     let metrics = config.metrics.clone();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let relayer = tokio::spawn(strait_relayer::run(config, async {
-        let _ = stopped.await;
-    }));
-    for _ in 0..2_000 {
-        if metrics.snapshot().headers_abandoned > 0 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    // Rounds go on (every poll): none may send another update from the abandoned height.
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let _ = stop.send(());
-    relayer.await.unwrap().unwrap();
+    // After the abandonment rounds go on (every poll): none may send another update from the
+    // abandoned height.
+    run_until(config, 2_000, Duration::from_millis(300), || {
+        metrics.snapshot().headers_abandoned > 0
+    })
+    .await;
     let asked = asked.lock().unwrap().clone();
     (metrics.snapshot(), asked)
 }

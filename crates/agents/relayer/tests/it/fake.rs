@@ -68,6 +68,44 @@ pub enum Role {
     },
 }
 
+/// A relayer configuration between the nodes at `src` and `dst` that polls and backs off quickly.
+pub fn quick_config(src: String, dst: String) -> strait_relayer::RelayerConfig {
+    let mut config = strait_relayer::RelayerConfig::new(
+        vec![
+            strait_relayer::ChainEndpoint::http(src),
+            strait_relayer::ChainEndpoint::http(dst),
+        ],
+        "x",
+    );
+    config.poll_interval = core::time::Duration::from_millis(10);
+    config.tx_poll_interval = core::time::Duration::from_millis(1);
+    config.max_backoff = core::time::Duration::from_millis(20);
+    config
+}
+
+/// Runs a relayer with `config` until `done()` holds (checked every 10 ms, at most `max_checks`
+/// times), lets it run `linger` more, then stops it and checks it ended without an error.
+pub async fn run_until(
+    config: strait_relayer::RelayerConfig,
+    max_checks: usize,
+    linger: core::time::Duration,
+    done: impl Fn() -> bool,
+) {
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let relayer = tokio::spawn(strait_relayer::run(config, async {
+        let _ = stopped.await;
+    }));
+    for _ in 0..max_checks {
+        if done() {
+            break;
+        }
+        tokio::time::sleep(core::time::Duration::from_millis(10)).await;
+    }
+    tokio::time::sleep(linger).await;
+    let _ = stop.send(());
+    relayer.await.unwrap().unwrap();
+}
+
 /// A fake node of `chain`, whose peer is `other`.
 pub struct FakeNode {
     /// Its chain.

@@ -7,9 +7,8 @@ use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
 
 use strait_primitives::ChainId;
-use strait_relayer::{ChainEndpoint, RelayerConfig};
 
-use crate::fake::{FakeNode, Role};
+use crate::fake::{quick_config, run_until, FakeNode, Role};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_route_read_in_short_pages_is_delivered_whole() {
@@ -43,28 +42,14 @@ async fn a_full_route_read_in_short_pages_is_delivered_whole() {
     }
     .serve()
     .await;
-    let mut config = RelayerConfig::new(
-        vec![ChainEndpoint::http(src), ChainEndpoint::http(dst)],
-        "x",
-    );
+    let mut config = quick_config(src, dst);
     // One message of the route in memory at a time: every other one is found by a rescan.
     config.max_pending_per_route = 1;
-    config.poll_interval = Duration::from_millis(10);
-    config.tx_poll_interval = Duration::from_millis(1);
-    config.max_backoff = Duration::from_millis(20);
     let metrics = config.metrics.clone();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let relayer = tokio::spawn(strait_relayer::run(config, async {
-        let _ = stopped.await;
-    }));
-    for _ in 0..1_000 {
-        if received.lock().unwrap().len() as u64 == MESSAGES {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    let _ = stop.send(());
-    relayer.await.unwrap().unwrap();
+    run_until(config, 1_000, Duration::ZERO, || {
+        received.lock().unwrap().len() as u64 == MESSAGES
+    })
+    .await;
     let m = metrics.snapshot();
     assert_eq!(received.lock().unwrap().len() as u64, MESSAGES, "{m:?}");
     assert_eq!(m.messages_relayed, MESSAGES, "{m:?}");

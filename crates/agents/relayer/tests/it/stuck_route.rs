@@ -8,9 +8,8 @@ use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
 
 use strait_primitives::ChainId;
-use strait_relayer::{ChainEndpoint, RelayerConfig};
 
-use crate::fake::{FakeNode, Role};
+use crate::fake::{quick_config, run_until, FakeNode, Role};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stuck_route_ahead_does_not_hold_back_a_healthy_one() {
@@ -47,29 +46,15 @@ async fn a_stuck_route_ahead_does_not_hold_back_a_healthy_one() {
     }
     .serve()
     .await;
-    let mut config = RelayerConfig::new(
-        vec![ChainEndpoint::http(src), ChainEndpoint::http(dst)],
-        "x",
-    );
+    let mut config = quick_config(src, dst);
     // Before, the stuck route filled all 512 places, and the healthy messages were never read.
     config.max_pending = 512;
     config.max_pending_per_route = SHARE;
-    config.poll_interval = Duration::from_millis(10);
-    config.tx_poll_interval = Duration::from_millis(1);
-    config.max_backoff = Duration::from_millis(20);
     let metrics = config.metrics.clone();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let relayer = tokio::spawn(strait_relayer::run(config, async {
-        let _ = stopped.await;
-    }));
-    for _ in 0..1_000 {
-        if received.lock().unwrap().len() as u64 == HEALTHY {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    let _ = stop.send(());
-    relayer.await.unwrap().unwrap();
+    run_until(config, 1_000, Duration::ZERO, || {
+        received.lock().unwrap().len() as u64 == HEALTHY
+    })
+    .await;
     let m = metrics.snapshot();
     let received = received.lock().unwrap();
     assert_eq!(received.len() as u64, HEALTHY, "{m:?}");
