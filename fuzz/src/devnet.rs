@@ -177,11 +177,7 @@ impl Devnet {
             })
             .collect();
         Some(TxBody::Relay {
-            updates: vec![ClientUpdate {
-                client: ClientId(REMOTE.get()),
-                trusted_height: genesis_header(&specs()[1]).height,
-                block,
-            }],
+            updates: vec![ClientUpdate::bft(ClientId(REMOTE.get()), genesis_header(&specs()[1]).height, &block)],
             advances: advances.clone(),
             batches,
         })

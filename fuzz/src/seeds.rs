@@ -208,11 +208,7 @@ pub fn bodies() -> Vec<(&'static str, TxBody)> {
         (
             "relay",
             TxBody::Relay {
-                updates: vec![ClientUpdate {
-                    client,
-                    trusted_height: trusted,
-                    block: block.clone(),
-                }],
+                updates: vec![ClientUpdate::bft(client, trusted, &block.clone())],
                 advances: vec![ordered.route().id()],
                 batches: vec![BatchDelivery {
                     packets: vec![packet, ordered],

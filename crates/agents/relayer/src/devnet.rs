@@ -266,11 +266,7 @@ impl DestinationChain for DevnetChain {
             updates: work
                 .updates
                 .into_iter()
-                .map(|u| ClientUpdate {
-                    client: u.client,
-                    trusted_height: u.trusted_height,
-                    block: u.block,
-                })
+                .map(|u| ClientUpdate::bft(u.client, u.trusted_height, &u.block))
                 .collect(),
             advances: work.advances,
             batches: work.batches,

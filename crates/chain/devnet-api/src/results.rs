@@ -3,11 +3,11 @@
 //!
 //! The node fills the kinds from the core's structured errors: a delivery's status from the
 //! endpoint's `Outcome` or `ReceiveError` (with `ReceiveError::is_transient`), a failed
-//! client update's kind from [`ClientError::is_transient`]. Relayers never match error text.
+//! client update's kind from [`VerifierError::is_transient`]. Relayers never match error text.
 
 use serde::{Deserialize, Serialize};
-use strait_light_client::ClientError;
-use strait_primitives::{Hash32, Height, MessageId};
+use strait_primitives::{ClientId, Hash32, Height, MessageId};
+use strait_verifier::VerifierError;
 
 use crate::tx::TxKind;
 
@@ -32,7 +32,7 @@ pub struct DeliveryResult {
 pub enum TxFailure {
     /// The nonce was not the account's next one (the mempool admits none such; defensive).
     Nonce,
-    /// A client update cannot be verified yet ([`ClientError::is_transient`]): the header is
+    /// A client update cannot be verified yet ([`VerifierError::is_transient`]): the header is
     /// from the future, or the skip lacks trust (verify an intermediate header first).
     UpdateNotYet,
     /// A client update is invalid, or its client is unknown or frozen; it never will verify.
@@ -44,7 +44,7 @@ pub enum TxFailure {
 
 impl TxFailure {
     /// The kind of a failed client update.
-    pub fn of_update(error: &ClientError) -> Self {
+    pub fn of_update(error: &VerifierError) -> Self {
         if error.is_transient() {
             Self::UpdateNotYet
         } else {
@@ -76,6 +76,9 @@ pub struct TxResult {
     pub error: Option<String>,
     /// Id of the message sent, for a `Send`.
     pub message_id: Option<MessageId>,
+    /// Id of the client created, for a `CreateClient`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<ClientId>,
     /// Per-message results of a relay transaction.
     pub deliveries: Vec<DeliveryResult>,
 }
@@ -83,8 +86,7 @@ pub struct TxResult {
 #[cfg(test)]
 mod tests {
     use strait_endpoint::{AppError, Outcome, ReceiveError};
-    use strait_light_client::NotYetReason;
-    use strait_primitives::{ClientId, Nonce, RouteId, Timestamp};
+    use strait_primitives::{ClientId, Nonce, RouteId};
 
     use super::*;
 
@@ -133,14 +135,24 @@ mod tests {
             serde_json::to_string(&DeliveryStatus::AlreadyReceived).unwrap(),
             "\"already_received\""
         );
-        let not_yet = ClientError::NotYet(NotYetReason::HeaderFromFuture {
-            header_time: Timestamp(2),
-            now: Timestamp(1),
-            max_clock_drift_ms: 0,
-        });
-        assert_eq!(TxFailure::of_update(&not_yet), TxFailure::UpdateNotYet);
+        let refused = |transient| VerifierError::Refused {
+            kind: strait_verifier::VerifierKind::BFT,
+            name: "HeaderFromFuture",
+            reason: String::new(),
+            transient,
+        };
         assert_eq!(
-            TxFailure::of_update(&ClientError::Frozen),
+            TxFailure::of_update(&refused(true)),
+            TxFailure::UpdateNotYet
+        );
+        assert_eq!(
+            TxFailure::of_update(&refused(false)),
+            TxFailure::UpdateInvalid
+        );
+        assert_eq!(
+            TxFailure::of_update(&VerifierError::UnknownKind(strait_verifier::VerifierKind(
+                9
+            ))),
             TxFailure::UpdateInvalid
         );
         assert_eq!(

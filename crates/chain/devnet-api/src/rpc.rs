@@ -225,6 +225,8 @@ pub struct ClientInfo {
     pub client_id: ClientId,
     /// Chain followed.
     pub chain_id: ChainId,
+    /// Its verifier kind.
+    pub kind: strait_verifier::VerifierKind,
     /// Latest verified height of that chain.
     pub latest_height: Height,
     /// Frozen for misbehaviour.

@@ -18,6 +18,7 @@ use strait_primitives::{
     keccak256_concat, Address32, ChainId, ClientId, DecodeError, Hash32, Height, Reader, RouteId,
     Timestamp,
 };
+pub use strait_verifier::VerifierKind;
 
 use crate::keys::AccountKey;
 
@@ -35,12 +36,16 @@ pub const MAX_BATCHES_PER_TX: usize = 16;
 pub const MAX_ADVANCES_PER_TX: usize = 16;
 /// Largest data of an application call.
 pub const MAX_APP_CALL_LEN: usize = MAX_PAYLOAD_LEN;
+/// Longest initial trust of a new client: a BFT consensus state with the largest validator set.
+pub const MAX_CLIENT_INIT_LEN: usize =
+    64 + strait_light_client::state_codec::MAX_CONSENSUS_STATE_LEN;
 
 const TAG_SEND: u8 = 1;
 const TAG_APP_CALL: u8 = 2;
 const TAG_RELAY: u8 = 3;
 const TAG_MISBEHAVIOUR: u8 = 4;
 const TAG_SET_VALIDATORS: u8 = 5;
+const TAG_CREATE_CLIENT: u8 = 6;
 
 /// Domain of the digest the current validators sign to approve a validator-set change.
 pub const VALSET_CHANGE_DOMAIN: &[u8] = b"STRAIT/DEVNET/VALSET-CHANGE/v1";
@@ -71,9 +76,6 @@ pub enum TxError {
     /// The bytes are not a well-formed transaction.
     #[error("malformed transaction: {0}")]
     Decode(#[from] DecodeError),
-    /// An embedded light block is malformed.
-    #[error("malformed light block: {0}")]
-    LightBlock(String),
     /// An embedded multiproof is malformed.
     #[error("malformed multiproof: {0}")]
     MultiProof(String),
@@ -99,7 +101,6 @@ impl TxError {
     pub fn name(&self) -> &'static str {
         match self {
             Self::Decode(e) => e.name(),
-            Self::LightBlock(_) => "LightBlock",
             Self::MultiProof(_) => "MultiProof",
             Self::Packet(e) => e.name(),
             Self::BadSigner => "BadSigner",
@@ -109,15 +110,28 @@ impl TxError {
     }
 }
 
-/// A client update: the light client `client` verifies `block` against its state at `trusted_height`.
+/// A client update (`[STRAIT-VERIFIER.2]`): the client `client`, of kind `kind`, verifies `body`,
+/// the kind's encoding of an update.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ClientUpdate {
     /// The client on this chain.
     pub client: ClientId,
-    /// A height the client already trusts.
-    pub trusted_height: Height,
-    /// The new header with its commit and validator sets.
-    pub block: LightBlock,
+    /// Its kind: an update naming another kind than the client's is refused before any work.
+    pub kind: VerifierKind,
+    /// The update, in the kind's encoding.
+    pub body: Vec<u8>,
+}
+
+impl ClientUpdate {
+    /// An update of the BFT light client `client`: verify `block` from the verified
+    /// `trusted_height`.
+    pub fn bft(client: ClientId, trusted_height: Height, block: &LightBlock) -> Self {
+        Self {
+            client,
+            kind: VerifierKind::BFT,
+            body: strait_light_client::kind::encode_update(trusted_height, block),
+        }
+    }
 }
 
 /// What a transaction does.
@@ -154,14 +168,24 @@ pub enum TxBody {
         /// Batches of messages with their multiproofs.
         batches: Vec<BatchDelivery>,
     },
-    /// Evidence of two conflicting headers; freezes the client when it holds.
+    /// Evidence of misbehaviour, in the kind's encoding; freezes the client when it holds.
     Misbehaviour {
         /// The client to freeze.
         client: ClientId,
-        /// First header and the height it verifies from.
-        first: (Height, LightBlock),
-        /// Second header and the height it verifies from.
-        second: (Height, LightBlock),
+        /// Its kind.
+        kind: VerifierKind,
+        /// The evidence (for the BFT kind: two conflicting headers).
+        evidence: Vec<u8>,
+    },
+    /// Create a client of `kind` following `source`, trusting `init` (the kind's encoding of an
+    /// initial trust). Permissionless: a client vouches only for the receivers that choose it.
+    CreateClient {
+        /// The kind.
+        kind: VerifierKind,
+        /// The chain it follows.
+        source: ChainId,
+        /// The initial trust.
+        init: Vec<u8>,
     },
     /// Replace the validator set, approved by more than 2/3 of the current set's power over
     /// [`valset_change_digest`]. The new set becomes the next header's `next_validators` and signs
@@ -331,8 +355,8 @@ fn encode_body(body: &TxBody, out: &mut Vec<u8>) {
             out.extend_from_slice(&(updates.len() as u16).to_be_bytes());
             for u in updates {
                 out.extend_from_slice(&u.client.to_be_bytes());
-                out.extend_from_slice(&u.trusted_height.to_be_bytes());
-                put_bytes(out, &u.block.encode());
+                out.extend_from_slice(&u.kind.to_be_bytes());
+                put_bytes(out, &u.body);
             }
             out.extend_from_slice(&(advances.len() as u16).to_be_bytes());
             for route in advances {
@@ -350,15 +374,19 @@ fn encode_body(body: &TxBody, out: &mut Vec<u8>) {
         }
         TxBody::Misbehaviour {
             client,
-            first,
-            second,
+            kind,
+            evidence,
         } => {
             out.push(TAG_MISBEHAVIOUR);
             out.extend_from_slice(&client.to_be_bytes());
-            for (h, block) in [first, second] {
-                out.extend_from_slice(&h.to_be_bytes());
-                put_bytes(out, &block.encode());
-            }
+            out.extend_from_slice(&kind.to_be_bytes());
+            put_bytes(out, evidence);
+        }
+        TxBody::CreateClient { kind, source, init } => {
+            out.push(TAG_CREATE_CLIENT);
+            out.extend_from_slice(&kind.to_be_bytes());
+            out.extend_from_slice(&source.to_be_bytes());
+            put_bytes(out, init);
         }
         TxBody::SetValidators {
             validators,
@@ -373,11 +401,6 @@ fn encode_body(body: &TxBody, out: &mut Vec<u8>) {
             }
         }
     }
-}
-
-fn light_block(r: &mut Reader<'_>) -> Result<LightBlock, TxError> {
-    let len = r.len_u32("light block length", MAX_TX_LEN)?;
-    LightBlock::decode(r.bytes(len)?).map_err(|e| TxError::LightBlock(e.to_string()))
 }
 
 fn decode_body(r: &mut Reader<'_>) -> Result<TxBody, TxError> {
@@ -425,12 +448,12 @@ fn decode_body(r: &mut Reader<'_>) -> Result<TxBody, TxError> {
             let mut updates = Vec::with_capacity(n);
             for _ in 0..n {
                 let client = ClientId(r.u64()?);
-                let trusted_height = Height(r.u64()?);
-                let block = light_block(r)?;
+                let kind = VerifierKind(r.u16()?);
+                let len = r.len_u32("client update length", MAX_TX_LEN)?;
                 updates.push(ClientUpdate {
                     client,
-                    trusted_height,
-                    block,
+                    kind,
+                    body: r.bytes(len)?.to_vec(),
                 });
             }
             let n = r.len_u16("route advances", MAX_ADVANCES_PER_TX)?;
@@ -466,14 +489,22 @@ fn decode_body(r: &mut Reader<'_>) -> Result<TxBody, TxError> {
         }
         TAG_MISBEHAVIOUR => {
             let client = ClientId(r.u64()?);
-            let h1 = Height(r.u64()?);
-            let b1 = light_block(r)?;
-            let h2 = Height(r.u64()?);
-            let b2 = light_block(r)?;
+            let kind = VerifierKind(r.u16()?);
+            let len = r.len_u32("evidence length", MAX_TX_LEN)?;
             TxBody::Misbehaviour {
                 client,
-                first: (h1, b1),
-                second: (h2, b2),
+                kind,
+                evidence: r.bytes(len)?.to_vec(),
+            }
+        }
+        TAG_CREATE_CLIENT => {
+            let kind = VerifierKind(r.u16()?);
+            let source = ChainId(r.u64()?);
+            let len = r.len_u32("client init length", MAX_CLIENT_INIT_LEN)?;
+            TxBody::CreateClient {
+                kind,
+                source,
+                init: r.bytes(len)?.to_vec(),
             }
         }
         TAG_SET_VALIDATORS => {
@@ -519,6 +550,8 @@ pub enum TxKind {
     Misbehaviour,
     /// [`TxBody::SetValidators`].
     SetValidators,
+    /// [`TxBody::CreateClient`].
+    CreateClient,
 }
 
 impl TxBody {
@@ -530,6 +563,7 @@ impl TxBody {
             Self::Relay { .. } => TxKind::Relay,
             Self::Misbehaviour { .. } => TxKind::Misbehaviour,
             Self::SetValidators { .. } => TxKind::SetValidators,
+            Self::CreateClient { .. } => TxKind::CreateClient,
         }
     }
 }
@@ -720,11 +754,7 @@ mod tests {
                 data: payload,
             },
             TxBody::Relay {
-                updates: vec![ClientUpdate {
-                    client: ClientId(2),
-                    trusted_height: Height(4),
-                    block: light_block(0),
-                }],
+                updates: vec![ClientUpdate::bft(ClientId(2), Height(4), &light_block(0))],
                 advances: vec![RouteId([7; 32])],
                 batches: vec![BatchDelivery {
                     packets: vec![packet],
@@ -734,12 +764,24 @@ mod tests {
             },
             TxBody::Misbehaviour {
                 client: ClientId(2),
-                first: (Height(4), light_block(0)),
-                second: (Height(4), light_block(1)),
+                kind: VerifierKind::BFT,
+                evidence: strait_light_client::kind::encode_misbehaviour(
+                    &strait_light_client::Misbehaviour {
+                        trusted_height_1: Height(4),
+                        block_1: light_block(0),
+                        trusted_height_2: Height(4),
+                        block_2: light_block(1),
+                    },
+                ),
             },
             TxBody::SetValidators {
                 validators,
                 approvals: vec![(0, [9; 64]), (1, [8; 64])],
+            },
+            TxBody::CreateClient {
+                kind: VerifierKind(7),
+                source: ChainId(3),
+                init: vec![1, 2, 3],
             },
         ];
         let kinds: Vec<TxKind> = bodies.iter().map(TxBody::kind).collect();
@@ -750,7 +792,8 @@ mod tests {
                 TxKind::AppCall,
                 TxKind::Relay,
                 TxKind::Misbehaviour,
-                TxKind::SetValidators
+                TxKind::SetValidators,
+                TxKind::CreateClient
             ],
             "one of every kind"
         );

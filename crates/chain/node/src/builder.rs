@@ -12,11 +12,13 @@ use strait_devnet_api::rpc::TxResult;
 use strait_devnet_api::tx::SignedTx;
 use strait_light_client::{Header, PublicKey, ValidatorSet};
 use strait_merkle::{IncrementalTree, MerkleError};
-use strait_primitives::{ChainId, ClientId, Hash32, Height, MessageId, Timestamp};
+use strait_primitives::{ChainId, Hash32, Height, MessageId, Timestamp};
 
+use crate::clients;
 use crate::events::BlockEvent;
 use crate::exec::execute_tx;
-use crate::host::{ensure_client, Env, Exec};
+use crate::extensions::Extensions;
+use crate::host::{Env, Exec};
 use crate::spec::ChainSpec;
 use crate::state::{keys, next_state_root, Effects, State, Writes};
 use crate::valset;
@@ -35,6 +37,8 @@ pub struct BlockInput<'a> {
     pub pool_keys: &'a [PublicKey],
     /// The transactions, authenticated, with their hashes, in block order.
     pub txs: &'a [(&'a SignedTx, Hash32)],
+    /// The chain's verifier kinds and applications.
+    pub ext: &'a Extensions,
 }
 
 /// A block built and executed, not yet signed nor stored.
@@ -86,14 +90,26 @@ pub fn genesis_state(spec: &ChainSpec, remotes: &[ChainSpec]) -> State {
     state.put(keys::VALSET_CURRENT.to_vec(), set.encode());
     state.put(keys::VALSET_NEXT.to_vec(), set.encode());
     for remote in remotes {
-        ensure_client(
-            &mut state,
-            remote.chain_id,
-            remote.client_options(),
-            remote.genesis_consensus_state(),
-        );
+        default_client(&mut state, spec.chain_id, remote);
     }
     state
+}
+
+/// Creates the host's default client of `remote` if it has none: a BFT light client trusting the
+/// remote's genesis (`[STRAIT-DEVNET.5]`).
+fn default_client(state: &mut State, own_chain: ChainId, remote: &ChainSpec) {
+    if clients::default_client(state, remote.chain_id).is_some() {
+        return;
+    }
+    let init = strait_light_client::kind::encode_init(
+        &remote.client_options(),
+        &remote.genesis_consensus_state(),
+    );
+    let verifier = strait_light_client::kind::BftVerifier;
+    // The config's options and genesis were checked when the config was loaded.
+    if let Ok(client) = clients::create(state, &verifier, own_chain, remote.chain_id, &init) {
+        clients::set_default_client(state, remote.chain_id, client);
+    }
 }
 
 /// Executes `input.txs` on `state` as block `parent.height + 1` at `input.timestamp`, appends the
@@ -116,15 +132,7 @@ pub fn build_block(
     let (validators, next_validators) = valset::begin_block(state);
     // Remotes added to the config after genesis get their client in the next block.
     for remote in input.remotes {
-        let client = ClientId(remote.chain_id.get());
-        if state.get(&keys::client_state(client)).is_none() {
-            ensure_client(
-                state,
-                remote.chain_id,
-                remote.client_options(),
-                remote.genesis_consensus_state(),
-            );
-        }
+        default_client(state, input.chain_id, remote);
     }
     let env = Env {
         chain_id: input.chain_id,
@@ -145,6 +153,7 @@ pub fn build_block(
             fx: &mut fx,
             outbox,
             batch_source: ChainId(0),
+            ext: input.ext,
         };
         for (tx, hash) in input.txs {
             results.push(execute_tx(&mut exec, tx, *hash, input.pool_keys));

@@ -9,13 +9,12 @@
 use strait_devnet_api::rpc::{DeliveryResult, DeliveryStatus, TxFailure, TxResult};
 use strait_devnet_api::tx::{SignedTx, TxBody};
 use strait_endpoint::{advance_inbound, receive_batch, send, BatchDelivery, SendRequest};
-use strait_light_client::{
-    execute_misbehaviour, execute_update, submit_misbehaviour, validate_update, ClientError,
-    Misbehaviour, PublicKey, UpdateOutcome,
-};
+use strait_light_client::PublicKey;
 use strait_primitives::{ChainId, ClientId, Hash32, MessageId};
+use strait_verifier::Updated;
 
-use crate::apps::{AppCallError, AppContext, Router};
+use crate::apps::{AppCallError, AppContext};
+use crate::clients::{self, ClientOpError};
 use crate::host::Exec;
 use crate::state::keys;
 use crate::valset;
@@ -24,6 +23,7 @@ use crate::valset;
 #[derive(Default)]
 struct Applied {
     message_id: Option<MessageId>,
+    client_id: Option<ClientId>,
     deliveries: Vec<DeliveryResult>,
 }
 
@@ -43,6 +43,7 @@ pub fn execute_tx(
         failure: None,
         error: None,
         message_id: None,
+        client_id: None,
         deliveries: Vec::new(),
     };
     let account_key = keys::account(&tx.tx.signer);
@@ -61,20 +62,24 @@ pub fn execute_tx(
         Ok(applied) => {
             result.success = true;
             result.message_id = applied.message_id;
+            result.client_id = applied.client_id;
             result.deliveries = applied.deliveries;
         }
         Err((failure, mut error)) => {
             let proven = std::mem::take(&mut exec.fx.proven);
             exec.fx.revert(exec.state, cp);
-            // Evidence is never rolled back: re-apply every freeze the body proved.
+            // Evidence is never rolled back: re-apply every freeze the body proved
+            // ([STRAIT-VERIFIER.5]).
             for (client, evidence) in proven {
-                if let Some(mut ctx) = exec.client(client) {
-                    if let Err(ClientError::Store(e)) = execute_misbehaviour(&mut ctx, evidence) {
-                        exec.fx.corrupt(e);
-                    }
-                    error.push_str(&format!(
+                match clients::freeze(exec.state, &exec.ext.verifiers, client, &evidence) {
+                    Ok(()) => error.push_str(&format!(
                         "; client {client} stays frozen: this transaction proved misbehaviour"
-                    ));
+                    )),
+                    Err(e) => {
+                        if let Some(corrupt) = e.corrupt() {
+                            exec.fx.corrupt(corrupt.clone());
+                        }
+                    }
                 }
             }
             result.failure = Some(failure);
@@ -117,7 +122,9 @@ fn apply(exec: &mut Exec<'_>, tx: &SignedTx, pool: &[PublicKey]) -> Result<Appli
             })
         }
         TxBody::AppCall { app, data } => {
-            let target = Router::builtin()
+            let target = exec
+                .ext
+                .apps
                 .get(app)
                 .ok_or(AppCallError::UnknownApp(*app))
                 .map_err(rejected)?;
@@ -142,38 +149,34 @@ fn apply(exec: &mut Exec<'_>, tx: &SignedTx, pool: &[PublicKey]) -> Result<Appli
         } => {
             let now = exec.env.timestamp;
             for (i, update) in updates.iter().enumerate() {
-                let applied = {
-                    let mut ctx = exec.client(update.client).ok_or_else(|| {
-                        (
-                            TxFailure::UpdateInvalid,
-                            format!("update {i}: unknown client {}", update.client),
-                        )
-                    })?;
-                    validate_update(&ctx, update.trusted_height, &update.block, now).and_then(
-                        |outcome| {
-                            execute_update(&mut ctx, &outcome)?;
-                            Ok(outcome)
-                        },
-                    )
-                };
+                let applied = clients::update(
+                    exec.state,
+                    &exec.ext.verifiers,
+                    update.client,
+                    update.kind,
+                    &update.body,
+                    now,
+                );
                 match applied {
-                    Ok(UpdateOutcome::Misbehaviour(evidence)) => {
-                        exec.fx.proven.push((update.client, *evidence));
+                    Ok(Updated::Misbehaviour { evidence }) => {
+                        exec.fx.proven.push((update.client, evidence));
                     }
                     Ok(_) => {}
-                    Err(ClientError::Store(e)) => {
-                        let words = format!("update {i}: the node's state is corrupt: {e}");
-                        exec.fx.corrupt(e);
-                        return Err((TxFailure::Rejected, words));
-                    }
                     Err(e) => {
+                        if let Some(corrupt) = e.corrupt() {
+                            let words = format!("update {i}: the node's state is corrupt: {e}");
+                            exec.fx.corrupt(corrupt.clone());
+                            return Err((TxFailure::Rejected, words));
+                        }
+                        let failure = match &e {
+                            ClientOpError::Verifier(v) => TxFailure::of_update(v),
+                            _ => TxFailure::UpdateInvalid,
+                        };
                         let words = format!(
-                            "update {i} (client {}, height {} from trusted height {}): {e}",
-                            update.client,
-                            update.block.header().height,
-                            update.trusted_height
+                            "update {i} (client {}, {}): {e}",
+                            update.client, update.kind
                         );
-                        return Err((TxFailure::of_update(&e), words));
+                        return Err((failure, words));
                     }
                 }
             }
@@ -192,29 +195,33 @@ fn apply(exec: &mut Exec<'_>, tx: &SignedTx, pool: &[PublicKey]) -> Result<Appli
         }
         TxBody::Misbehaviour {
             client,
-            first,
-            second,
+            kind,
+            evidence,
         } => {
             let now = exec.env.timestamp;
-            let mut ctx = exec
-                .client(*client)
-                .ok_or_else(|| rejected(format_args!("unknown client {client}")))?;
-            let misbehaviour = Misbehaviour {
-                trusted_height_1: first.0,
-                block_1: first.1.clone(),
-                trusted_height_2: second.0,
-                block_2: second.1.clone(),
-            };
-            let submitted = submit_misbehaviour(&mut ctx, &misbehaviour, now);
-            match submitted {
-                Ok(_) => Ok(Applied::default()),
-                Err(ClientError::Store(e)) => {
-                    let words = format!("the node's state is corrupt: {e}");
-                    exec.fx.corrupt(e);
-                    Err(rejected(words))
-                }
-                Err(e) => Err(rejected(format_args!("misbehaviour rejected: {e}"))),
-            }
+            clients::submit_misbehaviour(
+                exec.state,
+                &exec.ext.verifiers,
+                *client,
+                *kind,
+                evidence,
+                now,
+            )
+            .map_err(|e| client_failure(exec, "misbehaviour rejected", e))?;
+            Ok(Applied::default())
+        }
+        TxBody::CreateClient { kind, source, init } => {
+            let verifier = exec
+                .ext
+                .verifiers
+                .get(*kind)
+                .map_err(|e| rejected(format_args!("client not created: {e}")))?;
+            let client = clients::create(exec.state, verifier, exec.env.chain_id, *source, init)
+                .map_err(|e| client_failure(exec, "client not created", e))?;
+            Ok(Applied {
+                client_id: Some(client),
+                ..Applied::default()
+            })
         }
         TxBody::SetValidators {
             validators,
@@ -226,6 +233,15 @@ fn apply(exec: &mut Exec<'_>, tx: &SignedTx, pool: &[PublicKey]) -> Result<Appli
             Ok(Applied::default())
         }
     }
+}
+
+/// The failure of a client request: a corrupt store halts the block.
+fn client_failure(exec: &mut Exec<'_>, what: &str, e: ClientOpError) -> Failure {
+    if let Some(corrupt) = e.corrupt() {
+        exec.fx.corrupt(corrupt.clone());
+        return rejected(format_args!("{what}: the node's state is corrupt: {e}"));
+    }
+    rejected(format_args!("{what}: {e}"))
 }
 
 /// Delivers one batch and reports each message's result.
@@ -258,9 +274,4 @@ fn deliver(exec: &mut Exec<'_>, batch: &BatchDelivery, out: &mut Vec<DeliveryRes
             }));
         }
     }
-}
-
-/// The client id of a remote chain.
-pub fn client_of(chain: ChainId) -> ClientId {
-    ClientId(chain.get())
 }

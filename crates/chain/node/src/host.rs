@@ -1,25 +1,26 @@
 //! The endpoint and light-client host contexts over the node's state.
 //!
-//! [`Exec`] implements the endpoint's [`EndpointReader`]/[`EndpointWriter`] for one block; a
-//! [`ClientCtx`] implements [`ClientReader`]/[`ClientWriter`] for one light client. Both read and
-//! write the same [`State`], so a transaction's client updates, deliveries and application writes
-//! revert together.
+//! [`Exec`] implements the endpoint's [`EndpointReader`]/[`EndpointWriter`] for one block. Client
+//! questions go through the verifier registry ([`crate::clients`]); clients, deliveries and
+//! application writes share one [`State`], so a transaction's client updates, deliveries and
+//! application writes revert together.
 
 use strait_endpoint::encoding::EncodingError;
 use strait_endpoint::{
     AppError, EndpointEvent, EndpointReader, EndpointWriter, Outcome, Receipt, SecurityConfig,
     SendError,
 };
-use strait_light_client::{ClientReader, ClientState, ClientWriter, ConsensusState, StoreError};
 use strait_merkle::{IncrementalTree, LeafIndex, MerkleError};
 use strait_packet::Packet;
 use strait_primitives::{
     Address32, ChainId, ClientId, Hash32, Height, MessageId, Nonce, Reader, RouteId, Timestamp,
 };
 
-use crate::apps::{self, AppContext, Router};
+use crate::apps::{self, AppContext};
+use crate::clients;
 pub use crate::env::Env;
 use crate::events::BlockEvent;
+use crate::extensions::Extensions;
 use crate::state::{keys, Effects, State};
 
 /// The execution context of one block.
@@ -34,17 +35,8 @@ pub struct Exec<'a> {
     pub outbox: &'a IncrementalTree,
     /// Source chain of the batch being delivered (a batch has one source chain).
     pub batch_source: ChainId,
-}
-
-impl Exec<'_> {
-    /// A light-client context for `client`, or `None` if it does not exist.
-    pub fn client(&mut self, client: ClientId) -> Option<ClientCtx<'_>> {
-        self.state.get(&keys::client_state(client))?;
-        Some(ClientCtx {
-            state: self.state,
-            client,
-        })
-    }
+    /// The verifier kinds and applications of the chain.
+    pub ext: &'a Extensions,
 }
 
 impl Exec<'_> {
@@ -89,27 +81,26 @@ impl EndpointReader for Exec<'_> {
         }
         tree.root()
     }
-    fn security_config(&self, _receiver: &Address32, source: ChainId) -> Option<SecurityConfig> {
-        // Every application uses the host default: the light client of the source chain.
-        self.env
-            .client_of(source)
+    fn security_config(&self, receiver: &Address32, source: ChainId) -> Option<SecurityConfig> {
+        // [STRAIT-VERIFIER.6] the receiver's choice, else the host's default client of the source.
+        clients::security_client(self.state, receiver, source)
             .map(|client| SecurityConfig { client })
     }
     fn client_chain(&self, client: ClientId) -> Option<ChainId> {
-        let chain = ChainId(client.get());
-        self.env.remotes.contains(&chain).then_some(chain)
+        // A record that cannot be read vouches for nothing (the update that wrote it halted the
+        // chain had it been corrupt then).
+        clients::record(self.state, client)
+            .ok()
+            .flatten()
+            .map(|r| r.source)
     }
     fn client_frozen(&self, client: ClientId) -> bool {
-        self.state
-            .get(&keys::client_frozen(client))
-            .is_some_and(|v| v == [1])
+        clients::record(self.state, client).map_or(true, |r| r.is_some_and(|r| r.frozen))
     }
     fn verified_root(&self, client: ClientId, height: Height) -> Option<Hash32> {
-        if self.client_frozen(client) {
-            return None;
-        }
-        let raw = self.state.get(&keys::verified_root(client, height))?;
-        Some(Hash32(raw.try_into().ok()?))
+        clients::verified_root(self.state, &self.ext.verifiers, client, height)
+            .ok()
+            .flatten()
     }
     fn received_word(&self, route: &RouteId, word_index: u64) -> [u8; 32] {
         self.state
@@ -144,7 +135,7 @@ impl EndpointWriter for Exec<'_> {
         self.state.put_u64(keys::contiguous(route), nonce.get());
     }
     fn call_app(&mut self, packet: &Packet, _id: &MessageId) -> Result<Vec<u8>, AppError> {
-        let Some(app) = Router::builtin().get(&packet.receiver) else {
+        let Some(app) = self.ext.apps.get(&packet.receiver) else {
             return Err(AppError {
                 code: apps::NO_APP,
                 reason: "no application at the receiver address".into(),
@@ -250,179 +241,9 @@ impl ReceiptRecord {
     }
 }
 
-/// One light client's storage inside the node state.
-pub struct ClientCtx<'a> {
-    state: &'a mut State,
-    client: ClientId,
-}
-
-/// Creates the client of `chain` trusting `genesis` if it does not exist yet.
-pub fn ensure_client(
-    state: &mut State,
-    chain: ChainId,
-    options: strait_light_client::Options,
-    genesis: ConsensusState,
-) {
-    let client = ClientId(chain.get());
-    if state.get(&keys::client_state(client)).is_some() {
-        return;
-    }
-    let mut ctx = ClientCtx { state, client };
-    ctx.store_client_state(ClientState {
-        chain_id: chain,
-        options,
-        latest_height: genesis.height,
-        frozen: None,
-    });
-    ctx.store_consensus_state(genesis);
-}
-
-/// A stored client's state, decoded: a corrupt record is a typed error, never a panic.
-fn stored<T>(
-    what: &'static str,
-    raw: &[u8],
-    decode: impl FnOnce(&[u8]) -> Result<T, strait_light_client::state_codec::StateDecodeError>,
-) -> Result<T, StoreError> {
-    decode(raw).map_err(|e| StoreError {
-        what,
-        reason: e.to_string(),
-    })
-}
-
-impl ClientReader for ClientCtx<'_> {
-    fn client_state(&self) -> Result<ClientState, StoreError> {
-        let raw = self
-            .state
-            .get(&keys::client_state(self.client))
-            .ok_or_else(|| StoreError {
-                what: "client state",
-                reason: format!("client {} has no stored state", self.client),
-            })?;
-        stored("client state", raw, ClientState::decode)
-    }
-    fn consensus_state(&self, height: Height) -> Result<Option<ConsensusState>, StoreError> {
-        self.state
-            .get(&keys::consensus(self.client, height))
-            .map(|raw| stored("consensus state", raw, ConsensusState::decode))
-            .transpose()
-    }
-    fn consensus_state_before(&self, height: Height) -> Result<Option<ConsensusState>, StoreError> {
-        let prefix = keys::consensus_prefix(self.client);
-        let (before, _) = self
-            .state
-            .neighbours(&prefix, &keys::consensus(self.client, height));
-        before
-            .map(|raw| stored("consensus state", raw, ConsensusState::decode))
-            .transpose()
-    }
-    fn consensus_state_after(&self, height: Height) -> Result<Option<ConsensusState>, StoreError> {
-        let prefix = keys::consensus_prefix(self.client);
-        let (_, after) = self
-            .state
-            .neighbours(&prefix, &keys::consensus(self.client, height));
-        after
-            .map(|raw| stored("consensus state", raw, ConsensusState::decode))
-            .transpose()
-    }
-}
-
-impl ClientWriter for ClientCtx<'_> {
-    fn store_client_state(&mut self, state: ClientState) {
-        let frozen = u8::from(state.is_frozen());
-        self.state
-            .put(keys::client_state(self.client), state.encode());
-        self.state
-            .put(keys::client_frozen(self.client), vec![frozen]);
-    }
-    fn store_consensus_state(&mut self, state: ConsensusState) {
-        self.state.put(
-            keys::verified_root(self.client, state.height),
-            state.outbox_root.0.to_vec(),
-        );
-        self.state
-            .put(keys::consensus(self.client, state.height), state.encode());
-        prune_consensus_states(self.state, self.client, MAX_CONSENSUS_STATES);
-    }
-}
-
-/// Most consensus states (and verified roots) the node keeps per light client: the most recent
-/// heights. Storing one more deletes the lowest height, as the core's `InMemoryClient` does. A
-/// pruned height can no longer be a trusted height, nor a proof height (the endpoint finds no
-/// verified root there and answers `RootNotVerified`, a `retry`): relayers prove against the
-/// client's latest height, which is never pruned.
-pub const MAX_CONSENSUS_STATES: usize = strait_light_client::MAX_CONSENSUS_STATES;
-
-/// Deletes the lowest heights of `client` beyond the `max` most recent.
-pub fn prune_consensus_states(state: &mut State, client: ClientId, max: usize) {
-    let prefix = keys::consensus_prefix(client);
-    let excess = state.count_prefix(&prefix).saturating_sub(max);
-    for _ in 0..excess {
-        let (key, _) = state
-            .first_with_prefix(&prefix)
-            .expect("counted above the bound");
-        // The key ends with the height: `'S' || client || u64 height`.
-        let height = key[key.len() - 8..]
-            .try_into()
-            .map(u64::from_be_bytes)
-            .map(Height)
-            .expect("a consensus key ends with its height");
-        let key = key.to_vec();
-        state.delete(&key);
-        state.delete(&keys::verified_root(client, height));
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn consensus_states_beyond_the_bound_are_pruned_lowest_first() {
-        let mut state = State::default();
-        let client = ClientId(1);
-        let set = strait_light_client::ValidatorSet::new(vec![strait_light_client::Validator {
-            pub_key: strait_light_client::Signer::from_seed([1; 32]).public_key(),
-            power: 1,
-        }])
-        .unwrap();
-        let mut ctx = ClientCtx {
-            state: &mut state,
-            client,
-        };
-        for h in 1..=5 {
-            ctx.store_consensus_state(ConsensusState {
-                height: Height(h),
-                timestamp: Timestamp(h),
-                header_hash: Hash32([h as u8; 32]),
-                app_state_root: Hash32::ZERO,
-                outbox_root: Hash32([h as u8; 32]),
-                next_validators: set.clone(),
-            });
-        }
-        // Another client's states are untouched.
-        let other = keys::consensus(ClientId(2), Height(1));
-        state.put(other.clone(), b"{}".to_vec());
-        prune_consensus_states(&mut state, client, 3);
-        let ctx = ClientCtx {
-            state: &mut state,
-            client,
-        };
-        for h in 1..=2 {
-            assert_eq!(ctx.consensus_state(Height(h)), Ok(None));
-            assert_eq!(ctx.state.get(&keys::verified_root(client, Height(h))), None);
-        }
-        for h in 3..=5 {
-            assert_eq!(
-                ctx.consensus_state(Height(h)).unwrap().unwrap().height,
-                Height(h)
-            );
-            assert!(ctx
-                .state
-                .get(&keys::verified_root(client, Height(h)))
-                .is_some());
-        }
-        assert!(state.get(&other).is_some());
-    }
 
     /// Sends an application makes while receiving are atomic with the receive: one refused send
     /// fails the message and reverts every write of the call (before, the send was dropped with a
@@ -444,6 +265,7 @@ mod tests {
             fx: &mut fx,
             outbox: &outbox,
             batch_source: ChainId(1),
+            ext: Extensions::builtin(),
         };
         let ping = |source: ChainId| Packet {
             nonce: Nonce(1),

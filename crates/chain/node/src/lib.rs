@@ -11,10 +11,12 @@
 
 pub mod apps;
 pub mod builder;
+pub mod clients;
 pub mod consensus;
 pub mod env;
 pub mod events;
 pub mod exec;
+pub mod extensions;
 pub mod feed;
 pub mod host;
 pub mod mempool;

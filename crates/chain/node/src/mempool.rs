@@ -19,6 +19,7 @@ use std::sync::Mutex;
 
 use strait_devnet_api::tx::{SignedTx, TxBody};
 use strait_primitives::{Address32, Hash32};
+use strait_verifier::{Registry, VerifierError};
 
 /// Most transactions waiting.
 pub const MAX_MEMPOOL_TXS: usize = 100_000;
@@ -45,24 +46,32 @@ pub struct TxCost {
 }
 
 impl TxCost {
-    /// The cost of `tx`, whose encoding is `len` bytes.
-    pub fn of(tx: &SignedTx, len: usize) -> Self {
+    /// The cost of `tx`, whose encoding is `len` bytes. A client update or evidence is costed by
+    /// its kind (`[STRAIT-VERIFIER.2]`); one for a kind this chain does not run, or too malformed
+    /// to cost, is refused here, before it takes any room.
+    pub fn of(tx: &SignedTx, len: usize, verifiers: &Registry) -> Result<Self, VerifierError> {
         let signatures = match &tx.tx.body {
             TxBody::Send { .. } | TxBody::AppCall { .. } => 0,
-            TxBody::Relay { updates, .. } => updates
-                .iter()
-                .map(|u| u.block.signed_header.commit.signatures.len())
-                .sum(),
-            TxBody::Misbehaviour { first, second, .. } => {
-                first.1.signed_header.commit.signatures.len()
-                    + second.1.signed_header.commit.signatures.len()
+            TxBody::CreateClient { kind, .. } => {
+                verifiers.get(*kind)?;
+                0
+            }
+            TxBody::Relay { updates, .. } => {
+                let mut total = 0usize;
+                for u in updates {
+                    total = total.saturating_add(verifiers.get(u.kind)?.update_cost(&u.body)?);
+                }
+                total
+            }
+            TxBody::Misbehaviour { kind, evidence, .. } => {
+                verifiers.get(*kind)?.misbehaviour_cost(evidence)?
             }
             TxBody::SetValidators { approvals, .. } => approvals.len(),
         };
-        Self {
+        Ok(Self {
             signatures,
             bytes: len,
-        }
+        })
     }
 }
 
@@ -111,14 +120,9 @@ impl Budget {
 /// a flood of small transactions and a few large ones are bounded alike.
 pub fn tx_memory(tx: &SignedTx, len: usize) -> usize {
     use std::mem::size_of;
-    use strait_light_client::{CommitSig, LightBlock, Validator};
+    use strait_light_client::Validator;
     // A validator: its entry plus the decompressed key the set caches.
     const VALIDATOR: usize = size_of::<Validator>() + 160;
-    let block = |b: &LightBlock| {
-        size_of::<LightBlock>()
-            + b.signed_header.commit.signatures.len() * size_of::<CommitSig>()
-            + (b.validators.len() + b.next_validators.len()) * VALIDATOR
-    };
     let body = match &tx.tx.body {
         TxBody::Send { payload, .. } => payload.len(),
         TxBody::AppCall { data, .. } => data.len(),
@@ -127,7 +131,7 @@ pub fn tx_memory(tx: &SignedTx, len: usize) -> usize {
             advances,
             batches,
         } => {
-            updates.iter().map(|u| 64 + block(&u.block)).sum::<usize>()
+            updates.iter().map(|u| 64 + u.body.len()).sum::<usize>()
                 + advances.len() * size_of::<strait_primitives::RouteId>()
                 + batches
                     .iter()
@@ -142,7 +146,8 @@ pub fn tx_memory(tx: &SignedTx, len: usize) -> usize {
                     })
                     .sum::<usize>()
         }
-        TxBody::Misbehaviour { first, second, .. } => block(&first.1) + block(&second.1),
+        TxBody::Misbehaviour { evidence, .. } => evidence.len(),
+        TxBody::CreateClient { init, .. } => init.len(),
         TxBody::SetValidators {
             validators,
             approvals,
@@ -167,17 +172,23 @@ pub struct PendingTx {
 }
 
 impl PendingTx {
-    /// A waiting transaction, its memory and cost computed.
-    pub fn new(tx: SignedTx, hash: Hash32, len: usize) -> Self {
+    /// A waiting transaction, its memory and cost computed; refused when its cost cannot be
+    /// known ([`TxCost::of`]).
+    pub fn new(
+        tx: SignedTx,
+        hash: Hash32,
+        len: usize,
+        verifiers: &Registry,
+    ) -> Result<Self, VerifierError> {
         let mem = tx_memory(&tx, len);
-        let cost = TxCost::of(&tx, len);
-        Self {
+        let cost = TxCost::of(&tx, len, verifiers)?;
+        Ok(Self {
             tx,
             hash,
             len,
             mem,
             cost,
-        }
+        })
     }
 }
 
@@ -449,7 +460,13 @@ mod tests {
             },
         }
         .sign(key);
-        PendingTx::new(tx, Hash32([0; 32]), 100)
+        PendingTx::new(
+            tx,
+            Hash32([0; 32]),
+            100,
+            &crate::extensions::Extensions::builtin().verifiers,
+        )
+        .unwrap()
     }
 
     fn ok(n: u64) -> impl FnOnce() -> Result<u64, Infallible> {
@@ -469,7 +486,13 @@ mod tests {
             },
         }
         .sign(key);
-        PendingTx::new(tx, Hash32([0; 32]), 100)
+        PendingTx::new(
+            tx,
+            Hash32([0; 32]),
+            100,
+            &crate::extensions::Extensions::builtin().verifiers,
+        )
+        .unwrap()
     }
 
     fn limits(txs: usize, memory: usize, signatures: usize) -> Limits {

@@ -21,6 +21,7 @@ use tokio::sync::oneshot;
 use crate::builder::{build_block, genesis_state, BlockInput, BuiltBlock};
 use crate::consensus::Committee;
 use crate::events::BlockEvent;
+use crate::extensions::Extensions;
 use crate::feed::{Feed, BLOCK_FEED_BYTES, EVENT_FEED_BYTES};
 use crate::rpc::RpcServer;
 use crate::server::guard::GuardLayer;
@@ -351,6 +352,7 @@ impl Producer {
                 remotes: &self.remotes,
                 pool_keys: &self.pool_keys,
                 txs: &refs,
+                ext: Extensions::builtin(),
             },
         )?;
         let BuiltBlock {

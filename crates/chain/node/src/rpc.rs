@@ -19,12 +19,13 @@ use strait_devnet_api::rpc::{
 use strait_devnet_api::tx::{SignedTx, TxError};
 use strait_devnet_api::HexBytes;
 use strait_endpoint::Outcome;
-use strait_light_client::ClientState;
 use strait_merkle::LeafIndex;
 use strait_packet::Packet;
 use strait_primitives::{Address32, ChainId, ClientId, Hash32, Height, MessageId};
 
+use crate::clients::ClientRecord;
 use crate::events::BlockEvent;
+use crate::extensions::Extensions;
 use crate::feed::Feed;
 use crate::host::ReceiptRecord;
 use crate::mempool::{AdmitError, PendingTx};
@@ -211,7 +212,8 @@ impl StraitApiServer for RpcServer {
         .await
         .map_err(|e| error(codes::INTERNAL, format!("transaction check failed: {e}")))?
         .map_err(tx_error)?;
-        let pending = PendingTx::new(signed, hash, len);
+        let pending = PendingTx::new(signed, hash, len, &Extensions::builtin().verifiers)
+            .map_err(|e| error(codes::INVALID_REQUEST, format!("transaction rejected: {e}")))?;
         // The committed nonce is read under the mempool's lock (see `mempool`'s docs).
         self.shared
             .mempool
@@ -397,23 +399,28 @@ impl StraitApiServer for RpcServer {
 
     async fn client(&self, chain: ChainId) -> RpcResult<ClientInfo> {
         let db = self.db()?;
-        let client_id = ClientId(chain.get());
-        let raw = Reads(&db)
-            .state(&keys::client_state(client_id))
+        let reads = Reads(&db);
+        let not_found = || error(codes::NOT_FOUND, format!("no client of chain {chain}"));
+        let raw = reads
+            .state(&keys::default_client(chain))
             .map_err(internal)?
-            .ok_or_else(|| {
-                error(
-                    codes::NOT_FOUND,
-                    format!("no light client of chain {chain}"),
-                )
-            })?;
-        let state =
-            ClientState::decode(&raw).map_err(|e| internal(StoreError::Corrupt(e.to_string())))?;
+            .ok_or_else(not_found)?;
+        let client_id = raw
+            .try_into()
+            .map(|raw: [u8; 8]| ClientId(u64::from_be_bytes(raw)))
+            .map_err(|_| internal(StoreError::Corrupt("default client id".into())))?;
+        let raw = reads
+            .state(&keys::client(client_id))
+            .map_err(internal)?
+            .ok_or_else(not_found)?;
+        let record =
+            ClientRecord::decode(&raw).map_err(|e| internal(StoreError::Corrupt(e.to_string())))?;
         Ok(ClientInfo {
             client_id,
-            chain_id: state.chain_id,
-            latest_height: state.latest_height,
-            frozen: state.is_frozen(),
+            chain_id: record.source,
+            kind: record.kind,
+            latest_height: record.latest_height,
+            frozen: record.frozen,
         })
     }
 

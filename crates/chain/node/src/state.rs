@@ -27,7 +27,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use strait_endpoint::SendRequest;
 
 use crate::events::BlockEvent;
-use strait_light_client::{Evidence, StoreError};
+use strait_light_client::StoreError;
 use strait_primitives::{keccak256_concat, ClientId, Hash32, Height, MessageId};
 
 /// Domain of the application-state root chain.
@@ -41,7 +41,7 @@ pub type Writes = Vec<(Vec<u8>, Option<Vec<u8>>)>;
 
 /// Key prefixes of the state (one byte each, see `README.md`).
 pub mod keys {
-    use strait_primitives::{Address32, ClientId, Height, MessageId, RouteId};
+    use strait_primitives::{Address32, ChainId, ClientId, MessageId, RouteId};
 
     /// Account nonce: `'a' || address`.
     pub fn account(address: &Address32) -> Vec<u8> {
@@ -63,26 +63,24 @@ pub mod keys {
     pub fn receipt(id: &MessageId) -> Vec<u8> {
         cat(b'r', &[id.as_bytes()])
     }
-    /// Client state (JSON): `'C' || client`.
-    pub fn client_state(client: ClientId) -> Vec<u8> {
-        cat(b'C', &[&client.to_be_bytes()])
+    /// A client's record, kept by the host: `'c' || client` (`[STRAIT-VERIFIER.3]`).
+    pub fn client(client: ClientId) -> Vec<u8> {
+        cat(b'c', &[&client.to_be_bytes()])
     }
-    /// Frozen flag of a client, one byte: `'F' || client`.
-    pub fn client_frozen(client: ClientId) -> Vec<u8> {
-        cat(b'F', &[&client.to_be_bytes()])
+    /// Prefix of a client's own storage, which its verifier kind lays out: `'k' || client`.
+    pub fn client_store(client: ClientId) -> Vec<u8> {
+        cat(b'k', &[&client.to_be_bytes()])
     }
-    /// Consensus state (JSON): `'S' || client || u64 height`.
-    pub fn consensus(client: ClientId, height: Height) -> Vec<u8> {
-        cat(b'S', &[&client.to_be_bytes(), &height.to_be_bytes()])
+    /// The client a receiver chose for a source chain: `'x' || receiver || u64 source`.
+    pub fn security(receiver: &Address32, source: ChainId) -> Vec<u8> {
+        cat(b'x', &[receiver.as_bytes(), &source.to_be_bytes()])
     }
-    /// Prefix of a client's consensus states.
-    pub fn consensus_prefix(client: ClientId) -> Vec<u8> {
-        cat(b'S', &[&client.to_be_bytes()])
+    /// The host's default client of a source chain: `'d' || u64 source`.
+    pub fn default_client(source: ChainId) -> Vec<u8> {
+        cat(b'd', &[&source.to_be_bytes()])
     }
-    /// Outbox root a client verified: `'R' || client || u64 height`.
-    pub fn verified_root(client: ClientId, height: Height) -> Vec<u8> {
-        cat(b'R', &[&client.to_be_bytes(), &height.to_be_bytes()])
-    }
+    /// The number of clients ever created (the last id given): `"iclients"`.
+    pub const CLIENT_COUNT: &[u8] = b"iclients";
     /// Application storage: `'A' || app || key`.
     pub fn app(app: &Address32, key: &[u8]) -> Vec<u8> {
         cat(b'A', &[app.as_bytes(), key])
@@ -265,7 +263,7 @@ pub struct Effects {
     pub app_sends: Vec<SendRequest>,
     /// Misbehaviour proven by the transaction being executed: re-applied if the transaction fails,
     /// because evidence of a fork is never rolled back. Not part of a [`Checkpoint`].
-    pub proven: Vec<(ClientId, Evidence)>,
+    pub proven: Vec<(ClientId, Vec<u8>)>,
     /// Set when a read found the node's own state corrupt: the block must not be committed (the
     /// builder fails, the producer halts and says why). Not part of a [`Checkpoint`].
     pub fatal: Option<StoreError>,

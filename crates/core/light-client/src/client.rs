@@ -156,15 +156,7 @@ pub enum ClientError {
     Store(#[from] StoreError),
 }
 
-/// A host could not read a client's stored state.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("client store, {what}: {reason}")]
-pub struct StoreError {
-    /// What was being read.
-    pub what: &'static str,
-    /// Why it failed.
-    pub reason: String,
-}
+pub use strait_verifier::StoreError;
 
 impl ClientError {
     /// Whether the same request may succeed later (only [`ClientError::NotYet`]).

@@ -24,6 +24,7 @@ pub mod client;
 pub mod ed25519;
 pub mod header;
 pub mod in_memory;
+pub mod kind;
 pub mod options;
 pub mod predicates;
 pub mod signer;

@@ -45,14 +45,14 @@ impl StateDecodeError {
     }
 }
 
-fn put_options(options: &Options, out: &mut Vec<u8>) {
+pub(crate) fn put_options(options: &Options, out: &mut Vec<u8>) {
     out.extend_from_slice(&options.trust_threshold.numerator.to_be_bytes());
     out.extend_from_slice(&options.trust_threshold.denominator.to_be_bytes());
     out.extend_from_slice(&options.trusting_period_ms.to_be_bytes());
     out.extend_from_slice(&options.max_clock_drift_ms.to_be_bytes());
 }
 
-fn read_options(r: &mut Reader<'_>) -> Result<Options, DecodeError> {
+pub(crate) fn read_options(r: &mut Reader<'_>) -> Result<Options, DecodeError> {
     Ok(Options {
         trust_threshold: TrustThreshold {
             numerator: r.u64()?,
@@ -101,6 +101,61 @@ impl ConsensusState {
     }
 }
 
+impl Evidence {
+    /// Appends the canonical encoding.
+    pub fn encode_into(&self, out: &mut Vec<u8>) {
+        out.push(match self.kind {
+            MisbehaviourKind::ConflictingHeaders => 0,
+            MisbehaviourKind::NonMonotonicTime => 1,
+        });
+        for state in [&self.first, &self.second] {
+            let bytes = state.encode();
+            out.extend_from_slice(&(bytes.len() as u32).to_be_bytes());
+            out.extend_from_slice(&bytes);
+        }
+    }
+
+    /// The canonical encoding.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        self.encode_into(&mut out);
+        out
+    }
+
+    /// Decodes untrusted bytes; never panics, every length bounded, rejects trailing bytes.
+    pub fn decode(bytes: &[u8]) -> Result<Self, StateDecodeError> {
+        let mut r = Reader::new(bytes);
+        let evidence = Self::read(&mut r)?;
+        r.finish()?;
+        Ok(evidence)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, StateDecodeError> {
+        let kind = match r.u8()? {
+            0 => MisbehaviourKind::ConflictingHeaders,
+            1 => MisbehaviourKind::NonMonotonicTime,
+            other => {
+                return Err(DecodeError::Invalid {
+                    what: "misbehaviour kind",
+                    value: other.into(),
+                }
+                .into())
+            }
+        };
+        let mut read_state = || -> Result<_, StateDecodeError> {
+            let len = r.len_u32("consensus state length", MAX_CONSENSUS_STATE_LEN)?;
+            ConsensusState::decode(r.bytes(len)?)
+        };
+        let first = read_state()?;
+        let second = read_state()?;
+        Ok(Self {
+            kind,
+            first,
+            second,
+        })
+    }
+}
+
 impl ClientState {
     /// The canonical encoding.
     pub fn encode(&self) -> Vec<u8> {
@@ -112,15 +167,7 @@ impl ClientState {
             None => out.push(0),
             Some(evidence) => {
                 out.push(1);
-                out.push(match evidence.kind {
-                    MisbehaviourKind::ConflictingHeaders => 0,
-                    MisbehaviourKind::NonMonotonicTime => 1,
-                });
-                for state in [&evidence.first, &evidence.second] {
-                    let bytes = state.encode();
-                    out.extend_from_slice(&(bytes.len() as u32).to_be_bytes());
-                    out.extend_from_slice(&bytes);
-                }
+                evidence.encode_into(&mut out);
             }
         }
         out
@@ -134,30 +181,7 @@ impl ClientState {
         let latest_height = Height(r.u64()?);
         let frozen = match r.u8()? {
             0 => None,
-            1 => {
-                let kind = match r.u8()? {
-                    0 => MisbehaviourKind::ConflictingHeaders,
-                    1 => MisbehaviourKind::NonMonotonicTime,
-                    other => {
-                        return Err(DecodeError::Invalid {
-                            what: "misbehaviour kind",
-                            value: other.into(),
-                        }
-                        .into())
-                    }
-                };
-                let read_state = |r: &mut Reader<'_>| -> Result<_, StateDecodeError> {
-                    let len = r.len_u32("consensus state length", MAX_CONSENSUS_STATE_LEN)?;
-                    ConsensusState::decode(r.bytes(len)?)
-                };
-                let first = read_state(&mut r)?;
-                let second = read_state(&mut r)?;
-                Some(Evidence {
-                    kind,
-                    first,
-                    second,
-                })
-            }
+            1 => Some(Evidence::read(&mut r)?),
             other => {
                 return Err(DecodeError::Invalid {
                     what: "frozen flag",

@@ -86,6 +86,13 @@ impl<'a> Reader<'a> {
         self.offset
     }
 
+    /// Reads every byte not yet read (possibly none).
+    pub fn rest(&mut self) -> &'a [u8] {
+        let out = &self.bytes[self.offset..];
+        self.offset = self.bytes.len();
+        out
+    }
+
     /// Reads `n` raw bytes.
     pub fn bytes(&mut self, n: usize) -> Result<&'a [u8], DecodeError> {
         if self.remaining() < n {

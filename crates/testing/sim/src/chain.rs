@@ -6,11 +6,13 @@ use strait_chain_client::{OutboxMessage, OutboxPage, VerifierInfo, MAX_PAGE_ITEM
 use strait_devnet_api::rpc::TxResult;
 use strait_devnet_api::tx::SignedTx;
 use strait_endpoint::Outcome;
-use strait_light_client::{ClientState, LightBlock, PublicKey, SignedHeader};
+use strait_light_client::{LightBlock, PublicKey, SignedHeader};
 use strait_merkle::{IncrementalTree, LeafIndex, MerkleError, MerkleTree, MultiProof};
 use strait_node::builder::{build_block, genesis_state, BlockInput, BuildError};
+use strait_node::clients;
 use strait_node::consensus::{Committee, ProposalError};
 use strait_node::events::BlockEvent;
+use strait_node::extensions::Extensions;
 use strait_node::state::{keys, State};
 use strait_node::{devnet_key_pool, genesis_header, ChainSpec};
 use strait_packet::Packet;
@@ -116,11 +118,22 @@ pub struct InProcessChain {
     pending: Vec<(SignedTx, Hash32)>,
     pending_nonces: BTreeMap<Address32, u64>,
     results: BTreeMap<Hash32, TxResult>,
+    ext: &'static Extensions,
 }
 
 impl InProcessChain {
     /// The chain of `spec` at genesis, with light clients of `remotes`.
     pub fn genesis(spec: ChainSpec, remotes: Vec<ChainSpec>) -> Self {
+        Self::genesis_with(spec, remotes, Extensions::builtin())
+    }
+
+    /// [`Self::genesis`] with the verifier kinds and applications of `ext` instead of the
+    /// devnet's own.
+    pub fn genesis_with(
+        spec: ChainSpec,
+        remotes: Vec<ChainSpec>,
+        ext: &'static Extensions,
+    ) -> Self {
         let header = genesis_header(&spec);
         let set = spec.genesis_validators();
         let pool = devnet_key_pool(spec.chain_id);
@@ -149,6 +162,7 @@ impl InProcessChain {
             pending: Vec::new(),
             pending_nonces: BTreeMap::new(),
             results: BTreeMap::new(),
+            ext,
         }
     }
 
@@ -265,6 +279,7 @@ impl InProcessChain {
                 remotes: &self.remotes,
                 pool_keys: &self.pool_keys,
                 txs: &txs,
+                ext: self.ext,
             },
         )?;
         let commit =
@@ -393,16 +408,20 @@ impl InProcessChain {
             .collect()
     }
 
-    /// This chain's light client of `source` (client id = chain id on the devnet).
+    /// This chain's default verifier of `source`.
     pub fn verifier_of(&self, source: ChainId) -> Option<VerifierInfo> {
-        let client = ClientId(source.get());
-        let raw = self.state.get(&keys::client_state(client))?;
-        let state = ClientState::decode(raw).ok()?;
+        let client = clients::default_client(&self.state, source)?;
+        self.verifier(client)
+    }
+
+    /// The verifier `client` of this chain.
+    pub fn verifier(&self, client: ClientId) -> Option<VerifierInfo> {
+        let record = clients::record(&self.state, client).ok()??;
         Some(VerifierInfo {
             client,
-            source: state.chain_id,
-            latest_height: state.latest_height,
-            frozen: state.is_frozen(),
+            source: record.source,
+            latest_height: record.latest_height,
+            frozen: record.frozen,
         })
     }
 }

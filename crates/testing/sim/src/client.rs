@@ -290,11 +290,7 @@ impl<R: Runtime> DestinationChain for SimChainClient<R> {
             updates: work
                 .updates
                 .into_iter()
-                .map(|u| ClientUpdate {
-                    client: u.client,
-                    trusted_height: u.trusted_height,
-                    block: u.block,
-                })
+                .map(|u| ClientUpdate::bft(u.client, u.trusted_height, &u.block))
                 .collect(),
             advances: work.advances,
             batches: work.batches,

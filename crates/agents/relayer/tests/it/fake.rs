@@ -258,6 +258,7 @@ impl StraitApiServer for FakeNode {
             failure: *failure,
             error: failure.map(|f| format!("{f:?}")),
             message_id: None,
+            client_id: None,
             deliveries,
         };
         results.lock().unwrap().insert(hash, result);
@@ -381,6 +382,7 @@ impl StraitApiServer for FakeNode {
         Ok(ClientInfo {
             client_id: ClientId(1),
             chain_id: chain,
+            kind: strait_devnet_api::tx::VerifierKind::BFT,
             latest_height: Height(*client_height),
             frozen: false,
         })

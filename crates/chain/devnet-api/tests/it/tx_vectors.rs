@@ -5,8 +5,8 @@
 use serde_json::{json, Value};
 use strait_devnet_api::keys::{devnet_validator, AccountKey};
 use strait_devnet_api::tx::{
-    ClientUpdate, SignedTx, Tx, TxBody, MAX_ADVANCES_PER_TX, MAX_BATCHES_PER_TX, MAX_TX_LEN,
-    MAX_UPDATES_PER_TX,
+    ClientUpdate, SignedTx, Tx, TxBody, VerifierKind, MAX_ADVANCES_PER_TX, MAX_BATCHES_PER_TX,
+    MAX_TX_LEN, MAX_UPDATES_PER_TX,
 };
 use strait_endpoint::{BatchDelivery, MAX_BATCH_LEN};
 use strait_light_client::{
@@ -134,11 +134,7 @@ fn golden() -> Vec<(&'static str, SignedTx)> {
         (
             "relay: one update, one advance, one batch of two packets",
             signed(TxBody::Relay {
-                updates: vec![ClientUpdate {
-                    client: ClientId(2),
-                    trusted_height: Height(0),
-                    block: light_block(1),
-                }],
+                updates: vec![ClientUpdate::bft(ClientId(2), Height(0), &light_block(1))],
                 advances: vec![RouteId([0x5a; 32])],
                 batches: vec![BatchDelivery {
                     packets: batch_packets,
@@ -159,8 +155,15 @@ fn golden() -> Vec<(&'static str, SignedTx)> {
             "misbehaviour",
             signed(TxBody::Misbehaviour {
                 client: ClientId(2),
-                first: (Height(0), light_block(1)),
-                second: (Height(0), light_block(2)),
+                kind: VerifierKind::BFT,
+                evidence: strait_light_client::kind::encode_misbehaviour(
+                    &strait_light_client::Misbehaviour {
+                        trusted_height_1: Height(0),
+                        block_1: light_block(1),
+                        trusted_height_2: Height(0),
+                        block_2: light_block(2),
+                    },
+                ),
             }),
         ),
         (
@@ -168,6 +171,21 @@ fn golden() -> Vec<(&'static str, SignedTx)> {
             signed(TxBody::SetValidators {
                 validators: light_block(1).validators,
                 approvals: vec![(0, [9; 64])],
+            }),
+        ),
+        (
+            "create a BFT client of chain 2",
+            signed(TxBody::CreateClient {
+                kind: VerifierKind::BFT,
+                source: ChainId(2),
+                init: strait_light_client::kind::encode_init(
+                    &strait_light_client::Options {
+                        trust_threshold: strait_light_client::TrustThreshold::ONE_THIRD,
+                        trusting_period_ms: 3_600_000,
+                        max_clock_drift_ms: 5_000,
+                    },
+                    &strait_light_client::ConsensusState::from_light_block(&light_block(1)),
+                ),
             }),
         ),
     ]
@@ -192,12 +210,13 @@ fn app_call(len: usize, data: Value) -> Value {
     json!([hex0x(&head), data, hex0x(&SIG)])
 }
 
+/// `client u64 | kind u16 | u32 len | body`, the body a BFT update `trusted_height | block`.
 fn update_bytes() -> Vec<u8> {
-    let block = light_block(1).encode();
+    let body = [&0u64.to_be_bytes()[..], &light_block(1).encode()].concat();
     let mut out = 2u64.to_be_bytes().to_vec();
-    out.extend_from_slice(&0u64.to_be_bytes());
-    out.extend_from_slice(&u32b(block.len()));
-    out.extend(block);
+    out.extend_from_slice(&VerifierKind::BFT.to_be_bytes());
+    out.extend_from_slice(&u32b(body.len()));
+    out.extend(body);
     out
 }
 
@@ -452,11 +471,6 @@ fn invalid() -> Value {
     flags[89] = 0x02;
     let mut misbehaviour = golden()[4].1.encode();
     misbehaviour.truncate(misbehaviour.len() - 70);
-    let lb = light_block(1).encode();
-    let update_with = |block: &[u8]| {
-        let u = [&2u64.to_be_bytes()[..], &0u64.to_be_bytes(), &lp(block)].concat();
-        json!(hex0x(&[&u16b(1)[..], &u].concat()))
-    };
     let empty_set = json!(hex0x(&lp(&[0, 0, 0, 0])));
     json!([
         case("empty", json!("0x"), Some("Truncated")),
@@ -468,7 +482,7 @@ fn invalid() -> Value {
             Some("Truncated")
         ),
         case("body kind 0", with(body, 0), Some("Invalid")),
-        case("body kind 6", with(body, 6), Some("Invalid")),
+        case("body kind 7", with(body, 7), Some("Invalid")),
         case(
             "send: ordered byte 2",
             with(body + 1 + 8 + 32, 2),
@@ -525,23 +539,13 @@ fn invalid() -> Value {
             Some("MultiProof")
         ),
         case(
-            "relay: light block of one byte",
-            relay(update_with(&[1]), no_batches()),
-            Some("LightBlock")
-        ),
-        case(
-            "relay: light block with a trailing byte",
-            relay(update_with(&[&lb[..], &[0]].concat()), no_batches()),
-            Some("LightBlock")
-        ),
-        case(
-            "relay: light block length 16 MiB + 1",
+            "relay: update body length 16 MiB + 1",
             relay(
                 json!(hex0x(
                     &[
                         &u16b(1)[..],
                         &2u64.to_be_bytes(),
-                        &0u64.to_be_bytes(),
+                        &VerifierKind::BFT.to_be_bytes(),
                         &u32b(MAX_TX_LEN + 1)
                     ]
                     .concat()
@@ -551,7 +555,7 @@ fn invalid() -> Value {
             Some("TooLarge")
         ),
         case(
-            "misbehaviour: truncated second block",
+            "misbehaviour: evidence shorter than its length",
             json!(hex0x(&misbehaviour)),
             Some("Truncated")
         ),

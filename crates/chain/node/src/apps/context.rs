@@ -2,7 +2,7 @@
 
 use strait_endpoint::{AppError, SendRequest};
 use strait_packet::DeliveryOptions;
-use strait_primitives::{Address32, ChainId, Height, Timestamp};
+use strait_primitives::{Address32, ChainId, ClientId, Height, Timestamp};
 
 use crate::env::Env;
 use crate::state::{keys, State};
@@ -15,6 +15,9 @@ pub const MAX_APP_KEY_LEN: usize = 256;
 /// Error code of a call that sent more than [`MAX_SENDS_PER_CALL`] messages or used a key longer
 /// than [`MAX_APP_KEY_LEN`].
 pub const APP_LIMIT: u32 = 0xffff_fffd;
+
+/// Error code of a call whose choice of client was refused ([`AppContext::choose_client`]).
+pub const BAD_CLIENT_CHOICE: u32 = 0xffff_fffc;
 
 /// An application's view of the chain during one call.
 pub struct AppContext<'a> {
@@ -46,6 +49,25 @@ impl<'a> AppContext<'a> {
     /// The application's own address.
     pub fn address(&self) -> Address32 {
         self.address
+    }
+
+    /// Chooses the client this application trusts for messages from `source`
+    /// (`[STRAIT-VERIFIER.6]`): from the next delivery on, a message from `source` to this
+    /// application is accepted only under a root that client verified. The client must exist and
+    /// follow `source`. Whom the application lets make this choice is its own rule.
+    pub fn choose_client(&mut self, source: ChainId, client: ClientId) -> Result<(), AppError> {
+        crate::clients::choose_client(self.state, &self.address, source, client).map_err(|e| {
+            AppError {
+                code: BAD_CLIENT_CHOICE,
+                reason: e.to_string(),
+            }
+        })
+    }
+
+    /// The client this application trusts for messages from `source`: its choice, else the
+    /// chain's default client of `source`.
+    pub fn client_of(&self, source: ChainId) -> Option<ClientId> {
+        crate::clients::security_client(self.state, &self.address, source)
     }
 
     /// This chain.

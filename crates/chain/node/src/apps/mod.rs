@@ -15,7 +15,6 @@ mod builtin;
 mod context;
 
 use std::collections::BTreeMap;
-use std::sync::OnceLock;
 
 pub use builtin::{Counter, Echo, PingPong, PING, PONG};
 pub use context::AppContext;
@@ -120,8 +119,12 @@ pub struct Router {
 impl Router {
     /// The devnet's built-in applications at their `[STRAIT-DEVNET.3]` addresses.
     pub fn builtin() -> &'static Router {
-        static BUILTIN: OnceLock<Router> = OnceLock::new();
-        BUILTIN.get_or_init(|| {
+        &crate::extensions::Extensions::builtin().apps
+    }
+
+    /// A router holding the devnet's built-in applications, to which more may be added.
+    pub fn with_builtin_apps() -> Router {
+        {
             let mut router = Router::default();
             for (address, app) in [
                 (
@@ -136,7 +139,7 @@ impl Router {
                     .expect("built-in addresses are distinct");
             }
             router
-        })
+        }
     }
 
     /// Adds `app` at `address`.

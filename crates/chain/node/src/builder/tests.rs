@@ -53,6 +53,7 @@ fn build(txs: &[(SignedTx, Hash32)], t: u64) -> (BuiltBlock, Header) {
             remotes: &specs[1..],
             pool_keys: &keys,
             txs: &txs,
+            ext: crate::extensions::Extensions::builtin(),
         },
     )
     .unwrap();
@@ -127,6 +128,7 @@ fn time_must_move_forward() {
             remotes: &specs[1..],
             pool_keys: &[],
             txs: &[],
+            ext: crate::extensions::Extensions::builtin(),
         },
     )
     .unwrap_err();
@@ -145,8 +147,14 @@ fn a_corrupt_client_record_stops_the_block_with_a_typed_error() {
     let genesis = genesis_header(&specs[0]);
     let mut state = genesis_state(&specs[0], &specs[1..]);
     state.take_writes();
-    state.put(keys::client_state(ClientId(2)), vec![0xde, 0xad]);
-    // Any update of client 2 reads its record.
+    // The chain's one client (id 1, following chain 2): its BFT state `'k' || id || "s"`.
+    let client = crate::clients::default_client(&state, ChainId(2)).unwrap();
+    assert_eq!(client, ClientId(1));
+    let mut key = keys::client_store(client);
+    key.push(b's');
+    assert!(state.get(&key).is_some());
+    state.put(key, vec![0xde, 0xad]);
+    // Any update of the client reads its state.
     let remote = genesis_header(&specs[1]);
     let set = specs[1].genesis_validators();
     let pool = devnet_key_pool(ChainId(2));
@@ -171,11 +179,7 @@ fn a_corrupt_client_record_stops_the_block_with_a_typed_error() {
         signer: relayer.address(),
         nonce: 0,
         body: TxBody::Relay {
-            updates: vec![ClientUpdate {
-                client: ClientId(2),
-                trusted_height: Height(0),
-                block,
-            }],
+            updates: vec![ClientUpdate::bft(client, Height(0), &block)],
             advances: vec![],
             batches: vec![],
         },
@@ -192,6 +196,7 @@ fn a_corrupt_client_record_stops_the_block_with_a_typed_error() {
             remotes: &specs[1..],
             pool_keys: &[],
             txs: &[(&tx, hash)],
+            ext: crate::extensions::Extensions::builtin(),
         },
     )
     .unwrap_err();

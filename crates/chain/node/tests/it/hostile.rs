@@ -371,24 +371,26 @@ async fn a_transaction_over_a_whole_block_budget_is_refused_at_admission() {
     let node = start_node(&specs, 0, &dir).await;
     let client = http(&node);
     let set = strait_node::devnet_validator_set(ChainId(2), 0..512, 10);
-    let update = |signatures: usize| ClientUpdate {
-        client: ClientId(2),
-        trusted_height: Height(0),
-        block: LightBlock {
-            signed_header: SignedHeader {
-                header: strait_node::genesis_header(&specs[1]),
-                commit: Commit {
-                    signatures: (0..signatures)
-                        .map(|i| CommitSig {
-                            validator_index: i as u16,
-                            signature: [0; 64],
-                        })
-                        .collect(),
+    let update = |signatures: usize| {
+        ClientUpdate::bft(
+            ClientId(1),
+            Height(0),
+            &LightBlock {
+                signed_header: SignedHeader {
+                    header: strait_node::genesis_header(&specs[1]),
+                    commit: Commit {
+                        signatures: (0..signatures)
+                            .map(|i| CommitSig {
+                                validator_index: i as u16,
+                                signature: [0; 64],
+                            })
+                            .collect(),
+                    },
                 },
+                validators: set.clone(),
+                next_validators: set.clone(),
             },
-            validators: set.clone(),
-            next_validators: set.clone(),
-        },
+        )
     };
     let full = MAX_BLOCK_SIGNATURES / 512;
     let relayer = AccountKey::devnet("relayer");

@@ -7,7 +7,9 @@ use strait_devnet_api::apps;
 use strait_devnet_api::keys::AccountKey;
 use strait_devnet_api::rpc::{DeliveryStatus, MessageStatus, StraitApiClient, TxFailure};
 use strait_devnet_api::tx::{ClientUpdate, TxBody};
+use strait_light_client::Misbehaviour;
 use strait_primitives::{ChainId, ClientId, Height};
+use strait_verifier::VerifierKind;
 
 use crate::support::*;
 
@@ -47,7 +49,7 @@ async fn a_freeze_proven_by_a_failing_relay_transaction_is_kept() {
     let relay = build_relay(&ca, &cb, ChainId(2), 0).await;
     let height = relay.update.block.header().height;
     let update = TxBody::Relay {
-        updates: vec![relay.update.clone()],
+        updates: vec![relay.update.wire()],
         advances: vec![],
         batches: vec![],
     };
@@ -66,16 +68,8 @@ async fn a_freeze_proven_by_a_failing_relay_transaction_is_kept() {
     let later = light_block(&ca, Height(height.get() + 2)).await;
     let body = TxBody::Relay {
         updates: vec![
-            ClientUpdate {
-                client: ClientId(1),
-                trusted_height: Height(0),
-                block: conflicting,
-            },
-            ClientUpdate {
-                client: ClientId(1),
-                trusted_height: height,
-                block: later,
-            },
+            ClientUpdate::bft(ClientId(1), Height(0), &conflicting),
+            ClientUpdate::bft(ClientId(1), height, &later),
         ],
         advances: vec![],
         batches: vec![relay.batch.clone()],
@@ -127,7 +121,7 @@ async fn equivocating_validators_freeze_the_client_and_stop_relays() {
     let relay = build_relay(&ca, &cb, ChainId(2), 0).await;
     let height = relay.update.block.header().height;
     let update = TxBody::Relay {
-        updates: vec![relay.update.clone()],
+        updates: vec![relay.update.wire()],
         advances: vec![],
         batches: vec![],
     };
@@ -145,8 +139,13 @@ async fn equivocating_validators_freeze_the_client_and_stop_relays() {
 
     let evidence = TxBody::Misbehaviour {
         client: ClientId(1),
-        first: (Height(0), real),
-        second: (Height(0), conflicting),
+        kind: VerifierKind::BFT,
+        evidence: strait_light_client::kind::encode_misbehaviour(&Misbehaviour {
+            trusted_height_1: Height(0),
+            block_1: real,
+            trusted_height_2: Height(0),
+            block_2: conflicting,
+        }),
     };
     let result = submit(&cb, &sign(&cb, ChainId(2), &relayer, evidence).await).await;
     assert!(result.success, "{result:?}");

@@ -149,10 +149,25 @@ pub async fn light_block(client: &HttpClient, height: Height) -> LightBlock {
     LightBlock::decode(&response.light_block.0).unwrap()
 }
 
+/// A BFT client update, before it is encoded for the wire.
+#[derive(Clone, Debug)]
+pub struct BftUpdate {
+    pub client: ClientId,
+    pub trusted_height: Height,
+    pub block: LightBlock,
+}
+
+impl BftUpdate {
+    /// The update as a relay transaction carries it.
+    pub fn wire(&self) -> ClientUpdate {
+        ClientUpdate::bft(self.client, self.trusted_height, &self.block)
+    }
+}
+
 /// The pieces of a relay of every message from `src` to `dst_chain` in leaves `from..`:
 /// an update of `dst`'s client of `src` to the latest height and one batch with a multiproof.
 pub struct Relay {
-    pub update: ClientUpdate,
+    pub update: BftUpdate,
     pub batch: BatchDelivery,
 }
 
@@ -175,8 +190,8 @@ pub async fn build_relay(
         .collect();
     let proof = src.proof(leaves, height).await.unwrap();
     Relay {
-        update: ClientUpdate {
-            client: ClientId(src_info.chain_id.get()),
+        update: BftUpdate {
+            client: client.client_id,
             trusted_height: client.latest_height,
             block: light_block(src, height).await,
         },
@@ -190,7 +205,7 @@ pub async fn build_relay(
 
 pub fn relay_body(relay: &Relay) -> TxBody {
     TxBody::Relay {
-        updates: vec![relay.update.clone()],
+        updates: vec![relay.update.wire()],
         advances: vec![],
         batches: vec![relay.batch.clone()],
     }

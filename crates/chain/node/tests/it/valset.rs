@@ -64,11 +64,7 @@ async fn a_validator_set_change_takes_effect_and_a_remote_light_client_follows_i
     let beyond = light_block(&ca, Height(h + 3)).await;
     let client = ClientId(1);
     let skip = TxBody::Relay {
-        updates: vec![ClientUpdate {
-            client,
-            trusted_height: Height(0),
-            block: beyond.clone(),
-        }],
+        updates: vec![ClientUpdate::bft(client, Height(0), &beyond.clone())],
         advances: vec![],
         batches: vec![],
     };
@@ -80,21 +76,9 @@ async fn a_validator_set_change_takes_effect_and_a_remote_light_client_follows_i
     // ...but follows the change through the header that names it.
     let follow = TxBody::Relay {
         updates: vec![
-            ClientUpdate {
-                client,
-                trusted_height: Height(0),
-                block: named.clone(),
-            },
-            ClientUpdate {
-                client,
-                trusted_height: Height(h + 1),
-                block: signed.clone(),
-            },
-            ClientUpdate {
-                client,
-                trusted_height: Height(h + 2),
-                block: beyond.clone(),
-            },
+            ClientUpdate::bft(client, Height(0), &named.clone()),
+            ClientUpdate::bft(client, Height(h + 1), &signed.clone()),
+            ClientUpdate::bft(client, Height(h + 2), &beyond.clone()),
         ],
         advances: vec![],
         batches: vec![],

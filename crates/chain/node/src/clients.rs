@@ -1,0 +1,375 @@
+//! The host side of the verifier registry (`[STRAIT-VERIFIER.3]`): client records, each client's
+//! scoped storage, and dispatch of every client request to the kind the client was created with.
+//!
+//! A client's **record** (`'c' || client`) is the host's: its kind, the source it follows, and a
+//! summary refreshed after every change (latest height, frozen) that RPC answers without running
+//! the kind. Everything else a client stores lies under `'k' || client` and is laid out by its
+//! kind, through a [`Scope`] that cannot reach outside it.
+
+use strait_primitives::{ChainId, ClientId, Hash32, Height, Reader, Timestamp};
+use strait_verifier::{
+    ClientRead, ClientStatus, ClientStore, StoreError, Updated, Verifier, VerifierError,
+    VerifierKind,
+};
+
+use crate::state::{keys, State};
+
+/// What the host keeps of a client.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ClientRecord {
+    /// Its kind.
+    pub kind: VerifierKind,
+    /// The chain it follows.
+    pub source: ChainId,
+    /// The highest source height it verified, as of its last change.
+    pub latest_height: Height,
+    /// Frozen for proven misbehaviour.
+    pub frozen: bool,
+}
+
+impl ClientRecord {
+    /// `kind u16 | source u64 | latest_height u64 | frozen u8`.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(19);
+        out.extend_from_slice(&self.kind.to_be_bytes());
+        out.extend_from_slice(&self.source.to_be_bytes());
+        out.extend_from_slice(&self.latest_height.to_be_bytes());
+        out.push(u8::from(self.frozen));
+        out
+    }
+
+    /// Decodes a stored record.
+    pub fn decode(bytes: &[u8]) -> Result<Self, StoreError> {
+        let corrupt = |reason: String| StoreError {
+            what: "client record",
+            reason,
+        };
+        let mut r = Reader::new(bytes);
+        let record = (|| {
+            Ok::<_, strait_primitives::DecodeError>(Self {
+                kind: VerifierKind(r.u16()?),
+                source: ChainId(r.u64()?),
+                latest_height: Height(r.u64()?),
+                frozen: match r.u8()? {
+                    0 => false,
+                    1 => true,
+                    other => {
+                        return Err(strait_primitives::DecodeError::Invalid {
+                            what: "frozen flag",
+                            value: other.into(),
+                        })
+                    }
+                },
+            })
+        })()
+        .map_err(|e| corrupt(e.to_string()))?;
+        r.finish().map_err(|e| corrupt(e.to_string()))?;
+        Ok(record)
+    }
+}
+
+/// The record of `client`, `None` if there is no such client.
+pub fn record(state: &State, client: ClientId) -> Result<Option<ClientRecord>, StoreError> {
+    state
+        .get(&keys::client(client))
+        .map(ClientRecord::decode)
+        .transpose()
+}
+
+/// One client's storage inside the node state, read and written.
+pub struct Scope<'a> {
+    state: &'a mut State,
+    prefix: Vec<u8>,
+}
+
+/// One client's storage inside the node state, read only.
+pub struct View<'a> {
+    state: &'a State,
+    prefix: Vec<u8>,
+}
+
+impl<'a> Scope<'a> {
+    /// The storage of `client`.
+    pub fn new(state: &'a mut State, client: ClientId) -> Self {
+        Self {
+            state,
+            prefix: keys::client_store(client),
+        }
+    }
+}
+
+impl<'a> View<'a> {
+    /// The storage of `client`.
+    pub fn new(state: &'a State, client: ClientId) -> Self {
+        Self {
+            state,
+            prefix: keys::client_store(client),
+        }
+    }
+}
+
+fn scoped(prefix: &[u8], key: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(prefix.len() + key.len());
+    out.extend_from_slice(prefix);
+    out.extend_from_slice(key);
+    out
+}
+
+fn read_get<'s>(state: &'s State, prefix: &[u8], key: &[u8]) -> Option<&'s [u8]> {
+    state.get(&scoped(prefix, key))
+}
+
+fn read_neighbours<'s>(
+    state: &'s State,
+    prefix: &[u8],
+    sub: &[u8],
+    key: &[u8],
+) -> (Option<&'s [u8]>, Option<&'s [u8]>) {
+    state.neighbours(&scoped(prefix, sub), &scoped(prefix, key))
+}
+
+fn read_first<'s>(state: &'s State, prefix: &[u8], sub: &[u8]) -> Option<(Vec<u8>, &'s [u8])> {
+    state
+        .first_with_prefix(&scoped(prefix, sub))
+        .map(|(k, v)| (k[prefix.len()..].to_vec(), v))
+}
+
+macro_rules! client_read {
+    ($ty:ty) => {
+        impl ClientRead for $ty {
+            fn get(&self, key: &[u8]) -> Option<&[u8]> {
+                read_get(self.state, &self.prefix, key)
+            }
+            fn neighbours(&self, prefix: &[u8], key: &[u8]) -> (Option<&[u8]>, Option<&[u8]>) {
+                read_neighbours(self.state, &self.prefix, prefix, key)
+            }
+            fn count_prefix(&self, prefix: &[u8]) -> usize {
+                self.state.count_prefix(&scoped(&self.prefix, prefix))
+            }
+            fn first_with_prefix(&self, prefix: &[u8]) -> Option<(Vec<u8>, &[u8])> {
+                read_first(self.state, &self.prefix, prefix)
+            }
+        }
+    };
+}
+
+client_read!(Scope<'_>);
+client_read!(View<'_>);
+
+impl ClientStore for Scope<'_> {
+    fn put(&mut self, key: &[u8], value: Vec<u8>) {
+        self.state.put(scoped(&self.prefix, key), value);
+    }
+    fn delete(&mut self, key: &[u8]) {
+        self.state.delete(&scoped(&self.prefix, key));
+    }
+}
+
+/// Why a client request failed on this host.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ClientOpError {
+    /// No client has this id.
+    #[error("unknown client {0}")]
+    UnknownClient(ClientId),
+    /// A client must follow another chain than this one.
+    #[error("a client cannot follow its own chain {0}")]
+    OwnChain(ChainId),
+    /// A receiver chose a client that follows another chain than the source it chose it for.
+    #[error("client {client} follows chain {follows}, not {wanted}")]
+    WrongSource {
+        /// The client.
+        client: ClientId,
+        /// The chain it follows.
+        follows: ChainId,
+        /// The source it was chosen for.
+        wanted: ChainId,
+    },
+    /// The kind refused, or the client's storage is corrupt.
+    #[error(transparent)]
+    Verifier(#[from] VerifierError),
+}
+
+impl ClientOpError {
+    /// The SPEC name of the cause.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::UnknownClient(_) => "UnknownClient",
+            Self::OwnChain(_) => "OwnChain",
+            Self::WrongSource { .. } => "WrongSource",
+            Self::Verifier(e) => e.name(),
+        }
+    }
+
+    /// The corrupt read, if that is why it failed.
+    pub fn corrupt(&self) -> Option<&StoreError> {
+        match self {
+            Self::Verifier(VerifierError::Store(e)) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+/// Re-reads the kind's summary of `client` into its record.
+fn refresh(
+    state: &mut State,
+    client: ClientId,
+    verifier: &dyn Verifier,
+    source: ChainId,
+) -> Result<ClientRecord, VerifierError> {
+    let view = View::new(state, client);
+    let record = ClientRecord {
+        kind: verifier.kind(),
+        source,
+        latest_height: verifier.latest_height(&view)?,
+        frozen: verifier.status(&view)? == ClientStatus::Frozen,
+    };
+    state.put(keys::client(client), record.encode());
+    Ok(record)
+}
+
+/// Creates a client of `verifier`'s kind following `source`, from the kind's initial trust
+/// `init`; returns its id, the next unused one (`[STRAIT-VERIFIER.3]`).
+pub fn create(
+    state: &mut State,
+    verifier: &dyn Verifier,
+    own_chain: ChainId,
+    source: ChainId,
+    init: &[u8],
+) -> Result<ClientId, ClientOpError> {
+    if source == own_chain {
+        return Err(ClientOpError::OwnChain(source));
+    }
+    let client = ClientId(state.get_u64(keys::CLIENT_COUNT) + 1);
+    verifier.create(&mut Scope::new(state, client), source, init)?;
+    state.put_u64(keys::CLIENT_COUNT.to_vec(), client.get());
+    refresh(state, client, verifier, source)?;
+    Ok(client)
+}
+
+/// The record of `client` and its kind's verifier, checking that a request for `kind` may go to it.
+fn resolve<'r>(
+    state: &State,
+    verifiers: &'r strait_verifier::Registry,
+    client: ClientId,
+    kind: Option<VerifierKind>,
+) -> Result<(ClientRecord, &'r dyn Verifier), ClientOpError> {
+    let record = record(state, client)
+        .map_err(VerifierError::from)?
+        .ok_or(ClientOpError::UnknownClient(client))?;
+    if let Some(got) = kind.filter(|k| *k != record.kind) {
+        return Err(VerifierError::KindMismatch {
+            got,
+            expected: record.kind,
+        }
+        .into());
+    }
+    Ok((record, verifiers.get(record.kind)?))
+}
+
+/// Verifies and applies an update of `client` (of kind `kind`).
+pub fn update(
+    state: &mut State,
+    verifiers: &strait_verifier::Registry,
+    client: ClientId,
+    kind: VerifierKind,
+    body: &[u8],
+    now: Timestamp,
+) -> Result<Updated, ClientOpError> {
+    let (record, verifier) = resolve(state, verifiers, client, Some(kind))?;
+    let updated = verifier.update(&mut Scope::new(state, client), body, now)?;
+    if updated != Updated::Duplicate {
+        refresh(state, client, verifier, record.source)?;
+    }
+    Ok(updated)
+}
+
+/// Checks standalone misbehaviour evidence against `client` and freezes it when it holds.
+pub fn submit_misbehaviour(
+    state: &mut State,
+    verifiers: &strait_verifier::Registry,
+    client: ClientId,
+    kind: VerifierKind,
+    evidence: &[u8],
+    now: Timestamp,
+) -> Result<(), ClientOpError> {
+    let (record, verifier) = resolve(state, verifiers, client, Some(kind))?;
+    verifier.submit_misbehaviour(&mut Scope::new(state, client), evidence, now)?;
+    refresh(state, client, verifier, record.source)?;
+    Ok(())
+}
+
+/// Re-applies a freeze an update proved (`[STRAIT-VERIFIER.5]`).
+pub fn freeze(
+    state: &mut State,
+    verifiers: &strait_verifier::Registry,
+    client: ClientId,
+    evidence: &[u8],
+) -> Result<(), ClientOpError> {
+    let (record, verifier) = resolve(state, verifiers, client, None)?;
+    verifier.freeze(&mut Scope::new(state, client), evidence)?;
+    refresh(state, client, verifier, record.source)?;
+    Ok(())
+}
+
+/// The root `client` verified at `height`: `None` when it verified none there, or is frozen.
+pub fn verified_root(
+    state: &State,
+    verifiers: &strait_verifier::Registry,
+    client: ClientId,
+    height: Height,
+) -> Result<Option<Hash32>, ClientOpError> {
+    let (record, verifier) = resolve(state, verifiers, client, None)?;
+    if record.frozen {
+        return Ok(None);
+    }
+    Ok(verifier.verified_root(&View::new(state, client), height)?)
+}
+
+/// The client `receiver` trusts for messages from `source`: its own choice, else the host's
+/// default client of `source` (`[STRAIT-VERIFIER.6]`).
+pub fn security_client(
+    state: &State,
+    receiver: &strait_primitives::Address32,
+    source: ChainId,
+) -> Option<ClientId> {
+    state
+        .get(&keys::security(receiver, source))
+        .or_else(|| state.get(&keys::default_client(source)))
+        .and_then(|raw| raw.try_into().ok())
+        .map(|raw: [u8; 8]| ClientId(u64::from_be_bytes(raw)))
+}
+
+/// The host's default client of `source`, if it has one.
+pub fn default_client(state: &State, source: ChainId) -> Option<ClientId> {
+    state
+        .get(&keys::default_client(source))
+        .and_then(|raw| raw.try_into().ok())
+        .map(|raw: [u8; 8]| ClientId(u64::from_be_bytes(raw)))
+}
+
+/// Makes `client` the host's default client of `source`.
+pub fn set_default_client(state: &mut State, source: ChainId, client: ClientId) {
+    state.put_u64(keys::default_client(source), client.get());
+}
+
+/// Records that `receiver` trusts `client` for messages from `source` (`[STRAIT-VERIFIER.6]`):
+/// the client must exist and follow `source`.
+pub fn choose_client(
+    state: &mut State,
+    receiver: &strait_primitives::Address32,
+    source: ChainId,
+    client: ClientId,
+) -> Result<(), ClientOpError> {
+    let record = record(state, client)
+        .map_err(VerifierError::from)?
+        .ok_or(ClientOpError::UnknownClient(client))?;
+    if record.source != source {
+        return Err(ClientOpError::WrongSource {
+            client,
+            follows: record.source,
+            wanted: source,
+        });
+    }
+    state.put_u64(keys::security(receiver, source), client.get());
+    Ok(())
+}
