@@ -11,9 +11,10 @@ use strait_endpoint::BatchDelivery;
 use strait_light_client::{sign_commit, Header, LightBlock, PublicKey, SignedHeader, ValidatorSet};
 use strait_merkle::{IncrementalTree, LeafIndex, MerkleTree};
 use strait_node::exec::execute_tx;
-use strait_node::host::{ensure_client, Env, Exec};
+use strait_node::extensions::Extensions;
+use strait_node::host::{Env, Exec};
 use strait_node::spec::{devnet_key_pool, devnet_specs, genesis_header, ChainSpec};
-use strait_node::state::{keys, next_state_root, Effects, State};
+use strait_node::state::{next_state_root, Effects, State};
 use strait_primitives::{ChainId, ClientId, Hash32, Height, MessageId, Timestamp};
 
 /// The chain the pipeline executes on.
@@ -57,16 +58,7 @@ impl Devnet {
     /// The genesis state of chain 1, as the node writes it.
     pub fn new() -> Self {
         let [local, remote] = specs();
-        let set = local.genesis_validators();
-        let mut state = State::default();
-        state.put(keys::VALSET_CURRENT.to_vec(), set.encode());
-        state.put(keys::VALSET_NEXT.to_vec(), set.encode());
-        ensure_client(
-            &mut state,
-            remote.chain_id,
-            remote.client_options(),
-            remote.genesis_consensus_state(),
-        );
+        let mut state = strait_node::builder::genesis_state(&local, &[remote]);
         let genesis = state
             .take_writes()
             .into_iter()
@@ -106,6 +98,7 @@ impl Devnet {
             fx: &mut fx,
             outbox: &self.outbox,
             batch_source: ChainId(0),
+            ext: Extensions::builtin(),
         };
         let mut received = BTreeSet::<MessageId>::new();
         let results = [0, 1].map(|nonce| {
@@ -177,7 +170,11 @@ impl Devnet {
             })
             .collect();
         Some(TxBody::Relay {
-            updates: vec![ClientUpdate::bft(ClientId(REMOTE.get()), genesis_header(&specs()[1]).height, &block)],
+            updates: vec![ClientUpdate::bft(
+                ClientId(REMOTE.get()),
+                genesis_header(&specs()[1]).height,
+                &block,
+            )],
             advances: advances.clone(),
             batches,
         })

@@ -8,9 +8,9 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 use strait_devnet_api::apps;
-use strait_devnet_api::tx::{ClientUpdate, SignedTx, TxBody};
+use strait_devnet_api::tx::{ClientUpdate, SignedTx, TxBody, VerifierKind};
 use strait_endpoint::BatchDelivery;
-use strait_light_client::{Commit, Header, LightBlock, SignedHeader, ValidatorSet};
+use strait_light_client::{Commit, Header, LightBlock, Misbehaviour, SignedHeader, ValidatorSet};
 use strait_merkle::{InclusionProof, IncrementalTree, LeafIndex, MultiProof};
 use strait_node::spec::{devnet_key_pool, devnet_validator_set, genesis_header};
 use strait_node::valset::approve;
@@ -20,7 +20,7 @@ use strait_primitives::{keccak256, Address32, ClientId, Height, Nonce, Timestamp
 use crate::devnet::{remote_block, specs, Devnet, GENESIS_TIME, LOCAL, REMOTE};
 
 /// Every fuzz target, by the name of its file in `fuzz_targets/`.
-pub const TARGETS: [&str; 12] = [
+pub const TARGETS: [&str; 13] = [
     "packet",
     "inclusion_proof",
     "multiproof",
@@ -33,6 +33,7 @@ pub const TARGETS: [&str; 12] = [
     "tx",
     "tx_pipeline",
     "tx_delivery",
+    "bft_verifier",
 ];
 
 /// Seeds larger than this stay out of the corpus (the fuzzer's inputs are short).
@@ -54,6 +55,10 @@ pub fn accepts(target: &str, bytes: &[u8]) -> bool {
         "signed_header" => SignedHeader::decode(bytes).is_ok(),
         "light_block" => LightBlock::decode(bytes).is_ok(),
         "tx" | "tx_pipeline" | "tx_delivery" => SignedTx::decode(bytes).is_ok(),
+        "bft_verifier" => {
+            strait_light_client::kind::decode_update(bytes).is_ok()
+                || strait_light_client::kind::decode_misbehaviour(bytes).is_ok()
+        }
         _ => false,
     }
 }
@@ -183,7 +188,8 @@ pub fn bodies() -> Vec<(&'static str, TxBody)> {
     let new = devnet_validator_set(LOCAL, 0..5, 10);
     let pool = devnet_key_pool(LOCAL);
     let approvers: Vec<_> = pool.iter().take(4).collect();
-    let client = ClientId(REMOTE.get());
+    // The one client of the fuzzed chain, created at genesis: the BFT light client of REMOTE.
+    let client = ClientId(1);
     vec![
         (
             "send",
@@ -221,8 +227,13 @@ pub fn bodies() -> Vec<(&'static str, TxBody)> {
             "misbehaviour",
             TxBody::Misbehaviour {
                 client,
-                first: (trusted, block),
-                second: (trusted, conflicting),
+                kind: VerifierKind::BFT,
+                evidence: strait_light_client::kind::encode_misbehaviour(&Misbehaviour {
+                    trusted_height_1: trusted,
+                    block_1: block,
+                    trusted_height_2: trusted,
+                    block_2: conflicting,
+                }),
             },
         ),
         (
@@ -243,13 +254,19 @@ pub fn synthesized(corpus: &mut Corpus) {
         let tx = devnet.sign(body.clone(), 0).encode();
         add(corpus, "tx", name, &tx);
         add(corpus, "tx_pipeline", name, &tx);
+        if let TxBody::Misbehaviour { evidence, .. } = &body {
+            add(corpus, "bft_verifier", name, evidence);
+        }
         if let TxBody::Relay {
             updates, batches, ..
         } = &body
         {
             add(corpus, "tx_delivery", name, &tx);
             for update in updates {
-                let block = &update.block;
+                add(corpus, "bft_verifier", name, &update.body);
+                let (_, block) = strait_light_client::kind::decode_update(&update.body)
+                    .expect("the seeds' updates are BFT updates");
+                let block = &block;
                 add(corpus, "light_block", name, &block.encode());
                 add(corpus, "signed_header", name, &block.signed_header.encode());
                 add(corpus, "header", name, &block.header().encode());

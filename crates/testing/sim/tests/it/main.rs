@@ -18,6 +18,7 @@ use strait_sim::{InProcessChain, SimChainClient};
 
 mod gap;
 mod planted;
+mod registry;
 mod relayer;
 mod world;
 
