@@ -3,7 +3,9 @@
 //! The fault: once per run, at a time the seed chooses, more than 2/3 of a source chain's
 //! validators (the simulator knows their seed-derived devnet keys) sign a second header at the
 //! source's latest height, with a forged outbox root (the honest outbox plus one message the source
-//! never sent) and a forged app-state root. A byzantine party shows a destination's light client of
+//! never sent) and a forged app-state root. In one run of four only more than 1/3 but at most 2/3
+//! sign it (a weak fork): the header must not verify, so nothing of it may be accepted and nothing
+//! freezes. A byzantine party shows a destination's light client of
 //! that source both headers, in an order the seed chooses (the forged one first, with a delivery of
 //! the forged message proven against the forged root; or the honest one first), the second one
 //! either as a client update (alone, or followed by an update that fails the transaction) or as a
@@ -12,13 +14,15 @@
 //! The trust assumption of a light client (fewer than 1/3 of the trusted power is byzantine) is
 //! broken on purpose, so a forged message whose proof verified against the forged root before the
 //! fork was detected is the assumption failing, not an endpoint bug: `only_proven` accepts exactly
-//! the messages the fault forged, on the route it forged them for, and the run reports how many
-//! executed (`WorldReport::forged_received`). What the system must still guarantee is checked:
+//! the messages of a strong fork, on the route they were forged for, and the run reports how many
+//! executed (`WorldReport::forged_received`); a weak fork's message stays an `only_proven`
+//! violation. What the system must still guarantee is checked:
 //!
 //! * `fork_frozen`: once a transaction that shows a client a verifying header conflicting with a
 //!   stored one (or a verifying `Misbehaviour`) is included, that client is frozen, and a client
 //!   once frozen stays frozen after every later block, failed transaction and chain restart:
-//!   evidence is never rolled back (`[STRAIT-LC-CLIENT.4]`, SPEC §6).
+//!   evidence is never rolled back (`[STRAIT-LC-CLIENT.4]`, SPEC §6). And a client freezes only
+//!   when its source was really forked (by more than 2/3 of a height's validators).
 //! * `nothing_after_freeze`: no message from the source of a frozen client is received by its
 //!   destination in any block after the one that froze it (neither a forged one nor an honest
 //!   one: a frozen client verifies no root).
@@ -61,6 +65,9 @@ pub(crate) struct ForkAudit {
     chains: Vec<ChainId>,
     /// Messages only a forged outbox holds: id to `(source, destination)`.
     forged: BTreeMap<MessageId, (ChainId, ChainId)>,
+    /// `(destination, source)` pairs for which more than 2/3 of the source's validators signed a
+    /// forged header: the only clients that may freeze.
+    forked: BTreeSet<(ChainId, ChainId)>,
     /// `(destination, source)` clients shown evidence in an included transaction.
     must_freeze: BTreeSet<(ChainId, ChainId)>,
     /// `(destination, source)` clients seen frozen at the end of a block.
@@ -69,6 +76,8 @@ pub(crate) struct ForkAudit {
     pub(crate) forged_received: u64,
     /// Forged headers shown to a destination in an included transaction: the fault fired.
     pub(crate) fired: u64,
+    /// Of those, signed by at most 2/3 of the validators (weak forks: must not verify).
+    pub(crate) fired_weak: u64,
 }
 
 impl ForkAudit {
@@ -115,7 +124,12 @@ impl ForkAudit {
         for &source in self.chains.iter().filter(|&&c| c != destination) {
             let key = (destination, source);
             let frozen = chain.verifier_of(source).is_some_and(|v| v.frozen);
-            if frozen {
+            if frozen && !self.forked.contains(&key) {
+                return Err(format!(
+                    "chain {destination}'s client of {source} froze, but no more than 2/3 of \
+                     {source}'s validators signed a conflicting header"
+                ));
+            } else if frozen {
                 self.frozen.insert(key);
             } else if self.frozen.contains(&key) {
                 return Err(format!(
@@ -155,9 +169,10 @@ enum Second {
     Misbehaviour,
 }
 
-/// Signs a forged header at `source`'s latest height, for `destination`; more than 2/3 of the
-/// height's validators (by count: devnet validators have equal power) sign it.
-fn forge(rt: &Runtime, source: &InProcessChain, destination: ChainId) -> Forgery {
+/// Signs a forged header at `source`'s latest height, for `destination`: more than 2/3 of the
+/// height's validators sign it when `strong`, else more than 1/3 but at most 2/3 (by count:
+/// devnet validators have equal power).
+fn forge(rt: &Runtime, source: &InProcessChain, destination: ChainId, strong: bool) -> Forgery {
     let height = source.latest_height();
     let honest = source.light_block(height).expect("the tip exists");
     let count = source.outbox_count();
@@ -183,8 +198,12 @@ fn forge(rt: &Runtime, source: &InProcessChain, destination: ChainId) -> Forgery
     header.outbox_root = tree.root();
     header.app_state_root = keccak256_concat(&[b"forged", &header.app_state_root.0]);
     let members = honest.validators.validators().len();
-    let least = members * 2 / 3 + 1;
-    let signing = least + (rt.next_u64() % (members - least + 1) as u64) as usize;
+    let (least, most) = if strong {
+        (members * 2 / 3 + 1, members)
+    } else {
+        (members / 3 + 1, members * 2 / 3)
+    };
+    let signing = least + (rt.next_u64() % (most + 1 - least).max(1) as u64) as usize;
     let pool = devnet_key_pool(source.chain_id());
     let signers: Vec<_> = pool
         .iter()
@@ -329,6 +348,7 @@ pub(crate) async fn equivocate(
     let to = ((from as u64 + 1 + rt.next_u64() % (n - 1)) % n) as usize;
     let (source, destination) = (&chains[from], &chains[to]);
     let destination_id = destination.lock().expect("chain lock").chain_id();
+    let strong = !rt.next_u64().is_multiple_of(4);
     // Forge a height the destination's client has not verified yet.
     let mut forgery = None;
     for _ in 0..MAX_WAIT_AHEAD_BLOCKS {
@@ -340,7 +360,7 @@ pub(crate) async fn equivocate(
                 .verifier_of(source.chain_id());
             if client.is_some_and(|c| !c.frozen && c.latest_height < source.latest_height()) {
                 forgery = Some((
-                    forge(&rt, &source, destination_id),
+                    forge(&rt, &source, destination_id, strong),
                     client.map(|c| c.latest_height),
                 ));
                 break;
@@ -360,16 +380,20 @@ pub(crate) async fn equivocate(
     } = forgery;
     {
         let mut audit = audit.lock().expect("audit lock");
-        for packet in &batch.packets {
-            audit
-                .fork
-                .forged
-                .insert(packet.id(), (source_id, destination_id));
+        if strong {
+            audit.fork.forked.insert((destination_id, source_id));
+            for packet in &batch.packets {
+                audit
+                    .fork
+                    .forged
+                    .insert(packet.id(), (source_id, destination_id));
+            }
         }
         let line = format!(
-            "{} ms equivocation: validators of chain {source_id} sign a second header at {height} \
-             ({} instead of {}); shown to chain {destination_id}",
+            "{} ms equivocation: {} of chain {source_id}'s validators sign a second header at \
+             {height} ({} instead of {}); shown to chain {destination_id}",
             rt.now_ms(),
+            forged.signed_header.commit.signatures.len(),
             forged.header().hash(),
             honest.header().hash()
         );
@@ -411,7 +435,11 @@ pub(crate) async fn equivocate(
     {
         return;
     }
-    audit.lock().expect("audit lock").fork.fired += 1;
+    {
+        let fork = &mut audit.lock().expect("audit lock").fork;
+        fork.fired += 1;
+        fork.fired_weak += u64::from(!strong);
+    }
     // The second header; the byzantine party also tries the forged message again.
     let body = match second_by {
         Second::Update | Second::UpdateThenFailing => {
@@ -446,3 +474,6 @@ pub(crate) async fn equivocate(
     };
     let _ = submit(&rt, destination, &audit, &body, shown).await;
 }
+
+#[cfg(test)]
+mod tests;

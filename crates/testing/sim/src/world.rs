@@ -134,6 +134,8 @@ pub struct WorldReport {
     pub validator_changes: u64,
     /// Equivocations that fired: a header signed twice, shown to a destination's client.
     pub equivocations: u64,
+    /// Of those, weak: the second header signed by more than 1/3 but at most 2/3 of the power.
+    pub weak_equivocations: u64,
     /// Clients frozen at the end.
     pub frozen_clients: u64,
     /// Forged messages received before their client froze (the broken trust assumption).
@@ -254,7 +256,7 @@ pub(crate) struct Audit {
     /// Per route: the highest `c` with nonces `1..=c` all received, and the nonces above it.
     nonces: BTreeMap<RouteId, (u64, BTreeSet<u64>)>,
     log: Vec<String>,
-    violation: Option<(Checker, u64, String)>,
+    pub(crate) violation: Option<(Checker, u64, String)>,
     /// The fork checkers' knowledge (equivocation).
     pub(crate) fork: ForkAudit,
 }
@@ -274,7 +276,13 @@ impl Audit {
     }
 
     /// The checkers, after one block of chain `chain`.
-    fn check_block(&mut self, chain: ChainId, now: u64, sent: Vec<Packet>, produced: &Produced) {
+    pub(crate) fn check_block(
+        &mut self,
+        chain: ChainId,
+        now: u64,
+        sent: Vec<Packet>,
+        produced: &Produced,
+    ) {
         for packet in sent {
             let info = SentInfo {
                 source: packet.source_chain,
@@ -387,6 +395,7 @@ async fn world(
         chain_restarts: 0,
         validator_changes: 0,
         equivocations: 0,
+        weak_equivocations: 0,
         frozen_clients: 0,
         forged_received: 0,
     };
@@ -517,6 +526,7 @@ async fn world(
     report.chain_restarts = restarts;
     report.validator_changes = changes;
     report.equivocations = audit.fork.fired;
+    report.weak_equivocations = audit.fork.fired_weak;
     report.frozen_clients = audit.fork.frozen_clients();
     report.forged_received = audit.fork.forged_received;
     Ok(report)

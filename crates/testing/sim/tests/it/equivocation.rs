@@ -17,19 +17,27 @@ fn config(seed: u64) -> WorldConfig {
 
 #[test]
 fn a_sweep_with_equivocating_validators_breaks_no_invariant() {
-    let (mut fired, mut forged) = (0, 0);
+    let (mut fired, mut weak, mut forged) = (0, 0, 0);
     for seed in 0..12 {
         let report = run_world(&config(seed)).unwrap_or_else(|v| panic!("{v}"));
-        if report.equivocations > 0 {
+        if report.equivocations > report.weak_equivocations {
             fired += 1;
             // Every fork shown to a client froze one (the checkers also require the right one).
             assert!(report.frozen_clients >= 1, "{report:?}");
+        } else if report.weak_equivocations > 0 {
+            weak += 1;
+            // A header signed by at most 2/3 verifies nowhere: it freezes nothing.
+            assert_eq!(report.frozen_clients, 0, "{report:?}");
+            assert_eq!(report.forged_received, 0, "{report:?}");
         }
         forged += report.forged_received;
         assert!(report.ended <= report.sent, "{report:?}");
         assert!(report.executed > 0, "{report:?}");
     }
-    assert!(fired >= 10, "the fault fired in {fired} of 12 runs");
+    assert!(
+        fired >= 6 && weak >= 1,
+        "{fired} strong and {weak} weak forks in 12 runs"
+    );
     // Some forged messages got through before detection: the trust assumption was broken and the
     // checkers accounted for it instead of raising a false `only_proven` alarm.
     assert!(forged > 0);
