@@ -2,8 +2,10 @@
 //!
 //! Each seed runs three in-process chains, racing and crashing relayers, a byzantine relayer, a
 //! bad network, chain restarts and validator-set changes on the deterministic runtime, with every
-//! invariant checked after every block. A broken invariant stops the sweep with its seed, the
-//! command that replays it and the last steps before it.
+//! invariant checked after every block; with `--equivocation`, one chain's validators also sign a
+//! conflicting header that a byzantine party shows to another chain's light client, and the fork
+//! checkers (`fork_frozen`, `nothing_after_freeze`) run. A broken invariant stops the sweep with its
+//! seed, the command that replays it and the last steps before it.
 
 use std::ops::Range;
 use std::time::Instant;
@@ -37,6 +39,10 @@ pub struct SimArgs {
     /// Run without any fault.
     #[arg(long)]
     pub no_faults: bool,
+    /// Also let one chain's validators sign a conflicting header, shown to another chain's light
+    /// client (the client must freeze; its routes leave the liveness checker).
+    #[arg(long)]
+    pub equivocation: bool,
     /// Print one JSON object with the totals.
     #[arg(long)]
     pub json: bool,
@@ -54,6 +60,9 @@ pub struct SweepReport {
     relayer_crashes: u64,
     chain_restarts: u64,
     validator_changes: u64,
+    equivocations: u64,
+    frozen_clients: u64,
+    forged_messages_received: u64,
     wall_ms: u64,
     simulated_messages_per_second: u64,
 }
@@ -102,6 +111,7 @@ pub fn run(args: SimArgs) -> anyhow::Result<()> {
             } else {
                 Faults::ALL
             },
+            equivocation: args.equivocation,
             ..WorldConfig::new(seed, args.messages)
         };
         let report = match run_world(&config) {
@@ -121,6 +131,9 @@ pub fn run(args: SimArgs) -> anyhow::Result<()> {
         totals.relayer_crashes += report.crashes;
         totals.chain_restarts += report.chain_restarts;
         totals.validator_changes += report.validator_changes;
+        totals.equivocations += report.equivocations;
+        totals.frozen_clients += report.frozen_clients;
+        totals.forged_messages_received += report.forged_received;
         progress.set_message(format!("{} messages", totals.messages_sent));
         progress.inc(1);
     }

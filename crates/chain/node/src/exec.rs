@@ -8,6 +8,7 @@
 
 use strait_devnet_api::rpc::{DeliveryResult, DeliveryStatus, TxFailure, TxResult};
 use strait_devnet_api::tx::{SignedTx, TxBody};
+use strait_endpoint::mutation::{is_planted, Mutation};
 use strait_endpoint::{advance_inbound, receive_batch, send, BatchDelivery, SendRequest};
 use strait_light_client::PublicKey;
 use strait_primitives::{ChainId, ClientId, Hash32, MessageId};
@@ -66,7 +67,10 @@ pub fn execute_tx(
             result.deliveries = applied.deliveries;
         }
         Err((failure, mut error)) => {
-            let proven = std::mem::take(&mut exec.fx.proven);
+            let mut proven = std::mem::take(&mut exec.fx.proven);
+            if is_planted(Mutation::EvidenceRolledBack) {
+                proven.clear(); // A planted bug (feature `mutations`, simulator self-test only).
+            }
             exec.fx.revert(exec.state, cp);
             // Evidence is never rolled back: re-apply every freeze the body proved
             // ([STRAIT-VERIFIER.5]).

@@ -2,11 +2,12 @@
 //! build).
 //!
 //! A simulator proves its checkers by catching bugs planted on purpose (TigerBeetle's VOPR does the
-//! same): with the feature on, a test may switch off one receive rule for the current thread, and
-//! the seed sweep must then find a broken invariant. Without the feature, [`is_planted`] is a
-//! constant `false` and the rules cannot be switched off.
+//! same): with the feature on, a test may switch off one receive rule (or the node's rule that
+//! evidence survives a failed transaction) for the current thread, and the seed sweep must then
+//! find a broken invariant. Without the feature, [`is_planted`] is a constant `false` and the
+//! rules cannot be switched off.
 
-/// A receive rule that a test may switch off.
+/// A rule that a test may switch off.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mutation {
     /// `[STRAIT-RECV.6]` off: a message received before is received again.
@@ -15,6 +16,9 @@ pub enum Mutation {
     NoOrderCheck,
     /// `[STRAIT-RECV.5]` off: a proof that does not lead to the verified root is accepted.
     NoProofCheck,
+    /// The devnet node's rule of SPEC §6 off (read by `strait-node`'s `exec.rs`): a transaction
+    /// that proved misbehaviour and then failed rolls the freeze back with everything else.
+    EvidenceRolledBack,
 }
 
 #[cfg(feature = "mutations")]

@@ -9,6 +9,7 @@
 
 mod chain;
 mod client;
+pub mod equivocation;
 pub mod world;
 
 pub use chain::{chains_of, InProcessChain, ProduceError, Produced, SubmitError};

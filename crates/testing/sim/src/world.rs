@@ -9,7 +9,8 @@
 //! Checkers ([`Checker`]): every message executed at most once; none executed unless its source
 //! sent it (so never without a valid proof under a verified root); ordered routes in nonce order;
 //! once faults stop, every message ends (executed, failed or timed out), delivered by a relayer
-//! started fresh from chain state alone.
+//! started fresh from chain state alone. With [`WorldConfig::equivocation`], a source chain's
+//! validators also sign a conflicting header, and the fork checkers of [`crate::equivocation`] run.
 
 use core::fmt;
 use core::time::Duration;
@@ -25,6 +26,7 @@ use strait_relayer::{poll_heights, relay, Metrics, Settings};
 use strait_runtime::deterministic::{Executor, Runtime};
 use strait_runtime::{Clock, Entropy, JoinHandle, Spawner};
 
+use crate::equivocation::{equivocate, ForkAudit};
 use crate::{chains_of, InProcessChain, Produced, SimChainClient};
 
 /// Block interval of simulated chains.
@@ -84,6 +86,10 @@ pub struct WorldConfig {
     pub faults: Faults,
     /// Most executor steps (task polls) of the run; more is a `runtime` violation (a livelock).
     pub max_steps: u64,
+    /// More than 2/3 of one chain's validators sign a second, conflicting header, shown to another
+    /// chain's client (`crate::equivocation`). Off by default: a frozen client's routes leave the
+    /// liveness checker.
+    pub equivocation: bool,
 }
 
 impl WorldConfig {
@@ -98,6 +104,7 @@ impl WorldConfig {
             settle_ms: 30_000,
             faults: Faults::ALL,
             max_steps: 50_000_000,
+            equivocation: false,
         }
     }
 }
@@ -125,6 +132,14 @@ pub struct WorldReport {
     pub chain_restarts: u64,
     /// Validator-set changes submitted.
     pub validator_changes: u64,
+    /// Equivocations that fired: a header signed twice, shown to a destination's client.
+    pub equivocations: u64,
+    /// Of those, weak: the second header signed by more than 1/3 but at most 2/3 of the power.
+    pub weak_equivocations: u64,
+    /// Clients frozen at the end.
+    pub frozen_clients: u64,
+    /// Forged messages received before their client froze (the broken trust assumption).
+    pub forged_received: u64,
 }
 
 /// The invariants, each a named checker.
@@ -140,6 +155,10 @@ pub enum Checker {
     Liveness,
     /// The runtime deadlocked or ran out of steps; or a chain failed to produce.
     Runtime,
+    /// A client shown conflicting headers is not frozen, or a frozen client thawed.
+    ForkFrozen,
+    /// A message from a frozen client's source was received after the freeze.
+    NothingAfterFreeze,
 }
 
 impl Checker {
@@ -151,6 +170,8 @@ impl Checker {
             Self::OrderedInNonceOrder => "ordered_in_nonce_order",
             Self::Liveness => "liveness",
             Self::Runtime => "runtime",
+            Self::ForkFrozen => "fork_frozen",
+            Self::NothingAfterFreeze => "nothing_after_freeze",
         }
     }
 }
@@ -184,7 +205,7 @@ impl fmt::Display for Violation {
         writeln!(
             f,
             "replay: cargo run --release -p strait -- sim --seeds {} --messages {} --chains {} \
-             --relayers {} --fault-ms {} --steps {}{}",
+             --relayers {} --fault-ms {} --steps {}{}{}",
             c.seed,
             c.messages,
             c.chains,
@@ -193,6 +214,11 @@ impl fmt::Display for Violation {
             c.max_steps,
             if c.faults == Faults::NONE {
                 " --no-faults"
+            } else {
+                ""
+            },
+            if c.equivocation {
+                " --equivocation"
             } else {
                 ""
             }
@@ -221,7 +247,7 @@ struct SentInfo {
 
 /// What the checkers know.
 #[derive(Default)]
-struct Audit {
+pub(crate) struct Audit {
     /// Every message sent, with what the checkers need of its packet.
     sent: BTreeMap<MessageId, SentInfo>,
     /// Messages ended on their destination.
@@ -230,25 +256,33 @@ struct Audit {
     /// Per route: the highest `c` with nonces `1..=c` all received, and the nonces above it.
     nonces: BTreeMap<RouteId, (u64, BTreeSet<u64>)>,
     log: Vec<String>,
-    violation: Option<(Checker, u64, String)>,
+    pub(crate) violation: Option<(Checker, u64, String)>,
+    /// The fork checkers' knowledge (equivocation).
+    pub(crate) fork: ForkAudit,
 }
 
 impl Audit {
-    fn note(&mut self, line: String) {
+    pub(crate) fn note(&mut self, line: String) {
         if self.log.len() == LOG_LINES {
             self.log.remove(0);
         }
         self.log.push(line);
     }
 
-    fn fail(&mut self, checker: Checker, at_ms: u64, detail: String) {
+    pub(crate) fn fail(&mut self, checker: Checker, at_ms: u64, detail: String) {
         if self.violation.is_none() {
             self.violation = Some((checker, at_ms, detail));
         }
     }
 
     /// The checkers, after one block of chain `chain`.
-    fn check_block(&mut self, chain: ChainId, now: u64, sent: Vec<Packet>, produced: &Produced) {
+    pub(crate) fn check_block(
+        &mut self,
+        chain: ChainId,
+        now: u64,
+        sent: Vec<Packet>,
+        produced: &Produced,
+    ) {
         for packet in sent {
             let info = SentInfo {
                 source: packet.source_chain,
@@ -274,7 +308,15 @@ impl Audit {
                 );
                 continue;
             }
+            if self.fork.is_frozen(*source, chain) {
+                let detail = format!("chain {chain} received {id} from {source} after freezing");
+                self.fail(Checker::NothingAfterFreeze, now, detail);
+                continue;
+            }
             let Some(info) = self.sent.get(id) else {
+                if self.fork.accept_forged(id, *source, chain) {
+                    continue;
+                }
                 self.fail(
                     Checker::OnlyProven,
                     now,
@@ -306,7 +348,7 @@ impl Audit {
     }
 }
 
-type Chains = Vec<Arc<Mutex<InProcessChain>>>;
+pub(crate) type Chains = Vec<Arc<Mutex<InProcessChain>>>;
 
 /// Runs one world; `Err` names the first broken invariant.
 pub fn run_world(config: &WorldConfig) -> Result<WorldReport, Box<Violation>> {
@@ -352,7 +394,19 @@ async fn world(
         crashes: 0,
         chain_restarts: 0,
         validator_changes: 0,
+        equivocations: 0,
+        weak_equivocations: 0,
+        frozen_clients: 0,
+        forged_received: 0,
     };
+    if cfg.equivocation {
+        let ids = chains
+            .iter()
+            .map(|c| c.lock().expect("chain lock").chain_id());
+        audit.lock().expect("audit lock").fork.enable(ids.collect());
+        let run = equivocate(rt.clone(), chains.clone(), audit.clone(), cfg.fault_ms);
+        rt.spawn("equivocator", run);
+    }
     let producers: Vec<JoinHandle<()>> = chains
         .iter()
         .map(|chain| {
@@ -397,7 +451,11 @@ async fn world(
                 chain.restart();
                 restarts += 1;
                 let line = format!("{} ms chain {} restarted", rt.now_ms(), chain.chain_id());
-                audit.lock().expect("audit lock").note(line);
+                let mut audit = audit.lock().expect("audit lock");
+                audit.note(line);
+                if let Err(detail) = audit.fork.check_clients(&chain) {
+                    audit.fail(Checker::ForkFrozen, rt.now_ms(), detail);
+                }
             }
             1 if cfg.faults.validator_changes && change_validators(&rt, chain) => changes += 1,
             _ => {}
@@ -416,11 +474,15 @@ async fn world(
             if let Some(violation) = audit.violation.clone() {
                 return Err(violation);
             }
+            // A frozen client's routes wait for governance: out of the liveness checker.
             let missing: Vec<MessageId> = audit
                 .sent
-                .keys()
-                .filter(|id| !audit.ended.contains(id))
-                .copied()
+                .iter()
+                .filter(|(id, info)| {
+                    !audit.ended.contains(id)
+                        && !audit.fork.is_frozen(info.source, info.destination)
+                })
+                .map(|(id, _)| *id)
                 .collect();
             if missing.is_empty() {
                 break;
@@ -457,12 +519,16 @@ async fn world(
     let parts: Vec<&[u8]> = tips.iter().map(|t| t.as_slice()).collect();
     report.digest = keccak256_concat(&parts);
     report.sent = audit.sent.len() as u64;
-    report.ended = audit.ended.len() as u64;
+    report.ended = audit.ended.len() as u64 - audit.fork.forged_received;
     report.executed = audit.executed;
     report.steps = rt.steps();
     report.sim_ms = rt.now_ms();
     report.chain_restarts = restarts;
     report.validator_changes = changes;
+    report.equivocations = audit.fork.fired;
+    report.weak_equivocations = audit.fork.fired_weak;
+    report.frozen_clients = audit.fork.frozen_clients();
+    report.forged_received = audit.fork.forged_received;
     Ok(report)
 }
 
@@ -490,10 +556,13 @@ async fn producer(rt: Runtime, chain: Arc<Mutex<InProcessChain>>, audit: Arc<Mut
                 .collect();
             (chain.chain_id(), produced, sent)
         };
-        audit
-            .lock()
-            .expect("audit lock")
-            .check_block(id, now, sent, &produced);
+        let mut audit = audit.lock().expect("audit lock");
+        audit.check_block(id, now, sent, &produced);
+        if audit.fork.enabled() {
+            if let Err(detail) = audit.fork.check_clients(&chain.lock().expect("chain lock")) {
+                audit.fail(Checker::ForkFrozen, now, detail);
+            }
+        }
     }
 }
 

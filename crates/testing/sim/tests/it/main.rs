@@ -16,6 +16,7 @@ use strait_runtime::deterministic::{Executor, Runtime};
 use strait_runtime::{Clock, Spawner};
 use strait_sim::{InProcessChain, SimChainClient};
 
+mod equivocation;
 mod gap;
 mod planted;
 mod registry;
