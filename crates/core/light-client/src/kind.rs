@@ -51,6 +51,19 @@ pub fn encode_init(options: &Options, trusted: &ConsensusState) -> Vec<u8> {
     out
 }
 
+/// The client state a BFT client keeps in `store` (for hosts and tools that inspect it).
+pub fn stored_client_state(store: &dyn ClientRead) -> Result<ClientState, StoreError> {
+    Kv(store).client_state()
+}
+
+/// The consensus state a BFT client keeps in `store` at `height`, if any.
+pub fn stored_consensus_state(
+    store: &dyn ClientRead,
+    height: Height,
+) -> Result<Option<ConsensusState>, StoreError> {
+    Kv(store).consensus_state(height)
+}
+
 /// Encodes an update: verify `block` from the stored state at `trusted_height`.
 pub fn encode_update(trusted_height: Height, block: &LightBlock) -> Vec<u8> {
     let mut out = Vec::with_capacity(8 + block.encode().len());

@@ -35,15 +35,17 @@ use std::sync::{Arc, Mutex};
 
 use strait_devnet_api::keys::AccountKey;
 use strait_devnet_api::rpc::TxResult;
-use strait_devnet_api::tx::{ClientUpdate, Tx, TxBody};
+use strait_devnet_api::tx::{ClientUpdate, Tx, TxBody, VerifierKind};
 use strait_endpoint::BatchDelivery;
-use strait_light_client::{sign_commit, ClientState, ConsensusState, LightBlock, Verdict};
+use strait_light_client::{
+    kind, sign_commit, ClientState, ConsensusState, LightBlock, Misbehaviour, Verdict,
+};
 use strait_merkle::{LeafIndex, MerkleTree};
+use strait_node::clients;
 use strait_node::devnet_key_pool;
-use strait_node::state::keys;
 use strait_packet::{DeliveryOptions, Packet};
 use strait_primitives::{
-    keccak256, keccak256_concat, Address32, ChainId, ClientId, Height, MessageId, Nonce, Timestamp,
+    keccak256, keccak256_concat, Address32, ChainId, Height, MessageId, Nonce, Timestamp,
 };
 use strait_runtime::deterministic::Runtime;
 use strait_runtime::{Clock, Entropy};
@@ -233,12 +235,10 @@ fn stored(
     source: ChainId,
     height: Height,
 ) -> Option<(ClientState, Option<ConsensusState>)> {
-    let client = ClientId(source.get());
-    let state = ClientState::decode(destination.state().get(&keys::client_state(client))?).ok()?;
-    let at = destination
-        .state()
-        .get(&keys::consensus(client, height))
-        .and_then(|raw| ConsensusState::decode(raw).ok());
+    let client = clients::default_client(destination.state(), source)?;
+    let view = clients::View::new(destination.state(), client);
+    let state = kind::stored_client_state(&view).ok()?;
+    let at = kind::stored_consensus_state(&view, height).ok().flatten();
     Some((state, at))
 }
 
@@ -410,12 +410,12 @@ pub(crate) async fn equivocate(
     } else {
         (honest, forged)
     };
-    let client = ClientId(source_id.get());
-    let update = |block: &LightBlock| ClientUpdate {
-        client,
-        trusted_height: trusted,
-        block: block.clone(),
+    let Some(client) =
+        clients::default_client(destination.lock().expect("chain lock").state(), source_id)
+    else {
+        return;
     };
+    let update = |block: &LightBlock| ClientUpdate::bft(client, trusted, block);
     let key = (destination_id, source_id);
     let now = || Timestamp(rt.unix_time_ms());
     // The first header, with the forged message when it is the forged header.
@@ -455,8 +455,13 @@ pub(crate) async fn equivocate(
         }
         Second::Misbehaviour => TxBody::Misbehaviour {
             client,
-            first: (trusted, first.clone()),
-            second: (trusted, second.clone()),
+            kind: VerifierKind::BFT,
+            evidence: kind::encode_misbehaviour(&Misbehaviour {
+                trusted_height_1: trusted,
+                block_1: first.clone(),
+                trusted_height_2: trusted,
+                block_2: second.clone(),
+            }),
         },
     };
     let shown = |d: &InProcessChain| {

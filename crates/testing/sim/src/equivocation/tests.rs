@@ -34,8 +34,15 @@ fn shown_a_fork(rt: &Runtime, strong: bool) -> (InProcessChain, bool) {
         nonce: 0,
         body: TxBody::Misbehaviour {
             client: ClientId(1),
-            first: (Height(0), forgery.honest),
-            second: (Height(0), forgery.forged),
+            kind: strait_devnet_api::tx::VerifierKind::BFT,
+            evidence: strait_light_client::kind::encode_misbehaviour(
+                &strait_light_client::Misbehaviour {
+                    trusted_height_1: Height(0),
+                    block_1: forgery.honest,
+                    trusted_height_2: Height(0),
+                    block_2: forgery.forged,
+                },
+            ),
         },
     }
     .sign(&watcher);
