@@ -20,6 +20,7 @@
 //! # Examples
 //!
 //! ```no_run
+//! use std::future::Future;
 //! use std::sync::Arc;
 //! use std::time::Duration;
 //!
@@ -28,7 +29,7 @@
 //! use strait_runtime::tokio::TokioRuntime;
 //!
 //! /// Relays between `chains` (any adapter) on tokio until `shutdown` completes.
-//! async fn run<C>(chains: Vec<C>, shutdown: impl std::future::Future<Output = ()>) -> Result<(), RelayerError>
+//! async fn run<C>(chains: Vec<C>, shutdown: impl Future<Output = ()>) -> Result<(), RelayerError>
 //! where
 //!     C: SourceChain + DestinationChain + Clone,
 //! {

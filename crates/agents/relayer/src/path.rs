@@ -221,8 +221,8 @@ impl<S: SourceChain, D: DestinationChain> Path<S, D> {
     }
 
     /// Client updates from the client's latest height towards `target`, bisecting where a skip
-    /// lacks trust. At most [`RelayLimits::max_updates`] updates and [`MAX_LIGHT_BLOCKS_PER_ROUND`] light
-    /// blocks fetched; returns the updates and the last height.
+    /// lacks trust. At most [`RelayLimits::max_updates`] updates and
+    /// [`MAX_LIGHT_BLOCKS_PER_ROUND`] light blocks fetched; returns the updates and the last height.
     async fn updates(
         &mut self,
         client: &VerifierInfo,
