@@ -1,10 +1,14 @@
-//! A permissionless, untrusted relayer of Strait messages between devnet chains.
+//! A permissionless, untrusted relayer of Strait messages between chains, written against the
+//! chain-client traits and the runtime trait only.
 //!
-//! For every ordered pair (source, destination) of the configured chains, [`run`] follows the source
+//! For every ordered pair (source, destination) of the given chains, [`relay`] follows the source
 //! and, each round, finds from chain state the source's outbox messages for the destination that the
-//! destination has not received, and submits one relay transaction: the light-client updates the
-//! proof height needs (bisecting when a skip lacks trust), then batches of messages, each proven by
-//! one multiproof. See the crate README for the module map.
+//! destination has not received, and submits one relay: the light-client updates the proof height
+//! needs (bisecting when a skip lacks trust), then batches of messages, each proven by one
+//! multiproof, within the destination's [`RelayLimits`](strait_chain_client::RelayLimits). See the
+//! crate README for the module map. The relayer never sees a transport: a chain adapter (the devnet
+//! one is `strait-devnet-client`, the in-process one `strait-sim`) implements the traits, signs
+//! and submits.
 //!
 //! The relayer keeps only soft state; the destination's replay protection makes every message
 //! execute exactly once whatever relayers crash, restart or race.
@@ -16,112 +20,47 @@
 //! # Examples
 //!
 //! ```no_run
-//! # async fn example() -> Result<(), strait_relayer::RelayerError> {
-//! use strait_relayer::{ChainEndpoint, RelayerConfig};
+//! use std::future::Future;
+//! use std::sync::Arc;
+//! use std::time::Duration;
 //!
-//! let config = RelayerConfig::new(
-//!     vec![ChainEndpoint::http("http://127.0.0.1:9650"), ChainEndpoint::http("http://127.0.0.1:9651")],
-//!     "relayer-0",
-//! );
-//! let metrics = config.metrics.clone();
-//! strait_relayer::run(config, async { let _ = tokio::signal::ctrl_c().await; }).await?;
-//! println!("relayed {}", metrics.snapshot().messages_relayed);
-//! # Ok(()) }
+//! use strait_chain_client::{DestinationChain, SourceChain};
+//! use strait_relayer::{poll_heights, relay, Metrics, RelayerError, Settings};
+//! use strait_runtime::tokio::TokioRuntime;
+//!
+//! /// Relays between `chains` (any adapter) on tokio until `shutdown` completes.
+//! async fn run<C>(chains: Vec<C>, shutdown: impl Future<Output = ()>) -> Result<(), RelayerError>
+//! where
+//!     C: SourceChain + DestinationChain + Clone,
+//! {
+//!     let rt = TokioRuntime::new();
+//!     let chains = chains
+//!         .into_iter()
+//!         .map(|c| {
+//!             let heights = poll_heights(&rt, c.clone(), Duration::from_millis(500));
+//!             (c, heights)
+//!         })
+//!         .collect();
+//!     let metrics = Arc::new(Metrics::default());
+//!     relay(rt, chains, Settings::default(), metrics.clone(), shutdown).await?;
+//!     println!("relayed {}", metrics.snapshot().messages_relayed);
+//!     Ok(())
+//! }
 //! ```
 
-pub mod devnet;
 mod error;
-mod follow;
 pub mod guard;
 mod metrics;
 mod path;
 pub mod plan;
-mod rpc;
 mod run;
 pub mod sched;
 
 use core::time::Duration;
-use std::sync::Arc;
 
-pub use error::{is_transient_client_error, RelayerError};
+pub use error::RelayerError;
 pub use metrics::{Metrics, MetricsSnapshot};
-pub use run::{poll_heights, relay, run};
-use strait_devnet_api::keys::AccountKey;
-
-/// How to reach one chain's node.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ChainEndpoint {
-    /// JSON-RPC over HTTP, e.g. `http://127.0.0.1:9650`.
-    pub rpc_url: String,
-    /// JSON-RPC over websocket for subscriptions, e.g. `ws://127.0.0.1:9650`; polling without one.
-    pub ws_url: Option<String>,
-}
-
-impl ChainEndpoint {
-    /// An endpoint reached over HTTP only (the relayer polls for new blocks).
-    pub fn http(rpc_url: impl Into<String>) -> Self {
-        Self {
-            rpc_url: rpc_url.into(),
-            ws_url: None,
-        }
-    }
-
-    /// An endpoint with both an HTTP and a websocket URL.
-    pub fn new(rpc_url: impl Into<String>, ws_url: impl Into<String>) -> Self {
-        Self {
-            rpc_url: rpc_url.into(),
-            ws_url: Some(ws_url.into()),
-        }
-    }
-}
-
-/// Configuration of [`run`].
-#[derive(Debug)]
-pub struct RelayerConfig {
-    /// The chains to relay between (every ordered pair); at least two, distinct chain ids.
-    pub chains: Vec<ChainEndpoint>,
-    /// The account that signs relay transactions. Relaying is permissionless: any account will do.
-    pub account: AccountKey,
-    /// Most messages in one delivery batch; capped at `strait_endpoint::MAX_BATCH_LEN`.
-    pub max_batch: usize,
-    /// Most undelivered messages a path holds in memory at once.
-    pub max_pending: usize,
-    /// Most undelivered messages of one route (source, sender, destination, receiver) a path holds
-    /// in memory at once: a route whose messages cannot be delivered keeps at most this share, and
-    /// the path reads on past it for the other routes.
-    pub max_pending_per_route: usize,
-    /// How often to look for work without a new-block notification.
-    pub poll_interval: Duration,
-    /// How often to ask whether a submitted transaction is included.
-    pub tx_poll_interval: Duration,
-    /// How long to wait for a submitted transaction before giving up on it (it is retried).
-    pub tx_timeout: Duration,
-    /// Timeout of one JSON-RPC request.
-    pub request_timeout: Duration,
-    /// Largest backoff after repeated failures.
-    pub max_backoff: Duration,
-    /// Counters the caller may read while the relayer runs.
-    pub metrics: Arc<Metrics>,
-}
-
-impl RelayerConfig {
-    /// Defaults for `chains`, signing with the devnet account derived from `account_label`.
-    pub fn new(chains: Vec<ChainEndpoint>, account_label: &str) -> Self {
-        Self {
-            chains,
-            account: AccountKey::devnet(account_label),
-            max_batch: strait_endpoint::MAX_BATCH_LEN,
-            max_pending: 8 * strait_endpoint::MAX_BATCH_LEN,
-            max_pending_per_route: strait_endpoint::MAX_BATCH_LEN,
-            poll_interval: Duration::from_millis(500),
-            tx_poll_interval: Duration::from_millis(50),
-            tx_timeout: Duration::from_secs(30),
-            request_timeout: Duration::from_secs(10),
-            max_backoff: Duration::from_secs(5),
-            metrics: Arc::new(Metrics::default()),
-        }
-    }
-}
+pub use run::{poll_heights, relay};
 
 /// What every path of a relayer shares, whatever its chains: batch and memory bounds, pacing.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -147,24 +86,5 @@ impl Default for Settings {
             poll_interval: Duration::from_millis(500),
             max_backoff: Duration::from_secs(5),
         }
-    }
-}
-
-impl RelayerConfig {
-    /// The shared settings, checked: every bound positive, the batch at most
-    /// `strait_endpoint::MAX_BATCH_LEN`, a route's share at most the whole.
-    pub fn settings(&self) -> Result<Settings, RelayerError> {
-        if self.max_batch == 0 || self.max_pending == 0 || self.max_pending_per_route == 0 {
-            return Err(RelayerError::Config(
-                "max_batch, max_pending and max_pending_per_route must be positive".into(),
-            ));
-        }
-        Ok(Settings {
-            max_batch: self.max_batch.min(strait_endpoint::MAX_BATCH_LEN),
-            max_pending: self.max_pending,
-            max_pending_per_route: self.max_pending_per_route.min(self.max_pending),
-            poll_interval: self.poll_interval,
-            max_backoff: self.max_backoff,
-        })
     }
 }

@@ -12,11 +12,8 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use strait_chain_client::{
-    DeliveryStatus, DestinationChain, RelayFailure, RelayReport, RelayWork, SourceChain,
-    VerifierInfo, VerifierUpdate,
-};
-use strait_devnet_api::tx::{
-    MAX_ADVANCES_PER_TX, MAX_BATCHES_PER_TX, MAX_TX_LEN, MAX_UPDATES_PER_TX,
+    DeliveryStatus, DestinationChain, RelayFailure, RelayLimits, RelayReport, RelayWork,
+    SourceChain, VerifierInfo, VerifierKind, VerifierUpdate,
 };
 use strait_endpoint::BatchDelivery;
 use strait_light_client::predicates::has_sufficient_trust;
@@ -61,12 +58,14 @@ pub struct Path<S, D> {
     dst: D,
     settings: Arc<Settings>,
     metrics: Arc<Metrics>,
+    /// The bounds of one relay on the destination.
+    limits: RelayLimits,
     /// Scanned, undelivered messages by route, with the scan position and retry state.
     queue: Scheduler<Route, Pending>,
     /// Bisection and abandonment of client updates.
     guard: UpdateGuard,
     /// Routes whose contiguous counter the destination asked to advance (`AdvanceRoute`), sent
-    /// with the next transaction, at most [`MAX_ADVANCES_PER_TX`] at a time.
+    /// with the next transaction, at most [`RelayLimits::max_advances`] at a time.
     advances: BTreeSet<RouteId>,
 }
 
@@ -79,11 +78,13 @@ impl<S: SourceChain, D: DestinationChain> Path<S, D> {
             max_routes: MAX_ROUTES_PER_PATH,
             retry: RetryPolicy::DEFAULT,
         });
+        let limits = dst.relay_limits();
         Self {
             src,
             dst,
             settings,
             metrics,
+            limits,
             queue,
             guard: UpdateGuard::new(UpdatePolicy::DEFAULT),
             advances: BTreeSet::new(),
@@ -123,13 +124,24 @@ impl<S: SourceChain, D: DestinationChain> Path<S, D> {
                 destination: self.dst.chain_id(),
             });
         }
+        // This relayer updates BFT light clients; other kinds have their own agents.
+        if client.kind != VerifierKind::BFT {
+            return Err(RelayerError::UnsupportedVerifier {
+                destination: self.dst.chain_id(),
+                kind: client.kind,
+            });
+        }
         let (updates, proof_height) = self.updates_for(&client, newest, src_height, now).await?;
         let updates_bytes: usize = updates
             .iter()
-            .map(|u| 16 + 4 + u.block.encode().len())
+            .map(|u| self.limits.update_overhead_bytes + u.body.len())
             .sum();
-        // Room for the route advances too: a count and at most MAX_ADVANCES_PER_TX route ids.
-        let advances_bytes = 2 + 32 * MAX_ADVANCES_PER_TX;
+        // Room for the route advances too: at most `max_advances` route ids.
+        let advances_bytes = self.limits.advances_overhead_bytes
+            + self
+                .limits
+                .advance_bytes
+                .saturating_mul(self.limits.max_advances);
         let leaves = self.queue.select(
             now,
             proof_height,
@@ -138,7 +150,7 @@ impl<S: SourceChain, D: DestinationChain> Path<S, D> {
         let advances: Vec<RouteId> = self
             .advances
             .iter()
-            .take(MAX_ADVANCES_PER_TX)
+            .take(self.limits.max_advances)
             .copied()
             .collect();
         if leaves.is_empty() && updates.is_empty() && advances.is_empty() {
@@ -149,7 +161,7 @@ impl<S: SourceChain, D: DestinationChain> Path<S, D> {
             .iter()
             .filter_map(|l| self.queue.get(*l).map(|p| (p.id, *l)))
             .collect();
-        let updated_to = updates.last().map(|u| u.block.header().height);
+        let updated_to = updates.last().map(|u| u.height);
         let result = self
             .dst
             .relay(RelayWork {
@@ -182,9 +194,14 @@ impl<S: SourceChain, D: DestinationChain> Path<S, D> {
     /// The transaction room left for deliveries once `updates_bytes` of updates are in.
     fn budget(&self, updates_bytes: usize) -> TxBudget {
         TxBudget {
-            max_messages: self.settings.max_batch.saturating_mul(MAX_BATCHES_PER_TX),
+            max_messages: self
+                .settings
+                .max_batch
+                .saturating_mul(self.limits.max_batches),
             max_batch: self.settings.max_batch,
-            budget_bytes: MAX_TX_LEN
+            budget_bytes: self
+                .limits
+                .max_relay_bytes
                 .saturating_sub(TX_OVERHEAD_BYTES.saturating_add(updates_bytes)),
         }
     }
@@ -211,8 +228,8 @@ impl<S: SourceChain, D: DestinationChain> Path<S, D> {
     }
 
     /// Client updates from the client's latest height towards `target`, bisecting where a skip
-    /// lacks trust. At most [`MAX_UPDATES_PER_TX`] updates and [`MAX_LIGHT_BLOCKS_PER_ROUND`] light
-    /// blocks fetched; returns the updates and the last height.
+    /// lacks trust. At most [`RelayLimits::max_updates`] updates and
+    /// [`MAX_LIGHT_BLOCKS_PER_ROUND`] light blocks fetched; returns the updates and the last height.
     async fn updates(
         &mut self,
         client: &VerifierInfo,
@@ -224,7 +241,7 @@ impl<S: SourceChain, D: DestinationChain> Path<S, D> {
         let mut fetched = 1;
         let mut updates = Vec::new();
         'updates: while trusted_height < target
-            && updates.len() < MAX_UPDATES_PER_TX
+            && updates.len() < self.limits.max_updates
             && fetched < MAX_LIGHT_BLOCKS_PER_ROUND
         {
             let mut candidate = match max_skip {
@@ -249,11 +266,7 @@ impl<S: SourceChain, D: DestinationChain> Path<S, D> {
                 block = self.src.light_block(candidate).await?;
                 fetched += 1;
             }
-            updates.push(VerifierUpdate {
-                client: client.client,
-                trusted_height,
-                block: block.clone(),
-            });
+            updates.push(VerifierUpdate::bft(client.client, trusted_height, &block));
             trusted_height = candidate;
             trusted = block;
         }
@@ -275,7 +288,7 @@ impl<S: SourceChain, D: DestinationChain> Path<S, D> {
             .collect();
         let limits = BatchLimits {
             max_batch: self.settings.max_batch,
-            max_batches_per_tx: MAX_BATCHES_PER_TX,
+            max_batches_per_tx: self.limits.max_batches,
             budget_bytes: usize::MAX,
         };
         let mut batches = Vec::new();

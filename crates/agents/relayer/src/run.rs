@@ -1,5 +1,6 @@
-//! Wiring: the devnet relayer ([`run`]: connect to every node, one follower per chain) on top of
-//! the chain-agnostic one ([`relay`]: one worker per ordered pair of chains, on any runtime).
+//! Wiring of the chain-agnostic relayer ([`relay`]: one worker per ordered pair of chains, on any
+//! runtime) and a height source for chains without a subscription ([`poll_heights`]). Chain
+//! adapters wire it to their chains (the devnet's: `strait_devnet_client::run_relayer`).
 
 use core::future::Future;
 use core::time::Duration;
@@ -8,105 +9,19 @@ use std::sync::Arc;
 
 use strait_chain_client::{DestinationChain, SourceChain};
 use strait_primitives::{ChainId, Height};
-use strait_runtime::tokio::TokioRuntime;
 use strait_runtime::Runtime;
 use tokio::sync::watch;
 
-use crate::devnet::DevnetChain;
-use crate::follow::follow;
 use crate::path::{Path, RoundOutcome};
 use crate::plan::Backoff;
-use crate::rpc::ChainRpc;
-use crate::{Metrics, RelayerConfig, RelayerError, Settings};
-
-/// Relays between every ordered pair of `config.chains` (devnet nodes over JSON-RPC) until
-/// `shutdown` completes, on tokio.
-///
-/// Chains that are unreachable at start are retried with a bounded backoff. Errors of a round are
-/// logged and the round retried later (sooner for transient ones); only an unusable configuration
-/// makes `run` return an error.
-pub async fn run(
-    config: RelayerConfig,
-    shutdown: impl Future<Output = ()>,
-) -> Result<(), RelayerError> {
-    if config.chains.len() < 2 {
-        return Err(RelayerError::Config(format!(
-            "need at least two chains, got {}",
-            config.chains.len()
-        )));
-    }
-    let settings = config.settings()?;
-    tokio::pin!(shutdown);
-    let account = Arc::new(config.account);
-    tracing::info!(account = %account.address(), chains = config.chains.len(), "relayer starting");
-
-    // Connect to every chain, retrying while the nodes come up.
-    let mut chains = Vec::with_capacity(config.chains.len());
-    for endpoint in &config.chains {
-        let mut backoff = Backoff::new(Duration::from_millis(100), settings.max_backoff);
-        let rpc = loop {
-            let attempt = tokio::select! {
-                r = ChainRpc::connect(&endpoint.rpc_url, config.request_timeout) => r,
-                () = &mut shutdown => return Ok(()),
-            };
-            match attempt {
-                Ok(rpc) => break rpc,
-                Err(e) if e.is_transient() => {
-                    let delay = backoff.next_delay();
-                    tracing::warn!(url = %endpoint.rpc_url, error = %e, retry_ms = delay.as_millis() as u64, "chain unreachable");
-                    tokio::select! {
-                        () = tokio::time::sleep(delay) => {}
-                        () = &mut shutdown => return Ok(()),
-                    }
-                }
-                Err(e) => return Err(e),
-            }
-        };
-        tracing::info!(chain = %rpc.chain_id(), url = %endpoint.rpc_url, "connected");
-        chains.push((rpc, endpoint.ws_url.clone()));
-    }
-
-    let (stop_tx, stop_rx) = watch::channel(false);
-    let mut followers = Vec::new();
-    let mut paired = Vec::with_capacity(chains.len());
-    for (rpc, ws_url) in chains {
-        let (tx, rx) = watch::channel(Height(0));
-        followers.push(tokio::spawn(follow(
-            rpc.clone(),
-            ws_url,
-            settings.poll_interval,
-            tx,
-            stop_rx.clone(),
-        )));
-        let chain = DevnetChain::new(
-            rpc,
-            account.clone(),
-            config.tx_poll_interval,
-            config.tx_timeout,
-        );
-        paired.push((chain, rx));
-    }
-    let result = relay(
-        TokioRuntime::new(),
-        paired,
-        settings,
-        config.metrics.clone(),
-        shutdown,
-    )
-    .await;
-    let _ = stop_tx.send(true);
-    for follower in followers {
-        let _ = follower.await;
-    }
-    result
-}
+use crate::{Metrics, RelayerError, Settings};
 
 /// Relays between every ordered pair of `chains` until `shutdown` completes, on runtime `rt`. Each
 /// chain comes with a watch of its latest height: a path runs a round whenever its source moves
 /// (or every poll interval). Chains must have distinct ids.
 ///
-/// This is the relayer's whole logic; [`run`] wires it to devnet nodes over JSON-RPC, a simulation
-/// to in-process chains on the deterministic runtime.
+/// This is the relayer's whole logic; `strait_devnet_client::run_relayer` wires it to devnet nodes
+/// over JSON-RPC on tokio, a simulation to in-process chains on the deterministic runtime.
 pub async fn relay<R, C>(
     rt: R,
     chains: Vec<(C, watch::Receiver<Height>)>,

@@ -12,9 +12,9 @@ use std::time::Duration;
 use anyhow::{bail, Context as _};
 use clap::Args;
 use serde::{Deserialize, Serialize};
+use strait_devnet_client::{ChainEndpoint, RelayerConfig};
 use strait_node::{devnet_node_config, devnet_specs, ChainSpec, NodeHandle};
 use strait_primitives::Timestamp;
-use strait_relayer::{ChainEndpoint, RelayerConfig};
 
 use crate::load;
 
@@ -229,7 +229,7 @@ pub async fn run(args: DevnetArgs) -> anyhow::Result<()> {
     relayer_config.tx_poll_interval = Duration::from_millis((block_time_ms / 4).clamp(5, 100));
     let relayer_metrics = relayer_config.metrics.clone();
     let relayer = (!args.no_relayer).then(|| {
-        tokio::spawn(strait_relayer::run(relayer_config, async {
+        tokio::spawn(strait_devnet_client::run_relayer(relayer_config, async {
             let _ = relayer_stopped.await;
         }))
     });

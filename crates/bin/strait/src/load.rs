@@ -18,9 +18,10 @@ use serde::Serialize;
 use strait_devnet_api::apps;
 use strait_devnet_api::keys::AccountKey;
 use strait_devnet_api::rpc::{codes, EventNotification, OutcomeJson, StraitApiClient};
+use strait_devnet_client::ChainEndpoint;
 use strait_packet::{DeliveryOptions, Packet};
 use strait_primitives::{ChainId, Hash32, MessageId};
-use strait_relayer::{ChainEndpoint, Metrics};
+use strait_relayer::Metrics;
 
 use crate::send::{http_client, send_tx};
 

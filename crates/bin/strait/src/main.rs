@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand};
-use strait_relayer::{ChainEndpoint, RelayerConfig};
+use strait_devnet_client::{ChainEndpoint, RelayerConfig};
 
 /// Strait: cross-chain message passing on a local devnet.
 #[derive(Debug, Parser)]
@@ -162,7 +162,7 @@ async fn relayer(args: RelayerArgs) -> anyhow::Result<()> {
     config.max_batch = args.max_batch;
     config.poll_interval = Duration::from_millis(args.poll_ms.max(1));
     let metrics = config.metrics.clone();
-    strait_relayer::run(config, shutdown_signal())
+    strait_devnet_client::run_relayer(config, shutdown_signal())
         .await
         .context("relayer")?;
     let m = metrics.snapshot();

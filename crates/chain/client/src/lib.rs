@@ -10,11 +10,31 @@ use strait_merkle::MultiProof;
 use strait_primitives::{ChainId, Height, MessageId};
 pub use types::{
     ChainError, DeliveryReport, DeliveryStatus, OutboxMessage, OutboxPage, RelayFailure,
-    RelayReport, RelayWork, VerifierInfo, VerifierUpdate,
+    RelayReport, RelayWork, VerifierInfo, VerifierKind, VerifierUpdate,
 };
 
 /// Most leaves one outbox page or one multiproof request covers.
 pub const MAX_PAGE_ITEMS: usize = 4096;
+
+/// How much one relay may carry on a destination chain: the relayer fills each relay up to these
+/// bounds and never past them (the chain would reject the whole relay).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RelayLimits {
+    /// Most encoded bytes of one relay transaction.
+    pub max_relay_bytes: usize,
+    /// Most verifier updates in one relay.
+    pub max_updates: usize,
+    /// Most route advances in one relay.
+    pub max_advances: usize,
+    /// Most delivery batches in one relay.
+    pub max_batches: usize,
+    /// Encoded bytes of one verifier update besides its body (the kind's encoding).
+    pub update_overhead_bytes: usize,
+    /// Encoded bytes of a relay's list of route advances besides the advances.
+    pub advances_overhead_bytes: usize,
+    /// Encoded bytes of one route advance.
+    pub advance_bytes: usize,
+}
 
 /// A chain messages are relayed from.
 pub trait SourceChain: Send + Sync + 'static {
@@ -68,6 +88,9 @@ pub trait DestinationChain: Send + Sync + 'static {
         &self,
         source: ChainId,
     ) -> impl Future<Output = Result<VerifierInfo, ChainError>> + Send;
+
+    /// The bounds of one relay on this chain (constant for a chain).
+    fn relay_limits(&self) -> RelayLimits;
 
     /// Submits `work` (signed and paid for as the implementation's chain requires) and waits until
     /// it is included; reports how it ended.

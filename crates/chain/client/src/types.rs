@@ -5,6 +5,7 @@ use strait_endpoint::{BatchDelivery, Outcome, ReceiveError};
 use strait_light_client::LightBlock;
 use strait_packet::Packet;
 use strait_primitives::{ChainId, ClientId, Hash32, Height, MessageId, RouteId};
+pub use strait_verifier::VerifierKind;
 
 /// A message of a source's outbox.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -37,6 +38,8 @@ pub struct OutboxPage {
 pub struct VerifierInfo {
     /// Its id on the destination.
     pub client: ClientId,
+    /// Its kind.
+    pub kind: VerifierKind,
     /// The source chain it follows.
     pub source: ChainId,
     /// The highest source height it has verified.
@@ -45,15 +48,30 @@ pub struct VerifierInfo {
     pub frozen: bool,
 }
 
-/// An update of a destination's verifier: verify `block` from the verified `trusted_height`.
+/// An update of a destination's verifier, in its kind's encoding (`[STRAIT-VERIFIER.2]`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VerifierUpdate {
     /// The verifier.
     pub client: ClientId,
-    /// A height it already trusts.
-    pub trusted_height: Height,
-    /// The header to verify, with its commit and validator sets.
-    pub block: LightBlock,
+    /// Its kind.
+    pub kind: VerifierKind,
+    /// The source height the update makes the verifier vouch for.
+    pub height: Height,
+    /// The update, in the kind's encoding.
+    pub body: Vec<u8>,
+}
+
+impl VerifierUpdate {
+    /// An update of the BFT light client `client`: verify `block` from the verified
+    /// `trusted_height`.
+    pub fn bft(client: ClientId, trusted_height: Height, block: &LightBlock) -> Self {
+        Self {
+            client,
+            kind: VerifierKind::BFT,
+            height: block.header().height,
+            body: strait_light_client::kind::encode_update(trusted_height, block),
+        }
+    }
 }
 
 /// One submission of a relayer: applied in this order, updates first.

@@ -419,6 +419,7 @@ impl InProcessChain {
         let record = clients::record(&self.state, client).ok()??;
         Some(VerifierInfo {
             client,
+            kind: record.kind,
             source: record.source,
             latest_height: record.latest_height,
             frozen: record.frozen,

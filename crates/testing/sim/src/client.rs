@@ -5,14 +5,15 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use strait_chain_client::{
-    ChainError, DestinationChain, OutboxPage, RelayReport, RelayWork, SourceChain, VerifierInfo,
+    ChainError, DestinationChain, OutboxPage, RelayLimits, RelayReport, RelayWork, SourceChain,
+    VerifierInfo,
 };
 use strait_devnet_api::keys::AccountKey;
-use strait_devnet_api::tx::{ClientUpdate, SignedTx, Tx, TxBody};
+use strait_devnet_api::tx::{SignedTx, Tx};
+use strait_devnet_client::convert::{relay_body, report_of, RELAY_LIMITS};
 use strait_light_client::LightBlock;
 use strait_merkle::MultiProof;
 use strait_primitives::{ChainId, Height, MessageId, RouteId};
-use strait_relayer::devnet::report_of;
 use strait_runtime::Runtime;
 
 use crate::InProcessChain;
@@ -264,6 +265,10 @@ impl<R: Runtime> DestinationChain for SimChainClient<R> {
             .ok_or_else(|| self.refused("verifier_of", format!("no verifier of {source}")))
     }
 
+    fn relay_limits(&self) -> RelayLimits {
+        RELAY_LIMITS
+    }
+
     async fn relay(&self, mut work: RelayWork) -> Result<RelayReport, ChainError> {
         self.network("relay").await?;
         if let Some((route, sources)) = &self.hold_back {
@@ -286,15 +291,7 @@ impl<R: Runtime> DestinationChain for SimChainClient<R> {
             Some(_) => true,
             None => false,
         };
-        let body = TxBody::Relay {
-            updates: work
-                .updates
-                .into_iter()
-                .map(|u| ClientUpdate::bft(u.client, u.trusted_height, &u.block))
-                .collect(),
-            advances: work.advances,
-            batches: work.batches,
-        };
+        let body = relay_body(work);
         // A bad network duplicates some relays (the copy goes with the next nonce).
         let copies = if self.network && self.runtime.next_u64().is_multiple_of(20) {
             2

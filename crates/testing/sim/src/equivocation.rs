@@ -181,7 +181,7 @@ fn forge(rt: &Runtime, source: &InProcessChain, destination: ChainId, strong: bo
     let packet = Packet {
         nonce: Nonce(1),
         source_chain: source.chain_id(),
-        sender: Address32(keccak256(b"STRAIT/SIM/FORGER").0),
+        sender: Address32(keccak256(b"STRAIT/SIM/FORGER/v1").0),
         destination_chain: destination,
         receiver: strait_devnet_api::apps::counter(),
         options: DeliveryOptions::default(),

@@ -1,10 +1,5 @@
-//! Integration tests of the relayer: its pure parts, and the relayer against fake nodes.
+//! Integration tests of the relayer's pure parts: the scheduler simulation and seeded random
+//! schedules. The relayer against fake devnet nodes is tested in `strait-devnet-client`.
 
-mod advance;
-mod bad_header;
-mod fake;
-mod hostile_node;
 mod sched_prop;
 mod sched_sim;
-mod short_pages;
-mod stuck_route;

@@ -33,7 +33,9 @@ async fn relayer_polls_when_websockets_fail() {
     let endpoints = net
         .nodes
         .iter()
-        .map(|n| strait_relayer::ChainEndpoint::new(n.rpc_url(), "ws://127.0.0.1:1".to_string()))
+        .map(|n| {
+            strait_devnet_client::ChainEndpoint::new(n.rpc_url(), "ws://127.0.0.1:1".to_string())
+        })
         .collect();
     let relayer = InProcessRelayer::start_with(endpoints, "relayer-poll");
     let ab = send_messages(&net.nodes[0], &net.nodes[1], 10, "user-a").await;

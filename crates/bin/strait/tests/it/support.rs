@@ -12,10 +12,11 @@ use strait_devnet_api::apps;
 use strait_devnet_api::keys::AccountKey;
 use strait_devnet_api::rpc::{EventNotification, OutcomeJson, StraitApiClient};
 use strait_devnet_api::tx::{Tx, TxBody};
+use strait_devnet_client::{ChainEndpoint, RelayerConfig};
 use strait_node::{devnet_node_config, devnet_specs, ChainSpec, NodeHandle};
 use strait_packet::DeliveryOptions;
 use strait_primitives::{ChainId, Hash32, MessageId, Timestamp};
-use strait_relayer::{ChainEndpoint, MetricsSnapshot, RelayerConfig};
+use strait_relayer::MetricsSnapshot;
 
 /// Block time of every test chain.
 pub const BLOCK_TIME_MS: u64 = 50;
@@ -153,7 +154,7 @@ impl TestNet {
 /// A relayer running in this process.
 pub struct InProcessRelayer {
     stop: tokio::sync::oneshot::Sender<()>,
-    task: tokio::task::JoinHandle<Result<(), strait_relayer::RelayerError>>,
+    task: tokio::task::JoinHandle<Result<(), strait_devnet_client::DevnetClientError>>,
     metrics: Arc<strait_relayer::Metrics>,
 }
 
@@ -171,7 +172,7 @@ impl InProcessRelayer {
         config.max_backoff = Duration::from_millis(500);
         let metrics = config.metrics.clone();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let task = tokio::spawn(strait_relayer::run(config, async {
+        let task = tokio::spawn(strait_devnet_client::run_relayer(config, async {
             let _ = stopped.await;
         }));
         Self {

@@ -18,6 +18,7 @@ use strait_sim::{InProcessChain, SimChainClient};
 
 mod equivocation;
 mod gap;
+mod limits;
 mod planted;
 mod registry;
 mod relayer;
@@ -91,11 +92,11 @@ async fn scenario(rt: Runtime, n: u64) -> (Hash32, Hash32, usize) {
     let proof = src.multiproof(&leaves, height).await.unwrap();
     let report = dst
         .relay(RelayWork {
-            updates: vec![VerifierUpdate {
-                client: verifier.client,
-                trusted_height: verifier.latest_height,
-                block: src.light_block(height).await.unwrap(),
-            }],
+            updates: vec![VerifierUpdate::bft(
+                verifier.client,
+                verifier.latest_height,
+                &src.light_block(height).await.unwrap(),
+            )],
             advances: vec![],
             batches: vec![BatchDelivery {
                 packets: page.messages.iter().map(|m| m.packet.clone()).collect(),

@@ -1,4 +1,4 @@
-//! One chain's JSON-RPC client, as the relayer uses it: typed calls, errors tagged with the node's
+//! One devnet node's JSON-RPC client, as agents use it: typed calls, errors tagged with the node's
 //! URL and the method, bounded retries of transient failures.
 
 use core::future::Future;
@@ -12,9 +12,9 @@ use strait_devnet_api::tx::SignedTx;
 use strait_light_client::LightBlock;
 use strait_merkle::MultiProof;
 use strait_primitives::{Address32, ChainId, Hash32, Height, MessageId};
+use strait_relayer::plan::Backoff;
 
-use crate::plan::Backoff;
-use crate::RelayerError;
+use crate::DevnetClientError;
 
 /// Most attempts of one call before its transient error is returned to the caller.
 pub const MAX_CALL_ATTEMPTS: u32 = 4;
@@ -29,7 +29,7 @@ pub struct ChainRpc {
 
 impl ChainRpc {
     /// An HTTP client of `url`; its chain id is read from the node.
-    pub async fn connect(url: &str, request_timeout: Duration) -> Result<Self, RelayerError> {
+    pub async fn connect(url: &str, request_timeout: Duration) -> Result<Self, DevnetClientError> {
         let client = HttpClientBuilder::default()
             .request_timeout(request_timeout)
             .max_response_size(64 * 1024 * 1024)
@@ -52,12 +52,12 @@ impl ChainRpc {
         self.chain_id
     }
 
-    fn err(&self, method: &'static str) -> impl FnOnce(ClientError) -> RelayerError + '_ {
+    fn err(&self, method: &'static str) -> impl FnOnce(ClientError) -> DevnetClientError + '_ {
         move |source| rpc_error(&self.url, method, source)
     }
 
     /// Latest committed height.
-    pub async fn latest_height(&self) -> Result<Height, RelayerError> {
+    pub async fn latest_height(&self) -> Result<Height, DevnetClientError> {
         retry(|| async {
             self.client
                 .chain_info()
@@ -74,7 +74,7 @@ impl ChainRpc {
         from_leaf: u64,
         limit: u32,
         destination: ChainId,
-    ) -> Result<MessagesPage, RelayerError> {
+    ) -> Result<MessagesPage, DevnetClientError> {
         retry(|| async {
             self.client
                 .messages(from_leaf, limit, Some(destination))
@@ -85,7 +85,7 @@ impl ChainRpc {
     }
 
     /// Which of `ids` this chain has received, asked in chunks of at most [`MAX_RPC_ITEMS`].
-    pub async fn received(&self, ids: &[MessageId]) -> Result<Vec<bool>, RelayerError> {
+    pub async fn received(&self, ids: &[MessageId]) -> Result<Vec<bool>, DevnetClientError> {
         let mut out = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(MAX_RPC_ITEMS) {
             let answer = retry(|| async {
@@ -108,12 +108,12 @@ impl ChainRpc {
     }
 
     /// This chain's light client of `chain`.
-    pub async fn client_of(&self, chain: ChainId) -> Result<ClientInfo, RelayerError> {
+    pub async fn client_of(&self, chain: ChainId) -> Result<ClientInfo, DevnetClientError> {
         retry(|| async { self.client.client(chain).await.map_err(self.err("client")) }).await
     }
 
     /// The light block at `height`, decoded.
-    pub async fn light_block(&self, height: Height) -> Result<LightBlock, RelayerError> {
+    pub async fn light_block(&self, height: Height) -> Result<LightBlock, DevnetClientError> {
         let answer = retry(|| async {
             self.client
                 .light_block(height)
@@ -133,7 +133,11 @@ impl ChainRpc {
     }
 
     /// A multiproof of `leaves` against the outbox root at `height`.
-    pub async fn proof(&self, leaves: &[u64], height: Height) -> Result<MultiProof, RelayerError> {
+    pub async fn proof(
+        &self,
+        leaves: &[u64],
+        height: Height,
+    ) -> Result<MultiProof, DevnetClientError> {
         let answer = retry(|| async {
             self.client
                 .proof(leaves.to_vec(), height)
@@ -155,7 +159,7 @@ impl ChainRpc {
     }
 
     /// The account's next nonce.
-    pub async fn account_nonce(&self, account: Address32) -> Result<u64, RelayerError> {
+    pub async fn account_nonce(&self, account: Address32) -> Result<u64, DevnetClientError> {
         retry(|| async {
             self.client
                 .account_nonce(account)
@@ -166,7 +170,7 @@ impl ChainRpc {
     }
 
     /// Submits a signed transaction once (no retry: the caller decides about nonces).
-    pub async fn submit(&self, tx: &SignedTx) -> Result<Hash32, RelayerError> {
+    pub async fn submit(&self, tx: &SignedTx) -> Result<Hash32, DevnetClientError> {
         self.client
             .submit_transaction(tx.encode().into())
             .await
@@ -174,7 +178,7 @@ impl ChainRpc {
     }
 
     /// The result of a transaction, `None` while it is pending.
-    pub async fn tx_result(&self, hash: Hash32) -> Result<Option<TxResult>, RelayerError> {
+    pub async fn tx_result(&self, hash: Hash32) -> Result<Option<TxResult>, DevnetClientError> {
         retry(|| async {
             self.client
                 .transaction_result(hash)
@@ -190,14 +194,14 @@ impl ChainRpc {
         hash: Hash32,
         poll: Duration,
         timeout: Duration,
-    ) -> Result<TxResult, RelayerError> {
+    ) -> Result<TxResult, DevnetClientError> {
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
             if let Some(result) = self.tx_result(hash).await? {
                 return Ok(result);
             }
             if tokio::time::Instant::now() >= deadline {
-                return Err(RelayerError::TxTimeout {
+                return Err(DevnetClientError::TxTimeout {
                     chain: self.chain_id,
                     hash,
                     waited_ms: u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX),
@@ -207,16 +211,16 @@ impl ChainRpc {
         }
     }
 
-    fn bad(&self, reason: String) -> RelayerError {
-        RelayerError::BadData {
+    fn bad(&self, reason: String) -> DevnetClientError {
+        DevnetClientError::BadData {
             chain: self.chain_id,
             reason,
         }
     }
 }
 
-fn rpc_error(url: &str, method: &'static str, source: ClientError) -> RelayerError {
-    RelayerError::Rpc {
+fn rpc_error(url: &str, method: &'static str, source: ClientError) -> DevnetClientError {
+    DevnetClientError::Rpc {
         url: url.to_owned(),
         method,
         source,
@@ -225,10 +229,10 @@ fn rpc_error(url: &str, method: &'static str, source: ClientError) -> RelayerErr
 
 /// Calls `f` until it succeeds, fails permanently, or has failed [`MAX_CALL_ATTEMPTS`] times,
 /// backing off 50 ms, 100 ms, 200 ms between attempts.
-pub async fn retry<T, F, Fut>(mut f: F) -> Result<T, RelayerError>
+pub async fn retry<T, F, Fut>(mut f: F) -> Result<T, DevnetClientError>
 where
     F: FnMut() -> Fut,
-    Fut: Future<Output = Result<T, RelayerError>>,
+    Fut: Future<Output = Result<T, DevnetClientError>>,
 {
     let mut backoff = Backoff::new(Duration::from_millis(50), Duration::from_secs(1));
     loop {

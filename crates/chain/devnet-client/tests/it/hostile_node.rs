@@ -3,8 +3,8 @@
 
 use core::time::Duration;
 
+use strait_devnet_client::{ChainEndpoint, RelayerConfig};
 use strait_primitives::ChainId;
-use strait_relayer::{ChainEndpoint, RelayerConfig};
 
 use crate::fake::{FakeNode, Role};
 
@@ -29,7 +29,7 @@ async fn a_leaf_without_successor_is_bad_data_not_a_panic() {
     config.max_backoff = Duration::from_millis(20);
     let metrics = config.metrics.clone();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let relayer = tokio::spawn(strait_relayer::run(config, async {
+    let relayer = tokio::spawn(strait_devnet_client::run_relayer(config, async {
         let _ = stopped.await;
     }));
     // Both paths hit the leaf: each round fails with an error, and the paths keep running (a

@@ -6,20 +6,22 @@ use core::time::Duration;
 use std::sync::Arc;
 
 use strait_chain_client::{
-    ChainError, DeliveryReport, DestinationChain, OutboxMessage, OutboxPage, RelayFailure,
-    RelayReport, RelayWork, SourceChain, VerifierInfo, MAX_PAGE_ITEMS,
+    ChainError, DestinationChain, OutboxMessage, OutboxPage, RelayLimits, RelayReport, RelayWork,
+    SourceChain, VerifierInfo, MAX_PAGE_ITEMS,
 };
 use strait_devnet_api::keys::AccountKey;
-use strait_devnet_api::rpc::{TxFailure, TxResult};
-use strait_devnet_api::tx::{ClientUpdate, SignedTx, Tx, TxBody};
+use strait_devnet_api::rpc::TxResult;
+use strait_devnet_api::tx::{SignedTx, Tx, TxBody};
 use strait_light_client::LightBlock;
 use strait_merkle::MultiProof;
 use strait_packet::Packet;
 use strait_primitives::{ChainId, Height, MessageId};
+use strait_relayer::RelayerError;
 use tokio::sync::Mutex;
 
+use crate::convert::{relay_body, report_of, RELAY_LIMITS};
 use crate::rpc::ChainRpc;
-use crate::RelayerError;
+use crate::DevnetClientError;
 
 /// The next nonce of the relayer's account on one chain, shared by every path into it.
 #[derive(Debug, Default)]
@@ -66,7 +68,7 @@ impl DevnetChain {
         }
     }
 
-    async fn submit(&self, body: TxBody) -> Result<TxResult, RelayerError> {
+    async fn submit(&self, body: TxBody) -> Result<TxResult, DevnetClientError> {
         let key = &self.account;
         let chain = self.rpc.chain_id();
         let hash = {
@@ -87,7 +89,7 @@ impl DevnetChain {
                     // The nonce is the node's answer: `u64::MAX` has no successor.
                     *slot = nonce.checked_add(1);
                     if slot.is_none() {
-                        return Err(RelayerError::BadData {
+                        return Err(DevnetClientError::BadData {
                             chain,
                             reason: format!("account nonce {nonce} has no successor"),
                         });
@@ -118,15 +120,16 @@ impl DevnetChain {
     }
 }
 
-/// A relayer error as a chain error: transient ones stay transient.
-pub fn chain_error(chain: ChainId, what: &'static str, e: RelayerError) -> ChainError {
+/// A devnet client error as a chain error: transient ones stay transient.
+pub fn chain_error(chain: ChainId, what: &'static str, e: DevnetClientError) -> ChainError {
     match e {
-        RelayerError::BadData { reason, .. } => ChainError::BadData {
+        DevnetClientError::BadData { reason, .. }
+        | DevnetClientError::Relayer(RelayerError::BadData { reason, .. }) => ChainError::BadData {
             chain,
             what,
             reason,
         },
-        RelayerError::Chain(e) => e,
+        DevnetClientError::Relayer(RelayerError::Chain(e)) => e,
         e if e.is_transient() => ChainError::Unavailable {
             chain,
             what,
@@ -137,31 +140,6 @@ pub fn chain_error(chain: ChainId, what: &'static str, e: RelayerError) -> Chain
             what,
             reason: e.to_string(),
         },
-    }
-}
-
-/// A devnet transaction result as a relay report.
-pub fn report_of(result: &TxResult) -> RelayReport {
-    let reason = result.error.clone().unwrap_or_default();
-    let applied = match result.failure {
-        None if result.success => Ok(()),
-        Some(TxFailure::UpdateNotYet) => Err(RelayFailure::UpdateNotYet(reason)),
-        Some(TxFailure::UpdateInvalid) => Err(RelayFailure::UpdateInvalid(reason)),
-        _ => Err(RelayFailure::Rejected(reason)),
-    };
-    RelayReport {
-        hash: result.hash,
-        height: result.height,
-        applied,
-        deliveries: result
-            .deliveries
-            .iter()
-            .map(|d| DeliveryReport {
-                id: d.id,
-                status: d.status,
-                reason: d.error.clone(),
-            })
-            .collect(),
     }
 }
 
@@ -255,24 +233,20 @@ impl DestinationChain for DevnetChain {
             .map_err(|e| chain_error(self.rpc.chain_id(), "verifier_of", e))?;
         Ok(VerifierInfo {
             client: info.client_id,
+            kind: info.kind,
             source: info.chain_id,
             latest_height: info.latest_height,
             frozen: info.frozen,
         })
     }
 
+    fn relay_limits(&self) -> RelayLimits {
+        RELAY_LIMITS
+    }
+
     async fn relay(&self, work: RelayWork) -> Result<RelayReport, ChainError> {
-        let body = TxBody::Relay {
-            updates: work
-                .updates
-                .into_iter()
-                .map(|u| ClientUpdate::bft(u.client, u.trusted_height, &u.block))
-                .collect(),
-            advances: work.advances,
-            batches: work.batches,
-        };
         let result = self
-            .submit(body)
+            .submit(relay_body(work))
             .await
             .map_err(|e| chain_error(self.rpc.chain_id(), "relay", e))?;
         Ok(report_of(&result))

@@ -6,9 +6,9 @@ use core::time::Duration;
 use jsonrpsee::ws_client::WsClientBuilder;
 use strait_devnet_api::rpc::{BlockSummary, StraitApiClient};
 use strait_primitives::Height;
+use strait_relayer::plan::Backoff;
 use tokio::sync::watch;
 
-use crate::plan::Backoff;
 use crate::rpc::ChainRpc;
 
 /// Publishes `chain`'s latest height on `heights` until `stop` turns true.

@@ -69,11 +69,11 @@ pub enum Role {
 }
 
 /// A relayer configuration between the nodes at `src` and `dst` that polls and backs off quickly.
-pub fn quick_config(src: String, dst: String) -> strait_relayer::RelayerConfig {
-    let mut config = strait_relayer::RelayerConfig::new(
+pub fn quick_config(src: String, dst: String) -> strait_devnet_client::RelayerConfig {
+    let mut config = strait_devnet_client::RelayerConfig::new(
         vec![
-            strait_relayer::ChainEndpoint::http(src),
-            strait_relayer::ChainEndpoint::http(dst),
+            strait_devnet_client::ChainEndpoint::http(src),
+            strait_devnet_client::ChainEndpoint::http(dst),
         ],
         "x",
     );
@@ -86,13 +86,13 @@ pub fn quick_config(src: String, dst: String) -> strait_relayer::RelayerConfig {
 /// Runs a relayer with `config` until `done()` holds (checked every 10 ms, at most `max_checks`
 /// times), lets it run `linger` more, then stops it and checks it ended without an error.
 pub async fn run_until(
-    config: strait_relayer::RelayerConfig,
+    config: strait_devnet_client::RelayerConfig,
     max_checks: usize,
     linger: core::time::Duration,
     done: impl Fn() -> bool,
 ) {
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let relayer = tokio::spawn(strait_relayer::run(config, async {
+    let relayer = tokio::spawn(strait_devnet_client::run_relayer(config, async {
         let _ = stopped.await;
     }));
     for _ in 0..max_checks {
