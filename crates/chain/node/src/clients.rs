@@ -373,3 +373,138 @@ pub fn choose_client(
     state.put_u64(keys::security(receiver, source), client.get());
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use strait_light_client::kind::BftVerifier;
+    use strait_primitives::Address32;
+
+    use super::*;
+    use crate::extensions::Extensions;
+
+    #[test]
+    fn a_client_store_reads_and_writes_only_its_own_keys() {
+        let mut state = State::default();
+        state.put(
+            keys::client_store(ClientId(1))
+                .into_iter()
+                .chain(*b"c\x05")
+                .collect(),
+            vec![1],
+        );
+        state.put(
+            keys::client_store(ClientId(3))
+                .into_iter()
+                .chain(*b"c\x00")
+                .collect(),
+            vec![3],
+        );
+        state.put(b"k".to_vec(), vec![9]);
+        let mut scope = Scope::new(&mut state, ClientId(2));
+        assert_eq!(scope.get(b"c\x05"), None);
+        assert_eq!(scope.neighbours(b"c", b"c\x03"), (None, None));
+        assert_eq!(scope.count_prefix(b""), 0);
+        assert_eq!(scope.first_with_prefix(b""), None);
+        scope.put(b"c\x04", vec![2]);
+        assert_eq!(scope.neighbours(b"c", b"c\x03"), (None, Some(&[2u8][..])));
+        assert_eq!(
+            scope.first_with_prefix(b"c"),
+            Some((b"c\x04".to_vec(), &[2u8][..]))
+        );
+        scope.delete(b"c\x05");
+        let view = View::new(&state, ClientId(1));
+        assert_eq!(view.get(b"c\x05"), Some(&[1u8][..]));
+        assert_eq!(view.count_prefix(b"c"), 1);
+    }
+
+    #[test]
+    fn records_round_trip_and_a_corrupt_one_is_a_store_error() {
+        let record = ClientRecord {
+            kind: VerifierKind(7),
+            source: ChainId(3),
+            latest_height: Height(9),
+            frozen: true,
+        };
+        assert_eq!(ClientRecord::decode(&record.encode()), Ok(record));
+        for bad in [
+            &record.encode()[..18],
+            &[&record.encode()[..], &[0]].concat()[..],
+            &[&record.encode()[..18], &[2]].concat()[..],
+        ] {
+            assert_eq!(ClientRecord::decode(bad).unwrap_err().what, "client record");
+        }
+        let mut state = State::default();
+        state.put(keys::client(ClientId(4)), vec![1, 2]);
+        assert!(record_of_corrupt(&state));
+    }
+
+    fn record_of_corrupt(state: &State) -> bool {
+        matches!(
+            verified_root(
+                state,
+                &Extensions::builtin().verifiers,
+                ClientId(4),
+                Height(1)
+            ),
+            Err(ClientOpError::Verifier(VerifierError::Store(_)))
+        )
+    }
+
+    #[test]
+    fn clients_get_the_next_id_and_receivers_choose_among_them() {
+        let mut state = State::default();
+        let spec = crate::spec::devnet_specs(2, 4, strait_primitives::Timestamp(1_000), 50)[1];
+        let init = strait_light_client::kind::encode_init(
+            &spec.client_options(),
+            &spec.genesis_consensus_state(),
+        );
+        let first = create(&mut state, &BftVerifier, ChainId(1), ChainId(2), &init).unwrap();
+        let second = create(&mut state, &BftVerifier, ChainId(1), ChainId(2), &init).unwrap();
+        assert_eq!((first, second), (ClientId(1), ClientId(2)));
+        assert_eq!(
+            create(&mut state, &BftVerifier, ChainId(1), ChainId(1), &init),
+            Err(ClientOpError::OwnChain(ChainId(1)))
+        );
+        // A failed creation takes no id.
+        assert!(create(&mut state, &BftVerifier, ChainId(1), ChainId(2), &[1]).is_err());
+        assert_eq!(state.get_u64(keys::CLIENT_COUNT), 2);
+
+        let app = Address32([5; 32]);
+        assert_eq!(security_client(&state, &app, ChainId(2)), None);
+        set_default_client(&mut state, ChainId(2), first);
+        assert_eq!(security_client(&state, &app, ChainId(2)), Some(first));
+        choose_client(&mut state, &app, ChainId(2), second).unwrap();
+        assert_eq!(security_client(&state, &app, ChainId(2)), Some(second));
+        assert_eq!(
+            security_client(&state, &Address32([6; 32]), ChainId(2)),
+            Some(first)
+        );
+        assert_eq!(
+            choose_client(&mut state, &app, ChainId(3), second),
+            Err(ClientOpError::WrongSource {
+                client: second,
+                follows: ChainId(2),
+                wanted: ChainId(3)
+            })
+        );
+        assert_eq!(
+            choose_client(&mut state, &app, ChainId(2), ClientId(3)),
+            Err(ClientOpError::UnknownClient(ClientId(3)))
+        );
+        // A request naming another kind is refused before the kind runs.
+        assert_eq!(
+            update(
+                &mut state,
+                &Extensions::builtin().verifiers,
+                first,
+                VerifierKind(9),
+                &[],
+                strait_primitives::Timestamp(2_000)
+            ),
+            Err(ClientOpError::Verifier(VerifierError::KindMismatch {
+                got: VerifierKind(9),
+                expected: VerifierKind::BFT
+            }))
+        );
+    }
+}

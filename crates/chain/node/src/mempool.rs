@@ -469,6 +469,65 @@ mod tests {
         .unwrap()
     }
 
+    /// Client updates and evidence are costed by their kind at admission: a kind the chain does
+    /// not run, or bytes the kind cannot cost, are refused before they take any room.
+    #[test]
+    fn updates_are_costed_by_their_kind_and_unknown_kinds_refused() {
+        use strait_devnet_api::tx::{ClientUpdate, VerifierKind};
+        let key = AccountKey::devnet("relayer");
+        let verifiers = &crate::extensions::Extensions::builtin().verifiers;
+        let relay = |updates: Vec<ClientUpdate>| {
+            let tx = Tx {
+                chain_id: ChainId(1),
+                signer: key.address(),
+                nonce: 0,
+                body: TxBody::Relay {
+                    updates,
+                    advances: vec![],
+                    batches: vec![],
+                },
+            }
+            .sign(&key);
+            PendingTx::new(tx, Hash32([0; 32]), 100, verifiers)
+        };
+        let spec = crate::spec::devnet_specs(2, 4, strait_primitives::Timestamp(1_000), 50)[1];
+        let set = spec.genesis_validators();
+        let header = crate::spec::genesis_header(&spec);
+        let pool = crate::spec::devnet_key_pool(spec.chain_id);
+        let signers: Vec<_> = pool.iter().take(3).collect();
+        let block = strait_light_client::LightBlock {
+            signed_header: strait_light_client::SignedHeader {
+                header,
+                commit: strait_light_client::sign_commit(&header, &set, &signers),
+            },
+            validators: set.clone(),
+            next_validators: set,
+        };
+        let bft = ClientUpdate::bft(
+            strait_primitives::ClientId(1),
+            strait_primitives::Height(0),
+            &block,
+        );
+        let two = relay(vec![bft.clone(), bft.clone()]).unwrap();
+        assert_eq!(two.cost.signatures, 6);
+        let unknown = ClientUpdate {
+            kind: VerifierKind(42),
+            ..bft.clone()
+        };
+        assert_eq!(
+            relay(vec![bft.clone(), unknown]).err(),
+            Some(VerifierError::UnknownKind(VerifierKind(42)))
+        );
+        let truncated = ClientUpdate {
+            body: bft.body[..20].to_vec(),
+            ..bft
+        };
+        assert!(matches!(
+            relay(vec![truncated]),
+            Err(VerifierError::Malformed { .. })
+        ));
+    }
+
     fn ok(n: u64) -> impl FnOnce() -> Result<u64, Infallible> {
         move || Ok(n)
     }

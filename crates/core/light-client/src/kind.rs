@@ -51,6 +51,13 @@ pub fn encode_init(options: &Options, trusted: &ConsensusState) -> Vec<u8> {
     out
 }
 
+/// The BFT client kept in `store`, as the client state machine's storage: what
+/// [`crate::client`]'s functions read and write. Its writes follow the kind's layout (roots stored
+/// apart, at most [`MAX_CONSENSUS_STATES`] heights); they verify nothing.
+pub fn client_store(store: &mut dyn ClientStore) -> impl ClientWriter + '_ {
+    KvMut(store)
+}
+
 /// The client state a BFT client keeps in `store` (for hosts and tools that inspect it).
 pub fn stored_client_state(store: &dyn ClientRead) -> Result<ClientState, StoreError> {
     Kv(store).client_state()

@@ -6,6 +6,7 @@ mod cheap_first;
 mod client;
 mod codec;
 mod ed25519;
+mod kind;
 mod support;
 mod vector_cases;
 mod vectors;
