@@ -325,6 +325,8 @@ fn on_event(tracker: &Mutex<Tracker>, tag: &str, event: EventNotification) {
         EventNotification::Received { id, outcome, .. } => {
             t.record_received(id, matches!(outcome, OutcomeJson::Executed { .. }));
         }
+        // Outcomes proven back to the senders: not what the load measures.
+        EventNotification::Settled { .. } => {}
     }
 }
 

@@ -206,6 +206,10 @@ pub enum MessageStatus {
         destination_chain: ChainId,
         /// Nonce on its route.
         nonce: Nonce,
+        /// Whether it still awaits its outcome from the destination (`[STRAIT-SETTLE.2]`); false
+        /// once settled, and for an outcome message, which awaits none.
+        #[serde(default)]
+        awaiting_outcome: bool,
     },
     /// This chain received it.
     Received {
@@ -257,6 +261,17 @@ pub enum EventNotification {
         /// Source chain.
         source_chain: ChainId,
         /// How it ended.
+        outcome: OutcomeJson,
+    },
+    /// A message this chain sent had its outcome proven back and handed to its sender.
+    Settled {
+        /// Chain (the message's source).
+        chain_id: ChainId,
+        /// Block.
+        height: Height,
+        /// The message.
+        id: MessageId,
+        /// How it ended on its destination.
         outcome: OutcomeJson,
     },
 }

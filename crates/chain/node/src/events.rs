@@ -27,4 +27,11 @@ pub enum BlockEvent {
         /// How it ended.
         outcome: Outcome,
     },
+    /// A message this chain sent had its outcome proven back and handed to its sender.
+    Settled {
+        /// The message id.
+        id: MessageId,
+        /// How it ended on its destination.
+        outcome: Outcome,
+    },
 }

@@ -7,8 +7,8 @@
 
 use strait_endpoint::encoding::EncodingError;
 use strait_endpoint::{
-    AppError, EndpointEvent, EndpointReader, EndpointWriter, Outcome, Receipt, SecurityConfig,
-    SendError,
+    AppError, AwaitedOutcome, EndpointEvent, EndpointReader, EndpointWriter, Outcome, Receipt,
+    SecurityConfig, SendError,
 };
 use strait_merkle::{IncrementalTree, LeafIndex, MerkleError};
 use strait_packet::Packet;
@@ -102,6 +102,17 @@ impl EndpointReader for Exec<'_> {
             .ok()
             .flatten()
     }
+    fn awaited_outcome(&self, id: &MessageId) -> Option<AwaitedOutcome> {
+        let raw = self.state.get(&keys::awaited(id))?;
+        let mut r = Reader::new(raw);
+        let sender = Address32(r.array().ok()?);
+        let destination_chain = ChainId(r.u64().ok()?);
+        r.finish().ok()?;
+        Some(AwaitedOutcome {
+            sender,
+            destination_chain,
+        })
+    }
     fn received_word(&self, route: &RouteId, word_index: u64) -> [u8; 32] {
         self.state
             .get(&keys::received_word(route, word_index))
@@ -168,6 +179,52 @@ impl EndpointWriter for Exec<'_> {
         }
         result
     }
+    fn set_awaited_outcome(&mut self, id: &MessageId, awaited: Option<AwaitedOutcome>) {
+        match awaited {
+            Some(a) => {
+                let mut value = Vec::with_capacity(40);
+                value.extend_from_slice(a.sender.as_bytes());
+                value.extend_from_slice(&a.destination_chain.to_be_bytes());
+                self.state.put(keys::awaited(id), value);
+            }
+            None => self.state.delete(&keys::awaited(id)),
+        }
+    }
+    fn call_app_outcome(
+        &mut self,
+        app: &Address32,
+        id: &MessageId,
+        outcome: &Outcome,
+    ) -> Result<(), AppError> {
+        // A sender that is no application (an account) has nothing to call: settled.
+        let Some(target) = self.ext.apps.get(app) else {
+            return Ok(());
+        };
+        let cp = self.fx.checkpoint(self.state);
+        let result = {
+            let mut ctx = AppContext::new(*app, self.env, self.state, &mut self.fx.app_sends);
+            match outcome {
+                Outcome::Executed { ack } => target.on_ack(&mut ctx, id, ack),
+                Outcome::Failed(error) => target.on_failure(&mut ctx, id, error),
+                Outcome::TimedOut => target.on_timeout(&mut ctx, id),
+            }
+        }
+        .and_then(|()| {
+            // Sends made while settling are atomic with it, as with a receive.
+            self.send_queued(cp.app_sends())
+                .map(|_| ())
+                .map_err(|(destination, e)| AppError {
+                    code: APP_SEND_FAILED,
+                    reason: format!(
+                        "a message to chain {destination} sent while settling failed: {e}"
+                    ),
+                })
+        });
+        if result.is_err() {
+            self.fx.revert(self.state, cp);
+        }
+        result
+    }
     fn record_receipt(&mut self, receipt: Receipt) {
         let record = ReceiptRecord {
             height: receipt.height,
@@ -195,6 +252,7 @@ impl EndpointWriter for Exec<'_> {
                 source_chain: self.batch_source,
                 outcome: receipt.outcome,
             },
+            EndpointEvent::Settled { id, outcome } => BlockEvent::Settled { id, outcome },
         };
         self.fx.events.push(event);
     }

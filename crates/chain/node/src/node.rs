@@ -402,7 +402,7 @@ impl Producer {
                         packet: packet.clone(),
                     },
                 )),
-                BlockEvent::Received { .. } => None,
+                BlockEvent::Received { .. } | BlockEvent::Settled { .. } => None,
             })
             .collect();
         debug_assert_eq!(

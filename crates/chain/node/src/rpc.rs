@@ -356,11 +356,16 @@ impl StraitApiServer for RpcServer {
             let nonce = Packet::decode(&record.packet)
                 .map_err(|e| internal(StoreError::Corrupt(e.to_string())))?
                 .nonce;
+            let awaiting_outcome = reads
+                .state(&keys::awaited(&id))
+                .map_err(internal)?
+                .is_some();
             return Ok(MessageStatus::Sent {
                 height: record.height,
                 leaf_index,
                 destination_chain: record.destination_chain,
                 nonce,
+                awaiting_outcome,
             });
         }
         match reads.state(&keys::receipt(&id)).map_err(internal)? {
@@ -477,6 +482,12 @@ pub fn notification(event: &BlockEvent, chain_id: ChainId, height: Height) -> Ev
             height,
             id: *id,
             source_chain: *source_chain,
+            outcome: outcome_json(outcome),
+        },
+        BlockEvent::Settled { id, outcome } => EventNotification::Settled {
+            chain_id,
+            height,
+            id: *id,
             outcome: outcome_json(outcome),
         },
     }

@@ -59,6 +59,11 @@ pub mod keys {
     pub fn contiguous(route: &RouteId) -> Vec<u8> {
         cat(b'n', &[route.as_bytes()])
     }
+    /// A sent message awaiting its outcome: `'p' || id` -> `sender [32] | destination u64`
+    /// (`[STRAIT-SETTLE.2]`).
+    pub fn awaited(id: &MessageId) -> Vec<u8> {
+        cat(b'p', &[id.as_bytes()])
+    }
     /// Receipt of a received message: `'r' || id`.
     pub fn receipt(id: &MessageId) -> Vec<u8> {
         cat(b'r', &[id.as_bytes()])

@@ -7,7 +7,8 @@ use strait_primitives::{
     Address32, ChainId, ClientId, Hash32, Height, MessageId, Nonce, RouteId, Timestamp,
 };
 
-use crate::event::{EndpointEvent, Receipt};
+use crate::event::{EndpointEvent, Outcome, Receipt};
+use crate::settle::AwaitedOutcome;
 
 /// Largest acknowledgement an application may return, in bytes. A larger one fails the message.
 pub const MAX_ACK_LEN: usize = 4096;
@@ -74,6 +75,9 @@ pub trait EndpointReader {
     fn received_word(&self, route: &RouteId, word_index: u64) -> [u8; 32];
     /// Highest `n` such that nonces `1..=n` of the inbound route have all been received.
     fn inbound_contiguous(&self, route: &RouteId) -> Nonce;
+
+    /// The record of a sent message awaiting its outcome (`[STRAIT-SETTLE.2]`), if it does.
+    fn awaited_outcome(&self, id: &MessageId) -> Option<AwaitedOutcome>;
 }
 
 /// What the endpoint writes to its host.
@@ -90,6 +94,16 @@ pub trait EndpointWriter: EndpointReader {
     fn call_app(&mut self, packet: &Packet, id: &MessageId) -> Result<Vec<u8>, AppError>;
     /// Records how a received message ended.
     fn record_receipt(&mut self, receipt: Receipt);
+    /// Sets or deletes the record of a sent message awaiting its outcome.
+    fn set_awaited_outcome(&mut self, id: &MessageId, awaited: Option<AwaitedOutcome>);
+    /// Hands the proven outcome of message `id` to the application `app` that sent it
+    /// (`[STRAIT-SETTLE.4]`). On `Err` the host must revert the application's writes.
+    fn call_app_outcome(
+        &mut self,
+        app: &Address32,
+        id: &MessageId,
+        outcome: &Outcome,
+    ) -> Result<(), AppError>;
     /// Emits an event for off-chain agents.
     fn emit(&mut self, event: EndpointEvent);
 }

@@ -7,6 +7,7 @@
 //! receipt  = id [32] | route [32] | nonce u64 (>= 1) | height u64 | outcome
 //! event    = 0x01 | leaf_index u32 | packet (§2, the rest of the input)  Sent
 //!          | 0x02 | receipt                                              Received
+//!          | 0x03 | id [32] | outcome                                     Settled
 //! ```
 //!
 //! A `Sent` event carries only what cannot be derived: its id, destination chain and nonce are
@@ -28,6 +29,7 @@ const OUTCOME_FAILED: u8 = 1;
 const OUTCOME_TIMED_OUT: u8 = 2;
 const EVENT_SENT: u8 = 1;
 const EVENT_RECEIVED: u8 = 2;
+const EVENT_SETTLED: u8 = 3;
 
 /// Why bytes are not a canonical receipt, outcome or event.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -196,6 +198,11 @@ impl EndpointEvent {
                 out.push(EVENT_RECEIVED);
                 receipt.encode_into(&mut out);
             }
+            Self::Settled { id, outcome } => {
+                out.push(EVENT_SETTLED);
+                out.extend_from_slice(id.as_bytes());
+                outcome.encode_into(&mut out);
+            }
         }
         out
     }
@@ -221,6 +228,12 @@ impl EndpointEvent {
                 let receipt = Receipt::decode_from(&mut r)?;
                 r.finish()?;
                 Ok(Self::Received(receipt))
+            }
+            EVENT_SETTLED => {
+                let id = MessageId(r.array()?);
+                let outcome = Outcome::decode_from(&mut r)?;
+                r.finish()?;
+                Ok(Self::Settled { id, outcome })
             }
             kind => Err(EncodingError::UnknownEvent { kind }),
         }

@@ -2,7 +2,7 @@
 
 use strait_merkle::MerkleError;
 use strait_packet::PacketError;
-use strait_primitives::{ChainId, ClientId, Height, Nonce, RouteId};
+use strait_primitives::{Address32, ChainId, ClientId, Height, Nonce, RouteId};
 
 /// Why a send was refused. Nothing was written.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -19,6 +19,10 @@ pub enum SendError {
     /// The route has used every nonce.
     #[error("route {0} has exhausted its nonces")]
     NonceOverflow(RouteId),
+    /// The sender is the endpoint's own address, which only the endpoint sends as
+    /// (`[STRAIT-SETTLE.1]`).
+    #[error("{0} is the endpoint's own address")]
+    ReservedSender(Address32),
     /// The outbox is full.
     #[error(transparent)]
     Outbox(#[from] MerkleError),
@@ -151,6 +155,7 @@ impl SendError {
             Self::DestinationIsLocal(_) => "DestinationIsLocal",
             Self::UnknownChain(_) => "UnknownChain",
             Self::NonceOverflow(_) => "NonceOverflow",
+            Self::ReservedSender(_) => "ReservedSender",
             Self::Outbox(e) => e.name(),
         }
     }

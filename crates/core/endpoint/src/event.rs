@@ -61,4 +61,11 @@ pub enum EndpointEvent {
     },
     /// A message was received and its outcome recorded.
     Received(Receipt),
+    /// A sent message's outcome was proven back and handed to its sender (`[STRAIT-SETTLE.4]`).
+    Settled {
+        /// The message this chain sent.
+        id: MessageId,
+        /// How it ended on its destination.
+        outcome: Outcome,
+    },
 }

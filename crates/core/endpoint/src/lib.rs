@@ -16,6 +16,7 @@ pub mod mutation;
 pub mod receive;
 pub mod replay;
 pub mod send;
+pub mod settle;
 pub mod testkit;
 
 pub use context::{AppError, EndpointReader, EndpointWriter, SecurityConfig, MAX_ACK_LEN};
@@ -26,3 +27,4 @@ pub use receive::{
     Advanced, BatchDelivery, Delivery, ValidatedReceive, MAX_BATCH_LEN,
 };
 pub use send::{execute_send, send, validate_send, SendRequest, Sent};
+pub use settle::{endpoint_address, AwaitedOutcome};

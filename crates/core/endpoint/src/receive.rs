@@ -8,8 +8,8 @@ use strait_packet::Packet;
 use strait_primitives::{ClientId, Hash32, Height, MessageId, Nonce, RouteId};
 
 use crate::{
-    mutation, replay, AppError, EndpointEvent, EndpointReader, EndpointWriter, Outcome, Receipt,
-    ReceiveError, MAX_ACK_LEN,
+    mutation, replay, settle, AppError, EndpointEvent, EndpointReader, EndpointWriter, Outcome,
+    Receipt, ReceiveError, MAX_ACK_LEN,
 };
 
 /// Most messages in one batch delivery.
@@ -156,7 +156,17 @@ pub fn execute_receive<C: EndpointWriter + ?Sized>(
     valid: ValidatedReceive,
 ) -> Receipt {
     replay::mark_received(ctx, &valid.route, valid.packet.nonce);
-    let outcome = if valid.timed_out {
+    let outcome = if settle::is_outcome_message(&valid.packet) {
+        // [STRAIT-SETTLE.4] an outcome message settles the message it reports; it has no timeout
+        // and no outcome of its own.
+        match settle::settle(ctx, &valid.packet) {
+            Ok(()) => Outcome::Executed { ack: Vec::new() },
+            Err(e) => Outcome::Failed(AppError {
+                code: e.code,
+                reason: crate::encoding::bounded_reason(&e.reason).to_owned(),
+            }),
+        }
+    } else if valid.timed_out {
         Outcome::TimedOut
     } else {
         match ctx.call_app(&valid.packet, &valid.id) {
@@ -185,6 +195,8 @@ pub fn execute_receive<C: EndpointWriter + ?Sized>(
     };
     ctx.record_receipt(receipt.clone());
     ctx.emit(EndpointEvent::Received(receipt.clone()));
+    // [STRAIT-SETTLE.3] the outcome goes back to the sender.
+    settle::send_outcome(ctx, &valid.packet, &valid.id, &receipt.outcome);
     receipt
 }
 

@@ -5,6 +5,7 @@ use strait_merkle::{LeafIndex, MerkleError, MAX_LEAVES};
 use strait_packet::{DeliveryOptions, Packet, MAX_PAYLOAD_LEN};
 use strait_primitives::{Address32, ChainId, MessageId, Nonce};
 
+use crate::settle::{endpoint_address, is_outcome_message, AwaitedOutcome};
 use crate::{EndpointEvent, EndpointReader, EndpointWriter, SendError};
 
 /// What an application asks the endpoint to send.
@@ -35,6 +36,18 @@ pub struct Sent {
 
 /// Checks a send request and builds its packet with the route's next nonce. Writes nothing.
 pub fn validate_send<C: EndpointReader + ?Sized>(
+    ctx: &C,
+    request: SendRequest,
+) -> Result<Packet, SendError> {
+    // [STRAIT-SETTLE.1] only the endpoint itself sends as the endpoint.
+    if request.sender == endpoint_address() {
+        return Err(SendError::ReservedSender(request.sender));
+    }
+    validate_send_unchecked(ctx, request)
+}
+
+/// [`validate_send`] without the reserved-sender check: the endpoint's own outcome messages.
+pub(crate) fn validate_send_unchecked<C: EndpointReader + ?Sized>(
     ctx: &C,
     request: SendRequest,
 ) -> Result<Packet, SendError> {
@@ -85,6 +98,16 @@ pub fn execute_send<C: EndpointWriter + ?Sized>(
     let id = Packet::id_of_encoding(&encoded);
     let leaf_index = ctx.append_outbox(&id)?;
     ctx.set_last_outbound_nonce(&packet.route().id(), packet.nonce);
+    // [STRAIT-SETTLE.2] the message awaits its outcome (an outcome message awaits none).
+    if !is_outcome_message(&packet) {
+        ctx.set_awaited_outcome(
+            &id,
+            Some(AwaitedOutcome {
+                sender: packet.sender,
+                destination_chain: packet.destination_chain,
+            }),
+        );
+    }
     ctx.emit(EndpointEvent::Sent {
         id,
         destination_chain: packet.destination_chain,

@@ -12,7 +12,10 @@ use strait_primitives::{
     Address32, ChainId, ClientId, Hash32, Height, MessageId, Nonce, RouteId, Timestamp,
 };
 
-use crate::{AppError, EndpointEvent, EndpointReader, EndpointWriter, Receipt, SecurityConfig};
+use crate::{
+    AppError, AwaitedOutcome, EndpointEvent, EndpointReader, EndpointWriter, Outcome, Receipt,
+    SecurityConfig,
+};
 
 /// A receiving application: takes a packet, returns an acknowledgement or an error.
 pub type AppFn = Box<dyn FnMut(&Packet) -> Result<Vec<u8>, AppError>>;
@@ -59,6 +62,12 @@ pub struct InMemoryHost {
     pub receipts: BTreeMap<MessageId, Receipt>,
     /// Every event emitted, in order.
     pub events: Vec<EndpointEvent>,
+    /// Sent messages awaiting their outcome.
+    pub awaited: BTreeMap<MessageId, AwaitedOutcome>,
+    /// Outcomes handed to applications, in order: `(app, message id, outcome)`.
+    pub settled: Vec<(Address32, MessageId, Outcome)>,
+    /// Applications whose outcome callback fails.
+    pub failing_callbacks: BTreeSet<Address32>,
 }
 
 impl InMemoryHost {
@@ -100,6 +109,9 @@ impl InMemoryHost {
 }
 
 impl EndpointReader for InMemoryHost {
+    fn awaited_outcome(&self, id: &MessageId) -> Option<AwaitedOutcome> {
+        self.awaited.get(id).copied()
+    }
     fn chain_id(&self) -> ChainId {
         self.chain_id
     }
@@ -148,6 +160,27 @@ impl EndpointReader for InMemoryHost {
 }
 
 impl EndpointWriter for InMemoryHost {
+    fn set_awaited_outcome(&mut self, id: &MessageId, awaited: Option<AwaitedOutcome>) {
+        match awaited {
+            Some(a) => self.awaited.insert(*id, a),
+            None => self.awaited.remove(id),
+        };
+    }
+    fn call_app_outcome(
+        &mut self,
+        app: &Address32,
+        id: &MessageId,
+        outcome: &Outcome,
+    ) -> Result<(), AppError> {
+        if self.failing_callbacks.contains(app) {
+            return Err(AppError {
+                code: 7,
+                reason: "callback refused".into(),
+            });
+        }
+        self.settled.push((*app, *id, outcome.clone()));
+        Ok(())
+    }
     fn set_last_outbound_nonce(&mut self, route: &RouteId, nonce: Nonce) {
         self.outbound_nonces.insert(*route, nonce);
     }

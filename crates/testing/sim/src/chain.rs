@@ -71,6 +71,8 @@ pub struct Produced {
     pub sent: Vec<MessageId>,
     /// Messages it received: id, source chain, outcome.
     pub received: Vec<(MessageId, ChainId, Outcome)>,
+    /// Messages this chain sent whose outcome was proven back and handed to the sender.
+    pub settled: Vec<(MessageId, Outcome)>,
 }
 
 struct StoredBlock {
@@ -293,6 +295,7 @@ impl InProcessChain {
             height: built.header.height,
             sent: Vec::new(),
             received: Vec::new(),
+            settled: Vec::new(),
         };
         for event in &built.events {
             match event {
@@ -320,6 +323,9 @@ impl InProcessChain {
                 } => produced
                     .received
                     .push((*id, *source_chain, outcome.clone())),
+                BlockEvent::Settled { id, outcome } => {
+                    produced.settled.push((*id, outcome.clone()))
+                }
             }
         }
         debug_assert_eq!(self.sent.len() as u64, self.outbox.count());

@@ -18,10 +18,13 @@ async fn relays_both_directions_exactly_once() {
     let ba = send_messages(&net.nodes[1], &net.nodes[0], 15, "user-b").await;
     wait_received(&net.nodes[1], &ab).await;
     wait_received(&net.nodes[0], &ba).await;
+    wait_settled(&net.nodes[0], &ab).await;
+    wait_settled(&net.nodes[1], &ba).await;
     let metrics = relayer.stop().await;
-    assert_eq!(metrics.messages_relayed, 30);
+    // Each message and its outcome message.
+    assert_eq!(metrics.messages_relayed, 60);
     events
-        .assert_each_executed_once(&[&ab[..], &ba[..]].concat(), net.block_time())
+        .assert_each_executed_and_settled_once(&[&ab[..], &ba[..]].concat(), net.block_time())
         .await;
     net.stop().await;
 }
@@ -42,7 +45,9 @@ async fn relayer_polls_when_websockets_fail() {
     let ba = send_messages(&net.nodes[1], &net.nodes[0], 10, "user-b").await;
     wait_received(&net.nodes[1], &ab).await;
     wait_received(&net.nodes[0], &ba).await;
-    assert_eq!(relayer.stop().await.messages_relayed, 20);
+    wait_settled(&net.nodes[0], &ab).await;
+    wait_settled(&net.nodes[1], &ba).await;
+    assert_eq!(relayer.stop().await.messages_relayed, 40);
     net.stop().await;
 }
 
@@ -56,14 +61,16 @@ async fn racing_relayers_deliver_each_message_once() {
     let ba = send_messages(&net.nodes[1], &net.nodes[0], 20, "user-b").await;
     wait_received(&net.nodes[1], &ab).await;
     wait_received(&net.nodes[0], &ba).await;
+    wait_settled(&net.nodes[0], &ab).await;
+    wait_settled(&net.nodes[1], &ba).await;
     let (ma, mb) = (a.stop().await, b.stop().await);
     assert_eq!(
         ma.messages_relayed + mb.messages_relayed,
-        40,
+        80,
         "{ma:?} {mb:?}"
     );
     events
-        .assert_each_executed_once(&[&ab[..], &ba[..]].concat(), net.block_time())
+        .assert_each_executed_and_settled_once(&[&ab[..], &ba[..]].concat(), net.block_time())
         .await;
     net.stop().await;
 }
@@ -132,10 +139,11 @@ async fn killed_relayer_process_restarts_without_loss_or_duplication() {
     );
     let mut relayer = spawn();
     wait_received(&net.nodes[1], &ab).await;
+    wait_settled(&net.nodes[0], &ab).await;
     relayer.kill().expect("kill");
     relayer.wait().expect("reap");
     events
-        .assert_each_executed_once(&ab, net.block_time())
+        .assert_each_executed_and_settled_once(&ab, net.block_time())
         .await;
     net.stop().await;
 }
@@ -279,10 +287,11 @@ async fn relayer_bisects_across_a_validator_set_change() {
     assert_eq!(client_before.latest_height.get(), 0, "nobody relayed yet");
     let relayer = InProcessRelayer::start(&net, "relayer-a");
     wait_received(&net.nodes[1], &ab).await;
+    wait_settled(&net.nodes[0], &ab).await;
     let m = relayer.stop().await;
-    assert_eq!(m.messages_relayed, 5, "{m:?}");
+    assert_eq!(m.messages_relayed, 10, "{m:?}");
     events
-        .assert_each_executed_once(&ab, net.block_time())
+        .assert_each_executed_and_settled_once(&ab, net.block_time())
         .await;
     net.stop().await;
 }

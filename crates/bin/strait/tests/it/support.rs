@@ -10,7 +10,7 @@ use jsonrpsee::http_client::{HttpClient, HttpClientBuilder};
 use jsonrpsee::ws_client::WsClientBuilder;
 use strait_devnet_api::apps;
 use strait_devnet_api::keys::AccountKey;
-use strait_devnet_api::rpc::{EventNotification, OutcomeJson, StraitApiClient};
+use strait_devnet_api::rpc::{EventNotification, MessageStatus, OutcomeJson, StraitApiClient};
 use strait_devnet_api::tx::{Tx, TxBody};
 use strait_devnet_client::{ChainEndpoint, RelayerConfig};
 use strait_node::{devnet_node_config, devnet_specs, ChainSpec, NodeHandle};
@@ -293,9 +293,35 @@ pub async fn wait_received(node: &NodeHandle, ids: &[MessageId]) {
     }
 }
 
-/// Counts `Received` events per message id on every chain, from its start on.
+/// Waits until every message of `ids`, sent by `node`'s chain, has its outcome proven back.
+pub async fn wait_settled(node: &NodeHandle, ids: &[MessageId]) {
+    let client = node.client();
+    let deadline = tokio::time::Instant::now() + WAIT;
+    for id in ids {
+        loop {
+            match client.message_status(*id).await {
+                Ok(MessageStatus::Sent {
+                    awaiting_outcome: false,
+                    ..
+                }) => break,
+                Ok(MessageStatus::Sent { .. }) | Err(_) => {}
+                Ok(other) => panic!(
+                    "message {id} is not one chain {} sent: {other:?}",
+                    node.chain_id()
+                ),
+            }
+            if tokio::time::Instant::now() >= deadline {
+                panic!("message {id} of chain {} never settled", node.chain_id());
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    }
+}
+
+/// Counts `Received` and `Settled` events per message id on every chain, from its start on.
 pub struct EventCounter {
     counts: Arc<Mutex<HashMap<MessageId, (u64, bool)>>>,
+    settled: Arc<Mutex<HashMap<MessageId, u64>>>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
 }
 
@@ -303,6 +329,7 @@ impl EventCounter {
     /// Subscribes to every node's events.
     pub async fn start(nodes: &[NodeHandle]) -> Self {
         let counts: Arc<Mutex<HashMap<MessageId, (u64, bool)>>> = Arc::default();
+        let settled: Arc<Mutex<HashMap<MessageId, u64>>> = Arc::default();
         let mut tasks = Vec::new();
         for node in nodes {
             let ws = WsClientBuilder::default()
@@ -311,25 +338,40 @@ impl EventCounter {
                 .await
                 .expect("websocket");
             let mut events = ws.subscribe_events().await.expect("subscribeEvents");
-            let counts = counts.clone();
+            let (counts, settled) = (counts.clone(), settled.clone());
             tasks.push(tokio::spawn(async move {
                 let _ws = ws;
                 while let Some(Ok(event)) = events.next().await {
-                    if let EventNotification::Received { id, outcome, .. } = event {
-                        let executed = matches!(outcome, OutcomeJson::Executed { .. });
-                        let mut c = counts.lock().expect("lock");
-                        let e = c.entry(id).or_insert((0, executed));
-                        e.0 += 1;
+                    match event {
+                        EventNotification::Received { id, outcome, .. } => {
+                            let executed = matches!(outcome, OutcomeJson::Executed { .. });
+                            let mut c = counts.lock().expect("lock");
+                            let e = c.entry(id).or_insert((0, executed));
+                            e.0 += 1;
+                        }
+                        EventNotification::Settled { id, .. } => {
+                            *settled.lock().expect("lock").entry(id).or_insert(0) += 1;
+                        }
+                        EventNotification::Sent { .. } => {}
                     }
                 }
             }));
         }
-        Self { counts, tasks }
+        Self {
+            counts,
+            settled,
+            tasks,
+        }
     }
 
     /// After a few more blocks, checks that each of `ids` was received exactly once and executed,
-    /// and that nothing else was received.
-    pub async fn assert_each_executed_once(self, ids: &[MessageId], block_time: Duration) {
+    /// and settled exactly once on its source, and that nothing else was received but the
+    /// outcome messages (one per message, each received once).
+    pub async fn assert_each_executed_and_settled_once(
+        self,
+        ids: &[MessageId],
+        block_time: Duration,
+    ) {
         tokio::time::sleep(block_time * 6).await;
         for t in &self.tasks {
             t.abort();
@@ -342,7 +384,24 @@ impl EventCounter {
                 "message {id} not executed exactly once"
             );
         }
-        assert_eq!(counts.len(), ids.len(), "unexpected receptions");
+        let settled = self.settled.lock().expect("lock");
+        for id in ids {
+            assert_eq!(
+                settled.get(id),
+                Some(&1),
+                "message {id} not settled exactly once"
+            );
+        }
+        assert_eq!(settled.len(), ids.len(), "unexpected settlements");
+        assert_eq!(
+            counts.len(),
+            2 * ids.len(),
+            "receptions other than the messages and their outcomes"
+        );
+        assert!(
+            counts.values().all(|(n, _)| *n == 1),
+            "an outcome message received twice"
+        );
     }
 }
 

@@ -20,7 +20,7 @@ pub use builtin::{Counter, Echo, PingPong, PING, PONG};
 pub use context::AppContext;
 use strait_endpoint::AppError;
 use strait_packet::Packet;
-use strait_primitives::Address32;
+use strait_primitives::{Address32, MessageId};
 
 /// An application of the chain.
 ///
@@ -30,7 +30,7 @@ use strait_primitives::Address32;
 /// use strait_endpoint::AppError;
 /// use strait_node::apps::{App, AppContext, Router};
 /// use strait_packet::Packet;
-/// use strait_primitives::Address32;
+/// use strait_primitives::{Address32, MessageId};
 ///
 /// /// Acknowledges with the number of messages it has seen.
 /// struct Tally;
@@ -66,21 +66,29 @@ pub trait App: Send + Sync + 'static {
     }
 
     /// A message this application sent was executed on its destination, with `ack`. Called once
-    /// per message when outcomes are proven back (the value-transfer issue); by default nothing.
-    fn on_ack(
-        &self,
-        ctx: &mut AppContext<'_>,
-        packet: &Packet,
-        ack: &[u8],
-    ) -> Result<(), AppError> {
-        let _ = (ctx, packet, ack);
+    /// per message, when its outcome is proven back (`[STRAIT-SETTLE.4]`); by default nothing. An
+    /// error reverts the callback's writes and the message keeps awaiting its outcome.
+    fn on_ack(&self, ctx: &mut AppContext<'_>, id: &MessageId, ack: &[u8]) -> Result<(), AppError> {
+        let _ = (ctx, id, ack);
         Ok(())
     }
 
-    /// A message this application sent failed or timed out on its destination. Called once per
-    /// message when outcomes are proven back (the value-transfer issue); by default nothing.
-    fn on_timeout(&self, ctx: &mut AppContext<'_>, packet: &Packet) -> Result<(), AppError> {
-        let _ = (ctx, packet);
+    /// A message this application sent failed on its destination (the application there
+    /// refused it): refund. Called once per message, as [`App::on_ack`]; by default nothing.
+    fn on_failure(
+        &self,
+        ctx: &mut AppContext<'_>,
+        id: &MessageId,
+        error: &AppError,
+    ) -> Result<(), AppError> {
+        let _ = (ctx, id, error);
+        Ok(())
+    }
+
+    /// A message this application sent timed out on its destination, which never executed it:
+    /// refund. Called once per message, as [`App::on_ack`]; by default nothing.
+    fn on_timeout(&self, ctx: &mut AppContext<'_>, id: &MessageId) -> Result<(), AppError> {
+        let _ = (ctx, id);
         Ok(())
     }
 }

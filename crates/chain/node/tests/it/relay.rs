@@ -9,7 +9,7 @@ use strait_devnet_api::rpc::{
 use strait_devnet_api::tx::TxBody;
 use strait_devnet_api::HexBytes;
 use strait_light_client::LightBlock;
-use strait_packet::DeliveryOptions;
+use strait_packet::{DeliveryOptions, Packet};
 use strait_primitives::ChainId;
 
 use crate::support::*;
@@ -234,12 +234,24 @@ async fn ping_pong_round_trip_with_manual_relaying() {
         "{result:?}"
     );
     assert_eq!(result.deliveries[0].id, ping_id);
+    // Chain 2 sent the pong and, after it, the ping's outcome back to the ping-pong app
+    // ([STRAIT-SETTLE.3]).
     let page = cb.messages(0, 10, Some(ChainId(1))).await.unwrap();
-    assert_eq!(page.messages.len(), 1);
+    assert_eq!(page.messages.len(), 2);
     let pong_id = page.messages[0].id;
     assert_eq!(page.messages[0].height, result.height);
+    let outcome = Packet::decode(&page.messages[1].packet.0).unwrap();
+    assert_eq!(outcome.sender, strait_endpoint::endpoint_address());
+    assert_eq!(outcome.receiver, apps::ping_pong());
+    assert_eq!(
+        strait_endpoint::settle::decode_outcome_payload(&outcome.payload)
+            .unwrap()
+            .0,
+        ping_id
+    );
 
-    // Deliver the pong on chain 1: the origin counts it.
+    // Deliver the pong and the ping's outcome on chain 1: the origin counts the pong, and the
+    // ping settles.
     let relay = build_relay(&cb, &ca, ChainId(1), 0).await;
     let result = submit(
         &ca,
@@ -247,9 +259,10 @@ async fn ping_pong_round_trip_with_manual_relaying() {
     )
     .await;
     assert!(
-        result.success && result.deliveries[0].error.is_none(),
+        result.success && result.deliveries.iter().all(|d| d.error.is_none()),
         "{result:?}"
     );
+    assert_eq!(result.deliveries.len(), 2);
     match ca.message_status(pong_id).await.unwrap() {
         MessageStatus::Received { outcome, .. } => {
             assert_eq!(

@@ -97,15 +97,26 @@ fn events() -> Vec<(&'static str, EndpointEvent)> {
                 ack: b"ok".to_vec(),
             })),
         ),
+        (
+            "settled, timed out",
+            EndpointEvent::Settled {
+                id: p.id(),
+                outcome: Outcome::TimedOut,
+            },
+        ),
     ]
 }
 
-fn receipt_json(r: &Receipt) -> Value {
-    let outcome = match &r.outcome {
+fn outcome_json(outcome: &Outcome) -> Value {
+    match outcome {
         Outcome::Executed { ack } => json!({ "kind": "executed", "ack": hex0x(ack) }),
         Outcome::Failed(e) => json!({ "kind": "failed", "code": e.code, "reason": e.reason }),
         Outcome::TimedOut => json!({ "kind": "timed_out" }),
-    };
+    }
+}
+
+fn receipt_json(r: &Receipt) -> Value {
+    let outcome = outcome_json(&r.outcome);
     json!({
         "id": r.id.to_string(),
         "route": r.route.to_string(),
@@ -184,7 +195,8 @@ fn invalid_events() -> Value {
     json!([
         case("empty", "0x".into(), "Truncated"),
         case("event kind 0", hex0x(&[0]), "UnknownEvent"),
-        case("event kind 3", hex0x(&[3]), "UnknownEvent"),
+        case("event kind 4", hex0x(&[4]), "UnknownEvent"),
+        case("settled, truncated id", hex0x(&[3, 1, 2]), "Truncated"),
         case("sent, truncated leaf index", hex0x(&[1, 0, 0]), "Truncated"),
         case("sent, no packet", sent(&[0; 4], &[]), "Truncated"),
         case(
@@ -233,6 +245,11 @@ fn render() -> Value {
                     "packet": hex0x(packet),
                 }),
                 EndpointEvent::Received(r) => json!({ "kind": "received", "receipt": receipt_json(r) }),
+                EndpointEvent::Settled { id, outcome } => json!({
+                    "kind": "settled",
+                    "id": id.to_string(),
+                    "outcome": outcome_json(outcome),
+                }),
             };
             json!({ "name": name, "event": fields, "encoding": hex0x(&e.encode()) })
         }).collect::<Vec<_>>(),

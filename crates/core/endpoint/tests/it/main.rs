@@ -15,6 +15,7 @@ use strait_packet::{DeliveryOptions, Packet};
 use strait_primitives::{Address32, ChainId, ClientId, Hash32, Height, Nonce, Timestamp};
 
 mod ordering;
+mod settle;
 
 const A: ChainId = ChainId(1);
 const B: ChainId = ChainId(2);
@@ -36,6 +37,8 @@ fn net() -> Net {
     let mut a = InMemoryHost::new(A);
     let mut b = InMemoryHost::new(B);
     a.connect(B, ClientId(1));
+    // B's outcome messages go back to A's sender (`[STRAIT-SETTLE.3]`).
+    b.known_chains.insert(A);
     b.connect(A, CLIENT_OF_A_ON_B);
     let executed = Rc::new(RefCell::new(Vec::new()));
     let log = executed.clone();

@@ -51,10 +51,19 @@ fn equivocation_is_off_by_default_and_a_seed_reproduces_it() {
         (0, 0),
         "{report:?}"
     );
-    let one = run_world(&config(2)).unwrap_or_else(|v| panic!("{v}"));
-    let two = run_world(&config(2)).unwrap_or_else(|v| panic!("{v}"));
+    // The first seed whose fault fires (a seed's validator changes can keep the forger from
+    // showing a header that verifies) reproduces exactly.
+    let (seed, one) = (0..12)
+        .map(|seed| {
+            (
+                seed,
+                run_world(&config(seed)).unwrap_or_else(|v| panic!("{v}")),
+            )
+        })
+        .find(|(_, report)| report.equivocations > 0)
+        .expect("the fault fires within 12 seeds");
+    let two = run_world(&config(seed)).unwrap_or_else(|v| panic!("{v}"));
     assert_eq!(one, two);
-    assert!(one.equivocations > 0, "{one:?}");
 }
 
 #[test]

@@ -100,6 +100,8 @@ async fn world(rt: Runtime, per_pair: u64) -> (Vec<Hash32>, u64) {
                 .iter()
                 .filter(|s| s.chain_id != specs[d].chain_id)
                 .all(|s| count_of(d, s.chain_id) >= expected)
+                // ... and every outcome came back: no sent message awaits one.
+                && chains[d].lock().unwrap().state().count_prefix(b"p") == 0
         })
     };
     for _ in 0..1_200 {
@@ -135,7 +137,8 @@ async fn world(rt: Runtime, per_pair: u64) -> (Vec<Hash32>, u64) {
 #[test]
 fn the_relayer_runs_unchanged_on_in_process_chains_and_delivers_exactly_once() {
     let (_, relayed) = Executor::seeded(21).run(|rt| world(rt, 30)).unwrap();
-    assert_eq!(relayed, 6 * 30);
+    // Each message, and its outcome message back.
+    assert_eq!(relayed, 2 * 6 * 30);
 }
 
 #[test]

@@ -1,0 +1,261 @@
+//! The way back (`[STRAIT-SETTLE.*]`): each message's outcome, sent by the destination's endpoint
+//! as an outcome message, proven back and handed to the sending application exactly once.
+
+use strait_endpoint::settle::{decode_outcome_payload, SETTLE_REFUSED};
+use strait_endpoint::*;
+use strait_merkle::LeafIndex;
+use strait_packet::{DeliveryOptions, Packet};
+use strait_primitives::{Address32, Height, MessageId, Nonce};
+
+use crate::*;
+
+const CLIENT_OF_B_ON_A: strait_primitives::ClientId = strait_primitives::ClientId(1);
+
+impl Net {
+    /// B's outbox messages from leaf `from` on, as sent: the outcome messages.
+    fn outcomes_from(&self, from: usize) -> Vec<(Packet, LeafIndex)> {
+        self.b
+            .events
+            .iter()
+            .filter_map(|e| match e {
+                EndpointEvent::Sent {
+                    packet, leaf_index, ..
+                } => Some((Packet::decode(packet).unwrap(), *leaf_index)),
+                _ => None,
+            })
+            .skip(from)
+            .collect()
+    }
+
+    /// An honest relayer carries B's outcome message back to A.
+    fn deliver_back(&mut self, packet: &Packet, leaf: LeafIndex) -> Result<Receipt, ReceiveError> {
+        self.b.height = Height(self.b.height.get() + 1);
+        let height = self.b.height;
+        self.a
+            .record_verified_root(CLIENT_OF_B_ON_A, height, self.b.outbox.root());
+        receive(
+            &mut self.a,
+            &Delivery {
+                packet: packet.clone(),
+                proof: self.b.outbox.proof(leaf, self.b.outbox.count()).unwrap(),
+                proof_height: height,
+            },
+        )
+    }
+}
+
+#[test]
+fn each_outcome_comes_back_and_is_handed_to_the_sender_exactly_once() {
+    let mut n = net();
+    let ok = n.send(COUNTER, DeliveryOptions::default(), b"hi");
+    let bad = n.send(FAILING, DeliveryOptions::default(), b"no");
+    let late = n.send(
+        COUNTER,
+        DeliveryOptions {
+            timeout_height: Some(Height(1)),
+            ..DeliveryOptions::default()
+        },
+        b"late",
+    );
+    // The sender's messages await their outcomes.
+    for sent in [&ok, &bad, &late] {
+        assert_eq!(
+            n.a.awaited_outcome(&sent.id),
+            Some(AwaitedOutcome {
+                sender: SENDER,
+                destination_chain: B
+            })
+        );
+    }
+    n.relay_root();
+    n.b.height = Height(5);
+    for sent in [&ok, &bad, &late] {
+        n.deliver(sent).unwrap();
+    }
+    // One outcome message per message, from the endpoint to the sender, unordered, no timeout.
+    let back = n.outcomes_from(0);
+    assert_eq!(back.len(), 3);
+    for ((packet, _), sent) in back.iter().zip([&ok, &bad, &late]) {
+        assert_eq!(packet.sender, endpoint_address());
+        assert_eq!(packet.receiver, SENDER);
+        assert_eq!(packet.destination_chain, A);
+        assert_eq!(packet.options, DeliveryOptions::default());
+        let (id, outcome) = decode_outcome_payload(&packet.payload).unwrap();
+        assert_eq!(id, sent.id);
+        assert_eq!(outcome, n.b.receipts[&sent.id].outcome);
+    }
+    for (packet, leaf) in &back {
+        let receipt = n.deliver_back(packet, *leaf).unwrap();
+        assert_eq!(receipt.outcome, Outcome::Executed { ack: vec![] });
+    }
+    let outcomes: Vec<_> =
+        n.a.settled
+            .iter()
+            .map(|(app, id, o)| (*app, *id, o.clone()))
+            .collect();
+    assert_eq!(
+        outcomes,
+        vec![
+            (
+                SENDER,
+                ok.id,
+                Outcome::Executed {
+                    ack: b"ok 1".to_vec()
+                }
+            ),
+            (
+                SENDER,
+                bad.id,
+                Outcome::Failed(AppError {
+                    code: 3,
+                    reason: "refused".into()
+                })
+            ),
+            (SENDER, late.id, Outcome::TimedOut),
+        ]
+    );
+    assert!(n.a.awaited.is_empty());
+    // A replayed outcome is refused by replay protection, and settles nothing again.
+    let (packet, leaf) = &back[0];
+    assert!(matches!(
+        n.deliver_back(packet, *leaf),
+        Err(ReceiveError::AlreadyReceived { .. })
+    ));
+    assert_eq!(n.a.settled.len(), 3);
+    // Outcome messages have no outcome of their own: A sent nothing back.
+    assert_eq!(n.a.outbox.count(), 3);
+    assert!(
+        n.a.events
+            .iter()
+            .filter(|e| matches!(e, EndpointEvent::Settled { .. }))
+            .count()
+            == 3
+    );
+}
+
+#[test]
+fn only_the_endpoint_sends_as_the_endpoint() {
+    let mut n = net();
+    let err = send(
+        &mut n.a,
+        SendRequest {
+            sender: endpoint_address(),
+            destination_chain: B,
+            receiver: COUNTER,
+            options: DeliveryOptions::default(),
+            payload: vec![],
+        },
+    )
+    .unwrap_err();
+    assert_eq!(err, SendError::ReservedSender(endpoint_address()));
+    assert_eq!(err.name(), "ReservedSender");
+    assert_eq!(n.a.outbox.count(), 0);
+}
+
+/// An outcome message that settles nothing is recorded as failed and changes nothing else.
+#[test]
+fn an_outcome_for_no_awaited_message_or_from_the_wrong_party_settles_nothing() {
+    let mut n = net();
+    let sent = n.send(COUNTER, DeliveryOptions::default(), b"hi");
+    n.relay_root();
+    n.deliver(&sent).unwrap();
+    let (packet, leaf) = n.outcomes_from(0).remove(0);
+    // The sender's record is gone (as if already settled): the outcome is refused.
+    let awaited = n.a.awaited.remove(&sent.id).unwrap();
+    let receipt = n.deliver_back(&packet, leaf).unwrap();
+    let Outcome::Failed(e) = receipt.outcome else {
+        panic!("settled nothing, so failed");
+    };
+    assert_eq!(e.code, SETTLE_REFUSED);
+    assert!(e.reason.contains("awaits no outcome"), "{}", e.reason);
+    assert!(n.a.settled.is_empty());
+    // A record naming another sender is not settled by an outcome addressed to this one.
+    n.a.awaited.insert(
+        sent.id,
+        AwaitedOutcome {
+            sender: Address32([0x99; 32]),
+            ..awaited
+        },
+    );
+    let other = n.send(COUNTER, DeliveryOptions::default(), b"again");
+    n.relay_root();
+    n.deliver(&other).unwrap();
+    let (packet, leaf) = n.outcomes_from(1).remove(0);
+    assert_eq!(decode_outcome_payload(&packet.payload).unwrap().0, other.id);
+    let mut forged = packet.clone();
+    forged.payload = strait_endpoint::settle::encode_outcome_payload(&sent.id, &Outcome::TimedOut);
+    // The forged payload is not in B's outbox: its proof fails before anything runs.
+    let err = receive(
+        &mut n.a,
+        &Delivery {
+            packet: forged,
+            proof: n.b.outbox.proof(leaf, n.b.outbox.count()).unwrap(),
+            proof_height: n.b.height,
+        },
+    )
+    .unwrap_err();
+    assert!(matches!(err, ReceiveError::Proof(_)), "{err}");
+    assert!(n.a.settled.is_empty());
+    assert_eq!(n.a.awaited[&sent.id].sender, Address32([0x99; 32]));
+}
+
+#[test]
+fn a_failing_callback_leaves_the_message_awaiting_its_outcome() {
+    let mut n = net();
+    n.a.failing_callbacks.insert(SENDER);
+    let sent = n.send(COUNTER, DeliveryOptions::default(), b"hi");
+    n.relay_root();
+    n.deliver(&sent).unwrap();
+    let (packet, leaf) = n.outcomes_from(0).remove(0);
+    let receipt = n.deliver_back(&packet, leaf).unwrap();
+    assert!(matches!(
+        receipt.outcome,
+        Outcome::Failed(AppError { code: 7, .. })
+    ));
+    assert!(n.a.awaited_outcome(&sent.id).is_some());
+    assert!(!n
+        .a
+        .events
+        .iter()
+        .any(|e| matches!(e, EndpointEvent::Settled { .. })));
+}
+
+/// An ordered route survives a timeout: the timed-out message counts as received for ordering,
+/// so the next one executes, and the sender learns of the timeout (no channel closes).
+#[test]
+fn a_timeout_on_an_ordered_route_does_not_block_it() {
+    let mut n = net();
+    let ordered = |timeout: Option<Height>| DeliveryOptions {
+        ordered: true,
+        timeout_height: timeout,
+        ..DeliveryOptions::default()
+    };
+    let first = n.send(COUNTER, ordered(Some(Height(3))), b"1");
+    let second = n.send(COUNTER, ordered(None), b"2");
+    n.relay_root();
+    n.b.height = Height(3);
+    assert_eq!(n.deliver(&first).unwrap().outcome, Outcome::TimedOut);
+    assert_eq!(n.deliver(&second).unwrap().nonce, Nonce(2));
+    assert!(n.deliver(&second).is_err());
+    assert_eq!(n.executed.borrow().as_slice(), &[b"2".to_vec()]);
+    for (packet, leaf) in n.outcomes_from(0) {
+        n.deliver_back(&packet, leaf).unwrap();
+    }
+    let outcomes: Vec<(MessageId, Outcome)> =
+        n.a.settled
+            .iter()
+            .map(|(_, id, o)| (*id, o.clone()))
+            .collect();
+    assert_eq!(
+        outcomes,
+        vec![
+            (first.id, Outcome::TimedOut),
+            (
+                second.id,
+                Outcome::Executed {
+                    ack: b"ok 2".to_vec()
+                }
+            )
+        ]
+    );
+}
