@@ -191,6 +191,8 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
 
 /// Runs `strait devnet`.
 pub async fn run(args: DevnetArgs) -> anyhow::Result<()> {
+    // Listen before starting anything: Ctrl-C while the chains start stops them cleanly once up.
+    let mut shutdown = crate::Shutdown::listen();
     let block_time_ms = if args.fast {
         FAST_BLOCK_TIME_MS
     } else {
@@ -246,7 +248,7 @@ pub async fn run(args: DevnetArgs) -> anyhow::Result<()> {
             );
             tokio::select! {
                 r = run => Some(r),
-                () = crate::shutdown_signal() => None,
+                () = shutdown.wait() => None,
             }
         }
         None => None,
@@ -271,10 +273,10 @@ pub async fn run(args: DevnetArgs) -> anyhow::Result<()> {
         }
         if !args.exit_when_done && result.is_ok() {
             eprintln!("all messages delivered; the devnet keeps running, Ctrl-C to stop");
-            crate::shutdown_signal().await;
+            shutdown.wait().await;
         }
     } else if args.messages.is_none() {
-        crate::shutdown_signal().await;
+        shutdown.wait().await;
     }
     eprintln!("stopping the devnet");
     let _ = stop_relayer.send(());

@@ -116,20 +116,45 @@ fn init_tracing(default: &str) {
         .init();
 }
 
-/// Completes on Ctrl-C (SIGINT) or, on Unix, SIGTERM.
-pub(crate) async fn shutdown_signal() {
+/// Ctrl-C (SIGINT) and, on Unix, SIGTERM, listened for from [`Shutdown::listen`] on: a signal that
+/// arrives before [`Shutdown::wait`] is awaited (while the devnet starts, say) is kept, not lost, and
+/// does not kill the process on the spot.
+pub(crate) struct Shutdown {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        if let Ok(mut term) = signal(SignalKind::terminate()) {
+    signals: Option<(tokio::signal::unix::Signal, tokio::signal::unix::Signal)>,
+}
+
+impl Shutdown {
+    /// Starts listening (within a tokio runtime).
+    pub(crate) fn listen() -> Self {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            let signals = signal(SignalKind::interrupt())
+                .and_then(|int| Ok((int, signal(SignalKind::terminate())?)));
+            if let Err(e) = &signals {
+                tracing::warn!(error = %e, "cannot listen for SIGINT and SIGTERM; Ctrl-C only");
+            }
+            Self {
+                signals: signals.ok(),
+            }
+        }
+        #[cfg(not(unix))]
+        Self {}
+    }
+
+    /// Completes on the next signal (or on one that came since the last wait).
+    pub(crate) async fn wait(&mut self) {
+        #[cfg(unix)]
+        if let Some((int, term)) = &mut self.signals {
             tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
+                _ = int.recv() => {}
                 _ = term.recv() => {}
             }
             return;
         }
+        let _ = tokio::signal::ctrl_c().await;
     }
-    let _ = tokio::signal::ctrl_c().await;
 }
 
 /// `http://host:port` to `ws://host:port` (and `https` to `wss`).
@@ -162,7 +187,8 @@ async fn relayer(args: RelayerArgs) -> anyhow::Result<()> {
     config.max_batch = args.max_batch;
     config.poll_interval = Duration::from_millis(args.poll_ms.max(1));
     let metrics = config.metrics.clone();
-    strait_devnet_client::run_relayer(config, shutdown_signal())
+    let mut shutdown = Shutdown::listen();
+    strait_devnet_client::run_relayer(config, async move { shutdown.wait().await })
         .await
         .context("relayer")?;
     let m = metrics.snapshot();

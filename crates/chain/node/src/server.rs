@@ -4,7 +4,11 @@
 //! * A connection that does not send a whole request head within [`RpcLimits::header_timeout`],
 //!   or a whole body within [`RpcLimits::body_timeout`], or stays silent between requests longer
 //!   than [`RpcLimits::idle_timeout`], is closed. So slow or stalled clients free their slot.
-//! * At most [`RpcLimits::max_connections`] connections are served; one more is closed at once.
+//! * At most [`RpcLimits::max_connections`] connections are served, at most
+//!   [`RpcLimits::max_connections_per_ip`] of them from one peer address; a connection past either
+//!   bound is closed as soon as it is accepted, before any of its bytes is read. The newest
+//!   connection is the one refused: those already served keep their slot (the timeouts above free
+//!   the slots of stalled ones), so one address can hold at most its share, never the whole server.
 //! * Stopping closes the listener, asks every connection to finish its request, and after
 //!   [`RpcLimits::shutdown_grace`] drops those that have not: shutdown takes bounded time whatever
 //!   clients do.
@@ -14,8 +18,10 @@
 //!   Invalid Request with `id: null`; per call, [`guard`] refuses subscriptions over HTTP and extra
 //!   positional parameters.
 
+use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use http_body_util::{BodyExt, Full, Limited};
@@ -56,6 +62,10 @@ pub struct RpcLimits {
     pub idle_timeout: Duration,
     /// Most connections served at once.
     pub max_connections: usize,
+    /// Most connections served at once to one peer IP address (an IPv4-mapped IPv6 address counts
+    /// as its IPv4 address). Loopback is not special: the devnet's own CLI and relayers connect
+    /// from 127.0.0.1 and share this bound.
+    pub max_connections_per_ip: usize,
     /// How long a stopping server waits for requests in flight before dropping them.
     pub shutdown_grace: Duration,
     /// Largest request body.
@@ -69,6 +79,7 @@ impl Default for RpcLimits {
             body_timeout: Duration::from_secs(30),
             idle_timeout: Duration::from_secs(60),
             max_connections: 1024,
+            max_connections_per_ip: 64,
             shutdown_grace: Duration::from_secs(3),
             max_request_bytes: MAX_REQUEST_BYTES as usize,
         }
@@ -136,6 +147,8 @@ async fn accept_loop<H, W>(
     W::Future: Send + 'static,
 {
     let slots = Arc::new(Semaphore::new(limits.max_connections));
+    let peers = Arc::new(Peers::default());
+    let mut refusals = Refusals::default();
     let mut connections = JoinSet::new();
     let stopped = stop.clone().shutdown();
     tokio::pin!(stopped);
@@ -145,8 +158,8 @@ async fn accept_loop<H, W>(
             accepted = listener.accept() => accepted,
         };
         while connections.try_join_next().is_some() {}
-        let socket = match accepted {
-            Ok((socket, _)) => socket,
+        let (socket, peer) = match accepted {
+            Ok(accepted) => accepted,
             Err(e) => {
                 // Out of file descriptors and the like: back off instead of spinning.
                 tracing::debug!(error = %e, "accept failed");
@@ -154,15 +167,21 @@ async fn accept_loop<H, W>(
                 continue;
             }
         };
+        // Refused connections are dropped here, unread: the client sees the connection close.
+        let ip = peer.ip();
+        let Some(peer_slot) = peers.try_acquire(ip, limits.max_connections_per_ip) else {
+            refusals.refuse(ip, Refused::PerIp);
+            continue;
+        };
         let Ok(slot) = slots.clone().try_acquire_owned() else {
-            tracing::debug!("connection refused: at the connection bound");
+            refusals.refuse(ip, Refused::Global);
             continue;
         };
         let _ = socket.set_nodelay(true);
         let (http, ws, stop) = (http.clone(), ws.clone(), stop.clone());
         connections.spawn(async move {
             serve_connection(socket, http, ws, stop, limits).await;
-            drop(slot);
+            drop((slot, peer_slot));
         });
     }
     drop(listener);
@@ -177,6 +196,94 @@ async fn accept_loop<H, W>(
         );
         connections.abort_all();
         while connections.join_next().await.is_some() {}
+    }
+}
+
+/// Connections served per peer address. An address leaves the map with its last connection, so
+/// the map holds at most [`RpcLimits::max_connections`] entries (plus those being refused).
+#[derive(Default)]
+struct Peers(Mutex<HashMap<IpAddr, usize>>);
+
+impl Peers {
+    /// A slot for one more connection of `ip`, if it holds fewer than `max`. An IPv4-mapped IPv6
+    /// address counts as its IPv4 address.
+    fn try_acquire(self: &Arc<Self>, ip: IpAddr, max: usize) -> Option<PeerSlot> {
+        let ip = ip.to_canonical();
+        let mut map = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let held = map.entry(ip).or_insert(0);
+        if *held >= max {
+            if *held == 0 {
+                map.remove(&ip);
+            }
+            return None;
+        }
+        *held += 1;
+        Some(PeerSlot {
+            peers: self.clone(),
+            ip,
+        })
+    }
+}
+
+/// One connection's place in its address's count, given back when dropped.
+struct PeerSlot {
+    peers: Arc<Peers>,
+    ip: IpAddr,
+}
+
+impl Drop for PeerSlot {
+    fn drop(&mut self) {
+        let mut map = self.peers.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(held) = map.get_mut(&self.ip) {
+            *held -= 1;
+            if *held == 0 {
+                map.remove(&self.ip);
+            }
+        }
+    }
+}
+
+/// Which bound refused a connection.
+#[derive(Clone, Copy, Debug)]
+enum Refused {
+    /// [`RpcLimits::max_connections_per_ip`].
+    PerIp,
+    /// [`RpcLimits::max_connections`].
+    Global,
+}
+
+/// Most often refusals are logged at `warn`: a flood of connections must not flood the log.
+const REFUSAL_LOG_INTERVAL: Duration = Duration::from_secs(10);
+
+/// Refused connections, counted; each is logged at `debug`, and a summary at `warn` at most once
+/// per [`REFUSAL_LOG_INTERVAL`].
+#[derive(Default)]
+struct Refusals {
+    per_ip: u64,
+    global: u64,
+    last_warned: Option<Instant>,
+}
+
+impl Refusals {
+    fn refuse(&mut self, ip: IpAddr, why: Refused) {
+        match why {
+            Refused::PerIp => self.per_ip += 1,
+            Refused::Global => self.global += 1,
+        }
+        tracing::debug!(peer = %ip, bound = ?why, "connection refused");
+        if self
+            .last_warned
+            .is_none_or(|at| at.elapsed() >= REFUSAL_LOG_INTERVAL)
+        {
+            self.last_warned = Some(Instant::now());
+            tracing::warn!(
+                peer = %ip,
+                bound = ?why,
+                refused_per_ip = self.per_ip,
+                refused_global = self.global,
+                "rpc connections refused at a connection bound (totals since start)"
+            );
+        }
     }
 }
 
@@ -423,4 +530,39 @@ where
         return Ok(Response::from_parts(parts, HttpBody::from(answer.to_vec())));
     }
     Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn held(peers: &Peers) -> Vec<(IpAddr, usize)> {
+        let mut held: Vec<_> = peers.0.lock().unwrap().clone().into_iter().collect();
+        held.sort();
+        held
+    }
+
+    #[test]
+    fn peer_slots_are_bounded_per_address_and_given_back() {
+        let peers = Arc::new(Peers::default());
+        let a: IpAddr = "192.0.2.1".parse().unwrap();
+        let mapped: IpAddr = "::ffff:192.0.2.1".parse().unwrap();
+        let b: IpAddr = "2001:db8::1".parse().unwrap();
+        // At the bound, counting the mapped form as the same address; past it, refused.
+        let first = peers.try_acquire(a, 2).expect("first");
+        let second = peers.try_acquire(mapped, 2).expect("second");
+        assert!(peers.try_acquire(a, 2).is_none());
+        assert!(peers.try_acquire(mapped, 2).is_none());
+        // Another address has its own count.
+        let other = peers.try_acquire(b, 2).expect("another address");
+        assert_eq!(held(&peers), vec![(a, 2), (b, 1)]);
+        // A closed connection gives its slot back; an address leaves with its last one.
+        drop(first);
+        let third = peers.try_acquire(a, 2).expect("a slot given back");
+        drop((second, third, other));
+        assert!(held(&peers).is_empty());
+        // A bound of zero refuses everything and keeps nothing.
+        assert!(peers.try_acquire(a, 0).is_none());
+        assert!(held(&peers).is_empty());
+    }
 }

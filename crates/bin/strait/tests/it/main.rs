@@ -1,6 +1,7 @@
 //! Scenario tests: real devnet chains (in process, 50 ms blocks, temp dirs), real relayers (in
 //! process and as `strait` processes), everything checked over JSON-RPC.
 
+mod ctrl_c;
 mod support;
 
 use std::process::Stdio;

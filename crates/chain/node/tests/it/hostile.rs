@@ -17,14 +17,15 @@ use tokio::net::TcpStream;
 use crate::support::*;
 
 /// Longest any single wait here may take before the test fails.
-const LIVENESS: Duration = Duration::from_secs(60);
+pub(crate) const LIVENESS: Duration = Duration::from_secs(60);
 
-fn limits() -> RpcLimits {
+pub(crate) fn limits() -> RpcLimits {
     RpcLimits {
         header_timeout: Duration::from_millis(500),
         body_timeout: Duration::from_millis(500),
         idle_timeout: Duration::from_secs(1),
         max_connections: 200,
+        max_connections_per_ip: 200,
         shutdown_grace: Duration::from_millis(500),
         max_request_bytes: 4096,
     }
@@ -39,7 +40,7 @@ async fn node(name: &str) -> (TempDir, NodeHandle) {
 }
 
 /// Everything the server sends until it closes the connection (bounded).
-async fn read_to_close(stream: &mut TcpStream) -> String {
+pub(crate) async fn read_to_close(stream: &mut TcpStream) -> String {
     let mut out = Vec::new();
     tokio::time::timeout(LIVENESS, stream.read_to_end(&mut out))
         .await
@@ -55,7 +56,7 @@ async fn exchange(addr: SocketAddr, raw: &[u8]) -> String {
     read_to_close(&mut stream).await
 }
 
-fn post(body: &str) -> Vec<u8> {
+pub(crate) fn post(body: &str) -> Vec<u8> {
     format!(
         "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}",
         body.len()

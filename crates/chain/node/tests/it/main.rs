@@ -3,6 +3,7 @@
 mod support;
 
 mod chain;
+mod connections;
 mod hostile;
 mod kill;
 mod misbehaviour;
