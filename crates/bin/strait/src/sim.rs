@@ -55,6 +55,7 @@ pub struct SweepReport {
     messages_sent: u64,
     messages_ended: u64,
     messages_executed: u64,
+    messages_settled: u64,
     executor_steps: u64,
     simulated_ms: u64,
     relayer_crashes: u64,
@@ -126,6 +127,7 @@ pub fn run(args: SimArgs) -> anyhow::Result<()> {
         totals.messages_sent += report.sent;
         totals.messages_ended += report.ended;
         totals.messages_executed += report.executed;
+        totals.messages_settled += report.settled;
         totals.executor_steps += report.steps;
         totals.simulated_ms += report.sim_ms;
         totals.relayer_crashes += report.crashes;

@@ -19,6 +19,7 @@ use std::sync::{Arc, Mutex};
 
 use strait_devnet_api::keys::AccountKey;
 use strait_devnet_api::tx::{SignedTx, Tx, TxBody};
+use strait_endpoint::Outcome;
 use strait_node::{devnet_key_pool, devnet_specs, devnet_validator_set, set_validators_tx};
 use strait_packet::{DeliveryOptions, Packet};
 use strait_primitives::{keccak256_concat, ChainId, Hash32, Height, MessageId, RouteId, Timestamp};
@@ -122,6 +123,8 @@ pub struct WorldReport {
     pub ended: u64,
     /// Of those, executed.
     pub executed: u64,
+    /// Messages whose outcome was proven back and handed to their sender (`[STRAIT-SETTLE.4]`).
+    pub settled: u64,
     /// Task polls of the executor.
     pub steps: u64,
     /// Simulated milliseconds.
@@ -159,6 +162,9 @@ pub enum Checker {
     ForkFrozen,
     /// A message from a frozen client's source was received after the freeze.
     NothingAfterFreeze,
+    /// A message's outcome was handed to its sender twice, by another chain than its
+    /// destination, or other than the outcome its destination recorded.
+    SettledOnce,
 }
 
 impl Checker {
@@ -172,6 +178,7 @@ impl Checker {
             Self::Runtime => "runtime",
             Self::ForkFrozen => "fork_frozen",
             Self::NothingAfterFreeze => "nothing_after_freeze",
+            Self::SettledOnce => "settled_once",
         }
     }
 }
@@ -243,6 +250,8 @@ struct SentInfo {
     route: RouteId,
     nonce: u64,
     ordered: bool,
+    /// An outcome message (`[STRAIT-SETTLE.1]`): it awaits no outcome of its own.
+    outcome_message: bool,
 }
 
 /// What the checkers know.
@@ -253,6 +262,10 @@ pub(crate) struct Audit {
     /// Messages ended on their destination.
     ended: BTreeSet<MessageId>,
     executed: u64,
+    /// The outcome each message's destination recorded.
+    outcomes: BTreeMap<MessageId, Outcome>,
+    /// Messages whose outcome was handed to their sender.
+    settled: BTreeSet<MessageId>,
     /// Per route: the highest `c` with nonces `1..=c` all received, and the nonces above it.
     nonces: BTreeMap<RouteId, (u64, BTreeSet<u64>)>,
     log: Vec<String>,
@@ -290,6 +303,7 @@ impl Audit {
                 route: packet.route().id(),
                 nonce: packet.nonce.get(),
                 ordered: packet.options.ordered,
+                outcome_message: strait_endpoint::settle::is_outcome_message(&packet),
             };
             self.sent.insert(packet.id(), info);
         }
@@ -344,6 +358,24 @@ impl Audit {
             if outcome.is_executed() {
                 self.executed += 1;
             }
+            self.outcomes.insert(*id, outcome.clone());
+        }
+        for (id, outcome) in &produced.settled {
+            let detail = match self.sent.get(id) {
+                _ if !self.settled.insert(*id) => Some(format!("{id} settled twice on {chain}")),
+                None => Some(format!("chain {chain} settled {id}, which no chain sent")),
+                Some(info) if info.source != chain || info.outcome_message => {
+                    Some(format!("chain {chain} settled {id}, which it did not send"))
+                }
+                Some(_) if self.outcomes.get(id) != Some(outcome) => Some(format!(
+                    "{id} settled on {chain} as {outcome:?}, its destination recorded {:?}",
+                    self.outcomes.get(id)
+                )),
+                Some(_) => None,
+            };
+            if let Some(detail) = detail {
+                self.fail(Checker::SettledOnce, now, detail);
+            }
         }
     }
 }
@@ -389,6 +421,7 @@ async fn world(
         sent: 0,
         ended: 0,
         executed: 0,
+        settled: 0,
         steps: 0,
         sim_ms: 0,
         crashes: 0,
@@ -475,12 +508,19 @@ async fn world(
                 return Err(violation);
             }
             // A frozen client's routes wait for governance: out of the liveness checker.
+            // Every message ends on its destination and, unless it is an outcome message, its
+            // outcome comes back to its sender.
             let missing: Vec<MessageId> = audit
                 .sent
                 .iter()
                 .filter(|(id, info)| {
-                    !audit.ended.contains(id)
+                    let unended = !audit.ended.contains(id)
+                        && !audit.fork.is_frozen(info.source, info.destination);
+                    let unsettled = !info.outcome_message
+                        && !audit.settled.contains(id)
                         && !audit.fork.is_frozen(info.source, info.destination)
+                        && !audit.fork.is_frozen(info.destination, info.source);
+                    unended || unsettled
                 })
                 .map(|(id, _)| *id)
                 .collect();
@@ -492,7 +532,7 @@ async fn world(
         if rt.now_ms() >= settle_until {
             let (missing, total) = waiting;
             let detail = format!(
-                "{} of {total} messages never ended, e.g. {:?}",
+                "{} of {total} messages never ended or never settled, e.g. {:?}",
                 missing.len(),
                 &missing[..missing.len().min(3)]
             );
@@ -521,6 +561,7 @@ async fn world(
     report.sent = audit.sent.len() as u64;
     report.ended = audit.ended.len() as u64 - audit.fork.forged_received;
     report.executed = audit.executed;
+    report.settled = audit.settled.len() as u64;
     report.steps = rt.steps();
     report.sim_ms = rt.now_ms();
     report.chain_restarts = restarts;
