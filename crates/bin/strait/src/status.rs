@@ -52,6 +52,9 @@ pub struct Report {
     client_height_on_destination: Option<Height>,
     received_height: Option<Height>,
     outcome: Option<OutcomeJson>,
+    /// Whether the outcome was proven back to the source and handed to the sender; `None` when
+    /// the source was not asked.
+    settled_on_source: Option<bool>,
 }
 
 /// Runs `strait status`.
@@ -79,6 +82,7 @@ pub async fn run(args: StatusArgs) -> anyhow::Result<()> {
         client_height_on_destination: None,
         received_height: None,
         outcome: None,
+        settled_on_source: None,
     };
     for (chain, _, status) in &chains {
         match status {
@@ -87,8 +91,10 @@ pub async fn run(args: StatusArgs) -> anyhow::Result<()> {
                 height,
                 leaf_index,
                 destination_chain,
+                awaiting_outcome,
                 ..
             } => {
+                report.settled_on_source = Some(!awaiting_outcome);
                 report.source_chain = Some(*chain);
                 report.send_height = Some(*height);
                 report.leaf_index = Some(*leaf_index);
@@ -186,6 +192,11 @@ fn print_text(r: &Report) {
             out!("outcome      failed ({code}): {reason}")
         }
         Some(OutcomeJson::TimedOut) => out!("outcome      timed out"),
+        None => {}
+    }
+    match r.settled_on_source {
+        Some(true) => out!("settled      the outcome was proven back to the sender"),
+        Some(false) => out!("settled      not yet: the sender awaits the outcome"),
         None => {}
     }
 }
