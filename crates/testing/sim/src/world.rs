@@ -13,12 +13,12 @@
 
 use core::fmt;
 use core::time::Duration;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use strait_devnet_api::keys::AccountKey;
 use strait_devnet_api::tx::{SignedTx, Tx, TxBody};
-use strait_node::{devnet_key_pool, devnet_specs, devnet_validator_set, set_validators_tx};
+use strait_node::{devnet_specs, devnet_validator_set, set_validators_tx};
 use strait_packet::{DeliveryOptions, Packet};
 use strait_primitives::{keccak256_concat, ChainId, Hash32, Height, MessageId, RouteId, Timestamp};
 use strait_relayer::{poll_heights, relay, Metrics, Settings};
@@ -222,10 +222,11 @@ struct SentInfo {
 /// What the checkers know.
 #[derive(Default)]
 struct Audit {
-    /// Every message sent, with what the checkers need of its packet.
-    sent: BTreeMap<MessageId, SentInfo>,
-    /// Messages ended on their destination.
-    ended: BTreeSet<MessageId>,
+    /// Every message sent, with what the checkers need of its packet (only looked up: no
+    /// result depends on the hash order).
+    sent: HashMap<MessageId, SentInfo>,
+    /// Messages ended on their destination (only looked up and counted).
+    ended: HashSet<MessageId>,
     executed: u64,
     /// Per route: the highest `c` with nonces `1..=c` all received, and the nonces above it.
     nonces: BTreeMap<RouteId, (u64, BTreeSet<u64>)>,
@@ -416,19 +417,25 @@ async fn world(
             if let Some(violation) = audit.violation.clone() {
                 return Err(violation);
             }
-            let missing: Vec<MessageId> = audit
-                .sent
-                .keys()
-                .filter(|id| !audit.ended.contains(id))
-                .copied()
-                .collect();
-            if missing.is_empty() {
+            // Without a violation every ended message was sent (`only_proven`), so all have
+            // ended when the counts agree.
+            if audit.ended.len() == audit.sent.len() {
                 break;
             }
-            (missing, audit.sent.len())
+            audit.sent.len()
         };
         if rt.now_ms() >= settle_until {
-            let (missing, total) = waiting;
+            let total = waiting;
+            let mut missing: Vec<MessageId> = {
+                let audit = audit.lock().expect("audit lock");
+                audit
+                    .sent
+                    .keys()
+                    .filter(|id| !audit.ended.contains(id))
+                    .copied()
+                    .collect()
+            };
+            missing.sort_unstable();
             let detail = format!(
                 "{} of {total} messages never ended, e.g. {:?}",
                 missing.len(),
@@ -553,13 +560,14 @@ fn start_relayer(
     byzantine: bool,
     network_faults: bool,
 ) -> JoinHandle<()> {
+    let key = Arc::new(AccountKey::devnet(account));
     let links: Vec<_> = chains
         .iter()
         .map(|chain| {
-            let mut client = SimChainClient::new(
+            let mut client = SimChainClient::with_account(
                 chain.clone(),
                 rt.clone(),
-                AccountKey::devnet(account),
+                key.clone(),
                 Duration::from_millis(10),
             );
             if byzantine {
@@ -634,7 +642,7 @@ fn change_validators(rt: &Runtime, chain: &Arc<Mutex<InProcessChain>>) -> bool {
     if new == current {
         return false;
     }
-    let pool = devnet_key_pool(id);
+    let pool = chain.key_pool();
     let signers: Vec<_> = pool
         .iter()
         .filter(|s| current.find(&s.public_key()).is_some())

@@ -17,6 +17,7 @@ use strait_runtime::{Clock, Spawner};
 use strait_sim::{InProcessChain, SimChainClient};
 
 mod gap;
+mod paging;
 mod planted;
 mod relayer;
 mod world;
