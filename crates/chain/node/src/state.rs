@@ -23,7 +23,6 @@
 //! proven against the outbox root).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::Arc;
 
 use strait_endpoint::SendRequest;
 
@@ -107,6 +106,84 @@ pub mod keys {
     }
 }
 
+/// Bytes of a key kept inside the map's own slots (every fixed-layout key fits).
+const INLINE_KEY: usize = 46;
+
+/// A state key, stored inline up to [`INLINE_KEY`] bytes: looking one up or comparing two reads
+/// no other memory. Hashes, compares and borrows exactly as its bytes (`[u8]`).
+#[derive(Clone)]
+enum Key {
+    Inline { len: u8, bytes: [u8; INLINE_KEY] },
+    Heap(Box<[u8]>),
+}
+
+impl Key {
+    fn new(key: &[u8]) -> Self {
+        if key.len() <= INLINE_KEY {
+            let mut bytes = [0; INLINE_KEY];
+            bytes[..key.len()].copy_from_slice(key);
+            Self::Inline {
+                len: key.len() as u8,
+                bytes,
+            }
+        } else {
+            Self::Heap(key.into())
+        }
+    }
+
+    fn as_slice(&self) -> &[u8] {
+        match self {
+            Self::Inline { len, bytes } => &bytes[..usize::from(*len)],
+            Self::Heap(bytes) => bytes,
+        }
+    }
+}
+
+impl core::ops::Deref for Key {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        self.as_slice()
+    }
+}
+
+impl core::borrow::Borrow<[u8]> for Key {
+    fn borrow(&self) -> &[u8] {
+        self.as_slice()
+    }
+}
+
+impl core::hash::Hash for Key {
+    fn hash<H: core::hash::Hasher>(&self, state: &mut H) {
+        self.as_slice().hash(state);
+    }
+}
+
+impl PartialEq for Key {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_slice() == other.as_slice()
+    }
+}
+
+impl Eq for Key {}
+
+impl PartialOrd for Key {
+    fn partial_cmp(&self, other: &Self) -> Option<core::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Key {
+    fn cmp(&self, other: &Self) -> core::cmp::Ordering {
+        self.as_slice().cmp(other.as_slice())
+    }
+}
+
+impl core::fmt::Debug for Key {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "0x{}", hex::encode(self.as_slice()))
+    }
+}
+
 /// The state map with an undo log.
 ///
 /// Values live in a hash map (point reads, the hot path, cost one hash instead of a walk of
@@ -115,8 +192,8 @@ pub mod keys {
 /// function of the logical key/value contents alone.
 #[derive(Debug, Default)]
 pub struct State {
-    map: HashMap<Arc<[u8]>, Vec<u8>>,
-    ordered: BTreeSet<Arc<[u8]>>,
+    map: HashMap<Key, Vec<u8>>,
+    ordered: BTreeSet<Key>,
     undo: Vec<(Vec<u8>, Option<Vec<u8>>)>,
 }
 
@@ -126,7 +203,7 @@ impl State {
         let mut state = Self::default();
         state.map.reserve(map.len());
         for (key, value) in map {
-            let key: Arc<[u8]> = key.into();
+            let key = Key::new(&key);
             state.ordered.insert(key.clone());
             state.map.insert(key, value);
         }
@@ -156,7 +233,7 @@ impl State {
         if let Some(slot) = self.map.get_mut(key) {
             return Some(core::mem::replace(slot, value));
         }
-        let key: Arc<[u8]> = key.into();
+        let key = Key::new(key);
         self.ordered.insert(key.clone());
         self.map.insert(key, value);
         None
@@ -182,7 +259,7 @@ impl State {
     }
 
     /// Keys from `prefix` on, ascending.
-    fn keys_from<'a>(&'a self, prefix: &[u8]) -> impl Iterator<Item = &'a Arc<[u8]>> + 'a {
+    fn keys_from<'a>(&'a self, prefix: &[u8]) -> impl Iterator<Item = &'a Key> + 'a {
         self.ordered.range::<[u8], _>((
             core::ops::Bound::Included(prefix),
             core::ops::Bound::Unbounded,
@@ -419,6 +496,11 @@ mod tests {
             let prefix = [b'S', b'T', b'r'][(n % 3) as usize];
             let mut k = vec![prefix];
             k.extend_from_slice(&(n % 37).to_be_bytes()[6..]);
+            // Keys at and past the inline size too.
+            k.resize(
+                [3, INLINE_KEY, INLINE_KEY + 1, 80][(n / 37 % 4) as usize],
+                b'k',
+            );
             k
         };
         for step in 0..4_000u64 {

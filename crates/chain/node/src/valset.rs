@@ -169,7 +169,31 @@ pub fn check_signable(new: &ValidatorSet, pool: &[PublicKey]) -> Result<(), Vals
 /// The stored set at `key`.
 pub fn load(state: &State, key: &[u8]) -> Option<ValidatorSet> {
     let raw = state.get(key).filter(|v| !v.is_empty())?;
-    Some(ValidatorSet::decode(raw).expect("the node's own validator set is canonical"))
+    Some(decode_stored(raw))
+}
+
+/// Sets decoded lately on this thread, with their bytes: at most this many.
+const DECODED_SETS: usize = 8;
+
+/// Decodes a stored set, from a small per-thread memo of the sets decoded lately: every block
+/// loads its signing set, and decoding decompresses each key. Decoding is a pure function of the
+/// bytes, so a set from the memo is the set decoding would give.
+fn decode_stored(raw: &[u8]) -> ValidatorSet {
+    thread_local! {
+        static DECODED: core::cell::RefCell<Vec<(Vec<u8>, ValidatorSet)>> =
+            const { core::cell::RefCell::new(Vec::new()) };
+    }
+    DECODED.with_borrow_mut(|decoded| {
+        if let Some((_, set)) = decoded.iter().find(|(bytes, _)| bytes == raw) {
+            return set.clone();
+        }
+        let set = ValidatorSet::decode(raw).expect("the node's own validator set is canonical");
+        if decoded.len() == DECODED_SETS {
+            decoded.remove(0);
+        }
+        decoded.push((raw.to_vec(), set.clone()));
+        set
+    })
 }
 
 /// The number of changes executed so far (the counter the next change is approved under).
@@ -218,6 +242,26 @@ pub fn begin_block(state: &mut State) -> (ValidatorSet, ValidatorSet) {
 mod tests {
     use super::*;
     use crate::spec::{devnet_key_pool, devnet_validator_set};
+
+    #[test]
+    fn stored_sets_load_as_decoded_past_the_memo() {
+        let mut state = State::default();
+        // More distinct sets than the memo holds, loaded twice round: each loads as it decodes.
+        let sets: Vec<ValidatorSet> = (0..DECODED_SETS as u32 + 3)
+            .map(|i| devnet_validator_set(ChainId(1), i..i + 4, 10))
+            .collect();
+        for _ in 0..2 {
+            for set in &sets {
+                state.put(keys::VALSET_NEXT.to_vec(), set.encode());
+                let loaded = load(&state, keys::VALSET_NEXT).unwrap();
+                assert_eq!(&loaded, set);
+                assert_eq!(loaded.hash(), set.hash());
+                assert_eq!(loaded.total_power(), set.total_power());
+            }
+        }
+        state.put(keys::VALSET_PENDING.to_vec(), Vec::new());
+        assert!(load(&state, keys::VALSET_PENDING).is_none());
+    }
 
     #[test]
     fn approvals_need_more_than_two_thirds_and_the_right_counter() {
