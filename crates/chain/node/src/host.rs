@@ -289,6 +289,18 @@ fn stored<T>(
     })
 }
 
+/// Decodes a stored consensus state through a per-thread memo: an update reads its trusted
+/// state, and decoding decompresses every key of its validator set.
+fn decode_consensus(
+    raw: &[u8],
+) -> Result<ConsensusState, strait_light_client::state_codec::StateDecodeError> {
+    thread_local! {
+        static DECODED: crate::state::Memo<ConsensusState> =
+            const { crate::state::Memo::new() };
+    }
+    DECODED.with(|memo| memo.decode(raw, ConsensusState::decode))
+}
+
 impl ClientReader for ClientCtx<'_> {
     fn client_state(&self) -> Result<ClientState, StoreError> {
         let raw = self
@@ -303,7 +315,7 @@ impl ClientReader for ClientCtx<'_> {
     fn consensus_state(&self, height: Height) -> Result<Option<ConsensusState>, StoreError> {
         self.state
             .get(&keys::consensus(self.client, height))
-            .map(|raw| stored("consensus state", raw, ConsensusState::decode))
+            .map(|raw| stored("consensus state", raw, decode_consensus))
             .transpose()
     }
     fn consensus_state_before(&self, height: Height) -> Result<Option<ConsensusState>, StoreError> {
@@ -312,7 +324,7 @@ impl ClientReader for ClientCtx<'_> {
             .state
             .neighbours(&prefix, &keys::consensus(self.client, height));
         before
-            .map(|raw| stored("consensus state", raw, ConsensusState::decode))
+            .map(|raw| stored("consensus state", raw, decode_consensus))
             .transpose()
     }
     fn consensus_state_after(&self, height: Height) -> Result<Option<ConsensusState>, StoreError> {
@@ -321,7 +333,7 @@ impl ClientReader for ClientCtx<'_> {
             .state
             .neighbours(&prefix, &keys::consensus(self.client, height));
         after
-            .map(|raw| stored("consensus state", raw, ConsensusState::decode))
+            .map(|raw| stored("consensus state", raw, decode_consensus))
             .transpose()
     }
 }

@@ -334,6 +334,45 @@ impl State {
     }
 }
 
+/// A small memo of values decoded from the node's own state, by their bytes: for a per-thread
+/// `thread_local!`, so that a record read again and again (the signing set every block, a light
+/// client's trusted consensus state every update) is decoded (its keys decompressed) once.
+/// Decoding is a pure function of the bytes, so a memoized value is the value decoding gives.
+/// Holds at most [`Memo::ENTRIES`] values, the oldest leaving first; failures are not kept.
+pub(crate) struct Memo<T> {
+    entries: core::cell::RefCell<Vec<(Vec<u8>, T)>>,
+}
+
+impl<T: Clone> Memo<T> {
+    /// Most values kept.
+    pub(crate) const ENTRIES: usize = 8;
+
+    /// An empty memo.
+    pub(crate) const fn new() -> Self {
+        Self {
+            entries: core::cell::RefCell::new(Vec::new()),
+        }
+    }
+
+    /// The value `raw` decodes to, from the memo or by `decode`.
+    pub(crate) fn decode<E>(
+        &self,
+        raw: &[u8],
+        decode: impl FnOnce(&[u8]) -> Result<T, E>,
+    ) -> Result<T, E> {
+        if let Some((_, value)) = self.entries.borrow().iter().find(|(bytes, _)| bytes == raw) {
+            return Ok(value.clone());
+        }
+        let value = decode(raw)?;
+        let mut entries = self.entries.borrow_mut();
+        if entries.len() == Self::ENTRIES {
+            entries.remove(0);
+        }
+        entries.push((raw.to_vec(), value.clone()));
+        Ok(value)
+    }
+}
+
 /// The next application-state root (see the module docs).
 pub fn next_state_root(
     previous: &Hash32,
@@ -569,6 +608,29 @@ mod tests {
             assert_eq!(restored.get(k), Some(v.as_slice()));
         }
         assert_eq!(restored.count_prefix(b""), model.len());
+    }
+
+    #[test]
+    fn a_memo_answers_as_decoding_and_keeps_no_failure() {
+        let memo: Memo<u64> = Memo::new();
+        let decode = |raw: &[u8]| -> Result<u64, ()> {
+            raw.try_into().map(u64::from_be_bytes).map_err(|_| ())
+        };
+        for round in 0..2 {
+            for n in 0..(Memo::<u64>::ENTRIES as u64 + 3) {
+                let raw = (n * 1_000 + 1).to_be_bytes();
+                assert_eq!(
+                    memo.decode(&raw, decode),
+                    Ok(n * 1_000 + 1),
+                    "round {round}"
+                );
+            }
+        }
+        assert_eq!(memo.decode(b"short", decode), Err(()));
+        assert_eq!(memo.decode(b"short", decode), Err(()));
+        // A value decoded under other bytes is never answered for these.
+        assert_eq!(memo.decode(&7u64.to_be_bytes(), |_| Ok::<_, ()>(9)), Ok(9));
+        assert_eq!(memo.decode(&7u64.to_be_bytes(), decode), Ok(9));
     }
 
     #[test]

@@ -12,7 +12,7 @@ use strait_light_client::ed25519::{verify_batch, BatchItem};
 use strait_light_client::{PublicKey, Signer, ValidatorSet};
 use strait_primitives::{ChainId, Hash32};
 
-use crate::state::{keys, State};
+use crate::state::{keys, Memo, State};
 
 /// Why a validator-set change was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -172,28 +172,14 @@ pub fn load(state: &State, key: &[u8]) -> Option<ValidatorSet> {
     Some(decode_stored(raw))
 }
 
-/// Sets decoded lately on this thread, with their bytes: at most this many.
-const DECODED_SETS: usize = 8;
-
-/// Decodes a stored set, from a small per-thread memo of the sets decoded lately: every block
-/// loads its signing set, and decoding decompresses each key. Decoding is a pure function of the
-/// bytes, so a set from the memo is the set decoding would give.
+/// Decodes a stored set through a per-thread memo: every block loads its signing set.
 fn decode_stored(raw: &[u8]) -> ValidatorSet {
     thread_local! {
-        static DECODED: core::cell::RefCell<Vec<(Vec<u8>, ValidatorSet)>> =
-            const { core::cell::RefCell::new(Vec::new()) };
+        static DECODED: Memo<ValidatorSet> = const { Memo::new() };
     }
-    DECODED.with_borrow_mut(|decoded| {
-        if let Some((_, set)) = decoded.iter().find(|(bytes, _)| bytes == raw) {
-            return set.clone();
-        }
-        let set = ValidatorSet::decode(raw).expect("the node's own validator set is canonical");
-        if decoded.len() == DECODED_SETS {
-            decoded.remove(0);
-        }
-        decoded.push((raw.to_vec(), set.clone()));
-        set
-    })
+    DECODED
+        .with(|memo| memo.decode(raw, ValidatorSet::decode))
+        .expect("the node's own validator set is canonical")
 }
 
 /// The number of changes executed so far (the counter the next change is approved under).
@@ -247,7 +233,7 @@ mod tests {
     fn stored_sets_load_as_decoded_past_the_memo() {
         let mut state = State::default();
         // More distinct sets than the memo holds, loaded twice round: each loads as it decodes.
-        let sets: Vec<ValidatorSet> = (0..DECODED_SETS as u32 + 3)
+        let sets: Vec<ValidatorSet> = (0..Memo::<ValidatorSet>::ENTRIES as u32 + 3)
             .map(|i| devnet_validator_set(ChainId(1), i..i + 4, 10))
             .collect();
         for _ in 0..2 {
