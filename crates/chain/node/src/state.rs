@@ -1,8 +1,8 @@
 //! The node's key-value state, its checkpoints, and the application-state root.
 //!
-//! Execution mutates one in-memory ordered map in place and keeps an undo log, so a checkpoint is
-//! a log length and reverting pops the log back to it: a failed transaction or a failed application
-//! costs only the writes it made. At the end of a block the keys left in the log are the block's
+//! Execution mutates one in-memory map (with an ordered index of its keys) in place and keeps an
+//! undo log, so a checkpoint is a log length and reverting pops the log back to it: a failed
+//! transaction or a failed application costs only the writes it made. At the end of a block the keys left in the log are the block's
 //! writes (a value, or `None` for a deleted key); they are persisted in the block's one database
 //! transaction and hashed into the root:
 //!
