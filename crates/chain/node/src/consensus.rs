@@ -63,17 +63,28 @@ pub enum ProposalError {
 pub struct Validator {
     signer: Signer,
     last: Header,
+    /// `last.hash()`, computed once per committed header.
+    last_hash: Hash32,
 }
 
 impl Validator {
     /// A validator whose view starts at `last`.
     pub fn new(signer: Signer, last: Header) -> Self {
-        Self { signer, last }
+        Self {
+            signer,
+            last,
+            last_hash: last.hash(),
+        }
     }
 
     /// Its public key.
     pub fn public_key(&self) -> PublicKey {
         self.signer.public_key()
+    }
+
+    /// Its signing key.
+    pub fn signer(&self) -> &Signer {
+        &self.signer
     }
 
     /// Checks `proposal` against this validator's view and `next` (the state's next set), then
@@ -83,6 +94,14 @@ impl Validator {
         proposal: &Header,
         next: &ValidatorSet,
     ) -> Result<[u8; 64], ProposalError> {
+        self.check(proposal, next)?;
+        Ok(self
+            .signer
+            .sign_vote(proposal.chain_id, proposal.height, &proposal.hash()))
+    }
+
+    /// The checks of [`Self::check_and_sign`], without signing.
+    pub fn check(&self, proposal: &Header, next: &ValidatorSet) -> Result<(), ProposalError> {
         let expected = Height(self.last.height.get() + 1);
         if proposal.height != expected {
             return Err(ProposalError::Height {
@@ -90,7 +109,7 @@ impl Validator {
                 expected,
             });
         }
-        let parent = self.last.hash();
+        let parent = self.last_hash;
         if proposal.parent_hash != parent {
             return Err(ProposalError::Parent {
                 got: proposal.parent_hash,
@@ -115,9 +134,7 @@ impl Validator {
                 expected: next.hash(),
             });
         }
-        Ok(self
-            .signer
-            .sign_vote(proposal.chain_id, proposal.height, &proposal.hash()))
+        Ok(())
     }
 }
 
@@ -157,17 +174,29 @@ impl Committee {
         current: &ValidatorSet,
         next: &ValidatorSet,
     ) -> Result<Commit, ProposalError> {
-        let mut signatures = Vec::new();
+        let signers = self.approve(proposal, current, next)?;
+        Ok(sign_approved(proposal, &signers))
+    }
+
+    /// What [`Self::commit`] checks, without signing: every held member of `current` checks
+    /// `proposal`; succeeds, once members of more than 2/3 of the power agree, with their
+    /// validator indices and keys by ascending index. [`sign_approved`] then signs the very commit
+    /// [`Self::commit`] returns (ed25519 is deterministic), at any later time: a simulation signs
+    /// only the headers someone reads.
+    pub fn approve(
+        &self,
+        proposal: &Header,
+        current: &ValidatorSet,
+        next: &ValidatorSet,
+    ) -> Result<Vec<(u16, &Signer)>, ProposalError> {
+        let mut signers = Vec::new();
         let mut signed = 0u64;
         for validator in &self.validators {
             let Some((index, member)) = current.find(&validator.public_key()) else {
                 continue;
             };
-            let signature = validator.check_and_sign(proposal, next)?;
-            signatures.push(CommitSig {
-                validator_index: index as u16,
-                signature,
-            });
+            validator.check(proposal, next)?;
+            signers.push((index as u16, validator.signer()));
             signed += member.power;
         }
         if u128::from(signed) * 3 <= u128::from(current.total_power()) * 2 {
@@ -176,15 +205,32 @@ impl Committee {
                 total: current.total_power(),
             });
         }
-        signatures.sort_by_key(|s| s.validator_index);
-        Ok(Commit { signatures })
+        signers.sort_by_key(|(index, _)| *index);
+        Ok(signers)
     }
 
     /// Every validator learns that `header` committed.
     pub fn committed(&mut self, header: &Header) {
+        let hash = header.hash();
         for v in &mut self.validators {
             v.last = *header;
+            v.last_hash = hash;
         }
+    }
+}
+
+/// The commit of `proposal` by `signers` (validator index and key, ascending index), as
+/// [`Committee::approve`] returns them.
+pub fn sign_approved(proposal: &Header, signers: &[(u16, &Signer)]) -> Commit {
+    let hash = proposal.hash();
+    Commit {
+        signatures: signers
+            .iter()
+            .map(|(validator_index, signer)| CommitSig {
+                validator_index: *validator_index,
+                signature: signer.sign_vote(proposal.chain_id, proposal.height, &hash),
+            })
+            .collect(),
     }
 }
 
@@ -210,6 +256,9 @@ mod tests {
         };
         let commit = committee.commit(&header, &set, &set).unwrap();
         assert_eq!(commit.signatures.len(), 4);
+        // Approving, then signing later, gives the very same commit.
+        let approved = committee.approve(&header, &set, &set).unwrap();
+        assert_eq!(sign_approved(&header, &approved), commit);
         let block = LightBlock {
             signed_header: SignedHeader { header, commit },
             validators: set.clone(),

@@ -1,8 +1,8 @@
 //! The node's key-value state, its checkpoints, and the application-state root.
 //!
-//! Execution mutates one in-memory ordered map in place and keeps an undo log, so a checkpoint is
-//! a log length and reverting pops the log back to it: a failed transaction or a failed application
-//! costs only the writes it made. At the end of a block the keys left in the log are the block's
+//! Execution mutates one in-memory map (with an ordered index of its keys) in place and keeps an
+//! undo log, so a checkpoint is a log length and reverting pops the log back to it: a failed
+//! transaction or a failed application costs only the writes it made. At the end of a block the keys left in the log are the block's
 //! writes (a value, or `None` for a deleted key); they are persisted in the block's one database
 //! transaction and hashed into the root:
 //!
@@ -22,7 +22,7 @@
 //! state: it cannot prove a single key. Nothing of the protocol needs state proofs (messages are
 //! proven against the outbox root).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use strait_endpoint::SendRequest;
 
@@ -109,20 +109,108 @@ pub mod keys {
     }
 }
 
+/// Bytes of a key kept inside the map's own slots (every fixed-layout key fits).
+const INLINE_KEY: usize = 46;
+
+/// A state key, stored inline up to [`INLINE_KEY`] bytes: looking one up or comparing two reads
+/// no other memory. Hashes, compares and borrows exactly as its bytes (`[u8]`).
+#[derive(Clone)]
+enum Key {
+    Inline { len: u8, bytes: [u8; INLINE_KEY] },
+    Heap(Box<[u8]>),
+}
+
+impl Key {
+    fn new(key: &[u8]) -> Self {
+        if key.len() <= INLINE_KEY {
+            let mut bytes = [0; INLINE_KEY];
+            bytes[..key.len()].copy_from_slice(key);
+            Self::Inline {
+                len: key.len() as u8,
+                bytes,
+            }
+        } else {
+            Self::Heap(key.into())
+        }
+    }
+
+    fn as_slice(&self) -> &[u8] {
+        match self {
+            Self::Inline { len, bytes } => &bytes[..usize::from(*len)],
+            Self::Heap(bytes) => bytes,
+        }
+    }
+}
+
+impl core::ops::Deref for Key {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        self.as_slice()
+    }
+}
+
+impl core::borrow::Borrow<[u8]> for Key {
+    fn borrow(&self) -> &[u8] {
+        self.as_slice()
+    }
+}
+
+impl core::hash::Hash for Key {
+    fn hash<H: core::hash::Hasher>(&self, state: &mut H) {
+        self.as_slice().hash(state);
+    }
+}
+
+impl PartialEq for Key {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_slice() == other.as_slice()
+    }
+}
+
+impl Eq for Key {}
+
+impl PartialOrd for Key {
+    fn partial_cmp(&self, other: &Self) -> Option<core::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Key {
+    fn cmp(&self, other: &Self) -> core::cmp::Ordering {
+        self.as_slice().cmp(other.as_slice())
+    }
+}
+
+impl core::fmt::Debug for Key {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "0x{}", hex::encode(self.as_slice()))
+    }
+}
+
 /// The state map with an undo log.
+///
+/// Values live in a hash map (point reads, the hot path, cost one hash instead of a walk of
+/// comparisons over heap-allocated keys); an ordered index of the same keys serves the prefix and
+/// neighbour queries. Nothing iterates the hash map, so its order never shows: every result is a
+/// function of the logical key/value contents alone.
 #[derive(Debug, Default)]
 pub struct State {
-    map: BTreeMap<Vec<u8>, Vec<u8>>,
+    map: HashMap<Key, Vec<u8>>,
+    ordered: BTreeSet<Key>,
     undo: Vec<(Vec<u8>, Option<Vec<u8>>)>,
 }
 
 impl State {
     /// A state holding `map` (restored from storage), with an empty log.
     pub fn from_map(map: BTreeMap<Vec<u8>, Vec<u8>>) -> Self {
-        Self {
-            map,
-            undo: Vec::new(),
+        let mut state = Self::default();
+        state.map.reserve(map.len());
+        for (key, value) in map {
+            let key = Key::new(&key);
+            state.ordered.insert(key.clone());
+            state.map.insert(key, value);
         }
+        state
     }
 
     /// The value at `key`.
@@ -139,38 +227,61 @@ impl State {
 
     /// Writes `value` at `key`.
     pub fn put(&mut self, key: Vec<u8>, value: Vec<u8>) {
-        let old = self.map.insert(key.clone(), value);
+        let old = self.insert(&key, value);
         self.undo.push((key, old));
+    }
+
+    /// Sets `key` to `value` in both the values and the index; the old value.
+    fn insert(&mut self, key: &[u8], value: Vec<u8>) -> Option<Vec<u8>> {
+        if let Some(slot) = self.map.get_mut(key) {
+            return Some(core::mem::replace(slot, value));
+        }
+        let key = Key::new(key);
+        self.ordered.insert(key.clone());
+        self.map.insert(key, value);
+        None
+    }
+
+    /// Removes `key` from both the values and the index; the old value.
+    fn remove(&mut self, key: &[u8]) -> Option<Vec<u8>> {
+        let old = self.map.remove(key)?;
+        self.ordered.remove(key);
+        Some(old)
+    }
+
+    /// The value of a key of the index (always present in the values).
+    fn value_of(&self, key: &[u8]) -> &[u8] {
+        self.map.get(key).expect("every indexed key has a value")
     }
 
     /// Deletes `key` (a no-op if absent).
     pub fn delete(&mut self, key: &[u8]) {
-        if let Some(old) = self.map.remove(key) {
+        if let Some(old) = self.remove(key) {
             self.undo.push((key.to_vec(), Some(old)));
         }
     }
 
+    /// Keys from `prefix` on, ascending.
+    fn keys_from<'a>(&'a self, prefix: &[u8]) -> impl Iterator<Item = &'a Key> + 'a {
+        self.ordered.range::<[u8], _>((
+            core::ops::Bound::Included(prefix),
+            core::ops::Bound::Unbounded,
+        ))
+    }
+
     /// Number of keys starting with `prefix`.
     pub fn count_prefix(&self, prefix: &[u8]) -> usize {
-        self.map
-            .range::<[u8], _>((
-                core::ops::Bound::Included(prefix),
-                core::ops::Bound::Unbounded,
-            ))
-            .take_while(|(k, _)| k.starts_with(prefix))
+        self.keys_from(prefix)
+            .take_while(|k| k.starts_with(prefix))
             .count()
     }
 
     /// The lowest entry whose key starts with `prefix`.
     pub fn first_with_prefix(&self, prefix: &[u8]) -> Option<(&[u8], &[u8])> {
-        self.map
-            .range::<[u8], _>((
-                core::ops::Bound::Included(prefix),
-                core::ops::Bound::Unbounded,
-            ))
+        self.keys_from(prefix)
             .next()
-            .filter(|(k, _)| k.starts_with(prefix))
-            .map(|(k, v)| (k.as_slice(), v.as_slice()))
+            .filter(|k| k.starts_with(prefix))
+            .map(|k| (&k[..], self.value_of(k)))
     }
 
     /// Writes a big-endian u64.
@@ -182,16 +293,16 @@ impl State {
     pub fn neighbours(&self, prefix: &[u8], key: &[u8]) -> (Option<&[u8]>, Option<&[u8]>) {
         use core::ops::Bound::{Excluded, Included, Unbounded};
         let before = self
-            .map
+            .ordered
             .range::<[u8], _>((Included(prefix), Excluded(key)))
             .next_back()
-            .map(|(_, v)| v.as_slice());
+            .map(|k| self.value_of(k));
         let after = self
-            .map
+            .ordered
             .range::<[u8], _>((Excluded(key), Unbounded))
             .next()
-            .filter(|(k, _)| k.starts_with(prefix))
-            .map(|(_, v)| v.as_slice());
+            .filter(|k| k.starts_with(prefix))
+            .map(|k| self.value_of(k));
         (before, after)
     }
 
@@ -205,8 +316,8 @@ impl State {
         while self.undo.len() > checkpoint {
             let (key, old) = self.undo.pop().expect("log longer than the checkpoint");
             match old {
-                Some(value) => self.map.insert(key, value),
-                None => self.map.remove(&key),
+                Some(value) => self.insert(&key, value),
+                None => self.remove(&key),
             };
         }
     }
@@ -214,13 +325,54 @@ impl State {
     /// The keys written since the last call and their current values (`None`: deleted),
     /// ascending; clears the log.
     pub fn take_writes(&mut self) -> Writes {
-        let keys: BTreeSet<Vec<u8>> = self.undo.drain(..).map(|(k, _)| k).collect();
+        let mut keys: Vec<Vec<u8>> = self.undo.drain(..).map(|(k, _)| k).collect();
+        keys.sort_unstable();
+        keys.dedup();
         keys.into_iter()
             .map(|k| {
-                let v = self.map.get(&k).cloned();
+                let v = self.map.get(&k[..]).cloned();
                 (k, v)
             })
             .collect()
+    }
+}
+
+/// A small memo of values decoded from the node's own state, by their bytes: for a per-thread
+/// `thread_local!`, so that a record read again and again (the signing set every block, a light
+/// client's trusted consensus state every update) is decoded (its keys decompressed) once.
+/// Decoding is a pure function of the bytes, so a memoized value is the value decoding gives.
+/// Holds at most [`Memo::ENTRIES`] values, the oldest leaving first; failures are not kept.
+pub(crate) struct Memo<T> {
+    entries: core::cell::RefCell<Vec<(Vec<u8>, T)>>,
+}
+
+impl<T: Clone> Memo<T> {
+    /// Most values kept.
+    pub(crate) const ENTRIES: usize = 8;
+
+    /// An empty memo.
+    pub(crate) const fn new() -> Self {
+        Self {
+            entries: core::cell::RefCell::new(Vec::new()),
+        }
+    }
+
+    /// The value `raw` decodes to, from the memo or by `decode`.
+    pub(crate) fn decode<E>(
+        &self,
+        raw: &[u8],
+        decode: impl FnOnce(&[u8]) -> Result<T, E>,
+    ) -> Result<T, E> {
+        if let Some((_, value)) = self.entries.borrow().iter().find(|(bytes, _)| bytes == raw) {
+            return Ok(value.clone());
+        }
+        let value = decode(raw)?;
+        let mut entries = self.entries.borrow_mut();
+        if entries.len() == Self::ENTRIES {
+            entries.remove(0);
+        }
+        entries.push((raw.to_vec(), value.clone()));
+        Ok(value)
     }
 }
 
@@ -365,6 +517,123 @@ mod tests {
         );
         assert_eq!(s.neighbours(b"Sa", b"Sa3"), (Some(&b"Sa1"[..]), None));
         assert_eq!(s.neighbours(b"Sb", b"Sb0"), (None, None));
+    }
+
+    /// The hash map with its ordered index answers like one ordered map (the reference model),
+    /// through writes, deletions, reverts and block boundaries.
+    #[test]
+    fn state_answers_like_an_ordered_map() {
+        let mut s = State::default();
+        let mut model: BTreeMap<Vec<u8>, Vec<u8>> = BTreeMap::new();
+        let mut model_log: Vec<BTreeMap<Vec<u8>, Vec<u8>>> = Vec::new();
+        let mut written: BTreeSet<Vec<u8>> = BTreeSet::new();
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let key_of = |n: u64| {
+            let prefix = [b'S', b'T', b'r'][(n % 3) as usize];
+            let mut k = vec![prefix];
+            k.extend_from_slice(&(n % 37).to_be_bytes()[6..]);
+            // Keys at and past the inline size too.
+            k.resize(
+                [3, INLINE_KEY, INLINE_KEY + 1, 80][(n / 37 % 4) as usize],
+                b'k',
+            );
+            k
+        };
+        for step in 0..4_000u64 {
+            let k = key_of(next());
+            match next() % 10 {
+                0..=4 => {
+                    let v = next().to_be_bytes()[..(step % 9) as usize].to_vec();
+                    s.put(k.clone(), v.clone());
+                    model.insert(k.clone(), v);
+                    written.insert(k.clone());
+                }
+                5 | 6 => {
+                    s.delete(&k);
+                    if model.remove(&k).is_some() {
+                        written.insert(k.clone());
+                    }
+                }
+                7 => {
+                    model_log.push(model.clone());
+                    let cp = s.checkpoint();
+                    s.put(k.clone(), b"tmp".to_vec());
+                    s.delete(&key_of(next()));
+                    s.revert(cp);
+                    model = model_log.pop().unwrap();
+                }
+                8 => {
+                    let expected: Writes = written
+                        .iter()
+                        .map(|k| (k.clone(), model.get(k).cloned()))
+                        .collect();
+                    assert_eq!(s.take_writes(), expected);
+                    written.clear();
+                }
+                _ => {}
+            }
+            assert_eq!(s.get(&k), model.get(&k).map(Vec::as_slice));
+            let prefix = &k[..2];
+            let in_prefix = || {
+                model
+                    .range(prefix.to_vec()..)
+                    .take_while(|(m, _)| m.starts_with(prefix))
+            };
+            assert_eq!(s.count_prefix(prefix), in_prefix().count());
+            assert_eq!(
+                s.first_with_prefix(prefix),
+                in_prefix()
+                    .next()
+                    .map(|(m, v)| (m.as_slice(), v.as_slice()))
+            );
+            let before = model
+                .range(prefix.to_vec()..k.clone())
+                .next_back()
+                .map(|(_, v)| v.as_slice());
+            let after = model
+                .range::<Vec<u8>, _>((
+                    core::ops::Bound::Excluded(k.clone()),
+                    core::ops::Bound::Unbounded,
+                ))
+                .next()
+                .filter(|(m, _)| m.starts_with(prefix))
+                .map(|(_, v)| v.as_slice());
+            assert_eq!(s.neighbours(prefix, &k), (before, after));
+        }
+        let restored = State::from_map(model.clone());
+        for (k, v) in &model {
+            assert_eq!(restored.get(k), Some(v.as_slice()));
+        }
+        assert_eq!(restored.count_prefix(b""), model.len());
+    }
+
+    #[test]
+    fn a_memo_answers_as_decoding_and_keeps_no_failure() {
+        let memo: Memo<u64> = Memo::new();
+        let decode = |raw: &[u8]| -> Result<u64, ()> {
+            raw.try_into().map(u64::from_be_bytes).map_err(|_| ())
+        };
+        for round in 0..2 {
+            for n in 0..(Memo::<u64>::ENTRIES as u64 + 3) {
+                let raw = (n * 1_000 + 1).to_be_bytes();
+                assert_eq!(
+                    memo.decode(&raw, decode),
+                    Ok(n * 1_000 + 1),
+                    "round {round}"
+                );
+            }
+        }
+        assert_eq!(memo.decode(b"short", decode), Err(()));
+        assert_eq!(memo.decode(b"short", decode), Err(()));
+        // A value decoded under other bytes is never answered for these.
+        assert_eq!(memo.decode(&7u64.to_be_bytes(), |_| Ok::<_, ()>(9)), Ok(9));
+        assert_eq!(memo.decode(&7u64.to_be_bytes(), decode), Ok(9));
     }
 
     #[test]

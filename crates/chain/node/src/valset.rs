@@ -12,7 +12,7 @@ use strait_light_client::ed25519::{verify_batch, BatchItem};
 use strait_light_client::{PublicKey, Signer, ValidatorSet};
 use strait_primitives::{ChainId, Hash32};
 
-use crate::state::{keys, State};
+use crate::state::{keys, Memo, State};
 
 /// Why a validator-set change was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -169,7 +169,17 @@ pub fn check_signable(new: &ValidatorSet, pool: &[PublicKey]) -> Result<(), Vals
 /// The stored set at `key`.
 pub fn load(state: &State, key: &[u8]) -> Option<ValidatorSet> {
     let raw = state.get(key).filter(|v| !v.is_empty())?;
-    Some(ValidatorSet::decode(raw).expect("the node's own validator set is canonical"))
+    Some(decode_stored(raw))
+}
+
+/// Decodes a stored set through a per-thread memo: every block loads its signing set.
+fn decode_stored(raw: &[u8]) -> ValidatorSet {
+    thread_local! {
+        static DECODED: Memo<ValidatorSet> = const { Memo::new() };
+    }
+    DECODED
+        .with(|memo| memo.decode(raw, ValidatorSet::decode))
+        .expect("the node's own validator set is canonical")
 }
 
 /// The number of changes executed so far (the counter the next change is approved under).
@@ -198,7 +208,9 @@ pub fn execute(
 /// the new `next`. Returns `(current, next)`.
 pub fn begin_block(state: &mut State) -> (ValidatorSet, ValidatorSet) {
     let current = load(state, keys::VALSET_NEXT).expect("the next set is stored at genesis");
-    if load(state, keys::VALSET_CURRENT).as_ref() != Some(&current) {
+    // The encoding is canonical: equal sets have equal bytes, so comparing the stored bytes
+    // spares decoding (decompressing every key of) the current set each block.
+    if state.get(keys::VALSET_CURRENT) != state.get(keys::VALSET_NEXT) {
         state.put(keys::VALSET_CURRENT.to_vec(), current.encode());
     }
     let next = match load(state, keys::VALSET_PENDING) {
@@ -216,6 +228,26 @@ pub fn begin_block(state: &mut State) -> (ValidatorSet, ValidatorSet) {
 mod tests {
     use super::*;
     use crate::spec::{devnet_key_pool, devnet_validator_set};
+
+    #[test]
+    fn stored_sets_load_as_decoded_past_the_memo() {
+        let mut state = State::default();
+        // More distinct sets than the memo holds, loaded twice round: each loads as it decodes.
+        let sets: Vec<ValidatorSet> = (0..Memo::<ValidatorSet>::ENTRIES as u32 + 3)
+            .map(|i| devnet_validator_set(ChainId(1), i..i + 4, 10))
+            .collect();
+        for _ in 0..2 {
+            for set in &sets {
+                state.put(keys::VALSET_NEXT.to_vec(), set.encode());
+                let loaded = load(&state, keys::VALSET_NEXT).unwrap();
+                assert_eq!(&loaded, set);
+                assert_eq!(loaded.hash(), set.hash());
+                assert_eq!(loaded.total_power(), set.total_power());
+            }
+        }
+        state.put(keys::VALSET_PENDING.to_vec(), Vec::new());
+        assert!(load(&state, keys::VALSET_PENDING).is_none());
+    }
 
     #[test]
     fn approvals_need_more_than_two_thirds_and_the_right_counter() {

@@ -1,16 +1,19 @@
 //! A devnet chain in process.
 
 use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use strait_chain_client::{OutboxMessage, OutboxPage, VerifierInfo, MAX_PAGE_ITEMS};
 use strait_devnet_api::rpc::TxResult;
 use strait_devnet_api::tx::SignedTx;
 use strait_endpoint::Outcome;
-use strait_light_client::{LightBlock, PublicKey, SignedHeader};
+use strait_light_client::{
+    Commit, Header, LightBlock, PublicKey, SignedHeader, Signer, ValidatorSet,
+};
 use strait_merkle::{IncrementalTree, LeafIndex, MerkleError, MerkleTree, MultiProof};
 use strait_node::builder::{build_block, genesis_state, BlockInput, BuildError};
 use strait_node::clients;
-use strait_node::consensus::{Committee, ProposalError};
+use strait_node::consensus::{sign_approved, Committee, ProposalError};
 use strait_node::events::BlockEvent;
 use strait_node::extensions::Extensions;
 use strait_node::state::{keys, State};
@@ -75,14 +78,65 @@ pub struct Produced {
     pub settled: Vec<(MessageId, Outcome)>,
 }
 
+/// A committed block. Its validators checked and approved the header when it was produced; they
+/// sign the commit when someone first reads the block (ed25519 is deterministic, so the commit is
+/// the one signing at once would give): most headers of a simulation are never read.
 struct StoredBlock {
-    light_block: LightBlock,
+    header: Header,
+    validators: ValidatorSet,
+    next_validators: ValidatorSet,
+    /// The approving validators: validator index and position in the key pool, ascending index.
+    signers: Vec<(u16, usize)>,
+    commit: OnceLock<Commit>,
     outbox_count: u64,
+}
+
+impl StoredBlock {
+    fn light_block(&self, pool: &[Signer]) -> LightBlock {
+        let commit = self.commit.get_or_init(|| {
+            let signers: Vec<(u16, &Signer)> =
+                self.signers.iter().map(|&(i, p)| (i, &pool[p])).collect();
+            sign_approved(&self.header, &signers)
+        });
+        LightBlock {
+            signed_header: SignedHeader {
+                header: self.header,
+                commit: commit.clone(),
+            },
+            validators: self.validators.clone(),
+            next_validators: self.next_validators.clone(),
+        }
+    }
+}
+
+/// The devnet key pool of `chain`, derived once per process (a pure function of the chain id).
+pub(crate) fn key_pool(chain: ChainId) -> Arc<[Signer]> {
+    static POOLS: Mutex<BTreeMap<ChainId, Arc<[Signer]>>> = Mutex::new(BTreeMap::new());
+    POOLS
+        .lock()
+        .expect("key pool lock")
+        .entry(chain)
+        .or_insert_with(|| devnet_key_pool(chain).into())
+        .clone()
+}
+
+/// Positions in `pool` of the `approved` signers (compared by public key).
+fn pool_positions(pool: &[Signer], approved: &[(u16, &Signer)]) -> Vec<(u16, usize)> {
+    approved
+        .iter()
+        .map(|(index, signer)| {
+            let key = signer.public_key();
+            let position = pool
+                .iter()
+                .position(|s| s.public_key() == key)
+                .expect("the committee holds keys of the pool");
+            (*index, position)
+        })
+        .collect()
 }
 
 struct SentRecord {
     height: Height,
-    destination_chain: ChainId,
     id: MessageId,
     /// Decoded once, when the block that sent it is built: pages clone it.
     packet: Packet,
@@ -114,9 +168,12 @@ pub struct InProcessChain {
     outbox: IncrementalTree,
     prover: MerkleTree,
     committee: Committee,
+    pool: Arc<[Signer]>,
     pool_keys: Vec<PublicKey>,
     blocks: Vec<StoredBlock>,
     sent: Vec<SentRecord>,
+    /// Leaves of `sent` by destination, ascending: a page reads only its destination's messages.
+    sent_to: BTreeMap<ChainId, Vec<u64>>,
     pending: Vec<(SignedTx, Hash32)>,
     pending_nonces: BTreeMap<Address32, u64>,
     results: BTreeMap<Hash32, TxResult>,
@@ -138,10 +195,19 @@ impl InProcessChain {
     ) -> Self {
         let header = genesis_header(&spec);
         let set = spec.genesis_validators();
-        let pool = devnet_key_pool(spec.chain_id);
-        let pool_keys = pool.iter().map(|s| s.public_key()).collect();
-        let signers: Vec<_> = pool.iter().take(spec.validators as usize).collect();
-        let commit = strait_light_client::sign_commit(&header, &set, &signers);
+        let pool = key_pool(spec.chain_id);
+        let pool_keys: Vec<PublicKey> = pool.iter().map(|s| s.public_key()).collect();
+        // The genesis commit: validators `0..spec.validators` of the pool, as `sign_commit`
+        // orders them.
+        let mut signers: Vec<(u16, usize)> = (0..(spec.validators as usize).min(pool.len()))
+            .map(|p| {
+                let (index, _) = set
+                    .find(&pool_keys[p])
+                    .expect("genesis validators are in the pool");
+                (index as u16, p)
+            })
+            .collect();
+        signers.sort_by_key(|(index, _)| *index);
         let mut state = genesis_state(&spec, &remotes);
         state.take_writes();
         Self {
@@ -150,22 +216,29 @@ impl InProcessChain {
             state,
             outbox: IncrementalTree::new(),
             prover: MerkleTree::new(),
-            committee: Committee::new(pool, header),
+            committee: Committee::new(pool.to_vec(), header),
+            pool,
             pool_keys,
             blocks: vec![StoredBlock {
-                light_block: LightBlock {
-                    signed_header: SignedHeader { header, commit },
-                    validators: set.clone(),
-                    next_validators: set,
-                },
+                header,
+                validators: set.clone(),
+                next_validators: set,
+                signers,
+                commit: OnceLock::new(),
                 outbox_count: 0,
             }],
             sent: Vec::new(),
+            sent_to: BTreeMap::new(),
             pending: Vec::new(),
             pending_nonces: BTreeMap::new(),
             results: BTreeMap::new(),
             ext,
         }
+    }
+
+    /// The signing keys its validators may hold (the devnet key pool of its chain).
+    pub fn key_pool(&self) -> Arc<[Signer]> {
+        self.pool.clone()
     }
 
     /// The chain's id.
@@ -180,7 +253,7 @@ impl InProcessChain {
 
     /// The latest block's time.
     pub fn latest_time(&self) -> Timestamp {
-        self.latest().light_block.header().timestamp
+        self.latest().header.timestamp
     }
 
     fn latest(&self) -> &StoredBlock {
@@ -243,8 +316,8 @@ impl InProcessChain {
     pub fn restart(&mut self) {
         self.pending.clear();
         self.pending_nonces.clear();
-        let last = *self.latest().light_block.header();
-        self.committee = Committee::new(devnet_key_pool(self.spec.chain_id), last);
+        let last = self.latest().header;
+        self.committee = Committee::new(self.pool.to_vec(), last);
     }
 
     /// Transactions waiting for a block.
@@ -267,7 +340,7 @@ impl InProcessChain {
 
     /// [`Self::produce`], returning the block's messages sent and received.
     pub fn produce_block(&mut self, timestamp: Timestamp) -> Result<Produced, ProduceError> {
-        let parent = *self.latest().light_block.header();
+        let parent = self.latest().header;
         let timestamp = Timestamp(timestamp.get().max(parent.timestamp.get() + 1));
         let pending = std::mem::take(&mut self.pending);
         let txs: Vec<(&SignedTx, Hash32)> = pending.iter().map(|(tx, hash)| (tx, *hash)).collect();
@@ -284,9 +357,10 @@ impl InProcessChain {
                 ext: self.ext,
             },
         )?;
-        let commit =
+        let approved =
             self.committee
-                .commit(&built.header, &built.validators, &built.next_validators)?;
+                .approve(&built.header, &built.validators, &built.next_validators)?;
+        let signers = pool_positions(&self.pool, &approved);
         self.committee.committed(&built.header);
         for id in &built.outbox_ids {
             self.prover.append(id)?;
@@ -307,9 +381,12 @@ impl InProcessChain {
                 } => {
                     let decoded =
                         Packet::decode(packet).expect("the endpoint's own packets decode");
+                    self.sent_to
+                        .entry(*destination_chain)
+                        .or_default()
+                        .push(self.sent.len() as u64);
                     self.sent.push(SentRecord {
                         height: built.header.height,
-                        destination_chain: *destination_chain,
                         id: *id,
                         packet: decoded,
                         encoded_len: packet.len(),
@@ -333,14 +410,11 @@ impl InProcessChain {
             self.results.insert(result.hash, result);
         }
         self.blocks.push(StoredBlock {
-            light_block: LightBlock {
-                signed_header: SignedHeader {
-                    header: built.header,
-                    commit,
-                },
-                validators: built.validators,
-                next_validators: built.next_validators,
-            },
+            header: built.header,
+            validators: built.validators,
+            next_validators: built.next_validators,
+            signers,
+            commit: OnceLock::new(),
             outbox_count: self.outbox.count(),
         });
         let state = &self.state;
@@ -368,28 +442,39 @@ impl InProcessChain {
     /// The light block at `height`.
     pub fn light_block(&self, height: Height) -> Option<LightBlock> {
         let index = usize::try_from(height.get()).ok()?;
-        self.blocks.get(index).map(|b| b.light_block.clone())
+        self.blocks.get(index).map(|b| b.light_block(&self.pool))
     }
 
     /// Outbox messages for `destination` from `from_leaf` on, at most `limit`.
     pub fn outbox_page(&self, destination: ChainId, from_leaf: u64, limit: usize) -> OutboxPage {
         let limit = limit.min(MAX_PAGE_ITEMS);
         let count = self.sent.len() as u64;
-        let mut messages = Vec::new();
-        let mut next = from_leaf.min(count);
-        while next < count && messages.len() < limit {
-            let record = &self.sent[next as usize];
-            if record.destination_chain == destination {
-                messages.push(OutboxMessage {
-                    leaf_index: next,
+        let from = from_leaf.min(count);
+        let leaves = self
+            .sent_to
+            .get(&destination)
+            .map_or(&[][..], Vec::as_slice);
+        let start = leaves.partition_point(|&leaf| leaf < from);
+        let page = &leaves[start..leaves.len().min(start + limit)];
+        let messages: Vec<OutboxMessage> = page
+            .iter()
+            .map(|&leaf| {
+                let record = &self.sent[leaf as usize];
+                OutboxMessage {
+                    leaf_index: leaf,
                     id: record.id,
                     height: record.height,
                     packet: record.packet.clone(),
                     encoded_len: record.encoded_len,
-                });
-            }
-            next += 1;
-        }
+                }
+            })
+            .collect();
+        // A full page ends after its last message; a short one reads the outbox to its end.
+        let next = match page.last() {
+            Some(last) if page.len() == limit => last + 1,
+            _ if limit == 0 => from,
+            _ => count,
+        };
         OutboxPage {
             messages,
             next_leaf: next,

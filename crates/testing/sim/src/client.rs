@@ -64,12 +64,22 @@ impl<R: Runtime> SimChainClient<R> {
         account: AccountKey,
         poll: Duration,
     ) -> Self {
+        Self::with_account(chain, runtime, Arc::new(account), poll)
+    }
+
+    /// [`Self::new`] with a key shared with other clients (one relayer's links to every chain).
+    pub fn with_account(
+        chain: Arc<Mutex<InProcessChain>>,
+        runtime: R,
+        account: Arc<AccountKey>,
+        poll: Duration,
+    ) -> Self {
         let chain_id = chain.lock().expect("chain lock").chain_id();
         Self {
             chain,
             chain_id,
             runtime,
-            account: Arc::new(account),
+            account,
             poll,
             byzantine: None,
             network: false,

@@ -19,6 +19,7 @@ use strait_sim::{InProcessChain, SimChainClient};
 mod equivocation;
 mod gap;
 mod limits;
+mod paging;
 mod planted;
 mod registry;
 mod relayer;
