@@ -20,7 +20,7 @@ use strait_primitives::{keccak256, Address32, ClientId, Height, Nonce, Timestamp
 use crate::devnet::{remote_block, specs, Devnet, GENESIS_TIME, LOCAL, REMOTE};
 
 /// Every fuzz target, by the name of its file in `fuzz_targets/`.
-pub const TARGETS: [&str; 13] = [
+pub const TARGETS: [&str; 14] = [
     "packet",
     "inclusion_proof",
     "multiproof",
@@ -34,6 +34,7 @@ pub const TARGETS: [&str; 13] = [
     "tx_pipeline",
     "tx_delivery",
     "bft_verifier",
+    "outcome_payload",
 ];
 
 /// Seeds larger than this stay out of the corpus (the fuzzer's inputs are short).
@@ -55,6 +56,7 @@ pub fn accepts(target: &str, bytes: &[u8]) -> bool {
         "signed_header" => SignedHeader::decode(bytes).is_ok(),
         "light_block" => LightBlock::decode(bytes).is_ok(),
         "tx" | "tx_pipeline" | "tx_delivery" => SignedTx::decode(bytes).is_ok(),
+        "outcome_payload" => strait_endpoint::settle::decode_outcome_payload(bytes).is_ok(),
         "bft_verifier" => {
             strait_light_client::kind::decode_update(bytes).is_ok()
                 || strait_light_client::kind::decode_misbehaviour(bytes).is_ok()
@@ -246,9 +248,40 @@ pub fn bodies() -> Vec<(&'static str, TxBody)> {
     ]
 }
 
+/// Outcome payloads of every outcome kind.
+fn outcome_payloads(corpus: &mut Corpus) {
+    use strait_endpoint::settle::encode_outcome_payload;
+    use strait_endpoint::{AppError, Outcome};
+    let id = strait_primitives::MessageId([7; 32]);
+    for (name, outcome) in [
+        (
+            "executed",
+            Outcome::Executed {
+                ack: b"ok".to_vec(),
+            },
+        ),
+        (
+            "failed",
+            Outcome::Failed(AppError {
+                code: 3,
+                reason: "refused".into(),
+            }),
+        ),
+        ("timed-out", Outcome::TimedOut),
+    ] {
+        add(
+            corpus,
+            "outcome_payload",
+            name,
+            &encode_outcome_payload(&id, &outcome),
+        );
+    }
+}
+
 /// Seeds built in Rust: every transaction kind (signed, as the pipeline would), and the blocks,
 /// headers, commits, sets and proofs inside them.
 pub fn synthesized(corpus: &mut Corpus) {
+    outcome_payloads(corpus);
     let devnet = Devnet::new();
     for (name, body) in bodies() {
         let tx = devnet.sign(body.clone(), 0).encode();
