@@ -325,8 +325,9 @@ fn on_event(tracker: &Mutex<Tracker>, tag: &str, event: EventNotification) {
         EventNotification::Received { id, outcome, .. } => {
             t.record_received(id, matches!(outcome, OutcomeJson::Executed { .. }));
         }
-        // Outcomes proven back to the senders: not what the load measures.
-        EventNotification::Settled { .. } => {}
+        // Outcomes proven back to the senders, and retried failures: not what the load measures
+        // (its messages go to applications that do not fail).
+        EventNotification::Settled { .. } | EventNotification::Finalized { .. } => {}
     }
 }
 

@@ -55,6 +55,8 @@ pub struct Report {
     /// Whether the outcome was proven back to the source and handed to the sender; `None` when
     /// the source was not asked.
     settled_on_source: Option<bool>,
+    /// Whether a failed execution may still be retried or finalized on the destination.
+    retryable: Option<bool>,
 }
 
 /// Runs `strait status`.
@@ -83,6 +85,7 @@ pub async fn run(args: StatusArgs) -> anyhow::Result<()> {
         received_height: None,
         outcome: None,
         settled_on_source: None,
+        retryable: None,
     };
     for (chain, _, status) in &chains {
         match status {
@@ -105,7 +108,9 @@ pub async fn run(args: StatusArgs) -> anyhow::Result<()> {
                 height,
                 source_chain,
                 outcome,
+                retryable,
             } => {
+                report.retryable = Some(*retryable);
                 report.source_chain = Some(*source_chain);
                 report.destination_chain = Some(*chain);
                 report.received_height = Some(*height);
@@ -193,6 +198,9 @@ fn print_text(r: &Report) {
         }
         Some(OutcomeJson::TimedOut) => out!("outcome      timed out"),
         None => {}
+    }
+    if r.retryable == Some(true) {
+        out!("retryable    yes: retry it (RetryMessage), or its receiver finalizes it now and anyone after the retry window (FinalizeFailed)");
     }
     match r.settled_on_source {
         Some(true) => out!("settled      the outcome was proven back to the sender"),

@@ -219,6 +219,10 @@ pub enum MessageStatus {
         source_chain: ChainId,
         /// How it ended.
         outcome: OutcomeJson,
+        /// A failed execution that is not final yet: it may be retried, or finalized
+        /// (`[STRAIT-RETRY.1]`); its outcome goes back when it is final.
+        #[serde(default)]
+        retryable: bool,
     },
 }
 
@@ -261,6 +265,20 @@ pub enum EventNotification {
         /// Source chain.
         source_chain: ChainId,
         /// How it ended.
+        outcome: OutcomeJson,
+    },
+    /// A received message whose execution had failed became final (retried, or finalized as
+    /// failed); its outcome replaces the earlier `failed` one.
+    Finalized {
+        /// Chain.
+        chain_id: ChainId,
+        /// Block.
+        height: Height,
+        /// Message.
+        id: MessageId,
+        /// Source chain.
+        source_chain: ChainId,
+        /// Its final outcome.
         outcome: OutcomeJson,
     },
     /// A message this chain sent had its outcome proven back and handed to its sender.

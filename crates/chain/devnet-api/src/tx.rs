@@ -46,6 +46,8 @@ const TAG_RELAY: u8 = 3;
 const TAG_MISBEHAVIOUR: u8 = 4;
 const TAG_SET_VALIDATORS: u8 = 5;
 const TAG_CREATE_CLIENT: u8 = 6;
+const TAG_RETRY: u8 = 7;
+const TAG_FINALIZE_FAILED: u8 = 8;
 
 /// Domain of the digest the current validators sign to approve a validator-set change.
 pub const VALSET_CHANGE_DOMAIN: &[u8] = b"STRAIT/DEVNET/VALSET-CHANGE/v1";
@@ -176,6 +178,17 @@ pub enum TxBody {
         kind: VerifierKind,
         /// The evidence (for the BFT kind: two conflicting headers).
         evidence: Vec<u8>,
+    },
+    /// Execute again a received message whose execution failed (`[STRAIT-RETRY.2]`); anyone may.
+    RetryMessage {
+        /// The message, as sent.
+        packet: Packet,
+    },
+    /// Finalize as failed a received message whose execution failed (`[STRAIT-RETRY.4]`): its
+    /// receiver at any time, anyone after the retry window. Its failure goes back to the sender.
+    FinalizeFailed {
+        /// The message, as sent.
+        packet: Packet,
     },
     /// Create a client of `kind` following `source`, trusting `init` (the kind's encoding of an
     /// initial trust). Permissionless: a client vouches only for the receivers that choose it.
@@ -382,6 +395,14 @@ fn encode_body(body: &TxBody, out: &mut Vec<u8>) {
             out.extend_from_slice(&kind.to_be_bytes());
             put_bytes(out, evidence);
         }
+        TxBody::RetryMessage { packet } => {
+            out.push(TAG_RETRY);
+            put_bytes(out, &packet.encode());
+        }
+        TxBody::FinalizeFailed { packet } => {
+            out.push(TAG_FINALIZE_FAILED);
+            put_bytes(out, &packet.encode());
+        }
         TxBody::CreateClient { kind, source, init } => {
             out.push(TAG_CREATE_CLIENT);
             out.extend_from_slice(&kind.to_be_bytes());
@@ -497,6 +518,15 @@ fn decode_body(r: &mut Reader<'_>) -> Result<TxBody, TxError> {
                 evidence: r.bytes(len)?.to_vec(),
             }
         }
+        TAG_RETRY | TAG_FINALIZE_FAILED => {
+            let len = r.len_u32("packet length", strait_packet::HEADER_LEN + MAX_PAYLOAD_LEN)?;
+            let packet = Packet::decode(r.bytes(len)?)?;
+            if tag == TAG_RETRY {
+                TxBody::RetryMessage { packet }
+            } else {
+                TxBody::FinalizeFailed { packet }
+            }
+        }
         TAG_CREATE_CLIENT => {
             let kind = VerifierKind(r.u16()?);
             let source = ChainId(r.u64()?);
@@ -552,6 +582,10 @@ pub enum TxKind {
     SetValidators,
     /// [`TxBody::CreateClient`].
     CreateClient,
+    /// [`TxBody::RetryMessage`].
+    RetryMessage,
+    /// [`TxBody::FinalizeFailed`].
+    FinalizeFailed,
 }
 
 impl TxBody {
@@ -564,6 +598,8 @@ impl TxBody {
             Self::Misbehaviour { .. } => TxKind::Misbehaviour,
             Self::SetValidators { .. } => TxKind::SetValidators,
             Self::CreateClient { .. } => TxKind::CreateClient,
+            Self::RetryMessage { .. } => TxKind::RetryMessage,
+            Self::FinalizeFailed { .. } => TxKind::FinalizeFailed,
         }
     }
 }
@@ -757,7 +793,7 @@ mod tests {
                 updates: vec![ClientUpdate::bft(ClientId(2), Height(4), &light_block(0))],
                 advances: vec![RouteId([7; 32])],
                 batches: vec![BatchDelivery {
-                    packets: vec![packet],
+                    packets: vec![packet.clone()],
                     proof,
                     proof_height: Height(5),
                 }],
@@ -783,6 +819,12 @@ mod tests {
                 source: ChainId(3),
                 init: vec![1, 2, 3],
             },
+            TxBody::RetryMessage {
+                packet: packet.clone(),
+            },
+            TxBody::FinalizeFailed {
+                packet: packet.clone(),
+            },
         ];
         let kinds: Vec<TxKind> = bodies.iter().map(TxBody::kind).collect();
         assert_eq!(
@@ -793,7 +835,9 @@ mod tests {
                 TxKind::Relay,
                 TxKind::Misbehaviour,
                 TxKind::SetValidators,
-                TxKind::CreateClient
+                TxKind::CreateClient,
+                TxKind::RetryMessage,
+                TxKind::FinalizeFailed
             ],
             "one of every kind"
         );

@@ -27,6 +27,16 @@ pub enum BlockEvent {
         /// How it ended.
         outcome: Outcome,
     },
+    /// A received message whose execution had failed became final: executed by a retry, or
+    /// failed for good. Its outcome replaces the `Failed` one of its `Received` event.
+    Finalized {
+        /// The message id.
+        id: MessageId,
+        /// The source chain.
+        source_chain: ChainId,
+        /// Its final outcome.
+        outcome: Outcome,
+    },
     /// A message this chain sent had its outcome proven back and handed to its sender.
     Settled {
         /// The message id.

@@ -214,6 +214,32 @@ fn apply(exec: &mut Exec<'_>, tx: &SignedTx, pool: &[PublicKey]) -> Result<Appli
             .map_err(|e| client_failure(exec, "misbehaviour rejected", e))?;
             Ok(Applied::default())
         }
+        TxBody::RetryMessage { packet } => {
+            exec.batch_source = packet.source_chain;
+            let receipt = strait_endpoint::retry(exec, packet)
+                .map_err(|e| rejected(format_args!("retry refused: {e}")))?;
+            Ok(Applied {
+                deliveries: vec![DeliveryResult {
+                    id: receipt.id,
+                    status: DeliveryStatus::of_outcome(&receipt.outcome),
+                    error: None,
+                }],
+                ..Applied::default()
+            })
+        }
+        TxBody::FinalizeFailed { packet } => {
+            exec.batch_source = packet.source_chain;
+            let receipt = strait_endpoint::finalize_failed(exec, packet, &tx.tx.signer)
+                .map_err(|e| rejected(format_args!("finalization refused: {e}")))?;
+            Ok(Applied {
+                deliveries: vec![DeliveryResult {
+                    id: receipt.id,
+                    status: DeliveryStatus::of_outcome(&receipt.outcome),
+                    error: None,
+                }],
+                ..Applied::default()
+            })
+        }
         TxBody::CreateClient { kind, source, init } => {
             let verifier = exec
                 .ext

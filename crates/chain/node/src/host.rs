@@ -7,8 +7,8 @@
 
 use strait_endpoint::encoding::EncodingError;
 use strait_endpoint::{
-    AppError, AwaitedOutcome, EndpointEvent, EndpointReader, EndpointWriter, Outcome, Receipt,
-    SecurityConfig, SendError,
+    AppError, AwaitedOutcome, EndpointEvent, EndpointReader, EndpointWriter, FailedMessage,
+    Outcome, Receipt, SecurityConfig, SendError,
 };
 use strait_merkle::{IncrementalTree, LeafIndex, MerkleError};
 use strait_packet::Packet;
@@ -102,6 +102,12 @@ impl EndpointReader for Exec<'_> {
             .ok()
             .flatten()
     }
+    fn failed_message(&self, id: &MessageId) -> Option<FailedMessage> {
+        // A record that does not decode is treated as absent: nothing to retry (it was written
+        // by this code, so this cannot happen short of corruption, which the state checksum
+        // catches at start).
+        FailedMessage::decode(self.state.get(&keys::failed(id))?).ok()
+    }
     fn awaited_outcome(&self, id: &MessageId) -> Option<AwaitedOutcome> {
         let raw = self.state.get(&keys::awaited(id))?;
         let mut r = Reader::new(raw);
@@ -179,6 +185,12 @@ impl EndpointWriter for Exec<'_> {
         }
         result
     }
+    fn set_failed_message(&mut self, id: &MessageId, failed: Option<FailedMessage>) {
+        match failed {
+            Some(f) => self.state.put(keys::failed(id), f.encode()),
+            None => self.state.delete(&keys::failed(id)),
+        }
+    }
     fn set_awaited_outcome(&mut self, id: &MessageId, awaited: Option<AwaitedOutcome>) {
         match awaited {
             Some(a) => {
@@ -248,6 +260,11 @@ impl EndpointWriter for Exec<'_> {
                 packet,
             },
             EndpointEvent::Received(receipt) => BlockEvent::Received {
+                id: receipt.id,
+                source_chain: self.batch_source,
+                outcome: receipt.outcome,
+            },
+            EndpointEvent::Finalized(receipt) => BlockEvent::Finalized {
                 id: receipt.id,
                 source_chain: self.batch_source,
                 outcome: receipt.outcome,

@@ -51,7 +51,10 @@ impl TxCost {
     /// to cost, is refused here, before it takes any room.
     pub fn of(tx: &SignedTx, len: usize, verifiers: &Registry) -> Result<Self, VerifierError> {
         let signatures = match &tx.tx.body {
-            TxBody::Send { .. } | TxBody::AppCall { .. } => 0,
+            TxBody::Send { .. }
+            | TxBody::AppCall { .. }
+            | TxBody::RetryMessage { .. }
+            | TxBody::FinalizeFailed { .. } => 0,
             TxBody::CreateClient { kind, .. } => {
                 verifiers.get(*kind)?;
                 0
@@ -148,6 +151,9 @@ pub fn tx_memory(tx: &SignedTx, len: usize) -> usize {
         }
         TxBody::Misbehaviour { evidence, .. } => evidence.len(),
         TxBody::CreateClient { init, .. } => init.len(),
+        TxBody::RetryMessage { packet } | TxBody::FinalizeFailed { packet } => {
+            size_of::<strait_packet::Packet>() + packet.payload.len()
+        }
         TxBody::SetValidators {
             validators,
             approvals,

@@ -402,7 +402,9 @@ impl Producer {
                         packet: packet.clone(),
                     },
                 )),
-                BlockEvent::Received { .. } | BlockEvent::Settled { .. } => None,
+                BlockEvent::Received { .. }
+                | BlockEvent::Finalized { .. }
+                | BlockEvent::Settled { .. } => None,
             })
             .collect();
         debug_assert_eq!(

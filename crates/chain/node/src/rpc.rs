@@ -375,10 +375,12 @@ impl StraitApiServer for RpcServer {
                 if receipt.height > latest {
                     return Ok(MessageStatus::Unknown);
                 }
+                let retryable = reads.state(&keys::failed(&id)).map_err(internal)?.is_some();
                 Ok(MessageStatus::Received {
                     height: receipt.height,
                     source_chain: receipt.source_chain,
                     outcome: outcome_json(&receipt.outcome),
+                    retryable,
                 })
             }
             None => Ok(MessageStatus::Unknown),
@@ -478,6 +480,17 @@ pub fn notification(event: &BlockEvent, chain_id: ChainId, height: Height) -> Ev
             source_chain,
             outcome,
         } => EventNotification::Received {
+            chain_id,
+            height,
+            id: *id,
+            source_chain: *source_chain,
+            outcome: outcome_json(outcome),
+        },
+        BlockEvent::Finalized {
+            id,
+            source_chain,
+            outcome,
+        } => EventNotification::Finalized {
             chain_id,
             height,
             id: *id,

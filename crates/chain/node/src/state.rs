@@ -64,6 +64,11 @@ pub mod keys {
     pub fn awaited(id: &MessageId) -> Vec<u8> {
         cat(b'p', &[id.as_bytes()])
     }
+    /// A received message whose execution failed, not final yet: `'f' || id` -> the canonical
+    /// `FailedMessage` encoding (`[STRAIT-RETRY.1]`).
+    pub fn failed(id: &MessageId) -> Vec<u8> {
+        cat(b'f', &[id.as_bytes()])
+    }
     /// Receipt of a received message: `'r' || id`.
     pub fn receipt(id: &MessageId) -> Vec<u8> {
         cat(b'r', &[id.as_bytes()])

@@ -8,6 +8,7 @@ use strait_primitives::{
 };
 
 use crate::event::{EndpointEvent, Outcome, Receipt};
+use crate::retry::FailedMessage;
 use crate::settle::AwaitedOutcome;
 
 /// Largest acknowledgement an application may return, in bytes. A larger one fails the message.
@@ -78,6 +79,9 @@ pub trait EndpointReader {
 
     /// The record of a sent message awaiting its outcome (`[STRAIT-SETTLE.2]`), if it does.
     fn awaited_outcome(&self, id: &MessageId) -> Option<AwaitedOutcome>;
+    /// The record of a received message whose execution failed and is not final yet
+    /// (`[STRAIT-RETRY.1]`).
+    fn failed_message(&self, id: &MessageId) -> Option<FailedMessage>;
 }
 
 /// What the endpoint writes to its host.
@@ -94,6 +98,8 @@ pub trait EndpointWriter: EndpointReader {
     fn call_app(&mut self, packet: &Packet, id: &MessageId) -> Result<Vec<u8>, AppError>;
     /// Records how a received message ended.
     fn record_receipt(&mut self, receipt: Receipt);
+    /// Sets or deletes the record of a failed, not yet final, received message.
+    fn set_failed_message(&mut self, id: &MessageId, failed: Option<FailedMessage>);
     /// Sets or deletes the record of a sent message awaiting its outcome.
     fn set_awaited_outcome(&mut self, id: &MessageId, awaited: Option<AwaitedOutcome>);
     /// Hands the proven outcome of message `id` to the application `app` that sent it

@@ -8,6 +8,7 @@
 //! event    = 0x01 | leaf_index u32 | packet (§2, the rest of the input)  Sent
 //!          | 0x02 | receipt                                              Received
 //!          | 0x03 | id [32] | outcome                                     Settled
+//!          | 0x04 | receipt                                              Finalized
 //! ```
 //!
 //! A `Sent` event carries only what cannot be derived: its id, destination chain and nonce are
@@ -30,6 +31,7 @@ const OUTCOME_TIMED_OUT: u8 = 2;
 const EVENT_SENT: u8 = 1;
 const EVENT_RECEIVED: u8 = 2;
 const EVENT_SETTLED: u8 = 3;
+const EVENT_FINALIZED: u8 = 4;
 
 /// Why bytes are not a canonical receipt, outcome or event.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -198,6 +200,10 @@ impl EndpointEvent {
                 out.push(EVENT_RECEIVED);
                 receipt.encode_into(&mut out);
             }
+            Self::Finalized(receipt) => {
+                out.push(EVENT_FINALIZED);
+                receipt.encode_into(&mut out);
+            }
             Self::Settled { id, outcome } => {
                 out.push(EVENT_SETTLED);
                 out.extend_from_slice(id.as_bytes());
@@ -229,6 +235,11 @@ impl EndpointEvent {
                 r.finish()?;
                 Ok(Self::Received(receipt))
             }
+            EVENT_FINALIZED => {
+                let receipt = Receipt::decode_from(&mut r)?;
+                r.finish()?;
+                Ok(Self::Finalized(receipt))
+            }
             EVENT_SETTLED => {
                 let id = MessageId(r.array()?);
                 let outcome = Outcome::decode_from(&mut r)?;
@@ -237,5 +248,46 @@ impl EndpointEvent {
             }
             kind => Err(EncodingError::UnknownEvent { kind }),
         }
+    }
+}
+
+impl crate::FailedMessage {
+    /// The canonical encoding (`[STRAIT-RETRY.1]`): `source_chain u64 | sender [32] |
+    /// receiver [32] | attempts u32 | first_failed_at u64 | the failure as a Failed outcome`.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(96);
+        out.extend_from_slice(&self.source_chain.to_be_bytes());
+        out.extend_from_slice(self.sender.as_bytes());
+        out.extend_from_slice(self.receiver.as_bytes());
+        out.extend_from_slice(&self.attempts.to_be_bytes());
+        out.extend_from_slice(&self.first_failed_at.to_be_bytes());
+        Outcome::Failed(self.error.clone()).encode_into(&mut out);
+        out
+    }
+
+    /// Decodes a stored record; never panics, bounded, rejects trailing bytes.
+    pub fn decode(bytes: &[u8]) -> Result<Self, EncodingError> {
+        let mut r = Reader::new(bytes);
+        let source_chain = strait_primitives::ChainId(r.u64()?);
+        let sender = strait_primitives::Address32(r.array()?);
+        let receiver = strait_primitives::Address32(r.array()?);
+        let attempts = r.u32()?;
+        let first_failed_at = strait_primitives::Timestamp(r.u64()?);
+        let Outcome::Failed(error) = Outcome::decode_from(&mut r)? else {
+            return Err(DecodeError::Invalid {
+                what: "failed message outcome",
+                value: 0,
+            }
+            .into());
+        };
+        r.finish()?;
+        Ok(Self {
+            source_chain,
+            sender,
+            receiver,
+            attempts,
+            first_failed_at,
+            error,
+        })
     }
 }

@@ -61,6 +61,9 @@ pub enum EndpointEvent {
     },
     /// A message was received and its outcome recorded.
     Received(Receipt),
+    /// A received message whose execution had failed became final (`[STRAIT-RETRY.2]`): executed
+    /// by a retry, or failed for good. Its receipt replaces the `Failed` one.
+    Finalized(Receipt),
     /// A sent message's outcome was proven back and handed to its sender (`[STRAIT-SETTLE.4]`).
     Settled {
         /// The message this chain sent.

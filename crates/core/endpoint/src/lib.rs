@@ -15,6 +15,7 @@ pub mod event;
 pub mod mutation;
 pub mod receive;
 pub mod replay;
+pub mod retry;
 pub mod send;
 pub mod settle;
 pub mod testkit;
@@ -26,5 +27,6 @@ pub use receive::{
     advance_inbound, execute_receive, receive, receive_batch, validate_batch, validate_receive,
     Advanced, BatchDelivery, Delivery, ValidatedReceive, MAX_BATCH_LEN,
 };
+pub use retry::{finalize_failed, retry, FailedMessage, RetryError};
 pub use send::{execute_send, send, validate_send, SendRequest, Sent};
 pub use settle::{endpoint_address, AwaitedOutcome};

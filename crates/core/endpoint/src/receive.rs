@@ -8,8 +8,8 @@ use strait_packet::Packet;
 use strait_primitives::{ClientId, Hash32, Height, MessageId, Nonce, RouteId};
 
 use crate::{
-    mutation, replay, settle, AppError, EndpointEvent, EndpointReader, EndpointWriter, Outcome,
-    Receipt, ReceiveError, MAX_ACK_LEN,
+    mutation, replay, retry, settle, AppError, EndpointEvent, EndpointReader, EndpointWriter,
+    Outcome, Receipt, ReceiveError, MAX_ACK_LEN,
 };
 
 /// Most messages in one batch delivery.
@@ -156,35 +156,10 @@ pub fn execute_receive<C: EndpointWriter + ?Sized>(
     valid: ValidatedReceive,
 ) -> Receipt {
     replay::mark_received(ctx, &valid.route, valid.packet.nonce);
-    let outcome = if settle::is_outcome_message(&valid.packet) {
-        // [STRAIT-SETTLE.4] an outcome message settles the message it reports; it has no timeout
-        // and no outcome of its own.
-        match settle::settle(ctx, &valid.packet) {
-            Ok(()) => Outcome::Executed { ack: Vec::new() },
-            Err(e) => Outcome::Failed(AppError {
-                code: e.code,
-                reason: crate::encoding::bounded_reason(&e.reason).to_owned(),
-            }),
-        }
-    } else if valid.timed_out {
+    let outcome = if valid.timed_out && !settle::is_outcome_message(&valid.packet) {
         Outcome::TimedOut
     } else {
-        match ctx.call_app(&valid.packet, &valid.id) {
-            Ok(ack) if ack.len() <= MAX_ACK_LEN => Outcome::Executed { ack },
-            Ok(ack) => Outcome::Failed(AppError {
-                code: u32::MAX,
-                reason: format!(
-                    "acknowledgement of {} bytes exceeds {MAX_ACK_LEN}",
-                    ack.len()
-                ),
-            }),
-            // The recorded reason is bounded as its encoding is (`[STRAIT-EVENT.1]`), so the
-            // receipt in memory is the receipt stored and proven.
-            Err(e) => Outcome::Failed(AppError {
-                code: e.code,
-                reason: crate::encoding::bounded_reason(&e.reason).to_owned(),
-            }),
-        }
+        run(ctx, &valid.packet, &valid.id)
     };
     let receipt = Receipt {
         id: valid.id,
@@ -195,9 +170,45 @@ pub fn execute_receive<C: EndpointWriter + ?Sized>(
     };
     ctx.record_receipt(receipt.clone());
     ctx.emit(EndpointEvent::Received(receipt.clone()));
-    // [STRAIT-SETTLE.3] the outcome goes back to the sender.
-    settle::send_outcome(ctx, &valid.packet, &valid.id, &receipt.outcome);
+    if let Outcome::Failed(error) = &receipt.outcome {
+        // [STRAIT-RETRY.1] a failed execution is not final yet: it may be retried, and its
+        // outcome goes back when it is finalized.
+        retry::record_failure(ctx, &valid.packet, &valid.id, error.clone());
+    } else {
+        // [STRAIT-SETTLE.3] the outcome goes back to the sender.
+        settle::send_outcome(ctx, &valid.packet, &valid.id, &receipt.outcome);
+    }
     receipt
+}
+
+/// Executes a message that is not timed out: settles an outcome message (`[STRAIT-SETTLE.4]`:
+/// no timeout, no outcome of its own), or calls the receiving application.
+pub(crate) fn run<C: EndpointWriter + ?Sized>(
+    ctx: &mut C,
+    packet: &Packet,
+    id: &MessageId,
+) -> Outcome {
+    let result = if settle::is_outcome_message(packet) {
+        settle::settle(ctx, packet).map(|()| Vec::new())
+    } else {
+        ctx.call_app(packet, id)
+    };
+    match result {
+        Ok(ack) if ack.len() <= MAX_ACK_LEN => Outcome::Executed { ack },
+        Ok(ack) => Outcome::Failed(AppError {
+            code: u32::MAX,
+            reason: format!(
+                "acknowledgement of {} bytes exceeds {MAX_ACK_LEN}",
+                ack.len()
+            ),
+        }),
+        // The recorded reason is bounded as its encoding is (`[STRAIT-EVENT.1]`), so the
+        // receipt in memory is the receipt stored and proven.
+        Err(e) => Outcome::Failed(AppError {
+            code: e.code,
+            reason: crate::encoding::bounded_reason(&e.reason).to_owned(),
+        }),
+    }
 }
 
 /// What a permissionless advance did to a route's contiguous counter (`[STRAIT-RECV.11]`).

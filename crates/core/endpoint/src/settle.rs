@@ -80,10 +80,21 @@ pub fn send_outcome<C: EndpointWriter + ?Sized>(
     if is_outcome_message(packet) {
         return false;
     }
+    send_outcome_to(ctx, packet.source_chain, packet.sender, id, outcome)
+}
+
+/// Sends `outcome` of message `id` to `sender` on `source_chain`.
+pub(crate) fn send_outcome_to<C: EndpointWriter + ?Sized>(
+    ctx: &mut C,
+    source_chain: ChainId,
+    sender: Address32,
+    id: &MessageId,
+    outcome: &Outcome,
+) -> bool {
     let request = SendRequest {
         sender: endpoint_address(),
-        destination_chain: packet.source_chain,
-        receiver: packet.sender,
+        destination_chain: source_chain,
+        receiver: sender,
         options: DeliveryOptions::default(),
         payload: encode_outcome_payload(id, outcome),
     };

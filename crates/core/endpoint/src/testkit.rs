@@ -13,8 +13,8 @@ use strait_primitives::{
 };
 
 use crate::{
-    AppError, AwaitedOutcome, EndpointEvent, EndpointReader, EndpointWriter, Outcome, Receipt,
-    SecurityConfig,
+    AppError, AwaitedOutcome, EndpointEvent, EndpointReader, EndpointWriter, FailedMessage,
+    Outcome, Receipt, SecurityConfig,
 };
 
 /// A receiving application: takes a packet, returns an acknowledgement or an error.
@@ -68,6 +68,8 @@ pub struct InMemoryHost {
     pub settled: Vec<(Address32, MessageId, Outcome)>,
     /// Applications whose outcome callback fails.
     pub failing_callbacks: BTreeSet<Address32>,
+    /// Received messages whose execution failed, not yet final.
+    pub failed: BTreeMap<MessageId, FailedMessage>,
 }
 
 impl InMemoryHost {
@@ -111,6 +113,9 @@ impl InMemoryHost {
 impl EndpointReader for InMemoryHost {
     fn awaited_outcome(&self, id: &MessageId) -> Option<AwaitedOutcome> {
         self.awaited.get(id).copied()
+    }
+    fn failed_message(&self, id: &MessageId) -> Option<FailedMessage> {
+        self.failed.get(id).cloned()
     }
     fn chain_id(&self) -> ChainId {
         self.chain_id
@@ -160,6 +165,12 @@ impl EndpointReader for InMemoryHost {
 }
 
 impl EndpointWriter for InMemoryHost {
+    fn set_failed_message(&mut self, id: &MessageId, failed: Option<FailedMessage>) {
+        match failed {
+            Some(f) => self.failed.insert(*id, f),
+            None => self.failed.remove(id),
+        };
+    }
     fn set_awaited_outcome(&mut self, id: &MessageId, awaited: Option<AwaitedOutcome>) {
         match awaited {
             Some(a) => self.awaited.insert(*id, a),

@@ -76,6 +76,8 @@ pub struct Produced {
     pub received: Vec<(MessageId, ChainId, Outcome)>,
     /// Messages this chain sent whose outcome was proven back and handed to the sender.
     pub settled: Vec<(MessageId, Outcome)>,
+    /// Received messages whose failed execution became final (retried or finalized as failed).
+    pub finalized: Vec<(MessageId, Outcome)>,
 }
 
 /// A committed block. Its validators checked and approved the header when it was produced; they
@@ -370,6 +372,7 @@ impl InProcessChain {
             sent: Vec::new(),
             received: Vec::new(),
             settled: Vec::new(),
+            finalized: Vec::new(),
         };
         for event in &built.events {
             match event {
@@ -402,6 +405,9 @@ impl InProcessChain {
                     .push((*id, *source_chain, outcome.clone())),
                 BlockEvent::Settled { id, outcome } => {
                     produced.settled.push((*id, outcome.clone()))
+                }
+                BlockEvent::Finalized { id, outcome, .. } => {
+                    produced.finalized.push((*id, outcome.clone()))
                 }
             }
         }

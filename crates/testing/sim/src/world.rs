@@ -364,6 +364,10 @@ impl Audit {
             }
             self.outcomes.insert(*id, outcome.clone());
         }
+        // A failed execution made final replaces the recorded outcome.
+        for (id, outcome) in &produced.finalized {
+            self.outcomes.insert(*id, outcome.clone());
+        }
         for (id, outcome) in &produced.settled {
             let detail = match self.sent.get(id) {
                 _ if !self.settled.insert(*id) => Some(format!("{id} settled twice on {chain}")),

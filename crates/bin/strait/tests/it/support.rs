@@ -352,7 +352,7 @@ impl EventCounter {
                         EventNotification::Settled { id, .. } => {
                             *settled.lock().expect("lock").entry(id).or_insert(0) += 1;
                         }
-                        EventNotification::Sent { .. } => {}
+                        EventNotification::Sent { .. } | EventNotification::Finalized { .. } => {}
                     }
                 }
             }));

@@ -174,6 +174,18 @@ fn golden() -> Vec<(&'static str, SignedTx)> {
             }),
         ),
         (
+            "retry a failed message",
+            signed(TxBody::RetryMessage {
+                packet: packet(3, b"again".to_vec()),
+            }),
+        ),
+        (
+            "finalize a failed message",
+            signed(TxBody::FinalizeFailed {
+                packet: packet(3, b"again".to_vec()),
+            }),
+        ),
+        (
             "create a BFT client of chain 2",
             signed(TxBody::CreateClient {
                 kind: VerifierKind::BFT,
@@ -482,7 +494,7 @@ fn invalid() -> Value {
             Some("Truncated")
         ),
         case("body kind 0", with(body, 0), Some("Invalid")),
-        case("body kind 7", with(body, 7), Some("Invalid")),
+        case("body kind 9", with(body, 9), Some("Invalid")),
         case(
             "send: ordered byte 2",
             with(body + 1 + 8 + 32, 2),

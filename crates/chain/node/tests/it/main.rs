@@ -9,5 +9,6 @@ mod kill;
 mod misbehaviour;
 mod relay;
 mod restart;
+mod retry;
 mod throughput;
 mod valset;

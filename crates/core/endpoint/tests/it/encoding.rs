@@ -98,6 +98,12 @@ fn events() -> Vec<(&'static str, EndpointEvent)> {
             })),
         ),
         (
+            "finalized, executed by a retry",
+            EndpointEvent::Finalized(receipt(Outcome::Executed {
+                ack: b"fixed".to_vec(),
+            })),
+        ),
+        (
             "settled, timed out",
             EndpointEvent::Settled {
                 id: p.id(),
@@ -195,7 +201,7 @@ fn invalid_events() -> Value {
     json!([
         case("empty", "0x".into(), "Truncated"),
         case("event kind 0", hex0x(&[0]), "UnknownEvent"),
-        case("event kind 4", hex0x(&[4]), "UnknownEvent"),
+        case("event kind 5", hex0x(&[5]), "UnknownEvent"),
         case("settled, truncated id", hex0x(&[3, 1, 2]), "Truncated"),
         case("sent, truncated leaf index", hex0x(&[1, 0, 0]), "Truncated"),
         case("sent, no packet", sent(&[0; 4], &[]), "Truncated"),
@@ -245,6 +251,7 @@ fn render() -> Value {
                     "packet": hex0x(packet),
                 }),
                 EndpointEvent::Received(r) => json!({ "kind": "received", "receipt": receipt_json(r) }),
+                EndpointEvent::Finalized(r) => json!({ "kind": "finalized", "receipt": receipt_json(r) }),
                 EndpointEvent::Settled { id, outcome } => json!({
                     "kind": "settled",
                     "id": id.to_string(),

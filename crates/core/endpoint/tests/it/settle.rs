@@ -72,10 +72,13 @@ fn each_outcome_comes_back_and_is_handed_to_the_sender_exactly_once() {
     for sent in [&ok, &bad, &late] {
         n.deliver(sent).unwrap();
     }
+    // A failed execution is final only once finalized ([STRAIT-RETRY.1]); its receiver does it.
+    assert_eq!(n.outcomes_from(0).len(), 2);
+    finalize_failed(&mut n.b, &bad.packet, &FAILING).unwrap();
     // One outcome message per message, from the endpoint to the sender, unordered, no timeout.
     let back = n.outcomes_from(0);
     assert_eq!(back.len(), 3);
-    for ((packet, _), sent) in back.iter().zip([&ok, &bad, &late]) {
+    for ((packet, _), sent) in back.iter().zip([&ok, &late, &bad]) {
         assert_eq!(packet.sender, endpoint_address());
         assert_eq!(packet.receiver, SENDER);
         assert_eq!(packet.destination_chain, A);
@@ -103,6 +106,7 @@ fn each_outcome_comes_back_and_is_handed_to_the_sender_exactly_once() {
                     ack: b"ok 1".to_vec()
                 }
             ),
+            (SENDER, late.id, Outcome::TimedOut),
             (
                 SENDER,
                 bad.id,
@@ -111,7 +115,6 @@ fn each_outcome_comes_back_and_is_handed_to_the_sender_exactly_once() {
                     reason: "refused".into()
                 })
             ),
-            (SENDER, late.id, Outcome::TimedOut),
         ]
     );
     assert!(n.a.awaited.is_empty());

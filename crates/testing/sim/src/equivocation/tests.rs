@@ -134,6 +134,7 @@ fn forged_messages_are_accepted_only_on_their_route_and_nothing_after_a_freeze()
             sent: vec![],
             received: vec![(id, ChainId(1), Outcome::TimedOut)],
             settled: vec![],
+            finalized: vec![],
         };
         audit.check_block(ChainId(2), 0, vec![], &block(1));
         assert_eq!(audit.violation, None);
