@@ -25,3 +25,9 @@ pub fn ping_pong() -> Address32 {
 pub fn echo() -> Address32 {
     app_address("echo")
 }
+
+/// Token transfer: fungible tokens move between chains, escrowed where they leave and minted as
+/// vouchers where they arrive, refunded on failure or timeout (SPEC `[STRAIT-TOKEN.*]`).
+pub fn token() -> Address32 {
+    app_address("token")
+}

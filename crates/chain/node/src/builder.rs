@@ -92,8 +92,23 @@ pub fn genesis_state(spec: &ChainSpec, remotes: &[ChainSpec]) -> State {
     for remote in remotes {
         default_client(&mut state, spec.chain_id, remote);
     }
+    // [STRAIT-TOKEN.6] the devnet accounts' genesis allocation of the native token.
+    let token = strait_devnet_api::apps::token();
+    for name in GENESIS_ACCOUNTS {
+        let account = strait_devnet_api::keys::AccountKey::devnet(name).address();
+        let key = crate::apps::token::balance_key(&account, crate::apps::token::NATIVE_DENOM);
+        state.put(
+            keys::app(&token, &key),
+            GENESIS_BALANCE.to_be_bytes().to_vec(),
+        );
+    }
     state
 }
+
+/// Devnet accounts (public seeds) holding native tokens at genesis.
+pub const GENESIS_ACCOUNTS: [&str; 3] = ["alice", "bob", "carol"];
+/// Each one's genesis balance of the native token.
+pub const GENESIS_BALANCE: u128 = 1_000_000_000_000;
 
 /// Creates the host's default client of `remote` if it has none: a BFT light client trusting the
 /// remote's genesis (`[STRAIT-DEVNET.5]`).

@@ -133,9 +133,17 @@ fn apply(exec: &mut Exec<'_>, tx: &SignedTx, pool: &[PublicKey]) -> Result<Appli
                 .ok_or(AppCallError::UnknownApp(*app))
                 .map_err(rejected)?;
             let from = exec.fx.app_sends.len();
-            {
-                let mut ctx = AppContext::new(*app, exec.env, exec.state, &mut exec.fx.app_sends);
+            let finalizations = {
+                let mut ctx = AppContext::new(*app, exec.env, exec.state, &mut exec.fx.app_sends)
+                    .called_by(tx.tx.signer);
                 target.call(&mut ctx, data).map_err(rejected)?;
+                ctx.take_finalizations()
+            };
+            // [STRAIT-RETRY.4] the application finalizes, as the receiver, what it failed.
+            for packet in finalizations {
+                exec.batch_source = packet.source_chain;
+                strait_endpoint::finalize_failed(exec, &packet, app)
+                    .map_err(|e| rejected(format_args!("finalization refused: {e}")))?;
             }
             // The call's sends are atomic with it: a refused one fails the transaction.
             let ids = exec

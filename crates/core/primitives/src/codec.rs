@@ -146,6 +146,19 @@ impl<'a> Reader<'a> {
         Ok(n as usize)
     }
 
+    /// Reads a one-byte length and checks it against `max`.
+    pub fn len_u8(&mut self, what: &'static str, max: usize) -> Result<usize, DecodeError> {
+        let n = self.u8()?;
+        if n as usize > max {
+            return Err(DecodeError::TooLarge {
+                what,
+                got: n.into(),
+                max: max as u64,
+            });
+        }
+        Ok(n as usize)
+    }
+
     /// Reads a big-endian u16 count and checks it against `max`.
     pub fn len_u16(&mut self, what: &'static str, max: usize) -> Result<usize, DecodeError> {
         let n = self.u16()?;

@@ -118,6 +118,7 @@ impl App for PingPong {
             DeliveryOptions::default(),
             PING.to_vec(),
         )
+        .map(|_| ())
         .map_err(AppCallError::Refused)
     }
 }

@@ -1,8 +1,8 @@
 //! What an application sees of the chain: its own storage, its own send queue, the block.
 
 use strait_endpoint::{AppError, SendRequest};
-use strait_packet::DeliveryOptions;
-use strait_primitives::{Address32, ChainId, ClientId, Height, Timestamp};
+use strait_packet::{DeliveryOptions, Packet};
+use strait_primitives::{Address32, ChainId, ClientId, Height, MessageId, Nonce, Timestamp};
 
 use crate::env::Env;
 use crate::state::{keys, State};
@@ -22,6 +22,8 @@ pub const BAD_CLIENT_CHOICE: u32 = 0xffff_fffc;
 /// An application's view of the chain during one call.
 pub struct AppContext<'a> {
     address: Address32,
+    caller: Option<Address32>,
+    finalizations: Vec<Packet>,
     env: &'a Env,
     state: &'a mut State,
     sends: &'a mut Vec<SendRequest>,
@@ -39,6 +41,8 @@ impl<'a> AppContext<'a> {
         let queued_at_start = sends.len();
         Self {
             address,
+            caller: None,
+            finalizations: Vec::new(),
             env,
             state,
             sends,
@@ -49,6 +53,31 @@ impl<'a> AppContext<'a> {
     /// The application's own address.
     pub fn address(&self) -> Address32 {
         self.address
+    }
+
+    /// The context of a local call by `caller`, the transaction's signer.
+    pub(crate) fn called_by(mut self, caller: Address32) -> Self {
+        self.caller = Some(caller);
+        self
+    }
+
+    /// Finalizes as failed, as its receiver, a message this application failed to execute
+    /// (`[STRAIT-RETRY.4]`): done when a local call returns `Ok`, atomically with it (a refused
+    /// finalization fails the call). Only a local call may finalize; in a receive or a callback
+    /// this does nothing.
+    pub fn finalize_failed(&mut self, packet: Packet) {
+        self.finalizations.push(packet);
+    }
+
+    /// The finalizations the call asked for.
+    pub(crate) fn take_finalizations(&mut self) -> Vec<Packet> {
+        std::mem::take(&mut self.finalizations)
+    }
+
+    /// Who called the application: the signer of the transaction, for a local call; `None` for a
+    /// receive or an outcome callback (the endpoint calls).
+    pub fn caller(&self) -> Option<Address32> {
+        self.caller
     }
 
     /// Chooses the client this application trusts for messages from `source`
@@ -118,6 +147,13 @@ impl<'a> AppContext<'a> {
         Ok(())
     }
 
+    /// Deletes `key` of the application's storage.
+    pub fn delete(&mut self, key: &[u8]) -> Result<(), AppError> {
+        let key = self.key(key)?;
+        self.state.delete(&key);
+        Ok(())
+    }
+
     /// Writes a big-endian u64 at `key`. Keys of the built-in applications are short.
     pub fn put_u64(&mut self, key: &[u8], value: u64) {
         if let Ok(key) = self.key(key) {
@@ -126,28 +162,56 @@ impl<'a> AppContext<'a> {
     }
 
     /// Sends a message from this application, with the receive (or the call): executed when the
-    /// call returns `Ok`, reverted with it otherwise.
+    /// call returns `Ok`, reverted with it otherwise. Returns the message's id (the id it will have
+    /// once executed: its nonce is the route's next one after the messages queued before it), so
+    /// that the application can keep a record of it for its outcome.
     pub fn send(
         &mut self,
         destination_chain: ChainId,
         receiver: Address32,
         options: DeliveryOptions,
         payload: Vec<u8>,
-    ) -> Result<(), AppError> {
+    ) -> Result<MessageId, AppError> {
         if self.sends.len() - self.queued_at_start >= MAX_SENDS_PER_CALL {
             return Err(AppError {
                 code: APP_LIMIT,
                 reason: format!("more than {MAX_SENDS_PER_CALL} messages sent in one call"),
             });
         }
-        self.sends.push(SendRequest {
+        let mut packet = Packet {
+            nonce: Nonce(0),
+            source_chain: self.env.chain_id,
             sender: self.address,
             destination_chain,
             receiver,
             options,
             payload,
+        };
+        let route = packet.route().id();
+        let queued = self
+            .sends
+            .iter()
+            .filter(|r| {
+                r.sender == self.address
+                    && r.destination_chain == destination_chain
+                    && r.receiver == receiver
+            })
+            .count() as u64;
+        packet.nonce = Nonce(
+            self.state
+                .get_u64(&keys::outbound(&route))
+                .saturating_add(queued)
+                .saturating_add(1),
+        );
+        let id = packet.id();
+        self.sends.push(SendRequest {
+            sender: self.address,
+            destination_chain,
+            receiver,
+            options: packet.options,
+            payload: packet.payload,
         });
-        Ok(())
+        Ok(id)
     }
 }
 

@@ -13,6 +13,7 @@
 
 mod builtin;
 mod context;
+pub mod token;
 
 use std::collections::BTreeMap;
 
@@ -141,6 +142,10 @@ impl Router {
                 ),
                 (strait_devnet_api::apps::echo(), Box::new(Echo)),
                 (strait_devnet_api::apps::ping_pong(), Box::new(PingPong)),
+                (
+                    strait_devnet_api::apps::token(),
+                    Box::new(token::TokenTransfer),
+                ),
             ] {
                 router
                     .register(address, app)

@@ -23,6 +23,7 @@ mod paging;
 mod planted;
 mod registry;
 mod relayer;
+mod token;
 mod world;
 
 const BLOCK_MS: u64 = 50;
