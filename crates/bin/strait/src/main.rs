@@ -13,6 +13,7 @@ mod load;
 mod send;
 mod sim;
 mod status;
+mod token;
 
 use std::time::Duration;
 
@@ -38,6 +39,10 @@ enum Command {
     Status(status::StatusArgs),
     /// Relay messages between running chains, until Ctrl-C.
     Relayer(RelayerArgs),
+    /// Move tokens to another chain with the token application; prints the message id.
+    Transfer(token::TransferArgs),
+    /// An account's token balance on the chain at --rpc.
+    Balance(token::BalanceArgs),
     /// Run the whole-system simulator over a range of seeds: chains, relayers and faults in one
     /// process, every invariant checked after every block.
     Sim(sim::SimArgs),
@@ -101,6 +106,8 @@ async fn dispatch(command: Command) -> anyhow::Result<()> {
         Command::Send(args) => send::run(args).await,
         Command::Status(args) => status::run(args).await,
         Command::Relayer(args) => relayer(args).await,
+        Command::Transfer(args) => token::transfer(args).await,
+        Command::Balance(args) => token::balance(args).await,
         Command::Sim(args) => tokio::task::spawn_blocking(move || sim::run(args)).await?,
     }
 }

@@ -356,6 +356,10 @@ pub trait StraitApi {
     #[method(name = "client")]
     async fn client(&self, chain: ChainId) -> RpcResult<ClientInfo>;
 
+    /// `account`'s balance of `denom` in the token application, in decimal (a u128).
+    #[method(name = "balance")]
+    async fn balance(&self, account: Address32, denom: String) -> RpcResult<String>;
+
     /// Every newly committed block.
     #[subscription(name = "subscribeBlocks" => "newBlock", unsubscribe = "unsubscribeBlocks", item = BlockSummary)]
     async fn subscribe_blocks(&self) -> SubscriptionResult;

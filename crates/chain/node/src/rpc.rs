@@ -431,6 +431,31 @@ impl StraitApiServer for RpcServer {
         })
     }
 
+    async fn balance(&self, account: Address32, denom: String) -> RpcResult<String> {
+        if !crate::apps::token::valid_denom(&denom) {
+            return Err(error(
+                codes::INVALID_REQUEST,
+                format!("invalid denom {denom:?}"),
+            ));
+        }
+        let db = self.db()?;
+        let key = keys::app(
+            &strait_devnet_api::apps::token(),
+            &crate::apps::token::balance_key(&account, &denom),
+        );
+        let raw = Reads(&db).state(&key).map_err(internal)?;
+        let amount = match raw {
+            None => 0,
+            Some(raw) => u128::from_be_bytes(raw.as_slice().try_into().map_err(|_| {
+                internal(StoreError::Corrupt(format!(
+                    "balance of {} bytes",
+                    raw.len()
+                )))
+            })?),
+        };
+        Ok(amount.to_string())
+    }
+
     async fn subscribe_blocks(&self, pending: PendingSubscriptionSink) -> SubscriptionResult {
         let sink = pending.accept().await?;
         forward(sink, &self.shared.blocks).await

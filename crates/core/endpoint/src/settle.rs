@@ -1,7 +1,7 @@
 //! The way back: outcomes proven to the source (`[STRAIT-SETTLE.1]` to `[STRAIT-SETTLE.5]`).
 //!
 //! The destination commits each message's outcome the way it commits anything it sends: as an
-//! **outcome message** in its own outbox, sent by the endpoint itself ([`ENDPOINT`]) to the
+//! **outcome message** in its own outbox, sent by the endpoint itself ([`endpoint_address`]) to the
 //! message's sender on the source chain. Relayers carry it back like any message, proven against the
 //! destination's outbox root that the source's client verified, batched and replay-protected the
 //! same way. The source endpoint keeps a record of every message awaiting its outcome, and hands

@@ -321,3 +321,59 @@ fn sim_command_sweeps_seeds_and_reports() {
     };
     assert_eq!(run(), run());
 }
+
+/// `strait transfer` moves tokens to another chain (a voucher `1/sat` arrives), `strait balance`
+/// shows both sides, and the sender's record settles once the outcome comes back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn transfer_and_balance_commands_move_tokens_between_chains() {
+    let net = TestNet::start("tokens", 2).await;
+    let relayer = InProcessRelayer::start(&net, "relayer-a");
+    let strait = |args: &[&str]| {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_strait"))
+            .args(args)
+            .output()
+            .expect("run strait");
+        assert!(
+            output.status.success(),
+            "strait {args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        serde_json::from_slice::<serde_json::Value>(&output.stdout).expect("JSON")
+    };
+    let (rpc1, rpc2) = (net.nodes[0].rpc_url(), net.nodes[1].rpc_url());
+    let sent = strait(&[
+        "transfer",
+        "--rpc",
+        &rpc1,
+        "--to-chain",
+        "2",
+        "--to",
+        "bob",
+        "--amount",
+        "250",
+    ]);
+    let id: strait_primitives::MessageId = sent["message_id"].as_str().unwrap().parse().unwrap();
+    wait_received(&net.nodes[1], &[id]).await;
+    wait_settled(&net.nodes[0], &[id]).await;
+    let balance = |rpc: &str, account: &str, denom: &str| {
+        strait(&[
+            "balance",
+            "--rpc",
+            rpc,
+            "--account",
+            account,
+            "--denom",
+            denom,
+        ])["balance"]
+            .as_str()
+            .unwrap()
+            .parse::<u128>()
+            .unwrap()
+    };
+    let genesis = strait_node::builder::GENESIS_BALANCE;
+    assert_eq!(balance(&rpc1, "alice", "sat"), genesis - 250);
+    assert_eq!(balance(&rpc2, "bob", "1/sat"), 250);
+    assert_eq!(balance(&rpc2, "bob", "sat"), genesis);
+    relayer.stop().await;
+    net.stop().await;
+}

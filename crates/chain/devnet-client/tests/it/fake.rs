@@ -375,6 +375,13 @@ impl StraitApiServer for FakeNode {
             _ => vec![false; ids.len()],
         })
     }
+    async fn balance(
+        &self,
+        _account: strait_primitives::Address32,
+        _denom: String,
+    ) -> RpcResult<String> {
+        Err(unsupported())
+    }
     async fn client(&self, chain: ChainId) -> RpcResult<ClientInfo> {
         let Role::Destination { client_height, .. } = &self.role else {
             return Err(unsupported());

@@ -1,0 +1,137 @@
+//! `strait transfer` and `strait balance`: the devnet's token application from the command line.
+
+use std::time::Duration;
+
+use anyhow::{bail, Context as _};
+use clap::Args;
+use strait_devnet_api::apps;
+use strait_devnet_api::keys::AccountKey;
+use strait_devnet_api::rpc::StraitApiClient;
+use strait_devnet_api::tx::{Tx, TxBody};
+use strait_node::apps::token::{valid_denom, TransferCall, NATIVE_DENOM};
+use strait_primitives::{Address32, ChainId, Timestamp};
+
+use crate::send::{http_client, wait_tx};
+
+/// Arguments of `strait transfer`.
+#[derive(Debug, Args)]
+pub struct TransferArgs {
+    /// JSON-RPC URL of the chain the tokens leave.
+    #[arg(long)]
+    rpc: String,
+    /// Destination chain id.
+    #[arg(long)]
+    to_chain: u64,
+    /// Recipient: a devnet account label (public key material: devnet only) or a 0x-prefixed
+    /// 32-byte address.
+    #[arg(long)]
+    to: String,
+    /// Denomination as named on the sending chain (`sat`, or a voucher such as `1/sat`).
+    #[arg(long, default_value = NATIVE_DENOM)]
+    denom: String,
+    /// Amount.
+    #[arg(long)]
+    amount: u128,
+    /// Refund unless delivered within this many milliseconds (destination time).
+    #[arg(long)]
+    timeout_ms: Option<u64>,
+    /// Devnet account label that signs and pays.
+    #[arg(long, default_value = "alice")]
+    account: String,
+}
+
+/// Arguments of `strait balance`.
+#[derive(Debug, Args)]
+pub struct BalanceArgs {
+    /// JSON-RPC URL of the chain.
+    #[arg(long)]
+    rpc: String,
+    /// A devnet account label or a 0x-prefixed 32-byte address.
+    #[arg(long, default_value = "alice")]
+    account: String,
+    /// Denomination.
+    #[arg(long, default_value = NATIVE_DENOM)]
+    denom: String,
+}
+
+fn address(who: &str) -> anyhow::Result<Address32> {
+    if who.starts_with("0x") {
+        return who
+            .parse()
+            .with_context(|| format!("{who:?} is not a 32-byte hex address"));
+    }
+    Ok(AccountKey::devnet(who).address())
+}
+
+/// Runs `strait transfer`: prints the transfer's message id.
+pub async fn transfer(args: TransferArgs) -> anyhow::Result<()> {
+    if !valid_denom(&args.denom) {
+        bail!("invalid denom {:?}", args.denom);
+    }
+    let client = http_client(&args.rpc)?;
+    let info = client
+        .chain_info()
+        .await
+        .with_context(|| format!("cannot reach {}", args.rpc))?;
+    let key = AccountKey::devnet(&args.account);
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64);
+    let call = TransferCall {
+        destination: ChainId(args.to_chain),
+        recipient: address(&args.to)?,
+        denom: args.denom.clone(),
+        amount: args.amount,
+        timeout_height: None,
+        timeout_timestamp: args
+            .timeout_ms
+            .map(|ms| Timestamp(now_ms.saturating_add(ms))),
+    };
+    let nonce = client
+        .account_nonce(key.address())
+        .await
+        .context("accountNonce")?;
+    let tx = Tx {
+        chain_id: info.chain_id,
+        signer: key.address(),
+        nonce,
+        body: TxBody::AppCall {
+            app: apps::token(),
+            data: call.encode(),
+        },
+    }
+    .sign(&key)
+    .encode();
+    let hash = client
+        .submit_transaction(tx.into())
+        .await
+        .context("submitTransaction")?;
+    let result = wait_tx(&client, hash, Duration::from_secs(60)).await?;
+    if !result.success {
+        bail!(
+            "transfer refused: {}",
+            result.error.unwrap_or_else(|| "no reason given".into())
+        );
+    }
+    let id = result.message_id.context("the transfer sent no message")?;
+    out!(
+        "{}",
+        serde_json::json!({ "message_id": id, "height": result.height })
+    );
+    Ok(())
+}
+
+/// Runs `strait balance`.
+pub async fn balance(args: BalanceArgs) -> anyhow::Result<()> {
+    let client = http_client(&args.rpc)?;
+    let account = address(&args.account)?;
+    let amount = client
+        .balance(account, args.denom.clone())
+        .await
+        .context("balance")?;
+    out!(
+        "{}",
+        serde_json::json!({ "account": account, "denom": args.denom, "balance": amount })
+    );
+    Ok(())
+}
