@@ -24,6 +24,7 @@ mod planted;
 mod registry;
 mod relayer;
 mod token;
+mod token_sweep;
 mod world;
 
 const BLOCK_MS: u64 = 50;
