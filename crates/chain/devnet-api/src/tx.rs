@@ -10,7 +10,7 @@
 
 use ed25519_dalek::VerifyingKey;
 use serde::{Deserialize, Serialize};
-use strait_endpoint::BatchDelivery;
+use strait_endpoint::{BatchDelivery, PauseScope};
 use strait_light_client::{LightBlock, ValidatorSet};
 use strait_merkle::MultiProof;
 use strait_packet::{DeliveryOptions, Packet, MAX_PAYLOAD_LEN};
@@ -48,6 +48,26 @@ const TAG_SET_VALIDATORS: u8 = 5;
 const TAG_CREATE_CLIENT: u8 = 6;
 const TAG_RETRY: u8 = 7;
 const TAG_FINALIZE_FAILED: u8 = 8;
+const TAG_SET_PAUSE: u8 = 9;
+
+/// Most guardian approvals in one pause or unpause.
+pub const MAX_GUARDIAN_APPROVALS: usize = 16;
+
+/// Domain of the digest guardians sign to pause or unpause (`[STRAIT-PAUSE.3]`).
+pub const PAUSE_DOMAIN: &[u8] = b"STRAIT/DEVNET/PAUSE/v1";
+
+/// The digest guardians of `chain_id` sign to set `scope` paused (or not), as the `counter`-th
+/// pause or unpause of the chain: `keccak256("STRAIT/DEVNET/PAUSE/v1" || u64 chain_id || scope ||
+/// paused u8 || u64 counter)`. The counter makes every approval single-use.
+pub fn pause_digest(chain_id: ChainId, scope: &PauseScope, paused: bool, counter: u64) -> Hash32 {
+    keccak256_concat(&[
+        PAUSE_DOMAIN,
+        &chain_id.to_be_bytes(),
+        &scope.encode(),
+        &[u8::from(paused)],
+        &counter.to_be_bytes(),
+    ])
+}
 
 /// Domain of the digest the current validators sign to approve a validator-set change.
 pub const VALSET_CHANGE_DOMAIN: &[u8] = b"STRAIT/DEVNET/VALSET-CHANGE/v1";
@@ -178,6 +198,16 @@ pub enum TxBody {
         kind: VerifierKind,
         /// The evidence (for the BFT kind: two conflicting headers).
         evidence: Vec<u8>,
+    },
+    /// Pause or unpause the endpoint or an inbound route (`[STRAIT-PAUSE.3]`), approved by the
+    /// chain's guardians over [`pause_digest`]: more of them to unpause than to pause.
+    SetPause {
+        /// What.
+        scope: PauseScope,
+        /// Pause (true) or unpause (false).
+        paused: bool,
+        /// `(guardian index, signature over the digest)`, indices strictly increasing.
+        approvals: Vec<(u16, [u8; 64])>,
     },
     /// Execute again a received message whose execution failed (`[STRAIT-RETRY.2]`); anyone may.
     RetryMessage {
@@ -395,6 +425,20 @@ fn encode_body(body: &TxBody, out: &mut Vec<u8>) {
             out.extend_from_slice(&kind.to_be_bytes());
             put_bytes(out, evidence);
         }
+        TxBody::SetPause {
+            scope,
+            paused,
+            approvals,
+        } => {
+            out.push(TAG_SET_PAUSE);
+            out.extend_from_slice(&scope.encode());
+            out.push(u8::from(*paused));
+            out.extend_from_slice(&(approvals.len() as u16).to_be_bytes());
+            for (index, signature) in approvals {
+                out.extend_from_slice(&index.to_be_bytes());
+                out.extend_from_slice(signature);
+            }
+        }
         TxBody::RetryMessage { packet } => {
             out.push(TAG_RETRY);
             put_bytes(out, &packet.encode());
@@ -518,6 +562,40 @@ fn decode_body(r: &mut Reader<'_>) -> Result<TxBody, TxError> {
                 evidence: r.bytes(len)?.to_vec(),
             }
         }
+        TAG_SET_PAUSE => {
+            let scope = match r.u8()? {
+                0 => PauseScope::Endpoint,
+                1 => PauseScope::Route(RouteId(r.array()?)),
+                v => {
+                    return Err(DecodeError::Invalid {
+                        what: "pause scope",
+                        value: v.into(),
+                    }
+                    .into())
+                }
+            };
+            let paused = match r.u8()? {
+                0 => false,
+                1 => true,
+                v => {
+                    return Err(DecodeError::Invalid {
+                        what: "paused flag",
+                        value: v.into(),
+                    }
+                    .into())
+                }
+            };
+            let n = r.len_u16("guardian approvals", MAX_GUARDIAN_APPROVALS)?;
+            let mut approvals = Vec::with_capacity(n);
+            for _ in 0..n {
+                approvals.push((r.u16()?, r.array()?));
+            }
+            TxBody::SetPause {
+                scope,
+                paused,
+                approvals,
+            }
+        }
         TAG_RETRY | TAG_FINALIZE_FAILED => {
             let len = r.len_u32("packet length", strait_packet::HEADER_LEN + MAX_PAYLOAD_LEN)?;
             let packet = Packet::decode(r.bytes(len)?)?;
@@ -586,6 +664,8 @@ pub enum TxKind {
     RetryMessage,
     /// [`TxBody::FinalizeFailed`].
     FinalizeFailed,
+    /// [`TxBody::SetPause`].
+    SetPause,
 }
 
 impl TxBody {
@@ -600,6 +680,7 @@ impl TxBody {
             Self::CreateClient { .. } => TxKind::CreateClient,
             Self::RetryMessage { .. } => TxKind::RetryMessage,
             Self::FinalizeFailed { .. } => TxKind::FinalizeFailed,
+            Self::SetPause { .. } => TxKind::SetPause,
         }
     }
 }
@@ -825,6 +906,11 @@ mod tests {
             TxBody::FinalizeFailed {
                 packet: packet.clone(),
             },
+            TxBody::SetPause {
+                scope: PauseScope::Route(RouteId([3; 32])),
+                paused: true,
+                approvals: vec![(0, [1; 64]), (2, [2; 64])],
+            },
         ];
         let kinds: Vec<TxKind> = bodies.iter().map(TxBody::kind).collect();
         assert_eq!(
@@ -837,7 +923,8 @@ mod tests {
                 TxKind::SetValidators,
                 TxKind::CreateClient,
                 TxKind::RetryMessage,
-                TxKind::FinalizeFailed
+                TxKind::FinalizeFailed,
+                TxKind::SetPause
             ],
             "one of every kind"
         );

@@ -222,6 +222,16 @@ fn apply(exec: &mut Exec<'_>, tx: &SignedTx, pool: &[PublicKey]) -> Result<Appli
             .map_err(|e| client_failure(exec, "misbehaviour rejected", e))?;
             Ok(Applied::default())
         }
+        TxBody::SetPause {
+            scope,
+            paused,
+            approvals,
+        } => {
+            let chain = exec.env.chain_id;
+            crate::guardians::execute(exec.state, chain, scope, *paused, approvals)
+                .map_err(|e| rejected(format_args!("pause refused: {e}")))?;
+            Ok(Applied::default())
+        }
         TxBody::RetryMessage { packet } => {
             exec.batch_source = packet.source_chain;
             let receipt = strait_endpoint::retry(exec, packet)

@@ -102,6 +102,9 @@ impl EndpointReader for Exec<'_> {
             .ok()
             .flatten()
     }
+    fn paused(&self, scope: &strait_endpoint::PauseScope) -> bool {
+        self.state.get(&keys::paused(scope)).is_some()
+    }
     fn failed_message(&self, id: &MessageId) -> Option<FailedMessage> {
         // A record that does not decode is treated as absent: nothing to retry (it was written
         // by this code, so this cannot happen short of corruption, which the state checksum

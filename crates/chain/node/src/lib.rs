@@ -18,6 +18,7 @@ pub mod events;
 pub mod exec;
 pub mod extensions;
 pub mod feed;
+pub mod guardians;
 pub mod host;
 pub mod mempool;
 pub mod node;

@@ -89,6 +89,13 @@ pub mod keys {
     pub fn default_client(source: ChainId) -> Vec<u8> {
         cat(b'd', &[&source.to_be_bytes()])
     }
+    /// A paused scope (`[STRAIT-PAUSE.1]`): `'z' || scope` -> `[1]`.
+    pub fn paused(scope: &strait_endpoint::PauseScope) -> Vec<u8> {
+        cat(b'z', &[&scope.encode()])
+    }
+    /// Pauses and unpauses executed, the counter the next approvals sign: `"Zcounter"` (its own
+    /// prefix byte, so no scope key collides with it).
+    pub const PAUSE_COUNTER: &[u8] = b"Zcounter";
     /// The number of clients ever created (the last id given): `"iclients"`.
     pub const CLIENT_COUNT: &[u8] = b"iclients";
     /// Application storage: `'A' || app || key`.

@@ -82,6 +82,8 @@ pub trait EndpointReader {
     /// The record of a received message whose execution failed and is not final yet
     /// (`[STRAIT-RETRY.1]`).
     fn failed_message(&self, id: &MessageId) -> Option<FailedMessage>;
+    /// Whether `scope` is paused by the circuit breaker (`[STRAIT-PAUSE.1]`).
+    fn paused(&self, scope: &crate::pause::PauseScope) -> bool;
 }
 
 /// What the endpoint writes to its host.

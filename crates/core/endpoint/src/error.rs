@@ -19,6 +19,9 @@ pub enum SendError {
     /// The route has used every nonce.
     #[error("route {0} has exhausted its nonces")]
     NonceOverflow(RouteId),
+    /// The endpoint is paused by the circuit breaker (`[STRAIT-PAUSE.2]`).
+    #[error("the endpoint is paused")]
+    Paused,
     /// The sender is the endpoint's own address, which only the endpoint sends as
     /// (`[STRAIT-SETTLE.1]`).
     #[error("{0} is the endpoint's own address")]
@@ -34,6 +37,10 @@ pub enum ReceiveError {
     /// The packet breaks a bound of the packet format.
     #[error(transparent)]
     Packet(#[from] PacketError),
+    /// The endpoint or the message's route is paused (`[STRAIT-PAUSE.2]`): transient, the message
+    /// waits for the unpause.
+    #[error("paused: {0:?}")]
+    Paused(crate::pause::PauseScope),
     /// The packet is addressed to another chain.
     #[error("packet is for chain {got}, this is chain {expected}")]
     WrongDestination {
@@ -141,7 +148,10 @@ impl ReceiveError {
     pub fn is_transient(&self) -> bool {
         matches!(
             self,
-            Self::RootNotVerified { .. } | Self::OutOfOrder { .. } | Self::OrderingBacklog { .. }
+            Self::RootNotVerified { .. }
+                | Self::OutOfOrder { .. }
+                | Self::OrderingBacklog { .. }
+                | Self::Paused(_)
         )
     }
 }
@@ -156,6 +166,7 @@ impl SendError {
             Self::UnknownChain(_) => "UnknownChain",
             Self::NonceOverflow(_) => "NonceOverflow",
             Self::ReservedSender(_) => "ReservedSender",
+            Self::Paused => "Paused",
             Self::Outbox(e) => e.name(),
         }
     }
@@ -169,6 +180,7 @@ impl ReceiveError {
         match self {
             Self::Packet(e) => e.name(),
             Self::WrongDestination { .. } => "WrongDestination",
+            Self::Paused(_) => "Paused",
             Self::UnknownRoute { .. } => "UnknownRoute",
             Self::UnknownClient(_) => "UnknownClient",
             Self::ClientChainMismatch { .. } => "ClientChainMismatch",

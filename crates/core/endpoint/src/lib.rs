@@ -13,6 +13,7 @@ pub mod encoding;
 mod error;
 pub mod event;
 pub mod mutation;
+pub mod pause;
 pub mod receive;
 pub mod replay;
 pub mod retry;
@@ -23,6 +24,7 @@ pub mod testkit;
 pub use context::{AppError, EndpointReader, EndpointWriter, SecurityConfig, MAX_ACK_LEN};
 pub use error::{ReceiveError, SendError};
 pub use event::{EndpointEvent, Outcome, Receipt};
+pub use pause::PauseScope;
 pub use receive::{
     advance_inbound, execute_receive, receive, receive_batch, validate_batch, validate_receive,
     Advanced, BatchDelivery, Delivery, ValidatedReceive, MAX_BATCH_LEN,

@@ -78,6 +78,11 @@ fn check_message<C: EndpointReader + ?Sized>(
             expected: local,
         });
     }
+    // [STRAIT-PAUSE.2] nothing of a paused endpoint or route executes; the message waits.
+    let route = packet.route().id();
+    if let Some(scope) = crate::pause::pause_of(ctx, &route) {
+        return Err(ReceiveError::Paused(scope));
+    }
     // [STRAIT-RECV.3] the route is known: the receiver (or the host default) has a security config
     // for the source chain, and its client follows that chain and is not frozen.
     let source_chain = packet.source_chain;
@@ -86,7 +91,6 @@ fn check_message<C: EndpointReader + ?Sized>(
         .ok_or(ReceiveError::UnknownRoute { source_chain })?;
     check_root(ctx, config.client, source_chain, root, proof_height)?;
     // [STRAIT-RECV.6] never received before.
-    let route = packet.route().id();
     if replay::is_received(ctx, &route, packet.nonce)
         && !mutation::is_planted(mutation::Mutation::NoReplayCheck)
     {

@@ -45,6 +45,9 @@ pub enum RetryError {
     /// executed, or already final).
     #[error("message {0} has no failed execution to retry or finalize")]
     NotRetryable(MessageId),
+    /// The endpoint or the message's route is paused: retry after the unpause.
+    #[error("paused: {0:?}")]
+    Paused(crate::pause::PauseScope),
     /// Only the receiving application may finalize before the retry window ends.
     #[error("only the receiver may finalize message {id} before {until}")]
     WindowOpen {
@@ -61,6 +64,7 @@ impl RetryError {
         match self {
             Self::NotRetryable(_) => "NotRetryable",
             Self::WindowOpen { .. } => "WindowOpen",
+            Self::Paused(_) => "Paused",
         }
     }
 }
@@ -127,6 +131,9 @@ pub fn retry<C: EndpointWriter + ?Sized>(
         .failed_message(&id)
         .ok_or(RetryError::NotRetryable(id))?;
     let route = packet.route().id();
+    if let Some(scope) = crate::pause::pause_of(ctx, &route) {
+        return Err(RetryError::Paused(scope));
+    }
     match crate::receive::run(ctx, packet, &id) {
         Outcome::Failed(error) => {
             failed.attempts = failed.attempts.saturating_add(1);

@@ -39,6 +39,10 @@ pub fn validate_send<C: EndpointReader + ?Sized>(
     ctx: &C,
     request: SendRequest,
 ) -> Result<Packet, SendError> {
+    // [STRAIT-PAUSE.2] a paused endpoint sends nothing.
+    if ctx.paused(&crate::pause::PauseScope::Endpoint) {
+        return Err(SendError::Paused);
+    }
     // [STRAIT-SETTLE.1] only the endpoint itself sends as the endpoint.
     if request.sender == endpoint_address() {
         return Err(SendError::ReservedSender(request.sender));

@@ -70,6 +70,8 @@ pub struct InMemoryHost {
     pub failing_callbacks: BTreeSet<Address32>,
     /// Received messages whose execution failed, not yet final.
     pub failed: BTreeMap<MessageId, FailedMessage>,
+    /// Paused scopes.
+    pub paused: BTreeSet<crate::PauseScope>,
 }
 
 impl InMemoryHost {
@@ -116,6 +118,9 @@ impl EndpointReader for InMemoryHost {
     }
     fn failed_message(&self, id: &MessageId) -> Option<FailedMessage> {
         self.failed.get(id).cloned()
+    }
+    fn paused(&self, scope: &crate::PauseScope) -> bool {
+        self.paused.contains(scope)
     }
     fn chain_id(&self) -> ChainId {
         self.chain_id

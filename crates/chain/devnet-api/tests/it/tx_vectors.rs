@@ -174,6 +174,22 @@ fn golden() -> Vec<(&'static str, SignedTx)> {
             }),
         ),
         (
+            "pause a route, two guardian approvals",
+            signed(TxBody::SetPause {
+                scope: strait_endpoint::PauseScope::Route(RouteId([0x5a; 32])),
+                paused: true,
+                approvals: vec![(1, [1; 64]), (3, [3; 64])],
+            }),
+        ),
+        (
+            "unpause the endpoint",
+            signed(TxBody::SetPause {
+                scope: strait_endpoint::PauseScope::Endpoint,
+                paused: false,
+                approvals: vec![(0, [0; 64]), (2, [2; 64]), (4, [4; 64])],
+            }),
+        ),
+        (
             "retry a failed message",
             signed(TxBody::RetryMessage {
                 packet: packet(3, b"again".to_vec()),
@@ -494,7 +510,7 @@ fn invalid() -> Value {
             Some("Truncated")
         ),
         case("body kind 0", with(body, 0), Some("Invalid")),
-        case("body kind 9", with(body, 9), Some("Invalid")),
+        case("body kind 10", with(body, 10), Some("Invalid")),
         case(
             "send: ordered byte 2",
             with(body + 1 + 8 + 32, 2),

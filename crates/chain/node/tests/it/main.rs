@@ -7,6 +7,7 @@ mod connections;
 mod hostile;
 mod kill;
 mod misbehaviour;
+mod pause;
 mod relay;
 mod restart;
 mod retry;

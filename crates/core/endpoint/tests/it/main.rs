@@ -15,6 +15,7 @@ use strait_packet::{DeliveryOptions, Packet};
 use strait_primitives::{Address32, ChainId, ClientId, Hash32, Height, Nonce, Timestamp};
 
 mod ordering;
+mod pause;
 mod retry;
 mod settle;
 
