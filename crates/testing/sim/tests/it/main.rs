@@ -10,7 +10,7 @@ use strait_devnet_api::keys::AccountKey;
 use strait_devnet_api::tx::{Tx, TxBody};
 use strait_endpoint::BatchDelivery;
 use strait_node::devnet_specs;
-use strait_packet::DeliveryOptions;
+use strait_packet::{DeliveryOptions, Packet};
 use strait_primitives::{ChainId, Hash32, Timestamp};
 use strait_runtime::deterministic::{Executor, Runtime};
 use strait_runtime::{Clock, Spawner};
@@ -100,7 +100,11 @@ async fn scenario(rt: Runtime, n: u64) -> (Hash32, Hash32, usize) {
             )],
             advances: vec![],
             batches: vec![BatchDelivery {
-                packets: page.messages.iter().map(|m| m.packet.clone()).collect(),
+                packets: page
+                    .messages
+                    .iter()
+                    .map(|m| Packet::clone(&m.packet))
+                    .collect(),
                 proof,
                 proof_height: height,
             }],
@@ -121,7 +125,11 @@ async fn scenario(rt: Runtime, n: u64) -> (Hash32, Hash32, usize) {
     let again = dst
         .relay(RelayWork {
             batches: vec![BatchDelivery {
-                packets: page.messages.iter().map(|m| m.packet.clone()).collect(),
+                packets: page
+                    .messages
+                    .iter()
+                    .map(|m| Packet::clone(&m.packet))
+                    .collect(),
                 proof: src.multiproof(&leaves, height).await.unwrap(),
                 proof_height: height,
             }],
