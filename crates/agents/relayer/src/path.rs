@@ -37,7 +37,8 @@ const MAX_LIGHT_BLOCKS_PER_ROUND: usize = 128;
 #[derive(Clone, Debug)]
 struct Pending {
     id: MessageId,
-    packet: Packet,
+    /// Shared with the page it was read from.
+    packet: Arc<Packet>,
 }
 
 /// What a round achieved.
@@ -298,7 +299,7 @@ impl<S: SourceChain, D: DestinationChain> Path<S, D> {
             let packets = chunk
                 .iter()
                 .filter_map(|l| self.queue.get(*l))
-                .map(|p| p.packet.clone())
+                .map(|p| Packet::clone(&p.packet))
                 .collect();
             batches.push(BatchDelivery {
                 packets,

@@ -1,5 +1,7 @@
 //! The data agents and chains exchange.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 use strait_endpoint::{BatchDelivery, Outcome, ReceiveError};
 use strait_light_client::LightBlock;
@@ -16,8 +18,9 @@ pub struct OutboxMessage {
     pub id: MessageId,
     /// Height of the block that sent it: a proof needs a verified height at least this.
     pub height: Height,
-    /// The packet, decoded; `packet.id() == id`.
-    pub packet: Packet,
+    /// The packet, decoded; `packet.id() == id`. Shared: a chain client that keeps decoded packets
+    /// (an in-process chain) hands out pages without copying them.
+    pub packet: Arc<Packet>,
     /// Length of its canonical encoding.
     pub encoded_len: usize,
 }

@@ -184,7 +184,7 @@ impl SourceChain for DevnetChain {
                 id: m.id,
                 height: m.height,
                 encoded_len: m.packet.0.len(),
-                packet,
+                packet: Arc::new(packet),
             });
         }
         Ok(OutboxPage {

@@ -71,7 +71,13 @@ pub mod keys {
     }
     /// Receipt of a received message: `'r' || id`.
     pub fn receipt(id: &MessageId) -> Vec<u8> {
-        cat(b'r', &[id.as_bytes()])
+        receipt_inline(id).to_vec()
+    }
+    /// [`receipt`] without an allocation, for lookups.
+    pub fn receipt_inline(id: &MessageId) -> [u8; 33] {
+        let mut key = [b'r'; 33];
+        key[1..].copy_from_slice(id.as_bytes());
+        key
     }
     /// A client's record, kept by the host: `'c' || client` (`[STRAIT-VERIFIER.3]`).
     pub fn client(client: ClientId) -> Vec<u8> {

@@ -1,6 +1,7 @@
 //! A devnet chain in process.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use strait_chain_client::{OutboxMessage, OutboxPage, VerifierInfo, MAX_PAGE_ITEMS};
@@ -16,7 +17,7 @@ use strait_node::clients;
 use strait_node::consensus::{sign_approved, Committee, ProposalError};
 use strait_node::events::BlockEvent;
 use strait_node::extensions::Extensions;
-use strait_node::state::{keys, State};
+use strait_node::state::{keys, State, Writes};
 use strait_node::{devnet_key_pool, genesis_header, ChainSpec};
 use strait_packet::Packet;
 use strait_primitives::{Address32, ChainId, ClientId, Hash32, Height, MessageId, Timestamp};
@@ -140,8 +141,8 @@ fn pool_positions(pool: &[Signer], approved: &[(u16, &Signer)]) -> Vec<(u16, usi
 struct SentRecord {
     height: Height,
     id: MessageId,
-    /// Decoded once, when the block that sent it is built: pages clone it.
-    packet: Packet,
+    /// Decoded once, when the block that sent it is built: pages share it.
+    packet: Arc<Packet>,
     encoded_len: usize,
 }
 
@@ -162,6 +163,28 @@ pub fn chains_of(specs: &[ChainSpec]) -> Vec<std::sync::Arc<std::sync::Mutex<InP
         .collect()
 }
 
+/// Applies the receipt keys among `writes` (a block's state diff) to `receipts`.
+fn index_receipts(
+    receipts: &mut HashSet<MessageId, BuildHasherDefault<IdHasher>>,
+    writes: &Writes,
+) {
+    for (key, value) in writes {
+        let Some(id) = key.strip_prefix(&[b'r'][..]) else {
+            continue;
+        };
+        let Ok(id) = <[u8; 32]>::try_from(id) else {
+            continue;
+        };
+        let id = MessageId(id);
+        debug_assert_eq!(key[..], keys::receipt(&id)[..]);
+        if value.is_some() {
+            receipts.insert(id);
+        } else {
+            receipts.remove(&id);
+        }
+    }
+}
+
 /// A devnet chain in process: the node's state machine and block builder, no I/O.
 pub struct InProcessChain {
     spec: ChainSpec,
@@ -179,7 +202,30 @@ pub struct InProcessChain {
     pending: Vec<(SignedTx, Hash32)>,
     pending_nonces: BTreeMap<Address32, u64>,
     results: BTreeMap<Hash32, TxResult>,
+    /// The ids of the state's receipts (`keys::receipt`), mirrored from each block's writes: the
+    /// relayers' `received` queries, every pending id on every round, read this small set instead
+    /// of the whole state.
+    receipts: HashSet<MessageId, BuildHasherDefault<IdHasher>>,
     ext: &'static Extensions,
+}
+
+/// Hashes a [`MessageId`] (already a uniform keccak digest, and only looked up, never iterated) by
+/// folding its bytes, instead of running SipHash over them.
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.0 = self.0.rotate_left(23) ^ u64::from_le_bytes(word);
+        }
+    }
 }
 
 impl InProcessChain {
@@ -211,7 +257,8 @@ impl InProcessChain {
             .collect();
         signers.sort_by_key(|(index, _)| *index);
         let mut state = genesis_state(&spec, &remotes);
-        state.take_writes();
+        let mut receipts = HashSet::default();
+        index_receipts(&mut receipts, &state.take_writes());
         Self {
             spec,
             remotes,
@@ -234,6 +281,7 @@ impl InProcessChain {
             pending: Vec::new(),
             pending_nonces: BTreeMap::new(),
             results: BTreeMap::new(),
+            receipts,
             ext,
         }
     }
@@ -367,6 +415,7 @@ impl InProcessChain {
         for id in &built.outbox_ids {
             self.prover.append(id)?;
         }
+        index_receipts(&mut self.receipts, &built.writes);
         let mut produced = Produced {
             height: built.header.height,
             sent: Vec::new(),
@@ -391,7 +440,7 @@ impl InProcessChain {
                     self.sent.push(SentRecord {
                         height: built.header.height,
                         id: *id,
-                        packet: decoded,
+                        packet: Arc::new(decoded),
                         encoded_len: packet.len(),
                     });
                     produced.sent.push(*id);
@@ -432,7 +481,7 @@ impl InProcessChain {
     /// The packet at leaf `leaf` of this chain's outbox.
     pub fn sent_packet(&self, leaf: u64) -> Option<Packet> {
         let record = self.sent.get(usize::try_from(leaf).ok()?)?;
-        Some(record.packet.clone())
+        Some(Packet::clone(&record.packet))
     }
 
     /// Messages in the outbox.
@@ -470,7 +519,7 @@ impl InProcessChain {
                     leaf_index: leaf,
                     id: record.id,
                     height: record.height,
-                    packet: record.packet.clone(),
+                    packet: Arc::clone(&record.packet),
                     encoded_len: record.encoded_len,
                 }
             })
@@ -501,7 +550,14 @@ impl InProcessChain {
     /// For each id, whether this chain has received it.
     pub fn received(&self, ids: &[MessageId]) -> Vec<bool> {
         ids.iter()
-            .map(|id| self.state.get(&keys::receipt(id)).is_some())
+            .map(|id| {
+                let received = self.receipts.contains(id);
+                debug_assert_eq!(
+                    received,
+                    self.state.get(&keys::receipt_inline(id)).is_some()
+                );
+                received
+            })
             .collect()
     }
 

@@ -10,8 +10,9 @@ use strait_devnet_api::keys::AccountKey;
 use strait_devnet_api::tx::{Tx, TxBody};
 use strait_endpoint::BatchDelivery;
 use strait_node::devnet_specs;
-use strait_packet::DeliveryOptions;
-use strait_primitives::{ChainId, Hash32, Timestamp};
+use strait_node::state::keys;
+use strait_packet::{DeliveryOptions, Packet};
+use strait_primitives::{ChainId, Hash32, MessageId, Timestamp};
 use strait_runtime::deterministic::{Executor, Runtime};
 use strait_runtime::{Clock, Spawner};
 use strait_sim::{InProcessChain, SimChainClient};
@@ -90,6 +91,9 @@ async fn scenario(rt: Runtime, n: u64) -> (Hash32, Hash32, usize) {
     let height = SourceChain::latest_height(&src).await.unwrap();
     let page = src.outbox_page(ChainId(2), 0, 4096).await.unwrap();
     assert_eq!(page.messages.len() as u64, n);
+    let ids: Vec<_> = page.messages.iter().map(|m| m.id).collect();
+    // Nothing received yet: the chain's mirror of its receipts starts empty.
+    assert!(dst.received(&ids).await.unwrap().iter().all(|r| !r));
     let verifier = dst.verifier_of(ChainId(1)).await.unwrap();
     let leaves: Vec<u64> = page.messages.iter().map(|m| m.leaf_index).collect();
     let proof = src.multiproof(&leaves, height).await.unwrap();
@@ -102,7 +106,11 @@ async fn scenario(rt: Runtime, n: u64) -> (Hash32, Hash32, usize) {
             )],
             advances: vec![],
             batches: vec![BatchDelivery {
-                packets: page.messages.iter().map(|m| m.packet.clone()).collect(),
+                packets: page
+                    .messages
+                    .iter()
+                    .map(|m| Packet::clone(&m.packet))
+                    .collect(),
                 proof,
                 proof_height: height,
             }],
@@ -117,13 +125,28 @@ async fn scenario(rt: Runtime, n: u64) -> (Hash32, Hash32, usize) {
             .all(|d| d.status == DeliveryStatus::Executed),
         "{report:?}"
     );
-    let ids: Vec<_> = page.messages.iter().map(|m| m.id).collect();
     assert!(dst.received(&ids).await.unwrap().iter().all(|r| *r));
+    // The answers are the state's receipt keys, for these ids and for one never sent.
+    let mut asked = ids.clone();
+    asked.push(MessageId([7; 32]));
+    let answers = dst.received(&asked).await.unwrap();
+    assert_eq!(answers.last(), Some(&false));
+    {
+        let chain = chains[1].lock().unwrap();
+        for (id, answer) in asked.iter().zip(answers) {
+            let stored = chain.state().get(&keys::receipt(id)).is_some();
+            assert_eq!(answer, stored, "{id}");
+        }
+    }
     // A second delivery of the same batch is refused as a duplicate, message by message.
     let again = dst
         .relay(RelayWork {
             batches: vec![BatchDelivery {
-                packets: page.messages.iter().map(|m| m.packet.clone()).collect(),
+                packets: page
+                    .messages
+                    .iter()
+                    .map(|m| Packet::clone(&m.packet))
+                    .collect(),
                 proof: src.multiproof(&leaves, height).await.unwrap(),
                 proof_height: height,
             }],

@@ -208,7 +208,11 @@ impl Net {
         let page = self.source.outbox_page(self.dest.chain_id(), 0, 100);
         let leaves: Vec<u64> = page.messages.iter().map(|m| m.leaf_index).collect();
         BatchDelivery {
-            packets: page.messages.iter().map(|m| m.packet.clone()).collect(),
+            packets: page
+                .messages
+                .iter()
+                .map(|m| Packet::clone(&m.packet))
+                .collect(),
             proof: self.source.multiproof(&leaves, height).unwrap(),
             proof_height: height,
         }
