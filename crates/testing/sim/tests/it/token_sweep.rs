@@ -322,7 +322,7 @@ fn find_packet(chain: &InProcessChain, destination: u64, id: &MessageId) -> stra
     loop {
         let page = chain.outbox_page(ChainId(destination), from, 4096);
         if let Some(m) = page.messages.iter().find(|m| m.id == *id) {
-            return m.packet.clone();
+            return strait_packet::Packet::clone(&m.packet);
         }
         assert!(page.next_leaf > from, "message {id} not in the outbox");
         from = page.next_leaf;
