@@ -82,6 +82,20 @@ async fn a_freeze_proven_by_a_failing_relay_transaction_is_kept() {
     assert!(cb.client(ChainId(1)).await.unwrap().frozen);
     // Nothing else of the transaction applied.
     assert!(result.deliveries.is_empty());
+    // Evidence survives a restart from disk: the reopened node's client is still frozen, and
+    // still refuses the honest chain's next header.
+    b.stop().await;
+    let b = start_node(&specs, 1, &dir).await;
+    let cb = http(&b);
+    assert!(cb.client(ChainId(1)).await.unwrap().frozen);
+    let relay = build_relay(&ca, &cb, ChainId(2), 0).await;
+    let after = submit(
+        &cb,
+        &sign(&cb, ChainId(2), &relayer, relay_body(&relay)).await,
+    )
+    .await;
+    assert!(!after.success, "{after:?}");
+    assert!(after.error.unwrap().contains("frozen"));
     a.stop().await;
     b.stop().await;
     fork.stop().await;
