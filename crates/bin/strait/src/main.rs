@@ -43,6 +43,10 @@ enum Command {
     Transfer(token::TransferArgs),
     /// An account's token balance on the chain at --rpc.
     Balance(token::BalanceArgs),
+    /// Pause the endpoint (or one inbound route) of the chain at --rpc, with guardian approvals.
+    Pause(token::PauseArgs),
+    /// Unpause it (more guardian approvals than a pause).
+    Unpause(token::PauseArgs),
     /// Run the whole-system simulator over a range of seeds: chains, relayers and faults in one
     /// process, every invariant checked after every block.
     Sim(sim::SimArgs),
@@ -108,6 +112,8 @@ async fn dispatch(command: Command) -> anyhow::Result<()> {
         Command::Relayer(args) => relayer(args).await,
         Command::Transfer(args) => token::transfer(args).await,
         Command::Balance(args) => token::balance(args).await,
+        Command::Pause(args) => token::set_pause(args, true).await,
+        Command::Unpause(args) => token::set_pause(args, false).await,
         Command::Sim(args) => tokio::task::spawn_blocking(move || sim::run(args)).await?,
     }
 }

@@ -135,3 +135,86 @@ pub async fn balance(args: BalanceArgs) -> anyhow::Result<()> {
     );
     Ok(())
 }
+
+/// Arguments of `strait pause` and `strait unpause`.
+#[derive(Debug, Args)]
+pub struct PauseArgs {
+    /// JSON-RPC URL of the chain.
+    #[arg(long)]
+    rpc: String,
+    /// Pause only this inbound route (0x-prefixed route id); the whole endpoint without it.
+    #[arg(long)]
+    route: Option<String>,
+    /// Guardian indices that approve (devnet guardians, public seeds: devnet only); two pause,
+    /// three unpause.
+    #[arg(long, value_delimiter = ',', required = true)]
+    guardians: Vec<usize>,
+    /// Devnet account label that submits the transaction.
+    #[arg(long, default_value = "alice")]
+    account: String,
+}
+
+/// Runs `strait pause` (`paused`) or `strait unpause`.
+pub async fn set_pause(args: PauseArgs, paused: bool) -> anyhow::Result<()> {
+    use strait_devnet_api::tx::PauseScope;
+    let client = http_client(&args.rpc)?;
+    let info = client
+        .chain_info()
+        .await
+        .with_context(|| format!("cannot reach {}", args.rpc))?;
+    let scope = match &args.route {
+        None => PauseScope::Endpoint,
+        Some(hex) => PauseScope::Route(
+            hex.parse()
+                .with_context(|| format!("{hex:?} is not a 32-byte route id"))?,
+        ),
+    };
+    let counter = client.pause_state().await.context("pauseState")?.counter;
+    let digest = strait_devnet_api::tx::pause_digest(info.chain_id, &scope, paused, counter);
+    let mut guardians = args.guardians.clone();
+    guardians.sort_unstable();
+    guardians.dedup();
+    let approvals = guardians
+        .iter()
+        .map(|i| {
+            (
+                *i as u16,
+                strait_node::guardians::guardian(*i).sign_digest(&digest),
+            )
+        })
+        .collect();
+    let key = AccountKey::devnet(&args.account);
+    let nonce = client
+        .account_nonce(key.address())
+        .await
+        .context("accountNonce")?;
+    let tx = Tx {
+        chain_id: info.chain_id,
+        signer: key.address(),
+        nonce,
+        body: TxBody::SetPause {
+            scope,
+            paused,
+            approvals,
+        },
+    }
+    .sign(&key)
+    .encode();
+    let hash = client
+        .submit_transaction(tx.into())
+        .await
+        .context("submitTransaction")?;
+    let result = wait_tx(&client, hash, Duration::from_secs(60)).await?;
+    if !result.success {
+        bail!(
+            "{} refused: {}",
+            if paused { "pause" } else { "unpause" },
+            result.error.unwrap_or_default()
+        );
+    }
+    out!(
+        "{}",
+        serde_json::json!({ "paused": paused, "scope": format!("{scope:?}"), "height": result.height })
+    );
+    Ok(())
+}

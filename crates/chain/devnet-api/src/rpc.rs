@@ -226,6 +226,15 @@ pub enum MessageStatus {
     },
 }
 
+/// The circuit breaker's state (`docs/SPEC.md` §4.7).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PauseState {
+    /// The counter the next approvals sign.
+    pub counter: u64,
+    /// Whether the whole endpoint is paused.
+    pub endpoint_paused: bool,
+}
+
 /// The light client this chain keeps of another chain.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClientInfo {
@@ -355,6 +364,11 @@ pub trait StraitApi {
     /// The light client this chain keeps of `chain`.
     #[method(name = "client")]
     async fn client(&self, chain: ChainId) -> RpcResult<ClientInfo>;
+
+    /// The counter the next guardian approvals of a pause or unpause sign (`[STRAIT-PAUSE.3]`), and
+    /// whether the endpoint is paused.
+    #[method(name = "pauseState")]
+    async fn pause_state(&self) -> RpcResult<PauseState>;
 
     /// `account`'s balance of `denom` in the token application, in decimal (a u128).
     #[method(name = "balance")]

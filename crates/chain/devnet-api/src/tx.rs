@@ -10,7 +10,8 @@
 
 use ed25519_dalek::VerifyingKey;
 use serde::{Deserialize, Serialize};
-use strait_endpoint::{BatchDelivery, PauseScope};
+use strait_endpoint::BatchDelivery;
+pub use strait_endpoint::PauseScope;
 use strait_light_client::{LightBlock, ValidatorSet};
 use strait_merkle::MultiProof;
 use strait_packet::{DeliveryOptions, Packet, MAX_PAYLOAD_LEN};

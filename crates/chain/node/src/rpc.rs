@@ -13,8 +13,8 @@ use serde_json::value::RawValue;
 use strait_devnet_api::envelope::Envelope;
 use strait_devnet_api::rpc::{
     codes, BlockSummary, ChainInfo, ClientInfo, EventNotification, Health, LightBlockResponse,
-    MessageStatus, MessagesPage, OutboxInfo, OutcomeJson, ProofResponse, RpcResult, SentMessage,
-    StraitApiServer, TxResult, MAX_RPC_ITEMS,
+    MessageStatus, MessagesPage, OutboxInfo, OutcomeJson, PauseState, ProofResponse, RpcResult,
+    SentMessage, StraitApiServer, TxResult, MAX_RPC_ITEMS,
 };
 use strait_devnet_api::tx::{SignedTx, TxError};
 use strait_devnet_api::HexBytes;
@@ -428,6 +428,24 @@ impl StraitApiServer for RpcServer {
             kind: record.kind,
             latest_height: record.latest_height,
             frozen: record.frozen,
+        })
+    }
+
+    async fn pause_state(&self) -> RpcResult<PauseState> {
+        let db = self.db()?;
+        let reads = Reads(&db);
+        let counter = reads
+            .state(keys::PAUSE_COUNTER)
+            .map_err(internal)?
+            .and_then(|raw| <[u8; 8]>::try_from(raw.as_slice()).ok())
+            .map_or(0, u64::from_be_bytes);
+        let endpoint_paused = reads
+            .state(&keys::paused(&strait_endpoint::PauseScope::Endpoint))
+            .map_err(internal)?
+            .is_some();
+        Ok(PauseState {
+            counter,
+            endpoint_paused,
         })
     }
 

@@ -377,3 +377,46 @@ async fn transfer_and_balance_commands_move_tokens_between_chains() {
     relayer.stop().await;
     net.stop().await;
 }
+
+/// `strait pause` stops deliveries to a chain (its messages wait, nothing is lost), `strait unpause`
+/// needs more guardians, and the waiting message then executes once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pause_and_unpause_commands_hold_and_release_deliveries() {
+    let net = TestNet::start("pause", 2).await;
+    let events = EventCounter::start(&net.nodes).await;
+    let relayer = InProcessRelayer::start(&net, "relayer-a");
+    let strait = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_strait"))
+            .args(args)
+            .output()
+            .expect("run strait")
+    };
+    let rpc2 = net.nodes[1].rpc_url();
+    let paused = strait(&["pause", "--rpc", &rpc2, "--guardians", "0,1"]);
+    assert!(
+        paused.status.success(),
+        "{}",
+        String::from_utf8_lossy(&paused.stderr)
+    );
+    let ab = send_messages(&net.nodes[0], &net.nodes[1], 3, "user-a").await;
+    // Several blocks later, nothing was received on the paused chain.
+    tokio::time::sleep(net.block_time() * 10).await;
+    let received = net.nodes[1].client().received(ab.clone()).await.unwrap();
+    assert_eq!(received, vec![false; 3]);
+    let two = strait(&["unpause", "--rpc", &rpc2, "--guardians", "0,1"]);
+    assert!(!two.status.success());
+    assert!(String::from_utf8_lossy(&two.stderr).contains("3 needed"));
+    let three = strait(&["unpause", "--rpc", &rpc2, "--guardians", "2,3,4"]);
+    assert!(
+        three.status.success(),
+        "{}",
+        String::from_utf8_lossy(&three.stderr)
+    );
+    wait_received(&net.nodes[1], &ab).await;
+    wait_settled(&net.nodes[0], &ab).await;
+    relayer.stop().await;
+    events
+        .assert_each_executed_and_settled_once(&ab, net.block_time())
+        .await;
+    net.stop().await;
+}

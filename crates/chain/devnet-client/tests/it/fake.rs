@@ -375,6 +375,9 @@ impl StraitApiServer for FakeNode {
             _ => vec![false; ids.len()],
         })
     }
+    async fn pause_state(&self) -> RpcResult<strait_devnet_api::rpc::PauseState> {
+        Err(unsupported())
+    }
     async fn balance(
         &self,
         _account: strait_primitives::Address32,
