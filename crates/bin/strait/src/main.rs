@@ -47,6 +47,11 @@ enum Command {
     Pause(token::PauseArgs),
     /// Unpause it (more guardian approvals than a pause).
     Unpause(token::PauseArgs),
+    /// Execute again a message whose execution failed (anyone may).
+    Retry(token::RetryArgs),
+    /// Finalize as failed a message whose execution failed: its receiver at any time, anyone after
+    /// the retry window; the failure goes back to the sender, who is refunded.
+    Finalize(token::RetryArgs),
     /// Run the whole-system simulator over a range of seeds: chains, relayers and faults in one
     /// process, every invariant checked after every block.
     Sim(sim::SimArgs),
@@ -114,6 +119,8 @@ async fn dispatch(command: Command) -> anyhow::Result<()> {
         Command::Balance(args) => token::balance(args).await,
         Command::Pause(args) => token::set_pause(args, true).await,
         Command::Unpause(args) => token::set_pause(args, false).await,
+        Command::Retry(args) => token::retry_or_finalize(args, false).await,
+        Command::Finalize(args) => token::retry_or_finalize(args, true).await,
         Command::Sim(args) => tokio::task::spawn_blocking(move || sim::run(args)).await?,
     }
 }

@@ -200,7 +200,7 @@ fn print_text(r: &Report) {
         None => {}
     }
     if r.retryable == Some(true) {
-        out!("retryable    yes: retry it (RetryMessage), or its receiver finalizes it now and anyone after the retry window (FinalizeFailed)");
+        out!("retryable    yes: `strait retry` it, or its receiver `strait finalize`s it now (anyone after the retry window)");
     }
     match r.settled_on_source {
         Some(true) => out!("settled      the outcome was proven back to the sender"),

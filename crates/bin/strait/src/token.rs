@@ -218,3 +218,92 @@ pub async fn set_pause(args: PauseArgs, paused: bool) -> anyhow::Result<()> {
     );
     Ok(())
 }
+
+/// Arguments of `strait retry` and `strait finalize`.
+#[derive(Debug, Args)]
+pub struct RetryArgs {
+    /// The message id (0x-prefixed).
+    id: strait_primitives::MessageId,
+    /// JSON-RPC URL of the chain that sent it (where its packet is read).
+    #[arg(long)]
+    source_rpc: String,
+    /// JSON-RPC URL of the chain where its execution failed.
+    #[arg(long)]
+    rpc: String,
+    /// Devnet account label that signs (for `finalize` before the retry window ends: the
+    /// receiver).
+    #[arg(long, default_value = "alice")]
+    account: String,
+}
+
+/// Runs `strait retry` (`finalize` false) or `strait finalize`: reads the message's packet from
+/// its source and submits a `RetryMessage` or `FinalizeFailed` transaction (SPEC §4.6).
+pub async fn retry_or_finalize(args: RetryArgs, finalize: bool) -> anyhow::Result<()> {
+    use strait_devnet_api::rpc::MessageStatus;
+    let source = http_client(&args.source_rpc)?;
+    let (leaf, destination) = match source
+        .message_status(args.id)
+        .await
+        .context("messageStatus")?
+    {
+        MessageStatus::Sent {
+            leaf_index,
+            destination_chain,
+            ..
+        } => (leaf_index, destination_chain),
+        other => bail!(
+            "{} did not send message {}: {other:?}",
+            args.source_rpc,
+            args.id
+        ),
+    };
+    let page = source
+        .messages(leaf, 1, Some(destination))
+        .await
+        .context("messages")?;
+    let sent = page
+        .messages
+        .into_iter()
+        .find(|m| m.id == args.id)
+        .context("the source's outbox does not hold the message")?;
+    let packet = strait_packet::Packet::decode(&sent.packet.0).context("the packet")?;
+    if packet.id() != args.id {
+        bail!("the source answered another packet than {}", args.id);
+    }
+    let client = http_client(&args.rpc)?;
+    let info = client
+        .chain_info()
+        .await
+        .with_context(|| format!("cannot reach {}", args.rpc))?;
+    let key = AccountKey::devnet(&args.account);
+    let nonce = client
+        .account_nonce(key.address())
+        .await
+        .context("accountNonce")?;
+    let body = if finalize {
+        TxBody::FinalizeFailed { packet }
+    } else {
+        TxBody::RetryMessage { packet }
+    };
+    let tx = Tx {
+        chain_id: info.chain_id,
+        signer: key.address(),
+        nonce,
+        body,
+    }
+    .sign(&key)
+    .encode();
+    let hash = client
+        .submit_transaction(tx.into())
+        .await
+        .context("submitTransaction")?;
+    let result = wait_tx(&client, hash, Duration::from_secs(60)).await?;
+    if !result.success {
+        bail!("refused: {}", result.error.unwrap_or_default());
+    }
+    out!(
+        "{}",
+        serde_json::json!({ "id": args.id, "status": result.deliveries.first().map(|d| d.status) })
+    );
+    Ok(())
+}

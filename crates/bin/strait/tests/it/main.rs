@@ -420,3 +420,71 @@ async fn pause_and_unpause_commands_hold_and_release_deliveries() {
         .await;
     net.stop().await;
 }
+
+/// A message whose execution failed: `strait retry` runs it again (it fails again), `strait
+/// finalize` by its receiver makes the failure final, and its outcome then comes back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retry_and_finalize_commands_end_a_failed_message() {
+    let net = TestNet::start("retry", 2).await;
+    let relayer = InProcessRelayer::start(&net, "relayer-a");
+    let strait = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_strait"))
+            .args(args)
+            .output()
+            .expect("run strait")
+    };
+    let (rpc1, rpc2) = (net.nodes[0].rpc_url(), net.nodes[1].rpc_url());
+    // A receiver with no application: its execution fails (404) and stays retryable.
+    let receiver = strait_devnet_api::keys::AccountKey::devnet("no-app").address();
+    let sent = strait(&[
+        "send",
+        "--rpc",
+        &rpc1,
+        "--to-chain",
+        "2",
+        "--receiver",
+        &receiver.to_string(),
+    ]);
+    assert!(
+        sent.status.success(),
+        "{}",
+        String::from_utf8_lossy(&sent.stderr)
+    );
+    // `strait send` prints the message id on its first line.
+    let id = String::from_utf8_lossy(&sent.stdout)
+        .lines()
+        .next()
+        .unwrap()
+        .trim()
+        .to_owned();
+    let parsed: strait_primitives::MessageId = id.parse().unwrap();
+    wait_received(&net.nodes[1], &[parsed]).await;
+    let retried = strait(&["retry", &id, "--source-rpc", &rpc1, "--rpc", &rpc2]);
+    assert!(
+        retried.status.success(),
+        "{}",
+        String::from_utf8_lossy(&retried.stderr)
+    );
+    assert!(String::from_utf8_lossy(&retried.stdout).contains("failed"));
+    // A stranger may not finalize within the window; the receiver may.
+    let early = strait(&["finalize", &id, "--source-rpc", &rpc1, "--rpc", &rpc2]);
+    assert!(!early.status.success());
+    let done = strait(&[
+        "finalize",
+        &id,
+        "--source-rpc",
+        &rpc1,
+        "--rpc",
+        &rpc2,
+        "--account",
+        "no-app",
+    ]);
+    assert!(
+        done.status.success(),
+        "{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+    wait_settled(&net.nodes[0], &[parsed]).await;
+    relayer.stop().await;
+    net.stop().await;
+}
