@@ -4,9 +4,10 @@ use std::time::Duration;
 
 use anyhow::{bail, Context as _};
 use clap::Args;
+use jsonrpsee::http_client::HttpClient;
 use strait_devnet_api::apps;
 use strait_devnet_api::keys::AccountKey;
-use strait_devnet_api::rpc::StraitApiClient;
+use strait_devnet_api::rpc::{StraitApiClient, TxResult};
 use strait_devnet_api::tx::{Tx, TxBody};
 use strait_node::apps::token::{valid_denom, TransferCall, NATIVE_DENOM};
 use strait_primitives::{Address32, ChainId, Timestamp};
@@ -54,6 +55,42 @@ pub struct BalanceArgs {
     denom: String,
 }
 
+/// Signs `body` as the devnet account `account` with its next nonce on the chain `client`
+/// reaches, submits it and waits for its result; fails with `what` and the reason if it failed.
+async fn submit(
+    client: &HttpClient,
+    chain: ChainId,
+    account: &str,
+    body: TxBody,
+    what: &str,
+) -> anyhow::Result<TxResult> {
+    let key = AccountKey::devnet(account);
+    let nonce = client
+        .account_nonce(key.address())
+        .await
+        .context("accountNonce")?;
+    let tx = Tx {
+        chain_id: chain,
+        signer: key.address(),
+        nonce,
+        body,
+    }
+    .sign(&key)
+    .encode();
+    let hash = client
+        .submit_transaction(tx.into())
+        .await
+        .context("submitTransaction")?;
+    let result = wait_tx(client, hash, Duration::from_secs(60)).await?;
+    if !result.success {
+        bail!(
+            "{what} refused: {}",
+            result.error.unwrap_or_else(|| "no reason given".into())
+        );
+    }
+    Ok(result)
+}
+
 fn address(who: &str) -> anyhow::Result<Address32> {
     if who.starts_with("0x") {
         return who
@@ -73,7 +110,6 @@ pub async fn transfer(args: TransferArgs) -> anyhow::Result<()> {
         .chain_info()
         .await
         .with_context(|| format!("cannot reach {}", args.rpc))?;
-    let key = AccountKey::devnet(&args.account);
     let now_ms = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as u64);
@@ -87,32 +123,11 @@ pub async fn transfer(args: TransferArgs) -> anyhow::Result<()> {
             .timeout_ms
             .map(|ms| Timestamp(now_ms.saturating_add(ms))),
     };
-    let nonce = client
-        .account_nonce(key.address())
-        .await
-        .context("accountNonce")?;
-    let tx = Tx {
-        chain_id: info.chain_id,
-        signer: key.address(),
-        nonce,
-        body: TxBody::AppCall {
-            app: apps::token(),
-            data: call.encode(),
-        },
-    }
-    .sign(&key)
-    .encode();
-    let hash = client
-        .submit_transaction(tx.into())
-        .await
-        .context("submitTransaction")?;
-    let result = wait_tx(&client, hash, Duration::from_secs(60)).await?;
-    if !result.success {
-        bail!(
-            "transfer refused: {}",
-            result.error.unwrap_or_else(|| "no reason given".into())
-        );
-    }
+    let body = TxBody::AppCall {
+        app: apps::token(),
+        data: call.encode(),
+    };
+    let result = submit(&client, info.chain_id, &args.account, body, "transfer").await?;
     let id = result.message_id.context("the transfer sent no message")?;
     out!(
         "{}",
@@ -183,35 +198,13 @@ pub async fn set_pause(args: PauseArgs, paused: bool) -> anyhow::Result<()> {
             )
         })
         .collect();
-    let key = AccountKey::devnet(&args.account);
-    let nonce = client
-        .account_nonce(key.address())
-        .await
-        .context("accountNonce")?;
-    let tx = Tx {
-        chain_id: info.chain_id,
-        signer: key.address(),
-        nonce,
-        body: TxBody::SetPause {
-            scope,
-            paused,
-            approvals,
-        },
-    }
-    .sign(&key)
-    .encode();
-    let hash = client
-        .submit_transaction(tx.into())
-        .await
-        .context("submitTransaction")?;
-    let result = wait_tx(&client, hash, Duration::from_secs(60)).await?;
-    if !result.success {
-        bail!(
-            "{} refused: {}",
-            if paused { "pause" } else { "unpause" },
-            result.error.unwrap_or_default()
-        );
-    }
+    let body = TxBody::SetPause {
+        scope,
+        paused,
+        approvals,
+    };
+    let what = if paused { "pause" } else { "unpause" };
+    let result = submit(&client, info.chain_id, &args.account, body, what).await?;
     out!(
         "{}",
         serde_json::json!({ "paused": paused, "scope": format!("{scope:?}"), "height": result.height })
@@ -275,32 +268,12 @@ pub async fn retry_or_finalize(args: RetryArgs, finalize: bool) -> anyhow::Resul
         .chain_info()
         .await
         .with_context(|| format!("cannot reach {}", args.rpc))?;
-    let key = AccountKey::devnet(&args.account);
-    let nonce = client
-        .account_nonce(key.address())
-        .await
-        .context("accountNonce")?;
-    let body = if finalize {
-        TxBody::FinalizeFailed { packet }
+    let (body, what) = if finalize {
+        (TxBody::FinalizeFailed { packet }, "finalization")
     } else {
-        TxBody::RetryMessage { packet }
+        (TxBody::RetryMessage { packet }, "retry")
     };
-    let tx = Tx {
-        chain_id: info.chain_id,
-        signer: key.address(),
-        nonce,
-        body,
-    }
-    .sign(&key)
-    .encode();
-    let hash = client
-        .submit_transaction(tx.into())
-        .await
-        .context("submitTransaction")?;
-    let result = wait_tx(&client, hash, Duration::from_secs(60)).await?;
-    if !result.success {
-        bail!("refused: {}", result.error.unwrap_or_default());
-    }
+    let result = submit(&client, info.chain_id, &args.account, body, what).await?;
     out!(
         "{}",
         serde_json::json!({ "id": args.id, "status": result.deliveries.first().map(|d| d.status) })

@@ -332,19 +332,22 @@ pub fn security_client(
     receiver: &strait_primitives::Address32,
     source: ChainId,
 ) -> Option<ClientId> {
-    state
-        .get(&keys::security(receiver, source))
-        .or_else(|| state.get(&keys::default_client(source)))
-        .and_then(|raw| raw.try_into().ok())
-        .map(|raw: [u8; 8]| ClientId(u64::from_be_bytes(raw)))
+    match state.get(&keys::security(receiver, source)) {
+        // A choice that does not read vouches for nothing: never fall back to the default.
+        Some(raw) => client_id(raw),
+        None => default_client(state, source),
+    }
+}
+
+fn client_id(raw: &[u8]) -> Option<ClientId> {
+    raw.try_into()
+        .ok()
+        .map(|raw| ClientId(u64::from_be_bytes(raw)))
 }
 
 /// The host's default client of `source`, if it has one.
 pub fn default_client(state: &State, source: ChainId) -> Option<ClientId> {
-    state
-        .get(&keys::default_client(source))
-        .and_then(|raw| raw.try_into().ok())
-        .map(|raw: [u8; 8]| ClientId(u64::from_be_bytes(raw)))
+    state.get(&keys::default_client(source)).and_then(client_id)
 }
 
 /// Makes `client` the host's default client of `source`.

@@ -40,6 +40,37 @@ pub struct Exec<'a> {
 }
 
 impl Exec<'_> {
+    /// Runs `call` on the application at `app` in its context, atomically with the messages it
+    /// sends: a refused send fails the call, and a failed call reverts every write it made.
+    fn run_app<T>(
+        &mut self,
+        app: Address32,
+        what: &str,
+        call: impl FnOnce(&mut AppContext<'_>) -> Result<T, AppError>,
+    ) -> Result<T, AppError> {
+        let cp = self.fx.checkpoint(self.state);
+        let result = call(&mut AppContext::new(
+            app,
+            self.env,
+            self.state,
+            &mut self.fx.app_sends,
+        ))
+        .and_then(|value| {
+            self.send_queued(cp.app_sends())
+                .map_err(|(destination, e)| AppError {
+                    code: APP_SEND_FAILED,
+                    reason: format!(
+                        "a message to chain {destination} sent while {what} failed: {e}"
+                    ),
+                })?;
+            Ok(value)
+        });
+        if result.is_err() {
+            self.fx.revert(self.state, cp);
+        }
+        result
+    }
+
     /// Sends, through the endpoint, the messages queued by applications from position `from` on;
     /// returns their ids, or the first refusal with its destination.
     pub fn send_queued(&mut self, from: usize) -> Result<Vec<MessageId>, (ChainId, SendError)> {
@@ -112,15 +143,7 @@ impl EndpointReader for Exec<'_> {
         FailedMessage::decode(self.state.get(&keys::failed(id))?).ok()
     }
     fn awaited_outcome(&self, id: &MessageId) -> Option<AwaitedOutcome> {
-        let raw = self.state.get(&keys::awaited(id))?;
-        let mut r = Reader::new(raw);
-        let sender = Address32(r.array().ok()?);
-        let destination_chain = ChainId(r.u64().ok()?);
-        r.finish().ok()?;
-        Some(AwaitedOutcome {
-            sender,
-            destination_chain,
-        })
+        AwaitedOutcome::decode(self.state.get(&keys::awaited(id))?).ok()
     }
     fn received_word(&self, route: &RouteId, word_index: u64) -> [u8; 32] {
         self.state
@@ -161,32 +184,7 @@ impl EndpointWriter for Exec<'_> {
                 reason: "no application at the receiver address".into(),
             });
         };
-        let cp = self.fx.checkpoint(self.state);
-        let result = {
-            let mut ctx = AppContext::new(
-                packet.receiver,
-                self.env,
-                self.state,
-                &mut self.fx.app_sends,
-            );
-            app.receive(&mut ctx, packet)
-        }
-        .and_then(|ack| {
-            // The application's sends are atomic with its receive: if one is refused, the
-            // message fails and every write of the call, sends included, is reverted.
-            self.send_queued(cp.app_sends())
-                .map_err(|(destination, e)| AppError {
-                    code: APP_SEND_FAILED,
-                    reason: format!(
-                        "a message to chain {destination} sent while receiving failed: {e}"
-                    ),
-                })?;
-            Ok(ack)
-        });
-        if result.is_err() {
-            self.fx.revert(self.state, cp);
-        }
-        result
+        self.run_app(packet.receiver, "receiving", |ctx| app.receive(ctx, packet))
     }
     fn set_failed_message(&mut self, id: &MessageId, failed: Option<FailedMessage>) {
         match failed {
@@ -196,12 +194,7 @@ impl EndpointWriter for Exec<'_> {
     }
     fn set_awaited_outcome(&mut self, id: &MessageId, awaited: Option<AwaitedOutcome>) {
         match awaited {
-            Some(a) => {
-                let mut value = Vec::with_capacity(40);
-                value.extend_from_slice(a.sender.as_bytes());
-                value.extend_from_slice(&a.destination_chain.to_be_bytes());
-                self.state.put(keys::awaited(id), value);
-            }
+            Some(a) => self.state.put(keys::awaited(id), a.encode()),
             None => self.state.delete(&keys::awaited(id)),
         }
     }
@@ -215,30 +208,11 @@ impl EndpointWriter for Exec<'_> {
         let Some(target) = self.ext.apps.get(app) else {
             return Ok(());
         };
-        let cp = self.fx.checkpoint(self.state);
-        let result = {
-            let mut ctx = AppContext::new(*app, self.env, self.state, &mut self.fx.app_sends);
-            match outcome {
-                Outcome::Executed { ack } => target.on_ack(&mut ctx, id, ack),
-                Outcome::Failed(error) => target.on_failure(&mut ctx, id, error),
-                Outcome::TimedOut => target.on_timeout(&mut ctx, id),
-            }
-        }
-        .and_then(|()| {
-            // Sends made while settling are atomic with it, as with a receive.
-            self.send_queued(cp.app_sends())
-                .map(|_| ())
-                .map_err(|(destination, e)| AppError {
-                    code: APP_SEND_FAILED,
-                    reason: format!(
-                        "a message to chain {destination} sent while settling failed: {e}"
-                    ),
-                })
-        });
-        if result.is_err() {
-            self.fx.revert(self.state, cp);
-        }
-        result
+        self.run_app(*app, "settling", |ctx| match outcome {
+            Outcome::Executed { ack } => target.on_ack(ctx, id, ack),
+            Outcome::Failed(error) => target.on_failure(ctx, id, error),
+            Outcome::TimedOut => target.on_timeout(ctx, id),
+        })
     }
     fn record_receipt(&mut self, receipt: Receipt) {
         let record = ReceiptRecord {

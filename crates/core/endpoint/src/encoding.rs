@@ -291,3 +291,25 @@ impl crate::FailedMessage {
         })
     }
 }
+
+impl crate::AwaitedOutcome {
+    /// The canonical encoding (`[STRAIT-SETTLE.2]`): `sender [32] | destination_chain u64`.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(40);
+        out.extend_from_slice(self.sender.as_bytes());
+        out.extend_from_slice(&self.destination_chain.to_be_bytes());
+        out
+    }
+
+    /// Decodes a stored record; never panics, rejects trailing bytes.
+    pub fn decode(bytes: &[u8]) -> Result<Self, EncodingError> {
+        let mut r = Reader::new(bytes);
+        let sender = strait_primitives::Address32(r.array()?);
+        let destination_chain = strait_primitives::ChainId(r.u64()?);
+        r.finish()?;
+        Ok(Self {
+            sender,
+            destination_chain,
+        })
+    }
+}
