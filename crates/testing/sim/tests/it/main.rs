@@ -20,6 +20,7 @@ use strait_sim::{InProcessChain, SimChainClient};
 mod equivocation;
 mod gap;
 mod limits;
+mod net;
 mod paging;
 mod planted;
 mod registry;

@@ -2,9 +2,10 @@
 //! deterministic runtime: onward hops and returns, a refused transfer refunded once finalized, a
 //! timed-out one refunded, and conservation of every token at the end.
 
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crate::net::{produce, Chains, TestRelayer};
+use crate::BLOCK_MS;
 use strait_devnet_api::keys::AccountKey;
 use strait_devnet_api::tx::{Tx, TxBody};
 use strait_node::apps::storage_key;
@@ -14,13 +15,9 @@ use strait_node::apps::token::{
 use strait_node::builder::GENESIS_BALANCE;
 use strait_node::devnet_specs;
 use strait_primitives::{Address32, ChainId, Timestamp};
-use strait_relayer::{poll_heights, relay, Metrics, Settings};
 use strait_runtime::deterministic::{Executor, Runtime};
-use strait_runtime::{Clock, Spawner};
-use strait_sim::{chains_of, InProcessChain, SimChainClient};
-
-const BLOCK_MS: u64 = 50;
-type Chains = Vec<Arc<Mutex<InProcessChain>>>;
+use strait_runtime::Clock;
+use strait_sim::{chains_of, InProcessChain};
 
 fn token_u128(chain: &InProcessChain, key: &[u8]) -> u128 {
     chain
@@ -79,46 +76,8 @@ fn no_transfer_awaits(chains: &Chains) -> bool {
 async fn scenario(rt: Runtime) {
     let specs = devnet_specs(3, 4, Timestamp(rt.unix_time_ms()), BLOCK_MS);
     let chains: Chains = chains_of(&specs);
-    for chain in &chains {
-        let (chain, clock) = (chain.clone(), rt.clone());
-        rt.spawn("producer", async move {
-            loop {
-                clock.sleep(Duration::from_millis(BLOCK_MS)).await;
-                let now = Timestamp(clock.unix_time_ms());
-                chain.lock().unwrap().produce(now).unwrap();
-            }
-        });
-    }
-    let clients: Vec<_> = chains
-        .iter()
-        .map(|c| {
-            let client = SimChainClient::new(
-                c.clone(),
-                rt.clone(),
-                AccountKey::devnet("relayer-0"),
-                Duration::from_millis(10),
-            );
-            let heights = poll_heights(&rt, client.clone(), Duration::from_millis(BLOCK_MS / 2));
-            (client, heights)
-        })
-        .collect();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let relayer = rt.spawn(
-        "relayer",
-        relay(
-            rt.clone(),
-            clients,
-            Settings {
-                poll_interval: Duration::from_millis(100),
-                max_backoff: Duration::from_millis(500),
-                ..Settings::default()
-            },
-            Arc::new(Metrics::default()),
-            async {
-                let _ = stopped.await;
-            },
-        ),
-    );
+    produce(&rt, &chains, || {});
+    let relayer = TestRelayer::start(&rt, &chains, "relayer-0", false);
     let (alice, bob, carol) = (
         AccountKey::devnet("alice"),
         AccountKey::devnet("bob"),
@@ -199,8 +158,7 @@ async fn scenario(rt: Runtime) {
         .encode(),
     );
     wait(&rt, || no_transfer_awaits(&chains)).await;
-    let _ = stop.send(());
-    relayer.await.unwrap().unwrap();
+    relayer.stop().await;
 
     // Every transfer settled; every token is conserved.
     let accounts = [a, b, c];

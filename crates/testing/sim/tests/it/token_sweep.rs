@@ -9,6 +9,8 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crate::net::{produce, Chains, TestRelayer};
+use crate::BLOCK_MS;
 use strait_devnet_api::keys::AccountKey;
 use strait_devnet_api::tx::{Tx, TxBody};
 use strait_node::apps::storage_key;
@@ -19,14 +21,11 @@ use strait_node::builder::{GENESIS_ACCOUNTS, GENESIS_BALANCE};
 use strait_node::devnet_specs;
 use strait_node::state::keys;
 use strait_primitives::{Address32, ChainId, Hash32, MessageId, Timestamp};
-use strait_relayer::{poll_heights, relay, Metrics, Settings};
 use strait_runtime::deterministic::{Executor, Runtime};
-use strait_runtime::{Clock, Entropy, Spawner};
-use strait_sim::{chains_of, InProcessChain, SimChainClient};
+use strait_runtime::{Clock, Entropy};
+use strait_sim::{chains_of, InProcessChain};
 
-const BLOCK_MS: u64 = 50;
 const CHAINS: u64 = 3;
-type Chains = Vec<Arc<Mutex<InProcessChain>>>;
 
 fn accounts() -> Vec<AccountKey> {
     GENESIS_ACCOUNTS
@@ -131,56 +130,14 @@ async fn run(rt: Runtime, ops: u64) -> Result<Tally, String> {
     let specs = devnet_specs(CHAINS, 4, Timestamp(rt.unix_time_ms()), BLOCK_MS);
     let chains: Chains = chains_of(&specs);
     let violation: Arc<Mutex<Option<String>>> = Arc::default();
-    for chain in &chains {
-        let (chain, clock, all, violation) =
-            (chain.clone(), rt.clone(), chains.clone(), violation.clone());
-        rt.spawn("producer", async move {
-            loop {
-                clock.sleep(Duration::from_millis(BLOCK_MS)).await;
-                let now = Timestamp(clock.unix_time_ms());
-                chain.lock().unwrap().produce(now).unwrap();
-                if let Err(e) = check(&all, false) {
-                    violation.lock().unwrap().get_or_insert(e);
-                }
-            }
-        });
-    }
-    let mut stops = Vec::new();
-    for name in ["relayer-a", "relayer-b"] {
-        let clients: Vec<_> = chains
-            .iter()
-            .map(|c| {
-                let client = SimChainClient::new(
-                    c.clone(),
-                    rt.clone(),
-                    AccountKey::devnet(name),
-                    Duration::from_millis(10),
-                )
-                .with_network_faults();
-                let heights =
-                    poll_heights(&rt, client.clone(), Duration::from_millis(BLOCK_MS / 2));
-                (client, heights)
-            })
-            .collect();
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let task = rt.spawn(
-            name,
-            relay(
-                rt.clone(),
-                clients,
-                Settings {
-                    poll_interval: Duration::from_millis(100),
-                    max_backoff: Duration::from_millis(500),
-                    ..Settings::default()
-                },
-                Arc::new(Metrics::default()),
-                async {
-                    let _ = stopped.await;
-                },
-            ),
-        );
-        stops.push((stop, task));
-    }
+    let (all, found) = (chains.clone(), violation.clone());
+    produce(&rt, &chains, move || {
+        if let Err(e) = check(&all, false) {
+            found.lock().unwrap().get_or_insert(e);
+        }
+    });
+    let relayers =
+        ["relayer-a", "relayer-b"].map(|name| TestRelayer::start(&rt, &chains, name, true));
 
     let keys = accounts();
     let mut tally = Tally::default();
@@ -299,9 +256,8 @@ async fn run(rt: Runtime, ops: u64) -> Result<Tally, String> {
         }
         rt.sleep(Duration::from_millis(BLOCK_MS)).await;
     }
-    for (stop, task) in stops {
-        let _ = stop.send(());
-        task.await.unwrap().unwrap();
+    for relayer in relayers {
+        relayer.stop().await;
     }
     if let Some(v) = violation.lock().unwrap().clone() {
         return Err(v);
