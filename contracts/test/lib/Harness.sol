@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: UNLICENSED
+pragma solidity 0.8.37;
+
+import {Packet, PacketCodec} from "../../src/Packet.sol";
+import {MerkleTree} from "../../src/MerkleTree.sol";
+import {MerkleProof} from "../../src/MerkleProof.sol";
+import {MerkleMultiProof} from "../../src/MerkleMultiProof.sol";
+import {ReplayBitmap} from "../../src/ReplayBitmap.sol";
+
+/// The libraries behind external functions, so that tests pass them calldata and see their reverts.
+contract PacketHarness {
+    function decode(bytes calldata b) external pure returns (Packet memory) {
+        return PacketCodec.decode(b);
+    }
+
+    function encode(Packet memory p) external pure returns (bytes memory) {
+        return PacketCodec.encode(p);
+    }
+}
+
+contract MerkleHarness {
+    using MerkleTree for MerkleTree.Tree;
+
+    MerkleTree.Tree internal tree;
+
+    function append(bytes32 id) external returns (uint256) {
+        return tree.append(id);
+    }
+
+    function root() external view returns (bytes32) {
+        return tree.root();
+    }
+
+    function count() external view returns (uint256) {
+        return tree.count;
+    }
+
+    function load(bytes calldata encoded) external {
+        tree.load(encoded);
+    }
+
+    function state() external view returns (bytes memory) {
+        return tree.encodeState();
+    }
+
+    function proofRoot(bytes32 id, bytes calldata proof) external pure returns (bytes32 root_, uint256 index) {
+        return MerkleProof.rootOf(id, proof);
+    }
+
+    function verifyProof(bytes32 id, bytes calldata proof, bytes32 root_) external pure returns (uint256) {
+        return MerkleProof.verify(id, proof, root_);
+    }
+
+    function rootOfPath(bytes32 id, uint256 index, bytes32[32] memory siblings) external pure returns (bytes32) {
+        return MerkleProof.rootOfPath(id, index, siblings);
+    }
+
+    function checkMultiProof(bytes calldata proof) external pure {
+        MerkleMultiProof.check(proof);
+    }
+
+    function verifyMultiProof(bytes calldata proof, bytes32[] calldata ids, bytes32 root_) external pure {
+        MerkleMultiProof.verify(proof, ids, root_);
+    }
+}
+
+contract BitmapHarness {
+    using ReplayBitmap for ReplayBitmap.Bitmap;
+
+    mapping(bytes32 route => ReplayBitmap.Bitmap) internal received;
+
+    function markReceived(bytes32 route, uint64 nonce) external {
+        received[route].markReceived(nonce);
+    }
+
+    function isReceived(bytes32 route, uint64 nonce) external view returns (bool) {
+        return received[route].isReceived(nonce);
+    }
+
+    function wordAt(bytes32 route, uint256 word) external view returns (uint256) {
+        return received[route].wordAt(word);
+    }
+}
