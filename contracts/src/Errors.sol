@@ -54,3 +54,8 @@ error UnknownChain();
 error NonceOverflow();
 /// The sender is the endpoint's own address ([STRAIT-SETTLE.1]).
 error ReservedSender();
+
+// EVM administration (no SPEC name: no Rust counterpart).
+
+/// The caller is not the endpoint's owner.
+error NotOwner(address caller);

@@ -4,6 +4,12 @@ pragma solidity 0.8.37;
 /// The forge cheatcodes these tests use: a minimal local declaration instead of forge-std, which
 /// has no maintained npm release and cannot be fetched offline. Signatures are forge's own.
 interface Vm {
+    struct Log {
+        bytes32[] topics;
+        bytes data;
+        address emitter;
+    }
+
     // Files and JSON (the conformance vectors in docs/vectors).
     function projectRoot() external view returns (string memory path);
     function readFile(string calldata path) external view returns (string memory data);
@@ -31,7 +37,11 @@ interface Vm {
     function record() external;
     function accesses(address target) external returns (bytes32[] memory readSlots, bytes32[] memory writeSlots);
     function load(address target, bytes32 slot) external view returns (bytes32 data);
+    function store(address target, bytes32 slot, bytes32 value) external;
+    function recordLogs() external;
+    function getRecordedLogs() external returns (Log[] memory logs);
     function prank(address msgSender) external;
+    function snapshotGasLastCall(string calldata name) external returns (uint256 gasUsed);
     function chainId(uint256 newChainId) external;
 }
 
