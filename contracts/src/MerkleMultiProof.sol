@@ -116,11 +116,14 @@ library MerkleMultiProof {
     /// One level of [STRAIT-MERKLE.7] step 3, in place: the `n` nodes at the front of `pos` and
     /// `nodes` become their parents, taking proof hashes from index `j` on. Returns the parents'
     /// count (0 if the proof ran out of hashes) and the next hash index.
-    function level(bytes calldata proof, uint256[] memory pos, bytes32[] memory nodes, uint256 n, uint256 j, uint256 m)
-        private
-        pure
-        returns (uint256 w, uint256)
-    {
+    function level(
+        bytes calldata proof,
+        uint256[] memory pos,
+        bytes32[] memory nodes,
+        uint256 n,
+        uint256 j,
+        uint256 m
+    ) private pure returns (uint256 w, uint256) {
         uint256 hashes = 6 + 4 * pos.length; // offset of hashes[0] in the proof
         for (uint256 r = 0; r < n; ++w) {
             uint256 p = pos[r];

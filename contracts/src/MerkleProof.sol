@@ -12,7 +12,11 @@ library MerkleProof {
 
     /// The root the encoded proof leads to from `id`: one leaf and 32 node hashes, read straight
     /// from calldata. `Truncated` if shorter than 1,028 bytes, `TrailingBytes` if longer.
-    function rootOf(bytes32 id, bytes calldata proof) internal pure returns (bytes32 node, uint256 leafIndex) {
+    function rootOf(bytes32 id, bytes calldata proof)
+        internal
+        pure
+        returns (bytes32 node, uint256 leafIndex)
+    {
         if (proof.length < PROOF_LEN) revert Truncated();
         if (proof.length > PROOF_LEN) revert TrailingBytes();
         leafIndex = uint32(bytes4(proof[0:4]));
@@ -41,7 +45,11 @@ library MerkleProof {
 
     /// Accept iff the encoded proof leads from `id` to `root`; else `RootMismatch(got, root)`.
     /// Returns the leaf index.
-    function verify(bytes32 id, bytes calldata proof, bytes32 root) internal pure returns (uint256 leafIndex) {
+    function verify(bytes32 id, bytes calldata proof, bytes32 root)
+        internal
+        pure
+        returns (uint256 leafIndex)
+    {
         bytes32 got;
         (got, leafIndex) = rootOf(id, proof);
         if (got != root) revert RootMismatch(got, root);
@@ -57,7 +65,9 @@ library MerkleProof {
         if (leafIndex >= 1 << 32) revert IndexOutOfRange();
         node = MerkleHash.leaf(id);
         for (uint256 h = 0; h < 32; ++h) {
-            node = (leafIndex >> h) & 1 == 1 ? MerkleHash.node(siblings[h], node) : MerkleHash.node(node, siblings[h]);
+            node = (leafIndex >> h) & 1 == 1
+                ? MerkleHash.node(siblings[h], node)
+                : MerkleHash.node(node, siblings[h]);
         }
     }
 }

@@ -1,7 +1,15 @@
 // SPDX-License-Identifier: UNLICENSED
 pragma solidity 0.8.37;
 
-import {Truncated, TrailingBytes, TooLarge, UnsupportedVersion, ZeroNonce, UnknownFlags, PayloadTooLarge} from "./Errors.sol";
+import {
+    Truncated,
+    TrailingBytes,
+    TooLarge,
+    UnsupportedVersion,
+    ZeroNonce,
+    UnknownFlags,
+    PayloadTooLarge
+} from "./Errors.sol";
 
 /// A message on its route (docs/SPEC.md §2): the fields of the 110-byte header and the payload.
 struct Packet {

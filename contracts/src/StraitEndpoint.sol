@@ -1,7 +1,14 @@
 // SPDX-License-Identifier: UNLICENSED
 pragma solidity 0.8.37;
 
-import {DestinationIsLocal, UnknownChain, PayloadTooLarge, NonceOverflow, TreeFull, NotOwner} from "./Errors.sol";
+import {
+    DestinationIsLocal,
+    UnknownChain,
+    PayloadTooLarge,
+    NonceOverflow,
+    TreeFull,
+    NotOwner
+} from "./Errors.sol";
 import {Packet, PacketCodec} from "./Packet.sol";
 import {MerkleTree} from "./MerkleTree.sol";
 
@@ -35,7 +42,9 @@ contract StraitEndpoint {
 
     /// A message was sent: the encoded packet ([STRAIT-PACKET.1]) at `leafIndex` of the outbox.
     /// Its id is `keccak256("STRAIT/MESSAGE/v1" || packet)` ([STRAIT-ID.1]).
-    event Sent(bytes32 indexed id, uint64 indexed destinationChain, uint64 nonce, uint32 leafIndex, bytes packet);
+    event Sent(
+        bytes32 indexed id, uint64 indexed destinationChain, uint64 nonce, uint32 leafIndex, bytes packet
+    );
     /// A remote chain was enabled or disabled as a destination.
     event RemoteChainSet(uint64 indexed chain, bool enabled);
     /// Ownership moved.
@@ -69,10 +78,12 @@ contract StraitEndpoint {
     /// ([STRAIT-SEND.1]), `PayloadTooLarge` ([STRAIT-SEND.2]), `NonceOverflow` ([STRAIT-SEND.3]),
     /// `TreeFull` ([STRAIT-SEND.4]). The caller's address can never be `ENDPOINT_ADDRESS` (a
     /// keccak256 output with 12 leading zero bytes), so `ReservedSender` needs no check here.
-    function send(uint64 destinationChain, bytes32 receiver, DeliveryOptions calldata options, bytes calldata payload)
-        external
-        returns (bytes32 id, uint64 nonce)
-    {
+    function send(
+        uint64 destinationChain,
+        bytes32 receiver,
+        DeliveryOptions calldata options,
+        bytes calldata payload
+    ) external returns (bytes32 id, uint64 nonce) {
         Packet memory p;
         p.sourceChain = localChain;
         p.sender = PacketCodec.toAddress32(msg.sender);

@@ -28,7 +28,8 @@ contract MerkleMultiProofVectorsTest is VectorTest {
         for (uint256 i = 0; i < n; ++i) {
             string memory c = item(key, i);
             bytes memory enc = vm.parseJsonBytes(json, string.concat(c, ".encoding"));
-            (bool ok, bytes memory ret) = address(h).staticcall(abi.encodeCall(MerkleHarness.checkMultiProof, (enc)));
+            (bool ok, bytes memory ret) =
+                address(h).staticcall(abi.encodeCall(MerkleHarness.checkMultiProof, (enc)));
             assertOutcome(ok, ret, errorName(json, c), vm.parseJsonString(json, string.concat(c, ".name")));
         }
     }
@@ -38,16 +39,17 @@ contract MerkleMultiProofVectorsTest is VectorTest {
         uint256 n = count(json, key);
         for (uint256 i = 0; i < n; ++i) {
             string memory c = item(key, i);
-            (bool ok, bytes memory ret) = address(h).staticcall(
-                abi.encodeCall(
-                    MerkleHarness.verifyMultiProof,
-                    (
-                        vm.parseJsonBytes(json, string.concat(c, ".encoding")),
-                        ids(json, string.concat(c, ".ids")),
-                        vm.parseJsonBytes32(json, string.concat(c, ".root"))
+            (bool ok, bytes memory ret) = address(h)
+                .staticcall(
+                    abi.encodeCall(
+                        MerkleHarness.verifyMultiProof,
+                        (
+                            vm.parseJsonBytes(json, string.concat(c, ".encoding")),
+                            ids(json, string.concat(c, ".ids")),
+                            vm.parseJsonBytes32(json, string.concat(c, ".root"))
+                        )
                     )
-                )
-            );
+                );
             assertOutcome(ok, ret, errorName(json, c), vm.parseJsonString(json, string.concat(c, ".name")));
         }
     }
@@ -65,9 +67,11 @@ contract MerkleMultiProofVectorsTest is VectorTest {
             bytes memory enc = vm.parseJsonBytes(json, string.concat(c, ".encoding"));
             uint256 k = enc.length >= 2 ? (uint256(uint8(enc[0])) << 8) | uint8(enc[1]) : 0;
             bytes32[] memory anyIds = new bytes32[](k <= 4096 ? k : 0);
-            (bool ok, bytes memory ret) =
-                address(h).staticcall(abi.encodeCall(MerkleHarness.verifyMultiProof, (enc, anyIds, bytes32(0))));
-            assertOutcome(ok, ret, err, string.concat("verify: ", vm.parseJsonString(json, string.concat(c, ".name"))));
+            (bool ok, bytes memory ret) = address(h)
+                .staticcall(abi.encodeCall(MerkleHarness.verifyMultiProof, (enc, anyIds, bytes32(0))));
+            assertOutcome(
+                ok, ret, err, string.concat("verify: ", vm.parseJsonString(json, string.concat(c, ".name")))
+            );
         }
     }
 }

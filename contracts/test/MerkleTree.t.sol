@@ -60,7 +60,9 @@ contract MerkleTreeVectorsTest is VectorTest {
             while (tree.count() < size) {
                 vm.assertEq(tree.append(idOf(tree.count())), tree.count() - 1, "leaf index");
             }
-            vm.assertEq(tree.root(), vm.parseJsonBytes32(json, string.concat(c, ".root")), string.concat(c, " root"));
+            vm.assertEq(
+                tree.root(), vm.parseJsonBytes32(json, string.concat(c, ".root")), string.concat(c, " root")
+            );
         }
     }
 
@@ -152,16 +154,17 @@ contract MerkleTreeVectorsTest is VectorTest {
         uint256 n = count(json, key);
         for (uint256 i = 0; i < n; ++i) {
             string memory c = item(key, i);
-            (bool ok, bytes memory ret) = address(h).staticcall(
-                abi.encodeCall(
-                    MerkleHarness.verifyProof,
-                    (
-                        vm.parseJsonBytes32(json, string.concat(c, ".id")),
-                        vm.parseJsonBytes(json, string.concat(c, ".encoding")),
-                        vm.parseJsonBytes32(json, string.concat(c, ".root"))
+            (bool ok, bytes memory ret) = address(h)
+                .staticcall(
+                    abi.encodeCall(
+                        MerkleHarness.verifyProof,
+                        (
+                            vm.parseJsonBytes32(json, string.concat(c, ".id")),
+                            vm.parseJsonBytes(json, string.concat(c, ".encoding")),
+                            vm.parseJsonBytes32(json, string.concat(c, ".root"))
+                        )
                     )
-                )
-            );
+                );
             assertOutcome(ok, ret, errorName(json, c), vm.parseJsonString(json, string.concat(c, ".name")));
         }
     }

@@ -49,7 +49,10 @@ contract StraitEndpointSendTest is VectorTest {
         vm.recordLogs();
         vm.prank(address(uint160(uint256(p.sender))));
         (bytes32 id, uint64 nonce) = endpoint.send(
-            p.destinationChain, p.receiver, DeliveryOptions(p.ordered, p.timeoutHeight, p.timeoutTimestamp), p.payload
+            p.destinationChain,
+            p.receiver,
+            DeliveryOptions(p.ordered, p.timeoutHeight, p.timeoutTimestamp),
+            p.payload
         );
         vm.assertEq(nonce, 1, "first nonce");
         vm.assertEq(id, vm.parseJsonBytes32(json, string.concat(c, ".message_id")), "message id");

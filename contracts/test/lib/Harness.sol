@@ -43,7 +43,11 @@ contract MerkleHarness {
         return tree.encodeState();
     }
 
-    function proofRoot(bytes32 id, bytes calldata proof) external pure returns (bytes32 root_, uint256 index) {
+    function proofRoot(bytes32 id, bytes calldata proof)
+        external
+        pure
+        returns (bytes32 root_, uint256 index)
+    {
         return MerkleProof.rootOf(id, proof);
     }
 
@@ -51,7 +55,11 @@ contract MerkleHarness {
         return MerkleProof.verify(id, proof, root_);
     }
 
-    function rootOfPath(bytes32 id, uint256 index, bytes32[32] memory siblings) external pure returns (bytes32) {
+    function rootOfPath(bytes32 id, uint256 index, bytes32[32] memory siblings)
+        external
+        pure
+        returns (bytes32)
+    {
         return MerkleProof.rootOfPath(id, index, siblings);
     }
 

@@ -104,13 +104,20 @@ abstract contract VectorTest is TestBase {
 
     /// Assert the outcome of a call made for case `label`: success when `expected` is "", else a
     /// revert with the custom error of that name.
-    function assertOutcome(bool ok, bytes memory ret, string memory expected, string memory label) internal pure {
+    function assertOutcome(bool ok, bytes memory ret, string memory expected, string memory label)
+        internal
+        pure
+    {
         if (bytes(expected).length == 0) {
             vm.assertTrue(ok, string.concat(label, ": expected success, reverted"));
             return;
         }
         vm.assertTrue(!ok, string.concat(label, ": expected ", expected, ", succeeded"));
-        vm.assertTrue(ret.length >= 4, string.concat(label, ": expected ", expected, ", reverted without data"));
-        vm.assertEq(bytes32(bytes4(ret)), bytes32(selectorOf(expected)), string.concat(label, ": expected ", expected));
+        vm.assertTrue(
+            ret.length >= 4, string.concat(label, ": expected ", expected, ", reverted without data")
+        );
+        vm.assertEq(
+            bytes32(bytes4(ret)), bytes32(selectorOf(expected)), string.concat(label, ": expected ", expected)
+        );
     }
 }
