@@ -59,3 +59,10 @@ error ReservedSender();
 
 /// The caller is not the endpoint's owner.
 error NotOwner(address caller);
+
+// Receipts and outcomes ([STRAIT-EVENT.1], [STRAIT-EVENT.2]).
+
+/// An outcome kind above 2.
+error UnknownOutcome();
+/// A failure reason is not UTF-8.
+error ReasonNotUtf8();

@@ -6,6 +6,7 @@ import {MerkleTree} from "../../src/MerkleTree.sol";
 import {MerkleProof} from "../../src/MerkleProof.sol";
 import {MerkleMultiProof} from "../../src/MerkleMultiProof.sol";
 import {ReplayBitmap} from "../../src/ReplayBitmap.sol";
+import {Receipt, Outcome, ReceiptCodec} from "../../src/Receipt.sol";
 
 /// The libraries behind external functions, so that tests pass them calldata and see their reverts.
 contract PacketHarness {
@@ -87,5 +88,27 @@ contract BitmapHarness {
 
     function wordAt(bytes32 route, uint256 word) external view returns (uint256) {
         return received[route].wordAt(word);
+    }
+}
+
+contract ReceiptHarness {
+    function decodeReceipt(bytes calldata b) external pure returns (Receipt memory) {
+        return ReceiptCodec.decodeReceipt(b);
+    }
+
+    function encodeReceipt(Receipt memory r) external pure returns (bytes memory) {
+        return ReceiptCodec.encodeReceipt(r);
+    }
+
+    function decodeOutcome(bytes calldata b) external pure returns (Outcome memory) {
+        return ReceiptCodec.decodeOutcome(b);
+    }
+
+    function isUtf8(bytes calldata s) external pure returns (bool) {
+        return ReceiptCodec.isUtf8(s);
+    }
+
+    function boundedReason(bytes calldata s) external pure returns (bytes memory) {
+        return ReceiptCodec.boundedReason(s);
     }
 }
