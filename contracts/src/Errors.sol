@@ -66,3 +66,11 @@ error NotOwner(address caller);
 error UnknownOutcome();
 /// A failure reason is not UTF-8.
 error ReasonNotUtf8();
+
+// Ordering ([STRAIT-RECV.7]).
+
+/// An ordered message whose lower nonce `missing` was not received (transient).
+error OutOfOrder(uint64 missing);
+/// An ordered message whose route's counter is too far behind to check its predecessors within the
+/// scan bound (transient: advance the route, [STRAIT-RECV.11]).
+error OrderingBacklog(uint64 contiguous, uint64 scannedTo);

@@ -4,10 +4,11 @@ pragma solidity 0.8.37;
 import {TestBase} from "./lib/Vm.sol";
 import {BitmapHarness} from "./lib/Harness.sol";
 import {AlreadyReceived, ZeroNonce} from "../src/Errors.sol";
+import {ReplayBitmap} from "../src/ReplayBitmap.sol";
 
 /// The replay bitmap (SPEC §4 state table, [STRAIT-RECV.6], [STRAIT-RECV.9]).
 contract ReplayBitmapTest is TestBase {
-    BitmapHarness internal b = new BitmapHarness();
+    BitmapHarness internal b = new BitmapHarness(ReplayBitmap.MAX_SCAN_WORDS, ReplayBitmap.MAX_ADVANCE_WORDS);
     bytes32 internal constant ROUTE = keccak256("route");
     bytes32 internal constant OTHER = keccak256("other route");
 

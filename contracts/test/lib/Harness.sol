@@ -77,17 +77,46 @@ contract BitmapHarness {
     using ReplayBitmap for ReplayBitmap.Bitmap;
 
     mapping(bytes32 route => ReplayBitmap.Bitmap) internal received;
+    /// Scan bounds of this harness: the endpoint's, or smaller ones that tests cross cheaply.
+    uint256 internal immutable scanWords;
+    uint256 internal immutable advanceWords;
+
+    constructor(uint256 scanWords_, uint256 advanceWords_) {
+        scanWords = scanWords_;
+        advanceWords = advanceWords_;
+    }
 
     function markReceived(bytes32 route, uint64 nonce) external {
-        received[route].markReceived(nonce);
+        received[route].markReceived(nonce, scanWords);
+    }
+
+    function checkOrder(bytes32 route, uint64 nonce) external view {
+        received[route].checkOrder(nonce, scanWords);
+    }
+
+    function advance(bytes32 route) external returns (uint64, uint64) {
+        return received[route].advance(advanceWords);
     }
 
     function isReceived(bytes32 route, uint64 nonce) external view returns (bool) {
         return received[route].isReceived(nonce);
     }
 
+    function contiguous(bytes32 route) external view returns (uint64) {
+        return received[route].contiguous;
+    }
+
     function wordAt(bytes32 route, uint256 word) external view returns (uint256) {
         return received[route].wordAt(word);
+    }
+
+    /// Test setup only: write a whole bitmap word (256 nonces at once).
+    function setWord(bytes32 route, uint256 word, uint256 bits) external {
+        received[route].words[word] = bits;
+    }
+
+    function lowestBit(uint256 x) external pure returns (uint256) {
+        return ReplayBitmap.lowestBit(x);
     }
 }
 

@@ -99,6 +99,8 @@ abstract contract VectorTest is TestBase {
         if (n == keccak256("IdCountMismatch")) return IdCountMismatch.selector;
         if (n == keccak256("TreeFull")) return TreeFull.selector;
         if (n == keccak256("AlreadyReceived")) return AlreadyReceived.selector;
+        if (n == keccak256("OutOfOrder")) return OutOfOrder.selector;
+        if (n == keccak256("OrderingBacklog")) return OrderingBacklog.selector;
         if (n == keccak256("UnknownOutcome")) return UnknownOutcome.selector;
         if (n == keccak256("ReasonNotUtf8")) return ReasonNotUtf8.selector;
         revert(string.concat("error name unknown to the Solidity port: ", name));
