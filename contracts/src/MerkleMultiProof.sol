@@ -97,48 +97,82 @@ library MerkleMultiProof {
             if (m != required) revert HashCountMismatch(m, required);
             revert IdCountMismatch(ids.length, k);
         }
-        uint256[] memory pos = new uint256[](k);
-        bytes32[] memory nodes = new bytes32[](k);
-        for (uint256 i = 0; i < k; ++i) {
-            pos[i] = indexAt(proof, i);
-            nodes[i] = MerkleHash.leaf(ids[i]);
-        }
-        uint256 j = 0;
-        uint256 n = k;
-        for (uint256 h = 0; h < MerkleHash.DEPTH; ++h) {
-            (n, j) = level(proof, pos, nodes, n, j, m);
-            if (n == 0) revert HashCountMismatch(m, requiredHashes(proof, k));
-        }
-        if (j != m) revert HashCountMismatch(m, j);
-        if (nodes[0] != root) revert RootMismatch(nodes[0], root);
+        (bytes32 got, uint256 used, bool ranOut) = walk(proof, k, m, ids);
+        if (ranOut) revert HashCountMismatch(m, requiredHashes(proof, k));
+        if (used != m) revert HashCountMismatch(m, used);
+        if (got != root) revert RootMismatch(got, root);
     }
 
-    /// One level of [STRAIT-MERKLE.7] step 3, in place: the `n` nodes at the front of `pos` and
-    /// `nodes` become their parents, taking proof hashes from index `j` on. Returns the parents'
-    /// count (0 if the proof ran out of hashes) and the next hash index.
-    function level(
-        bytes calldata proof,
-        uint256[] memory pos,
-        bytes32[] memory nodes,
-        uint256 n,
-        uint256 j,
-        uint256 m
-    ) private pure returns (uint256 w, uint256) {
-        uint256 hashes = 6 + 4 * pos.length; // offset of hashes[0] in the proof
-        for (uint256 r = 0; r < n; ++w) {
-            uint256 p = pos[r];
-            if (p & 1 == 0 && r + 1 < n && pos[r + 1] == p + 1) {
-                nodes[w] = MerkleHash.node(nodes[r], nodes[r + 1]);
-                r += 2;
-            } else {
-                if (j == m) return (0, j);
-                bytes32 s = bytes32(proof[hashes + 32 * j:hashes + 32 * j + 32]);
-                nodes[w] = p & 1 == 0 ? MerkleHash.node(nodes[r], s) : MerkleHash.node(s, nodes[r]);
-                ++j;
-                ++r;
+    /// [STRAIT-MERKLE.7] steps 2 to 4 over a framed proof of `k` sorted indices and `m` hashes, in
+    /// assembly: the positions and nodes of a level live in two memory arrays of `k` words that
+    /// each level overwrites from the front with its parents, and hashes are read straight from
+    /// calldata. Returns the root, the number of hashes consumed, and whether the proof ran out of
+    /// hashes (then the root is meaningless). `ids.length == k` is the caller's check.
+    function walk(bytes calldata proof, uint256 k, uint256 m, bytes32[] memory ids)
+        private
+        pure
+        returns (bytes32 root, uint256 used, bool ranOut)
+    {
+        assembly ("memory-safe") {
+            // One level: the n nodes at the front of (pos, nodes) become their parents, taking
+            // hashes from index j on; returns the parents' count and the next j, or ranOut_.
+            function level(pos_, nodes_, scratch_, hashes_, n, j, m_) -> w, jOut, ranOut_ {
+                jOut := j
+                for { let r := 0 } lt(r, n) { w := add(w, 1) } {
+                    let p := mload(add(pos_, shl(5, r)))
+                    // A left node whose right sibling is the next node: hash the pair.
+                    let paired := 0
+                    if and(iszero(and(p, 1)), lt(add(r, 1), n)) {
+                        paired := eq(mload(add(pos_, shl(5, add(r, 1)))), add(p, 1))
+                    }
+                    switch paired
+                    case 1 {
+                        mstore(add(scratch_, 1), mload(add(nodes_, shl(5, r))))
+                        mstore(add(scratch_, 33), mload(add(nodes_, shl(5, add(r, 1)))))
+                        r := add(r, 2)
+                    }
+                    default {
+                        if eq(jOut, m_) {
+                            ranOut_ := 1
+                            leave
+                        }
+                        let sibling := calldataload(add(hashes_, shl(5, jOut)))
+                        jOut := add(jOut, 1)
+                        switch and(p, 1)
+                        case 0 {
+                            mstore(add(scratch_, 1), mload(add(nodes_, shl(5, r))))
+                            mstore(add(scratch_, 33), sibling)
+                        }
+                        default {
+                            mstore(add(scratch_, 1), sibling)
+                            mstore(add(scratch_, 33), mload(add(nodes_, shl(5, r))))
+                        }
+                        r := add(r, 1)
+                    }
+                    mstore(add(nodes_, shl(5, w)), keccak256(scratch_, 65))
+                    mstore(add(pos_, shl(5, w)), shr(1, p))
+                }
             }
-            pos[w] = p >> 1;
+
+            let pos := mload(0x40)
+            let nodes := add(pos, shl(5, k))
+            let scratch := add(nodes, shl(5, k))
+            mstore(0x40, add(scratch, 96))
+            // Level 0: (leaf_indices[i], leaf(ids[i])).
+            mstore8(scratch, 0x00)
+            for { let i := 0 } lt(i, k) { i := add(i, 1) } {
+                mstore(add(pos, shl(5, i)), shr(224, calldataload(add(proof.offset, add(2, shl(2, i))))))
+                mstore(add(scratch, 1), mload(add(ids, shl(5, add(i, 1)))))
+                mstore(add(nodes, shl(5, i)), keccak256(scratch, 33))
+            }
+            mstore8(scratch, 0x01)
+            let hashes := add(proof.offset, add(6, shl(2, k)))
+            let n := k
+            for { let h := 0 } lt(h, 32) { h := add(h, 1) } {
+                n, used, ranOut := level(pos, nodes, scratch, hashes, n, used, m)
+                if ranOut { break }
+            }
+            root := mload(nodes)
         }
-        return (w, j);
     }
 }
