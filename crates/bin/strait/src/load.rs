@@ -61,6 +61,10 @@ pub struct LoadReport {
     pub block_time_ms: u64,
     /// `latency_ms_p99` in block intervals.
     pub latency_p99_blocks: f64,
+    /// The first part of the latency: submission to the `Sent` event (the source block), median.
+    pub inclusion_ms_p50: f64,
+    /// Its 99th percentile.
+    pub inclusion_ms_p99: f64,
     /// Number of chains.
     pub chains: usize,
     /// Relay transactions the in-process relayer submitted.
@@ -99,6 +103,8 @@ pub(crate) struct Tracker {
     pub(crate) transfer_by_amount: HashMap<(ChainId, u128), usize>,
     /// Token transfers' packets by index (to finalize the refused ones).
     pub(crate) packets: HashMap<usize, Vec<u8>>,
+    /// When each message's `Sent` event was seen, by index.
+    pub(crate) sent_seen_at: HashMap<usize, Instant>,
     /// Outcomes handed back to the senders, by id, in order.
     pub(crate) settled: HashMap<MessageId, Vec<Ending>>,
 }
@@ -129,6 +135,11 @@ impl Tracker {
                 at: now,
                 ending,
             });
+    }
+
+    fn bind_sent(&mut self, id: MessageId, index: usize) {
+        self.sent_seen_at.insert(index, Instant::now());
+        self.bind(id, index);
     }
 
     fn bind(&mut self, id: MessageId, index: usize) {
@@ -230,10 +241,16 @@ pub async fn run(
         .flat_map(|s| (0..ids.len()).filter(move |d| *d != s).map(move |d| (s, d)))
         .collect();
     let key = Arc::new(AccountKey::devnet(LOAD_ACCOUNT));
-    // Each source chain sends its share of the offered rate.
-    let interval = rate
-        .filter(|r| *r > 0)
-        .map(|r| Duration::from_secs_f64(ids.len() as f64 / f64::from(r)));
+    // The offered rate is shared by the counter messages (each source chain its share) and the
+    // transfers' rounds, spread over the run.
+    let counter_share = (total - plan.len()) as f64 / total.max(1) as f64;
+    let interval = rate.filter(|r| *r > 0).and_then(|r| {
+        Duration::try_from_secs_f64(ids.len() as f64 / (f64::from(r) * counter_share)).ok()
+    });
+    let rounds = plan.last().map_or(0, |p| p.round + 1);
+    let round_interval = rate
+        .filter(|r| *r > 0 && rounds > 0)
+        .map(|r| Duration::from_secs_f64(total as f64 / f64::from(r) / rounds as f64));
     let started = Instant::now();
     let deadline = started + timeout;
     let first_counter = plan.len();
@@ -247,6 +264,8 @@ pub async fn run(
                 &tracker,
                 block_time_ms,
                 before,
+                started,
+                round_interval,
                 deadline,
             )
             .await
@@ -382,7 +401,7 @@ fn on_event(tracker: &Mutex<Tracker>, tag: &str, event: EventNotification) {
                     return;
                 };
                 if let Some(&i) = t.transfer_by_amount.get(&(chain_id, transfer.amount)) {
-                    t.bind(message.id, i);
+                    t.bind_sent(message.id, i);
                     t.packets.insert(i, message.packet.0);
                 }
                 return;
@@ -392,7 +411,7 @@ fn on_event(tracker: &Mutex<Tracker>, tag: &str, event: EventNotification) {
                 .and_then(|p| p.strip_prefix(tag))
                 .and_then(|i| i.parse::<usize>().ok());
             if let Some(i) = index.filter(|i| *i < t.submitted_at.len()) {
-                t.bind(message.id, i);
+                t.bind_sent(message.id, i);
             }
         }
         EventNotification::Received { id, outcome, .. } => {
@@ -585,6 +604,15 @@ fn report(
         }
     }
     latencies.sort_by(f64::total_cmp);
+    let mut inclusion: Vec<f64> = t
+        .sent_seen_at
+        .iter()
+        .filter_map(|(i, seen)| {
+            let at = t.submitted_at.get(*i).copied().flatten()?;
+            Some(seen.saturating_duration_since(at).as_secs_f64() * 1000.0)
+        })
+        .collect();
+    inclusion.sort_by(f64::total_cmp);
     let elapsed = last.saturating_duration_since(started);
     let m = relayer.snapshot();
     let round = |x: f64| (x * 10.0).round() / 10.0;
@@ -603,6 +631,8 @@ fn report(
         latency_ms_p50: round(percentile(&latencies, 50.0)),
         latency_ms_p99: round(percentile(&latencies, 99.0)),
         latency_p99_blocks: round(percentile(&latencies, 99.0) / block_time_ms.max(1) as f64),
+        inclusion_ms_p50: round(percentile(&inclusion, 50.0)),
+        inclusion_ms_p99: round(percentile(&inclusion, 99.0)),
         offered_rate_msgs_per_s: rate,
         latency_ms_max: round(latencies.last().copied().unwrap_or(0.0)),
         block_time_ms,

@@ -83,6 +83,8 @@ impl Kind {
 /// One planned transfer.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Planned {
+    /// Its round: a round's phases wait for each other, rounds do not.
+    pub round: usize,
     /// What it is for.
     pub kind: Kind,
     /// The devnet account that signs it.
@@ -111,9 +113,10 @@ pub fn count(n: usize, percent: u8, chains: usize) -> usize {
         .min(MAX_TRANSFERS / round * round)
 }
 
-/// Plans `count` transfers (whole rounds) over `chains`, phase by phase. Amounts are unique:
-/// returns and refunded ones `1 + u`, onward ones `T + 1 + u`, outgoing ones `4T + 1 + u` (`u`
-/// the transfer's place, `T` the count), so that every voucher sent on was received first.
+/// Plans `count` transfers (whole rounds) over `chains`, round by round, phase by phase. Amounts
+/// are unique: returns and refunded ones `1 + u`, onward ones `T + 1 + u`, outgoing ones
+/// `4T + 1 + u` (`u` the transfer's place, `T` the count), so that what a round sends on is less
+/// than what the same round received.
 pub fn plan(chains: &[ChainId], count: usize) -> Vec<Planned> {
     let who = |label: &'static str| {
         (
@@ -138,8 +141,8 @@ pub fn plan(chains: &[ChainId], count: usize) -> Vec<Planned> {
             }
     };
     let n = chains.len();
-    for phase in 1..=3u8 {
-        for _ in 0..rounds {
+    for r in 0..rounds {
+        for phase in 1..=3u8 {
             for s in 0..n {
                 for d in (0..n).filter(|d| *d != s) {
                     let (cs, cd) = (chains[s], chains[d]);
@@ -154,6 +157,7 @@ pub fn plan(chains: &[ChainId], count: usize) -> Vec<Planned> {
                         if kind.phase() == phase {
                             let amount = amount(kind);
                             out.push(Planned {
+                                round: r,
                                 kind,
                                 signer: signer.0,
                                 transfer: Transfer {
@@ -378,10 +382,11 @@ mod tests {
         amounts.sort_unstable();
         amounts.dedup();
         assert_eq!(amounts.len(), 72, "amounts name transfers");
-        // Phases in order; every kind on every ordered pair.
+        // Rounds in order, phases in order within a round; every kind on every ordered pair.
         assert!(plan
             .windows(2)
-            .all(|w| w[0].kind.phase() <= w[1].kind.phase()));
+            .all(|w| (w[0].round, w[0].kind.phase()) <= (w[1].round, w[1].kind.phase())));
+        assert_eq!(plan.last().unwrap().round, 1);
         for kind in [
             Kind::Out,
             Kind::Onward,
