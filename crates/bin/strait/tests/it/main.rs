@@ -443,6 +443,31 @@ async fn transfer_and_balance_commands_move_tokens_between_chains() {
     assert_eq!(balance(&rpc1, "alice", "sat"), genesis - 250);
     assert_eq!(balance(&rpc2, "bob", "1/sat"), 250);
     assert_eq!(balance(&rpc2, "bob", "sat"), genesis);
+    // strait_tokenSupply: the escrow on the home chain backs the voucher supply on the other.
+    let home = net.nodes[0]
+        .client()
+        .token_supply("sat".into())
+        .await
+        .unwrap();
+    assert_eq!((home.escrow.as_str(), home.supply.as_str()), ("250", "0"));
+    let away = net.nodes[1]
+        .client()
+        .token_supply("1/sat".into())
+        .await
+        .unwrap();
+    assert_eq!((away.escrow.as_str(), away.supply.as_str()), ("0", "250"));
+    for bad in ["", "SAT", "01/sat", &"a".repeat(200)] {
+        match net.nodes[1].client().token_supply(bad.into()).await {
+            Err(jsonrpsee::core::ClientError::Call(e)) => {
+                assert_eq!(
+                    e.code(),
+                    strait_devnet_api::rpc::codes::INVALID_REQUEST,
+                    "{bad:?}"
+                )
+            }
+            other => panic!("{bad:?}: {other:?}"),
+        }
+    }
     relayer.stop().await;
     net.stop().await;
 }
