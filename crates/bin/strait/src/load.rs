@@ -254,7 +254,7 @@ pub async fn run(
     let started = Instant::now();
     let deadline = started + timeout;
     let first_counter = plan.len();
-    let driver = (!plan.is_empty()).then(|| {
+    let mut driver = (!plan.is_empty()).then(|| {
         let (clients, ids, tracker) = (clients.clone(), ids.clone(), tracker.clone());
         tokio::spawn(async move {
             crate::transfer_driver::drive(
@@ -306,7 +306,12 @@ pub async fn run(
         .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     let mut last_fallback = Instant::now();
+    let mut transfer_report = None;
     loop {
+        // A transfer task that failed (a submission refused) fails the run now, not at the timeout.
+        if let Some(task) = driver.take_if(|d| d.is_finished()) {
+            transfer_report = Some(task.await.context("transfer task")??);
+        }
         let done = tracker
             .lock()
             .map_err(|_| anyhow::anyhow!("tracker poisoned"))?
@@ -330,10 +335,9 @@ pub async fn run(
         let _ = tokio::time::timeout(Duration::from_millis(100), notify.notified()).await;
     }
     progress.finish_and_clear();
-    let transfer_report = match driver {
-        Some(driver) => Some(driver.await.context("transfer task")??),
-        None => None,
-    };
+    if let Some(task) = driver {
+        transfer_report = Some(task.await.context("transfer task")??);
+    }
     // Let a few more blocks pass so that a duplicate execution, if there were one, is seen.
     tokio::time::sleep(Duration::from_millis((block_time_ms * 3).min(3_000))).await;
     // Every reception must have been seen: a stream that ended meanwhile voids the count.
