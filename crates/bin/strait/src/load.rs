@@ -689,6 +689,40 @@ mod tests {
     }
 
     #[test]
+    fn a_transfer_report_that_fails_fails_the_run() {
+        let mut report = report(
+            &Tracker::default(),
+            Instant::now(),
+            None,
+            50,
+            2,
+            &Metrics::default(),
+        );
+        assert!(report.all_executed_once(), "nothing sent, nothing wrong");
+        report.transfers = Some(TransferReport {
+            sent: 1,
+            executed: 1,
+            conservation: transfers::Conservation {
+                ok: true,
+                ..Default::default()
+            },
+            ..Default::default()
+        });
+        assert!(report.all_executed_once());
+        // The books do not balance.
+        if let Some(t) = report.transfers.as_mut() {
+            t.conservation.ok = false;
+        }
+        assert!(!report.all_executed_once());
+        // An outcome handed back twice.
+        if let Some(t) = report.transfers.as_mut() {
+            t.conservation.ok = true;
+            t.settled_twice = 1;
+        }
+        assert!(!report.all_executed_once());
+    }
+
+    #[test]
     fn percentiles_by_nearest_rank() {
         let v: Vec<f64> = (1..=100).map(f64::from).collect();
         assert_eq!(percentile(&v, 50.0), 50.0);
