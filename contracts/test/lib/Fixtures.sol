@@ -113,3 +113,12 @@ contract ProbeApp is IStraitReceiver, IStraitSender {
         return outcomeOf[id];
     }
 }
+
+/// An application that does nothing: the gas figures' receiver, so they exclude an app's work.
+contract NoopApp is IStraitReceiver {
+    function straitReceive(bytes32, uint64, bytes32, uint64, bytes calldata)
+        external
+        pure
+        returns (bytes memory)
+    {}
+}
