@@ -115,5 +115,5 @@ error NotGuardian(address caller);
 error StaleApproval(uint64 got, uint64 expected);
 /// A pause scope that is neither `0x00` nor `0x01 || route`.
 error InvalidScope();
-/// Guardian thresholds not `1 <= pause <= unpause <= guardians <= 255`.
+/// Guardian thresholds not `1 <= pause <= unpause <= guardians <= 255`, or a guardian listed twice.
 error InvalidThresholds();
