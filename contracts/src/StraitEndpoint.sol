@@ -26,6 +26,9 @@ contract StraitEndpoint is EndpointBase {
     uint64 public constant RETRY_WINDOW_MS = 3_600_000;
     /// Error code of an outcome message that settles nothing ([STRAIT-SETTLE.4]).
     uint32 public constant SETTLE_REFUSED = 0xfffffff0;
+    /// Most gas a verifier's `rootAt` may use (a lookup), so that a receiver's verifier cannot
+    /// use up a batch's gas.
+    uint256 public constant VERIFIER_GAS = 100_000;
     /// Version byte of an outcome message's payload ([STRAIT-SETTLE.3]).
     uint8 public constant OUTCOME_PAYLOAD_VERSION = 1;
 
@@ -186,7 +189,9 @@ contract StraitEndpoint is EndpointBase {
         returns (bytes memory)
     {
         if (v.code.length == 0) return abi.encodeWithSelector(UnknownClient.selector, v);
-        try IStraitVerifier(v).rootAt(height) returns (uint64 chain, bool frozen, bytes32 verified) {
+        try IStraitVerifier(v).rootAt{gas: VERIFIER_GAS}(height) returns (
+            uint64 chain, bool frozen, bytes32 verified
+        ) {
             if (chain != source) {
                 return abi.encodeWithSelector(ClientChainMismatch.selector, v, chain, source);
             }
@@ -318,6 +323,9 @@ contract StraitEndpoint is EndpointBase {
         bytes32 route = PacketCodec.routeOf(p);
         bytes memory scope = pauseOf(route);
         if (scope.length != 0) revert Paused(scope);
+        // Effects first: while the application runs the message has no record, so a re-entrant
+        // retry or finalize of it is `NotRetryable` and it gets one final outcome.
+        delete failed[id];
         Outcome memory o = run(p, packet[PacketCodec.HEADER_LEN:], id);
         if (o.kind == OutcomeKind.Failed) {
             uint32 attempts = uint32(record) + 1;

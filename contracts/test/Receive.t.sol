@@ -2,7 +2,7 @@
 pragma solidity 0.8.37;
 
 import {NetTest} from "./lib/Net.sol";
-import {TestVerifier, ProbeApp} from "./lib/Fixtures.sol";
+import {TestVerifier, ProbeApp, GreedyVerifier} from "./lib/Fixtures.sol";
 import {StraitEndpoint} from "../src/StraitEndpoint.sol";
 import {DeliveryOptions} from "../src/EndpointBase.sol";
 import {StraitGuardians, IPausable} from "../src/StraitGuardians.sol";
@@ -264,6 +264,20 @@ contract ReceiveTest is NetTest {
         Receipt memory r = receipts.decodeReceipt(lastReceipts[0]);
         vm.assertEq(r.outcome.code, a.SETTLE_REFUSED(), "refused");
         vm.assertEq(string(r.outcome.reason), reason, "reason");
+    }
+
+    /// A verifier's `rootAt` gets at most VERIFIER_GAS: one that burns its gas is `UnknownClient`
+    /// for its receivers' messages and leaves the rest of the transaction its gas.
+    function test_a_greedy_verifier_is_an_unknown_client() external {
+        (bytes memory packet, uint256 index) = sendAB("x", none);
+        (bytes memory proof, uint64 h) = prove(a, index);
+        address greedy = address(new GreedyVerifier());
+        vm.prank(address(appB));
+        b.setSecurityConfig(A_CHAIN, greedy);
+        (bool ok, bytes memory err) =
+            address(b).call{gas: 1_000_000}(abi.encodeCall(b.receiveMessage, (packet, proof, h)));
+        vm.assertTrue(!ok, "refused");
+        vm.assertEq(err, abi.encodeWithSelector(UnknownClient.selector, greedy), "UnknownClient");
     }
 
     /// Guardians for `e`: 2 of 3 pause, 3 of 3 unpause.

@@ -2,7 +2,7 @@
 pragma solidity 0.8.37;
 
 import {NetTest} from "./lib/Net.sol";
-import {ProbeApp} from "./lib/Fixtures.sol";
+import {ProbeApp, ReentrantApp} from "./lib/Fixtures.sol";
 import {StraitEndpoint} from "../src/StraitEndpoint.sol";
 import {StraitGuardians, IPausable} from "../src/StraitGuardians.sol";
 import {Packet, PacketCodec} from "../src/Packet.sol";
@@ -157,5 +157,38 @@ contract RecoveryTest is NetTest {
             vm.prank(address(uint160(0x6000 + i)));
             g.approve(scope, paused, counter);
         }
+    }
+}
+
+/// Regression: a retry deletes the failure record before the application runs, so an application
+/// that retries or finalizes its own message from inside the retry gets `NotRetryable`, and the
+/// message gets exactly one final outcome (with the record kept during the run, both the nested
+/// and the outer call finalized it and two outcomes went back).
+contract ReentrantRetryTest is NetTest {
+    function test_a_reentrant_retry_or_finalize_finds_nothing() external {
+        check(false);
+        check(true);
+    }
+
+    function check(bool finalizeInside) internal {
+        ReentrantApp app = new ReentrantApp(b);
+        a.send(B_CHAIN, addr32(address(app)), none, "x");
+        collect();
+        (bytes memory packet, uint256 index) = lastSent(a);
+        relay(a, index);
+        app.arm(packet, finalizeInside);
+        uint256 outbox = b.outboxCount();
+        b.retry(packet);
+        bytes32 id = PacketCodec.messageId(packet);
+        vm.assertEq(
+            app.nestedError(), abi.encodeWithSelector(NotRetryable.selector, id), "nested: NotRetryable"
+        );
+        vm.assertEq(b.outboxCount(), outbox + 1, "one outcome");
+        collect();
+        (bytes memory back,) = lastSent(b);
+        Packet memory q = codec.decode(back);
+        vm.assertEq(
+            q.payload, abi.encodePacked(uint8(1), id, uint8(0), uint32(5), "outer"), "the outer run's"
+        );
     }
 }

@@ -122,3 +122,53 @@ contract NoopApp is IStraitReceiver {
         returns (bytes memory)
     {}
 }
+
+/// An application that fails until armed, then, when retried, retries (or finalizes) the same
+/// message from inside its own run: the nested call must find nothing to retry.
+contract ReentrantApp is IStraitReceiver {
+    StraitEndpoint public immutable endpoint;
+    bytes public packet;
+    bool public finalizeInside;
+    bool internal inside;
+    bytes public nestedError;
+
+    constructor(StraitEndpoint endpoint_) {
+        endpoint = endpoint_;
+    }
+
+    function arm(bytes calldata packet_, bool finalizeInside_) external {
+        packet = packet_;
+        finalizeInside = finalizeInside_;
+    }
+
+    function straitReceive(bytes32, uint64, bytes32, uint64, bytes calldata) external returns (bytes memory) {
+        // Not armed: the first run fails (a revert also undoes its writes, so a flag set by the
+        // test tells the runs apart).
+        if (packet.length == 0) revert StraitAppError(5, "first run fails");
+        if (inside) return "inner";
+        inside = true;
+        if (finalizeInside) {
+            try endpoint.finalizeFailed(
+                packet, abi.encodePacked(uint8(1), uint32(5), uint32(15), "first run fails")
+            ) {}
+            catch (bytes memory err) {
+                nestedError = err;
+            }
+        } else {
+            try endpoint.retry(packet) {}
+            catch (bytes memory err) {
+                nestedError = err;
+            }
+        }
+        inside = false;
+        return "outer";
+    }
+}
+
+/// A verifier that burns all the gas it gets.
+contract GreedyVerifier is IStraitVerifier {
+    function rootAt(uint64) external pure returns (uint64, bool, bytes32) {
+        while (true) {}
+        return (0, false, 0);
+    }
+}
