@@ -9,6 +9,7 @@ import {StraitGuardians, IPausable} from "../src/StraitGuardians.sol";
 import {Packet, PacketCodec} from "../src/Packet.sol";
 import {Receipt, Outcome, OutcomeKind, ReceiptCodec} from "../src/Receipt.sol";
 import {AppCall} from "../src/AppCall.sol";
+import {MerkleHash} from "../src/MerkleHash.sol";
 import "../src/Errors.sol";
 
 /// Receiving (SPEC §4.2): a message there and its outcome back, the checks in SPEC order with
@@ -73,6 +74,55 @@ contract ReceiveTest is NetTest {
             (bytes32 id, Outcome memory o) = b.decodeOutcomePayload(abi.encodePacked(uint8(1), r.id, outcome));
             vm.assertEq(id, r.id, "id");
             vm.assertEq(abi.encode(o), abi.encode(r.outcome), "outcome");
+        }
+    }
+
+    /// Every packet vector is received on an endpoint of its destination chain under a root its
+    /// verifier holds: the receipt carries the vector's message id, route id and nonce (an ordered
+    /// packet past nonce 1 waits for nonce 1: `OutOfOrder(1)`).
+    function test_the_packet_vectors_are_received_with_their_ids() external {
+        string memory json = vectors("packet.json");
+        uint256 n = count(json, ".cases");
+        for (uint256 i = 0; i < n; ++i) {
+            string memory c = item(".cases", i);
+            bytes memory encoded = vm.parseJsonBytes(json, string.concat(c, ".encoding"));
+            Packet memory p = codec.decode(encoded);
+            vm.chainId(p.destinationChain);
+            StraitEndpoint dst = new StraitEndpoint(address(this));
+            TestVerifier v = new TestVerifier(p.sourceChain);
+            dst.setDefaultVerifier(p.sourceChain, address(v));
+            bytes32[] memory one = new bytes32[](1);
+            one[0] = MerkleHash.leaf(PacketCodec.messageId(encoded));
+            bytes32[][] memory levels = naiveLevels(one);
+            v.setRoot(1, levels[32][0]);
+            if (p.ordered && p.nonce > 1) {
+                vm.expectRevert(abi.encodeWithSelector(OutOfOrder.selector, uint64(1)));
+                dst.receiveMessage(encoded, inclusionProof(levels, 0), 1);
+                continue;
+            }
+            Receipt memory r =
+                receipts.decodeReceipt(dst.receiveMessage(encoded, inclusionProof(levels, 0), 1));
+            vm.assertEq(r.id, vm.parseJsonBytes32(json, string.concat(c, ".message_id")), "message id");
+            vm.assertEq(r.route, vm.parseJsonBytes32(json, string.concat(c, ".route_id")), "route id");
+            vm.assertEq(r.nonce, p.nonce, "nonce");
+        }
+    }
+
+    /// A delivery of every invalid packet vector reverts with the vector's SPEC name, before any
+    /// other check.
+    function test_invalid_packet_vectors_are_refused_with_their_names() external {
+        string memory json = vectors("packet.json");
+        uint256 n = count(json, ".invalid");
+        for (uint256 i = 0; i < n; ++i) {
+            string memory c = item(".invalid", i);
+            bytes memory encoded = encoding(json, string.concat(c, ".encoding"));
+            bytes4 expected = selectorOf(vm.parseJsonString(json, string.concat(c, ".error")));
+            (bool ok, bytes memory err) =
+                address(b).call(abi.encodeCall(b.receiveMessage, (encoded, hex"", 1)));
+            vm.assertTrue(!ok, "refused");
+            vm.assertEq(
+                bytes32(bytes4(err)), bytes32(expected), vm.parseJsonString(json, string.concat(c, ".name"))
+            );
         }
     }
 
