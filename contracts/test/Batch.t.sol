@@ -46,6 +46,13 @@ contract BatchTest is NetTest {
         vm.assertEq(lastSkipped.length, 64, "all skipped");
     }
 
+    /// A batch of 1,024 messages, the limit, is received (1,025 is `BatchSize`, below).
+    function test_a_batch_at_the_limit() external {
+        bytes32 noop = addr32(address(new NoopApp()));
+        (bytes[] memory packets, bytes memory proof, uint64 h) = batch(1024, noop, none);
+        vm.assertEq(b.receiveBatch(packets, proof, h), 1024, "all received");
+    }
+
     /// A message another relayer delivered first is skipped; the others execute.
     function test_a_message_delivered_first_is_skipped() external {
         (bytes[] memory packets, bytes memory proof, uint64 h) = batch(3, addr32(address(appB)), none);

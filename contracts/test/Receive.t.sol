@@ -244,6 +244,15 @@ contract ReceiveTest is NetTest {
         vm.assertEq(r.outcome.code, AppCall.NO_RECEIVER, "no receiver");
     }
 
+    /// An acknowledgement of 4,096 bytes, the limit, is executed (one more byte fails, above).
+    function test_an_acknowledgement_at_the_limit_is_executed() external {
+        appB.setMode(ProbeApp.Mode.MaxAck);
+        (, uint256 index) = sendAB("x", none);
+        Receipt memory r = relay(a, index);
+        vm.assertEq(outcomeKind(r), uint256(OutcomeKind.Executed), "executed");
+        vm.assertEq(r.outcome.ack, new bytes(4096), "the whole ack");
+    }
+
     function checkFailure(ProbeApp.Mode mode, uint32 code, string memory reason) internal {
         appB.setMode(mode);
         (bytes memory packet, uint256 index) = sendAB("x", none);

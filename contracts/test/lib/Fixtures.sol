@@ -46,7 +46,8 @@ contract ProbeApp is IStraitReceiver, IStraitSender {
         ReturnBomb,
         BadUtf8,
         LongReason,
-        Empty
+        Empty,
+        MaxAck
     }
 
     StraitEndpoint public immutable endpoint;
@@ -91,6 +92,7 @@ contract ProbeApp is IStraitReceiver, IStraitSender {
             while (true) {}
         }
         if (m == Mode.HugeAck) return new bytes(4097);
+        if (m == Mode.MaxAck) return new bytes(4096);
         if (m == Mode.ReturnBomb) {
             assembly {
                 revert(0, 100000)
