@@ -163,16 +163,10 @@ contract StraitEndpoint is EndpointBase {
         if (b.isReceived(p.nonce)) return abi.encodeWithSelector(AlreadyReceived.selector);
         // [STRAIT-RECV.7]
         if (p.ordered) {
-            uint64 contiguous = b.contiguous;
-            if (contiguous < p.nonce - 1) {
-                (uint8 found, uint256 missingAt) =
-                    ReplayBitmap.scan(b, uint256(contiguous) + 1, p.nonce, ReplayBitmap.MAX_SCAN_WORDS);
-                if (found == ReplayBitmap.MISSING) {
-                    return abi.encodeWithSelector(OutOfOrder.selector, uint64(missingAt));
-                }
-                if (found == ReplayBitmap.STOPPED) {
-                    return abi.encodeWithSelector(OrderingBacklog.selector, contiguous, uint64(missingAt - 1));
-                }
+            (uint8 found, uint256 n) = b.orderStatus(p.nonce, ReplayBitmap.MAX_SCAN_WORDS);
+            if (found == ReplayBitmap.MISSING) return abi.encodeWithSelector(OutOfOrder.selector, uint64(n));
+            if (found == ReplayBitmap.STOPPED) {
+                return abi.encodeWithSelector(OrderingBacklog.selector, b.contiguous, uint64(n - 1));
             }
         }
         // [STRAIT-RECV.8]

@@ -15,6 +15,9 @@ import "../src/Errors.sol";
 /// Receiving (SPEC §4.2): a message there and its outcome back, the checks in SPEC order with
 /// their names, timeouts, failing applications.
 contract ReceiveTest is NetTest {
+    /// The slot of `inbound` (`forge inspect StraitEndpoint storageLayout`).
+    uint256 internal constant INBOUND_SLOT = 36;
+
     /// A message executes on B, its receipt is Executed with the app's ack, the outcome message
     /// `0x01 || id || outcome` goes back, and settles on A exactly once.
     function test_message_there_and_outcome_back() external {
@@ -200,6 +203,41 @@ contract ReceiveTest is NetTest {
         vm.assertEq(appB.received(), 2, "both executed");
         bytes32 route = PacketCodec.routeOf(codec.decode(second));
         vm.assertEq(b.contiguousOf(route), 2, "contiguous counter");
+    }
+
+    /// [STRAIT-RECV.7] at the scan bound, [STRAIT-RECV.11]: with nonces 1 to 16,383 received (64
+    /// full bitmap words, written directly) and the counter at 0, an ordered nonce 16,385 is
+    /// `OrderingBacklog(0, 16383)`; a permissionless advance moves the counter to 16,383; then it
+    /// waits for 16,384 (`OutOfOrder`), and passes once that is received.
+    function test_an_ordering_backlog_is_cleared_by_an_advance() external {
+        Packet memory p;
+        p.nonce = 16_385;
+        p.sourceChain = A_CHAIN;
+        p.sender = addr32(address(appA));
+        p.destinationChain = B_CHAIN;
+        p.receiver = addr32(address(appB));
+        p.ordered = true;
+        bytes32 route = PacketCodec.routeOf(p);
+        bytes32 base = keccak256(abi.encode(route, INBOUND_SLOT));
+        for (uint256 w = 0; w < 64; ++w) {
+            vm.store(address(b), keccak256(abi.encode(w, base)), bytes32(type(uint256).max));
+        }
+        bytes memory packet = codec.encode(p);
+        bytes32[] memory one = new bytes32[](1);
+        one[0] = MerkleHash.leaf(PacketCodec.messageId(packet));
+        bytes32[][] memory levels = naiveLevels(one);
+        vb.setRoot(1, levels[32][0]);
+        bytes memory proof = inclusionProof(levels, 0);
+        vm.expectRevert(abi.encodeWithSelector(OrderingBacklog.selector, uint64(0), uint64(16_383)));
+        b.receiveMessage(packet, proof, 1);
+        (uint64 from, uint64 to) = b.advanceInbound(route);
+        vm.assertEq(from, 0, "advance from");
+        vm.assertEq(to, 16_383, "advance to");
+        vm.expectRevert(abi.encodeWithSelector(OutOfOrder.selector, uint64(16_384)));
+        b.receiveMessage(packet, proof, 1);
+        vm.store(address(b), keccak256(abi.encode(uint256(64), base)), bytes32(uint256(1)));
+        b.receiveMessage(packet, proof, 1);
+        vm.assertEq(b.contiguousOf(route), 16_385, "counter moved through the delivery");
     }
 
     /// [STRAIT-RECV.8]: past its timeout (height or time, in ms) a message is not executed; its
