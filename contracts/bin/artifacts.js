@@ -7,7 +7,7 @@ const fs = require("fs");
 const path = require("path");
 
 // The contracts the Rust side deploys or calls.
-const CONTRACTS = ["StraitEndpoint"];
+const CONTRACTS = ["StraitEndpoint", "StraitGuardians"];
 
 const root = path.join(__dirname, "..");
 const check = process.argv.includes("--check");

@@ -91,16 +91,24 @@ library MerkleMultiProof {
     /// `RootMismatch`. The hash count is checked during the walk; it is counted separately only
     /// when the walk fails.
     function verify(bytes calldata proof, bytes32[] memory ids, bytes32 root) internal pure {
+        bytes32 got = rootOf(proof, ids);
+        if (got != root) revert RootMismatch(got, root);
+    }
+
+    /// The root `proof` leads to from `ids`, with every check of `verify` but the root's: for a
+    /// caller that learns the trusted root after the proof's shape is checked (a batch delivery).
+    function rootOf(bytes calldata proof, bytes32[] memory ids) internal pure returns (bytes32 got) {
         (uint256 k, uint256 m) = checkIndices(proof);
         if (ids.length != k) {
             uint256 required = requiredHashes(proof, k);
             if (m != required) revert HashCountMismatch(m, required);
             revert IdCountMismatch(ids.length, k);
         }
-        (bytes32 got, uint256 used, bool ranOut) = walk(proof, k, m, ids);
+        uint256 used;
+        bool ranOut;
+        (got, used, ranOut) = walk(proof, k, m, ids);
         if (ranOut) revert HashCountMismatch(m, requiredHashes(proof, k));
         if (used != m) revert HashCountMismatch(m, used);
-        if (got != root) revert RootMismatch(got, root);
     }
 
     /// [STRAIT-MERKLE.7] steps 2 to 4 over a framed proof of `k` sorted indices and `m` hashes, in

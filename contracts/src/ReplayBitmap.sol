@@ -58,12 +58,23 @@ library ReplayBitmap {
 
     /// `checkOrder` with a scan bound of `maxWords` words.
     function checkOrder(Bitmap storage b, uint64 nonce, uint256 maxWords) internal view {
+        (uint8 found, uint256 n) = orderStatus(b, nonce, maxWords);
+        if (found == MISSING) revert OutOfOrder(uint64(n));
+        if (found == STOPPED) revert OrderingBacklog(b.contiguous, uint64(n - 1));
+    }
+
+    /// `checkOrder`'s verdict without reverting (for a batch, which skips a message instead):
+    /// `ALL_RECEIVED` (the rule holds), `MISSING` with the lowest nonce not received, or `STOPPED`
+    /// with the first nonce not scanned.
+    function orderStatus(Bitmap storage b, uint64 nonce, uint256 maxWords)
+        internal
+        view
+        returns (uint8 found, uint256 n)
+    {
         uint64 contiguous = b.contiguous;
         // Nonce 0 is refused before this; were it not, it has no predecessor.
-        if (nonce == 0 || contiguous >= nonce - 1) return;
-        (uint8 found, uint256 n) = scan(b, uint256(contiguous) + 1, nonce, maxWords);
-        if (found == MISSING) revert OutOfOrder(uint64(n));
-        if (found == STOPPED) revert OrderingBacklog(contiguous, uint64(n - 1));
+        if (nonce == 0 || contiguous >= nonce - 1) return (ALL_RECEIVED, 0);
+        return scan(b, uint256(contiguous) + 1, nonce, maxWords);
     }
 
     /// Move the counter up through received nonces, reading at most `maxWords` words

@@ -4,7 +4,8 @@ pragma solidity 0.8.37;
 import {VectorTest} from "./lib/Vectors.sol";
 import {Vm} from "./lib/Vm.sol";
 import {PacketHarness, MerkleHarness} from "./lib/Harness.sol";
-import {StraitEndpoint, DeliveryOptions} from "../src/StraitEndpoint.sol";
+import {StraitEndpoint} from "../src/StraitEndpoint.sol";
+import {EndpointBase, DeliveryOptions} from "../src/EndpointBase.sol";
 import {Packet, PacketCodec} from "../src/Packet.sol";
 import {MerkleTree} from "../src/MerkleTree.sol";
 import "../src/Errors.sol";
@@ -157,7 +158,7 @@ contract StraitEndpointSendTest is VectorTest {
         Vm.Log[] memory logs = vm.getRecordedLogs();
         for (uint256 i = logs.length; i > 0; --i) {
             Vm.Log memory l = logs[i - 1];
-            if (l.emitter == address(endpoint) && l.topics[0] == StraitEndpoint.Sent.selector) {
+            if (l.emitter == address(endpoint) && l.topics[0] == EndpointBase.Sent.selector) {
                 uint64 nonce;
                 uint32 leafIndex;
                 (nonce, leafIndex, packet) = abi.decode(l.data, (uint64, uint32, bytes));

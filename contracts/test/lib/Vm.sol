@@ -49,6 +49,9 @@ interface Vm {
     function prank(address msgSender) external;
     function snapshotGasLastCall(string calldata name) external returns (uint256 gasUsed);
     function chainId(uint256 newChainId) external;
+    function roll(uint256 newHeight) external;
+    function warp(uint256 newTimestamp) external;
+    function expectRevert() external;
 }
 
 /// Base of every test contract: the cheatcode handle.
