@@ -62,6 +62,8 @@ pub trait TestScheme: Scheme {
     type Signer: Clone;
     /// Signer number `i` (deterministic).
     fn signer(i: u8) -> Self::Signer;
+    /// Signer number `i` of many (deterministic).
+    fn signer_wide(i: u16) -> Self::Signer;
     /// The member's stored form.
     fn member(signer: &Self::Signer) -> Vec<u8>;
     /// The member's wire form.
@@ -99,6 +101,9 @@ impl TestScheme for Ecdsa {
     fn signer(i: u8) -> EcdsaSigner {
         EcdsaSigner::from_secret([i.max(1); 32]).unwrap()
     }
+    fn signer_wide(i: u16) -> EcdsaSigner {
+        EcdsaSigner::from_secret(seed(i)).unwrap()
+    }
     fn member(s: &EcdsaSigner) -> Vec<u8> {
         s.address().to_vec()
     }
@@ -120,6 +125,9 @@ impl TestScheme for Ed25519 {
     fn signer(i: u8) -> Signer {
         Signer::from_seed([i; 32])
     }
+    fn signer_wide(i: u16) -> Signer {
+        Signer::from_seed(seed(i))
+    }
     fn member(s: &Signer) -> Vec<u8> {
         s.public_key().0.to_vec()
     }
@@ -140,6 +148,9 @@ impl TestScheme for Bls {
     type Signer = BlsSigner;
     fn signer(i: u8) -> BlsSigner {
         BlsSigner::from_ikm(&[i; 32])
+    }
+    fn signer_wide(i: u16) -> BlsSigner {
+        BlsSigner::from_ikm(&seed(i))
     }
     fn member(s: &BlsSigner) -> Vec<u8> {
         s.public_key().to_vec()
@@ -189,3 +200,33 @@ pub fn checkpoint(height: u64, count: u64, root: u8) -> Checkpoint {
         source_height: Height(height),
     }
 }
+
+/// A 32-byte seed for signer `i` of many: `0x01`, then `i` big-endian, then `0x01`s.
+fn seed(i: u16) -> [u8; 32] {
+    let mut out = [1u8; 32];
+    out[1..3].copy_from_slice(&i.to_be_bytes());
+    out
+}
+
+/// A valid update of a 1-of-1 committee of signer 1: a checkpoint (tag 1) or a rotation to
+/// signer 2 (tag 2); for mutation tests.
+pub trait Sample: TestScheme + Sized {
+    /// The update.
+    fn sample(tag: u8) -> Vec<u8> {
+        let one = Self::signer(1);
+        let (c, _) = committee::<Self>(1, std::slice::from_ref(&one));
+        let id = strait_attest::committee_id(Self::KIND.get(), &c.encode());
+        if tag == 1 {
+            let cp = checkpoint(3, 3, 3);
+            let cert = Self::certify(&c, &[&one], &cp.sign_bytes(&id, 0));
+            strait_attest::wire::encode_checkpoint_update::<Self>(&cp, &cert)
+        } else {
+            let (next, next_wire) = committee::<Self>(1, &[Self::signer(2)]);
+            let message = strait_attest::rotation_sign_bytes(&id, 0, &next.hash());
+            let cert = Self::certify(&c, &[&one], &message);
+            strait_attest::wire::encode_rotation::<Self>(&next_wire, &cert)
+        }
+    }
+}
+
+impl<S: TestScheme> Sample for S {}
