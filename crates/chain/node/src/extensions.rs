@@ -3,8 +3,9 @@
 
 use std::sync::OnceLock;
 
+use strait_attest::{BlsCommittee, EcdsaCommittee, Ed25519Committee};
 use strait_light_client::kind::BftVerifier;
-use strait_verifier::Registry;
+use strait_verifier::{Registry, Verifier};
 
 use crate::apps::Router;
 
@@ -26,13 +27,21 @@ impl std::fmt::Debug for Extensions {
 }
 
 impl Extensions {
-    /// The devnet's own: the BFT light client kind and the built-in applications. Integrators and
-    /// tests start from this and register more.
+    /// The devnet's own: the BFT light client kind, the attester committee kinds (ECDSA, ed25519,
+    /// BLS) and the built-in applications. Integrators and tests start from this and register more.
     pub fn devnet() -> Self {
         let mut verifiers = Registry::new();
-        verifiers
-            .register(Box::new(BftVerifier))
-            .expect("an empty registry takes any kind");
+        let kinds: [Box<dyn Verifier>; 4] = [
+            Box::new(BftVerifier),
+            Box::new(EcdsaCommittee::new()),
+            Box::new(Ed25519Committee::new()),
+            Box::new(BlsCommittee::new()),
+        ];
+        for kind in kinds {
+            verifiers
+                .register(kind)
+                .expect("the devnet's kinds have distinct numbers");
+        }
         Self {
             verifiers,
             apps: Router::with_builtin_apps(),
