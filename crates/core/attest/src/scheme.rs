@@ -11,6 +11,40 @@ use crate::error::AttestError;
 
 /// A signature scheme of attester committees: how members are admitted and how a certificate is
 /// read and verified. Implementations are pure and never panic on untrusted bytes.
+///
+/// # Examples
+///
+/// Two of a committee of three ed25519 members certify a checkpoint; one signature is not enough.
+///
+/// ```
+/// use strait_attest::ed25519::Ed25519;
+/// use strait_attest::{Checkpoint, Committee, Scheme, SignatureList};
+/// use strait_light_client::Signer;
+/// use strait_primitives::{ChainId, Hash32, Height};
+///
+/// let signers: Vec<Signer> = (1..=3u8).map(|i| Signer::from_seed([i; 32])).collect();
+/// let keys = signers.iter().map(|s| s.public_key().0.to_vec()).collect();
+/// let committee = Committee::from_members(2, keys, Ed25519::MEMBER_LEN).unwrap();
+/// let checkpoint = Checkpoint {
+///     source_chain: ChainId(1),
+///     outbox_root: Hash32([7; 32]),
+///     leaf_count: 3,
+///     source_height: Height(10),
+/// };
+/// let message = checkpoint.sign_bytes(&Hash32([1; 32]), 0);
+/// let index = |s: &Signer| {
+///     committee.members().position(|m| m == s.public_key().0).unwrap() as u16
+/// };
+/// let mut signatures: Vec<(u16, [u8; 64])> =
+///     signers[..2].iter().map(|s| (index(s), s.sign(&message))).collect();
+/// signatures.sort_by_key(|(i, _)| *i);
+/// let certificate = SignatureList { signatures };
+/// assert!(Ed25519::verify(&committee, &message, &certificate).is_ok());
+///
+/// let one = SignatureList { signatures: certificate.signatures[..1].to_vec() };
+/// let error = Ed25519::verify(&committee, &message, &one).unwrap_err();
+/// assert_eq!(error.name(), "InsufficientSigners");
+/// ```
 pub trait Scheme: Send + Sync + 'static {
     /// The verifier kind of committees of this scheme.
     const KIND: VerifierKind;
