@@ -444,3 +444,24 @@ fn a_client_keeps_at_most_max_checkpoints_and_still_sees_conflicts_at_the_edge()
     let frozen = update(&mut store, &checkpoint(total + 5, 0, 0x98)).unwrap();
     assert!(matches!(frozen, Updated::Misbehaviour { .. }));
 }
+
+#[test]
+fn the_epoch_rises_to_its_maximum_and_no_further() {
+    fn rotate(client: &mut Client<Ed25519>, epoch: u64) -> Result<Updated, VerifierError> {
+        let id = stored_state(&client.store).unwrap().committee_id;
+        let (next, next_wire) = committee::<Ed25519>(3, &client.members);
+        let message = rotation_sign_bytes(&id, epoch, &next.hash());
+        let cert = Ed25519::certify(&client.committee, &client.quorum(), &message);
+        let bytes = encode_rotation::<Ed25519>(&next_wire, &cert);
+        client.kind.update(&mut client.store, &bytes, NOW)
+    }
+    let mut client = Client::<Ed25519>::new();
+    let mut state = stored_state(&client.store).unwrap();
+    state.epoch = u64::MAX - 1;
+    client.store.0.insert(b"s".to_vec(), state.encode());
+    assert_eq!(
+        rotate(&mut client, u64::MAX - 1).unwrap(),
+        Updated::Rotated { epoch: u64::MAX }
+    );
+    assert_eq!(name(rotate(&mut client, u64::MAX)), "EpochOverflow");
+}
