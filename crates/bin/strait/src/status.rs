@@ -57,6 +57,14 @@ pub struct Report {
     settled_on_source: Option<bool>,
     /// Whether a failed execution may still be retried or finalized on the destination.
     retryable: Option<bool>,
+    /// A token transfer over the destination's inbound limit: executed, its credit queued under
+    /// this id (`strait queue list`).
+    queued_credit: Option<u64>,
+    /// Whether that credit is still waiting (false: credited, or sent back by its recipient).
+    credit_waiting: Option<bool>,
+    /// Not received yet, and the destination holds it: its endpoint, or the transfer's token, is
+    /// paused (deliveries wait for the unpause).
+    paused_on_destination: Option<bool>,
 }
 
 /// Runs `strait status`.
@@ -86,6 +94,9 @@ pub async fn run(args: StatusArgs) -> anyhow::Result<()> {
         outcome: None,
         settled_on_source: None,
         retryable: None,
+        queued_credit: None,
+        credit_waiting: None,
+        paused_on_destination: None,
     };
     for (chain, _, status) in &chains {
         match status {
@@ -139,6 +150,7 @@ pub async fn run(args: StatusArgs) -> anyhow::Result<()> {
             }
         }
     }
+    token_states(&chains, &mut report).await?;
     if args.json {
         out!("{}", serde_json::to_string(&report)?);
     } else {
@@ -147,6 +159,69 @@ pub async fn run(args: StatusArgs) -> anyhow::Result<()> {
     if report.stage == Stage::Unknown {
         bail!("no given chain knows message {}", args.id);
     }
+    Ok(())
+}
+
+/// The token application's part (`docs/SPEC.md` §9.1): a credit queued by the destination's
+/// inbound limit, or a transfer held by a paused token or endpoint.
+async fn token_states(
+    chains: &[(ChainId, jsonrpsee::http_client::HttpClient, MessageStatus)],
+    report: &mut Report,
+) -> anyhow::Result<()> {
+    let dest = chains
+        .iter()
+        .find(|(c, _, _)| Some(*c) == report.destination_chain);
+    if let Some(OutcomeJson::Executed { ack }) = &report.outcome {
+        if let Some(id) = ack
+            .0
+            .strip_prefix(b"queued".as_slice())
+            .and_then(|b| <[u8; 8]>::try_from(b).ok())
+            .map(u64::from_be_bytes)
+        {
+            report.queued_credit = Some(id);
+            if let Some((_, client, _)) = dest {
+                let page = client.token_queue(id, 1).await.context("tokenQueue")?;
+                report.credit_waiting = Some(!page.items.is_empty());
+            }
+        }
+    }
+    if !matches!(report.stage, Stage::Sent | Stage::Proven) {
+        return Ok(());
+    }
+    let (Some((dest_chain, client, _)), Some(source), Some(leaf)) =
+        (dest, report.source_chain, report.leaf_index)
+    else {
+        return Ok(());
+    };
+    let mut paused = client
+        .pause_state()
+        .await
+        .context("pauseState")?
+        .endpoint_paused;
+    let Some((_, source_client, _)) = chains.iter().find(|(c, _, _)| *c == source) else {
+        report.paused_on_destination = Some(paused);
+        return Ok(());
+    };
+    let page = source_client
+        .messages(leaf, 1, Some(*dest_chain))
+        .await
+        .context("messages")?;
+    let packet = page
+        .messages
+        .into_iter()
+        .find(|m| m.id == report.id)
+        .and_then(|m| strait_packet::Packet::decode(&m.packet.0).ok());
+    if let Some(packet) = packet.filter(|p| p.receiver == strait_devnet_api::apps::token()) {
+        if let Ok(t) = strait_node::apps::token::Transfer::decode(&packet.payload) {
+            let (denom, _) = strait_node::apps::token::local_denom(*dest_chain, source, &t.denom);
+            paused |= client
+                .token_state(denom)
+                .await
+                .context("tokenState")?
+                .paused;
+        }
+    }
+    report.paused_on_destination = Some(paused);
     Ok(())
 }
 
@@ -198,6 +273,15 @@ fn print_text(r: &Report) {
         }
         Some(OutcomeJson::TimedOut) => out!("outcome      timed out"),
         None => {}
+    }
+    if let Some(id) = r.queued_credit {
+        match r.credit_waiting {
+            Some(false) => out!("credit       was queued as #{id} by the destination's rate limit; no longer waiting"),
+            _ => out!("credit       queued as #{id} by the destination's rate limit: credited when capacity returns (`strait queue list`)"),
+        }
+    }
+    if r.paused_on_destination == Some(true) {
+        out!("paused       the destination holds it (endpoint or token paused): delivered after the unpause");
     }
     if r.retryable == Some(true) {
         out!("retryable    yes: `strait retry` it, or its receiver `strait finalize`s it now (anyone after the retry window)");

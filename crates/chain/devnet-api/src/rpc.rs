@@ -267,6 +267,26 @@ pub struct TokenQueue {
     pub last_id: u64,
 }
 
+/// One token of the token application on this chain (`docs/SPEC.md` §9.1): its pause and the
+/// sums that conservation is checked with. Amounts are u128 in decimal.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenState {
+    /// The denomination on this chain.
+    pub denom: String,
+    /// Whether it is paused (by the guardians or its anomaly breaker).
+    pub paused: bool,
+    /// Held in escrow here (left this chain, may come back).
+    pub escrow: String,
+    /// Supply of it as a voucher minted here.
+    pub supply: String,
+    /// Queued outbound: debited, escrowed or burned, not sent yet.
+    pub queued_out: String,
+    /// Queued inbound: received, credit not given yet.
+    pub queued_in: String,
+    /// The breaker's last trip: block height, if it ever tripped.
+    pub tripped_at_height: Option<u64>,
+}
+
 /// The light client this chain keeps of another chain.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClientInfo {
@@ -410,6 +430,10 @@ pub trait StraitApi {
     /// limit)`, `limit` at most 1,000.
     #[method(name = "tokenQueue")]
     async fn token_queue(&self, from: u64, limit: u32) -> RpcResult<TokenQueue>;
+
+    /// `denom` in the token application: paused or not, escrow, supply and queued sums.
+    #[method(name = "tokenState")]
+    async fn token_state(&self, denom: String) -> RpcResult<TokenState>;
 
     /// Every newly committed block.
     #[subscription(name = "subscribeBlocks" => "newBlock", unsubscribe = "unsubscribeBlocks", item = BlockSummary)]

@@ -484,6 +484,17 @@ impl StraitApiServer for RpcServer {
             .map_err(|e| error(codes::INVALID_REQUEST, e))
     }
 
+    async fn token_state(&self, denom: String) -> RpcResult<strait_devnet_api::rpc::TokenState> {
+        if !crate::apps::token::valid_denom(&denom) {
+            return Err(error(
+                codes::INVALID_REQUEST,
+                format!("invalid denom {denom:?}"),
+            ));
+        }
+        let db = self.db()?;
+        crate::apps::token::rpc::token_state(&Reads(&db), denom).map_err(internal)
+    }
+
     async fn subscribe_blocks(&self, pending: PendingSubscriptionSink) -> SubscriptionResult {
         let sink = pending.accept().await?;
         forward(sink, &self.shared.blocks).await

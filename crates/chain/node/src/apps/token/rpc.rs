@@ -1,12 +1,14 @@
 //! Read access to the token application's queue for the RPC server (`strait_tokenQueue`).
 
-use strait_devnet_api::rpc::{QueuedTransfer, TokenQueue};
+use strait_devnet_api::rpc::{QueuedTransfer, TokenQueue, TokenState};
 use strait_endpoint::PauseScope;
 
+use super::limits::trip_key;
 use super::limits::{denom_topic, Direction};
-use super::queue::{item_key, Queued, NEXT_KEY};
+use super::queue::{item_key, queued_in_key, queued_out_key, Queued, NEXT_KEY};
+use super::{escrow_key, supply_key};
 use crate::state::keys;
-use crate::store::Reads;
+use crate::store::{Reads, StoreError};
 
 /// Most items one page returns.
 pub const MAX_QUEUE_PAGE: u32 = 1_000;
@@ -60,4 +62,43 @@ pub fn token_queue(reads: &Reads<'_>, from: u64, limit: u32) -> Result<TokenQueu
         });
     }
     Ok(TokenQueue { items, last_id })
+}
+
+/// `denom`'s pause and conservation sums.
+pub fn token_state(reads: &Reads<'_>, denom: String) -> Result<TokenState, StoreError> {
+    let token = strait_devnet_api::apps::token();
+    let scope = PauseScope::App {
+        app: token,
+        topic: denom_topic(&denom),
+    };
+    let keys_of = [
+        keys::paused(&scope),
+        keys::app(&token, &escrow_key(&denom)),
+        keys::app(&token, &supply_key(&denom)),
+        keys::app(&token, &queued_out_key(&denom)),
+        keys::app(&token, &queued_in_key(&denom)),
+        keys::app(&token, &trip_key(&denom)),
+    ];
+    let v = reads.states(&keys_of)?;
+    let amount = |raw: &Option<Vec<u8>>| -> Result<String, StoreError> {
+        match raw {
+            None => Ok("0".into()),
+            Some(raw) => <[u8; 16]>::try_from(raw.as_slice())
+                .map(|b| u128::from_be_bytes(b).to_string())
+                .map_err(|_| StoreError::Corrupt(format!("token amount of {} bytes", raw.len()))),
+        }
+    };
+    Ok(TokenState {
+        paused: v[0].is_some(),
+        escrow: amount(&v[1])?,
+        supply: amount(&v[2])?,
+        queued_out: amount(&v[3])?,
+        queued_in: amount(&v[4])?,
+        tripped_at_height: v[5]
+            .as_ref()
+            .and_then(|raw| raw.get(..8))
+            .and_then(|b| <[u8; 8]>::try_from(b).ok())
+            .map(u64::from_be_bytes),
+        denom,
+    })
 }
