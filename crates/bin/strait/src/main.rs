@@ -50,6 +50,9 @@ enum Command {
     Queue(queue::QueueCommand),
     /// Set a token rate limit (direction, remote chain, denom) with three guardian approvals.
     Limit(queue::LimitArgs),
+    /// Set the chain's anomaly rule (a token whose escrow drains too fast pauses itself) with
+    /// three guardian approvals.
+    Breaker(queue::BreakerArgs),
     /// Pause the endpoint (or one inbound route, or one token) of the chain at --rpc, with
     /// guardian approvals.
     Pause(token::PauseArgs),
@@ -127,6 +130,7 @@ async fn dispatch(command: Command) -> anyhow::Result<()> {
         Command::Balance(args) => token::balance(args).await,
         Command::Queue(command) => queue::run(command).await,
         Command::Limit(args) => queue::set_limit(args).await,
+        Command::Breaker(args) => queue::set_breaker(args).await,
         Command::Pause(args) => token::set_pause(args, true).await,
         Command::Unpause(args) => token::set_pause(args, false).await,
         Command::Retry(args) => token::retry_or_finalize(args, false).await,

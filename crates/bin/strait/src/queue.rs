@@ -176,3 +176,70 @@ pub async fn set_limit(args: LimitArgs) -> anyhow::Result<()> {
     );
     Ok(())
 }
+
+/// Arguments of `strait breaker`.
+#[derive(Debug, Args)]
+pub struct BreakerArgs {
+    /// JSON-RPC URL of the chain.
+    #[arg(long)]
+    rpc: String,
+    /// Window length, in milliseconds of block time.
+    #[arg(long, default_value_t = 3_600_000)]
+    window_ms: u64,
+    /// Largest net outflow within a window, in ten-thousandths of the escrow at its start
+    /// (10,000: off).
+    #[arg(long)]
+    max_outflow_bps: u16,
+    /// Guardian indices that approve (devnet guardians, public seeds: devnet only); three needed.
+    #[arg(long, value_delimiter = ',', required = true)]
+    guardians: Vec<usize>,
+    /// Devnet account label that submits the transaction.
+    #[arg(long, default_value = "alice")]
+    account: String,
+}
+
+/// Runs `strait breaker`: sets the chain's anomaly rule with guardian approvals.
+pub async fn set_breaker(args: BreakerArgs) -> anyhow::Result<()> {
+    use strait_node::apps::token::limits::AnomalyRule;
+    use strait_node::apps::token::{anomaly_digest, SetAnomalyCall};
+    let client = http_client(&args.rpc)?;
+    let info = client
+        .chain_info()
+        .await
+        .with_context(|| format!("cannot reach {}", args.rpc))?;
+    let rule = AnomalyRule {
+        window_ms: args.window_ms,
+        max_outflow_bps: args.max_outflow_bps,
+    };
+    let counter = client.pause_state().await.context("pauseState")?.counter;
+    let digest = anomaly_digest(info.chain_id, &rule, counter);
+    let mut guardians = args.guardians.clone();
+    guardians.sort_unstable();
+    guardians.dedup();
+    let call = SetAnomalyCall {
+        rule,
+        approvals: guardians
+            .iter()
+            .map(|i| {
+                (
+                    *i as u16,
+                    strait_node::guardians::guardian(*i).sign_digest(&digest),
+                )
+            })
+            .collect(),
+    };
+    let body = TxBody::AppCall {
+        app: apps::token(),
+        data: call.encode(),
+    };
+    let result = submit(&client, info.chain_id, &args.account, body, "breaker rule").await?;
+    out!(
+        "{}",
+        serde_json::json!({
+            "window_ms": args.window_ms,
+            "max_outflow_bps": args.max_outflow_bps,
+            "height": result.height,
+        })
+    );
+    Ok(())
+}

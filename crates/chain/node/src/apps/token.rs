@@ -7,15 +7,20 @@
 //! of different origins never mix, and a voucher can travel onwards (`2/1/sat` on chain 3 came from
 //! chain 1 through chain 2) and back the way it came.
 
+mod calls;
 pub mod limits;
 pub mod queue;
 pub mod rpc;
+
+pub use calls::{anomaly_digest, limit_digest, SetAnomalyCall, SetLimitCall};
+use calls::{cancel, send_now, send_out, set_anomaly, set_limit};
+pub use queue::{queued_in_key, queued_out_key};
 
 use strait_endpoint::AppError;
 use strait_packet::{DeliveryOptions, Packet};
 use strait_primitives::{Address32, ChainId, Hash32, Height, MessageId, Reader, Timestamp};
 
-use self::limits::{denom_topic, note_escrow, try_take, Bucket, Direction, LimitConfig};
+use self::limits::{denom_topic, note_escrow, try_take, Bucket, Direction};
 use self::queue::Queued;
 use super::{App, AppCallError, AppContext};
 
@@ -35,8 +40,10 @@ pub const CALL_FINALIZE: u8 = 2;
 pub const CALL_SET_LIMIT: u8 = 3;
 /// Call data kind: cancel a queued transfer (`kind u8 (4) | queue id u64`).
 pub const CALL_CANCEL: u8 = 4;
-/// Guardian approvals needed to change a limit: the higher (unpause) threshold, since loosening a
-/// limit is the dangerous direction.
+/// Call data kind: set the anomaly rule with guardian approvals ([`SetAnomalyCall`]).
+pub const CALL_SET_ANOMALY: u8 = 5;
+/// Guardian approvals needed to change a limit or the anomaly rule: the higher (unpause)
+/// threshold, since loosening either is the dangerous direction.
 pub const SET_LIMIT_THRESHOLD: usize = crate::guardians::UNPAUSE_THRESHOLD;
 
 /// Error code of a malformed transfer (payload or call data).
@@ -305,7 +312,12 @@ impl TokenTransfer {
         let amount = u128::from_be_bytes(r.array().map_err(corrupt)?);
         let denom = read_denom(&mut r)?;
         match how {
-            LEFT_ESCROWED => sub(ctx, &escrow_key(&denom), amount, ESCROW_SHORT)?,
+            LEFT_ESCROWED => {
+                let before = get_u128(ctx, &escrow_key(&denom));
+                sub(ctx, &escrow_key(&denom), amount, ESCROW_SHORT)?;
+                // A refund undoes a lock the breaker counted (`[STRAIT-LIMIT.6]`).
+                note_escrow(ctx, &denom, before, 0, amount)?;
+            }
             _ => add(ctx, &supply_key(&denom), amount)?,
         }
         add(ctx, &balance_key(&sender, &denom), amount)?;
@@ -349,14 +361,17 @@ impl App for TokenTransfer {
                 voucher
             }
         };
-        // [STRAIT-LIMIT.3] over the inbound limit (or tripping the breaker): received and
-        // acknowledged, the credit queued on this chain.
+        // [STRAIT-LIMIT.3] over the inbound limit (or tripping the breaker, or paused): received
+        // and acknowledged, the credit queued on this chain.
         let bucket = Bucket {
             direction: Direction::In,
             remote: packet.source_chain,
             denom: denom.clone(),
         };
-        if tripped || queue::has_queue(ctx, &bucket) || !try_take(ctx, &bucket, t.amount)? {
+        // A transfer of a token paused after its batch was checked (the breaker tripped on an
+        // earlier message of the batch) executes, but its credit is held too.
+        let held = tripped || ctx.topic_paused(denom_topic(&denom));
+        if held || queue::has_queue(ctx, &bucket) || !try_take(ctx, &bucket, t.amount)? {
             let qid = queue::enqueue(
                 ctx,
                 &Queued {
@@ -387,6 +402,7 @@ impl App for TokenTransfer {
             Some(&CALL_FINALIZE) => return self.finalize(ctx, &data[1..]),
             Some(&CALL_CANCEL) => return cancel(ctx, &data[1..]).map_err(AppCallError::Refused),
             Some(&CALL_SET_LIMIT) => return set_limit(ctx, data),
+            Some(&CALL_SET_ANOMALY) => return set_anomaly(ctx, data),
             _ => {}
         }
         let call = TransferCall::decode(data).map_err(AppCallError::Refused)?;
@@ -492,236 +508,6 @@ pub fn local_denom(chain: ChainId, source: ChainId, denom: &str) -> (String, boo
         Some(local) => (local.to_owned(), true),
         None => (format!("{source}/{denom}"), false),
     }
-}
-
-/// Sends `amount` of `denom` (already taken from `sender`'s balance) to `recipient` on
-/// `destination`: escrowed, or burned when it returns to the chain it came from; sent now, or
-/// queued when over the outbound limit (`[STRAIT-LIMIT.3]`).
-fn send_out(
-    ctx: &mut AppContext<'_>,
-    sender: Address32,
-    destination: ChainId,
-    recipient: Address32,
-    denom: &str,
-    amount: u128,
-    options: DeliveryOptions,
-) -> Result<Left, AppError> {
-    // [STRAIT-PAUSE.4] a paused token does not leave.
-    if ctx.topic_paused(denom_topic(denom)) {
-        return Err(err(TOKEN_PAUSED, format!("{denom} is paused")));
-    }
-    let how = if denom.starts_with(&from_prefix(destination)) {
-        sub(ctx, &supply_key(denom), amount, ESCROW_SHORT)?;
-        LEFT_BURNED
-    } else {
-        let before = get_u128(ctx, &escrow_key(denom));
-        add(ctx, &escrow_key(denom), amount)?;
-        note_escrow(ctx, denom, before, amount, 0)?;
-        LEFT_ESCROWED
-    };
-    let bucket = Bucket {
-        direction: Direction::Out,
-        remote: destination,
-        denom: denom.to_owned(),
-    };
-    if queue::has_queue(ctx, &bucket) || !try_take(ctx, &bucket, amount)? {
-        let item = Queued {
-            direction: Direction::Out,
-            remote: destination,
-            denom: denom.to_owned(),
-            amount,
-            owner: sender,
-            counterparty: recipient,
-            how,
-            timeout_height: options.timeout_height.map_or(0, Height::get),
-            timeout_timestamp: options.timeout_timestamp.map_or(0, Timestamp::get),
-            queued_ms: ctx.timestamp().get(),
-        };
-        return queue::enqueue(ctx, &item).map(Left::Queued);
-    }
-    send_now(
-        ctx,
-        how,
-        sender,
-        destination,
-        recipient,
-        denom,
-        amount,
-        options,
-    )
-    .map(Left::Sent)
-}
-
-/// How a transfer left: sent as a message, or queued under an id.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Left {
-    Sent(MessageId),
-    Queued(u64),
-}
-
-/// Sends a transfer whose value already left (`how`) and records it for its outcome.
-#[allow(clippy::too_many_arguments)]
-fn send_now(
-    ctx: &mut AppContext<'_>,
-    how: u8,
-    sender: Address32,
-    destination: ChainId,
-    recipient: Address32,
-    denom: &str,
-    amount: u128,
-    options: DeliveryOptions,
-) -> Result<MessageId, AppError> {
-    let transfer = Transfer {
-        denom: denom.to_owned(),
-        amount,
-        sender,
-        recipient,
-    };
-    let me = ctx.address();
-    let id = ctx.send(destination, me, options, transfer.encode())?;
-    let mut record = vec![how];
-    record.extend_from_slice(sender.as_bytes());
-    record.extend_from_slice(&amount.to_be_bytes());
-    record.push(denom.len() as u8);
-    record.extend_from_slice(denom.as_bytes());
-    ctx.put(&pending_key(&id), record)?;
-    Ok(id)
-}
-
-/// `[STRAIT-LIMIT.5]` Cancels queued transfer `qid`, by its owner only, exactly once. An outbound
-/// one is refunded to its sender at once (its escrow released or its voucher re-minted); an
-/// inbound credit is refused by its recipient and goes back to its sender on the source chain as
-/// a return transfer (itself under the outbound limit, so it may queue in turn; refused while
-/// the token is paused).
-fn cancel(ctx: &mut AppContext<'_>, data: &[u8]) -> Result<(), AppError> {
-    let qid = u64::from_be_bytes(
-        data.try_into()
-            .map_err(|_| err(BAD_TRANSFER, "cancel expects a queue id u64"))?,
-    );
-    let caller = ctx.caller().ok_or_else(|| err(BAD_TRANSFER, "no signer"))?;
-    let item = queue::get(ctx, qid)?
-        .ok_or_else(|| err(queue::NOT_QUEUED, format!("no transfer queued as {qid}")))?;
-    if item.owner != caller {
-        return Err(err(
-            queue::NOT_OWNER,
-            format!("queued transfer {qid} is {}'s to cancel", item.owner),
-        ));
-    }
-    let item = queue::take(ctx, qid)?;
-    let sent = match item.direction {
-        Direction::Out => {
-            if item.how == LEFT_ESCROWED {
-                let before = get_u128(ctx, &escrow_key(&item.denom));
-                sub(ctx, &escrow_key(&item.denom), item.amount, ESCROW_SHORT)?;
-                note_escrow(ctx, &item.denom, before, 0, item.amount)?;
-            } else {
-                add(ctx, &supply_key(&item.denom), item.amount)?;
-            }
-            add(ctx, &balance_key(&item.owner, &item.denom), item.amount)?;
-            None
-        }
-        Direction::In => {
-            // The return is a transfer from the recipient, of the credit it never received.
-            match send_out(
-                ctx,
-                item.owner,
-                item.remote,
-                item.counterparty,
-                &item.denom,
-                item.amount,
-                DeliveryOptions::default(),
-            )? {
-                Left::Sent(id) => Some(id),
-                Left::Queued(_) => None,
-            }
-        }
-    };
-    queue::record_end(ctx, qid, queue::END_CANCELLED, sent)
-}
-
-/// A limit change approved by the guardians (`[STRAIT-LIMIT.2]`): `kind u8 (3) | bucket |
-/// capacity u128 | refill_per_s u128 | approvals u8 | (index u16 | signature [64])*`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SetLimitCall {
-    /// The bucket.
-    pub bucket: Bucket,
-    /// Its new limit.
-    pub limit: LimitConfig,
-    /// Guardian approvals of [`limit_digest`].
-    pub approvals: Vec<(u16, [u8; 64])>,
-}
-
-/// Domain of the digest guardians sign to set a limit.
-pub const LIMIT_DOMAIN: &[u8] = b"STRAIT/DEVNET/TOKEN-LIMIT/v1";
-
-/// What the guardians of `chain` sign to set `bucket`'s limit to `limit`, as the `counter`-th
-/// guardian decision: `keccak256("STRAIT/DEVNET/TOKEN-LIMIT/v1" || chain u64 || bucket ||
-/// limit || counter u64)`.
-pub fn limit_digest(chain: ChainId, bucket: &Bucket, limit: &LimitConfig, counter: u64) -> Hash32 {
-    strait_primitives::keccak256_concat(&[
-        LIMIT_DOMAIN,
-        &chain.to_be_bytes(),
-        &bucket.encode(),
-        &limit.encode(),
-        &counter.to_be_bytes(),
-    ])
-}
-
-impl SetLimitCall {
-    /// The call data.
-    pub fn encode(&self) -> Vec<u8> {
-        let mut out = vec![CALL_SET_LIMIT];
-        out.extend_from_slice(&self.bucket.encode());
-        out.extend_from_slice(&self.limit.encode());
-        out.push(self.approvals.len() as u8);
-        for (index, signature) in &self.approvals {
-            out.extend_from_slice(&index.to_be_bytes());
-            out.extend_from_slice(signature);
-        }
-        out
-    }
-
-    /// Decodes call data, at most `MAX_GUARDIAN_APPROVALS` approvals.
-    pub fn decode(bytes: &[u8]) -> Result<Self, AppError> {
-        let bad = |_| err(BAD_TRANSFER, "malformed limit call");
-        let mut r = Reader::new(bytes);
-        if r.u8().map_err(bad)? != CALL_SET_LIMIT {
-            return Err(err(BAD_TRANSFER, "not a limit call"));
-        }
-        let bucket = Bucket::read(&mut r)?;
-        let limit = LimitConfig::decode(r.bytes(32).map_err(bad)?)
-            .ok_or_else(|| err(BAD_TRANSFER, "capacity over the bound"))?;
-        let n = r
-            .len_u8("approvals", strait_devnet_api::tx::MAX_GUARDIAN_APPROVALS)
-            .map_err(bad)?;
-        let mut approvals = Vec::with_capacity(n);
-        for _ in 0..n {
-            approvals.push((
-                u16::from_be_bytes(r.array().map_err(bad)?),
-                r.array().map_err(bad)?,
-            ));
-        }
-        r.finish().map_err(bad)?;
-        Ok(Self {
-            bucket,
-            limit,
-            approvals,
-        })
-    }
-}
-
-fn set_limit(ctx: &mut AppContext<'_>, data: &[u8]) -> Result<(), AppCallError> {
-    let call = SetLimitCall::decode(data).map_err(AppCallError::Refused)?;
-    let chain = ctx.chain_id();
-    ctx.guardians_approve(
-        &call.approvals,
-        SET_LIMIT_THRESHOLD,
-        "set a limit",
-        |counter| limit_digest(chain, &call.bucket, &call.limit, counter),
-    )
-    .map_err(|e| AppCallError::Refused(err(NOT_APPROVED, e.to_string())))?;
-    ctx.put(&limits::limit_key(&call.bucket), call.limit.encode())
-        .map_err(AppCallError::Refused)
 }
 
 #[cfg(test)]

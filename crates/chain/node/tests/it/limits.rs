@@ -7,8 +7,10 @@ use strait_devnet_api::keys::AccountKey;
 use strait_devnet_api::rpc::{DeliveryStatus, StraitApiClient};
 use strait_devnet_api::tx::{pause_digest, TxBody};
 use strait_endpoint::PauseScope;
-use strait_node::apps::token::limits::{denom_topic, Bucket, Direction, LimitConfig};
-use strait_node::apps::token::{limit_digest, SetLimitCall, TransferCall, CALL_CANCEL};
+use strait_node::apps::token::limits::{denom_topic, AnomalyRule, Bucket, Direction, LimitConfig};
+use strait_node::apps::token::{
+    anomaly_digest, limit_digest, SetAnomalyCall, SetLimitCall, TransferCall, CALL_CANCEL,
+};
 use strait_node::guardians::guardian;
 use strait_primitives::ChainId;
 
@@ -205,6 +207,165 @@ async fn over_limit_transfers_queue_a_paused_token_waits_and_all_completes() {
     assert_eq!(result.deliveries[0].status, DeliveryStatus::Executed);
     check(&ca, &cb, 0).await;
     assert_eq!(cb.balance(bob, "1/sat".into()).await.unwrap(), "150");
+    a.stop().await;
+    b.stop().await;
+}
+
+async fn set_anomaly(ca: &Client, rule: AnomalyRule) {
+    let counter = ca.pause_state().await.unwrap().counter;
+    let digest = anomaly_digest(ChainId(1), &rule, counter);
+    let call = SetAnomalyCall {
+        rule,
+        approvals: [1usize, 2, 3]
+            .iter()
+            .map(|i| (*i as u16, guardian(*i).sign_digest(&digest)))
+            .collect(),
+    };
+    let body = TxBody::AppCall {
+        app: apps::token(),
+        data: call.encode(),
+    };
+    let relayer = AccountKey::devnet("relayer");
+    let result = submit(ca, &sign(ca, ChainId(1), &relayer, body).await).await;
+    assert!(result.success, "{result:?}");
+}
+
+async fn relay_all(
+    src: &Client,
+    dst: &Client,
+    dst_chain: ChainId,
+    from: u64,
+) -> Vec<DeliveryStatus> {
+    let relayer = AccountKey::devnet("relayer");
+    let relay = build_relay(src, dst, dst_chain, from).await;
+    let result = submit(
+        dst,
+        &sign(dst, dst_chain, &relayer, relay_body(&relay)).await,
+    )
+    .await;
+    result.deliveries.iter().map(|d| d.status).collect()
+}
+
+/// `[STRAIT-LIMIT.6]` The guardians set a rule; a return draining more than half of the escrow
+/// trips sat's pause on chain 1 by itself: its credit is held, the next return waits, nothing is
+/// lost, and all completes after three guardians unpause.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_anomaly_breaker_trips_by_itself_and_all_completes_after_the_unpause() {
+    let (_specs, _dir, a, b) = two_nodes("anomaly").await;
+    let (ca, cb) = (http(&a), http(&b));
+    let alice = AccountKey::devnet("alice").address();
+    let bob = AccountKey::devnet("bob");
+    let start = ca
+        .balance(alice, "sat".into())
+        .await
+        .unwrap()
+        .parse::<u128>()
+        .unwrap();
+    assert!(transfer(&ca, 1_000).await.is_some());
+    assert_eq!(
+        relay_all(&ca, &cb, ChainId(2), 0).await,
+        [DeliveryStatus::Executed]
+    );
+    check(&ca, &cb, 0).await;
+    // Every block a new window (1 ms), so each window starts with the escrow of 1,000.
+    set_anomaly(
+        &ca,
+        AnomalyRule {
+            window_ms: 1,
+            max_outflow_bps: 5_000,
+        },
+    )
+    .await;
+    let back = |amount: u128| TxBody::AppCall {
+        app: apps::token(),
+        data: TransferCall {
+            destination: ChainId(1),
+            recipient: alice,
+            denom: "1/sat".into(),
+            amount,
+            timeout_height: None,
+            timeout_timestamp: None,
+        }
+        .encode(),
+    };
+    for amount in [600, 100] {
+        let sent = submit(&cb, &sign(&cb, ChainId(2), &bob, back(amount)).await).await;
+        assert!(sent.success, "{sent:?}");
+    }
+    check(&ca, &cb, 700).await;
+    // Relayed back to chain 1: the outcome of the first transfer settles, the return of 600
+    // trips the breaker (received, its credit held, sat paused), the return of 100 waits.
+    let page = cb.messages(0, 10, Some(ChainId(1))).await.unwrap();
+    let first_leaf = page.messages[0].leaf_index;
+    let statuses = relay_all(&cb, &ca, ChainId(1), first_leaf).await;
+    assert_eq!(
+        statuses,
+        [
+            DeliveryStatus::Executed,
+            DeliveryStatus::Executed,
+            DeliveryStatus::Retry
+        ]
+    );
+    let state = ca.token_state("sat".into()).await.unwrap();
+    assert!(
+        state.paused && state.tripped_at_height.is_some(),
+        "{state:?}"
+    );
+    assert_eq!(state.queued_in, "600");
+    check(&ca, &cb, 100).await;
+    assert_eq!(
+        ca.balance(alice, "sat".into())
+            .await
+            .unwrap()
+            .parse::<u128>()
+            .unwrap(),
+        start - 1_000
+    );
+    // Two guardians cannot unpause; three can. Then the held credit is released and the waiting
+    // return executes.
+    let scope = PauseScope::App {
+        app: apps::token(),
+        topic: denom_topic("sat"),
+    };
+    let unpause = |who: &'static [usize]| {
+        let ca = ca.clone();
+        async move {
+            let counter = ca.pause_state().await.unwrap().counter;
+            let digest = pause_digest(ChainId(1), &scope, false, counter);
+            let body = TxBody::SetPause {
+                scope,
+                paused: false,
+                approvals: who
+                    .iter()
+                    .map(|i| (*i as u16, guardian(*i).sign_digest(&digest)))
+                    .collect(),
+            };
+            let relayer = AccountKey::devnet("relayer");
+            submit(&ca, &sign(&ca, ChainId(1), &relayer, body).await)
+                .await
+                .success
+        }
+    };
+    assert!(!unpause(&[0, 1]).await);
+    assert!(unpause(&[0, 1, 4]).await);
+    let mut polls = 0;
+    while ca.token_state("sat".into()).await.unwrap().queued_in != "0" {
+        polls += 1;
+        assert!(polls < 400, "the held credit was never released");
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    check(&ca, &cb, 100).await;
+    let statuses = relay_all(&cb, &ca, ChainId(1), first_leaf + 2).await;
+    assert_eq!(statuses, [DeliveryStatus::Executed]);
+    check(&ca, &cb, 0).await;
+    assert_eq!(
+        ca.balance(alice, "sat".into())
+            .await
+            .unwrap()
+            .parse::<u128>()
+            .unwrap(),
+        start - 300
+    );
     a.stop().await;
     b.stop().await;
 }

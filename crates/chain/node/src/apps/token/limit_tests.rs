@@ -539,6 +539,72 @@ fn limits_change_only_with_guardian_approvals() {
         .is_err());
     assert_eq!(a.transfer(ALICE, BOB, NATIVE_DENOM, 5).unwrap().len(), 1);
     assert!(a.transfer(ALICE, BOB, NATIVE_DENOM, 1).unwrap().is_empty());
+    // The anomaly rule too: three approvals over the next counter.
+    let rule = limits::SUGGESTED_ANOMALY;
+    let anomaly = |counter: u64, signers: &[usize]| {
+        let digest = anomaly_digest(A, &rule, counter);
+        SetAnomalyCall {
+            rule,
+            approvals: signers
+                .iter()
+                .map(|i| {
+                    (
+                        *i as u16,
+                        crate::guardians::guardian(*i).sign_digest(&digest),
+                    )
+                })
+                .collect(),
+        }
+        .encode()
+    };
+    let two = anomaly(1, &[1, 3]);
+    assert!(a
+        .run(Some(ALICE), |ctx| TokenTransfer.call(ctx, &two))
+        .is_err());
+    let stale = anomaly(0, &[1, 2, 3]);
+    assert!(a
+        .run(Some(ALICE), |ctx| TokenTransfer.call(ctx, &stale))
+        .is_err());
+    let three = anomaly(1, &[1, 2, 3]);
+    assert_eq!(SetAnomalyCall::decode(&three).unwrap().rule, rule);
+    a.run(Some(ALICE), |ctx| TokenTransfer.call(ctx, &three))
+        .unwrap();
+    assert_eq!(
+        a.state
+            .get(&keys::app(
+                &strait_devnet_api::apps::token(),
+                limits::ANOMALY_RULE_KEY
+            ))
+            .and_then(AnomalyRule::decode),
+        Some(rule)
+    );
+}
+
+#[test]
+fn the_devnet_anomaly_rule_never_trips_and_a_refunded_lock_nets_to_nothing() {
+    let (mut a, b) = (Chain::new(A), Chain::new(B));
+    // Genesis' rule is off: even the whole escrow leaving does not trip it.
+    let sent = a.transfer(ALICE, BOB, NATIVE_DENOM, 1_000).unwrap();
+    a.time_ms += 3_600_000;
+    a.run(None, |ctx| TokenTransfer.on_timeout(ctx, &sent[0].id()))
+        .unwrap();
+    assert!(!a.paused(NATIVE_DENOM));
+    check(&a, &b, &[], &[ALICE, BOB]);
+    // With a rule, a lock and its refund in one window net to nothing: no trip.
+    a.state.put(
+        keys::app(&strait_devnet_api::apps::token(), limits::ANOMALY_RULE_KEY),
+        AnomalyRule {
+            window_ms: 60_000,
+            max_outflow_bps: 1,
+        }
+        .encode(),
+    );
+    a.time_ms += 60_000;
+    let sent = a.transfer(ALICE, BOB, NATIVE_DENOM, 500).unwrap();
+    a.run(None, |ctx| TokenTransfer.on_timeout(ctx, &sent[0].id()))
+        .unwrap();
+    assert!(!a.paused(NATIVE_DENOM));
+    assert_eq!(a.balance(&ALICE, NATIVE_DENOM), 1_000_000);
 }
 
 impl Chain {
@@ -558,4 +624,30 @@ mod queue_probe {
             ))
             .is_none()
     }
+}
+
+/// A transfer of a token paused after the endpoint checked it (a batch checked before its
+/// execution tripped the breaker) still executes, but its credit is held until the unpause.
+#[test]
+fn a_transfer_executed_while_its_token_is_paused_has_its_credit_held() {
+    let (mut a, mut b) = (Chain::new(A), Chain::new(B));
+    let flying = a.transfer(ALICE, BOB, NATIVE_DENOM, 40).unwrap();
+    let scope = PauseScope::App {
+        app: strait_devnet_api::apps::token(),
+        topic: denom_topic(VOUCHER),
+    };
+    b.state.put(keys::paused(&scope), vec![1]);
+    let (ack, _) = b
+        .run(None, |ctx| TokenTransfer.receive(ctx, &flying[0]))
+        .unwrap();
+    assert!(ack.starts_with(b"queued"));
+    assert_eq!(b.balance(&BOB, VOUCHER), 0);
+    check(&a, &b, &[], &[ALICE, BOB]);
+    b.time_ms += 1_000;
+    assert!(b.end_block().is_empty());
+    assert_eq!(b.balance(&BOB, VOUCHER), 0, "held while paused");
+    b.unpause(VOUCHER);
+    b.end_block();
+    assert_eq!(b.balance(&BOB, VOUCHER), 40);
+    check(&a, &b, &[], &[ALICE, BOB]);
 }

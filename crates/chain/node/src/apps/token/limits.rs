@@ -178,10 +178,19 @@ pub struct AnomalyRule {
     pub max_outflow_bps: u16,
 }
 
-/// The devnet's rule (genesis): 90 % of a token's escrow leaving within an hour trips its pause.
+/// The devnet's rule at genesis: off (10,000: never trips), so that random devnet traffic and the
+/// simulator's worlds never stall on a pause nobody unpauses; three guardians set a real rule
+/// ([`super::SetAnomalyCall`]), e.g. [`SUGGESTED_ANOMALY`].
 pub const DEVNET_ANOMALY: AnomalyRule = AnomalyRule {
     window_ms: 3_600_000,
-    max_outflow_bps: 9_000,
+    max_outflow_bps: 10_000,
+};
+
+/// A rule for a chain with real value: half of a token's escrow leaving within an hour trips its
+/// pause.
+pub const SUGGESTED_ANOMALY: AnomalyRule = AnomalyRule {
+    window_ms: 3_600_000,
+    max_outflow_bps: 5_000,
 };
 
 /// Storage key of the chain's anomaly rule (genesis): `window_ms u64 | max_outflow_bps u16`.
