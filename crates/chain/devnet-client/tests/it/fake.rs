@@ -385,6 +385,16 @@ impl StraitApiServer for FakeNode {
     ) -> RpcResult<String> {
         Err(unsupported())
     }
+    async fn token_queue(
+        &self,
+        _from: u64,
+        _limit: u32,
+    ) -> RpcResult<strait_devnet_api::rpc::TokenQueue> {
+        Err(unsupported())
+    }
+    async fn token_state(&self, _denom: String) -> RpcResult<strait_devnet_api::rpc::TokenState> {
+        Err(unsupported())
+    }
     async fn client(&self, chain: ChainId) -> RpcResult<ClientInfo> {
         let Role::Destination { client_height, .. } = &self.role else {
             return Err(unsupported());
