@@ -141,6 +141,11 @@ impl<'a> AppContext<'a> {
         crate::guardians::approve_with(self.state, approvals, needed, what, digest_of)
     }
 
+    /// Whether this chain can send to `chain` (a configured remote chain).
+    pub fn knows_chain(&self, chain: ChainId) -> bool {
+        self.env.remotes.contains(&chain)
+    }
+
     /// This chain.
     pub fn chain_id(&self) -> ChainId {
         self.env.chain_id

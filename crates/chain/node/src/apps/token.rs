@@ -13,7 +13,7 @@ pub mod queue;
 pub mod rpc;
 
 pub use calls::{anomaly_digest, limit_digest, SetAnomalyCall, SetLimitCall};
-use calls::{cancel, send_now, send_out, set_anomaly, set_limit};
+use calls::{cancel, refund_queued, send_now, send_out, set_anomaly, set_limit};
 pub use queue::{queued_in_key, queued_out_key};
 
 use strait_endpoint::AppError;
@@ -480,6 +480,12 @@ impl App for TokenTransfer {
     fn end_block(&self, ctx: &mut AppContext<'_>) -> Result<(), AppError> {
         queue::release_ready(ctx, |ctx, qid, item| {
             let sent = match item.direction {
+                // No longer a remote (the chain's config changed): refunded, so that the item
+                // cannot block the end of every block.
+                Direction::Out if !ctx.knows_chain(item.remote) => {
+                    refund_queued(ctx, &item)?;
+                    return queue::record_end(ctx, qid, queue::END_REFUNDED, None);
+                }
                 Direction::Out => Some(send_now(
                     ctx,
                     item.how,

@@ -28,6 +28,14 @@ pub(super) fn send_out(
     if ctx.topic_paused(denom_topic(denom)) {
         return Err(err(TOKEN_PAUSED, format!("{denom} is paused")));
     }
+    // Checked here too, not only by the endpoint at send: a queued transfer to a chain this one
+    // cannot send to would never leave.
+    if !ctx.knows_chain(destination) {
+        return Err(err(
+            BAD_TRANSFER,
+            format!("chain {destination} is not a remote"),
+        ));
+    }
     let how = if denom.starts_with(&from_prefix(destination)) {
         sub(ctx, &supply_key(denom), amount, ESCROW_SHORT)?;
         LEFT_BURNED
@@ -130,14 +138,7 @@ pub(super) fn cancel(ctx: &mut AppContext<'_>, data: &[u8]) -> Result<(), AppErr
     let item = queue::take(ctx, qid)?;
     let sent = match item.direction {
         Direction::Out => {
-            if item.how == LEFT_ESCROWED {
-                let before = get_u128(ctx, &escrow_key(&item.denom));
-                sub(ctx, &escrow_key(&item.denom), item.amount, ESCROW_SHORT)?;
-                note_escrow(ctx, &item.denom, before, 0, item.amount)?;
-            } else {
-                add(ctx, &supply_key(&item.denom), item.amount)?;
-            }
-            add(ctx, &balance_key(&item.owner, &item.denom), item.amount)?;
+            refund_queued(ctx, &item)?;
             None
         }
         Direction::In => {
@@ -157,6 +158,19 @@ pub(super) fn cancel(ctx: &mut AppContext<'_>, data: &[u8]) -> Result<(), AppErr
         }
     };
     queue::record_end(ctx, qid, queue::END_CANCELLED, sent)
+}
+
+/// Refunds a queued outbound transfer taken out of its queue: its escrow released (or its
+/// voucher minted again) and its sender credited.
+pub(super) fn refund_queued(ctx: &mut AppContext<'_>, item: &Queued) -> Result<(), AppError> {
+    if item.how == LEFT_ESCROWED {
+        let before = get_u128(ctx, &escrow_key(&item.denom));
+        sub(ctx, &escrow_key(&item.denom), item.amount, ESCROW_SHORT)?;
+        note_escrow(ctx, &item.denom, before, 0, item.amount)?;
+    } else {
+        add(ctx, &supply_key(&item.denom), item.amount)?;
+    }
+    add(ctx, &balance_key(&item.owner, &item.denom), item.amount)
 }
 
 /// A limit change approved by the guardians (`[STRAIT-LIMIT.2]`): `kind u8 (3) | bucket |

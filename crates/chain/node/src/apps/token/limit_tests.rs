@@ -30,6 +30,7 @@ struct Chain {
     id: ChainId,
     state: State,
     time_ms: u64,
+    remotes: BTreeSet<ChainId>,
 }
 
 impl Chain {
@@ -44,6 +45,7 @@ impl Chain {
             id,
             state,
             time_ms: 1_000,
+            remotes: BTreeSet::from([A, B]),
         }
     }
 
@@ -57,7 +59,7 @@ impl Chain {
             chain_id: self.id,
             height: Height(self.time_ms),
             timestamp: Timestamp(self.time_ms),
-            remotes: BTreeSet::from([A, B]),
+            remotes: self.remotes.clone(),
         };
         let token = strait_devnet_api::apps::token();
         let cp = self.state.checkpoint();
@@ -650,4 +652,29 @@ fn a_transfer_executed_while_its_token_is_paused_has_its_credit_held() {
     b.end_block();
     assert_eq!(b.balance(&BOB, VOUCHER), 40);
     check(&a, &b, &[], &[ALICE, BOB]);
+}
+
+/// A queued transfer whose destination stopped being a remote chain is refunded at release
+/// instead of failing every end of block (and with it every other queue).
+#[test]
+fn a_queued_transfer_to_a_chain_no_longer_remote_is_refunded_not_stuck() {
+    let (mut a, b) = (Chain::new(A), Chain::new(B));
+    a.set_limit(Direction::Out, B, NATIVE_DENOM, 10, 10);
+    assert_eq!(a.transfer(ALICE, BOB, NATIVE_DENOM, 10).unwrap().len(), 1);
+    assert!(a.transfer(ALICE, BOB, NATIVE_DENOM, 7).unwrap().is_empty());
+    let qid = a.get_u64(queue::NEXT_KEY);
+    a.remotes = BTreeSet::from([A]);
+    // Refused before it can queue.
+    assert!(a.transfer(ALICE, BOB, NATIVE_DENOM, 1).is_err());
+    a.time_ms += 10_000;
+    assert!(a.end_block().is_empty());
+    assert_eq!(a.balance(&ALICE, NATIVE_DENOM), 1_000_000 - 10);
+    assert_eq!(
+        a.state.get(&keys::app(
+            &strait_devnet_api::apps::token(),
+            &queue::end_key(qid)
+        )),
+        Some(&[queue::END_REFUNDED][..])
+    );
+    let _ = b;
 }

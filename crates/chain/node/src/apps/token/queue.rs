@@ -107,7 +107,8 @@ impl Queued {
 pub fn item_key(id: u64) -> Vec<u8> {
     [b"q/".as_slice(), &id.to_be_bytes()].concat()
 }
-/// Storage key of how queued item `id` ended: `kind u8 ([`END_RELEASED`] or [`END_CANCELLED`])
+/// Storage key of how queued item `id` ended: `kind u8 ([`END_RELEASED`], [`END_CANCELLED`] or
+/// [`END_REFUNDED`])
 /// || the message it sent, if any (an outbound release, or an inbound cancel's return) [32]`.
 pub fn end_key(id: u64) -> Vec<u8> {
     [b"qend/".as_slice(), &id.to_be_bytes()].concat()
@@ -116,6 +117,8 @@ pub fn end_key(id: u64) -> Vec<u8> {
 pub const END_RELEASED: u8 = 0;
 /// A queued item was cancelled by its owner.
 pub const END_CANCELLED: u8 = 1;
+/// A queued outbound item was refunded at release: its destination is no longer a remote chain.
+pub const END_REFUNDED: u8 = 2;
 
 /// Records how item `id` ended.
 pub fn record_end(
