@@ -12,7 +12,12 @@ use crate::send::http_client;
 #[derive(Debug, Args)]
 pub struct StatusArgs {
     /// The message id (0x-prefixed, 32 bytes).
-    id: MessageId,
+    #[arg(required_unless_present = "queued")]
+    id: Option<MessageId>,
+    /// Instead of a message: a transfer queued by a rate limit, by its queue id on the (single)
+    /// chain given with --rpc.
+    #[arg(long, conflicts_with = "id")]
+    queued: Option<u64>,
     /// JSON-RPC URL of a chain to ask (repeat for every chain involved).
     #[arg(long = "rpc", required = true, num_args = 1)]
     rpc: Vec<String>,
@@ -69,6 +74,9 @@ pub struct Report {
 
 /// Runs `strait status`.
 pub async fn run(args: StatusArgs) -> anyhow::Result<()> {
+    let Some(id) = args.id else {
+        return queued(&args).await;
+    };
     let mut chains = Vec::new();
     for url in &args.rpc {
         let client = http_client(url)?;
@@ -77,13 +85,13 @@ pub async fn run(args: StatusArgs) -> anyhow::Result<()> {
             .await
             .with_context(|| format!("cannot reach {url}"))?;
         let status = client
-            .message_status(args.id)
+            .message_status(id)
             .await
             .with_context(|| format!("messageStatus on {url}"))?;
         chains.push((info.chain_id, client, status));
     }
     let mut report = Report {
-        id: args.id,
+        id,
         stage: Stage::Unknown,
         source_chain: None,
         send_height: None,
@@ -157,7 +165,7 @@ pub async fn run(args: StatusArgs) -> anyhow::Result<()> {
         print_text(&report);
     }
     if report.stage == Stage::Unknown {
-        bail!("no given chain knows message {}", args.id);
+        bail!("no given chain knows message {id}");
     }
     Ok(())
 }
@@ -222,6 +230,45 @@ async fn token_states(
         }
     }
     report.paused_on_destination = Some(paused);
+    Ok(())
+}
+
+/// `strait status --queued <id>`: where a transfer queued by a rate limit is (`docs/SPEC.md`
+/// §9.1): still queued, or released, cancelled or refunded, with the message it sent.
+async fn queued(args: &StatusArgs) -> anyhow::Result<()> {
+    let (Some(id), [url]) = (args.queued, args.rpc.as_slice()) else {
+        bail!("--queued takes one --rpc: the chain where the transfer was queued");
+    };
+    let client = http_client(url)?;
+    let status = client
+        .queued_transfer(id)
+        .await
+        .with_context(|| format!("queuedTransfer on {url}"))?;
+    if args.json {
+        out!("{}", serde_json::to_string(&status)?);
+    } else if let Some(q) = &status.queued {
+        let paused = if q.paused {
+            " (its token is paused)"
+        } else {
+            ""
+        };
+        out!(
+            "queued       #{id}: {} {} {} {} chain {}, waiting for capacity{paused}",
+            q.direction,
+            q.amount,
+            q.denom,
+            if q.direction == "out" { "to" } else { "from" },
+            q.remote_chain
+        );
+    } else if let Some(ended) = &status.ended {
+        match status.sent_as {
+            Some(m) => out!("queued       #{id}: {ended}, sent as message {m}"),
+            None => out!("queued       #{id}: {ended}"),
+        }
+    }
+    if status.queued.is_none() && status.ended.is_none() {
+        bail!("no transfer was queued as {id} on {url}");
+    }
     Ok(())
 }
 

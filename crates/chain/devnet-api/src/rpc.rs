@@ -267,6 +267,18 @@ pub struct TokenQueue {
     pub last_id: u64,
 }
 
+/// Where one queued transfer is (`docs/SPEC.md` §9.1).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueuedStatus {
+    /// The item, while it is queued.
+    pub queued: Option<QueuedTransfer>,
+    /// How it ended: `"released"`, `"cancelled"` or `"refunded"`; `None` while queued or for an
+    /// id never given.
+    pub ended: Option<String>,
+    /// The message it sent when it ended (an outbound release, or an inbound credit sent back).
+    pub sent_as: Option<MessageId>,
+}
+
 /// One token of the token application on this chain (`docs/SPEC.md` §9.1): its pause and the
 /// sums that conservation is checked with. Amounts are u128 in decimal.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -430,6 +442,10 @@ pub trait StraitApi {
     /// limit)`, `limit` at most 1,000.
     #[method(name = "tokenQueue")]
     async fn token_queue(&self, from: u64, limit: u32) -> RpcResult<TokenQueue>;
+
+    /// Where queued transfer `id` is: still queued, or how it ended and the message it sent.
+    #[method(name = "queuedTransfer")]
+    async fn queued_transfer(&self, id: u64) -> RpcResult<QueuedStatus>;
 
     /// `denom` in the token application: paused or not, escrow, supply and queued sums.
     #[method(name = "tokenState")]

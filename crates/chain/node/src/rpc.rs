@@ -484,6 +484,12 @@ impl StraitApiServer for RpcServer {
             .map_err(|e| error(codes::INVALID_REQUEST, e))
     }
 
+    async fn queued_transfer(&self, id: u64) -> RpcResult<strait_devnet_api::rpc::QueuedStatus> {
+        let db = self.db()?;
+        crate::apps::token::rpc::queued_transfer(&Reads(&db), id)
+            .map_err(|e| error(codes::INTERNAL, e))
+    }
+
     async fn token_state(&self, denom: String) -> RpcResult<strait_devnet_api::rpc::TokenState> {
         if !crate::apps::token::valid_denom(&denom) {
             return Err(error(

@@ -93,6 +93,15 @@ async fn queue_limit_and_token_pause_commands() {
     let id = sent["message_id"].as_str().unwrap().to_owned();
     // Over the limit: queued, listed, cancelled once by its sender for a refund.
     let queued = transfer("50")["queued"].as_u64().expect("a queue id");
+    let status = json(&[
+        "status",
+        "--queued",
+        &queued.to_string(),
+        "--rpc",
+        &rpc1,
+        "--json",
+    ]);
+    assert_eq!(status["queued"]["amount"], "50", "{status}");
     let list = json(&["queue", "list", "--rpc", &rpc1]);
     assert_eq!(list["items"][0]["id"].as_u64(), Some(queued));
     assert_eq!(list["items"][0]["amount"], "50");
@@ -110,6 +119,15 @@ async fn queue_limit_and_token_pause_commands() {
     assert!(!cancel("bob").status.success(), "only its sender cancels");
     assert!(cancel("alice").status.success());
     assert!(!cancel("alice").status.success(), "once");
+    let status = json(&[
+        "status",
+        "--queued",
+        &queued.to_string(),
+        "--rpc",
+        &rpc1,
+        "--json",
+    ]);
+    assert_eq!(status["ended"], "cancelled", "{status}");
     assert_eq!(
         json(&["queue", "list", "--rpc", &rpc1])["items"],
         serde_json::json!([])

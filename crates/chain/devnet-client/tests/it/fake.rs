@@ -392,6 +392,9 @@ impl StraitApiServer for FakeNode {
     ) -> RpcResult<strait_devnet_api::rpc::TokenQueue> {
         Err(unsupported())
     }
+    async fn queued_transfer(&self, _id: u64) -> RpcResult<strait_devnet_api::rpc::QueuedStatus> {
+        Err(unsupported())
+    }
     async fn token_state(&self, _denom: String) -> RpcResult<strait_devnet_api::rpc::TokenState> {
         Err(unsupported())
     }

@@ -255,6 +255,17 @@ fn over_limit_transfers_queue_and_complete_when_capacity_returns() {
     a.time_ms += 2_000;
     let released = a.end_block();
     assert_eq!(released.iter().map(amount_of).collect::<Vec<_>>(), [30]);
+    // How it ended: released, as the very message sent.
+    let end = a
+        .state
+        .get(&keys::app(
+            &strait_devnet_api::apps::token(),
+            &queue::end_key(1),
+        ))
+        .unwrap()
+        .to_vec();
+    assert_eq!(end[0], queue::END_RELEASED);
+    assert_eq!(&end[1..], released[0].id().as_bytes());
     a.time_ms += 500;
     let released2 = a.end_block();
     assert_eq!(released2.iter().map(amount_of).collect::<Vec<_>>(), [5]);

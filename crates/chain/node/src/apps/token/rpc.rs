@@ -1,11 +1,14 @@
 //! Read access to the token application's queue for the RPC server (`strait_tokenQueue`).
 
-use strait_devnet_api::rpc::{QueuedTransfer, TokenQueue, TokenState};
+use strait_devnet_api::rpc::{QueuedStatus, QueuedTransfer, TokenQueue, TokenState};
 use strait_endpoint::PauseScope;
 
 use super::limits::trip_key;
 use super::limits::{denom_topic, Direction};
-use super::queue::{item_key, queued_in_key, queued_out_key, Queued, NEXT_KEY};
+use super::queue::{
+    end_key, item_key, queued_in_key, queued_out_key, Queued, END_CANCELLED, END_REFUNDED,
+    END_RELEASED, NEXT_KEY,
+};
 use super::{escrow_key, supply_key};
 use crate::state::keys;
 use crate::store::{Reads, StoreError};
@@ -100,5 +103,35 @@ pub fn token_state(reads: &Reads<'_>, denom: String) -> Result<TokenState, Store
             .and_then(|b| <[u8; 8]>::try_from(b).ok())
             .map(u64::from_be_bytes),
         denom,
+    })
+}
+
+/// Where queued transfer `id` is.
+pub fn queued_transfer(reads: &Reads<'_>, id: u64) -> Result<QueuedStatus, String> {
+    let token = strait_devnet_api::apps::token();
+    let queued = token_queue(reads, id, 1)?.items.pop();
+    let end = reads
+        .state(&keys::app(&token, &end_key(id)))
+        .map_err(|e| e.to_string())?;
+    let (ended, sent_as) = match end.as_deref() {
+        None => (None, None),
+        Some([kind, rest @ ..]) => {
+            let kind = match *kind {
+                END_RELEASED => "released",
+                END_CANCELLED => "cancelled",
+                END_REFUNDED => "refunded",
+                other => return Err(format!("queue end kind {other}")),
+            };
+            let sent = <[u8; 32]>::try_from(rest)
+                .ok()
+                .map(strait_primitives::MessageId);
+            (Some(kind.to_owned()), sent)
+        }
+        Some([]) => return Err("empty queue end record".into()),
+    };
+    Ok(QueuedStatus {
+        queued,
+        ended,
+        sent_as,
     })
 }
