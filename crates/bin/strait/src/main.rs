@@ -11,6 +11,7 @@ macro_rules! out {
 mod devnet;
 mod ledger;
 mod load;
+mod queue;
 mod send;
 mod sim;
 mod status;
@@ -42,11 +43,21 @@ enum Command {
     Status(status::StatusArgs),
     /// Relay messages between running chains, until Ctrl-C.
     Relayer(RelayerArgs),
-    /// Move tokens to another chain with the token application; prints the message id.
+    /// Move tokens to another chain with the token application; prints the message id, or the
+    /// queue id when over a rate limit.
     Transfer(token::TransferArgs),
     /// An account's token balance on the chain at --rpc.
     Balance(token::BalanceArgs),
-    /// Pause the endpoint (or one inbound route) of the chain at --rpc, with guardian approvals.
+    /// Transfers queued by rate limits: list them, or cancel one as its owner.
+    #[command(subcommand)]
+    Queue(queue::QueueCommand),
+    /// Set a token rate limit (direction, remote chain, denom) with three guardian approvals.
+    Limit(queue::LimitArgs),
+    /// Set the chain's anomaly rule (a token whose escrow drains too fast pauses itself) with
+    /// three guardian approvals.
+    Breaker(queue::BreakerArgs),
+    /// Pause the endpoint (or one inbound route, or one token) of the chain at --rpc, with
+    /// guardian approvals.
     Pause(token::PauseArgs),
     /// Unpause it (more guardian approvals than a pause).
     Unpause(token::PauseArgs),
@@ -120,6 +131,9 @@ async fn dispatch(command: Command) -> anyhow::Result<()> {
         Command::Relayer(args) => relayer(args).await,
         Command::Transfer(args) => token::transfer(args).await,
         Command::Balance(args) => token::balance(args).await,
+        Command::Queue(command) => queue::run(command).await,
+        Command::Limit(args) => queue::set_limit(args).await,
+        Command::Breaker(args) => queue::set_breaker(args).await,
         Command::Pause(args) => token::set_pause(args, true).await,
         Command::Unpause(args) => token::set_pause(args, false).await,
         Command::Retry(args) => token::retry_or_finalize(args, false).await,

@@ -12,7 +12,12 @@ use crate::send::http_client;
 #[derive(Debug, Args)]
 pub struct StatusArgs {
     /// The message id (0x-prefixed, 32 bytes).
-    id: MessageId,
+    #[arg(required_unless_present = "queued")]
+    id: Option<MessageId>,
+    /// Instead of a message: a transfer queued by a rate limit, by its queue id on the (single)
+    /// chain given with --rpc.
+    #[arg(long, conflicts_with = "id")]
+    queued: Option<u64>,
     /// JSON-RPC URL of a chain to ask (repeat for every chain involved).
     #[arg(long = "rpc", required = true, num_args = 1)]
     rpc: Vec<String>,
@@ -57,10 +62,21 @@ pub struct Report {
     settled_on_source: Option<bool>,
     /// Whether a failed execution may still be retried or finalized on the destination.
     retryable: Option<bool>,
+    /// A token transfer over the destination's inbound limit: executed, its credit queued under
+    /// this id (`strait queue list`).
+    queued_credit: Option<u64>,
+    /// Whether that credit is still waiting (false: credited, or sent back by its recipient).
+    credit_waiting: Option<bool>,
+    /// Not received yet, and the destination holds it: its endpoint, or the transfer's token, is
+    /// paused (deliveries wait for the unpause).
+    paused_on_destination: Option<bool>,
 }
 
 /// Runs `strait status`.
 pub async fn run(args: StatusArgs) -> anyhow::Result<()> {
+    let Some(id) = args.id else {
+        return queued(&args).await;
+    };
     let mut chains = Vec::new();
     for url in &args.rpc {
         let client = http_client(url)?;
@@ -69,13 +85,13 @@ pub async fn run(args: StatusArgs) -> anyhow::Result<()> {
             .await
             .with_context(|| format!("cannot reach {url}"))?;
         let status = client
-            .message_status(args.id)
+            .message_status(id)
             .await
             .with_context(|| format!("messageStatus on {url}"))?;
         chains.push((info.chain_id, client, status));
     }
     let mut report = Report {
-        id: args.id,
+        id,
         stage: Stage::Unknown,
         source_chain: None,
         send_height: None,
@@ -86,6 +102,9 @@ pub async fn run(args: StatusArgs) -> anyhow::Result<()> {
         outcome: None,
         settled_on_source: None,
         retryable: None,
+        queued_credit: None,
+        credit_waiting: None,
+        paused_on_destination: None,
     };
     for (chain, _, status) in &chains {
         match status {
@@ -139,13 +158,116 @@ pub async fn run(args: StatusArgs) -> anyhow::Result<()> {
             }
         }
     }
+    token_states(&chains, &mut report).await?;
     if args.json {
         out!("{}", serde_json::to_string(&report)?);
     } else {
         print_text(&report);
     }
     if report.stage == Stage::Unknown {
-        bail!("no given chain knows message {}", args.id);
+        bail!("no given chain knows message {id}");
+    }
+    Ok(())
+}
+
+/// The token application's part (`docs/SPEC.md` §9.1): a credit queued by the destination's
+/// inbound limit, or a transfer held by a paused token or endpoint.
+async fn token_states(
+    chains: &[(ChainId, jsonrpsee::http_client::HttpClient, MessageStatus)],
+    report: &mut Report,
+) -> anyhow::Result<()> {
+    let dest = chains
+        .iter()
+        .find(|(c, _, _)| Some(*c) == report.destination_chain);
+    if let Some(OutcomeJson::Executed { ack }) = &report.outcome {
+        if let Some(id) = ack
+            .0
+            .strip_prefix(b"queued".as_slice())
+            .and_then(|b| <[u8; 8]>::try_from(b).ok())
+            .map(u64::from_be_bytes)
+        {
+            report.queued_credit = Some(id);
+            if let Some((_, client, _)) = dest {
+                let page = client.token_queue(id, 1).await.context("tokenQueue")?;
+                report.credit_waiting = Some(!page.items.is_empty());
+            }
+        }
+    }
+    if !matches!(report.stage, Stage::Sent | Stage::Proven) {
+        return Ok(());
+    }
+    let (Some((dest_chain, client, _)), Some(source), Some(leaf)) =
+        (dest, report.source_chain, report.leaf_index)
+    else {
+        return Ok(());
+    };
+    let mut paused = client
+        .pause_state()
+        .await
+        .context("pauseState")?
+        .endpoint_paused;
+    let Some((_, source_client, _)) = chains.iter().find(|(c, _, _)| *c == source) else {
+        report.paused_on_destination = Some(paused);
+        return Ok(());
+    };
+    let page = source_client
+        .messages(leaf, 1, Some(*dest_chain))
+        .await
+        .context("messages")?;
+    let packet = page
+        .messages
+        .into_iter()
+        .find(|m| m.id == report.id)
+        .and_then(|m| strait_packet::Packet::decode(&m.packet.0).ok());
+    if let Some(packet) = packet.filter(|p| p.receiver == strait_devnet_api::apps::token()) {
+        if let Ok(t) = strait_node::apps::token::Transfer::decode(&packet.payload) {
+            let (denom, _) = strait_node::apps::token::local_denom(*dest_chain, source, &t.denom);
+            paused |= client
+                .token_state(denom)
+                .await
+                .context("tokenState")?
+                .paused;
+        }
+    }
+    report.paused_on_destination = Some(paused);
+    Ok(())
+}
+
+/// `strait status --queued <id>`: where a transfer queued by a rate limit is (`docs/SPEC.md`
+/// §9.1): still queued, or released, cancelled or refunded, with the message it sent.
+async fn queued(args: &StatusArgs) -> anyhow::Result<()> {
+    let (Some(id), [url]) = (args.queued, args.rpc.as_slice()) else {
+        bail!("--queued takes one --rpc: the chain where the transfer was queued");
+    };
+    let client = http_client(url)?;
+    let status = client
+        .queued_transfer(id)
+        .await
+        .with_context(|| format!("queuedTransfer on {url}"))?;
+    if args.json {
+        out!("{}", serde_json::to_string(&status)?);
+    } else if let Some(q) = &status.queued {
+        let paused = if q.paused {
+            " (its token is paused)"
+        } else {
+            ""
+        };
+        out!(
+            "queued       #{id}: {} {} {} {} chain {}, waiting for capacity{paused}",
+            q.direction,
+            q.amount,
+            q.denom,
+            if q.direction == "out" { "to" } else { "from" },
+            q.remote_chain
+        );
+    } else if let Some(ended) = &status.ended {
+        match status.sent_as {
+            Some(m) => out!("queued       #{id}: {ended}, sent as message {m}"),
+            None => out!("queued       #{id}: {ended}"),
+        }
+    }
+    if status.queued.is_none() && status.ended.is_none() {
+        bail!("no transfer was queued as {id} on {url}");
     }
     Ok(())
 }
@@ -198,6 +320,15 @@ fn print_text(r: &Report) {
         }
         Some(OutcomeJson::TimedOut) => out!("outcome      timed out"),
         None => {}
+    }
+    if let Some(id) = r.queued_credit {
+        match r.credit_waiting {
+            Some(false) => out!("credit       was queued as #{id} by the destination's rate limit; no longer waiting"),
+            _ => out!("credit       queued as #{id} by the destination's rate limit: credited when capacity returns (`strait queue list`)"),
+        }
+    }
+    if r.paused_on_destination == Some(true) {
+        out!("paused       the destination holds it (endpoint or token paused): delivered after the unpause");
     }
     if r.retryable == Some(true) {
         out!("retryable    yes: `strait retry` it, or its receiver `strait finalize`s it now (anyone after the retry window)");

@@ -57,7 +57,7 @@ pub struct BalanceArgs {
 
 /// Signs `body` as the devnet account `account` with its next nonce on the chain `client`
 /// reaches, submits it and waits for its result; fails with `what` and the reason if it failed.
-async fn submit(
+pub(crate) async fn submit(
     client: &HttpClient,
     chain: ChainId,
     account: &str,
@@ -127,12 +127,36 @@ pub async fn transfer(args: TransferArgs) -> anyhow::Result<()> {
         app: apps::token(),
         data: call.encode(),
     };
+    let before = client
+        .token_queue(1, 0)
+        .await
+        .context("tokenQueue")?
+        .last_id;
     let result = submit(&client, info.chain_id, &args.account, body, "transfer").await?;
-    let id = result.message_id.context("the transfer sent no message")?;
-    out!(
-        "{}",
-        serde_json::json!({ "message_id": id, "height": result.height })
-    );
+    match result.message_id {
+        Some(id) => out!(
+            "{}",
+            serde_json::json!({ "message_id": id, "height": result.height })
+        ),
+        None => {
+            // [STRAIT-LIMIT.3] over the limit: queued, not sent. Find it among the ids given
+            // since (other transfers may have queued too).
+            let sender = AccountKey::devnet(&args.account).address();
+            let page = client
+                .token_queue(before + 1, 1_000)
+                .await
+                .context("tokenQueue")?;
+            let id = page
+                .items
+                .iter()
+                .find(|q| q.owner == sender && q.direction == "out")
+                .map(|q| q.id);
+            out!(
+                "{}",
+                serde_json::json!({ "queued": id, "height": result.height })
+            );
+        }
+    }
     Ok(())
 }
 
@@ -158,8 +182,12 @@ pub struct PauseArgs {
     #[arg(long)]
     rpc: String,
     /// Pause only this inbound route (0x-prefixed route id); the whole endpoint without it.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "token")]
     route: Option<String>,
+    /// Pause only this token (its denomination on this chain): its transfers neither arrive,
+    /// leave, nor leave the queue.
+    #[arg(long)]
+    token: Option<String>,
     /// Guardian indices that approve (devnet guardians, public seeds: devnet only); two pause,
     /// three unpause.
     #[arg(long, value_delimiter = ',', required = true)]
@@ -177,12 +205,21 @@ pub async fn set_pause(args: PauseArgs, paused: bool) -> anyhow::Result<()> {
         .chain_info()
         .await
         .with_context(|| format!("cannot reach {}", args.rpc))?;
-    let scope = match &args.route {
-        None => PauseScope::Endpoint,
-        Some(hex) => PauseScope::Route(
+    let scope = match (&args.route, &args.token) {
+        (Some(hex), _) => PauseScope::Route(
             hex.parse()
                 .with_context(|| format!("{hex:?} is not a 32-byte route id"))?,
         ),
+        (None, Some(denom)) => {
+            if !valid_denom(denom) {
+                bail!("invalid denom {denom:?}");
+            }
+            PauseScope::App {
+                app: apps::token(),
+                topic: strait_node::apps::token::limits::denom_topic(denom),
+            }
+        }
+        (None, None) => PauseScope::Endpoint,
     };
     let counter = client.pause_state().await.context("pauseState")?.counter;
     let digest = strait_devnet_api::tx::pause_digest(info.chain_id, &scope, paused, counter);

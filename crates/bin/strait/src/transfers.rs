@@ -268,9 +268,9 @@ pub async fn read_state(
                 .with_context(|| format!("{what} of {denom} on chain {chain}: {s:?}"))
         };
         let held = client
-            .token_supply(denom.clone())
+            .token_state(denom.clone())
             .await
-            .with_context(|| format!("tokenSupply {denom} on chain {chain}"))?;
+            .with_context(|| format!("tokenState {denom} on chain {chain}"))?;
         state
             .escrow
             .insert((chain, denom.clone()), parse(&held.escrow, "escrow")?);

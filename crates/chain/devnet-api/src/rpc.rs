@@ -235,16 +235,68 @@ pub struct PauseState {
     pub endpoint_paused: bool,
 }
 
-/// What the token application holds of one denomination (`strait_tokenSupply`), amounts in
-/// decimal (u128).
+/// A transfer queued by the token application's rate limits (`docs/SPEC.md` §9.1).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TokenSupply {
-    /// The denomination.
+pub struct QueuedTransfer {
+    /// Queue id (what `cancel` takes).
+    pub id: u64,
+    /// `"out"` (debited, not sent) or `"in"` (received, credit waiting).
+    pub direction: String,
+    /// The chain at the other end.
+    pub remote_chain: ChainId,
+    /// The denomination on this chain.
     pub denom: String,
-    /// Escrowed on this chain: tokens that left it and may come back.
+    /// Amount, a u128 in decimal.
+    pub amount: String,
+    /// Who may cancel it: the sender (out) or the recipient (in).
+    pub owner: Address32,
+    /// The recipient (out) or the original sender (in).
+    pub counterparty: Address32,
+    /// Block time it was queued at, in ms.
+    pub queued_ms: u64,
+    /// Whether its token is paused now (it is not released while paused).
+    pub paused: bool,
+}
+
+/// A page of the token application's queue.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenQueue {
+    /// Items still queued with ids in `[from, from + limit)`.
+    pub items: Vec<QueuedTransfer>,
+    /// The last queue id given (0: none yet).
+    pub last_id: u64,
+}
+
+/// Where one queued transfer is (`docs/SPEC.md` §9.1).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueuedStatus {
+    /// The item, while it is queued.
+    pub queued: Option<QueuedTransfer>,
+    /// How it ended: `"released"`, `"cancelled"` or `"refunded"`; `None` while queued or for an
+    /// id never given.
+    pub ended: Option<String>,
+    /// The message it sent when it ended (an outbound release, or an inbound credit sent back).
+    pub sent_as: Option<MessageId>,
+}
+
+/// One token of the token application on this chain (`docs/SPEC.md` §9.1): its pause and the
+/// sums that conservation is checked with. Amounts are u128 in decimal.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenState {
+    /// The denomination on this chain.
+    pub denom: String,
+    /// Whether it is paused (by the guardians or its anomaly breaker).
+    pub paused: bool,
+    /// Held in escrow here (left this chain, may come back).
     pub escrow: String,
-    /// Vouchers of this denomination minted on this chain and not burned.
+    /// Supply of it as a voucher minted here.
     pub supply: String,
+    /// Queued outbound: debited, escrowed or burned, not sent yet.
+    pub queued_out: String,
+    /// Queued inbound: received, credit not given yet.
+    pub queued_in: String,
+    /// The breaker's last trip: block height, if it ever tripped.
+    pub tripped_at_height: Option<u64>,
 }
 
 /// The light client this chain keeps of another chain.
@@ -386,9 +438,18 @@ pub trait StraitApi {
     #[method(name = "balance")]
     async fn balance(&self, account: Address32, denom: String) -> RpcResult<String>;
 
-    /// The token application's escrow and voucher supply of `denom`.
-    #[method(name = "tokenSupply")]
-    async fn token_supply(&self, denom: String) -> RpcResult<TokenSupply>;
+    /// Transfers queued by the token application's rate limits with ids in `[from, from +
+    /// limit)`, `limit` at most 1,000.
+    #[method(name = "tokenQueue")]
+    async fn token_queue(&self, from: u64, limit: u32) -> RpcResult<TokenQueue>;
+
+    /// Where queued transfer `id` is: still queued, or how it ended and the message it sent.
+    #[method(name = "queuedTransfer")]
+    async fn queued_transfer(&self, id: u64) -> RpcResult<QueuedStatus>;
+
+    /// `denom` in the token application: paused or not, escrow, supply and queued sums.
+    #[method(name = "tokenState")]
+    async fn token_state(&self, denom: String) -> RpcResult<TokenState>;
 
     /// Every newly committed block.
     #[subscription(name = "subscribeBlocks" => "newBlock", unsubscribe = "unsubscribeBlocks", item = BlockSummary)]

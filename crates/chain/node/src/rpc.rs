@@ -14,7 +14,7 @@ use strait_devnet_api::envelope::Envelope;
 use strait_devnet_api::rpc::{
     codes, BlockSummary, ChainInfo, ClientInfo, EventNotification, Health, LightBlockResponse,
     MessageStatus, MessagesPage, OutboxInfo, OutcomeJson, PauseState, ProofResponse, RpcResult,
-    SentMessage, StraitApiServer, TokenSupply, TxResult, MAX_RPC_ITEMS,
+    SentMessage, StraitApiServer, TxResult, MAX_RPC_ITEMS,
 };
 use strait_devnet_api::tx::{SignedTx, TxError};
 use strait_devnet_api::HexBytes;
@@ -470,14 +470,31 @@ impl StraitApiServer for RpcServer {
         Ok(self.token_amount(&key, "balance")?.to_string())
     }
 
-    async fn token_supply(&self, denom: String) -> RpcResult<TokenSupply> {
-        let escrow = token_key(&denom, crate::apps::token::escrow_key)?;
-        let supply = token_key(&denom, crate::apps::token::supply_key)?;
-        Ok(TokenSupply {
-            escrow: self.token_amount(&escrow, "escrow")?.to_string(),
-            supply: self.token_amount(&supply, "supply")?.to_string(),
-            denom,
-        })
+    async fn token_queue(
+        &self,
+        from: u64,
+        limit: u32,
+    ) -> RpcResult<strait_devnet_api::rpc::TokenQueue> {
+        let db = self.db()?;
+        crate::apps::token::rpc::token_queue(&Reads(&db), from, limit)
+            .map_err(|e| error(codes::INVALID_REQUEST, e))
+    }
+
+    async fn queued_transfer(&self, id: u64) -> RpcResult<strait_devnet_api::rpc::QueuedStatus> {
+        let db = self.db()?;
+        crate::apps::token::rpc::queued_transfer(&Reads(&db), id)
+            .map_err(|e| error(codes::INTERNAL, e))
+    }
+
+    async fn token_state(&self, denom: String) -> RpcResult<strait_devnet_api::rpc::TokenState> {
+        if !crate::apps::token::valid_denom(&denom) {
+            return Err(error(
+                codes::INVALID_REQUEST,
+                format!("invalid denom {denom:?}"),
+            ));
+        }
+        let db = self.db()?;
+        crate::apps::token::rpc::token_state(&Reads(&db), denom).map_err(internal)
     }
 
     async fn subscribe_blocks(&self, pending: PendingSubscriptionSink) -> SubscriptionResult {

@@ -2,6 +2,7 @@
 //! process and as `strait` processes), everything checked over JSON-RPC.
 
 mod ctrl_c;
+mod queue;
 mod support;
 
 use std::process::Stdio;
@@ -443,21 +444,21 @@ async fn transfer_and_balance_commands_move_tokens_between_chains() {
     assert_eq!(balance(&rpc1, "alice", "sat"), genesis - 250);
     assert_eq!(balance(&rpc2, "bob", "1/sat"), 250);
     assert_eq!(balance(&rpc2, "bob", "sat"), genesis);
-    // strait_tokenSupply: the escrow on the home chain backs the voucher supply on the other.
+    // strait_tokenState: the escrow on the home chain backs the voucher supply on the other.
     let home = net.nodes[0]
         .client()
-        .token_supply("sat".into())
+        .token_state("sat".into())
         .await
         .unwrap();
     assert_eq!((home.escrow.as_str(), home.supply.as_str()), ("250", "0"));
     let away = net.nodes[1]
         .client()
-        .token_supply("1/sat".into())
+        .token_state("1/sat".into())
         .await
         .unwrap();
     assert_eq!((away.escrow.as_str(), away.supply.as_str()), ("0", "250"));
     for bad in ["", "SAT", "01/sat", &"a".repeat(200)] {
-        match net.nodes[1].client().token_supply(bad.into()).await {
+        match net.nodes[1].client().token_state(bad.into()).await {
             Err(jsonrpsee::core::ClientError::Call(e)) => {
                 assert_eq!(
                     e.code(),

@@ -190,6 +190,17 @@ fn golden() -> Vec<(&'static str, SignedTx)> {
             }),
         ),
         (
+            "pause one token (an application topic), two guardian approvals",
+            signed(TxBody::SetPause {
+                scope: strait_endpoint::PauseScope::App {
+                    app: Address32([0x7a; 32]),
+                    topic: strait_primitives::Hash32([0x70; 32]),
+                },
+                paused: true,
+                approvals: vec![(0, [0; 64]), (4, [4; 64])],
+            }),
+        ),
+        (
             "retry a failed message",
             signed(TxBody::RetryMessage {
                 packet: packet(3, b"again".to_vec()),

@@ -385,7 +385,17 @@ impl StraitApiServer for FakeNode {
     ) -> RpcResult<String> {
         Err(unsupported())
     }
-    async fn token_supply(&self, _denom: String) -> RpcResult<strait_devnet_api::rpc::TokenSupply> {
+    async fn token_queue(
+        &self,
+        _from: u64,
+        _limit: u32,
+    ) -> RpcResult<strait_devnet_api::rpc::TokenQueue> {
+        Err(unsupported())
+    }
+    async fn queued_transfer(&self, _id: u64) -> RpcResult<strait_devnet_api::rpc::QueuedStatus> {
+        Err(unsupported())
+    }
+    async fn token_state(&self, _denom: String) -> RpcResult<strait_devnet_api::rpc::TokenState> {
         Err(unsupported())
     }
     async fn client(&self, chain: ChainId) -> RpcResult<ClientInfo> {

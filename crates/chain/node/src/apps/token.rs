@@ -7,10 +7,21 @@
 //! of different origins never mix, and a voucher can travel onwards (`2/1/sat` on chain 3 came from
 //! chain 1 through chain 2) and back the way it came.
 
+mod calls;
+pub mod limits;
+pub mod queue;
+pub mod rpc;
+
+pub use calls::{anomaly_digest, limit_digest, SetAnomalyCall, SetLimitCall};
+use calls::{cancel, refund_queued, send_now, send_out, set_anomaly, set_limit};
+pub use queue::{queued_in_key, queued_out_key};
+
 use strait_endpoint::AppError;
 use strait_packet::{DeliveryOptions, Packet};
-use strait_primitives::{Address32, ChainId, Height, MessageId, Reader, Timestamp};
+use strait_primitives::{Address32, ChainId, Hash32, Height, MessageId, Reader, Timestamp};
 
+use self::limits::{denom_topic, note_escrow, try_take, Bucket, Direction};
+use self::queue::Queued;
 use super::{App, AppCallError, AppContext};
 
 /// Version byte of a transfer payload.
@@ -25,6 +36,15 @@ pub const NATIVE_DENOM: &str = "sat";
 pub const CALL_TRANSFER: u8 = 1;
 /// Call data kind: finalize a received transfer that failed for good (`kind u8 (2) | packet`).
 pub const CALL_FINALIZE: u8 = 2;
+/// Call data kind: set a bucket's limit with guardian approvals ([`SetLimitCall`]).
+pub const CALL_SET_LIMIT: u8 = 3;
+/// Call data kind: cancel a queued transfer (`kind u8 (4) | queue id u64`).
+pub const CALL_CANCEL: u8 = 4;
+/// Call data kind: set the anomaly rule with guardian approvals ([`SetAnomalyCall`]).
+pub const CALL_SET_ANOMALY: u8 = 5;
+/// Guardian approvals needed to change a limit or the anomaly rule: the higher (unpause)
+/// threshold, since loosening either is the dangerous direction.
+pub const SET_LIMIT_THRESHOLD: usize = crate::guardians::UNPAUSE_THRESHOLD;
 
 /// Error code of a malformed transfer (payload or call data).
 pub const BAD_TRANSFER: u32 = 1000;
@@ -38,6 +58,10 @@ pub const OVERFLOW: u32 = 1003;
 pub const ESCROW_SHORT: u32 = 1004;
 /// Error code of an outcome for a transfer this chain does not await.
 pub const UNKNOWN_TRANSFER: u32 = 1005;
+/// Error code of a transfer of a paused token (`[STRAIT-PAUSE.4]`); nothing moved.
+pub const TOKEN_PAUSED: u32 = 1009;
+/// Error code of a limit change without enough valid guardian approvals.
+pub const NOT_APPROVED: u32 = 1010;
 
 fn err(code: u32, reason: impl Into<String>) -> AppError {
     AppError {
@@ -208,7 +232,8 @@ pub fn escrow_key(denom: &str) -> Vec<u8> {
 pub fn supply_key(denom: &str) -> Vec<u8> {
     [b"sup/".as_slice(), denom.as_bytes()].concat()
 }
-fn pending_key(id: &MessageId) -> Vec<u8> {
+/// Storage key of the record of a sent transfer awaiting its outcome.
+pub fn pending_key(id: &MessageId) -> Vec<u8> {
     [b"pend/".as_slice(), id.as_bytes()].concat()
 }
 
@@ -287,7 +312,12 @@ impl TokenTransfer {
         let amount = u128::from_be_bytes(r.array().map_err(corrupt)?);
         let denom = read_denom(&mut r)?;
         match how {
-            LEFT_ESCROWED => sub(ctx, &escrow_key(&denom), amount, ESCROW_SHORT)?,
+            LEFT_ESCROWED => {
+                let before = get_u128(ctx, &escrow_key(&denom));
+                sub(ctx, &escrow_key(&denom), amount, ESCROW_SHORT)?;
+                // A refund undoes a lock the breaker counted (`[STRAIT-LIMIT.6]`).
+                note_escrow(ctx, &denom, before, 0, amount)?;
+            }
             _ => add(ctx, &supply_key(&denom), amount)?,
         }
         add(ctx, &balance_key(&sender, &denom), amount)?;
@@ -312,16 +342,18 @@ impl App for TokenTransfer {
         if t.recipient == Address32([0; 32]) {
             return Err(err(BAD_RECIPIENT, "the zero address cannot receive tokens"));
         }
-        let home = from_prefix(ctx.chain_id());
-        let denom = match t.denom.strip_prefix(&home) {
+        let mut tripped = false;
+        let denom = match local_denom(ctx.chain_id(), packet.source_chain, &t.denom) {
             // The token comes back the way it left: release it from escrow.
-            Some(local) => {
-                sub(ctx, &escrow_key(local), t.amount, ESCROW_SHORT)?;
-                local.to_owned()
+            (local, true) => {
+                let before = get_u128(ctx, &escrow_key(&local));
+                sub(ctx, &escrow_key(&local), t.amount, ESCROW_SHORT)?;
+                // [STRAIT-LIMIT.6] the anomaly breaker watches what leaves the escrow.
+                tripped = note_escrow(ctx, &local, before, 0, t.amount)?;
+                local
             }
             // It arrives: mint a voucher that records where it came from.
-            None => {
-                let voucher = format!("{}/{}", packet.source_chain, t.denom);
+            (voucher, false) => {
                 if voucher.len() > MAX_DENOM_LEN {
                     return Err(err(BAD_TRANSFER, "the voucher's path is too long"));
                 }
@@ -329,15 +361,49 @@ impl App for TokenTransfer {
                 voucher
             }
         };
+        // [STRAIT-LIMIT.3] over the inbound limit (or tripping the breaker, or paused): received
+        // and acknowledged, the credit queued on this chain.
+        let bucket = Bucket {
+            direction: Direction::In,
+            remote: packet.source_chain,
+            denom: denom.clone(),
+        };
+        // A transfer of a token paused after its batch was checked (the breaker tripped on an
+        // earlier message of the batch) executes, but its credit is held too.
+        let held = tripped || ctx.topic_paused(denom_topic(&denom));
+        if held || queue::has_queue(ctx, &bucket) || !try_take(ctx, &bucket, t.amount)? {
+            let qid = queue::enqueue(
+                ctx,
+                &Queued {
+                    direction: Direction::In,
+                    remote: packet.source_chain,
+                    denom,
+                    amount: t.amount,
+                    owner: t.recipient,
+                    counterparty: t.sender,
+                    how: 0,
+                    timeout_height: 0,
+                    timeout_timestamp: 0,
+                    queued_ms: ctx.timestamp().get(),
+                },
+            )?;
+            ctx.put(&queue::credit_key(&packet.id()), qid.to_be_bytes().to_vec())?;
+            return Ok([b"queued".as_slice(), &qid.to_be_bytes()].concat());
+        }
         add(ctx, &balance_key(&t.recipient, &denom), t.amount)?;
         Ok(b"ok".to_vec())
     }
 
     /// `[STRAIT-TOKEN.2]` Sends a transfer: the caller's tokens leave its balance, escrowed, or
-    /// burned when they return to the chain they came from.
+    /// burned when they return to the chain they came from; queued when over the limit
+    /// (`[STRAIT-LIMIT.3]`). Also finalizes, cancels a queued transfer, and sets limits.
     fn call(&self, ctx: &mut AppContext<'_>, data: &[u8]) -> Result<(), AppCallError> {
-        if data.first() == Some(&CALL_FINALIZE) {
-            return self.finalize(ctx, &data[1..]);
+        match data.first() {
+            Some(&CALL_FINALIZE) => return self.finalize(ctx, &data[1..]),
+            Some(&CALL_CANCEL) => return cancel(ctx, &data[1..]).map_err(AppCallError::Refused),
+            Some(&CALL_SET_LIMIT) => return set_limit(ctx, data),
+            Some(&CALL_SET_ANOMALY) => return set_anomaly(ctx, data),
+            _ => {}
         }
         let call = TransferCall::decode(data).map_err(AppCallError::Refused)?;
         let sender = ctx
@@ -353,40 +419,22 @@ impl App for TokenTransfer {
             INSUFFICIENT_FUNDS,
         )
         .map_err(AppCallError::Refused)?;
-        let how = if call.denom.starts_with(&from_prefix(call.destination)) {
-            sub(ctx, &supply_key(&call.denom), call.amount, ESCROW_SHORT)
-                .map_err(AppCallError::Refused)?;
-            LEFT_BURNED
-        } else {
-            add(ctx, &escrow_key(&call.denom), call.amount).map_err(AppCallError::Refused)?;
-            LEFT_ESCROWED
+        let options = DeliveryOptions {
+            ordered: false,
+            timeout_height: call.timeout_height,
+            timeout_timestamp: call.timeout_timestamp,
         };
-        let transfer = Transfer {
-            denom: call.denom.clone(),
-            amount: call.amount,
+        send_out(
+            ctx,
             sender,
-            recipient: call.recipient,
-        };
-        let me = ctx.address();
-        let id = ctx
-            .send(
-                call.destination,
-                me,
-                DeliveryOptions {
-                    ordered: false,
-                    timeout_height: call.timeout_height,
-                    timeout_timestamp: call.timeout_timestamp,
-                },
-                transfer.encode(),
-            )
-            .map_err(AppCallError::Refused)?;
-        let mut record = vec![how];
-        record.extend_from_slice(sender.as_bytes());
-        record.extend_from_slice(&call.amount.to_be_bytes());
-        record.push(call.denom.len() as u8);
-        record.extend_from_slice(call.denom.as_bytes());
-        ctx.put(&pending_key(&id), record)
-            .map_err(AppCallError::Refused)
+            call.destination,
+            call.recipient,
+            &call.denom,
+            call.amount,
+            options,
+        )
+        .map(|_| ())
+        .map_err(AppCallError::Refused)
     }
 
     /// `[STRAIT-TOKEN.4]` Delivered: the tokens stay where they went.
@@ -419,7 +467,57 @@ impl App for TokenTransfer {
     fn on_timeout(&self, ctx: &mut AppContext<'_>, id: &MessageId) -> Result<(), AppError> {
         self.refund(ctx, id)
     }
+
+    /// `[STRAIT-PAUSE.4]` A transfer's topic is its denomination on this chain.
+    fn topic(&self, chain: ChainId, packet: &Packet) -> Option<Hash32> {
+        let t = Transfer::decode(&packet.payload).ok()?;
+        Some(denom_topic(
+            &local_denom(chain, packet.source_chain, &t.denom).0,
+        ))
+    }
+
+    /// `[STRAIT-LIMIT.4]` Releases queued transfers whose limit has room again.
+    fn end_block(&self, ctx: &mut AppContext<'_>) -> Result<(), AppError> {
+        queue::release_ready(ctx, |ctx, qid, item| {
+            let sent = match item.direction {
+                // No longer a remote (the chain's config changed): refunded, so that the item
+                // cannot block the end of every block.
+                Direction::Out if !ctx.knows_chain(item.remote) => {
+                    refund_queued(ctx, &item)?;
+                    return queue::record_end(ctx, qid, queue::END_REFUNDED, None);
+                }
+                Direction::Out => Some(send_now(
+                    ctx,
+                    item.how,
+                    item.owner,
+                    item.remote,
+                    item.counterparty,
+                    &item.denom,
+                    item.amount,
+                    queue::options_of(&item),
+                )?),
+                Direction::In => {
+                    add(ctx, &balance_key(&item.owner, &item.denom), item.amount)?;
+                    None
+                }
+            };
+            queue::record_end(ctx, qid, queue::END_RELEASED, sent)
+        })
+        .map(|_| ())
+    }
 }
+
+/// The denomination on `chain` of a transfer of `denom` (as named on `source`), and whether it
+/// returns home (its escrow here is released) rather than arriving (a voucher is minted).
+pub fn local_denom(chain: ChainId, source: ChainId, denom: &str) -> (String, bool) {
+    match denom.strip_prefix(&from_prefix(chain)) {
+        Some(local) => (local.to_owned(), true),
+        None => (format!("{source}/{denom}"), false),
+    }
+}
+
+#[cfg(test)]
+mod limit_tests;
 
 #[cfg(test)]
 mod tests {

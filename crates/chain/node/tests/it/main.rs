@@ -6,6 +6,7 @@ mod chain;
 mod connections;
 mod hostile;
 mod kill;
+mod limits;
 mod misbehaviour;
 mod pause;
 mod relay;

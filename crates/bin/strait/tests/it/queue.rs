@@ -1,0 +1,159 @@
+//! `strait limit`, `strait queue list|cancel`, `strait pause --token` and what `strait status`
+//! says of a held transfer (`docs/SPEC.md` §9.1, `[STRAIT-PAUSE.4]`).
+
+use crate::support::*;
+
+fn strait(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_strait"))
+        .args(args)
+        .output()
+        .expect("run strait")
+}
+
+fn json(args: &[&str]) -> serde_json::Value {
+    let output = strait(args);
+    assert!(
+        output.status.success(),
+        "strait {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("JSON")
+}
+
+fn balance(rpc: &str, account: &str, denom: &str) -> u128 {
+    json(&[
+        "balance",
+        "--rpc",
+        rpc,
+        "--account",
+        account,
+        "--denom",
+        denom,
+    ])["balance"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn queue_limit_and_token_pause_commands() {
+    let net = TestNet::start("queue", 2).await;
+    let relayer = InProcessRelayer::start(&net, "relayer-a");
+    let (rpc1, rpc2) = (net.nodes[0].rpc_url(), net.nodes[1].rpc_url());
+    let genesis = strait_node::builder::GENESIS_BALANCE;
+
+    // A limit of 100 sat out to chain 2 that does not refill: needs three guardians.
+    let limit = |guardians: &str| {
+        strait(&[
+            "limit",
+            "--rpc",
+            &rpc1,
+            "--direction",
+            "out",
+            "--remote",
+            "2",
+            "--denom",
+            "sat",
+            "--capacity",
+            "100",
+            "--refill-per-s",
+            "0",
+            "--guardians",
+            guardians,
+        ])
+    };
+    assert!(!limit("0,1").status.success());
+    assert!(limit("0,1,2").status.success());
+
+    // 1/sat is paused on chain 2: the first transfer leaves but waits there.
+    json(&[
+        "pause",
+        "--rpc",
+        &rpc2,
+        "--token",
+        "1/sat",
+        "--guardians",
+        "0,1",
+    ]);
+    let transfer = |amount: &str| {
+        json(&[
+            "transfer",
+            "--rpc",
+            &rpc1,
+            "--to-chain",
+            "2",
+            "--to",
+            "bob",
+            "--amount",
+            amount,
+        ])
+    };
+    let sent = transfer("100");
+    let id = sent["message_id"].as_str().unwrap().to_owned();
+    // Over the limit: queued, listed, cancelled once by its sender for a refund.
+    let queued = transfer("50")["queued"].as_u64().expect("a queue id");
+    let status = json(&[
+        "status",
+        "--queued",
+        &queued.to_string(),
+        "--rpc",
+        &rpc1,
+        "--json",
+    ]);
+    assert_eq!(status["queued"]["amount"], "50", "{status}");
+    let list = json(&["queue", "list", "--rpc", &rpc1]);
+    assert_eq!(list["items"][0]["id"].as_u64(), Some(queued));
+    assert_eq!(list["items"][0]["amount"], "50");
+    let cancel = |account: &str| {
+        strait(&[
+            "queue",
+            "cancel",
+            &queued.to_string(),
+            "--rpc",
+            &rpc1,
+            "--account",
+            account,
+        ])
+    };
+    assert!(!cancel("bob").status.success(), "only its sender cancels");
+    assert!(cancel("alice").status.success());
+    assert!(!cancel("alice").status.success(), "once");
+    let status = json(&[
+        "status",
+        "--queued",
+        &queued.to_string(),
+        "--rpc",
+        &rpc1,
+        "--json",
+    ]);
+    assert_eq!(status["ended"], "cancelled", "{status}");
+    assert_eq!(
+        json(&["queue", "list", "--rpc", &rpc1])["items"],
+        serde_json::json!([])
+    );
+    assert_eq!(balance(&rpc1, "alice", "sat"), genesis - 100);
+
+    // Several blocks later the transfer still waits, and status says why.
+    tokio::time::sleep(net.block_time() * 10).await;
+    let status = json(&["status", &id, "--rpc", &rpc1, "--rpc", &rpc2, "--json"]);
+    assert_eq!(status["paused_on_destination"], true, "{status}");
+    assert_eq!(balance(&rpc2, "bob", "1/sat"), 0);
+
+    // Unpaused by three: it arrives, once.
+    json(&[
+        "unpause",
+        "--rpc",
+        &rpc2,
+        "--token",
+        "1/sat",
+        "--guardians",
+        "2,3,4",
+    ]);
+    let id: strait_primitives::MessageId = id.parse().unwrap();
+    wait_received(&net.nodes[1], &[id]).await;
+    wait_settled(&net.nodes[0], &[id]).await;
+    assert_eq!(balance(&rpc2, "bob", "1/sat"), 100);
+    relayer.stop().await;
+    net.stop().await;
+}
