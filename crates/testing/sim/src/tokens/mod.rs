@@ -70,7 +70,7 @@ impl TokenConfig {
             relayers: 3,
             faults: Faults::ALL,
             settle_ms: 120_000,
-            max_steps: 20_000 + 40_000 * ops,
+            max_steps: 50_000_000,
             extensions: None,
         }
     }
