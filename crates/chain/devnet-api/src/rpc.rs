@@ -235,6 +235,38 @@ pub struct PauseState {
     pub endpoint_paused: bool,
 }
 
+/// A transfer queued by the token application's rate limits (`docs/SPEC.md` §9.1).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueuedTransfer {
+    /// Queue id (what `cancel` takes).
+    pub id: u64,
+    /// `"out"` (debited, not sent) or `"in"` (received, credit waiting).
+    pub direction: String,
+    /// The chain at the other end.
+    pub remote_chain: ChainId,
+    /// The denomination on this chain.
+    pub denom: String,
+    /// Amount, a u128 in decimal.
+    pub amount: String,
+    /// Who may cancel it: the sender (out) or the recipient (in).
+    pub owner: Address32,
+    /// The recipient (out) or the original sender (in).
+    pub counterparty: Address32,
+    /// Block time it was queued at, in ms.
+    pub queued_ms: u64,
+    /// Whether its token is paused now (it is not released while paused).
+    pub paused: bool,
+}
+
+/// A page of the token application's queue.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenQueue {
+    /// Items still queued with ids in `[from, from + limit)`.
+    pub items: Vec<QueuedTransfer>,
+    /// The last queue id given (0: none yet).
+    pub last_id: u64,
+}
+
 /// The light client this chain keeps of another chain.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClientInfo {
@@ -373,6 +405,11 @@ pub trait StraitApi {
     /// `account`'s balance of `denom` in the token application, in decimal (a u128).
     #[method(name = "balance")]
     async fn balance(&self, account: Address32, denom: String) -> RpcResult<String>;
+
+    /// Transfers queued by the token application's rate limits with ids in `[from, from +
+    /// limit)`, `limit` at most 1,000.
+    #[method(name = "tokenQueue")]
+    async fn token_queue(&self, from: u64, limit: u32) -> RpcResult<TokenQueue>;
 
     /// Every newly committed block.
     #[subscription(name = "subscribeBlocks" => "newBlock", unsubscribe = "unsubscribeBlocks", item = BlockSummary)]

@@ -567,6 +567,10 @@ fn decode_body(r: &mut Reader<'_>) -> Result<TxBody, TxError> {
             let scope = match r.u8()? {
                 0 => PauseScope::Endpoint,
                 1 => PauseScope::Route(RouteId(r.array()?)),
+                2 => PauseScope::App {
+                    app: Address32(r.array()?),
+                    topic: Hash32(r.array()?),
+                },
                 v => {
                     return Err(DecodeError::Invalid {
                         what: "pause scope",
@@ -719,6 +723,26 @@ mod tests {
         let back = SignedTx::decode(&bytes).unwrap();
         assert_eq!(back, tx);
         back.verify_signature().unwrap();
+    }
+
+    #[test]
+    fn app_topic_pauses_round_trip() {
+        let key = AccountKey::devnet("alice");
+        let tx = Tx {
+            chain_id: ChainId(1),
+            signer: key.address(),
+            nonce: 0,
+            body: TxBody::SetPause {
+                scope: PauseScope::App {
+                    app: Address32([4; 32]),
+                    topic: Hash32([5; 32]),
+                },
+                paused: false,
+                approvals: vec![(1, [1; 64]), (3, [2; 64]), (4, [3; 64])],
+            },
+        }
+        .sign(&key);
+        assert_eq!(SignedTx::decode(&tx.encode()), Ok(tx));
     }
 
     #[test]

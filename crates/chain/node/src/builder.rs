@@ -102,6 +102,16 @@ pub fn genesis_state(spec: &ChainSpec, remotes: &[ChainSpec]) -> State {
             GENESIS_BALANCE.to_be_bytes().to_vec(),
         );
     }
+    // [STRAIT-LIMIT.1] the devnet's default rate limit and anomaly rule.
+    use crate::apps::token::limits;
+    state.put(
+        keys::app(&token, limits::DEFAULT_LIMIT_KEY),
+        limits::DEVNET_LIMIT.encode(),
+    );
+    state.put(
+        keys::app(&token, limits::ANOMALY_RULE_KEY),
+        limits::DEVNET_ANOMALY.encode(),
+    );
     state
 }
 
@@ -176,6 +186,8 @@ pub fn build_block(
                 return Err(BuildError::Corrupt(e));
             }
         }
+        // [STRAIT-LIMIT.4] the applications' bounded end-of-block work.
+        crate::apps::end_block(&mut exec);
     }
     let writes = state.take_writes();
     let app_state_root = next_state_root(&parent.app_state_root, height, &writes);

@@ -68,6 +68,27 @@ pub fn execute(
     } else {
         (UNPAUSE_THRESHOLD, "unpause")
     };
+    approve_with(state, approvals, needed, what, |counter| {
+        pause_digest(chain, scope, paused, counter)
+    })?;
+    if paused {
+        state.put(keys::paused(scope), vec![1]);
+    } else {
+        state.delete(&keys::paused(scope));
+    }
+    Ok(())
+}
+
+/// Checks that at least `needed` guardians approved the digest `digest_of(counter)` (the chain's
+/// pause counter, shared by every guardian decision so each approval is single-use), then
+/// advances the counter. `what` names the decision in errors.
+pub fn approve_with(
+    state: &mut State,
+    approvals: &[(u16, [u8; 64])],
+    needed: usize,
+    what: &'static str,
+    digest_of: impl FnOnce(u64) -> strait_primitives::Hash32,
+) -> Result<(), PauseError> {
     // Cheap checks first: the count, then the indices, then the signatures.
     if approvals.len() < needed {
         return Err(PauseError::Threshold {
@@ -87,18 +108,13 @@ pub fn execute(
         }
     }
     let counter = state.get_u64(keys::PAUSE_COUNTER);
-    let digest = pause_digest(chain, scope, paused, counter);
+    let digest = digest_of(counter);
     for (index, signature) in approvals {
         let key = keys_by_index[usize::from(*index)];
         strait_light_client::ed25519::verify(key.as_bytes(), digest.as_bytes(), signature)
             .map_err(|_| PauseError::BadSignature(*index))?;
     }
     state.put_u64(keys::PAUSE_COUNTER.to_vec(), counter + 1);
-    if paused {
-        state.put(keys::paused(scope), vec![1]);
-    } else {
-        state.delete(&keys::paused(scope));
-    }
     Ok(())
 }
 

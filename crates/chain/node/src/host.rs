@@ -42,7 +42,7 @@ pub struct Exec<'a> {
 impl Exec<'_> {
     /// Runs `call` on the application at `app` in its context, atomically with the messages it
     /// sends: a refused send fails the call, and a failed call reverts every write it made.
-    fn run_app<T>(
+    pub(crate) fn run_app<T>(
         &mut self,
         app: Address32,
         what: &str,
@@ -135,6 +135,13 @@ impl EndpointReader for Exec<'_> {
     }
     fn paused(&self, scope: &strait_endpoint::PauseScope) -> bool {
         self.state.get(&keys::paused(scope)).is_some()
+    }
+    fn message_topic(&self, packet: &Packet) -> Option<Hash32> {
+        // [STRAIT-PAUSE.4] the receiving application names the message's topic.
+        self.ext
+            .apps
+            .get(&packet.receiver)?
+            .topic(self.env.chain_id, packet)
     }
     fn failed_message(&self, id: &MessageId) -> Option<FailedMessage> {
         // A record that does not decode is treated as absent: nothing to retry (it was written

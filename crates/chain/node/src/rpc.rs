@@ -474,6 +474,16 @@ impl StraitApiServer for RpcServer {
         Ok(amount.to_string())
     }
 
+    async fn token_queue(
+        &self,
+        from: u64,
+        limit: u32,
+    ) -> RpcResult<strait_devnet_api::rpc::TokenQueue> {
+        let db = self.db()?;
+        crate::apps::token::rpc::token_queue(&Reads(&db), from, limit)
+            .map_err(|e| error(codes::INVALID_REQUEST, e))
+    }
+
     async fn subscribe_blocks(&self, pending: PendingSubscriptionSink) -> SubscriptionResult {
         let sink = pending.accept().await?;
         forward(sink, &self.shared.blocks).await

@@ -84,6 +84,12 @@ pub trait EndpointReader {
     fn failed_message(&self, id: &MessageId) -> Option<FailedMessage>;
     /// Whether `scope` is paused by the circuit breaker (`[STRAIT-PAUSE.1]`).
     fn paused(&self, scope: &crate::pause::PauseScope) -> bool;
+    /// The topic the receiving application gives `packet`, for its pauses
+    /// ([`crate::PauseScope::App`], `[STRAIT-PAUSE.4]`); by default none.
+    fn message_topic(&self, packet: &Packet) -> Option<Hash32> {
+        let _ = packet;
+        None
+    }
 }
 
 /// What the endpoint writes to its host.

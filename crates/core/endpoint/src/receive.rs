@@ -79,10 +79,10 @@ fn check_message<C: EndpointReader + ?Sized>(
         });
     }
     // [STRAIT-PAUSE.2] nothing of a paused endpoint or route executes; the message waits.
-    let route = packet.route().id();
-    if let Some(scope) = crate::pause::pause_of(ctx, &route) {
+    if let Some(scope) = crate::pause::pause_of(ctx, packet) {
         return Err(ReceiveError::Paused(scope));
     }
+    let route = packet.route().id();
     // [STRAIT-RECV.3] the route is known: the receiver (or the host default) has a security config
     // for the source chain, and its client follows that chain and is not frozen.
     let source_chain = packet.source_chain;

@@ -130,10 +130,10 @@ pub fn retry<C: EndpointWriter + ?Sized>(
     let mut failed = ctx
         .failed_message(&id)
         .ok_or(RetryError::NotRetryable(id))?;
-    let route = packet.route().id();
-    if let Some(scope) = crate::pause::pause_of(ctx, &route) {
+    if let Some(scope) = crate::pause::pause_of(ctx, packet) {
         return Err(RetryError::Paused(scope));
     }
+    let route = packet.route().id();
     match crate::receive::run(ctx, packet, &id) {
         Outcome::Failed(error) => {
             failed.attempts = failed.attempts.saturating_add(1);

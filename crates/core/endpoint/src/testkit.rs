@@ -72,6 +72,8 @@ pub struct InMemoryHost {
     pub failed: BTreeMap<MessageId, FailedMessage>,
     /// Paused scopes.
     pub paused: BTreeSet<crate::PauseScope>,
+    /// Topics of messages, by payload: what the receiving application names them.
+    pub topics: BTreeMap<Vec<u8>, Hash32>,
 }
 
 impl InMemoryHost {
@@ -121,6 +123,9 @@ impl EndpointReader for InMemoryHost {
     }
     fn paused(&self, scope: &crate::PauseScope) -> bool {
         self.paused.contains(scope)
+    }
+    fn message_topic(&self, packet: &Packet) -> Option<Hash32> {
+        self.topics.get(&packet.payload).copied()
     }
     fn chain_id(&self) -> ChainId {
         self.chain_id

@@ -1,8 +1,10 @@
 //! What an application sees of the chain: its own storage, its own send queue, the block.
 
-use strait_endpoint::{AppError, SendRequest};
+use strait_endpoint::{AppError, PauseScope, SendRequest};
 use strait_packet::{DeliveryOptions, Packet};
-use strait_primitives::{Address32, ChainId, ClientId, Height, MessageId, Nonce, Timestamp};
+use strait_primitives::{
+    Address32, ChainId, ClientId, Hash32, Height, MessageId, Nonce, Timestamp,
+};
 
 use crate::env::Env;
 use crate::state::{keys, State};
@@ -97,6 +99,46 @@ impl<'a> AppContext<'a> {
     /// chain's default client of `source`.
     pub fn client_of(&self, source: ChainId) -> Option<ClientId> {
         crate::clients::security_client(self.state, &self.address, source)
+    }
+
+    /// Whether this application's `topic` is paused (`[STRAIT-PAUSE.4]`), or the whole endpoint.
+    pub fn topic_paused(&self, topic: Hash32) -> bool {
+        [
+            PauseScope::Endpoint,
+            PauseScope::App {
+                app: self.address,
+                topic,
+            },
+        ]
+        .iter()
+        .any(|scope| self.state.get(&keys::paused(scope)).is_some())
+    }
+
+    /// Pauses this application's `topic` by itself, as its automatic breaker does
+    /// (`[STRAIT-LIMIT.6]`); only the guardians unpause it (`[STRAIT-PAUSE.3]`).
+    pub fn pause_topic(&mut self, topic: Hash32) {
+        let scope = PauseScope::App {
+            app: self.address,
+            topic,
+        };
+        self.state.put(keys::paused(&scope), vec![1]);
+    }
+
+    /// The chain's guardian counter: what the next guardian approvals sign with.
+    pub fn guardian_counter(&self) -> u64 {
+        self.state.get_u64(keys::PAUSE_COUNTER)
+    }
+
+    /// Checks that at least `needed` of the chain's guardians approved `digest_of(counter)`
+    /// ([`Self::guardian_counter`]) and advances the counter, so each approval is single-use.
+    pub fn guardians_approve(
+        &mut self,
+        approvals: &[(u16, [u8; 64])],
+        needed: usize,
+        what: &'static str,
+        digest_of: impl FnOnce(u64) -> Hash32,
+    ) -> Result<(), crate::guardians::PauseError> {
+        crate::guardians::approve_with(self.state, approvals, needed, what, digest_of)
     }
 
     /// This chain.

@@ -21,7 +21,7 @@ pub use builtin::{Counter, Echo, PingPong, PING, PONG};
 pub use context::AppContext;
 use strait_endpoint::AppError;
 use strait_packet::Packet;
-use strait_primitives::{Address32, MessageId};
+use strait_primitives::{Address32, ChainId, Hash32, MessageId};
 
 /// An application of the chain.
 ///
@@ -31,7 +31,7 @@ use strait_primitives::{Address32, MessageId};
 /// use strait_endpoint::AppError;
 /// use strait_node::apps::{App, AppContext, Router};
 /// use strait_packet::Packet;
-/// use strait_primitives::{Address32, MessageId};
+/// use strait_primitives::{Address32, ChainId, Hash32, MessageId};
 ///
 /// /// Acknowledges with the number of messages it has seen.
 /// struct Tally;
@@ -91,6 +91,33 @@ pub trait App: Send + Sync + 'static {
     fn on_timeout(&self, ctx: &mut AppContext<'_>, id: &MessageId) -> Result<(), AppError> {
         let _ = (ctx, id);
         Ok(())
+    }
+
+    /// The topic of a message to this application on `chain`, for its pauses
+    /// (`[STRAIT-PAUSE.4]`): while `PauseScope::App { app, topic }` is paused, the endpoint holds
+    /// the message (a transient refusal) and its retries. By default none.
+    fn topic(&self, chain: ChainId, packet: &Packet) -> Option<Hash32> {
+        let _ = (chain, packet);
+        None
+    }
+
+    /// Bounded work at the end of every block (`[STRAIT-LIMIT.4]`), after its transactions, e.g.
+    /// releasing queued transfers. The node calls every application in address order, each under
+    /// a checkpoint, atomically with the messages it sends: an error reverts the call's writes and
+    /// sends, and the block goes on. The application bounds its own work. By default nothing.
+    fn end_block(&self, ctx: &mut AppContext<'_>) -> Result<(), AppError> {
+        let _ = ctx;
+        Ok(())
+    }
+}
+
+/// Runs [`App::end_block`] of every application, in address order (`[STRAIT-LIMIT.4]`).
+pub(crate) fn end_block(exec: &mut crate::host::Exec<'_>) {
+    let ext = exec.ext;
+    for (address, app) in &ext.apps.apps {
+        if let Err(e) = exec.run_app(*address, "ending the block", |ctx| app.end_block(ctx)) {
+            tracing::warn!(app = app.name(), %e, "end-of-block work reverted");
+        }
     }
 }
 

@@ -7,10 +7,16 @@
 //! of different origins never mix, and a voucher can travel onwards (`2/1/sat` on chain 3 came from
 //! chain 1 through chain 2) and back the way it came.
 
+pub mod limits;
+pub mod queue;
+pub mod rpc;
+
 use strait_endpoint::AppError;
 use strait_packet::{DeliveryOptions, Packet};
-use strait_primitives::{Address32, ChainId, Height, MessageId, Reader, Timestamp};
+use strait_primitives::{Address32, ChainId, Hash32, Height, MessageId, Reader, Timestamp};
 
+use self::limits::{denom_topic, note_escrow, try_take, Bucket, Direction, LimitConfig};
+use self::queue::Queued;
 use super::{App, AppCallError, AppContext};
 
 /// Version byte of a transfer payload.
@@ -25,6 +31,13 @@ pub const NATIVE_DENOM: &str = "sat";
 pub const CALL_TRANSFER: u8 = 1;
 /// Call data kind: finalize a received transfer that failed for good (`kind u8 (2) | packet`).
 pub const CALL_FINALIZE: u8 = 2;
+/// Call data kind: set a bucket's limit with guardian approvals ([`SetLimitCall`]).
+pub const CALL_SET_LIMIT: u8 = 3;
+/// Call data kind: cancel a queued transfer (`kind u8 (4) | queue id u64`).
+pub const CALL_CANCEL: u8 = 4;
+/// Guardian approvals needed to change a limit: the higher (unpause) threshold, since loosening a
+/// limit is the dangerous direction.
+pub const SET_LIMIT_THRESHOLD: usize = crate::guardians::UNPAUSE_THRESHOLD;
 
 /// Error code of a malformed transfer (payload or call data).
 pub const BAD_TRANSFER: u32 = 1000;
@@ -38,6 +51,10 @@ pub const OVERFLOW: u32 = 1003;
 pub const ESCROW_SHORT: u32 = 1004;
 /// Error code of an outcome for a transfer this chain does not await.
 pub const UNKNOWN_TRANSFER: u32 = 1005;
+/// Error code of a transfer of a paused token (`[STRAIT-PAUSE.4]`); nothing moved.
+pub const TOKEN_PAUSED: u32 = 1009;
+/// Error code of a limit change without enough valid guardian approvals.
+pub const NOT_APPROVED: u32 = 1010;
 
 fn err(code: u32, reason: impl Into<String>) -> AppError {
     AppError {
@@ -208,7 +225,8 @@ pub fn escrow_key(denom: &str) -> Vec<u8> {
 pub fn supply_key(denom: &str) -> Vec<u8> {
     [b"sup/".as_slice(), denom.as_bytes()].concat()
 }
-fn pending_key(id: &MessageId) -> Vec<u8> {
+/// Storage key of the record of a sent transfer awaiting its outcome.
+pub fn pending_key(id: &MessageId) -> Vec<u8> {
     [b"pend/".as_slice(), id.as_bytes()].concat()
 }
 
@@ -312,16 +330,18 @@ impl App for TokenTransfer {
         if t.recipient == Address32([0; 32]) {
             return Err(err(BAD_RECIPIENT, "the zero address cannot receive tokens"));
         }
-        let home = from_prefix(ctx.chain_id());
-        let denom = match t.denom.strip_prefix(&home) {
+        let mut tripped = false;
+        let denom = match local_denom(ctx.chain_id(), packet.source_chain, &t.denom) {
             // The token comes back the way it left: release it from escrow.
-            Some(local) => {
-                sub(ctx, &escrow_key(local), t.amount, ESCROW_SHORT)?;
-                local.to_owned()
+            (local, true) => {
+                let before = get_u128(ctx, &escrow_key(&local));
+                sub(ctx, &escrow_key(&local), t.amount, ESCROW_SHORT)?;
+                // [STRAIT-LIMIT.6] the anomaly breaker watches what leaves the escrow.
+                tripped = note_escrow(ctx, &local, before, 0, t.amount)?;
+                local
             }
             // It arrives: mint a voucher that records where it came from.
-            None => {
-                let voucher = format!("{}/{}", packet.source_chain, t.denom);
+            (voucher, false) => {
                 if voucher.len() > MAX_DENOM_LEN {
                     return Err(err(BAD_TRANSFER, "the voucher's path is too long"));
                 }
@@ -329,15 +349,45 @@ impl App for TokenTransfer {
                 voucher
             }
         };
+        // [STRAIT-LIMIT.3] over the inbound limit (or tripping the breaker): received and
+        // acknowledged, the credit queued on this chain.
+        let bucket = Bucket {
+            direction: Direction::In,
+            remote: packet.source_chain,
+            denom: denom.clone(),
+        };
+        if tripped || queue::has_queue(ctx, &bucket) || !try_take(ctx, &bucket, t.amount)? {
+            let qid = queue::enqueue(
+                ctx,
+                &Queued {
+                    direction: Direction::In,
+                    remote: packet.source_chain,
+                    denom,
+                    amount: t.amount,
+                    owner: t.recipient,
+                    counterparty: t.sender,
+                    how: 0,
+                    timeout_height: 0,
+                    timeout_timestamp: 0,
+                    queued_ms: ctx.timestamp().get(),
+                },
+            )?;
+            ctx.put(&queue::credit_key(&packet.id()), qid.to_be_bytes().to_vec())?;
+            return Ok([b"queued".as_slice(), &qid.to_be_bytes()].concat());
+        }
         add(ctx, &balance_key(&t.recipient, &denom), t.amount)?;
         Ok(b"ok".to_vec())
     }
 
     /// `[STRAIT-TOKEN.2]` Sends a transfer: the caller's tokens leave its balance, escrowed, or
-    /// burned when they return to the chain they came from.
+    /// burned when they return to the chain they came from; queued when over the limit
+    /// (`[STRAIT-LIMIT.3]`). Also finalizes, cancels a queued transfer, and sets limits.
     fn call(&self, ctx: &mut AppContext<'_>, data: &[u8]) -> Result<(), AppCallError> {
-        if data.first() == Some(&CALL_FINALIZE) {
-            return self.finalize(ctx, &data[1..]);
+        match data.first() {
+            Some(&CALL_FINALIZE) => return self.finalize(ctx, &data[1..]),
+            Some(&CALL_CANCEL) => return cancel(ctx, &data[1..]).map_err(AppCallError::Refused),
+            Some(&CALL_SET_LIMIT) => return set_limit(ctx, data),
+            _ => {}
         }
         let call = TransferCall::decode(data).map_err(AppCallError::Refused)?;
         let sender = ctx
@@ -353,40 +403,22 @@ impl App for TokenTransfer {
             INSUFFICIENT_FUNDS,
         )
         .map_err(AppCallError::Refused)?;
-        let how = if call.denom.starts_with(&from_prefix(call.destination)) {
-            sub(ctx, &supply_key(&call.denom), call.amount, ESCROW_SHORT)
-                .map_err(AppCallError::Refused)?;
-            LEFT_BURNED
-        } else {
-            add(ctx, &escrow_key(&call.denom), call.amount).map_err(AppCallError::Refused)?;
-            LEFT_ESCROWED
+        let options = DeliveryOptions {
+            ordered: false,
+            timeout_height: call.timeout_height,
+            timeout_timestamp: call.timeout_timestamp,
         };
-        let transfer = Transfer {
-            denom: call.denom.clone(),
-            amount: call.amount,
+        send_out(
+            ctx,
             sender,
-            recipient: call.recipient,
-        };
-        let me = ctx.address();
-        let id = ctx
-            .send(
-                call.destination,
-                me,
-                DeliveryOptions {
-                    ordered: false,
-                    timeout_height: call.timeout_height,
-                    timeout_timestamp: call.timeout_timestamp,
-                },
-                transfer.encode(),
-            )
-            .map_err(AppCallError::Refused)?;
-        let mut record = vec![how];
-        record.extend_from_slice(sender.as_bytes());
-        record.extend_from_slice(&call.amount.to_be_bytes());
-        record.push(call.denom.len() as u8);
-        record.extend_from_slice(call.denom.as_bytes());
-        ctx.put(&pending_key(&id), record)
-            .map_err(AppCallError::Refused)
+            call.destination,
+            call.recipient,
+            &call.denom,
+            call.amount,
+            options,
+        )
+        .map(|_| ())
+        .map_err(AppCallError::Refused)
     }
 
     /// `[STRAIT-TOKEN.4]` Delivered: the tokens stay where they went.
@@ -419,7 +451,281 @@ impl App for TokenTransfer {
     fn on_timeout(&self, ctx: &mut AppContext<'_>, id: &MessageId) -> Result<(), AppError> {
         self.refund(ctx, id)
     }
+
+    /// `[STRAIT-PAUSE.4]` A transfer's topic is its denomination on this chain.
+    fn topic(&self, chain: ChainId, packet: &Packet) -> Option<Hash32> {
+        let t = Transfer::decode(&packet.payload).ok()?;
+        Some(denom_topic(
+            &local_denom(chain, packet.source_chain, &t.denom).0,
+        ))
+    }
+
+    /// `[STRAIT-LIMIT.4]` Releases queued transfers whose limit has room again.
+    fn end_block(&self, ctx: &mut AppContext<'_>) -> Result<(), AppError> {
+        queue::release_ready(ctx, |ctx, qid, item| {
+            let sent = match item.direction {
+                Direction::Out => Some(send_now(
+                    ctx,
+                    item.how,
+                    item.owner,
+                    item.remote,
+                    item.counterparty,
+                    &item.denom,
+                    item.amount,
+                    queue::options_of(&item),
+                )?),
+                Direction::In => {
+                    add(ctx, &balance_key(&item.owner, &item.denom), item.amount)?;
+                    None
+                }
+            };
+            queue::record_end(ctx, qid, queue::END_RELEASED, sent)
+        })
+        .map(|_| ())
+    }
 }
+
+/// The denomination on `chain` of a transfer of `denom` (as named on `source`), and whether it
+/// returns home (its escrow here is released) rather than arriving (a voucher is minted).
+pub fn local_denom(chain: ChainId, source: ChainId, denom: &str) -> (String, bool) {
+    match denom.strip_prefix(&from_prefix(chain)) {
+        Some(local) => (local.to_owned(), true),
+        None => (format!("{source}/{denom}"), false),
+    }
+}
+
+/// Sends `amount` of `denom` (already taken from `sender`'s balance) to `recipient` on
+/// `destination`: escrowed, or burned when it returns to the chain it came from; sent now, or
+/// queued when over the outbound limit (`[STRAIT-LIMIT.3]`).
+fn send_out(
+    ctx: &mut AppContext<'_>,
+    sender: Address32,
+    destination: ChainId,
+    recipient: Address32,
+    denom: &str,
+    amount: u128,
+    options: DeliveryOptions,
+) -> Result<Left, AppError> {
+    // [STRAIT-PAUSE.4] a paused token does not leave.
+    if ctx.topic_paused(denom_topic(denom)) {
+        return Err(err(TOKEN_PAUSED, format!("{denom} is paused")));
+    }
+    let how = if denom.starts_with(&from_prefix(destination)) {
+        sub(ctx, &supply_key(denom), amount, ESCROW_SHORT)?;
+        LEFT_BURNED
+    } else {
+        let before = get_u128(ctx, &escrow_key(denom));
+        add(ctx, &escrow_key(denom), amount)?;
+        note_escrow(ctx, denom, before, amount, 0)?;
+        LEFT_ESCROWED
+    };
+    let bucket = Bucket {
+        direction: Direction::Out,
+        remote: destination,
+        denom: denom.to_owned(),
+    };
+    if queue::has_queue(ctx, &bucket) || !try_take(ctx, &bucket, amount)? {
+        let item = Queued {
+            direction: Direction::Out,
+            remote: destination,
+            denom: denom.to_owned(),
+            amount,
+            owner: sender,
+            counterparty: recipient,
+            how,
+            timeout_height: options.timeout_height.map_or(0, Height::get),
+            timeout_timestamp: options.timeout_timestamp.map_or(0, Timestamp::get),
+            queued_ms: ctx.timestamp().get(),
+        };
+        return queue::enqueue(ctx, &item).map(Left::Queued);
+    }
+    send_now(
+        ctx,
+        how,
+        sender,
+        destination,
+        recipient,
+        denom,
+        amount,
+        options,
+    )
+    .map(Left::Sent)
+}
+
+/// How a transfer left: sent as a message, or queued under an id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Left {
+    Sent(MessageId),
+    Queued(u64),
+}
+
+/// Sends a transfer whose value already left (`how`) and records it for its outcome.
+#[allow(clippy::too_many_arguments)]
+fn send_now(
+    ctx: &mut AppContext<'_>,
+    how: u8,
+    sender: Address32,
+    destination: ChainId,
+    recipient: Address32,
+    denom: &str,
+    amount: u128,
+    options: DeliveryOptions,
+) -> Result<MessageId, AppError> {
+    let transfer = Transfer {
+        denom: denom.to_owned(),
+        amount,
+        sender,
+        recipient,
+    };
+    let me = ctx.address();
+    let id = ctx.send(destination, me, options, transfer.encode())?;
+    let mut record = vec![how];
+    record.extend_from_slice(sender.as_bytes());
+    record.extend_from_slice(&amount.to_be_bytes());
+    record.push(denom.len() as u8);
+    record.extend_from_slice(denom.as_bytes());
+    ctx.put(&pending_key(&id), record)?;
+    Ok(id)
+}
+
+/// `[STRAIT-LIMIT.5]` Cancels queued transfer `qid`, by its owner only, exactly once. An outbound
+/// one is refunded to its sender at once (its escrow released or its voucher re-minted); an
+/// inbound credit is refused by its recipient and goes back to its sender on the source chain as
+/// a return transfer (itself under the outbound limit, so it may queue in turn; refused while
+/// the token is paused).
+fn cancel(ctx: &mut AppContext<'_>, data: &[u8]) -> Result<(), AppError> {
+    let qid = u64::from_be_bytes(
+        data.try_into()
+            .map_err(|_| err(BAD_TRANSFER, "cancel expects a queue id u64"))?,
+    );
+    let caller = ctx.caller().ok_or_else(|| err(BAD_TRANSFER, "no signer"))?;
+    let item = queue::get(ctx, qid)?
+        .ok_or_else(|| err(queue::NOT_QUEUED, format!("no transfer queued as {qid}")))?;
+    if item.owner != caller {
+        return Err(err(
+            queue::NOT_OWNER,
+            format!("queued transfer {qid} is {}'s to cancel", item.owner),
+        ));
+    }
+    let item = queue::take(ctx, qid)?;
+    let sent = match item.direction {
+        Direction::Out => {
+            if item.how == LEFT_ESCROWED {
+                let before = get_u128(ctx, &escrow_key(&item.denom));
+                sub(ctx, &escrow_key(&item.denom), item.amount, ESCROW_SHORT)?;
+                note_escrow(ctx, &item.denom, before, 0, item.amount)?;
+            } else {
+                add(ctx, &supply_key(&item.denom), item.amount)?;
+            }
+            add(ctx, &balance_key(&item.owner, &item.denom), item.amount)?;
+            None
+        }
+        Direction::In => {
+            // The return is a transfer from the recipient, of the credit it never received.
+            match send_out(
+                ctx,
+                item.owner,
+                item.remote,
+                item.counterparty,
+                &item.denom,
+                item.amount,
+                DeliveryOptions::default(),
+            )? {
+                Left::Sent(id) => Some(id),
+                Left::Queued(_) => None,
+            }
+        }
+    };
+    queue::record_end(ctx, qid, queue::END_CANCELLED, sent)
+}
+
+/// A limit change approved by the guardians (`[STRAIT-LIMIT.2]`): `kind u8 (3) | bucket |
+/// capacity u128 | refill_per_s u128 | approvals u8 | (index u16 | signature [64])*`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SetLimitCall {
+    /// The bucket.
+    pub bucket: Bucket,
+    /// Its new limit.
+    pub limit: LimitConfig,
+    /// Guardian approvals of [`limit_digest`].
+    pub approvals: Vec<(u16, [u8; 64])>,
+}
+
+/// Domain of the digest guardians sign to set a limit.
+pub const LIMIT_DOMAIN: &[u8] = b"STRAIT/DEVNET/TOKEN-LIMIT/v1";
+
+/// What the guardians of `chain` sign to set `bucket`'s limit to `limit`, as the `counter`-th
+/// guardian decision: `keccak256("STRAIT/DEVNET/TOKEN-LIMIT/v1" || chain u64 || bucket ||
+/// limit || counter u64)`.
+pub fn limit_digest(chain: ChainId, bucket: &Bucket, limit: &LimitConfig, counter: u64) -> Hash32 {
+    strait_primitives::keccak256_concat(&[
+        LIMIT_DOMAIN,
+        &chain.to_be_bytes(),
+        &bucket.encode(),
+        &limit.encode(),
+        &counter.to_be_bytes(),
+    ])
+}
+
+impl SetLimitCall {
+    /// The call data.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = vec![CALL_SET_LIMIT];
+        out.extend_from_slice(&self.bucket.encode());
+        out.extend_from_slice(&self.limit.encode());
+        out.push(self.approvals.len() as u8);
+        for (index, signature) in &self.approvals {
+            out.extend_from_slice(&index.to_be_bytes());
+            out.extend_from_slice(signature);
+        }
+        out
+    }
+
+    /// Decodes call data, at most `MAX_GUARDIAN_APPROVALS` approvals.
+    pub fn decode(bytes: &[u8]) -> Result<Self, AppError> {
+        let bad = |_| err(BAD_TRANSFER, "malformed limit call");
+        let mut r = Reader::new(bytes);
+        if r.u8().map_err(bad)? != CALL_SET_LIMIT {
+            return Err(err(BAD_TRANSFER, "not a limit call"));
+        }
+        let bucket = Bucket::read(&mut r)?;
+        let limit = LimitConfig::decode(r.bytes(32).map_err(bad)?)
+            .ok_or_else(|| err(BAD_TRANSFER, "capacity over the bound"))?;
+        let n = r
+            .len_u8("approvals", strait_devnet_api::tx::MAX_GUARDIAN_APPROVALS)
+            .map_err(bad)?;
+        let mut approvals = Vec::with_capacity(n);
+        for _ in 0..n {
+            approvals.push((
+                u16::from_be_bytes(r.array().map_err(bad)?),
+                r.array().map_err(bad)?,
+            ));
+        }
+        r.finish().map_err(bad)?;
+        Ok(Self {
+            bucket,
+            limit,
+            approvals,
+        })
+    }
+}
+
+fn set_limit(ctx: &mut AppContext<'_>, data: &[u8]) -> Result<(), AppCallError> {
+    let call = SetLimitCall::decode(data).map_err(AppCallError::Refused)?;
+    let chain = ctx.chain_id();
+    ctx.guardians_approve(
+        &call.approvals,
+        SET_LIMIT_THRESHOLD,
+        "set a limit",
+        |counter| limit_digest(chain, &call.bucket, &call.limit, counter),
+    )
+    .map_err(|e| AppCallError::Refused(err(NOT_APPROVED, e.to_string())))?;
+    ctx.put(&limits::limit_key(&call.bucket), call.limit.encode())
+        .map_err(AppCallError::Refused)
+}
+
+#[cfg(test)]
+mod limit_tests;
 
 #[cfg(test)]
 mod tests {

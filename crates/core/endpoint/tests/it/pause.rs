@@ -64,3 +64,55 @@ fn a_paused_endpoint_sends_nothing_receives_nothing_and_retries_nothing() {
     n.b.paused.clear();
     assert!(n.deliver(&later).is_ok());
 }
+
+#[test]
+fn an_app_topic_pause_holds_only_that_topics_messages_and_its_retries() {
+    let mut n = net();
+    let topic = strait_primitives::Hash32([7; 32]);
+    n.b.topics.insert(b"token-x".to_vec(), topic);
+    let held = n.send(COUNTER, DeliveryOptions::default(), b"token-x");
+    let other = n.send(COUNTER, DeliveryOptions::default(), b"token-y");
+    n.relay_root();
+    let scope = PauseScope::App {
+        app: COUNTER,
+        topic,
+    };
+    // The same topic under another application is not paused.
+    n.b.paused.insert(PauseScope::App {
+        app: FAILING,
+        topic,
+    });
+    n.b.paused.insert(scope);
+    let err = n.deliver(&held).unwrap_err();
+    assert_eq!(err, ReceiveError::Paused(scope));
+    assert!(err.is_transient(), "relayers keep the message");
+    assert!(n.b.receipts.is_empty());
+    assert!(n.deliver(&other).unwrap().outcome.is_executed());
+    n.b.paused.remove(&scope);
+    assert!(n.deliver(&held).unwrap().outcome.is_executed());
+    assert_eq!(n.executed.borrow().len(), 2);
+    // A failed message of a paused topic is not retried while paused.
+    let scope = PauseScope::App {
+        app: FAILING,
+        topic,
+    };
+    n.b.paused.remove(&scope);
+    n.b.topics.insert(b"fail-x".to_vec(), topic);
+    let failing = n.send(FAILING, DeliveryOptions::default(), b"fail-x");
+    n.relay_root();
+    n.deliver(&failing).unwrap();
+    n.b.paused.insert(scope);
+    assert_eq!(
+        retry(&mut n.b, &failing.packet),
+        Err(RetryError::Paused(scope))
+    );
+    assert_eq!(
+        PauseScope::App {
+            app: FAILING,
+            topic
+        }
+        .encode()
+        .len(),
+        65
+    );
+}
