@@ -6,7 +6,8 @@
 //! conflicting header that a byzantine party shows to another chain's light client, and the fork
 //! checkers (`fork_frozen`, `nothing_after_freeze`) run. With `--tokens`, each seed runs the token
 //! world instead (`strait_sim::tokens`): `--ops` random token operations (transfers, onward hops
-//! and returns, refused transfers, retries, finalizes, timeouts, guardian pauses) under the same
+//! and returns, refused transfers, retries, finalizes, timeouts, guardian pauses of endpoints,
+//! routes and tokens, rate limits that queue transfers, cancels) under the same
 //! faults, with the conservation checkers after every block and every transfer ending exactly
 //! once. A broken invariant stops the sweep with its seed, the command that replays it and the
 //! last steps before it.
@@ -71,6 +72,10 @@ pub struct TokenSweepReport {
     timed_out: u64,
     refunded_after_failure: u64,
     refunded_after_timeout: u64,
+    transfers_queued: u64,
+    queued_released: u64,
+    queued_cancelled: u64,
+    tokens_tripped: u64,
     blocks: u64,
     relayer_crashes: u64,
     chain_restarts: u64,
@@ -162,6 +167,10 @@ fn run_token_world(
         totals.timed_out += f.timed_out;
         totals.refunded_after_failure += f.refunded_failed;
         totals.refunded_after_timeout += f.refunded_timed_out;
+        totals.transfers_queued += report.queues.queued;
+        totals.queued_released += report.queues.released;
+        totals.queued_cancelled += report.queues.cancelled;
+        totals.tokens_tripped += report.queues.tokens_tripped;
         totals.blocks += report.blocks;
         totals.relayer_crashes += report.crashes;
         totals.chain_restarts += report.chain_restarts;

@@ -7,18 +7,24 @@
 //! timeout. It never reads what the generator meant to do. From that it keeps the value in flight
 //! per token and the balance every account must hold, and checks after every block:
 //!
-//! * `native_supply`: each chain's native supply is its balances plus its escrow, as at genesis;
-//! * `voucher_supply`: each voucher's supply is its balances plus its escrow (nothing negative:
-//!   amounts are unsigned and an underflow shows as a mismatch);
+//! * `native_supply`: each chain's native supply is its balances plus its escrow plus its queued
+//!   inbound credits, as at genesis;
+//! * `voucher_supply`: each voucher's supply is its balances plus its escrow plus its queued
+//!   inbound credits (nothing negative: amounts are unsigned and an underflow shows as a
+//!   mismatch);
 //! * `escrow_backed`: each token's escrow on its home chain is the vouchers minted from it on the
-//!   other chains plus the value in flight (sent and neither executed nor refunded yet);
-//! * `balances_match_events`: every account's balance is what the events make it;
+//!   other chains plus the value in flight (sent and neither executed nor refunded yet) plus the
+//!   value queued outbound (`[STRAIT-LIMIT.5]`: debited, escrowed or burned, not sent yet);
+//! * `balances_match_events`: every account's balance, plus what it has queued (an outbound
+//!   transfer not sent yet, an inbound credit not credited yet), is what the events make it;
 //! * `transfer_fate_once`: a transfer is executed or refunded, never both, never twice.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 use strait_endpoint::Outcome;
+use strait_node::apps::token::limits::Direction;
+use strait_node::apps::token::queue::Queued;
 use strait_node::apps::token::{Transfer, NATIVE_DENOM};
 use strait_packet::Packet;
 use strait_primitives::{Address32, ChainId, MessageId};
@@ -118,6 +124,12 @@ struct Totals {
     held: BTreeMap<String, u128>,
     escrow: BTreeMap<String, u128>,
     supply: BTreeMap<String, u128>,
+    /// Inbound credits queued per denom (received, not credited yet).
+    queued_in: BTreeMap<String, u128>,
+    /// Outbound transfers queued (debited, not sent yet): the home they are backed by, amount.
+    queued_out: Vec<((ChainId, String), u128)>,
+    /// Every queued item: owner, denom, amount.
+    queued_by: Vec<(Address32, String, u128)>,
 }
 
 impl Ledger {
@@ -129,9 +141,10 @@ impl Ledger {
                 let (account, denom) = split_balance(key);
                 ledger.expected.insert((*chain, account, denom), amount);
             }
-            let totals = totals(store);
+            let totals = totals(*chain, store);
             let native = totals.held.get(NATIVE_DENOM).copied().unwrap_or(0)
-                + totals.escrow.get(NATIVE_DENOM).copied().unwrap_or(0);
+                + totals.escrow.get(NATIVE_DENOM).copied().unwrap_or(0)
+                + totals.queued_in.get(NATIVE_DENOM).copied().unwrap_or(0);
             ledger.native.insert(*chain, native);
         }
         ledger
@@ -299,14 +312,17 @@ impl Ledger {
 
     /// The invariants over every chain's token store (`stores`, one per chain).
     pub(crate) fn check(&self, stores: &[(ChainId, &Store)]) -> Result<(), (Checker, String)> {
-        let totals: Vec<(ChainId, Totals)> = stores.iter().map(|(c, s)| (*c, totals(s))).collect();
+        let totals: Vec<(ChainId, Totals)> =
+            stores.iter().map(|(c, s)| (*c, totals(*c, s))).collect();
         let get = |m: &BTreeMap<String, u128>, d: &str| m.get(d).copied().unwrap_or(0);
         for (chain, t) in &totals {
-            let native = get(&t.held, NATIVE_DENOM).saturating_add(get(&t.escrow, NATIVE_DENOM));
+            let native = get(&t.held, NATIVE_DENOM)
+                .saturating_add(get(&t.escrow, NATIVE_DENOM))
+                .saturating_add(get(&t.queued_in, NATIVE_DENOM));
             let genesis = self.native.get(chain).copied().unwrap_or(0);
             if native != genesis {
                 let detail =
-                    format!("chain {chain}: native balances + escrow {native}, genesis {genesis}");
+                    format!("chain {chain}: native balances + escrow + queued in {native}, genesis {genesis}");
                 return Err((Checker::NativeSupply, detail));
             }
             let vouchers: BTreeSet<&String> = t
@@ -314,6 +330,7 @@ impl Ledger {
                 .keys()
                 .chain(t.escrow.keys())
                 .chain(t.supply.keys())
+                .chain(t.queued_in.keys())
                 .filter(|d| d.as_str() != NATIVE_DENOM)
                 .collect();
             for denom in vouchers {
@@ -323,11 +340,13 @@ impl Ledger {
                 }
                 let (supply, local) = (
                     get(&t.supply, denom),
-                    get(&t.held, denom).saturating_add(get(&t.escrow, denom)),
+                    get(&t.held, denom)
+                        .saturating_add(get(&t.escrow, denom))
+                        .saturating_add(get(&t.queued_in, denom)),
                 );
                 if supply != local {
                     let detail = format!(
-                        "chain {chain}: {denom} supply {supply}, balances + escrow {local}"
+                        "chain {chain}: {denom} supply {supply}, balances + escrow + queued in {local}"
                     );
                     return Err((Checker::VoucherSupply, detail));
                 }
@@ -357,15 +376,22 @@ impl Ledger {
         for home in self.in_flight.keys() {
             backed.entry(home.clone()).or_default();
         }
+        let mut queued_out: BTreeMap<(ChainId, String), u128> = BTreeMap::new();
+        for (_, t) in &totals {
+            for (home, amount) in &t.queued_out {
+                let sum = queued_out.entry(home.clone()).or_default();
+                *sum = sum.saturating_add(*amount);
+                backed.entry(home.clone()).or_default();
+            }
+        }
         for ((chain, denom), (escrow, vouchers)) in &backed {
-            let flying = self
-                .in_flight
-                .get(&(*chain, denom.clone()))
-                .copied()
-                .unwrap_or(0);
-            if *escrow != vouchers.saturating_add(flying) {
+            let home = (*chain, denom.clone());
+            let flying = self.in_flight.get(&home).copied().unwrap_or(0);
+            let queued = queued_out.get(&home).copied().unwrap_or(0);
+            if *escrow != vouchers.saturating_add(flying).saturating_add(queued) {
                 let detail = format!(
-                    "chain {chain}: escrow of {denom} {escrow}, vouchers elsewhere {vouchers} + in flight {flying}"
+                    "chain {chain}: escrow of {denom} {escrow}, vouchers elsewhere {vouchers} + in \
+                     flight {flying} + queued out {queued}"
                 );
                 return Err((Checker::EscrowBacked, detail));
             }
@@ -378,6 +404,13 @@ impl Ledger {
                 if amount != 0 {
                     held.insert((*chain, account, denom), amount);
                 }
+            }
+        }
+        // What an account queued is still its own, as the events see it.
+        for (chain, t) in &totals {
+            for (owner, denom, amount) in &t.queued_by {
+                let sum = held.entry((*chain, *owner, denom.clone())).or_default();
+                *sum = sum.saturating_add(*amount);
             }
         }
         let expected = self.expected.iter().filter(|(_, v)| **v != 0);
@@ -420,8 +453,33 @@ impl Ledger {
 }
 
 /// One chain's token store, summed per denom.
-fn totals(store: &BTreeMap<Vec<u8>, Vec<u8>>) -> Totals {
+fn totals(chain: ChainId, store: &Store) -> Totals {
     let mut t = Totals::default();
+    for (_, raw) in store
+        .range(b"q/".to_vec()..)
+        .take_while(|(k, _)| k.starts_with(b"q/"))
+    {
+        // A corrupt item shows as a supply mismatch: its value is counted nowhere.
+        let Ok(item) = Queued::decode(raw) else {
+            continue;
+        };
+        t.queued_by
+            .push((item.owner, item.denom.clone(), item.amount));
+        match item.direction {
+            Direction::In => {
+                let sum = t.queued_in.entry(item.denom).or_default();
+                *sum = sum.saturating_add(item.amount);
+            }
+            Direction::Out => {
+                let back = format!("{}/", item.remote);
+                let home = match item.denom.strip_prefix(&back) {
+                    Some(local) => (item.remote, local.to_owned()),
+                    None => (chain, item.denom),
+                };
+                t.queued_out.push((home, item.amount));
+            }
+        }
+    }
     for (key, amount) in entries(store, b"bal/") {
         let (_, denom) = split_balance(key);
         let sum = t.held.entry(denom).or_default();

@@ -3,13 +3,15 @@
 //! Three chains, a stream of random operations on their token applications ([`OpKind`]:
 //! transfers in every direction, onward hops and returns along a voucher's path, transfers that
 //! fail on their destination, retries, finalizes, height and time timeouts, guardian pauses and
-//! unpauses of routes and endpoints), relayers that crash and restart over a network that fails,
+//! unpauses of routes, endpoints and tokens, guardian rate limits that queue transfers, cancels of
+//! queued transfers), relayers that crash and restart over a network that fails,
 //! delays and duplicates their requests (so deliveries are reordered, duplicated and late, and an
 //! outcome races its timeout), a byzantine relayer, chain restarts and validator changes. After
 //! every block the protocol checkers of [`crate::world`] and the token checkers of
-//! `ledger` run; once the operations are done, faults stop, the guardians unpause everything,
-//! failed transfers are finalized, and every transfer must end: executed, or its sender refunded,
-//! exactly once, with every escrow equal to the vouchers it backs.
+//! `ledger` run; once the operations are done, faults stop, the guardians unpause everything and
+//! restore the default limits, failed transfers are finalized, and every transfer must end:
+//! executed, or its sender refunded, exactly once; every queued transfer released or cancelled;
+//! every escrow equal to the vouchers it backs.
 
 mod ledger;
 mod ops;
@@ -22,12 +24,15 @@ use std::sync::{Arc, Mutex};
 
 use strait_devnet_api::keys::AccountKey;
 use strait_devnet_api::tx::TxBody;
+use strait_node::apps::token::limits::{Bucket, DEVNET_LIMIT};
+use strait_node::apps::token::queue;
+use strait_node::apps::token::{limit_digest, SetLimitCall};
 use strait_node::extensions::Extensions;
-use strait_node::guardians::{approve, UNPAUSE_THRESHOLD};
+use strait_node::guardians::{approve, guardian, UNPAUSE_THRESHOLD};
 use strait_node::state::keys;
 use strait_node::{devnet_specs, ChainSpec};
 use strait_packet::Packet;
-use strait_primitives::{keccak256_concat, ChainId, Hash32, Timestamp};
+use strait_primitives::{keccak256_concat, ChainId, Hash32, Reader, Timestamp};
 use strait_runtime::deterministic::{Executor, Runtime};
 use strait_runtime::{Clock, Entropy, JoinHandle, Spawner};
 
@@ -87,6 +92,8 @@ pub struct TokenReport {
     pub ops: BTreeMap<&'static str, u64>,
     /// What the chains did to the transfers.
     pub fates: Fates,
+    /// What the chains did with queued transfers.
+    pub queues: Queues,
     /// Blocks produced, all chains.
     pub blocks: u64,
     /// Relayer crashes injected.
@@ -99,6 +106,51 @@ pub struct TokenReport {
     pub steps: u64,
     /// Simulated milliseconds.
     pub sim_ms: u64,
+}
+
+/// Queued transfers (`[STRAIT-LIMIT.3]`), read from the chains' token stores at the end.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Queues {
+    /// Transfers queued, all chains.
+    pub queued: u64,
+    /// Of those, released (sent, or credited).
+    pub released: u64,
+    /// Of those, cancelled by their owner.
+    pub cancelled: u64,
+    /// Tokens whose anomaly breaker tripped at least once (`[STRAIT-LIMIT.6]`).
+    pub tokens_tripped: u64,
+}
+
+impl Queues {
+    fn of(chain: &InProcessChain) -> Self {
+        let store = chain.token_store();
+        let with = |prefix: &'static [u8]| {
+            store
+                .range(prefix.to_vec()..)
+                .take_while(move |(k, _)| k.starts_with(prefix))
+        };
+        let ends: Vec<u8> = with(b"qend/")
+            .filter_map(|(_, v)| v.first().copied())
+            .collect();
+        let queued = store
+            .get(queue::NEXT_KEY)
+            .and_then(|v| <[u8; 8]>::try_from(v.as_slice()).ok())
+            .map_or(0, u64::from_be_bytes);
+        Self {
+            queued,
+            released: ends.iter().filter(|k| **k == queue::END_RELEASED).count() as u64,
+            cancelled: ends.iter().filter(|k| **k == queue::END_CANCELLED).count() as u64,
+            tokens_tripped: with(b"trip/").count() as u64,
+        }
+    }
+
+    /// Adds `other`.
+    pub fn add(&mut self, other: &Self) {
+        self.queued += other.queued;
+        self.released += other.released;
+        self.cancelled += other.cancelled;
+        self.tokens_tripped += other.tokens_tripped;
+    }
 }
 
 impl TokenReport {
@@ -328,12 +380,17 @@ async fn run(
         })
         .collect();
     let parts: Vec<&[u8]> = tips.iter().map(|t| t.as_slice()).collect();
+    let mut queues = Queues::default();
+    for chain in chains {
+        queues.add(&Queues::of(&chain.lock().expect("chain lock")));
+    }
     let audit = audit.lock().expect("audit lock");
     Ok(TokenReport {
         seed: cfg.seed,
         digest: keccak256_concat(&parts),
         ops,
         fates: audit.ledger.fates,
+        queues,
         blocks: audit.blocks,
         crashes,
         chain_restarts: restarts,
@@ -361,21 +418,23 @@ async fn settle(
         let now = rt.now_ms();
         let mut open = Vec::new();
         for chain in chains {
-            let (paused, body) = unpause_one(&chain.lock().expect("chain lock"), chains.len());
+            let (held, body) = guardians_next(&chain.lock().expect("chain lock"), chains.len());
             if let Some(body) = body {
                 submit(chain, &anyone, body);
             }
             let c = chain.lock().expect("chain lock");
-            let pend = c
-                .token_store()
-                .range(b"pend/".to_vec()..)
-                .take_while(|(k, _)| k.starts_with(b"pend/"))
-                .count();
+            let count = |prefix: &[u8]| {
+                c.token_store()
+                    .range(prefix.to_vec()..)
+                    .take_while(|(k, _)| k.starts_with(prefix))
+                    .count()
+            };
             open.push((
                 c.state().count_prefix(b"p"),
                 c.state().count_prefix(b"f"),
-                pend,
-                paused,
+                count(b"pend/"),
+                count(b"q/"),
+                held,
             ));
         }
         let (unended, failed) = {
@@ -405,13 +464,13 @@ async fn settle(
                 body,
             );
         }
-        if unended.is_empty() && open.iter().all(|o| *o == (0, 0, 0, 0)) {
+        if unended.is_empty() && open.iter().all(|o| *o == (0, 0, 0, 0, 0)) {
             return Ok(());
         }
         if now >= until {
             let detail = format!(
                 "{} transfers never ended, e.g. {:?}; per chain (awaited, failed, pending \
-                 transfers, paused scopes): {open:?}",
+                 transfers, queued transfers, paused scopes and limited buckets): {open:?}",
                 unended.len(),
                 &unended[..unended.len().min(3)]
             );
@@ -421,24 +480,49 @@ async fn settle(
     }
 }
 
-/// How many scopes of `chain` are paused, and a transaction unpausing the first of them.
-fn unpause_one(chain: &InProcessChain, chains: usize) -> (usize, Option<TxBody>) {
+/// What still holds `chain` back once faults stop: how many of its scopes are paused and of its
+/// buckets have a limit other than the devnet's, and the guardians' transaction for the first
+/// of them (one per block: their approvals sign the chain's decision counter).
+fn guardians_next(chain: &InProcessChain, chains: usize) -> (usize, Option<TxBody>) {
     let paused: Vec<_> = scopes(chain, chains as u64)
         .into_iter()
         .filter(|s| chain.state().get(&keys::paused(s)).is_some())
         .collect();
-    let body = paused.first().map(|scope| TxBody::SetPause {
-        scope: *scope,
-        paused: false,
-        approvals: approve(
-            chain.state(),
-            chain.chain_id(),
-            scope,
-            false,
-            &(0..UNPAUSE_THRESHOLD).collect::<Vec<_>>(),
-        ),
-    });
-    (paused.len(), body)
+    let default = DEVNET_LIMIT.encode();
+    let limited: Vec<Bucket> = chain
+        .token_store()
+        .range(b"lim/".to_vec()..)
+        .take_while(|(k, _)| k.starts_with(b"lim/"))
+        .filter(|(_, v)| **v != default)
+        .filter_map(|(k, _)| Bucket::read(&mut Reader::new(&k[4..])).ok())
+        .collect();
+    let signers: Vec<usize> = (0..UNPAUSE_THRESHOLD).collect();
+    let id = chain.chain_id();
+    let body = if let Some(scope) = paused.first() {
+        Some(TxBody::SetPause {
+            scope: *scope,
+            paused: false,
+            approvals: approve(chain.state(), id, scope, false, &signers),
+        })
+    } else {
+        limited.first().map(|bucket| {
+            let counter = chain.state().get_u64(keys::PAUSE_COUNTER);
+            let digest = limit_digest(id, bucket, &DEVNET_LIMIT, counter);
+            let call = SetLimitCall {
+                bucket: bucket.clone(),
+                limit: DEVNET_LIMIT,
+                approvals: signers
+                    .iter()
+                    .map(|i| (*i as u16, guardian(*i).sign_digest(&digest)))
+                    .collect(),
+            };
+            TxBody::AppCall {
+                app: strait_devnet_api::apps::token(),
+                data: call.encode(),
+            }
+        })
+    };
+    (paused.len() + limited.len(), body)
 }
 
 /// Draws and does `ops` operations, one every [`OP_GAP_MS`] on average; then sets `stop`.

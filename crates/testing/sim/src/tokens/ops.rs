@@ -9,11 +9,18 @@
 
 use std::sync::{Arc, Mutex};
 
+use std::collections::BTreeSet;
 use strait_devnet_api::keys::AccountKey;
 use strait_devnet_api::tx::{SignedTx, Tx, TxBody};
 use strait_endpoint::{endpoint_address, PauseScope};
-use strait_node::apps::token::{TransferCall, CALL_FINALIZE};
-use strait_node::guardians::{approve, GUARDIANS, PAUSE_THRESHOLD, UNPAUSE_THRESHOLD};
+
+use strait_node::apps::token::limits::{denom_topic, Bucket, Direction, LimitConfig, DEVNET_LIMIT};
+use strait_node::apps::token::queue::Queued;
+use strait_node::apps::token::{
+    limit_digest, SetLimitCall, TransferCall, CALL_CANCEL, CALL_FINALIZE, NATIVE_DENOM,
+    SET_LIMIT_THRESHOLD,
+};
+use strait_node::guardians::{approve, guardian, GUARDIANS, PAUSE_THRESHOLD, UNPAUSE_THRESHOLD};
 use strait_node::state::keys;
 use strait_packet::Route;
 use strait_primitives::{Address32, ChainId, Height, Timestamp};
@@ -42,6 +49,12 @@ pub enum OpKind {
     Pause,
     /// Three guardians unpause what is paused.
     Unpause,
+    /// Three guardians set a bucket's rate limit (`[STRAIT-LIMIT.2]`): a tight one, so that
+    /// transfers queue, or back to the devnet's default.
+    SetLimit,
+    /// A queued transfer's owner cancels it (`[STRAIT-LIMIT.5]`); now and then someone else
+    /// tries, and is refused.
+    Cancel,
 }
 
 /// How often each kind is drawn, out of the sum.
@@ -52,17 +65,21 @@ pub const WEIGHTS: &[(OpKind, u64)] = &[
     (OpKind::Finalize, 5),
     (OpKind::Pause, 2),
     (OpKind::Unpause, 4),
+    (OpKind::SetLimit, 2),
+    (OpKind::Cancel, 4),
 ];
 
 impl OpKind {
     /// Every kind, in order.
-    pub const ALL: [OpKind; 6] = [
+    pub const ALL: [OpKind; 8] = [
         Self::Transfer,
         Self::RefusedTransfer,
         Self::Retry,
         Self::Finalize,
         Self::Pause,
         Self::Unpause,
+        Self::SetLimit,
+        Self::Cancel,
     ];
 
     /// Its name.
@@ -74,6 +91,8 @@ impl OpKind {
             Self::Finalize => "finalize",
             Self::Pause => "pause",
             Self::Unpause => "unpause",
+            Self::SetLimit => "set_limit",
+            Self::Cancel => "cancel",
         }
     }
 }
@@ -119,6 +138,8 @@ impl Gen {
             OpKind::Finalize => self.recover(true),
             OpKind::Pause => self.pause(true),
             OpKind::Unpause => self.pause(false),
+            OpKind::SetLimit => self.set_limit(),
+            OpKind::Cancel => self.cancel(),
         };
         if done || kind == OpKind::Transfer {
             return kind;
@@ -229,18 +250,27 @@ impl Gen {
         true
     }
 
-    /// Pauses a scope of a random chain that is not paused, or unpauses one that is.
+    /// Pauses a scope that is not paused (a token, `[STRAIT-PAUSE.4]`, half of the time, else an
+    /// endpoint or a route), or unpauses one that is.
     fn pause(&self, paused: bool) -> bool {
-        let index = self.pick(self.chains.len());
-        let chain = self.chains[index].lock().expect("chain lock");
-        let candidates: Vec<PauseScope> = scopes(&chain, self.chains.len() as u64)
-            .into_iter()
-            .filter(|s| chain.state().get(&keys::paused(s)).is_some() != paused)
-            .collect();
-        if candidates.is_empty() {
-            return false;
+        let token = self.rt.next_u64().is_multiple_of(2);
+        let n = self.chains.len() as u64;
+        let mut candidates: Vec<(usize, PauseScope)> = Vec::new();
+        for (index, chain) in self.chains.iter().enumerate() {
+            let chain = chain.lock().expect("chain lock");
+            candidates.extend(
+                scopes(&chain, n)
+                    .into_iter()
+                    // A pause picks its kind; an unpause anything paused.
+                    .filter(|s| !paused || matches!(s, PauseScope::App { .. }) == token)
+                    .filter(|s| chain.state().get(&keys::paused(s)).is_some() != paused)
+                    .map(|s| (index, s)),
+            );
         }
-        let scope = candidates[self.pick(candidates.len())];
+        let Some((index, scope)) = candidates.get(self.pick(candidates.len())).copied() else {
+            return false;
+        };
+        let chain = self.chains[index].lock().expect("chain lock");
         let needed = if paused {
             PAUSE_THRESHOLD
         } else {
@@ -261,9 +291,117 @@ impl Gen {
         submit(&self.chains[index], &self.accounts[0], body);
         true
     }
+
+    /// Three guardians set the limit of a random bucket of a random chain: tight (capacity and
+    /// refill around the transfers' amounts) three times in four, else the devnet's default.
+    fn set_limit(&self) -> bool {
+        let index = self.pick(self.chains.len());
+        let chain = self.chains[index].lock().expect("chain lock");
+        let denoms: Vec<String> = denoms(&chain).into_iter().collect();
+        let me = chain.chain_id().get();
+        let hop = 1 + self.rt.next_u64() % (self.chains.len() as u64 - 1);
+        let bucket = Bucket {
+            direction: if self.rt.next_u64().is_multiple_of(2) {
+                Direction::Out
+            } else {
+                Direction::In
+            },
+            remote: ChainId((me - 1 + hop) % self.chains.len() as u64 + 1),
+            denom: denoms[self.pick(denoms.len())].clone(),
+        };
+        let limit = if self.rt.next_u64().is_multiple_of(4) {
+            DEVNET_LIMIT
+        } else {
+            LimitConfig {
+                capacity: 1 + u128::from(self.rt.next_u64() % 1_000_000_000_000),
+                refill_per_s: 1 + u128::from(self.rt.next_u64() % 500_000_000_000),
+            }
+        };
+        let id = chain.chain_id();
+        let digest = limit_digest(
+            id,
+            &bucket,
+            &limit,
+            chain.state().get_u64(keys::PAUSE_COUNTER),
+        );
+        let first = self.pick(GUARDIANS - SET_LIMIT_THRESHOLD + 1);
+        let approvals = (first..first + SET_LIMIT_THRESHOLD)
+            .map(|i| (i as u16, guardian(i).sign_digest(&digest)))
+            .collect();
+        drop(chain);
+        self.note(format!("set limit {bucket:?} to {limit:?} on chain {id}"));
+        let call = SetLimitCall {
+            bucket,
+            limit,
+            approvals,
+        };
+        let body = TxBody::AppCall {
+            app: strait_devnet_api::apps::token(),
+            data: call.encode(),
+        };
+        submit(&self.chains[index], &self.accounts[0], body);
+        true
+    }
+
+    /// The owner of a random queued transfer of a random chain cancels it (one time in ten,
+    /// someone else tries).
+    fn cancel(&self) -> bool {
+        let index = self.pick(self.chains.len());
+        let items: Vec<(u64, Address32)> = {
+            let chain = self.chains[index].lock().expect("chain lock");
+            chain
+                .token_store()
+                .range(b"q/".to_vec()..)
+                .take_while(|(k, _)| k.starts_with(b"q/"))
+                .filter_map(|(k, v)| {
+                    let id = u64::from_be_bytes(k[2..].try_into().ok()?);
+                    Some((id, Queued::decode(v).ok()?.owner))
+                })
+                .collect()
+        };
+        let Some((id, owner)) = items.get(self.pick(items.len())).copied() else {
+            return false;
+        };
+        let who = if self.rt.next_u64().is_multiple_of(10) {
+            &self.accounts[self.pick(self.accounts.len())]
+        } else {
+            match self.accounts.iter().find(|a| a.address() == owner) {
+                Some(who) => who,
+                None => return false,
+            }
+        };
+        self.note(format!(
+            "cancel queued {id} on chain {} by {}",
+            index + 1,
+            who.address()
+        ));
+        let mut data = vec![CALL_CANCEL];
+        data.extend_from_slice(&id.to_be_bytes());
+        let body = TxBody::AppCall {
+            app: strait_devnet_api::apps::token(),
+            data,
+        };
+        submit(&self.chains[index], who, body);
+        true
+    }
 }
 
-/// What a world may pause on `chain`: its endpoint, and its inbound token and outcome routes.
+/// The denominations `chain`'s token store knows (balances, escrows, supplies), and its native one.
+pub(crate) fn denoms(chain: &InProcessChain) -> BTreeSet<String> {
+    let mut out = BTreeSet::from([NATIVE_DENOM.to_owned()]);
+    for prefix in [&b"esc/"[..], b"sup/"] {
+        let found = chain
+            .token_store()
+            .range(prefix.to_vec()..)
+            .take_while(|(k, _)| k.starts_with(prefix))
+            .filter_map(|(k, _)| String::from_utf8(k[prefix.len()..].to_vec()).ok());
+        out.extend(found);
+    }
+    out
+}
+
+/// What a world may pause on `chain`: its endpoint, its inbound token and outcome routes, and
+/// its tokens.
 pub(crate) fn scopes(chain: &InProcessChain, chains: u64) -> Vec<PauseScope> {
     let me = chain.chain_id();
     let token = strait_devnet_api::apps::token();
@@ -278,6 +416,12 @@ pub(crate) fn scopes(chain: &InProcessChain, chains: u64) -> Vec<PauseScope> {
             };
             out.push(PauseScope::Route(route.id()));
         }
+    }
+    for denom in denoms(chain) {
+        out.push(PauseScope::App {
+            app: token,
+            topic: denom_topic(&denom),
+        });
     }
     out
 }

@@ -5,20 +5,22 @@
 use std::ops::Range;
 
 use strait_endpoint::AppError;
-use strait_node::apps::token::{balance_key, TokenTransfer};
+use strait_node::apps::token::limits::Direction;
+use strait_node::apps::token::queue::{item_key, Queued};
+use strait_node::apps::token::{balance_key, TokenTransfer, CALL_CANCEL};
 use strait_node::apps::{App, AppCallError, AppContext, Counter, Echo, PingPong, Router};
 use strait_node::extensions::Extensions;
 use strait_packet::Packet;
-use strait_primitives::{Address32, MessageId};
-use strait_sim::tokens::Fates;
+use strait_primitives::{Address32, ChainId, Hash32, MessageId};
+use strait_sim::tokens::{Fates, OpKind, Queues};
 use strait_sim::{run_tokens, Checker, TokenConfig, TokenReport};
 
 /// Operations per seed of the CI sweep (issue 8: at least 10,000).
 const OPS: u64 = 10_000;
 
 /// Runs `seeds` and returns the totals; a broken invariant fails with its seed and replay line.
-fn sweep(seeds: Range<u64>) -> (u64, Fates) {
-    let (mut ops, mut fates) = (0, Fates::default());
+fn sweep(seeds: Range<u64>) -> (u64, Fates, Queues) {
+    let (mut ops, mut fates, mut queues) = (0, Fates::default(), Queues::default());
     for seed in seeds {
         let report = run_tokens(&TokenConfig::new(seed, OPS)).unwrap_or_else(|v| panic!("{v}"));
         assert_eq!(report.total_ops(), OPS, "{report:?}");
@@ -37,33 +39,34 @@ fn sweep(seeds: Range<u64>) -> (u64, Fates) {
             f.executed + f.refunded_failed + f.refunded_timed_out,
             "{report:?}"
         );
-        for kind in [
-            "transfer",
-            "refused_transfer",
-            "retry",
-            "finalize",
-            "pause",
-            "unpause",
-        ] {
-            assert!(report.ops[kind] > 0, "no {kind} in {report:?}");
+        for kind in OpKind::ALL {
+            assert!(report.ops[kind.name()] > 0, "no {kind:?} in {report:?}");
         }
+        // Every queued transfer ended once: released, or cancelled by its owner.
+        let q = report.queues;
+        assert_eq!(q.queued, q.released + q.cancelled, "{report:?}");
+        queues.add(&q);
         assert!(
             report.crashes > 0 && report.chain_restarts > 0,
             "{report:?}"
         );
     }
-    eprintln!("{ops} operations: {fates:?}");
-    (ops, fates)
+    eprintln!("{ops} operations: {fates:?} {queues:?}");
+    (ops, fates, queues)
 }
 
 fn check_sweep(seeds: Range<u64>) {
     let n = seeds.end - seeds.start;
-    let (ops, fates) = sweep(seeds);
+    let (ops, fates, queues) = sweep(seeds);
     assert_eq!(ops, n * OPS);
     assert!(fates.sent > n * OPS / 2, "{fates:?}");
     assert!(
         fates.failed > n * 100 && fates.timed_out > n * 100,
         "{fates:?}"
+    );
+    assert!(
+        queues.queued > n * 100 && queues.cancelled > n * 10,
+        "{queues:?}"
     );
 }
 
@@ -96,9 +99,11 @@ struct Planted(Bug);
 #[derive(Clone, Copy, Debug)]
 enum Bug {
     /// Refunds the sender of a transfer that was executed: the tokens exist twice.
-    RefundsDelivered,
+    DeliveredRefunded,
     /// Refunds a timed-out transfer to another account than its sender.
-    RefundsTheWrongAccount,
+    WrongAccountRefunded,
+    /// Refunds a cancelled outbound queued transfer twice.
+    CancelRefundedTwice,
 }
 
 impl App for Planted {
@@ -109,12 +114,35 @@ impl App for Planted {
         TokenTransfer.receive(ctx, packet)
     }
     fn call(&self, ctx: &mut AppContext<'_>, data: &[u8]) -> Result<(), AppCallError> {
-        TokenTransfer.call(ctx, data)
+        let cancelled = match (self.0, data) {
+            (Bug::CancelRefundedTwice, [CALL_CANCEL, id @ ..]) => <[u8; 8]>::try_from(id)
+                .ok()
+                .and_then(|id| ctx.get(&item_key(u64::from_be_bytes(id))))
+                .and_then(|raw| Queued::decode(&raw).ok())
+                .filter(|item| item.direction == Direction::Out),
+            _ => None,
+        };
+        TokenTransfer.call(ctx, data)?;
+        if let Some(item) = cancelled {
+            let key = balance_key(&item.owner, &item.denom);
+            let have = ctx
+                .get(&key)
+                .map_or(0, |v| u128::from_be_bytes(v.try_into().unwrap()));
+            ctx.put(&key, (have + item.amount).to_be_bytes().to_vec())
+                .map_err(AppCallError::Refused)?;
+        }
+        Ok(())
+    }
+    fn topic(&self, chain: ChainId, packet: &Packet) -> Option<Hash32> {
+        TokenTransfer.topic(chain, packet)
+    }
+    fn end_block(&self, ctx: &mut AppContext<'_>) -> Result<(), AppError> {
+        TokenTransfer.end_block(ctx)
     }
     fn on_ack(&self, ctx: &mut AppContext<'_>, id: &MessageId, ack: &[u8]) -> Result<(), AppError> {
         match self.0 {
-            Bug::RefundsDelivered => TokenTransfer.on_timeout(ctx, id),
-            Bug::RefundsTheWrongAccount => TokenTransfer.on_ack(ctx, id, ack),
+            Bug::DeliveredRefunded => TokenTransfer.on_timeout(ctx, id),
+            _ => TokenTransfer.on_ack(ctx, id, ack),
         }
     }
     fn on_failure(
@@ -126,7 +154,7 @@ impl App for Planted {
         TokenTransfer.on_failure(ctx, id, error)
     }
     fn on_timeout(&self, ctx: &mut AppContext<'_>, id: &MessageId) -> Result<(), AppError> {
-        let Bug::RefundsTheWrongAccount = self.0 else {
+        let Bug::WrongAccountRefunded = self.0 else {
             return TokenTransfer.on_timeout(ctx, id);
         };
         // The record: how u8 | sender [32] | amount u128 | denom_len u8 | denom.
@@ -200,13 +228,22 @@ fn caught(bug: Bug) -> Checker {
 
 #[test]
 fn a_refund_of_a_delivered_transfer_is_caught() {
-    assert_eq!(caught(Bug::RefundsDelivered), Checker::EscrowBacked);
+    assert_eq!(caught(Bug::DeliveredRefunded), Checker::EscrowBacked);
 }
 
 #[test]
 fn a_refund_to_the_wrong_account_is_caught() {
     assert_eq!(
-        caught(Bug::RefundsTheWrongAccount),
+        caught(Bug::WrongAccountRefunded),
         Checker::BalancesMatchEvents
+    );
+}
+
+#[test]
+fn a_cancel_refunded_twice_is_caught() {
+    let checker = caught(Bug::CancelRefundedTwice);
+    assert!(
+        matches!(checker, Checker::NativeSupply | Checker::VoucherSupply),
+        "{checker:?}"
     );
 }
