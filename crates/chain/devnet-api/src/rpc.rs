@@ -235,6 +235,18 @@ pub struct PauseState {
     pub endpoint_paused: bool,
 }
 
+/// What the token application holds of one denomination (`strait_tokenSupply`), amounts in
+/// decimal (u128).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenSupply {
+    /// The denomination.
+    pub denom: String,
+    /// Escrowed on this chain: tokens that left it and may come back.
+    pub escrow: String,
+    /// Vouchers of this denomination minted on this chain and not burned.
+    pub supply: String,
+}
+
 /// The light client this chain keeps of another chain.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClientInfo {
@@ -373,6 +385,10 @@ pub trait StraitApi {
     /// `account`'s balance of `denom` in the token application, in decimal (a u128).
     #[method(name = "balance")]
     async fn balance(&self, account: Address32, denom: String) -> RpcResult<String>;
+
+    /// The token application's escrow and voucher supply of `denom`.
+    #[method(name = "tokenSupply")]
+    async fn token_supply(&self, denom: String) -> RpcResult<TokenSupply>;
 
     /// Every newly committed block.
     #[subscription(name = "subscribeBlocks" => "newBlock", unsubscribe = "unsubscribeBlocks", item = BlockSummary)]
