@@ -5,6 +5,7 @@
 //! accepts: the encoding is canonical (re-encoding gives the input back, byte for byte) and the
 //! derived values (hashes, roots) can be computed without a panic.
 
+pub mod attest;
 pub mod devnet;
 pub mod merkle;
 pub mod seeds;

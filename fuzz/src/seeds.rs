@@ -20,7 +20,7 @@ use strait_primitives::{keccak256, Address32, ClientId, Height, Nonce, Timestamp
 use crate::devnet::{remote_block, specs, Devnet, GENESIS_TIME, LOCAL, REMOTE};
 
 /// Every fuzz target, by the name of its file in `fuzz_targets/`.
-pub const TARGETS: [&str; 14] = [
+pub const TARGETS: [&str; 15] = [
     "packet",
     "inclusion_proof",
     "multiproof",
@@ -35,6 +35,7 @@ pub const TARGETS: [&str; 14] = [
     "tx_delivery",
     "bft_verifier",
     "outcome_payload",
+    "attest_verifier",
 ];
 
 /// Seeds larger than this stay out of the corpus (the fuzzer's inputs are short).
@@ -57,6 +58,7 @@ pub fn accepts(target: &str, bytes: &[u8]) -> bool {
         "light_block" => LightBlock::decode(bytes).is_ok(),
         "tx" | "tx_pipeline" | "tx_delivery" => SignedTx::decode(bytes).is_ok(),
         "outcome_payload" => strait_endpoint::settle::decode_outcome_payload(bytes).is_ok(),
+        "attest_verifier" => crate::attest::accepts(bytes),
         "bft_verifier" => {
             strait_light_client::kind::decode_update(bytes).is_ok()
                 || strait_light_client::kind::decode_misbehaviour(bytes).is_ok()
@@ -68,7 +70,8 @@ pub fn accepts(target: &str, bytes: &[u8]) -> bool {
 /// The target a negative vector at `path` (file stem first) is about, by the words in its path;
 /// the most specific word wins.
 fn negative_target(path: &str) -> Option<&'static str> {
-    const WORDS: [(&str, &str); 14] = [
+    const WORDS: [(&str, &str); 15] = [
+        ("attest", "attest_verifier"),
         ("multiproof", "multiproof"),
         ("inclusion", "inclusion_proof"),
         ("incremental", "incremental_tree"),
@@ -140,6 +143,13 @@ fn walk(corpus: &mut Corpus, path: &str, value: &Value) {
                 for target in TARGETS {
                     if accepts(target, &bytes) {
                         add(corpus, target, path, &bytes);
+                    }
+                }
+                // The attest target's first byte chooses the kind.
+                for kind in 0u8..3 {
+                    let chosen = [&[kind][..], &bytes].concat();
+                    if accepts("attest_verifier", &chosen) {
+                        add(corpus, "attest_verifier", path, &chosen);
                     }
                 }
             }
@@ -282,6 +292,10 @@ fn outcome_payloads(corpus: &mut Corpus) {
 /// headers, commits, sets and proofs inside them.
 pub fn synthesized(corpus: &mut Corpus) {
     outcome_payloads(corpus);
+    for (kind, committee) in crate::attest::committees() {
+        let seed = [&[kind][..], &committee].concat();
+        add(corpus, "attest_verifier", "one-member-committee", &seed);
+    }
     let devnet = Devnet::new();
     for (name, body) in bodies() {
         let tx = devnet.sign(body.clone(), 0).encode();

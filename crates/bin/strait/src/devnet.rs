@@ -49,9 +49,14 @@ pub struct DevnetArgs {
     #[arg(long)]
     pub fresh: bool,
     /// Send this many messages (round robin over ordered pairs of chains, to the counter app) and
-    /// report delivery.
+    /// report delivery. A share of them (--transfer-percent) are token transfers in every
+    /// direction, some refunded, checked for conservation at the end.
     #[arg(long)]
     pub messages: Option<u64>,
+    /// With --messages: the share of token transfers, in percent (whole rounds of transfers over
+    /// every ordered pair of chains; 0 for none).
+    #[arg(long, default_value_t = crate::transfers::DEFAULT_PERCENT, value_parser = clap::value_parser!(u8).range(0..=100))]
+    pub transfer_percent: u8,
     /// With --messages: stop once every message is executed (or the timeout passes).
     #[arg(long)]
     pub exit_when_done: bool,
@@ -241,6 +246,7 @@ pub async fn run(args: DevnetArgs) -> anyhow::Result<()> {
             let run = load::run(
                 &endpoints,
                 n,
+                args.transfer_percent,
                 args.rate,
                 block_time_ms,
                 Duration::from_secs(args.timeout_secs),
@@ -264,8 +270,13 @@ pub async fn run(args: DevnetArgs) -> anyhow::Result<()> {
                 }
                 if !report.all_executed_once() {
                     result = Err(anyhow::anyhow!(
-                        "not every message was executed exactly once: sent {}, delivered {}, failed {}, duplicates {}",
-                        report.sent, report.delivered, report.failed, report.duplicates
+                        "not every message ended as planned exactly once, or the token books do \
+                         not balance: sent {}, delivered {}, failed {}, duplicates {}, transfers {}",
+                        report.sent,
+                        report.delivered,
+                        report.failed,
+                        report.duplicates,
+                        serde_json::to_string(&report.transfers)?
                     ));
                 }
             }

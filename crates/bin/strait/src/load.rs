@@ -1,5 +1,6 @@
 //! `strait devnet --messages N`: send N messages round robin over the ordered pairs of chains, watch
-//! them arrive, and report delivery, duplicates, throughput and latency.
+//! them arrive, and report delivery, duplicates, throughput and latency. A share of them are token
+//! transfers in every direction (`crate::transfers`), checked for conservation at the end.
 //!
 //! Latency of a message runs from just before its Send transaction is submitted to the moment its
 //! `Received` event is observed on the destination's event subscription. Ids are matched to sends by
@@ -24,6 +25,8 @@ use strait_primitives::{ChainId, Hash32, MessageId};
 use strait_relayer::Metrics;
 
 use crate::send::{http_client, send_tx};
+use crate::transfers::{self, Ending, TransferReport};
+use strait_node::apps::token;
 
 /// Devnet account that sends the load.
 pub const LOAD_ACCOUNT: &str = "user-load";
@@ -31,11 +34,12 @@ pub const LOAD_ACCOUNT: &str = "user-load";
 /// What `strait devnet --messages N --json` prints.
 #[derive(Debug, Serialize)]
 pub struct LoadReport {
-    /// Messages sent.
+    /// Messages sent (counter messages and token transfers).
     pub sent: u64,
-    /// Messages executed by the counter app on their destination.
+    /// Messages received on their destination with the outcome planned: executed, except the
+    /// transfers meant to fail or time out.
     pub delivered: u64,
-    /// Messages received but not executed (application failure or timeout).
+    /// Messages received with another outcome than planned.
     pub failed: u64,
     /// Messages never seen received before the timeout.
     pub undelivered: u64,
@@ -57,12 +61,18 @@ pub struct LoadReport {
     pub block_time_ms: u64,
     /// `latency_ms_p99` in block intervals.
     pub latency_p99_blocks: f64,
+    /// The first part of the latency: submission to the `Sent` event (the source block), median.
+    pub inclusion_ms_p50: f64,
+    /// Its 99th percentile.
+    pub inclusion_ms_p99: f64,
     /// Number of chains.
     pub chains: usize,
     /// Relay transactions the in-process relayer submitted.
     pub relayer_txs: u64,
     /// Messages the in-process relayer delivered.
     pub relayer_relayed: u64,
+    /// The token transfers among the messages and the conservation check, if any were sent.
+    pub transfers: Option<TransferReport>,
 }
 
 impl LoadReport {
@@ -72,28 +82,50 @@ impl LoadReport {
             && self.failed == 0
             && self.duplicates == 0
             && self.undelivered == 0
+            && self.transfers.as_ref().is_none_or(TransferReport::ok)
     }
 }
 
-/// Per-message bookkeeping, shared with the event tasks.
+/// Per-message bookkeeping, shared with the event tasks. Indices `0..T` are the token
+/// transfers, `T..N` the counter messages.
 #[derive(Default)]
-struct Tracker {
-    submitted_at: Vec<Option<Instant>>,
-    tx_hash: Vec<Option<(usize, Hash32)>>,
-    index_of: HashMap<MessageId, usize>,
-    /// Receptions by id: how many, when first seen, whether executed.
-    received: HashMap<MessageId, Reception>,
+pub(crate) struct Tracker {
+    pub(crate) submitted_at: Vec<Option<Instant>>,
+    pub(crate) tx_hash: Vec<Option<(usize, Hash32)>>,
+    /// The outcome each message must end with.
+    pub(crate) expected: Vec<Ending>,
+    pub(crate) index_of: HashMap<MessageId, usize>,
+    /// Ids by index, as learned.
+    pub(crate) id_of: HashMap<usize, MessageId>,
+    /// Receptions by id: how many, when first seen, how.
+    pub(crate) received: HashMap<MessageId, Reception>,
+    /// Token transfers by `(source chain, amount)` (amounts are unique in a run).
+    pub(crate) transfer_by_amount: HashMap<(ChainId, u128), usize>,
+    /// Token transfers' packets by index (to finalize the refused ones).
+    pub(crate) packets: HashMap<usize, Vec<u8>>,
+    /// When each message's `Sent` event was seen, by index.
+    pub(crate) sent_seen_at: HashMap<usize, Instant>,
+    /// Outcomes handed back to the senders, by id, in order.
+    pub(crate) settled: HashMap<MessageId, Vec<Ending>>,
 }
 
 #[derive(Clone, Copy)]
-struct Reception {
+pub(crate) struct Reception {
     count: u64,
     at: Instant,
-    executed: bool,
+    pub(crate) ending: Ending,
+}
+
+fn ending(outcome: &OutcomeJson) -> Ending {
+    match outcome {
+        OutcomeJson::Executed { .. } => Ending::Executed,
+        OutcomeJson::Failed { .. } => Ending::Failed,
+        OutcomeJson::TimedOut => Ending::TimedOut,
+    }
 }
 
 impl Tracker {
-    fn record_received(&mut self, id: MessageId, executed: bool) {
+    fn record_received(&mut self, id: MessageId, ending: Ending) {
         let now = Instant::now();
         self.received
             .entry(id)
@@ -101,8 +133,18 @@ impl Tracker {
             .or_insert(Reception {
                 count: 1,
                 at: now,
-                executed,
+                ending,
             });
+    }
+
+    fn bind_sent(&mut self, id: MessageId, index: usize) {
+        self.sent_seen_at.insert(index, Instant::now());
+        self.bind(id, index);
+    }
+
+    fn bind(&mut self, id: MessageId, index: usize) {
+        self.index_of.insert(id, index);
+        self.id_of.insert(index, id);
     }
 
     /// Messages of this run received, by index.
@@ -114,10 +156,13 @@ impl Tracker {
     }
 }
 
-/// Sends `n` messages over `chains` and waits for every one to be received, at most `timeout`.
+/// Sends `n` messages over `chains`, `transfer_percent` of them token transfers, and waits for
+/// every one to be received (and every transfer settled), at most `timeout`.
+#[allow(clippy::too_many_arguments)]
 pub async fn run(
     chains: &[ChainEndpoint],
     n: u64,
+    transfer_percent: u8,
     rate: Option<u32>,
     block_time_ms: u64,
     timeout: Duration,
@@ -141,11 +186,22 @@ pub async fn run(
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos());
     let tag = format!("strait-load/{run_id}/");
+    let plan = transfers::plan(&ids, transfers::count(total, transfer_percent, ids.len()));
+    let mut expected = vec![Ending::Executed; total];
+    let mut transfer_by_amount = HashMap::new();
+    for (i, p) in plan.iter().enumerate() {
+        expected[i] = p.kind.expected();
+        transfer_by_amount.insert((p.transfer.source, p.transfer.amount), i);
+    }
     let tracker = Arc::new(Mutex::new(Tracker {
         submitted_at: vec![None; total],
         tx_hash: vec![None; total],
+        expected,
+        transfer_by_amount,
         ..Tracker::default()
     }));
+    // The token state before any transfer, to check the one after against.
+    let before = transfers::read_state(&clients, &ids, &plan).await?;
     let notify = Arc::new(tokio::sync::Notify::new());
 
     // Watch every chain's events before sending anything.
@@ -185,14 +241,39 @@ pub async fn run(
         .flat_map(|s| (0..ids.len()).filter(move |d| *d != s).map(move |d| (s, d)))
         .collect();
     let key = Arc::new(AccountKey::devnet(LOAD_ACCOUNT));
-    // Each source chain sends its share of the offered rate.
-    let interval = rate
-        .filter(|r| *r > 0)
-        .map(|r| Duration::from_secs_f64(ids.len() as f64 / f64::from(r)));
+    // The offered rate is shared by the counter messages (each source chain its share) and the
+    // transfers' rounds, spread over the run.
+    let counter_share = (total - plan.len()) as f64 / total.max(1) as f64;
+    let interval = rate.filter(|r| *r > 0).and_then(|r| {
+        Duration::try_from_secs_f64(ids.len() as f64 / (f64::from(r) * counter_share)).ok()
+    });
+    let rounds = plan.last().map_or(0, |p| p.round + 1);
+    let round_interval = rate
+        .filter(|r| *r > 0 && rounds > 0)
+        .map(|r| Duration::from_secs_f64(total as f64 / f64::from(r) / rounds as f64));
     let started = Instant::now();
+    let deadline = started + timeout;
+    let first_counter = plan.len();
+    let mut driver = (!plan.is_empty()).then(|| {
+        let (clients, ids, tracker) = (clients.clone(), ids.clone(), tracker.clone());
+        tokio::spawn(async move {
+            crate::transfer_driver::drive(
+                &clients,
+                &ids,
+                &plan,
+                &tracker,
+                block_time_ms,
+                before,
+                started,
+                round_interval,
+                deadline,
+            )
+            .await
+        })
+    });
     let mut senders = Vec::new();
     for (src, client) in clients.iter().enumerate() {
-        let work: Vec<(usize, ChainId)> = (0..total)
+        let work: Vec<(usize, ChainId)> = (first_counter..total)
             .filter(|i| pairs[i % pairs.len()].0 == src)
             .map(|i| (i, ids[pairs[i % pairs.len()].1]))
             .collect();
@@ -224,9 +305,13 @@ pub async fn run(
         )
         .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
-    let deadline = started + timeout;
     let mut last_fallback = Instant::now();
+    let mut transfer_report = None;
     loop {
+        // A transfer task that failed (a submission refused) fails the run now, not at the timeout.
+        if let Some(task) = driver.take_if(|d| d.is_finished()) {
+            transfer_report = Some(task.await.context("transfer task")??);
+        }
         let done = tracker
             .lock()
             .map_err(|_| anyhow::anyhow!("tracker poisoned"))?
@@ -250,6 +335,9 @@ pub async fn run(
         let _ = tokio::time::timeout(Duration::from_millis(100), notify.notified()).await;
     }
     progress.finish_and_clear();
+    if let Some(task) = driver {
+        transfer_report = Some(task.await.context("transfer task")??);
+    }
     // Let a few more blocks pass so that a duplicate execution, if there were one, is seen.
     tokio::time::sleep(Duration::from_millis((block_time_ms * 3).min(3_000))).await;
     // Every reception must have been seen: a stream that ended meanwhile voids the count.
@@ -260,14 +348,9 @@ pub async fn run(
     let t = tracker
         .lock()
         .map_err(|_| anyhow::anyhow!("tracker poisoned"))?;
-    Ok(report(
-        &t,
-        started,
-        rate,
-        block_time_ms,
-        ids.len(),
-        &relayer,
-    ))
+    let mut report = report(&t, started, rate, block_time_ms, ids.len(), &relayer);
+    report.transfers = transfer_report;
+    Ok(report)
 }
 
 /// One chain's event subscription, watched for the whole run. The task ends only when the stream
@@ -310,24 +393,39 @@ async fn ensure_watching(watchers: &mut [Watcher]) -> anyhow::Result<()> {
 fn on_event(tracker: &Mutex<Tracker>, tag: &str, event: EventNotification) {
     let Ok(mut t) = tracker.lock() else { return };
     match event {
-        EventNotification::Sent { message, .. } => {
+        EventNotification::Sent {
+            message, chain_id, ..
+        } => {
             let Ok(packet) = Packet::decode(&message.packet.0) else {
                 return;
             };
+            if packet.sender == apps::token() {
+                // A transfer of this run is named by its amount.
+                let Ok(transfer) = token::Transfer::decode(&packet.payload) else {
+                    return;
+                };
+                if let Some(&i) = t.transfer_by_amount.get(&(chain_id, transfer.amount)) {
+                    t.bind_sent(message.id, i);
+                    t.packets.insert(i, message.packet.0);
+                }
+                return;
+            }
             let index = std::str::from_utf8(&packet.payload)
                 .ok()
                 .and_then(|p| p.strip_prefix(tag))
                 .and_then(|i| i.parse::<usize>().ok());
             if let Some(i) = index.filter(|i| *i < t.submitted_at.len()) {
-                t.index_of.insert(message.id, i);
+                t.bind_sent(message.id, i);
             }
         }
         EventNotification::Received { id, outcome, .. } => {
-            t.record_received(id, matches!(outcome, OutcomeJson::Executed { .. }));
+            t.record_received(id, ending(&outcome));
         }
-        // Outcomes proven back to the senders, and retried failures: not what the load measures
-        // (its messages go to applications that do not fail).
-        EventNotification::Settled { .. } | EventNotification::Finalized { .. } => {}
+        EventNotification::Settled { id, outcome, .. } => {
+            t.settled.entry(id).or_default().push(ending(&outcome));
+        }
+        // A refused transfer finalized as failed: its outcome comes back as `Settled`.
+        EventNotification::Finalized { .. } => {}
     }
 }
 
@@ -362,31 +460,44 @@ async fn send_all(
             DeliveryOptions::default(),
             payload,
         );
-        let mut attempts = 0u32;
-        let hash = loop {
-            let at = Instant::now();
-            match client.submit_transaction(tx.clone().into()).await {
-                Ok(hash) => {
-                    if let Ok(mut t) = tracker.lock() {
-                        t.submitted_at[i] = Some(at);
-                    }
-                    break hash;
-                }
-                // A full mempool: the same transaction goes in a little later.
-                Err(ClientError::Call(e)) if e.code() == codes::MEMPOOL_FULL && attempts < 600 => {
-                    attempts += 1;
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                }
-                Err(e) => {
-                    return Err(e)
-                        .with_context(|| format!("submitting message {i} on chain {chain}"))
-                }
-            }
-        };
-        if let Ok(mut t) = tracker.lock() {
-            t.tx_hash[i] = Some((src, hash));
-        }
+        submit(client, tx, chain, src, i, tracker).await?;
         nonce += 1;
+    }
+    Ok(())
+}
+
+/// Submits message `i`'s transaction `tx` to `chain` (index `src`), retrying while the mempool is
+/// full, and records when and as what.
+pub(crate) async fn submit(
+    client: &HttpClient,
+    tx: Vec<u8>,
+    chain: ChainId,
+    src: usize,
+    i: usize,
+    tracker: &Mutex<Tracker>,
+) -> anyhow::Result<()> {
+    let mut attempts = 0u32;
+    let hash = loop {
+        let at = Instant::now();
+        match client.submit_transaction(tx.clone().into()).await {
+            Ok(hash) => {
+                if let Ok(mut t) = tracker.lock() {
+                    t.submitted_at[i] = Some(at);
+                }
+                break hash;
+            }
+            // A full mempool: the same transaction goes in a little later.
+            Err(ClientError::Call(e)) if e.code() == codes::MEMPOOL_FULL && attempts < 600 => {
+                attempts += 1;
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            Err(e) => {
+                return Err(e).with_context(|| format!("submitting message {i} on chain {chain}"))
+            }
+        }
+    };
+    if let Ok(mut t) = tracker.lock() {
+        t.tx_hash[i] = Some((src, hash));
     }
     Ok(())
 }
@@ -417,7 +528,7 @@ async fn fallback(
     for (i, src, hash) in unresolved {
         if let Ok(Some(result)) = clients[src].transaction_result(hash).await {
             if let (Some(id), Ok(mut t)) = (result.message_id, tracker.lock()) {
-                t.index_of.insert(id, i);
+                t.bind(id, i);
             }
         }
     }
@@ -444,16 +555,15 @@ async fn fallback(
             if yes {
                 tracing::debug!(%id, %chain, "reception found by polling, not by event");
                 let outcome = client.message_status(*id).await.ok();
-                let executed = matches!(
-                    outcome,
-                    Some(strait_devnet_api::rpc::MessageStatus::Received {
-                        outcome: OutcomeJson::Executed { .. },
-                        ..
-                    })
-                );
+                let how = match outcome {
+                    Some(strait_devnet_api::rpc::MessageStatus::Received { outcome, .. }) => {
+                        ending(&outcome)
+                    }
+                    _ => Ending::Failed,
+                };
                 if let Ok(mut t) = tracker.lock() {
                     if !t.received.contains_key(id) {
-                        t.record_received(*id, executed);
+                        t.record_received(*id, how);
                     }
                 }
             }
@@ -487,7 +597,7 @@ fn report(
             continue;
         };
         duplicates += r.count - 1;
-        if r.executed {
+        if t.expected.get(i) == Some(&r.ending) {
             delivered += 1;
         } else {
             failed += 1;
@@ -498,6 +608,15 @@ fn report(
         }
     }
     latencies.sort_by(f64::total_cmp);
+    let mut inclusion: Vec<f64> = t
+        .sent_seen_at
+        .iter()
+        .filter_map(|(i, seen)| {
+            let at = t.submitted_at.get(*i).copied().flatten()?;
+            Some(seen.saturating_duration_since(at).as_secs_f64() * 1000.0)
+        })
+        .collect();
+    inclusion.sort_by(f64::total_cmp);
     let elapsed = last.saturating_duration_since(started);
     let m = relayer.snapshot();
     let round = |x: f64| (x * 10.0).round() / 10.0;
@@ -516,12 +635,15 @@ fn report(
         latency_ms_p50: round(percentile(&latencies, 50.0)),
         latency_ms_p99: round(percentile(&latencies, 99.0)),
         latency_p99_blocks: round(percentile(&latencies, 99.0) / block_time_ms.max(1) as f64),
+        inclusion_ms_p50: round(percentile(&inclusion, 50.0)),
+        inclusion_ms_p99: round(percentile(&inclusion, 99.0)),
         offered_rate_msgs_per_s: rate,
         latency_ms_max: round(latencies.last().copied().unwrap_or(0.0)),
         block_time_ms,
         chains,
         relayer_txs: m.txs_submitted,
         relayer_relayed: m.messages_relayed,
+        transfers: None,
     }
 }
 
@@ -564,6 +686,40 @@ mod tests {
         assert!(text.contains("exactly once"), "{text}");
         ensure_watching(&mut watchers[..1]).await.unwrap();
         watchers[0].task.abort();
+    }
+
+    #[test]
+    fn a_transfer_report_that_fails_fails_the_run() {
+        let mut report = report(
+            &Tracker::default(),
+            Instant::now(),
+            None,
+            50,
+            2,
+            &Metrics::default(),
+        );
+        assert!(report.all_executed_once(), "nothing sent, nothing wrong");
+        report.transfers = Some(TransferReport {
+            sent: 1,
+            executed: 1,
+            conservation: transfers::Conservation {
+                ok: true,
+                ..Default::default()
+            },
+            ..Default::default()
+        });
+        assert!(report.all_executed_once());
+        // The books do not balance.
+        if let Some(t) = report.transfers.as_mut() {
+            t.conservation.ok = false;
+        }
+        assert!(!report.all_executed_once());
+        // An outcome handed back twice.
+        if let Some(t) = report.transfers.as_mut() {
+            t.conservation.ok = true;
+            t.settled_twice = 1;
+        }
+        assert!(!report.all_executed_once());
     }
 
     #[test]

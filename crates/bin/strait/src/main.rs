@@ -9,11 +9,14 @@ macro_rules! out {
 }
 
 mod devnet;
+mod ledger;
 mod load;
 mod send;
 mod sim;
 mod status;
 mod token;
+mod transfer_driver;
+mod transfers;
 
 use std::time::Duration;
 

@@ -267,6 +267,18 @@ pub struct TokenQueue {
     pub last_id: u64,
 }
 
+/// What the token application holds of one denomination (`strait_tokenSupply`), amounts in
+/// decimal (u128).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenSupply {
+    /// The denomination.
+    pub denom: String,
+    /// Escrowed on this chain: tokens that left it and may come back.
+    pub escrow: String,
+    /// Vouchers of this denomination minted on this chain and not burned.
+    pub supply: String,
+}
+
 /// The light client this chain keeps of another chain.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClientInfo {
@@ -410,6 +422,10 @@ pub trait StraitApi {
     /// limit)`, `limit` at most 1,000.
     #[method(name = "tokenQueue")]
     async fn token_queue(&self, from: u64, limit: u32) -> RpcResult<TokenQueue>;
+
+    /// The token application's escrow and voucher supply of `denom`.
+    #[method(name = "tokenSupply")]
+    async fn token_supply(&self, denom: String) -> RpcResult<TokenSupply>;
 
     /// Every newly committed block.
     #[subscription(name = "subscribeBlocks" => "newBlock", unsubscribe = "unsubscribeBlocks", item = BlockSummary)]

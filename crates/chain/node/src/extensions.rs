@@ -3,8 +3,9 @@
 
 use std::sync::OnceLock;
 
+use strait_attest::{EcdsaCommittee, Ed25519Committee};
 use strait_light_client::kind::BftVerifier;
-use strait_verifier::Registry;
+use strait_verifier::{Registry, Verifier};
 
 use crate::apps::Router;
 
@@ -26,13 +27,25 @@ impl std::fmt::Debug for Extensions {
 }
 
 impl Extensions {
-    /// The devnet's own: the BFT light client kind and the built-in applications. Integrators and
-    /// tests start from this and register more.
+    /// The devnet's own: the BFT light client kind, the ECDSA and ed25519 attester committee kinds
+    /// and the built-in applications. Integrators and tests start from this and register more.
+    ///
+    /// The BLS committee kind (`strait_attest::BlsCommittee`) is not registered yet: creating a
+    /// client of it checks one proof of possession (a pairing) per member, and the host does not
+    /// charge client creation to its block budget (`Verifier` has no creation cost), so a
+    /// permissionless `CreateClient` could cost about 100 ms of verification each.
     pub fn devnet() -> Self {
         let mut verifiers = Registry::new();
-        verifiers
-            .register(Box::new(BftVerifier))
-            .expect("an empty registry takes any kind");
+        let kinds: [Box<dyn Verifier>; 3] = [
+            Box::new(BftVerifier),
+            Box::new(EcdsaCommittee::new()),
+            Box::new(Ed25519Committee::new()),
+        ];
+        for kind in kinds {
+            verifiers
+                .register(kind)
+                .expect("the devnet's kinds have distinct numbers");
+        }
         Self {
             verifiers,
             apps: Router::with_builtin_apps(),

@@ -14,7 +14,7 @@ use strait_devnet_api::envelope::Envelope;
 use strait_devnet_api::rpc::{
     codes, BlockSummary, ChainInfo, ClientInfo, EventNotification, Health, LightBlockResponse,
     MessageStatus, MessagesPage, OutboxInfo, OutcomeJson, PauseState, ProofResponse, RpcResult,
-    SentMessage, StraitApiServer, TxResult, MAX_RPC_ITEMS,
+    SentMessage, StraitApiServer, TokenSupply, TxResult, MAX_RPC_ITEMS,
 };
 use strait_devnet_api::tx::{SignedTx, TxError};
 use strait_devnet_api::HexBytes;
@@ -85,6 +85,22 @@ impl RpcServer {
         self.shared
             .db()
             .ok_or_else(|| error(codes::INTERNAL, "node is shutting down"))
+    }
+
+    /// A token application amount (a u128) at `key`, 0 when absent.
+    fn token_amount(&self, key: &[u8], what: &str) -> RpcResult<u128> {
+        let db = self.db()?;
+        match Reads(&db).state(key).map_err(internal)? {
+            None => Ok(0),
+            Some(raw) => Ok(u128::from_be_bytes(raw.as_slice().try_into().map_err(
+                |_| {
+                    internal(StoreError::Corrupt(format!(
+                        "{what} of {} bytes",
+                        raw.len()
+                    )))
+                },
+            )?)),
+        }
     }
 
     fn block_record(&self, height: Height) -> RpcResult<Option<BlockRecord>> {
@@ -450,28 +466,18 @@ impl StraitApiServer for RpcServer {
     }
 
     async fn balance(&self, account: Address32, denom: String) -> RpcResult<String> {
-        if !crate::apps::token::valid_denom(&denom) {
-            return Err(error(
-                codes::INVALID_REQUEST,
-                format!("invalid denom {denom:?}"),
-            ));
-        }
-        let db = self.db()?;
-        let key = keys::app(
-            &strait_devnet_api::apps::token(),
-            &crate::apps::token::balance_key(&account, &denom),
-        );
-        let raw = Reads(&db).state(&key).map_err(internal)?;
-        let amount = match raw {
-            None => 0,
-            Some(raw) => u128::from_be_bytes(raw.as_slice().try_into().map_err(|_| {
-                internal(StoreError::Corrupt(format!(
-                    "balance of {} bytes",
-                    raw.len()
-                )))
-            })?),
-        };
-        Ok(amount.to_string())
+        let key = token_key(&denom, |d| crate::apps::token::balance_key(&account, d))?;
+        Ok(self.token_amount(&key, "balance")?.to_string())
+    }
+
+    async fn token_supply(&self, denom: String) -> RpcResult<TokenSupply> {
+        let escrow = token_key(&denom, crate::apps::token::escrow_key)?;
+        let supply = token_key(&denom, crate::apps::token::supply_key)?;
+        Ok(TokenSupply {
+            escrow: self.token_amount(&escrow, "escrow")?.to_string(),
+            supply: self.token_amount(&supply, "supply")?.to_string(),
+            denom,
+        })
     }
 
     async fn token_queue(
@@ -493,6 +499,17 @@ impl StraitApiServer for RpcServer {
         let sink = pending.accept().await?;
         forward(sink, &self.shared.events).await
     }
+}
+
+/// The state key of the token application's `key_of(denom)`, refusing an invalid denom.
+fn token_key(denom: &str, key_of: impl Fn(&str) -> Vec<u8>) -> RpcResult<Vec<u8>> {
+    if !crate::apps::token::valid_denom(denom) {
+        return Err(error(
+            codes::INVALID_REQUEST,
+            format!("invalid denom {denom:?}"),
+        ));
+    }
+    Ok(keys::app(&strait_devnet_api::apps::token(), &key_of(denom)))
 }
 
 /// The JSON form of an outcome.

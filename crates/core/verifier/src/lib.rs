@@ -30,6 +30,12 @@ pub struct VerifierKind(pub u16);
 impl VerifierKind {
     /// The BFT light client of a source chain's validator set (`strait-light-client`).
     pub const BFT: Self = Self(1);
+    /// An attester committee of secp256k1 ECDSA signers with EVM addresses (`strait-attest`).
+    pub const ATTEST_ECDSA: Self = Self(2);
+    /// An attester committee of ed25519 signers (`strait-attest`).
+    pub const ATTEST_ED25519: Self = Self(3);
+    /// An attester committee of BLS12-381 signers, certificates aggregated (`strait-attest`).
+    pub const ATTEST_BLS: Self = Self(4);
 
     /// The number.
     pub const fn get(self) -> u16 {
@@ -70,6 +76,12 @@ pub enum Updated {
     },
     /// The client already held this update: nothing changed.
     Duplicate,
+    /// The client now trusts another set of signers (an attester committee's rotation to
+    /// `epoch`): no new root.
+    Rotated {
+        /// The epoch the client is now at.
+        epoch: u64,
+    },
     /// The update proved misbehaviour and the client is now frozen. `evidence` is the kind's
     /// encoding of the proof, which [`Verifier::freeze`] re-applies: the host keeps the freeze
     /// even when the rest of the transaction is reverted (`[STRAIT-VERIFIER.5]`).

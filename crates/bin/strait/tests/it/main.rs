@@ -244,6 +244,75 @@ async fn devnet_command_reports_every_message_delivered_once() {
         assert!(report[key].is_number(), "{key} missing: {report}");
     }
     assert!(dir.join("devnet.json").exists());
+    // Two chains: a round of transfers out, home, to the zero address and expired.
+    let transfers = &report["transfers"];
+    assert_eq!(transfers["sent"], 16, "{report}");
+    assert_eq!(transfers["conservation"]["ok"], true, "{report}");
+}
+
+/// The devnet demo on three chains moves tokens in every direction (out, onward to the third
+/// chain, back one hop, home), refunds a failure and a timeout on every route, and checks over RPC
+/// that the books balance.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn devnet_demo_moves_tokens_every_way_and_conserves_them() {
+    let dir = temp_dir("devnet-tokens");
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_strait"));
+    command
+        .args([
+            "devnet",
+            "--chains",
+            "3",
+            "--messages",
+            "120",
+            "--transfer-percent",
+            "30",
+        ])
+        .args(["--exit-when-done", "--json", "--fast", "--fresh"])
+        .args(["--rpc-port-base", "0", "--timeout-secs", "90", "--data-dir"])
+        .arg(dir.as_os_str())
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::null());
+    let output = tokio::task::spawn_blocking(move || command.output())
+        .await
+        .expect("join")
+        .expect("run strait devnet");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "strait devnet failed: {stderr}\n{stdout}"
+    );
+    let report: serde_json::Value =
+        serde_json::from_str(stdout.trim()).expect("one JSON object on stdout");
+    assert_eq!(report["sent"], 120, "{report}");
+    assert_eq!(report["delivered"], 120, "{report}");
+    assert_eq!(report["duplicates"], 0, "{report}");
+    // One round over the six ordered pairs: six transfers each.
+    let t = &report["transfers"];
+    assert_eq!(t["sent"], 36, "{report}");
+    assert_eq!(t["executed"], 24, "{report}");
+    assert_eq!(t["refunded"], 12, "{report}");
+    assert_eq!(t["refunded_failed"], 6, "{report}");
+    assert_eq!(t["refunded_timed_out"], 6, "{report}");
+    assert_eq!(t["unexpected_outcomes"], 0, "{report}");
+    assert_eq!(t["settled_twice"], 0, "{report}");
+    assert_eq!(t["unsettled"], 0, "{report}");
+    let conservation = &t["conservation"];
+    assert_eq!(conservation["ok"], true, "{report}");
+    assert_eq!(
+        conservation["violations"],
+        serde_json::json!([]),
+        "{report}"
+    );
+    // Three chains' sat, 1/sat, 2/1/sat ...: every escrow and supply, every genesis account.
+    assert!(
+        conservation["holdings_checked"].as_u64().unwrap() >= 2 * 9,
+        "{report}"
+    );
+    assert!(
+        conservation["balances_checked"].as_u64().unwrap() >= 3 * 9,
+        "{report}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -374,6 +443,31 @@ async fn transfer_and_balance_commands_move_tokens_between_chains() {
     assert_eq!(balance(&rpc1, "alice", "sat"), genesis - 250);
     assert_eq!(balance(&rpc2, "bob", "1/sat"), 250);
     assert_eq!(balance(&rpc2, "bob", "sat"), genesis);
+    // strait_tokenSupply: the escrow on the home chain backs the voucher supply on the other.
+    let home = net.nodes[0]
+        .client()
+        .token_supply("sat".into())
+        .await
+        .unwrap();
+    assert_eq!((home.escrow.as_str(), home.supply.as_str()), ("250", "0"));
+    let away = net.nodes[1]
+        .client()
+        .token_supply("1/sat".into())
+        .await
+        .unwrap();
+    assert_eq!((away.escrow.as_str(), away.supply.as_str()), ("0", "250"));
+    for bad in ["", "SAT", "01/sat", &"a".repeat(200)] {
+        match net.nodes[1].client().token_supply(bad.into()).await {
+            Err(jsonrpsee::core::ClientError::Call(e)) => {
+                assert_eq!(
+                    e.code(),
+                    strait_devnet_api::rpc::codes::INVALID_REQUEST,
+                    "{bad:?}"
+                )
+            }
+            other => panic!("{bad:?}: {other:?}"),
+        }
+    }
     relayer.stop().await;
     net.stop().await;
 }

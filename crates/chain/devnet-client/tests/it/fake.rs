@@ -385,6 +385,9 @@ impl StraitApiServer for FakeNode {
     ) -> RpcResult<String> {
         Err(unsupported())
     }
+    async fn token_supply(&self, _denom: String) -> RpcResult<strait_devnet_api::rpc::TokenSupply> {
+        Err(unsupported())
+    }
     async fn client(&self, chain: ChainId) -> RpcResult<ClientInfo> {
         let Role::Destination { client_height, .. } = &self.role else {
             return Err(unsupported());

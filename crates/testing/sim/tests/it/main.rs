@@ -17,6 +17,7 @@ use strait_runtime::deterministic::{Executor, Runtime};
 use strait_runtime::{Clock, Spawner};
 use strait_sim::{InProcessChain, SimChainClient};
 
+mod attest;
 mod equivocation;
 mod gap;
 mod limits;

@@ -1,0 +1,237 @@
+// SPDX-License-Identifier: UNLICENSED
+pragma solidity 0.8.37;
+
+import {
+    DestinationIsLocal,
+    UnknownChain,
+    PayloadTooLarge,
+    NonceOverflow,
+    TreeFull,
+    NotOwner,
+    Paused,
+    NotGuardian,
+    InvalidScope
+} from "./Errors.sol";
+import {Packet, PacketCodec} from "./Packet.sol";
+import {MerkleTree} from "./MerkleTree.sol";
+import {ReplayBitmap} from "./ReplayBitmap.sol";
+
+/// How a message is delivered ([STRAIT-PACKET.2], [STRAIT-PACKET.4]); 0 = no timeout.
+struct DeliveryOptions {
+    bool ordered;
+    uint64 timeoutHeight;
+    uint64 timeoutTimestamp;
+}
+
+/// The endpoint's state, administration, send path and pause switches (SPEC §4.1, §4.7);
+/// `StraitEndpoint` adds receiving, settlement and recovery.
+abstract contract EndpointBase {
+    using MerkleTree for MerkleTree.Tree;
+
+    /// The endpoint's own address, sender of outcome messages ([STRAIT-SETTLE.1]).
+    bytes32 public constant ENDPOINT_ADDRESS = keccak256("STRAIT/ENDPOINT/v1");
+
+    /// This chain's id: its EIP-155 chain id (SPEC §1).
+    uint64 public immutable localChain;
+    /// May configure remote chains, defaults and guardians.
+    address public owner;
+    /// The whole endpoint is paused ([STRAIT-PAUSE.1], scope `0x00`); packed with `owner`.
+    bool public endpointPaused;
+
+    /// Remote chains a message may be sent to ([STRAIT-SEND.1]).
+    mapping(uint64 chain => bool) public isRemoteChain;
+    /// The last nonce assigned on each route (0: unused route) ([STRAIT-SEND.3]).
+    mapping(bytes32 route => uint64) public lastOutboundNonce;
+    /// Every sent message id, in order ([STRAIT-MERKLE.3]).
+    MerkleTree.Tree internal outbox;
+    /// Per inbound route: received nonces and the contiguous counter ([STRAIT-RECV.6]).
+    mapping(bytes32 route => ReplayBitmap.Bitmap) internal inbound;
+    /// Sent messages awaiting their outcome ([STRAIT-SETTLE.2]): `1 << 255 | destination << 160 |
+    /// sender`, one slot per message.
+    mapping(bytes32 id => uint256) internal awaiting;
+    /// Failed messages not yet final ([STRAIT-RETRY.1]): `hash160(last error) << 96 |
+    /// first failure (ms) << 32 | attempts`.
+    mapping(bytes32 id => uint256) internal failed;
+    /// Security configs ([STRAIT-RECV.3]): the verifier a receiver trusts for a source chain.
+    mapping(bytes32 receiver => mapping(uint64 source => address)) public securityConfig;
+    /// The endpoint's default verifier per source chain, for receivers without a config.
+    mapping(uint64 source => address) public defaultVerifier;
+    /// An application's gas limit for its calls from the endpoint (0: `defaultGasLimit`).
+    mapping(address app => uint256) public appGasLimit;
+    /// Gas limit of an application call when the application set none.
+    uint256 public defaultGasLimit = 300_000;
+    /// Paused inbound routes ([STRAIT-PAUSE.1], scope `0x01 || route`).
+    mapping(bytes32 route => bool) public routePaused;
+    /// May pause and unpause (a `StraitGuardians` m-of-n contract, [STRAIT-PAUSE.3]).
+    address public pauser;
+
+    /// A message was sent: the encoded packet ([STRAIT-PACKET.1]) at `leafIndex` of the outbox.
+    event Sent(
+        bytes32 indexed id, uint64 indexed destinationChain, uint64 nonce, uint32 leafIndex, bytes packet
+    );
+    event RemoteChainSet(uint64 indexed chain, bool enabled);
+    event OwnerSet(address indexed owner);
+    event SecurityConfigSet(bytes32 indexed receiver, uint64 indexed sourceChain, address verifier);
+    event GasLimitSet(address indexed app, uint256 gasLimit);
+    event PauserSet(address indexed pauser);
+    event PauseSet(bytes scope, bool paused);
+
+    constructor(address owner_) {
+        localChain = uint64(block.chainid);
+        owner = owner_;
+        emit OwnerSet(owner_);
+    }
+
+    modifier onlyOwner() {
+        if (msg.sender != owner) revert NotOwner(msg.sender);
+        _;
+    }
+
+    function setRemoteChain(uint64 chain, bool enabled) external onlyOwner {
+        isRemoteChain[chain] = enabled;
+        emit RemoteChainSet(chain, enabled);
+    }
+
+    function setOwner(address owner_) external onlyOwner {
+        owner = owner_;
+        emit OwnerSet(owner_);
+    }
+
+    /// The endpoint's default verifier for `sourceChain` (0: none, receivers need their own).
+    function setDefaultVerifier(uint64 sourceChain, address verifier) external onlyOwner {
+        defaultVerifier[sourceChain] = verifier;
+        emit SecurityConfigSet(bytes32(0), sourceChain, verifier);
+    }
+
+    function setDefaultGasLimit(uint256 gasLimit) external onlyOwner {
+        defaultGasLimit = gasLimit;
+        emit GasLimitSet(address(0), gasLimit);
+    }
+
+    /// The caller (a receiving application) trusts `verifier` for messages from `sourceChain`
+    /// (0: the endpoint's default). The hook for per-route security: a verifier may itself
+    /// aggregate others (required plus k-of-n optional).
+    function setSecurityConfig(uint64 sourceChain, address verifier) external {
+        bytes32 receiver = PacketCodec.toAddress32(msg.sender);
+        securityConfig[receiver][sourceChain] = verifier;
+        emit SecurityConfigSet(receiver, sourceChain, verifier);
+    }
+
+    /// The caller's gas limit for the endpoint's calls to it (0: the default).
+    function setGasLimit(uint256 gasLimit) external {
+        appGasLimit[msg.sender] = gasLimit;
+        emit GasLimitSet(msg.sender, gasLimit);
+    }
+
+    /// The verifier of `receiver` for `sourceChain`: its own, else the default (0: none).
+    function verifierOf(bytes32 receiver, uint64 sourceChain) public view returns (address v) {
+        v = securityConfig[receiver][sourceChain];
+        if (v == address(0)) v = defaultVerifier[sourceChain];
+    }
+
+    function gasLimitOf(address app) internal view returns (uint256 g) {
+        g = appGasLimit[app];
+        if (g == 0) g = defaultGasLimit;
+    }
+
+    // Send (SPEC §4.1).
+
+    /// Send `payload` from the caller to `receiver` on `destinationChain` (SPEC §4.1); returns the
+    /// message id and its nonce. Checks, in order: `Paused` (endpoint, [STRAIT-PAUSE.2]),
+    /// `DestinationIsLocal`, `UnknownChain` ([STRAIT-SEND.1]), `PayloadTooLarge`
+    /// ([STRAIT-SEND.2]), `NonceOverflow` ([STRAIT-SEND.3]), `TreeFull` ([STRAIT-SEND.4]). The
+    /// caller's address can never be `ENDPOINT_ADDRESS` (a keccak256 output with 12 leading zero
+    /// bytes), so `ReservedSender` needs no check here. The message awaits its outcome
+    /// ([STRAIT-SETTLE.2]).
+    function send(
+        uint64 destinationChain,
+        bytes32 receiver,
+        DeliveryOptions calldata options,
+        bytes calldata payload
+    ) external returns (bytes32 id, uint64 nonce) {
+        if (endpointPaused) revert Paused(hex"00");
+        Packet memory p;
+        p.sender = PacketCodec.toAddress32(msg.sender);
+        p.destinationChain = destinationChain;
+        p.receiver = receiver;
+        p.ordered = options.ordered;
+        p.timeoutHeight = options.timeoutHeight;
+        p.timeoutTimestamp = options.timeoutTimestamp;
+        p.payload = payload;
+        bytes4 err;
+        (err, id, nonce) = dispatch(p);
+        if (err != 0) {
+            assembly ("memory-safe") {
+                mstore(0, err)
+                revert(0, 4)
+            }
+        }
+        awaiting[id] = 1 << 255 | uint256(destinationChain) << 160 | uint160(msg.sender);
+    }
+
+    /// The checks and effects of a send of `p` (source and nonce are filled in): an error
+    /// selector (nothing written), or the id and nonce.
+    function dispatch(Packet memory p) internal returns (bytes4 err, bytes32 id, uint64 nonce) {
+        p.sourceChain = localChain;
+        if (p.destinationChain == p.sourceChain) return (DestinationIsLocal.selector, 0, 0);
+        if (!isRemoteChain[p.destinationChain]) return (UnknownChain.selector, 0, 0);
+        if (p.payload.length > PacketCodec.MAX_PAYLOAD_LEN) return (PayloadTooLarge.selector, 0, 0);
+        bytes32 route = PacketCodec.routeOf(p);
+        uint64 last = lastOutboundNonce[route];
+        if (last == type(uint64).max) return (NonceOverflow.selector, 0, 0);
+        if (outbox.count >= MerkleTree.MAX_LEAVES) return (TreeFull.selector, 0, 0);
+        nonce = last + 1;
+        p.nonce = nonce;
+        bytes memory packet = PacketCodec.encode(p);
+        id = PacketCodec.messageId(packet);
+        lastOutboundNonce[route] = nonce;
+        uint256 leafIndex = outbox.append(id);
+        emit Sent(id, p.destinationChain, nonce, uint32(leafIndex), packet);
+    }
+
+    /// The outbox root: the root of the tree of every id sent so far ([STRAIT-MERKLE.2]).
+    function outboxRoot() external view returns (bytes32) {
+        return outbox.root();
+    }
+
+    /// How many messages were sent (the outbox's leaf count).
+    function outboxCount() external view returns (uint256) {
+        return outbox.count;
+    }
+
+    /// The outbox state encoding ([STRAIT-MERKLE.3]), as the Rust core persists it.
+    function outboxState() external view returns (bytes memory) {
+        return outbox.encodeState();
+    }
+
+    /// Whether message `id` awaits its outcome ([STRAIT-SETTLE.2]).
+    function isAwaiting(bytes32 id) external view returns (bool) {
+        return awaiting[id] != 0;
+    }
+
+    // Circuit breaker (SPEC §4.7).
+
+    /// Hand the power to pause to `pauser_` (a guardians contract).
+    function setPauser(address pauser_) external onlyOwner {
+        pauser = pauser_;
+        emit PauserSet(pauser_);
+    }
+
+    /// Pause or unpause `scope`: `0x00` the endpoint, `0x01 || route` an inbound route
+    /// ([STRAIT-PAUSE.1]). The pauser only.
+    function setPaused(bytes calldata scope, bool paused) external {
+        if (msg.sender != pauser) revert NotGuardian(msg.sender);
+        if (scope.length == 1 && scope[0] == 0x00) endpointPaused = paused;
+        else if (scope.length == 33 && scope[0] == 0x01) routePaused[bytes32(scope[1:33])] = paused;
+        else revert InvalidScope();
+        emit PauseSet(scope, paused);
+    }
+
+    /// The pause scope that stops a message of `route` ([STRAIT-PAUSE.2]): the endpoint's, else
+    /// the route's; empty if none.
+    function pauseOf(bytes32 route) internal view returns (bytes memory) {
+        if (endpointPaused) return hex"00";
+        if (routePaused[route]) return abi.encodePacked(uint8(1), route);
+        return "";
+    }
+}

@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: UNLICENSED
+pragma solidity 0.8.37;
+
+// The protocol's error names (docs/SPEC.md §0, [STRAIT-ERR.1]) as custom errors: a revert carries
+// the same name as the Rust core's `name()` and the conformance vectors' "error". Renaming one is a
+// breaking change. Mismatches carry `(got, expected)`, as in the Rust core.
+
+// Generic decoding names ([STRAIT-CODEC.1]).
+
+/// The input ends inside a field.
+error Truncated();
+/// Bytes remain after a complete value.
+error TrailingBytes();
+/// A length or count is above its documented bound.
+error TooLarge();
+/// A version byte is not the supported one.
+error UnsupportedVersion();
+
+// Packet ([STRAIT-PACKET.5]).
+
+/// Nonce 0: the first nonce of a route is 1.
+error ZeroNonce();
+/// A flag bit other than bit 0 is set.
+error UnknownFlags();
+/// A packet built in memory (or sent) has a payload above 65,536 bytes.
+error PayloadTooLarge();
+
+// Merkle outbox and proofs ([STRAIT-MERKLE.*]).
+
+/// A leaf index is not below 2^32.
+error IndexOutOfRange();
+/// The proof's root is not the trusted root.
+error RootMismatch(bytes32 got, bytes32 expected);
+/// A multiproof of no leaves.
+error EmptyMultiProof();
+/// Multiproof leaf indices unsorted or repeated.
+error IndicesNotIncreasing();
+/// A multiproof carries another number of hashes than its indices require.
+error HashCountMismatch(uint256 got, uint256 expected);
+/// Not one message id per multiproof leaf index.
+error IdCountMismatch(uint256 got, uint256 expected);
+/// The outbox holds 2^32 ids.
+error TreeFull();
+
+// Endpoint ([STRAIT-SEND.*], [STRAIT-RECV.*]).
+
+/// The route's nonce was received before (replay, duplicate delivery).
+error AlreadyReceived();
+/// The destination of a send is the local chain.
+error DestinationIsLocal();
+/// The destination of a send is not a configured remote chain.
+error UnknownChain();
+/// The route used every nonce.
+error NonceOverflow();
+/// The sender is the endpoint's own address ([STRAIT-SETTLE.1]).
+error ReservedSender();
+
+// EVM administration (no SPEC name: no Rust counterpart).
+
+/// The caller is not the endpoint's owner.
+error NotOwner(address caller);
+
+// Receipts and outcomes ([STRAIT-EVENT.1], [STRAIT-EVENT.2]).
+
+/// An outcome kind above 2.
+error UnknownOutcome();
+/// A failure reason is not UTF-8.
+error ReasonNotUtf8();
+
+// Ordering ([STRAIT-RECV.7]).
+
+/// An ordered message whose lower nonce `missing` was not received (transient).
+error OutOfOrder(uint64 missing);
+/// An ordered message whose route's counter is too far behind to check its predecessors within the
+/// scan bound (transient: advance the route, [STRAIT-RECV.11]).
+error OrderingBacklog(uint64 contiguous, uint64 scannedTo);
+
+// Receive ([STRAIT-RECV.2]-[STRAIT-RECV.5]), batches (§4.3), recovery (§4.6), pause (§4.7).
+
+/// The packet's destination is not the local chain.
+error WrongDestination(uint64 got, uint64 expected);
+/// No security config for (receiver, source chain) and no endpoint default.
+error UnknownRoute(uint64 sourceChain);
+/// The configured verifier does not exist (no code, or it does not answer `rootAt`).
+error UnknownClient(address client);
+/// The configured verifier follows another chain than the packet's source.
+error ClientChainMismatch(address client, uint64 got, uint64 expected);
+/// The configured verifier is frozen.
+error ClientFrozen(address client);
+/// The verifier has no verified root at the proof height (transient: update it first).
+error RootNotVerified(address client, uint64 height);
+/// A batch of no packets or more than 1,024.
+error BatchSize(uint256 got, uint256 max);
+/// A batch mixes source chains.
+error MixedBatch(uint64 first, uint64 other);
+/// A batch holds one (route, nonce) twice.
+error DuplicateInBatch(bytes32 route, uint64 nonce);
+/// The endpoint (scope `0x00`) or the message's route (`0x01 || route`) is paused (transient).
+error Paused(bytes scope);
+/// The message has no failed, not yet final, execution here.
+error NotRetryable(bytes32 id);
+/// Only the receiver may finalize before the retry window ends (`until`, in ms).
+error WindowOpen(bytes32 id, uint64 until);
+
+// EVM only (no Rust counterpart): gas, the failure record's commitment, guardians.
+
+/// The delivery leaves the application less gas than its limit: the relayer must send more gas
+/// (a relayer cannot make an application fail by starving it).
+error InsufficientGas(uint256 got, uint256 needed);
+/// The last error given to `finalize` is not the one recorded.
+error ErrorMismatch(bytes32 id);
+/// The caller is not a guardian.
+error NotGuardian(address caller);
+/// A pause approval for another counter than the current one.
+error StaleApproval(uint64 got, uint64 expected);
+/// A pause scope that is neither `0x00` nor `0x01 || route`.
+error InvalidScope();
+/// Guardian thresholds not `1 <= pause <= unpause <= guardians <= 255`, or a guardian listed twice.
+error InvalidThresholds();

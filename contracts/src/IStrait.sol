@@ -1,0 +1,38 @@
+// SPDX-License-Identifier: UNLICENSED
+pragma solidity 0.8.37;
+
+import {Outcome} from "./Receipt.sol";
+
+/// A client of a source chain on this chain: what the endpoint asks of a verifier
+/// ([STRAIT-RECV.4], [STRAIT-RECV.5]). A verifier contract (an attester committee, a light
+/// client, an optimistic verifier, or an aggregate of several) answers for the outbox roots it
+/// verified. The endpoint calls it once per message, as a static call.
+interface IStraitVerifier {
+    /// The chain this verifier follows, whether it is frozen, and the outbox root it verified for
+    /// that chain at `height` (`bytes32(0)`: none verified there).
+    function rootAt(uint64 height) external view returns (uint64 chain, bool frozen, bytes32 root);
+}
+
+/// A receiving application ([STRAIT-RECV.9]). It fails a message by reverting (its writes, and the
+/// messages it sent while receiving, are reverted): with `StraitAppError(code, reason)`, with a
+/// plain `Error(string)` (code 0), or otherwise (code `APP_REVERTED`). The returned
+/// acknowledgement must be at most 4,096 bytes.
+interface IStraitReceiver {
+    function straitReceive(
+        bytes32 id,
+        uint64 sourceChain,
+        bytes32 sender,
+        uint64 nonce,
+        bytes calldata payload
+    ) external returns (bytes memory ack);
+}
+
+/// A sending application: the outcome of each message it sent, exactly once
+/// ([STRAIT-SETTLE.4]). Reverting puts the outcome back (the outcome message fails and may be
+/// retried).
+interface IStraitSender {
+    function straitOutcome(bytes32 id, Outcome calldata outcome) external;
+}
+
+/// How an application reverts with an error code and reason ([STRAIT-EVENT.1]).
+error StraitAppError(uint32 code, string reason);

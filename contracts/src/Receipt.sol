@@ -1,0 +1,171 @@
+// SPDX-License-Identifier: UNLICENSED
+pragma solidity 0.8.37;
+
+import {Truncated, TrailingBytes, TooLarge, ZeroNonce, UnknownOutcome, ReasonNotUtf8} from "./Errors.sol";
+
+/// How a message ended on its destination ([STRAIT-EVENT.1]).
+enum OutcomeKind {
+    Executed,
+    Failed,
+    TimedOut
+}
+
+/// An outcome: `Executed` with the application's acknowledgement, `Failed` with its error code and
+/// reason, or `TimedOut`. Fields of the other kinds are empty.
+struct Outcome {
+    OutcomeKind kind;
+    bytes ack;
+    uint32 code;
+    bytes reason;
+}
+
+/// What the destination records for a received message ([STRAIT-EVENT.2]).
+struct Receipt {
+    bytes32 id;
+    bytes32 route;
+    uint64 nonce;
+    uint64 height;
+    Outcome outcome;
+}
+
+/// Encode and decode outcomes and receipts exactly as `crates/core/endpoint/src/encoding.rs` does
+/// (SPEC §4.4): the outcome a destination records and the one an outcome message carries back.
+library ReceiptCodec {
+    /// Longest acknowledgement in a receipt ([STRAIT-RECV.9]).
+    uint256 internal constant MAX_ACK_LEN = 4096;
+    /// Longest failure reason; a longer one is cut at a UTF-8 character boundary when encoded.
+    uint256 internal constant MAX_REASON_LEN = 256;
+
+    /// The canonical outcome encoding. The acknowledgement must be within `MAX_ACK_LEN` (the
+    /// endpoint records a longer one as failed); a reason is cut to `MAX_REASON_LEN` bytes at a
+    /// character boundary.
+    function encodeOutcome(Outcome memory o) internal pure returns (bytes memory) {
+        if (o.kind == OutcomeKind.Executed) {
+            if (o.ack.length > MAX_ACK_LEN) revert TooLarge();
+            return abi.encodePacked(uint8(0), uint32(o.ack.length), o.ack);
+        }
+        if (o.kind == OutcomeKind.Failed) {
+            bytes memory reason = boundedReason(o.reason);
+            return abi.encodePacked(uint8(1), o.code, uint32(reason.length), reason);
+        }
+        return abi.encodePacked(uint8(2));
+    }
+
+    /// The canonical receipt encoding: `id || route || nonce u64 || height u64 || outcome`.
+    function encodeReceipt(Receipt memory r) internal pure returns (bytes memory) {
+        return abi.encodePacked(r.id, r.route, r.nonce, r.height, encodeOutcome(r.outcome));
+    }
+
+    /// `reason` cut to at most `MAX_REASON_LEN` bytes, at a UTF-8 character boundary (a cut never
+    /// lands on a continuation byte `10xxxxxx`).
+    function boundedReason(bytes memory reason) internal pure returns (bytes memory out) {
+        if (reason.length <= MAX_REASON_LEN) return reason;
+        uint256 end = MAX_REASON_LEN;
+        while (end > 0 && uint8(reason[end]) & 0xc0 == 0x80) --end;
+        out = new bytes(end);
+        for (uint256 i = 0; i < end; ++i) {
+            out[i] = reason[i];
+        }
+    }
+
+    /// Decode a receipt, checking in order (§4.4): each field present (`Truncated`), `nonce != 0`
+    /// (`ZeroNonce`, right after it is read), the outcome, nothing follows (`TrailingBytes`).
+    function decodeReceipt(bytes calldata b) internal pure returns (Receipt memory r) {
+        if (b.length < 72) revert Truncated();
+        r.id = bytes32(b[0:32]);
+        r.route = bytes32(b[32:64]);
+        r.nonce = uint64(bytes8(b[64:72]));
+        if (r.nonce == 0) revert ZeroNonce();
+        if (b.length < 80) revert Truncated();
+        r.height = uint64(bytes8(b[72:80]));
+        uint256 end;
+        (r.outcome, end) = decodeOutcomeAt(b, 80);
+        if (end != b.length) revert TrailingBytes();
+    }
+
+    /// Decode a whole outcome (nothing may follow).
+    function decodeOutcome(bytes calldata b) internal pure returns (Outcome memory o) {
+        uint256 end;
+        (o, end) = decodeOutcomeAt(b, 0);
+        if (end != b.length) revert TrailingBytes();
+    }
+
+    /// Decode the outcome at `at`; returns it and the offset after it. Checks in order: kind
+    /// present (`Truncated`) and known (`UnknownOutcome`); each field present (`Truncated`), a
+    /// length within its bound before its bytes are read (`TooLarge`), a reason in UTF-8
+    /// (`ReasonNotUtf8`).
+    function decodeOutcomeAt(bytes calldata b, uint256 at) internal pure returns (Outcome memory o, uint256) {
+        if (b.length < at + 1) revert Truncated();
+        uint8 kind = uint8(b[at]);
+        at += 1;
+        if (kind == 0) {
+            uint256 len;
+            (len, at) = lengthAt(b, at, MAX_ACK_LEN);
+            if (b.length < at + len) revert Truncated();
+            o.ack = b[at:at + len];
+            return (o, at + len);
+        }
+        if (kind == 1) {
+            o.kind = OutcomeKind.Failed;
+            if (b.length < at + 4) revert Truncated();
+            o.code = uint32(bytes4(b[at:at + 4]));
+            uint256 len;
+            (len, at) = lengthAt(b, at + 4, MAX_REASON_LEN);
+            if (b.length < at + len) revert Truncated();
+            o.reason = b[at:at + len];
+            if (!isUtf8(o.reason)) revert ReasonNotUtf8();
+            return (o, at + len);
+        }
+        if (kind == 2) {
+            o.kind = OutcomeKind.TimedOut;
+            return (o, at);
+        }
+        revert UnknownOutcome();
+    }
+
+    /// A u32 length at `at`, checked against `max` before the bytes it announces are read.
+    function lengthAt(bytes calldata b, uint256 at, uint256 max) private pure returns (uint256 len, uint256) {
+        if (b.length < at + 4) revert Truncated();
+        len = uint32(bytes4(b[at:at + 4]));
+        if (len > max) revert TooLarge();
+        return (len, at + 4);
+    }
+
+    /// Whether `s` is well-formed UTF-8 (RFC 3629, as Rust's `str::from_utf8`): no overlong form,
+    /// no surrogate (U+D800..U+DFFF), nothing above U+10FFFF, no truncated sequence.
+    function isUtf8(bytes memory s) internal pure returns (bool) {
+        uint256 n = s.length;
+        uint256 i = 0;
+        while (i < n) {
+            uint8 c = uint8(s[i]);
+            if (c < 0x80) {
+                ++i;
+                continue;
+            }
+            uint256 width;
+            uint8 lo = 0x80;
+            uint8 hi = 0xbf;
+            if (c >= 0xc2 && c <= 0xdf) {
+                width = 2;
+            } else if (c >= 0xe0 && c <= 0xef) {
+                width = 3;
+                if (c == 0xe0) lo = 0xa0;
+                if (c == 0xed) hi = 0x9f;
+            } else if (c >= 0xf0 && c <= 0xf4) {
+                width = 4;
+                if (c == 0xf0) lo = 0x90;
+                if (c == 0xf4) hi = 0x8f;
+            } else {
+                return false;
+            }
+            if (i + width > n) return false;
+            uint8 second = uint8(s[i + 1]);
+            if (second < lo || second > hi) return false;
+            for (uint256 j = 2; j < width; ++j) {
+                if (uint8(s[i + j]) & 0xc0 != 0x80) return false;
+            }
+            i += width;
+        }
+        return true;
+    }
+}

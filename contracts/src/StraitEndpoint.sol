@@ -1,0 +1,402 @@
+// SPDX-License-Identifier: UNLICENSED
+pragma solidity 0.8.37;
+
+import "./Errors.sol";
+import {EndpointBase, DeliveryOptions} from "./EndpointBase.sol";
+import {Packet, PacketCodec} from "./Packet.sol";
+import {MerkleProof} from "./MerkleProof.sol";
+import {MerkleMultiProof} from "./MerkleMultiProof.sol";
+import {ReplayBitmap} from "./ReplayBitmap.sol";
+import {Outcome, OutcomeKind, Receipt, ReceiptCodec} from "./Receipt.sol";
+import {IStraitVerifier, IStraitReceiver, IStraitSender} from "./IStrait.sol";
+import {AppCall} from "./AppCall.sol";
+
+/// The Strait endpoint on an EVM chain (docs/SPEC.md §4), agreeing with `crates/core/endpoint`:
+/// send and pause (`EndpointBase`), receive of single messages and batches under one verified
+/// root, outcomes committed back to the source and settled there exactly once, retry and finalize
+/// of failed messages.
+contract StraitEndpoint is EndpointBase {
+    using ReplayBitmap for ReplayBitmap.Bitmap;
+
+    /// Most messages in one batch delivery (§4.3).
+    uint256 public constant MAX_BATCH_LEN = 1024;
+    /// Most executions of one message ([STRAIT-RETRY.3]).
+    uint32 public constant MAX_ATTEMPTS = 8;
+    /// How long after its first failure only the receiver may finalize a message, in ms.
+    uint64 public constant RETRY_WINDOW_MS = 3_600_000;
+    /// Error code of an outcome message that settles nothing ([STRAIT-SETTLE.4]).
+    uint32 public constant SETTLE_REFUSED = 0xfffffff0;
+    /// Most gas a verifier's `rootAt` may use (a lookup), so that a receiver's verifier cannot
+    /// use up a batch's gas.
+    uint256 public constant VERIFIER_GAS = 100_000;
+    /// Version byte of an outcome message's payload ([STRAIT-SETTLE.3]).
+    uint8 public constant OUTCOME_PAYLOAD_VERSION = 1;
+
+    /// A message was received ([STRAIT-RECV.10]): its receipt ([STRAIT-EVENT.2]).
+    event Received(bytes32 indexed id, bytes receipt);
+    /// A message of a batch failed its own checks and was skipped: the revert data of its error.
+    event Skipped(bytes32 indexed id, bytes reason);
+    /// A sent message's outcome was handed to its sender ([STRAIT-SETTLE.4]).
+    event Settled(bytes32 indexed id, bytes outcome);
+    /// A failed message became final ([STRAIT-RETRY.2], [STRAIT-RETRY.4]): its receipt.
+    event Finalized(bytes32 indexed id, bytes receipt);
+    /// A retry failed again: the attempts so far and the failed outcome (`finalize` needs it).
+    event RetryFailed(bytes32 indexed id, uint32 attempts, bytes outcome);
+    /// A route's contiguous counter moved ([STRAIT-RECV.11]).
+    event Advanced(bytes32 indexed route, uint64 from, uint64 to);
+
+    /// A message that passed its checks.
+    struct Checked {
+        Packet p;
+        bytes32 id;
+        bytes32 route;
+        bool timedOut;
+    }
+
+    constructor(address owner_) EndpointBase(owner_) {}
+
+    // Receive (SPEC §4.2, §4.3).
+
+    /// Deliver one message with its inclusion proof ([STRAIT-MERKLE.4]) against the outbox root
+    /// verified at `proofHeight`. Reverts with the first failing rule's name (§0); returns the
+    /// receipt ([STRAIT-EVENT.2]).
+    function receiveMessage(bytes calldata packet, bytes calldata proof, uint64 proofHeight)
+        external
+        returns (bytes memory)
+    {
+        Checked memory c;
+        c.p = PacketCodec.decode(packet);
+        c.id = PacketCodec.messageId(packet);
+        (bytes32 root,) = MerkleProof.rootOf(c.id, proof);
+        c.route = PacketCodec.routeOf(c.p);
+        bytes memory err = check(c, root, proofHeight);
+        if (err.length != 0) raise(err);
+        return execute(c, packet[PacketCodec.HEADER_LEN:]);
+    }
+
+    /// Deliver a batch of one source chain under one multiproof ([STRAIT-MERKLE.6]). Rejected as a
+    /// whole (§4.3): `BatchSize`, a packet's decoding names, `MixedBatch`, `DuplicateInBatch`, the
+    /// multiproof's names, and, if the first receiver has a verifier, its root checks. Then each
+    /// message in order: checked from `WrongDestination` on, executed or skipped (`Skipped` with
+    /// its error). Returns how many were executed (received, whatever their outcome).
+    function receiveBatch(bytes[] calldata packets, bytes calldata proof, uint64 proofHeight)
+        external
+        returns (uint256 received)
+    {
+        uint256 n = packets.length;
+        if (n == 0 || n > MAX_BATCH_LEN) revert BatchSize(n, MAX_BATCH_LEN);
+        Checked[] memory cs = new Checked[](n);
+        bytes32[] memory ids = new bytes32[](n);
+        for (uint256 i = 0; i < n; ++i) {
+            Checked memory c = cs[i];
+            c.p = PacketCodec.decode(packets[i]);
+            if (c.p.sourceChain != cs[0].p.sourceChain) {
+                revert MixedBatch(cs[0].p.sourceChain, c.p.sourceChain);
+            }
+            c.route = PacketCodec.routeOf(c.p);
+            bytes32 key = keccak256(abi.encodePacked(c.route, c.p.nonce));
+            bool seen;
+            assembly ("memory-safe") {
+                seen := tload(key)
+                tstore(key, 1)
+            }
+            if (seen) revert DuplicateInBatch(c.route, c.p.nonce);
+            c.id = PacketCodec.messageId(packets[i]);
+            ids[i] = c.id;
+        }
+        // The transient marks are cleared: another batch in the same transaction starts afresh.
+        for (uint256 i = 0; i < n; ++i) {
+            bytes32 key = keccak256(abi.encodePacked(cs[i].route, cs[i].p.nonce));
+            assembly ("memory-safe") {
+                tstore(key, 0)
+            }
+        }
+        bytes32 root = MerkleMultiProof.rootOf(proof, ids);
+        {
+            Packet memory first = cs[0].p;
+            address v = verifierOf(first.receiver, first.sourceChain);
+            if (v != address(0)) {
+                bytes memory err = checkRoot(v, first.sourceChain, root, proofHeight);
+                if (err.length != 0) raise(err);
+            }
+        }
+        for (uint256 i = 0; i < n; ++i) {
+            Checked memory c = cs[i];
+            // Nothing allocated while a message is checked and executed outlives it: the memory
+            // is reused, so a batch's memory cost grows linearly, not quadratically.
+            uint256 freeMemory;
+            assembly ("memory-safe") {
+                freeMemory := mload(0x40)
+            }
+            bytes memory err = check(c, root, proofHeight);
+            if (err.length != 0) {
+                emit Skipped(c.id, err);
+            } else {
+                execute(c, packets[i][PacketCodec.HEADER_LEN:]);
+                ++received;
+            }
+            assembly ("memory-safe") {
+                mstore(0x40, freeMemory)
+            }
+        }
+    }
+
+    /// Rules 2 to 8 of §4.2 for a message whose proof leads to `root`, in SPEC order, writing
+    /// nothing: the revert data of the first failing rule, or empty (and `c.timedOut` set).
+    function check(Checked memory c, bytes32 root, uint64 height) internal view returns (bytes memory) {
+        Packet memory p = c.p;
+        // [STRAIT-RECV.2]
+        if (p.destinationChain != localChain) {
+            return abi.encodeWithSelector(WrongDestination.selector, p.destinationChain, localChain);
+        }
+        // [STRAIT-PAUSE.2]
+        bytes memory scope = pauseOf(c.route);
+        if (scope.length != 0) return abi.encodeWithSelector(Paused.selector, scope);
+        // [STRAIT-RECV.3]
+        address v = verifierOf(p.receiver, p.sourceChain);
+        if (v == address(0)) return abi.encodeWithSelector(UnknownRoute.selector, p.sourceChain);
+        // [STRAIT-RECV.4], [STRAIT-RECV.5]
+        bytes memory err = checkRoot(v, p.sourceChain, root, height);
+        if (err.length != 0) return err;
+        // [STRAIT-RECV.6]
+        ReplayBitmap.Bitmap storage b = inbound[c.route];
+        if (b.isReceived(p.nonce)) return abi.encodeWithSelector(AlreadyReceived.selector);
+        // [STRAIT-RECV.7]
+        if (p.ordered) {
+            (uint8 found, uint256 n) = b.orderStatus(p.nonce, ReplayBitmap.MAX_SCAN_WORDS);
+            if (found == ReplayBitmap.MISSING) return abi.encodeWithSelector(OutOfOrder.selector, uint64(n));
+            if (found == ReplayBitmap.STOPPED) {
+                return abi.encodeWithSelector(OrderingBacklog.selector, b.contiguous, uint64(n - 1));
+            }
+        }
+        // [STRAIT-RECV.8]
+        c.timedOut = (p.timeoutHeight != 0 && block.number >= p.timeoutHeight)
+            || (p.timeoutTimestamp != 0 && nowMs() >= p.timeoutTimestamp);
+        return "";
+    }
+
+    /// [STRAIT-RECV.4], [STRAIT-RECV.5]: `root` is the outbox root verifier `v` verified for
+    /// `source` at `height`. The revert data of the first failing rule, or empty.
+    function checkRoot(address v, uint64 source, bytes32 root, uint64 height)
+        internal
+        view
+        returns (bytes memory)
+    {
+        if (v.code.length == 0) return abi.encodeWithSelector(UnknownClient.selector, v);
+        try IStraitVerifier(v).rootAt{gas: VERIFIER_GAS}(height) returns (
+            uint64 chain, bool frozen, bytes32 verified
+        ) {
+            if (chain != source) {
+                return abi.encodeWithSelector(ClientChainMismatch.selector, v, chain, source);
+            }
+            if (frozen) return abi.encodeWithSelector(ClientFrozen.selector, v);
+            if (verified == 0) return abi.encodeWithSelector(RootNotVerified.selector, v, height);
+            if (verified != root) return abi.encodeWithSelector(RootMismatch.selector, root, verified);
+            return "";
+        } catch {
+            return abi.encodeWithSelector(UnknownClient.selector, v);
+        }
+    }
+
+    /// [STRAIT-RECV.9], [STRAIT-RECV.10]: mark the nonce received (effects before the application
+    /// call), run the message unless timed out, emit its receipt; a failure is recorded for retry
+    /// ([STRAIT-RETRY.1]), any other outcome goes back to the sender ([STRAIT-SETTLE.3]).
+    function execute(Checked memory c, bytes calldata payload) internal returns (bytes memory receipt) {
+        inbound[c.route].markReceived(c.p.nonce);
+        bool outcomeMessage = c.p.sender == ENDPOINT_ADDRESS;
+        Outcome memory o;
+        if (c.timedOut && !outcomeMessage) o.kind = OutcomeKind.TimedOut;
+        else o = run(c.p, payload, c.id);
+        receipt = ReceiptCodec.encodeReceipt(Receipt(c.id, c.route, c.p.nonce, uint64(block.number), o));
+        emit Received(c.id, receipt);
+        if (o.kind == OutcomeKind.Failed) {
+            failed[c.id] = failureRecord(o, nowMs(), 1);
+        } else if (!outcomeMessage) {
+            sendOutcome(c.p.sourceChain, c.p.sender, c.id, o);
+        }
+    }
+
+    /// Execute a message: settle an outcome message, else call the receiving application with its
+    /// gas limit.
+    function run(Packet memory p, bytes calldata payload, bytes32 id) internal returns (Outcome memory) {
+        if (p.sender == ENDPOINT_ADDRESS) return settle(p, payload);
+        bytes memory call_ =
+            abi.encodeCall(IStraitReceiver.straitReceive, (id, p.sourceChain, p.sender, p.nonce, p.payload));
+        return toOutcome(AppCall.call(p.receiver, gasLimitOf(address(uint160(uint256(p.receiver)))), call_));
+    }
+
+    /// An application call's result as an outcome; a reason is cut to 256 bytes at a character
+    /// boundary and, if not UTF-8 (an EVM revert may carry any bytes), replaced so that every
+    /// implementation decodes the outcome.
+    function toOutcome(AppCall.Result memory r) internal pure returns (Outcome memory o) {
+        if (r.ok) {
+            o.ack = r.data;
+            return o;
+        }
+        o.kind = OutcomeKind.Failed;
+        o.code = r.code;
+        o.reason = ReceiptCodec.boundedReason(r.reason);
+        if (!ReceiptCodec.isUtf8(o.reason)) o.reason = "reason is not UTF-8";
+    }
+
+    /// [STRAIT-SETTLE.3] Send `o`, the outcome of message `id`, to `sender` on `source`:
+    /// unordered, no timeout. Only an unknown chain, an exhausted route or a full outbox refuse
+    /// it; the receipt stands either way.
+    function sendOutcome(uint64 source, bytes32 sender, bytes32 id, Outcome memory o) internal {
+        Packet memory q;
+        q.sender = ENDPOINT_ADDRESS;
+        q.destinationChain = source;
+        q.receiver = sender;
+        q.payload = abi.encodePacked(OUTCOME_PAYLOAD_VERSION, id, ReceiptCodec.encodeOutcome(o));
+        dispatch(q);
+    }
+
+    /// Decode an outcome message's payload `version u8 (= 1) | id | outcome`, nothing after.
+    function decodeOutcomePayload(bytes calldata payload)
+        external
+        pure
+        returns (bytes32 id, Outcome memory o)
+    {
+        if (payload.length < 1) revert Truncated();
+        if (uint8(payload[0]) != OUTCOME_PAYLOAD_VERSION) revert UnsupportedVersion();
+        if (payload.length < 33) revert Truncated();
+        id = bytes32(payload[1:33]);
+        o = ReceiptCodec.decodeOutcome(payload[33:]);
+    }
+
+    /// [STRAIT-SETTLE.4] Settle the sent message an outcome message `p` reports: the payload
+    /// decodes, the message awaits its outcome, sent by `p`'s receiver to `p`'s source chain; the
+    /// record is deleted, the sender's callback runs (a sender without code has none), `Settled`
+    /// is emitted. A refusal or a failed callback (the record is put back) fails the outcome
+    /// message.
+    function settle(Packet memory p, bytes calldata payload) internal returns (Outcome memory) {
+        bytes32 id;
+        Outcome memory o;
+        try this.decodeOutcomePayload(payload) returns (bytes32 id_, Outcome memory o_) {
+            (id, o) = (id_, o_);
+        } catch {
+            return refused("malformed outcome message");
+        }
+        uint256 record = awaiting[id];
+        if (record == 0) return refused("message awaits no outcome");
+        address sender = address(uint160(record));
+        if (PacketCodec.toAddress32(sender) != p.receiver || uint64(record >> 160) != p.sourceChain) {
+            return refused("message was sent by another sender or to another chain");
+        }
+        // Effects first: a re-entrant application cannot settle the message again.
+        delete awaiting[id];
+        if (sender.code.length != 0) {
+            bytes memory call_ = abi.encodeCall(IStraitSender.straitOutcome, (id, o));
+            AppCall.Result memory r = AppCall.call(p.receiver, gasLimitOf(sender), call_);
+            if (!r.ok) {
+                awaiting[id] = record;
+                return toOutcome(r);
+            }
+        }
+        emit Settled(id, ReceiptCodec.encodeOutcome(o));
+        Outcome memory executed;
+        return executed;
+    }
+
+    function refused(bytes memory reason) internal pure returns (Outcome memory o) {
+        o.kind = OutcomeKind.Failed;
+        o.code = SETTLE_REFUSED;
+        o.reason = reason;
+    }
+
+    // Recovery of failed execution (SPEC §4.6).
+
+    /// [STRAIT-RETRY.2] Run a failed message again (anyone, giving its packet). Executed: final,
+    /// the outcome goes back. Failed: one more attempt (`RetryFailed`), final as failed at
+    /// `MAX_ATTEMPTS` ([STRAIT-RETRY.3]). Checks: `NotRetryable`, `Paused`.
+    function retry(bytes calldata packet) external {
+        Packet memory p = PacketCodec.decode(packet);
+        bytes32 id = PacketCodec.messageId(packet);
+        uint256 record = failed[id];
+        if (record == 0) revert NotRetryable(id);
+        bytes32 route = PacketCodec.routeOf(p);
+        bytes memory scope = pauseOf(route);
+        if (scope.length != 0) revert Paused(scope);
+        // Effects first: while the application runs the message has no record, so a re-entrant
+        // retry or finalize of it is `NotRetryable` and it gets one final outcome.
+        delete failed[id];
+        Outcome memory o = run(p, packet[PacketCodec.HEADER_LEN:], id);
+        if (o.kind == OutcomeKind.Failed) {
+            uint32 attempts = uint32(record) + 1;
+            if (attempts < MAX_ATTEMPTS) {
+                failed[id] = failureRecord(o, uint64(record >> 32), attempts);
+                emit RetryFailed(id, attempts, ReceiptCodec.encodeOutcome(o));
+                return;
+            }
+        }
+        finalize(p, id, route, o);
+    }
+
+    /// [STRAIT-RETRY.4] Finalize a failed message as failed with its last error (`lastError`: the
+    /// failed outcome of its last `Received` or `RetryFailed`): by its receiver at any time, by
+    /// anyone once `RETRY_WINDOW_MS` have passed since its first failure. Checks: `NotRetryable`,
+    /// `WindowOpen`, `ErrorMismatch`.
+    function finalizeFailed(bytes calldata packet, bytes calldata lastError) external {
+        Packet memory p = PacketCodec.decode(packet);
+        bytes32 id = PacketCodec.messageId(packet);
+        uint256 record = failed[id];
+        if (record == 0) revert NotRetryable(id);
+        uint64 until = uint64(record >> 32) + RETRY_WINDOW_MS;
+        if (PacketCodec.toAddress32(msg.sender) != p.receiver && nowMs() < until) {
+            revert WindowOpen(id, until);
+        }
+        if (uint160(record >> 96) != uint160(uint256(keccak256(lastError)))) revert ErrorMismatch(id);
+        finalize(p, id, PacketCodec.routeOf(p), ReceiptCodec.decodeOutcome(lastError));
+    }
+
+    /// The final receipt of a failed message: the record is deleted, `Finalized` emitted, and
+    /// the outcome goes back unless the message is an outcome message.
+    function finalize(Packet memory p, bytes32 id, bytes32 route, Outcome memory o) internal {
+        delete failed[id];
+        emit Finalized(id, ReceiptCodec.encodeReceipt(Receipt(id, route, p.nonce, uint64(block.number), o)));
+        if (p.sender != ENDPOINT_ADDRESS) sendOutcome(p.sourceChain, p.sender, id, o);
+    }
+
+    /// `hash160(failed outcome) << 96 | first failure ms << 32 | attempts`: one slot, never 0.
+    function failureRecord(Outcome memory o, uint64 firstMs, uint32 attempts)
+        internal
+        pure
+        returns (uint256)
+    {
+        uint160 h = uint160(uint256(keccak256(ReceiptCodec.encodeOutcome(o))));
+        return uint256(h) << 96 | uint256(firstMs) << 32 | attempts;
+    }
+
+    /// Attempts and first failure time (ms) of a failed message; (0, 0) if none.
+    function failure(bytes32 id) external view returns (uint32 attempts, uint64 firstFailedAtMs) {
+        uint256 record = failed[id];
+        return (uint32(record), uint64(record >> 32));
+    }
+
+    // Ordering ([STRAIT-RECV.11]) and views.
+
+    /// Move `route`'s contiguous counter through received nonces (at most 1,024 words). Anyone.
+    function advanceInbound(bytes32 route) external returns (uint64 from, uint64 to) {
+        (from, to) = inbound[route].advance(ReplayBitmap.MAX_ADVANCE_WORDS);
+        emit Advanced(route, from, to);
+    }
+
+    function isReceived(bytes32 route, uint64 nonce) external view returns (bool) {
+        return inbound[route].isReceived(nonce);
+    }
+
+    function contiguousOf(bytes32 route) external view returns (uint64) {
+        return inbound[route].contiguous;
+    }
+
+    /// Host time in milliseconds (the Rust core's unit).
+    function nowMs() internal view returns (uint64) {
+        return uint64(block.timestamp) * 1000;
+    }
+
+    function raise(bytes memory err) internal pure {
+        assembly ("memory-safe") {
+            revert(add(err, 32), mload(err))
+        }
+    }
+}

@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: UNLICENSED
+pragma solidity 0.8.37;
+
+import {NotOwner, NotGuardian, StaleApproval, InvalidScope, InvalidThresholds} from "./Errors.sol";
+
+/// The endpoint's pause switches behind m-of-n guardians ([STRAIT-PAUSE.3] on an EVM): a pause
+/// takes `pauseThreshold` approvals, an unpause `unpauseThreshold` (at least as many). Each
+/// approval names the counter of executed pause actions it is for, so it is single-use; changing
+/// the guardian set also moves the counter, so approvals given to the old set lapse.
+contract StraitGuardians {
+    /// The endpoint whose `setPaused` this contract calls (it is the endpoint's `pauser`).
+    IPausable public immutable endpoint;
+    /// May change the guardian set (governance).
+    address public owner;
+    /// Index + 1 of each guardian (0: not a guardian).
+    mapping(address => uint256) public guardianIndex;
+    address[] internal guardians;
+    uint8 public pauseThreshold;
+    uint8 public unpauseThreshold;
+    /// Executed pauses and unpauses (and guardian set changes).
+    uint64 public counter;
+    /// Approvals so far of a (scope, paused, counter): bit i for guardian i.
+    mapping(bytes32 proposal => uint256) public approvals;
+
+    event GuardiansSet(address[] guardians, uint8 pauseThreshold, uint8 unpauseThreshold);
+    event PauseApproved(address indexed guardian, bytes scope, bool paused, uint64 counter);
+
+    constructor(IPausable endpoint_, address owner_) {
+        endpoint = endpoint_;
+        owner = owner_;
+    }
+
+    /// Set the guardians (distinct, at most 255) and thresholds, `1 <= pause <= unpause <= n`.
+    function setGuardians(address[] calldata set, uint8 pause_, uint8 unpause_) external {
+        if (msg.sender != owner) revert NotOwner(msg.sender);
+        if (pause_ == 0 || pause_ > unpause_ || unpause_ > set.length || set.length > 255) {
+            revert InvalidThresholds();
+        }
+        for (uint256 i = 0; i < guardians.length; ++i) {
+            delete guardianIndex[guardians[i]];
+        }
+        for (uint256 i = 0; i < set.length; ++i) {
+            if (guardianIndex[set[i]] != 0) revert InvalidThresholds();
+            guardianIndex[set[i]] = i + 1;
+        }
+        guardians = set;
+        pauseThreshold = pause_;
+        unpauseThreshold = unpause_;
+        ++counter;
+        emit GuardiansSet(set, pause_, unpause_);
+    }
+
+    /// A guardian approves pausing (`paused`) or unpausing `scope` (`0x00` the endpoint,
+    /// `0x01 || route` an inbound route) as pause action number `counter_`. At the threshold the
+    /// endpoint's switch is set and the counter moves on. Checks: `NotGuardian`, `StaleApproval`,
+    /// `InvalidScope`.
+    function approve(bytes calldata scope, bool paused, uint64 counter_) external {
+        uint256 index = guardianIndex[msg.sender];
+        if (index == 0) revert NotGuardian(msg.sender);
+        if (counter_ != counter) revert StaleApproval(counter_, counter);
+        if (!(scope.length == 1 && scope[0] == 0x00) && !(scope.length == 33 && scope[0] == 0x01)) {
+            revert InvalidScope();
+        }
+        bytes32 proposal = keccak256(abi.encodePacked(scope, paused, counter_));
+        uint256 bits = approvals[proposal] | (1 << (index - 1));
+        approvals[proposal] = bits;
+        emit PauseApproved(msg.sender, scope, paused, counter_);
+        uint256 votes = 0;
+        for (; bits != 0; bits &= bits - 1) {
+            ++votes;
+        }
+        if (votes < (paused ? pauseThreshold : unpauseThreshold)) return;
+        ++counter;
+        endpoint.setPaused(scope, paused);
+    }
+}
+
+/// What the guardians call on the endpoint.
+interface IPausable {
+    function setPaused(bytes calldata scope, bool paused) external;
+}

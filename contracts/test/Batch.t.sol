@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: UNLICENSED
+pragma solidity 0.8.37;
+
+import {NetTest} from "./lib/Net.sol";
+import {NoopApp} from "./lib/Fixtures.sol";
+import {DeliveryOptions} from "../src/EndpointBase.sol";
+import {Packet, PacketCodec} from "../src/Packet.sol";
+import {Receipt, OutcomeKind} from "../src/Receipt.sol";
+import "../src/Errors.sol";
+
+/// Batch delivery (SPEC §4.3) under one multiproof, and the gas per delivered message.
+contract BatchTest is NetTest {
+    /// Send `n` messages from this contract to `receiver` on B; returns their packets and a
+    /// multiproof of their leaf indices `from..from+n` against A's root, held by B's verifier.
+    function batch(uint256 n, bytes32 receiver, DeliveryOptions memory options)
+        internal
+        returns (bytes[] memory packets, bytes memory proof, uint64 h)
+    {
+        uint256 from = sent[address(a)].length;
+        for (uint256 i = 0; i < n; ++i) {
+            a.send(B_CHAIN, receiver, options, abi.encodePacked(uint64(i)));
+        }
+        collect();
+        packets = new bytes[](n);
+        uint256[] memory indices = new uint256[](n);
+        for (uint256 i = 0; i < n; ++i) {
+            packets[i] = sent[address(a)][from + i];
+            indices[i] = from + i;
+        }
+        proof = multiproof(naiveLevels(leaves[address(a)]), indices);
+        h = ++height;
+        vb.setRoot(h, a.outboxRoot());
+    }
+
+    /// 64 ordered messages under one root all execute in order; a second delivery skips them all.
+    function test_a_batch_executes_in_order_and_skips_what_was_received() external {
+        (bytes[] memory packets, bytes memory proof, uint64 h) =
+            batch(64, addr32(address(appB)), DeliveryOptions(true, 0, 0));
+        vm.assertEq(b.receiveBatch(packets, proof, h), 64, "all received");
+        collect();
+        vm.assertEq(lastReceipts.length, 64, "64 receipts");
+        vm.assertEq(appB.received(), 64, "64 executed");
+        vm.assertEq(b.outboxCount(), 64, "64 outcomes back");
+        vm.assertEq(b.receiveBatch(packets, proof, h), 0, "none again");
+        collect();
+        vm.assertEq(lastSkipped.length, 64, "all skipped");
+    }
+
+    /// A batch of 1,024 messages, the limit, is received (1,025 is `BatchSize`, below).
+    function test_a_batch_at_the_limit() external {
+        bytes32 noop = addr32(address(new NoopApp()));
+        (bytes[] memory packets, bytes memory proof, uint64 h) = batch(1024, noop, none);
+        vm.assertEq(b.receiveBatch(packets, proof, h), 1024, "all received");
+    }
+
+    /// A message another relayer delivered first is skipped; the others execute.
+    function test_a_message_delivered_first_is_skipped() external {
+        (bytes[] memory packets, bytes memory proof, uint64 h) = batch(3, addr32(address(appB)), none);
+        relay(a, 1);
+        vm.assertEq(b.receiveBatch(packets, proof, h), 2, "two received");
+        collect();
+        vm.assertEq(lastSkipped.length, 1, "one skipped");
+        vm.assertEq(lastSkipped[0], PacketCodec.messageId(packets[1]), "the delivered one");
+    }
+
+    /// Batch-level errors reject the whole batch: size at and past its bounds, mixed sources,
+    /// duplicates, a malformed multiproof, a root that is not the verified one.
+    function test_batch_level_errors() external {
+        (bytes[] memory packets, bytes memory proof, uint64 h) = batch(2, addr32(address(appB)), none);
+        vm.expectRevert(abi.encodeWithSelector(BatchSize.selector, 0, 1024));
+        b.receiveBatch(new bytes[](0), proof, h);
+        bytes[] memory big = new bytes[](1025);
+        vm.expectRevert(abi.encodeWithSelector(BatchSize.selector, 1025, 1024));
+        b.receiveBatch(big, proof, h);
+        bytes[] memory twice = new bytes[](2);
+        (twice[0], twice[1]) = (packets[0], packets[0]);
+        Packet memory p = codec.decode(packets[0]);
+        vm.expectRevert(abi.encodeWithSelector(DuplicateInBatch.selector, PacketCodec.routeOf(p), uint64(1)));
+        b.receiveBatch(twice, proof, h);
+        Packet memory other = codec.decode(packets[1]);
+        other.sourceChain = 9;
+        bytes[] memory mixed = new bytes[](2);
+        (mixed[0], mixed[1]) = (packets[0], codec.encode(other));
+        vm.expectRevert(abi.encodeWithSelector(MixedBatch.selector, A_CHAIN, uint64(9)));
+        b.receiveBatch(mixed, proof, h);
+        bytes[] memory one = new bytes[](1);
+        one[0] = packets[0];
+        vm.expectRevert(abi.encodeWithSelector(IdCountMismatch.selector, 1, 2));
+        b.receiveBatch(one, proof, h);
+        vb.setRoot(h, keccak256("other"));
+        vm.expectRevert();
+        b.receiveBatch(packets, proof, h);
+        vm.expectRevert(abi.encodeWithSelector(RootNotVerified.selector, address(vb), h + 1));
+        b.receiveBatch(packets, proof, h + 1);
+        vb.setRoot(h, a.outboxRoot());
+        vm.assertEq(b.receiveBatch(packets, proof, h), 2, "then delivered");
+    }
+
+    /// Gas of a delivery transaction (intrinsic cost, calldata, cold storage, the outcome message
+    /// appended to the outbox), with the test verifier (no signature verification) and an
+    /// application that does nothing: one message (the route's first, then a later one), and a
+    /// batch of 64 under one root (the route's first 64, then the next 64).
+    function test_gas_receive() external {
+        bytes32 noop = addr32(address(new NoopApp()));
+        (bytes[] memory packets, bytes memory proof, uint64 h) = batch(1, noop, none);
+        (proof, h) = prove(a, 0);
+        b.receiveMessage(packets[0], proof, h);
+        vm.snapshotGasLastCall("receive: one message, first of its route");
+        (packets,, h) = batch(1, noop, none);
+        (proof, h) = prove(a, 1);
+        b.receiveMessage(packets[0], proof, h);
+        vm.snapshotGasLastCall("receive: one message, second of its route");
+        (packets, proof, h) = batch(64, noop, none);
+        b.receiveBatch(packets, proof, h);
+        vm.snapshotGasLastCall("receive: batch of 64 messages, one route, nonces 3 to 66");
+        (packets, proof, h) = batch(64, noop, none);
+        b.receiveBatch(packets, proof, h);
+        vm.snapshotGasLastCall("receive: batch of 64 messages, one route, nonces 67 to 130");
+    }
+}

@@ -1,0 +1,398 @@
+// SPDX-License-Identifier: UNLICENSED
+pragma solidity 0.8.37;
+
+import {NetTest} from "./lib/Net.sol";
+import {TestVerifier, ProbeApp, GreedyVerifier} from "./lib/Fixtures.sol";
+import {StraitEndpoint} from "../src/StraitEndpoint.sol";
+import {DeliveryOptions} from "../src/EndpointBase.sol";
+import {StraitGuardians, IPausable} from "../src/StraitGuardians.sol";
+import {Packet, PacketCodec} from "../src/Packet.sol";
+import {Receipt, Outcome, OutcomeKind, ReceiptCodec} from "../src/Receipt.sol";
+import {AppCall} from "../src/AppCall.sol";
+import {MerkleHash} from "../src/MerkleHash.sol";
+import "../src/Errors.sol";
+
+/// Receiving (SPEC §4.2): a message there and its outcome back, the checks in SPEC order with
+/// their names, timeouts, failing applications.
+contract ReceiveTest is NetTest {
+    /// The slot of `inbound` (`forge inspect StraitEndpoint storageLayout`).
+    uint256 internal constant INBOUND_SLOT = 36;
+
+    /// A message executes on B, its receipt is Executed with the app's ack, the outcome message
+    /// `0x01 || id || outcome` goes back, and settles on A exactly once.
+    function test_message_there_and_outcome_back() external {
+        (bytes memory packet, uint256 index) = sendAB("hi", none);
+        bytes32 id = PacketCodec.messageId(packet);
+        vm.assertTrue(a.isAwaiting(id), "awaits its outcome");
+        Receipt memory r = relay(a, index);
+        vm.assertEq(r.id, id, "receipt id");
+        vm.assertEq(r.nonce, 1, "receipt nonce");
+        vm.assertEq(r.route, PacketCodec.routeOf(codec.decode(packet)), "receipt route");
+        vm.assertEq(outcomeKind(r), uint256(OutcomeKind.Executed), "executed");
+        vm.assertEq(r.outcome.ack, "ack:hi", "ack");
+        vm.assertEq(appB.received(), 1, "app called once");
+        vm.assertEq(appB.lastPayload(), "hi", "payload");
+
+        // The outcome message B sent: sender ENDPOINT, receiver appA, to chain 1, unordered, no
+        // timeout, payload version 1 || id || outcome ([STRAIT-SETTLE.3]).
+        (bytes memory back, uint256 backIndex) = lastSent(b);
+        Packet memory q = codec.decode(back);
+        vm.assertEq(q.sender, b.ENDPOINT_ADDRESS(), "outcome sender");
+        vm.assertEq(q.receiver, addr32(address(appA)), "outcome receiver");
+        vm.assertEq(q.destinationChain, A_CHAIN, "outcome destination");
+        vm.assertTrue(!q.ordered && q.timeoutHeight == 0 && q.timeoutTimestamp == 0, "outcome options");
+        vm.assertEq(
+            q.payload, abi.encodePacked(uint8(1), id, uint8(0), uint32(6), "ack:hi"), "outcome payload"
+        );
+
+        Receipt memory settled = relay(b, backIndex);
+        vm.assertEq(outcomeKind(settled), uint256(OutcomeKind.Executed), "outcome message executed");
+        vm.assertEq(settled.outcome.ack, "", "outcome message has an empty ack");
+        vm.assertEq(appA.outcomes(id), 1, "settled once");
+        vm.assertEq(appA.outcome(id).ack, "ack:hi", "ack handed to the sender");
+        vm.assertTrue(!a.isAwaiting(id), "record deleted");
+        vm.assertEq(a.outboxCount(), 1, "an outcome message has no outcome");
+
+        // Replays are refused, on both sides.
+        (bytes memory proof, uint64 h) = prove(a, index);
+        vm.expectRevert(abi.encodeWithSelector(AlreadyReceived.selector));
+        b.receiveMessage(packet, proof, h);
+        (proof, h) = prove(b, backIndex);
+        vm.expectRevert(abi.encodeWithSelector(AlreadyReceived.selector));
+        a.receiveMessage(back, proof, h);
+    }
+
+    /// The outcome payloads decode as the vectors' outcomes: every receipt vector's outcome
+    /// (`encoding[80:]`) behind `0x01 || id` decodes to it and re-encodes to the same bytes.
+    function test_outcome_payloads_of_the_vector_outcomes() external view {
+        string memory json = vectors("endpoint.json");
+        uint256 n = count(json, ".receipts");
+        for (uint256 i = 0; i < n; ++i) {
+            bytes memory enc = vm.parseJsonBytes(json, string.concat(item(".receipts", i), ".encoding"));
+            Receipt memory r = receipts.decodeReceipt(enc);
+            bytes memory outcome = new bytes(enc.length - 80);
+            for (uint256 j = 0; j < outcome.length; ++j) {
+                outcome[j] = enc[80 + j];
+            }
+            (bytes32 id, Outcome memory o) = b.decodeOutcomePayload(abi.encodePacked(uint8(1), r.id, outcome));
+            vm.assertEq(id, r.id, "id");
+            vm.assertEq(abi.encode(o), abi.encode(r.outcome), "outcome");
+        }
+    }
+
+    /// Every packet vector is received on an endpoint of its destination chain under a root its
+    /// verifier holds: the receipt carries the vector's message id, route id and nonce (an ordered
+    /// packet past nonce 1 waits for nonce 1: `OutOfOrder(1)`).
+    function test_the_packet_vectors_are_received_with_their_ids() external {
+        string memory json = vectors("packet.json");
+        uint256 n = count(json, ".cases");
+        for (uint256 i = 0; i < n; ++i) {
+            string memory c = item(".cases", i);
+            bytes memory encoded = vm.parseJsonBytes(json, string.concat(c, ".encoding"));
+            Packet memory p = codec.decode(encoded);
+            vm.chainId(p.destinationChain);
+            StraitEndpoint dst = new StraitEndpoint(address(this));
+            TestVerifier v = new TestVerifier(p.sourceChain);
+            dst.setDefaultVerifier(p.sourceChain, address(v));
+            bytes32[] memory one = new bytes32[](1);
+            one[0] = MerkleHash.leaf(PacketCodec.messageId(encoded));
+            bytes32[][] memory levels = naiveLevels(one);
+            v.setRoot(1, levels[32][0]);
+            if (p.ordered && p.nonce > 1) {
+                vm.expectRevert(abi.encodeWithSelector(OutOfOrder.selector, uint64(1)));
+                dst.receiveMessage(encoded, inclusionProof(levels, 0), 1);
+                continue;
+            }
+            Receipt memory r =
+                receipts.decodeReceipt(dst.receiveMessage(encoded, inclusionProof(levels, 0), 1));
+            vm.assertEq(r.id, vm.parseJsonBytes32(json, string.concat(c, ".message_id")), "message id");
+            vm.assertEq(r.route, vm.parseJsonBytes32(json, string.concat(c, ".route_id")), "route id");
+            vm.assertEq(r.nonce, p.nonce, "nonce");
+        }
+    }
+
+    /// A delivery of every invalid packet vector reverts with the vector's SPEC name, before any
+    /// other check.
+    function test_invalid_packet_vectors_are_refused_with_their_names() external {
+        string memory json = vectors("packet.json");
+        uint256 n = count(json, ".invalid");
+        for (uint256 i = 0; i < n; ++i) {
+            string memory c = item(".invalid", i);
+            bytes memory encoded = encoding(json, string.concat(c, ".encoding"));
+            bytes4 expected = selectorOf(vm.parseJsonString(json, string.concat(c, ".error")));
+            (bool ok, bytes memory err) =
+                address(b).call(abi.encodeCall(b.receiveMessage, (encoded, hex"", 1)));
+            vm.assertTrue(!ok, "refused");
+            vm.assertEq(
+                bytes32(bytes4(err)), bytes32(expected), vm.parseJsonString(json, string.concat(c, ".name"))
+            );
+        }
+    }
+
+    /// Every receive rule, in SPEC order: each case breaks one rule and every rule before it holds.
+    function test_receive_checks_in_spec_order() external {
+        (bytes memory packet, uint256 index) = sendAB("x", none);
+        (bytes memory proof, uint64 h) = prove(a, index);
+        bytes32 root = a.outboxRoot();
+        bytes32 route = PacketCodec.routeOf(codec.decode(packet));
+
+        // Packet bounds and the proof's shape come first.
+        vm.expectRevert(abi.encodeWithSelector(Truncated.selector));
+        b.receiveMessage(hex"01", proof, h);
+        vm.expectRevert(abi.encodeWithSelector(Truncated.selector));
+        b.receiveMessage(packet, hex"00", h);
+        // [STRAIT-RECV.2]
+        vm.expectRevert(abi.encodeWithSelector(WrongDestination.selector, B_CHAIN, A_CHAIN));
+        a.receiveMessage(packet, proof, h);
+        // [STRAIT-PAUSE.2]: the endpoint, then the route.
+        StraitGuardians g = guardians(b);
+        approveAll(g, hex"00", true, 2);
+        vm.expectRevert(abi.encodeWithSelector(Paused.selector, hex"00"));
+        b.receiveMessage(packet, proof, h);
+        approveAll(g, hex"00", false, 3);
+        approveAll(g, abi.encodePacked(uint8(1), route), true, 2);
+        vm.expectRevert(abi.encodeWithSelector(Paused.selector, abi.encodePacked(uint8(1), route)));
+        b.receiveMessage(packet, proof, h);
+        approveAll(g, abi.encodePacked(uint8(1), route), false, 3);
+        // [STRAIT-RECV.3]
+        b.setDefaultVerifier(A_CHAIN, address(0));
+        vm.expectRevert(abi.encodeWithSelector(UnknownRoute.selector, A_CHAIN));
+        b.receiveMessage(packet, proof, h);
+        // [STRAIT-RECV.4]: the receiver's own config wins over the (absent) default.
+        vm.prank(address(appB));
+        b.setSecurityConfig(A_CHAIN, address(0xdead));
+        vm.expectRevert(abi.encodeWithSelector(UnknownClient.selector, address(0xdead)));
+        b.receiveMessage(packet, proof, h);
+        vm.prank(address(appB));
+        b.setSecurityConfig(A_CHAIN, address(vb));
+        vb.setChain(3);
+        vm.expectRevert(abi.encodeWithSelector(ClientChainMismatch.selector, address(vb), uint64(3), A_CHAIN));
+        b.receiveMessage(packet, proof, h);
+        vb.setChain(A_CHAIN);
+        vb.setFrozen(true);
+        vm.expectRevert(abi.encodeWithSelector(ClientFrozen.selector, address(vb)));
+        b.receiveMessage(packet, proof, h);
+        vb.setFrozen(false);
+        // [STRAIT-RECV.5]
+        vm.expectRevert(abi.encodeWithSelector(RootNotVerified.selector, address(vb), h + 1));
+        b.receiveMessage(packet, proof, h + 1);
+        bytes memory wrong = bytes.concat(proof);
+        wrong[3] = 0x01; // leaf index 1
+        vm.expectRevert();
+        b.receiveMessage(packet, wrong, h);
+        vb.setRoot(h, keccak256("other"));
+        vm.expectRevert(abi.encodeWithSelector(RootMismatch.selector, root, keccak256("other")));
+        b.receiveMessage(packet, proof, h);
+        vb.setRoot(h, root);
+        // Delivered; then [STRAIT-RECV.6].
+        b.receiveMessage(packet, proof, h);
+        vm.expectRevert(abi.encodeWithSelector(AlreadyReceived.selector));
+        b.receiveMessage(packet, proof, h);
+    }
+
+    /// [STRAIT-RECV.7]: an ordered message waits for its predecessors (`OutOfOrder`), then passes.
+    function test_ordered_messages_wait_for_their_predecessors() external {
+        DeliveryOptions memory ordered = DeliveryOptions(true, 0, 0);
+        (, uint256 first) = sendAB("1", ordered);
+        (bytes memory second, uint256 secondIndex) = sendAB("2", ordered);
+        (bytes memory proof, uint64 h) = prove(a, secondIndex);
+        vm.expectRevert(abi.encodeWithSelector(OutOfOrder.selector, uint64(1)));
+        b.receiveMessage(second, proof, h);
+        relay(a, first);
+        relay(a, secondIndex);
+        vm.assertEq(appB.received(), 2, "both executed");
+        bytes32 route = PacketCodec.routeOf(codec.decode(second));
+        vm.assertEq(b.contiguousOf(route), 2, "contiguous counter");
+    }
+
+    /// [STRAIT-RECV.7] at the scan bound, [STRAIT-RECV.11]: with nonces 1 to 16,383 received (64
+    /// full bitmap words, written directly) and the counter at 0, an ordered nonce 16,385 is
+    /// `OrderingBacklog(0, 16383)`; a permissionless advance moves the counter to 16,383; then it
+    /// waits for 16,384 (`OutOfOrder`), and passes once that is received.
+    function test_an_ordering_backlog_is_cleared_by_an_advance() external {
+        Packet memory p;
+        p.nonce = 16_385;
+        p.sourceChain = A_CHAIN;
+        p.sender = addr32(address(appA));
+        p.destinationChain = B_CHAIN;
+        p.receiver = addr32(address(appB));
+        p.ordered = true;
+        bytes32 route = PacketCodec.routeOf(p);
+        bytes32 base = keccak256(abi.encode(route, INBOUND_SLOT));
+        for (uint256 w = 0; w < 64; ++w) {
+            vm.store(address(b), keccak256(abi.encode(w, base)), bytes32(type(uint256).max));
+        }
+        bytes memory packet = codec.encode(p);
+        bytes32[] memory one = new bytes32[](1);
+        one[0] = MerkleHash.leaf(PacketCodec.messageId(packet));
+        bytes32[][] memory levels = naiveLevels(one);
+        vb.setRoot(1, levels[32][0]);
+        bytes memory proof = inclusionProof(levels, 0);
+        vm.expectRevert(abi.encodeWithSelector(OrderingBacklog.selector, uint64(0), uint64(16_383)));
+        b.receiveMessage(packet, proof, 1);
+        (uint64 from, uint64 to) = b.advanceInbound(route);
+        vm.assertEq(from, 0, "advance from");
+        vm.assertEq(to, 16_383, "advance to");
+        vm.expectRevert(abi.encodeWithSelector(OutOfOrder.selector, uint64(16_384)));
+        b.receiveMessage(packet, proof, 1);
+        vm.store(address(b), keccak256(abi.encode(uint256(64), base)), bytes32(uint256(1)));
+        b.receiveMessage(packet, proof, 1);
+        vm.assertEq(b.contiguousOf(route), 16_385, "counter moved through the delivery");
+    }
+
+    /// [STRAIT-RECV.8]: past its timeout (height or time, in ms) a message is not executed; its
+    /// TimedOut outcome goes back and settles; on an ordered route it counts as received.
+    function test_timed_out_messages_are_never_executed() external {
+        vm.roll(10);
+        (, uint256 byHeight) = sendAB("late", DeliveryOptions(true, 20, 0));
+        (, uint256 byTime) = sendAB("late", DeliveryOptions(true, 0, 5_000_000));
+        (, uint256 inTime) = sendAB("next", DeliveryOptions(true, 0, 0));
+        vm.roll(20);
+        vm.warp(5000);
+        Receipt memory r = relay(a, byHeight);
+        vm.assertEq(outcomeKind(r), uint256(OutcomeKind.TimedOut), "timed out at its height");
+        r = relay(a, byTime);
+        vm.assertEq(outcomeKind(r), uint256(OutcomeKind.TimedOut), "timed out at its time (ms)");
+        vm.assertEq(appB.received(), 0, "never executed");
+        r = relay(a, inTime);
+        vm.assertEq(outcomeKind(r), uint256(OutcomeKind.Executed), "the route stays open");
+        // The first outcome back: on_timeout.
+        bytes32 id = PacketCodec.messageId(sent[address(a)][byHeight]);
+        relay(b, 0);
+        vm.assertEq(appA.outcomes(id), 1, "settled");
+        vm.assertEq(uint256(appA.outcome(id).kind), uint256(OutcomeKind.TimedOut), "timeout handed back");
+    }
+
+    /// A failing, gas-hungry or return-bombing application fails its message (a Failed receipt
+    /// with code and reason), never the delivery.
+    function test_failing_applications_fail_only_their_message() external {
+        checkFailure(ProbeApp.Mode.AppError, 7, "refused");
+        checkFailure(ProbeApp.Mode.ErrorString, 0, "plain");
+        checkFailure(ProbeApp.Mode.Panic, AppCall.APP_REVERTED, "reverted");
+        checkFailure(ProbeApp.Mode.BurnGas, AppCall.APP_REVERTED, "reverted without reason");
+        checkFailure(ProbeApp.Mode.HugeAck, AppCall.ACK_TOO_LARGE, "acknowledgement exceeds 4096 bytes");
+        checkFailure(ProbeApp.Mode.ReturnBomb, AppCall.APP_REVERTED, "reverted");
+        checkFailure(ProbeApp.Mode.BadUtf8, 8, "reason is not UTF-8");
+        // 255 bytes and a 2-byte character: cut before the character.
+        checkFailure(ProbeApp.Mode.LongReason, 9, string(new bytes(255)));
+        // No contract at the receiver.
+        a.send(B_CHAIN, addr32(address(0xbeef)), none, "x");
+        collect();
+        Receipt memory r = relay(a, sent[address(a)].length - 1);
+        vm.assertEq(r.outcome.code, AppCall.NO_RECEIVER, "no receiver");
+    }
+
+    /// An acknowledgement of 4,096 bytes, the limit, is executed (one more byte fails, above).
+    function test_an_acknowledgement_at_the_limit_is_executed() external {
+        appB.setMode(ProbeApp.Mode.MaxAck);
+        (, uint256 index) = sendAB("x", none);
+        Receipt memory r = relay(a, index);
+        vm.assertEq(outcomeKind(r), uint256(OutcomeKind.Executed), "executed");
+        vm.assertEq(r.outcome.ack, new bytes(4096), "the whole ack");
+    }
+
+    function checkFailure(ProbeApp.Mode mode, uint32 code, string memory reason) internal {
+        appB.setMode(mode);
+        (bytes memory packet, uint256 index) = sendAB("x", none);
+        uint256 outbox = b.outboxCount();
+        Receipt memory r = relay(a, index);
+        vm.assertEq(outcomeKind(r), uint256(OutcomeKind.Failed), "failed");
+        vm.assertEq(r.outcome.code, code, "code");
+        vm.assertEq(string(r.outcome.reason), reason, "reason");
+        (uint32 attempts,) = b.failure(PacketCodec.messageId(packet));
+        vm.assertEq(attempts, 1, "failure recorded for retry");
+        vm.assertEq(b.outboxCount(), outbox, "no outcome goes back yet");
+    }
+
+    /// A relayer cannot starve an application: too little gas reverts the whole delivery.
+    function test_a_starved_application_reverts_the_delivery() external {
+        (bytes memory packet, uint256 index) = sendAB("x", none);
+        (bytes memory proof, uint64 h) = prove(a, index);
+        (bool ok, bytes memory err) =
+            address(b).call{gas: 200_000}(abi.encodeCall(b.receiveMessage, (packet, proof, h)));
+        vm.assertTrue(!ok, "reverted");
+        vm.assertEq(bytes4(err), InsufficientGas.selector, "InsufficientGas");
+        vm.assertTrue(!b.isReceived(PacketCodec.routeOf(codec.decode(packet)), 1), "nothing written");
+    }
+
+    /// [STRAIT-SETTLE.4]: outcome messages that settle nothing fail with SETTLE_REFUSED: malformed,
+    /// for a message awaiting no outcome, from the wrong chain or to the wrong sender; a failing
+    /// callback puts the record back, and the retry settles it once.
+    function test_settlement_refusals_and_a_failed_callback() external {
+        (bytes memory packet, uint256 index) = sendAB("hi", none);
+        bytes32 id = PacketCodec.messageId(packet);
+        Packet memory p;
+        p.nonce = 100;
+        p.sourceChain = B_CHAIN;
+        p.sender = a.ENDPOINT_ADDRESS();
+        p.destinationChain = A_CHAIN;
+        p.receiver = addr32(address(appA));
+        p.payload = hex"02";
+        checkRefused(p, "malformed outcome message");
+        p.nonce++;
+        p.payload = abi.encodePacked(uint8(1), keccak256("nothing"), uint8(2));
+        checkRefused(p, "message awaits no outcome");
+        p.nonce++;
+        p.payload = abi.encodePacked(uint8(1), id, uint8(2));
+        p.receiver = addr32(address(appB));
+        a.setDefaultVerifier(B_CHAIN, address(va));
+        checkRefused(p, "message was sent by another sender or to another chain");
+        vm.assertTrue(a.isAwaiting(id), "still awaiting");
+
+        // The real outcome, with a failing callback: Failed, record put back; a retry settles.
+        relay(a, index);
+        (bytes memory back, uint256 backIndex) = lastSent(b);
+        appA.setFailOutcomes(true);
+        Receipt memory r = relay(b, backIndex);
+        vm.assertEq(r.outcome.code, 11, "the callback's error");
+        vm.assertTrue(a.isAwaiting(id), "record put back");
+        appA.setFailOutcomes(false);
+        uint256 outbox = a.outboxCount();
+        a.retry(back);
+        vm.assertEq(appA.outcomes(id), 1, "settled once");
+        vm.assertTrue(!a.isAwaiting(id), "record deleted");
+        vm.assertEq(a.outboxCount(), outbox, "an outcome message sends nothing back when final");
+        vm.expectRevert(abi.encodeWithSelector(NotRetryable.selector, PacketCodec.messageId(back)));
+        a.retry(back);
+    }
+
+    function checkRefused(Packet memory p, string memory reason) internal {
+        deliverCrafted(a, p);
+        Receipt memory r = receipts.decodeReceipt(lastReceipts[0]);
+        vm.assertEq(r.outcome.code, a.SETTLE_REFUSED(), "refused");
+        vm.assertEq(string(r.outcome.reason), reason, "reason");
+    }
+
+    /// A verifier's `rootAt` gets at most VERIFIER_GAS: one that burns its gas is `UnknownClient`
+    /// for its receivers' messages and leaves the rest of the transaction its gas.
+    function test_a_greedy_verifier_is_an_unknown_client() external {
+        (bytes memory packet, uint256 index) = sendAB("x", none);
+        (bytes memory proof, uint64 h) = prove(a, index);
+        address greedy = address(new GreedyVerifier());
+        vm.prank(address(appB));
+        b.setSecurityConfig(A_CHAIN, greedy);
+        (bool ok, bytes memory err) =
+            address(b).call{gas: 1_000_000}(abi.encodeCall(b.receiveMessage, (packet, proof, h)));
+        vm.assertTrue(!ok, "refused");
+        vm.assertEq(err, abi.encodeWithSelector(UnknownClient.selector, greedy), "UnknownClient");
+    }
+
+    /// Guardians for `e`: 2 of 3 pause, 3 of 3 unpause.
+    function guardians(StraitEndpoint e) internal returns (StraitGuardians g) {
+        g = new StraitGuardians(IPausable(address(e)), address(this));
+        address[] memory set = new address[](3);
+        for (uint256 i = 0; i < 3; ++i) {
+            set[i] = address(uint160(0x6000 + i));
+        }
+        g.setGuardians(set, 2, 3);
+        e.setPauser(address(g));
+    }
+
+    function approveAll(StraitGuardians g, bytes memory scope, bool paused, uint256 k) internal {
+        uint64 counter = g.counter();
+        for (uint256 i = 0; i < k; ++i) {
+            vm.prank(address(uint160(0x6000 + i)));
+            g.approve(scope, paused, counter);
+        }
+    }
+}

@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: UNLICENSED
+pragma solidity 0.8.37;
+
+import {TestBase} from "./lib/Vm.sol";
+import {BitmapHarness} from "./lib/Harness.sol";
+import {AlreadyReceived, ZeroNonce} from "../src/Errors.sol";
+import {ReplayBitmap} from "../src/ReplayBitmap.sol";
+
+/// The replay bitmap (SPEC §4 state table, [STRAIT-RECV.6], [STRAIT-RECV.9]).
+contract ReplayBitmapTest is TestBase {
+    BitmapHarness internal b = new BitmapHarness(ReplayBitmap.MAX_SCAN_WORDS, ReplayBitmap.MAX_ADVANCE_WORDS);
+    bytes32 internal constant ROUTE = keccak256("route");
+    bytes32 internal constant OTHER = keccak256("other route");
+
+    function test_a_nonce_is_received_once() external {
+        vm.assertTrue(!b.isReceived(ROUTE, 1), "fresh");
+        b.markReceived(ROUTE, 1);
+        vm.assertTrue(b.isReceived(ROUTE, 1), "received");
+        vm.expectRevert(AlreadyReceived.selector);
+        b.markReceived(ROUTE, 1);
+        // Neighbours and other routes are untouched.
+        vm.assertTrue(!b.isReceived(ROUTE, 2), "nonce 2");
+        vm.assertTrue(!b.isReceived(OTHER, 1), "other route");
+        b.markReceived(OTHER, 1);
+    }
+
+    function test_nonce_zero_is_rejected() external {
+        vm.expectRevert(ZeroNonce.selector);
+        b.markReceived(ROUTE, 0);
+    }
+
+    /// Bit n mod 256 of word n div 256, bit k being 1 << k of the word.
+    function test_word_layout() external {
+        b.markReceived(ROUTE, 1);
+        b.markReceived(ROUTE, 255);
+        b.markReceived(ROUTE, 256);
+        b.markReceived(ROUTE, 513);
+        vm.assertEq(b.wordAt(ROUTE, 0), (uint256(1) << 1) | (uint256(1) << 255), "word 0");
+        vm.assertEq(b.wordAt(ROUTE, 1), 1, "word 1");
+        vm.assertEq(b.wordAt(ROUTE, 2), 2, "word 2");
+    }
+
+    function test_largest_nonce() external {
+        uint64 max = type(uint64).max;
+        b.markReceived(ROUTE, max);
+        vm.assertTrue(b.isReceived(ROUTE, max), "max nonce received");
+        vm.assertEq(b.wordAt(ROUTE, max >> 8), uint256(1) << 255, "top bit of the last word");
+        vm.expectRevert(AlreadyReceived.selector);
+        b.markReceived(ROUTE, max);
+    }
+
+    /// 256 consecutive nonces write one storage slot: no fresh slot per message.
+    function test_256_nonces_share_one_slot() external {
+        vm.record();
+        for (uint64 n = 256; n < 512; ++n) {
+            b.markReceived(ROUTE, n);
+        }
+        (, bytes32[] memory writes) = vm.accesses(address(b));
+        vm.assertEq(writes.length, 256, "one write per nonce");
+        for (uint256 i = 1; i < writes.length; ++i) {
+            vm.assertEq(writes[i], writes[0], "every write hits the same slot");
+        }
+        vm.assertEq(uint256(vm.load(address(b), writes[0])), type(uint256).max, "the word is full");
+    }
+}

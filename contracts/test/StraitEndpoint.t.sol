@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: UNLICENSED
+pragma solidity 0.8.37;
+
+import {VectorTest} from "./lib/Vectors.sol";
+import {Vm} from "./lib/Vm.sol";
+import {PacketHarness, MerkleHarness} from "./lib/Harness.sol";
+import {StraitEndpoint} from "../src/StraitEndpoint.sol";
+import {EndpointBase, DeliveryOptions} from "../src/EndpointBase.sol";
+import {Packet, PacketCodec} from "../src/Packet.sol";
+import {MerkleTree} from "../src/MerkleTree.sol";
+import "../src/Errors.sol";
+
+/// The endpoint's send (SPEC §4.1): nonces per route, the outbox and the `Sent` event, checked
+/// against the packet vectors and a naive tree.
+contract StraitEndpointSendTest is VectorTest {
+    uint64 internal constant LOCAL = 1;
+    uint64 internal constant REMOTE = 2;
+    bytes32 internal constant RECEIVER = bytes32(uint256(0xadad));
+    /// Storage slots (`forge inspect StraitEndpoint storageLayout`).
+    uint256 internal constant NONCE_SLOT = 2;
+    uint256 internal constant OUTBOX_COUNT_SLOT = 3 + 32;
+
+    StraitEndpoint internal endpoint;
+    PacketHarness internal codec = new PacketHarness();
+    DeliveryOptions internal none;
+
+    function setUp() external {
+        vm.chainId(LOCAL);
+        endpoint = new StraitEndpoint(address(this));
+        endpoint.setRemoteChain(REMOTE, true);
+    }
+
+    /// Sending the vectors' "evm addresses" packet from its sender emits exactly its encoding and id.
+    function test_sent_packet_matches_the_rust_vector() external {
+        string memory json = vectors("packet.json");
+        uint256 n = count(json, ".cases");
+        uint256 matched;
+        for (uint256 i = 0; i < n; ++i) {
+            if (sendCase(json, item(".cases", i))) ++matched;
+        }
+        vm.assertTrue(matched > 0, "no EVM-sendable packet in the vectors");
+    }
+
+    /// Send case `c` if an EVM account can send it first on chain 1, and compare.
+    function sendCase(string memory json, string memory c) internal returns (bool) {
+        bytes memory encoded = vm.parseJsonBytes(json, string.concat(c, ".encoding"));
+        Packet memory p = codec.decode(encoded);
+        if (uint256(p.sender) >> 160 != 0 || p.sourceChain != LOCAL || p.nonce != 1) return false;
+        if (!endpoint.isRemoteChain(p.destinationChain)) endpoint.setRemoteChain(p.destinationChain, true);
+        vm.recordLogs();
+        vm.prank(address(uint160(uint256(p.sender))));
+        (bytes32 id, uint64 nonce) = endpoint.send(
+            p.destinationChain,
+            p.receiver,
+            DeliveryOptions(p.ordered, p.timeoutHeight, p.timeoutTimestamp),
+            p.payload
+        );
+        vm.assertEq(nonce, 1, "first nonce");
+        vm.assertEq(id, vm.parseJsonBytes32(json, string.concat(c, ".message_id")), "message id");
+        (bytes32 loggedId, bytes memory packet) = lastSent();
+        vm.assertEq(packet, encoded, "sent packet");
+        vm.assertEq(loggedId, id, "logged id");
+        return true;
+    }
+
+    /// Nonces count per route from 1; the outbox root is the naive tree's root of the sent ids,
+    /// and each id's leaf index is its order of sending.
+    function test_nonces_per_route_and_the_outbox_root() external {
+        MerkleHarness naive = new MerkleHarness();
+        address alice = address(0xA11CE);
+        address bob = address(0xB0B);
+        vm.assertEq(endpoint.outboxRoot(), naive.root(), "empty outbox");
+        uint64[6] memory want = [uint64(1), 1, 2, 1, 3, 2];
+        address[6] memory from = [alice, bob, alice, alice, alice, bob];
+        bytes32[6] memory to = [RECEIVER, RECEIVER, RECEIVER, bytes32(uint256(7)), RECEIVER, RECEIVER];
+        for (uint256 i = 0; i < 6; ++i) {
+            vm.recordLogs();
+            vm.prank(from[i]);
+            (bytes32 id, uint64 nonce) = endpoint.send(REMOTE, to[i], none, abi.encodePacked(i));
+            vm.assertEq(nonce, want[i], "route nonce");
+            (, bytes memory packet) = lastSent();
+            Packet memory p = codec.decode(packet);
+            vm.assertEq(p.nonce, nonce, "packet nonce");
+            vm.assertEq(p.sourceChain, LOCAL, "source chain");
+            vm.assertEq(p.sender, PacketCodec.toAddress32(from[i]), "sender");
+            vm.assertEq(PacketCodec.messageId(packet), id, "id of the packet");
+            vm.assertEq(endpoint.lastOutboundNonce(PacketCodec.routeOf(p)), nonce, "stored nonce");
+            vm.assertEq(naive.append(id), i, "leaf index");
+            vm.assertEq(endpoint.outboxRoot(), naive.root(), "outbox root");
+        }
+        vm.assertEq(endpoint.outboxState(), naive.state(), "outbox state encoding");
+    }
+
+    function test_send_checks_in_spec_order() external {
+        vm.expectRevert(DestinationIsLocal.selector);
+        endpoint.send(LOCAL, RECEIVER, none, "");
+        vm.expectRevert(UnknownChain.selector);
+        endpoint.send(3, RECEIVER, none, "");
+        // An unknown destination wins over a payload too large.
+        vm.expectRevert(UnknownChain.selector);
+        endpoint.send(3, RECEIVER, none, new bytes(PacketCodec.MAX_PAYLOAD_LEN + 1));
+        vm.expectRevert(PayloadTooLarge.selector);
+        endpoint.send(REMOTE, RECEIVER, none, new bytes(PacketCodec.MAX_PAYLOAD_LEN + 1));
+        endpoint.send(REMOTE, RECEIVER, none, new bytes(PacketCodec.MAX_PAYLOAD_LEN));
+    }
+
+    function test_nonce_at_and_past_its_limit() external {
+        bytes32 route = PacketCodec.routeId(LOCAL, PacketCodec.toAddress32(address(this)), REMOTE, RECEIVER);
+        bytes32 slot = keccak256(abi.encode(route, NONCE_SLOT));
+        vm.store(address(endpoint), slot, bytes32(uint256(type(uint64).max - 1)));
+        vm.assertEq(endpoint.lastOutboundNonce(route), type(uint64).max - 1, "slot of the route's nonce");
+        (, uint64 nonce) = endpoint.send(REMOTE, RECEIVER, none, "");
+        vm.assertEq(nonce, type(uint64).max, "the last nonce");
+        vm.expectRevert(NonceOverflow.selector);
+        endpoint.send(REMOTE, RECEIVER, none, "");
+    }
+
+    function test_outbox_at_and_past_its_capacity() external {
+        bytes32 slot = bytes32(OUTBOX_COUNT_SLOT);
+        vm.store(address(endpoint), slot, bytes32(MerkleTree.MAX_LEAVES - 1));
+        vm.assertEq(endpoint.outboxCount(), MerkleTree.MAX_LEAVES - 1, "slot of the outbox count");
+        endpoint.send(REMOTE, RECEIVER, none, "");
+        vm.assertEq(endpoint.outboxCount(), MerkleTree.MAX_LEAVES, "full");
+        vm.expectRevert(TreeFull.selector);
+        endpoint.send(REMOTE, RECEIVER, none, "");
+    }
+
+    function test_only_the_owner_configures() external {
+        vm.prank(address(0xBAD));
+        vm.expectRevert(abi.encodeWithSelector(NotOwner.selector, address(0xBAD)));
+        endpoint.setRemoteChain(9, true);
+        endpoint.setRemoteChain(REMOTE, false);
+        vm.expectRevert(UnknownChain.selector);
+        endpoint.send(REMOTE, RECEIVER, none, "");
+    }
+
+    function test_endpoint_address_is_the_spec_tag_hash() external view {
+        vm.assertEq(endpoint.ENDPOINT_ADDRESS(), keccak256("STRAIT/ENDPOINT/v1"), "ENDPOINT");
+        vm.assertEq(endpoint.localChain(), LOCAL, "local chain is block.chainid");
+    }
+
+    /// Gas of one `send` call (execution only: no intrinsic or calldata cost), written to
+    /// snapshots/StraitEndpointSendTest.json: the first message of a route (a fresh nonce slot), the
+    /// next ones, and a 1 KiB payload. The outbox append costs 1 to 33 branch writes by leaf index.
+    function test_gas_send() external {
+        endpoint.send(REMOTE, RECEIVER, none, "hello");
+        vm.snapshotGasLastCall("send: first message of a route, 5-byte payload");
+        endpoint.send(REMOTE, RECEIVER, none, "hello");
+        vm.snapshotGasLastCall("send: second message of a route, 5-byte payload");
+        endpoint.send(REMOTE, RECEIVER, none, "hello");
+        vm.snapshotGasLastCall("send: third message of a route, 5-byte payload");
+        endpoint.send(REMOTE, RECEIVER, none, new bytes(1024));
+        vm.snapshotGasLastCall("send: fourth message of a route, 1 KiB payload");
+    }
+
+    /// The id and packet of the last `Sent` among the recorded logs.
+    function lastSent() internal returns (bytes32 id, bytes memory packet) {
+        Vm.Log[] memory logs = vm.getRecordedLogs();
+        for (uint256 i = logs.length; i > 0; --i) {
+            Vm.Log memory l = logs[i - 1];
+            if (l.emitter == address(endpoint) && l.topics[0] == EndpointBase.Sent.selector) {
+                uint64 nonce;
+                uint32 leafIndex;
+                (nonce, leafIndex, packet) = abi.decode(l.data, (uint64, uint32, bytes));
+                return (l.topics[1], packet);
+            }
+        }
+        revert("no Sent event");
+    }
+}

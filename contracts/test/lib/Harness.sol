@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: UNLICENSED
+pragma solidity 0.8.37;
+
+import {Packet, PacketCodec} from "../../src/Packet.sol";
+import {MerkleTree} from "../../src/MerkleTree.sol";
+import {MerkleProof} from "../../src/MerkleProof.sol";
+import {MerkleMultiProof} from "../../src/MerkleMultiProof.sol";
+import {ReplayBitmap} from "../../src/ReplayBitmap.sol";
+import {Receipt, Outcome, ReceiptCodec} from "../../src/Receipt.sol";
+
+/// The libraries behind external functions, so that tests pass them calldata and see their reverts.
+contract PacketHarness {
+    function decode(bytes calldata b) external pure returns (Packet memory) {
+        return PacketCodec.decode(b);
+    }
+
+    function encode(Packet memory p) external pure returns (bytes memory) {
+        return PacketCodec.encode(p);
+    }
+}
+
+contract MerkleHarness {
+    using MerkleTree for MerkleTree.Tree;
+
+    MerkleTree.Tree internal tree;
+
+    function append(bytes32 id) external returns (uint256) {
+        return tree.append(id);
+    }
+
+    function root() external view returns (bytes32) {
+        return tree.root();
+    }
+
+    function count() external view returns (uint256) {
+        return tree.count;
+    }
+
+    function load(bytes calldata encoded) external {
+        tree.load(encoded);
+    }
+
+    function state() external view returns (bytes memory) {
+        return tree.encodeState();
+    }
+
+    function proofRoot(bytes32 id, bytes calldata proof)
+        external
+        pure
+        returns (bytes32 root_, uint256 index)
+    {
+        return MerkleProof.rootOf(id, proof);
+    }
+
+    function verifyProof(bytes32 id, bytes calldata proof, bytes32 root_) external pure returns (uint256) {
+        return MerkleProof.verify(id, proof, root_);
+    }
+
+    function rootOfPath(bytes32 id, uint256 index, bytes32[32] memory siblings)
+        external
+        pure
+        returns (bytes32)
+    {
+        return MerkleProof.rootOfPath(id, index, siblings);
+    }
+
+    function checkMultiProof(bytes calldata proof) external pure {
+        MerkleMultiProof.check(proof);
+    }
+
+    function verifyMultiProof(bytes calldata proof, bytes32[] calldata ids, bytes32 root_) external pure {
+        MerkleMultiProof.verify(proof, ids, root_);
+    }
+}
+
+contract BitmapHarness {
+    using ReplayBitmap for ReplayBitmap.Bitmap;
+
+    mapping(bytes32 route => ReplayBitmap.Bitmap) internal received;
+    /// Scan bounds of this harness: the endpoint's, or smaller ones that tests cross cheaply.
+    uint256 internal immutable scanWords;
+    uint256 internal immutable advanceWords;
+
+    constructor(uint256 scanWords_, uint256 advanceWords_) {
+        scanWords = scanWords_;
+        advanceWords = advanceWords_;
+    }
+
+    function markReceived(bytes32 route, uint64 nonce) external {
+        received[route].markReceived(nonce, scanWords);
+    }
+
+    function checkOrder(bytes32 route, uint64 nonce) external view {
+        received[route].checkOrder(nonce, scanWords);
+    }
+
+    function advance(bytes32 route) external returns (uint64, uint64) {
+        return received[route].advance(advanceWords);
+    }
+
+    function isReceived(bytes32 route, uint64 nonce) external view returns (bool) {
+        return received[route].isReceived(nonce);
+    }
+
+    function contiguous(bytes32 route) external view returns (uint64) {
+        return received[route].contiguous;
+    }
+
+    function wordAt(bytes32 route, uint256 word) external view returns (uint256) {
+        return received[route].wordAt(word);
+    }
+
+    /// Test setup only: write a whole bitmap word (256 nonces at once).
+    function setWord(bytes32 route, uint256 word, uint256 bits) external {
+        received[route].words[word] = bits;
+    }
+
+    function lowestBit(uint256 x) external pure returns (uint256) {
+        return ReplayBitmap.lowestBit(x);
+    }
+}
+
+contract ReceiptHarness {
+    function decodeReceipt(bytes calldata b) external pure returns (Receipt memory) {
+        return ReceiptCodec.decodeReceipt(b);
+    }
+
+    function encodeReceipt(Receipt memory r) external pure returns (bytes memory) {
+        return ReceiptCodec.encodeReceipt(r);
+    }
+
+    function decodeOutcome(bytes calldata b) external pure returns (Outcome memory) {
+        return ReceiptCodec.decodeOutcome(b);
+    }
+
+    function isUtf8(bytes calldata s) external pure returns (bool) {
+        return ReceiptCodec.isUtf8(s);
+    }
+
+    function boundedReason(bytes calldata s) external pure returns (bytes memory) {
+        return ReceiptCodec.boundedReason(s);
+    }
+}

@@ -1,0 +1,6 @@
+//! Integration tests of `strait-attest`.
+
+mod bounds;
+mod client;
+mod support;
+mod vectors;
