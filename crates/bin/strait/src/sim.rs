@@ -4,8 +4,13 @@
 //! bad network, chain restarts and validator-set changes on the deterministic runtime, with every
 //! invariant checked after every block; with `--equivocation`, one chain's validators also sign a
 //! conflicting header that a byzantine party shows to another chain's light client, and the fork
-//! checkers (`fork_frozen`, `nothing_after_freeze`) run. A broken invariant stops the sweep with its
-//! seed, the command that replays it and the last steps before it.
+//! checkers (`fork_frozen`, `nothing_after_freeze`) run. With `--tokens`, each seed runs the token
+//! world instead (`strait_sim::tokens`): `--ops` random token operations (transfers, onward hops
+//! and returns, refused transfers, retries, finalizes, timeouts, guardian pauses of endpoints,
+//! routes and tokens, rate limits that queue transfers, cancels) under the same
+//! faults, with the conservation checkers after every block and every transfer ending exactly
+//! once. A broken invariant stops the sweep with its seed, the command that replays it and the
+//! last steps before it.
 
 use std::ops::Range;
 use std::time::Instant;
@@ -13,7 +18,7 @@ use std::time::Instant;
 use anyhow::{bail, Context as _};
 use clap::Args;
 use serde::Serialize;
-use strait_sim::{run_world, Faults, WorldConfig};
+use strait_sim::{run_tokens, run_world, Faults, TokenConfig, WorldConfig};
 
 /// Arguments of `strait sim`.
 #[derive(Debug, Args)]
@@ -43,9 +48,42 @@ pub struct SimArgs {
     /// client (the client must freeze; its routes leave the liveness checker).
     #[arg(long)]
     pub equivocation: bool,
+    /// Run the token world: random token operations with the conservation checkers.
+    #[arg(long)]
+    pub tokens: bool,
+    /// With `--tokens`: operations per seed.
+    #[arg(long, default_value_t = 10_000)]
+    pub ops: u64,
     /// Print one JSON object with the totals.
     #[arg(long)]
     pub json: bool,
+}
+
+/// Totals of a token-world sweep.
+#[derive(Debug, Default, Serialize)]
+pub struct TokenSweepReport {
+    seeds: Vec<u64>,
+    operations: u64,
+    operations_by_kind: std::collections::BTreeMap<&'static str, u64>,
+    transfers_sent: u64,
+    transfers_executed: u64,
+    executed_by_retry: u64,
+    failed_on_destination: u64,
+    timed_out: u64,
+    refunded_after_failure: u64,
+    refunded_after_timeout: u64,
+    transfers_queued: u64,
+    queued_released: u64,
+    queued_cancelled: u64,
+    tokens_tripped: u64,
+    blocks: u64,
+    relayer_crashes: u64,
+    chain_restarts: u64,
+    validator_changes: u64,
+    simulated_ms: u64,
+    /// Every token conserved after every block, every transfer ended exactly once.
+    conservation: &'static str,
+    wall_ms: u64,
 }
 
 /// Totals of a sweep.
@@ -85,6 +123,73 @@ fn parse_seeds(text: &str) -> anyhow::Result<Range<u64>> {
     Ok(range)
 }
 
+/// Runs `strait sim --tokens`.
+fn run_token_world(
+    args: &SimArgs,
+    seeds: Range<u64>,
+    progress: &indicatif::ProgressBar,
+) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let mut totals = TokenSweepReport::default();
+    for seed in seeds {
+        let config = TokenConfig {
+            relayers: args.relayers,
+            max_steps: args.steps,
+            faults: if args.no_faults {
+                Faults::NONE
+            } else {
+                Faults::ALL
+            },
+            ..TokenConfig::new(seed, args.ops)
+        };
+        let report = match run_tokens(&config) {
+            Ok(report) => report,
+            Err(violation) => {
+                progress.abandon();
+                eprintln!("{violation}");
+                bail!(
+                    "seed {seed} broke invariant {}: {}",
+                    violation.checker.name(),
+                    violation.replay()
+                );
+            }
+        };
+        totals.seeds.push(seed);
+        totals.operations += report.total_ops();
+        for (kind, n) in &report.ops {
+            *totals.operations_by_kind.entry(kind).or_default() += n;
+        }
+        let f = report.fates;
+        totals.transfers_sent += f.sent;
+        totals.transfers_executed += f.executed;
+        totals.executed_by_retry += f.executed_by_retry;
+        totals.failed_on_destination += f.failed;
+        totals.timed_out += f.timed_out;
+        totals.refunded_after_failure += f.refunded_failed;
+        totals.refunded_after_timeout += f.refunded_timed_out;
+        totals.transfers_queued += report.queues.queued;
+        totals.queued_released += report.queues.released;
+        totals.queued_cancelled += report.queues.cancelled;
+        totals.tokens_tripped += report.queues.tokens_tripped;
+        totals.blocks += report.blocks;
+        totals.relayer_crashes += report.crashes;
+        totals.chain_restarts += report.chain_restarts;
+        totals.validator_changes += report.validator_changes;
+        totals.simulated_ms += report.sim_ms;
+        progress.set_message(format!("{} operations", totals.operations));
+        progress.inc(1);
+    }
+    progress.finish();
+    totals.conservation = "held";
+    totals.wall_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    if args.json {
+        out!("{}", serde_json::to_string(&totals)?);
+    } else {
+        eprintln!("{}", serde_json::to_string_pretty(&totals)?);
+    }
+    Ok(())
+}
+
 /// Runs `strait sim`.
 pub fn run(args: SimArgs) -> anyhow::Result<()> {
     let seeds = parse_seeds(&args.seeds)?;
@@ -98,6 +203,12 @@ pub fn run(args: SimArgs) -> anyhow::Result<()> {
     );
     if args.json {
         progress.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    if args.tokens {
+        if args.chains != 3 || args.equivocation {
+            bail!("the token world runs 3 chains, without equivocation");
+        }
+        return run_token_world(&args, seeds, &progress);
     }
     let started = Instant::now();
     let mut totals = SweepReport::default();

@@ -185,6 +185,20 @@ fn index_receipts(
     }
 }
 
+/// Applies the token application's keys among `writes` to `store`, without their prefix.
+fn mirror_token_store(store: &mut BTreeMap<Vec<u8>, Vec<u8>>, writes: &Writes) {
+    let prefix = keys::app(&strait_devnet_api::apps::token(), b"");
+    for (key, value) in writes {
+        let Some(key) = key.strip_prefix(&prefix[..]) else {
+            continue;
+        };
+        match value {
+            Some(value) => store.insert(key.to_vec(), value.clone()),
+            None => store.remove(key),
+        };
+    }
+}
+
 /// A devnet chain in process: the node's state machine and block builder, no I/O.
 pub struct InProcessChain {
     spec: ChainSpec,
@@ -206,6 +220,10 @@ pub struct InProcessChain {
     /// relayers' `received` queries, every pending id on every round, read this small set instead
     /// of the whole state.
     receipts: HashSet<MessageId, BuildHasherDefault<IdHasher>>,
+    /// The token application's storage (`keys::app(token, ..)`, its prefix removed), mirrored
+    /// from each block's writes like `receipts`: the token world's checkers read every balance,
+    /// escrow and supply after every block, which the state's point reads cannot list.
+    token_store: BTreeMap<Vec<u8>, Vec<u8>>,
     ext: &'static Extensions,
 }
 
@@ -258,7 +276,10 @@ impl InProcessChain {
         signers.sort_by_key(|(index, _)| *index);
         let mut state = genesis_state(&spec, &remotes);
         let mut receipts = HashSet::default();
-        index_receipts(&mut receipts, &state.take_writes());
+        let mut token_store = BTreeMap::new();
+        let writes = state.take_writes();
+        index_receipts(&mut receipts, &writes);
+        mirror_token_store(&mut token_store, &writes);
         Self {
             spec,
             remotes,
@@ -282,6 +303,7 @@ impl InProcessChain {
             pending_nonces: BTreeMap::new(),
             results: BTreeMap::new(),
             receipts,
+            token_store,
             ext,
         }
     }
@@ -313,6 +335,13 @@ impl InProcessChain {
     /// The state, for invariant checkers.
     pub fn state(&self) -> &State {
         &self.state
+    }
+
+    /// The token application's storage as of the last block (balances `bal/`, escrows `esc/`,
+    /// voucher supplies `sup/`, transfers awaiting their outcome `pend/`; `strait_node::apps::token`
+    /// names the keys), in key order.
+    pub fn token_store(&self) -> &BTreeMap<Vec<u8>, Vec<u8>> {
+        &self.token_store
     }
 
     /// The next nonce of `account`, counting admitted transactions.
@@ -416,6 +445,7 @@ impl InProcessChain {
             self.prover.append(id)?;
         }
         index_receipts(&mut self.receipts, &built.writes);
+        mirror_token_store(&mut self.token_store, &built.writes);
         let mut produced = Produced {
             height: built.header.height,
             sent: Vec::new(),

@@ -10,8 +10,10 @@
 mod chain;
 mod client;
 pub mod equivocation;
+pub mod tokens;
 pub mod world;
 
 pub use chain::{chains_of, InProcessChain, ProduceError, Produced, SubmitError};
 pub use client::{SimChainClient, Sources};
+pub use tokens::{run_tokens, TokenConfig, TokenReport, TokenViolation};
 pub use world::{run_world, Checker, Faults, Violation, WorldConfig, WorldReport};

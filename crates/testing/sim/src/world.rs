@@ -165,6 +165,23 @@ pub enum Checker {
     /// A message's outcome was handed to its sender twice, by another chain than its
     /// destination, or other than the outcome its destination recorded.
     SettledOnce,
+    /// Token world (`crate::tokens`): a chain's native supply is not its balances plus escrow.
+    NativeSupply,
+    /// Token world: a voucher's supply is not its balances plus escrow on the chain that minted
+    /// it.
+    VoucherSupply,
+    /// Token world: a token's escrow on its home chain is not the vouchers outstanding elsewhere
+    /// plus the value in flight.
+    EscrowBacked,
+    /// Token world: an account's balance is not what the chains' events (transfers sent,
+    /// executed, refunded) make it.
+    BalancesMatchEvents,
+    /// Token world: a transfer was executed and refunded, refunded twice, or settled as executed
+    /// without being executed.
+    TransferFateOnce,
+    /// Token world: once faults stopped, a transfer never ended (executed, or its sender
+    /// refunded), or a record of it stayed behind.
+    EveryTransferEnds,
 }
 
 impl Checker {
@@ -179,6 +196,12 @@ impl Checker {
             Self::ForkFrozen => "fork_frozen",
             Self::NothingAfterFreeze => "nothing_after_freeze",
             Self::SettledOnce => "settled_once",
+            Self::NativeSupply => "native_supply",
+            Self::VoucherSupply => "voucher_supply",
+            Self::EscrowBacked => "escrow_backed",
+            Self::BalancesMatchEvents => "balances_match_events",
+            Self::TransferFateOnce => "transfer_fate_once",
+            Self::EveryTransferEnds => "every_transfer_ends",
         }
     }
 }
@@ -271,7 +294,7 @@ pub(crate) struct Audit {
     settled: HashSet<MessageId>,
     /// Per route: the highest `c` with nonces `1..=c` all received, and the nonces above it.
     nonces: BTreeMap<RouteId, (u64, BTreeSet<u64>)>,
-    log: Vec<String>,
+    pub(crate) log: Vec<String>,
     pub(crate) violation: Option<(Checker, u64, String)>,
     /// The fork checkers' knowledge (equivocation).
     pub(crate) fork: ForkAudit,
@@ -675,7 +698,7 @@ async fn traffic(rt: Runtime, chains: Chains, cfg: WorldConfig) {
 }
 
 /// Starts a relayer over every chain; `crashing` relayers also see network faults.
-fn start_relayer(
+pub(crate) fn start_relayer(
     rt: &Runtime,
     chains: &Chains,
     account: &str,
@@ -754,7 +777,7 @@ async fn supervise(
 
 /// Submits a change of `chain`'s validators to a random set of 4 to 7 devnet keys; whether it was
 /// submitted.
-fn change_validators(rt: &Runtime, chain: &Arc<Mutex<InProcessChain>>) -> bool {
+pub(crate) fn change_validators(rt: &Runtime, chain: &Arc<Mutex<InProcessChain>>) -> bool {
     let mut chain = chain.lock().expect("chain lock");
     let id = chain.chain_id();
     let (current, counter) = chain.validators();

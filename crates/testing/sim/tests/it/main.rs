@@ -28,6 +28,7 @@ mod registry;
 mod relayer;
 mod token;
 mod token_sweep;
+mod token_world;
 mod world;
 
 const BLOCK_MS: u64 = 50;
