@@ -131,7 +131,7 @@ pub async fn transfer(args: TransferArgs) -> anyhow::Result<()> {
     let id = result.message_id.context("the transfer sent no message")?;
     out!(
         "{}",
-        serde_json::json!({ "message_id": id, "height": result.height })
+        serde_json::json!({ "message_id": id, "height": result.height, "fee": result.fee })
     );
     Ok(())
 }

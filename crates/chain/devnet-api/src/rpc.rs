@@ -38,6 +38,8 @@ pub mod codes {
     /// The transaction costs more than a whole block may spend (signatures verified or bytes):
     /// it can never be included; split it.
     pub const OVER_BUDGET: i32 = 4006;
+    /// The signer cannot pay the transaction's fee (`[STRAIT-FEE.3]`): fund it first.
+    pub const INSUFFICIENT_FEE: i32 = 4007;
     /// The requested item does not exist (yet).
     pub const NOT_FOUND: i32 = 4040;
     /// Block production has stopped (a storage failure, or an operator halt): the node answers

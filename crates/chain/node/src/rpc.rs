@@ -57,6 +57,7 @@ fn admit_error(e: AdmitError) -> ErrorObjectOwned {
         AdmitError::NonceGap { .. } => codes::NONCE_GAP,
         AdmitError::Full { .. } => codes::MEMPOOL_FULL,
         AdmitError::OverBudget { .. } => codes::OVER_BUDGET,
+        AdmitError::InsufficientFee { .. } => codes::INSUFFICIENT_FEE,
     };
     error(code, e.to_string())
 }
@@ -93,6 +94,45 @@ impl RpcServer {
         }
         let db = self.db()?;
         Reads(&db).block(height).map_err(internal)
+    }
+
+    fn committed_state<T>(
+        &self,
+        db: &Database,
+        key: &[u8],
+        decode: impl FnOnce(&[u8]) -> Option<T>,
+    ) -> RpcResult<Option<T>> {
+        match Reads(db).state(key).map_err(internal)? {
+            None => Ok(None),
+            Some(raw) => decode(&raw).map(Some).ok_or_else(|| {
+                internal(StoreError::Corrupt(format!(
+                    "state value of {} bytes at a fee key",
+                    raw.len()
+                )))
+            }),
+        }
+    }
+
+    /// The committed transaction fee schedule (`[STRAIT-FEE.1]`).
+    fn committed_schedule(&self, db: &Database) -> RpcResult<crate::fees::FeeSchedule> {
+        Ok(self
+            .committed_state(db, keys::FEE_SCHEDULE, |v| {
+                crate::fees::FeeSchedule::decode(v).ok()
+            })?
+            .unwrap_or_default())
+    }
+
+    /// `account`'s committed `sat` balance.
+    fn committed_sat(&self, db: &Database, account: &Address32) -> RpcResult<u128> {
+        let key = keys::app(
+            &strait_devnet_api::apps::token(),
+            &crate::apps::token::balance_key(account, crate::apps::token::NATIVE_DENOM),
+        );
+        Ok(self
+            .committed_state(db, &key, |v| {
+                <[u8; 16]>::try_from(v).ok().map(u128::from_be_bytes)
+            })?
+            .unwrap_or(0))
     }
 
     fn committed_nonce(&self, db: &Database, account: &Address32) -> RpcResult<u64> {
@@ -214,6 +254,10 @@ impl StraitApiServer for RpcServer {
         .map_err(tx_error)?;
         let pending = PendingTx::new(signed, hash, len, &Extensions::builtin().verifiers)
             .map_err(|e| error(codes::INVALID_REQUEST, format!("transaction rejected: {e}")))?;
+        // [STRAIT-FEE.3] a signer that cannot pay is refused before it takes any room.
+        let fee = self.committed_schedule(&db)?.tx_fee(pending.cost);
+        let have = self.committed_sat(&db, &signer)?;
+        crate::mempool::check_fee(fee, have).map_err(admit_error)?;
         // The committed nonce is read under the mempool's lock (see `mempool`'s docs).
         self.shared
             .mempool

@@ -371,7 +371,10 @@ async fn transfer_and_balance_commands_move_tokens_between_chains() {
             .unwrap()
     };
     let genesis = strait_node::builder::GENESIS_BALANCE;
-    assert_eq!(balance(&rpc1, "alice", "sat"), genesis - 250);
+    // The transfer and its transaction fee ([STRAIT-FEE.2]) left alice's balance.
+    let fee: u128 = sent["fee"].as_str().unwrap().parse().unwrap();
+    assert!(fee > 0);
+    assert_eq!(balance(&rpc1, "alice", "sat"), genesis - 250 - fee);
     assert_eq!(balance(&rpc2, "bob", "1/sat"), 250);
     assert_eq!(balance(&rpc2, "bob", "sat"), genesis);
     relayer.stop().await;

@@ -260,6 +260,7 @@ impl StraitApiServer for FakeNode {
             message_id: None,
             client_id: None,
             deliveries,
+            fee: "0".into(),
         };
         results.lock().unwrap().insert(hash, result);
         Ok(hash)

@@ -246,7 +246,7 @@ async fn ping_pong_round_trip_with_manual_relaying() {
     assert_eq!(
         strait_endpoint::settle::decode_outcome_payload(&outcome.payload)
             .unwrap()
-            .0,
+            .id,
         ping_id
     );
 
