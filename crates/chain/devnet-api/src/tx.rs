@@ -173,6 +173,9 @@ pub enum TxBody {
         options: DeliveryOptions,
         /// Application data.
         payload: Vec<u8>,
+        /// Gas bought on the destination (`[STRAIT-FEE.7]`): the quote is debited from the
+        /// signer and locked with the send. 0 = unpaid (self-relay, or a relayer's goodwill).
+        gas_limit: u64,
     },
     /// Call a built-in application of this chain (for example `ping` on the ping-pong app).
     AppCall {
@@ -371,6 +374,7 @@ fn encode_body(body: &TxBody, out: &mut Vec<u8>) {
             receiver,
             options,
             payload,
+            gas_limit,
         } => {
             out.push(TAG_SEND);
             out.extend_from_slice(&destination_chain.to_be_bytes());
@@ -383,6 +387,7 @@ fn encode_body(body: &TxBody, out: &mut Vec<u8>) {
                     .map_or(0, Timestamp::get)
                     .to_be_bytes(),
             );
+            out.extend_from_slice(&gas_limit.to_be_bytes());
             put_bytes(out, payload);
         }
         TxBody::AppCall { app, data } => {
@@ -488,9 +493,11 @@ fn decode_body(r: &mut Reader<'_>) -> Result<TxBody, TxError> {
             };
             let timeout_height = Some(Height(r.u64()?)).filter(|h| h.get() != 0);
             let timeout_timestamp = Some(Timestamp(r.u64()?)).filter(|t| t.get() != 0);
+            let gas_limit = r.u64()?;
             let len = r.len_u32("payload length", MAX_PAYLOAD_LEN)?;
             let payload = r.bytes(len)?.to_vec();
             TxBody::Send {
+                gas_limit,
                 destination_chain,
                 receiver,
                 options: DeliveryOptions {
@@ -698,6 +705,7 @@ mod tests {
             signer: key.address(),
             nonce: 3,
             body: TxBody::Send {
+                gas_limit: 0,
                 destination_chain: ChainId(2),
                 receiver: Address32([7; 32]),
                 options: DeliveryOptions {
@@ -858,6 +866,7 @@ mod tests {
         let validators = light_block(0).validators;
         let bodies = vec![
             TxBody::Send {
+                gas_limit: 0,
                 destination_chain: ChainId(2),
                 receiver: Address32([7; 32]),
                 options: DeliveryOptions {

@@ -143,6 +143,7 @@ fn apply(exec: &mut Exec<'_>, tx: &SignedTx, pool: &[PublicKey]) -> Result<Appli
             receiver,
             options,
             payload,
+            gas_limit,
         } => {
             let sent = send(
                 exec,
@@ -155,6 +156,17 @@ fn apply(exec: &mut Exec<'_>, tx: &SignedTx, pool: &[PublicKey]) -> Result<Appli
                 },
             )
             .map_err(|e| rejected(format_args!("send failed: {e}")))?;
+            // [STRAIT-FEE.7] the quote is locked with the send (the body's checkpoint reverts
+            // the send when the signer cannot pay it).
+            crate::fees::message::lock(
+                exec.state,
+                &sent.id,
+                &tx.tx.signer,
+                *destination_chain,
+                *gas_limit,
+                payload.len(),
+            )
+            .map_err(|e| rejected(format_args!("message fee not paid: {e}")))?;
             Ok(Applied {
                 message_id: Some(sent.id),
                 ..Applied::default()

@@ -114,6 +114,7 @@ fn golden() -> Vec<(&'static str, SignedTx)> {
         (
             "send",
             signed(TxBody::Send {
+                gas_limit: 250_000,
                 destination_chain: ChainId(2),
                 receiver: Address32([0x22; 32]),
                 options: DeliveryOptions {
@@ -225,7 +226,8 @@ fn send_body(payload_len: usize, payload: Value) -> Value {
     head.extend_from_slice(&2u64.to_be_bytes());
     head.extend_from_slice(&[0x22; 32]);
     head.push(0);
-    head.extend_from_slice(&[0; 16]);
+    // No timeouts, gas_limit 0 (unpaid).
+    head.extend_from_slice(&[0; 24]);
     head.extend_from_slice(&u32b(payload_len));
     json!([hex0x(&head), payload, hex0x(&SIG)])
 }
@@ -515,6 +517,11 @@ fn invalid() -> Value {
             "send: ordered byte 2",
             with(body + 1 + 8 + 32, 2),
             Some("Invalid")
+        ),
+        case(
+            "send: truncated in gas_limit",
+            json!(hex0x(&send[..body + 1 + 8 + 32 + 1 + 16 + 4])),
+            Some("Truncated")
         ),
         case(
             "send: no signature",
