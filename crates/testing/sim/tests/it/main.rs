@@ -18,6 +18,7 @@ use strait_runtime::{Clock, Spawner};
 use strait_sim::{InProcessChain, SimChainClient};
 
 mod equivocation;
+mod fees;
 mod gap;
 mod limits;
 mod net;
