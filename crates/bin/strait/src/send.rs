@@ -45,6 +45,34 @@ pub struct SendArgs {
     gas_limit: u64,
 }
 
+/// Arguments of `strait quote`.
+#[derive(Debug, Args)]
+pub struct QuoteArgs {
+    /// JSON-RPC URL of the source chain.
+    #[arg(long)]
+    rpc: String,
+    /// Destination chain id.
+    #[arg(long)]
+    to_chain: u64,
+    /// Gas to buy on the destination.
+    #[arg(long)]
+    gas_limit: u64,
+    /// Payload length in bytes.
+    #[arg(long, default_value_t = 0)]
+    payload_len: u32,
+}
+
+/// Runs `strait quote`: prints the source's oracle entry for the destination and the quote.
+pub async fn quote(args: QuoteArgs) -> anyhow::Result<()> {
+    let client = http_client(&args.rpc)?;
+    let quote = client
+        .quote(ChainId(args.to_chain), args.gas_limit, args.payload_len)
+        .await
+        .context("quote")?;
+    out!("{}", serde_json::to_string_pretty(&quote)?);
+    Ok(())
+}
+
 /// An HTTP JSON-RPC client of `url`.
 pub fn http_client(url: &str) -> anyhow::Result<HttpClient> {
     HttpClientBuilder::default()

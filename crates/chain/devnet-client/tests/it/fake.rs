@@ -379,6 +379,14 @@ impl StraitApiServer for FakeNode {
     async fn pause_state(&self) -> RpcResult<strait_devnet_api::rpc::PauseState> {
         Err(unsupported())
     }
+    async fn quote(
+        &self,
+        _destination: ChainId,
+        _gas_limit: u64,
+        _payload_len: u32,
+    ) -> RpcResult<strait_devnet_api::rpc::QuoteJson> {
+        Err(unsupported())
+    }
     async fn balance(
         &self,
         _account: strait_primitives::Address32,
