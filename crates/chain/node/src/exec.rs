@@ -279,6 +279,16 @@ fn apply(exec: &mut Exec<'_>, tx: &SignedTx, pool: &[PublicKey]) -> Result<Appli
                 .map_err(|e| rejected(format_args!("pause refused: {e}")))?;
             Ok(Applied::default())
         }
+        TxBody::SetFeeOracle {
+            destination,
+            entry,
+            approvals,
+        } => {
+            let chain = exec.env.chain_id;
+            crate::fees::oracle::change(exec.state, chain, *destination, entry, approvals)
+                .map_err(|e| rejected(format_args!("fee oracle change refused: {e}")))?;
+            Ok(Applied::default())
+        }
         TxBody::RetryMessage { packet } => {
             exec.batch_source = packet.source_chain;
             let receipt = strait_endpoint::retry(exec, packet)

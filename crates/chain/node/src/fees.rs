@@ -13,6 +13,7 @@
 //! the sum of its balances plus the token escrow.
 
 pub mod message;
+pub mod oracle;
 
 use serde::{Deserialize, Serialize};
 use strait_primitives::{keccak256, Address32, Reader};

@@ -69,9 +69,9 @@ impl TxCost {
             TxBody::Misbehaviour { kind, evidence, .. } => {
                 verifiers.get(*kind)?.misbehaviour_cost(evidence)?
             }
-            TxBody::SetValidators { approvals, .. } | TxBody::SetPause { approvals, .. } => {
-                approvals.len()
-            }
+            TxBody::SetValidators { approvals, .. }
+            | TxBody::SetPause { approvals, .. }
+            | TxBody::SetFeeOracle { approvals, .. } => approvals.len(),
         };
         Ok(Self {
             signatures,
@@ -162,7 +162,9 @@ pub fn tx_memory(tx: &SignedTx, len: usize) -> usize {
         }
         TxBody::Misbehaviour { evidence, .. } => evidence.len(),
         TxBody::CreateClient { init, .. } => init.len(),
-        TxBody::SetPause { approvals, .. } => approvals.len() * 66,
+        TxBody::SetPause { approvals, .. } | TxBody::SetFeeOracle { approvals, .. } => {
+            approvals.len() * 66
+        }
         TxBody::RetryMessage { packet } | TxBody::FinalizeFailed { packet } => {
             size_of::<strait_packet::Packet>() + packet.payload.len()
         }

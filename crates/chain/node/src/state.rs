@@ -108,6 +108,9 @@ pub mod keys {
     pub fn app(app: &Address32, key: &[u8]) -> Vec<u8> {
         cat(b'A', &[app.as_bytes(), key])
     }
+    /// Fee oracle changes executed, the counter the next approvals sign (`[STRAIT-FEE.5]`):
+    /// `"$counter"`.
+    pub const FEE_ORACLE_COUNTER: &[u8] = b"$counter";
     /// The transaction fee schedule (`[STRAIT-FEE.1]`): `"$schedule"`.
     pub const FEE_SCHEDULE: &[u8] = b"$schedule";
     /// The fee oracle entry of a destination (`[STRAIT-FEE.5]`): `'$' 'o' || u64 destination`.

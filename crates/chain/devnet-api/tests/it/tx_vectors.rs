@@ -191,6 +191,19 @@ fn golden() -> Vec<(&'static str, SignedTx)> {
             }),
         ),
         (
+            "set a fee oracle entry, three guardian approvals",
+            signed(TxBody::SetFeeOracle {
+                destination: ChainId(2),
+                entry: strait_devnet_api::tx::OracleEntry {
+                    gas_price: 3,
+                    base_delivery: 2_000,
+                    per_byte: 1,
+                    ack_fee: u128::MAX,
+                },
+                approvals: vec![(0, [0; 64]), (2, [2; 64]), (4, [4; 64])],
+            }),
+        ),
+        (
             "retry a failed message",
             signed(TxBody::RetryMessage {
                 packet: packet(3, b"again".to_vec()),
@@ -512,7 +525,7 @@ fn invalid() -> Value {
             Some("Truncated")
         ),
         case("body kind 0", with(body, 0), Some("Invalid")),
-        case("body kind 10", with(body, 10), Some("Invalid")),
+        case("body kind 11", with(body, 11), Some("Invalid")),
         case(
             "send: ordered byte 2",
             with(body + 1 + 8 + 32, 2),

@@ -333,3 +333,33 @@ fn an_unpaid_message_locks_nothing_and_a_payer_short_by_one_locks_nothing() {
         .is_some());
     assert_eq!(native_balance(&state, &payer), 0);
 }
+
+/// `[STRAIT-FEE.5]` The oracle changes only with three guardian approvals, through a transaction
+/// any funded key may sign; a refused change keeps the signer's fee and changes nothing.
+#[test]
+fn the_oracle_changes_only_with_guardian_approvals() {
+    use strait_devnet_api::tx::OracleEntry;
+    let mut state = genesis();
+    let entry = OracleEntry {
+        gas_price: 9,
+        base_delivery: 1,
+        per_byte: 0,
+        ack_fee: 2,
+    };
+    let relayer = AccountKey::devnet("relayer");
+    let body = |signers: &[usize], state: &State| TxBody::SetFeeOracle {
+        destination: ChainId(2),
+        entry,
+        approvals: super::oracle::approve(state, ChainId(1), ChainId(2), &entry, signers),
+    };
+    let two = tx(&relayer, 0, body(&[1, 3], &state));
+    let three = tx(&relayer, 1, body(&[0, 1, 3], &state));
+    let results = run(&mut state, &[two, three]);
+    assert_eq!(results[0].failure, Some(TxFailure::Rejected));
+    assert!(results[0].fee.parse::<u128>().unwrap() > 0);
+    assert!(results[1].success, "{:?}", results[1].error);
+    assert_eq!(
+        message::oracle(&state, ChainId(2)),
+        Some(super::oracle::fees_of(&entry))
+    );
+}
