@@ -129,7 +129,7 @@ pub fn fee_escrow() -> Address32 {
 /// ([`crate::builder::GENESIS_ACCOUNTS`]): every devnet key that signs transactions, so that
 /// fees apply everywhere and no harness needs a zero schedule (`[STRAIT-FEE.4]`). Public seeds:
 /// devnet only.
-pub const GENESIS_SIGNERS: [&str; 24] = [
+pub const GENESIS_SIGNERS: [&str; 25] = [
     "relayer",
     "relayer-a",
     "relayer-b",
@@ -154,6 +154,7 @@ pub const GENESIS_SIGNERS: [&str; 24] = [
     "mallory",
     "watcher",
     "equivocator",
+    "fuzz",
 ];
 
 /// Families of numbered devnet labels funded at genesis: `<family>-0` to
