@@ -232,7 +232,7 @@ pub enum MessageStatus {
     },
 }
 
-/// A sent message's payment (`docs/SPEC.md` §10). Amounts in `sat`, decimal (u128).
+/// A sent message's payment (`docs/SPEC.md` §11). Amounts in `sat`, decimal (u128).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum FeeStatus {

@@ -1,4 +1,4 @@
-//! Fees of the devnet chain (`docs/SPEC.md` §10, `[STRAIT-FEE.1]` to `[STRAIT-FEE.9]`).
+//! Fees of the devnet chain (`docs/SPEC.md` §11, `[STRAIT-FEE.1]` to `[STRAIT-FEE.9]`).
 //!
 //! * Transaction fees ([`FeeSchedule`]): every transaction pays, in the native token `sat`, a fee
 //!   fixed by the chain spec from what the mempool's [`TxCost`] says it may cost: a base, its

@@ -286,7 +286,7 @@ fn invalid_outcome_payloads() -> Value {
 fn render() -> Value {
     json!({
         "description": "Canonical encodings of receipts and endpoint events (docs/SPEC.md section \
-            4.4) and of outcome message payloads (sections 4.5 and 10, version 2). Each receipt and event decodes from its encoding and re-encodes to the same bytes. \
+            4.4) and of outcome message payloads (sections 4.5 and 11, version 2). Each receipt and event decodes from its encoding and re-encodes to the same bytes. \
             An invalid case's \"error\" is the name (docs/SPEC.md section 0) of the first failing \
             check. An encoding is a 0x-prefixed hex string or a list of parts concatenated; a part \
             is a hex string or {\"repeat\": n, \"hex\": h} (h written n times).",
