@@ -3,15 +3,11 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use strait_endpoint::settle::{decode_outcome_payload, encode_outcome_payload};
+use strait_endpoint::settle::decode_outcome_payload;
 use strait_fuzz::assert_canonical;
 
 fuzz_target!(|data: &[u8]| {
-    if let Ok((id, outcome)) = decode_outcome_payload(data) {
-        assert_canonical(
-            data,
-            &encode_outcome_payload(&id, &outcome),
-            "outcome payload",
-        );
+    if let Ok(payload) = decode_outcome_payload(data) {
+        assert_canonical(data, &payload.encode(), "outcome payload");
     }
 });

@@ -214,6 +214,7 @@ pub fn bodies() -> Vec<(&'static str, TxBody)> {
                     timeout_timestamp: Some(Timestamp(GENESIS_TIME.get() + 3_600_000)),
                 },
                 payload: b"hello".to_vec(),
+                gas_limit: 50_000,
             },
         ),
         (
@@ -260,8 +261,7 @@ pub fn bodies() -> Vec<(&'static str, TxBody)> {
 
 /// Outcome payloads of every outcome kind.
 fn outcome_payloads(corpus: &mut Corpus) {
-    use strait_endpoint::settle::encode_outcome_payload;
-    use strait_endpoint::{AppError, Outcome};
+    use strait_endpoint::{AppError, Outcome, OutcomePayload};
     let id = strait_primitives::MessageId([7; 32]);
     for (name, outcome) in [
         (
@@ -283,7 +283,13 @@ fn outcome_payloads(corpus: &mut Corpus) {
             corpus,
             "outcome_payload",
             name,
-            &encode_outcome_payload(&id, &outcome),
+            &OutcomePayload {
+                id,
+                deliverer: strait_primitives::Address32([8; 32]),
+                gas_used: 12_345,
+                outcome,
+            }
+            .encode(),
         );
     }
 }

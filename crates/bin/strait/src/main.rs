@@ -39,8 +39,10 @@ enum Command {
     Devnet(devnet::DevnetArgs),
     /// Send a message from the chain at --rpc to another chain; prints its id.
     Send(send::SendArgs),
-    /// Show where a message is: sent, proven, delivered (executed or failed).
+    /// Show where a message is: sent, proven, delivered (executed or failed), what it paid.
     Status(status::StatusArgs),
+    /// What a message costs: the quote a `send --gas-limit` locks on the chain at --rpc.
+    Quote(send::QuoteArgs),
     /// Relay messages between running chains, until Ctrl-C.
     Relayer(RelayerArgs),
     /// Move tokens to another chain with the token application; prints the message id, or the
@@ -128,6 +130,7 @@ async fn dispatch(command: Command) -> anyhow::Result<()> {
         Command::Devnet(args) => devnet::run(args).await,
         Command::Send(args) => send::run(args).await,
         Command::Status(args) => status::run(args).await,
+        Command::Quote(args) => send::quote(args).await,
         Command::Relayer(args) => relayer(args).await,
         Command::Transfer(args) => token::transfer(args).await,
         Command::Balance(args) => token::balance(args).await,

@@ -39,6 +39,38 @@ pub struct SendArgs {
     /// Return once the transaction is in the mempool, without waiting for its block.
     #[arg(long)]
     no_wait: bool,
+    /// Gas bought on the destination: its quote (`strait quote`) is debited and locked with the
+    /// send, and split between the relayers when the outcome comes back. 0 sends unpaid.
+    #[arg(long, default_value_t = 0)]
+    gas_limit: u64,
+}
+
+/// Arguments of `strait quote`.
+#[derive(Debug, Args)]
+pub struct QuoteArgs {
+    /// JSON-RPC URL of the source chain.
+    #[arg(long)]
+    rpc: String,
+    /// Destination chain id.
+    #[arg(long)]
+    to_chain: u64,
+    /// Gas to buy on the destination.
+    #[arg(long)]
+    gas_limit: u64,
+    /// Payload length in bytes.
+    #[arg(long, default_value_t = 0)]
+    payload_len: u32,
+}
+
+/// Runs `strait quote`: prints the source's oracle entry for the destination and the quote.
+pub async fn quote(args: QuoteArgs) -> anyhow::Result<()> {
+    let client = http_client(&args.rpc)?;
+    let quote = client
+        .quote(ChainId(args.to_chain), args.gas_limit, args.payload_len)
+        .await
+        .context("quote")?;
+    out!("{}", serde_json::to_string_pretty(&quote)?);
+    Ok(())
 }
 
 /// An HTTP JSON-RPC client of `url`.
@@ -61,7 +93,7 @@ pub fn parse_receiver(s: &str) -> anyhow::Result<Address32> {
     })
 }
 
-/// A signed Send transaction.
+/// A signed, unpaid Send transaction.
 pub fn send_tx(
     chain: ChainId,
     key: &AccountKey,
@@ -70,6 +102,27 @@ pub fn send_tx(
     receiver: Address32,
     options: DeliveryOptions,
     payload: Vec<u8>,
+) -> Vec<u8> {
+    send_tx_paid(
+        chain,
+        key,
+        nonce,
+        (destination_chain, receiver),
+        options,
+        payload,
+        0,
+    )
+}
+
+/// A signed Send transaction buying `gas_limit` gas on the destination (`[STRAIT-FEE.7]`).
+pub fn send_tx_paid(
+    chain: ChainId,
+    key: &AccountKey,
+    nonce: u64,
+    (destination_chain, receiver): (ChainId, Address32),
+    options: DeliveryOptions,
+    payload: Vec<u8>,
+    gas_limit: u64,
 ) -> Vec<u8> {
     Tx {
         chain_id: chain,
@@ -80,6 +133,7 @@ pub fn send_tx(
             receiver,
             options,
             payload,
+            gas_limit,
         },
     }
     .sign(key)
@@ -146,7 +200,15 @@ pub async fn run(args: SendArgs) -> anyhow::Result<()> {
         ordered: args.ordered,
         ..DeliveryOptions::default()
     };
-    let tx = send_tx(info.chain_id, &key, nonce, to, receiver, options, payload);
+    let tx = send_tx_paid(
+        info.chain_id,
+        &key,
+        nonce,
+        (to, receiver),
+        options,
+        payload,
+        args.gas_limit,
+    );
     let hash = client
         .submit_transaction(tx.into())
         .await

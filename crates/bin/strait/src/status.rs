@@ -70,6 +70,10 @@ pub struct Report {
     /// Not received yet, and the destination holds it: its endpoint, or the transfer's token, is
     /// paused (deliveries wait for the unpause).
     paused_on_destination: Option<bool>,
+    /// What the message paid on the source: locked, or how it was split (`[STRAIT-FEE.8]`);
+    /// `None` for an unpaid message or when the source was not asked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fee: Option<strait_devnet_api::rpc::FeeStatus>,
 }
 
 /// Runs `strait status`.
@@ -105,6 +109,7 @@ pub async fn run(args: StatusArgs) -> anyhow::Result<()> {
         queued_credit: None,
         credit_waiting: None,
         paused_on_destination: None,
+        fee: None,
     };
     for (chain, _, status) in &chains {
         match status {
@@ -114,8 +119,10 @@ pub async fn run(args: StatusArgs) -> anyhow::Result<()> {
                 leaf_index,
                 destination_chain,
                 awaiting_outcome,
+                fee,
                 ..
             } => {
+                report.fee = fee.clone();
                 report.settled_on_source = Some(!awaiting_outcome);
                 report.source_chain = Some(*chain);
                 report.send_height = Some(*height);
@@ -336,6 +343,20 @@ fn print_text(r: &Report) {
     match r.settled_on_source {
         Some(true) => out!("settled      the outcome was proven back to the sender"),
         Some(false) => out!("settled      not yet: the sender awaits the outcome"),
+        None => {}
+    }
+    match &r.fee {
+        Some(strait_devnet_api::rpc::FeeStatus::Locked {
+            gas_limit, amount, ..
+        }) => out!("fee          {amount} sat locked for {gas_limit} gas"),
+        Some(strait_devnet_api::rpc::FeeStatus::Paid {
+            to_deliverer,
+            to_ack_relayer,
+            refunded,
+            ..
+        }) => out!(
+            "fee          paid: {to_deliverer} sat to the deliverer, {to_ack_relayer} to the ack relayer, {refunded} refunded"
+        ),
         None => {}
     }
 }

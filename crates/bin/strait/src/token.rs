@@ -136,7 +136,7 @@ pub async fn transfer(args: TransferArgs) -> anyhow::Result<()> {
     match result.message_id {
         Some(id) => out!(
             "{}",
-            serde_json::json!({ "message_id": id, "height": result.height })
+            serde_json::json!({ "message_id": id, "height": result.height, "fee": result.fee })
         ),
         None => {
             // [STRAIT-LIMIT.3] over the limit: queued, not sent. Find it among the ids given
@@ -153,7 +153,7 @@ pub async fn transfer(args: TransferArgs) -> anyhow::Result<()> {
                 .map(|q| q.id);
             out!(
                 "{}",
-                serde_json::json!({ "queued": id, "height": result.height })
+                serde_json::json!({ "queued": id, "height": result.height, "fee": result.fee })
             );
         }
     }

@@ -136,6 +136,7 @@ mod tests {
             signer: key.address(),
             nonce: 42,
             body: TxBody::Send {
+                gas_limit: 0,
                 destination_chain: ChainId(2),
                 receiver: Address32([5; 32]),
                 options: DeliveryOptions::default(),

@@ -40,6 +40,9 @@ pub enum TxFailure {
     /// The body was rejected for another reason (send, application call, misbehaviour evidence,
     /// validator change); `error` says why.
     Rejected,
+    /// The signer could not pay the transaction's fee (`[STRAIT-FEE.3]`): what it held was
+    /// taken and the body did not run.
+    FeeUnpaid,
 }
 
 impl TxFailure {
@@ -81,6 +84,10 @@ pub struct TxResult {
     pub client_id: Option<ClientId>,
     /// Per-message results of a relay transaction.
     pub deliveries: Vec<DeliveryResult>,
+    /// The fee taken from the signer, in `sat`, decimal (`[STRAIT-FEE.2]`); kept when the body
+    /// failed.
+    #[serde(default)]
+    pub fee: String,
 }
 
 #[cfg(test)]

@@ -38,6 +38,8 @@ pub mod codes {
     /// The transaction costs more than a whole block may spend (signatures verified or bytes):
     /// it can never be included; split it.
     pub const OVER_BUDGET: i32 = 4006;
+    /// The signer cannot pay the transaction's fee (`[STRAIT-FEE.3]`): fund it first.
+    pub const INSUFFICIENT_FEE: i32 = 4007;
     /// The requested item does not exist (yet).
     pub const NOT_FOUND: i32 = 4040;
     /// Block production has stopped (a storage failure, or an operator halt): the node answers
@@ -210,6 +212,10 @@ pub enum MessageStatus {
         /// once settled, and for an outcome message, which awaits none.
         #[serde(default)]
         awaiting_outcome: bool,
+        /// What it paid (`[STRAIT-FEE.7]`, `[STRAIT-FEE.8]`): locked until it settles, then how
+        /// the payment was split; absent for an unpaid message.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        fee: Option<FeeStatus>,
     },
     /// This chain received it.
     Received {
@@ -224,6 +230,62 @@ pub enum MessageStatus {
         #[serde(default)]
         retryable: bool,
     },
+}
+
+/// A sent message's payment (`docs/SPEC.md` §11). Amounts in `sat`, decimal (u128).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum FeeStatus {
+    /// Locked at send, until the outcome settles (`[STRAIT-FEE.7]`).
+    Locked {
+        /// Who paid.
+        payer: Address32,
+        /// Gas bought on the destination.
+        gas_limit: u64,
+        /// The quote locked.
+        amount: String,
+    },
+    /// Split when the outcome settled (`[STRAIT-FEE.8]`).
+    Paid {
+        /// The destination's deliverer.
+        deliverer: Address32,
+        /// Paid to it.
+        to_deliverer: String,
+        /// The relayer that proved the outcome back.
+        ack_relayer: Address32,
+        /// Paid to it.
+        to_ack_relayer: String,
+        /// Who paid.
+        payer: Address32,
+        /// Refunded to it.
+        refunded: String,
+    },
+}
+
+/// A quote of a message (`[STRAIT-FEE.5]`): the destination's oracle entry and the parts.
+/// Amounts in `sat`, decimal (u128).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuoteJson {
+    /// The destination.
+    pub destination_chain: ChainId,
+    /// Gas bought (0 = unpaid: the quote is 0).
+    pub gas_limit: u64,
+    /// Payload length quoted.
+    pub payload_len: u32,
+    /// Oracle: price per unit of gas.
+    pub gas_price: String,
+    /// Oracle: paid to the deliverer whatever the gas.
+    pub base_delivery: String,
+    /// Oracle: per payload byte, to the deliverer.
+    pub per_byte: String,
+    /// Oracle: paid to the relayer that proves the outcome back.
+    pub ack_fee: String,
+    /// `base_delivery + per_byte × payload_len`.
+    pub delivery: String,
+    /// `gas_limit × gas_price`.
+    pub gas: String,
+    /// What a send locks: `delivery + gas + ack_fee`.
+    pub total: String,
 }
 
 /// The circuit breaker's state (`docs/SPEC.md` §4.7).
@@ -450,6 +512,16 @@ pub trait StraitApi {
     /// `denom` in the token application: paused or not, escrow, supply and queued sums.
     #[method(name = "tokenState")]
     async fn token_state(&self, denom: String) -> RpcResult<TokenState>;
+
+    /// The quote of a message to `destination` buying `gas_limit` gas with a payload of
+    /// `payload_len` bytes (`[STRAIT-FEE.5]`): what a `Send` with that gas limit locks.
+    #[method(name = "quote")]
+    async fn quote(
+        &self,
+        destination: ChainId,
+        gas_limit: u64,
+        payload_len: u32,
+    ) -> RpcResult<QuoteJson>;
 
     /// Every newly committed block.
     #[subscription(name = "subscribeBlocks" => "newBlock", unsubscribe = "unsubscribeBlocks", item = BlockSummary)]

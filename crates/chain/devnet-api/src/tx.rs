@@ -50,6 +50,7 @@ const TAG_CREATE_CLIENT: u8 = 6;
 const TAG_RETRY: u8 = 7;
 const TAG_FINALIZE_FAILED: u8 = 8;
 const TAG_SET_PAUSE: u8 = 9;
+const TAG_SET_FEE_ORACLE: u8 = 10;
 
 /// Most guardian approvals in one pause or unpause.
 pub const MAX_GUARDIAN_APPROVALS: usize = 16;
@@ -66,6 +67,57 @@ pub fn pause_digest(chain_id: ChainId, scope: &PauseScope, paused: bool, counter
         &chain_id.to_be_bytes(),
         &scope.encode(),
         &[u8::from(paused)],
+        &counter.to_be_bytes(),
+    ])
+}
+
+/// Domain of the digest guardians sign to change a fee oracle entry (`[STRAIT-FEE.5]`).
+pub const FEE_ORACLE_DOMAIN: &[u8] = b"STRAIT/DEVNET/FEE-ORACLE/v1";
+
+/// A fee oracle entry as a transaction carries it: `gas_price | base_delivery | per_byte |
+/// ack_fee`, u128 each (`[STRAIT-FEE.5]`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OracleEntry {
+    /// Per unit of gas.
+    pub gas_price: u128,
+    /// To the deliverer whatever the gas.
+    pub base_delivery: u128,
+    /// Per payload byte, to the deliverer.
+    pub per_byte: u128,
+    /// To the relayer that proves the outcome back.
+    pub ack_fee: u128,
+}
+
+impl OracleEntry {
+    /// The four amounts, big-endian, in order.
+    pub fn encode(&self) -> Vec<u8> {
+        [
+            self.gas_price,
+            self.base_delivery,
+            self.per_byte,
+            self.ack_fee,
+        ]
+        .iter()
+        .flat_map(|v| v.to_be_bytes())
+        .collect()
+    }
+}
+
+/// The digest guardians of `chain_id` sign to set the fee oracle entry of `destination` to
+/// `entry`, as the `counter`-th oracle change of the chain: `keccak256("STRAIT/DEVNET/FEE-ORACLE/v1"
+/// || u64 chain_id || u64 destination || entry || u64 counter)`. The counter makes every approval
+/// single-use.
+pub fn fee_oracle_digest(
+    chain_id: ChainId,
+    destination: ChainId,
+    entry: &OracleEntry,
+    counter: u64,
+) -> Hash32 {
+    keccak256_concat(&[
+        FEE_ORACLE_DOMAIN,
+        &chain_id.to_be_bytes(),
+        &destination.to_be_bytes(),
+        &entry.encode(),
         &counter.to_be_bytes(),
     ])
 }
@@ -173,6 +225,9 @@ pub enum TxBody {
         options: DeliveryOptions,
         /// Application data.
         payload: Vec<u8>,
+        /// Gas bought on the destination (`[STRAIT-FEE.7]`): the quote is debited from the
+        /// signer and locked with the send. 0 = unpaid (self-relay, or a relayer's goodwill).
+        gas_limit: u64,
     },
     /// Call a built-in application of this chain (for example `ping` on the ping-pong app).
     AppCall {
@@ -207,6 +262,16 @@ pub enum TxBody {
         scope: PauseScope,
         /// Pause (true) or unpause (false).
         paused: bool,
+        /// `(guardian index, signature over the digest)`, indices strictly increasing.
+        approvals: Vec<(u16, [u8; 64])>,
+    },
+    /// Set the fee oracle entry of a destination (`[STRAIT-FEE.5]`), approved by the chain's
+    /// guardians over [`fee_oracle_digest`] (the unpause threshold): no single key sets prices.
+    SetFeeOracle {
+        /// The destination chain whose entry changes.
+        destination: ChainId,
+        /// The new entry.
+        entry: OracleEntry,
         /// `(guardian index, signature over the digest)`, indices strictly increasing.
         approvals: Vec<(u16, [u8; 64])>,
     },
@@ -371,6 +436,7 @@ fn encode_body(body: &TxBody, out: &mut Vec<u8>) {
             receiver,
             options,
             payload,
+            gas_limit,
         } => {
             out.push(TAG_SEND);
             out.extend_from_slice(&destination_chain.to_be_bytes());
@@ -383,6 +449,7 @@ fn encode_body(body: &TxBody, out: &mut Vec<u8>) {
                     .map_or(0, Timestamp::get)
                     .to_be_bytes(),
             );
+            out.extend_from_slice(&gas_limit.to_be_bytes());
             put_bytes(out, payload);
         }
         TxBody::AppCall { app, data } => {
@@ -440,6 +507,20 @@ fn encode_body(body: &TxBody, out: &mut Vec<u8>) {
                 out.extend_from_slice(signature);
             }
         }
+        TxBody::SetFeeOracle {
+            destination,
+            entry,
+            approvals,
+        } => {
+            out.push(TAG_SET_FEE_ORACLE);
+            out.extend_from_slice(&destination.to_be_bytes());
+            out.extend_from_slice(&entry.encode());
+            out.extend_from_slice(&(approvals.len() as u16).to_be_bytes());
+            for (index, signature) in approvals {
+                out.extend_from_slice(&index.to_be_bytes());
+                out.extend_from_slice(signature);
+            }
+        }
         TxBody::RetryMessage { packet } => {
             out.push(TAG_RETRY);
             put_bytes(out, &packet.encode());
@@ -488,9 +569,11 @@ fn decode_body(r: &mut Reader<'_>) -> Result<TxBody, TxError> {
             };
             let timeout_height = Some(Height(r.u64()?)).filter(|h| h.get() != 0);
             let timeout_timestamp = Some(Timestamp(r.u64()?)).filter(|t| t.get() != 0);
+            let gas_limit = r.u64()?;
             let len = r.len_u32("payload length", MAX_PAYLOAD_LEN)?;
             let payload = r.bytes(len)?.to_vec();
             TxBody::Send {
+                gas_limit,
                 destination_chain,
                 receiver,
                 options: DeliveryOptions {
@@ -601,6 +684,26 @@ fn decode_body(r: &mut Reader<'_>) -> Result<TxBody, TxError> {
                 approvals,
             }
         }
+        TAG_SET_FEE_ORACLE => {
+            let destination = ChainId(r.u64()?);
+            let mut amount = || r.array().map(u128::from_be_bytes);
+            let entry = OracleEntry {
+                gas_price: amount()?,
+                base_delivery: amount()?,
+                per_byte: amount()?,
+                ack_fee: amount()?,
+            };
+            let n = r.len_u16("guardian approvals", MAX_GUARDIAN_APPROVALS)?;
+            let mut approvals = Vec::with_capacity(n);
+            for _ in 0..n {
+                approvals.push((r.u16()?, r.array()?));
+            }
+            TxBody::SetFeeOracle {
+                destination,
+                entry,
+                approvals,
+            }
+        }
         TAG_RETRY | TAG_FINALIZE_FAILED => {
             let len = r.len_u32("packet length", strait_packet::HEADER_LEN + MAX_PAYLOAD_LEN)?;
             let packet = Packet::decode(r.bytes(len)?)?;
@@ -671,6 +774,8 @@ pub enum TxKind {
     FinalizeFailed,
     /// [`TxBody::SetPause`].
     SetPause,
+    /// [`TxBody::SetFeeOracle`].
+    SetFeeOracle,
 }
 
 impl TxBody {
@@ -686,6 +791,7 @@ impl TxBody {
             Self::RetryMessage { .. } => TxKind::RetryMessage,
             Self::FinalizeFailed { .. } => TxKind::FinalizeFailed,
             Self::SetPause { .. } => TxKind::SetPause,
+            Self::SetFeeOracle { .. } => TxKind::SetFeeOracle,
         }
     }
 }
@@ -702,6 +808,7 @@ mod tests {
             signer: key.address(),
             nonce: 3,
             body: TxBody::Send {
+                gas_limit: 0,
                 destination_chain: ChainId(2),
                 receiver: Address32([7; 32]),
                 options: DeliveryOptions {
@@ -882,6 +989,7 @@ mod tests {
         let validators = light_block(0).validators;
         let bodies = vec![
             TxBody::Send {
+                gas_limit: 0,
                 destination_chain: ChainId(2),
                 receiver: Address32([7; 32]),
                 options: DeliveryOptions {

@@ -92,18 +92,20 @@ pub fn genesis_state(spec: &ChainSpec, remotes: &[ChainSpec]) -> State {
     for remote in remotes {
         default_client(&mut state, spec.chain_id, remote);
     }
-    // [STRAIT-TOKEN.6] the devnet accounts' genesis allocation of the native token.
-    let token = strait_devnet_api::apps::token();
-    for name in GENESIS_ACCOUNTS {
-        let account = strait_devnet_api::keys::AccountKey::devnet(name).address();
-        let key = crate::apps::token::balance_key(&account, crate::apps::token::NATIVE_DENOM);
-        state.put(
-            keys::app(&token, &key),
-            GENESIS_BALANCE.to_be_bytes().to_vec(),
-        );
+    // [STRAIT-TOKEN.6] the devnet accounts' genesis allocation of the native token;
+    // [STRAIT-FEE.4] every devnet key that signs transactions is funded too.
+    for name in crate::fees::genesis_labels() {
+        let account = strait_devnet_api::keys::AccountKey::devnet(&name).address();
+        crate::fees::fund(&mut state, &account, GENESIS_BALANCE);
+    }
+    // [STRAIT-FEE.1] the spec's fee schedule; [STRAIT-FEE.5] the oracle's genesis entries.
+    crate::fees::set_schedule(&mut state, &spec.fees);
+    for remote in remotes {
+        crate::fees::message::set_oracle(&mut state, remote.chain_id, &spec.message_fees);
     }
     // [STRAIT-LIMIT.1] the devnet's default rate limit and anomaly rule.
     use crate::apps::token::limits;
+    let token = strait_devnet_api::apps::token();
     state.put(
         keys::app(&token, limits::DEFAULT_LIMIT_KEY),
         limits::DEVNET_LIMIT.encode(),
@@ -179,6 +181,8 @@ pub fn build_block(
             outbox,
             batch_source: ChainId(0),
             ext: input.ext,
+            deliverer: strait_primitives::Address32::ZERO,
+            app_gas: 0,
         };
         for (tx, hash) in input.txs {
             results.push(execute_tx(&mut exec, tx, *hash, input.pool_keys));

@@ -17,6 +17,7 @@ use strait_verifier::Updated;
 use crate::apps::{AppCallError, AppContext};
 use crate::clients::{self, ClientOpError};
 use crate::host::Exec;
+use crate::mempool::TxCost;
 use crate::state::keys;
 use crate::valset;
 
@@ -46,6 +47,7 @@ pub fn execute_tx(
         message_id: None,
         client_id: None,
         deliveries: Vec::new(),
+        fee: "0".into(),
     };
     let account_key = keys::account(&tx.tx.signer);
     let expected = exec.state.get_u64(&account_key);
@@ -58,6 +60,19 @@ pub fn execute_tx(
         return result;
     }
     exec.state.put_u64(account_key, expected + 1);
+    // [STRAIT-FEE.2] the fee is taken before the body runs and kept whatever the body does;
+    // [STRAIT-FEE.3] a signer that cannot pay loses what it holds and its body does not run.
+    let fee = tx_fee(exec, tx);
+    let have = crate::fees::native_balance(exec.state, &tx.tx.signer);
+    if let Err(e) = crate::fees::charge_tx(exec.state, &tx.tx.signer, fee) {
+        result.failure = Some(TxFailure::FeeUnpaid);
+        result.error = Some(format!("fee not paid: {e}"));
+        result.fee = have.min(fee).to_string();
+        return result;
+    }
+    result.fee = fee.to_string();
+    // [STRAIT-FEE.6] the signer is credited with the deliveries, retries and finalizations.
+    exec.deliverer = tx.tx.signer;
     let cp = exec.fx.checkpoint(exec.state);
     match apply(exec, tx, pool) {
         Ok(applied) => {
@@ -94,6 +109,26 @@ pub fn execute_tx(
     result
 }
 
+/// The fee of `tx` under the chain's schedule (`[STRAIT-FEE.1]`): its encoded length and the
+/// signatures [`TxCost`] says its execution may verify.
+pub fn tx_fee(exec: &Exec<'_>, tx: &SignedTx) -> u128 {
+    let schedule = crate::fees::schedule(exec.state);
+    if schedule == crate::fees::FeeSchedule::ZERO {
+        return 0;
+    }
+    let len = if schedule.per_byte == 0 {
+        0
+    } else {
+        tx.encode().len()
+    };
+    // The mempool refused what cannot be costed; a block from elsewhere is costed alike.
+    let cost = TxCost::of(tx, len, &exec.ext.verifiers).unwrap_or(TxCost {
+        signatures: 0,
+        bytes: len,
+    });
+    schedule.tx_fee(cost)
+}
+
 /// Why a body failed: its kind and the words.
 type Failure = (TxFailure, String);
 
@@ -108,6 +143,7 @@ fn apply(exec: &mut Exec<'_>, tx: &SignedTx, pool: &[PublicKey]) -> Result<Appli
             receiver,
             options,
             payload,
+            gas_limit,
         } => {
             let sent = send(
                 exec,
@@ -120,6 +156,17 @@ fn apply(exec: &mut Exec<'_>, tx: &SignedTx, pool: &[PublicKey]) -> Result<Appli
                 },
             )
             .map_err(|e| rejected(format_args!("send failed: {e}")))?;
+            // [STRAIT-FEE.7] the quote is locked with the send (the body's checkpoint reverts
+            // the send when the signer cannot pay it).
+            crate::fees::message::lock(
+                exec.state,
+                &sent.id,
+                &tx.tx.signer,
+                *destination_chain,
+                *gas_limit,
+                payload.len(),
+            )
+            .map_err(|e| rejected(format_args!("message fee not paid: {e}")))?;
             Ok(Applied {
                 message_id: Some(sent.id),
                 ..Applied::default()
@@ -230,6 +277,16 @@ fn apply(exec: &mut Exec<'_>, tx: &SignedTx, pool: &[PublicKey]) -> Result<Appli
             let chain = exec.env.chain_id;
             crate::guardians::execute(exec.state, chain, scope, *paused, approvals)
                 .map_err(|e| rejected(format_args!("pause refused: {e}")))?;
+            Ok(Applied::default())
+        }
+        TxBody::SetFeeOracle {
+            destination,
+            entry,
+            approvals,
+        } => {
+            let chain = exec.env.chain_id;
+            crate::fees::oracle::change(exec.state, chain, *destination, entry, approvals)
+                .map_err(|e| rejected(format_args!("fee oracle change refused: {e}")))?;
             Ok(Applied::default())
         }
         TxBody::RetryMessage { packet } => {

@@ -37,6 +37,11 @@ pub struct Exec<'a> {
     pub batch_source: ChainId,
     /// The verifier kinds and applications of the chain.
     pub ext: &'a Extensions,
+    /// The signer of the transaction being executed: the deliverer an outcome names, and the
+    /// ack relayer a settlement pays (`[STRAIT-FEE.6]`, `[STRAIT-FEE.8]`).
+    pub deliverer: Address32,
+    /// Gas the last application call used (`[STRAIT-FEE.6]`).
+    pub app_gas: u64,
 }
 
 impl Exec<'_> {
@@ -49,13 +54,11 @@ impl Exec<'_> {
         call: impl FnOnce(&mut AppContext<'_>) -> Result<T, AppError>,
     ) -> Result<T, AppError> {
         let cp = self.fx.checkpoint(self.state);
-        let result = call(&mut AppContext::new(
-            app,
-            self.env,
-            self.state,
-            &mut self.fx.app_sends,
-        ))
-        .and_then(|value| {
+        let mut ctx = AppContext::new(app, self.env, self.state, &mut self.fx.app_sends);
+        let called = call(&mut ctx);
+        // [STRAIT-FEE.6] what the call did, metered by its context, deterministically.
+        self.app_gas = ctx.gas_used();
+        let result = called.and_then(|value| {
             self.send_queued(cp.app_sends())
                 .map_err(|(destination, e)| AppError {
                     code: APP_SEND_FAILED,
@@ -86,6 +89,12 @@ impl Exec<'_> {
 }
 
 impl EndpointReader for Exec<'_> {
+    fn deliverer(&self) -> Address32 {
+        self.deliverer
+    }
+    fn app_gas_used(&self) -> u64 {
+        self.app_gas
+    }
     fn chain_id(&self) -> ChainId {
         self.env.chain_id
     }
@@ -185,6 +194,7 @@ impl EndpointWriter for Exec<'_> {
         self.state.put_u64(keys::contiguous(route), nonce.get());
     }
     fn call_app(&mut self, packet: &Packet, _id: &MessageId) -> Result<Vec<u8>, AppError> {
+        self.app_gas = 0;
         let Some(app) = self.ext.apps.get(&packet.receiver) else {
             return Err(AppError {
                 code: apps::NO_APP,
@@ -220,6 +230,10 @@ impl EndpointWriter for Exec<'_> {
             Outcome::Failed(error) => target.on_failure(ctx, id, error),
             Outcome::TimedOut => target.on_timeout(ctx, id),
         })
+    }
+    fn settle_fee(&mut self, id: &MessageId, deliverer: &Address32, gas_used: u64) {
+        let ack_relayer = self.deliverer;
+        crate::fees::message::settle(self.state, id, deliverer, gas_used, &ack_relayer);
     }
     fn record_receipt(&mut self, receipt: Receipt) {
         let record = ReceiptRecord {
@@ -325,6 +339,8 @@ mod tests {
             outbox: &outbox,
             batch_source: ChainId(1),
             ext: Extensions::builtin(),
+            deliverer: Address32::ZERO,
+            app_gas: 0,
         };
         let ping = |source: ChainId| Packet {
             nonce: Nonce(1),

@@ -5,6 +5,7 @@
 //! * [`builder`]: building a block, a pure function of state, transactions and time.
 //! * [`consensus`]: in-process validators that check and sign proposals.
 //! * [`state`], [`env`](mod@env), [`host`], [`exec`], [`apps`], [`valset`]: the replicated state machine.
+//! * [`fees`]: transaction fees, the message fee oracle, locked payments and their split.
 //! * [`store`]: the redb layout; [`mempool`]; [`rpc`]: the `strait_*` JSON-RPC server.
 //!
 //! **Devnet only**: the validator keys are derived from public seeds.
@@ -18,6 +19,7 @@ pub mod events;
 pub mod exec;
 pub mod extensions;
 pub mod feed;
+pub mod fees;
 pub mod guardians;
 pub mod host;
 pub mod mempool;

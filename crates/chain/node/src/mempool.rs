@@ -69,9 +69,9 @@ impl TxCost {
             TxBody::Misbehaviour { kind, evidence, .. } => {
                 verifiers.get(*kind)?.misbehaviour_cost(evidence)?
             }
-            TxBody::SetValidators { approvals, .. } | TxBody::SetPause { approvals, .. } => {
-                approvals.len()
-            }
+            TxBody::SetValidators { approvals, .. }
+            | TxBody::SetPause { approvals, .. }
+            | TxBody::SetFeeOracle { approvals, .. } => approvals.len(),
         };
         Ok(Self {
             signatures,
@@ -120,6 +120,15 @@ impl Budget {
     }
 }
 
+/// `[STRAIT-FEE.3]` The cheap admission check: the signer's committed balance `have` pays the
+/// transaction's `fee`. Execution checks again (queued transactions may have spent it).
+pub fn check_fee(fee: u128, have: u128) -> Result<(), AdmitError> {
+    if have < fee {
+        return Err(AdmitError::InsufficientFee { need: fee, have });
+    }
+    Ok(())
+}
+
 /// Memory a waiting transaction holds: its decoded form (validator sets with decompressed keys,
 /// commits, packets, proofs) plus its encoding's length, which the mempool also counts so that
 /// a flood of small transactions and a few large ones are bounded alike.
@@ -153,7 +162,9 @@ pub fn tx_memory(tx: &SignedTx, len: usize) -> usize {
         }
         TxBody::Misbehaviour { evidence, .. } => evidence.len(),
         TxBody::CreateClient { init, .. } => init.len(),
-        TxBody::SetPause { approvals, .. } => approvals.len() * 66,
+        TxBody::SetPause { approvals, .. } | TxBody::SetFeeOracle { approvals, .. } => {
+            approvals.len() * 66
+        }
         TxBody::RetryMessage { packet } | TxBody::FinalizeFailed { packet } => {
             size_of::<strait_packet::Packet>() + packet.payload.len()
         }
@@ -239,6 +250,14 @@ pub enum AdmitError {
         bound: FullBound,
         /// Its value.
         max: usize,
+    },
+    /// The signer's committed `sat` balance cannot pay the transaction's fee (`[STRAIT-FEE.3]`).
+    #[error("insufficient balance for the fee: {need} sat needed, {have} held")]
+    InsufficientFee {
+        /// The transaction's fee.
+        need: u128,
+        /// The signer's committed balance.
+        have: u128,
     },
     /// The transaction costs more than a whole block may spend: it can never be included.
     #[error("transaction needs {got} {what}, more than a whole block's budget of {max}")]

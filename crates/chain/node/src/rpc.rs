@@ -12,9 +12,9 @@ use redb::Database;
 use serde_json::value::RawValue;
 use strait_devnet_api::envelope::Envelope;
 use strait_devnet_api::rpc::{
-    codes, BlockSummary, ChainInfo, ClientInfo, EventNotification, Health, LightBlockResponse,
-    MessageStatus, MessagesPage, OutboxInfo, OutcomeJson, PauseState, ProofResponse, RpcResult,
-    SentMessage, StraitApiServer, TxResult, MAX_RPC_ITEMS,
+    codes, BlockSummary, ChainInfo, ClientInfo, EventNotification, FeeStatus, Health,
+    LightBlockResponse, MessageStatus, MessagesPage, OutboxInfo, OutcomeJson, PauseState,
+    ProofResponse, QuoteJson, RpcResult, SentMessage, StraitApiServer, TxResult, MAX_RPC_ITEMS,
 };
 use strait_devnet_api::tx::{SignedTx, TxError};
 use strait_devnet_api::HexBytes;
@@ -57,6 +57,7 @@ fn admit_error(e: AdmitError) -> ErrorObjectOwned {
         AdmitError::NonceGap { .. } => codes::NONCE_GAP,
         AdmitError::Full { .. } => codes::MEMPOOL_FULL,
         AdmitError::OverBudget { .. } => codes::OVER_BUDGET,
+        AdmitError::InsufficientFee { .. } => codes::INSUFFICIENT_FEE,
     };
     error(code, e.to_string())
 }
@@ -109,6 +110,69 @@ impl RpcServer {
         }
         let db = self.db()?;
         Reads(&db).block(height).map_err(internal)
+    }
+
+    fn committed_state<T>(
+        &self,
+        db: &Database,
+        key: &[u8],
+        decode: impl FnOnce(&[u8]) -> Option<T>,
+    ) -> RpcResult<Option<T>> {
+        match Reads(db).state(key).map_err(internal)? {
+            None => Ok(None),
+            Some(raw) => decode(&raw).map(Some).ok_or_else(|| {
+                internal(StoreError::Corrupt(format!(
+                    "state value of {} bytes at a fee key",
+                    raw.len()
+                )))
+            }),
+        }
+    }
+
+    /// The committed transaction fee schedule (`[STRAIT-FEE.1]`).
+    fn committed_schedule(&self, db: &Database) -> RpcResult<crate::fees::FeeSchedule> {
+        Ok(self
+            .committed_state(db, keys::FEE_SCHEDULE, |v| {
+                crate::fees::FeeSchedule::decode(v).ok()
+            })?
+            .unwrap_or_default())
+    }
+
+    /// `account`'s committed `sat` balance.
+    fn committed_sat(&self, db: &Database, account: &Address32) -> RpcResult<u128> {
+        let key = keys::app(
+            &strait_devnet_api::apps::token(),
+            &crate::apps::token::balance_key(account, crate::apps::token::NATIVE_DENOM),
+        );
+        Ok(self
+            .committed_state(db, &key, |v| {
+                <[u8; 16]>::try_from(v).ok().map(u128::from_be_bytes)
+            })?
+            .unwrap_or(0))
+    }
+
+    /// A sent message's payment: locked, or how it was split (`[STRAIT-FEE.7]`, `[STRAIT-FEE.8]`).
+    fn fee_status(&self, db: &Database, id: &MessageId) -> RpcResult<Option<FeeStatus>> {
+        use crate::fees::message::{FeeLock, FeePaid};
+        if let Some(p) =
+            self.committed_state(db, &keys::fee_paid(id), |v| FeePaid::decode(v).ok())?
+        {
+            return Ok(Some(FeeStatus::Paid {
+                deliverer: p.deliverer,
+                to_deliverer: p.to_deliverer.to_string(),
+                ack_relayer: p.ack_relayer,
+                to_ack_relayer: p.to_ack_relayer.to_string(),
+                payer: p.payer,
+                refunded: p.refunded.to_string(),
+            }));
+        }
+        Ok(self
+            .committed_state(db, &keys::fee_lock(id), |v| FeeLock::decode(v).ok())?
+            .map(|l| FeeStatus::Locked {
+                payer: l.payer,
+                gas_limit: l.gas_limit,
+                amount: l.quote.total.to_string(),
+            }))
     }
 
     fn committed_nonce(&self, db: &Database, account: &Address32) -> RpcResult<u64> {
@@ -230,6 +294,10 @@ impl StraitApiServer for RpcServer {
         .map_err(tx_error)?;
         let pending = PendingTx::new(signed, hash, len, &Extensions::builtin().verifiers)
             .map_err(|e| error(codes::INVALID_REQUEST, format!("transaction rejected: {e}")))?;
+        // [STRAIT-FEE.3] a signer that cannot pay is refused before it takes any room.
+        let fee = self.committed_schedule(&db)?.tx_fee(pending.cost);
+        let have = self.committed_sat(&db, &signer)?;
+        crate::mempool::check_fee(fee, have).map_err(admit_error)?;
         // The committed nonce is read under the mempool's lock (see `mempool`'s docs).
         self.shared
             .mempool
@@ -376,12 +444,14 @@ impl StraitApiServer for RpcServer {
                 .state(&keys::awaited(&id))
                 .map_err(internal)?
                 .is_some();
+            let fee = self.fee_status(&db, &id)?;
             return Ok(MessageStatus::Sent {
                 height: record.height,
                 leaf_index,
                 destination_chain: record.destination_chain,
                 nonce,
                 awaiting_outcome,
+                fee,
             });
         }
         match reads.state(&keys::receipt(&id)).map_err(internal)? {
@@ -495,6 +565,39 @@ impl StraitApiServer for RpcServer {
         }
         let db = self.db()?;
         crate::apps::token::rpc::token_state(&Reads(&db), denom).map_err(internal)
+    }
+
+    async fn quote(
+        &self,
+        destination: ChainId,
+        gas_limit: u64,
+        payload_len: u32,
+    ) -> RpcResult<QuoteJson> {
+        use crate::fees::message::MessageFees;
+        let db = self.db()?;
+        let fees = self
+            .committed_state(&db, &keys::fee_oracle(destination), |v| {
+                MessageFees::decode(v).ok()
+            })?
+            .ok_or_else(|| {
+                error(
+                    codes::NOT_FOUND,
+                    format!("no fee oracle entry for chain {destination}"),
+                )
+            })?;
+        let q = fees.quote(gas_limit, payload_len as usize);
+        Ok(QuoteJson {
+            destination_chain: destination,
+            gas_limit,
+            payload_len,
+            gas_price: fees.gas_price.to_string(),
+            base_delivery: fees.base_delivery.to_string(),
+            per_byte: fees.per_byte.to_string(),
+            ack_fee: fees.ack_fee.to_string(),
+            delivery: q.delivery.to_string(),
+            gas: q.gas.to_string(),
+            total: q.total.to_string(),
+        })
     }
 
     async fn subscribe_blocks(&self, pending: PendingSubscriptionSink) -> SubscriptionResult {

@@ -40,6 +40,12 @@ pub struct ChainSpec {
     pub genesis_time: Timestamp,
     /// Target block interval.
     pub block_time_ms: u64,
+    /// What transactions pay (`[STRAIT-FEE.1]`); none when a config leaves it out.
+    #[serde(default)]
+    pub fees: crate::fees::FeeSchedule,
+    /// The genesis fee oracle entry of every remote chain (`[STRAIT-FEE.5]`).
+    #[serde(default)]
+    pub message_fees: crate::fees::message::MessageFees,
 }
 
 impl ChainSpec {
@@ -55,7 +61,15 @@ impl ChainSpec {
             validators,
             genesis_time,
             block_time_ms,
+            fees: crate::fees::FeeSchedule::DEVNET,
+            message_fees: crate::fees::message::MessageFees::DEVNET,
         }
+    }
+
+    /// This spec with the transaction fee schedule `fees`.
+    pub fn with_fees(mut self, fees: crate::fees::FeeSchedule) -> Self {
+        self.fees = fees;
+        self
     }
 
     /// The genesis validator set.

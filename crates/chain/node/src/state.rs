@@ -108,6 +108,23 @@ pub mod keys {
     pub fn app(app: &Address32, key: &[u8]) -> Vec<u8> {
         cat(b'A', &[app.as_bytes(), key])
     }
+    /// Fee oracle changes executed, the counter the next approvals sign (`[STRAIT-FEE.5]`):
+    /// `"$counter"`.
+    pub const FEE_ORACLE_COUNTER: &[u8] = b"$counter";
+    /// The transaction fee schedule (`[STRAIT-FEE.1]`): `"$schedule"`.
+    pub const FEE_SCHEDULE: &[u8] = b"$schedule";
+    /// The fee oracle entry of a destination (`[STRAIT-FEE.5]`): `'$' 'o' || u64 destination`.
+    pub fn fee_oracle(destination: ChainId) -> Vec<u8> {
+        [b"$o".as_slice(), &destination.to_be_bytes()].concat()
+    }
+    /// The fee locked for a sent message (`[STRAIT-FEE.7]`): `'$' 'l' || id`.
+    pub fn fee_lock(id: &MessageId) -> Vec<u8> {
+        [b"$l".as_slice(), id.as_bytes()].concat()
+    }
+    /// How a message's locked fee was split (`[STRAIT-FEE.8]`): `'$' 'p' || id`.
+    pub fn fee_paid(id: &MessageId) -> Vec<u8> {
+        [b"$p".as_slice(), id.as_bytes()].concat()
+    }
     /// Validator set signing the next block: `'v' || "current"`.
     pub const VALSET_CURRENT: &[u8] = b"vcurrent";
     /// Validator set named as next by the next block: `'v' || "next"`.

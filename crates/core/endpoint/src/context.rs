@@ -90,6 +90,13 @@ pub trait EndpointReader {
         let _ = packet;
         None
     }
+    /// The account credited with the execution under way (`[STRAIT-FEE.6]`): the signer of the
+    /// host transaction that delivers, retries or finalizes the message. The outcome message
+    /// names it, and the source pays it from the message's locked fee.
+    fn deliverer(&self) -> Address32;
+    /// Gas the last [`EndpointWriter::call_app`] of this execution used, as the host metered it
+    /// (`[STRAIT-FEE.6]`): deterministic, a function of the application's work only.
+    fn app_gas_used(&self) -> u64;
 }
 
 /// What the endpoint writes to its host.
@@ -118,6 +125,12 @@ pub trait EndpointWriter: EndpointReader {
         id: &MessageId,
         outcome: &Outcome,
     ) -> Result<(), AppError>;
+    /// Pays out the fee locked for the sent message `id` (`[STRAIT-FEE.8]`), now that its outcome
+    /// settled: the destination's `deliverer` for `gas_used`, the relayer that proved the outcome
+    /// (the host's own [`EndpointReader::deliverer`]) its ack fee, the rest back to the payer.
+    /// Called once per settled message, after the sender's callback succeeded; a message sent
+    /// unpaid has nothing locked and the host does nothing.
+    fn settle_fee(&mut self, id: &MessageId, deliverer: &Address32, gas_used: u64);
     /// Emits an event for off-chain agents.
     fn emit(&mut self, event: EndpointEvent);
 }

@@ -31,4 +31,4 @@ pub use receive::{
 };
 pub use retry::{finalize_failed, retry, FailedMessage, RetryError};
 pub use send::{execute_send, send, validate_send, SendRequest, Sent};
-pub use settle::{endpoint_address, AwaitedOutcome};
+pub use settle::{endpoint_address, AwaitedOutcome, OutcomePayload};

@@ -160,10 +160,11 @@ pub fn execute_receive<C: EndpointWriter + ?Sized>(
     valid: ValidatedReceive,
 ) -> Receipt {
     replay::mark_received(ctx, &valid.route, valid.packet.nonce);
-    let outcome = if valid.timed_out && !settle::is_outcome_message(&valid.packet) {
-        Outcome::TimedOut
+    let (outcome, gas_used) = if valid.timed_out && !settle::is_outcome_message(&valid.packet) {
+        (Outcome::TimedOut, 0)
     } else {
-        run(ctx, &valid.packet, &valid.id)
+        let outcome = run(ctx, &valid.packet, &valid.id);
+        (outcome, ctx.app_gas_used())
     };
     let receipt = Receipt {
         id: valid.id,
@@ -180,7 +181,7 @@ pub fn execute_receive<C: EndpointWriter + ?Sized>(
         retry::record_failure(ctx, &valid.packet, &valid.id, error.clone());
     } else {
         // [STRAIT-SETTLE.3] the outcome goes back to the sender.
-        settle::send_outcome(ctx, &valid.packet, &valid.id, &receipt.outcome);
+        settle::send_outcome(ctx, &valid.packet, &valid.id, &receipt.outcome, gas_used);
     }
     receipt
 }

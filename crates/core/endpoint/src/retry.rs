@@ -95,6 +95,7 @@ fn finalize<C: EndpointWriter + ?Sized>(
     id: &MessageId,
     failed: &FailedMessage,
     outcome: Outcome,
+    gas_used: u64,
 ) -> Receipt {
     ctx.set_failed_message(id, None);
     let receipt = Receipt {
@@ -113,6 +114,7 @@ fn finalize<C: EndpointWriter + ?Sized>(
             failed.sender,
             id,
             &receipt.outcome,
+            gas_used,
         );
     }
     receipt
@@ -134,7 +136,9 @@ pub fn retry<C: EndpointWriter + ?Sized>(
         return Err(RetryError::Paused(scope));
     }
     let route = packet.route().id();
-    match crate::receive::run(ctx, packet, &id) {
+    let outcome = crate::receive::run(ctx, packet, &id);
+    let gas_used = ctx.app_gas_used();
+    match outcome {
         Outcome::Failed(error) => {
             failed.attempts = failed.attempts.saturating_add(1);
             failed.error = error.clone();
@@ -146,6 +150,7 @@ pub fn retry<C: EndpointWriter + ?Sized>(
                     &id,
                     &failed,
                     Outcome::Failed(error),
+                    gas_used,
                 ));
             }
             ctx.set_failed_message(&id, Some(failed));
@@ -157,7 +162,15 @@ pub fn retry<C: EndpointWriter + ?Sized>(
                 outcome: Outcome::Failed(error),
             })
         }
-        executed => Ok(finalize(ctx, route, packet.nonce, &id, &failed, executed)),
+        executed => Ok(finalize(
+            ctx,
+            route,
+            packet.nonce,
+            &id,
+            &failed,
+            executed,
+            gas_used,
+        )),
     }
 }
 
@@ -185,5 +198,6 @@ pub fn finalize_failed<C: EndpointWriter + ?Sized>(
         &id,
         &failed,
         Outcome::Failed(error),
+        0,
     ))
 }

@@ -74,6 +74,12 @@ pub struct InMemoryHost {
     pub paused: BTreeSet<crate::PauseScope>,
     /// Topics of messages, by payload: what the receiving application names them.
     pub topics: BTreeMap<Vec<u8>, Hash32>,
+    /// The account credited with executions (`[STRAIT-FEE.6]`).
+    pub deliverer: Address32,
+    /// The gas every application call reports using (`[STRAIT-FEE.6]`).
+    pub gas_per_call: u64,
+    /// Fees settled, in order: `(message id, deliverer, gas used)` (`[STRAIT-FEE.8]`).
+    pub fees_settled: Vec<(MessageId, Address32, u64)>,
 }
 
 impl InMemoryHost {
@@ -115,6 +121,12 @@ impl InMemoryHost {
 }
 
 impl EndpointReader for InMemoryHost {
+    fn deliverer(&self) -> Address32 {
+        self.deliverer
+    }
+    fn app_gas_used(&self) -> u64 {
+        self.gas_per_call
+    }
     fn awaited_outcome(&self, id: &MessageId) -> Option<AwaitedOutcome> {
         self.awaited.get(id).copied()
     }
@@ -225,6 +237,9 @@ impl EndpointWriter for InMemoryHost {
     }
     fn record_receipt(&mut self, receipt: Receipt) {
         self.receipts.insert(receipt.id, receipt);
+    }
+    fn settle_fee(&mut self, id: &MessageId, deliverer: &Address32, gas_used: u64) {
+        self.fees_settled.push((*id, *deliverer, gas_used));
     }
     fn emit(&mut self, event: EndpointEvent) {
         self.events.push(event);

@@ -678,6 +678,7 @@ async fn traffic(rt: Runtime, chains: Chains, cfg: WorldConfig) {
                 signer: sender.address(),
                 nonce: chain.account_nonce(&sender.address()),
                 body: TxBody::Send {
+                    gas_limit: 0,
                     destination_chain: to,
                     receiver: strait_devnet_api::apps::counter(),
                     options: DeliveryOptions {

@@ -441,7 +441,10 @@ async fn transfer_and_balance_commands_move_tokens_between_chains() {
             .unwrap()
     };
     let genesis = strait_node::builder::GENESIS_BALANCE;
-    assert_eq!(balance(&rpc1, "alice", "sat"), genesis - 250);
+    // The transfer and its transaction fee ([STRAIT-FEE.2]) left alice's balance.
+    let fee: u128 = sent["fee"].as_str().unwrap().parse().unwrap();
+    assert!(fee > 0);
+    assert_eq!(balance(&rpc1, "alice", "sat"), genesis - 250 - fee);
     assert_eq!(balance(&rpc2, "bob", "1/sat"), 250);
     assert_eq!(balance(&rpc2, "bob", "sat"), genesis);
     // strait_tokenState: the escrow on the home chain backs the voucher supply on the other.
@@ -469,6 +472,54 @@ async fn transfer_and_balance_commands_move_tokens_between_chains() {
             other => panic!("{bad:?}: {other:?}"),
         }
     }
+
+    // [STRAIT-FEE.5] `strait quote` answers what `strait send --gas-limit` locks; once the outcome
+    // settles `strait status` shows how the payment was split.
+    let quote = strait(&[
+        "quote",
+        "--rpc",
+        &rpc1,
+        "--to-chain",
+        "2",
+        "--gas-limit",
+        "50000",
+        "--payload-len",
+        "2",
+    ]);
+    assert_eq!(quote["gas"], "50000");
+    assert_eq!(quote["total"], (2_000 + 2 + 50_000 + 1_000).to_string());
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_strait"))
+        .args([
+            "send",
+            "--rpc",
+            &rpc1,
+            "--to-chain",
+            "2",
+            "--payload",
+            "hi",
+            "--gas-limit",
+            "50000",
+        ])
+        .output()
+        .expect("run strait");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let id: strait_primitives::MessageId = stdout.lines().next().unwrap().parse().unwrap();
+    wait_settled(&net.nodes[0], &[id]).await;
+    let id_hex = id.to_string();
+    let status = strait(&["status", &id_hex, "--rpc", &rpc1, "--rpc", &rpc2, "--json"]);
+    assert_eq!(status["fee"]["state"], "paid", "{status}");
+    assert_eq!(status["fee"]["to_ack_relayer"], "1000", "{status}");
+    let relayer_a = strait_devnet_api::keys::AccountKey::devnet("relayer-a").address();
+    assert_eq!(
+        status["fee"]["deliverer"],
+        relayer_a.to_string(),
+        "{status}"
+    );
     relayer.stop().await;
     net.stop().await;
 }

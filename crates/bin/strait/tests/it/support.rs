@@ -215,6 +215,7 @@ pub async fn send_messages_no_wait(
             signer: key.address(),
             nonce,
             body: TxBody::Send {
+                gas_limit: 0,
                 destination_chain: to,
                 receiver: apps::counter(),
                 options: DeliveryOptions::default(),

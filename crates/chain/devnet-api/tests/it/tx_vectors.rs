@@ -114,6 +114,7 @@ fn golden() -> Vec<(&'static str, SignedTx)> {
         (
             "send",
             signed(TxBody::Send {
+                gas_limit: 250_000,
                 destination_chain: ChainId(2),
                 receiver: Address32([0x22; 32]),
                 options: DeliveryOptions {
@@ -201,6 +202,19 @@ fn golden() -> Vec<(&'static str, SignedTx)> {
             }),
         ),
         (
+            "set a fee oracle entry, three guardian approvals",
+            signed(TxBody::SetFeeOracle {
+                destination: ChainId(2),
+                entry: strait_devnet_api::tx::OracleEntry {
+                    gas_price: 3,
+                    base_delivery: 2_000,
+                    per_byte: 1,
+                    ack_fee: u128::MAX,
+                },
+                approvals: vec![(0, [0; 64]), (2, [2; 64]), (4, [4; 64])],
+            }),
+        ),
+        (
             "retry a failed message",
             signed(TxBody::RetryMessage {
                 packet: packet(3, b"again".to_vec()),
@@ -236,7 +250,8 @@ fn send_body(payload_len: usize, payload: Value) -> Value {
     head.extend_from_slice(&2u64.to_be_bytes());
     head.extend_from_slice(&[0x22; 32]);
     head.push(0);
-    head.extend_from_slice(&[0; 16]);
+    // No timeouts, gas_limit 0 (unpaid).
+    head.extend_from_slice(&[0; 24]);
     head.extend_from_slice(&u32b(payload_len));
     json!([hex0x(&head), payload, hex0x(&SIG)])
 }
@@ -521,11 +536,16 @@ fn invalid() -> Value {
             Some("Truncated")
         ),
         case("body kind 0", with(body, 0), Some("Invalid")),
-        case("body kind 10", with(body, 10), Some("Invalid")),
+        case("body kind 11", with(body, 11), Some("Invalid")),
         case(
             "send: ordered byte 2",
             with(body + 1 + 8 + 32, 2),
             Some("Invalid")
+        ),
+        case(
+            "send: truncated in gas_limit",
+            json!(hex0x(&send[..body + 1 + 8 + 32 + 1 + 16 + 4])),
+            Some("Truncated")
         ),
         case(
             "send: no signature",

@@ -260,6 +260,7 @@ impl StraitApiServer for FakeNode {
             message_id: None,
             client_id: None,
             deliveries,
+            fee: "0".into(),
         };
         results.lock().unwrap().insert(hash, result);
         Ok(hash)
@@ -376,6 +377,14 @@ impl StraitApiServer for FakeNode {
         })
     }
     async fn pause_state(&self) -> RpcResult<strait_devnet_api::rpc::PauseState> {
+        Err(unsupported())
+    }
+    async fn quote(
+        &self,
+        _destination: ChainId,
+        _gas_limit: u64,
+        _payload_len: u32,
+    ) -> RpcResult<strait_devnet_api::rpc::QuoteJson> {
         Err(unsupported())
     }
     async fn balance(

@@ -21,6 +21,22 @@ pub const APP_LIMIT: u32 = 0xffff_fffd;
 /// Error code of a call whose choice of client was refused ([`AppContext::choose_client`]).
 pub const BAD_CLIENT_CHOICE: u32 = 0xffff_fffc;
 
+/// Error code of a paid send its payer could not pay ([`AppContext::send_paid`]).
+pub const FEE_UNPAID: u32 = 0xffff_fffb;
+
+/// Gas of every application call (`[STRAIT-FEE.6]`).
+pub const GAS_CALL: u64 = 5_000;
+/// Gas of a storage read, plus [`GAS_PER_BYTE`] per key and value byte.
+pub const GAS_READ: u64 = 100;
+/// Gas of a storage write, plus 5 × [`GAS_PER_BYTE`] per key and value byte.
+pub const GAS_WRITE: u64 = 500;
+/// Gas of a storage delete, plus [`GAS_PER_BYTE`] per key byte.
+pub const GAS_DELETE: u64 = 200;
+/// Gas of a message sent, plus 5 × [`GAS_PER_BYTE`] per payload byte.
+pub const GAS_SEND: u64 = 2_000;
+/// Gas per byte read; five times as much per byte written or sent.
+pub const GAS_PER_BYTE: u64 = 1;
+
 /// An application's view of the chain during one call.
 pub struct AppContext<'a> {
     address: Address32,
@@ -30,6 +46,8 @@ pub struct AppContext<'a> {
     state: &'a mut State,
     sends: &'a mut Vec<SendRequest>,
     queued_at_start: usize,
+    /// Gas metered so far (`[STRAIT-FEE.6]`); a cell because reads take `&self`.
+    gas: std::cell::Cell<u64>,
 }
 
 impl<'a> AppContext<'a> {
@@ -49,7 +67,20 @@ impl<'a> AppContext<'a> {
             state,
             sends,
             queued_at_start,
+            gas: std::cell::Cell::new(GAS_CALL),
         }
+    }
+
+    /// Gas this call used so far (`[STRAIT-FEE.6]`): [`GAS_CALL`], plus each storage read, write
+    /// and delete and each message sent, by its bytes. A function of the application's work
+    /// only, so every node meters the same figure.
+    pub fn gas_used(&self) -> u64 {
+        self.gas.get()
+    }
+
+    fn meter(&self, base: u64, bytes: usize, per_byte: u64) {
+        let cost = base.saturating_add((bytes as u64).saturating_mul(per_byte));
+        self.gas.set(self.gas.get().saturating_add(cost));
     }
 
     /// The application's own address.
@@ -177,7 +208,13 @@ impl<'a> AppContext<'a> {
     /// The value at `key` of the application's storage (`None` for a key over the bound).
     pub fn get(&self, key: &[u8]) -> Option<Vec<u8>> {
         let key = self.key(key).ok()?;
-        self.state.get(&key).map(<[u8]>::to_vec)
+        let value = self.state.get(&key).map(<[u8]>::to_vec);
+        self.meter(
+            GAS_READ,
+            key.len() + value.as_ref().map_or(0, Vec::len),
+            GAS_PER_BYTE,
+        );
+        value
     }
 
     /// A big-endian u64 at `key`, 0 if unset.
@@ -190,6 +227,7 @@ impl<'a> AppContext<'a> {
     /// Writes `value` at `key` of the application's storage.
     pub fn put(&mut self, key: &[u8], value: Vec<u8>) -> Result<(), AppError> {
         let key = self.key(key)?;
+        self.meter(GAS_WRITE, key.len() + value.len(), 5 * GAS_PER_BYTE);
         self.state.put(key, value);
         Ok(())
     }
@@ -197,6 +235,7 @@ impl<'a> AppContext<'a> {
     /// Deletes `key` of the application's storage.
     pub fn delete(&mut self, key: &[u8]) -> Result<(), AppError> {
         let key = self.key(key)?;
+        self.meter(GAS_DELETE, key.len(), GAS_PER_BYTE);
         self.state.delete(&key);
         Ok(())
     }
@@ -204,6 +243,7 @@ impl<'a> AppContext<'a> {
     /// Writes a big-endian u64 at `key`. Keys of the built-in applications are short.
     pub fn put_u64(&mut self, key: &[u8], value: u64) {
         if let Ok(key) = self.key(key) {
+            self.meter(GAS_WRITE, key.len() + 8, 5 * GAS_PER_BYTE);
             self.state.put_u64(key, value);
         }
     }
@@ -225,6 +265,7 @@ impl<'a> AppContext<'a> {
                 reason: format!("more than {MAX_SENDS_PER_CALL} messages sent in one call"),
             });
         }
+        self.meter(GAS_SEND, payload.len(), 5 * GAS_PER_BYTE);
         let mut packet = Packet {
             nonce: Nonce(0),
             source_chain: self.env.chain_id,
@@ -258,6 +299,35 @@ impl<'a> AppContext<'a> {
             options: packet.options,
             payload: packet.payload,
         });
+        Ok(id)
+    }
+
+    /// Sends as [`AppContext::send`], paid (`[STRAIT-FEE.7]`): `gas_limit` of gas bought on the
+    /// destination, the quote ([`crate::fees::message::quote`]) debited from the caller's `sat`
+    /// balance and locked under the message's id, atomically with the send (a failed call
+    /// reverts both). `gas_limit` 0 sends unpaid. Only a local call has a caller to pay; in a
+    /// receive or a callback a paid send fails with [`FEE_UNPAID`].
+    pub fn send_paid(
+        &mut self,
+        destination_chain: ChainId,
+        receiver: Address32,
+        options: DeliveryOptions,
+        payload: Vec<u8>,
+        gas_limit: u64,
+    ) -> Result<MessageId, AppError> {
+        let unpaid = |reason: String| AppError {
+            code: FEE_UNPAID,
+            reason,
+        };
+        let payer = match (gas_limit, self.caller) {
+            (0, _) => return self.send(destination_chain, receiver, options, payload),
+            (_, Some(caller)) => caller,
+            (_, None) => return Err(unpaid("a paid send needs a caller to pay".into())),
+        };
+        let len = payload.len();
+        let id = self.send(destination_chain, receiver, options, payload)?;
+        crate::fees::message::lock(self.state, &id, &payer, destination_chain, gas_limit, len)
+            .map_err(|e| unpaid(format!("message fee not paid: {e}")))?;
         Ok(id)
     }
 }

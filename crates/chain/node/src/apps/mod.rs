@@ -18,7 +18,9 @@ pub mod token;
 use std::collections::BTreeMap;
 
 pub use builtin::{Counter, Echo, PingPong, PING, PONG};
-pub use context::AppContext;
+pub use context::{
+    AppContext, FEE_UNPAID, GAS_CALL, GAS_DELETE, GAS_PER_BYTE, GAS_READ, GAS_SEND, GAS_WRITE,
+};
 use strait_endpoint::AppError;
 use strait_packet::Packet;
 use strait_primitives::{Address32, ChainId, Hash32, MessageId};

@@ -17,6 +17,7 @@ fn sends(chain: ChainId, n: u64) -> Vec<(SignedTx, Hash32)> {
                 signer: alice.address(),
                 nonce,
                 body: TxBody::Send {
+                    gas_limit: 0,
                     destination_chain: ChainId(2),
                     receiver: strait_devnet_api::apps::counter(),
                     options: DeliveryOptions::default(),

@@ -153,6 +153,7 @@ async fn a_send_commits_and_is_provable_against_the_outbox_root() {
         ChainId(1),
         &alice,
         TxBody::Send {
+            gas_limit: 0,
             destination_chain: ChainId(77),
             receiver: apps::counter(),
             options: DeliveryOptions::default(),

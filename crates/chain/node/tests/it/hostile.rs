@@ -432,3 +432,47 @@ async fn a_transaction_over_a_whole_block_budget_is_refused_at_admission() {
     assert_eq!(hash, at_budget.hash());
     node.stop().await;
 }
+
+/// `[STRAIT-FEE.3]` A signer holding no `sat` is refused at admission with a typed error before
+/// its transaction takes any room; a funded one pays its fee and the result says how much.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_signer_that_cannot_pay_the_fee_is_refused_at_admission() {
+    let (_dir, node) = node("pauper").await;
+    let client = http(&node);
+    wait_height(&client, 1).await;
+    let pauper = AccountKey::devnet("pauper");
+    let tx = sign(
+        &client,
+        ChainId(1),
+        &pauper,
+        send_body(apps::counter(), b"x"),
+    )
+    .await;
+    match client.submit_transaction(HexBytes(tx.encode())).await {
+        Err(ClientError::Call(e)) => {
+            assert_eq!(e.code(), codes::INSUFFICIENT_FEE);
+            assert!(e.message().contains("0 held"), "{}", e.message());
+        }
+        other => panic!("expected INSUFFICIENT_FEE, got {other:?}"),
+    }
+    let alice = AccountKey::devnet("alice");
+    let tx = sign(
+        &client,
+        ChainId(1),
+        &alice,
+        send_body(apps::counter(), b"x"),
+    )
+    .await;
+    let result = submit(&client, &tx).await;
+    assert!(result.success, "{:?}", result.error);
+    let fee: u128 = result.fee.parse().unwrap();
+    assert_eq!(fee, 1_000 + tx.encode().len() as u128);
+    let left: u128 = client
+        .balance(alice.address(), "sat".into())
+        .await
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(left, strait_node::builder::GENESIS_BALANCE - fee);
+    node.stop().await;
+}

@@ -26,6 +26,7 @@ async fn a_relayed_message_executes_exactly_once() {
         ChainId(1),
         &alice,
         TxBody::Send {
+            gas_limit: 0,
             destination_chain: ChainId(2),
             receiver: apps::counter(),
             options: DeliveryOptions {
@@ -92,6 +93,7 @@ async fn tampered_relays_are_rejected_and_execute_nothing() {
             ChainId(1),
             &alice,
             TxBody::Send {
+                gas_limit: 0,
                 destination_chain: ChainId(2),
                 receiver: apps::echo(),
                 options: DeliveryOptions::default(),
@@ -246,7 +248,7 @@ async fn ping_pong_round_trip_with_manual_relaying() {
     assert_eq!(
         strait_endpoint::settle::decode_outcome_payload(&outcome.payload)
             .unwrap()
-            .0,
+            .id,
         ping_id
     );
 

@@ -82,6 +82,7 @@ pub async fn two_nodes(name: &str) -> (Vec<ChainSpec>, TempDir, NodeHandle, Node
 /// A `Send` of `payload` to application `receiver` on chain 2, unordered, no timeout.
 pub fn send_body(receiver: Address32, payload: &[u8]) -> TxBody {
     TxBody::Send {
+        gas_limit: 0,
         destination_chain: ChainId(2),
         receiver,
         options: DeliveryOptions::default(),

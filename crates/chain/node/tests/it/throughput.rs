@@ -33,6 +33,7 @@ async fn relay_throughput_probe() {
             signer: key.address(),
             nonce: (i / senders.len()) as u64,
             body: TxBody::Send {
+                gas_limit: 0,
                 destination_chain: ChainId(2),
                 receiver: apps::counter(),
                 options: DeliveryOptions::default(),

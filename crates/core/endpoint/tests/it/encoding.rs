@@ -228,10 +228,65 @@ fn invalid_events() -> Value {
     ])
 }
 
+/// Outcome message payloads (`[STRAIT-SETTLE.3]`, `[STRAIT-FEE.6]`).
+fn outcome_payloads() -> Vec<(&'static str, strait_endpoint::OutcomePayload)> {
+    let with = |deliverer: u8, gas_used: u64, outcome: Outcome| strait_endpoint::OutcomePayload {
+        id: strait_primitives::MessageId([0x1d; 32]),
+        deliverer: strait_primitives::Address32([deliverer; 32]),
+        gas_used,
+        outcome,
+    };
+    vec![
+        (
+            "executed, gas used",
+            with(
+                0xde,
+                12_345,
+                Outcome::Executed {
+                    ack: b"ok".to_vec(),
+                },
+            ),
+        ),
+        ("failed, finalized (no gas)", with(0xf1, 0, failed(7, "no"))),
+        ("timed out", with(0xde, 0, Outcome::TimedOut)),
+        (
+            "gas used u64::MAX",
+            with(0, u64::MAX, Outcome::Executed { ack: vec![] }),
+        ),
+    ]
+}
+
+fn invalid_outcome_payloads() -> Value {
+    let ok = outcome_payloads()[2].1.encode();
+    let mut v1 = ok.clone();
+    v1[0] = 1;
+    let case = |name: &str, encoding: Value, error: &str| json!({ "name": name, "encoding": encoding, "error": error });
+    json!([
+        case("empty", json!("0x"), "Truncated"),
+        case("version 1", json!(hex0x(&v1)), "UnsupportedVersion"),
+        case(
+            "truncated in the deliverer",
+            json!(hex0x(&ok[..40])),
+            "Truncated"
+        ),
+        case(
+            "truncated in gas_used",
+            json!(hex0x(&ok[..70])),
+            "Truncated"
+        ),
+        case("no outcome", json!(hex0x(&ok[..73])), "Truncated"),
+        case(
+            "trailing byte",
+            json!([hex0x(&ok), "0x00"]),
+            "TrailingBytes"
+        ),
+    ])
+}
+
 fn render() -> Value {
     json!({
         "description": "Canonical encodings of receipts and endpoint events (docs/SPEC.md section \
-            4.4). Each receipt and event decodes from its encoding and re-encodes to the same bytes. \
+            4.4) and of outcome message payloads (sections 4.5 and 11, version 2). Each receipt and event decodes from its encoding and re-encodes to the same bytes. \
             An invalid case's \"error\" is the name (docs/SPEC.md section 0) of the first failing \
             check. An encoding is a 0x-prefixed hex string or a list of parts concatenated; a part \
             is a hex string or {\"repeat\": n, \"hex\": h} (h written n times).",
@@ -262,6 +317,15 @@ fn render() -> Value {
         }).collect::<Vec<_>>(),
         "invalid_receipts": invalid_receipts(),
         "invalid_events": invalid_events(),
+        "outcome_payloads": outcome_payloads().iter().map(|(name, p)| json!({
+            "name": name,
+            "id": p.id.to_string(),
+            "deliverer": p.deliverer.to_string(),
+            "gas_used": p.gas_used,
+            "outcome": outcome_json(&p.outcome),
+            "encoding": hex0x(&p.encode()),
+        })).collect::<Vec<_>>(),
+        "invalid_outcome_payloads": invalid_outcome_payloads(),
     })
 }
 
@@ -307,6 +371,29 @@ fn vectors() {
     }
     for case in file["invalid_events"].as_array().unwrap() {
         let err = EndpointEvent::decode(&expand(&case["encoding"])).expect_err("invalid");
+        assert_eq!(err.name(), case["error"], "{}: {err}", case["name"]);
+    }
+    for case in file["outcome_payloads"].as_array().unwrap() {
+        let bytes = expand(&case["encoding"]);
+        let p = strait_endpoint::OutcomePayload::decode(&bytes)
+            .unwrap_or_else(|e| panic!("{}: {e}", case["name"]));
+        assert_eq!(p.encode(), bytes, "{}", case["name"]);
+        assert_eq!(
+            outcome_json(&p.outcome),
+            case["outcome"],
+            "{}",
+            case["name"]
+        );
+        assert_eq!(
+            p.gas_used,
+            case["gas_used"].as_u64().unwrap(),
+            "{}",
+            case["name"]
+        );
+    }
+    for case in file["invalid_outcome_payloads"].as_array().unwrap() {
+        let err = strait_endpoint::OutcomePayload::decode(&expand(&case["encoding"]))
+            .expect_err("invalid");
         assert_eq!(err.name(), case["error"], "{}: {err}", case["name"]);
     }
     assert_eq!(

@@ -83,9 +83,9 @@ fn each_outcome_comes_back_and_is_handed_to_the_sender_exactly_once() {
         assert_eq!(packet.receiver, SENDER);
         assert_eq!(packet.destination_chain, A);
         assert_eq!(packet.options, DeliveryOptions::default());
-        let (id, outcome) = decode_outcome_payload(&packet.payload).unwrap();
-        assert_eq!(id, sent.id);
-        assert_eq!(outcome, n.b.receipts[&sent.id].outcome);
+        let payload = decode_outcome_payload(&packet.payload).unwrap();
+        assert_eq!(payload.id, sent.id);
+        assert_eq!(payload.outcome, n.b.receipts[&sent.id].outcome);
     }
     for (packet, leaf) in &back {
         let receipt = n.deliver_back(packet, *leaf).unwrap();
@@ -184,9 +184,18 @@ fn an_outcome_for_no_awaited_message_or_from_the_wrong_party_settles_nothing() {
     n.relay_root();
     n.deliver(&other).unwrap();
     let (packet, leaf) = n.outcomes_from(1).remove(0);
-    assert_eq!(decode_outcome_payload(&packet.payload).unwrap().0, other.id);
+    assert_eq!(
+        decode_outcome_payload(&packet.payload).unwrap().id,
+        other.id
+    );
     let mut forged = packet.clone();
-    forged.payload = strait_endpoint::settle::encode_outcome_payload(&sent.id, &Outcome::TimedOut);
+    forged.payload = OutcomePayload {
+        id: sent.id,
+        deliverer: Address32::ZERO,
+        gas_used: 0,
+        outcome: Outcome::TimedOut,
+    }
+    .encode();
     // The forged payload is not in B's outbox: its proof fails before anything runs.
     let err = receive(
         &mut n.a,
@@ -260,5 +269,106 @@ fn a_timeout_on_an_ordered_route_does_not_block_it() {
                 }
             )
         ]
+    );
+}
+
+/// `[STRAIT-FEE.6]`, `[STRAIT-FEE.8]`: the outcome names the account whose transaction made it
+/// final and the gas the destination metered (0 for a timeout or a finalization, which run
+/// nothing); the source pays out once, only when the outcome settles.
+#[test]
+fn outcomes_carry_the_deliverer_and_the_gas_and_settle_the_fee_once() {
+    let mut n = net();
+    let (relayer_b, finalizer_b, relayer_a) = (
+        Address32([0xb1; 32]),
+        Address32([0xb2; 32]),
+        Address32([0xa1; 32]),
+    );
+    n.b.deliverer = relayer_b;
+    n.b.gas_per_call = 777;
+    n.a.deliverer = relayer_a;
+    let ok = n.send(COUNTER, DeliveryOptions::default(), b"hi");
+    let bad = n.send(FAILING, DeliveryOptions::default(), b"no");
+    let late = n.send(
+        COUNTER,
+        DeliveryOptions {
+            timeout_height: Some(Height(1)),
+            ..DeliveryOptions::default()
+        },
+        b"late",
+    );
+    n.relay_root();
+    n.b.height = Height(5);
+    for sent in [&ok, &bad, &late] {
+        n.deliver(sent).unwrap();
+    }
+    n.b.deliverer = finalizer_b;
+    finalize_failed(&mut n.b, &bad.packet, &FAILING).unwrap();
+    let back = n.outcomes_from(0);
+    let said: Vec<_> = back
+        .iter()
+        .map(|(p, _)| {
+            let p = decode_outcome_payload(&p.payload).unwrap();
+            (p.id, p.deliverer, p.gas_used)
+        })
+        .collect();
+    assert_eq!(
+        said,
+        vec![
+            (ok.id, relayer_b, 777),
+            (late.id, relayer_b, 0),
+            (bad.id, finalizer_b, 0)
+        ]
+    );
+    // A failing callback settles nothing, so pays nothing; the retry that settles pays once.
+    n.a.failing_callbacks.insert(SENDER);
+    let receipt = n.deliver_back(&back[0].0, back[0].1).unwrap();
+    assert!(matches!(receipt.outcome, Outcome::Failed(_)));
+    assert!(n.a.fees_settled.is_empty());
+    n.a.failing_callbacks.clear();
+    retry(&mut n.a, &back[0].0).unwrap();
+    for (packet, leaf) in &back[1..] {
+        n.deliver_back(packet, *leaf).unwrap();
+    }
+    assert_eq!(
+        n.a.fees_settled,
+        vec![
+            (ok.id, relayer_b, 777),
+            (late.id, relayer_b, 0),
+            (bad.id, finalizer_b, 0)
+        ]
+    );
+    // Replays settle nothing again.
+    assert!(n.deliver_back(&back[1].0, back[1].1).is_err());
+    assert!(retry(&mut n.a, &back[0].0).is_err());
+    assert_eq!(n.a.fees_settled.len(), 3);
+}
+
+/// The outcome payload of version 2 round-trips; version 1, truncations and trailing bytes are
+/// refused.
+#[test]
+fn the_outcome_payload_is_versioned_and_strict() {
+    let p = OutcomePayload {
+        id: MessageId([7; 32]),
+        deliverer: Address32([8; 32]),
+        gas_used: u64::MAX,
+        outcome: Outcome::Executed { ack: vec![1] },
+    };
+    let bytes = p.encode();
+    assert_eq!(bytes[0], 2);
+    assert_eq!(bytes.len(), 1 + 32 + 32 + 8 + 1 + 4 + 1);
+    assert_eq!(OutcomePayload::decode(&bytes), Ok(p));
+    let mut v1 = bytes.clone();
+    v1[0] = 1;
+    assert_eq!(
+        OutcomePayload::decode(&v1).unwrap_err().name(),
+        "UnsupportedVersion"
+    );
+    for cut in [0, 1, 33, 65, 73, bytes.len() - 1] {
+        assert!(OutcomePayload::decode(&bytes[..cut]).is_err(), "{cut}");
+    }
+    let long = [&bytes[..], &[0]].concat();
+    assert_eq!(
+        OutcomePayload::decode(&long).unwrap_err().name(),
+        "TrailingBytes"
     );
 }

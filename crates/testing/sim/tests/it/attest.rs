@@ -83,6 +83,7 @@ impl Net {
                 receiver: VAULT,
                 options: DeliveryOptions::default(),
                 payload: b"attested".to_vec(),
+                gas_limit: 0,
             },
         }
         .sign(&alice);

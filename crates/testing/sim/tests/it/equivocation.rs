@@ -18,7 +18,9 @@ fn config(seed: u64) -> WorldConfig {
 #[test]
 fn a_sweep_with_equivocating_validators_breaks_no_invariant() {
     let (mut fired, mut weak, mut forged) = (0, 0, 0);
-    for seed in 0..12 {
+    // Which seeds show a weak fork depends on the whole run's random stream (any protocol change
+    // moves it); these twelve show both kinds since outcome messages carry fees (issue 8).
+    for seed in 12..24 {
         let report = run_world(&config(seed)).unwrap_or_else(|v| panic!("{v}"));
         if report.equivocations > report.weak_equivocations {
             fired += 1;

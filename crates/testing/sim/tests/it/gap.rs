@@ -97,6 +97,7 @@ async fn scenario(rt: Runtime) -> (u64, u64, u64) {
                     signer: sender.address(),
                     nonce,
                     body: TxBody::Send {
+                        gas_limit: 0,
                         destination_chain: ChainId(2),
                         receiver: route.receiver,
                         options: DeliveryOptions {

@@ -134,6 +134,7 @@ async fn world(rt: Runtime) -> (u64, Seen) {
             signer: alice.address(),
             nonce,
             body: TxBody::Send {
+                gas_limit: 0,
                 destination_chain: specs[1].chain_id,
                 receiver: strait_devnet_api::apps::counter(),
                 options: DeliveryOptions::default(),

@@ -19,6 +19,7 @@ use strait_sim::{InProcessChain, SimChainClient};
 
 mod attest;
 mod equivocation;
+mod fees;
 mod gap;
 mod limits;
 mod net;
@@ -64,6 +65,7 @@ async fn scenario(rt: Runtime, n: u64) -> (Hash32, Hash32, usize) {
             signer: alice.address(),
             nonce,
             body: TxBody::Send {
+                gas_limit: 0,
                 destination_chain: ChainId(2),
                 receiver: strait_devnet_api::apps::counter(),
                 options: DeliveryOptions {

@@ -53,6 +53,7 @@ fn pages_answer_like_a_scan_of_the_outbox() {
                 signer: sender.address(),
                 nonce: nonce as u64,
                 body: TxBody::Send {
+                    gas_limit: 0,
                     destination_chain: ChainId(to),
                     receiver: strait_devnet_api::apps::counter(),
                     options: DeliveryOptions::default(),

@@ -190,6 +190,7 @@ impl Net {
             signer: alice.address(),
             nonce: self.source.account_nonce(&alice.address()),
             body: TxBody::Send {
+                gas_limit: 0,
                 destination_chain: self.dest.chain_id(),
                 receiver,
                 options: DeliveryOptions::default(),

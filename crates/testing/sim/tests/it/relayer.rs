@@ -45,6 +45,7 @@ async fn world(rt: Runtime, per_pair: u64) -> (Vec<Hash32>, u64) {
                     signer: alice.address(),
                     nonce,
                     body: TxBody::Send {
+                        gas_limit: 0,
                         destination_chain: to.chain_id,
                         receiver: strait_devnet_api::apps::counter(),
                         options: DeliveryOptions {

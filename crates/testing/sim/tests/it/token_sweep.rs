@@ -17,7 +17,7 @@ use strait_node::apps::storage_key;
 use strait_node::apps::token::{
     balance_key, escrow_key, supply_key, TransferCall, CALL_FINALIZE, NATIVE_DENOM,
 };
-use strait_node::builder::{GENESIS_ACCOUNTS, GENESIS_BALANCE};
+use strait_node::builder::GENESIS_ACCOUNTS;
 use strait_node::devnet_specs;
 use strait_node::state::keys;
 use strait_primitives::{Address32, ChainId, Hash32, MessageId, Timestamp};
@@ -58,7 +58,9 @@ fn denoms_on(chain: u64) -> Vec<String> {
 /// vouchers it backs (nothing in flight).
 fn check(chains: &Chains, end: bool) -> Result<(), String> {
     let guards: Vec<_> = chains.iter().map(|c| c.lock().unwrap()).collect();
-    let holders: Vec<Address32> = accounts().iter().map(AccountKey::address).collect();
+    // Every account that may hold `sat`: the token accounts, the funded signers (relayers pay
+    // fees), the fee collector and the fee escrow ([STRAIT-FEE.2]).
+    let holders: Vec<Address32> = strait_node::fees::native_holders();
     let held = |i: usize, denom: &str| -> u128 {
         holders
             .iter()
@@ -68,7 +70,7 @@ fn check(chains: &Chains, end: bool) -> Result<(), String> {
     for i in 0..CHAINS as usize {
         let me = i as u64 + 1;
         let native = held(i, NATIVE_DENOM) + u128_at(&guards[i], &escrow_key(NATIVE_DENOM));
-        if native != GENESIS_ACCOUNTS.len() as u128 * GENESIS_BALANCE {
+        if native != strait_node::fees::genesis_native_supply() {
             return Err(format!("chain {me}: native balances + escrow = {native}"));
         }
         for denom in denoms_on(me).into_iter().skip(1) {

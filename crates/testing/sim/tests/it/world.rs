@@ -45,7 +45,10 @@ fn without_faults_everything_is_delivered_quickly() {
 
 #[test]
 fn every_fault_is_injected() {
-    let report = run_world(&WorldConfig::new(3, 120)).unwrap_or_else(|v| panic!("{v}"));
+    // A seed whose fault phase draws every fault (the draws depend on the whole run's random
+    // stream, which any protocol change moves: seed 3 drew no validator change once outcome
+    // messages carried fees).
+    let report = run_world(&WorldConfig::new(4, 120)).unwrap_or_else(|v| panic!("{v}"));
     eprintln!("{report:?}");
     assert!(report.crashes > 0, "{report:?}");
     assert!(report.chain_restarts > 0, "{report:?}");
