@@ -6,6 +6,20 @@ import {CommitteeVerifier} from "../src/attest/CommitteeVerifier.sol";
 import {EcdsaCommitteeVerifier} from "../src/attest/EcdsaCommitteeVerifier.sol";
 import "../src/Errors.sol";
 
+/// Reads a verifier's root while it is called (by `verifyAndCall`); reverts on demand.
+contract RootReader {
+    bytes32 public seen;
+
+    function read(CommitteeVerifier v, uint64 height) external returns (bytes32) {
+        (,, seen) = v.rootAt(height);
+        return seen;
+    }
+
+    function fail() external pure {
+        revert("delivery failed");
+    }
+}
+
 /// The committee client's store ([STRAIT-ATTEST.7], [STRAIT-ATTEST.8]): checkpoints out of height
 /// order, conflicts found through updates (they freeze, with the evidence emitted), bounds.
 contract AttestClientTest is Committees {
@@ -113,5 +127,33 @@ contract AttestClientTest is Committees {
         uint256[] memory many = ecdsaKeys(0xabc, 256);
         EcdsaCommitteeVerifier big = new EcdsaCommitteeVerifier(SOURCE, ecdsaCommittee(many, 129));
         vm.assertEq(big.size(), 256, "256 members");
+    }
+
+    /// `verifyAndCall`: the root is verified for the call only; a failing call reverts it all; a
+    /// conflict freezes and calls nothing; only checkpoint updates.
+    function test_verify_and_call() external {
+        RootReader reader = new RootReader();
+        bytes memory u = bytes.concat(hex"01", certified(cp(10, 5, "a")));
+        (CommitteeVerifier.Updated outcome, bytes memory ret) =
+            v.verifyAndCall(u, address(reader), abi.encodeCall(reader.read, (v, 10)));
+        vm.assertEq(uint256(outcome), 0, "verified");
+        vm.assertEq(abi.decode(ret, (bytes32)), bytes32("a"), "the call saw the root");
+        assertRoot(10, 0); // another transaction: not kept
+        vm.assertEq(v.latestHeight(), 0, "nothing stored");
+
+        vm.expectRevert(abi.encodeWithSignature("Error(string)", "delivery failed"));
+        v.verifyAndCall(u, address(reader), abi.encodeCall(reader.fail, ()));
+
+        update(20, 7, "b");
+        bytes memory conflicting = bytes.concat(hex"01", certified(cp(30, 6, "x")));
+        (outcome, ret) = v.verifyAndCall(conflicting, address(reader), abi.encodeCall(reader.read, (v, 30)));
+        vm.assertEq(uint256(outcome), 3, "misbehaviour");
+        vm.assertEq(ret.length, 0, "nothing called");
+        vm.assertEq(reader.seen(), bytes32("a"), "the reader was not called again");
+        vm.assertTrue(v.frozen(), "frozen");
+
+        bytes memory rotation = bytes.concat(hex"02", ecdsaCommittee(keys, 3));
+        vm.expectRevert(Malformed.selector);
+        v.verifyAndCall(rotation, address(reader), "");
     }
 }

@@ -7,6 +7,7 @@ import {NoopApp} from "./lib/Fixtures.sol";
 import {CommitteeVerifier} from "../src/attest/CommitteeVerifier.sol";
 import {EcdsaCommitteeVerifier} from "../src/attest/EcdsaCommitteeVerifier.sol";
 import {BlsCommitteeVerifier} from "../src/attest/BlsCommitteeVerifier.sol";
+import {PacketCodec} from "../src/Packet.sol";
 
 /// Gas per delivered message with the real committee verifiers (issue 10's gas report): a
 /// checkpoint update (the certificate verified, the root stored) and the delivery under that
@@ -79,6 +80,36 @@ contract CommitteeGasTest is NetTest, Committees {
             "all received"
         );
         vm.snapshotGasLastCall(string.concat(label, ": receive a batch of 64"));
+
+        // Verified and delivered in one transaction, the root kept transiently.
+        (bytes[] memory single, uint256[] memory at) = sendN(1);
+        (bytes memory u, uint64 h1) = checkpointUpdate(v, isBls, signers);
+        height = h1;
+        bytes memory call = abi.encodeCall(
+            b.receiveMessage, (single[0], inclusionProof(naiveLevels(leaves[address(a)]), at[0]), h1)
+        );
+        (CommitteeVerifier.Updated outcome,) = v.verifyAndCall(u, address(b), call);
+        vm.snapshotGasLastCall(string.concat(label, ": verify and receive one message, one transaction"));
+        vm.assertEq(uint256(outcome), uint256(CommitteeVerifier.Updated.Verified), "verified");
+        vm.assertTrue(b.isReceived(routeOf(single[0]), nonceOf(single[0])), "received");
+        (,, bytes32 kept) = v.rootAt(h1);
+        vm.assertEq(kept, bytes32(0), "the root was not stored");
+        (packets, indices) = sendN(64);
+        (u, h1) = checkpointUpdate(v, isBls, signers);
+        height = h1;
+        call = abi.encodeCall(
+            b.receiveBatch, (packets, multiproof(naiveLevels(leaves[address(a)]), indices), h1)
+        );
+        v.verifyAndCall(u, address(b), call);
+        vm.snapshotGasLastCall(string.concat(label, ": verify and receive a batch of 64, one transaction"));
+    }
+
+    function routeOf(bytes memory packet) internal view returns (bytes32) {
+        return PacketCodec.routeOf(codec.decode(packet));
+    }
+
+    function nonceOf(bytes memory packet) internal view returns (uint64) {
+        return codec.decode(packet).nonce;
     }
 
     /// ECDSA, 6 of 10 members, 6 signatures.

@@ -86,7 +86,7 @@ abstract contract CommitteeVerifier is IStraitVerifier {
             if (u.length < 1 + CHECKPOINT_LEN) revert Malformed();
             _checkLeafCount(u, 1);
             if (_readCertificate(u, 1 + CHECKPOINT_LEN) != u.length) revert Malformed();
-            return _checkpointUpdate(u, 1 + CHECKPOINT_LEN);
+            return _checkpointUpdate(u, 1 + CHECKPOINT_LEN, true);
         }
         if (u[0] == 0x02) {
             bytes memory next = u[1:];
@@ -95,6 +95,30 @@ abstract contract CommitteeVerifier is IStraitVerifier {
             return _rotate(next, n, t, u, 1 + end);
         }
         revert Malformed();
+    }
+
+    /// A checkpoint update verified as `update` verifies it, its root kept for this transaction
+    /// only (EIP-1153 transient storage) instead of stored, then `target` called with `data` (a
+    /// delivery to an endpoint that trusts this verifier), its revert bubbled up. This saves a
+    /// delivery the update's transaction and its storage. A checkpoint that conflicts with a
+    /// stored one freezes the client, and nothing is called (outcome `Misbehaviour`); a stored
+    /// one is used as it is (`Duplicate`). Only checkpoint updates (`0x01`), else `Malformed`.
+    function verifyAndCall(bytes calldata u, address target, bytes calldata data)
+        external
+        returns (Updated outcome, bytes memory result)
+    {
+        if (u.length < 1 + CHECKPOINT_LEN || u[0] != 0x01) revert Malformed();
+        _checkLeafCount(u, 1);
+        if (_readCertificate(u, 1 + CHECKPOINT_LEN) != u.length) revert Malformed();
+        outcome = _checkpointUpdate(u, 1 + CHECKPOINT_LEN, false);
+        if (outcome == Updated.Misbehaviour) return (outcome, "");
+        bool ok;
+        (ok, result) = target.call(data);
+        if (!ok) {
+            assembly ("memory-safe") {
+                revert(add(result, 32), mload(result))
+            }
+        }
     }
 
     /// [STRAIT-ATTEST.7] Standalone evidence `checkpoint | certificate | checkpoint | certificate`:
@@ -118,8 +142,27 @@ abstract contract CommitteeVerifier is IStraitVerifier {
     }
 
     /// [STRAIT-RECV.4] The root verified at `height` (0: none).
+    /// A root verified by `verifyAndCall` in this transaction counts as verified.
     function rootAt(uint64 height) external view returns (uint64, bool, bytes32) {
-        return (sourceChain, frozen, roots[height]);
+        bytes32 root = roots[height];
+        if (root == 0) root = _transientRoot(height);
+        return (sourceChain, frozen, root);
+    }
+
+    /// The transient slot of `height`'s root: the slot of `roots[height]`, in transient storage.
+    function _transientSlot(uint64 height) private pure returns (bytes32 slot) {
+        assembly ("memory-safe") {
+            mstore(0, height)
+            mstore(32, roots.slot)
+            slot := keccak256(0, 64)
+        }
+    }
+
+    function _transientRoot(uint64 height) private view returns (bytes32 root) {
+        bytes32 slot = _transientSlot(height);
+        assembly ("memory-safe") {
+            root := tload(slot)
+        }
     }
 
     /// The checkpoint stored at `height`: whether there is one, its root and leaf count.
@@ -173,7 +216,9 @@ abstract contract CommitteeVerifier is IStraitVerifier {
         emit FrozenBy(bytes.concat(_encode(a), _encode(b)));
     }
 
-    function _checkpointUpdate(bytes calldata u, uint256 certOffset) private returns (Updated) {
+    /// Verifies the checkpoint update in `u`; stores it (`keep`) or keeps its root in transient
+    /// storage for this transaction.
+    function _checkpointUpdate(bytes calldata u, uint256 certOffset, bool keep) private returns (Updated) {
         if (frozen) revert Frozen();
         Cp memory c = _cp(u, 1);
         if (c.source != sourceChain) revert SourceMismatch(c.source, sourceChain);
@@ -217,6 +262,14 @@ abstract contract CommitteeVerifier is IStraitVerifier {
                 _freeze(s, c);
                 return Updated.Misbehaviour;
             }
+        }
+        if (!keep) {
+            bytes32 slot = _transientSlot(c.height);
+            bytes32 root = c.root;
+            assembly ("memory-safe") {
+                tstore(slot, root)
+            }
+            return Updated.Verified;
         }
         roots[c.height] = c.root;
         metas[c.height] = PRESENT | (hasBelow ? (uint256(below) + 1) << 64 : 0) | c.count;
