@@ -185,23 +185,41 @@ library Bls {
         }
     }
 
-    /// RFC 9380 expand_message_xmd with SHA-256, 256 bytes out.
+    /// RFC 9380 expand_message_xmd with SHA-256, 256 bytes out: `b0 = H(Z_pad || msg || 0x0100 ||
+    /// 0x00 || DST')`, `b1 = H(b0 || 1 || DST')`, `bi = H((b0 xor b(i-1)) || i || DST')`, with
+    /// `DST' = dst || len(dst)` (`dst` at most 255 bytes).
     function expandMessageXmd(bytes memory message, bytes memory dst)
         internal
         view
         returns (bytes memory out)
     {
-        bytes memory dstPrime = abi.encodePacked(dst, uint8(dst.length));
-        bytes32 b0 =
-            sha256(abi.encodePacked(bytes32(0), bytes32(0), message, uint16(256), uint8(0), dstPrime));
-        bytes32 b = sha256(abi.encodePacked(b0, uint8(1), dstPrime));
+        require(dst.length <= 255);
         out = new bytes(256);
         assembly ("memory-safe") {
-            mstore(add(out, 32), b)
-        }
-        for (uint256 i = 2; i <= 8; ++i) {
-            b = sha256(abi.encodePacked(b0 ^ b, uint8(i), dstPrime));
-            assembly ("memory-safe") {
+            let dlen := mload(dst)
+            let mlen := mload(message)
+            let buf := mload(0x40)
+            mstore(buf, 0)
+            mstore(add(buf, 32), 0)
+            mcopy(add(buf, 64), add(message, 32), mlen)
+            let p := add(buf, add(64, mlen))
+            mstore8(p, 1)
+            mstore8(add(p, 1), 0)
+            mstore8(add(p, 2), 0)
+            mcopy(add(p, 3), add(dst, 32), dlen)
+            mstore8(add(add(p, 3), dlen), dlen)
+            let len0 := add(add(64, mlen), add(4, dlen))
+            if iszero(staticcall(gas(), 0x02, buf, len0, 0, 32)) { revert(0, 0) }
+            let b0 := mload(0)
+            let q := add(buf, add(len0, 32))
+            mcopy(add(q, 33), add(dst, 32), dlen)
+            mstore8(add(add(q, 33), dlen), dlen)
+            let b := 0
+            for { let i := 1 } lt(i, 9) { i := add(i, 1) } {
+                mstore(q, xor(b0, b))
+                mstore8(add(q, 32), i)
+                if iszero(staticcall(gas(), 0x02, q, add(34, dlen), 0, 32)) { revert(0, 0) }
+                b := mload(0)
                 mstore(add(out, mul(i, 32)), b)
             }
         }

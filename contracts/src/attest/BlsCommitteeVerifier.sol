@@ -122,35 +122,43 @@ contract BlsCommitteeVerifier is CommitteeVerifier {
     }
 
     /// The signers' aggregate key (EIP-2537, in memory): the committee's minus the non-signers'.
+    /// Memory: `agg | acc | key`, so that G1ADD reads `acc | key` and then `agg | acc` in place.
     function _signersKey(bytes calldata bitmap, uint256 n) private view returns (uint256 agg) {
         bytes memory buf = new bytes(128 * 3);
-        uint256 acc;
-        uint256 key;
         address data = membersData;
+        uint256 pHi = Bls.P_HI;
+        uint256 pLo = Bls.P_LO;
         assembly ("memory-safe") {
             agg := add(buf, 32)
-            acc := add(agg, 128)
-            key := add(acc, 128)
+            let acc := add(agg, 128)
+            let key := add(acc, 128)
             extcodecopy(data, agg, 1, 128)
-        }
-        bool any;
-        for (uint256 i = 0; i < n; ++i) {
-            if (uint8(bitmap[i >> 3]) & (1 << (i & 7)) != 0) continue;
-            assembly ("memory-safe") {
-                extcodecopy(data, key, add(1, mul(add(i, 1), 128)), 128)
-            }
-            if (any) {
-                Bls.g1Add(acc, key, acc);
-            } else {
-                assembly ("memory-safe") {
-                    mcopy(acc, key, 128)
+            let any := 0
+            let bits := bitmap.offset
+            for { let i := 0 } lt(i, n) { i := add(i, 1) } {
+                if iszero(and(byte(0, calldataload(add(bits, shr(3, i)))), shl(and(i, 7), 1))) {
+                    switch any
+                    case 0 {
+                        extcodecopy(data, acc, add(1, mul(add(i, 1), 128)), 128)
+                        any := 1
+                    }
+                    default {
+                        extcodecopy(data, key, add(1, mul(add(i, 1), 128)), 128)
+                        if iszero(staticcall(gas(), 0x0b, acc, 256, acc, 128)) { revert(0, 0) }
+                    }
                 }
-                any = true;
             }
-        }
-        if (any) {
-            Bls.g1Neg(acc);
-            Bls.g1Add(agg, acc, agg);
+            if any {
+                // acc := -acc (y := p - y; a sum of admitted keys is never the identity here,
+                // and the identity, y = 0, is left as it is).
+                let yHi := mload(add(acc, 64))
+                let yLo := mload(add(acc, 96))
+                if or(yHi, yLo) {
+                    mstore(add(acc, 96), sub(pLo, yLo))
+                    mstore(add(acc, 64), sub(sub(pHi, yHi), lt(pLo, yLo)))
+                }
+                if iszero(staticcall(gas(), 0x0b, agg, 256, agg, 128)) { revert(0, 0) }
+            }
         }
     }
 
