@@ -48,6 +48,7 @@ interface Vm {
     function getRecordedLogs() external returns (Log[] memory logs);
     function prank(address msgSender) external;
     function snapshotGasLastCall(string calldata name) external returns (uint256 gasUsed);
+    function snapshotValue(string calldata name, uint256 value) external;
     function chainId(uint256 newChainId) external;
     function roll(uint256 newHeight) external;
     function warp(uint256 newTimestamp) external;
