@@ -7,16 +7,21 @@ const fs = require("fs");
 const path = require("path");
 
 // The contracts the Rust side deploys or calls.
-const CONTRACTS = ["StraitEndpoint", "StraitGuardians"];
+const CONTRACTS = {
+    StraitEndpoint: "src/StraitEndpoint.sol",
+    StraitGuardians: "src/StraitGuardians.sol",
+    EcdsaCommitteeVerifier: "src/attest/EcdsaCommitteeVerifier.sol",
+    BlsCommitteeVerifier: "src/attest/BlsCommitteeVerifier.sol",
+};
 
 const root = path.join(__dirname, "..");
 const check = process.argv.includes("--check");
 let stale = [];
-for (const name of CONTRACTS) {
+for (const [name, source] of Object.entries(CONTRACTS)) {
     const built = JSON.parse(fs.readFileSync(path.join(root, "out", `${name}.sol`, `${name}.json`), "utf8"));
     const artifact = {
         contractName: name,
-        source: `src/${name}.sol`,
+        source,
         abi: built.abi,
         bytecode: built.bytecode.object,
         deployedBytecode: built.deployedBytecode.object,

@@ -117,3 +117,43 @@ error StaleApproval(uint64 got, uint64 expected);
 error InvalidScope();
 /// Guardian thresholds not `1 <= pause <= unpause <= guardians <= 255`, or a guardian listed twice.
 error InvalidThresholds();
+
+// Attester committees ([STRAIT-ATTEST.9]; src/attest/). A decoding failure of an update or of
+// evidence is `Malformed`, as the Rust kinds report it ([STRAIT-VERIFIER.4]).
+
+/// An update or evidence that does not decode.
+error Malformed();
+/// A committee of no members.
+error EmptyCommittee();
+/// A committee threshold of 0.
+error ZeroThreshold();
+/// A threshold above the committee size.
+error ThresholdAboveSize(uint256 threshold, uint256 size);
+/// `2 × threshold <= size`.
+error ThresholdNotMajority(uint256 threshold, uint256 size);
+/// Member `index` is not strictly above the previous one.
+error MembersNotAscending(uint256 index);
+/// Member `index`'s key is not admissible ([STRAIT-ATTEST.4]).
+error InvalidMemberKey(uint256 index);
+/// Member `index`'s BLS proof of possession does not verify.
+error InvalidProofOfPossession(uint256 index);
+/// A certificate names a signer at or above the committee size.
+error SignerIndexOutOfRange(uint256 index, uint256 size);
+/// A BLS signer bitmap of another length than `ceil(size / 8)`.
+error BitmapLengthMismatch(uint256 got, uint256 expected);
+/// Fewer signers than the threshold.
+error InsufficientSigners(uint256 got, uint256 threshold);
+/// An ECDSA `v` other than 27 or 28.
+error InvalidRecoveryId(uint256 signer);
+/// An ECDSA `s` above n/2.
+error HighS(uint256 signer);
+/// A signature that does not verify.
+error InvalidSignature();
+/// The client is frozen (equivocation was proven).
+error Frozen();
+/// A checkpoint of another chain than the client's source.
+error SourceMismatch(uint64 got, uint64 expected);
+/// Evidence of two checkpoints an append-only outbox can produce.
+error NotMisbehaviour();
+/// The epoch is at its maximum.
+error EpochOverflow();

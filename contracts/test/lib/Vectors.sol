@@ -103,6 +103,24 @@ abstract contract VectorTest is TestBase {
         if (n == keccak256("OrderingBacklog")) return OrderingBacklog.selector;
         if (n == keccak256("UnknownOutcome")) return UnknownOutcome.selector;
         if (n == keccak256("ReasonNotUtf8")) return ReasonNotUtf8.selector;
+        if (n == keccak256("Malformed")) return Malformed.selector;
+        if (n == keccak256("EmptyCommittee")) return EmptyCommittee.selector;
+        if (n == keccak256("ZeroThreshold")) return ZeroThreshold.selector;
+        if (n == keccak256("ThresholdAboveSize")) return ThresholdAboveSize.selector;
+        if (n == keccak256("ThresholdNotMajority")) return ThresholdNotMajority.selector;
+        if (n == keccak256("MembersNotAscending")) return MembersNotAscending.selector;
+        if (n == keccak256("InvalidMemberKey")) return InvalidMemberKey.selector;
+        if (n == keccak256("InvalidProofOfPossession")) return InvalidProofOfPossession.selector;
+        if (n == keccak256("SignerIndexOutOfRange")) return SignerIndexOutOfRange.selector;
+        if (n == keccak256("BitmapLengthMismatch")) return BitmapLengthMismatch.selector;
+        if (n == keccak256("InsufficientSigners")) return InsufficientSigners.selector;
+        if (n == keccak256("InvalidRecoveryId")) return InvalidRecoveryId.selector;
+        if (n == keccak256("HighS")) return HighS.selector;
+        if (n == keccak256("InvalidSignature")) return InvalidSignature.selector;
+        if (n == keccak256("Frozen")) return Frozen.selector;
+        if (n == keccak256("SourceMismatch")) return SourceMismatch.selector;
+        if (n == keccak256("NotMisbehaviour")) return NotMisbehaviour.selector;
+        if (n == keccak256("EpochOverflow")) return EpochOverflow.selector;
         revert(string.concat("error name unknown to the Solidity port: ", name));
     }
 

@@ -48,10 +48,15 @@ interface Vm {
     function getRecordedLogs() external returns (Log[] memory logs);
     function prank(address msgSender) external;
     function snapshotGasLastCall(string calldata name) external returns (uint256 gasUsed);
+    function snapshotValue(string calldata name, uint256 value) external;
     function chainId(uint256 newChainId) external;
     function roll(uint256 newHeight) external;
     function warp(uint256 newTimestamp) external;
     function expectRevert() external;
+
+    // Keys (secp256k1).
+    function addr(uint256 privateKey) external pure returns (address keyAddr);
+    function sign(uint256 privateKey, bytes32 digest) external pure returns (uint8 v, bytes32 r, bytes32 s);
 }
 
 /// Base of every test contract: the cheatcode handle.

@@ -1,0 +1,396 @@
+// SPDX-License-Identifier: UNLICENSED
+pragma solidity 0.8.37;
+
+import {IStraitVerifier} from "../IStrait.sol";
+import "../Errors.sol";
+
+/// An attester committee client (docs/SPEC.md §10, [STRAIT-ATTEST.*]), the EVM counterpart of
+/// `strait_attest::CommitteeVerifier`: the same encodings, sign bytes, order of checks and error
+/// names; a scheme (ECDSA, BLS) only admits members and verifies certificates. The committee is
+/// kept as contract code (written once per epoch, read with `EXTCODECOPY`), the checkpoints by
+/// height, linked to the next lower stored height.
+///
+/// Where the EVM differs from the Rust kind: every checkpoint is kept (no pruning at 8,192
+/// heights); there is no leaf-count index (the neighbours by height detect every conflict the index
+/// would, since leaf counts grow with height in a non-conflicting store), so an update that
+/// conflicts may name another stored checkpoint in its evidence than the Rust kind; an update
+/// proving a conflict does not revert, it freezes the client and emits `FrozenBy`.
+abstract contract CommitteeVerifier is IStraitVerifier {
+    uint256 internal constant MAX_MEMBERS = 256;
+    uint256 internal constant MAX_LEAF_COUNT = 1 << 32;
+    uint256 internal constant CHECKPOINT_LEN = 56;
+    uint256 private constant PRESENT = 1 << 255;
+    uint256 private constant PREV_MASK = ((1 << 72) - 1) << 64;
+
+    /// What an update did ([STRAIT-ATTEST.8]).
+    enum Updated {
+        Verified,
+        Duplicate,
+        Rotated,
+        Misbehaviour
+    }
+
+    event CheckpointVerified(uint64 indexed height, bytes32 root, uint64 leafCount);
+    event CommitteeRotated(uint64 epoch, bytes32 committeeHash);
+    /// The client froze: `evidence` = the two conflicting checkpoints (112 bytes, the `freeze` encoding).
+    event FrozenBy(bytes evidence);
+
+    uint64 public immutable sourceChain;
+    bytes32 public immutable committeeId;
+
+    /// The current committee's members (contract code: a STOP byte, then the scheme's layout).
+    address internal membersData;
+    uint16 public threshold;
+    uint16 public size;
+    uint64 public epoch;
+
+    uint64 public latestHeight;
+    bool public frozen;
+    bool internal anyStored;
+
+    mapping(uint64 height => bytes32) internal roots;
+    /// `PRESENT | (next lower stored height + 1, 0 for none) << 64 | leaf count`.
+    mapping(uint64 height => uint256) internal metas;
+
+    /// A client of `source` trusting the committee `init` (wire form, [STRAIT-ATTEST.3]) at epoch 0.
+    constructor(uint64 source, bytes memory init) {
+        (uint256 end, uint256 n, uint256 t) = _readCommittee(init, false);
+        if (end != init.length) revert TrailingBytes();
+        _admit(init, n);
+        sourceChain = source;
+        committeeId = keccak256(abi.encodePacked("STRAIT/ATTEST/COMMITTEE/v1", _kind(), _storedForm(init, n)));
+        _install(init, n, t);
+    }
+
+    // ---- what a scheme provides ----
+
+    function _kind() internal pure virtual returns (uint16);
+    function _memberLen() internal pure virtual returns (uint256);
+    function _memberWireLen() internal pure virtual returns (uint256);
+    /// Admits the `n` members of a committee in wire form ([STRAIT-ATTEST.4]).
+    function _admit(bytes memory wire, uint256 n) internal view virtual;
+    /// Writes the scheme's member data for a committee in wire form and returns its address.
+    function _writeMembers(bytes memory wire, uint256 n) internal virtual returns (address);
+    /// Checks a certificate's structure at `o`; returns its end (`Malformed`).
+    function _readCertificate(bytes calldata u, uint256 o) internal pure virtual returns (uint256);
+    /// Verifies the certificate at `o` over `signBytes` ([STRAIT-ATTEST.6]).
+    function _verify(bytes memory signBytes, bytes calldata u, uint256 o) internal view virtual;
+
+    // ---- the client ----
+
+    /// [STRAIT-ATTEST.8] Verifies and applies `0x01 | checkpoint | certificate` or
+    /// `0x02 | next committee (wire) | certificate`.
+    function update(bytes calldata u) external returns (Updated) {
+        if (u.length == 0) revert Malformed();
+        if (u[0] == 0x01) {
+            if (u.length < 1 + CHECKPOINT_LEN) revert Malformed();
+            _checkLeafCount(u, 1);
+            if (_readCertificate(u, 1 + CHECKPOINT_LEN) != u.length) revert Malformed();
+            return _checkpointUpdate(u, 1 + CHECKPOINT_LEN, true);
+        }
+        if (u[0] == 0x02) {
+            bytes memory next = u[1:];
+            (uint256 end, uint256 n, uint256 t) = _readCommittee(next, true);
+            if (_readCertificate(u, 1 + end) != u.length) revert Malformed();
+            return _rotate(next, n, t, u, 1 + end);
+        }
+        revert Malformed();
+    }
+
+    /// A checkpoint update verified as `update` verifies it, its root kept for this transaction
+    /// only (EIP-1153 transient storage) instead of stored, then `target` called with `data` (a
+    /// delivery to an endpoint that trusts this verifier), its revert bubbled up. This saves a
+    /// delivery the update's transaction and its storage. A checkpoint that conflicts with a
+    /// stored one freezes the client, and nothing is called (outcome `Misbehaviour`); a stored
+    /// one is used as it is (`Duplicate`). Only checkpoint updates (`0x01`), else `Malformed`.
+    function verifyAndCall(bytes calldata u, address target, bytes calldata data)
+        external
+        returns (Updated outcome, bytes memory result)
+    {
+        if (u.length < 1 + CHECKPOINT_LEN || u[0] != 0x01) revert Malformed();
+        _checkLeafCount(u, 1);
+        if (_readCertificate(u, 1 + CHECKPOINT_LEN) != u.length) revert Malformed();
+        outcome = _checkpointUpdate(u, 1 + CHECKPOINT_LEN, false);
+        if (outcome == Updated.Misbehaviour) return (outcome, "");
+        bool ok;
+        (ok, result) = target.call(data);
+        if (!ok) {
+            assembly ("memory-safe") {
+                revert(add(result, 32), mload(result))
+            }
+        }
+    }
+
+    /// [STRAIT-ATTEST.7] Standalone evidence `checkpoint | certificate | checkpoint | certificate`:
+    /// freezes the client when both are certified by the current committee and conflict.
+    function submitMisbehaviour(bytes calldata e) external {
+        if (e.length < CHECKPOINT_LEN) revert Malformed();
+        _checkLeafCount(e, 0);
+        uint256 b = _readCertificate(e, CHECKPOINT_LEN);
+        if (e.length < b + CHECKPOINT_LEN) revert Malformed();
+        _checkLeafCount(e, b);
+        if (_readCertificate(e, b + CHECKPOINT_LEN) != e.length) revert Malformed();
+        if (frozen) revert Frozen();
+        Cp memory x = _cp(e, 0);
+        Cp memory y = _cp(e, b);
+        if (x.source != sourceChain) revert SourceMismatch(x.source, sourceChain);
+        if (y.source != sourceChain) revert SourceMismatch(y.source, sourceChain);
+        if (!_conflict(x, y)) revert NotMisbehaviour();
+        _verify(_checkpointSignBytes(e[0:CHECKPOINT_LEN]), e, CHECKPOINT_LEN);
+        _verify(_checkpointSignBytes(e[b:b + CHECKPOINT_LEN]), e, b + CHECKPOINT_LEN);
+        _freeze(x, y);
+    }
+
+    /// [STRAIT-RECV.4] The root verified at `height` (0: none).
+    /// A root verified by `verifyAndCall` in this transaction counts as verified.
+    function rootAt(uint64 height) external view returns (uint64, bool, bytes32) {
+        bytes32 root = roots[height];
+        if (root == 0) root = _transientRoot(height);
+        return (sourceChain, frozen, root);
+    }
+
+    /// The transient slot of `height`'s root: the slot of `roots[height]`, in transient storage.
+    function _transientSlot(uint64 height) private pure returns (bytes32 slot) {
+        assembly ("memory-safe") {
+            mstore(0, height)
+            mstore(32, roots.slot)
+            slot := keccak256(0, 64)
+        }
+    }
+
+    function _transientRoot(uint64 height) private view returns (bytes32 root) {
+        bytes32 slot = _transientSlot(height);
+        assembly ("memory-safe") {
+            root := tload(slot)
+        }
+    }
+
+    /// The checkpoint stored at `height`: whether there is one, its root and leaf count.
+    function checkpointAt(uint64 height) external view returns (bool stored, bytes32 root, uint64 leafCount) {
+        uint256 m = metas[height];
+        return (m != 0, roots[height], uint64(m));
+    }
+
+    struct Cp {
+        uint64 source;
+        bytes32 root;
+        uint64 count;
+        uint64 height;
+    }
+
+    function _cp(bytes calldata u, uint256 o) private pure returns (Cp memory c) {
+        c.source = uint64(bytes8(u[o:o + 8]));
+        c.root = bytes32(u[o + 8:o + 40]);
+        c.count = uint64(bytes8(u[o + 40:o + 48]));
+        c.height = uint64(bytes8(u[o + 48:o + 56]));
+    }
+
+    function _encode(Cp memory c) private pure returns (bytes memory) {
+        return abi.encodePacked(c.source, c.root, c.count, c.height);
+    }
+
+    /// [STRAIT-ATTEST.1] `leaf_count <= 2^32`.
+    function _checkLeafCount(bytes calldata u, uint256 o) private pure {
+        if (uint64(bytes8(u[o + 40:o + 48])) > MAX_LEAF_COUNT) revert Malformed();
+    }
+
+    /// [STRAIT-ATTEST.2]
+    function _checkpointSignBytes(bytes calldata checkpoint) private view returns (bytes memory) {
+        return abi.encodePacked("STRAIT/ATTEST/CHECKPOINT/v1", committeeId, epoch, checkpoint);
+    }
+
+    /// [STRAIT-ATTEST.7]
+    function _conflict(Cp memory a, Cp memory b) private pure returns (bool) {
+        if (a.source != b.source) return false;
+        if (a.height == b.height && (a.root != b.root || a.count != b.count)) return true;
+        if (a.count == b.count && a.root != b.root) return true;
+        return (a.height < b.height && a.count > b.count) || (b.height < a.height && b.count > a.count);
+    }
+
+    function _stored(uint64 height) private view returns (Cp memory c) {
+        c = Cp(sourceChain, roots[height], uint64(metas[height]), height);
+    }
+
+    function _freeze(Cp memory a, Cp memory b) private {
+        frozen = true;
+        emit FrozenBy(bytes.concat(_encode(a), _encode(b)));
+    }
+
+    /// Verifies the checkpoint update in `u`; stores it (`keep`) or keeps its root in transient
+    /// storage for this transaction.
+    function _checkpointUpdate(bytes calldata u, uint256 certOffset, bool keep) private returns (Updated) {
+        if (frozen) revert Frozen();
+        Cp memory c = _cp(u, 1);
+        if (c.source != sourceChain) revert SourceMismatch(c.source, sourceChain);
+        uint256 meta = metas[c.height];
+        if (meta != 0 && roots[c.height] == c.root && uint64(meta) == c.count) return Updated.Duplicate;
+        _verify(_checkpointSignBytes(u[1:1 + CHECKPOINT_LEN]), u, certOffset);
+        if (meta != 0) {
+            _freeze(_stored(c.height), c);
+            return Updated.Misbehaviour;
+        }
+        // The neighbours by height: walk down from the highest stored height.
+        bool hasAbove;
+        bool hasBelow;
+        uint64 above;
+        uint64 below;
+        if (anyStored) {
+            uint64 cur = latestHeight;
+            hasBelow = true;
+            while (cur > c.height) {
+                above = cur;
+                hasAbove = true;
+                uint256 prev = (metas[cur] & PREV_MASK) >> 64;
+                if (prev == 0) {
+                    hasBelow = false;
+                    break;
+                }
+                cur = uint64(prev - 1);
+            }
+            below = cur;
+        }
+        if (hasBelow) {
+            Cp memory s = _stored(below);
+            if (_conflict(s, c)) {
+                _freeze(s, c);
+                return Updated.Misbehaviour;
+            }
+        }
+        if (hasAbove) {
+            Cp memory s = _stored(above);
+            if (_conflict(s, c)) {
+                _freeze(s, c);
+                return Updated.Misbehaviour;
+            }
+        }
+        if (!keep) {
+            bytes32 slot = _transientSlot(c.height);
+            bytes32 root = c.root;
+            assembly ("memory-safe") {
+                tstore(slot, root)
+            }
+            return Updated.Verified;
+        }
+        roots[c.height] = c.root;
+        metas[c.height] = PRESENT | (hasBelow ? (uint256(below) + 1) << 64 : 0) | c.count;
+        if (hasAbove) {
+            metas[above] = (metas[above] & ~PREV_MASK) | ((uint256(c.height) + 1) << 64);
+        } else {
+            latestHeight = c.height;
+            anyStored = true;
+        }
+        emit CheckpointVerified(c.height, c.root, c.count);
+        return Updated.Verified;
+    }
+
+    /// [STRAIT-ATTEST.5]
+    function _rotate(bytes memory next, uint256 n, uint256 t, bytes calldata u, uint256 certOffset)
+        private
+        returns (Updated)
+    {
+        if (frozen) revert Frozen();
+        bytes32 nextHash = keccak256(_storedForm(next, n));
+        _verify(abi.encodePacked("STRAIT/ATTEST/ROTATION/v1", committeeId, epoch, nextHash), u, certOffset);
+        _admit(next, n);
+        if (epoch == type(uint64).max) revert EpochOverflow();
+        uint64 e = epoch + 1;
+        epoch = e;
+        _install(next, n, t);
+        emit CommitteeRotated(e, nextHash);
+        return Updated.Rotated;
+    }
+
+    function _install(bytes memory wire, uint256 n, uint256 t) private {
+        membersData = _writeMembers(wire, n);
+        threshold = uint16(t);
+        size = uint16(n);
+    }
+
+    /// [STRAIT-ATTEST.3] Reads a committee's structure from the start of `c`: returns its end, size
+    /// and threshold. With `wrap` (an update), the decoding names are `Malformed`.
+    function _readCommittee(bytes memory c, bool wrap)
+        internal
+        pure
+        returns (uint256 end, uint256 n, uint256 t)
+    {
+        if (c.length < 4) _decodeError(wrap, Truncated.selector);
+        t = uint16(bytes2(_word(c, 0)));
+        n = uint16(bytes2(_word(c, 2)));
+        if (n > MAX_MEMBERS) _decodeError(wrap, TooLarge.selector);
+        uint256 wireLen = _memberWireLen();
+        end = 4 + n * wireLen;
+        if (c.length < end) _decodeError(wrap, Truncated.selector);
+        if (n == 0) revert EmptyCommittee();
+        if (t == 0) revert ZeroThreshold();
+        if (t > n) revert ThresholdAboveSize(t, n);
+        if (2 * t <= n) revert ThresholdNotMajority(t, n);
+        uint256 len = _memberLen();
+        for (uint256 i = 1; i < n; ++i) {
+            if (!_above(c, 4 + i * wireLen, 4 + (i - 1) * wireLen, len)) revert MembersNotAscending(i);
+        }
+    }
+
+    function _decodeError(bool wrap, bytes4 selector) private pure {
+        if (wrap) revert Malformed();
+        assembly ("memory-safe") {
+            mstore(0, selector)
+            revert(0, 4)
+        }
+    }
+
+    /// Whether the `len` bytes at `a` in `c` are strictly above those at `b`.
+    function _above(bytes memory c, uint256 a, uint256 b, uint256 len) private pure returns (bool) {
+        for (uint256 i = 0; i < len; i += 32) {
+            uint256 x = uint256(_word(c, a + i));
+            uint256 y = uint256(_word(c, b + i));
+            if (len - i < 32) {
+                uint256 shift = 8 * (32 - (len - i));
+                x >>= shift;
+                y >>= shift;
+            }
+            if (x != y) return x > y;
+        }
+        return false;
+    }
+
+    /// The 32 bytes of `c` at `o` (past the end: whatever memory follows; callers bound `o`).
+    function _word(bytes memory c, uint256 o) internal pure returns (bytes32 w) {
+        assembly ("memory-safe") {
+            w := mload(add(add(c, 32), o))
+        }
+    }
+
+    /// The stored form of a committee in wire form: `threshold | count | count x member`.
+    function _storedForm(bytes memory wire, uint256 n) internal pure returns (bytes memory out) {
+        uint256 len = _memberLen();
+        uint256 wireLen = _memberWireLen();
+        out = new bytes(4 + n * len);
+        assembly ("memory-safe") {
+            let src := add(wire, 32)
+            let dst := add(out, 32)
+            mcopy(dst, src, 4)
+            for { let i := 0 } lt(i, n) { i := add(i, 1) } {
+                mcopy(add(dst, add(4, mul(i, len))), add(src, add(4, mul(i, wireLen))), len)
+            }
+        }
+    }
+
+    // ---- member data as contract code ----
+
+    /// Deploys `data` as the code of a new contract (after a STOP byte, so it cannot be called).
+    function _writeCode(bytes memory data) internal returns (address a) {
+        bytes memory init = abi.encodePacked(hex"61", uint16(data.length + 1), hex"80600a3d393df300", data);
+        assembly ("memory-safe") {
+            a := create(0, add(init, 32), mload(init))
+        }
+        require(a != address(0));
+    }
+
+    /// `len` bytes of the member data at `o`.
+    function _readCode(address a, uint256 o, uint256 len) internal view returns (bytes memory out) {
+        out = new bytes(len);
+        assembly ("memory-safe") {
+            extcodecopy(a, add(out, 32), add(o, 1), len)
+        }
+    }
+}

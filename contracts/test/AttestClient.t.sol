@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: UNLICENSED
+pragma solidity 0.8.37;
+
+import {Committees} from "./lib/Committees.sol";
+import {CommitteeVerifier} from "../src/attest/CommitteeVerifier.sol";
+import {EcdsaCommitteeVerifier} from "../src/attest/EcdsaCommitteeVerifier.sol";
+import "../src/Errors.sol";
+
+/// Reads a verifier's root while it is called (by `verifyAndCall`); reverts on demand.
+contract RootReader {
+    bytes32 public seen;
+
+    function read(CommitteeVerifier v, uint64 height) external returns (bytes32) {
+        (,, seen) = v.rootAt(height);
+        return seen;
+    }
+
+    function fail() external pure {
+        revert("delivery failed");
+    }
+}
+
+/// The committee client's store ([STRAIT-ATTEST.7], [STRAIT-ATTEST.8]): checkpoints out of height
+/// order, conflicts found through updates (they freeze, with the evidence emitted), bounds.
+contract AttestClientTest is Committees {
+    uint64 internal constant SOURCE = 1;
+    uint256[] internal keys;
+    EcdsaCommitteeVerifier internal v;
+
+    function setUp() public {
+        keys = ecdsaKeys(0xc0ffee, 4);
+        v = new EcdsaCommitteeVerifier(SOURCE, ecdsaCommittee(keys, 3));
+    }
+
+    function cp(uint64 height, uint64 count, bytes32 root) internal pure returns (bytes memory) {
+        return abi.encodePacked(SOURCE, root, count, height);
+    }
+
+    function certified(bytes memory checkpoint) internal view returns (bytes memory) {
+        bytes memory message =
+            abi.encodePacked("STRAIT/ATTEST/CHECKPOINT/v1", v.committeeId(), v.epoch(), checkpoint);
+        return bytes.concat(checkpoint, ecdsaCertificate(keys, 3, message));
+    }
+
+    function update(uint64 height, uint64 count, bytes32 root) internal returns (CommitteeVerifier.Updated) {
+        return v.update(bytes.concat(hex"01", certified(cp(height, count, root))));
+    }
+
+    function assertRoot(uint64 height, bytes32 root) internal view {
+        (uint64 chain, bool frozen, bytes32 got) = v.rootAt(height);
+        vm.assertEq(chain, SOURCE, "chain");
+        vm.assertTrue(!frozen, "not frozen");
+        vm.assertEq(got, root, "root");
+    }
+
+    function test_checkpoints_out_of_height_order() external {
+        vm.assertEq(uint256(update(10, 5, "a")), 0, "10");
+        vm.assertEq(uint256(update(30, 9, "c")), 0, "30");
+        vm.assertEq(uint256(update(20, 7, "b")), 0, "20 between");
+        vm.assertEq(uint256(update(5, 5, "a")), 0, "5 below all, same count and root as 10");
+        vm.assertEq(uint256(update(40, 9, "c")), 0, "40: nothing sent since 30");
+        vm.assertEq(uint256(update(20, 7, "b")), 1, "20 again: duplicate");
+        assertRoot(5, "a");
+        assertRoot(10, "a");
+        assertRoot(20, "b");
+        assertRoot(30, "c");
+        assertRoot(40, "c");
+        assertRoot(25, 0);
+        vm.assertEq(v.latestHeight(), 40, "latest");
+        // The links still find the neighbours: 25 between 20 and 30.
+        vm.assertEq(uint256(update(25, 8, "d")), 0, "25");
+        assertRoot(25, "d");
+    }
+
+    /// Each kind of conflict, found through an update at each position: the client freezes and
+    /// emits the stored and the new checkpoint.
+    function test_conflicting_updates_freeze() external {
+        bytes[5] memory cases = [
+            cp(20, 7, "x"), // same height, another root
+            cp(25, 6, "x"), // fewer leaves than at 20 (below)
+            cp(15, 7, "x"), // same leaf count as 20 (above), another root
+            cp(35, 9, "x"), // same leaf count as 30 (below), another root
+            cp(1, 8, "x") // more leaves than at 10 (above), lower height
+        ];
+        bytes[5] memory stored =
+            [cp(20, 7, "b"), cp(20, 7, "b"), cp(20, 7, "b"), cp(30, 9, "c"), cp(10, 5, "a")];
+        for (uint256 i = 0; i < cases.length; ++i) {
+            setUp();
+            update(10, 5, "a");
+            update(20, 7, "b");
+            update(30, 9, "c");
+            vm.expectEmit(false, false, false, true);
+            emit CommitteeVerifier.FrozenBy(bytes.concat(stored[i], cases[i]));
+            vm.assertEq(uint256(v.update(bytes.concat(hex"01", certified(cases[i])))), 3, "misbehaviour");
+            vm.assertTrue(v.frozen(), "frozen");
+            (, bool frozen,) = v.rootAt(10);
+            vm.assertTrue(frozen, "rootAt says frozen");
+            bytes memory next = bytes.concat(hex"01", certified(cp(50, 10, "z")));
+            vm.expectRevert(Frozen.selector);
+            v.update(next);
+        }
+    }
+
+    function test_leaf_count_at_and_past_its_bound() external {
+        vm.assertEq(uint256(update(10, uint64(1 << 32), "a")), 0, "2^32 leaves");
+        bytes memory past = bytes.concat(hex"01", certified(cp(11, uint64(1 << 32) + 1, "a")));
+        vm.expectRevert(Malformed.selector);
+        v.update(past);
+    }
+
+    function test_rotation_at_the_last_epoch_is_epoch_overflow() external {
+        // Slot 0: members data (160 bits) | threshold (16) | size (16) | epoch (64).
+        bytes32 slot = vm.load(address(v), 0);
+        vm.store(address(v), 0, bytes32(uint256(slot) | (uint256(type(uint64).max - 1) << 192)));
+        vm.assertEq(v.epoch(), type(uint64).max - 1, "epoch set");
+        bytes memory next = ecdsaCommittee(keys, 3);
+        bytes memory message =
+            abi.encodePacked("STRAIT/ATTEST/ROTATION/v1", v.committeeId(), v.epoch(), keccak256(next));
+        v.update(bytes.concat(hex"02", next, ecdsaCertificate(keys, 3, message)));
+        vm.assertEq(v.epoch(), type(uint64).max, "rotated to the last epoch");
+        message = abi.encodePacked("STRAIT/ATTEST/ROTATION/v1", v.committeeId(), v.epoch(), keccak256(next));
+        vm.expectRevert(EpochOverflow.selector);
+        v.update(bytes.concat(hex"02", next, ecdsaCertificate(keys, 3, message)));
+    }
+
+    function test_committee_size_at_its_bound() external {
+        uint256[] memory many = ecdsaKeys(0xabc, 256);
+        EcdsaCommitteeVerifier big = new EcdsaCommitteeVerifier(SOURCE, ecdsaCommittee(many, 129));
+        vm.assertEq(big.size(), 256, "256 members");
+    }
+
+    /// `verifyAndCall`: the root is verified for the call only; a failing call reverts it all; a
+    /// conflict freezes and calls nothing; only checkpoint updates.
+    function test_verify_and_call() external {
+        RootReader reader = new RootReader();
+        bytes memory u = bytes.concat(hex"01", certified(cp(10, 5, "a")));
+        (CommitteeVerifier.Updated outcome, bytes memory ret) =
+            v.verifyAndCall(u, address(reader), abi.encodeCall(reader.read, (v, 10)));
+        vm.assertEq(uint256(outcome), 0, "verified");
+        vm.assertEq(abi.decode(ret, (bytes32)), bytes32("a"), "the call saw the root");
+        assertRoot(10, 0); // another transaction: not kept
+        vm.assertEq(v.latestHeight(), 0, "nothing stored");
+
+        vm.expectRevert(abi.encodeWithSignature("Error(string)", "delivery failed"));
+        v.verifyAndCall(u, address(reader), abi.encodeCall(reader.fail, ()));
+
+        update(20, 7, "b");
+        bytes memory conflicting = bytes.concat(hex"01", certified(cp(30, 6, "x")));
+        (outcome, ret) = v.verifyAndCall(conflicting, address(reader), abi.encodeCall(reader.read, (v, 30)));
+        vm.assertEq(uint256(outcome), 3, "misbehaviour");
+        vm.assertEq(ret.length, 0, "nothing called");
+        vm.assertEq(reader.seen(), bytes32("a"), "the reader was not called again");
+        vm.assertTrue(v.frozen(), "frozen");
+
+        bytes memory rotation = bytes.concat(hex"02", ecdsaCommittee(keys, 3));
+        vm.expectRevert(Malformed.selector);
+        v.verifyAndCall(rotation, address(reader), "");
+    }
+}
