@@ -1,6 +1,6 @@
 //! A devnet chain in process.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -17,6 +17,7 @@ use strait_node::clients;
 use strait_node::consensus::{sign_approved, Committee, ProposalError};
 use strait_node::events::BlockEvent;
 use strait_node::extensions::Extensions;
+use strait_node::fees::message::{FeeLock, FeePaid};
 use strait_node::state::{keys, State, Writes};
 use strait_node::{devnet_key_pool, genesis_header, ChainSpec};
 use strait_packet::Packet;
@@ -79,6 +80,46 @@ pub struct Produced {
     pub settled: Vec<(MessageId, Outcome)>,
     /// Received messages whose failed execution became final (retried or finalized as failed).
     pub finalized: Vec<(MessageId, Outcome)>,
+    /// Transaction fees taken (`[STRAIT-FEE.2]`): the signer and the fee its result reports, in
+    /// block order.
+    pub tx_fees: Vec<(Address32, u128)>,
+    /// Message payments locked by this block's sends (`[STRAIT-FEE.7]`), from its writes.
+    pub fee_locks: Vec<(MessageId, FeeLock)>,
+    /// Message payments split by this block's settlements (`[STRAIT-FEE.8]`), from its writes.
+    pub fee_splits: Vec<(MessageId, FeePaid)>,
+}
+
+/// The message payments a block's `writes` locked and split: a `'$' 'l'` record written is a
+/// lock, a `'$' 'p'` record written a split (deleted locks are the splits' own doing).
+fn fee_records(writes: &Writes, produced: &mut Produced) {
+    let lock = keys::fee_lock(&MessageId::ZERO);
+    let paid = keys::fee_paid(&MessageId::ZERO);
+    let prefix_len = lock.len() - 32;
+    for (key, value) in writes {
+        let (Some(value), true) = (value, key.len() == lock.len()) else {
+            continue;
+        };
+        let mut id = [0u8; 32];
+        id.copy_from_slice(&key[prefix_len..]);
+        let id = MessageId(id);
+        // A record that does not decode is still counted: as a split of nothing, which the
+        // ledger refuses.
+        if key[..prefix_len] == lock[..prefix_len] {
+            if let Ok(lock) = FeeLock::decode(value) {
+                produced.fee_locks.push((id, lock));
+            }
+        } else if key[..prefix_len] == paid[..prefix_len] {
+            let split = FeePaid::decode(value).unwrap_or(FeePaid {
+                deliverer: Address32([0; 32]),
+                to_deliverer: u128::MAX,
+                ack_relayer: Address32([0; 32]),
+                to_ack_relayer: 0,
+                payer: Address32([0; 32]),
+                refunded: 0,
+            });
+            produced.fee_splits.push((id, split));
+        }
+    }
 }
 
 /// A committed block. Its validators checked and approved the header when it was produced; they
@@ -452,7 +493,11 @@ impl InProcessChain {
             received: Vec::new(),
             settled: Vec::new(),
             finalized: Vec::new(),
+            tx_fees: Vec::new(),
+            fee_locks: Vec::new(),
+            fee_splits: Vec::new(),
         };
+        fee_records(&built.writes, &mut produced);
         for event in &built.events {
             match event {
                 BlockEvent::Sent {
@@ -491,7 +536,16 @@ impl InProcessChain {
             }
         }
         debug_assert_eq!(self.sent.len() as u64, self.outbox.count());
+        let tx_signers: HashMap<Hash32, Address32> = pending
+            .iter()
+            .map(|(tx, hash)| (*hash, tx.tx.signer))
+            .collect();
         for result in built.results {
+            if let Some(signer) = tx_signers.get(&result.hash) {
+                // An unreadable fee shows as a balance mismatch: it is counted as all there is.
+                let fee = result.fee.parse().unwrap_or(u128::MAX);
+                produced.tx_fees.push((*signer, fee));
+            }
             self.results.insert(result.hash, result);
         }
         self.blocks.push(StoredBlock {

@@ -182,6 +182,9 @@ pub enum Checker {
     /// Token world: once faults stopped, a transfer never ended (executed, or its sender
     /// refunded), or a record of it stayed behind.
     EveryTransferEnds,
+    /// Token world: a paid message's locked payment (`[STRAIT-FEE.7]`) was split other than once,
+    /// at its settlement, in parts summing to what was locked (`[STRAIT-FEE.8]`).
+    FeeSplitOnce,
 }
 
 impl Checker {
@@ -202,6 +205,7 @@ impl Checker {
             Self::BalancesMatchEvents => "balances_match_events",
             Self::TransferFateOnce => "transfer_fate_once",
             Self::EveryTransferEnds => "every_transfer_ends",
+            Self::FeeSplitOnce => "fee_split_once",
         }
     }
 }

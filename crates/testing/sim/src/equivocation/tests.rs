@@ -135,6 +135,9 @@ fn forged_messages_are_accepted_only_on_their_route_and_nothing_after_a_freeze()
             received: vec![(id, ChainId(1), Outcome::TimedOut)],
             settled: vec![],
             finalized: vec![],
+            tx_fees: vec![],
+            fee_locks: vec![],
+            fee_splits: vec![],
         };
         audit.check_block(ChainId(2), 0, vec![], &block(1));
         assert_eq!(audit.violation, None);

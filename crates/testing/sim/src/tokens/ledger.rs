@@ -17,15 +17,25 @@
 //!   value queued outbound (`[STRAIT-LIMIT.5]`: debited, escrowed or burned, not sent yet);
 //! * `balances_match_events`: every account's balance, plus what it has queued (an outbound
 //!   transfer not sent yet, an inbound credit not credited yet), is what the events make it;
-//! * `transfer_fate_once`: a transfer is executed or refunded, never both, never twice.
+//! * `transfer_fate_once`: a transfer is executed or refunded, never both, never twice;
+//! * `fee_split_once`: a paid message's locked payment is split once, at its settlement, in
+//!   parts summing to what was locked ([`fees`]).
+//!
+//! Balances count fees (`docs/SPEC.md` §11): each transaction's fee moves from its signer to the
+//! fee collector, each paid message's quote from its payer to the fee escrow and, at its
+//! settlement, from there to its deliverer, ack relayer and payer. Both accounts are balances
+//! like any other, so the native supply counts them.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+mod fees;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 use strait_endpoint::Outcome;
 use strait_node::apps::token::limits::Direction;
 use strait_node::apps::token::queue::Queued;
 use strait_node::apps::token::{Transfer, NATIVE_DENOM};
+use strait_node::fees::message::FeeLock;
 use strait_packet::Packet;
 use strait_primitives::{Address32, ChainId, MessageId};
 
@@ -74,6 +84,12 @@ pub struct Fates {
     pub refunded_failed: u64,
     /// Senders refunded after a timeout.
     pub refunded_timed_out: u64,
+    /// Messages sent paid (a payment locked with the send, `[STRAIT-FEE.7]`).
+    pub paid: u64,
+    /// Locked payments split at settlement (`[STRAIT-FEE.8]`).
+    pub fees_split: u64,
+    /// Transaction fees taken, in `sat` (`[STRAIT-FEE.2]`).
+    pub tx_fees: u128,
 }
 
 /// What the token checkers know.
@@ -89,6 +105,10 @@ pub(crate) struct Ledger {
     native: BTreeMap<ChainId, u128>,
     /// Transfers whose execution failed on their destination and is not final yet, by id.
     pub(crate) failed: BTreeSet<MessageId>,
+    /// Payments locked and not split yet: the chain that locked it, the lock.
+    fee_locks: HashMap<MessageId, (ChainId, FeeLock)>,
+    /// Messages whose payment was split.
+    fees_split: HashSet<MessageId>,
     pub(crate) fates: Fates,
 }
 
@@ -187,6 +207,8 @@ impl Ledger {
         for (id, outcome) in &produced.settled {
             self.settled(chain, id, outcome)?;
         }
+        self.fee_credits(chain, produced)?;
+        self.fee_debits(chain, produced)?;
         let token = strait_devnet_api::apps::token();
         for packet in sent {
             if packet.sender != token || packet.receiver != token {

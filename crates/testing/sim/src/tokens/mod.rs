@@ -437,7 +437,7 @@ async fn settle(
                 held,
             ));
         }
-        let (unended, failed) = {
+        let (unended, failed, locked) = {
             let audit = audit.lock().expect("audit lock");
             let failed: Vec<_> = audit
                 .ledger
@@ -445,7 +445,8 @@ async fn settle(
                 .iter()
                 .map(|id| (*id, audit.ledger.transfers[id].packet.clone()))
                 .collect();
-            (audit.ledger.unended(), failed)
+            let locked = audit.ledger.fees_locked();
+            (audit.ledger.unended(), failed, locked)
         };
         for (id, packet) in failed {
             if asked.get(&id).is_some_and(|at| now < at + 1_000) {
@@ -464,15 +465,18 @@ async fn settle(
                 body,
             );
         }
-        if unended.is_empty() && open.iter().all(|o| *o == (0, 0, 0, 0, 0)) {
+        if unended.is_empty() && locked.is_empty() && open.iter().all(|o| *o == (0, 0, 0, 0, 0)) {
             return Ok(());
         }
         if now >= until {
             let detail = format!(
-                "{} transfers never ended, e.g. {:?}; per chain (awaited, failed, pending \
-                 transfers, queued transfers, paused scopes and limited buckets): {open:?}",
+                "{} transfers never ended, e.g. {:?}; {} payments still locked, e.g. {:?}; per \
+                 chain (awaited, failed, pending transfers, queued transfers, paused scopes and \
+                 limited buckets): {open:?}",
                 unended.len(),
-                &unended[..unended.len().min(3)]
+                &unended[..unended.len().min(3)],
+                locked.len(),
+                &locked[..locked.len().min(3)]
             );
             return Err((Checker::EveryTransferEnds, now, detail));
         }
