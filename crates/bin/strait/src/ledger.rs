@@ -71,11 +71,32 @@ pub enum LedgerError {
     },
 }
 
+/// `amount` of native `sat` moved from `from` to `to` on `chain` by a fee (`docs/SPEC.md` §11):
+/// a transaction's fee to the fee collector, a message's payment locked in the fee escrow, its
+/// split from there to the deliverer, the ack relayer and the payer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NativeMove {
+    /// Where.
+    pub chain: ChainId,
+    /// Who pays.
+    pub from: Address32,
+    /// Who receives.
+    pub to: Address32,
+    /// How much.
+    pub amount: u128,
+}
+
 /// Token balances, escrows and voucher supplies of several chains.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Ledger {
-    /// `(chain, account, denom) -> balance`.
+    /// `(chain, account, denom) -> balance` of the accounts checked one by one.
     pub balances: BTreeMap<(ChainId, Address32, String), u128>,
+    /// `chain -> sat` held by every other native holder (relayers and other signers, the fee
+    /// collector, the fee escrow): counted in the native supply, not checked one by one (they
+    /// relay and pay fees the demo does not see).
+    pub others: BTreeMap<ChainId, u128>,
+    /// `chain -> sat` received and queued, not credited yet (`[STRAIT-LIMIT.5]`).
+    pub queued_in: BTreeMap<ChainId, u128>,
     /// `(chain, denom) -> escrowed` (tokens that left the chain and may come back).
     pub escrow: BTreeMap<(ChainId, String), u128>,
     /// `(chain, voucher denom) -> minted and not burned`.
@@ -161,6 +182,36 @@ impl Ledger {
         credit(&mut self.balances, key, t.amount, "balance", t.source)
     }
 
+    /// Applies a fee's move of native `sat`: to or from the account's checked balance when it
+    /// has one, else to or from the other holders' sum.
+    pub fn move_native(&mut self, m: &NativeMove) -> Result<(), LedgerError> {
+        let chain = m.chain;
+        let from = (chain, m.from, NATIVE_DENOM.to_owned());
+        if self.balances.contains_key(&from) {
+            debit(&mut self.balances, from, m.amount, "balance", chain)?;
+        } else {
+            debit(
+                &mut self.others,
+                chain,
+                m.amount,
+                "other holders' sat",
+                chain,
+            )?;
+        }
+        let to = (chain, m.to, NATIVE_DENOM.to_owned());
+        if self.balances.contains_key(&to) {
+            credit(&mut self.balances, to, m.amount, "balance", chain)
+        } else {
+            credit(
+                &mut self.others,
+                chain,
+                m.amount,
+                "other holders' sat",
+                chain,
+            )
+        }
+    }
+
     /// Every `(chain, denom)` that `transfers` touch, on either side: what must be read to check
     /// them.
     pub fn denoms_touched(transfers: &[Transfer]) -> BTreeSet<(ChainId, String)> {
@@ -172,7 +223,8 @@ impl Ledger {
         out
     }
 
-    /// The native token held on `chain` by the accounts of this ledger plus its escrow there.
+    /// The native token on `chain`: held by every holder (the accounts checked one by one and
+    /// the others), in escrow, and queued inbound.
     pub fn native_total(&self, chain: ChainId) -> u128 {
         let held = self
             .balances
@@ -184,7 +236,11 @@ impl Ledger {
             .get(&(chain, NATIVE_DENOM.to_owned()))
             .copied()
             .unwrap_or(0);
+        let others = self.others.get(&chain).copied().unwrap_or(0);
+        let queued = self.queued_in.get(&chain).copied().unwrap_or(0);
         held.saturating_add(escrowed)
+            .saturating_add(others)
+            .saturating_add(queued)
     }
 }
 
@@ -521,6 +577,74 @@ mod tests {
         l.escrow.insert((ChainId(2), "1/sat".into()), 0);
         let x = t(1, 2, ALICE, BOB, "sat", 1);
         assert!(matches!(l.execute(&x), Err(LedgerError::Overflow { .. })));
+    }
+
+    #[test]
+    fn fees_move_sat_between_holders_and_the_books_see_every_one() {
+        const RELAYER: Address32 = Address32([9; 32]);
+        const COLLECTOR: Address32 = Address32([10; 32]);
+        const ESCROW: Address32 = Address32([11; 32]);
+        let mut before = genesis();
+        before.others.insert(ChainId(1), 5 * START);
+        let mv = |from, to, amount| NativeMove {
+            chain: ChainId(1),
+            from,
+            to,
+            amount,
+        };
+        // Alice's transfer pays a fee and a payment split to a relayer, her and the rest.
+        let moves = [
+            mv(ALICE, COLLECTOR, 15),
+            mv(ALICE, ESCROW, 40),
+            mv(RELAYER, COLLECTOR, 12),
+            mv(ESCROW, RELAYER, 25),
+            mv(ESCROW, ALICE, 15),
+        ];
+        let mut expected = before.clone();
+        for m in &moves {
+            expected.move_native(m).unwrap();
+        }
+        let bal = |l: &Ledger| l.balances[&(ChainId(1), ALICE, "sat".to_string())];
+        assert_eq!(bal(&expected), START - 15 - 40 + 15);
+        assert_eq!(expected.others[&ChainId(1)], 5 * START + 15 + 40 - 15);
+        assert_eq!(
+            expected.native_total(ChainId(1)),
+            before.native_total(ChainId(1))
+        );
+        assert_eq!(check(&before, &expected, &expected), vec![]);
+        // A fee the books did not see: Alice's balance is off.
+        let mut unseen = expected.clone();
+        unseen.move_native(&mv(ALICE, COLLECTOR, 1)).unwrap();
+        let v = check(&before, &expected, &unseen);
+        assert!(
+            v.iter().any(
+                |v| matches!(v, Violation::Balance { got, expected, .. } if *got + 1 == *expected)
+            ),
+            "{v:?}"
+        );
+        assert!(
+            !v.iter()
+                .any(|v| matches!(v, Violation::NativeSupply { .. })),
+            "{v:?}"
+        );
+        // A fee burned, not collected: the native supply shrinks.
+        let mut burned = expected.clone();
+        *burned.others.get_mut(&ChainId(1)).unwrap() -= 12;
+        let v = check(&before, &expected, &burned);
+        assert!(
+            v.contains(&Violation::NativeSupply {
+                chain: ChainId(1),
+                got: 8 * START - 12,
+                expected: 8 * START,
+            }),
+            "{v:?}"
+        );
+        // The other holders cannot pay what they do not hold.
+        let mut l = Ledger::default();
+        assert!(matches!(
+            l.move_native(&mv(RELAYER, COLLECTOR, 1)),
+            Err(LedgerError::Short { .. })
+        ));
     }
 
     #[test]

@@ -10,14 +10,14 @@ use anyhow::Context as _;
 use jsonrpsee::http_client::HttpClient;
 use strait_devnet_api::apps;
 use strait_devnet_api::keys::AccountKey;
-use strait_devnet_api::rpc::StraitApiClient;
+use strait_devnet_api::rpc::{FeeStatus, MessageStatus, StraitApiClient};
 use strait_devnet_api::tx::{Tx, TxBody};
 use strait_node::apps::token::{TransferCall, CALL_FINALIZE};
-use strait_primitives::{ChainId, Timestamp};
+use strait_primitives::{ChainId, Hash32, Timestamp};
 
-use crate::ledger::Ledger;
+use crate::ledger::{Ledger, NativeMove};
 use crate::load::{submit, Tracker};
-use crate::transfers::{self, Ending, Kind, Planned, TransferReport};
+use crate::transfers::{self, Ending, FeeBook, Kind, Planned, TransferReport};
 
 /// The account that asks the token application to finalize refused transfers.
 const FINALIZER: &str = "carol";
@@ -93,8 +93,17 @@ pub async fn drive(
     // The next phase to send, per round (3: all sent).
     let mut next = vec![0usize; rounds];
     let mut finalized: HashSet<usize> = HashSet::new();
+    // The finalizations submitted: chain index and transaction hash.
+    let mut finalizations: Vec<(usize, Hash32)> = Vec::new();
     loop {
-        finalize_refused(tracker, &mut signers, plan, &mut finalized).await?;
+        finalize_refused(
+            tracker,
+            &mut signers,
+            plan,
+            &mut finalized,
+            &mut finalizations,
+        )
+        .await?;
         let mut ready = Vec::new();
         {
             let t = tracker
@@ -153,7 +162,123 @@ pub async fn drive(
             })
             .collect()
     };
-    Ok(transfers::conclude(plan, &settlements, &before, &after))
+    let fees = fee_book(clients, chains, plan, tracker, &finalizations).await?;
+    Ok(transfers::conclude(
+        plan,
+        &settlements,
+        fees,
+        &before,
+        &after,
+    ))
+}
+
+/// What the demo's transactions paid: every transfer's and finalization's fee from its result
+/// (`[STRAIT-FEE.2]`), every paid transfer's payment and its split from its status on its source
+/// (`[STRAIT-FEE.7]`, `[STRAIT-FEE.8]`).
+async fn fee_book(
+    clients: &[HttpClient],
+    chains: &[ChainId],
+    plan: &[Planned],
+    tracker: &Mutex<Tracker>,
+    finalizations: &[(usize, Hash32)],
+) -> anyhow::Result<FeeBook> {
+    let (sent, ids): (Vec<_>, Vec<_>) = {
+        let t = tracker
+            .lock()
+            .map_err(|_| anyhow::anyhow!("tracker poisoned"))?;
+        (0..plan.len())
+            .map(|i| (t.tx_hash[i], t.id_of.get(&i).copied()))
+            .unzip()
+    };
+    let mut book = FeeBook::default();
+    let collector = strait_node::fees::fee_collector();
+    let finalizer = AccountKey::devnet(FINALIZER).address();
+    let txs = sent
+        .iter()
+        .enumerate()
+        .filter_map(|(i, s)| {
+            s.map(|(c, hash)| (c, hash, AccountKey::devnet(plan[i].signer).address()))
+        })
+        .chain(finalizations.iter().map(|(c, hash)| (*c, *hash, finalizer)));
+    for (c, hash, signer) in txs {
+        let result = clients[c]
+            .transaction_result(hash)
+            .await
+            .context("transactionResult")?;
+        let Some(result) = result else {
+            book.violations.push(format!(
+                "transaction {hash} on chain {} has no result",
+                chains[c]
+            ));
+            continue;
+        };
+        let Ok(fee) = result.fee.parse::<u128>() else {
+            book.violations.push(format!(
+                "transaction {hash}: unreadable fee {:?}",
+                result.fee
+            ));
+            continue;
+        };
+        book.tx_fees = book.tx_fees.saturating_add(fee);
+        book.moves.push(NativeMove {
+            chain: chains[c],
+            from: signer,
+            to: collector,
+            amount: fee,
+        });
+    }
+    let escrow = strait_node::fees::fee_escrow();
+    for (i, (s, id)) in sent.iter().zip(&ids).enumerate() {
+        let (Some((c, _)), Some(id)) = (s, id) else {
+            continue;
+        };
+        let chain = chains[*c];
+        let status = clients[*c]
+            .message_status(*id)
+            .await
+            .context("messageStatus")?;
+        let MessageStatus::Sent { fee: Some(fee), .. } = status else {
+            continue;
+        };
+        let FeeStatus::Paid {
+            deliverer,
+            to_deliverer,
+            ack_relayer,
+            to_ack_relayer,
+            payer,
+            refunded,
+        } = fee
+        else {
+            book.violations.push(format!(
+                "transfer {i} ({id}) settled with its payment still locked"
+            ));
+            continue;
+        };
+        let parts: Result<Vec<u128>, _> = [&to_deliverer, &to_ack_relayer, &refunded]
+            .iter()
+            .map(|s| s.parse::<u128>())
+            .collect();
+        let Ok(parts) = parts else {
+            book.violations
+                .push(format!("transfer {i} ({id}): unreadable fee split"));
+            continue;
+        };
+        book.paid += 1;
+        // Locked at send: what the split pays out (a split that pays the payer less than it
+        // locked shows in the payer's balance).
+        let locked = parts.iter().fold(0u128, |a, b| a.saturating_add(*b));
+        let mv = |from, to, amount| NativeMove {
+            chain,
+            from,
+            to,
+            amount,
+        };
+        book.moves.push(mv(payer, escrow, locked));
+        book.moves.push(mv(escrow, deliverer, parts[0]));
+        book.moves.push(mv(escrow, ack_relayer, parts[1]));
+        book.moves.push(mv(escrow, payer, parts[2]));
+    }
+    Ok(book)
 }
 
 /// Signs and submits transfer `i` of `plan`.
@@ -193,6 +318,7 @@ async fn finalize_refused(
     signers: &mut Signers<'_>,
     plan: &[Planned],
     finalized: &mut HashSet<usize>,
+    finalizations: &mut Vec<(usize, Hash32)>,
 ) -> anyhow::Result<()> {
     let refused: Vec<(usize, Vec<u8>)> = {
         let t = tracker
@@ -227,6 +353,7 @@ async fn finalize_refused(
             .with_context(|| format!("finalizing transfer {i}"))?;
         tracing::debug!(transfer = i, %hash, "finalize submitted");
         finalized.insert(i);
+        finalizations.push((c, hash));
     }
     Ok(())
 }

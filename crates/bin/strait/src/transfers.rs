@@ -21,7 +21,7 @@ use strait_node::apps::token::NATIVE_DENOM;
 use strait_node::builder::GENESIS_ACCOUNTS;
 use strait_primitives::{Address32, ChainId};
 
-use crate::ledger::{self, Ledger, Transfer, Violation};
+use crate::ledger::{self, Ledger, NativeMove, Transfer, Violation};
 
 /// Default share of `--messages` that are token transfers, in percent.
 pub const DEFAULT_PERCENT: u8 = 10;
@@ -214,6 +214,12 @@ pub struct TransferReport {
     pub settled_twice: u64,
     /// Transfers with no outcome proven back by the end (must be 0).
     pub unsettled: u64,
+    /// Transfers sent paid: their payment locked at send and split at settlement
+    /// (`[STRAIT-FEE.7]`, `[STRAIT-FEE.8]`).
+    pub paid: u64,
+    /// Transaction fees the demo's transfers and finalizations paid, in `sat`, decimal
+    /// (`[STRAIT-FEE.2]`).
+    pub tx_fees: String,
     /// The check of the chains' token state after the run.
     pub conservation: Conservation,
 }
@@ -258,6 +264,12 @@ pub async fn read_state(
         .iter()
         .map(|a| strait_devnet_api::keys::AccountKey::devnet(a).address())
         .collect();
+    // Every other account that may hold `sat` (relayers and other signers, the fee collector and
+    // escrow): the native supply counts them ([STRAIT-FEE.2]).
+    let others: Vec<Address32> = strait_node::fees::native_holders()
+        .into_iter()
+        .filter(|a| !accounts.contains(a))
+        .collect();
     let mut state = Ledger::default();
     for (chain, denom) in denoms {
         let Some(client) = chains.iter().position(|c| *c == chain).map(|i| &clients[i]) else {
@@ -287,24 +299,56 @@ pub async fn read_state(
                 parse(&balance, "balance")?,
             );
         }
+        if denom != NATIVE_DENOM {
+            continue;
+        }
+        state
+            .queued_in
+            .insert(chain, parse(&held.queued_in, "queued in")?);
+        let mut sum = 0u128;
+        for account in &others {
+            let balance = client
+                .balance(*account, denom.clone())
+                .await
+                .with_context(|| format!("balance {denom} on chain {chain}"))?;
+            sum = sum.saturating_add(parse(&balance, "balance")?);
+        }
+        state.others.insert(chain, sum);
     }
     Ok(state)
 }
 
+/// What the demo's transactions paid (`docs/SPEC.md` §11), read from their results and their
+/// messages' status.
+#[derive(Debug, Default)]
+pub struct FeeBook {
+    /// Every fee's move of `sat`, in the order it happened per account.
+    pub moves: Vec<NativeMove>,
+    /// Transaction fees, in `sat`.
+    pub tx_fees: u128,
+    /// Transfers sent paid.
+    pub paid: u64,
+    /// What was wrong with them (a result missing, a payment split wrong or never).
+    pub violations: Vec<String>,
+}
+
 /// Builds the report from the plan, each transfer's settlements (the outcomes handed back to its
-/// sender, in order), and the state read before and after the run.
+/// sender, in order), the fees paid, and the state read before and after the run.
 pub fn conclude(
     plan: &[Planned],
     settlements: &[Vec<Ending>],
+    fees: FeeBook,
     before: &Ledger,
     after: &Ledger,
 ) -> TransferReport {
     let mut report = TransferReport {
         sent: plan.len() as u64,
+        paid: fees.paid,
+        tx_fees: fees.tx_fees.to_string(),
         ..TransferReport::default()
     };
     let mut expected = before.clone();
-    let mut violations: Vec<String> = Vec::new();
+    let mut violations: Vec<String> = fees.violations;
     for (p, settled) in plan.iter().zip(settlements) {
         if let Err(e) = expected.send(&p.transfer) {
             violations.push(format!("the plan cannot be funded: {e}"));
@@ -335,6 +379,11 @@ pub fn conclude(
         };
         if let Err(e) = applied {
             violations.push(format!("an outcome cannot be applied: {e}"));
+        }
+    }
+    for m in &fees.moves {
+        if let Err(e) = expected.move_native(m) {
+            violations.push(format!("a fee cannot be applied: {e}"));
         }
     }
     let found: Vec<Violation> = ledger::check(before, &expected, after);
@@ -422,7 +471,7 @@ mod tests {
             }
         }
         let settled: Vec<Vec<Ending>> = plan.iter().map(|p| vec![p.kind.expected()]).collect();
-        let report = conclude(&plan, &settled, &before, &after);
+        let report = conclude(&plan, &settled, FeeBook::default(), &before, &after);
         assert!(report.ok(), "{report:?}");
         assert_eq!(
             (
@@ -467,7 +516,7 @@ mod tests {
         twice.refund(&plan[refunded].transfer).unwrap();
         let mut settled: Vec<Vec<Ending>> = plan.iter().map(|p| vec![p.kind.expected()]).collect();
         settled[refunded].push(Ending::TimedOut);
-        let report = conclude(&plan, &settled, &before, &twice);
+        let report = conclude(&plan, &settled, FeeBook::default(), &before, &twice);
         assert!(!report.ok());
         assert_eq!(report.settled_twice, 1);
         assert!(!report.conservation.ok, "{report:?}");
@@ -478,7 +527,7 @@ mod tests {
         // An outcome never proven back, and an unexpected one.
         settled[refunded].clear();
         settled[0] = vec![Ending::Failed];
-        let report = conclude(&plan, &settled, &before, &after);
+        let report = conclude(&plan, &settled, FeeBook::default(), &before, &after);
         assert_eq!((report.unsettled, report.unexpected_outcomes), (1, 1));
         assert!(!report.ok());
     }
