@@ -22,7 +22,7 @@ use strait_node::apps::token::{
 };
 use strait_node::guardians::{approve, guardian, GUARDIANS, PAUSE_THRESHOLD, UNPAUSE_THRESHOLD};
 use strait_node::state::keys;
-use strait_packet::Route;
+use strait_packet::{DeliveryOptions, Route};
 use strait_primitives::{Address32, ChainId, Height, Timestamp};
 use strait_runtime::deterministic::Runtime;
 use strait_runtime::Entropy;
@@ -55,6 +55,11 @@ pub enum OpKind {
     /// A queued transfer's owner cancels it (`[STRAIT-LIMIT.5]`); now and then someone else
     /// tries, and is refused.
     Cancel,
+    /// A paid message to another chain's counter (`[STRAIT-FEE.7]`): its quote is locked with
+    /// the send and split on its settlement between the deliverer, the ack relayer and the payer
+    /// (`[STRAIT-FEE.8]`); now and then for more gas than its sender can pay (refused, its
+    /// transaction fee taken).
+    PaidMessage,
 }
 
 /// How often each kind is drawn, out of the sum.
@@ -67,11 +72,12 @@ pub const WEIGHTS: &[(OpKind, u64)] = &[
     (OpKind::Unpause, 4),
     (OpKind::SetLimit, 2),
     (OpKind::Cancel, 4),
+    (OpKind::PaidMessage, 4),
 ];
 
 impl OpKind {
     /// Every kind, in order.
-    pub const ALL: [OpKind; 8] = [
+    pub const ALL: [OpKind; 9] = [
         Self::Transfer,
         Self::RefusedTransfer,
         Self::Retry,
@@ -80,6 +86,7 @@ impl OpKind {
         Self::Unpause,
         Self::SetLimit,
         Self::Cancel,
+        Self::PaidMessage,
     ];
 
     /// Its name.
@@ -93,6 +100,7 @@ impl OpKind {
             Self::Unpause => "unpause",
             Self::SetLimit => "set_limit",
             Self::Cancel => "cancel",
+            Self::PaidMessage => "paid_message",
         }
     }
 }
@@ -140,6 +148,7 @@ impl Gen {
             OpKind::Unpause => self.pause(false),
             OpKind::SetLimit => self.set_limit(),
             OpKind::Cancel => self.cancel(),
+            OpKind::PaidMessage => self.paid_message(),
         };
         if done || kind == OpKind::Transfer {
             return kind;
@@ -214,6 +223,34 @@ impl Gen {
         let body = TxBody::AppCall {
             app: strait_devnet_api::apps::token(),
             data: call.encode(),
+        };
+        submit(&self.chains[from], who, body);
+        true
+    }
+
+    /// A paid message from a random account to another chain's counter.
+    fn paid_message(&self) -> bool {
+        let from = self.pick(self.chains.len());
+        let who = &self.accounts[self.pick(self.accounts.len())];
+        let hop = 1 + self.rt.next_u64() % (self.chains.len() as u64 - 1);
+        let to = ChainId((from as u64 + hop) % self.chains.len() as u64 + 1);
+        // Rarely more gas than any account holds sat for.
+        let gas_limit = if self.rt.next_u64().is_multiple_of(50) {
+            u64::MAX
+        } else {
+            1 + self.rt.next_u64() % 200_000
+        };
+        self.note(format!(
+            "paid message {} -> {to} by {} with gas {gas_limit}",
+            from + 1,
+            who.address()
+        ));
+        let body = TxBody::Send {
+            destination_chain: to,
+            receiver: strait_devnet_api::apps::counter(),
+            options: DeliveryOptions::default(),
+            payload: self.rt.next_u64().to_be_bytes().to_vec(),
+            gas_limit,
         };
         submit(&self.chains[from], who, body);
         true

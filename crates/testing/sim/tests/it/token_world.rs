@@ -33,6 +33,11 @@ fn sweep(seeds: Range<u64>) -> (u64, Fates, Queues) {
         fates.timed_out += f.timed_out;
         fates.refunded_failed += f.refunded_failed;
         fates.refunded_timed_out += f.refunded_timed_out;
+        fates.paid += f.paid;
+        fates.fees_split += f.fees_split;
+        fates.tx_fees += f.tx_fees;
+        // Every paid message's payment was split once, at its settlement.
+        assert_eq!(f.paid, f.fees_split, "{report:?}");
         // Every transfer ended once: executed, or refunded after its failure or timeout.
         assert_eq!(
             f.sent,
@@ -67,6 +72,11 @@ fn check_sweep(seeds: Range<u64>) {
     assert!(
         queues.queued > n * 100 && queues.cancelled > n * 10,
         "{queues:?}"
+    );
+    // Fees were paid: by every transaction, and by paid messages split on settlement.
+    assert!(
+        fates.paid > n * 100 && fates.tx_fees > u128::from(n * OPS) * 1_000,
+        "{fates:?}"
     );
 }
 
