@@ -79,6 +79,7 @@ pub async fn run(command: QueueCommand) -> anyhow::Result<()> {
                     "cancelled": args.id,
                     "height": result.height,
                     "returned_as": result.message_id,
+                    "fee": result.fee,
                 })
             );
         }

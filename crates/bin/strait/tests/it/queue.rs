@@ -89,10 +89,17 @@ async fn queue_limit_and_token_pause_commands() {
             amount,
         ])
     };
+    // Every transaction of alice's pays its fee ([STRAIT-FEE.2]), a refused one too.
+    let fee = |v: &serde_json::Value| -> u128 { v["fee"].as_str().unwrap().parse().unwrap() };
+    // What alice holds once the guardians' transactions (signed by her) paid their fees.
+    let start = balance(&rpc1, "alice", "sat");
+    assert!(start < genesis);
     let sent = transfer("100");
     let id = sent["message_id"].as_str().unwrap().to_owned();
     // Over the limit: queued, listed, cancelled once by its sender for a refund.
-    let queued = transfer("50")["queued"].as_u64().expect("a queue id");
+    let queued = transfer("50");
+    let mut fees = fee(&sent) + fee(&queued);
+    let queued = queued["queued"].as_u64().expect("a queue id");
     let status = json(&[
         "status",
         "--queued",
@@ -117,8 +124,14 @@ async fn queue_limit_and_token_pause_commands() {
         ])
     };
     assert!(!cancel("bob").status.success(), "only its sender cancels");
-    assert!(cancel("alice").status.success());
+    let cancelled = cancel("alice");
+    assert!(cancelled.status.success());
+    fees += fee(&serde_json::from_slice(&cancelled.stdout).unwrap());
+    let before_refused = balance(&rpc1, "alice", "sat");
     assert!(!cancel("alice").status.success(), "once");
+    let refused_fee = before_refused - balance(&rpc1, "alice", "sat");
+    assert!(refused_fee > 0, "a refused cancel pays its fee");
+    fees += refused_fee;
     let status = json(&[
         "status",
         "--queued",
@@ -132,7 +145,7 @@ async fn queue_limit_and_token_pause_commands() {
         json(&["queue", "list", "--rpc", &rpc1])["items"],
         serde_json::json!([])
     );
-    assert_eq!(balance(&rpc1, "alice", "sat"), genesis - 100);
+    assert_eq!(balance(&rpc1, "alice", "sat"), start - 100 - fees);
 
     // Several blocks later the transfer still waits, and status says why.
     tokio::time::sleep(net.block_time() * 10).await;
