@@ -7,7 +7,7 @@ use std::ops::Range;
 use strait_endpoint::AppError;
 use strait_node::apps::token::limits::Direction;
 use strait_node::apps::token::queue::{item_key, Queued};
-use strait_node::apps::token::{balance_key, TokenTransfer, CALL_CANCEL};
+use strait_node::apps::token::{balance_key, TokenTransfer, CALL_CANCEL, NATIVE_DENOM};
 use strait_node::apps::{App, AppCallError, AppContext, Counter, Echo, PingPong, Router};
 use strait_node::extensions::Extensions;
 use strait_packet::Packet;
@@ -114,6 +114,9 @@ enum Bug {
     WrongAccountRefunded,
     /// Refunds a cancelled outbound queued transfer twice.
     CancelRefundedTwice,
+    /// Moves one `sat` of the collected transaction fees to the fee escrow on every call: the
+    /// native supply holds, only the fee accounts' books show it.
+    FeeMisplaced,
 }
 
 impl App for Planted {
@@ -133,6 +136,21 @@ impl App for Planted {
             _ => None,
         };
         TokenTransfer.call(ctx, data)?;
+        if let Bug::FeeMisplaced = self.0 {
+            let from = balance_key(&strait_node::fees::fee_collector(), NATIVE_DENOM);
+            let to = balance_key(&strait_node::fees::fee_escrow(), NATIVE_DENOM);
+            let read = |ctx: &AppContext<'_>, k: &[u8]| {
+                ctx.get(k)
+                    .map_or(0, |v| u128::from_be_bytes(v.try_into().unwrap()))
+            };
+            let (have, other) = (read(ctx, &from), read(ctx, &to));
+            if have > 0 {
+                ctx.put(&from, (have - 1).to_be_bytes().to_vec())
+                    .map_err(AppCallError::Refused)?;
+                ctx.put(&to, (other + 1).to_be_bytes().to_vec())
+                    .map_err(AppCallError::Refused)?;
+            }
+        }
         if let Some(item) = cancelled {
             let key = balance_key(&item.owner, &item.denom);
             let have = ctx
@@ -256,4 +274,9 @@ fn a_cancel_refunded_twice_is_caught() {
         matches!(checker, Checker::NativeSupply | Checker::VoucherSupply),
         "{checker:?}"
     );
+}
+
+#[test]
+fn a_fee_moved_behind_the_books_is_caught() {
+    assert_eq!(caught(Bug::FeeMisplaced), Checker::BalancesMatchEvents);
 }
