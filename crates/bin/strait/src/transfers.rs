@@ -531,4 +531,57 @@ mod tests {
         assert_eq!((report.unsettled, report.unexpected_outcomes), (1, 1));
         assert!(!report.ok());
     }
+
+    #[test]
+    fn the_report_counts_every_fee_and_fails_on_an_unseen_or_stuck_one() {
+        let chains = [ChainId(1), ChainId(2)];
+        let plan = plan(&chains, 8);
+        let alice = strait_devnet_api::keys::AccountKey::devnet("alice").address();
+        let collector = strait_node::fees::fee_collector();
+        let mut before = Ledger::default();
+        for c in chains {
+            for a in GENESIS_ACCOUNTS {
+                let addr = strait_devnet_api::keys::AccountKey::devnet(a).address();
+                before
+                    .balances
+                    .insert((c, addr, NATIVE_DENOM.into()), 1_000_000);
+            }
+            before.others.insert(c, 5_000_000);
+        }
+        let mut after = before.clone();
+        for p in &plan {
+            after.send(&p.transfer).unwrap();
+            match p.kind.expected() {
+                Ending::Executed => after.execute(&p.transfer).unwrap(),
+                _ => after.refund(&p.transfer).unwrap(),
+            }
+        }
+        let fee = NativeMove {
+            chain: ChainId(1),
+            from: alice,
+            to: collector,
+            amount: 1_234,
+        };
+        after.move_native(&fee).unwrap();
+        let settled: Vec<Vec<Ending>> = plan.iter().map(|p| vec![p.kind.expected()]).collect();
+        let book = || FeeBook {
+            moves: vec![fee.clone()],
+            tx_fees: 1_234,
+            ..FeeBook::default()
+        };
+        let report = conclude(&plan, &settled, book(), &before, &after);
+        assert!(report.ok(), "{report:?}");
+        assert_eq!(report.tx_fees, "1234");
+        // The same chains without the fee in the book: alice's balance is off.
+        let report = conclude(&plan, &settled, FeeBook::default(), &before, &after);
+        assert!(!report.ok());
+        let violations = report.conservation.violations.join("\n");
+        assert!(violations.contains("balance of"), "{violations}");
+        // A payment still locked after its settlement fails the report.
+        let stuck = FeeBook {
+            violations: vec!["transfer 0 settled with its payment still locked".into()],
+            ..book()
+        };
+        assert!(!conclude(&plan, &settled, stuck, &before, &after).ok());
+    }
 }
