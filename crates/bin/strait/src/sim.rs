@@ -72,6 +72,10 @@ pub struct TokenSweepReport {
     timed_out: u64,
     refunded_after_failure: u64,
     refunded_after_timeout: u64,
+    paid_messages: u64,
+    payments_split: u64,
+    /// Transaction fees taken, `sat`, decimal.
+    tx_fees: String,
     transfers_queued: u64,
     queued_released: u64,
     queued_cancelled: u64,
@@ -131,6 +135,7 @@ fn run_token_world(
 ) -> anyhow::Result<()> {
     let started = Instant::now();
     let mut totals = TokenSweepReport::default();
+    let mut tx_fees = 0u128;
     for seed in seeds {
         let config = TokenConfig {
             relayers: args.relayers,
@@ -167,6 +172,9 @@ fn run_token_world(
         totals.timed_out += f.timed_out;
         totals.refunded_after_failure += f.refunded_failed;
         totals.refunded_after_timeout += f.refunded_timed_out;
+        totals.paid_messages += f.paid;
+        totals.payments_split += f.fees_split;
+        tx_fees = tx_fees.saturating_add(f.tx_fees);
         totals.transfers_queued += report.queues.queued;
         totals.queued_released += report.queues.released;
         totals.queued_cancelled += report.queues.cancelled;
@@ -181,6 +189,7 @@ fn run_token_world(
     }
     progress.finish();
     totals.conservation = "held";
+    totals.tx_fees = tx_fees.to_string();
     totals.wall_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
     if args.json {
         out!("{}", serde_json::to_string(&totals)?);
