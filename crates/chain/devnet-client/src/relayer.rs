@@ -85,11 +85,12 @@ pub async fn run_relayer(
         );
         paired.push((chain, rx));
     }
-    let result = strait_relayer::relay(
+    let result = strait_relayer::relay_attested(
         TokioRuntime::new(),
         paired,
         settings,
         config.metrics.clone(),
+        config.attested.clone(),
         shutdown,
     )
     .await;
