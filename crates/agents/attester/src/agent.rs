@@ -110,7 +110,7 @@ impl<S: OutboxHistory, P: Publish> Attester<S, P> {
         }
     }
 
-    /// `[STRAIT-ATTEST.10]` Records `checkpoint` durably, then signs and publishes it; a record of
+    /// `[STRAIT-ATTEST.11]` Records `checkpoint` durably, then signs and publishes it; a record of
     /// another root for its leaf count refuses (`WouldEquivocate`) before any signature exists.
     pub fn sign(&self, checkpoint: &Checkpoint) -> Result<Attestation, AttesterError> {
         match self.record.record(checkpoint)? {

@@ -1,5 +1,5 @@
 //! Sign checkpoints of a source chain's outbox for an attester committee (`docs/SPEC.md` §10,
-//! `[STRAIT-ATTEST.9]`, `[STRAIT-ATTEST.10]`).
+//! `[STRAIT-ATTEST.10]`, `[STRAIT-ATTEST.11]`).
 //!
 //! An [`Attester`] follows one source through [`strait_chain_client::OutboxHistory`]: once a height
 //! is `finality_depth` blocks below the source's latest, it examines the outbox root and size the

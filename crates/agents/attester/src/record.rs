@@ -1,4 +1,4 @@
-//! The durable signing record (`[STRAIT-ATTEST.10]`): for each (source, leaf count) the one
+//! The durable signing record (`[STRAIT-ATTEST.11]`): for each (source, leaf count) the one
 //! checkpoint this key ever signed, the last final outbox state it examined, and whether it halted.
 //! Every write is committed with immediate durability (synced to disk) before the caller goes on,
 //! so a signature never leaves before the record that forbids its conflicting twin.

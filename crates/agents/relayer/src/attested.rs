@@ -1,4 +1,4 @@
-//! Relaying under attester committees (`[STRAIT-ATTEST.9]`): the destination clients of the
+//! Relaying under attester committees (`[STRAIT-ATTEST.10]`): the destination clients of the
 //! ECDSA and ed25519 committee kinds the relayer keeps current, and the pure assembly of a
 //! certificate update from attesters' published signatures.
 
@@ -104,7 +104,7 @@ fn collect<S: Scheme, const N: usize>(
     })
 }
 
-/// `[STRAIT-ATTEST.9]` A checkpoint update of `client` from attesters' signatures: of the
+/// `[STRAIT-ATTEST.10]` A checkpoint update of `client` from attesters' signatures: of the
 /// checkpoints they signed for the client's source, committee id and epoch, the one with the most
 /// leaves that at least the threshold of distinct members signed validly, with exactly the
 /// threshold of signatures. Signatures from non-members, for another committee or epoch, or that

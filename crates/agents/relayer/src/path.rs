@@ -331,7 +331,7 @@ impl<S: SourceChain, D: DestinationChain> Path<S, D> {
         Ok((updates, trusted_height))
     }
 
-    /// `[STRAIT-ATTEST.9]` The certificate update of a committee client, from the attesters'
+    /// `[STRAIT-ATTEST.10]` The certificate update of a committee client, from the attesters'
     /// latest checkpoints down (at most [`MAX_CERTIFY_CANDIDATES`] leaf counts tried), and the proof
     /// height: the certified checkpoint's, or the last one certified when none is newer.
     async fn certificate(

@@ -38,7 +38,7 @@ where
 }
 
 /// [`relay`], and the committee clients of `attested` kept current with certificates assembled
-/// from the attesters' signatures (`[STRAIT-ATTEST.9]`). A client with receivers gets a path of
+/// from the attesters' signatures (`[STRAIT-ATTEST.10]`). A client with receivers gets a path of
 /// its own for their messages, which the pair's other path leaves alone; a client without
 /// receivers is the destination's default verifier of its source and takes the pair's path over.
 pub async fn relay_attested<R, C>(

@@ -1,6 +1,6 @@
 //! What agents ask of a source's outbox history and of attesters: [`OutboxHistory`] (the outbox
 //! root and size a source committed at each height) and [`AttestationSource`] (attesters'
-//! signatures over checkpoints of it, `docs/SPEC.md` §10.9).
+//! signatures over checkpoints of it, `docs/SPEC.md` `[STRAIT-ATTEST.10]`).
 
 use core::future::Future;
 use core::pin::Pin;
@@ -37,7 +37,7 @@ pub trait OutboxHistory: Send + Sync + 'static {
     ) -> impl Future<Output = Result<OutboxState, ChainError>> + Send;
 }
 
-/// One attester's signature over a checkpoint, as it publishes it (`[STRAIT-ATTEST.9]`).
+/// One attester's signature over a checkpoint, as it publishes it (`[STRAIT-ATTEST.10]`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Attestation {
     /// The checkpoint.

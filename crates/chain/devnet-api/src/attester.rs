@@ -1,4 +1,4 @@
-//! The attester's JSON-RPC interface (namespace `strait`, `docs/rpc.md`, `[STRAIT-ATTEST.9]`):
+//! The attester's JSON-RPC interface (namespace `strait`, `docs/rpc.md`, `[STRAIT-ATTEST.10]`):
 //! where relayers find an attester's signatures over checkpoints.
 
 use jsonrpsee::core::RpcResult;
