@@ -1,5 +1,5 @@
-//! End to end on the deterministic runtime: a source chain, four attesters of a 3-of-4 ECDSA
-//! committee, a destination whose receiving app chose the committee's client, and the relayer
+//! End to end on the deterministic runtime: a source chain, four attesters of a 3-of-4 ECDSA (or
+//! ed25519) committee, a destination whose receiving app chose the committee's client, and the relayer
 //! (`relay_attested`) assembling certificates from the attesters' boards. Below the threshold
 //! nothing executes; at the threshold every message executes under a certified root; an attester
 //! killed and restarted on its record publishes one root per leaf count, never two.
@@ -129,7 +129,7 @@ fn spawn_attester(
     })
 }
 
-async fn scenario(rt: Runtime) {
+async fn scenario(rt: Runtime, kind: VerifierKind) {
     let specs = devnet_specs(2, 4, Timestamp(rt.unix_time_ms()), BLOCK_MS);
     let mut ext = Extensions::devnet();
     ext.apps.register(VAULT, Box::new(Vault)).unwrap();
@@ -146,17 +146,22 @@ async fn scenario(rt: Runtime) {
     // The committee: four devnet attesters, threshold 3; its client on the destination, chosen
     // by the vault.
     let keys: Vec<AttesterKey> = (1..=4)
-        .map(|i| AttesterKey::devnet(VerifierKind::ATTEST_ECDSA, i).unwrap())
+        .map(|i| AttesterKey::devnet(kind, i).unwrap())
         .collect();
-    let committee =
-        Committee::from_members(3, keys.iter().map(AttesterKey::member).collect(), 20).unwrap();
-    let id = committee_id(VerifierKind::ATTEST_ECDSA.get(), &committee.encode());
+    let member_len = keys[0].member().len();
+    let committee = Committee::from_members(
+        3,
+        keys.iter().map(AttesterKey::member).collect(),
+        member_len,
+    )
+    .unwrap();
+    let id = committee_id(kind.get(), &committee.encode());
     let bob = AccountKey::devnet("bob");
     let created = submit(
         &dest,
         &bob,
         TxBody::CreateClient {
-            kind: VerifierKind::ATTEST_ECDSA,
+            kind,
             source: ChainId(1),
             init: committee.encode(),
         },
@@ -207,7 +212,9 @@ async fn scenario(rt: Runtime) {
         ..AttesterConfig::new(id, 0)
     };
     let witnesses: Vec<Witness> = (0..4).map(|_| Witness::default()).collect();
-    let paths: Vec<_> = (0..4).map(|i| temp_path(&format!("e2e-{i}"))).collect();
+    let paths: Vec<_> = (0..4)
+        .map(|i| temp_path(&format!("e2e-{}-{i}", kind.get())))
+        .collect();
 
     // The relayer, reading all four boards.
     let clients: Vec<_> = [&source, &dest]
@@ -231,7 +238,7 @@ async fn scenario(rt: Runtime) {
             source: ChainId(1),
             destination: ChainId(2),
             client,
-            kind: VerifierKind::ATTEST_ECDSA,
+            kind,
             committee: committee.clone(),
             committee_id: id,
             epoch: 0,
@@ -367,6 +374,15 @@ async fn scenario(rt: Runtime) {
 }
 
 #[test]
-fn messages_execute_under_certified_roots_only_at_the_threshold() {
-    Executor::seeded(9).run(scenario).unwrap();
+fn messages_execute_under_ecdsa_certified_roots_only_at_the_threshold() {
+    Executor::seeded(9)
+        .run(|rt| scenario(rt, VerifierKind::ATTEST_ECDSA))
+        .unwrap();
+}
+
+#[test]
+fn messages_execute_under_ed25519_certified_roots_only_at_the_threshold() {
+    Executor::seeded(10)
+        .run(|rt| scenario(rt, VerifierKind::ATTEST_ED25519))
+        .unwrap();
 }

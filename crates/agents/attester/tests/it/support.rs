@@ -6,11 +6,27 @@ use std::sync::{Arc, Mutex};
 use strait_chain_client::{ChainError, OutboxHistory, OutboxState};
 use strait_primitives::{ChainId, Hash32, Height};
 
+/// A signing record's file, removed when dropped.
+pub struct TempFile(PathBuf);
+
+impl std::ops::Deref for TempFile {
+    type Target = std::path::Path;
+    fn deref(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
 /// A fresh path for a signing record.
-pub fn temp_path(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("strait-attester-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_file(&dir);
-    dir
+pub fn temp_path(name: &str) -> TempFile {
+    let path = std::env::temp_dir().join(format!("strait-attester-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    TempFile(path)
 }
 
 /// A source whose outbox size by height is scripted; a rewrite changes every root from a height
