@@ -83,3 +83,49 @@ impl AttestationSource for Boards {
         Box::pin(async move { found })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use strait_attest::Checkpoint;
+    use strait_chain_client::VerifierKind;
+    use strait_primitives::{Hash32, Height};
+
+    use super::*;
+
+    fn attestation(chain: u64, count: u64) -> Attestation {
+        Attestation {
+            checkpoint: Checkpoint {
+                source_chain: ChainId(chain),
+                outbox_root: Hash32([1; 32]),
+                leaf_count: count,
+                source_height: Height(count),
+            },
+            kind: VerifierKind::ATTEST_ECDSA,
+            committee_id: Hash32([2; 32]),
+            epoch: 0,
+            signer: vec![3; 20],
+            signature: vec![4; 65],
+        }
+    }
+
+    #[test]
+    fn the_board_keeps_at_most_its_bound_dropping_the_lowest_leaf_counts() {
+        let board = Board::default();
+        board.publish(attestation(2, 1));
+        for count in 1..MAX_BOARD_ENTRIES as u64 {
+            board.publish(attestation(1, count));
+        }
+        assert_eq!(board.len(), MAX_BOARD_ENTRIES);
+        assert!(board.get(ChainId(1), 1).is_some());
+        // One past the bound: the lowest (chain, leaf count) goes.
+        board.publish(attestation(1, MAX_BOARD_ENTRIES as u64));
+        assert_eq!(board.len(), MAX_BOARD_ENTRIES);
+        assert!(board.get(ChainId(1), 1).is_none());
+        assert_eq!(
+            board.latest(ChainId(1)).unwrap().checkpoint.leaf_count,
+            MAX_BOARD_ENTRIES as u64
+        );
+        assert_eq!(board.latest(ChainId(2)).unwrap().checkpoint.leaf_count, 1);
+        assert!(board.latest(ChainId(3)).is_none());
+    }
+}

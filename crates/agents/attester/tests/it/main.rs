@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use strait_attester::{
     Attester, AttesterConfig, AttesterError, AttesterKey, Board, Publish, SigningRecord,
+    REPUBLISH_ON_START,
 };
 use strait_chain_client::{Attestation, VerifierKind};
 use strait_primitives::{ChainId, Hash32, Height};
@@ -204,4 +205,31 @@ async fn nothing_is_final_on_a_chain_shorter_than_the_finality_depth() {
     let attester = Attester::start(chain, key(), record, board.clone(), config()).unwrap();
     assert_eq!(attester.step().await.unwrap().final_height, None);
     assert!(board.is_empty());
+}
+
+#[tokio::test]
+async fn a_restart_republishes_at_most_its_bound_of_recorded_checkpoints() {
+    let path = temp_path("republish");
+    let chain = ReorgingChain::new(ChainId(1), &[0]);
+    let record = Arc::new(SigningRecord::open(&path).unwrap());
+    let bound = REPUBLISH_ON_START as u64;
+    for count in 1..=bound + 1 {
+        let checkpoint = strait_attest::Checkpoint {
+            source_chain: ChainId(1),
+            outbox_root: Hash32([count as u8; 32]),
+            leaf_count: count,
+            source_height: Height(count),
+        };
+        record.record(&checkpoint).unwrap();
+    }
+    let board = Board::default();
+    let _attester = Attester::start(chain, key(), record, board.clone(), config()).unwrap();
+    // The most recent `bound` of `bound + 1`: leaf count 1 is not re-published.
+    assert_eq!(board.len(), REPUBLISH_ON_START);
+    assert!(board.get(ChainId(1), 1).is_none());
+    assert!(board.get(ChainId(1), 2).is_some());
+    assert_eq!(
+        board.latest(ChainId(1)).unwrap().checkpoint.leaf_count,
+        bound + 1
+    );
 }
