@@ -232,12 +232,17 @@ impl<S: SourceChain, D: DestinationChain> Path<S, D> {
         self.queue.rotate();
         match trusted {
             Some(trusted) => self.record(&result, &sent, trusted, updated_to.is_some()),
-            None => {
-                if result.applied.is_ok() {
+            // A committee client: no bisection or header abandonment, the next round assembles
+            // a certificate again from what the attesters publish then.
+            None => match &result.applied {
+                Ok(()) => {
                     self.certified = self.certified.max(updated_to.unwrap_or_default());
+                    self.record(&result, &sent, Height(0), false);
                 }
-                self.record(&result, &sent, Height(0), false);
-            }
+                Err(failure) => {
+                    tracing::warn!(src = %self.src.chain_id(), dst = %self.dst.chain_id(), %failure, "relay under a committee client refused");
+                }
+            },
         }
         Ok(if result.applied.is_ok() {
             RoundOutcome::Progress
