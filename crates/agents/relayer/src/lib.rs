@@ -48,6 +48,7 @@
 //! }
 //! ```
 
+pub mod attested;
 mod error;
 pub mod guard;
 mod metrics;
@@ -58,9 +59,10 @@ pub mod sched;
 
 use core::time::Duration;
 
+pub use attested::{certify, Attested, AttestedClient};
 pub use error::RelayerError;
 pub use metrics::{Metrics, MetricsSnapshot};
-pub use run::{poll_heights, relay};
+pub use run::{poll_heights, relay, relay_attested};
 
 /// What every path of a relayer shares, whatever its chains: batch and memory bounds, pacing.
 #[derive(Clone, Debug, PartialEq, Eq)]

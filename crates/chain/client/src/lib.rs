@@ -1,10 +1,13 @@
 //! What agents ask of a chain (`README.md`): [`SourceChain`] and [`DestinationChain`], with the
-//! data they exchange and one error type that says whether a retry can help.
+//! data they exchange and one error type that says whether a retry can help; [`OutboxHistory`]
+//! and [`AttestationSource`] for attester committees.
 
+mod attestation;
 mod types;
 
 use core::future::Future;
 
+pub use attestation::{Attestation, AttestationSource, BoxFuture, OutboxHistory, OutboxState};
 use strait_light_client::LightBlock;
 use strait_merkle::MultiProof;
 use strait_primitives::{ChainId, Height, MessageId};

@@ -9,6 +9,8 @@
 //! * [`convert`]: the devnet's encoding of the chain-client types (relay limits, a relay's
 //!   transaction body, a transaction result as a relay report), without a transport: the
 //!   in-process chain of `strait-sim` uses it too.
+//! * [`attesters`]: a node as an attester's outbox history; attesters' RPC servers as a
+//!   relayer's attestation source ([`RpcAttesters`]).
 //! * [`follow`]: a node's latest height, from `strait_subscribeBlocks` with a polling fallback.
 //! * [`run_relayer`]: the relayer (`strait_relayer::relay`) between devnet nodes, on tokio.
 //!
@@ -28,6 +30,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod attesters;
 pub mod chain;
 pub mod convert;
 mod error;
@@ -38,12 +41,13 @@ pub mod rpc;
 use core::time::Duration;
 use std::sync::Arc;
 
+pub use attesters::RpcAttesters;
 pub use chain::DevnetChain;
 pub use error::{is_transient_client_error, DevnetClientError};
 pub use relayer::run_relayer;
 pub use rpc::ChainRpc;
 use strait_devnet_api::keys::AccountKey;
-use strait_relayer::{Metrics, RelayerError, Settings};
+use strait_relayer::{Attested, Metrics, RelayerError, Settings};
 
 /// How to reach one chain's node.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -99,6 +103,8 @@ pub struct RelayerConfig {
     pub max_backoff: Duration,
     /// Counters the caller may read while the relayer runs.
     pub metrics: Arc<Metrics>,
+    /// Committee clients kept current with attesters' certificates (none by default).
+    pub attested: Attested,
 }
 
 impl RelayerConfig {
@@ -116,6 +122,7 @@ impl RelayerConfig {
             request_timeout: Duration::from_secs(10),
             max_backoff: Duration::from_secs(5),
             metrics: Arc::new(Metrics::default()),
+            attested: Attested::default(),
         }
     }
 

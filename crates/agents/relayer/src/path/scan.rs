@@ -37,6 +37,9 @@ impl<S: SourceChain, D: DestinationChain> Path<S, D> {
                 if m.height > src_height {
                     return Ok(());
                 }
+                if !self.filter.admits(&m.packet.receiver) {
+                    continue;
+                }
                 let (route, meta, pending) = self.check(m, self.queue.scan_position())?;
                 self.queue
                     .offer_new(meta.leaf, route, meta.meta, pending)
@@ -70,6 +73,10 @@ impl<S: SourceChain, D: DestinationChain> Path<S, D> {
                 if m.leaf_index >= range.end {
                     next = range.end;
                     break;
+                }
+                if !self.filter.admits(&m.packet.receiver) {
+                    next = m.leaf_index + 1;
+                    continue;
                 }
                 let (route, meta, pending) = self.check(m, next)?;
                 // Below `range.end`: no overflow.
