@@ -1,4 +1,4 @@
-//! BLS-signed headers (`docs/SPEC.md` §5.9, `[STRAIT-LC-BLS.*]`, ADR 0012): the chain's validators
+//! BLS-signed headers (`docs/SPEC.md` §5.7, `[STRAIT-LC-BLS.*]`, ADR 0012): the chain's validators
 //! also sign each header with BLS12-381, and a light client in BLS mode checks one aggregate
 //! signature (one key aggregation and one pairing) instead of one ed25519 signature per validator,
 //! under the same trust rules.

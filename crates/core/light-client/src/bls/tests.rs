@@ -346,6 +346,9 @@ fn a_full_set_of_max_validators_signs_and_verifies() {
         Verdict::Success
     );
     let bytes = b.encode();
+    // SPEC [STRAIT-LC-BLS.3]: the largest BLS light block.
+    assert_eq!(bytes.len(), 303_554);
+    assert_eq!(BLS_SIGN_BYTES_LEN, 136);
     assert_eq!(BlsLightBlock::decode(&bytes).unwrap(), b);
 }
 

@@ -125,7 +125,7 @@ pub fn aggregate_signature_is_valid(
     }
 }
 
-/// Verifies `untrusted` against `trusted` at time `now` in BLS mode (`docs/SPEC.md` §5.9).
+/// Verifies `untrusted` against `trusted` at time `now` in BLS mode (`docs/SPEC.md` §5.7).
 ///
 /// The order of [`verify`](crate::verify), with the BLS set and bitmap in place of the ed25519 set
 /// and signature list: options; `[STRAIT-LC.1]` chain id and `[STRAIT-LC-BLS.4]` bitmap;
