@@ -298,6 +298,8 @@ contract StraitEndpoint is EndpointBase {
                 return toOutcome(r);
             }
         }
+        // [STRAIT-FEE.8] A paid message's payment is split, once: the record was deleted.
+        if (record & PAID != 0) fees.split(id, q.deliverer, q.gasUsed, tx.origin);
         emit Settled(id, ReceiptCodec.encodeOutcome(o));
         Outcome memory executed;
         return executed;

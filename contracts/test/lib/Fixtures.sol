@@ -77,6 +77,16 @@ contract ProbeApp is IStraitReceiver, IStraitSender {
         (id,) = endpoint.send(chain, receiver, options, payload);
     }
 
+    function sendPaid(
+        uint64 chain,
+        bytes32 receiver,
+        DeliveryOptions calldata options,
+        bytes calldata payload,
+        uint64 gasLimit
+    ) external payable returns (bytes32 id) {
+        (id,) = endpoint.sendPaid{value: msg.value}(chain, receiver, options, payload, gasLimit);
+    }
+
     function straitReceive(bytes32, uint64, bytes32, uint64, bytes calldata payload)
         external
         returns (bytes memory)
