@@ -266,8 +266,12 @@ contract ReceiveTest is NetTest {
         vm.assertEq(appB.received(), 0, "never executed");
         r = relay(a, inTime);
         vm.assertEq(outcomeKind(r), uint256(OutcomeKind.Executed), "the route stays open");
-        // The first outcome back: on_timeout.
+        // The first outcome back: on_timeout, with no gas used ([STRAIT-FEE.6]).
         bytes32 id = PacketCodec.messageId(sent[address(a)][byHeight]);
+        OutcomePayload memory q = b.decodeOutcomePayload(codec.decode(sent[address(b)][0]).payload);
+        vm.assertEq(q.id, id, "the timed-out message");
+        vm.assertEq(q.gasUsed, 0, "a timeout runs nothing");
+        vm.assertEq(q.deliverer, addr32(tx.origin), "deliverer: the relayer");
         relay(b, 0);
         vm.assertEq(appA.outcomes(id), 1, "settled");
         vm.assertEq(uint256(appA.outcome(id).kind), uint256(OutcomeKind.TimedOut), "timeout handed back");
