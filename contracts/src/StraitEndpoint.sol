@@ -180,20 +180,29 @@ contract StraitEndpoint is EndpointBase {
         view
         returns (bytes memory)
     {
-        if (v.code.length == 0) return abi.encodeWithSelector(UnknownClient.selector, v);
-        try IStraitVerifier(v).rootAt{gas: VERIFIER_GAS}(height) returns (
-            uint64 chain, bool frozen, bytes32 verified
-        ) {
-            if (chain != source) {
-                return abi.encodeWithSelector(ClientChainMismatch.selector, v, chain, source);
-            }
-            if (frozen) return abi.encodeWithSelector(ClientFrozen.selector, v);
-            if (verified == 0) return abi.encodeWithSelector(RootNotVerified.selector, v, height);
-            if (verified != root) return abi.encodeWithSelector(RootMismatch.selector, root, verified);
-            return "";
-        } catch {
-            return abi.encodeWithSelector(UnknownClient.selector, v);
+        // A plain static call (no ABI decoder): a verifier that reverts, has no code or answers
+        // fewer than three words, or a chain or flag that is not a u64 or a bool, is unknown.
+        bool ok;
+        uint256 chain;
+        uint256 frozen;
+        bytes32 verified;
+        bytes4 selector = IStraitVerifier.rootAt.selector;
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            mstore(m, selector)
+            mstore(add(m, 4), height)
+            ok := staticcall(VERIFIER_GAS, v, m, 36, m, 96)
+            ok := and(ok, gt(returndatasize(), 95))
+            chain := mload(m)
+            frozen := mload(add(m, 32))
+            verified := mload(add(m, 64))
         }
+        if (!ok || chain >> 64 != 0 || frozen > 1) return abi.encodeWithSelector(UnknownClient.selector, v);
+        if (chain != source) return abi.encodeWithSelector(ClientChainMismatch.selector, v, chain, source);
+        if (frozen == 1) return abi.encodeWithSelector(ClientFrozen.selector, v);
+        if (verified == 0) return abi.encodeWithSelector(RootNotVerified.selector, v, height);
+        if (verified != root) return abi.encodeWithSelector(RootMismatch.selector, root, verified);
+        return "";
     }
 
     /// [STRAIT-RECV.9], [STRAIT-RECV.10]: mark the nonce received (effects before the application

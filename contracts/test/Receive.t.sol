@@ -2,7 +2,7 @@
 pragma solidity 0.8.37;
 
 import {NetTest} from "./lib/Net.sol";
-import {TestVerifier, ProbeApp, GreedyVerifier} from "./lib/Fixtures.sol";
+import {TestVerifier, ProbeApp, GreedyVerifier, MalformedVerifier} from "./lib/Fixtures.sol";
 import {StraitEndpoint} from "../src/StraitEndpoint.sol";
 import {DeliveryOptions} from "../src/EndpointBase.sol";
 import {StraitGuardians, IPausable} from "../src/StraitGuardians.sol";
@@ -382,6 +382,30 @@ contract ReceiveTest is NetTest {
 
     /// A verifier's `rootAt` gets at most VERIFIER_GAS: one that burns its gas is `UnknownClient`
     /// for its receivers' messages and leaves the rest of the transaction its gas.
+    /// A verifier answering fewer than three words, or a frozen flag that is not a bool, is an
+    /// unknown client (the delivery is refused with its name, not with a decoding panic).
+    function test_a_verifier_answering_malformed_data_is_an_unknown_client() external {
+        (bytes memory packet, uint256 index) = sendAB("x", none);
+        (bytes memory proof, uint64 h) = prove(a, index);
+        address[3] memory vs = [
+            address(new MalformedVerifier(2, 0)),
+            address(new MalformedVerifier(3, 2)),
+            address(new MalformedVerifier(0, 0))
+        ];
+        for (uint256 i = 0; i < 3; ++i) {
+            vm.prank(address(appB));
+            b.setSecurityConfig(A_CHAIN, vs[i]);
+            vm.expectRevert(abi.encodeWithSelector(UnknownClient.selector, vs[i]));
+            b.receiveMessage(packet, proof, h);
+        }
+        // Well formed, another chain: named as such.
+        address wrongChain = address(new MalformedVerifier(3, 0));
+        vm.prank(address(appB));
+        b.setSecurityConfig(A_CHAIN, wrongChain);
+        vm.expectRevert(abi.encodeWithSelector(ClientChainMismatch.selector, wrongChain, uint64(2), A_CHAIN));
+        b.receiveMessage(packet, proof, h);
+    }
+
     function test_a_greedy_verifier_is_an_unknown_client() external {
         (bytes memory packet, uint256 index) = sendAB("x", none);
         (bytes memory proof, uint64 h) = prove(a, index);

@@ -184,3 +184,26 @@ contract GreedyVerifier is IStraitVerifier {
         return (0, false, 0);
     }
 }
+
+/// A verifier whose `rootAt` answers malformed data: `words` 32-byte words, the first (chain) 2,
+/// the second (frozen) `flag`, the third a root.
+contract MalformedVerifier {
+    uint256 internal immutable words;
+    uint256 internal immutable flag;
+
+    constructor(uint256 words_, uint256 flag_) {
+        words = words_;
+        flag = flag_;
+    }
+
+    fallback() external {
+        uint256 n = words * 32;
+        uint256 f = flag;
+        assembly {
+            mstore(0, 2)
+            mstore(32, f)
+            mstore(64, 0x1234)
+            return(0, n)
+        }
+    }
+}
