@@ -74,6 +74,7 @@ async fn transfer(ca: &Client, amount: u128) -> Option<strait_primitives::Messag
         amount,
         timeout_height: None,
         timeout_timestamp: None,
+        gas_limit: 0,
     };
     let body = TxBody::AppCall {
         app: apps::token(),
@@ -285,6 +286,7 @@ async fn the_anomaly_breaker_trips_by_itself_and_all_completes_after_the_unpause
             amount,
             timeout_height: None,
             timeout_timestamp: None,
+            gas_limit: 0,
         }
         .encode(),
     };
