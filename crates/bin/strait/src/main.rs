@@ -94,6 +94,11 @@ struct RelayerArgs {
     /// Polling interval in milliseconds, when no new-block notification arrives.
     #[arg(long, default_value_t = 500)]
     poll_ms: u64,
+    /// Carry only messages that paid at least this many `sat` on their source (1: any paid
+    /// message); unpaid ones are left to others (self-relay). Default (or 0): carry everything.
+    /// Outcomes are always carried: proving them back is what pays the relayers.
+    #[arg(long)]
+    min_fee: Option<u128>,
 }
 
 fn main() -> std::process::ExitCode {
@@ -226,6 +231,9 @@ async fn relayer(args: RelayerArgs) -> anyhow::Result<()> {
     let mut config = RelayerConfig::new(chains, &args.account);
     config.max_batch = args.max_batch;
     config.poll_interval = Duration::from_millis(args.poll_ms.max(1));
+    if let Some(min) = args.min_fee.filter(|m| *m > 0) {
+        config.fee_policy = strait_devnet_client::FeePolicy::MinFee(min);
+    }
     let metrics = config.metrics.clone();
     let mut shutdown = Shutdown::listen();
     strait_devnet_client::run_relayer(config, async move { shutdown.wait().await })
