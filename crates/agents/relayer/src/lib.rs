@@ -77,6 +77,8 @@ pub struct Settings {
     pub poll_interval: Duration,
     /// Largest backoff after repeated failures.
     pub max_backoff: Duration,
+    /// Which messages to carry, by what they paid (`[STRAIT-FEE.9]`; default: all).
+    pub fee_policy: sched::FeePolicy,
 }
 
 impl Default for Settings {
@@ -87,6 +89,7 @@ impl Default for Settings {
             max_pending_per_route: strait_endpoint::MAX_BATCH_LEN,
             poll_interval: Duration::from_millis(500),
             max_backoff: Duration::from_secs(5),
+            fee_policy: sched::FeePolicy::CarryAll,
         }
     }
 }

@@ -88,6 +88,7 @@ impl<S: SourceChain, D: DestinationChain> Path<S, D> {
             route_share: settings.max_pending_per_route,
             max_routes: MAX_ROUTES_PER_PATH,
             retry: RetryPolicy::DEFAULT,
+            fee_policy: settings.fee_policy,
         });
         let limits = dst.relay_limits();
         Self {

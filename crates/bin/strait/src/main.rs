@@ -115,6 +115,11 @@ struct RelayerArgs {
     /// Its threshold.
     #[arg(long, default_value_t = 3)]
     committee_threshold: u16,
+    /// Carry only messages that paid at least this many `sat` on their source (1: any paid
+    /// message); unpaid ones are left to others (self-relay). Default (or 0): carry everything.
+    /// Outcomes are always carried: proving them back is what pays the relayers.
+    #[arg(long)]
+    min_fee: Option<u128>,
 }
 
 fn main() -> std::process::ExitCode {
@@ -270,6 +275,9 @@ async fn relayer(args: RelayerArgs) -> anyhow::Result<()> {
                 committee_id,
             )?);
         }
+    }
+    if let Some(min) = args.min_fee.filter(|m| *m > 0) {
+        config.fee_policy = strait_devnet_client::FeePolicy::MinFee(min);
     }
     let metrics = config.metrics.clone();
     let mut shutdown = Shutdown::listen();

@@ -47,6 +47,7 @@ pub use error::{is_transient_client_error, DevnetClientError};
 pub use relayer::run_relayer;
 pub use rpc::ChainRpc;
 use strait_devnet_api::keys::AccountKey;
+pub use strait_relayer::sched::FeePolicy;
 use strait_relayer::{Attested, Metrics, RelayerError, Settings};
 
 /// How to reach one chain's node.
@@ -101,6 +102,9 @@ pub struct RelayerConfig {
     pub request_timeout: Duration,
     /// Largest backoff after repeated failures.
     pub max_backoff: Duration,
+    /// Which messages to carry, by what they paid on their source (`[STRAIT-FEE.9]`; default:
+    /// all). A policy other than carrying all asks the source each new message's status.
+    pub fee_policy: FeePolicy,
     /// Counters the caller may read while the relayer runs.
     pub metrics: Arc<Metrics>,
     /// Committee clients kept current with attesters' certificates (none by default).
@@ -121,6 +125,7 @@ impl RelayerConfig {
             tx_timeout: Duration::from_secs(30),
             request_timeout: Duration::from_secs(10),
             max_backoff: Duration::from_secs(5),
+            fee_policy: FeePolicy::CarryAll,
             metrics: Arc::new(Metrics::default()),
             attested: Attested::default(),
         }
@@ -140,6 +145,7 @@ impl RelayerConfig {
             max_pending_per_route: self.max_pending_per_route.min(self.max_pending),
             poll_interval: self.poll_interval,
             max_backoff: self.max_backoff,
+            fee_policy: self.fee_policy,
         })
     }
 }
