@@ -10,6 +10,7 @@ const path = require("path");
 const CONTRACTS = {
     StraitEndpoint: "src/StraitEndpoint.sol",
     StraitGuardians: "src/StraitGuardians.sol",
+    StraitFees: "src/StraitFees.sol",
     EcdsaCommitteeVerifier: "src/attest/EcdsaCommitteeVerifier.sol",
     BlsCommitteeVerifier: "src/attest/BlsCommitteeVerifier.sol",
 };

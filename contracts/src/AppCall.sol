@@ -25,6 +25,7 @@ library AppCall {
         bytes data; // the acknowledgement when ok
         uint32 code;
         bytes reason;
+        uint64 gasUsed; // gas the call took (0 when no call was made) ([STRAIT-FEE.6])
     }
 
     /// Call `app` with `data` and at most `gasLimit` gas. Reverts `InsufficientGas` (the whole
@@ -37,17 +38,20 @@ library AppCall {
         if (gasleft() < needed) revert InsufficientGas(gasleft(), needed);
         bool ok;
         uint256 size;
+        uint256 used;
         bytes memory head = new bytes(68);
         assembly ("memory-safe") {
+            used := gas()
             ok := call(gasLimit, app, 0, add(data, 32), mload(data), 0, 0)
+            used := sub(used, gas())
             size := returndatasize()
             // At most 68 bytes: an ABI `bytes` head (offset, length) or a revert selector and head.
             let n := size
             if gt(n, 68) { n := 68 }
             returndatacopy(add(head, 32), 0, n)
         }
-        if (ok) return ack(head, size);
-        return reverted(head, size);
+        r = ok ? ack(head, size) : reverted(head, size);
+        r.gasUsed = uint64(used);
     }
 
     /// The acknowledgement an ABI `bytes` return carries; empty if nothing was returned.

@@ -10,8 +10,10 @@ import {
     NotOwner,
     Paused,
     NotGuardian,
-    InvalidScope
+    InvalidScope,
+    UnexpectedValue
 } from "./Errors.sol";
+import {StraitFees} from "./StraitFees.sol";
 import {Packet, PacketCodec} from "./Packet.sol";
 import {MerkleTree} from "./MerkleTree.sol";
 import {ReplayBitmap} from "./ReplayBitmap.sol";
@@ -31,8 +33,13 @@ abstract contract EndpointBase {
     /// The endpoint's own address, sender of outcome messages ([STRAIT-SETTLE.1]).
     bytes32 public constant ENDPOINT_ADDRESS = keccak256("STRAIT/ENDPOINT/v1");
 
+    /// The bit of an awaited-outcome record marking a paid message ([STRAIT-FEE.7]).
+    uint256 internal constant PAID = 1 << 254;
+
     /// This chain's id: its EIP-155 chain id (SPEC §1).
     uint64 public immutable localChain;
+    /// The message fees: oracle, quotes, locked payments and their split (SPEC §11, §4.8).
+    StraitFees public immutable fees;
     /// May configure remote chains, defaults and guardians.
     address public owner;
     /// The whole endpoint is paused ([STRAIT-PAUSE.1], scope `0x00`); packed with `owner`.
@@ -46,8 +53,8 @@ abstract contract EndpointBase {
     MerkleTree.Tree internal outbox;
     /// Per inbound route: received nonces and the contiguous counter ([STRAIT-RECV.6]).
     mapping(bytes32 route => ReplayBitmap.Bitmap) internal inbound;
-    /// Sent messages awaiting their outcome ([STRAIT-SETTLE.2]): `1 << 255 | destination << 160 |
-    /// sender`, one slot per message.
+    /// Sent messages awaiting their outcome ([STRAIT-SETTLE.2]): `1 << 255 | paid << 254 |
+    /// destination << 160 | sender`, one slot per message.
     mapping(bytes32 id => uint256) internal awaiting;
     /// Failed messages not yet final ([STRAIT-RETRY.1]): `hash160(last error) << 96 |
     /// first failure (ms) << 32 | attempts`.
@@ -78,6 +85,7 @@ abstract contract EndpointBase {
 
     constructor(address owner_) {
         localChain = uint64(block.chainid);
+        fees = new StraitFees();
         owner = owner_;
         emit OwnerSet(owner_);
     }
@@ -149,6 +157,35 @@ abstract contract EndpointBase {
         DeliveryOptions calldata options,
         bytes calldata payload
     ) external returns (bytes32 id, uint64 nonce) {
+        return sendFrom(destinationChain, receiver, options, payload, 0);
+    }
+
+    /// `send` with a payment for delivery and execution with `gasLimit` on the destination
+    /// ([STRAIT-FEE.7]): `msg.value`, at least `fees.quote(destinationChain, gasLimit,
+    /// payload.length)` (`NoOracle`, `InsufficientFee`), is locked in `fees` under the message
+    /// id, excess included (it goes back to the payer at settlement). A gas limit of 0 is an
+    /// unpaid message, which carries no value (`UnexpectedValue`).
+    function sendPaid(
+        uint64 destinationChain,
+        bytes32 receiver,
+        DeliveryOptions calldata options,
+        bytes calldata payload,
+        uint64 gasLimit
+    ) external payable returns (bytes32 id, uint64 nonce) {
+        if (gasLimit == 0 && msg.value != 0) revert UnexpectedValue(msg.value);
+        (id, nonce) = sendFrom(destinationChain, receiver, options, payload, gasLimit == 0 ? 0 : PAID);
+        if (gasLimit != 0) {
+            fees.lock{value: msg.value}(id, msg.sender, destinationChain, gasLimit, payload.length);
+        }
+    }
+
+    function sendFrom(
+        uint64 destinationChain,
+        bytes32 receiver,
+        DeliveryOptions calldata options,
+        bytes calldata payload,
+        uint256 paid
+    ) internal returns (bytes32 id, uint64 nonce) {
         if (endpointPaused) revert Paused(hex"00");
         Packet memory p;
         p.sender = PacketCodec.toAddress32(msg.sender);
@@ -166,7 +203,7 @@ abstract contract EndpointBase {
                 revert(0, 4)
             }
         }
-        awaiting[id] = 1 << 255 | uint256(destinationChain) << 160 | uint160(msg.sender);
+        awaiting[id] = 1 << 255 | paid | uint256(destinationChain) << 160 | uint160(msg.sender);
     }
 
     /// The checks and effects of a send of `p` (source and nonce are filled in): an error

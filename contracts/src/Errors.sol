@@ -157,3 +157,16 @@ error SourceMismatch(uint64 got, uint64 expected);
 error NotMisbehaviour();
 /// The epoch is at its maximum.
 error EpochOverflow();
+
+// Message fees (SPEC §11 on an EVM, §4.8).
+
+/// A paid message to a destination without a fee oracle entry ([STRAIT-FEE.5]).
+error NoOracle(uint64 destination);
+/// A paid send carries less than its quote ([STRAIT-FEE.7]).
+error InsufficientFee(uint256 need, uint256 have);
+/// An unpaid send (gas limit 0) carries value.
+error UnexpectedValue(uint256 value);
+/// Withdrawn fees could not be transferred.
+error TransferFailed(address to, uint256 amount);
+/// Only the endpoint may call this.
+error NotEndpoint(address caller);

@@ -1,7 +1,15 @@
 // SPDX-License-Identifier: UNLICENSED
 pragma solidity 0.8.37;
 
-import {Truncated, TrailingBytes, TooLarge, ZeroNonce, UnknownOutcome, ReasonNotUtf8} from "./Errors.sol";
+import {
+    Truncated,
+    TrailingBytes,
+    TooLarge,
+    ZeroNonce,
+    UnknownOutcome,
+    ReasonNotUtf8,
+    UnsupportedVersion
+} from "./Errors.sol";
 
 /// How a message ended on its destination ([STRAIT-EVENT.1]).
 enum OutcomeKind {
@@ -25,6 +33,15 @@ struct Receipt {
     bytes32 route;
     uint64 nonce;
     uint64 height;
+    Outcome outcome;
+}
+
+/// An outcome message's payload ([STRAIT-SETTLE.3], [STRAIT-FEE.6]): the message it reports, who
+/// made its outcome final and the gas the application used, which pay the message's fee.
+struct OutcomePayload {
+    bytes32 id;
+    bytes32 deliverer;
+    uint64 gasUsed;
     Outcome outcome;
 }
 
@@ -54,6 +71,28 @@ library ReceiptCodec {
     /// The canonical receipt encoding: `id || route || nonce u64 || height u64 || outcome`.
     function encodeReceipt(Receipt memory r) internal pure returns (bytes memory) {
         return abi.encodePacked(r.id, r.route, r.nonce, r.height, encodeOutcome(r.outcome));
+    }
+
+    /// Version byte of an outcome message's payload ([STRAIT-FEE.6]).
+    uint8 internal constant OUTCOME_PAYLOAD_VERSION = 2;
+
+    /// `version u8 (= 2) | message id [32] | deliverer [32] | gas_used u64 | outcome`.
+    function encodeOutcomePayload(OutcomePayload memory q) internal pure returns (bytes memory) {
+        return
+            abi.encodePacked(OUTCOME_PAYLOAD_VERSION, q.id, q.deliverer, q.gasUsed, encodeOutcome(q.outcome));
+    }
+
+    /// Decode an outcome payload, checking in order ([STRAIT-FEE.6]): the version present
+    /// (`Truncated`) and 2 (`UnsupportedVersion`), each field present (`Truncated`), the outcome,
+    /// nothing follows (`TrailingBytes`).
+    function decodeOutcomePayload(bytes calldata b) internal pure returns (OutcomePayload memory q) {
+        if (b.length < 1) revert Truncated();
+        if (uint8(b[0]) != OUTCOME_PAYLOAD_VERSION) revert UnsupportedVersion();
+        if (b.length < 73) revert Truncated();
+        q.id = bytes32(b[1:33]);
+        q.deliverer = bytes32(b[33:65]);
+        q.gasUsed = uint64(bytes8(b[65:73]));
+        q.outcome = decodeOutcome(b[73:]);
     }
 
     /// `reason` cut to at most `MAX_REASON_LEN` bytes, at a UTF-8 character boundary (a cut never

@@ -7,7 +7,7 @@ import {Packet, PacketCodec} from "./Packet.sol";
 import {MerkleProof} from "./MerkleProof.sol";
 import {MerkleMultiProof} from "./MerkleMultiProof.sol";
 import {ReplayBitmap} from "./ReplayBitmap.sol";
-import {Outcome, OutcomeKind, Receipt, ReceiptCodec} from "./Receipt.sol";
+import {Outcome, OutcomeKind, OutcomePayload, Receipt, ReceiptCodec} from "./Receipt.sol";
 import {IStraitVerifier, IStraitReceiver, IStraitSender} from "./IStrait.sol";
 import {AppCall} from "./AppCall.sol";
 
@@ -29,8 +29,6 @@ contract StraitEndpoint is EndpointBase {
     /// Most gas a verifier's `rootAt` may use (a lookup), so that a receiver's verifier cannot
     /// use up a batch's gas.
     uint256 public constant VERIFIER_GAS = 100_000;
-    /// Version byte of an outcome message's payload ([STRAIT-SETTLE.3]).
-    uint8 public constant OUTCOME_PAYLOAD_VERSION = 1;
 
     /// A message was received ([STRAIT-RECV.10]): its receipt ([STRAIT-EVENT.2]).
     event Received(bytes32 indexed id, bytes receipt);
@@ -182,20 +180,29 @@ contract StraitEndpoint is EndpointBase {
         view
         returns (bytes memory)
     {
-        if (v.code.length == 0) return abi.encodeWithSelector(UnknownClient.selector, v);
-        try IStraitVerifier(v).rootAt{gas: VERIFIER_GAS}(height) returns (
-            uint64 chain, bool frozen, bytes32 verified
-        ) {
-            if (chain != source) {
-                return abi.encodeWithSelector(ClientChainMismatch.selector, v, chain, source);
-            }
-            if (frozen) return abi.encodeWithSelector(ClientFrozen.selector, v);
-            if (verified == 0) return abi.encodeWithSelector(RootNotVerified.selector, v, height);
-            if (verified != root) return abi.encodeWithSelector(RootMismatch.selector, root, verified);
-            return "";
-        } catch {
-            return abi.encodeWithSelector(UnknownClient.selector, v);
+        // A plain static call (no ABI decoder): a verifier that reverts, has no code or answers
+        // fewer than three words, or a chain or flag that is not a u64 or a bool, is unknown.
+        bool ok;
+        uint256 chain;
+        uint256 frozen;
+        bytes32 verified;
+        bytes4 selector = IStraitVerifier.rootAt.selector;
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            mstore(m, selector)
+            mstore(add(m, 4), height)
+            ok := staticcall(VERIFIER_GAS, v, m, 36, m, 96)
+            ok := and(ok, gt(returndatasize(), 95))
+            chain := mload(m)
+            frozen := mload(add(m, 32))
+            verified := mload(add(m, 64))
         }
+        if (!ok || chain >> 64 != 0 || frozen > 1) return abi.encodeWithSelector(UnknownClient.selector, v);
+        if (chain != source) return abi.encodeWithSelector(ClientChainMismatch.selector, v, chain, source);
+        if (frozen == 1) return abi.encodeWithSelector(ClientFrozen.selector, v);
+        if (verified == 0) return abi.encodeWithSelector(RootNotVerified.selector, v, height);
+        if (verified != root) return abi.encodeWithSelector(RootMismatch.selector, root, verified);
+        return "";
     }
 
     /// [STRAIT-RECV.9], [STRAIT-RECV.10]: mark the nonce received (effects before the application
@@ -205,24 +212,30 @@ contract StraitEndpoint is EndpointBase {
         inbound[c.route].markReceived(c.p.nonce);
         bool outcomeMessage = c.p.sender == ENDPOINT_ADDRESS;
         Outcome memory o;
+        uint64 gasUsed;
         if (c.timedOut && !outcomeMessage) o.kind = OutcomeKind.TimedOut;
-        else o = run(c.p, payload, c.id);
+        else (o, gasUsed) = run(c.p, payload, c.id);
         receipt = ReceiptCodec.encodeReceipt(Receipt(c.id, c.route, c.p.nonce, uint64(block.number), o));
         emit Received(c.id, receipt);
         if (o.kind == OutcomeKind.Failed) {
             failed[c.id] = failureRecord(o, nowMs(), 1);
         } else if (!outcomeMessage) {
-            sendOutcome(c.p.sourceChain, c.p.sender, c.id, o);
+            sendOutcome(c.p.sourceChain, c.p.sender, c.id, o, gasUsed);
         }
     }
 
     /// Execute a message: settle an outcome message, else call the receiving application with its
-    /// gas limit.
-    function run(Packet memory p, bytes calldata payload, bytes32 id) internal returns (Outcome memory) {
-        if (p.sender == ENDPOINT_ADDRESS) return settle(p, payload);
+    /// gas limit. Returns the outcome and the gas the application used ([STRAIT-FEE.6]).
+    function run(Packet memory p, bytes calldata payload, bytes32 id)
+        internal
+        returns (Outcome memory, uint64)
+    {
+        if (p.sender == ENDPOINT_ADDRESS) return (settle(p, payload), 0);
         bytes memory call_ =
             abi.encodeCall(IStraitReceiver.straitReceive, (id, p.sourceChain, p.sender, p.nonce, p.payload));
-        return toOutcome(AppCall.call(p.receiver, gasLimitOf(address(uint160(uint256(p.receiver)))), call_));
+        AppCall.Result memory r =
+            AppCall.call(p.receiver, gasLimitOf(address(uint160(uint256(p.receiver)))), call_);
+        return (toOutcome(r), r.gasUsed);
     }
 
     /// An application call's result as an outcome; a reason is cut to 256 bytes at a character
@@ -240,28 +253,28 @@ contract StraitEndpoint is EndpointBase {
     }
 
     /// [STRAIT-SETTLE.3] Send `o`, the outcome of message `id`, to `sender` on `source`:
-    /// unordered, no timeout. Only an unknown chain, an exhausted route or a full outbox refuse
-    /// it; the receipt stands either way.
-    function sendOutcome(uint64 source, bytes32 sender, bytes32 id, Outcome memory o) internal {
+    /// unordered, no timeout, with the deliverer (the transaction's sender, `tx.origin`: the
+    /// relayer, retrier or finalizer whose transaction made the outcome final, also through a
+    /// verifier's `verifyAndCall`) and the gas the application used ([STRAIT-FEE.6], SPEC §4.8).
+    /// Only an unknown chain, an exhausted route or a full outbox refuse it; the receipt stands
+    /// either way.
+    function sendOutcome(uint64 source, bytes32 sender, bytes32 id, Outcome memory o, uint64 gasUsed)
+        internal
+    {
         Packet memory q;
         q.sender = ENDPOINT_ADDRESS;
         q.destinationChain = source;
         q.receiver = sender;
-        q.payload = abi.encodePacked(OUTCOME_PAYLOAD_VERSION, id, ReceiptCodec.encodeOutcome(o));
+        q.payload = ReceiptCodec.encodeOutcomePayload(
+            OutcomePayload(id, PacketCodec.toAddress32(tx.origin), gasUsed, o)
+        );
         dispatch(q);
     }
 
-    /// Decode an outcome message's payload `version u8 (= 1) | id | outcome`, nothing after.
-    function decodeOutcomePayload(bytes calldata payload)
-        external
-        pure
-        returns (bytes32 id, Outcome memory o)
-    {
-        if (payload.length < 1) revert Truncated();
-        if (uint8(payload[0]) != OUTCOME_PAYLOAD_VERSION) revert UnsupportedVersion();
-        if (payload.length < 33) revert Truncated();
-        id = bytes32(payload[1:33]);
-        o = ReceiptCodec.decodeOutcome(payload[33:]);
+    /// Decode an outcome message's payload ([STRAIT-FEE.6]): `version u8 (= 2) | id | deliverer |
+    /// gas_used u64 | outcome`, nothing after.
+    function decodeOutcomePayload(bytes calldata payload) external pure returns (OutcomePayload memory) {
+        return ReceiptCodec.decodeOutcomePayload(payload);
     }
 
     /// [STRAIT-SETTLE.4] Settle the sent message an outcome message `p` reports: the payload
@@ -270,13 +283,14 @@ contract StraitEndpoint is EndpointBase {
     /// is emitted. A refusal or a failed callback (the record is put back) fails the outcome
     /// message.
     function settle(Packet memory p, bytes calldata payload) internal returns (Outcome memory) {
-        bytes32 id;
-        Outcome memory o;
-        try this.decodeOutcomePayload(payload) returns (bytes32 id_, Outcome memory o_) {
-            (id, o) = (id_, o_);
+        OutcomePayload memory q;
+        try this.decodeOutcomePayload(payload) returns (OutcomePayload memory q_) {
+            q = q_;
         } catch {
             return refused("malformed outcome message");
         }
+        bytes32 id = q.id;
+        Outcome memory o = q.outcome;
         uint256 record = awaiting[id];
         if (record == 0) return refused("message awaits no outcome");
         address sender = address(uint160(record));
@@ -293,6 +307,8 @@ contract StraitEndpoint is EndpointBase {
                 return toOutcome(r);
             }
         }
+        // [STRAIT-FEE.8] A paid message's payment is split, once: the record was deleted.
+        if (record & PAID != 0) fees.split(id, q.deliverer, q.gasUsed, tx.origin);
         emit Settled(id, ReceiptCodec.encodeOutcome(o));
         Outcome memory executed;
         return executed;
@@ -320,7 +336,7 @@ contract StraitEndpoint is EndpointBase {
         // Effects first: while the application runs the message has no record, so a re-entrant
         // retry or finalize of it is `NotRetryable` and it gets one final outcome.
         delete failed[id];
-        Outcome memory o = run(p, packet[PacketCodec.HEADER_LEN:], id);
+        (Outcome memory o, uint64 gasUsed) = run(p, packet[PacketCodec.HEADER_LEN:], id);
         if (o.kind == OutcomeKind.Failed) {
             uint32 attempts = uint32(record) + 1;
             if (attempts < MAX_ATTEMPTS) {
@@ -329,7 +345,7 @@ contract StraitEndpoint is EndpointBase {
                 return;
             }
         }
-        finalize(p, id, route, o);
+        finalize(p, id, route, o, gasUsed);
     }
 
     /// [STRAIT-RETRY.4] Finalize a failed message as failed with its last error (`lastError`: the
@@ -346,15 +362,16 @@ contract StraitEndpoint is EndpointBase {
             revert WindowOpen(id, until);
         }
         if (uint160(record >> 96) != uint160(uint256(keccak256(lastError)))) revert ErrorMismatch(id);
-        finalize(p, id, PacketCodec.routeOf(p), ReceiptCodec.decodeOutcome(lastError));
+        finalize(p, id, PacketCodec.routeOf(p), ReceiptCodec.decodeOutcome(lastError), 0);
     }
 
     /// The final receipt of a failed message: the record is deleted, `Finalized` emitted, and
-    /// the outcome goes back unless the message is an outcome message.
-    function finalize(Packet memory p, bytes32 id, bytes32 route, Outcome memory o) internal {
+    /// the outcome goes back unless the message is an outcome message, with the gas of the
+    /// execution that made it final (0 for a finalization: it runs nothing).
+    function finalize(Packet memory p, bytes32 id, bytes32 route, Outcome memory o, uint64 gasUsed) internal {
         delete failed[id];
         emit Finalized(id, ReceiptCodec.encodeReceipt(Receipt(id, route, p.nonce, uint64(block.number), o)));
-        if (p.sender != ENDPOINT_ADDRESS) sendOutcome(p.sourceChain, p.sender, id, o);
+        if (p.sender != ENDPOINT_ADDRESS) sendOutcome(p.sourceChain, p.sender, id, o, gasUsed);
     }
 
     /// `hash160(failed outcome) << 96 | first failure ms << 32 | attempts`: one slot, never 0.

@@ -2,6 +2,7 @@
 pragma solidity 0.8.37;
 
 import {NotOwner, NotGuardian, StaleApproval, InvalidScope, InvalidThresholds} from "./Errors.sol";
+import {FeeOracle, StraitFees} from "./StraitFees.sol";
 
 /// The endpoint's pause switches behind m-of-n guardians ([STRAIT-PAUSE.3] on an EVM): a pause
 /// takes `pauseThreshold` approvals, an unpause `unpauseThreshold` (at least as many). Each
@@ -24,6 +25,7 @@ contract StraitGuardians {
 
     event GuardiansSet(address[] guardians, uint8 pauseThreshold, uint8 unpauseThreshold);
     event PauseApproved(address indexed guardian, bytes scope, bool paused, uint64 counter);
+    event FeeOracleApproved(address indexed guardian, uint64 destination, FeeOracle entry, uint64 counter);
 
     constructor(IPausable endpoint_, address owner_) {
         endpoint = endpoint_;
@@ -61,21 +63,46 @@ contract StraitGuardians {
         if (!(scope.length == 1 && scope[0] == 0x00) && !(scope.length == 33 && scope[0] == 0x01)) {
             revert InvalidScope();
         }
-        bytes32 proposal = keccak256(abi.encodePacked(scope, paused, counter_));
+        emit PauseApproved(msg.sender, scope, paused, counter_);
+        if (!vote(
+                keccak256(abi.encodePacked(scope, paused, counter_)),
+                index,
+                paused ? pauseThreshold : unpauseThreshold
+            )) {
+            return;
+        }
+        ++counter;
+        endpoint.setPaused(scope, paused);
+    }
+
+    /// A guardian approves setting the endpoint's fee oracle entry for `destination` to `entry`
+    /// as action number `counter_` ([STRAIT-FEE.5]); at `unpauseThreshold` approvals the entry is
+    /// set and the counter moves on. Checks: `NotGuardian`, `StaleApproval`.
+    function approveFeeOracle(uint64 destination, FeeOracle calldata entry, uint64 counter_) external {
+        uint256 index = guardianIndex[msg.sender];
+        if (index == 0) revert NotGuardian(msg.sender);
+        if (counter_ != counter) revert StaleApproval(counter_, counter);
+        emit FeeOracleApproved(msg.sender, destination, entry, counter_);
+        bytes32 proposal = keccak256(abi.encode("STRAIT/EVM/FEE-ORACLE/v1", destination, entry, counter_));
+        if (!vote(proposal, index, unpauseThreshold)) return;
+        ++counter;
+        endpoint.fees().setFeeOracle(destination, entry);
+    }
+
+    /// Record guardian `index`'s (1-based) approval of `proposal`; whether it reached `threshold`.
+    function vote(bytes32 proposal, uint256 index, uint8 threshold) internal returns (bool) {
         uint256 bits = approvals[proposal] | (1 << (index - 1));
         approvals[proposal] = bits;
-        emit PauseApproved(msg.sender, scope, paused, counter_);
         uint256 votes = 0;
         for (; bits != 0; bits &= bits - 1) {
             ++votes;
         }
-        if (votes < (paused ? pauseThreshold : unpauseThreshold)) return;
-        ++counter;
-        endpoint.setPaused(scope, paused);
+        return votes >= threshold;
     }
 }
 
 /// What the guardians call on the endpoint.
 interface IPausable {
     function setPaused(bytes calldata scope, bool paused) external;
+    function fees() external view returns (StraitFees);
 }

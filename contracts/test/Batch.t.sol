@@ -116,5 +116,11 @@ contract BatchTest is NetTest {
         (packets, proof, h) = batch(64, noop, none);
         b.receiveBatch(packets, proof, h);
         vm.snapshotGasLastCall("receive: batch of 64 messages, one route, nonces 67 to 130");
+        // Steady state: no fresh slot (the bitmap word, the outcome route's nonce and the outbox
+        // branch slot it writes all exist), as most deliveries on a busy route.
+        (packets,, h) = batch(1, noop, none);
+        (proof, h) = prove(a, 130);
+        b.receiveMessage(packets[0], proof, h);
+        vm.snapshotGasLastCall("receive: one message, nonce 131, no fresh slot");
     }
 }

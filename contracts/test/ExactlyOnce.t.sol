@@ -4,18 +4,25 @@ pragma solidity 0.8.37;
 import {NetTest} from "./lib/Net.sol";
 import {PacketCodec} from "../src/Packet.sol";
 import {StraitEndpoint} from "../src/StraitEndpoint.sol";
+import {StraitGuardians, IPausable} from "../src/StraitGuardians.sol";
+import {StraitFees, FeeOracle} from "../src/StraitFees.sol";
 
 /// [STRAIT-SETTLE.5] as a property: whatever mix of batches and single deliveries, repeated and
 /// overlapping, relayers make, each message executes once, sends one outcome back, and each
-/// outcome settles once at the source.
+/// outcome settles once at the source, splitting its locked payment once ([STRAIT-FEE.8]).
 contract ExactlyOnceTest is NetTest {
     uint256 internal constant N = 8;
 
     /// forge-config: default.fuzz.runs = 64
     function testFuzz_each_message_executes_and_settles_once(uint256 seed) external {
+        StraitFees fees = paidRoute();
+        uint256 price = fees.quote(B_CHAIN, 50_000, 1);
         for (uint256 i = 0; i < N; ++i) {
-            sendAB(abi.encodePacked(uint8(i)), none);
+            appA.sendPaid{value: price}(
+                B_CHAIN, addr32(address(appB)), none, abi.encodePacked(uint8(i)), 50_000
+            );
         }
+        collect();
         bool[N] memory delivered;
         uint256 count;
         for (uint256 round = 0; round < 6; ++round) {
@@ -51,12 +58,31 @@ contract ExactlyOnceTest is NetTest {
         // Every outcome back in one batch, then again: each settles once.
         (bytes[] memory outcomes, bytes memory outProof, uint64 outH) = subset(b, 0, (1 << count) - 1);
         vm.assertEq(a.receiveBatch(outcomes, outProof, outH), count, "outcomes received");
+        uint256 owed = fees.feesOwed(tx.origin) + fees.feesOwed(address(appA));
+        vm.assertEq(owed, count * price, "each settled payment split once, in full");
         vm.assertEq(a.receiveBatch(outcomes, outProof, outH), 0, "and not again");
+        vm.assertEq(fees.feesOwed(tx.origin) + fees.feesOwed(address(appA)), owed, "nothing split again");
+        vm.assertEq(address(fees).balance, N * price, "every payment held");
         for (uint256 i = 0; i < N; ++i) {
             bytes32 id = PacketCodec.messageId(sent[address(a)][i]);
             vm.assertEq(appA.outcomes(id), delivered[i] ? 1 : 0, "settled once, or awaiting");
             vm.assertEq(a.isAwaiting(id), !delivered[i], "the record");
+            vm.assertEq(fees.feeLock(id).amount, delivered[i] ? 0 : price, "the lock");
         }
+    }
+
+    /// A fee oracle for A to B, set by a one-guardian `StraitGuardians`; this contract funded.
+    function paidRoute() internal returns (StraitFees fees) {
+        StraitGuardians g = new StraitGuardians(IPausable(address(a)), address(this));
+        address[] memory set = new address[](1);
+        set[0] = address(this);
+        g.setGuardians(set, 1, 1);
+        a.setPauser(address(g));
+        g.approveFeeOracle(
+            B_CHAIN, FeeOracle({gasPrice: 3, baseDelivery: 100, perByte: 1, ackFee: 50}), g.counter()
+        );
+        vm.deal(address(this), 1 ether);
+        return a.fees();
     }
 
     /// The packets of `src`'s leaves `from + i` for the bits `i` of `mask`, with their multiproof

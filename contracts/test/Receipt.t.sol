@@ -3,7 +3,7 @@ pragma solidity 0.8.37;
 
 import {VectorTest} from "./lib/Vectors.sol";
 import {ReceiptHarness} from "./lib/Harness.sol";
-import {Receipt, Outcome, OutcomeKind, ReceiptCodec} from "../src/Receipt.sol";
+import {Receipt, Outcome, OutcomeKind, OutcomePayload, ReceiptCodec} from "../src/Receipt.sol";
 
 /// docs/vectors/endpoint.json (SPEC §4.4), the file `crates/core/endpoint/tests/it/encoding.rs`
 /// reads: receipts decode, re-encode and carry the listed fields; invalid receipts revert with their
@@ -41,6 +41,39 @@ contract ReceiptVectorsTest is VectorTest {
             bytes memory enc = encoding(json, string.concat(c, ".encoding"));
             (bool ok, bytes memory ret) =
                 address(h).staticcall(abi.encodeCall(ReceiptHarness.decodeReceipt, (enc)));
+            assertOutcome(ok, ret, errorName(json, c), vm.parseJsonString(json, string.concat(c, ".name")));
+        }
+    }
+
+    /// Outcome payloads ([STRAIT-FEE.6]) decode to the listed id, deliverer, gas used and outcome,
+    /// and re-encode to the same bytes.
+    function test_outcome_payloads_decode_and_reencode() external view {
+        uint256 n = count(json, ".outcome_payloads");
+        for (uint256 i = 0; i < n; ++i) {
+            string memory c = item(".outcome_payloads", i);
+            string memory label = vm.parseJsonString(json, string.concat(c, ".name"));
+            bytes memory enc = encoding(json, string.concat(c, ".encoding"));
+            OutcomePayload memory want;
+            want.id = vm.parseJsonBytes32(json, string.concat(c, ".id"));
+            want.deliverer = vm.parseJsonBytes32(json, string.concat(c, ".deliverer"));
+            want.gasUsed = uint64(vm.parseJsonUint(json, string.concat(c, ".gas_used")));
+            want.outcome = outcomeAt(string.concat(c, ".outcome"));
+            OutcomePayload memory got = h.decodeOutcomePayload(enc);
+            vm.assertEq(got.id, want.id, string.concat(label, ": id"));
+            vm.assertEq(got.deliverer, want.deliverer, string.concat(label, ": deliverer"));
+            vm.assertEq(got.gasUsed, want.gasUsed, string.concat(label, ": gas used"));
+            vm.assertEq(abi.encode(got.outcome), abi.encode(want.outcome), string.concat(label, ": outcome"));
+            vm.assertEq(h.encodeOutcomePayload(want), enc, string.concat(label, ": encoding"));
+        }
+    }
+
+    function test_invalid_outcome_payloads_revert_with_their_spec_name() external view {
+        uint256 n = count(json, ".invalid_outcome_payloads");
+        for (uint256 i = 0; i < n; ++i) {
+            string memory c = item(".invalid_outcome_payloads", i);
+            bytes memory enc = encoding(json, string.concat(c, ".encoding"));
+            (bool ok, bytes memory ret) =
+                address(h).staticcall(abi.encodeCall(ReceiptHarness.decodeOutcomePayload, (enc)));
             assertOutcome(ok, ret, errorName(json, c), vm.parseJsonString(json, string.concat(c, ".name")));
         }
     }

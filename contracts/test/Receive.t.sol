@@ -2,12 +2,12 @@
 pragma solidity 0.8.37;
 
 import {NetTest} from "./lib/Net.sol";
-import {TestVerifier, ProbeApp, GreedyVerifier} from "./lib/Fixtures.sol";
+import {TestVerifier, ProbeApp, GreedyVerifier, MalformedVerifier} from "./lib/Fixtures.sol";
 import {StraitEndpoint} from "../src/StraitEndpoint.sol";
 import {DeliveryOptions} from "../src/EndpointBase.sol";
 import {StraitGuardians, IPausable} from "../src/StraitGuardians.sol";
 import {Packet, PacketCodec} from "../src/Packet.sol";
-import {Receipt, Outcome, OutcomeKind, ReceiptCodec} from "../src/Receipt.sol";
+import {Receipt, Outcome, OutcomeKind, OutcomePayload, ReceiptCodec} from "../src/Receipt.sol";
 import {AppCall} from "../src/AppCall.sol";
 import {MerkleHash} from "../src/MerkleHash.sol";
 import "../src/Errors.sol";
@@ -34,15 +34,21 @@ contract ReceiveTest is NetTest {
         vm.assertEq(appB.lastPayload(), "hi", "payload");
 
         // The outcome message B sent: sender ENDPOINT, receiver appA, to chain 1, unordered, no
-        // timeout, payload version 1 || id || outcome ([STRAIT-SETTLE.3]).
+        // timeout, payload version 2 || id || deliverer (the transaction's sender) || gas used ||
+        // outcome ([STRAIT-SETTLE.3], [STRAIT-FEE.6]).
         (bytes memory back, uint256 backIndex) = lastSent(b);
         Packet memory q = codec.decode(back);
         vm.assertEq(q.sender, b.ENDPOINT_ADDRESS(), "outcome sender");
         vm.assertEq(q.receiver, addr32(address(appA)), "outcome receiver");
         vm.assertEq(q.destinationChain, A_CHAIN, "outcome destination");
         vm.assertTrue(!q.ordered && q.timeoutHeight == 0 && q.timeoutTimestamp == 0, "outcome options");
+        OutcomePayload memory op = b.decodeOutcomePayload(q.payload);
+        vm.assertEq(op.deliverer, addr32(tx.origin), "deliverer: the transaction's sender");
+        vm.assertTrue(op.gasUsed > 0 && op.gasUsed < 300_000, "gas used: the app call's");
         vm.assertEq(
-            q.payload, abi.encodePacked(uint8(1), id, uint8(0), uint32(6), "ack:hi"), "outcome payload"
+            q.payload,
+            abi.encodePacked(uint8(2), id, addr32(tx.origin), op.gasUsed, uint8(0), uint32(6), "ack:hi"),
+            "outcome payload"
         );
 
         Receipt memory settled = relay(b, backIndex);
@@ -63,7 +69,7 @@ contract ReceiveTest is NetTest {
     }
 
     /// The outcome payloads decode as the vectors' outcomes: every receipt vector's outcome
-    /// (`encoding[80:]`) behind `0x01 || id` decodes to it and re-encodes to the same bytes.
+    /// (`encoding[80:]`) behind `0x02 || id || deliverer || gas used` decodes to it and re-encodes to the same bytes.
     function test_outcome_payloads_of_the_vector_outcomes() external view {
         string memory json = vectors("endpoint.json");
         uint256 n = count(json, ".receipts");
@@ -74,9 +80,13 @@ contract ReceiveTest is NetTest {
             for (uint256 j = 0; j < outcome.length; ++j) {
                 outcome[j] = enc[80 + j];
             }
-            (bytes32 id, Outcome memory o) = b.decodeOutcomePayload(abi.encodePacked(uint8(1), r.id, outcome));
-            vm.assertEq(id, r.id, "id");
-            vm.assertEq(abi.encode(o), abi.encode(r.outcome), "outcome");
+            OutcomePayload memory q = b.decodeOutcomePayload(
+                abi.encodePacked(uint8(2), r.id, bytes32(uint256(7)), uint64(9), outcome)
+            );
+            vm.assertEq(q.id, r.id, "id");
+            vm.assertEq(q.deliverer, bytes32(uint256(7)), "deliverer");
+            vm.assertEq(q.gasUsed, 9, "gas used");
+            vm.assertEq(abi.encode(q.outcome), abi.encode(r.outcome), "outcome");
         }
     }
 
@@ -256,8 +266,12 @@ contract ReceiveTest is NetTest {
         vm.assertEq(appB.received(), 0, "never executed");
         r = relay(a, inTime);
         vm.assertEq(outcomeKind(r), uint256(OutcomeKind.Executed), "the route stays open");
-        // The first outcome back: on_timeout.
+        // The first outcome back: on_timeout, with no gas used ([STRAIT-FEE.6]).
         bytes32 id = PacketCodec.messageId(sent[address(a)][byHeight]);
+        OutcomePayload memory q = b.decodeOutcomePayload(codec.decode(sent[address(b)][0]).payload);
+        vm.assertEq(q.id, id, "the timed-out message");
+        vm.assertEq(q.gasUsed, 0, "a timeout runs nothing");
+        vm.assertEq(q.deliverer, addr32(tx.origin), "deliverer: the relayer");
         relay(b, 0);
         vm.assertEq(appA.outcomes(id), 1, "settled");
         vm.assertEq(uint256(appA.outcome(id).kind), uint256(OutcomeKind.TimedOut), "timeout handed back");
@@ -330,10 +344,13 @@ contract ReceiveTest is NetTest {
         p.payload = hex"02";
         checkRefused(p, "malformed outcome message");
         p.nonce++;
-        p.payload = abi.encodePacked(uint8(1), keccak256("nothing"), uint8(2));
+        p.payload = abi.encodePacked(uint8(1), id, bytes32(0), uint64(0), uint8(2));
+        checkRefused(p, "malformed outcome message"); // version 1 is no longer read
+        p.nonce++;
+        p.payload = abi.encodePacked(uint8(2), keccak256("nothing"), bytes32(0), uint64(0), uint8(2));
         checkRefused(p, "message awaits no outcome");
         p.nonce++;
-        p.payload = abi.encodePacked(uint8(1), id, uint8(2));
+        p.payload = abi.encodePacked(uint8(2), id, bytes32(0), uint64(0), uint8(2));
         p.receiver = addr32(address(appB));
         a.setDefaultVerifier(B_CHAIN, address(va));
         checkRefused(p, "message was sent by another sender or to another chain");
@@ -365,6 +382,30 @@ contract ReceiveTest is NetTest {
 
     /// A verifier's `rootAt` gets at most VERIFIER_GAS: one that burns its gas is `UnknownClient`
     /// for its receivers' messages and leaves the rest of the transaction its gas.
+    /// A verifier answering fewer than three words, or a frozen flag that is not a bool, is an
+    /// unknown client (the delivery is refused with its name, not with a decoding panic).
+    function test_a_verifier_answering_malformed_data_is_an_unknown_client() external {
+        (bytes memory packet, uint256 index) = sendAB("x", none);
+        (bytes memory proof, uint64 h) = prove(a, index);
+        address[3] memory vs = [
+            address(new MalformedVerifier(2, 0)),
+            address(new MalformedVerifier(3, 2)),
+            address(new MalformedVerifier(0, 0))
+        ];
+        for (uint256 i = 0; i < 3; ++i) {
+            vm.prank(address(appB));
+            b.setSecurityConfig(A_CHAIN, vs[i]);
+            vm.expectRevert(abi.encodeWithSelector(UnknownClient.selector, vs[i]));
+            b.receiveMessage(packet, proof, h);
+        }
+        // Well formed, another chain: named as such.
+        address wrongChain = address(new MalformedVerifier(3, 0));
+        vm.prank(address(appB));
+        b.setSecurityConfig(A_CHAIN, wrongChain);
+        vm.expectRevert(abi.encodeWithSelector(ClientChainMismatch.selector, wrongChain, uint64(2), A_CHAIN));
+        b.receiveMessage(packet, proof, h);
+    }
+
     function test_a_greedy_verifier_is_an_unknown_client() external {
         (bytes memory packet, uint256 index) = sendAB("x", none);
         (bytes memory proof, uint64 h) = prove(a, index);

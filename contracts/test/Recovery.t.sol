@@ -6,7 +6,7 @@ import {ProbeApp, ReentrantApp} from "./lib/Fixtures.sol";
 import {StraitEndpoint} from "../src/StraitEndpoint.sol";
 import {StraitGuardians, IPausable} from "../src/StraitGuardians.sol";
 import {Packet, PacketCodec} from "../src/Packet.sol";
-import {Receipt, Outcome, OutcomeKind, ReceiptCodec} from "../src/Receipt.sol";
+import {Receipt, Outcome, OutcomeKind, OutcomePayload, ReceiptCodec} from "../src/Receipt.sol";
 import "../src/Errors.sol";
 
 /// Recovery of failed execution (SPEC §4.6) and the circuit breaker (§4.7).
@@ -19,9 +19,15 @@ contract RecoveryTest is NetTest {
         bytes32 id = PacketCodec.messageId(packet);
         relay(a, index);
         appB.setMode(ProbeApp.Mode.Ack);
+        vm.prank(address(0xbeef), address(0xbeef));
         b.retry(packet);
         collect();
-        (, uint256 backIndex) = lastSent(b);
+        (bytes memory back, uint256 backIndex) = lastSent(b);
+        // [STRAIT-FEE.6] The retrier made the outcome final: it is the deliverer, with the gas of
+        // the retry's run.
+        OutcomePayload memory q = b.decodeOutcomePayload(codec.decode(back).payload);
+        vm.assertEq(q.deliverer, addr32(address(0xbeef)), "deliverer: the retrier");
+        vm.assertTrue(q.gasUsed > 0, "the retry's gas");
         (uint32 attempts,) = b.failure(id);
         vm.assertEq(attempts, 0, "record deleted");
         relay(b, backIndex);
@@ -45,8 +51,16 @@ contract RecoveryTest is NetTest {
             vm.assertEq(attempts, i, "attempts");
             vm.assertEq(b.outboxCount(), outbox, "not final yet");
         }
+        vm.prank(address(0xbeef), address(0xbeef));
         b.retry(packet);
         vm.assertEq(b.outboxCount(), outbox + 1, "final: the failure goes back");
+        {
+            collect();
+            (bytes memory back,) = lastSent(b);
+            OutcomePayload memory q = b.decodeOutcomePayload(codec.decode(back).payload);
+            vm.assertEq(q.deliverer, addr32(address(0xbeef)), "deliverer: the last retrier");
+            vm.assertTrue(q.gasUsed > 0, "the last run's gas");
+        }
         vm.expectRevert(abi.encodeWithSelector(NotRetryable.selector, id));
         b.retry(packet);
         collect();
@@ -71,7 +85,15 @@ contract RecoveryTest is NetTest {
         vm.warp(until / 1000);
         vm.expectRevert(abi.encodeWithSelector(ErrorMismatch.selector, id));
         b.finalizeFailed(packet, hex"02");
+        vm.prank(address(0xf1), address(0xf1));
         b.finalizeFailed(packet, lastError);
+        {
+            collect();
+            (bytes memory back,) = lastSent(b);
+            OutcomePayload memory q = b.decodeOutcomePayload(codec.decode(back).payload);
+            vm.assertEq(q.deliverer, addr32(address(0xf1)), "deliverer: the finalizer");
+            vm.assertEq(q.gasUsed, 0, "a finalization runs nothing");
+        }
         vm.expectRevert(abi.encodeWithSelector(NotRetryable.selector, id));
         b.finalizeFailed(packet, lastError);
 
@@ -188,7 +210,9 @@ contract ReentrantRetryTest is NetTest {
         (bytes memory back,) = lastSent(b);
         Packet memory q = codec.decode(back);
         vm.assertEq(
-            q.payload, abi.encodePacked(uint8(1), id, uint8(0), uint32(5), "outer"), "the outer run's"
+            abi.encode(b.decodeOutcomePayload(q.payload).outcome),
+            abi.encode(Outcome(OutcomeKind.Executed, "outer", 0, "")),
+            "the outer run's"
         );
     }
 }

@@ -77,6 +77,16 @@ contract ProbeApp is IStraitReceiver, IStraitSender {
         (id,) = endpoint.send(chain, receiver, options, payload);
     }
 
+    function sendPaid(
+        uint64 chain,
+        bytes32 receiver,
+        DeliveryOptions calldata options,
+        bytes calldata payload,
+        uint64 gasLimit
+    ) external payable returns (bytes32 id) {
+        (id,) = endpoint.sendPaid{value: msg.value}(chain, receiver, options, payload, gasLimit);
+    }
+
     function straitReceive(bytes32, uint64, bytes32, uint64, bytes calldata payload)
         external
         returns (bytes memory)
@@ -172,5 +182,28 @@ contract GreedyVerifier is IStraitVerifier {
     function rootAt(uint64) external pure returns (uint64, bool, bytes32) {
         while (true) {}
         return (0, false, 0);
+    }
+}
+
+/// A verifier whose `rootAt` answers malformed data: `words` 32-byte words, the first (chain) 2,
+/// the second (frozen) `flag`, the third a root.
+contract MalformedVerifier {
+    uint256 internal immutable words;
+    uint256 internal immutable flag;
+
+    constructor(uint256 words_, uint256 flag_) {
+        words = words_;
+        flag = flag_;
+    }
+
+    fallback() external {
+        uint256 n = words * 32;
+        uint256 f = flag;
+        assembly {
+            mstore(0, 2)
+            mstore(32, f)
+            mstore(64, 0x1234)
+            return(0, n)
+        }
     }
 }

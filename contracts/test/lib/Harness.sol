@@ -6,7 +6,7 @@ import {MerkleTree} from "../../src/MerkleTree.sol";
 import {MerkleProof} from "../../src/MerkleProof.sol";
 import {MerkleMultiProof} from "../../src/MerkleMultiProof.sol";
 import {ReplayBitmap} from "../../src/ReplayBitmap.sol";
-import {Receipt, Outcome, ReceiptCodec} from "../../src/Receipt.sol";
+import {Receipt, Outcome, OutcomePayload, ReceiptCodec} from "../../src/Receipt.sol";
 
 /// The libraries behind external functions, so that tests pass them calldata and see their reverts.
 contract PacketHarness {
@@ -127,6 +127,14 @@ contract ReceiptHarness {
 
     function encodeReceipt(Receipt memory r) external pure returns (bytes memory) {
         return ReceiptCodec.encodeReceipt(r);
+    }
+
+    function decodeOutcomePayload(bytes calldata b) external pure returns (OutcomePayload memory) {
+        return ReceiptCodec.decodeOutcomePayload(b);
+    }
+
+    function encodeOutcomePayload(OutcomePayload memory q) external pure returns (bytes memory) {
+        return ReceiptCodec.encodeOutcomePayload(q);
     }
 
     function decodeOutcome(bytes calldata b) external pure returns (Outcome memory) {

@@ -47,6 +47,8 @@ interface Vm {
     function recordLogs() external;
     function getRecordedLogs() external returns (Log[] memory logs);
     function prank(address msgSender) external;
+    function prank(address msgSender, address txOrigin) external;
+    function deal(address account, uint256 newBalance) external;
     function snapshotGasLastCall(string calldata name) external returns (uint256 gasUsed);
     function snapshotValue(string calldata name, uint256 value) external;
     function chainId(uint256 newChainId) external;

@@ -27,8 +27,9 @@ pub enum RelayerError {
         /// Chain that holds it.
         destination: ChainId,
     },
-    /// The destination's default verifier of the source is of a kind this relayer cannot update
-    /// (it builds BFT light-client updates); that kind's own agent keeps it current.
+    /// The destination's default verifier of the source is of a kind this relayer cannot update:
+    /// it builds BFT light-client updates, and committee certificates only for the committee
+    /// clients it was given (`relay_attested`).
     #[error("chain {destination}'s verifier is of {kind}, which this relayer cannot update")]
     UnsupportedVerifier {
         /// Chain that holds it.

@@ -48,6 +48,7 @@
 //! }
 //! ```
 
+pub mod attested;
 mod error;
 pub mod guard;
 mod metrics;
@@ -58,9 +59,10 @@ pub mod sched;
 
 use core::time::Duration;
 
+pub use attested::{certify, Attested, AttestedClient};
 pub use error::RelayerError;
 pub use metrics::{Metrics, MetricsSnapshot};
-pub use run::{poll_heights, relay};
+pub use run::{poll_heights, relay, relay_attested};
 
 /// What every path of a relayer shares, whatever its chains: batch and memory bounds, pacing.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -75,6 +77,8 @@ pub struct Settings {
     pub poll_interval: Duration,
     /// Largest backoff after repeated failures.
     pub max_backoff: Duration,
+    /// Which messages to carry, by what they paid (`[STRAIT-FEE.9]`; default: all).
+    pub fee_policy: sched::FeePolicy,
 }
 
 impl Default for Settings {
@@ -85,6 +89,7 @@ impl Default for Settings {
             max_pending_per_route: strait_endpoint::MAX_BATCH_LEN,
             poll_interval: Duration::from_millis(500),
             max_backoff: Duration::from_secs(5),
+            fee_policy: sched::FeePolicy::CarryAll,
         }
     }
 }

@@ -12,8 +12,8 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use strait_chain_client::{
-    DeliveryStatus, DestinationChain, RelayFailure, RelayLimits, RelayReport, RelayWork,
-    SourceChain, VerifierInfo, VerifierKind, VerifierUpdate,
+    AttestationSource, DeliveryStatus, DestinationChain, RelayFailure, RelayLimits, RelayReport,
+    RelayWork, SourceChain, VerifierInfo, VerifierKind, VerifierUpdate,
 };
 use strait_endpoint::BatchDelivery;
 use strait_light_client::predicates::has_sufficient_trust;
@@ -21,6 +21,7 @@ use strait_light_client::{LightBlock, TrustThreshold};
 use strait_packet::{Packet, Route};
 use strait_primitives::{ChainId, Height, MessageId, RouteId};
 
+use crate::attested::{certify, AttestedClient, ReceiverFilter};
 use crate::guard::{UpdateGuard, UpdatePolicy, UpdateVerdict};
 use crate::plan::{bisect, plan_batches, BatchLimits, TX_OVERHEAD_BYTES};
 use crate::sched::{RetryPolicy, RetryVerdict, Scheduler, SchedulerConfig, TxBudget};
@@ -32,6 +33,8 @@ mod scan;
 pub const MAX_ROUTES_PER_PATH: usize = 4096;
 /// Most light blocks fetched to build one transaction's updates, bisection included.
 const MAX_LIGHT_BLOCKS_PER_ROUND: usize = 128;
+/// Most leaf counts a committee path tries to certify per round (the attesters' latest ones).
+const MAX_CERTIFY_CANDIDATES: usize = 8;
 
 /// A message of the source's outbox that the destination has not received, as far as we know.
 #[derive(Clone, Debug)]
@@ -68,6 +71,13 @@ pub struct Path<S, D> {
     /// Routes whose contiguous counter the destination asked to advance (`AdvanceRoute`), sent
     /// with the next transaction, at most [`RelayLimits::max_advances`] at a time.
     advances: BTreeSet<RouteId>,
+    /// The messages of the pair this path relays, by receiver.
+    filter: ReceiverFilter,
+    /// A committee client this path updates with certificates instead of the default verifier.
+    attested: Option<(Arc<dyn AttestationSource>, AttestedClient)>,
+    /// The highest checkpoint height this path saw certified on the destination (soft state: after
+    /// a restart the first certificate is sent again and answered `Duplicate`).
+    certified: Height,
 }
 
 impl<S: SourceChain, D: DestinationChain> Path<S, D> {
@@ -78,6 +88,7 @@ impl<S: SourceChain, D: DestinationChain> Path<S, D> {
             route_share: settings.max_pending_per_route,
             max_routes: MAX_ROUTES_PER_PATH,
             retry: RetryPolicy::DEFAULT,
+            fee_policy: settings.fee_policy,
         });
         let limits = dst.relay_limits();
         Self {
@@ -89,7 +100,26 @@ impl<S: SourceChain, D: DestinationChain> Path<S, D> {
             queue,
             guard: UpdateGuard::new(UpdatePolicy::DEFAULT),
             advances: BTreeSet::new(),
+            filter: ReceiverFilter::All,
+            attested: None,
+            certified: Height(0),
         }
+    }
+
+    /// This path relays only the messages whose receiver `filter` admits.
+    pub(crate) fn with_filter(mut self, filter: ReceiverFilter) -> Self {
+        self.filter = filter;
+        self
+    }
+
+    /// This path updates the committee client `client` with certificates assembled from `source`.
+    pub(crate) fn with_committee(
+        mut self,
+        source: Arc<dyn AttestationSource>,
+        client: AttestedClient,
+    ) -> Self {
+        self.attested = Some((source, client));
+        self
     }
 
     /// `(source, destination)`.
@@ -118,6 +148,10 @@ impl<S: SourceChain, D: DestinationChain> Path<S, D> {
         else {
             return Ok(RoundOutcome::Waiting);
         };
+        if let Some((source, client)) = &self.attested {
+            let (updates, proof_height) = self.certificate(source.clone(), client.clone()).await;
+            return self.send(updates, proof_height, now, None).await;
+        }
         let client = self.dst.verifier_of(self.src.chain_id()).await?;
         if client.frozen {
             return Err(RelayerError::ClientFrozen {
@@ -125,7 +159,7 @@ impl<S: SourceChain, D: DestinationChain> Path<S, D> {
                 destination: self.dst.chain_id(),
             });
         }
-        // This relayer updates BFT light clients; other kinds have their own agents.
+        // The default verifier is a BFT light client, or a committee client given to this path.
         if client.kind != VerifierKind::BFT {
             return Err(RelayerError::UnsupportedVerifier {
                 destination: self.dst.chain_id(),
@@ -133,6 +167,19 @@ impl<S: SourceChain, D: DestinationChain> Path<S, D> {
             });
         }
         let (updates, proof_height) = self.updates_for(&client, newest, src_height, now).await?;
+        self.send(updates, proof_height, now, Some(client.latest_height))
+            .await
+    }
+
+    /// Sends `updates` and the messages provable at `proof_height` that fit with them; `trusted`:
+    /// the BFT client's height the updates start from (none for a committee client).
+    async fn send(
+        &mut self,
+        updates: Vec<VerifierUpdate>,
+        proof_height: Height,
+        now: u64,
+        trusted: Option<Height>,
+    ) -> Result<RoundOutcome, RelayerError> {
         let updates_bytes: usize = updates
             .iter()
             .map(|u| self.limits.update_overhead_bytes + u.body.len())
@@ -184,7 +231,20 @@ impl<S: SourceChain, D: DestinationChain> Path<S, D> {
             "relay transaction included"
         );
         self.queue.rotate();
-        self.record(&result, &sent, client.latest_height, updated_to.is_some());
+        match trusted {
+            Some(trusted) => self.record(&result, &sent, trusted, updated_to.is_some()),
+            // A committee client: no bisection or header abandonment, the next round assembles
+            // a certificate again from what the attesters publish then.
+            None => match &result.applied {
+                Ok(()) => {
+                    self.certified = self.certified.max(updated_to.unwrap_or_default());
+                    self.record(&result, &sent, Height(0), false);
+                }
+                Err(failure) => {
+                    tracing::warn!(src = %self.src.chain_id(), dst = %self.dst.chain_id(), %failure, "relay under a committee client refused");
+                }
+            },
+        }
         Ok(if result.applied.is_ok() {
             RoundOutcome::Progress
         } else {
@@ -275,6 +335,42 @@ impl<S: SourceChain, D: DestinationChain> Path<S, D> {
             tracing::debug!(src = %self.src.chain_id(), dst = %self.dst.chain_id(), updates = updates.len(), fetched, "bisected client update");
         }
         Ok((updates, trusted_height))
+    }
+
+    /// `[STRAIT-ATTEST.10]` The certificate update of a committee client, from the attesters'
+    /// latest checkpoints down (at most [`MAX_CERTIFY_CANDIDATES`] leaf counts tried), and the proof
+    /// height: the certified checkpoint's, or the last one certified when none is newer.
+    async fn certificate(
+        &self,
+        source: Arc<dyn AttestationSource>,
+        client: AttestedClient,
+    ) -> (Vec<VerifierUpdate>, Height) {
+        let chain = self.src.chain_id();
+        let mut counts: Vec<u64> = source
+            .latest(chain)
+            .await
+            .iter()
+            .map(|a| a.checkpoint.leaf_count)
+            .collect();
+        counts.sort_unstable_by(|a, b| b.cmp(a));
+        counts.dedup();
+        for count in counts.into_iter().take(MAX_CERTIFY_CANDIDATES) {
+            let attestations = source.attestations(chain, count).await;
+            let Some((checkpoint, body)) = certify(&client, &attestations) else {
+                continue;
+            };
+            if checkpoint.source_height <= self.certified {
+                break;
+            }
+            let update = VerifierUpdate {
+                client: client.client,
+                kind: client.kind,
+                height: checkpoint.source_height,
+                body,
+            };
+            return (vec![update], checkpoint.source_height);
+        }
+        (Vec::new(), self.certified)
     }
 
     /// Batches of `leaves` (in leaf order, chosen to fit one transaction), each with its proof.

@@ -12,6 +12,7 @@ use strait_primitives::{ChainId, Height};
 use strait_runtime::Runtime;
 use tokio::sync::watch;
 
+use crate::attested::{Attested, AttestedClient, ReceiverFilter};
 use crate::path::{Path, RoundOutcome};
 use crate::plan::Backoff;
 use crate::{Metrics, RelayerError, Settings};
@@ -33,6 +34,30 @@ where
     R: Runtime,
     C: SourceChain + DestinationChain + Clone,
 {
+    relay_attested(rt, chains, settings, metrics, Attested::default(), shutdown).await
+}
+
+/// [`relay`], and the committee clients of `attested` kept current with certificates assembled
+/// from the attesters' signatures (`[STRAIT-ATTEST.10]`). A client with receivers gets a path of
+/// its own for their messages, which the pair's other path leaves alone; a client without
+/// receivers is the destination's default verifier of its source and takes the pair's path over.
+pub async fn relay_attested<R, C>(
+    rt: R,
+    chains: Vec<(C, watch::Receiver<Height>)>,
+    settings: Settings,
+    metrics: Arc<Metrics>,
+    attested: Attested,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), RelayerError>
+where
+    R: Runtime,
+    C: SourceChain + DestinationChain + Clone,
+{
+    if !attested.clients.is_empty() && attested.source.is_none() {
+        return Err(RelayerError::Config(
+            "committee clients without an attestation source".into(),
+        ));
+    }
     let mut ids: Vec<ChainId> = chains
         .iter()
         .map(|(c, _)| SourceChain::chain_id(c))
@@ -51,18 +76,19 @@ where
             if SourceChain::chain_id(src) == DestinationChain::chain_id(dst) {
                 continue;
             }
-            let path = Path::new(src.clone(), dst.clone(), settings.clone(), metrics.clone());
-            tasks.push(rt.spawn(
-                "relay-path",
-                drive(
-                    rt.clone(),
-                    path,
-                    src_height.clone(),
-                    settings.clone(),
-                    metrics.clone(),
-                    stop_rx.clone(),
-                ),
-            ));
+            for path in paths(src, dst, &settings, &metrics, &attested) {
+                tasks.push(rt.spawn(
+                    "relay-path",
+                    drive(
+                        rt.clone(),
+                        path,
+                        src_height.clone(),
+                        settings.clone(),
+                        metrics.clone(),
+                        stop_rx.clone(),
+                    ),
+                ));
+            }
         }
     }
     drop(chains);
@@ -75,6 +101,55 @@ where
         }
     }
     Ok(())
+}
+
+/// The paths of the pair (`src`, `dst`): one per committee client of the pair with receivers, and
+/// one for the other messages, under a committee client without receivers if there is one.
+fn paths<C>(
+    src: &C,
+    dst: &C,
+    settings: &Arc<Settings>,
+    metrics: &Arc<Metrics>,
+    attested: &Attested,
+) -> Vec<Path<C, C>>
+where
+    C: SourceChain + DestinationChain + Clone,
+{
+    let new = || Path::new(src.clone(), dst.clone(), settings.clone(), metrics.clone());
+    let pair = (SourceChain::chain_id(src), DestinationChain::chain_id(dst));
+    let clients: Vec<&AttestedClient> = attested
+        .clients
+        .iter()
+        .filter(|c| (c.source, c.destination) == pair)
+        .collect();
+    let Some(source) = attested.source.clone() else {
+        return vec![new()];
+    };
+    let mut out = Vec::new();
+    let mut claimed = Vec::new();
+    let mut default = None;
+    for client in clients {
+        if client.receivers.is_empty() {
+            default = Some(client.clone());
+            continue;
+        }
+        claimed.extend(client.receivers.iter().copied());
+        out.push(
+            new()
+                .with_filter(ReceiverFilter::Only(client.receivers.clone()))
+                .with_committee(source.clone(), client.clone()),
+        );
+    }
+    let mut rest = new().with_filter(if claimed.is_empty() {
+        ReceiverFilter::All
+    } else {
+        ReceiverFilter::Except(claimed)
+    });
+    if let Some(client) = default {
+        rest = rest.with_committee(source, client);
+    }
+    out.push(rest);
+    out
 }
 
 /// Publishes `chain`'s latest height every `interval` on the returned watch, until every receiver

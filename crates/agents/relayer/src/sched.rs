@@ -8,6 +8,8 @@
 //!   there (the main scan meanwhile keeps reading new messages for the other routes).
 //! * Transactions: [`Scheduler::select`] takes eligible messages round-robin across routes, one at a
 //!   time, until the transaction is full, so every route with work gets an equal share of it.
+//! * Fees (`[STRAIT-FEE.9]`): a message its [`FeePolicy`] does not carry is declined when offered:
+//!   not kept, and not found again.
 //! * Retries: a message answered `Retry` waits `1, 2, 4, ...` blocks (capped) before it is sent
 //!   again; after [`RetryPolicy::quarantine_after`] consecutive `Retry` answers it is quarantined:
 //!   kept, but tried only every [`RetryPolicy::quarantine_blocks`] blocks. An ordered message that
@@ -15,6 +17,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+pub use strait_chain_client::MessagePayment;
 use strait_primitives::Height;
 
 use crate::plan::deliveries_cost_bytes;
@@ -66,6 +69,36 @@ pub struct SchedulerConfig {
     pub max_routes: usize,
     /// Backoff and quarantine of messages answered `Retry`.
     pub retry: RetryPolicy,
+    /// Which messages this relayer carries, by what they paid.
+    pub fee_policy: FeePolicy,
+}
+
+/// Which messages a relayer carries, by what they paid on their source (`[STRAIT-FEE.9]`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum FeePolicy {
+    /// Every message, paid or not (the default: as the devnet does).
+    #[default]
+    CarryAll,
+    /// Only messages that paid at least this much (1: any paid message). A message whose payment
+    /// the source does not report ([`MessagePayment::Unknown`]) is carried: this relayer cannot
+    /// judge it, and a chain without message fees keeps being relayed.
+    MinFee(u128),
+}
+
+impl FeePolicy {
+    /// Whether a message that paid `payment` is carried.
+    pub fn carries(&self, payment: MessagePayment) -> bool {
+        match (self, payment) {
+            (Self::CarryAll, _) | (Self::MinFee(_), MessagePayment::Unknown) => true,
+            (Self::MinFee(_), MessagePayment::Unpaid) => false,
+            (Self::MinFee(min), MessagePayment::Paid { amount }) => amount >= *min,
+        }
+    }
+
+    /// Whether the policy looks at payments at all (if not, nobody needs to ask the source).
+    pub fn needs_payments(&self) -> bool {
+        *self != Self::CarryAll
+    }
 }
 
 /// What the scheduler needs to know of a message.
@@ -77,6 +110,8 @@ pub struct MessageMeta {
     pub encoded_len: usize,
     /// Whether the destination delivers it only after every lower nonce of its route.
     pub ordered: bool,
+    /// What it paid on its source, as far as the relayer asked ([`FeePolicy`]).
+    pub payment: MessagePayment,
 }
 
 /// The room one relay transaction has for deliveries.
@@ -99,6 +134,8 @@ pub enum Admission {
     Skipped,
     /// Not kept: already in memory, or (rescan) already handled.
     Ignored,
+    /// Not kept, for good: the relayer's [`FeePolicy`] does not carry it (`[STRAIT-FEE.9]`).
+    Declined,
 }
 
 /// What a `Retry` answer did to a message.
@@ -278,6 +315,9 @@ impl<R: Ord + Clone, P> Scheduler<R, P> {
             });
         }
         self.scanned_to = leaf.checked_add(1).ok_or(ScanError::LastLeaf { leaf })?;
+        if !self.config.fee_policy.carries(meta.payment) {
+            return Ok(Admission::Declined);
+        }
         let room = self.entries.len() < self.config.max_pending;
         let share = self.config.route_share;
         // A route with skipped messages takes none behind them: they go first, found by a rescan.
@@ -348,6 +388,9 @@ impl<R: Ord + Clone, P> Scheduler<R, P> {
             pos: leaf.saturating_add(1),
             end: pass.end,
         });
+        if !self.config.fee_policy.carries(meta.payment) {
+            return Ok(Admission::Declined);
+        }
         // An untracked route is a candidate by the table's marker; a tracked one by its own.
         let by_table = self.untracked_resolving.is_some_and(|m| m <= leaf);
         if !by_table && !self.routes.contains_key(&route) {

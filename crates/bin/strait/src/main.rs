@@ -8,6 +8,7 @@ macro_rules! out {
     };
 }
 
+mod attester;
 mod devnet;
 mod ledger;
 mod load;
@@ -45,6 +46,9 @@ enum Command {
     Quote(send::QuoteArgs),
     /// Relay messages between running chains, until Ctrl-C.
     Relayer(RelayerArgs),
+    /// Sign final checkpoints of a chain's outbox as a member of an attester committee and serve
+    /// them over JSON-RPC, until Ctrl-C (devnet keys from public seeds).
+    Attester(attester::AttesterArgs),
     /// Move tokens to another chain with the token application; prints the message id, or the
     /// queue id when over a rate limit.
     Transfer(token::TransferArgs),
@@ -94,6 +98,28 @@ struct RelayerArgs {
     /// Polling interval in milliseconds, when no new-block notification arrives.
     #[arg(long, default_value_t = 500)]
     poll_ms: u64,
+    /// JSON-RPC URL of an attester (`strait attester`), for committee clients.
+    #[arg(long = "attester")]
+    attesters: Vec<String>,
+    /// A committee client of the devnet committee to keep current with certificates:
+    /// `SOURCE:DESTINATION:CLIENT` (the destination's default verifier of the source) or
+    /// `SOURCE:DESTINATION:CLIENT:RECEIVER_HEX` (a client the receiver chose).
+    #[arg(long = "committee-client")]
+    committee_clients: Vec<String>,
+    /// The devnet committee's scheme, members and threshold (as given to `strait attester`).
+    #[arg(long, value_enum, default_value = "ecdsa")]
+    committee_scheme: attester::Scheme,
+    /// Members of the devnet committee.
+    #[arg(long, default_value_t = 4)]
+    committee_members: u8,
+    /// Its threshold.
+    #[arg(long, default_value_t = 3)]
+    committee_threshold: u16,
+    /// Carry only messages that paid at least this many `sat` on their source (1: any paid
+    /// message); unpaid ones are left to others (self-relay). Default (or 0): carry everything.
+    /// Outcomes are always carried: proving them back is what pays the relayers.
+    #[arg(long)]
+    min_fee: Option<u128>,
 }
 
 fn main() -> std::process::ExitCode {
@@ -132,6 +158,7 @@ async fn dispatch(command: Command) -> anyhow::Result<()> {
         Command::Status(args) => status::run(args).await,
         Command::Quote(args) => send::quote(args).await,
         Command::Relayer(args) => relayer(args).await,
+        Command::Attester(args) => attester::run(args).await,
         Command::Transfer(args) => token::transfer(args).await,
         Command::Balance(args) => token::balance(args).await,
         Command::Queue(command) => queue::run(command).await,
@@ -226,6 +253,32 @@ async fn relayer(args: RelayerArgs) -> anyhow::Result<()> {
     let mut config = RelayerConfig::new(chains, &args.account);
     config.max_batch = args.max_batch;
     config.poll_interval = Duration::from_millis(args.poll_ms.max(1));
+    if !args.committee_clients.is_empty() {
+        anyhow::ensure!(
+            !args.attesters.is_empty(),
+            "committee clients need --attester URLs"
+        );
+        let (committee, committee_id) = attester::devnet_committee(
+            args.committee_scheme,
+            args.committee_members,
+            args.committee_threshold,
+        )?;
+        let source =
+            strait_devnet_client::RpcAttesters::new(&args.attesters, Duration::from_secs(5))
+                .map_err(anyhow::Error::msg)?;
+        config.attested.source = Some(std::sync::Arc::new(source));
+        for spec in &args.committee_clients {
+            config.attested.clients.push(attester::committee_client(
+                spec,
+                args.committee_scheme,
+                &committee,
+                committee_id,
+            )?);
+        }
+    }
+    if let Some(min) = args.min_fee.filter(|m| *m > 0) {
+        config.fee_policy = strait_devnet_client::FeePolicy::MinFee(min);
+    }
     let metrics = config.metrics.clone();
     let mut shutdown = Shutdown::listen();
     strait_devnet_client::run_relayer(config, async move { shutdown.wait().await })

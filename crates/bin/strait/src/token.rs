@@ -36,6 +36,11 @@ pub struct TransferArgs {
     /// Refund unless delivered within this many milliseconds (destination time).
     #[arg(long)]
     timeout_ms: Option<u64>,
+    /// Gas bought on the destination: the message's quote (`strait quote`) is paid from the
+    /// account's `sat` balance and split between the relayers on the outcome; 0 sends it unpaid
+    /// (relayed by whoever chooses to).
+    #[arg(long, default_value_t = 0)]
+    gas_limit: u64,
     /// Devnet account label that signs and pays.
     #[arg(long, default_value = "alice")]
     account: String,
@@ -122,6 +127,7 @@ pub async fn transfer(args: TransferArgs) -> anyhow::Result<()> {
         timeout_timestamp: args
             .timeout_ms
             .map(|ms| Timestamp(now_ms.saturating_add(ms))),
+        gas_limit: args.gas_limit,
     };
     let body = TxBody::AppCall {
         app: apps::token(),

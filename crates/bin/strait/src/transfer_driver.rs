@@ -302,6 +302,7 @@ async fn send(
         timeout_height: None,
         // Long past: the destination records a timeout and the sender is refunded.
         timeout_timestamp: (p.kind == Kind::Expired).then_some(Timestamp(1)),
+        gas_limit: 0,
     };
     let body = TxBody::AppCall {
         app: apps::token(),

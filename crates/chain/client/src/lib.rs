@@ -1,16 +1,19 @@
 //! What agents ask of a chain (`README.md`): [`SourceChain`] and [`DestinationChain`], with the
-//! data they exchange and one error type that says whether a retry can help.
+//! data they exchange and one error type that says whether a retry can help; [`OutboxHistory`]
+//! and [`AttestationSource`] for attester committees.
 
+mod attestation;
 mod types;
 
 use core::future::Future;
 
+pub use attestation::{Attestation, AttestationSource, BoxFuture, OutboxHistory, OutboxState};
 use strait_light_client::LightBlock;
 use strait_merkle::MultiProof;
 use strait_primitives::{ChainId, Height, MessageId};
 pub use types::{
-    ChainError, DeliveryReport, DeliveryStatus, OutboxMessage, OutboxPage, RelayFailure,
-    RelayReport, RelayWork, VerifierInfo, VerifierKind, VerifierUpdate,
+    ChainError, DeliveryReport, DeliveryStatus, MessagePayment, OutboxMessage, OutboxPage,
+    RelayFailure, RelayReport, RelayWork, VerifierInfo, VerifierKind, VerifierUpdate,
 };
 
 /// Most leaves one outbox page or one multiproof request covers.
@@ -67,6 +70,18 @@ pub trait SourceChain: Send + Sync + 'static {
         &self,
         height: Height,
     ) -> impl Future<Output = Result<LightBlock, ChainError>> + Send;
+
+    /// For each of `ids` (messages this chain sent, at most [`MAX_PAGE_ITEMS`]), what it paid for
+    /// its delivery (`[STRAIT-FEE.9]`), in order. A relayer asks only when its fee policy needs
+    /// it. The default answers [`MessagePayment::Unknown`] for every id: a chain without message
+    /// fees needs nothing more.
+    fn payments(
+        &self,
+        ids: &[MessageId],
+    ) -> impl Future<Output = Result<Vec<MessagePayment>, ChainError>> + Send {
+        let unknown = vec![MessagePayment::Unknown; ids.len()];
+        async move { Ok(unknown) }
+    }
 }
 
 /// A chain messages are relayed to.

@@ -25,6 +25,23 @@ pub struct OutboxMessage {
     pub encoded_len: usize,
 }
 
+/// What a message paid on its source for its delivery (`[STRAIT-FEE.9]`), as the source reports it:
+/// what a relayer's fee policy looks at.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum MessagePayment {
+    /// The chain does not say (the default of `SourceChain::payments`): a chain without message
+    /// fees, or a client that does not ask.
+    #[default]
+    Unknown,
+    /// Sent unpaid (gas limit 0): carried by whoever chooses to.
+    Unpaid,
+    /// Paid: the quote locked at its send, in the source's fee unit (`sat` on the devnet).
+    Paid {
+        /// The amount locked (or, once settled, split).
+        amount: u128,
+    },
+}
+
 /// A page of a source's outbox for one destination.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OutboxPage {

@@ -6,9 +6,11 @@
 //! * [`apps`]: addresses of the built-in applications.
 //! * [`rpc`]: the `strait_*` JSON-RPC methods and subscriptions.
 //! * [`results`]: transaction and delivery results, with machine-readable kinds.
+//! * [`attester`]: the attester's `strait_attestation` JSON-RPC methods.
 //! * [`hex_bytes`]: byte strings as `0x`-hex in JSON.
 
 pub mod apps;
+pub mod attester;
 pub mod envelope;
 pub mod hex_bytes;
 pub mod keys;

@@ -120,6 +120,10 @@ pub struct LightBlockResponse {
     pub height: Height,
     /// `strait_light_client::LightBlock` canonical encoding.
     pub light_block: HexBytes,
+    /// The same header's `strait_light_client::bls::BlsLightBlock` encoding (SPEC §5.7), if the
+    /// node signed it with BLS; absent from older nodes' answers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bls_light_block: Option<HexBytes>,
 }
 
 /// The outbox at a height.

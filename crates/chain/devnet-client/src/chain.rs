@@ -6,11 +6,11 @@ use core::time::Duration;
 use std::sync::Arc;
 
 use strait_chain_client::{
-    ChainError, DestinationChain, OutboxMessage, OutboxPage, RelayLimits, RelayReport, RelayWork,
-    SourceChain, VerifierInfo, MAX_PAGE_ITEMS,
+    ChainError, DestinationChain, MessagePayment, OutboxMessage, OutboxPage, RelayLimits,
+    RelayReport, RelayWork, SourceChain, VerifierInfo, MAX_PAGE_ITEMS,
 };
 use strait_devnet_api::keys::AccountKey;
-use strait_devnet_api::rpc::TxResult;
+use strait_devnet_api::rpc::{FeeStatus, MessageStatus, TxResult};
 use strait_devnet_api::tx::{SignedTx, Tx, TxBody};
 use strait_light_client::LightBlock;
 use strait_merkle::MultiProof;
@@ -207,6 +207,56 @@ impl SourceChain for DevnetChain {
             .await
             .map_err(|e| chain_error(self.rpc.chain_id(), "light_block", e))
     }
+
+    /// `[STRAIT-FEE.9]` From `strait_messageStatus`, one call per id (asked only by a relayer
+    /// whose fee policy looks at payments): its fee locked, or split once settled; no fee is an
+    /// unpaid message; a message this chain does not report as sent is [`MessagePayment::Unknown`].
+    async fn payments(&self, ids: &[MessageId]) -> Result<Vec<MessagePayment>, ChainError> {
+        let chain = self.rpc.chain_id();
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            let status = self
+                .rpc
+                .message_status(*id)
+                .await
+                .map_err(|e| chain_error(chain, "payments", e))?;
+            out.push(payment_of(&status).map_err(|reason| self.bad("payments", reason))?);
+        }
+        Ok(out)
+    }
+}
+
+/// What a sent message paid, from its status. Amounts are decimal u128 strings.
+fn payment_of(status: &MessageStatus) -> Result<MessagePayment, String> {
+    let amount = |s: &str| {
+        s.parse::<u128>()
+            .map_err(|_| format!("fee amount {s:?} is not a u128"))
+    };
+    Ok(match status {
+        MessageStatus::Sent { fee: None, .. } => MessagePayment::Unpaid,
+        MessageStatus::Sent {
+            fee: Some(FeeStatus::Locked { amount: a, .. }),
+            ..
+        } => MessagePayment::Paid { amount: amount(a)? },
+        MessageStatus::Sent {
+            fee:
+                Some(FeeStatus::Paid {
+                    to_deliverer,
+                    to_ack_relayer,
+                    refunded,
+                    ..
+                }),
+            ..
+        } => {
+            let total = [to_deliverer, to_ack_relayer, refunded]
+                .into_iter()
+                .try_fold(0u128, |sum, a| {
+                    Ok::<_, String>(sum.saturating_add(amount(a)?))
+                })?;
+            MessagePayment::Paid { amount: total }
+        }
+        MessageStatus::Unknown | MessageStatus::Received { .. } => MessagePayment::Unknown,
+    })
 }
 
 impl DestinationChain for DevnetChain {
@@ -250,5 +300,60 @@ impl DestinationChain for DevnetChain {
             .await
             .map_err(|e| chain_error(self.rpc.chain_id(), "relay", e))?;
         Ok(report_of(&result))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use strait_primitives::{Address32, Nonce};
+
+    use super::*;
+
+    fn sent(fee: Option<FeeStatus>) -> MessageStatus {
+        MessageStatus::Sent {
+            height: Height(1),
+            leaf_index: 0,
+            destination_chain: ChainId(2),
+            nonce: Nonce(1),
+            awaiting_outcome: true,
+            fee,
+        }
+    }
+
+    #[test]
+    fn a_payment_is_read_from_the_message_status() {
+        let who = Address32([1; 32]);
+        assert_eq!(payment_of(&sent(None)), Ok(MessagePayment::Unpaid));
+        let locked = FeeStatus::Locked {
+            payer: who,
+            gas_limit: 5,
+            amount: u128::MAX.to_string(),
+        };
+        assert_eq!(
+            payment_of(&sent(Some(locked))),
+            Ok(MessagePayment::Paid { amount: u128::MAX })
+        );
+        let split = FeeStatus::Paid {
+            deliverer: who,
+            to_deliverer: "7".into(),
+            ack_relayer: who,
+            to_ack_relayer: "2".into(),
+            payer: who,
+            refunded: "1".into(),
+        };
+        assert_eq!(
+            payment_of(&sent(Some(split))),
+            Ok(MessagePayment::Paid { amount: 10 })
+        );
+        assert_eq!(
+            payment_of(&MessageStatus::Unknown),
+            Ok(MessagePayment::Unknown)
+        );
+        let bad = FeeStatus::Locked {
+            payer: who,
+            gas_limit: 5,
+            amount: "-1".into(),
+        };
+        assert!(payment_of(&sent(Some(bad))).is_err());
     }
 }

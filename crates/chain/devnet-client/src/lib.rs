@@ -9,6 +9,8 @@
 //! * [`convert`]: the devnet's encoding of the chain-client types (relay limits, a relay's
 //!   transaction body, a transaction result as a relay report), without a transport: the
 //!   in-process chain of `strait-sim` uses it too.
+//! * [`attesters`]: a node as an attester's outbox history; attesters' RPC servers as a
+//!   relayer's attestation source ([`RpcAttesters`]).
 //! * [`follow`]: a node's latest height, from `strait_subscribeBlocks` with a polling fallback.
 //! * [`run_relayer`]: the relayer (`strait_relayer::relay`) between devnet nodes, on tokio.
 //!
@@ -28,6 +30,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod attesters;
 pub mod chain;
 pub mod convert;
 mod error;
@@ -38,12 +41,14 @@ pub mod rpc;
 use core::time::Duration;
 use std::sync::Arc;
 
+pub use attesters::RpcAttesters;
 pub use chain::DevnetChain;
 pub use error::{is_transient_client_error, DevnetClientError};
 pub use relayer::run_relayer;
 pub use rpc::ChainRpc;
 use strait_devnet_api::keys::AccountKey;
-use strait_relayer::{Metrics, RelayerError, Settings};
+pub use strait_relayer::sched::FeePolicy;
+use strait_relayer::{Attested, Metrics, RelayerError, Settings};
 
 /// How to reach one chain's node.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -97,8 +102,13 @@ pub struct RelayerConfig {
     pub request_timeout: Duration,
     /// Largest backoff after repeated failures.
     pub max_backoff: Duration,
+    /// Which messages to carry, by what they paid on their source (`[STRAIT-FEE.9]`; default:
+    /// all). A policy other than carrying all asks the source each new message's status.
+    pub fee_policy: FeePolicy,
     /// Counters the caller may read while the relayer runs.
     pub metrics: Arc<Metrics>,
+    /// Committee clients kept current with attesters' certificates (none by default).
+    pub attested: Attested,
 }
 
 impl RelayerConfig {
@@ -115,7 +125,9 @@ impl RelayerConfig {
             tx_timeout: Duration::from_secs(30),
             request_timeout: Duration::from_secs(10),
             max_backoff: Duration::from_secs(5),
+            fee_policy: FeePolicy::CarryAll,
             metrics: Arc::new(Metrics::default()),
+            attested: Attested::default(),
         }
     }
 
@@ -133,6 +145,7 @@ impl RelayerConfig {
             max_pending_per_route: self.max_pending_per_route.min(self.max_pending),
             poll_interval: self.poll_interval,
             max_backoff: self.max_backoff,
+            fee_policy: self.fee_policy,
         })
     }
 }

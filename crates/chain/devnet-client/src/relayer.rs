@@ -1,5 +1,5 @@
 //! The devnet relayer: connect to every node, one height follower per chain, and the chain-agnostic
-//! relayer (`strait_relayer::relay`) over them on tokio.
+//! relayer (`strait_relayer::relay_attested`) over them on tokio.
 
 use core::future::Future;
 use core::time::Duration;
@@ -17,7 +17,7 @@ use crate::rpc::ChainRpc;
 use crate::{DevnetClientError, RelayerConfig};
 
 /// Relays between every ordered pair of `config.chains` (devnet nodes over JSON-RPC) until
-/// `shutdown` completes, on tokio: `strait_relayer::relay` over [`DevnetChain`]s, each source's
+/// `shutdown` completes, on tokio: `strait_relayer::relay_attested` over [`DevnetChain`]s, each source's
 /// height from [`follow`].
 ///
 /// Chains that are unreachable at start are retried with a bounded backoff. Errors of a round are
@@ -85,11 +85,12 @@ pub async fn run_relayer(
         );
         paired.push((chain, rx));
     }
-    let result = strait_relayer::relay(
+    let result = strait_relayer::relay_attested(
         TokioRuntime::new(),
         paired,
         settings,
         config.metrics.clone(),
+        config.attested.clone(),
         shutdown,
     )
     .await;

@@ -7,7 +7,9 @@ use core::time::Duration;
 use jsonrpsee::core::ClientError;
 use jsonrpsee::http_client::{HttpClient, HttpClientBuilder};
 use strait_devnet_api::rpc::StraitApiClient;
-use strait_devnet_api::rpc::{ClientInfo, MessagesPage, TxResult, MAX_RPC_ITEMS};
+use strait_devnet_api::rpc::{
+    ClientInfo, MessageStatus, MessagesPage, OutboxInfo, TxResult, MAX_RPC_ITEMS,
+};
 use strait_devnet_api::tx::SignedTx;
 use strait_light_client::LightBlock;
 use strait_merkle::MultiProof;
@@ -105,6 +107,32 @@ impl ChainRpc {
             out.extend(answer);
         }
         Ok(out)
+    }
+
+    /// The outbox root and size committed at `height`, checked to be that height's.
+    pub async fn outbox(&self, height: Height) -> Result<OutboxInfo, DevnetClientError> {
+        let info = retry(|| async {
+            self.client
+                .outbox(Some(height))
+                .await
+                .map_err(self.err("outbox"))
+        })
+        .await?;
+        if info.height != height {
+            return Err(self.bad(format!("outbox for height {height} is for {}", info.height)));
+        }
+        Ok(info)
+    }
+
+    /// Where message `id` is, as this chain sees it (`strait_messageStatus`).
+    pub async fn message_status(&self, id: MessageId) -> Result<MessageStatus, DevnetClientError> {
+        retry(|| async {
+            self.client
+                .message_status(id)
+                .await
+                .map_err(self.err("messageStatus"))
+        })
+        .await
     }
 
     /// This chain's light client of `chain`.

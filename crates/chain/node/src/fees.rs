@@ -1,4 +1,4 @@
-//! Fees of the devnet chain (`docs/SPEC.md` §11, `[STRAIT-FEE.1]` to `[STRAIT-FEE.9]`).
+//! Fees of the devnet chain (`docs/SPEC.md` §11, `[STRAIT-FEE.1]` to `[STRAIT-FEE.10]`).
 //!
 //! * Transaction fees ([`FeeSchedule`]): every transaction pays, in the native token `sat`, a fee
 //!   fixed by the chain spec from what the mempool's [`TxCost`] says it may cost: a base, its
@@ -100,6 +100,10 @@ pub enum FeeError {
     /// A payment would overflow a balance (impossible with a bounded supply; refused anyway).
     #[error("a balance would overflow")]
     Overflow,
+    /// A payment is already held under this hold id, or the message already has a lock
+    /// (`[STRAIT-FEE.10]`): nothing is overwritten.
+    #[error("a payment is already held or locked for hold {0}")]
+    HoldInUse(u64),
 }
 
 impl FeeError {
@@ -109,6 +113,7 @@ impl FeeError {
             Self::InsufficientBalance { .. } => "InsufficientBalance",
             Self::NoOracle(_) => "NoOracle",
             Self::Overflow => "FeeOverflow",
+            Self::HoldInUse(_) => "HoldInUse",
         }
     }
 }

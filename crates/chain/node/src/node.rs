@@ -257,6 +257,8 @@ fn write_genesis(db: &Database, spec: &ChainSpec, remotes: &[ChainSpec]) -> Resu
         .collect();
     let signer_refs: Vec<_> = signers.iter().collect();
     let commit = sign_commit(&header, &set, &signer_refs);
+    let bls =
+        crate::consensus::genesis_bls_light_block(&signers, &header, &set).map(|b| b.encode());
     let mut state = genesis_state(spec, remotes);
     let writes = state.take_writes();
     let mut state_sum = StateSum::default();
@@ -282,6 +284,7 @@ fn write_genesis(db: &Database, spec: &ChainSpec, remotes: &[ChainSpec]) -> Resu
             writes: &writes,
             sent: &[],
             state_sum,
+            bls_light_block: bls.as_deref(),
         },
     )?;
     tracing::info!(chain = %spec.chain_id, hash = %header.hash(), "genesis written");
@@ -375,6 +378,11 @@ impl Producer {
         };
         debug_assert_eq!(outbox_root, header.outbox_root);
         let commit = self.committee.commit(&header, &current, &next)?;
+        // SPEC §5.7: the validators sign the header with BLS as well.
+        let bls = self
+            .committee
+            .bls_commit(&header, &current, &next)
+            .map(|b| b.encode());
         let validators = current.len();
         let record = BlockRecord {
             tx_count: results.len() as u32,
@@ -435,6 +443,7 @@ impl Producer {
                 writes: &writes,
                 sent: &sent,
                 state_sum,
+                bls_light_block: bls.as_deref(),
             },
         )?;
         self.state_sum = state_sum;

@@ -324,9 +324,15 @@ impl StraitApiServer for RpcServer {
     }
 
     async fn light_block(&self, height: Height) -> RpcResult<Option<LightBlockResponse>> {
-        Ok(self.block_record(height)?.map(|r| LightBlockResponse {
+        let Some(record) = self.block_record(height)? else {
+            return Ok(None);
+        };
+        let db = self.db()?;
+        let bls = Reads(&db).bls_light_block(height).map_err(internal)?;
+        Ok(Some(LightBlockResponse {
             height,
-            light_block: HexBytes(r.light_block.encode()),
+            light_block: HexBytes(record.light_block.encode()),
+            bls_light_block: bls.map(HexBytes),
         }))
     }
 

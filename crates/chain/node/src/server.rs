@@ -532,6 +532,41 @@ where
     Ok(response)
 }
 
+/// Serves `methods` on `listener` with the node's whole hardening: its request, response, batch
+/// and subscription bounds, the per-call [`guard`] and this transport's connection limits and
+/// timeouts. Other servers of the project (the attester's) use it.
+pub fn serve_methods(
+    listener: TcpListener,
+    methods: jsonrpsee::server::Methods,
+    limits: RpcLimits,
+) -> Transport {
+    use jsonrpsee::server::middleware::rpc::RpcServiceBuilder;
+    use jsonrpsee::server::{BatchRequestConfig, Server, ServerConfig};
+    let config = ServerConfig::builder()
+        .max_request_body_size(MAX_REQUEST_BYTES)
+        .max_response_body_size(MAX_RESPONSE_BYTES)
+        .set_batch_request_config(BatchRequestConfig::Limit(MAX_BATCH_LEN))
+        .max_connections(limits.max_connections as u32)
+        .max_subscriptions_per_connection(MAX_SUBSCRIPTIONS_PER_CONNECTION)
+        .set_message_buffer_capacity(MESSAGE_BUFFER)
+        .build();
+    let (stop, handle) = jsonrpsee::server::stop_channel();
+    let service = |http: bool| {
+        Server::builder()
+            .set_config(config.clone())
+            .set_rpc_middleware(RpcServiceBuilder::new().layer(guard::GuardLayer { http }))
+            .to_service_builder()
+            .build(methods.clone(), stop.clone())
+    };
+    spawn(
+        listener,
+        service(true),
+        service(false),
+        (stop.clone(), handle),
+        limits,
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

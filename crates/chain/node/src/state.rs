@@ -121,6 +121,11 @@ pub mod keys {
     pub fn fee_lock(id: &MessageId) -> Vec<u8> {
         [b"$l".as_slice(), id.as_bytes()].concat()
     }
+    /// A payment held for a message not sent yet (`[STRAIT-FEE.10]`), by the application that
+    /// will send it: `'$' 'h' || holder [32] || u64 hold id`.
+    pub fn fee_hold(holder: &Address32, hold: u64) -> Vec<u8> {
+        [b"$h".as_slice(), holder.as_bytes(), &hold.to_be_bytes()].concat()
+    }
     /// How a message's locked fee was split (`[STRAIT-FEE.8]`): `'$' 'p' || id`.
     pub fn fee_paid(id: &MessageId) -> Vec<u8> {
         [b"$p".as_slice(), id.as_bytes()].concat()

@@ -25,6 +25,8 @@ pub const STATE: TableDefinition<&[u8], &[u8]> = TableDefinition::new("state");
 pub const OUTBOX: TableDefinition<u64, &[u8]> = TableDefinition::new("outbox");
 /// message id -> leaf index, for messages this chain sent.
 pub const SENT_IDS: TableDefinition<&[u8], u64> = TableDefinition::new("sent_ids");
+/// height -> the block's BLS light block encoding (`[STRAIT-LC-BLS.3]`), when it was signed.
+pub const BLS_BLOCKS: TableDefinition<u64, &[u8]> = TableDefinition::new("bls_blocks");
 /// `"state"` -> the [`StateSum`] of the `state` table, written with every block.
 pub const STATE_SUM: TableDefinition<&str, &[u8]> = TableDefinition::new("state_sum");
 
@@ -227,6 +229,8 @@ pub struct BlockWrite<'a> {
     pub sent: &'a [(u64, OutboxRecord)],
     /// The state's checksum after the writes.
     pub state_sum: StateSum,
+    /// The block's BLS light block encoding, if signed (SPEC §5.7).
+    pub bls_light_block: Option<&'a [u8]>,
 }
 
 /// Writes one block in one durable transaction and makes it the latest.
@@ -236,6 +240,10 @@ pub fn write_block(db: &Database, block: &BlockWrite<'_>) -> Result<(), StoreErr
     {
         let mut blocks = txn.open_table(BLOCKS)?;
         blocks.insert(height, block.record.encode().as_slice())?;
+        let mut bls_blocks = txn.open_table(BLS_BLOCKS)?;
+        if let Some(bls) = block.bls_light_block {
+            bls_blocks.insert(height, bls)?;
+        }
         let mut block_txs = txn.open_table(BLOCK_TXS)?;
         let hashes: Vec<u8> = block.results.iter().flat_map(|r| r.hash.0).collect();
         block_txs.insert(height, hashes.as_slice())?;
@@ -353,6 +361,18 @@ impl Reads<'_> {
             return Ok(None);
         };
         BlockRecord::decode(raw.value()).map(Some)
+    }
+
+    /// The BLS light block encoding at `height`; `None` if the block has none (or the database
+    /// predates BLS-signed headers).
+    pub fn bls_light_block(&self, height: Height) -> Result<Option<Vec<u8>>, StoreError> {
+        let txn = self.0.begin_read()?;
+        let table = match txn.open_table(BLS_BLOCKS) {
+            Ok(table) => table,
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
+            Err(e) => return Err(e.into()),
+        };
+        Ok(table.get(height.get())?.map(|raw| raw.value().to_vec()))
     }
 
     /// A transaction's result.

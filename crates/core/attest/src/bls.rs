@@ -8,7 +8,7 @@
 //! pairing check, whatever the committee size. Points travel uncompressed (ZCash serialization:
 //! big-endian `x | y`, flag bits clear) so that an EVM verifier (EIP-2537) needs no square root.
 
-use blst::min_pk::{AggregatePublicKey, AggregateSignature, PublicKey, SecretKey, Signature};
+use blst::min_pk::{AggregatePublicKey, PublicKey, SecretKey, Signature};
 use blst::BLST_ERROR;
 use strait_primitives::{DecodeError, Reader};
 use strait_verifier::VerifierKind;
@@ -17,14 +17,12 @@ use crate::committee::{Committee, MAX_MEMBERS};
 use crate::error::AttestError;
 use crate::scheme::{meets_threshold, Scheme};
 
-/// Domain separation tag of checkpoint and rotation signatures (hash to G2).
-pub const SIGNATURE_DST: &[u8] = b"BLS_SIG_BLS12381G2_XMD:SHA-256_SSWU_RO_POP_";
-/// Domain separation tag of proofs of possession.
-pub const POP_DST: &[u8] = b"BLS_POP_BLS12381G2_XMD:SHA-256_SSWU_RO_POP_";
-/// Bytes of an uncompressed G1 public key.
-pub const PUBLIC_KEY_LEN: usize = 96;
-/// Bytes of an uncompressed G2 signature.
-pub const SIGNATURE_LEN: usize = 192;
+// One ciphersuite and one point encoding for every BLS signature of the protocol (SPEC §5.7, §10):
+// the hash-to-G2 tags of signatures and proofs of possession, uncompressed key and signature
+// lengths, and signature aggregation are the light client's (`strait_light_client::bls`).
+pub use strait_light_client::bls::{
+    aggregate_signatures, POP_DST, PUBLIC_KEY_LEN, SIGNATURE_DST, SIGNATURE_LEN,
+};
 /// Bytes of the largest signer bitmap: `ceil(MAX_MEMBERS / 8)`.
 pub const MAX_BITMAP_LEN: usize = MAX_MEMBERS.div_ceil(8);
 
@@ -70,17 +68,6 @@ impl BlsCertificate {
 /// on-curve check, the subgroup check was made at admission.
 fn stored_key(bytes: &[u8], index: usize) -> Result<PublicKey, AttestError> {
     PublicKey::deserialize(bytes).map_err(|_| AttestError::InvalidMemberKey { index })
-}
-
-/// Adds two or more uncompressed G2 signatures into one (what a relayer or an attester does).
-pub fn aggregate_signatures(signatures: &[[u8; SIGNATURE_LEN]]) -> Option<[u8; SIGNATURE_LEN]> {
-    let parsed = signatures
-        .iter()
-        .map(|s| Signature::deserialize(s).ok())
-        .collect::<Option<Vec<_>>>()?;
-    let refs: Vec<&Signature> = parsed.iter().collect();
-    let aggregate = AggregateSignature::aggregate(&refs, true).ok()?;
-    Some(aggregate.to_signature().serialize())
 }
 
 impl Scheme for Bls {

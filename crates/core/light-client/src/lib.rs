@@ -15,11 +15,13 @@
 //! * [`ed25519`]: the one ed25519 rule (ZIP 215) of the protocol, single and batch, which agree.
 //! * [`client`]: the host-agnostic client state machine (update, misbehaviour, freezing), with
 //!   [`InMemoryClient`] as a host.
+//! * [`bls`]: BLS-signed headers, verified with one aggregate signature (BLS mode).
 //! * [`signer`]: deterministic commit signing for the devnet and tests.
 //!
 //! This crate is pure: no I/O, no clock (`now` is an argument), no randomness.
 
 pub mod block;
+pub mod bls;
 pub mod client;
 pub mod ed25519;
 pub mod header;

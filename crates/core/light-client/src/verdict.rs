@@ -70,6 +70,8 @@ impl VerificationError {
             Self::AdjacentValidatorsMismatch { .. } => "AdjacentValidatorsMismatch",
             Self::InsufficientSigningPower { .. } => "InsufficientSigningPower",
             Self::InvalidSignature { .. } => "InvalidSignature",
+            Self::BitmapLengthMismatch { .. } => "BitmapLengthMismatch",
+            Self::InvalidAggregateSignature => "InvalidAggregateSignature",
         }
     }
 }
@@ -223,4 +225,16 @@ pub enum VerificationError {
         /// Total power of the set.
         total: u64,
     },
+    /// `[STRAIT-LC-BLS.4]`: a BLS commit's signer bitmap is not `ceil(n / 8)` bytes long.
+    #[error("signer bitmap of {got} bytes, expected {expected}")]
+    BitmapLengthMismatch {
+        /// The bitmap's length.
+        got: usize,
+        /// `ceil(n / 8)` for the header's BLS set of `n`.
+        expected: usize,
+    },
+    /// `[STRAIT-LC-BLS.5]`: a BLS commit's aggregate signature is not a G2 point of the subgroup,
+    /// or does not verify under the signers' aggregate key.
+    #[error("invalid aggregate BLS signature")]
+    InvalidAggregateSignature,
 }

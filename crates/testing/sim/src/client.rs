@@ -5,14 +5,15 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use strait_chain_client::{
-    ChainError, DestinationChain, OutboxPage, RelayLimits, RelayReport, RelayWork, SourceChain,
-    VerifierInfo,
+    ChainError, DestinationChain, MessagePayment, OutboxPage, RelayLimits, RelayReport, RelayWork,
+    SourceChain, VerifierInfo,
 };
 use strait_devnet_api::keys::AccountKey;
 use strait_devnet_api::tx::{SignedTx, Tx};
 use strait_devnet_client::convert::{relay_body, report_of, RELAY_LIMITS};
 use strait_light_client::LightBlock;
 use strait_merkle::MultiProof;
+use strait_node::fees::message;
 use strait_primitives::{ChainId, Height, MessageId, RouteId};
 use strait_runtime::Runtime;
 
@@ -251,6 +252,33 @@ impl<R: Runtime> SourceChain for SimChainClient<R> {
         self.lock()
             .light_block(height)
             .ok_or_else(|| self.refused("light_block", format!("no block at {height}")))
+    }
+
+    /// `[STRAIT-FEE.9]` From the chain's fee records: locked (or split once settled) is paid,
+    /// neither is unpaid (the relayer asks only of messages this chain sent).
+    async fn payments(&self, ids: &[MessageId]) -> Result<Vec<MessagePayment>, ChainError> {
+        self.network("payments").await?;
+        let chain = self.lock();
+        Ok(ids
+            .iter()
+            .map(|id| {
+                let state = chain.state();
+                if let Some(lock) = message::locked(state, id) {
+                    MessagePayment::Paid {
+                        amount: lock.quote.total,
+                    }
+                } else if let Some(paid) = message::paid(state, id) {
+                    MessagePayment::Paid {
+                        amount: paid
+                            .to_deliverer
+                            .saturating_add(paid.to_ack_relayer)
+                            .saturating_add(paid.refunded),
+                    }
+                } else {
+                    MessagePayment::Unpaid
+                }
+            })
+            .collect())
     }
 }
 

@@ -3,7 +3,7 @@
 
 use std::sync::atomic::Ordering;
 
-use strait_chain_client::{DestinationChain, OutboxMessage, SourceChain};
+use strait_chain_client::{DestinationChain, MessagePayment, OutboxMessage, SourceChain};
 use strait_packet::Route;
 use strait_primitives::{Height, MessageId};
 
@@ -33,11 +33,15 @@ impl<S: SourceChain, D: DestinationChain> Path<S, D> {
                 .src
                 .outbox_page(self.dst.chain_id(), from, SCAN_PAGE)
                 .await?;
-            for m in page.messages {
+            let payments = self.payments_of(&page.messages).await?;
+            for (m, payment) in page.messages.into_iter().zip(payments) {
                 if m.height > src_height {
                     return Ok(());
                 }
-                let (route, meta, pending) = self.check(m, self.queue.scan_position())?;
+                if !self.filter.admits(&m.packet.receiver) {
+                    continue;
+                }
+                let (route, meta, pending) = self.check(m, self.queue.scan_position(), payment)?;
                 self.queue
                     .offer_new(meta.leaf, route, meta.meta, pending)
                     .map_err(|e| self.bad(format!("messages page from {from}: {e}")))?;
@@ -66,12 +70,17 @@ impl<S: SourceChain, D: DestinationChain> Path<S, D> {
                 .outbox_page(self.dst.chain_id(), range.start, SCAN_PAGE)
                 .await?;
             let mut next = range.start;
-            for m in page.messages {
+            let payments = self.payments_of(&page.messages).await?;
+            for (m, payment) in page.messages.into_iter().zip(payments) {
                 if m.leaf_index >= range.end {
                     next = range.end;
                     break;
                 }
-                let (route, meta, pending) = self.check(m, next)?;
+                if !self.filter.admits(&m.packet.receiver) {
+                    next = m.leaf_index + 1;
+                    continue;
+                }
+                let (route, meta, pending) = self.check(m, next, payment)?;
                 // Below `range.end`: no overflow.
                 next = meta.leaf + 1;
                 self.queue
@@ -89,12 +98,49 @@ impl<S: SourceChain, D: DestinationChain> Path<S, D> {
         Ok(())
     }
 
+    /// What each message of a page paid (`[STRAIT-FEE.9]`), asked of the source only when the
+    /// fee policy looks at it. An outcome message (sent by the endpoint) is carried whatever the
+    /// policy, as [`MessagePayment::Unknown`]: it pays nothing itself, and its proof back is what
+    /// earns the relayers their fees on the source.
+    async fn payments_of(
+        &self,
+        messages: &[OutboxMessage],
+    ) -> Result<Vec<MessagePayment>, RelayerError> {
+        let mut payments = vec![MessagePayment::Unknown; messages.len()];
+        if !self.settings.fee_policy.needs_payments() {
+            return Ok(payments);
+        }
+        let endpoint = strait_endpoint::endpoint_address();
+        let (at, ids): (Vec<usize>, Vec<MessageId>) = messages
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| m.packet.sender != endpoint)
+            .map(|(i, m)| (i, m.id))
+            .unzip();
+        if ids.is_empty() {
+            return Ok(payments);
+        }
+        let paid = self.src.payments(&ids).await?;
+        if paid.len() != ids.len() {
+            return Err(self.bad(format!(
+                "{} payments for {} messages",
+                paid.len(),
+                ids.len()
+            )));
+        }
+        for (i, p) in at.into_iter().zip(paid) {
+            payments[i] = p;
+        }
+        Ok(payments)
+    }
+
     /// Checks a message of a page read from `min_leaf` on: in order, for this path, from its
     /// source (the chain client decoded its packet and checked it against its id).
     fn check(
         &self,
         m: OutboxMessage,
         min_leaf: u64,
+        payment: MessagePayment,
     ) -> Result<(Route, Scanned, Pending), RelayerError> {
         let dst = self.dst.chain_id();
         if m.leaf_index < min_leaf
@@ -112,6 +158,7 @@ impl<S: SourceChain, D: DestinationChain> Path<S, D> {
                 height: m.height,
                 encoded_len: m.encoded_len,
                 ordered: m.packet.options.ordered,
+                payment,
             },
         };
         Ok((

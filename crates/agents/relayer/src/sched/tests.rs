@@ -8,6 +8,7 @@ fn config(max_pending: usize, route_share: usize, max_routes: usize) -> Schedule
         route_share,
         max_routes,
         retry: RETRY,
+        fee_policy: FeePolicy::CarryAll,
     }
 }
 
@@ -16,6 +17,7 @@ fn meta(height: u64) -> MessageMeta {
         height: Height(height),
         encoded_len: 200,
         ordered: false,
+        payment: MessagePayment::Unknown,
     }
 }
 
@@ -337,4 +339,71 @@ fn stalled_ordered_routes_are_those_whose_first_ordered_message_waits() {
     assert_eq!(s.stalled_ordered_routes(10), vec![1, 4]);
     assert_eq!(s.stalled_ordered_routes(1), vec![1]);
     assert!(s.stalled_ordered_routes(0).is_empty());
+}
+
+/// `[STRAIT-FEE.9]` A paid-only relayer declines, for good, what did not pay (or paid too
+/// little), in the main scan and in a rescan; it carries what paid enough and what the source
+/// does not report; a default relayer carries everything.
+#[test]
+fn a_fee_policy_declines_what_did_not_pay_and_carries_the_rest() {
+    let paying = |payment| MessageMeta { payment, ..meta(1) };
+    let offers = [
+        MessagePayment::Unpaid,
+        MessagePayment::Paid { amount: 99 },
+        MessagePayment::Paid { amount: 100 },
+        MessagePayment::Unknown,
+    ];
+    let mut strict = Scheduler::<u8, ()>::new(SchedulerConfig {
+        fee_policy: FeePolicy::MinFee(100),
+        ..config(16, 16, 4)
+    });
+    let got: Vec<_> = offers
+        .iter()
+        .enumerate()
+        .map(|(leaf, p)| strict.offer_new(leaf as u64, 1, paying(*p), ()).unwrap())
+        .collect();
+    assert_eq!(
+        got,
+        [
+            Admission::Declined,
+            Admission::Declined,
+            Admission::Admitted,
+            Admission::Admitted
+        ]
+    );
+    // Declined messages are handled: the scan moved past them, nothing is left to rescan.
+    assert_eq!(strict.scan_position(), 4);
+    assert_eq!(strict.len(), 2);
+    assert_eq!(strict.rescan_range(), None);
+    let mut carry_all = Scheduler::<u8, ()>::new(config(16, 16, 4));
+    for (leaf, p) in offers.iter().enumerate() {
+        assert_eq!(
+            carry_all.offer_new(leaf as u64, 1, paying(*p), ()),
+            Ok(Admission::Admitted)
+        );
+    }
+    // In a rescan too: a route full when an unpaid message came is not given it later.
+    let mut s = Scheduler::<u8, ()>::new(SchedulerConfig {
+        fee_policy: FeePolicy::MinFee(1),
+        ..config(16, 1, 4)
+    });
+    let paid = paying(MessagePayment::Paid { amount: 1 });
+    assert_eq!(s.offer_new(0, 1, paid, ()), Ok(Admission::Admitted));
+    assert_eq!(s.offer_new(1, 1, paid, ()), Ok(Admission::Skipped));
+    assert_eq!(
+        s.offer_new(2, 1, paying(MessagePayment::Unpaid), ()),
+        Ok(Admission::Declined)
+    );
+    s.remove(0);
+    assert_eq!(s.rescan_range(), Some(1..3));
+    assert_eq!(s.offer_rescanned(1, 1, paid, ()), Ok(Admission::Admitted));
+    assert_eq!(
+        s.offer_rescanned(2, 1, paying(MessagePayment::Unpaid), ()),
+        Ok(Admission::Declined)
+    );
+    // The policy's rule, at and past its bound.
+    let p = FeePolicy::MinFee(100);
+    assert!(p.carries(MessagePayment::Paid { amount: 100 }));
+    assert!(!p.carries(MessagePayment::Paid { amount: 99 }));
+    assert!(p.needs_payments() && !FeePolicy::CarryAll.needs_payments());
 }

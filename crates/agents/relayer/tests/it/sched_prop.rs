@@ -7,7 +7,9 @@
 //! draining can take thousands of blocks; it always completes.
 
 use strait_primitives::Height;
-use strait_relayer::sched::{MessageMeta, RetryPolicy, Scheduler, SchedulerConfig, TxBudget};
+use strait_relayer::sched::{
+    FeePolicy, MessageMeta, MessagePayment, RetryPolicy, Scheduler, SchedulerConfig, TxBudget,
+};
 
 /// A small deterministic generator (64-bit LCG, high bits).
 struct Rng(u64);
@@ -37,6 +39,7 @@ fn run(seed: u64) {
             quarantine_after: 3,
             quarantine_blocks: 6,
         },
+        fee_policy: FeePolicy::CarryAll,
     };
     let routes = 1 + rng.below(10) as u8;
     let budget = TxBudget {
@@ -61,6 +64,7 @@ fn run(seed: u64) {
             height: Height(1),
             encoded_len: 100,
             ordered: ordered(route),
+            payment: MessagePayment::Unknown,
         };
         // Main scan, in pages of random size, at most 3 pages.
         for _ in 0..3 {

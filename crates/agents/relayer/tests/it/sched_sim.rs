@@ -8,7 +8,8 @@ use std::collections::BTreeSet;
 use strait_primitives::Height;
 use strait_relayer::plan::TX_OVERHEAD_BYTES;
 use strait_relayer::sched::{
-    Admission, MessageMeta, RetryPolicy, RetryVerdict, Scheduler, SchedulerConfig, TxBudget,
+    Admission, FeePolicy, MessageMeta, MessagePayment, RetryPolicy, RetryVerdict, Scheduler,
+    SchedulerConfig, TxBudget,
 };
 
 /// The stuck route.
@@ -48,6 +49,7 @@ fn defaults() -> Params {
             route_share: 1024,
             max_routes: 1024,
             retry: RetryPolicy::DEFAULT,
+            fee_policy: FeePolicy::CarryAll,
         },
         budget: TxBudget {
             max_messages: 16 * 1024,
@@ -82,6 +84,7 @@ fn meta(height: u64, ordered: bool) -> MessageMeta {
         height: Height(height),
         encoded_len: 200,
         ordered,
+        payment: MessagePayment::Unknown,
     }
 }
 

@@ -299,6 +299,7 @@ impl StraitApiServer for FakeNode {
         Ok(Some(LightBlockResponse {
             height,
             light_block: HexBytes(block.encode()),
+            bls_light_block: None,
         }))
     }
     async fn block(&self, _height: Height) -> RpcResult<Option<BlockSummary>> {

@@ -330,6 +330,72 @@ impl<'a> AppContext<'a> {
             .map_err(|e| unpaid(format!("message fee not paid: {e}")))?;
         Ok(id)
     }
+
+    /// `[STRAIT-FEE.10]` Holds, under this application's `hold` id, the payment of a message it
+    /// will send later with [`AppContext::send_held`] (for one that must wait, e.g. a queued
+    /// transfer): the quote of `gas_limit` and `payload_len` bytes to `destination_chain` is
+    /// debited from the caller's `sat` balance into the fee escrow. `gas_limit` 0 holds nothing.
+    /// A local call only ([`FEE_UNPAID`] otherwise, or when the caller cannot pay).
+    pub fn hold_fee(
+        &mut self,
+        hold: u64,
+        destination_chain: ChainId,
+        gas_limit: u64,
+        payload_len: usize,
+    ) -> Result<(), AppError> {
+        if gas_limit == 0 {
+            return Ok(());
+        }
+        let payer = self.caller.ok_or_else(|| AppError {
+            code: FEE_UNPAID,
+            reason: "a held payment needs a caller to pay".into(),
+        })?;
+        let address = self.address;
+        crate::fees::message::hold(
+            self.state,
+            &address,
+            hold,
+            &payer,
+            destination_chain,
+            gas_limit,
+            payload_len,
+        )
+        .map(|_| ())
+        .map_err(|e| AppError {
+            code: FEE_UNPAID,
+            reason: format!("message fee not paid: {e}"),
+        })
+    }
+
+    /// `[STRAIT-FEE.10]` Sends as [`AppContext::send`], paid with what this application holds
+    /// under `hold` ([`AppContext::hold_fee`]): the held payment becomes the message's lock, as
+    /// if paid at this send. Nothing held: sent unpaid. Needs no caller (e.g. in `end_block`).
+    pub fn send_held(
+        &mut self,
+        destination_chain: ChainId,
+        receiver: Address32,
+        options: DeliveryOptions,
+        payload: Vec<u8>,
+        hold: u64,
+    ) -> Result<MessageId, AppError> {
+        let id = self.send(destination_chain, receiver, options, payload)?;
+        let address = self.address;
+        crate::fees::message::attach(self.state, &address, hold, &id).map_err(|e| AppError {
+            code: FEE_UNPAID,
+            reason: format!("held fee not attached: {e}"),
+        })?;
+        Ok(id)
+    }
+
+    /// `[STRAIT-FEE.10]` Refunds to its payer, whole, what this application holds under `hold`;
+    /// returns the amount (0 when nothing is held).
+    pub fn release_held_fee(&mut self, hold: u64) -> Result<u128, AppError> {
+        let address = self.address;
+        crate::fees::message::release_hold(self.state, &address, hold).map_err(|e| AppError {
+            code: FEE_UNPAID,
+            reason: format!("held fee not refunded: {e}"),
+        })
+    }
 }
 
 #[cfg(test)]

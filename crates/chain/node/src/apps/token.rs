@@ -13,7 +13,7 @@ pub mod queue;
 pub mod rpc;
 
 pub use calls::{anomaly_digest, limit_digest, SetAnomalyCall, SetLimitCall};
-use calls::{cancel, refund_queued, send_now, send_out, set_anomaly, set_limit};
+use calls::{cancel, refund_queued, send_now, send_out, set_anomaly, set_limit, Pay};
 pub use queue::{queued_in_key, queued_out_key};
 
 use strait_endpoint::AppError;
@@ -158,7 +158,8 @@ fn read_denom(r: &mut Reader<'_>) -> Result<String, AppError> {
 }
 
 /// A transfer call: `kind u8 (1) | destination u64 | recipient [32] | denom_len u8 | denom |
-/// amount u128 | timeout_height u64 | timeout_timestamp u64` (0 = no timeout).
+/// amount u128 | timeout_height u64 | timeout_timestamp u64 (0 = no timeout) | gas_limit u64`
+/// (0 = unpaid, `[STRAIT-FEE.7]`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TransferCall {
     /// The destination chain.
@@ -173,6 +174,9 @@ pub struct TransferCall {
     pub timeout_height: Option<Height>,
     /// Destination time from which the transfer times out (refunded), if any.
     pub timeout_timestamp: Option<Timestamp>,
+    /// Gas bought on the destination, the message's quote paid from the caller's `sat` balance
+    /// (`[STRAIT-FEE.7]`; held while queued, `[STRAIT-FEE.10]`); 0 sends it unpaid.
+    pub gas_limit: u64,
 }
 
 impl TransferCall {
@@ -191,6 +195,7 @@ impl TransferCall {
                 .map_or(0, Timestamp::get)
                 .to_be_bytes(),
         );
+        out.extend_from_slice(&self.gas_limit.to_be_bytes());
         out
     }
 
@@ -208,6 +213,7 @@ impl TransferCall {
         let amount = u128::from_be_bytes(r.array().map_err(bad)?);
         let timeout_height = Some(Height(r.u64().map_err(bad)?)).filter(|h| h.get() != 0);
         let timeout_timestamp = Some(Timestamp(r.u64().map_err(bad)?)).filter(|t| t.get() != 0);
+        let gas_limit = r.u64().map_err(bad)?;
         r.finish().map_err(bad)?;
         Ok(Self {
             destination,
@@ -216,6 +222,7 @@ impl TransferCall {
             amount,
             timeout_height,
             timeout_timestamp,
+            gas_limit,
         })
     }
 }
@@ -432,6 +439,7 @@ impl App for TokenTransfer {
             &call.denom,
             call.amount,
             options,
+            call.gas_limit,
         )
         .map(|_| ())
         .map_err(AppCallError::Refused)
@@ -483,7 +491,7 @@ impl App for TokenTransfer {
                 // No longer a remote (the chain's config changed): refunded, so that the item
                 // cannot block the end of every block.
                 Direction::Out if !ctx.knows_chain(item.remote) => {
-                    refund_queued(ctx, &item)?;
+                    refund_queued(ctx, qid, &item)?;
                     return queue::record_end(ctx, qid, queue::END_REFUNDED, None);
                 }
                 Direction::Out => Some(send_now(
@@ -495,6 +503,7 @@ impl App for TokenTransfer {
                     &item.denom,
                     item.amount,
                     queue::options_of(&item),
+                    Pay::Held(qid),
                 )?),
                 Direction::In => {
                     add(ctx, &balance_key(&item.owner, &item.denom), item.amount)?;
@@ -518,6 +527,9 @@ pub fn local_denom(chain: ChainId, source: ChainId, denom: &str) -> (String, boo
 
 #[cfg(test)]
 mod limit_tests;
+
+#[cfg(test)]
+mod fee_tests;
 
 #[cfg(test)]
 mod tests {
@@ -581,7 +593,13 @@ mod tests {
             amount: 7,
             timeout_height: Some(Height(9)),
             timeout_timestamp: None,
+            gas_limit: u64::MAX,
         };
-        assert_eq!(TransferCall::decode(&call.encode()), Ok(call));
+        assert_eq!(TransferCall::decode(&call.encode()), Ok(call.clone()));
+        // The gas limit is the last field: without it, or with a byte after it, refused.
+        let bytes = call.encode();
+        for bad in [&bytes[..bytes.len() - 8], &[&bytes[..], &[0]].concat()[..]] {
+            assert_eq!(TransferCall::decode(bad).unwrap_err().code, BAD_TRANSFER);
+        }
     }
 }

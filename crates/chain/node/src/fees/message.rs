@@ -1,4 +1,4 @@
-//! Message fees (`[STRAIT-FEE.5]` to `[STRAIT-FEE.9]`): the per-destination oracle, quotes, the
+//! Message fees (`[STRAIT-FEE.5]` to `[STRAIT-FEE.10]`): the per-destination oracle, quotes, the
 //! payment locked with the send, and its split when the outcome settles.
 
 use serde::{Deserialize, Serialize};
@@ -201,6 +201,77 @@ pub fn lock(
     };
     state.put(keys::fee_lock(id), lock.encode());
     Ok(Some(lock))
+}
+
+/// `[STRAIT-FEE.10]` Holds a payment for a message `holder` (an application) will send later,
+/// under its own `hold` id: debits `payer` the quote as [`lock`] does, into the same fee escrow,
+/// and stores the lock at `'$' 'h' || holder || hold` until [`attach`] moves it to the message or
+/// [`release_hold`] refunds it. `gas_limit` 0 holds nothing. A hold id in use is refused
+/// ([`FeeError::HoldInUse`]): a hold is never overwritten, so no payment is lost.
+pub fn hold(
+    state: &mut State,
+    holder: &Address32,
+    hold: u64,
+    payer: &Address32,
+    destination: ChainId,
+    gas_limit: u64,
+    payload_len: usize,
+) -> Result<Option<FeeLock>, FeeError> {
+    if gas_limit == 0 {
+        return Ok(None);
+    }
+    let key = keys::fee_hold(holder, hold);
+    if state.get(&key).is_some() {
+        return Err(FeeError::HoldInUse(hold));
+    }
+    let fees = oracle(state, destination).ok_or(FeeError::NoOracle(destination))?;
+    let quote = fees.quote(gas_limit, payload_len);
+    transfer(state, payer, &fee_escrow(), quote.total)?;
+    let lock = FeeLock {
+        payer: *payer,
+        gas_limit,
+        gas_price: fees.gas_price,
+        quote,
+    };
+    state.put(key, lock.encode());
+    Ok(Some(lock))
+}
+
+/// The payment `holder` holds under `hold`, if any.
+pub fn held(state: &State, holder: &Address32, hold: u64) -> Option<FeeLock> {
+    FeeLock::decode(state.get(&keys::fee_hold(holder, hold))?).ok()
+}
+
+/// `[STRAIT-FEE.10]` Moves the payment held under (`holder`, `hold`) to message `id`, as if it
+/// had been locked at its send ([`lock`]): no balance moves (the escrow already holds it). Returns
+/// the lock moved; `None` when nothing is held (an unpaid message). A message that already has a
+/// lock keeps it and the hold stays, refused ([`FeeError::HoldInUse`]).
+pub fn attach(
+    state: &mut State,
+    holder: &Address32,
+    hold: u64,
+    id: &MessageId,
+) -> Result<Option<FeeLock>, FeeError> {
+    let Some(lock) = held(state, holder, hold) else {
+        return Ok(None);
+    };
+    if state.get(&keys::fee_lock(id)).is_some() {
+        return Err(FeeError::HoldInUse(hold));
+    }
+    state.delete(&keys::fee_hold(holder, hold));
+    state.put(keys::fee_lock(id), lock.encode());
+    Ok(Some(lock))
+}
+
+/// `[STRAIT-FEE.10]` Refunds the payment held under (`holder`, `hold`) to its payer, whole, and
+/// deletes the hold. Returns the amount refunded (0 when nothing is held).
+pub fn release_hold(state: &mut State, holder: &Address32, hold: u64) -> Result<u128, FeeError> {
+    let Some(lock) = held(state, holder, hold) else {
+        return Ok(0);
+    };
+    transfer(state, &fee_escrow(), &lock.payer, lock.quote.total)?;
+    state.delete(&keys::fee_hold(holder, hold));
+    Ok(lock.quote.total)
 }
 
 /// How a locked fee was split (`[STRAIT-FEE.8]`), stored at `'$' 'p' || id` once settled.

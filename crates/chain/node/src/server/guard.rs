@@ -26,6 +26,9 @@ pub const ARITY: &[(&str, usize)] = &[
     ("strait_subscribeEvents", 0),
     ("strait_unsubscribeBlocks", 1),
     ("strait_unsubscribeEvents", 1),
+    // The attester's server (`strait attester`) shares this guard.
+    ("strait_attestation", 2),
+    ("strait_latestAttestation", 1),
 ];
 
 /// Wraps the RPC service of one transport.

@@ -320,3 +320,55 @@ async fn sequential_submissions_are_never_refused_while_blocks_commit() {
     assert_eq!(client.account_nonce(alice.address()).await.unwrap(), TXS);
     node.stop().await;
 }
+
+/// SPEC §5.7: every block, genesis included, carries a BLS light block of the same header, and
+/// the chain verifies block by block and by skipping in BLS mode.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn blocks_carry_a_bls_commit_that_verifies_in_bls_mode() {
+    use strait_light_client::bls::{verify_bls, BlsLightBlock, BlsTrustedState};
+
+    let specs = specs(2);
+    let dir = temp_dir("bls-blocks");
+    let node = start_node(&specs, 0, &dir).await;
+    let client = http(&node);
+    wait_height(&client, 4).await;
+    let options = ChainSpec::client_options(&specs[0]);
+    let mut blocks = Vec::new();
+    for h in 0..=4 {
+        let response = client.light_block(Height(h)).await.unwrap().unwrap();
+        let ed = strait_light_client::LightBlock::decode(&response.light_block.0).unwrap();
+        let bls = BlsLightBlock::decode(&response.bls_light_block.unwrap().0).unwrap();
+        assert_eq!(bls.header, *ed.header(), "height {h}");
+        assert_eq!(
+            bls.commit.signers().count(),
+            ed.signed_header.commit.signatures.len()
+        );
+        blocks.push(bls);
+    }
+    for pair in blocks.windows(2) {
+        let trusted = BlsTrustedState {
+            chain_id: specs[0].chain_id,
+            height: pair[0].header.height,
+            timestamp: pair[0].header.timestamp,
+            next_validators: &pair[0].next_validators,
+        };
+        let near_now = Timestamp(pair[1].header.timestamp.get() + 1);
+        assert_eq!(
+            verify_bls(&pair[1], &trusted, &options, near_now),
+            Verdict::Success
+        );
+    }
+    let skipping = BlsTrustedState {
+        chain_id: specs[0].chain_id,
+        height: Height(0),
+        timestamp: blocks[0].header.timestamp,
+        next_validators: &blocks[0].next_validators,
+    };
+    let last = &blocks[4];
+    let near_now = Timestamp(last.header.timestamp.get() + 1);
+    assert_eq!(
+        verify_bls(last, &skipping, &options, near_now),
+        Verdict::Success
+    );
+    node.stop().await;
+}

@@ -65,7 +65,13 @@ async fn set_limit(ca: &Client, capacity: u128, refill_per_s: u128) {
     assert!(result.success, "{result:?}");
 }
 
-async fn transfer(ca: &Client, amount: u128) -> Option<strait_primitives::MessageId> {
+/// Alice's transfer of `amount` sat to Bob on chain 2; the transaction's fee (`[STRAIT-FEE.2]`)
+/// is added to `fees`.
+async fn transfer(
+    ca: &Client,
+    amount: u128,
+    fees: &mut u128,
+) -> Option<strait_primitives::MessageId> {
     let alice = AccountKey::devnet("alice");
     let call = TransferCall {
         destination: ChainId(2),
@@ -74,25 +80,29 @@ async fn transfer(ca: &Client, amount: u128) -> Option<strait_primitives::Messag
         amount,
         timeout_height: None,
         timeout_timestamp: None,
+        gas_limit: 0,
     };
     let body = TxBody::AppCall {
         app: apps::token(),
         data: call.encode(),
     };
     let result = submit(ca, &sign(ca, ChainId(1), &alice, body).await).await;
+    *fees += result.fee.parse::<u128>().unwrap();
     assert!(result.success, "{result:?}");
     result.message_id
 }
 
-async fn cancel(ca: &Client, who: &str, id: u64) -> bool {
+/// `who`'s cancel of queued transfer `id`; the transaction's fee, kept whether or not the cancel
+/// succeeds, is added to `fees`.
+async fn cancel(ca: &Client, who: &str, id: u64, fees: &mut u128) -> bool {
     let body = TxBody::AppCall {
         app: apps::token(),
         data: [&[CALL_CANCEL][..], &id.to_be_bytes()].concat(),
     };
     let key = AccountKey::devnet(who);
-    submit(ca, &sign(ca, ChainId(1), &key, body).await)
-        .await
-        .success
+    let result = submit(ca, &sign(ca, ChainId(1), &key, body).await).await;
+    *fees += result.fee.parse::<u128>().unwrap();
+    result.success
 }
 
 async fn set_token_pause(cb: &Client, paused: bool, who: &[usize]) -> bool {
@@ -133,10 +143,15 @@ async fn over_limit_transfers_queue_a_paused_token_waits_and_all_completes() {
 
     // A limit of 100 that does not refill: the first 100 leave, the rest queue.
     set_limit(&ca, 100, 0).await;
-    assert!(transfer(&ca, 100).await.is_some());
+    // Alice's transaction fees, to account for her balance exactly.
+    let mut fees = 0u128;
+    assert!(transfer(&ca, 100, &mut fees).await.is_some());
     check(&ca, &cb, 100).await;
-    assert!(transfer(&ca, 50).await.is_none(), "queued, not sent");
-    assert!(transfer(&ca, 30).await.is_none());
+    assert!(
+        transfer(&ca, 50, &mut fees).await.is_none(),
+        "queued, not sent"
+    );
+    assert!(transfer(&ca, 30, &mut fees).await.is_none());
     let queue = ca.token_queue(1, 10).await.unwrap();
     assert_eq!(queue.items.len(), 2);
     assert_eq!(
@@ -147,16 +162,16 @@ async fn over_limit_transfers_queue_a_paused_token_waits_and_all_completes() {
 
     // Only its sender cancels, once, for an exact refund.
     let second = queue.items[1].id;
-    assert!(!cancel(&ca, "bob", second).await);
-    assert!(cancel(&ca, "alice", second).await);
-    assert!(!cancel(&ca, "alice", second).await);
+    assert!(!cancel(&ca, "bob", second, &mut 0).await);
+    assert!(cancel(&ca, "alice", second, &mut fees).await);
+    assert!(!cancel(&ca, "alice", second, &mut fees).await);
     let balance = ca
         .balance(alice, "sat".into())
         .await
         .unwrap()
         .parse::<u128>()
         .unwrap();
-    assert_eq!(balance, start - 150);
+    assert_eq!(balance, start - 150 - fees);
     check(&ca, &cb, 100).await;
 
     // The guardians pause 1/sat on chain 2: the delivery waits, nothing is lost.
@@ -261,7 +276,8 @@ async fn the_anomaly_breaker_trips_by_itself_and_all_completes_after_the_unpause
         .unwrap()
         .parse::<u128>()
         .unwrap();
-    assert!(transfer(&ca, 1_000).await.is_some());
+    let mut fees = 0u128;
+    assert!(transfer(&ca, 1_000, &mut fees).await.is_some());
     assert_eq!(
         relay_all(&ca, &cb, ChainId(2), 0).await,
         [DeliveryStatus::Executed]
@@ -285,6 +301,7 @@ async fn the_anomaly_breaker_trips_by_itself_and_all_completes_after_the_unpause
             amount,
             timeout_height: None,
             timeout_timestamp: None,
+            gas_limit: 0,
         }
         .encode(),
     };
@@ -319,7 +336,7 @@ async fn the_anomaly_breaker_trips_by_itself_and_all_completes_after_the_unpause
             .unwrap()
             .parse::<u128>()
             .unwrap(),
-        start - 1_000
+        start - 1_000 - fees
     );
     // Two guardians cannot unpause; three can. Then the held credit is released and the waiting
     // return executes.
@@ -364,7 +381,7 @@ async fn the_anomaly_breaker_trips_by_itself_and_all_completes_after_the_unpause
             .unwrap()
             .parse::<u128>()
             .unwrap(),
-        start - 300
+        start - 300 - fees
     );
     a.stop().await;
     b.stop().await;

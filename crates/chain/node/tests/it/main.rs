@@ -12,5 +12,4 @@ mod pause;
 mod relay;
 mod restart;
 mod retry;
-mod throughput;
 mod valset;

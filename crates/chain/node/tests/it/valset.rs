@@ -54,6 +54,7 @@ async fn a_validator_set_change_takes_effect_and_a_remote_light_client_follows_i
     assert_eq!(signed.header().validators_hash, new.hash());
     assert_eq!(signed.validators, new);
     assert_eq!(ca.chain_info().await.unwrap().validators, 5);
+    bls_mode_follows_the_change(&ca, &specs[0], h).await;
 
     // Replaying the same approvals fails: the change counter moved on.
     let nonce = ca.account_nonce(governor.address()).await.unwrap();
@@ -90,4 +91,50 @@ async fn a_validator_set_change_takes_effect_and_a_remote_light_client_follows_i
     assert!(!info.frozen);
     a.stop().await;
     b.stop().await;
+}
+
+/// SPEC §5.7: in BLS mode the change is followed the same way: block `h + 1`'s BLS commit, by the
+/// old BLS set, names the new BLS set (built with its proofs of possession), which signs `h + 2`;
+/// skipping from `h` straight to a block of the new set alone is not enough trust.
+async fn bls_mode_follows_the_change(
+    client: &jsonrpsee::http_client::HttpClient,
+    spec: &strait_node::ChainSpec,
+    h: u64,
+) {
+    use strait_light_client::bls::{verify_bls, BlsLightBlock, BlsTrustedState};
+    use strait_light_client::{NotYetReason, Verdict};
+    use strait_primitives::Timestamp;
+
+    let mut blocks = Vec::new();
+    for height in h..=h + 3 {
+        let response = client.light_block(Height(height)).await.unwrap().unwrap();
+        blocks.push(BlsLightBlock::decode(&response.bls_light_block.unwrap().0).unwrap());
+    }
+    assert_eq!(blocks[1].validators, blocks[0].validators);
+    assert_ne!(blocks[1].next_validators, blocks[1].validators);
+    assert_eq!(blocks[2].validators, blocks[1].next_validators);
+    assert_eq!(blocks[2].validators.len(), 5);
+    let options = spec.client_options();
+    fn trusted(chain_id: ChainId, b: &BlsLightBlock) -> BlsTrustedState<'_> {
+        BlsTrustedState {
+            chain_id,
+            height: b.header.height,
+            timestamp: b.header.timestamp,
+            next_validators: &b.next_validators,
+        }
+    }
+    let now = Timestamp(blocks[3].header.timestamp.get() + 1);
+    for pair in blocks.windows(2) {
+        let t = trusted(spec.chain_id, &pair[0]);
+        assert_eq!(verify_bls(&pair[1], &t, &options, now), Verdict::Success);
+    }
+    assert!(matches!(
+        verify_bls(
+            &blocks[3],
+            &trusted(spec.chain_id, &blocks[0]),
+            &options,
+            now
+        ),
+        Verdict::NotYet(NotYetReason::NotEnoughTrust { .. })
+    ));
 }

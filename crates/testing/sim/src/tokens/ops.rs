@@ -213,6 +213,7 @@ impl Gen {
             amount,
             timeout_height: (roll == 0).then(|| Height(height + self.rt.next_u64() % 12)),
             timeout_timestamp: (roll == 1).then(|| Timestamp(time + self.rt.next_u64() % 600)),
+            gas_limit: 0,
         };
         self.note(format!(
             "transfer {amount} {denom} {source} -> {to} by {} (timeouts {:?} {:?})",

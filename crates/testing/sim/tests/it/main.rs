@@ -19,6 +19,7 @@ use strait_sim::{InProcessChain, SimChainClient};
 
 mod attest;
 mod equivocation;
+mod fee_policy;
 mod fees;
 mod gap;
 mod limits;

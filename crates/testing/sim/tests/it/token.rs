@@ -54,6 +54,7 @@ fn transfer(to: u64, recipient: Address32, denom: &str, amount: u128) -> Transfe
         amount,
         timeout_height: None,
         timeout_timestamp: None,
+        gas_limit: 0,
     }
 }
 

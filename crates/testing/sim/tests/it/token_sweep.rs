@@ -188,6 +188,7 @@ async fn run(rt: Runtime, ops: u64) -> Result<Tally, String> {
             amount,
             timeout_height: None,
             timeout_timestamp,
+            gas_limit: 0,
         };
         let Some(tx) = submit(&chains[from], who, call.encode()) else {
             continue;

@@ -13,8 +13,11 @@ use super::queue::{self, Queued};
 use super::*;
 
 /// Sends `amount` of `denom` (already taken from `sender`'s balance) to `recipient` on
-/// `destination`: escrowed, or burned when it returns to the chain it came from; sent now, or
-/// queued when over the outbound limit (`[STRAIT-LIMIT.3]`).
+/// `destination`: escrowed, or burned when it returns to the chain it came from; sent now, paid
+/// with `gas_limit` from the caller (`[STRAIT-FEE.7]`), or queued when over the outbound limit
+/// (`[STRAIT-LIMIT.3]`), its payment then held under the queue id until its release or cancel
+/// (`[STRAIT-FEE.10]`).
+#[allow(clippy::too_many_arguments)]
 pub(super) fn send_out(
     ctx: &mut AppContext<'_>,
     sender: Address32,
@@ -23,6 +26,7 @@ pub(super) fn send_out(
     denom: &str,
     amount: u128,
     options: DeliveryOptions,
+    gas_limit: u64,
 ) -> Result<Left, AppError> {
     // [STRAIT-PAUSE.4] a paused token does not leave.
     if ctx.topic_paused(denom_topic(denom)) {
@@ -63,7 +67,10 @@ pub(super) fn send_out(
             timeout_timestamp: options.timeout_timestamp.map_or(0, Timestamp::get),
             queued_ms: ctx.timestamp().get(),
         };
-        return queue::enqueue(ctx, &item).map(Left::Queued);
+        let qid = queue::enqueue(ctx, &item)?;
+        // [STRAIT-FEE.10] the caller pays now: at the release there is no caller.
+        ctx.hold_fee(qid, destination, gas_limit, payload_len(denom))?;
+        return Ok(Left::Queued(qid));
     }
     send_now(
         ctx,
@@ -74,8 +81,23 @@ pub(super) fn send_out(
         denom,
         amount,
         options,
+        Pay::Caller(gas_limit),
     )
     .map(Left::Sent)
+}
+
+/// Length of the payload of a transfer of `denom` ([`Transfer::encode`]): what its quote is of.
+fn payload_len(denom: &str) -> usize {
+    2 + denom.len() + 16 + 32 + 32
+}
+
+/// How a transfer message is paid for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Pay {
+    /// By the caller, with this gas limit (0: unpaid), at the send (`[STRAIT-FEE.7]`).
+    Caller(u64),
+    /// With what the application holds under this queue id (`[STRAIT-FEE.10]`).
+    Held(u64),
 }
 
 /// How a transfer left: sent as a message, or queued under an id.
@@ -98,6 +120,7 @@ pub(super) fn send_now(
     denom: &str,
     amount: u128,
     options: DeliveryOptions,
+    pay: Pay,
 ) -> Result<MessageId, AppError> {
     let transfer = Transfer {
         denom: denom.to_owned(),
@@ -106,7 +129,12 @@ pub(super) fn send_now(
         recipient,
     };
     let me = ctx.address();
-    let id = ctx.send(destination, me, options, transfer.encode())?;
+    let id = match pay {
+        Pay::Caller(gas_limit) => {
+            ctx.send_paid(destination, me, options, transfer.encode(), gas_limit)?
+        }
+        Pay::Held(qid) => ctx.send_held(destination, me, options, transfer.encode(), qid)?,
+    };
     let mut record = vec![how];
     record.extend_from_slice(sender.as_bytes());
     record.extend_from_slice(&amount.to_be_bytes());
@@ -117,7 +145,8 @@ pub(super) fn send_now(
 }
 
 /// `[STRAIT-LIMIT.5]` Cancels queued transfer `qid`, by its owner only, exactly once. An outbound
-/// one is refunded to its sender at once (its escrow released or its voucher re-minted); an
+/// one is refunded to its sender at once (its escrow released or its voucher re-minted, and its
+/// held payment, `[STRAIT-FEE.10]`); an
 /// inbound credit is refused by its recipient and goes back to its sender on the source chain as
 /// a return transfer (itself under the outbound limit, so it may queue in turn; refused while
 /// the token is paused).
@@ -138,7 +167,7 @@ pub(super) fn cancel(ctx: &mut AppContext<'_>, data: &[u8]) -> Result<(), AppErr
     let item = queue::take(ctx, qid)?;
     let sent = match item.direction {
         Direction::Out => {
-            refund_queued(ctx, &item)?;
+            refund_queued(ctx, qid, &item)?;
             None
         }
         Direction::In => {
@@ -151,6 +180,9 @@ pub(super) fn cancel(ctx: &mut AppContext<'_>, data: &[u8]) -> Result<(), AppErr
                 &item.denom,
                 item.amount,
                 DeliveryOptions::default(),
+                // Unpaid: the return is the chain's undoing of a credit, relayed like any
+                // unpaid message (self-relay or a relayer's goodwill).
+                0,
             )? {
                 Left::Sent(id) => Some(id),
                 Left::Queued(_) => None,
@@ -160,9 +192,15 @@ pub(super) fn cancel(ctx: &mut AppContext<'_>, data: &[u8]) -> Result<(), AppErr
     queue::record_end(ctx, qid, queue::END_CANCELLED, sent)
 }
 
-/// Refunds a queued outbound transfer taken out of its queue: its escrow released (or its
-/// voucher minted again) and its sender credited.
-pub(super) fn refund_queued(ctx: &mut AppContext<'_>, item: &Queued) -> Result<(), AppError> {
+/// Refunds queued outbound transfer `qid`, taken out of its queue: its escrow released (or its
+/// voucher minted again), its sender credited, and the payment held for it returned to its
+/// payer (`[STRAIT-FEE.10]`).
+pub(super) fn refund_queued(
+    ctx: &mut AppContext<'_>,
+    qid: u64,
+    item: &Queued,
+) -> Result<(), AppError> {
+    ctx.release_held_fee(qid)?;
     if item.how == LEFT_ESCROWED {
         let before = get_u128(ctx, &escrow_key(&item.denom));
         sub(ctx, &escrow_key(&item.denom), item.amount, ESCROW_SHORT)?;

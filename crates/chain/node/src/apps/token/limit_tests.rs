@@ -16,25 +16,25 @@ use crate::apps::App;
 use crate::env::Env;
 use crate::state::{keys, State};
 
-const A: ChainId = ChainId(1);
-const B: ChainId = ChainId(2);
-const ALICE: Address32 = Address32([0xa1; 32]);
-const BOB: Address32 = Address32([0xb0; 32]);
-const MALLORY: Address32 = Address32([0x66; 32]);
+pub(super) const A: ChainId = ChainId(1);
+pub(super) const B: ChainId = ChainId(2);
+pub(super) const ALICE: Address32 = Address32([0xa1; 32]);
+pub(super) const BOB: Address32 = Address32([0xb0; 32]);
+pub(super) const MALLORY: Address32 = Address32([0x66; 32]);
 const VOUCHER: &str = "1/sat";
 
 /// An acknowledgement and the packets the receive sent.
 type Acked = (Vec<u8>, Vec<Packet>);
 
-struct Chain {
+pub(super) struct Chain {
     id: ChainId,
-    state: State,
-    time_ms: u64,
-    remotes: BTreeSet<ChainId>,
+    pub(super) state: State,
+    pub(super) time_ms: u64,
+    pub(super) remotes: BTreeSet<ChainId>,
 }
 
 impl Chain {
-    fn new(id: ChainId) -> Self {
+    pub(super) fn new(id: ChainId) -> Self {
         let mut state = State::default();
         let token = strait_devnet_api::apps::token();
         state.put(
@@ -50,7 +50,7 @@ impl Chain {
     }
 
     /// Runs `f` in the token application's context, reverting on `Err`; returns the packets sent.
-    fn run<T, E>(
+    pub(super) fn run<T, E>(
         &mut self,
         caller: Option<Address32>,
         f: impl FnOnce(&mut AppContext<'_>) -> Result<T, E>,
@@ -98,17 +98,17 @@ impl Chain {
         Ok((value, packets))
     }
 
-    fn get(&self, key: &[u8]) -> u128 {
+    pub(super) fn get(&self, key: &[u8]) -> u128 {
         self.state
             .get(&keys::app(&strait_devnet_api::apps::token(), key))
             .map_or(0, |v| u128::from_be_bytes(v.try_into().unwrap()))
     }
 
-    fn balance(&self, who: &Address32, denom: &str) -> u128 {
+    pub(super) fn balance(&self, who: &Address32, denom: &str) -> u128 {
         self.get(&balance_key(who, denom))
     }
 
-    fn set_limit(
+    pub(super) fn set_limit(
         &mut self,
         direction: Direction,
         remote: ChainId,
@@ -135,12 +135,24 @@ impl Chain {
         );
     }
 
-    fn transfer(
+    pub(super) fn transfer(
         &mut self,
         from: Address32,
         to: Address32,
         denom: &str,
         amount: u128,
+    ) -> Result<Vec<Packet>, AppCallError> {
+        self.transfer_paid(from, to, denom, amount, 0)
+    }
+
+    /// A transfer paid with `gas_limit` (`[STRAIT-FEE.7]`; 0 unpaid).
+    pub(super) fn transfer_paid(
+        &mut self,
+        from: Address32,
+        to: Address32,
+        denom: &str,
+        amount: u128,
+        gas_limit: u64,
     ) -> Result<Vec<Packet>, AppCallError> {
         let destination = if self.id == A { B } else { A };
         let call = TransferCall {
@@ -150,19 +162,20 @@ impl Chain {
             amount,
             timeout_height: None,
             timeout_timestamp: None,
+            gas_limit,
         };
         self.run(Some(from), |ctx| TokenTransfer.call(ctx, &call.encode()))
             .map(|((), p)| p)
     }
 
-    fn cancel(&mut self, who: Address32, qid: u64) -> Result<Vec<Packet>, AppCallError> {
+    pub(super) fn cancel(&mut self, who: Address32, qid: u64) -> Result<Vec<Packet>, AppCallError> {
         let data = [&[CALL_CANCEL][..], &qid.to_be_bytes()].concat();
         self.run(Some(who), |ctx| TokenTransfer.call(ctx, &data))
             .map(|((), p)| p)
     }
 
     /// Delivers `packet` as the endpoint would: held (`None`) while its topic is paused.
-    fn deliver(&mut self, packet: &Packet) -> Option<Result<Acked, AppError>> {
+    pub(super) fn deliver(&mut self, packet: &Packet) -> Option<Result<Acked, AppError>> {
         let topic = TokenTransfer.topic(self.id, packet)?;
         let scope = PauseScope::App {
             app: strait_devnet_api::apps::token(),
@@ -174,12 +187,12 @@ impl Chain {
         Some(self.run(None, |ctx| TokenTransfer.receive(ctx, packet)))
     }
 
-    fn ack(&mut self, packet: &Packet) {
+    pub(super) fn ack(&mut self, packet: &Packet) {
         self.run(None, |ctx| TokenTransfer.on_ack(ctx, &packet.id(), b"ok"))
             .unwrap();
     }
 
-    fn end_block(&mut self) -> Vec<Packet> {
+    pub(super) fn end_block(&mut self) -> Vec<Packet> {
         self.run(None, |ctx| TokenTransfer.end_block(ctx))
             .unwrap()
             .1

@@ -1,0 +1,236 @@
+//! `strait attester`: sign final checkpoints of one source chain for an attester committee and
+//! serve them over JSON-RPC (`strait_attestation`, `strait_latestAttestation`, `docs/rpc.md`).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use clap::{Args, ValueEnum};
+use jsonrpsee::core::{async_trait, RpcResult};
+use strait_attest::{committee_id, Committee};
+use strait_attester::{Attester, AttesterConfig, AttesterKey, Board, SigningRecord};
+use strait_chain_client::VerifierKind;
+use strait_devnet_api::attester::{AttestationJson, AttesterApiServer};
+use strait_devnet_api::keys::AccountKey;
+use strait_devnet_client::{ChainRpc, DevnetChain};
+use strait_node::server::{serve_methods, RpcLimits};
+use strait_primitives::{ChainId, Hash32};
+
+use crate::Shutdown;
+
+/// A committee's signature scheme.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Scheme {
+    /// secp256k1 ECDSA, members are EVM addresses (verifier kind 2).
+    Ecdsa,
+    /// ed25519 (verifier kind 3).
+    Ed25519,
+}
+
+impl Scheme {
+    pub(crate) fn kind(self) -> VerifierKind {
+        match self {
+            Self::Ecdsa => VerifierKind::ATTEST_ECDSA,
+            Self::Ed25519 => VerifierKind::ATTEST_ED25519,
+        }
+    }
+}
+
+/// Arguments of `strait attester`.
+#[derive(Debug, Args)]
+pub(crate) struct AttesterArgs {
+    /// JSON-RPC URL of the source chain's node.
+    #[arg(long)]
+    rpc: String,
+    /// The committee's signature scheme.
+    #[arg(long, value_enum, default_value = "ecdsa")]
+    scheme: Scheme,
+    /// This attester's devnet key, by index (1-based): derived from a PUBLIC seed, devnet only.
+    #[arg(long)]
+    index: u8,
+    /// Members of the devnet committee (keys 1..=members): gives its committee id.
+    #[arg(long, default_value_t = 4)]
+    members: u8,
+    /// Its threshold.
+    #[arg(long, default_value_t = 3)]
+    threshold: u16,
+    /// The committee's epoch on the destination.
+    #[arg(long, default_value_t = 0)]
+    epoch: u64,
+    /// Blocks below the source's latest height a height must be to be signed.
+    #[arg(long, default_value_t = 2)]
+    finality: u64,
+    /// Where to serve the attestations.
+    #[arg(long, default_value = "127.0.0.1:9700")]
+    listen: SocketAddr,
+    /// The signing record (redb); never delete it while the key is in use.
+    #[arg(long)]
+    record: PathBuf,
+    /// Polling interval in milliseconds.
+    #[arg(long, default_value_t = 500)]
+    poll_ms: u64,
+}
+
+/// The devnet committee of `members` devnet keys of `scheme`, with its id.
+pub(crate) fn devnet_committee(
+    scheme: Scheme,
+    members: u8,
+    threshold: u16,
+) -> anyhow::Result<(Committee, Hash32)> {
+    let kind = scheme.kind();
+    let keys = (1..=members)
+        .map(|i| AttesterKey::devnet(kind, i).map(|k| k.member()))
+        .collect::<Option<Vec<_>>>()
+        .context("devnet attester key")?;
+    let len = keys.first().map_or(20, Vec::len);
+    let committee = Committee::from_members(threshold, keys, len)
+        .map_err(|e| anyhow::anyhow!("devnet committee: {e}"))?;
+    let id = committee_id(kind.get(), &committee.encode());
+    Ok((committee, id))
+}
+
+struct Server(Board);
+
+#[async_trait]
+impl AttesterApiServer for Server {
+    async fn attestation(
+        &self,
+        chain: ChainId,
+        leaf_count: u64,
+    ) -> RpcResult<Option<AttestationJson>> {
+        Ok(self
+            .0
+            .get(chain, leaf_count)
+            .as_ref()
+            .map(AttestationJson::from))
+    }
+
+    async fn latest_attestation(&self, chain: ChainId) -> RpcResult<Option<AttestationJson>> {
+        Ok(self.0.latest(chain).as_ref().map(AttestationJson::from))
+    }
+}
+
+pub(crate) async fn run(args: AttesterArgs) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        (1..=args.members).contains(&args.index),
+        "--index must be a member: 1..={}",
+        args.members
+    );
+    let kind = args.scheme.kind();
+    let key = AttesterKey::devnet(kind, args.index).context("devnet attester key")?;
+    let (_, id) = devnet_committee(args.scheme, args.members, args.threshold)?;
+    tracing::warn!(
+        index = args.index,
+        "DEVNET KEY from a public seed: anyone can sign as this attester"
+    );
+    let rpc = ChainRpc::connect(&args.rpc, Duration::from_secs(10))
+        .await
+        .with_context(|| format!("connecting to {}", args.rpc))?;
+    // The attester never submits: the account only satisfies the adapter.
+    let source = DevnetChain::new(
+        rpc,
+        Arc::new(AccountKey::devnet("attester")),
+        Duration::from_millis(50),
+        Duration::from_secs(30),
+    );
+    let record = Arc::new(SigningRecord::open(&args.record).context("opening the signing record")?);
+    let board = Board::default();
+    let config = AttesterConfig {
+        finality_depth: args.finality,
+        poll_interval: Duration::from_millis(args.poll_ms.max(1)),
+        ..AttesterConfig::new(id, args.epoch)
+    };
+    let attester = Attester::start(source, key, record, board.clone(), config)
+        .context("starting the attester")?;
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("binding {}", args.listen))?;
+    let addr = listener.local_addr()?;
+    let transport = serve_methods(
+        listener,
+        Server(board).into_rpc().into(),
+        RpcLimits::default(),
+    );
+    out!(
+        "attester {} of committee {id} serving on http://{addr}",
+        args.index
+    );
+    let mut shutdown = Shutdown::listen();
+    let result = attester
+        .run(strait_runtime::tokio::TokioRuntime::new(), async move {
+            shutdown.wait().await
+        })
+        .await;
+    transport.stop().await;
+    result.context("attester halted")
+}
+
+/// A committee client of the devnet committee from `SOURCE:DESTINATION:CLIENT[:RECEIVER_HEX]`.
+pub(crate) fn committee_client(
+    spec: &str,
+    scheme: Scheme,
+    committee: &Committee,
+    committee_id: Hash32,
+) -> anyhow::Result<strait_relayer::AttestedClient> {
+    let parts: Vec<&str> = spec.split(':').collect();
+    anyhow::ensure!(
+        (3..=4).contains(&parts.len()),
+        "--committee-client {spec}: want SOURCE:DESTINATION:CLIENT[:RECEIVER_HEX]"
+    );
+    let number = |s: &str| -> anyhow::Result<u64> {
+        s.parse()
+            .with_context(|| format!("--committee-client {spec}: {s} is not a number"))
+    };
+    let receivers = match parts.get(3) {
+        Some(hex) => {
+            let bytes = hex::decode(hex.trim_start_matches("0x"))
+                .with_context(|| format!("--committee-client {spec}: receiver"))?;
+            let receiver: [u8; 32] = bytes
+                .try_into()
+                .map_err(|_| anyhow::anyhow!("--committee-client {spec}: a 32-byte receiver"))?;
+            vec![strait_primitives::Address32(receiver)]
+        }
+        None => Vec::new(),
+    };
+    Ok(strait_relayer::AttestedClient {
+        source: ChainId(number(parts[0])?),
+        destination: ChainId(number(parts[1])?),
+        client: strait_primitives::ClientId(number(parts[2])?),
+        kind: scheme.kind(),
+        committee: committee.clone(),
+        committee_id,
+        epoch: 0,
+        receivers,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn committee_client_specs_parse_and_bad_ones_are_refused() {
+        let (committee, id) = devnet_committee(Scheme::Ecdsa, 4, 3).unwrap();
+        let default = committee_client("1:2:7", Scheme::Ecdsa, &committee, id).unwrap();
+        assert_eq!(default.client, strait_primitives::ClientId(7));
+        assert!(default.receivers.is_empty());
+        let chosen = committee_client(
+            &format!("1:2:7:{}", "ab".repeat(32)),
+            Scheme::Ecdsa,
+            &committee,
+            id,
+        )
+        .unwrap();
+        assert_eq!(chosen.receivers.len(), 1);
+        for bad in ["1:2", "1:2:x", "1:2:7:abcd", "1:2:7:8:9"] {
+            assert!(
+                committee_client(bad, Scheme::Ecdsa, &committee, id).is_err(),
+                "{bad}"
+            );
+        }
+        let (ed, _) = devnet_committee(Scheme::Ed25519, 3, 2).unwrap();
+        assert_eq!(ed.len(), 3);
+    }
+}
