@@ -87,6 +87,9 @@ pub struct Produced {
     pub fee_locks: Vec<(MessageId, FeeLock)>,
     /// Message payments split by this block's settlements (`[STRAIT-FEE.8]`), from its writes.
     pub fee_splits: Vec<(MessageId, FeePaid)>,
+    /// Payments held for a message sent later (`[STRAIT-FEE.10]`), from its writes: the hold's
+    /// key, and its lock when written (`None` when deleted: sent or released).
+    pub fee_holds: Vec<(Vec<u8>, Option<FeeLock>)>,
 }
 
 /// The message payments a block's `writes` locked and split: a `'$' 'l'` record written is a
@@ -95,7 +98,25 @@ fn fee_records(writes: &Writes, produced: &mut Produced) {
     let lock = keys::fee_lock(&MessageId::ZERO);
     let paid = keys::fee_paid(&MessageId::ZERO);
     let prefix_len = lock.len() - 32;
+    let hold_len = keys::fee_hold(&Address32([0; 32]), 0).len();
     for (key, value) in writes {
+        if key.len() == hold_len && key.starts_with(b"$h") {
+            // A hold that does not decode is counted as a lock of everything: the ledger
+            // cannot debit it.
+            let lock = value.as_ref().map(|v| {
+                FeeLock::decode(v).unwrap_or(FeeLock {
+                    payer: Address32([0; 32]),
+                    gas_limit: 0,
+                    gas_price: 0,
+                    quote: strait_node::fees::message::Quote {
+                        total: u128::MAX,
+                        ..Default::default()
+                    },
+                })
+            });
+            produced.fee_holds.push((key.clone(), lock));
+            continue;
+        }
         let (Some(value), true) = (value, key.len() == lock.len()) else {
             continue;
         };
@@ -496,6 +517,7 @@ impl InProcessChain {
             tx_fees: Vec::new(),
             fee_locks: Vec::new(),
             fee_splits: Vec::new(),
+            fee_holds: Vec::new(),
         };
         fee_records(&built.writes, &mut produced);
         for event in &built.events {

@@ -90,6 +90,10 @@ pub struct Fates {
     pub fees_split: u64,
     /// Transaction fees taken, in `sat` (`[STRAIT-FEE.2]`).
     pub tx_fees: u128,
+    /// Payments held for a message sent later (`[STRAIT-FEE.10]`: paid transfers queued).
+    pub held: u64,
+    /// Of those, released whole to their payer (a cancel).
+    pub holds_released: u64,
 }
 
 /// What the token checkers know.
@@ -109,6 +113,10 @@ pub(crate) struct Ledger {
     fee_locks: HashMap<MessageId, (ChainId, FeeLock)>,
     /// Messages whose payment was split.
     fees_split: HashSet<MessageId>,
+    /// Payments held for a message not sent yet, by chain and hold key (`[STRAIT-FEE.10]`).
+    fee_holds: BTreeMap<(ChainId, Vec<u8>), FeeLock>,
+    /// This block's locks moved from a hold (no balance moves).
+    moved_locks: HashSet<MessageId>,
     pub(crate) fates: Fates,
 }
 

@@ -445,9 +445,10 @@ async fn settle(
                 .iter()
                 .map(|id| (*id, audit.ledger.transfers[id].packet.clone()))
                 .collect();
-            let locked = audit.ledger.fees_locked();
-            (audit.ledger.unended(), failed, locked)
+            let (locked, held) = audit.ledger.fees_locked();
+            (audit.ledger.unended(), failed, (locked, held))
         };
+        let (locked, held) = locked;
         for (id, packet) in failed {
             if asked.get(&id).is_some_and(|at| now < at + 1_000) {
                 continue;
@@ -465,12 +466,16 @@ async fn settle(
                 body,
             );
         }
-        if unended.is_empty() && locked.is_empty() && open.iter().all(|o| *o == (0, 0, 0, 0, 0)) {
+        if unended.is_empty()
+            && locked.is_empty()
+            && held == 0
+            && open.iter().all(|o| *o == (0, 0, 0, 0, 0))
+        {
             return Ok(());
         }
         if now >= until {
             let detail = format!(
-                "{} transfers never ended, e.g. {:?}; {} payments still locked, e.g. {:?}; per \
+                "{} transfers never ended, e.g. {:?}; {} payments still locked, e.g. {:?}, {held} held; per \
                  chain (awaited, failed, pending transfers, queued transfers, paused scopes and \
                  limited buckets): {open:?}",
                 unended.len(),

@@ -213,13 +213,20 @@ impl Gen {
             amount,
             timeout_height: (roll == 0).then(|| Height(height + self.rt.next_u64() % 12)),
             timeout_timestamp: (roll == 1).then(|| Timestamp(time + self.rt.next_u64() % 600)),
-            gas_limit: 0,
+            // A quarter paid ([STRAIT-FEE.10]): the quote locked with the send (held while the
+            // transfer is queued) and split on its settlement.
+            gas_limit: if self.rt.next_u64().is_multiple_of(4) {
+                1 + self.rt.next_u64() % 100_000
+            } else {
+                0
+            },
         };
         self.note(format!(
-            "transfer {amount} {denom} {source} -> {to} by {} (timeouts {:?} {:?})",
+            "transfer {amount} {denom} {source} -> {to} by {} (timeouts {:?} {:?}, gas {})",
             who.address(),
             call.timeout_height,
-            call.timeout_timestamp
+            call.timeout_timestamp,
+            call.gas_limit
         ));
         let body = TxBody::AppCall {
             app: strait_devnet_api::apps::token(),

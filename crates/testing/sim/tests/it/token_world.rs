@@ -36,6 +36,8 @@ fn sweep(seeds: Range<u64>) -> (u64, Fates, Queues) {
         fates.paid += f.paid;
         fates.fees_split += f.fees_split;
         fates.tx_fees += f.tx_fees;
+        fates.held += f.held;
+        fates.holds_released += f.holds_released;
         // Every paid message's payment was split once, at its settlement.
         assert_eq!(f.paid, f.fees_split, "{report:?}");
         // Every transfer ended once: executed, or refunded after its failure or timeout.
@@ -75,7 +77,10 @@ fn check_sweep(seeds: Range<u64>) {
     );
     // Fees were paid: by every transaction, and by paid messages split on settlement.
     assert!(
-        fates.paid > n * 100 && fates.tx_fees > u128::from(n * OPS) * 1_000,
+        fates.paid > n * 1_000
+            && fates.tx_fees > u128::from(n * OPS) * 1_000
+            && fates.held > n * 10
+            && fates.holds_released > 0,
         "{fates:?}"
     );
 }

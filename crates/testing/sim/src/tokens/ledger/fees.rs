@@ -4,7 +4,8 @@
 //! * A transaction's fee (`[STRAIT-FEE.2]`, its result's `fee`) moves from its signer to the fee
 //!   collector.
 //! * A paid message's quote (`[STRAIT-FEE.7]`) moves from its payer to the fee escrow with its
-//!   send, on its source.
+//!   send, on its source; or earlier, held for a message sent later (`[STRAIT-FEE.10]`, a queued
+//!   transfer), in which case the send moves the lock unchanged, and a release returns it whole.
 //! * At its settlement, on its source, the escrow pays the deliverer, the ack relayer and the
 //!   payer (`[STRAIT-FEE.8]`): exactly once, in the block that settles the message, in parts that
 //!   sum to what was locked, the ack relayer's the quote's ack fee, the rest to the payer that
@@ -70,6 +71,30 @@ impl Ledger {
             self.credit(chain, split.ack_relayer, NATIVE_DENOM, split.to_ack_relayer);
             self.credit(chain, split.payer, NATIVE_DENOM, split.refunded);
         }
+        // Holds deleted ([STRAIT-FEE.10]): moved unchanged to a message sent in this block, or
+        // released, the payment returned whole to its payer.
+        let mut unheld = Vec::new();
+        for (key, lock) in &produced.fee_holds {
+            if lock.is_none() {
+                // A hold written and deleted within the block never showed: its payer paid
+                // nothing, or its lock shows as one written fresh.
+                if let Some(held) = self.fee_holds.remove(&(chain, key.clone())) {
+                    unheld.push(held);
+                }
+            }
+        }
+        self.moved_locks.clear();
+        for (id, lock) in &produced.fee_locks {
+            if let Some(at) = unheld.iter().position(|held| held == lock) {
+                unheld.swap_remove(at);
+                self.moved_locks.insert(*id);
+            }
+        }
+        for held in unheld {
+            self.debit(chain, fee_escrow(), held.quote.total, Checker::FeeSplitOnce)?;
+            self.credit(chain, held.payer, NATIVE_DENOM, held.quote.total);
+            self.fates.holds_released += 1;
+        }
         // A message settled with its payment still locked: nobody was paid.
         for (id, _) in &produced.settled {
             if let Some((source, _)) = self.fee_locks.get(id) {
@@ -94,6 +119,24 @@ impl Ledger {
             self.credit(chain, fee_collector(), NATIVE_DENOM, *fee);
             self.fates.tx_fees = self.fates.tx_fees.saturating_add(*fee);
         }
+        for (key, lock) in &produced.fee_holds {
+            let Some(lock) = lock else {
+                continue;
+            };
+            if self.fee_holds.insert((chain, key.clone()), *lock).is_some() {
+                return Err(broken(format!(
+                    "chain {chain} held a payment twice under {key:?}"
+                )));
+            }
+            self.debit(
+                chain,
+                lock.payer,
+                lock.quote.total,
+                Checker::BalancesMatchEvents,
+            )?;
+            self.credit(chain, fee_escrow(), NATIVE_DENOM, lock.quote.total);
+            self.fates.held += 1;
+        }
         for (id, lock) in &produced.fee_locks {
             if !produced.sent.contains(id) {
                 return Err(broken(format!(
@@ -105,13 +148,16 @@ impl Ledger {
                     "chain {chain} locked a payment for {id} twice"
                 )));
             }
-            self.debit(
-                chain,
-                lock.payer,
-                lock.quote.total,
-                Checker::BalancesMatchEvents,
-            )?;
-            self.credit(chain, fee_escrow(), NATIVE_DENOM, lock.quote.total);
+            // A held payment moved to its message: paid when it was held.
+            if !self.moved_locks.contains(id) {
+                self.debit(
+                    chain,
+                    lock.payer,
+                    lock.quote.total,
+                    Checker::BalancesMatchEvents,
+                )?;
+                self.credit(chain, fee_escrow(), NATIVE_DENOM, lock.quote.total);
+            }
             self.fee_locks.insert(*id, (chain, *lock));
             self.fates.paid += 1;
         }
@@ -137,10 +183,11 @@ impl Ledger {
         Ok(())
     }
 
-    /// Paid messages whose payment is still locked, in id order.
-    pub(crate) fn fees_locked(&self) -> Vec<MessageId> {
+    /// Paid messages whose payment is still locked, in id order, and how many payments are
+    /// still held for a message not sent.
+    pub(crate) fn fees_locked(&self) -> (Vec<MessageId>, usize) {
         let mut ids: Vec<MessageId> = self.fee_locks.keys().copied().collect();
         ids.sort_unstable();
-        ids
+        (ids, self.fee_holds.len())
     }
 }
