@@ -298,6 +298,12 @@ async fn devnet_demo_moves_tokens_every_way_and_conserves_them() {
     assert_eq!(t["unexpected_outcomes"], 0, "{report}");
     assert_eq!(t["settled_twice"], 0, "{report}");
     assert_eq!(t["unsettled"], 0, "{report}");
+    // Every other transfer paid; every transaction paid its fee.
+    assert_eq!(t["paid"], 18, "{report}");
+    assert!(
+        t["tx_fees"].as_str().unwrap().parse::<u128>().unwrap() > 0,
+        "{report}"
+    );
     let conservation = &t["conservation"];
     assert_eq!(conservation["ok"], true, "{report}");
     assert_eq!(
