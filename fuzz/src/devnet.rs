@@ -99,6 +99,8 @@ impl Devnet {
             outbox: &self.outbox,
             batch_source: ChainId(0),
             ext: Extensions::builtin(),
+            deliverer: strait_primitives::Address32::ZERO,
+            app_gas: 0,
         };
         let mut received = BTreeSet::<MessageId>::new();
         let results = [0, 1].map(|nonce| {
