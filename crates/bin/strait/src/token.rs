@@ -211,21 +211,30 @@ pub async fn set_pause(args: PauseArgs, paused: bool) -> anyhow::Result<()> {
         .chain_info()
         .await
         .with_context(|| format!("cannot reach {}", args.rpc))?;
-    let scope = match (&args.route, &args.token) {
-        (Some(hex), _) => PauseScope::Route(
-            hex.parse()
-                .with_context(|| format!("{hex:?} is not a 32-byte route id"))?,
-        ),
+    let (scope, described) = match (&args.route, &args.token) {
+        (Some(hex), _) => {
+            let route = hex
+                .parse()
+                .with_context(|| format!("{hex:?} is not a 32-byte route id"))?;
+            (
+                PauseScope::Route(route),
+                serde_json::json!({ "route": route }),
+            )
+        }
         (None, Some(denom)) => {
             if !valid_denom(denom) {
                 bail!("invalid denom {denom:?}");
             }
-            PauseScope::App {
-                app: apps::token(),
-                topic: strait_node::apps::token::limits::denom_topic(denom),
-            }
+            let topic = strait_node::apps::token::limits::denom_topic(denom);
+            (
+                PauseScope::App {
+                    app: apps::token(),
+                    topic,
+                },
+                serde_json::json!({ "token": denom, "app": apps::token(), "topic": topic }),
+            )
         }
-        (None, None) => PauseScope::Endpoint,
+        (None, None) => (PauseScope::Endpoint, serde_json::json!("endpoint")),
     };
     let counter = client.pause_state().await.context("pauseState")?.counter;
     let digest = strait_devnet_api::tx::pause_digest(info.chain_id, &scope, paused, counter);
@@ -250,7 +259,7 @@ pub async fn set_pause(args: PauseArgs, paused: bool) -> anyhow::Result<()> {
     let result = submit(&client, info.chain_id, &args.account, body, what).await?;
     out!(
         "{}",
-        serde_json::json!({ "paused": paused, "scope": format!("{scope:?}"), "height": result.height })
+        serde_json::json!({ "paused": paused, "scope": described, "height": result.height })
     );
     Ok(())
 }

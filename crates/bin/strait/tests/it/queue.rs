@@ -67,7 +67,7 @@ async fn queue_limit_and_token_pause_commands() {
     assert!(limit("0,1,2").status.success());
 
     // 1/sat is paused on chain 2: the first transfer leaves but waits there.
-    json(&[
+    let paused = json(&[
         "pause",
         "--rpc",
         &rpc2,
@@ -76,6 +76,8 @@ async fn queue_limit_and_token_pause_commands() {
         "--guardians",
         "0,1",
     ]);
+    assert_eq!(paused["paused"], true, "{paused}");
+    assert_eq!(paused["scope"]["token"], "1/sat", "{paused}");
     let transfer = |amount: &str| {
         json(&[
             "transfer",
