@@ -1,58 +1,14 @@
 //! Attester committee clients for the `attest_verifier` target: an in-memory store and a client of
 //! a one-member committee of each kind.
 
-use std::collections::BTreeMap;
-use std::ops::Bound;
-
 use strait_attest::bls::{Bls, BlsSigner};
 use strait_attest::ecdsa::{Ecdsa, EcdsaSigner};
 use strait_attest::ed25519::Ed25519;
 use strait_attest::{CommitteeVerifier, Scheme};
 use strait_light_client::Signer;
 use strait_primitives::ChainId;
-use strait_verifier::{ClientRead, ClientStore, Verifier};
-
-/// A client store in memory.
-#[derive(Clone, Debug, Default)]
-pub struct MemStore(BTreeMap<Vec<u8>, Vec<u8>>);
-
-impl ClientRead for MemStore {
-    fn get(&self, key: &[u8]) -> Option<&[u8]> {
-        self.0.get(key).map(Vec::as_slice)
-    }
-    fn neighbours(&self, prefix: &[u8], key: &[u8]) -> (Option<&[u8]>, Option<&[u8]>) {
-        let before = self
-            .0
-            .range::<[u8], _>((Bound::Unbounded, Bound::Excluded(key)))
-            .next_back()
-            .filter(|(k, _)| k.starts_with(prefix));
-        let after = self
-            .0
-            .range::<[u8], _>((Bound::Excluded(key), Bound::Unbounded))
-            .next()
-            .filter(|(k, _)| k.starts_with(prefix));
-        (before.map(|(_, v)| &v[..]), after.map(|(_, v)| &v[..]))
-    }
-    fn count_prefix(&self, prefix: &[u8]) -> usize {
-        self.0.keys().filter(|k| k.starts_with(prefix)).count()
-    }
-    fn first_with_prefix(&self, prefix: &[u8]) -> Option<(Vec<u8>, &[u8])> {
-        self.0
-            .range::<[u8], _>((Bound::Included(prefix), Bound::Unbounded))
-            .next()
-            .filter(|(k, _)| k.starts_with(prefix))
-            .map(|(k, v)| (k.clone(), &v[..]))
-    }
-}
-
-impl ClientStore for MemStore {
-    fn put(&mut self, key: &[u8], value: Vec<u8>) {
-        self.0.insert(key.to_vec(), value);
-    }
-    fn delete(&mut self, key: &[u8]) {
-        self.0.remove(key);
-    }
-}
+pub use strait_verifier::MemStore;
+use strait_verifier::Verifier;
 
 /// The wire form of the one-member committee of kind `S` (member: secret `[1; 32]`).
 pub fn one_member_committee<S: Scheme>() -> Vec<u8> {

@@ -7,9 +7,6 @@
 // `criterion_group!` generates an undocumented public function.
 #![allow(missing_docs)]
 
-use std::collections::BTreeMap;
-use std::ops::Bound;
-
 use blst::min_pk::{PublicKey, Signature};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use secp256k1::ecdsa::RecoverableSignature;
@@ -22,48 +19,7 @@ use strait_attest::wire::encode_checkpoint_update;
 use strait_attest::{Checkpoint, CommitteeVerifier, SignatureList};
 use strait_light_client::Signer;
 use strait_primitives::{keccak256, ChainId, Hash32, Height, Timestamp};
-use strait_verifier::{ClientRead, ClientStore, Updated, Verifier};
-
-#[derive(Clone, Default)]
-struct Store(BTreeMap<Vec<u8>, Vec<u8>>);
-
-impl ClientRead for Store {
-    fn get(&self, key: &[u8]) -> Option<&[u8]> {
-        self.0.get(key).map(Vec::as_slice)
-    }
-    fn neighbours(&self, prefix: &[u8], key: &[u8]) -> (Option<&[u8]>, Option<&[u8]>) {
-        let before = self
-            .0
-            .range::<[u8], _>((Bound::Unbounded, Bound::Excluded(key)))
-            .next_back()
-            .filter(|(k, _)| k.starts_with(prefix));
-        let after = self
-            .0
-            .range::<[u8], _>((Bound::Excluded(key), Bound::Unbounded))
-            .next()
-            .filter(|(k, _)| k.starts_with(prefix));
-        (before.map(|(_, v)| &v[..]), after.map(|(_, v)| &v[..]))
-    }
-    fn count_prefix(&self, prefix: &[u8]) -> usize {
-        self.0.keys().filter(|k| k.starts_with(prefix)).count()
-    }
-    fn first_with_prefix(&self, prefix: &[u8]) -> Option<(Vec<u8>, &[u8])> {
-        self.0
-            .range::<[u8], _>((Bound::Included(prefix), Bound::Unbounded))
-            .next()
-            .filter(|(k, _)| k.starts_with(prefix))
-            .map(|(k, v)| (k.clone(), &v[..]))
-    }
-}
-
-impl ClientStore for Store {
-    fn put(&mut self, key: &[u8], value: Vec<u8>) {
-        self.0.insert(key.to_vec(), value);
-    }
-    fn delete(&mut self, key: &[u8]) {
-        self.0.remove(key);
-    }
-}
+use strait_verifier::{MemStore as Store, Updated, Verifier};
 
 fn checkpoint() -> Checkpoint {
     Checkpoint {

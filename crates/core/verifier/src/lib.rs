@@ -21,6 +21,9 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use strait_primitives::{ChainId, Hash32, Height, Timestamp};
 
+mod mem;
+
+pub use mem::MemStore;
 pub use strait_primitives::ClientId;
 
 /// A kind of verifier, by its registered number (`[STRAIT-VERIFIER.1]`).

@@ -1,60 +1,13 @@
 //! A client store in memory, and committees of each scheme signing deterministically.
 
-use std::collections::BTreeMap;
-use std::ops::Bound;
-
 use strait_attest::bls::{Bls, BlsCertificate, BlsSigner};
 use strait_attest::ecdsa::{Ecdsa, EcdsaSigner};
 use strait_attest::ed25519::Ed25519;
 use strait_attest::{Checkpoint, Committee, Scheme, SignatureList};
 use strait_light_client::Signer;
 use strait_primitives::{ChainId, Hash32, Height};
-use strait_verifier::{ClientRead, ClientStore};
-
 /// A client's store: an ordered map.
-#[derive(Default, Clone, Debug)]
-pub struct Store(pub BTreeMap<Vec<u8>, Vec<u8>>);
-
-impl ClientRead for Store {
-    fn get(&self, key: &[u8]) -> Option<&[u8]> {
-        self.0.get(key).map(Vec::as_slice)
-    }
-    fn neighbours(&self, prefix: &[u8], key: &[u8]) -> (Option<&[u8]>, Option<&[u8]>) {
-        let before = self
-            .0
-            .range::<[u8], _>((Bound::Unbounded, Bound::Excluded(key)))
-            .next_back()
-            .filter(|(k, _)| k.starts_with(prefix));
-        let after = self
-            .0
-            .range::<[u8], _>((Bound::Excluded(key), Bound::Unbounded))
-            .next()
-            .filter(|(k, _)| k.starts_with(prefix));
-        (before.map(|(_, v)| &v[..]), after.map(|(_, v)| &v[..]))
-    }
-    fn count_prefix(&self, prefix: &[u8]) -> usize {
-        self.0
-            .range::<[u8], _>((Bound::Included(prefix), Bound::Unbounded))
-            .take_while(|(k, _)| k.starts_with(prefix))
-            .count()
-    }
-    fn first_with_prefix(&self, prefix: &[u8]) -> Option<(Vec<u8>, &[u8])> {
-        self.0
-            .range::<[u8], _>((Bound::Included(prefix), Bound::Unbounded))
-            .next()
-            .filter(|(k, _)| k.starts_with(prefix))
-            .map(|(k, v)| (k.clone(), &v[..]))
-    }
-}
-
-impl ClientStore for Store {
-    fn put(&mut self, key: &[u8], value: Vec<u8>) {
-        self.0.insert(key.to_vec(), value);
-    }
-    fn delete(&mut self, key: &[u8]) {
-        self.0.remove(key);
-    }
-}
+pub use strait_verifier::MemStore as Store;
 
 /// A scheme whose members can sign in tests.
 pub trait TestScheme: Scheme {

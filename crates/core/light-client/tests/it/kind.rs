@@ -1,64 +1,14 @@
 //! The BFT light client as a verifier kind (`[STRAIT-VERIFIER.BFT]`), over a plain ordered store.
 
-use std::collections::BTreeMap;
-
 use strait_light_client::kind::{
     decode_update, encode_init, encode_misbehaviour, encode_update, stored_client_state,
     BftVerifier,
 };
 use strait_light_client::*;
 use strait_primitives::{Height, Timestamp};
-use strait_verifier::{ClientRead, ClientStatus, ClientStore, Updated, Verifier, VerifierError};
+use strait_verifier::{ClientStatus, MemStore as Store, Updated, Verifier, VerifierError};
 
 use crate::support::*;
-
-/// A client's scoped store, as a host gives it.
-#[derive(Default)]
-struct Store(BTreeMap<Vec<u8>, Vec<u8>>);
-
-impl ClientRead for Store {
-    fn get(&self, key: &[u8]) -> Option<&[u8]> {
-        self.0.get(key).map(Vec::as_slice)
-    }
-    fn neighbours(&self, prefix: &[u8], key: &[u8]) -> (Option<&[u8]>, Option<&[u8]>) {
-        let before = self
-            .0
-            .range::<[u8], _>((std::ops::Bound::Unbounded, std::ops::Bound::Excluded(key)))
-            .next_back()
-            .filter(|(k, _)| k.starts_with(prefix));
-        let after = self
-            .0
-            .range::<[u8], _>((std::ops::Bound::Excluded(key), std::ops::Bound::Unbounded))
-            .next()
-            .filter(|(k, _)| k.starts_with(prefix));
-        (
-            before.map(|(_, v)| v.as_slice()),
-            after.map(|(_, v)| v.as_slice()),
-        )
-    }
-    fn count_prefix(&self, prefix: &[u8]) -> usize {
-        self.0.keys().filter(|k| k.starts_with(prefix)).count()
-    }
-    fn first_with_prefix(&self, prefix: &[u8]) -> Option<(Vec<u8>, &[u8])> {
-        self.0
-            .range::<[u8], _>((
-                std::ops::Bound::Included(prefix),
-                std::ops::Bound::Unbounded,
-            ))
-            .next()
-            .filter(|(k, _)| k.starts_with(prefix))
-            .map(|(k, v)| (k.clone(), v.as_slice()))
-    }
-}
-
-impl ClientStore for Store {
-    fn put(&mut self, key: &[u8], value: Vec<u8>) {
-        self.0.insert(key.to_vec(), value);
-    }
-    fn delete(&mut self, key: &[u8]) {
-        self.0.remove(key);
-    }
-}
 
 fn created(chain: &TestChain) -> Store {
     let mut store = Store::default();
