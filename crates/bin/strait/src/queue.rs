@@ -145,15 +145,7 @@ pub async fn set_limit(args: LimitArgs) -> anyhow::Result<()> {
     let mut guardians = args.guardians.clone();
     guardians.sort_unstable();
     guardians.dedup();
-    let approvals = guardians
-        .iter()
-        .map(|i| {
-            (
-                *i as u16,
-                strait_node::guardians::guardian(*i).sign_digest(&digest),
-            )
-        })
-        .collect();
+    let approvals = strait_node::guardians::guardian_approvals(&guardians, &digest);
     let call = SetLimitCall {
         bucket,
         limit,
@@ -219,15 +211,7 @@ pub async fn set_breaker(args: BreakerArgs) -> anyhow::Result<()> {
     guardians.dedup();
     let call = SetAnomalyCall {
         rule,
-        approvals: guardians
-            .iter()
-            .map(|i| {
-                (
-                    *i as u16,
-                    strait_node::guardians::guardian(*i).sign_digest(&digest),
-                )
-            })
-            .collect(),
+        approvals: strait_node::guardians::guardian_approvals(&guardians, &digest),
     };
     let body = TxBody::AppCall {
         app: apps::token(),

@@ -241,15 +241,7 @@ pub async fn set_pause(args: PauseArgs, paused: bool) -> anyhow::Result<()> {
     let mut guardians = args.guardians.clone();
     guardians.sort_unstable();
     guardians.dedup();
-    let approvals = guardians
-        .iter()
-        .map(|i| {
-            (
-                *i as u16,
-                strait_node::guardians::guardian(*i).sign_digest(&digest),
-            )
-        })
-        .collect();
+    let approvals = strait_node::guardians::guardian_approvals(&guardians, &digest);
     let body = TxBody::SetPause {
         scope,
         paused,

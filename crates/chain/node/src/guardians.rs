@@ -118,6 +118,18 @@ pub fn approve_with(
     Ok(())
 }
 
+/// Guardians `signers`' approvals of `digest` (devnet keys from public seeds), as transactions and
+/// application calls carry them: `(index, signature)`.
+pub fn guardian_approvals(
+    signers: &[usize],
+    digest: &strait_primitives::Hash32,
+) -> Vec<(u16, [u8; 64])> {
+    signers
+        .iter()
+        .map(|i| (*i as u16, guardian(*i).sign_digest(digest)))
+        .collect()
+}
+
 /// Approvals of guardians `signers` for setting `scope` paused or not at the chain's next pause.
 pub fn approve(
     state: &State,
@@ -127,8 +139,5 @@ pub fn approve(
     signers: &[usize],
 ) -> Vec<(u16, [u8; 64])> {
     let digest = pause_digest(chain, scope, paused, state.get_u64(keys::PAUSE_COUNTER));
-    signers
-        .iter()
-        .map(|i| (*i as u16, guardian(*i).sign_digest(&digest)))
-        .collect()
+    guardian_approvals(signers, &digest)
 }

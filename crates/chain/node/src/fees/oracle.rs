@@ -6,7 +6,7 @@ use strait_devnet_api::tx::{fee_oracle_digest, OracleEntry};
 use strait_primitives::{Address32, ChainId};
 
 use super::message::{set_oracle, MessageFees};
-use crate::guardians::{guardian, guardian_keys, GUARDIANS, UNPAUSE_THRESHOLD};
+use crate::guardians::{guardian_keys, GUARDIANS, UNPAUSE_THRESHOLD};
 use crate::state::{keys, State};
 
 /// Approvals needed to change an oracle entry: the unpause threshold.
@@ -108,10 +108,7 @@ pub fn approve(
         entry,
         state.get_u64(keys::FEE_ORACLE_COUNTER),
     );
-    signers
-        .iter()
-        .map(|i| (*i as u16, guardian(*i).sign_digest(&digest)))
-        .collect()
+    crate::guardians::guardian_approvals(signers, &digest)
 }
 
 #[cfg(test)]

@@ -11,7 +11,6 @@ use strait_node::apps::token::limits::{denom_topic, AnomalyRule, Bucket, Directi
 use strait_node::apps::token::{
     anomaly_digest, limit_digest, SetAnomalyCall, SetLimitCall, TransferCall, CALL_CANCEL,
 };
-use strait_node::guardians::guardian;
 use strait_primitives::ChainId;
 
 use crate::support::*;
@@ -51,10 +50,7 @@ async fn set_limit(ca: &Client, capacity: u128, refill_per_s: u128) {
     let call = SetLimitCall {
         bucket,
         limit,
-        approvals: [0usize, 2, 4]
-            .iter()
-            .map(|i| (*i as u16, guardian(*i).sign_digest(&digest)))
-            .collect(),
+        approvals: strait_node::guardians::guardian_approvals(&[0usize, 2, 4], &digest),
     };
     let body = TxBody::AppCall {
         app: apps::token(),
@@ -115,10 +111,7 @@ async fn set_token_pause(cb: &Client, paused: bool, who: &[usize]) -> bool {
     let body = TxBody::SetPause {
         scope,
         paused,
-        approvals: who
-            .iter()
-            .map(|i| (*i as u16, guardian(*i).sign_digest(&digest)))
-            .collect(),
+        approvals: strait_node::guardians::guardian_approvals(who, &digest),
     };
     let relayer = AccountKey::devnet("relayer");
     submit(cb, &sign(cb, ChainId(2), &relayer, body).await)
@@ -231,10 +224,7 @@ async fn set_anomaly(ca: &Client, rule: AnomalyRule) {
     let digest = anomaly_digest(ChainId(1), &rule, counter);
     let call = SetAnomalyCall {
         rule,
-        approvals: [1usize, 2, 3]
-            .iter()
-            .map(|i| (*i as u16, guardian(*i).sign_digest(&digest)))
-            .collect(),
+        approvals: strait_node::guardians::guardian_approvals(&[1usize, 2, 3], &digest),
     };
     let body = TxBody::AppCall {
         app: apps::token(),
@@ -352,10 +342,7 @@ async fn the_anomaly_breaker_trips_by_itself_and_all_completes_after_the_unpause
             let body = TxBody::SetPause {
                 scope,
                 paused: false,
-                approvals: who
-                    .iter()
-                    .map(|i| (*i as u16, guardian(*i).sign_digest(&digest)))
-                    .collect(),
+                approvals: strait_node::guardians::guardian_approvals(who, &digest),
             };
             let relayer = AccountKey::devnet("relayer");
             submit(&ca, &sign(&ca, ChainId(1), &relayer, body).await)

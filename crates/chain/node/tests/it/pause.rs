@@ -7,7 +7,6 @@ use strait_devnet_api::keys::AccountKey;
 use strait_devnet_api::rpc::{DeliveryStatus, StraitApiClient};
 use strait_devnet_api::tx::{pause_digest, TxBody};
 use strait_endpoint::PauseScope;
-use strait_node::guardians::guardian;
 use strait_primitives::ChainId;
 
 use crate::support::*;
@@ -19,9 +18,7 @@ fn approvals(
     who: &[usize],
 ) -> Vec<(u16, [u8; 64])> {
     let digest = pause_digest(ChainId(2), scope, paused, counter);
-    who.iter()
-        .map(|i| (*i as u16, guardian(*i).sign_digest(&digest)))
-        .collect()
+    strait_node::guardians::guardian_approvals(who, &digest)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -28,7 +28,7 @@ use strait_node::apps::token::limits::{Bucket, DEVNET_LIMIT};
 use strait_node::apps::token::queue;
 use strait_node::apps::token::{limit_digest, SetLimitCall};
 use strait_node::extensions::Extensions;
-use strait_node::guardians::{approve, guardian, UNPAUSE_THRESHOLD};
+use strait_node::guardians::{approve, UNPAUSE_THRESHOLD};
 use strait_node::state::keys;
 use strait_node::{devnet_specs, ChainSpec};
 use strait_packet::Packet;
@@ -520,10 +520,7 @@ fn guardians_next(chain: &InProcessChain, chains: usize) -> (usize, Option<TxBod
             let call = SetLimitCall {
                 bucket: bucket.clone(),
                 limit: DEVNET_LIMIT,
-                approvals: signers
-                    .iter()
-                    .map(|i| (*i as u16, guardian(*i).sign_digest(&digest)))
-                    .collect(),
+                approvals: strait_node::guardians::guardian_approvals(&signers, &digest),
             };
             TxBody::AppCall {
                 app: strait_devnet_api::apps::token(),

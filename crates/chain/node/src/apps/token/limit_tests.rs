@@ -539,15 +539,7 @@ fn limits_change_only_with_guardian_approvals() {
         SetLimitCall {
             bucket: bucket.clone(),
             limit,
-            approvals: signers
-                .iter()
-                .map(|i| {
-                    (
-                        *i as u16,
-                        crate::guardians::guardian(*i).sign_digest(&digest),
-                    )
-                })
-                .collect(),
+            approvals: crate::guardians::guardian_approvals(signers, &digest),
         }
         .encode()
     };
@@ -571,15 +563,7 @@ fn limits_change_only_with_guardian_approvals() {
         let digest = anomaly_digest(A, &rule, counter);
         SetAnomalyCall {
             rule,
-            approvals: signers
-                .iter()
-                .map(|i| {
-                    (
-                        *i as u16,
-                        crate::guardians::guardian(*i).sign_digest(&digest),
-                    )
-                })
-                .collect(),
+            approvals: crate::guardians::guardian_approvals(signers, &digest),
         }
         .encode()
     };
