@@ -267,6 +267,24 @@ mod tests {
             missing: Nonce(2),
         };
         assert_eq!(DeliveryStatus::of_rejection(&gap), DeliveryStatus::Retry);
+        // [STRAIT-ROUTE.4], [STRAIT-ROUTE.5] a route's missing verifiers or depth: the message waits.
+        for waiting in [
+            ReceiveError::NotEnoughOptional {
+                got: 1,
+                needed: 2,
+                height: Height(4),
+            },
+            ReceiveError::NotFinal {
+                height: Height(4),
+                needed: Height(6),
+                got: Height(5),
+            },
+        ] {
+            assert_eq!(
+                DeliveryStatus::of_rejection(&waiting),
+                DeliveryStatus::Retry
+            );
+        }
         assert_eq!(
             DeliveryStatus::of_rejection(&ReceiveError::ClientFrozen(ClientId(1))),
             DeliveryStatus::Rejected

@@ -42,6 +42,9 @@ pub mod codes {
     pub const INSUFFICIENT_FEE: i32 = 4007;
     /// The requested item does not exist (yet).
     pub const NOT_FOUND: i32 = 4040;
+    /// No security config applies to the route (the receiver set none and the chain has no
+    /// default for the source): its messages cannot be received (`UnknownRoute`).
+    pub const NO_ROUTE: i32 = 4100;
     /// Block production has stopped (a storage failure, or an operator halt): the node answers
     /// reads from its committed data but refuses transactions. The message says why; not
     /// transient: the operator must act.
@@ -380,6 +383,21 @@ pub struct ClientInfo {
     pub frozen: bool,
 }
 
+/// The security config of a route (`[STRAIT-ROUTE.6]`), as `strait_securityConfig` answers.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RouteSecurity {
+    /// The receiving application.
+    pub receiver: Address32,
+    /// The source chain.
+    pub source: ChainId,
+    /// Whether this is the chain's default for the source (the receiver set none).
+    pub is_default: bool,
+    /// The config in force.
+    pub config: strait_endpoint::SecurityConfig,
+    /// Each of its clients, required first, in the config's order.
+    pub clients: Vec<ClientInfo>,
+}
+
 /// An endpoint event, as announced by `strait_subscribeEvents`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
@@ -419,6 +437,20 @@ pub enum EventNotification {
         source_chain: ChainId,
         /// Its final outcome.
         outcome: OutcomeJson,
+    },
+    /// A receiving application set the security config of its route from `source`
+    /// (`[STRAIT-ROUTE.6]`).
+    SecurityConfigSet {
+        /// Chain.
+        chain_id: ChainId,
+        /// Block.
+        height: Height,
+        /// The application.
+        receiver: Address32,
+        /// The source chain.
+        source: ChainId,
+        /// The config now in force.
+        config: strait_endpoint::SecurityConfig,
     },
     /// A message this chain sent had its outcome proven back and handed to its sender.
     Settled {
@@ -494,6 +526,16 @@ pub trait StraitApi {
     /// The light client this chain keeps of `chain`.
     #[method(name = "client")]
     async fn client(&self, chain: ChainId) -> RpcResult<ClientInfo>;
+
+    /// The security config that applies to messages from `source` to `receiver`
+    /// (`[STRAIT-ROUTE.6]`): the receiver's own, else the chain's default, with each client's
+    /// kind, frozen flag and latest height. `NO_ROUTE` when neither exists.
+    #[method(name = "securityConfig")]
+    async fn security_config(
+        &self,
+        receiver: Address32,
+        source: ChainId,
+    ) -> RpcResult<RouteSecurity>;
 
     /// The counter the next guardian approvals of a pause or unpause sign (`[STRAIT-PAUSE.3]`), and
     /// whether the endpoint is paused.

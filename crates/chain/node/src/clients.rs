@@ -6,6 +6,7 @@
 //! the kind. Everything else a client stores lies under `'k' || client` and is laid out by its
 //! kind, through a [`Scope`] that cannot reach outside it.
 
+use strait_endpoint::{SecurityConfig, SecurityConfigError};
 use strait_primitives::{ChainId, ClientId, Hash32, Height, Reader, Timestamp};
 use strait_verifier::{
     ClientRead, ClientStatus, ClientStore, StoreError, Updated, Verifier, VerifierError,
@@ -184,6 +185,9 @@ pub enum ClientOpError {
         /// The source it was chosen for.
         wanted: ChainId,
     },
+    /// A security config out of its bounds (`[STRAIT-ROUTE.1]`).
+    #[error(transparent)]
+    Config(#[from] SecurityConfigError),
     /// The kind refused, or the client's storage is corrupt.
     #[error(transparent)]
     Verifier(#[from] VerifierError),
@@ -196,6 +200,7 @@ impl ClientOpError {
             Self::UnknownClient(_) => "UnknownClient",
             Self::OwnChain(_) => "OwnChain",
             Self::WrongSource { .. } => "WrongSource",
+            Self::Config(e) => e.name(),
             Self::Verifier(e) => e.name(),
         }
     }
@@ -325,18 +330,36 @@ pub fn verified_root(
     Ok(verifier.verified_root(&View::new(state, client), height)?)
 }
 
-/// The client `receiver` trusts for messages from `source`: its own choice, else the host's
-/// default client of `source` (`[STRAIT-VERIFIER.6]`).
-pub fn security_client(
+/// The security config `receiver` applies to messages from `source`: its own choice, else the
+/// host's default for `source`, a config of one required client (`[STRAIT-ROUTE.6]`).
+pub fn security_config(
     state: &State,
     receiver: &strait_primitives::Address32,
     source: ChainId,
-) -> Option<ClientId> {
+) -> Option<SecurityConfig> {
     match state.get(&keys::security(receiver, source)) {
         // A choice that does not read vouches for nothing: never fall back to the default.
-        Some(raw) => client_id(raw),
-        None => default_client(state, source),
+        Some(raw) => decode_config(raw),
+        None => default_config(state, source),
     }
+}
+
+/// A stored config: its canonical encoding, or (written before `[STRAIT-ROUTE.6]`) the 8-byte id
+/// of one chosen client.
+pub(crate) fn decode_config(raw: &[u8]) -> Option<SecurityConfig> {
+    match raw.len() {
+        8 => client_id(raw).map(SecurityConfig::single),
+        _ => SecurityConfig::decode(raw).ok(),
+    }
+}
+
+/// Whether `receiver` set a config of its own for `source` (else the default applies).
+pub fn has_own_config(
+    state: &State,
+    receiver: &strait_primitives::Address32,
+    source: ChainId,
+) -> bool {
+    state.get(&keys::security(receiver, source)).is_some()
 }
 
 fn client_id(raw: &[u8]) -> Option<ClientId> {
@@ -350,31 +373,51 @@ pub fn default_client(state: &State, source: ChainId) -> Option<ClientId> {
     state.get(&keys::default_client(source)).and_then(client_id)
 }
 
+/// The host's default config of `source`: its default client, required alone.
+pub fn default_config(state: &State, source: ChainId) -> Option<SecurityConfig> {
+    default_client(state, source).map(SecurityConfig::single)
+}
+
 /// Makes `client` the host's default client of `source`.
 pub fn set_default_client(state: &mut State, source: ChainId, client: ClientId) {
     state.put_u64(keys::default_client(source), client.get());
 }
 
-/// Records that `receiver` trusts `client` for messages from `source` (`[STRAIT-VERIFIER.6]`):
-/// the client must exist and follow `source`.
+/// Records that `receiver` applies `config` to messages from `source` (`[STRAIT-ROUTE.6]`): the
+/// config is within its bounds (`[STRAIT-ROUTE.1]`) and each of its clients exists
+/// (`UnknownClient`) and follows `source` (`WrongSource`).
+pub fn set_security_config(
+    state: &mut State,
+    receiver: &strait_primitives::Address32,
+    source: ChainId,
+    config: &SecurityConfig,
+) -> Result<(), ClientOpError> {
+    config.validate()?;
+    for client in config.clients() {
+        let record = record(state, client)
+            .map_err(VerifierError::from)?
+            .ok_or(ClientOpError::UnknownClient(client))?;
+        if record.source != source {
+            return Err(ClientOpError::WrongSource {
+                client,
+                follows: record.source,
+                wanted: source,
+            });
+        }
+    }
+    state.put(keys::security(receiver, source), config.encode());
+    Ok(())
+}
+
+/// Records that `receiver` trusts `client` alone for messages from `source`
+/// (`[STRAIT-VERIFIER.6]`): [`set_security_config`] of a one-required config.
 pub fn choose_client(
     state: &mut State,
     receiver: &strait_primitives::Address32,
     source: ChainId,
     client: ClientId,
 ) -> Result<(), ClientOpError> {
-    let record = record(state, client)
-        .map_err(VerifierError::from)?
-        .ok_or(ClientOpError::UnknownClient(client))?;
-    if record.source != source {
-        return Err(ClientOpError::WrongSource {
-            client,
-            follows: record.source,
-            wanted: source,
-        });
-    }
-    state.put_u64(keys::security(receiver, source), client.get());
-    Ok(())
+    set_security_config(state, receiver, source, &SecurityConfig::single(client))
 }
 
 #[cfg(test)]
@@ -473,14 +516,20 @@ mod tests {
         assert_eq!(state.get_u64(keys::CLIENT_COUNT), 2);
 
         let app = Address32([5; 32]);
-        assert_eq!(security_client(&state, &app, ChainId(2)), None);
+        assert_eq!(security_config(&state, &app, ChainId(2)), None);
         set_default_client(&mut state, ChainId(2), first);
-        assert_eq!(security_client(&state, &app, ChainId(2)), Some(first));
-        choose_client(&mut state, &app, ChainId(2), second).unwrap();
-        assert_eq!(security_client(&state, &app, ChainId(2)), Some(second));
         assert_eq!(
-            security_client(&state, &Address32([6; 32]), ChainId(2)),
-            Some(first)
+            security_config(&state, &app, ChainId(2)),
+            Some(SecurityConfig::single(first))
+        );
+        choose_client(&mut state, &app, ChainId(2), second).unwrap();
+        assert_eq!(
+            security_config(&state, &app, ChainId(2)),
+            Some(SecurityConfig::single(second))
+        );
+        assert_eq!(
+            security_config(&state, &Address32([6; 32]), ChainId(2)),
+            Some(SecurityConfig::single(first))
         );
         assert_eq!(
             choose_client(&mut state, &app, ChainId(3), second),
@@ -509,5 +558,72 @@ mod tests {
                 expected: VerifierKind::BFT
             }))
         );
+    }
+
+    #[test]
+    fn a_route_config_is_checked_against_the_registry_and_old_choices_still_read() {
+        let mut state = State::default();
+        let spec = crate::spec::devnet_specs(3, 4, strait_primitives::Timestamp(1_000), 50)[1];
+        let init = strait_light_client::kind::encode_init(
+            &spec.client_options(),
+            &spec.genesis_consensus_state(),
+        );
+        let of_2: Vec<ClientId> = (0..3)
+            .map(|_| create(&mut state, &BftVerifier, ChainId(1), ChainId(2), &init).unwrap())
+            .collect();
+        let of_3 = create(&mut state, &BftVerifier, ChainId(1), ChainId(3), &init).unwrap();
+        let app = Address32([5; 32]);
+        let config = SecurityConfig {
+            required: vec![of_2[0]],
+            optional: vec![of_2[1], of_2[2]],
+            threshold: 2,
+            finality_blocks: 3,
+        };
+        set_security_config(&mut state, &app, ChainId(2), &config).unwrap();
+        assert_eq!(
+            security_config(&state, &app, ChainId(2)),
+            Some(config.clone())
+        );
+        assert!(has_own_config(&state, &app, ChainId(2)));
+        // Each client must exist and follow the source; the bounds hold first.
+        let mut wrong = config.clone();
+        wrong.optional = vec![of_2[1], of_3];
+        assert_eq!(
+            set_security_config(&mut state, &app, ChainId(2), &wrong),
+            Err(ClientOpError::WrongSource {
+                client: of_3,
+                follows: ChainId(3),
+                wanted: ChainId(2)
+            })
+        );
+        wrong.optional = vec![of_2[1], ClientId(99)];
+        assert_eq!(
+            set_security_config(&mut state, &app, ChainId(2), &wrong)
+                .unwrap_err()
+                .name(),
+            "UnknownClient"
+        );
+        wrong.threshold = 3;
+        assert_eq!(
+            set_security_config(&mut state, &app, ChainId(2), &wrong)
+                .unwrap_err()
+                .name(),
+            "ThresholdOutOfRange"
+        );
+        // Refusals wrote nothing.
+        assert_eq!(security_config(&state, &app, ChainId(2)), Some(config));
+        // A choice stored before configs (8 bytes, one client) reads as one required client; a
+        // corrupt one vouches for nothing and does not fall back to the default.
+        set_default_client(&mut state, ChainId(2), of_2[0]);
+        state.put(
+            keys::security(&app, ChainId(2)),
+            of_2[1].to_be_bytes().to_vec(),
+        );
+        assert_eq!(
+            security_config(&state, &app, ChainId(2)),
+            Some(SecurityConfig::single(of_2[1]))
+        );
+        state.put(keys::security(&app, ChainId(2)), vec![1, 2, 3]);
+        assert_eq!(security_config(&state, &app, ChainId(2)), None);
     }
 }

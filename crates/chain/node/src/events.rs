@@ -1,8 +1,8 @@
 //! What a block did that agents watch, in the chain's own terms. The RPC layer turns these into
 //! its JSON notifications (`crate::rpc::notification`); the state layer never sees RPC types.
 
-use strait_endpoint::Outcome;
-use strait_primitives::{ChainId, MessageId};
+use strait_endpoint::{Outcome, SecurityConfig};
+use strait_primitives::{Address32, ChainId, MessageId};
 
 /// An endpoint event of a block.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -43,5 +43,15 @@ pub enum BlockEvent {
         id: MessageId,
         /// How it ended on its destination.
         outcome: Outcome,
+    },
+    /// A receiving application set the security config of its route from `source`
+    /// (`[STRAIT-ROUTE.6]`).
+    SecurityConfigSet {
+        /// The application.
+        receiver: Address32,
+        /// The source chain.
+        source: ChainId,
+        /// The config now in force.
+        config: SecurityConfig,
     },
 }

@@ -180,12 +180,14 @@ fn apply(exec: &mut Exec<'_>, tx: &SignedTx, pool: &[PublicKey]) -> Result<Appli
                 .ok_or(AppCallError::UnknownApp(*app))
                 .map_err(rejected)?;
             let from = exec.fx.app_sends.len();
-            let finalizations = {
+            let (finalizations, configs_set) = {
                 let mut ctx = AppContext::new(*app, exec.env, exec.state, &mut exec.fx.app_sends)
                     .called_by(tx.tx.signer);
                 target.call(&mut ctx, data).map_err(rejected)?;
-                ctx.take_finalizations()
+                (ctx.take_finalizations(), ctx.take_configs_set())
             };
+            // [STRAIT-ROUTE.6] every config change is an event.
+            exec.fx.config_events(*app, configs_set);
             // [STRAIT-RETRY.4] the application finalizes, as the receiver, what it failed.
             for packet in finalizations {
                 exec.batch_source = packet.source_chain;

@@ -56,6 +56,7 @@ impl Exec<'_> {
         let cp = self.fx.checkpoint(self.state);
         let mut ctx = AppContext::new(app, self.env, self.state, &mut self.fx.app_sends);
         let called = call(&mut ctx);
+        let configs_set = ctx.take_configs_set();
         // [STRAIT-FEE.6] what the call did, metered by its context, deterministically.
         self.app_gas = ctx.gas_used();
         let result = called.and_then(|value| {
@@ -68,8 +69,9 @@ impl Exec<'_> {
                 })?;
             Ok(value)
         });
-        if result.is_err() {
-            self.fx.revert(self.state, cp);
+        match &result {
+            Ok(_) => self.fx.config_events(app, configs_set),
+            Err(_) => self.fx.revert(self.state, cp),
         }
         result
     }
@@ -122,9 +124,14 @@ impl EndpointReader for Exec<'_> {
         tree.root()
     }
     fn security_config(&self, receiver: &Address32, source: ChainId) -> Option<SecurityConfig> {
-        // [STRAIT-VERIFIER.6] the receiver's choice, else the host's default client of the source.
-        clients::security_client(self.state, receiver, source)
-            .map(|client| SecurityConfig { client })
+        // [STRAIT-ROUTE.6] the receiver's config, else the host's default of the source.
+        clients::security_config(self.state, receiver, source)
+    }
+    fn client_latest_height(&self, client: ClientId) -> Option<Height> {
+        clients::record(self.state, client)
+            .ok()
+            .flatten()
+            .map(|r| r.latest_height)
     }
     fn client_chain(&self, client: ClientId) -> Option<ChainId> {
         // A record that cannot be read vouches for nothing (the update that wrote it halted the

@@ -14,11 +14,12 @@ use strait_devnet_api::envelope::Envelope;
 use strait_devnet_api::rpc::{
     codes, BlockSummary, ChainInfo, ClientInfo, EventNotification, FeeStatus, Health,
     LightBlockResponse, MessageStatus, MessagesPage, OutboxInfo, OutcomeJson, PauseState,
-    ProofResponse, QuoteJson, RpcResult, SentMessage, StraitApiServer, TxResult, MAX_RPC_ITEMS,
+    ProofResponse, QuoteJson, RouteSecurity, RpcResult, SentMessage, StraitApiServer, TxResult,
+    MAX_RPC_ITEMS,
 };
 use strait_devnet_api::tx::{SignedTx, TxError};
 use strait_devnet_api::HexBytes;
-use strait_endpoint::Outcome;
+use strait_endpoint::{Outcome, SecurityConfig};
 use strait_merkle::LeafIndex;
 use strait_packet::Packet;
 use strait_primitives::{Address32, ChainId, ClientId, Hash32, Height, MessageId};
@@ -523,6 +524,62 @@ impl StraitApiServer for RpcServer {
         })
     }
 
+    async fn security_config(
+        &self,
+        receiver: Address32,
+        source: ChainId,
+    ) -> RpcResult<RouteSecurity> {
+        let db = self.db()?;
+        let reads = Reads(&db);
+        let own = reads
+            .state(&keys::security(&receiver, source))
+            .map_err(internal)?;
+        let is_default = own.is_none();
+        let config = match own {
+            Some(raw) => crate::clients::decode_config(&raw)
+                .ok_or_else(|| internal(StoreError::Corrupt("security config".into())))?,
+            None => {
+                let raw = reads
+                    .state(&keys::default_client(source))
+                    .map_err(internal)?
+                    .ok_or_else(|| {
+                        error(
+                            codes::NO_ROUTE,
+                            format!("no security config for {receiver} from chain {source}"),
+                        )
+                    })?;
+                let client = raw
+                    .try_into()
+                    .map(|raw: [u8; 8]| ClientId(u64::from_be_bytes(raw)))
+                    .map_err(|_| internal(StoreError::Corrupt("default client id".into())))?;
+                SecurityConfig::single(client)
+            }
+        };
+        let mut clients = Vec::with_capacity(config.required.len() + config.optional.len());
+        for client_id in config.clients() {
+            let raw = reads
+                .state(&keys::client(client_id))
+                .map_err(internal)?
+                .ok_or_else(|| internal(StoreError::Corrupt("configured client".into())))?;
+            let record = ClientRecord::decode(&raw)
+                .map_err(|e| internal(StoreError::Corrupt(e.to_string())))?;
+            clients.push(ClientInfo {
+                client_id,
+                chain_id: record.source,
+                kind: record.kind,
+                latest_height: record.latest_height,
+                frozen: record.frozen,
+            });
+        }
+        Ok(RouteSecurity {
+            receiver,
+            source,
+            is_default,
+            config,
+            clients,
+        })
+    }
+
     async fn pause_state(&self) -> RpcResult<PauseState> {
         let db = self.db()?;
         let reads = Reads(&db);
@@ -682,6 +739,17 @@ pub fn notification(event: &BlockEvent, chain_id: ChainId, height: Height) -> Ev
             id: *id,
             source_chain: *source_chain,
             outcome: outcome_json(outcome),
+        },
+        BlockEvent::SecurityConfigSet {
+            receiver,
+            source,
+            config,
+        } => EventNotification::SecurityConfigSet {
+            chain_id,
+            height,
+            receiver: *receiver,
+            source: *source,
+            config: config.clone(),
         },
         BlockEvent::Settled { id, outcome } => EventNotification::Settled {
             chain_id,

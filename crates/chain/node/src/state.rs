@@ -28,7 +28,9 @@ use strait_endpoint::SendRequest;
 
 use crate::events::BlockEvent;
 use strait_light_client::StoreError;
-use strait_primitives::{keccak256_concat, ClientId, Hash32, Height, MessageId};
+use strait_primitives::{
+    keccak256_concat, Address32, ChainId, ClientId, Hash32, Height, MessageId,
+};
 
 /// Domain of the application-state root chain.
 pub const STATE_ROOT_DOMAIN: &[u8] = b"STRAIT/DEVNET/STATE/v1";
@@ -483,6 +485,24 @@ impl Checkpoint {
 }
 
 impl Effects {
+    /// Emits a `SecurityConfigSet` event for each config `receiver` set (`[STRAIT-ROUTE.6]`).
+    pub fn config_events(
+        &mut self,
+        receiver: Address32,
+        configs: Vec<(ChainId, strait_endpoint::SecurityConfig)>,
+    ) {
+        self.events
+            .extend(
+                configs
+                    .into_iter()
+                    .map(|(source, config)| BlockEvent::SecurityConfigSet {
+                        receiver,
+                        source,
+                        config,
+                    }),
+            );
+    }
+
     /// Records that the node's state is corrupt (the first report is kept).
     pub fn corrupt(&mut self, error: StoreError) {
         self.fatal.get_or_insert(error);

@@ -9,19 +9,11 @@ use strait_primitives::{
 
 use crate::event::{EndpointEvent, Outcome, Receipt};
 use crate::retry::FailedMessage;
+use crate::security::SecurityConfig;
 use crate::settle::AwaitedOutcome;
 
 /// Largest acknowledgement an application may return, in bytes. A larger one fails the message.
 pub const MAX_ACK_LEN: usize = 4096;
-
-/// How a receiving application wants the source roots of one source chain verified
-/// (`[STRAIT-RECV.4]`). Today: one light client; attester committees and optimistic verification
-/// are added as further variants of this type.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct SecurityConfig {
-    /// The light client whose verified headers vouch for the source outbox roots.
-    pub client: ClientId,
-}
 
 /// Why an application refused or failed a message. The host reverts the application's writes.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
@@ -63,12 +55,15 @@ pub trait EndpointReader {
     fn outbox_root(&self) -> Hash32;
 
     /// The security config `receiver` chose for messages from `source`, or the host default;
-    /// `None` when nothing can verify that chain (the route is unknown).
+    /// `None` when nothing can verify that chain (the route is unknown) (`[STRAIT-ROUTE.6]`).
     fn security_config(&self, receiver: &Address32, source: ChainId) -> Option<SecurityConfig>;
     /// The chain a client follows, or `None` for an unknown client.
     fn client_chain(&self, client: ClientId) -> Option<ChainId>;
     /// Whether the client has been frozen for misbehaviour; a frozen client vouches for nothing.
     fn client_frozen(&self, client: ClientId) -> bool;
+    /// The highest source height the client verified, `None` for an unknown client
+    /// (`[STRAIT-ROUTE.5]`).
+    fn client_latest_height(&self, client: ClientId) -> Option<Height>;
     /// The source outbox root the client verified at `height`, if it verified a header there.
     fn verified_root(&self, client: ClientId, height: Height) -> Option<Hash32>;
 

@@ -79,6 +79,30 @@ pub enum ReceiveError {
         /// The proof height.
         height: Height,
     },
+    /// Fewer optional clients of the route's config than its threshold verified the proof's root
+    /// at the proof height (`[STRAIT-ROUTE.4]`): transient, more may verify it.
+    #[error(
+        "{got} of the {needed} optional verifiers needed verified the root at height {height}"
+    )]
+    NotEnoughOptional {
+        /// Optional clients that vouch.
+        got: usize,
+        /// The config's threshold.
+        needed: usize,
+        /// The proof height.
+        height: Height,
+    },
+    /// A client that counts has not yet verified the source that far above the proof height
+    /// (`[STRAIT-ROUTE.5]`): transient, the clients follow the source upwards.
+    #[error("root at height {height} not final: needs a verified height {needed}, got {got}")]
+    NotFinal {
+        /// The proof height.
+        height: Height,
+        /// The source height the config requires verified.
+        needed: Height,
+        /// The latest height verified (of the required client, or the threshold-th best optional).
+        got: Height,
+    },
     /// The inclusion proof does not lead to the verified root.
     #[error("invalid inclusion proof: {0}")]
     Proof(#[from] MerkleError),
@@ -143,12 +167,15 @@ pub enum ReceiveError {
 
 impl ReceiveError {
     /// Whether the same delivery may succeed later without changing its bytes: the root may get
-    /// verified by a header update, an earlier ordered message may arrive, the route's counter may be
+    /// verified by a header update (of a required client, of more optional ones, of clients above
+    /// the finality depth), an earlier ordered message may arrive, the route's counter may be
     /// advanced. Relayers retry only these.
     pub fn is_transient(&self) -> bool {
         matches!(
             self,
             Self::RootNotVerified { .. }
+                | Self::NotEnoughOptional { .. }
+                | Self::NotFinal { .. }
                 | Self::OutOfOrder { .. }
                 | Self::OrderingBacklog { .. }
                 | Self::Paused(_)
@@ -186,6 +213,8 @@ impl ReceiveError {
             Self::ClientChainMismatch { .. } => "ClientChainMismatch",
             Self::ClientFrozen(_) => "ClientFrozen",
             Self::RootNotVerified { .. } => "RootNotVerified",
+            Self::NotEnoughOptional { .. } => "NotEnoughOptional",
+            Self::NotFinal { .. } => "NotFinal",
             Self::Proof(e) => e.name(),
             Self::AlreadyReceived { .. } => "AlreadyReceived",
             Self::OutOfOrder { .. } => "OutOfOrder",

@@ -17,11 +17,12 @@ pub mod pause;
 pub mod receive;
 pub mod replay;
 pub mod retry;
+pub mod security;
 pub mod send;
 pub mod settle;
 pub mod testkit;
 
-pub use context::{AppError, EndpointReader, EndpointWriter, SecurityConfig, MAX_ACK_LEN};
+pub use context::{AppError, EndpointReader, EndpointWriter, MAX_ACK_LEN};
 pub use error::{ReceiveError, SendError};
 pub use event::{EndpointEvent, Outcome, Receipt};
 pub use pause::PauseScope;
@@ -30,5 +31,9 @@ pub use receive::{
     Advanced, BatchDelivery, Delivery, ValidatedReceive, MAX_BATCH_LEN,
 };
 pub use retry::{finalize_failed, retry, FailedMessage, RetryError};
+pub use security::{
+    SecurityConfig, SecurityConfigError, MAX_FINALITY_BLOCKS, MAX_ROUTE_VERIFIERS,
+    MAX_SECURITY_CONFIG_LEN,
+};
 pub use send::{execute_send, send, validate_send, SendRequest, Sent};
 pub use settle::{endpoint_address, AwaitedOutcome, OutcomePayload};

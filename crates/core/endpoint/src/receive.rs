@@ -5,8 +5,9 @@ use std::collections::BTreeSet;
 use serde::{Deserialize, Serialize};
 use strait_merkle::{InclusionProof, MultiProof};
 use strait_packet::Packet;
-use strait_primitives::{ClientId, Hash32, Height, MessageId, Nonce, RouteId};
+use strait_primitives::{Hash32, Height, MessageId, Nonce, RouteId};
 
+use crate::security::check_route;
 use crate::{
     mutation, replay, retry, settle, AppError, EndpointEvent, EndpointReader, EndpointWriter,
     Outcome, Receipt, ReceiveError, MAX_ACK_LEN,
@@ -84,12 +85,13 @@ fn check_message<C: EndpointReader + ?Sized>(
     }
     let route = packet.route().id();
     // [STRAIT-RECV.3] the route is known: the receiver (or the host default) has a security config
-    // for the source chain, and its client follows that chain and is not frozen.
+    // for the source chain; [STRAIT-RECV.4], [STRAIT-RECV.5], [STRAIT-ROUTE.3]-[STRAIT-ROUTE.5]
+    // its clients vouch for the root at the proof height.
     let source_chain = packet.source_chain;
     let config = ctx
         .security_config(&packet.receiver, source_chain)
         .ok_or(ReceiveError::UnknownRoute { source_chain })?;
-    check_root(ctx, config.client, source_chain, root, proof_height)?;
+    check_route(ctx, &config, source_chain, root, proof_height)?;
     // [STRAIT-RECV.6] never received before.
     if replay::is_received(ctx, &route, packet.nonce)
         && !mutation::is_planted(mutation::Mutation::NoReplayCheck)
@@ -114,41 +116,6 @@ fn check_message<C: EndpointReader + ?Sized>(
         route,
         timed_out,
     })
-}
-
-/// `[STRAIT-RECV.3]`-`[STRAIT-RECV.5]`: `root` is the outbox root that `client` verified for
-/// `source_chain` at `height`.
-fn check_root<C: EndpointReader + ?Sized>(
-    ctx: &C,
-    client: ClientId,
-    source_chain: strait_primitives::ChainId,
-    root: &Hash32,
-    height: Height,
-) -> Result<(), ReceiveError> {
-    let followed = ctx
-        .client_chain(client)
-        .ok_or(ReceiveError::UnknownClient(client))?;
-    if followed != source_chain {
-        return Err(ReceiveError::ClientChainMismatch {
-            client,
-            got: followed,
-            expected: source_chain,
-        });
-    }
-    if ctx.client_frozen(client) {
-        return Err(ReceiveError::ClientFrozen(client));
-    }
-    let verified = ctx
-        .verified_root(client, height)
-        .ok_or(ReceiveError::RootNotVerified { client, height })?;
-    if verified != *root && !mutation::is_planted(mutation::Mutation::NoProofCheck) {
-        return Err(strait_merkle::MerkleError::RootMismatch {
-            got: *root,
-            expected: verified,
-        }
-        .into());
-    }
-    Ok(())
 }
 
 /// Marks the message received, calls the application (unless timed out), records the receipt and
@@ -294,13 +261,7 @@ pub fn receive_batch<C: EndpointWriter + ?Sized>(
     // cheaply; every message is still checked against its own receiver's config below.
     let first = &batch.packets[0];
     if let Some(config) = ctx.security_config(&first.receiver, first.source_chain) {
-        check_root(
-            ctx,
-            config.client,
-            first.source_chain,
-            &root,
-            batch.proof_height,
-        )?;
+        check_route(ctx, &config, first.source_chain, &root, batch.proof_height)?;
     }
     let mut results = Vec::with_capacity(ids.len());
     for (packet, id) in batch.packets.iter().zip(ids) {

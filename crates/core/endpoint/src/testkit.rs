@@ -20,7 +20,8 @@ use crate::{
 /// A receiving application: takes a packet, returns an acknowledgement or an error.
 pub type AppFn = Box<dyn FnMut(&Packet) -> Result<Vec<u8>, AppError>>;
 
-/// What a test double client knows: the chain it follows, whether it is frozen, its roots.
+/// What a test double client knows: the chain it follows, whether it is frozen, its roots (its
+/// latest height is the highest of them).
 #[derive(Clone, Debug, Default)]
 pub struct TrustedRoots {
     /// Chain followed.
@@ -98,7 +99,7 @@ impl InMemoryHost {
     pub fn connect(&mut self, remote: ChainId, client: ClientId) {
         self.known_chains.insert(remote);
         self.default_configs
-            .insert(remote, SecurityConfig { client });
+            .insert(remote, SecurityConfig::single(client));
         self.clients.entry(client).or_insert_with(|| TrustedRoots {
             chain: remote,
             ..Default::default()
@@ -164,13 +165,17 @@ impl EndpointReader for InMemoryHost {
         self.app_configs
             .get(&(*receiver, source))
             .or_else(|| self.default_configs.get(&source))
-            .copied()
+            .cloned()
     }
     fn client_chain(&self, client: ClientId) -> Option<ChainId> {
         self.clients.get(&client).map(|c| c.chain)
     }
     fn client_frozen(&self, client: ClientId) -> bool {
         self.clients.get(&client).is_some_and(|c| c.frozen)
+    }
+    fn client_latest_height(&self, client: ClientId) -> Option<Height> {
+        let roots = &self.clients.get(&client)?.roots;
+        Some(roots.keys().next_back().copied().unwrap_or_default())
     }
     fn verified_root(&self, client: ClientId, height: Height) -> Option<Hash32> {
         self.clients.get(&client)?.roots.get(&height).copied()

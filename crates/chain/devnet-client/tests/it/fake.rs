@@ -380,6 +380,13 @@ impl StraitApiServer for FakeNode {
     async fn pause_state(&self) -> RpcResult<strait_devnet_api::rpc::PauseState> {
         Err(unsupported())
     }
+    async fn security_config(
+        &self,
+        _receiver: strait_primitives::Address32,
+        _source: ChainId,
+    ) -> RpcResult<strait_devnet_api::rpc::RouteSecurity> {
+        Err(unsupported())
+    }
     async fn quote(
         &self,
         _destination: ChainId,

@@ -1,6 +1,6 @@
 //! What an application sees of the chain: its own storage, its own send queue, the block.
 
-use strait_endpoint::{AppError, PauseScope, SendRequest};
+use strait_endpoint::{AppError, PauseScope, SecurityConfig, SendRequest};
 use strait_packet::{DeliveryOptions, Packet};
 use strait_primitives::{
     Address32, ChainId, ClientId, Hash32, Height, MessageId, Nonce, Timestamp,
@@ -42,6 +42,8 @@ pub struct AppContext<'a> {
     address: Address32,
     caller: Option<Address32>,
     finalizations: Vec<Packet>,
+    /// Security configs set by this call, for its `SecurityConfigSet` events.
+    configs_set: Vec<(ChainId, SecurityConfig)>,
     env: &'a Env,
     state: &'a mut State,
     sends: &'a mut Vec<SendRequest>,
@@ -63,6 +65,7 @@ impl<'a> AppContext<'a> {
             address,
             caller: None,
             finalizations: Vec::new(),
+            configs_set: Vec::new(),
             env,
             state,
             sends,
@@ -113,23 +116,42 @@ impl<'a> AppContext<'a> {
         self.caller
     }
 
-    /// Chooses the client this application trusts for messages from `source`
-    /// (`[STRAIT-VERIFIER.6]`): from the next delivery on, a message from `source` to this
-    /// application is accepted only under a root that client verified. The client must exist and
-    /// follow `source`. Whom the application lets make this choice is its own rule.
-    pub fn choose_client(&mut self, source: ChainId, client: ClientId) -> Result<(), AppError> {
-        crate::clients::choose_client(self.state, &self.address, source, client).map_err(|e| {
-            AppError {
+    /// Sets the security config of this application's route from `source` (`[STRAIT-ROUTE.6]`):
+    /// from the next delivery on, a message from `source` to this application executes only when
+    /// the config's clients vouch for its root (`[STRAIT-ROUTE.3]`). The config must be within its
+    /// bounds and name existing clients that follow `source`; the block then carries a
+    /// `SecurityConfigSet` event. Whom the application lets make this choice is its own rule.
+    pub fn set_security_config(
+        &mut self,
+        source: ChainId,
+        config: SecurityConfig,
+    ) -> Result<(), AppError> {
+        crate::clients::set_security_config(self.state, &self.address, source, &config).map_err(
+            |e| AppError {
                 code: BAD_CLIENT_CHOICE,
                 reason: e.to_string(),
-            }
-        })
+            },
+        )?;
+        self.configs_set.push((source, config));
+        Ok(())
     }
 
-    /// The client this application trusts for messages from `source`: its choice, else the
-    /// chain's default client of `source`.
-    pub fn client_of(&self, source: ChainId) -> Option<ClientId> {
-        crate::clients::security_client(self.state, &self.address, source)
+    /// Chooses the one client this application trusts for messages from `source`
+    /// (`[STRAIT-VERIFIER.6]`): [`Self::set_security_config`] of
+    /// [`SecurityConfig::single`]`(client)`.
+    pub fn choose_client(&mut self, source: ChainId, client: ClientId) -> Result<(), AppError> {
+        self.set_security_config(source, SecurityConfig::single(client))
+    }
+
+    /// The security config this application applies to messages from `source`: its own, else
+    /// the chain's default of `source`.
+    pub fn security_config(&self, source: ChainId) -> Option<SecurityConfig> {
+        crate::clients::security_config(self.state, &self.address, source)
+    }
+
+    /// The configs this call set, in order, for their events.
+    pub(crate) fn take_configs_set(&mut self) -> Vec<(ChainId, SecurityConfig)> {
+        std::mem::take(&mut self.configs_set)
     }
 
     /// Whether this application's `topic` is paused (`[STRAIT-PAUSE.4]`), or the whole endpoint.

@@ -17,6 +17,7 @@ use strait_primitives::{Address32, ChainId, ClientId, Hash32, Height, Nonce, Tim
 mod ordering;
 mod pause;
 mod retry;
+mod route;
 mod settle;
 
 const A: ChainId = ChainId(1);
@@ -278,12 +279,8 @@ fn unknown_route_and_wrong_destination_are_rejected() {
             ..Default::default()
         },
     );
-    n.b.app_configs.insert(
-        (COUNTER, A),
-        SecurityConfig {
-            client: ClientId(9),
-        },
-    );
+    n.b.app_configs
+        .insert((COUNTER, A), SecurityConfig::single(ClientId(9)));
     assert!(matches!(
         receive(&mut n.b, &d),
         Err(ReceiveError::ClientChainMismatch { .. })
