@@ -41,12 +41,16 @@ pub struct Attested {
     pub source: Option<Arc<dyn AttestationSource>>,
     /// The clients.
     pub clients: Vec<AttestedClient>,
+    /// Receivers relayed under their own security config (`[STRAIT-ROUTE.7]`), each route on a
+    /// path of its own.
+    pub routes: Vec<crate::route::SecuredRoute>,
 }
 
 impl std::fmt::Debug for Attested {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Attested")
             .field("clients", &self.clients)
+            .field("routes", &self.routes)
             .finish_non_exhaustive()
     }
 }

@@ -19,14 +19,16 @@ use strait_endpoint::BatchDelivery;
 use strait_light_client::predicates::has_sufficient_trust;
 use strait_light_client::{LightBlock, TrustThreshold};
 use strait_packet::{Packet, Route};
-use strait_primitives::{ChainId, Height, MessageId, RouteId};
+use strait_primitives::{ChainId, ClientId, Height, MessageId, RouteId};
 
 use crate::attested::{certify, AttestedClient, ReceiverFilter};
 use crate::guard::{UpdateGuard, UpdatePolicy, UpdateVerdict};
 use crate::plan::{bisect, plan_batches, BatchLimits, TX_OVERHEAD_BYTES};
+use crate::route::SecuredRoute;
 use crate::sched::{RetryPolicy, RetryVerdict, Scheduler, SchedulerConfig, TxBudget};
 use crate::{Metrics, RelayerError, Settings};
 
+mod route;
 mod scan;
 
 /// Most routes a path tracks (each with messages in memory or skipped ones to find again).
@@ -78,6 +80,11 @@ pub struct Path<S, D> {
     /// The highest checkpoint height this path saw certified on the destination (soft state: after
     /// a restart the first certificate is sent again and answered `Duplicate`).
     certified: Height,
+    /// A route whose config this path relays under (`[STRAIT-ROUTE.7]`), and where the attesters
+    /// of its committee clients publish.
+    route: Option<(Option<Arc<dyn AttestationSource>>, SecuredRoute)>,
+    /// Heights the route's light clients were seen verified at (soft state, bounded).
+    route_seen: BTreeMap<ClientId, BTreeSet<Height>>,
 }
 
 impl<S: SourceChain, D: DestinationChain> Path<S, D> {
@@ -103,6 +110,8 @@ impl<S: SourceChain, D: DestinationChain> Path<S, D> {
             filter: ReceiverFilter::All,
             attested: None,
             certified: Height(0),
+            route: None,
+            route_seen: BTreeMap::new(),
         }
     }
 
@@ -119,6 +128,16 @@ impl<S: SourceChain, D: DestinationChain> Path<S, D> {
         client: AttestedClient,
     ) -> Self {
         self.attested = Some((source, client));
+        self
+    }
+
+    /// This path relays under `route`'s security config, with certificates from `source`.
+    pub(crate) fn with_route(
+        mut self,
+        source: Option<Arc<dyn AttestationSource>>,
+        route: SecuredRoute,
+    ) -> Self {
+        self.route = Some((source, route));
         self
     }
 
@@ -148,6 +167,10 @@ impl<S: SourceChain, D: DestinationChain> Path<S, D> {
         else {
             return Ok(RoundOutcome::Waiting);
         };
+        if let Some((source, route)) = &self.route {
+            let (source, route) = (source.clone(), route.clone());
+            return self.route_round(source, route, src_height, now).await;
+        }
         if let Some((source, client)) = &self.attested {
             let (updates, proof_height) = self.certificate(source.clone(), client.clone()).await;
             return self.send(updates, proof_height, now, None).await;

@@ -122,11 +122,29 @@ where
         .iter()
         .filter(|c| (c.source, c.destination) == pair)
         .collect();
-    let Some(source) = attested.source.clone() else {
-        return vec![new()];
-    };
     let mut out = Vec::new();
     let mut claimed = Vec::new();
+    // [STRAIT-ROUTE.7] a path per route relayed under its own config.
+    for route in attested
+        .routes
+        .iter()
+        .filter(|r| (r.source, r.destination) == pair)
+    {
+        claimed.extend(route.receivers.iter().copied());
+        out.push(
+            new()
+                .with_filter(ReceiverFilter::Only(route.receivers.clone()))
+                .with_route(attested.source.clone(), route.clone()),
+        );
+    }
+    let Some(source) = attested.source.clone() else {
+        out.push(new().with_filter(if claimed.is_empty() {
+            ReceiverFilter::All
+        } else {
+            ReceiverFilter::Except(claimed)
+        }));
+        return out;
+    };
     let mut default = None;
     for client in clients {
         if client.receivers.is_empty() {

@@ -10,10 +10,11 @@ use core::future::Future;
 pub use attestation::{Attestation, AttestationSource, BoxFuture, OutboxHistory, OutboxState};
 use strait_light_client::LightBlock;
 use strait_merkle::MultiProof;
-use strait_primitives::{ChainId, Height, MessageId};
+use strait_primitives::{Address32, ChainId, Height, MessageId};
 pub use types::{
     ChainError, DeliveryReport, DeliveryStatus, MessagePayment, OutboxMessage, OutboxPage,
-    RelayFailure, RelayReport, RelayWork, VerifierInfo, VerifierKind, VerifierUpdate,
+    RelayFailure, RelayReport, RelayWork, RouteVerifiers, VerifierInfo, VerifierKind,
+    VerifierUpdate,
 };
 
 /// Most leaves one outbox page or one multiproof request covers.
@@ -103,6 +104,25 @@ pub trait DestinationChain: Send + Sync + 'static {
         &self,
         source: ChainId,
     ) -> impl Future<Output = Result<VerifierInfo, ChainError>> + Send;
+
+    /// The security config this chain applies to messages from `source` to `receiver`, with its
+    /// clients' state (`[STRAIT-ROUTE.6]`). By default the chain cannot say (`Refused`): a relayer
+    /// then relays only under default configs.
+    fn route_verifiers(
+        &self,
+        receiver: Address32,
+        source: ChainId,
+    ) -> impl Future<Output = Result<RouteVerifiers, ChainError>> + Send {
+        let chain = self.chain_id();
+        let _ = (receiver, source);
+        async move {
+            Err(ChainError::Refused {
+                chain,
+                what: "route_verifiers",
+                reason: "this chain does not report route security configs".into(),
+            })
+        }
+    }
 
     /// The bounds of one relay on this chain (constant for a chain).
     fn relay_limits(&self) -> RelayLimits;

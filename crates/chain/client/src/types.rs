@@ -68,6 +68,25 @@ pub struct VerifierInfo {
     pub frozen: bool,
 }
 
+/// The security config a destination applies to one route (`[STRAIT-ROUTE.6]`), with the state
+/// of each of its clients.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RouteVerifiers {
+    /// The config in force.
+    pub config: strait_endpoint::SecurityConfig,
+    /// Whether it is the chain's default for the source (the receiver set none).
+    pub is_default: bool,
+    /// Each client of the config, required first, in the config's order.
+    pub clients: Vec<VerifierInfo>,
+}
+
+impl RouteVerifiers {
+    /// The state of `client`, if the config names it.
+    pub fn client(&self, client: ClientId) -> Option<&VerifierInfo> {
+        self.clients.iter().find(|c| c.client == client)
+    }
+}
+
 /// An update of a destination's verifier, in its kind's encoding (`[STRAIT-VERIFIER.2]`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VerifierUpdate {

@@ -290,6 +290,33 @@ impl DestinationChain for DevnetChain {
         })
     }
 
+    async fn route_verifiers(
+        &self,
+        receiver: strait_primitives::Address32,
+        source: ChainId,
+    ) -> Result<strait_chain_client::RouteVerifiers, ChainError> {
+        let route = self
+            .rpc
+            .security_config(receiver, source)
+            .await
+            .map_err(|e| chain_error(self.rpc.chain_id(), "route_verifiers", e))?;
+        Ok(strait_chain_client::RouteVerifiers {
+            config: route.config,
+            is_default: route.is_default,
+            clients: route
+                .clients
+                .into_iter()
+                .map(|info| VerifierInfo {
+                    client: info.client_id,
+                    kind: info.kind,
+                    source: info.chain_id,
+                    latest_height: info.latest_height,
+                    frozen: info.frozen,
+                })
+                .collect(),
+        })
+    }
+
     fn relay_limits(&self) -> RelayLimits {
         RELAY_LIMITS
     }

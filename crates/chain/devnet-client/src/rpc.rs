@@ -140,6 +140,22 @@ impl ChainRpc {
         retry(|| async { self.client.client(chain).await.map_err(self.err("client")) }).await
     }
 
+    /// The security config this chain applies to messages from `source` to `receiver`
+    /// (`strait_securityConfig`).
+    pub async fn security_config(
+        &self,
+        receiver: strait_primitives::Address32,
+        source: ChainId,
+    ) -> Result<strait_devnet_api::rpc::RouteSecurity, DevnetClientError> {
+        retry(|| async {
+            self.client
+                .security_config(receiver, source)
+                .await
+                .map_err(self.err("securityConfig"))
+        })
+        .await
+    }
+
     /// The light block at `height`, decoded.
     pub async fn light_block(&self, height: Height) -> Result<LightBlock, DevnetClientError> {
         let answer = retry(|| async {

@@ -286,6 +286,8 @@ pub struct InProcessChain {
     /// from each block's writes like `receipts`: the token world's checkers read every balance,
     /// escrow and supply after every block, which the state's point reads cannot list.
     token_store: BTreeMap<Vec<u8>, Vec<u8>>,
+    /// Every `SecurityConfigSet` event, with its block height (`[STRAIT-ROUTE.6]`).
+    security_events: Vec<(Height, Address32, ChainId, strait_endpoint::SecurityConfig)>,
     ext: &'static Extensions,
 }
 
@@ -366,6 +368,7 @@ impl InProcessChain {
             results: BTreeMap::new(),
             receipts,
             token_store,
+            security_events: Vec::new(),
             ext,
         }
     }
@@ -555,7 +558,16 @@ impl InProcessChain {
                 BlockEvent::Finalized { id, outcome, .. } => {
                     produced.finalized.push((*id, outcome.clone()))
                 }
-                BlockEvent::SecurityConfigSet { .. } => {}
+                BlockEvent::SecurityConfigSet {
+                    receiver,
+                    source,
+                    config,
+                } => self.security_events.push((
+                    built.header.height,
+                    *receiver,
+                    *source,
+                    config.clone(),
+                )),
             }
         }
         debug_assert_eq!(self.sent.len() as u64, self.outbox.count());
@@ -672,6 +684,32 @@ impl InProcessChain {
     pub fn verifier_of(&self, source: ChainId) -> Option<VerifierInfo> {
         let client = clients::default_client(&self.state, source)?;
         self.verifier(client)
+    }
+
+    /// The security config this chain applies to messages from `source` to `receiver`, with its
+    /// clients' state (`[STRAIT-ROUTE.6]`).
+    pub fn route_verifiers(
+        &self,
+        receiver: &Address32,
+        source: ChainId,
+    ) -> Option<strait_chain_client::RouteVerifiers> {
+        let config = clients::security_config(&self.state, receiver, source)?;
+        let clients = config
+            .clients()
+            .map(|c| self.verifier(c))
+            .collect::<Option<Vec<_>>>()?;
+        Some(strait_chain_client::RouteVerifiers {
+            is_default: !clients::has_own_config(&self.state, receiver, source),
+            config,
+            clients,
+        })
+    }
+
+    /// Every `SecurityConfigSet` event so far: block height, receiver, source, config.
+    pub fn security_events(
+        &self,
+    ) -> &[(Height, Address32, ChainId, strait_endpoint::SecurityConfig)] {
+        &self.security_events
     }
 
     /// The verifier `client` of this chain.

@@ -303,6 +303,17 @@ impl<R: Runtime> DestinationChain for SimChainClient<R> {
             .ok_or_else(|| self.refused("verifier_of", format!("no verifier of {source}")))
     }
 
+    async fn route_verifiers(
+        &self,
+        receiver: strait_primitives::Address32,
+        source: ChainId,
+    ) -> Result<strait_chain_client::RouteVerifiers, ChainError> {
+        self.network("route_verifiers").await?;
+        self.lock()
+            .route_verifiers(&receiver, source)
+            .ok_or_else(|| self.refused("route_verifiers", format!("no route from {source}")))
+    }
+
     fn relay_limits(&self) -> RelayLimits {
         RELAY_LIMITS
     }

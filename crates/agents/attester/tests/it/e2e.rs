@@ -234,6 +234,7 @@ async fn scenario(rt: Runtime, kind: VerifierKind) {
         source: Some(Arc::new(Boards(
             witnesses.iter().map(|w| w.board.clone()).collect(),
         ))),
+        routes: Vec::new(),
         clients: vec![AttestedClient {
             source: ChainId(1),
             destination: ChainId(2),

@@ -28,6 +28,7 @@ mod paging;
 mod planted;
 mod registry;
 mod relayer;
+mod route;
 mod token;
 mod token_sweep;
 mod token_world;
