@@ -13,6 +13,7 @@ mod devnet;
 mod ledger;
 mod load;
 mod queue;
+mod route_status;
 mod send;
 mod sim;
 mod status;

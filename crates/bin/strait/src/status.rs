@@ -12,8 +12,16 @@ use crate::send::http_client;
 #[derive(Debug, Args)]
 pub struct StatusArgs {
     /// The message id (0x-prefixed, 32 bytes).
-    #[arg(required_unless_present = "queued")]
+    #[arg(required_unless_present_any = ["queued", "route"])]
     id: Option<MessageId>,
+    /// Instead of a message: the security config of a route (`docs/SPEC.md` §12) on the (single)
+    /// chain given with --rpc, for messages to this receiver (an app name or a 32-byte hex
+    /// address) from --source.
+    #[arg(long, conflicts_with_all = ["id", "queued"], requires = "source", value_parser = crate::send::parse_receiver)]
+    route: Option<strait_primitives::Address32>,
+    /// The route's source chain (with --route).
+    #[arg(long, requires = "route")]
+    source: Option<u64>,
     /// Instead of a message: a transfer queued by a rate limit, by its queue id on the (single)
     /// chain given with --rpc.
     #[arg(long, conflicts_with = "id")]
@@ -74,10 +82,20 @@ pub struct Report {
     /// `None` for an unpaid message or when the source was not asked.
     #[serde(skip_serializing_if = "Option::is_none")]
     fee: Option<strait_devnet_api::rpc::FeeStatus>,
+    /// The security config the destination applies to the message's route (`docs/SPEC.md` §12),
+    /// while it waits; `None` when the destination or the source was not asked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    security: Option<strait_devnet_api::rpc::RouteSecurity>,
 }
 
 /// Runs `strait status`.
 pub async fn run(args: StatusArgs) -> anyhow::Result<()> {
+    if let (Some(receiver), Some(source)) = (args.route, args.source) {
+        let [url] = args.rpc.as_slice() else {
+            bail!("--route takes one --rpc: the destination chain");
+        };
+        return crate::route_status::route(url, receiver, ChainId(source), args.json).await;
+    }
     let Some(id) = args.id else {
         return queued(&args).await;
     };
@@ -110,6 +128,7 @@ pub async fn run(args: StatusArgs) -> anyhow::Result<()> {
         credit_waiting: None,
         paused_on_destination: None,
         fee: None,
+        security: None,
     };
     for (chain, _, status) in &chains {
         match status {
@@ -160,7 +179,16 @@ pub async fn run(args: StatusArgs) -> anyhow::Result<()> {
                 .await
                 .with_context(|| format!("client of {source} on {dest}"))?;
             report.client_height_on_destination = Some(info.latest_height);
-            if report.stage == Stage::Sent && info.latest_height >= sent_at {
+            // [STRAIT-ROUTE.6] the receiver's config, when its packet can be read on the source.
+            report.security = match packet_of(&chains, &report).await? {
+                Some(packet) => client.security_config(packet.receiver, source).await.ok(),
+                None => None,
+            };
+            let proven = match &report.security {
+                Some(route) => crate::route_status::covers(route, sent_at),
+                None => info.latest_height >= sent_at,
+            };
+            if report.stage == Stage::Sent && proven {
                 report.stage = Stage::Proven;
             }
         }
@@ -175,6 +203,32 @@ pub async fn run(args: StatusArgs) -> anyhow::Result<()> {
         bail!("no given chain knows message {id}");
     }
     Ok(())
+}
+
+/// The packet of a sent message, read from its source (when the source was asked).
+async fn packet_of(
+    chains: &[(ChainId, jsonrpsee::http_client::HttpClient, MessageStatus)],
+    report: &Report,
+) -> anyhow::Result<Option<strait_packet::Packet>> {
+    let (Some(source), Some(dest), Some(leaf)) = (
+        report.source_chain,
+        report.destination_chain,
+        report.leaf_index,
+    ) else {
+        return Ok(None);
+    };
+    let Some((_, client, _)) = chains.iter().find(|(c, _, _)| *c == source) else {
+        return Ok(None);
+    };
+    let page = client
+        .messages(leaf, 1, Some(dest))
+        .await
+        .context("messages")?;
+    Ok(page
+        .messages
+        .into_iter()
+        .find(|m| m.id == report.id)
+        .and_then(|m| strait_packet::Packet::decode(&m.packet.0).ok()))
 }
 
 /// The token application's part (`docs/SPEC.md` §9.1): a credit queued by the destination's
@@ -316,6 +370,9 @@ fn print_text(r: &Report) {
     }
     if let Some(h) = r.client_height_on_destination {
         out!("client       destination trusts the source up to height {h}");
+    }
+    if let (Some(route), None) = (&r.security, r.received_height) {
+        crate::route_status::print(route);
     }
     if let Some(h) = r.received_height {
         out!("received     at height {h}");

@@ -526,6 +526,29 @@ async fn transfer_and_balance_commands_move_tokens_between_chains() {
         relayer_a.to_string(),
         "{status}"
     );
+    // [STRAIT-ROUTE.6] a route without a config of its own shows the chain's default: its light
+    // client of the source, required alone.
+    let route = strait(&[
+        "status", "--route", "counter", "--source", "1", "--rpc", &rpc2, "--json",
+    ]);
+    assert_eq!(route["is_default"], true, "{route}");
+    assert_eq!(route["config"]["required"].as_array().unwrap().len(), 1);
+    assert_eq!(route["config"]["threshold"], 0);
+    assert_eq!(route["clients"][0]["kind"], 1, "{route}");
+    assert_eq!(route["clients"][0]["frozen"], false);
+    // A source the chain cannot verify has no route (`NO_ROUTE`).
+    let none = net.nodes[1]
+        .client()
+        .security_config(
+            strait_devnet_api::apps::counter(),
+            strait_primitives::ChainId(99),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        format!("{none}").contains(&strait_devnet_api::rpc::codes::NO_ROUTE.to_string()),
+        "{none}"
+    );
     relayer.stop().await;
     net.stop().await;
 }
