@@ -206,9 +206,74 @@ pub(crate) fn committee_client(
     })
 }
 
+/// A route relayed under its own security config (`[STRAIT-ROUTE.7]`), from
+/// `SOURCE:DESTINATION:RECEIVER_HEX[:CLIENT,CLIENT...]`: the listed clients are committee clients
+/// of the devnet committee that the receiver's config names (the relayer certifies for them).
+pub(crate) fn secured_route(
+    spec: &str,
+    devnet: Option<(Scheme, &Committee, Hash32)>,
+) -> anyhow::Result<strait_relayer::route::SecuredRoute> {
+    let parts: Vec<&str> = spec.split(':').collect();
+    anyhow::ensure!(
+        (3..=4).contains(&parts.len()),
+        "--route {spec}: want SOURCE:DESTINATION:RECEIVER_HEX[:CLIENT,CLIENT...]"
+    );
+    let number = |s: &str| -> anyhow::Result<u64> {
+        s.parse()
+            .with_context(|| format!("--route {spec}: {s} is not a number"))
+    };
+    let (source, destination) = (number(parts[0])?, number(parts[1])?);
+    let receiver = crate::send::parse_receiver(parts[2])
+        .with_context(|| format!("--route {spec}: receiver"))?;
+    let mut committees = Vec::new();
+    if let Some(list) = parts.get(3).filter(|l| !l.is_empty()) {
+        let Some((scheme, committee, id)) = devnet else {
+            anyhow::bail!("--route {spec}: committee clients need --attester URLs");
+        };
+        for client in list.split(',') {
+            committees.push(committee_client(
+                &format!("{source}:{destination}:{client}"),
+                scheme,
+                committee,
+                id,
+            )?);
+        }
+    }
+    Ok(strait_relayer::route::SecuredRoute {
+        source: ChainId(source),
+        destination: ChainId(destination),
+        receivers: vec![receiver],
+        committees,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn route_specs_parse_and_bad_ones_are_refused() {
+        let (committee, id) = devnet_committee(Scheme::Ecdsa, 4, 3).unwrap();
+        let devnet = Some((Scheme::Ecdsa, &committee, id));
+        let receiver = "11".repeat(32);
+        let route = secured_route(&format!("1:2:{receiver}:4,5"), devnet).unwrap();
+        assert_eq!((route.source, route.destination), (ChainId(1), ChainId(2)));
+        assert_eq!(
+            route.receivers,
+            vec![strait_primitives::Address32([0x11; 32])]
+        );
+        let clients: Vec<u64> = route.committees.iter().map(|c| c.client.get()).collect();
+        assert_eq!(clients, vec![4, 5]);
+        // No committee: only light clients, no attesters needed.
+        assert!(secured_route("1:2:counter", None)
+            .unwrap()
+            .committees
+            .is_empty());
+        for bad in ["1:2", "1:x:counter", "1:2:nope", "1:2:counter:4:5"] {
+            assert!(secured_route(bad, devnet).is_err(), "{bad}");
+        }
+        assert!(secured_route("1:2:counter:4", None).is_err());
+    }
 
     #[test]
     fn committee_client_specs_parse_and_bad_ones_are_refused() {

@@ -107,6 +107,11 @@ struct RelayerArgs {
     /// `SOURCE:DESTINATION:CLIENT:RECEIVER_HEX` (a client the receiver chose).
     #[arg(long = "committee-client")]
     committee_clients: Vec<String>,
+    /// A route relayed under the receiver's own security config (`docs/SPEC.md` §12):
+    /// `SOURCE:DESTINATION:RECEIVER[:CLIENT,CLIENT...]`, listing the committee clients of the
+    /// devnet committee its config names (certified from --attester URLs).
+    #[arg(long = "route")]
+    routes: Vec<String>,
     /// The devnet committee's scheme, members and threshold (as given to `strait attester`).
     #[arg(long, value_enum, default_value = "ecdsa")]
     committee_scheme: attester::Scheme,
@@ -254,6 +259,29 @@ async fn relayer(args: RelayerArgs) -> anyhow::Result<()> {
     let mut config = RelayerConfig::new(chains, &args.account);
     config.max_batch = args.max_batch;
     config.poll_interval = Duration::from_millis(args.poll_ms.max(1));
+    let mut devnet_committee = None;
+    if !args.attesters.is_empty() {
+        devnet_committee = Some(attester::devnet_committee(
+            args.committee_scheme,
+            args.committee_members,
+            args.committee_threshold,
+        )?);
+    }
+    for spec in &args.routes {
+        let devnet = devnet_committee
+            .as_ref()
+            .map(|(c, id)| (args.committee_scheme, c, *id));
+        config
+            .attested
+            .routes
+            .push(attester::secured_route(spec, devnet)?);
+    }
+    if !args.attesters.is_empty() && args.committee_clients.is_empty() {
+        let source =
+            strait_devnet_client::RpcAttesters::new(&args.attesters, Duration::from_secs(5))
+                .map_err(anyhow::Error::msg)?;
+        config.attested.source = Some(std::sync::Arc::new(source));
+    }
     if !args.committee_clients.is_empty() {
         anyhow::ensure!(
             !args.attesters.is_empty(),
