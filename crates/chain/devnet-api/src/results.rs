@@ -127,6 +127,23 @@ mod tests {
                 ReceiveError::ClientFrozen(ClientId(2)),
                 DeliveryStatus::Rejected,
             ),
+            // [STRAIT-ROUTE.4], [STRAIT-ROUTE.5] a route's missing verifiers or depth: it waits.
+            (
+                ReceiveError::NotEnoughOptional {
+                    got: 1,
+                    needed: 2,
+                    height: Height(9),
+                },
+                DeliveryStatus::Retry,
+            ),
+            (
+                ReceiveError::NotFinal {
+                    height: Height(9),
+                    needed: Height(11),
+                    got: Height(10),
+                },
+                DeliveryStatus::Retry,
+            ),
         ];
         for (error, status) in cases {
             assert_eq!(DeliveryStatus::of_rejection(&error), status, "{error}");
