@@ -44,10 +44,19 @@ impl App for Guarded {
         Ok(b"ok".to_vec())
     }
     fn call(&self, ctx: &mut AppContext<'_>, data: &[u8]) -> Result<(), AppCallError> {
+        // A trailing 0xff byte: set the config, then fail the call.
+        let (data, fail) = match data.split_last() {
+            Some((0xff, rest)) => (rest, true),
+            _ => (data, false),
+        };
         let config =
             SecurityConfig::decode(data).map_err(|_| AppCallError::BadData("security config"))?;
         ctx.set_security_config(ChainId(1), config)
-            .map_err(AppCallError::Refused)
+            .map_err(AppCallError::Refused)?;
+        match fail {
+            true => Err(AppCallError::BadData("failing after the config was set")),
+            false => Ok(()),
+        }
     }
 }
 
@@ -229,6 +238,18 @@ async fn scenario(rt: Runtime) {
         },
     );
     assert!(ok);
+    // A call that sets a valid config and then fails leaves neither the config nor an event.
+    let mut other = config.clone();
+    other.threshold = 3;
+    let (ok, _) = run(
+        &rt,
+        &dest,
+        TxBody::AppCall {
+            app: GUARDED,
+            data: [other.encode(), vec![0xff]].concat(),
+        },
+    );
+    assert!(!ok);
     {
         let dest = dest.lock().unwrap();
         let events = dest.security_events();
