@@ -19,6 +19,9 @@ use crate::{Finding, Report, Response};
 
 /// Leaf counts of one committee asked of the boards in one step.
 pub const MAX_COUNTS_PER_STEP: u64 = 64;
+/// Leaf counts below the last one read that are read again each step: attesters publish when a
+/// height is final on their side, so a lower count may appear after a higher one.
+pub const LATE_COUNTS: u64 = 8;
 /// Times one piece of evidence is submitted before the watcher only alerts.
 pub const MAX_ATTEMPTS: u8 = 3;
 /// Findings remembered (so evidence is not submitted again every step); the oldest go first.
@@ -91,6 +94,10 @@ pub struct Watcher<C, R> {
     pub(crate) cursors: BTreeMap<(ChainId, ClientId), Cursor>,
     /// Evidence attempts by (destination, client, height).
     pub(crate) attempts: BTreeMap<(ChainId, ClientId, Height), u8>,
+    /// Committee clients found vouching for a contradicted checkpoint and not frozen yet: each
+    /// step looks for a certificate of the truth that conflicts with it (the committee may sign
+    /// the truth later).
+    pub(crate) open: BTreeMap<(ChainId, ClientId), strait_attest::Checkpoint>,
     pub(crate) config: WatcherConfig,
 }
 
@@ -112,6 +119,7 @@ impl<C: WatchedChain, R: Runtime> Watcher<C, R> {
             asked,
             cursors: BTreeMap::new(),
             attempts: BTreeMap::new(),
+            open: BTreeMap::new(),
             config,
         }
     }
@@ -166,6 +174,9 @@ impl<C: WatchedChain, R: Runtime> Watcher<C, R> {
                 {
                     tracing::warn!(destination = %id, client = %info.client, %e, "cannot check client");
                 }
+                if let Some(report) = self.settle_open(&destination, info).await {
+                    reports.push(report);
+                }
             }
         }
         reports
@@ -187,7 +198,9 @@ impl<C: WatchedChain, R: Runtime> Watcher<C, R> {
                 .map(|a| a.checkpoint.leaf_count)
                 .max()
                 .unwrap_or(0);
-            let from = self.asked[i].max(top.saturating_sub(MAX_COUNTS_PER_STEP));
+            let from = self.asked[i]
+                .saturating_sub(LATE_COUNTS)
+                .max(top.saturating_sub(MAX_COUNTS_PER_STEP));
             for count in from..=top.min(from.saturating_add(MAX_COUNTS_PER_STEP)) {
                 let found = timeout(
                     &self.rt,

@@ -127,6 +127,15 @@ impl Ledger {
             return Vec::new();
         };
         let new = attestation.checkpoint;
+        let known = self
+            .by_count
+            .get(&new.leaf_count)
+            .and_then(|s| s.get(&new.encode()))
+            .is_some_and(|signers| signers.contains_key(&member));
+        if known {
+            // Seen before: whatever it proves was reported then.
+            return Vec::new();
+        }
         let mut found = Vec::new();
         for signatures in self.by_count.values() {
             for (encoded, signers) in signatures {

@@ -13,7 +13,7 @@ use strait_verifier::VerifierKind;
 
 use crate::agent::{WatchedChain, MAX_ATTEMPTS, MAX_REMEMBERED};
 use crate::chain::MAX_READ_ITEMS;
-use crate::{Response, Watcher};
+use crate::{Finding, Report, Response, Watcher};
 
 fn alert_only(reason: impl Into<String>) -> Response {
     Response::AlertOnly(reason.into())
@@ -190,6 +190,52 @@ impl<C: WatchedChain, R: Runtime> Watcher<C, R> {
             .map(|s| s.applied);
         self.outcome(destination, info.client, "conflict", applied)
             .await
+    }
+
+    /// For a committee client left vouching for a contradicted checkpoint: a certificate of the
+    /// truth that conflicts with it, once the committee signed one, submitted as an update.
+    pub(crate) async fn settle_open(
+        &mut self,
+        destination: &C,
+        info: &VerifierInfo,
+    ) -> Option<Report> {
+        let dest = DestinationChain::chain_id(destination);
+        let stored = *self.open.get(&(dest, info.client))?;
+        if self.frozen(destination, info.client).await {
+            self.open.remove(&(dest, info.client));
+            return None;
+        }
+        let source = self.chain(info.source)?.clone();
+        let update = self
+            .true_certified(&source, dest, info.client, &stored)
+            .await?;
+        let update = VerifierUpdate {
+            client: info.client,
+            kind: info.kind,
+            height: stored.source_height,
+            body: update,
+        };
+        let applied = self.submit_updates(destination, vec![update]).await;
+        let response = self
+            .outcome(destination, info.client, "update", applied)
+            .await;
+        if matches!(response, Response::Submitted { .. }) {
+            self.open.remove(&(dest, info.client));
+        }
+        Some(Report {
+            finding: Finding::Contradicted {
+                destination: dest,
+                client: info.client,
+                source: info.source,
+                height: stored.source_height,
+                got: stored.outbox_root,
+                expected: source
+                    .outbox_at(stored.source_height)
+                    .await
+                    .map_or(stored.outbox_root, |t| t.root),
+            },
+            response,
+        })
     }
 
     /// A certified checkpoint update of the truth that conflicts with `stored`, from the ledger of

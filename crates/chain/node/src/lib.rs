@@ -31,6 +31,7 @@ pub mod spec;
 pub mod state;
 pub mod store;
 pub mod valset;
+pub mod vouched;
 
 pub use node::{start, start_with, NodeHandle};
 pub use server::RpcLimits;

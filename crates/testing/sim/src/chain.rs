@@ -595,6 +595,12 @@ impl InProcessChain {
         self.sent.len() as u64
     }
 
+    /// Messages in the outbox at `height`, if the chain has that block.
+    pub fn outbox_count_at(&self, height: Height) -> Option<u64> {
+        let index = usize::try_from(height.get()).ok()?;
+        self.blocks.get(index).map(|b| b.outbox_count)
+    }
+
     /// The result of an included transaction.
     pub fn tx_result(&self, hash: &Hash32) -> Option<&TxResult> {
         self.results.get(hash)

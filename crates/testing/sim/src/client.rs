@@ -19,6 +19,8 @@ use strait_runtime::Runtime;
 
 use crate::InProcessChain;
 
+mod watch;
+
 /// Blocks a relay submission waits for its inclusion before giving up (transient).
 pub const MAX_WAIT_BLOCKS: u64 = 100;
 

@@ -7,12 +7,14 @@
 //!   of `strait_chain_client::{SourceChain, DestinationChain}` (the devnet JSON-RPC client is the
 //!   first): agents written against the traits run on it unchanged, on the deterministic runtime.
 
+mod byzantine;
 mod chain;
 mod client;
 pub mod equivocation;
 pub mod tokens;
 pub mod world;
 
+pub use byzantine::{run_byzantine, ByzantineReport, Conduct, Fault, SimBoard};
 pub use chain::{chains_of, InProcessChain, ProduceError, Produced, SubmitError};
 pub use client::{SimChainClient, Sources};
 pub use tokens::{run_tokens, TokenConfig, TokenReport, TokenViolation};

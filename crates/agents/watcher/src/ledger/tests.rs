@@ -84,6 +84,8 @@ fn an_equivocating_member_is_found_and_evidence_needs_the_threshold_on_both_side
         }]
     );
     assert_eq!(ledger.evidence(&honest, &forged), None);
+    // The same signature again proves nothing new (it was reported).
+    assert!(ledger.add(&attest(&w, &s[0], forged)).is_empty());
     // The fourth member signing only the forged root equivocates with nobody.
     assert!(ledger.add(&attest(&w, &s[3], forged)).is_empty());
     assert_eq!(ledger.add(&attest(&w, &s[1], forged)).len(), 1);

@@ -18,6 +18,7 @@ use strait_runtime::{Clock, Spawner};
 use strait_sim::{InProcessChain, SimChainClient};
 
 mod attest;
+mod byzantine;
 mod equivocation;
 mod fee_policy;
 mod fees;
