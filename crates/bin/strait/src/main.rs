@@ -15,6 +15,7 @@ mod load;
 mod queue;
 mod send;
 mod sim;
+mod sim_byzantine;
 mod status;
 mod token;
 mod transfer_driver;
