@@ -380,6 +380,24 @@ pub struct ClientInfo {
     pub frozen: bool,
 }
 
+/// Most entries of one `strait_clients` or `strait_vouched` answer.
+pub const MAX_VOUCHED_ITEMS: u32 = 256;
+
+/// One source height a client vouches for (`strait_vouched`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VouchedInfo {
+    /// The source height.
+    pub height: Height,
+    /// The outbox root the client verified there.
+    pub root: Hash32,
+    /// The verified header's hash (BFT clients).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub header_hash: Option<Hash32>,
+    /// The certified checkpoint's leaf count (committee clients).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub leaf_count: Option<u64>,
+}
+
 /// An endpoint event, as announced by `strait_subscribeEvents`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
@@ -494,6 +512,21 @@ pub trait StraitApi {
     /// The light client this chain keeps of `chain`.
     #[method(name = "client")]
     async fn client(&self, chain: ChainId) -> RpcResult<ClientInfo>;
+
+    /// Clients of this chain with ids from `from` on, in id order, at most `limit` (at most
+    /// [`MAX_VOUCHED_ITEMS`]); what a watcher looks at.
+    #[method(name = "clients")]
+    async fn clients(&self, from: ClientId, limit: u32) -> RpcResult<Vec<ClientInfo>>;
+
+    /// What `client` vouches for at source heights from `from` on, by ascending height, at most
+    /// `limit` (at most [`MAX_VOUCHED_ITEMS`]); empty when the client is frozen.
+    #[method(name = "vouched")]
+    async fn vouched(
+        &self,
+        client: ClientId,
+        from: Height,
+        limit: u32,
+    ) -> RpcResult<Vec<VouchedInfo>>;
 
     /// The counter the next guardian approvals of a pause or unpause sign (`[STRAIT-PAUSE.3]`), and
     /// whether the endpoint is paused.

@@ -140,6 +140,45 @@ impl ChainRpc {
         retry(|| async { self.client.client(chain).await.map_err(self.err("client")) }).await
     }
 
+    /// Clients with ids from `from` on, at most `limit` (`strait_clients`).
+    pub async fn clients(
+        &self,
+        from: strait_primitives::ClientId,
+        limit: u32,
+    ) -> Result<Vec<ClientInfo>, DevnetClientError> {
+        let answer = retry(|| async {
+            self.client
+                .clients(from, limit)
+                .await
+                .map_err(self.err("clients"))
+        })
+        .await?;
+        if answer.len() > limit as usize {
+            return Err(self.bad(format!("{} clients, asked at most {limit}", answer.len())));
+        }
+        Ok(answer)
+    }
+
+    /// What `client` vouches for from `from` on, at most `limit` (`strait_vouched`).
+    pub async fn vouched(
+        &self,
+        client: strait_primitives::ClientId,
+        from: Height,
+        limit: u32,
+    ) -> Result<Vec<strait_devnet_api::rpc::VouchedInfo>, DevnetClientError> {
+        let answer = retry(|| async {
+            self.client
+                .vouched(client, from, limit)
+                .await
+                .map_err(self.err("vouched"))
+        })
+        .await?;
+        if answer.len() > limit as usize || answer.windows(2).any(|w| w[0].height >= w[1].height) {
+            return Err(self.bad("vouched entries over the limit or not ascending".into()));
+        }
+        Ok(answer)
+    }
+
     /// The light block at `height`, decoded.
     pub async fn light_block(&self, height: Height) -> Result<LightBlock, DevnetClientError> {
         let answer = retry(|| async {

@@ -523,6 +523,50 @@ impl StraitApiServer for RpcServer {
         })
     }
 
+    async fn clients(&self, from: ClientId, limit: u32) -> RpcResult<Vec<ClientInfo>> {
+        let db = self.db()?;
+        let reads = Reads(&db);
+        let mut out = Vec::new();
+        let limit = limit.min(strait_devnet_api::rpc::MAX_VOUCHED_ITEMS);
+        for id in (from.get().max(1)..).take(limit as usize) {
+            let Some(raw) = reads.state(&keys::client(ClientId(id))).map_err(internal)? else {
+                break;
+            };
+            let record = ClientRecord::decode(&raw)
+                .map_err(|e| internal(StoreError::Corrupt(e.to_string())))?;
+            out.push(ClientInfo {
+                client_id: ClientId(id),
+                chain_id: record.source,
+                kind: record.kind,
+                latest_height: record.latest_height,
+                frozen: record.frozen,
+            });
+        }
+        Ok(out)
+    }
+
+    async fn vouched(
+        &self,
+        client: ClientId,
+        from: Height,
+        limit: u32,
+    ) -> RpcResult<Vec<strait_devnet_api::rpc::VouchedInfo>> {
+        let db = self.db()?;
+        let limit = limit.min(strait_devnet_api::rpc::MAX_VOUCHED_ITEMS) as usize;
+        let entries = crate::vouched::committed(&Reads(&db), client, from, limit)
+            .map_err(internal)?
+            .ok_or_else(|| error(codes::NOT_FOUND, format!("no client {client}")))?;
+        Ok(entries
+            .into_iter()
+            .map(|e| strait_devnet_api::rpc::VouchedInfo {
+                height: e.height,
+                root: e.root,
+                header_hash: e.header_hash,
+                leaf_count: e.checkpoint.map(|c| c.leaf_count),
+            })
+            .collect())
+    }
+
     async fn pause_state(&self) -> RpcResult<PauseState> {
         let db = self.db()?;
         let reads = Reads(&db);

@@ -89,6 +89,45 @@ pub fn vouched(
     Ok(out)
 }
 
+/// What `client` vouches for from `from` on, at most `limit`, from the committed state in `reads`
+/// (`strait_vouched`): `None` when there is no such client; empty when it is frozen.
+pub fn committed(
+    reads: &crate::store::Reads<'_>,
+    client: strait_primitives::ClientId,
+    from: Height,
+    limit: usize,
+) -> Result<Option<Vec<VouchedEntry>>, crate::store::StoreError> {
+    use crate::state::keys;
+    let Some(raw) = reads.state(&keys::client(client))? else {
+        return Ok(None);
+    };
+    let record = crate::clients::ClientRecord::decode(&raw)
+        .map_err(|e| crate::store::StoreError::Corrupt(e.to_string()))?;
+    if record.frozen {
+        return Ok(Some(Vec::new()));
+    }
+    let prefix = match record.kind {
+        VerifierKind::BFT => b'c',
+        VerifierKind::ATTEST_ECDSA | VerifierKind::ATTEST_ED25519 | VerifierKind::ATTEST_BLS => {
+            b'r'
+        }
+        _ => return Ok(Some(Vec::new())),
+    };
+    // The client's entries from `from` on, loaded into a store of the client's own keys.
+    let scope = keys::client_store(client);
+    let mut start = scope.clone();
+    start.extend_from_slice(&key(prefix, from.get()));
+    let mut wanted = scope.clone();
+    wanted.push(prefix);
+    let mut store = strait_verifier::MemStore::default();
+    for (k, v) in reads.state_scan(&start, &wanted, limit)? {
+        store.0.insert(k[scope.len()..].to_vec(), v);
+    }
+    vouched(&store, record.kind, from, limit)
+        .map(Some)
+        .map_err(|e| crate::store::StoreError::Corrupt(e.to_string()))
+}
+
 #[cfg(test)]
 mod tests {
     use strait_primitives::ChainId;

@@ -408,6 +408,19 @@ impl StraitApiServer for FakeNode {
     async fn token_state(&self, _denom: String) -> RpcResult<strait_devnet_api::rpc::TokenState> {
         Err(unsupported())
     }
+    async fn clients(&self, _: ClientId, _: u32) -> RpcResult<Vec<ClientInfo>> {
+        Err(unsupported())
+    }
+
+    async fn vouched(
+        &self,
+        _: ClientId,
+        _: Height,
+        _: u32,
+    ) -> RpcResult<Vec<strait_devnet_api::rpc::VouchedInfo>> {
+        Err(unsupported())
+    }
+
     async fn client(&self, chain: ChainId) -> RpcResult<ClientInfo> {
         let Role::Destination { client_height, .. } = &self.role else {
             return Err(unsupported());
