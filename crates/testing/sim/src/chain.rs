@@ -555,6 +555,8 @@ impl InProcessChain {
                 BlockEvent::Finalized { id, outcome, .. } => {
                     produced.finalized.push((*id, outcome.clone()))
                 }
+                // Verifier events change no message; their effects are in the state.
+                BlockEvent::Verifier(_) => {}
             }
         }
         debug_assert_eq!(self.sent.len() as u64, self.outbox.count());

@@ -24,6 +24,7 @@ mod fees;
 mod gap;
 mod limits;
 mod net;
+mod optimistic;
 mod paging;
 mod planted;
 mod registry;
