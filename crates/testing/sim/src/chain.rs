@@ -394,6 +394,11 @@ impl InProcessChain {
         self.blocks.last().expect("genesis is always there")
     }
 
+    /// The verifier kinds and applications the chain runs.
+    pub fn extensions(&self) -> &'static Extensions {
+        self.ext
+    }
+
     /// The state, for invariant checkers.
     pub fn state(&self) -> &State {
         &self.state

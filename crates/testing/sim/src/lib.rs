@@ -9,6 +9,7 @@
 
 mod chain;
 mod client;
+mod dispute;
 pub mod equivocation;
 pub mod tokens;
 pub mod world;

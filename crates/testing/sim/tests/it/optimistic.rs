@@ -663,3 +663,171 @@ fn a_watcher_pauses_and_three_guardians_resume() {
     assert_eq!(net.balance(&bond_escrow()), 0);
     net.assert_supply_exact();
 }
+
+/// The [`strait_chain_client::DisputeChain`] methods the watcher and proposers call, on the
+/// deterministic runtime: a forged proposal is seen through `pending_proposals` and
+/// `client_root`, disputed with `submit_conflict` once the light client verified the height, and
+/// an honest one settles.
+#[test]
+fn proposers_and_watchers_work_through_the_chain_client_traits() {
+    use std::sync::{Arc, Mutex};
+    use std::time::Duration;
+
+    use strait_chain_client::{
+        DestinationChain, DisputeChain, RelayWork, SourceChain, VerifierUpdate,
+    };
+    use strait_runtime::deterministic::Executor;
+    use strait_runtime::{Clock, Spawner};
+    use strait_sim::SimChainClient;
+
+    Executor::seeded(3)
+        .run(|rt| async move {
+            let specs = devnet_specs(2, 4, Timestamp(rt.unix_time_ms()), 50);
+            let source = Arc::new(Mutex::new(InProcessChain::genesis(
+                specs[0],
+                vec![specs[1]],
+            )));
+            let dest = Arc::new(Mutex::new(InProcessChain::genesis(
+                specs[1],
+                vec![specs[0]],
+            )));
+            for chain in [&source, &dest] {
+                let (chain, rt2) = (chain.clone(), rt.clone());
+                rt.spawn("producer", async move {
+                    loop {
+                        rt2.sleep(Duration::from_millis(50)).await;
+                        let now = Timestamp(rt2.unix_time_ms());
+                        chain.lock().unwrap().produce(now).unwrap();
+                    }
+                });
+            }
+            let poll = Duration::from_millis(10);
+            let client = |chain: &Arc<Mutex<InProcessChain>>, label: &str| {
+                SimChainClient::new(chain.clone(), rt.clone(), key(label), poll)
+            };
+            let (src, proposer, watcher) = (
+                client(&source, "relayer"),
+                client(&dest, "relayer-0"),
+                client(&dest, "watcher"),
+            );
+            // An optimistic client of chain 1 on chain 2.
+            let created = {
+                let mut chain = dest.lock().unwrap();
+                let who = key("relayer-1");
+                let tx = Tx {
+                    chain_id: ChainId(2),
+                    signer: who.address(),
+                    nonce: chain.account_nonce(&who.address()),
+                    body: TxBody::CreateClient {
+                        kind: VerifierKind::OPTIMISTIC,
+                        source: ChainId(1),
+                        init: Config {
+                            window_ms: 500,
+                            bond: BOND,
+                            proposers: vec![],
+                            watchers: vec![],
+                        }
+                        .encode(),
+                    },
+                }
+                .sign(&who);
+                chain.submit(tx).unwrap()
+            };
+            rt.sleep(Duration::from_millis(100)).await;
+            let optimistic = dest
+                .lock()
+                .unwrap()
+                .tx_result(&created)
+                .unwrap()
+                .client_id
+                .unwrap();
+
+            let height = SourceChain::latest_height(&src).await.unwrap();
+            let block = src.light_block(height).await.unwrap();
+            let truth = Proposal {
+                height,
+                root: block.header().outbox_root,
+                leaf_count: 0,
+            };
+            let forged = Proposal {
+                root: Hash32([0xf0; 32]),
+                ..truth
+            };
+            assert_eq!(
+                proposer
+                    .propose_root(optimistic, forged)
+                    .await
+                    .unwrap()
+                    .applied,
+                Ok(())
+            );
+            let pending = watcher.pending_proposals(optimistic).await.unwrap();
+            assert_eq!(pending.len(), 1);
+            assert_eq!(pending[0].proposal, forged);
+            assert_eq!(pending[0].bond, BOND);
+            assert_eq!(
+                watcher.client_root(optimistic, height).await.unwrap(),
+                Some(forged.root)
+            );
+
+            // Too early: the light client has no root there yet.
+            let lc = watcher.verifier_of(ChainId(1)).await.unwrap();
+            let claim = Conflict {
+                accused: optimistic,
+                reference: lc.client,
+                height,
+            };
+            let early = watcher.submit_conflict(claim).await.unwrap();
+            assert_eq!(early.applied.unwrap_err().0, "NoReferenceRoot");
+            let updated = watcher
+                .relay(RelayWork {
+                    updates: vec![VerifierUpdate::bft(lc.client, lc.latest_height, &block)],
+                    ..RelayWork::default()
+                })
+                .await
+                .unwrap();
+            assert_eq!(updated.applied, Ok(()));
+            assert_eq!(
+                watcher.client_root(lc.client, height).await.unwrap(),
+                Some(truth.root)
+            );
+            assert_eq!(
+                watcher.submit_conflict(claim).await.unwrap().applied,
+                Ok(())
+            );
+            assert!(watcher
+                .pending_proposals(optimistic)
+                .await
+                .unwrap()
+                .is_empty());
+
+            // An honest proposal above it settles after the window.
+            rt.sleep(Duration::from_millis(100)).await;
+            let height = SourceChain::latest_height(&src).await.unwrap();
+            let honest = Proposal {
+                height,
+                root: src.light_block(height).await.unwrap().header().outbox_root,
+                leaf_count: 0,
+            };
+            assert_eq!(
+                proposer
+                    .propose_root(optimistic, honest)
+                    .await
+                    .unwrap()
+                    .applied,
+                Ok(())
+            );
+            rt.sleep(Duration::from_millis(700)).await;
+            assert!(watcher
+                .pending_proposals(optimistic)
+                .await
+                .unwrap()
+                .is_empty());
+            let info = dest.lock().unwrap().verifier(optimistic).unwrap();
+            assert_eq!(info.latest_height, height);
+            // A pause by a client that is not a watcher is refused by name.
+            let refused = watcher.watcher_pause(optimistic).await.unwrap();
+            assert_eq!(refused.applied.unwrap_err().0, "NotWatcher");
+        })
+        .unwrap();
+}
