@@ -425,7 +425,7 @@ fn on_event(tracker: &Mutex<Tracker>, tag: &str, event: EventNotification) {
             t.settled.entry(id).or_default().push(ending(&outcome));
         }
         // A refused transfer finalized as failed: its outcome comes back as `Settled`.
-        EventNotification::Finalized { .. } => {}
+        EventNotification::Finalized { .. } | EventNotification::Verifier { .. } => {}
     }
 }
 

@@ -449,6 +449,15 @@ pub enum EventNotification {
         /// How it ended on its destination.
         outcome: OutcomeJson,
     },
+    /// Something happened to a client: a proposal, a settlement, a conflict, a pause (SPEC §13).
+    Verifier {
+        /// Chain.
+        chain_id: ChainId,
+        /// Block.
+        height: Height,
+        /// What.
+        verifier: crate::optimistic::VerifierEventJson,
+    },
 }
 
 /// The node's JSON-RPC interface (namespace `strait`).
@@ -559,6 +568,18 @@ pub trait StraitApi {
         gas_limit: u64,
         payload_len: u32,
     ) -> RpcResult<QuoteJson>;
+
+    /// The pending proposals of the optimistic client `client` (SPEC `[STRAIT-OPT.7]`), by height.
+    #[method(name = "pendingProposals")]
+    async fn pending_proposals(
+        &self,
+        client: ClientId,
+    ) -> RpcResult<Vec<crate::optimistic::PendingProposalJson>>;
+
+    /// The root `client` holds at source height `height`: verified, or for an optimistic client
+    /// also pending (what conflict evidence compares, `[STRAIT-CONFLICT.2]`); `null` if none.
+    #[method(name = "clientRoot")]
+    async fn client_root(&self, client: ClientId, height: Height) -> RpcResult<Option<Hash32>>;
 
     /// Every newly committed block.
     #[subscription(name = "subscribeBlocks" => "newBlock", unsubscribe = "unsubscribeBlocks", item = BlockSummary)]

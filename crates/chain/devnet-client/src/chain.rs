@@ -70,7 +70,7 @@ impl DevnetChain {
         }
     }
 
-    async fn submit(&self, body: TxBody) -> Result<TxResult, DevnetClientError> {
+    pub(crate) async fn submit(&self, body: TxBody) -> Result<TxResult, DevnetClientError> {
         let key = &self.account;
         let chain = self.rpc.chain_id();
         let hash = {

@@ -179,6 +179,35 @@ impl ChainRpc {
         Ok(answer)
     }
 
+    /// The pending proposals of the optimistic client `client` (`strait_pendingProposals`).
+    pub async fn pending_proposals(
+        &self,
+        client: strait_primitives::ClientId,
+    ) -> Result<Vec<strait_devnet_api::optimistic::PendingProposalJson>, DevnetClientError> {
+        retry(|| async {
+            self.client
+                .pending_proposals(client)
+                .await
+                .map_err(self.err("pendingProposals"))
+        })
+        .await
+    }
+
+    /// The root `client` holds at `height` (`strait_clientRoot`).
+    pub async fn client_root(
+        &self,
+        client: strait_primitives::ClientId,
+        height: Height,
+    ) -> Result<Option<Hash32>, DevnetClientError> {
+        retry(|| async {
+            self.client
+                .client_root(client, height)
+                .await
+                .map_err(self.err("clientRoot"))
+        })
+        .await
+    }
+
     /// The light block at `height`, decoded.
     pub async fn light_block(&self, height: Height) -> Result<LightBlock, DevnetClientError> {
         let answer = retry(|| async {

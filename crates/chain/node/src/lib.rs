@@ -24,6 +24,7 @@ pub mod guardians;
 pub mod host;
 pub mod mempool;
 pub mod node;
+pub mod optimistic;
 pub mod rpc;
 pub mod server;
 pub mod shared;

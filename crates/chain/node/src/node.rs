@@ -412,7 +412,8 @@ impl Producer {
                 )),
                 BlockEvent::Received { .. }
                 | BlockEvent::Finalized { .. }
-                | BlockEvent::Settled { .. } => None,
+                | BlockEvent::Settled { .. }
+                | BlockEvent::Verifier(_) => None,
             })
             .collect();
         debug_assert_eq!(

@@ -66,6 +66,13 @@ fn error(code: i32, message: impl Into<String>) -> ErrorObjectOwned {
     ErrorObjectOwned::owned(code, message.into(), None::<()>)
 }
 
+fn rpc_error(e: crate::optimistic::rpc::ReadError) -> ErrorObjectOwned {
+    match e {
+        crate::optimistic::rpc::ReadError::Store(e) => internal(e),
+        crate::optimistic::rpc::ReadError::Refused(code, words) => error(code, words),
+    }
+}
+
 fn internal(e: StoreError) -> ErrorObjectOwned {
     tracing::warn!(error = %e, "rpc storage error");
     error(codes::INTERNAL, e.to_string())
@@ -567,6 +574,19 @@ impl StraitApiServer for RpcServer {
             .collect())
     }
 
+    async fn pending_proposals(
+        &self,
+        client: ClientId,
+    ) -> RpcResult<Vec<strait_devnet_api::optimistic::PendingProposalJson>> {
+        let db = self.db()?;
+        crate::optimistic::rpc::pending_proposals(&Reads(&db), client).map_err(rpc_error)
+    }
+
+    async fn client_root(&self, client: ClientId, height: Height) -> RpcResult<Option<Hash32>> {
+        let db = self.db()?;
+        crate::optimistic::rpc::client_root(&Reads(&db), client, height).map_err(rpc_error)
+    }
+
     async fn pause_state(&self) -> RpcResult<PauseState> {
         let db = self.db()?;
         let reads = Reads(&db);
@@ -732,6 +752,11 @@ pub fn notification(event: &BlockEvent, chain_id: ChainId, height: Height) -> Ev
             height,
             id: *id,
             outcome: outcome_json(outcome),
+        },
+        BlockEvent::Verifier(event) => EventNotification::Verifier {
+            chain_id,
+            height,
+            verifier: crate::optimistic::rpc::event_json(event),
         },
     }
 }

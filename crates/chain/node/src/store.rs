@@ -349,11 +349,11 @@ pub struct PageBounds {
     pub scan_bytes: usize,
 }
 
-/// Read access for the RPC server (each call one read transaction).
-pub struct Reads<'a>(pub &'a Database);
-
 /// A state key and its value.
 pub type StateEntry = (Vec<u8>, Vec<u8>);
+
+/// Read access for the RPC server (each call one read transaction).
+pub struct Reads<'a>(pub &'a Database);
 
 impl Reads<'_> {
     /// The block at `height`.
@@ -410,6 +410,21 @@ impl Reads<'_> {
         for entry in table.range(start..)?.take(limit) {
             let (k, v) = entry?;
             if !k.value().starts_with(prefix) {
+                break;
+            }
+            out.push((k.value().to_vec(), v.value().to_vec()));
+        }
+        Ok(out)
+    }
+
+    /// At most `limit` committed state entries whose keys start with `prefix`, in key order.
+    pub fn state_prefix(&self, prefix: &[u8], limit: usize) -> Result<Vec<StateEntry>, StoreError> {
+        let txn = self.0.begin_read()?;
+        let table = txn.open_table(STATE)?;
+        let mut out = Vec::new();
+        for entry in table.range(prefix..)? {
+            let (k, v) = entry?;
+            if !k.value().starts_with(prefix) || out.len() >= limit {
                 break;
             }
             out.push((k.value().to_vec(), v.value().to_vec()));

@@ -394,6 +394,11 @@ impl InProcessChain {
         self.blocks.last().expect("genesis is always there")
     }
 
+    /// The verifier kinds and applications the chain runs.
+    pub fn extensions(&self) -> &'static Extensions {
+        self.ext
+    }
+
     /// The state, for invariant checkers.
     pub fn state(&self) -> &State {
         &self.state
@@ -555,6 +560,8 @@ impl InProcessChain {
                 BlockEvent::Finalized { id, outcome, .. } => {
                     produced.finalized.push((*id, outcome.clone()))
                 }
+                // Verifier events change no message; their effects are in the state.
+                BlockEvent::Verifier(_) => {}
             }
         }
         debug_assert_eq!(self.sent.len() as u64, self.outbox.count());

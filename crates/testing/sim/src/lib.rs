@@ -10,6 +10,7 @@
 mod byzantine;
 mod chain;
 mod client;
+mod dispute;
 pub mod equivocation;
 pub mod tokens;
 pub mod world;

@@ -433,6 +433,15 @@ impl StraitApiServer for FakeNode {
             frozen: false,
         })
     }
+    async fn pending_proposals(
+        &self,
+        _client: ClientId,
+    ) -> RpcResult<Vec<strait_devnet_api::optimistic::PendingProposalJson>> {
+        Err(unsupported())
+    }
+    async fn client_root(&self, _client: ClientId, _height: Height) -> RpcResult<Option<Hash32>> {
+        Err(unsupported())
+    }
     async fn subscribe_blocks(&self, pending: PendingSubscriptionSink) -> SubscriptionResult {
         pending.reject(unsupported()).await;
         Ok(())

@@ -25,6 +25,7 @@ mod fees;
 mod gap;
 mod limits;
 mod net;
+mod optimistic;
 mod paging;
 mod planted;
 mod registry;
