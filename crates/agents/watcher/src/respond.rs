@@ -90,11 +90,15 @@ impl<C: WatchedChain, R: Runtime> Watcher<C, R> {
         applied: Result<Result<(), String>, ChainError>,
     ) -> Response {
         match applied {
-            Ok(Ok(())) if self.frozen(destination, client).await => Response::Submitted {
-                destination: DestinationChain::chain_id(destination),
-                client,
-                evidence,
-            },
+            // A conflict may discard a pending proposal (its bond paid to the watcher) rather
+            // than freeze the client: applied is enough.
+            Ok(Ok(())) if evidence == "conflict" || self.frozen(destination, client).await => {
+                Response::Submitted {
+                    destination: DestinationChain::chain_id(destination),
+                    client,
+                    evidence,
+                }
+            }
             Ok(Ok(())) => alert_only(format!("{evidence} applied but the client is not frozen")),
             Ok(Err(why)) => alert_only(format!("{evidence} refused in its block: {why}")),
             Err(e) => alert_only(format!("{evidence} not submitted: {e}")),
@@ -278,7 +282,8 @@ impl<C: WatchedChain, R: Runtime> Watcher<C, R> {
         height: Height,
     ) -> Result<(), String> {
         let dest = DestinationChain::chain_id(destination);
-        let from = Height(height.get().saturating_sub(self.config.rescan_heights));
+        // The trusted height must be among the entries of one read.
+        let from = Height(height.get().saturating_sub(MAX_READ_ITEMS as u64 - 1));
         let stored = self
             .call(
                 dest,

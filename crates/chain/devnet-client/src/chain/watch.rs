@@ -3,7 +3,7 @@
 //! submitted as a signed devnet transaction.
 
 use strait_attest::Checkpoint;
-use strait_chain_client::{ChainError, VerifierInfo};
+use strait_chain_client::{ChainError, Conflict, DisputeChain, VerifierInfo};
 use strait_devnet_api::tx::TxBody;
 use strait_primitives::{ChainId, ClientId, Height};
 use strait_verifier::VerifierKind;
@@ -46,19 +46,33 @@ impl VerifierReader for DevnetChain {
         n: usize,
     ) -> Result<Vec<Vouched>, ChainError> {
         let chain = self.rpc.chain_id();
-        let source = self
+        let info = self
             .rpc
             .clients(client, 1)
             .await
             .map_err(|e| chain_error(chain, "clients", e))?
             .into_iter()
             .find(|c| c.client_id == client)
-            .map(|c| c.chain_id)
             .ok_or_else(|| ChainError::Refused {
                 chain,
                 what: "vouched",
                 reason: format!("no client {client}"),
             })?;
+        let source = info.chain_id;
+        if info.kind == VerifierKind::OPTIMISTIC && !info.frozen {
+            // Its pending proposals: what a conflict discards, paying the bond to the watcher.
+            let pending = DisputeChain::pending_proposals(self, client).await?;
+            return Ok(pending
+                .into_iter()
+                .map(|p| p.proposal)
+                .filter(|p| p.height >= from)
+                .take(n.min(MAX_READ_ITEMS))
+                .map(|p| Vouched::Root {
+                    height: p.height,
+                    root: p.root,
+                })
+                .collect());
+        }
         let answer = self
             .rpc
             .vouched(client, from, limit(n))
@@ -118,21 +132,25 @@ impl EvidenceSink for DevnetChain {
         })
     }
 
-    /// The devnet has no conflict transaction yet (the optimistic kind's, SPEC §13): refused, so
-    /// the watcher alerts.
+    /// The conflict transaction (tag 13, SPEC §13), through [`DisputeChain`].
     async fn submit_conflict(
         &self,
         accused: ClientId,
         reference: ClientId,
         height: Height,
     ) -> Result<Submitted, ChainError> {
-        Err(ChainError::Refused {
-            chain: self.rpc.chain_id(),
-            what: "submit_conflict",
-            reason: format!(
-                "no conflict transaction on this chain: client {accused} against {reference} at \
-                 {height} is alerted only"
-            ),
+        let conflict = Conflict {
+            accused,
+            reference,
+            height,
+        };
+        let report = DisputeChain::submit_conflict(self, conflict).await?;
+        Ok(Submitted {
+            hash: report.hash,
+            height: report.height,
+            applied: report
+                .applied
+                .map_err(|(name, words)| format!("{name}: {words}")),
         })
     }
 }

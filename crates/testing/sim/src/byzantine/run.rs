@@ -24,7 +24,7 @@ use strait_relayer::{poll_heights, relay_attested, Attested, AttestedClient, Met
 use strait_runtime::deterministic::{Executor, Runtime};
 use strait_runtime::{Clock, Entropy, Spawner};
 use strait_verifier::VerifierKind;
-use strait_watcher::{Finding, Report, WatchedCommittee, Watcher, WatcherConfig};
+use strait_watcher::{Finding, Report, Response, WatchedCommittee, Watcher, WatcherConfig};
 
 use super::attesters::{self, attest, Conduct, Member, SimBoard};
 use crate::equivocation::forge;
@@ -186,8 +186,16 @@ fn certificate(
     SignatureList { signatures }
 }
 
-/// Whether the client's own state holds the evidence of its freeze.
+/// Whether the chain holds the evidence of the client's freeze: in the client's own state, or the
+/// conflict that froze it (`'y' || client`, SPEC §13).
 fn evidence_on_chain(chain: &InProcessChain, client: ClientId, kind: VerifierKind) -> bool {
+    if chain
+        .state()
+        .get(&strait_node::state::keys::conflict(client))
+        .is_some()
+    {
+        return true;
+    }
     let view = View::new(chain.state(), client);
     match kind {
         VerifierKind::BFT => {
@@ -682,14 +690,19 @@ async fn scenario(rt: Runtime, seed: u64, fault: Fault) -> Result<ByzantineRepor
             }
         }
         Fault::CommitteeSilent => {
-            let alerted = reports.iter().any(|r| {
-                matches!(r.finding, Finding::Contradicted { client, .. } if client == attested_client)
+            // No certificate of the truth exists: the watcher proves the lie against the BFT
+            // client of the same source (a conflict, SPEC §13).
+            let conflict = reports.iter().any(|r| {
+                matches!(
+                    r.response,
+                    Response::Submitted { client, evidence: "conflict", .. } if client == attested_client
+                )
             });
-            if !alerted || !all(report.counter) {
-                return fail(
-                    "the contradicted committee root was not alerted, or the BFT route stopped"
-                        .into(),
-                );
+            if frozen != vec![attested_client] || !conflict {
+                return fail("the watcher did not freeze the silent committee's client".into());
+            }
+            if !all(report.counter) {
+                return fail("the BFT route stopped".into());
             }
         }
     }

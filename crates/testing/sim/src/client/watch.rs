@@ -1,7 +1,9 @@
 //! The in-process chain as a watcher sees it: its outbox history, its clients and what each
 //! vouches for, and misbehaviour submissions (`strait_watcher::{VerifierReader, EvidenceSink}`).
 
-use strait_chain_client::{ChainError, OutboxHistory, OutboxState, VerifierInfo};
+use strait_chain_client::{
+    ChainError, Conflict, DisputeChain, OutboxHistory, OutboxState, VerifierInfo,
+};
 use strait_devnet_api::tx::{Tx, TxBody};
 use strait_node::clients::View;
 use strait_node::vouched::vouched;
@@ -60,13 +62,17 @@ impl<R: Runtime> VerifierReader for SimChainClient<R> {
         limit: usize,
     ) -> Result<Vec<Vouched>, ChainError> {
         self.network("vouched").await?;
-        let chain = self.lock();
-        let Some(info) = chain.verifier(client) else {
+        let info = self.lock().verifier(client);
+        let Some(info) = info else {
             return Err(self.refused("vouched", format!("no client {client}")));
         };
         if info.frozen {
             return Ok(Vec::new());
         }
+        if info.kind == VerifierKind::OPTIMISTIC {
+            return self.pending_as_vouched(client, from, limit).await;
+        }
+        let chain = self.lock();
         let view = View::new(chain.state(), client);
         let entries = vouched(&view, info.kind, from, limit.min(MAX_READ_ITEMS))
             .map_err(|e| self.refused("vouched", e))?;
@@ -89,6 +95,27 @@ impl<R: Runtime> VerifierReader for SimChainClient<R> {
 }
 
 impl<R: Runtime> SimChainClient<R> {
+    /// An optimistic client's pending proposals from `from` on, as the roots it vouches for (a
+    /// pending root is what a conflict discards, paying its bond to the watcher).
+    async fn pending_as_vouched(
+        &self,
+        client: ClientId,
+        from: Height,
+        limit: usize,
+    ) -> Result<Vec<Vouched>, ChainError> {
+        let pending = DisputeChain::pending_proposals(self, client).await?;
+        Ok(pending
+            .into_iter()
+            .map(|p| p.proposal)
+            .filter(|p| p.height >= from)
+            .take(limit.min(MAX_READ_ITEMS))
+            .map(|p| Vouched::Root {
+                height: p.height,
+                root: p.root,
+            })
+            .collect())
+    }
+
     /// Signs `body` with this client's account, submits it and waits for its block.
     async fn submit_body(&self, what: &'static str, body: TxBody) -> Result<Submitted, ChainError> {
         let (hash, submitted_at) = {
@@ -156,19 +183,25 @@ impl<R: Runtime> EvidenceSink for SimChainClient<R> {
         .await
     }
 
-    /// The in-process chain has no conflict transaction yet (the optimistic kind's, SPEC §13).
+    /// The conflict transaction (tag 13, SPEC §13), through [`DisputeChain`].
     async fn submit_conflict(
         &self,
         accused: ClientId,
         reference: ClientId,
         height: Height,
     ) -> Result<Submitted, ChainError> {
-        Err(self.refused(
-            "submit_conflict",
-            format!(
-                "no conflict transaction on this chain: client {accused} against {reference} \
-                 at {height} is alerted only"
-            ),
-        ))
+        let conflict = Conflict {
+            accused,
+            reference,
+            height,
+        };
+        let report = DisputeChain::submit_conflict(self, conflict).await?;
+        Ok(Submitted {
+            hash: report.hash,
+            height: report.height,
+            applied: report
+                .applied
+                .map_err(|(name, words)| format!("{name}: {words}")),
+        })
     }
 }
