@@ -36,6 +36,9 @@ const FAULT_MS: u64 = 1_200;
 const TRAFFIC_END_MS: u64 = 3_000;
 const END_MS: u64 = 5_000;
 const VAULT: Address32 = Address32([0x7a; 32]);
+/// The optimistic client's dispute window and bond.
+const OPTIMISTIC_WINDOW_MS: u64 = 2_000;
+const BOND: u128 = 1_000_000;
 const SOURCE: ChainId = ChainId(1);
 const DEST: ChainId = ChainId(2);
 
@@ -52,16 +55,19 @@ pub enum Fault {
     CommitteeEquivocating,
     /// Three members certify a forged checkpoint and then sign nothing.
     CommitteeSilent,
+    /// A bonded proposer posts a forged root to an optimistic client.
+    OptimisticForged,
 }
 
 impl Fault {
     /// Every fault, in the order seeds take them.
-    pub const ALL: [Self; 5] = [
+    pub const ALL: [Self; 6] = [
         Self::ValidatorsWeak,
         Self::ValidatorsStrong,
         Self::AttesterBelow,
         Self::CommitteeEquivocating,
         Self::CommitteeSilent,
+        Self::OptimisticForged,
     ];
 
     /// The fault of `seed`.
@@ -285,6 +291,33 @@ async fn scenario(rt: Runtime, seed: u64, fault: Fault) -> Result<ByzantineRepor
         .map_err(|e| e.to_string())?;
     let bft_client = clients::default_client(dest.lock().expect("lock").state(), SOURCE)
         .ok_or("no BFT client")?;
+    // An optimistic client of the source: anyone may propose with a bond; nobody pauses it.
+    let created = submit(
+        &dest,
+        &bob,
+        TxBody::CreateClient {
+            kind: VerifierKind::OPTIMISTIC,
+            source: SOURCE,
+            init: strait_optimistic::Config {
+                window_ms: OPTIMISTIC_WINDOW_MS,
+                bond: BOND,
+                proposers: vec![],
+                watchers: vec![],
+            }
+            .encode(),
+        },
+    )
+    .ok_or("create optimistic client refused")?;
+    dest.lock()
+        .expect("lock")
+        .produce(Timestamp(rt.unix_time_ms() + 2))
+        .map_err(|e| e.to_string())?;
+    let optimistic_client = dest
+        .lock()
+        .expect("lock")
+        .tx_result(&created)
+        .and_then(|r| r.client_id)
+        .ok_or("no optimistic client")?;
 
     for chain in [&source, &dest] {
         let (chain, clock) = (chain.clone(), rt.clone());
@@ -473,7 +506,10 @@ async fn scenario(rt: Runtime, seed: u64, fault: Fault) -> Result<ByzantineRepor
         .await;
     let equivocator = AccountKey::devnet("equivocator");
     let mut forged_id = None;
+    let mut forged_root: Option<(Height, Hash32)> = None;
     match fault {
+        // After the match: its proposer goes through the chain-client traits.
+        Fault::OptimisticForged => {}
         Fault::ValidatorsWeak | Fault::ValidatorsStrong => {
             let strong = fault == Fault::ValidatorsStrong;
             for _ in 0..40 {
@@ -597,6 +633,28 @@ async fn scenario(rt: Runtime, seed: u64, fault: Fault) -> Result<ByzantineRepor
         }
     }
 
+    if fault == Fault::OptimisticForged {
+        let (height, leaf_count) = {
+            let source = source.lock().expect("lock");
+            let height = source.latest_height();
+            (height, source.outbox_count_at(height).unwrap_or(0))
+        };
+        let forged = strait_chain_client::Proposal {
+            height,
+            root: Hash32(keccak256(b"STRAIT/SIM/OPTIMISTIC-FORGER/v1").0),
+            leaf_count,
+        };
+        let proposer = link(&dest, "relayer-1");
+        let proposed =
+            strait_chain_client::DisputeChain::propose_root(&proposer, optimistic_client, forged)
+                .await
+                .map_err(|e| e.to_string())?;
+        proposed
+            .applied
+            .map_err(|e| format!("the forged proposal was refused: {e:?}"))?;
+        forged_root = Some((height, forged.root));
+    }
+
     rt.sleep(Duration::from_millis(END_MS.saturating_sub(rt.now_ms())))
         .await;
 
@@ -687,6 +745,33 @@ async fn scenario(rt: Runtime, seed: u64, fault: Fault) -> Result<ByzantineRepor
             }
             if !all(report.counter) {
                 return fail("the BFT route stopped".into());
+            }
+        }
+        Fault::OptimisticForged => {
+            // The watcher's conflict discarded the forged proposal within its window (its bond
+            // went to the watcher): the client never holds the forged root.
+            let conflict = reports.iter().any(|r| {
+                matches!(
+                    r.response,
+                    Response::Submitted { client, evidence: "conflict", .. } if client == optimistic_client
+                )
+            });
+            let holds_forged = forged_root.is_some_and(|(height, root)| {
+                clients::verified_root(
+                    dest.state(),
+                    &Extensions::devnet().verifiers,
+                    optimistic_client,
+                    height,
+                )
+                .ok()
+                .flatten()
+                    == Some(root)
+            });
+            if !conflict || holds_forged || !frozen.is_empty() {
+                return fail("the forged optimistic root was not disputed".into());
+            }
+            if !all(report.counter) || !all(report.vault) {
+                return fail("honest traffic stopped".into());
             }
         }
         Fault::CommitteeSilent => {
