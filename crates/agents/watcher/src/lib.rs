@@ -11,8 +11,9 @@
 //!   and freezes it;
 //! * a committee client whose checkpoint contradicts the source: the true checkpoint, if the
 //!   committee's threshold signed it too, as an update that conflicts (`[STRAIT-ATTEST.7]`);
-//!   otherwise, and for any other kind's contradicted root, a conflict against the destination's
-//!   BFT client of the same source, brought to the height first ([`EvidenceSink::submit_conflict`]);
+//!   otherwise, and for any other kind's contradicted root (an optimistic client's pending
+//!   proposal), a conflict against the destination's BFT client of the same source, brought to the
+//!   height first ([`EvidenceSink::submit_conflict`]);
 //! * attesters' boards ([`strait_chain_client::AttestationSource`]) read into bounded
 //!   [`Ledger`]s, every signature verified: a member that signed two conflicting checkpoints is an
 //!   alert, and when the threshold signed both, standalone evidence to every client of the
