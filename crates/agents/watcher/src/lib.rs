@@ -25,6 +25,21 @@
 //! `rescan_heights` of every client, and frozen clients are skipped. Written against the
 //! chain-client and runtime traits only: tokio in production, the deterministic executor in
 //! simulation.
+//!
+//! # Examples
+//!
+//! ```no_run
+//! use std::future::Future;
+//!
+//! use strait_runtime::tokio::TokioRuntime;
+//! use strait_watcher::{WatchedChain, Watcher, WatcherConfig};
+//!
+//! /// Watches `chains` (any adapter) on tokio, without attester boards, until `shutdown`.
+//! async fn watch<C: WatchedChain>(chains: Vec<C>, shutdown: impl Future<Output = ()> + Send) {
+//!     let watcher = Watcher::new(TokioRuntime::new(), chains, None, Vec::new(), WatcherConfig::default());
+//!     watcher.run(shutdown).await;
+//! }
+//! ```
 
 mod agent;
 mod chain;

@@ -6,6 +6,8 @@
 //! * [`SimChainClient`]: the chain-client adapter of an in-process chain, the second implementation
 //!   of `strait_chain_client::{SourceChain, DestinationChain}` (the devnet JSON-RPC client is the
 //!   first): agents written against the traits run on it unchanged, on the deterministic runtime.
+//!   It is also the watcher's `VerifierReader` and `EvidenceSink`.
+//! * [`run_byzantine`]: byzantine validators and attesters with a watcher, one fault per seed.
 
 mod byzantine;
 mod chain;
