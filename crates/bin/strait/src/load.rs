@@ -425,8 +425,10 @@ fn on_event(tracker: &Mutex<Tracker>, tag: &str, event: EventNotification) {
             t.settled.entry(id).or_default().push(ending(&outcome));
         }
         // A refused transfer finalized as failed: its outcome comes back as `Settled`.
-        // Not a message: a receiver changed its route's security config.
-        EventNotification::Finalized { .. } | EventNotification::SecurityConfigSet { .. } => {}
+        // Not a message: a receiver changed its route's security config, or a verifier event.
+        EventNotification::Finalized { .. }
+        | EventNotification::SecurityConfigSet { .. }
+        | EventNotification::Verifier { .. } => {}
     }
 }
 

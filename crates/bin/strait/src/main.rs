@@ -16,10 +16,12 @@ mod queue;
 mod route_status;
 mod send;
 mod sim;
+mod sim_byzantine;
 mod status;
 mod token;
 mod transfer_driver;
 mod transfers;
+mod watcher;
 
 use std::time::Duration;
 
@@ -50,6 +52,9 @@ enum Command {
     /// Sign final checkpoints of a chain's outbox as a member of an attester committee and serve
     /// them over JSON-RPC, until Ctrl-C (devnet keys from public seeds).
     Attester(attester::AttesterArgs),
+    /// Watch chains' verifiers and attesters' boards; submit the evidence that freezes a client
+    /// vouching for what its source never committed, until Ctrl-C.
+    Watcher(watcher::WatcherArgs),
     /// Move tokens to another chain with the token application; prints the message id, or the
     /// queue id when over a rate limit.
     Transfer(token::TransferArgs),
@@ -165,6 +170,7 @@ async fn dispatch(command: Command) -> anyhow::Result<()> {
         Command::Quote(args) => send::quote(args).await,
         Command::Relayer(args) => relayer(args).await,
         Command::Attester(args) => attester::run(args).await,
+        Command::Watcher(args) => watcher::run(args).await,
         Command::Transfer(args) => token::transfer(args).await,
         Command::Balance(args) => token::balance(args).await,
         Command::Queue(command) => queue::run(command).await,

@@ -48,6 +48,10 @@ pub struct SimArgs {
     /// client (the client must freeze; its routes leave the liveness checker).
     #[arg(long)]
     pub equivocation: bool,
+    /// Run the byzantine validators-and-attesters simulation with a watcher instead (one fault per
+    /// seed: below or at the thresholds; `strait_sim::run_byzantine`).
+    #[arg(long)]
+    pub byzantine: bool,
     /// Run the token world: random token operations with the conservation checkers.
     #[arg(long)]
     pub tokens: bool,
@@ -212,6 +216,9 @@ pub fn run(args: SimArgs) -> anyhow::Result<()> {
     );
     if args.json {
         progress.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    if args.byzantine {
+        return crate::sim_byzantine::run(seeds, args.json);
     }
     if args.tokens {
         if args.chains != 3 || args.equivocation {

@@ -1,13 +1,16 @@
 //! What agents ask of a chain (`README.md`): [`SourceChain`] and [`DestinationChain`], with the
 //! data they exchange and one error type that says whether a retry can help; [`OutboxHistory`]
-//! and [`AttestationSource`] for attester committees.
+//! and [`AttestationSource`] for attester committees; [`DisputeChain`] for optimistic clients and
+//! conflict evidence.
 
 mod attestation;
+mod dispute;
 mod types;
 
 use core::future::Future;
 
 pub use attestation::{Attestation, AttestationSource, BoxFuture, OutboxHistory, OutboxState};
+pub use dispute::{Conflict, DisputeChain, PendingProposal, Proposal, SubmitReport};
 use strait_light_client::LightBlock;
 use strait_merkle::MultiProof;
 use strait_primitives::{Address32, ChainId, Height, MessageId};

@@ -8,12 +8,14 @@
 //! * [`results`]: transaction and delivery results, with machine-readable kinds.
 //! * [`attester`]: the attester's `strait_attestation` JSON-RPC methods.
 //! * [`hex_bytes`]: byte strings as `0x`-hex in JSON.
+//! * [`optimistic`]: JSON of optimistic clients' proposals and verifier events.
 
 pub mod apps;
 pub mod attester;
 pub mod envelope;
 pub mod hex_bytes;
 pub mod keys;
+pub mod optimistic;
 pub mod results;
 pub mod rpc;
 pub mod tx;

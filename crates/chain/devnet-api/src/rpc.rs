@@ -398,6 +398,24 @@ pub struct RouteSecurity {
     pub clients: Vec<ClientInfo>,
 }
 
+/// Most entries of one `strait_clients` or `strait_vouched` answer.
+pub const MAX_VOUCHED_ITEMS: u32 = 256;
+
+/// One source height a client vouches for (`strait_vouched`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VouchedInfo {
+    /// The source height.
+    pub height: Height,
+    /// The outbox root the client verified there.
+    pub root: Hash32,
+    /// The verified header's hash (BFT clients).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub header_hash: Option<Hash32>,
+    /// The certified checkpoint's leaf count (committee clients).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub leaf_count: Option<u64>,
+}
+
 /// An endpoint event, as announced by `strait_subscribeEvents`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
@@ -462,6 +480,15 @@ pub enum EventNotification {
         id: MessageId,
         /// How it ended on its destination.
         outcome: OutcomeJson,
+    },
+    /// Something happened to a client: a proposal, a settlement, a conflict, a pause (SPEC §13).
+    Verifier {
+        /// Chain.
+        chain_id: ChainId,
+        /// Block.
+        height: Height,
+        /// What.
+        verifier: crate::optimistic::VerifierEventJson,
     },
 }
 
@@ -536,6 +563,20 @@ pub trait StraitApi {
         receiver: Address32,
         source: ChainId,
     ) -> RpcResult<RouteSecurity>;
+    /// Clients of this chain with ids from `from` on, in id order, at most `limit` (at most
+    /// [`MAX_VOUCHED_ITEMS`]); what a watcher looks at.
+    #[method(name = "clients")]
+    async fn clients(&self, from: ClientId, limit: u32) -> RpcResult<Vec<ClientInfo>>;
+
+    /// What `client` vouches for at source heights from `from` on, by ascending height, at most
+    /// `limit` (at most [`MAX_VOUCHED_ITEMS`]); empty when the client is frozen.
+    #[method(name = "vouched")]
+    async fn vouched(
+        &self,
+        client: ClientId,
+        from: Height,
+        limit: u32,
+    ) -> RpcResult<Vec<VouchedInfo>>;
 
     /// The counter the next guardian approvals of a pause or unpause sign (`[STRAIT-PAUSE.3]`), and
     /// whether the endpoint is paused.
@@ -568,6 +609,18 @@ pub trait StraitApi {
         gas_limit: u64,
         payload_len: u32,
     ) -> RpcResult<QuoteJson>;
+
+    /// The pending proposals of the optimistic client `client` (SPEC `[STRAIT-OPT.7]`), by height.
+    #[method(name = "pendingProposals")]
+    async fn pending_proposals(
+        &self,
+        client: ClientId,
+    ) -> RpcResult<Vec<crate::optimistic::PendingProposalJson>>;
+
+    /// The root `client` holds at source height `height`: verified, or for an optimistic client
+    /// also pending (what conflict evidence compares, `[STRAIT-CONFLICT.2]`); `null` if none.
+    #[method(name = "clientRoot")]
+    async fn client_root(&self, client: ClientId, height: Height) -> RpcResult<Option<Hash32>>;
 
     /// Every newly committed block.
     #[subscription(name = "subscribeBlocks" => "newBlock", unsubscribe = "unsubscribeBlocks", item = BlockSummary)]

@@ -14,6 +14,7 @@ use strait_endpoint::BatchDelivery;
 pub use strait_endpoint::PauseScope;
 use strait_light_client::{LightBlock, ValidatorSet};
 use strait_merkle::MultiProof;
+pub use strait_optimistic::{Conflict, Proposal};
 use strait_packet::{DeliveryOptions, Packet, MAX_PAYLOAD_LEN};
 use strait_primitives::{
     keccak256_concat, Address32, ChainId, ClientId, DecodeError, Hash32, Height, Reader, RouteId,
@@ -51,6 +52,13 @@ const TAG_RETRY: u8 = 7;
 const TAG_FINALIZE_FAILED: u8 = 8;
 const TAG_SET_PAUSE: u8 = 9;
 const TAG_SET_FEE_ORACLE: u8 = 10;
+const TAG_PROPOSE_ROOT: u8 = 12;
+const TAG_SUBMIT_CONFLICT: u8 = 13;
+const TAG_CLIENT_PAUSE: u8 = 14;
+/// `ClientPause` action: a watcher pauses (`[STRAIT-OPT.5]`).
+const CLIENT_PAUSE_WATCHER: u8 = 1;
+/// `ClientPause` action: guardians resume (`[STRAIT-OPT.6]`).
+const CLIENT_PAUSE_RESUME: u8 = 0;
 
 /// Most guardian approvals in one pause or unpause.
 pub const MAX_GUARDIAN_APPROVALS: usize = 16;
@@ -67,6 +75,21 @@ pub fn pause_digest(chain_id: ChainId, scope: &PauseScope, paused: bool, counter
         &chain_id.to_be_bytes(),
         &scope.encode(),
         &[u8::from(paused)],
+        &counter.to_be_bytes(),
+    ])
+}
+
+/// Domain of the digest guardians sign to resume a client a watcher paused (`[STRAIT-OPT.6]`).
+pub const CLIENT_RESUME_DOMAIN: &[u8] = b"STRAIT/DEVNET/CLIENT-RESUME/v1";
+
+/// The digest guardians of `chain_id` sign to resume the paused client `client`, as the
+/// `counter`-th guardian decision of the chain (the pause counter, `[STRAIT-PAUSE.3]`):
+/// `keccak256("STRAIT/DEVNET/CLIENT-RESUME/v1" || u64 chain_id || u64 client || u64 counter)`.
+pub fn client_resume_digest(chain_id: ChainId, client: ClientId, counter: u64) -> Hash32 {
+    keccak256_concat(&[
+        CLIENT_RESUME_DOMAIN,
+        &chain_id.to_be_bytes(),
+        &client.to_be_bytes(),
         &counter.to_be_bytes(),
     ])
 }
@@ -295,6 +318,33 @@ pub enum TxBody {
         source: ChainId,
         /// The initial trust.
         init: Vec<u8>,
+    },
+    /// Propose a source outbox root to an optimistic client (`[STRAIT-OPT.3]`), bonding the
+    /// client's bond from the signer.
+    ProposeRoot {
+        /// The optimistic client.
+        client: ClientId,
+        /// The source height, root and leaf count.
+        proposal: Proposal,
+    },
+    /// Conflict evidence (`[STRAIT-CONFLICT.1]`): `accused` holds at `height` another root than
+    /// the source's light client `reference` verified. Permissionless.
+    SubmitConflict {
+        /// The claim.
+        conflict: Conflict,
+    },
+    /// A watcher of an optimistic client pauses it (`[STRAIT-OPT.5]`).
+    WatcherPause {
+        /// The optimistic client.
+        client: ClientId,
+    },
+    /// Guardians resume an optimistic client a watcher paused (`[STRAIT-OPT.6]`), approved over
+    /// [`client_resume_digest`] (the unpause threshold).
+    ResumeClient {
+        /// The optimistic client.
+        client: ClientId,
+        /// `(guardian index, signature over the digest)`, indices strictly increasing.
+        approvals: Vec<(u16, [u8; 64])>,
     },
     /// Replace the validator set, approved by more than 2/3 of the current set's power over
     /// [`valset_change_digest`]. The new set becomes the next header's `next_validators` and signs
@@ -535,6 +585,30 @@ fn encode_body(body: &TxBody, out: &mut Vec<u8>) {
             out.extend_from_slice(&source.to_be_bytes());
             put_bytes(out, init);
         }
+        TxBody::ProposeRoot { client, proposal } => {
+            out.push(TAG_PROPOSE_ROOT);
+            out.extend_from_slice(&client.to_be_bytes());
+            out.extend_from_slice(&proposal.encode());
+        }
+        TxBody::SubmitConflict { conflict } => {
+            out.push(TAG_SUBMIT_CONFLICT);
+            out.extend_from_slice(&conflict.encode());
+        }
+        TxBody::WatcherPause { client } => {
+            out.push(TAG_CLIENT_PAUSE);
+            out.extend_from_slice(&client.to_be_bytes());
+            out.push(CLIENT_PAUSE_WATCHER);
+        }
+        TxBody::ResumeClient { client, approvals } => {
+            out.push(TAG_CLIENT_PAUSE);
+            out.extend_from_slice(&client.to_be_bytes());
+            out.push(CLIENT_PAUSE_RESUME);
+            out.extend_from_slice(&(approvals.len() as u16).to_be_bytes());
+            for (index, signature) in approvals {
+                out.extend_from_slice(&index.to_be_bytes());
+                out.extend_from_slice(signature);
+            }
+        }
         TxBody::SetValidators {
             validators,
             approvals,
@@ -742,6 +816,34 @@ fn decode_body(r: &mut Reader<'_>) -> Result<TxBody, TxError> {
                 approvals,
             }
         }
+        TAG_PROPOSE_ROOT => TxBody::ProposeRoot {
+            client: ClientId(r.u64()?),
+            proposal: Proposal::read(r)?,
+        },
+        TAG_SUBMIT_CONFLICT => TxBody::SubmitConflict {
+            conflict: Conflict::read(r)?,
+        },
+        TAG_CLIENT_PAUSE => {
+            let client = ClientId(r.u64()?);
+            match r.u8()? {
+                CLIENT_PAUSE_WATCHER => TxBody::WatcherPause { client },
+                CLIENT_PAUSE_RESUME => {
+                    let n = r.len_u16("guardian approvals", MAX_GUARDIAN_APPROVALS)?;
+                    let mut approvals = Vec::with_capacity(n);
+                    for _ in 0..n {
+                        approvals.push((r.u16()?, r.array()?));
+                    }
+                    TxBody::ResumeClient { client, approvals }
+                }
+                v => {
+                    return Err(DecodeError::Invalid {
+                        what: "client pause action",
+                        value: v.into(),
+                    }
+                    .into())
+                }
+            }
+        }
         other => {
             return Err(DecodeError::Invalid {
                 what: "transaction kind",
@@ -776,6 +878,14 @@ pub enum TxKind {
     SetPause,
     /// [`TxBody::SetFeeOracle`].
     SetFeeOracle,
+    /// [`TxBody::ProposeRoot`].
+    ProposeRoot,
+    /// [`TxBody::SubmitConflict`].
+    SubmitConflict,
+    /// [`TxBody::WatcherPause`].
+    WatcherPause,
+    /// [`TxBody::ResumeClient`].
+    ResumeClient,
 }
 
 impl TxBody {
@@ -792,6 +902,10 @@ impl TxBody {
             Self::FinalizeFailed { .. } => TxKind::FinalizeFailed,
             Self::SetPause { .. } => TxKind::SetPause,
             Self::SetFeeOracle { .. } => TxKind::SetFeeOracle,
+            Self::ProposeRoot { .. } => TxKind::ProposeRoot,
+            Self::SubmitConflict { .. } => TxKind::SubmitConflict,
+            Self::WatcherPause { .. } => TxKind::WatcherPause,
+            Self::ResumeClient { .. } => TxKind::ResumeClient,
         }
     }
 }
@@ -1044,6 +1158,28 @@ mod tests {
                 paused: true,
                 approvals: vec![(0, [1; 64]), (2, [2; 64])],
             },
+            TxBody::ProposeRoot {
+                client: ClientId(4),
+                proposal: Proposal {
+                    height: Height(9),
+                    root: Hash32([6; 32]),
+                    leaf_count: 3,
+                },
+            },
+            TxBody::SubmitConflict {
+                conflict: Conflict {
+                    accused: ClientId(4),
+                    reference: ClientId(1),
+                    height: Height(9),
+                },
+            },
+            TxBody::WatcherPause {
+                client: ClientId(4),
+            },
+            TxBody::ResumeClient {
+                client: ClientId(4),
+                approvals: vec![(0, [1; 64]), (2, [2; 64]), (4, [3; 64])],
+            },
         ];
         let kinds: Vec<TxKind> = bodies.iter().map(TxBody::kind).collect();
         assert_eq!(
@@ -1057,7 +1193,11 @@ mod tests {
                 TxKind::CreateClient,
                 TxKind::RetryMessage,
                 TxKind::FinalizeFailed,
-                TxKind::SetPause
+                TxKind::SetPause,
+                TxKind::ProposeRoot,
+                TxKind::SubmitConflict,
+                TxKind::WatcherPause,
+                TxKind::ResumeClient
             ],
             "one of every kind"
         );
@@ -1186,7 +1326,7 @@ mod tests {
         #[test]
         fn decoding_arbitrary_bodies_never_panics(
             prefix in proptest::collection::vec(any::<u8>(), 48),
-            tag in 0u8..=6,
+            tag in 0u8..=16,
             body in proptest::collection::vec(any::<u8>(), 0..512),
         ) {
             let mut bytes = vec![TX_VERSION];

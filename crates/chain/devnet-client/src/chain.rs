@@ -23,6 +23,8 @@ use crate::convert::{relay_body, report_of, RELAY_LIMITS};
 use crate::rpc::ChainRpc;
 use crate::DevnetClientError;
 
+mod watch;
+
 /// The next nonce of the relayer's account on one chain, shared by every path into it.
 #[derive(Debug, Default)]
 struct NonceSlot(Mutex<Option<u64>>);
@@ -68,7 +70,7 @@ impl DevnetChain {
         }
     }
 
-    async fn submit(&self, body: TxBody) -> Result<TxResult, DevnetClientError> {
+    pub(crate) async fn submit(&self, body: TxBody) -> Result<TxResult, DevnetClientError> {
         let key = &self.account;
         let chain = self.rpc.chain_id();
         let hash = {

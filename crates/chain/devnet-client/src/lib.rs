@@ -33,6 +33,7 @@
 pub mod attesters;
 pub mod chain;
 pub mod convert;
+pub mod dispute;
 mod error;
 pub mod follow;
 mod relayer;

@@ -156,6 +156,74 @@ impl ChainRpc {
         .await
     }
 
+    /// Clients with ids from `from` on, at most `limit` (`strait_clients`).
+    pub async fn clients(
+        &self,
+        from: strait_primitives::ClientId,
+        limit: u32,
+    ) -> Result<Vec<ClientInfo>, DevnetClientError> {
+        let answer = retry(|| async {
+            self.client
+                .clients(from, limit)
+                .await
+                .map_err(self.err("clients"))
+        })
+        .await?;
+        if answer.len() > limit as usize {
+            return Err(self.bad(format!("{} clients, asked at most {limit}", answer.len())));
+        }
+        Ok(answer)
+    }
+
+    /// What `client` vouches for from `from` on, at most `limit` (`strait_vouched`).
+    pub async fn vouched(
+        &self,
+        client: strait_primitives::ClientId,
+        from: Height,
+        limit: u32,
+    ) -> Result<Vec<strait_devnet_api::rpc::VouchedInfo>, DevnetClientError> {
+        let answer = retry(|| async {
+            self.client
+                .vouched(client, from, limit)
+                .await
+                .map_err(self.err("vouched"))
+        })
+        .await?;
+        if answer.len() > limit as usize || answer.windows(2).any(|w| w[0].height >= w[1].height) {
+            return Err(self.bad("vouched entries over the limit or not ascending".into()));
+        }
+        Ok(answer)
+    }
+
+    /// The pending proposals of the optimistic client `client` (`strait_pendingProposals`).
+    pub async fn pending_proposals(
+        &self,
+        client: strait_primitives::ClientId,
+    ) -> Result<Vec<strait_devnet_api::optimistic::PendingProposalJson>, DevnetClientError> {
+        retry(|| async {
+            self.client
+                .pending_proposals(client)
+                .await
+                .map_err(self.err("pendingProposals"))
+        })
+        .await
+    }
+
+    /// The root `client` holds at `height` (`strait_clientRoot`).
+    pub async fn client_root(
+        &self,
+        client: strait_primitives::ClientId,
+        height: Height,
+    ) -> Result<Option<Hash32>, DevnetClientError> {
+        retry(|| async {
+            self.client
+                .client_root(client, height)
+                .await
+                .map_err(self.err("clientRoot"))
+        })
+        .await
+    }
+
     /// The light block at `height`, decoded.
     pub async fn light_block(&self, height: Height) -> Result<LightBlock, DevnetClientError> {
         let answer = retry(|| async {

@@ -192,6 +192,14 @@ pub fn build_block(
         }
         // [STRAIT-LIMIT.4] the applications' bounded end-of-block work.
         crate::apps::end_block(&mut exec);
+        // [STRAIT-OPT.4] optimistic proposals whose window passed settle, a bounded number.
+        crate::optimistic::end_block(
+            exec.state,
+            &exec.ext.verifiers,
+            env.timestamp,
+            &mut exec.fx.events,
+        )
+        .map_err(BuildError::Corrupt)?;
     }
     let writes = state.take_writes();
     let app_state_root = next_state_root(&parent.app_state_root, height, &writes);

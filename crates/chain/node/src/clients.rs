@@ -214,8 +214,10 @@ impl ClientOpError {
     }
 }
 
-/// Re-reads the kind's summary of `client` into its record.
-fn refresh(
+/// Re-reads the kind's summary of `client` into its record. A client frozen by conflict evidence
+/// (`[STRAIT-CONFLICT.4]`, `'y' || client`) stays frozen whatever its kind says: the host's
+/// evidence is never rolled back by a later change of the kind's state.
+pub(crate) fn refresh(
     state: &mut State,
     client: ClientId,
     verifier: &dyn Verifier,
@@ -226,7 +228,8 @@ fn refresh(
         kind: verifier.kind(),
         source,
         latest_height: verifier.latest_height(&view)?,
-        frozen: verifier.status(&view)? == ClientStatus::Frozen,
+        frozen: verifier.status(&view)? == ClientStatus::Frozen
+            || state.get(&keys::conflict(client)).is_some(),
     };
     state.put(keys::client(client), record.encode());
     Ok(record)
@@ -252,7 +255,7 @@ pub fn create(
 }
 
 /// The record of `client` and its kind's verifier, checking that a request for `kind` may go to it.
-fn resolve<'r>(
+pub(crate) fn resolve<'r>(
     state: &State,
     verifiers: &'r strait_verifier::Registry,
     client: ClientId,

@@ -2,7 +2,8 @@
 //! its JSON notifications (`crate::rpc::notification`); the state layer never sees RPC types.
 
 use strait_endpoint::{Outcome, SecurityConfig};
-use strait_primitives::{Address32, ChainId, MessageId};
+use strait_optimistic::Pending;
+use strait_primitives::{Address32, ChainId, ClientId, Hash32, MessageId};
 
 /// An endpoint event of a block.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -53,5 +54,58 @@ pub enum BlockEvent {
         source: ChainId,
         /// The config now in force.
         config: SecurityConfig,
+    },
+    /// A verifier event: optimistic proposals, conflicts, watcher pauses (SPEC §13).
+    Verifier(VerifierEvent),
+}
+
+/// What happened to a client of this chain (SPEC §13).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum VerifierEvent {
+    /// A proposal was accepted and its bond locked (`[STRAIT-OPT.3]`).
+    RootProposed {
+        /// The optimistic client.
+        client: ClientId,
+        /// The proposal, its proposer, bond and maturity.
+        pending: Pending,
+    },
+    /// A proposal's window passed: its root is verified and its bond back with its proposer
+    /// (`[STRAIT-OPT.4]`).
+    RootSettled {
+        /// The optimistic client.
+        client: ClientId,
+        /// The proposal that settled.
+        pending: Pending,
+    },
+    /// A proposal was proven wrong and discarded; its bond went to `paid_to`
+    /// (`[STRAIT-CONFLICT.3]`).
+    ProposalDiscarded {
+        /// The optimistic client.
+        client: ClientId,
+        /// The discarded proposal.
+        pending: Pending,
+        /// The root the source's light client verified at that height.
+        reference_root: Hash32,
+        /// Who submitted the conflict and was paid the bond.
+        paid_to: Address32,
+    },
+    /// A client was frozen by conflict evidence (`[STRAIT-CONFLICT.3]`).
+    ClientFrozen {
+        /// The client.
+        client: ClientId,
+        /// Why, in words.
+        reason: String,
+    },
+    /// A watcher paused an optimistic client (`[STRAIT-OPT.5]`).
+    ClientPaused {
+        /// The client.
+        client: ClientId,
+        /// The watcher.
+        watcher: Address32,
+    },
+    /// Guardians resumed an optimistic client (`[STRAIT-OPT.6]`).
+    ClientResumed {
+        /// The client.
+        client: ClientId,
     },
 }

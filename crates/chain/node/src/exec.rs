@@ -18,6 +18,7 @@ use crate::apps::{AppCallError, AppContext};
 use crate::clients::{self, ClientOpError};
 use crate::host::Exec;
 use crate::mempool::TxCost;
+use crate::optimistic;
 use crate::state::keys;
 use crate::valset;
 
@@ -330,6 +331,58 @@ fn apply(exec: &mut Exec<'_>, tx: &SignedTx, pool: &[PublicKey]) -> Result<Appli
                 ..Applied::default()
             })
         }
+        TxBody::ProposeRoot { client, proposal } => {
+            let now = exec.env.timestamp;
+            optimistic::propose(
+                exec.state,
+                &exec.ext.verifiers,
+                &tx.tx.signer,
+                *client,
+                proposal,
+                now,
+                &mut exec.fx.events,
+            )
+            .map_err(|e| optimistic_failure(exec, "proposal refused", e))?;
+            Ok(Applied::default())
+        }
+        TxBody::SubmitConflict { conflict } => {
+            // [STRAIT-CONFLICT.3] the effect is the body's last write: nothing after it can fail
+            // and revert it, and a freeze is kept under 'y' where no later update reaches it.
+            optimistic::submit_conflict(
+                exec.state,
+                &exec.ext.verifiers,
+                &tx.tx.signer,
+                conflict,
+                &mut exec.fx.events,
+            )
+            .map_err(|e| optimistic_failure(exec, "conflict refused", e))?;
+            Ok(Applied::default())
+        }
+        TxBody::WatcherPause { client } => {
+            optimistic::watcher_pause(
+                exec.state,
+                &exec.ext.verifiers,
+                &tx.tx.signer,
+                *client,
+                &mut exec.fx.events,
+            )
+            .map_err(|e| optimistic_failure(exec, "pause refused", e))?;
+            Ok(Applied::default())
+        }
+        TxBody::ResumeClient { client, approvals } => {
+            let (chain, now) = (exec.env.chain_id, exec.env.timestamp);
+            optimistic::resume(
+                exec.state,
+                &exec.ext.verifiers,
+                chain,
+                *client,
+                approvals,
+                now,
+                &mut exec.fx.events,
+            )
+            .map_err(|e| optimistic_failure(exec, "resume refused", e))?;
+            Ok(Applied::default())
+        }
         TxBody::SetValidators {
             validators,
             approvals,
@@ -340,6 +393,20 @@ fn apply(exec: &mut Exec<'_>, tx: &SignedTx, pool: &[PublicKey]) -> Result<Appli
             Ok(Applied::default())
         }
     }
+}
+
+/// The failure of an optimistic request (SPEC §13), named by its cause: a corrupt store halts the
+/// block.
+fn optimistic_failure(
+    exec: &mut Exec<'_>,
+    what: &str,
+    e: optimistic::OptimisticOpError,
+) -> Failure {
+    if let Some(corrupt) = e.corrupt() {
+        exec.fx.corrupt(corrupt.clone());
+        return rejected(format_args!("{what}: the node's state is corrupt: {e}"));
+    }
+    rejected(format_args!("{what} ({}): {e}", e.name()))
 }
 
 /// The failure of a client request: a corrupt store halts the block.

@@ -5,6 +5,7 @@ use std::sync::OnceLock;
 
 use strait_attest::{EcdsaCommittee, Ed25519Committee};
 use strait_light_client::kind::BftVerifier;
+use strait_optimistic::OptimisticVerifier;
 use strait_verifier::{Registry, Verifier};
 
 use crate::apps::Router;
@@ -27,8 +28,8 @@ impl std::fmt::Debug for Extensions {
 }
 
 impl Extensions {
-    /// The devnet's own: the BFT light client kind, the ECDSA and ed25519 attester committee kinds
-    /// and the built-in applications. Integrators and tests start from this and register more.
+    /// The devnet's own: the BFT light client kind, the ECDSA and ed25519 attester committee kinds,
+    /// the optimistic kind (SPEC §13) and the built-in applications. Integrators and tests start from this and register more.
     ///
     /// The BLS committee kind (`strait_attest::BlsCommittee`) is not registered yet: creating a
     /// client of it checks one proof of possession (a pairing) per member, and the host does not
@@ -36,10 +37,11 @@ impl Extensions {
     /// permissionless `CreateClient` could cost about 100 ms of verification each.
     pub fn devnet() -> Self {
         let mut verifiers = Registry::new();
-        let kinds: [Box<dyn Verifier>; 3] = [
+        let kinds: [Box<dyn Verifier>; 4] = [
             Box::new(BftVerifier),
             Box::new(EcdsaCommittee::new()),
             Box::new(Ed25519Committee::new()),
+            Box::new(OptimisticVerifier),
         ];
         for kind in kinds {
             verifiers

@@ -182,13 +182,18 @@ pub fn genesis_labels() -> Vec<String> {
 }
 
 /// Every account that holds native `sat` at genesis or receives fees: the token accounts, the
-/// funded signers, the collector and the escrow. A chain's native supply is their balances plus
+/// funded signers, the collector, the fee escrow and the bond escrow of optimistic proposals
+/// (`[STRAIT-OPT.3]`). A chain's native supply is their balances plus
 /// the token escrow (what conservation checks sum).
 pub fn native_holders() -> Vec<Address32> {
     genesis_labels()
         .iter()
         .map(|n| strait_devnet_api::keys::AccountKey::devnet(n).address())
-        .chain([fee_collector(), fee_escrow()])
+        .chain([
+            fee_collector(),
+            fee_escrow(),
+            crate::optimistic::bond_escrow(),
+        ])
         .collect()
 }
 

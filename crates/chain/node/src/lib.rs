@@ -24,6 +24,7 @@ pub mod guardians;
 pub mod host;
 pub mod mempool;
 pub mod node;
+pub mod optimistic;
 pub mod rpc;
 pub mod server;
 pub mod shared;
@@ -31,6 +32,7 @@ pub mod spec;
 pub mod state;
 pub mod store;
 pub mod valset;
+pub mod vouched;
 
 pub use node::{start, start_with, NodeHandle};
 pub use server::RpcLimits;

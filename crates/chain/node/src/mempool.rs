@@ -54,7 +54,10 @@ impl TxCost {
             TxBody::Send { .. }
             | TxBody::AppCall { .. }
             | TxBody::RetryMessage { .. }
-            | TxBody::FinalizeFailed { .. } => 0,
+            | TxBody::FinalizeFailed { .. }
+            | TxBody::ProposeRoot { .. }
+            | TxBody::SubmitConflict { .. }
+            | TxBody::WatcherPause { .. } => 0,
             TxBody::CreateClient { kind, .. } => {
                 verifiers.get(*kind)?;
                 0
@@ -71,7 +74,8 @@ impl TxCost {
             }
             TxBody::SetValidators { approvals, .. }
             | TxBody::SetPause { approvals, .. }
-            | TxBody::SetFeeOracle { approvals, .. } => approvals.len(),
+            | TxBody::SetFeeOracle { approvals, .. }
+            | TxBody::ResumeClient { approvals, .. } => approvals.len(),
         };
         Ok(Self {
             signatures,
@@ -162,9 +166,12 @@ pub fn tx_memory(tx: &SignedTx, len: usize) -> usize {
         }
         TxBody::Misbehaviour { evidence, .. } => evidence.len(),
         TxBody::CreateClient { init, .. } => init.len(),
-        TxBody::SetPause { approvals, .. } | TxBody::SetFeeOracle { approvals, .. } => {
-            approvals.len() * 66
-        }
+        TxBody::SetPause { approvals, .. }
+        | TxBody::SetFeeOracle { approvals, .. }
+        | TxBody::ResumeClient { approvals, .. } => approvals.len() * 66,
+        TxBody::ProposeRoot { .. }
+        | TxBody::SubmitConflict { .. }
+        | TxBody::WatcherPause { .. } => 0,
         TxBody::RetryMessage { packet } | TxBody::FinalizeFailed { packet } => {
             size_of::<strait_packet::Packet>() + packet.payload.len()
         }

@@ -413,7 +413,8 @@ impl Producer {
                 BlockEvent::Received { .. }
                 | BlockEvent::Finalized { .. }
                 | BlockEvent::Settled { .. }
-                | BlockEvent::SecurityConfigSet { .. } => None,
+                | BlockEvent::SecurityConfigSet { .. }
+                | BlockEvent::Verifier(_) => None,
             })
             .collect();
         debug_assert_eq!(

@@ -67,6 +67,13 @@ fn error(code: i32, message: impl Into<String>) -> ErrorObjectOwned {
     ErrorObjectOwned::owned(code, message.into(), None::<()>)
 }
 
+fn rpc_error(e: crate::optimistic::rpc::ReadError) -> ErrorObjectOwned {
+    match e {
+        crate::optimistic::rpc::ReadError::Store(e) => internal(e),
+        crate::optimistic::rpc::ReadError::Refused(code, words) => error(code, words),
+    }
+}
+
 fn internal(e: StoreError) -> ErrorObjectOwned {
     tracing::warn!(error = %e, "rpc storage error");
     error(codes::INTERNAL, e.to_string())
@@ -580,6 +587,63 @@ impl StraitApiServer for RpcServer {
         })
     }
 
+    async fn clients(&self, from: ClientId, limit: u32) -> RpcResult<Vec<ClientInfo>> {
+        let db = self.db()?;
+        let reads = Reads(&db);
+        let mut out = Vec::new();
+        let limit = limit.min(strait_devnet_api::rpc::MAX_VOUCHED_ITEMS);
+        for id in (from.get().max(1)..).take(limit as usize) {
+            let Some(raw) = reads.state(&keys::client(ClientId(id))).map_err(internal)? else {
+                break;
+            };
+            let record = ClientRecord::decode(&raw)
+                .map_err(|e| internal(StoreError::Corrupt(e.to_string())))?;
+            out.push(ClientInfo {
+                client_id: ClientId(id),
+                chain_id: record.source,
+                kind: record.kind,
+                latest_height: record.latest_height,
+                frozen: record.frozen,
+            });
+        }
+        Ok(out)
+    }
+
+    async fn vouched(
+        &self,
+        client: ClientId,
+        from: Height,
+        limit: u32,
+    ) -> RpcResult<Vec<strait_devnet_api::rpc::VouchedInfo>> {
+        let db = self.db()?;
+        let limit = limit.min(strait_devnet_api::rpc::MAX_VOUCHED_ITEMS) as usize;
+        let entries = crate::vouched::committed(&Reads(&db), client, from, limit)
+            .map_err(internal)?
+            .ok_or_else(|| error(codes::NOT_FOUND, format!("no client {client}")))?;
+        Ok(entries
+            .into_iter()
+            .map(|e| strait_devnet_api::rpc::VouchedInfo {
+                height: e.height,
+                root: e.root,
+                header_hash: e.header_hash,
+                leaf_count: e.checkpoint.map(|c| c.leaf_count),
+            })
+            .collect())
+    }
+
+    async fn pending_proposals(
+        &self,
+        client: ClientId,
+    ) -> RpcResult<Vec<strait_devnet_api::optimistic::PendingProposalJson>> {
+        let db = self.db()?;
+        crate::optimistic::rpc::pending_proposals(&Reads(&db), client).map_err(rpc_error)
+    }
+
+    async fn client_root(&self, client: ClientId, height: Height) -> RpcResult<Option<Hash32>> {
+        let db = self.db()?;
+        crate::optimistic::rpc::client_root(&Reads(&db), client, height).map_err(rpc_error)
+    }
+
     async fn pause_state(&self) -> RpcResult<PauseState> {
         let db = self.db()?;
         let reads = Reads(&db);
@@ -756,6 +820,11 @@ pub fn notification(event: &BlockEvent, chain_id: ChainId, height: Height) -> Ev
             height,
             id: *id,
             outcome: outcome_json(outcome),
+        },
+        BlockEvent::Verifier(event) => EventNotification::Verifier {
+            chain_id,
+            height,
+            verifier: crate::optimistic::rpc::event_json(event),
         },
     }
 }

@@ -104,6 +104,24 @@ pub mod keys {
     /// Pauses and unpauses executed, the counter the next approvals sign: `"Zcounter"` (its own
     /// prefix byte, so no scope key collides with it).
     pub const PAUSE_COUNTER: &[u8] = b"Zcounter";
+    /// An optimistic proposal's place in the maturity queue (`[STRAIT-OPT.4]`):
+    /// `'q' || u64 matures_at || u64 client || u64 height` -> empty.
+    pub fn maturity(matures_at: u64, client: ClientId, height: u64) -> Vec<u8> {
+        cat(
+            b'q',
+            &[
+                &matures_at.to_be_bytes(),
+                &client.to_be_bytes(),
+                &height.to_be_bytes(),
+            ],
+        )
+    }
+    /// Prefix of the maturity queue.
+    pub const MATURITY: &[u8] = b"q";
+    /// Conflict evidence that froze a client (`[STRAIT-CONFLICT.4]`): `'y' || client`.
+    pub fn conflict(client: ClientId) -> Vec<u8> {
+        cat(b'y', &[&client.to_be_bytes()])
+    }
     /// The number of clients ever created (the last id given): `"iclients"`.
     pub const CLIENT_COUNT: &[u8] = b"iclients";
     /// Application storage: `'A' || app || key`.

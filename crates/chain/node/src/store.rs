@@ -349,6 +349,9 @@ pub struct PageBounds {
     pub scan_bytes: usize,
 }
 
+/// A state key and its value.
+pub type StateEntry = (Vec<u8>, Vec<u8>);
+
 /// Read access for the RPC server (each call one read transaction).
 pub struct Reads<'a>(pub &'a Database);
 
@@ -392,6 +395,41 @@ impl Reads<'_> {
         let txn = self.0.begin_read()?;
         let table = txn.open_table(STATE)?;
         Ok(table.get(key)?.map(|v| v.value().to_vec()))
+    }
+
+    /// Committed state entries with `prefix` from key `start` on, in key order, at most `limit`.
+    pub fn state_scan(
+        &self,
+        start: &[u8],
+        prefix: &[u8],
+        limit: usize,
+    ) -> Result<Vec<StateEntry>, StoreError> {
+        let txn = self.0.begin_read()?;
+        let table = txn.open_table(STATE)?;
+        let mut out = Vec::new();
+        for entry in table.range(start..)?.take(limit) {
+            let (k, v) = entry?;
+            if !k.value().starts_with(prefix) {
+                break;
+            }
+            out.push((k.value().to_vec(), v.value().to_vec()));
+        }
+        Ok(out)
+    }
+
+    /// At most `limit` committed state entries whose keys start with `prefix`, in key order.
+    pub fn state_prefix(&self, prefix: &[u8], limit: usize) -> Result<Vec<StateEntry>, StoreError> {
+        let txn = self.0.begin_read()?;
+        let table = txn.open_table(STATE)?;
+        let mut out = Vec::new();
+        for entry in table.range(prefix..)? {
+            let (k, v) = entry?;
+            if !k.value().starts_with(prefix) || out.len() >= limit {
+                break;
+            }
+            out.push((k.value().to_vec(), v.value().to_vec()));
+        }
+        Ok(out)
     }
 
     /// Committed state values of `keys`, in one read transaction.

@@ -39,6 +39,9 @@ impl VerifierKind {
     pub const ATTEST_ED25519: Self = Self(3);
     /// An attester committee of BLS12-381 signers, certificates aggregated (`strait-attest`).
     pub const ATTEST_BLS: Self = Self(4);
+    /// Optimistic verification: bonded proposals that count after a dispute window
+    /// (`strait-optimistic`). Number 5 is left to the BLS-signed header kind.
+    pub const OPTIMISTIC: Self = Self(6);
 
     /// The number.
     pub const fn get(self) -> u16 {

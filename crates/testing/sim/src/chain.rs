@@ -397,6 +397,11 @@ impl InProcessChain {
         self.blocks.last().expect("genesis is always there")
     }
 
+    /// The verifier kinds and applications the chain runs.
+    pub fn extensions(&self) -> &'static Extensions {
+        self.ext
+    }
+
     /// The state, for invariant checkers.
     pub fn state(&self) -> &State {
         &self.state
@@ -568,6 +573,8 @@ impl InProcessChain {
                     *source,
                     config.clone(),
                 )),
+                // Verifier events change no message; their effects are in the state.
+                BlockEvent::Verifier(_) => {}
             }
         }
         debug_assert_eq!(self.sent.len() as u64, self.outbox.count());
@@ -606,6 +613,12 @@ impl InProcessChain {
     /// Messages in the outbox.
     pub fn outbox_count(&self) -> u64 {
         self.sent.len() as u64
+    }
+
+    /// Messages in the outbox at `height`, if the chain has that block.
+    pub fn outbox_count_at(&self, height: Height) -> Option<u64> {
+        let index = usize::try_from(height.get()).ok()?;
+        self.blocks.get(index).map(|b| b.outbox_count)
     }
 
     /// The result of an included transaction.

@@ -19,6 +19,8 @@ use strait_runtime::Runtime;
 
 use crate::InProcessChain;
 
+mod watch;
+
 /// Blocks a relay submission waits for its inclusion before giving up (transient).
 pub const MAX_WAIT_BLOCKS: u64 = 100;
 
@@ -96,7 +98,7 @@ impl<R: Runtime> SimChainClient<R> {
     }
 
     /// The network's effect on one request: a delay, or a failure.
-    async fn network(&self, what: &'static str) -> Result<(), ChainError> {
+    pub(crate) async fn network(&self, what: &'static str) -> Result<(), ChainError> {
         if !self.network {
             return Ok(());
         }
@@ -188,7 +190,22 @@ impl<R: Runtime> SimChainClient<R> {
         self.filter_batches(sources, work, |_| !runtime.next_u64().is_multiple_of(3));
     }
 
-    fn lock(&self) -> MutexGuard<'_, InProcessChain> {
+    /// The account that signs this client's transactions.
+    pub(crate) fn account(&self) -> &strait_devnet_api::keys::AccountKey {
+        &self.account
+    }
+
+    /// The runtime.
+    pub(crate) fn runtime(&self) -> &R {
+        &self.runtime
+    }
+
+    /// How often a submission polls for its block.
+    pub(crate) fn poll(&self) -> Duration {
+        self.poll
+    }
+
+    pub(crate) fn lock(&self) -> MutexGuard<'_, InProcessChain> {
         self.chain.lock().expect("chain lock")
     }
 

@@ -150,13 +150,13 @@ impl ForkAudit {
 }
 
 /// A second header at one height of a source chain, and a message only its outbox holds.
-struct Forgery {
-    source: ChainId,
-    height: Height,
-    honest: LightBlock,
-    forged: LightBlock,
+pub(crate) struct Forgery {
+    pub(crate) source: ChainId,
+    pub(crate) height: Height,
+    pub(crate) honest: LightBlock,
+    pub(crate) forged: LightBlock,
     /// The forged message, proven against the forged outbox root at `height`.
-    batch: BatchDelivery,
+    pub(crate) batch: BatchDelivery,
 }
 
 /// How the second header reaches the destination.
@@ -174,7 +174,12 @@ enum Second {
 /// Signs a forged header at `source`'s latest height, for `destination`: more than 2/3 of the
 /// height's validators sign it when `strong`, else more than 1/3 but at most 2/3 (by count:
 /// devnet validators have equal power).
-fn forge(rt: &Runtime, source: &InProcessChain, destination: ChainId, strong: bool) -> Forgery {
+pub(crate) fn forge(
+    rt: &Runtime,
+    source: &InProcessChain,
+    destination: ChainId,
+    strong: bool,
+) -> Forgery {
     let height = source.latest_height();
     let honest = source.light_block(height).expect("the tip exists");
     let count = source.outbox_count();

@@ -355,7 +355,8 @@ impl EventCounter {
                         }
                         EventNotification::Sent { .. }
                         | EventNotification::Finalized { .. }
-                        | EventNotification::SecurityConfigSet { .. } => {}
+                        | EventNotification::SecurityConfigSet { .. }
+                        | EventNotification::Verifier { .. } => {}
                     }
                 }
             }));

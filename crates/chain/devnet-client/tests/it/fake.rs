@@ -415,6 +415,19 @@ impl StraitApiServer for FakeNode {
     async fn token_state(&self, _denom: String) -> RpcResult<strait_devnet_api::rpc::TokenState> {
         Err(unsupported())
     }
+    async fn clients(&self, _: ClientId, _: u32) -> RpcResult<Vec<ClientInfo>> {
+        Err(unsupported())
+    }
+
+    async fn vouched(
+        &self,
+        _: ClientId,
+        _: Height,
+        _: u32,
+    ) -> RpcResult<Vec<strait_devnet_api::rpc::VouchedInfo>> {
+        Err(unsupported())
+    }
+
     async fn client(&self, chain: ChainId) -> RpcResult<ClientInfo> {
         let Role::Destination { client_height, .. } = &self.role else {
             return Err(unsupported());
@@ -426,6 +439,15 @@ impl StraitApiServer for FakeNode {
             latest_height: Height(*client_height),
             frozen: false,
         })
+    }
+    async fn pending_proposals(
+        &self,
+        _client: ClientId,
+    ) -> RpcResult<Vec<strait_devnet_api::optimistic::PendingProposalJson>> {
+        Err(unsupported())
+    }
+    async fn client_root(&self, _client: ClientId, _height: Height) -> RpcResult<Option<Hash32>> {
+        Err(unsupported())
     }
     async fn subscribe_blocks(&self, pending: PendingSubscriptionSink) -> SubscriptionResult {
         pending.reject(unsupported()).await;

@@ -13,3 +13,4 @@ mod relay;
 mod restart;
 mod retry;
 mod valset;
+mod watcher;

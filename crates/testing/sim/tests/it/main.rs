@@ -18,12 +18,14 @@ use strait_runtime::{Clock, Spawner};
 use strait_sim::{InProcessChain, SimChainClient};
 
 mod attest;
+mod byzantine;
 mod equivocation;
 mod fee_policy;
 mod fees;
 mod gap;
 mod limits;
 mod net;
+mod optimistic;
 mod paging;
 mod planted;
 mod registry;
