@@ -38,8 +38,9 @@ pub const MAX_BLOCK_SIGNATURES: usize = 4096;
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct TxCost {
     /// Signatures execution may verify: every signature of every commit of a relay's client
-    /// updates, of both commits of misbehaviour evidence, and every approval of a validator-set
-    /// change. (The transaction's own signature was verified at admission.)
+    /// updates, of both commits of misbehaviour evidence, of a new client's initial trust (a BLS
+    /// committee's proofs of possession), and every approval of a validator-set change; a
+    /// pairing check counts as one. (The transaction's own signature was verified at admission.)
     pub signatures: usize,
     /// Encoded length.
     pub bytes: usize,
@@ -55,10 +56,7 @@ impl TxCost {
             | TxBody::AppCall { .. }
             | TxBody::RetryMessage { .. }
             | TxBody::FinalizeFailed { .. } => 0,
-            TxBody::CreateClient { kind, .. } => {
-                verifiers.get(*kind)?;
-                0
-            }
+            TxBody::CreateClient { kind, init, .. } => verifiers.get(*kind)?.create_cost(init)?,
             TxBody::Relay { updates, .. } => {
                 let mut total = 0usize;
                 for u in updates {
@@ -463,6 +461,9 @@ impl Mempool {
         self.len() == 0
     }
 }
+
+#[cfg(test)]
+mod creation;
 
 #[cfg(test)]
 mod tests {

@@ -252,6 +252,15 @@ impl<S: Scheme> Verifier for CommitteeVerifier<S> {
         Self::create_client(store, source, init).map_err(|e| Self::error("init committee", e))
     }
 
+    /// `[STRAIT-ATTEST.4]` One admission per member (BLS: a proof of possession, one pairing),
+    /// read from the committee's structure without admitting anyone.
+    fn create_cost(&self, init: &[u8]) -> Result<usize, VerifierError> {
+        let mut r = Reader::new(init);
+        let committee = Committee::read_structure(&mut r, S::MEMBER_WIRE_LEN, S::MEMBER_LEN)
+            .map_err(|e| Self::error("init committee", e))?;
+        Ok(S::ADMIT_COST.saturating_mul(committee.committee.len()))
+    }
+
     fn update_cost(&self, update: &[u8]) -> Result<usize, VerifierError> {
         let update = decode_update::<S>(update).map_err(|e| Self::error("update", e))?;
         Ok(match update {
