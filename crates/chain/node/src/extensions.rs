@@ -4,6 +4,7 @@
 use std::sync::OnceLock;
 
 use strait_attest::{BlsCommittee, EcdsaCommittee, Ed25519Committee};
+use strait_light_client::bls::BlsHeaderVerifier;
 use strait_light_client::kind::BftVerifier;
 use strait_verifier::{Registry, Verifier};
 
@@ -27,15 +28,16 @@ impl std::fmt::Debug for Extensions {
 }
 
 impl Extensions {
-    /// The devnet's own: the BFT light client kind, the ECDSA, ed25519 and BLS attester committee
-    /// kinds and the built-in applications. Integrators and tests start from this and register
+    /// The devnet's own: the BFT light client kind, in ed25519 and in BLS mode, the ECDSA, ed25519
+    /// and BLS attester committee kinds and the built-in applications. Integrators and tests start from this and register
     /// more. Every kind's creation, updates and evidence are charged to the block budget at
     /// admission (`create_cost`, `update_cost`, `misbehaviour_cost`): a BLS committee's creation
     /// pays one pairing per member.
     pub fn devnet() -> Self {
         let mut verifiers = Registry::new();
-        let kinds: [Box<dyn Verifier>; 4] = [
+        let kinds: [Box<dyn Verifier>; 5] = [
             Box::new(BftVerifier),
+            Box::new(BlsHeaderVerifier),
             Box::new(EcdsaCommittee::new()),
             Box::new(Ed25519Committee::new()),
             Box::new(BlsCommittee::new()),
