@@ -48,8 +48,9 @@ impl BlsValidatorSet {
         Self::build(validators, true)
     }
 
-    /// Checks that `validators` is canonical except for the proofs of possession, which are kept
-    /// unchecked (no pairing): [`BlsValidatorSet::check_proof_of_possession`] checks one.
+    /// Checks that `validators` is canonical except that keys are only checked to be points of
+    /// the curve and proofs of possession not at all (no subgroup check, no pairing):
+    /// [`BlsValidatorSet::check_proof_of_possession`] checks the rest for one validator.
     pub fn new_unproven(validators: Vec<BlsValidator>) -> Result<Self, BlsValidatorSetError> {
         Self::build(validators, false)
     }
@@ -59,15 +60,16 @@ impl BlsValidatorSet {
         self.proven
     }
 
-    /// Checks the proof of possession of validator `index` (one pairing); `InvalidProofOfPossession`
-    /// also for an index out of range.
+    /// Checks validator `index`'s key (in G1, not the identity) and its proof of possession (one
+    /// pairing); `InvalidProofOfPossession` for either, and for an index out of range.
     pub fn check_proof_of_possession(&self, index: usize) -> Result<(), BlsValidatorSetError> {
         let bad_pop = BlsValidatorSetError::InvalidProofOfPossession { index };
         let (Some(v), Some(key)) = (self.validators.get(index), self.keys.get(index)) else {
             return Err(bad_pop);
         };
         let pop = Signature::deserialize(&v.proof_of_possession).map_err(|_| bad_pop.clone())?;
-        if pop.verify(true, &key.compress(), POP_DST, &[], key, false) != BLST_ERROR::BLST_SUCCESS {
+        // `pk_validate`: the subgroup and identity checks an unproven set skipped.
+        if pop.verify(true, &key.compress(), POP_DST, &[], key, true) != BLST_ERROR::BLST_SUCCESS {
             return Err(bad_pop);
         }
         Ok(())
@@ -98,9 +100,15 @@ impl BlsValidatorSet {
                 .ok_or(BlsValidatorSetError::TotalPowerTooLarge {
                     max: MAX_TOTAL_POWER,
                 })?;
-            // On the curve, in G1, not the identity.
-            let key = G1Key::key_validate(&v.pub_key)
-                .map_err(|_| BlsValidatorSetError::InvalidKey { index })?;
+            // Proven: on the curve, in G1, not the identity. Unproven: on the curve only (a few
+            // microseconds instead of a subgroup check); `check_proof_of_possession` checks the
+            // rest of a key before it is trusted (`[STRAIT-LC-BLS.7]`).
+            let key = if prove {
+                G1Key::key_validate(&v.pub_key)
+            } else {
+                G1Key::deserialize(&v.pub_key)
+            }
+            .map_err(|_| BlsValidatorSetError::InvalidKey { index })?;
             keys.push(key);
             if prove {
                 let bad_pop = BlsValidatorSetError::InvalidProofOfPossession { index };

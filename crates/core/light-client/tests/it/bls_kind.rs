@@ -180,6 +180,45 @@ fn a_new_signer_without_a_valid_proof_of_possession_is_refused() {
 }
 
 #[test]
+fn a_new_signer_whose_key_is_the_identity_is_refused_before_the_pairing() {
+    // Members 1 and 2 (trusted) sign; a third validator with the identity as key claims to.
+    let mut identity = [0u8; 96];
+    identity[0] = 0x40;
+    let mut validators: Vec<BlsValidator> =
+        [1u8, 2].iter().map(|&i| signer(i).validator(10)).collect();
+    validators.push(BlsValidator {
+        pub_key: identity,
+        proof_of_possession: signer(1).proof_of_possession(),
+        power: 10,
+    });
+    validators.sort_by_key(|v| v.pub_key);
+    let set = BlsValidatorSet::new_unproven(validators).unwrap();
+    assert!(BlsValidatorSet::decode(&set.encode()).is_err());
+    let header = header(5, 0);
+    let message = bls_sign_bytes(
+        CHAIN,
+        header.height,
+        &header.hash(),
+        &set.hash(),
+        &set.hash(),
+    );
+    let signatures: Vec<_> = [1u8, 2].iter().map(|&i| signer(i).sign(&message)).collect();
+    let b = BlsLightBlock {
+        header,
+        commit: BlsCommit {
+            bitmap: vec![0b111],
+            signature: aggregate_signatures(&signatures).unwrap(),
+        },
+        validators: set.clone(),
+        next_validators: set,
+    };
+    assert_eq!(
+        name(K.update(&mut created(), &encode_update(Height(1), &b), now(5))),
+        "InvalidProofOfPossession"
+    );
+}
+
+#[test]
 fn a_conflicting_header_freezes_and_the_evidence_refreezes_a_reverted_store() {
     let mut store = created();
     let honest = block(3, 0, MEMBERS, MEMBERS, MEMBERS);
