@@ -203,6 +203,7 @@ pub fn bodies() -> Vec<(&'static str, TxBody)> {
         .expect("both leaves are in the tree");
     let current = local.genesis_validators();
     let new = devnet_validator_set(LOCAL, 0..5, 10);
+    let bls_keys = strait_node::devnet_bls_keys(LOCAL, &new).expect("devnet keys");
     let pool = devnet_key_pool(LOCAL);
     let approvers: Vec<_> = pool.iter().take(4).collect();
     // The one client of the fuzzed chain, created at genesis: the BFT light client of REMOTE.
@@ -257,7 +258,8 @@ pub fn bodies() -> Vec<(&'static str, TxBody)> {
         (
             "set-validators",
             TxBody::SetValidators {
-                approvals: approve(LOCAL, &current, &new, 0, &approvers),
+                approvals: approve(LOCAL, &current, &new, &bls_keys, 0, &approvers),
+                bls_keys,
                 validators: new,
             },
         ),
