@@ -7,12 +7,17 @@ use libfuzzer_sys::fuzz_target;
 use strait_attest::bls::Bls;
 use strait_attest::ecdsa::Ecdsa;
 use strait_attest::ed25519::Ed25519;
-use strait_attest::wire::{decode_evidence, decode_update, encode_checkpoint_update, Update};
+use strait_attest::wire::{decode_any_evidence, decode_update, encode_checkpoint_update, Update};
 use strait_attest::{CommitteeVerifier, Scheme};
 use strait_fuzz::assert_canonical;
 use strait_fuzz::attest::{client_of, MemStore};
 use strait_primitives::{ChainId, Timestamp};
 use strait_verifier::Verifier;
+
+/// The member count of a committee's wire form (its bytes 2..4).
+fn committee_size(data: &[u8]) -> usize {
+    usize::from(u16::from_be_bytes([data[2], data[3]]))
+}
 
 fn run<S: Scheme>(data: &[u8]) {
     let kind = CommitteeVerifier::<S>::new();
@@ -26,9 +31,11 @@ fn run<S: Scheme>(data: &[u8]) {
         Ok(Update::Rotation(..)) => assert!(cost.is_ok()),
         Err(_) => assert!(cost.is_err()),
     }
-    let _ = decode_evidence::<S>(data);
-    let _ = kind.misbehaviour_cost(data);
-    let _ = kind.create(&mut MemStore::default(), ChainId(1), data);
+    let evidence = decode_any_evidence::<S>(data);
+    assert_eq!(kind.misbehaviour_cost(data).is_ok(), evidence.is_ok());
+    if kind.create(&mut MemStore::default(), ChainId(1), data).is_ok() {
+        assert_eq!(kind.create_cost(data), Ok(S::ADMIT_COST * committee_size(data)));
+    }
     let mut store = client_of::<S>();
     let _ = kind.update(&mut store, data, Timestamp(0));
     let _ = kind.submit_misbehaviour(&mut store, data, Timestamp(0));

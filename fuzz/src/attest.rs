@@ -49,7 +49,7 @@ pub fn committees() -> [(u8, Vec<u8>); 3] {
 pub fn accepts(bytes: &[u8]) -> bool {
     fn any<S: Scheme>(bytes: &[u8]) -> bool {
         strait_attest::wire::decode_update::<S>(bytes).is_ok()
-            || strait_attest::wire::decode_evidence::<S>(bytes).is_ok()
+            || strait_attest::wire::decode_any_evidence::<S>(bytes).is_ok()
             || strait_attest::Committee::read_admitted::<S>(&mut strait_primitives::Reader::new(
                 bytes,
             ))

@@ -6,6 +6,7 @@
 //! derived values (hashes, roots) can be computed without a panic.
 
 pub mod attest;
+pub mod bls_header;
 pub mod devnet;
 pub mod merkle;
 pub mod seeds;

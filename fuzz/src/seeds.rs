@@ -20,7 +20,7 @@ use strait_primitives::{keccak256, Address32, ClientId, Height, Nonce, Timestamp
 use crate::devnet::{remote_block, specs, Devnet, GENESIS_TIME, LOCAL, REMOTE};
 
 /// Every fuzz target, by the name of its file in `fuzz_targets/`.
-pub const TARGETS: [&str; 15] = [
+pub const TARGETS: [&str; 16] = [
     "packet",
     "inclusion_proof",
     "multiproof",
@@ -36,6 +36,7 @@ pub const TARGETS: [&str; 15] = [
     "bft_verifier",
     "outcome_payload",
     "attest_verifier",
+    "bls_header_verifier",
 ];
 
 /// Seeds larger than this stay out of the corpus (the fuzzer's inputs are short).
@@ -59,6 +60,10 @@ pub fn accepts(target: &str, bytes: &[u8]) -> bool {
         "tx" | "tx_pipeline" | "tx_delivery" => SignedTx::decode(bytes).is_ok(),
         "outcome_payload" => strait_endpoint::settle::decode_outcome_payload(bytes).is_ok(),
         "attest_verifier" => crate::attest::accepts(bytes),
+        "bls_header_verifier" => {
+            bytes.len() > 8
+                && strait_light_client::bls::BlsLightBlock::decode_unproven(&bytes[8..]).is_ok()
+        }
         "bft_verifier" => {
             strait_light_client::kind::decode_update(bytes).is_ok()
                 || strait_light_client::kind::decode_misbehaviour(bytes).is_ok()
@@ -198,6 +203,7 @@ pub fn bodies() -> Vec<(&'static str, TxBody)> {
         .expect("both leaves are in the tree");
     let current = local.genesis_validators();
     let new = devnet_validator_set(LOCAL, 0..5, 10);
+    let bls_keys = strait_node::devnet_bls_keys(LOCAL, &new).expect("devnet keys");
     let pool = devnet_key_pool(LOCAL);
     let approvers: Vec<_> = pool.iter().take(4).collect();
     // The one client of the fuzzed chain, created at genesis: the BFT light client of REMOTE.
@@ -252,7 +258,8 @@ pub fn bodies() -> Vec<(&'static str, TxBody)> {
         (
             "set-validators",
             TxBody::SetValidators {
-                approvals: approve(LOCAL, &current, &new, 0, &approvers),
+                approvals: approve(LOCAL, &current, &new, &bls_keys, 0, &approvers),
+                bls_keys,
                 validators: new,
             },
         ),
@@ -298,6 +305,9 @@ fn outcome_payloads(corpus: &mut Corpus) {
 /// headers, commits, sets and proofs inside them.
 pub fn synthesized(corpus: &mut Corpus) {
     outcome_payloads(corpus);
+    for (name, seed) in crate::bls_header::seeds() {
+        add(corpus, "bls_header_verifier", name, &seed);
+    }
     for (kind, committee) in crate::attest::committees() {
         let seed = [&[kind][..], &committee].concat();
         add(corpus, "attest_verifier", "one-member-committee", &seed);

@@ -28,6 +28,7 @@ use crate::route::SecuredRoute;
 use crate::sched::{RetryPolicy, RetryVerdict, Scheduler, SchedulerConfig, TxBudget};
 use crate::{Metrics, RelayerError, Settings};
 
+mod bls;
 mod route;
 mod scan;
 
@@ -182,8 +183,9 @@ impl<S: SourceChain, D: DestinationChain> Path<S, D> {
                 destination: self.dst.chain_id(),
             });
         }
-        // The default verifier is a BFT light client, or a committee client given to this path.
-        if client.kind != VerifierKind::BFT {
+        // The default verifier is a BFT light client (in ed25519 or BLS mode), or a committee
+        // client given to this path.
+        if client.kind != VerifierKind::BFT && client.kind != VerifierKind::BFT_BLS {
             return Err(RelayerError::UnsupportedVerifier {
                 destination: self.dst.chain_id(),
                 kind: client.kind,
@@ -307,6 +309,9 @@ impl<S: SourceChain, D: DestinationChain> Path<S, D> {
         if !self.guard.may_update(client.latest_height, now) {
             tracing::debug!(src = %self.src.chain_id(), dst = %self.dst.chain_id(), trusted = %client.latest_height, "updates from this height abandoned, delivering what the client proves");
             return Ok((Vec::new(), client.latest_height));
+        }
+        if client.kind == VerifierKind::BFT_BLS {
+            return self.bls_updates(client, src_height).await;
         }
         self.updates(client, src_height).await
     }

@@ -11,6 +11,7 @@ use core::future::Future;
 
 pub use attestation::{Attestation, AttestationSource, BoxFuture, OutboxHistory, OutboxState};
 pub use dispute::{Conflict, DisputeChain, PendingProposal, Proposal, SubmitReport};
+use strait_light_client::bls::BlsLightBlock;
 use strait_light_client::LightBlock;
 use strait_merkle::MultiProof;
 use strait_primitives::{Address32, ChainId, Height, MessageId};
@@ -74,6 +75,24 @@ pub trait SourceChain: Send + Sync + 'static {
         &self,
         height: Height,
     ) -> impl Future<Output = Result<LightBlock, ChainError>> + Send;
+
+    /// The BLS light block at `height` (SPEC `[STRAIT-LC-BLS.3]`): what a light client in BLS mode
+    /// (kind 5) verifies. Its sets may be decoded without their proofs of possession (the
+    /// destination's kind checks what it needs, `[STRAIT-LC-BLS.7]`). The default refuses: a chain
+    /// whose validators do not sign headers with BLS has none.
+    fn bls_light_block(
+        &self,
+        height: Height,
+    ) -> impl Future<Output = Result<BlsLightBlock, ChainError>> + Send {
+        let chain = self.chain_id();
+        async move {
+            Err(ChainError::Refused {
+                chain,
+                what: "bls_light_block",
+                reason: format!("no BLS-signed header at height {height}"),
+            })
+        }
+    }
 
     /// For each of `ids` (messages this chain sent, at most [`MAX_PAGE_ITEMS`]), what it paid for
     /// its delivery (`[STRAIT-FEE.9]`), in order. A relayer asks only when its fee policy needs

@@ -111,6 +111,21 @@ impl VerifierUpdate {
             body: strait_light_client::kind::encode_update(trusted_height, block),
         }
     }
+
+    /// An update of the BLS-mode light client `client` (kind 5): verify `block` from the
+    /// verified `trusted_height`.
+    pub fn bft_bls(
+        client: ClientId,
+        trusted_height: Height,
+        block: &strait_light_client::bls::BlsLightBlock,
+    ) -> Self {
+        Self {
+            client,
+            kind: VerifierKind::BFT_BLS,
+            height: block.header.height,
+            body: strait_light_client::bls::kind::encode_update(trusted_height, block),
+        }
+    }
 }
 
 /// One submission of a relayer: applied in this order, updates first.

@@ -145,18 +145,22 @@ pub fn fee_oracle_digest(
     ])
 }
 
-/// Domain of the digest the current validators sign to approve a validator-set change.
-pub const VALSET_CHANGE_DOMAIN: &[u8] = b"STRAIT/DEVNET/VALSET-CHANGE/v1";
+/// Domain of the digest the current validators sign to approve a validator-set change (v2: the
+/// digest names the new BLS set too).
+pub const VALSET_CHANGE_DOMAIN: &[u8] = b"STRAIT/DEVNET/VALSET-CHANGE/v2";
 
 /// The digest validators of `chain_id` sign to approve replacing the set hashed `current` by the
-/// set hashed `new`, as the `change_counter`-th change of the chain:
-/// `keccak256("STRAIT/DEVNET/VALSET-CHANGE/v1" || u64 chain_id || current || new || u64 counter)`.
+/// set hashed `new`, whose BLS set ([`new_bls_set`]) hashes to `new_bls`, as the
+/// `change_counter`-th change of the chain: `keccak256("STRAIT/DEVNET/VALSET-CHANGE/v2" || u64
+/// chain_id || current || new || new_bls || u64 counter)`.
 ///
-/// The counter makes every approval single-use: once a change executes, the counter moves on.
+/// The counter makes every approval single-use: once a change executes, the counter moves on. The
+/// BLS set's hash binds the BLS keys: whoever submits the change cannot swap them.
 pub fn valset_change_digest(
     chain_id: ChainId,
     current: &Hash32,
     new: &Hash32,
+    new_bls: &Hash32,
     change_counter: u64,
 ) -> Hash32 {
     keccak256_concat(&[
@@ -164,8 +168,47 @@ pub fn valset_change_digest(
         &chain_id.to_be_bytes(),
         current.as_bytes(),
         new.as_bytes(),
+        new_bls.as_bytes(),
         &change_counter.to_be_bytes(),
     ])
+}
+
+/// A validator's BLS key in a validator-set change (`[STRAIT-DEVNET.4]`): its key and proof of
+/// possession, uncompressed (`[STRAIT-LC-BLS.1]`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ValidatorBlsKey {
+    /// The key, uncompressed G1.
+    pub pub_key: [u8; 96],
+    /// Its proof of possession, uncompressed G2.
+    pub proof_of_possession: [u8; 192],
+}
+
+/// The BLS set of a change: validator `i` of `validators` with `bls_keys[i]` and its power, in BLS
+/// key order. `prove` checks every key (in G1, not the identity) and proof of possession, one
+/// pairing each; without it only that keys are curve points (enough for the set's hash).
+pub fn new_bls_set(
+    validators: &ValidatorSet,
+    bls_keys: &[ValidatorBlsKey],
+    prove: bool,
+) -> Result<strait_light_client::bls::BlsValidatorSet, strait_light_client::bls::BlsValidatorSetError>
+{
+    use strait_light_client::bls::{BlsValidator, BlsValidatorSet};
+    let mut set: Vec<BlsValidator> = validators
+        .validators()
+        .iter()
+        .zip(bls_keys)
+        .map(|(v, k)| BlsValidator {
+            pub_key: k.pub_key,
+            proof_of_possession: k.proof_of_possession,
+            power: v.power,
+        })
+        .collect();
+    set.sort_by_key(|v| v.pub_key);
+    if prove {
+        BlsValidatorSet::new(set)
+    } else {
+        BlsValidatorSet::new_unproven(set)
+    }
 }
 
 /// Errors of transaction decoding and authentication.
@@ -228,6 +271,20 @@ impl ClientUpdate {
             client,
             kind: VerifierKind::BFT,
             body: strait_light_client::kind::encode_update(trusted_height, block),
+        }
+    }
+
+    /// An update of the BLS-mode light client `client` (kind 5): verify `block` from the
+    /// verified `trusted_height`.
+    pub fn bft_bls(
+        client: ClientId,
+        trusted_height: Height,
+        block: &strait_light_client::bls::BlsLightBlock,
+    ) -> Self {
+        Self {
+            client,
+            kind: VerifierKind::BFT_BLS,
+            body: strait_light_client::bls::kind::encode_update(trusted_height, block),
         }
     }
 }
@@ -352,6 +409,8 @@ pub enum TxBody {
     SetValidators {
         /// The new set (canonical encoding on the wire).
         validators: ValidatorSet,
+        /// The BLS key and proof of possession of each validator of `validators`, in its order.
+        bls_keys: Vec<ValidatorBlsKey>,
         /// `(index in the current set, signature over the change digest)`, indices strictly
         /// increasing.
         approvals: Vec<(u16, [u8; 64])>,
@@ -611,10 +670,16 @@ fn encode_body(body: &TxBody, out: &mut Vec<u8>) {
         }
         TxBody::SetValidators {
             validators,
+            bls_keys,
             approvals,
         } => {
             out.push(TAG_SET_VALIDATORS);
             put_bytes(out, &validators.encode());
+            out.extend_from_slice(&(bls_keys.len() as u16).to_be_bytes());
+            for key in bls_keys {
+                out.extend_from_slice(&key.pub_key);
+                out.extend_from_slice(&key.proof_of_possession);
+            }
             out.extend_from_slice(&(approvals.len() as u16).to_be_bytes());
             for (index, signature) in approvals {
                 out.extend_from_slice(&index.to_be_bytes());
@@ -805,6 +870,21 @@ fn decode_body(r: &mut Reader<'_>) -> Result<TxBody, TxError> {
             )?;
             let validators = ValidatorSet::decode(r.bytes(len)?)
                 .map_err(|e| TxError::ValidatorSet(e.to_string()))?;
+            let keys = r.len_u16("BLS keys", strait_light_client::MAX_VALIDATORS)?;
+            if keys != validators.len() {
+                return Err(DecodeError::Invalid {
+                    what: "BLS key count (one per validator)",
+                    value: keys as u64,
+                }
+                .into());
+            }
+            let mut bls_keys = Vec::with_capacity(keys);
+            for _ in 0..keys {
+                bls_keys.push(ValidatorBlsKey {
+                    pub_key: r.array()?,
+                    proof_of_possession: r.array()?,
+                });
+            }
             let n = r.len_u16("approvals", strait_light_client::MAX_VALIDATORS)?;
             let mut approvals = Vec::with_capacity(n);
             for _ in 0..n {
@@ -813,6 +893,7 @@ fn decode_body(r: &mut Reader<'_>) -> Result<TxBody, TxError> {
             }
             TxBody::SetValidators {
                 validators,
+                bls_keys,
                 approvals,
             }
         }
@@ -1005,6 +1086,7 @@ mod tests {
             nonce: 0,
             body: TxBody::SetValidators {
                 validators,
+                bls_keys: vec![bls_key(1)],
                 approvals: vec![(0, [9; 64]), (2, [8; 64])],
             },
         }
@@ -1014,10 +1096,40 @@ mod tests {
         assert_eq!(back, tx);
         assert_eq!(back.tx.body.kind(), TxKind::SetValidators);
         back.verify_signature().unwrap();
+        let z = Hash32::ZERO;
         assert_ne!(
-            valset_change_digest(ChainId(1), &Hash32::ZERO, &Hash32::ZERO, 0),
-            valset_change_digest(ChainId(1), &Hash32::ZERO, &Hash32::ZERO, 1)
+            valset_change_digest(ChainId(1), &z, &z, &z, 0),
+            valset_change_digest(ChainId(1), &z, &z, &z, 1)
         );
+        assert_ne!(
+            valset_change_digest(ChainId(1), &z, &z, &z, 0),
+            valset_change_digest(ChainId(1), &z, &z, &Hash32([1; 32]), 0)
+        );
+        // One BLS key per validator: one short (a missing proof of possession) is refused.
+        let TxBody::SetValidators { validators, .. } = &tx.tx.body else {
+            unreachable!()
+        };
+        let short = Tx {
+            body: TxBody::SetValidators {
+                validators: validators.clone(),
+                bls_keys: vec![],
+                approvals: vec![],
+            },
+            ..tx.tx.clone()
+        }
+        .sign(&key);
+        assert_eq!(
+            SignedTx::decode(&short.encode()).unwrap_err().name(),
+            "Invalid"
+        );
+    }
+
+    fn bls_key(i: u8) -> ValidatorBlsKey {
+        let signer = strait_light_client::bls::BlsSigner::from_ikm(&[i; 32]);
+        ValidatorBlsKey {
+            pub_key: signer.public_key(),
+            proof_of_possession: signer.proof_of_possession(),
+        }
     }
 
     #[test]
@@ -1139,6 +1251,7 @@ mod tests {
                 ),
             },
             TxBody::SetValidators {
+                bls_keys: (0..validators.len() as u8).map(bls_key).collect(),
                 validators,
                 approvals: vec![(0, [9; 64]), (1, [8; 64])],
             },

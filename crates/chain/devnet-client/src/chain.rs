@@ -12,6 +12,7 @@ use strait_chain_client::{
 use strait_devnet_api::keys::AccountKey;
 use strait_devnet_api::rpc::{FeeStatus, MessageStatus, TxResult};
 use strait_devnet_api::tx::{SignedTx, Tx, TxBody};
+use strait_light_client::bls::BlsLightBlock;
 use strait_light_client::LightBlock;
 use strait_merkle::MultiProof;
 use strait_packet::Packet;
@@ -208,6 +209,13 @@ impl SourceChain for DevnetChain {
             .light_block(height)
             .await
             .map_err(|e| chain_error(self.rpc.chain_id(), "light_block", e))
+    }
+
+    async fn bls_light_block(&self, height: Height) -> Result<BlsLightBlock, ChainError> {
+        self.rpc
+            .bls_light_block(height)
+            .await
+            .map_err(|e| chain_error(self.rpc.chain_id(), "bls_light_block", e))
     }
 
     /// `[STRAIT-FEE.9]` From `strait_messageStatus`, one call per id (asked only by a relayer

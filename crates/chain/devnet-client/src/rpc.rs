@@ -11,6 +11,7 @@ use strait_devnet_api::rpc::{
     ClientInfo, MessageStatus, MessagesPage, OutboxInfo, TxResult, MAX_RPC_ITEMS,
 };
 use strait_devnet_api::tx::SignedTx;
+use strait_light_client::bls::BlsLightBlock;
 use strait_light_client::LightBlock;
 use strait_merkle::MultiProof;
 use strait_primitives::{Address32, ChainId, Hash32, Height, MessageId};
@@ -222,6 +223,31 @@ impl ChainRpc {
                 .map_err(self.err("clientRoot"))
         })
         .await
+    }
+
+    /// The BLS light block at `height` (SPEC §5.7), decoded without checking proofs of possession
+    /// (the destination's kind checks the ones it needs).
+    pub async fn bls_light_block(
+        &self,
+        height: Height,
+    ) -> Result<BlsLightBlock, DevnetClientError> {
+        let answer = retry(|| async {
+            self.client
+                .light_block(height)
+                .await
+                .map_err(self.err("lightBlock"))
+        })
+        .await?
+        .and_then(|answer| answer.bls_light_block)
+        .ok_or_else(|| self.bad(format!("no BLS light block at height {height}")))?;
+        let block = BlsLightBlock::decode_unproven(&answer.0)
+            .map_err(|e| self.bad(format!("BLS light block {height}: {e}")))?;
+        if block.header.height != height || block.header.chain_id != self.chain_id {
+            return Err(self.bad(format!(
+                "BLS light block for height {height} is for another height or chain"
+            )));
+        }
+        Ok(block)
     }
 
     /// The light block at `height`, decoded.

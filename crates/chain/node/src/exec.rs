@@ -385,10 +385,11 @@ fn apply(exec: &mut Exec<'_>, tx: &SignedTx, pool: &[PublicKey]) -> Result<Appli
         }
         TxBody::SetValidators {
             validators,
+            bls_keys,
             approvals,
         } => {
             let chain = exec.env.chain_id;
-            valset::execute(exec.state, chain, validators, approvals, pool)
+            valset::execute(exec.state, chain, validators, bls_keys, approvals, pool)
                 .map_err(|e| rejected(format_args!("validator set change rejected: {e}")))?;
             Ok(Applied::default())
         }

@@ -3,7 +3,8 @@
 
 use std::sync::OnceLock;
 
-use strait_attest::{EcdsaCommittee, Ed25519Committee};
+use strait_attest::{BlsCommittee, EcdsaCommittee, Ed25519Committee};
+use strait_light_client::bls::BlsHeaderVerifier;
 use strait_light_client::kind::BftVerifier;
 use strait_optimistic::OptimisticVerifier;
 use strait_verifier::{Registry, Verifier};
@@ -28,20 +29,21 @@ impl std::fmt::Debug for Extensions {
 }
 
 impl Extensions {
-    /// The devnet's own: the BFT light client kind, the ECDSA and ed25519 attester committee kinds,
-    /// the optimistic kind (SPEC §13) and the built-in applications. Integrators and tests start from this and register more.
-    ///
-    /// The BLS committee kind (`strait_attest::BlsCommittee`) is not registered yet: creating a
-    /// client of it checks one proof of possession (a pairing) per member, and the host does not
-    /// charge client creation to its block budget (`Verifier` has no creation cost), so a
-    /// permissionless `CreateClient` could cost about 100 ms of verification each.
+    /// The devnet's own: the BFT light client kind, in ed25519 and in BLS mode, the ECDSA, ed25519
+    /// and BLS attester committee kinds, the optimistic kind (SPEC §13) and the built-in
+    /// applications. Integrators and tests start from this and register
+    /// more. Every kind's creation, updates and evidence are charged to the block budget at
+    /// admission (`create_cost`, `update_cost`, `misbehaviour_cost`): a BLS committee's creation
+    /// pays one pairing per member.
     pub fn devnet() -> Self {
         let mut verifiers = Registry::new();
-        let kinds: [Box<dyn Verifier>; 4] = [
+        let kinds: [Box<dyn Verifier>; 6] = [
             Box::new(BftVerifier),
+            Box::new(BlsHeaderVerifier),
             Box::new(EcdsaCommittee::new()),
             Box::new(Ed25519Committee::new()),
             Box::new(OptimisticVerifier),
+            Box::new(BlsCommittee::new()),
         ];
         for kind in kinds {
             verifiers

@@ -40,4 +40,4 @@ pub use spec::{
     devnet_key_pool, devnet_node_config, devnet_specs, devnet_validator_set, genesis_header,
     ChainSpec, NodeConfig, DEFAULT_BLOCK_TIME_MS, FAST_BLOCK_TIME_MS,
 };
-pub use valset::{approve as approve_validator_change, set_validators_tx};
+pub use valset::{approve as approve_validator_change, devnet_bls_keys, set_validators_tx};

@@ -38,8 +38,9 @@ pub const MAX_BLOCK_SIGNATURES: usize = 4096;
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct TxCost {
     /// Signatures execution may verify: every signature of every commit of a relay's client
-    /// updates, of both commits of misbehaviour evidence, and every approval of a validator-set
-    /// change. (The transaction's own signature was verified at admission.)
+    /// updates, of both commits of misbehaviour evidence, of a new client's initial trust (a BLS
+    /// committee's proofs of possession), and every approval of a validator-set change; a
+    /// pairing check counts as one. (The transaction's own signature was verified at admission.)
     pub signatures: usize,
     /// Encoded length.
     pub bytes: usize,
@@ -58,10 +59,7 @@ impl TxCost {
             | TxBody::ProposeRoot { .. }
             | TxBody::SubmitConflict { .. }
             | TxBody::WatcherPause { .. } => 0,
-            TxBody::CreateClient { kind, .. } => {
-                verifiers.get(*kind)?;
-                0
-            }
+            TxBody::CreateClient { kind, init, .. } => verifiers.get(*kind)?.create_cost(init)?,
             TxBody::Relay { updates, .. } => {
                 let mut total = 0usize;
                 for u in updates {
@@ -72,8 +70,13 @@ impl TxCost {
             TxBody::Misbehaviour { kind, evidence, .. } => {
                 verifiers.get(*kind)?.misbehaviour_cost(evidence)?
             }
-            TxBody::SetValidators { approvals, .. }
-            | TxBody::SetPause { approvals, .. }
+            // Each approval, and each BLS key's proof of possession (a pairing).
+            TxBody::SetValidators {
+                approvals,
+                bls_keys,
+                ..
+            } => approvals.len().saturating_add(bls_keys.len()),
+            TxBody::SetPause { approvals, .. }
             | TxBody::SetFeeOracle { approvals, .. }
             | TxBody::ResumeClient { approvals, .. } => approvals.len(),
         };
@@ -177,8 +180,13 @@ pub fn tx_memory(tx: &SignedTx, len: usize) -> usize {
         }
         TxBody::SetValidators {
             validators,
+            bls_keys,
             approvals,
-        } => validators.len() * VALIDATOR + approvals.len() * 66,
+        } => {
+            validators.len() * VALIDATOR
+                + bls_keys.len() * size_of::<strait_devnet_api::tx::ValidatorBlsKey>()
+                + approvals.len() * 66
+        }
     };
     size_of::<PendingTx>() + body + len
 }
@@ -472,6 +480,9 @@ impl Mempool {
 }
 
 #[cfg(test)]
+mod creation;
+
+#[cfg(test)]
 mod tests {
     use std::collections::BTreeMap;
     use std::convert::Infallible;
@@ -567,15 +578,22 @@ mod tests {
         move || Ok(n)
     }
 
-    /// A validator-set change with `approvals` approvals: its cost is `approvals` signatures.
+    /// A validator-set change with `approvals` approvals and no BLS key (built in memory, it
+    /// would not decode): its cost is `approvals` signatures.
     fn approvals(key: &AccountKey, nonce: u64, approvals: usize) -> PendingTx {
+        with_bls_keys(key, nonce, approvals, 0)
+    }
+
+    fn with_bls_keys(key: &AccountKey, nonce: u64, approvals: usize, keys: usize) -> PendingTx {
         let validators = crate::spec::devnet_validator_set(ChainId(1), 0..1, 10);
+        let bls = crate::valset::devnet_bls_keys(ChainId(1), &validators).unwrap()[0];
         let tx = Tx {
             chain_id: ChainId(1),
             signer: key.address(),
             nonce,
             body: TxBody::SetValidators {
                 validators,
+                bls_keys: vec![bls; keys],
                 approvals: (0..approvals).map(|i| (i as u16, [0; 64])).collect(),
             },
         }
@@ -724,6 +742,8 @@ mod tests {
             }
         );
         assert_eq!(approvals(&key, 0, 7).cost.signatures, 7);
+        // Each BLS key of a validator-set change costs its proof of possession: a pairing.
+        assert_eq!(with_bls_keys(&key, 0, 7, 3).cost.signatures, 10);
         assert_eq!(
             Budget::BLOCK.admits(TxCost {
                 signatures: MAX_BLOCK_SIGNATURES,

@@ -7,7 +7,9 @@
 
 use ed25519_dalek::VerifyingKey;
 use strait_devnet_api::keys::AccountKey;
-use strait_devnet_api::tx::{valset_change_digest, SignedTx, Tx, TxBody};
+use strait_devnet_api::tx::{
+    new_bls_set, valset_change_digest, SignedTx, Tx, TxBody, ValidatorBlsKey,
+};
 use strait_light_client::ed25519::{verify_batch, BatchItem};
 use strait_light_client::{PublicKey, Signer, ValidatorSet};
 use strait_primitives::{ChainId, Hash32};
@@ -42,6 +44,17 @@ pub enum ValsetError {
         /// Total current power.
         total: u64,
     },
+    /// The new set's BLS keys do not form a canonical BLS set (a key not a G1 point, a repeated
+    /// key, a proof of possession that does not verify: `[STRAIT-LC-BLS.1]`). Named by the cause.
+    #[error("BLS keys of the new set: {0}")]
+    BlsKeys(strait_light_client::bls::BlsValidatorSetError),
+    /// A validator whose key this devnet node holds comes with another BLS key than the one the
+    /// node derives for it: the node could not sign for it in BLS.
+    #[error("validator {index}'s BLS key is not the one this devnet node derives for it")]
+    BlsKeyNotHeld {
+        /// The validator's index in the new set.
+        index: usize,
+    },
     /// This devnet node holds too few keys of the new set to keep producing blocks.
     #[error("this devnet node holds {held} of {total} power of the new set, need more than 2/3")]
     NotSignable {
@@ -56,16 +69,40 @@ fn more_than_two_thirds(part: u64, total: u64) -> bool {
     u128::from(part) * 3 > u128::from(total) * 2
 }
 
-/// Signs the change from `current` to `new` (the `counter`-th change of `chain`) with `signers`,
-/// each of which must be in `current`; returns approvals by ascending index.
+/// The BLS keys the devnet derives for `set`'s validators, in its order (`[STRAIT-LC-BLS.1]`,
+/// devnet key derivation of §5.7); `None` if a validator is not of `chain`'s public key pool.
+pub fn devnet_bls_keys(chain: ChainId, set: &ValidatorSet) -> Option<Vec<ValidatorBlsKey>> {
+    let pool = crate::spec::devnet_key_pool(chain);
+    set.validators()
+        .iter()
+        .map(|v| {
+            let signer = pool.iter().find(|s| s.public_key() == v.pub_key)?;
+            let bls = crate::consensus::devnet_bls_signer(signer);
+            Some(ValidatorBlsKey {
+                pub_key: bls.public_key(),
+                proof_of_possession: bls.proof_of_possession(),
+            })
+        })
+        .collect()
+}
+
+/// Signs the change from `current` to `new` with BLS keys `bls_keys` (the `counter`-th change of
+/// `chain`) with `signers`, each of which must be in `current`; returns approvals by ascending
+/// index.
+///
+/// # Panics
+///
+/// If a BLS key is not a curve point (the caller builds the change).
 pub fn approve(
     chain: ChainId,
     current: &ValidatorSet,
     new: &ValidatorSet,
+    bls_keys: &[ValidatorBlsKey],
     counter: u64,
     signers: &[&Signer],
 ) -> Vec<(u16, [u8; 64])> {
-    let digest = valset_change_digest(chain, &current.hash(), &new.hash(), counter);
+    let bls = new_bls_set(new, bls_keys, false).expect("BLS keys of the change are curve points");
+    let digest = valset_change_digest(chain, &current.hash(), &new.hash(), &bls.hash(), counter);
     let mut approvals: Vec<(u16, [u8; 64])> = signers
         .iter()
         .filter_map(|s| {
@@ -78,7 +115,12 @@ pub fn approve(
     approvals
 }
 
-/// A signed `SetValidators` transaction from `account` (its `nonce`), approved by `signers`.
+/// A signed `SetValidators` transaction from `account` (its `nonce`), approved by `signers`, with
+/// the BLS keys the devnet derives for `new` ([`devnet_bls_keys`]).
+///
+/// # Panics
+///
+/// If a validator of `new` is not of `chain`'s devnet key pool.
 pub fn set_validators_tx(
     chain: ChainId,
     account: &AccountKey,
@@ -88,28 +130,33 @@ pub fn set_validators_tx(
     counter: u64,
     signers: &[&Signer],
 ) -> SignedTx {
-    let approvals = approve(chain, current, &new, counter, signers);
+    let bls_keys = devnet_bls_keys(chain, &new).expect("devnet sets hold pool keys");
+    let approvals = approve(chain, current, &new, &bls_keys, counter, signers);
     Tx {
         chain_id: chain,
         signer: account.address(),
         nonce,
         body: TxBody::SetValidators {
             validators: new,
+            bls_keys,
             approvals,
         },
     }
     .sign(account)
 }
 
-/// Checks the approvals of a change (one batch verification).
+/// Checks the approvals of a change to `new`, whose BLS set hashes to `new_bls` (one batch
+/// verification).
 pub fn check_approvals(
     chain: ChainId,
     current: &ValidatorSet,
     new: &ValidatorSet,
+    new_bls: &Hash32,
     counter: u64,
     approvals: &[(u16, [u8; 64])],
 ) -> Result<(), ValsetError> {
-    let digest: Hash32 = valset_change_digest(chain, &current.hash(), &new.hash(), counter);
+    let digest: Hash32 =
+        valset_change_digest(chain, &current.hash(), &new.hash(), new_bls, counter);
     let mut approved = 0u64;
     let mut keys: Vec<VerifyingKey> = Vec::with_capacity(approvals.len());
     for (position, (index, _)) in approvals.iter().enumerate() {
@@ -187,18 +234,50 @@ pub fn counter(state: &State) -> u64 {
     state.get_u64(keys::VALSET_COUNTER)
 }
 
-/// Executes an approved change: checks it and stores `new` as pending.
+/// `[STRAIT-DEVNET.4]` Every validator of `new` whose key the node holds (`pool`) comes with the
+/// BLS key the node derives for it, so the node can sign the change's blocks in BLS too.
+pub fn check_bls_keys_held(
+    chain: ChainId,
+    new: &ValidatorSet,
+    bls_keys: &[ValidatorBlsKey],
+    pool: &[PublicKey],
+) -> Result<(), ValsetError> {
+    let signers = crate::spec::devnet_key_pool(chain);
+    for (index, (v, key)) in new.validators().iter().zip(bls_keys).enumerate() {
+        if !pool.contains(&v.pub_key) {
+            continue;
+        }
+        let derived = signers
+            .iter()
+            .find(|s| s.public_key() == v.pub_key)
+            .map(|s| crate::consensus::devnet_bls_signer(s).public_key());
+        if derived != Some(key.pub_key) {
+            return Err(ValsetError::BlsKeyNotHeld { index });
+        }
+    }
+    Ok(())
+}
+
+/// Executes an approved change: checks it and stores `new` as pending. Cheap checks first: the
+/// BLS keys are curve points (the BLS set's hash is part of what approvers sign), the approvals
+/// (one ed25519 batch), the node holds enough of the new set (and its BLS keys); then every BLS
+/// key's proof of possession (one pairing each), so no rogue key enters a set BLS-mode light
+/// clients trust.
 pub fn execute(
     state: &mut State,
     chain: ChainId,
     new: &ValidatorSet,
+    bls_keys: &[ValidatorBlsKey],
     approvals: &[(u16, [u8; 64])],
     pool: &[PublicKey],
 ) -> Result<(), ValsetError> {
     let current = load(state, keys::VALSET_CURRENT).expect("the current set is stored at genesis");
     let count = counter(state);
-    check_approvals(chain, &current, new, count, approvals)?;
+    let unproven = new_bls_set(new, bls_keys, false).map_err(ValsetError::BlsKeys)?;
+    check_approvals(chain, &current, new, &unproven.hash(), count, approvals)?;
     check_signable(new, pool)?;
+    check_bls_keys_held(chain, new, bls_keys, pool)?;
+    new_bls_set(new, bls_keys, true).map_err(ValsetError::BlsKeys)?;
     state.put(keys::VALSET_PENDING.to_vec(), new.encode());
     state.put_u64(keys::VALSET_COUNTER.to_vec(), count + 1);
     Ok(())
@@ -256,15 +335,25 @@ mod tests {
         let new = devnet_validator_set(chain, 4..8, 10);
         let pool = devnet_key_pool(chain);
         let three: Vec<&Signer> = pool[..3].iter().collect();
-        let ok = approve(chain, &current, &new, 0, &three);
-        assert_eq!(check_approvals(chain, &current, &new, 0, &ok), Ok(()));
+        let bls = devnet_bls_keys(chain, &new).unwrap();
+        let bls_hash = new_bls_set(&new, &bls, true).unwrap().hash();
+        let ok = approve(chain, &current, &new, &bls, 0, &three);
         assert_eq!(
-            check_approvals(chain, &current, &new, 1, &ok),
+            check_approvals(chain, &current, &new, &bls_hash, 0, &ok),
+            Ok(())
+        );
+        assert_eq!(
+            check_approvals(chain, &current, &new, &bls_hash, 1, &ok),
             Err(ValsetError::BadApproval)
         );
-        let two = approve(chain, &current, &new, 0, &three[..2]);
+        // Approvals bind the BLS keys: the same approvals with other BLS keys do not verify.
         assert_eq!(
-            check_approvals(chain, &current, &new, 0, &two),
+            check_approvals(chain, &current, &new, &Hash32([1; 32]), 0, &ok),
+            Err(ValsetError::BadApproval)
+        );
+        let two = approve(chain, &current, &new, &bls, 0, &three[..2]);
+        assert_eq!(
+            check_approvals(chain, &current, &new, &bls_hash, 0, &two),
             Err(ValsetError::InsufficientPower {
                 approved: 20,
                 total: 40
@@ -273,11 +362,57 @@ mod tests {
         let mut reversed = ok.clone();
         reversed.reverse();
         assert!(matches!(
-            check_approvals(chain, &current, &new, 0, &reversed),
+            check_approvals(chain, &current, &new, &bls_hash, 0, &reversed),
             Err(ValsetError::NotAscending { .. })
         ));
         let keys: Vec<PublicKey> = pool.iter().map(Signer::public_key).collect();
         assert_eq!(check_signable(&new, &keys), Ok(()));
         assert!(check_signable(&new, &keys[..4]).is_err());
+        assert_eq!(check_bls_keys_held(chain, &new, &bls, &keys), Ok(()));
+        let mut swapped = bls.clone();
+        swapped.swap(0, 1);
+        assert_eq!(
+            check_bls_keys_held(chain, &new, &swapped, &keys),
+            Err(ValsetError::BlsKeyNotHeld { index: 0 })
+        );
+    }
+
+    /// `[STRAIT-DEVNET.4]` A change is executed only with a valid proof of possession for every
+    /// BLS key: a rogue key (one without a proof of its own) is refused, and nothing is stored.
+    #[test]
+    fn a_change_needs_a_proof_of_possession_for_every_bls_key() {
+        let chain = ChainId(1);
+        let current = devnet_validator_set(chain, 0..4, 10);
+        let new = devnet_validator_set(chain, 4..8, 10);
+        let pool = devnet_key_pool(chain);
+        let keys: Vec<PublicKey> = pool.iter().map(Signer::public_key).collect();
+        let three: Vec<&Signer> = pool[..3].iter().collect();
+        let mut state = State::default();
+        state.put(keys::VALSET_CURRENT.to_vec(), current.encode());
+        let good = devnet_bls_keys(chain, &new).unwrap();
+        // Validator 3's proof replaced by validator 2's.
+        let mut rogue = good.clone();
+        rogue[3].proof_of_possession = good[2].proof_of_possession;
+        let approvals = approve(chain, &current, &new, &rogue, 0, &three);
+        let refused = execute(&mut state, chain, &new, &rogue, &approvals, &keys[..8]);
+        assert!(
+            matches!(&refused, Err(ValsetError::BlsKeys(e)) if e.name() == "InvalidProofOfPossession"),
+            "{refused:?}"
+        );
+        assert!(load(&state, keys::VALSET_PENDING).is_none());
+        assert_eq!(counter(&state), 0);
+        // A key that is not a curve point is refused before any approval is checked.
+        let mut garbage = good.clone();
+        garbage[1].pub_key[40] ^= 1;
+        assert!(matches!(
+            execute(&mut state, chain, &new, &garbage, &approvals, &keys[..8]),
+            Err(ValsetError::BlsKeys(_))
+        ));
+        let approvals = approve(chain, &current, &new, &good, 0, &three);
+        assert_eq!(
+            execute(&mut state, chain, &new, &good, &approvals, &keys[..8]),
+            Ok(())
+        );
+        assert_eq!(load(&state, keys::VALSET_PENDING), Some(new));
     }
 }

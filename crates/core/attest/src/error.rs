@@ -108,6 +108,19 @@ pub enum AttestError {
     /// An epoch that cannot be incremented.
     #[error("the committee's epoch cannot advance")]
     EpochOverflow,
+    /// Rotation evidence names an epoch whose committee the client does not keep (only the
+    /// current and the previous one, `[STRAIT-ATTEST.12]`).
+    #[error("evidence of epoch {got}, the client is at epoch {current}")]
+    EpochMismatch {
+        /// The evidence's epoch.
+        got: u64,
+        /// The client's epoch.
+        current: u64,
+    },
+    /// A client may not follow chain `2^64 - 1`: that value marks rotation evidence
+    /// (`[STRAIT-ATTEST.12]`).
+    #[error("chain id 2^64 - 1 is reserved")]
+    ReservedSource,
     /// The client's storage is corrupt.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -135,6 +148,8 @@ impl AttestError {
             Self::SourceMismatch { .. } => "SourceMismatch",
             Self::NotMisbehaviour => "NotMisbehaviour",
             Self::EpochOverflow => "EpochOverflow",
+            Self::EpochMismatch { .. } => "EpochMismatch",
+            Self::ReservedSource => "ReservedSource",
             Self::Store(_) => "Store",
         }
     }

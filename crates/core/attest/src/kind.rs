@@ -15,10 +15,12 @@ use crate::committee::Committee;
 use crate::error::AttestError;
 use crate::scheme::Scheme;
 use crate::state::{
-    at, checkpoint_record, stored_checkpoint, stored_committee, stored_state, ClientState,
-    COMMITTEE, COUNT, MAX_CHECKPOINTS, ROOT, STATE,
+    at, checkpoint_record, stored_checkpoint, stored_committee, stored_previous_committee,
+    stored_state, ClientState, Frozen, COMMITTEE, COUNT, MAX_CHECKPOINTS, PREVIOUS, ROOT, STATE,
 };
-use crate::wire::{decode_evidence, decode_freeze, decode_update, encode_freeze, Update};
+use crate::wire::{
+    decode_any_evidence, decode_freeze, decode_update, encode_freeze, Evidence, Update,
+};
 
 /// A committee client of scheme `S` (`[STRAIT-ATTEST.8]`).
 pub struct CommitteeVerifier<S>(PhantomData<fn() -> S>);
@@ -141,6 +143,9 @@ impl<S: Scheme> CommitteeVerifier<S> {
         source: ChainId,
         init: &[u8],
     ) -> Result<Height, AttestError> {
+        if source == ChainId(u64::MAX) {
+            return Err(AttestError::ReservedSource);
+        }
         let mut r = Reader::new(init);
         let committee = Committee::read_admitted::<S>(&mut r)?;
         r.finish()?;
@@ -190,6 +195,9 @@ impl<S: Scheme> CommitteeVerifier<S> {
                     .epoch
                     .checked_add(1)
                     .ok_or(AttestError::EpochOverflow)?;
+                // The handing-over committee is kept, so that two rotations it certified for
+                // this epoch remain provable after one of them is applied ([STRAIT-ATTEST.12]).
+                store.put(PREVIOUS, committee.encode());
                 store.put(COMMITTEE, next.encode());
                 store.put(STATE, state.encode());
                 Ok(Outcome::Rotated(state.epoch))
@@ -197,9 +205,17 @@ impl<S: Scheme> CommitteeVerifier<S> {
         }
     }
 
-    /// `[STRAIT-ATTEST.7]` Checks standalone evidence and freezes the client when it holds.
+    /// `[STRAIT-ATTEST.7]`, `[STRAIT-ATTEST.12]` Checks standalone evidence and freezes the client
+    /// when it holds.
     fn misbehaviour(store: &mut dyn ClientStore, bytes: &[u8]) -> Result<(), AttestError> {
-        let ((a, cert_a), (b, cert_b)) = decode_evidence::<S>(bytes)?;
+        let ((a, cert_a), (b, cert_b)) = match decode_any_evidence::<S>(bytes)? {
+            Evidence::Checkpoints(a, b) => (a, b),
+            Evidence::Rotations {
+                epoch,
+                first,
+                second,
+            } => return Self::rotations(store, epoch, first, second),
+        };
         let (state, committee) = active(store, S::MEMBER_LEN)?;
         for checkpoint in [&a, &b] {
             if checkpoint.source_chain != state.source {
@@ -216,13 +232,57 @@ impl<S: Scheme> CommitteeVerifier<S> {
             let message = checkpoint.sign_bytes(&state.committee_id, state.epoch);
             S::verify(&committee, &message, certificate)?;
         }
-        freeze_with(store, state, a, b);
+        freeze_with(store, state, Frozen::Conflict(a, b));
+        Ok(())
+    }
+
+    /// `[STRAIT-ATTEST.12]` Two different rotations certified by the committee of `epoch` (the
+    /// current one, or the previous one the client keeps): the committee equivocated about its
+    /// successor. Cheap checks first: the epoch is known, the two next committees differ; then both
+    /// certificates. The next committees' members are not admitted: what they are does not matter,
+    /// only that the committee signed both.
+    fn rotations(
+        store: &mut dyn ClientStore,
+        epoch: u64,
+        first: (crate::committee::WireCommittee<'_>, S::Certificate),
+        second: (crate::committee::WireCommittee<'_>, S::Certificate),
+    ) -> Result<(), AttestError> {
+        let (state, current) = active(store, S::MEMBER_LEN)?;
+        let signers = if epoch == state.epoch {
+            Some(current)
+        } else if epoch.checked_add(1) == Some(state.epoch) {
+            stored_previous_committee(store, S::MEMBER_LEN)?
+        } else {
+            None
+        };
+        let signers = signers.ok_or(AttestError::EpochMismatch {
+            got: epoch,
+            current: state.epoch,
+        })?;
+        let (hash_1, hash_2) = (first.0.committee.hash(), second.0.committee.hash());
+        if hash_1 == hash_2 {
+            return Err(AttestError::NotMisbehaviour);
+        }
+        for (hash, certificate) in [(&hash_1, &first.1), (&hash_2, &second.1)] {
+            let message = rotation_sign_bytes(&state.committee_id, epoch, hash);
+            S::verify(&signers, &message, certificate)?;
+        }
+        let (first, second) = (hash_1.min(hash_2), hash_1.max(hash_2));
+        freeze_with(
+            store,
+            state,
+            Frozen::Rotations {
+                epoch,
+                first,
+                second,
+            },
+        );
         Ok(())
     }
 }
 
-fn freeze_with(store: &mut dyn ClientStore, mut state: ClientState, a: Checkpoint, b: Checkpoint) {
-    state.frozen = Some((a, b));
+fn freeze_with(store: &mut dyn ClientStore, mut state: ClientState, frozen: Frozen) {
+    state.frozen = Some(frozen);
     store.put(STATE, state.encode());
 }
 
@@ -252,6 +312,15 @@ impl<S: Scheme> Verifier for CommitteeVerifier<S> {
         Self::create_client(store, source, init).map_err(|e| Self::error("init committee", e))
     }
 
+    /// `[STRAIT-ATTEST.4]` One admission per member (BLS: a proof of possession, one pairing),
+    /// read from the committee's structure without admitting anyone.
+    fn create_cost(&self, init: &[u8]) -> Result<usize, VerifierError> {
+        let mut r = Reader::new(init);
+        let committee = Committee::read_structure(&mut r, S::MEMBER_WIRE_LEN, S::MEMBER_LEN)
+            .map_err(|e| Self::error("init committee", e))?;
+        Ok(S::ADMIT_COST.saturating_mul(committee.committee.len()))
+    }
+
     fn update_cost(&self, update: &[u8]) -> Result<usize, VerifierError> {
         let update = decode_update::<S>(update).map_err(|e| Self::error("update", e))?;
         Ok(match update {
@@ -261,9 +330,13 @@ impl<S: Scheme> Verifier for CommitteeVerifier<S> {
         })
     }
 
+    /// Both certificates, of checkpoints or of rotations (whose next members are not admitted).
     fn misbehaviour_cost(&self, evidence: &[u8]) -> Result<usize, VerifierError> {
-        let ((_, a), (_, b)) =
-            decode_evidence::<S>(evidence).map_err(|e| Self::error("evidence", e))?;
+        let (a, b) =
+            match decode_any_evidence::<S>(evidence).map_err(|e| Self::error("evidence", e))? {
+                Evidence::Checkpoints((_, a), (_, b)) => (a, b),
+                Evidence::Rotations { first, second, .. } => (first.1, second.1),
+            };
         Ok(S::certificate_cost(&a).saturating_add(S::certificate_cost(&b)))
     }
 
@@ -283,7 +356,7 @@ impl<S: Scheme> Verifier for CommitteeVerifier<S> {
                 Outcome::Rotated(epoch) => Updated::Rotated { epoch },
                 Outcome::Conflict(a, b) => {
                     let state = stored_state(store)?;
-                    freeze_with(store, state, a, b);
+                    freeze_with(store, state, Frozen::Conflict(a, b));
                     Updated::Misbehaviour {
                         evidence: encode_freeze(&a, &b),
                     }
@@ -305,7 +378,7 @@ impl<S: Scheme> Verifier for CommitteeVerifier<S> {
         let (a, b) = decode_freeze(evidence).map_err(|e| Self::error("freeze", e.into()))?;
         let state = stored_state(store)?;
         if state.frozen.is_none() {
-            freeze_with(store, state, a, b);
+            freeze_with(store, state, Frozen::Conflict(a, b));
         }
         Ok(())
     }

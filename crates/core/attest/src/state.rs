@@ -2,14 +2,34 @@
 //!
 //! ```text
 //! "s"                 -> client state = source u64 | committee_id [32] | epoch u64
-//!                        | latest_height u64 | frozen u8 (0 or 1) | evidence (when 1)
+//!                        | latest_height u64 | frozen u8 (0, 1 or 2) | evidence (when 1 or 2)
 //! "m"                 -> the current committee, stored form ([STRAIT-ATTEST.3])
+//! "p"                 -> the previous epoch's committee, stored form (after a rotation)
 //! "r" || height u64   -> the checkpoint verified at that source height ([STRAIT-ATTEST.1])
 //! "n" || leaf_count u64 -> the checkpoint of lowest stored height with that leaf count
-//! evidence            = checkpoint | checkpoint   (the two conflicting checkpoints)
+//! evidence (1)        = checkpoint | checkpoint   (the two conflicting checkpoints)
+//! evidence (2)        = epoch u64 | hash [32] | hash [32]   (two rotations of one epoch, the
+//!                        next committees' hashes in ascending order, [STRAIT-ATTEST.12])
 //! ```
 
 use strait_primitives::{ChainId, DecodeError, Hash32, Height, Reader};
+
+/// What froze a client.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Frozen {
+    /// Two certified checkpoints an append-only outbox cannot both have produced
+    /// (`[STRAIT-ATTEST.7]`).
+    Conflict(Checkpoint, Checkpoint),
+    /// Two different rotations certified for one epoch (`[STRAIT-ATTEST.12]`).
+    Rotations {
+        /// The epoch both rotations hand over from.
+        epoch: u64,
+        /// The lower of the two next committees' hashes.
+        first: Hash32,
+        /// The higher one.
+        second: Hash32,
+    },
+}
 use strait_verifier::{ClientRead, StoreError};
 
 use crate::checkpoint::{Checkpoint, CHECKPOINT_LEN};
@@ -17,6 +37,7 @@ use crate::committee::Committee;
 
 pub(crate) const STATE: &[u8] = b"s";
 pub(crate) const COMMITTEE: &[u8] = b"m";
+pub(crate) const PREVIOUS: &[u8] = b"p";
 pub(crate) const ROOT: u8 = b'r';
 pub(crate) const COUNT: u8 = b'n';
 
@@ -41,8 +62,8 @@ pub struct ClientState {
     pub epoch: u64,
     /// The highest source height it verified (0 before any).
     pub latest_height: Height,
-    /// The two conflicting checkpoints that froze it, if any.
-    pub frozen: Option<(Checkpoint, Checkpoint)>,
+    /// The evidence that froze it, if any.
+    pub frozen: Option<Frozen>,
 }
 
 impl ClientState {
@@ -55,10 +76,20 @@ impl ClientState {
         out.extend_from_slice(&self.latest_height.to_be_bytes());
         match &self.frozen {
             None => out.push(0),
-            Some((a, b)) => {
+            Some(Frozen::Conflict(a, b)) => {
                 out.push(1);
                 out.extend_from_slice(&a.encode());
                 out.extend_from_slice(&b.encode());
+            }
+            Some(Frozen::Rotations {
+                epoch,
+                first,
+                second,
+            }) => {
+                out.push(2);
+                out.extend_from_slice(&epoch.to_be_bytes());
+                out.extend_from_slice(&first.0);
+                out.extend_from_slice(&second.0);
             }
         }
         out
@@ -73,7 +104,15 @@ impl ClientState {
         let latest_height = Height(r.u64()?);
         let frozen = match r.u8()? {
             0 => None,
-            1 => Some((Checkpoint::read(&mut r)?, Checkpoint::read(&mut r)?)),
+            1 => Some(Frozen::Conflict(
+                Checkpoint::read(&mut r)?,
+                Checkpoint::read(&mut r)?,
+            )),
+            2 => Some(Frozen::Rotations {
+                epoch: r.u64()?,
+                first: Hash32(r.array()?),
+                second: Hash32(r.array()?),
+            }),
             flag => {
                 return Err(DecodeError::Invalid {
                     what: "frozen flag",
@@ -118,6 +157,19 @@ pub fn stored_committee(
     Committee::decode_stored(raw, member_len).map_err(|e| corrupt("attest committee", e))
 }
 
+/// The previous epoch's committee in `store`, if the client rotated.
+pub fn stored_previous_committee(
+    store: &(impl ClientRead + ?Sized),
+    member_len: usize,
+) -> Result<Option<Committee>, StoreError> {
+    store
+        .get(PREVIOUS)
+        .map(|raw| {
+            Committee::decode_stored(raw, member_len).map_err(|e| corrupt("attest committee", e))
+        })
+        .transpose()
+}
+
 /// Decodes a stored checkpoint record.
 pub(crate) fn checkpoint_record(raw: &[u8]) -> Result<Checkpoint, StoreError> {
     Checkpoint::decode(raw).map_err(|e| corrupt("attest checkpoint", e))
@@ -146,7 +198,12 @@ mod tests {
             leaf_count: 4,
             source_height: Height(5),
         };
-        for frozen in [None, Some((cp, cp))] {
+        let rotations = Frozen::Rotations {
+            epoch: 3,
+            first: Hash32([1; 32]),
+            second: Hash32([2; 32]),
+        };
+        for frozen in [None, Some(Frozen::Conflict(cp, cp)), Some(rotations)] {
             let state = ClientState {
                 source: ChainId(1),
                 committee_id: Hash32([9; 32]),
@@ -164,7 +221,7 @@ mod tests {
             frozen: None,
         }
         .encode();
-        *bad.last_mut().unwrap() = 2;
+        *bad.last_mut().unwrap() = 3;
         assert_eq!(ClientState::decode(&bad).unwrap_err().name(), "Invalid");
     }
 }

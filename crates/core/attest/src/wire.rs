@@ -4,9 +4,14 @@
 //! init      = committee, wire form ([STRAIT-ATTEST.3])
 //! update    = 0x01 | checkpoint (56) | certificate             a certified checkpoint
 //!           | 0x02 | committee, wire form | certificate        a rotation to the next epoch
-//! evidence  = checkpoint | certificate | checkpoint | certificate
+//! evidence  = checkpoint | certificate | checkpoint | certificate     two conflicting checkpoints
+//!           | 0xff x 8 | epoch u64 | committee, wire form | certificate
+//!             | committee, wire form | certificate                  two rotations of one epoch
 //! freeze    = checkpoint | checkpoint                          (what an update proved)
 //! ```
+//!
+//! A checkpoint's first field is its source chain; `2^64 - 1` (eight `0xff` bytes), which no
+//! client follows, marks rotation evidence instead (`[STRAIT-ATTEST.12]`).
 
 use strait_primitives::{DecodeError, Reader};
 
@@ -49,6 +54,66 @@ pub fn encode_rotation<S: Scheme>(next_wire: &[u8], certificate: &S::Certificate
     out.extend_from_slice(next_wire);
     S::encode_certificate(certificate, &mut out);
     out
+}
+
+/// The eight bytes that open rotation evidence, where checkpoint evidence has its source chain.
+pub const ROTATION_EVIDENCE: [u8; 8] = [0xff; 8];
+
+/// Standalone evidence, decoded.
+#[derive(Debug)]
+pub enum Evidence<'a, S: Scheme> {
+    /// Two certified checkpoints (`[STRAIT-ATTEST.7]`).
+    Checkpoints(Certified<S>, Certified<S>),
+    /// Two rotations certified for `epoch` (`[STRAIT-ATTEST.12]`): each next committee (its
+    /// structure checked, members not admitted) and its certificate.
+    Rotations {
+        /// The epoch both hand over from.
+        epoch: u64,
+        /// The first rotation.
+        first: (WireCommittee<'a>, S::Certificate),
+        /// The second rotation.
+        second: (WireCommittee<'a>, S::Certificate),
+    },
+}
+
+/// Encodes rotation evidence: two rotations of `epoch`, each a next committee's wire form and
+/// the certificate of the committee of `epoch` over it.
+pub fn encode_rotation_evidence<S: Scheme>(
+    epoch: u64,
+    first: (&[u8], &S::Certificate),
+    second: (&[u8], &S::Certificate),
+) -> Vec<u8> {
+    let mut out = ROTATION_EVIDENCE.to_vec();
+    out.extend_from_slice(&epoch.to_be_bytes());
+    for (wire, certificate) in [first, second] {
+        out.extend_from_slice(wire);
+        S::encode_certificate(certificate, &mut out);
+    }
+    out
+}
+
+/// Decodes standalone evidence of either form: eight `0xff` bytes open rotation evidence, anything
+/// else is checkpoint evidence.
+pub fn decode_any_evidence<S: Scheme>(bytes: &[u8]) -> Result<Evidence<'_, S>, AttestError> {
+    if !bytes.starts_with(&ROTATION_EVIDENCE) {
+        let (a, b) = decode_evidence::<S>(bytes)?;
+        return Ok(Evidence::Checkpoints(a, b));
+    }
+    let mut r = Reader::new(bytes);
+    r.bytes(ROTATION_EVIDENCE.len())?;
+    let epoch = r.u64()?;
+    let mut rotation = || -> Result<_, AttestError> {
+        let next = Committee::read_structure(&mut r, S::MEMBER_WIRE_LEN, S::MEMBER_LEN)?;
+        Ok((next, S::read_certificate(&mut r)?))
+    };
+    let first = rotation()?;
+    let second = rotation()?;
+    r.finish()?;
+    Ok(Evidence::Rotations {
+        epoch,
+        first,
+        second,
+    })
 }
 
 /// Encodes standalone evidence: two certified checkpoints.

@@ -2,20 +2,25 @@
 //! in BLS mode (`verify_bls`: key aggregation and one pairing) against the same header verified
 //! through the ed25519 path (`verify`: one batch of 150 signatures), in the same run. The goal of
 //! issue 9 is BLS at most 0.6x the ed25519 batch path. Also one single BLS verification (the
-//! pairing floor) and the BLS path at 512 validators.
+//! pairing floor) and the BLS path at 512 validators. `header_150/bls_kind_update` is the whole
+//! update of a verifier-kind-5 client (`BlsHeaderVerifier::update`: decoding the update and the
+//! trusted state, verifying, storing), which should cost what `bls_aggregate` does.
 
 // `criterion_group!` generates an undocumented public function.
 #![allow(missing_docs)]
 
-use criterion::{criterion_group, criterion_main, Criterion};
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
+use strait_light_client::bls::kind::{encode_init, encode_update, BlsHeaderVerifier};
 use strait_light_client::bls::{
     sign_bls_commit, verify_bls, BlsLightBlock, BlsSigner, BlsTrustedState, BlsValidatorSet,
 };
+use strait_light_client::bls::{BlsConsensusState, HeaderSummary};
 use strait_light_client::{
     sign_commit, verify, Header, LightBlock, Options, SignedHeader, Signer, TrustThreshold,
     TrustedState, Validator, ValidatorSet,
 };
 use strait_primitives::{ChainId, Hash32, Height, Timestamp};
+use strait_verifier::{MemStore, Updated, Verifier};
 
 const CHAIN: ChainId = ChainId(1);
 const NOW: Timestamp = Timestamp(3_000);
@@ -105,6 +110,32 @@ fn bench(c: &mut Criterion) {
     });
     group.bench_function("bls_aggregate", |b| {
         b.iter(|| verify_bls(&bls, &trusted_bls, &options(), NOW))
+    });
+    let mut store = MemStore::default();
+    let trusted = BlsConsensusState {
+        header: HeaderSummary {
+            height: Height(1),
+            timestamp: Timestamp(1_000),
+            header_hash: Hash32([9; 32]),
+            app_state_root: Hash32::ZERO,
+            outbox_root: Hash32::ZERO,
+        },
+        next_validators: bls.validators.clone(),
+    };
+    BlsHeaderVerifier
+        .create(&mut store, CHAIN, &encode_init(&options(), &trusted))
+        .unwrap();
+    let update = encode_update(Height(1), &bls);
+    assert!(matches!(
+        BlsHeaderVerifier.update(&mut store.clone(), &update, NOW),
+        Ok(Updated::Verified { .. })
+    ));
+    group.bench_function("bls_kind_update", |b| {
+        b.iter_batched(
+            || store.clone(),
+            |mut s| BlsHeaderVerifier.update(&mut s, &update, NOW),
+            BatchSize::SmallInput,
+        )
     });
     group.finish();
 

@@ -72,6 +72,7 @@ impl VerificationError {
             Self::InvalidSignature { .. } => "InvalidSignature",
             Self::BitmapLengthMismatch { .. } => "BitmapLengthMismatch",
             Self::InvalidAggregateSignature => "InvalidAggregateSignature",
+            Self::InvalidProofOfPossession { .. } => "InvalidProofOfPossession",
         }
     }
 }
@@ -237,4 +238,11 @@ pub enum VerificationError {
     /// or does not verify under the signers' aggregate key.
     #[error("invalid aggregate BLS signature")]
     InvalidAggregateSignature,
+    /// `[STRAIT-LC-BLS.7]`: a signer of a BLS commit whose key the trusted set does not vouch
+    /// for has no valid proof of possession (a rogue key).
+    #[error("BLS signer {validator_index} has no valid proof of possession")]
+    InvalidProofOfPossession {
+        /// The signer's index in the block's BLS set.
+        validator_index: u16,
+    },
 }

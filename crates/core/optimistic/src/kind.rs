@@ -259,6 +259,11 @@ impl Verifier for OptimisticVerifier {
         create_client(store, source, init).map_err(|e| error("init config", e))
     }
 
+    fn create_cost(&self, _init: &[u8]) -> Result<usize, VerifierError> {
+        // A config verifies no signature: proposers and watchers are accounts, not keys.
+        Ok(0)
+    }
+
     fn update_cost(&self, _update: &[u8]) -> Result<usize, VerifierError> {
         Err(error("update", OptimisticError::NotSupported("updates")))
     }

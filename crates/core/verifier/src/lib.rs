@@ -39,8 +39,11 @@ impl VerifierKind {
     pub const ATTEST_ED25519: Self = Self(3);
     /// An attester committee of BLS12-381 signers, certificates aggregated (`strait-attest`).
     pub const ATTEST_BLS: Self = Self(4);
+    /// The BFT light client in BLS mode: one aggregate signature per header
+    /// (`strait-light-client::bls::kind`).
+    pub const BFT_BLS: Self = Self(5);
     /// Optimistic verification: bonded proposals that count after a dispute window
-    /// (`strait-optimistic`). Number 5 is left to the BLS-signed header kind.
+    /// (`strait-optimistic`).
     pub const OPTIMISTIC: Self = Self(6);
 
     /// The number.
@@ -213,6 +216,12 @@ pub trait Verifier: Send + Sync + 'static {
         init: &[u8],
     ) -> Result<Height, VerifierError>;
 
+    /// The most signatures creating a client from `init` may check (a BLS committee: one proof of
+    /// possession, a pairing, per member), read without checking any: creation is
+    /// permissionless, so the host's block budget charges it at admission, before any work, as it
+    /// charges updates. A pairing check counts as one signature (`[STRAIT-VERIFIER.2]`).
+    fn create_cost(&self, init: &[u8]) -> Result<usize, VerifierError>;
+
     /// The most signatures verifying `update` may check: the host's block budget charges it
     /// before any work. Decodes only what it must.
     fn update_cost(&self, update: &[u8]) -> Result<usize, VerifierError>;
@@ -324,6 +333,9 @@ mod tests {
             _: &[u8],
         ) -> Result<Height, VerifierError> {
             Ok(Height(0))
+        }
+        fn create_cost(&self, _: &[u8]) -> Result<usize, VerifierError> {
+            Ok(0)
         }
         fn update_cost(&self, _: &[u8]) -> Result<usize, VerifierError> {
             Ok(0)

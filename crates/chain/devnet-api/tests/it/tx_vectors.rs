@@ -5,10 +5,11 @@
 use serde_json::{json, Value};
 use strait_devnet_api::keys::{devnet_validator, AccountKey};
 use strait_devnet_api::tx::{
-    ClientUpdate, SignedTx, Tx, TxBody, VerifierKind, MAX_ADVANCES_PER_TX, MAX_BATCHES_PER_TX,
-    MAX_TX_LEN, MAX_UPDATES_PER_TX,
+    ClientUpdate, SignedTx, Tx, TxBody, ValidatorBlsKey, VerifierKind, MAX_ADVANCES_PER_TX,
+    MAX_BATCHES_PER_TX, MAX_TX_LEN, MAX_UPDATES_PER_TX,
 };
 use strait_endpoint::{BatchDelivery, MAX_BATCH_LEN};
+use strait_light_client::bls::BlsSigner;
 use strait_light_client::{
     sign_commit, Header, LightBlock, SignedHeader, Validator, ValidatorSet, MAX_VALIDATORS,
 };
@@ -171,6 +172,15 @@ fn golden() -> Vec<(&'static str, SignedTx)> {
             "set validators",
             signed(TxBody::SetValidators {
                 validators: light_block(1).validators,
+                bls_keys: vec![bls_key(1, 1)],
+                approvals: vec![(0, [9; 64])],
+            }),
+        ),
+        (
+            "set validators, a BLS key with another key's proof of possession (decodes; execution refuses it: InvalidProofOfPossession)",
+            signed(TxBody::SetValidators {
+                validators: light_block(1).validators,
+                bls_keys: vec![bls_key(1, 2)],
                 approvals: vec![(0, [9; 64])],
             }),
         ),
@@ -369,10 +379,24 @@ fn relay_of_len(total: usize) -> Value {
     ])
 }
 
-fn set_validators(set: Value, approvals: Value) -> Value {
+fn set_validators(set: Value, bls: Value, approvals: Value) -> Value {
     let mut head = prefix();
     head.push(5);
-    json!([hex0x(&head), set, approvals, hex0x(&SIG)])
+    json!([hex0x(&head), set, bls, approvals, hex0x(&SIG)])
+}
+
+/// BLS key `key`'s public key with key `pop`'s proof of possession (valid when they are equal).
+fn bls_key(key: u8, pop: u8) -> ValidatorBlsKey {
+    ValidatorBlsKey {
+        pub_key: BlsSigner::from_ikm(&[key; 32]).public_key(),
+        proof_of_possession: BlsSigner::from_ikm(&[pop; 32]).proof_of_possession(),
+    }
+}
+
+/// `n` BLS keys (each the same valid key and proof), with their count.
+fn bls_keys(n: usize) -> Value {
+    let key = bls_key(1, 1);
+    json!([hex0x(&u16b(n)), { "repeat": n, "hex": hex0x(&[&key.pub_key[..], &key.proof_of_possession].concat()) }])
 }
 
 fn one_set() -> Value {
@@ -482,18 +506,19 @@ fn bounds() -> Value {
         ),
         case(
             "512 approvals",
-            set_validators(one_set(), approvals(MAX_VALIDATORS)),
+            set_validators(one_set(), bls_keys(1), approvals(MAX_VALIDATORS)),
             None
         ),
         case(
             "513 approvals",
-            set_validators(one_set(), approvals(MAX_VALIDATORS + 1)),
+            set_validators(one_set(), bls_keys(1), approvals(MAX_VALIDATORS + 1)),
             Some("TooLarge")
         ),
         case(
             "validator set length 20,485",
             set_validators(
                 json!([hex0x(&u32b(set_bound + 1)), ab(set_bound + 1)]),
+                bls_keys(1),
                 approvals(0)
             ),
             Some("TooLarge")
@@ -620,8 +645,39 @@ fn invalid() -> Value {
         ),
         case(
             "set validators: empty set",
-            set_validators(empty_set, approvals(0)),
+            set_validators(empty_set, bls_keys(0), approvals(0)),
             Some("ValidatorSet")
+        ),
+        case(
+            "set validators: no BLS key for its one validator (a missing proof of possession)",
+            set_validators(one_set(), bls_keys(0), approvals(0)),
+            Some("Invalid")
+        ),
+        case(
+            "set validators: two BLS keys for one validator",
+            set_validators(one_set(), bls_keys(2), approvals(0)),
+            Some("Invalid")
+        ),
+        case(
+            "set validators: 513 BLS keys",
+            set_validators(one_set(), bls_keys(MAX_VALIDATORS + 1), approvals(0)),
+            Some("TooLarge")
+        ),
+        case(
+            "set validators: the proof of possession cut short",
+            {
+                let mut head = prefix();
+                head.push(5);
+                let key = bls_key(1, 1);
+                json!([
+                    hex0x(&head),
+                    one_set(),
+                    hex0x(&u16b(1)),
+                    hex0x(&key.pub_key),
+                    hex0x(&key.proof_of_possession[..100])
+                ])
+            },
+            Some("Truncated")
         ),
     ])
 }

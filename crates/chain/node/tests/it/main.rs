@@ -2,6 +2,7 @@
 
 mod support;
 
+mod bls_client;
 mod chain;
 mod connections;
 mod hostile;

@@ -54,7 +54,7 @@ async fn a_validator_set_change_takes_effect_and_a_remote_light_client_follows_i
     assert_eq!(signed.header().validators_hash, new.hash());
     assert_eq!(signed.validators, new);
     assert_eq!(ca.chain_info().await.unwrap().validators, 5);
-    bls_mode_follows_the_change(&ca, &specs[0], h).await;
+    bls_mode_follows_the_change(&ca, &specs[0], h, &new).await;
 
     // Replaying the same approvals fails: the change counter moved on.
     let nonce = ca.account_nonce(governor.address()).await.unwrap();
@@ -100,6 +100,7 @@ async fn bls_mode_follows_the_change(
     client: &jsonrpsee::http_client::HttpClient,
     spec: &strait_node::ChainSpec,
     h: u64,
+    new: &strait_light_client::ValidatorSet,
 ) {
     use strait_light_client::bls::{verify_bls, BlsLightBlock, BlsTrustedState};
     use strait_light_client::{NotYetReason, Verdict};
@@ -114,6 +115,13 @@ async fn bls_mode_follows_the_change(
     assert_ne!(blocks[1].next_validators, blocks[1].validators);
     assert_eq!(blocks[2].validators, blocks[1].next_validators);
     assert_eq!(blocks[2].validators.len(), 5);
+    // The BLS keys the change carried (and its approvals signed) are the set BLS-mode clients
+    // verify from then on.
+    let carried = strait_node::devnet_bls_keys(spec.chain_id, new).unwrap();
+    assert_eq!(
+        blocks[2].validators,
+        strait_devnet_api::tx::new_bls_set(new, &carried, true).unwrap()
+    );
     let options = spec.client_options();
     fn trusted(chain_id: ChainId, b: &BlsLightBlock) -> BlsTrustedState<'_> {
         BlsTrustedState {

@@ -95,12 +95,45 @@ fn bls_committee_of_max_members() {
     );
 }
 
+/// Creating a BLS client costs one pairing per member, read from the committee's structure without
+/// admitting anyone; a committee of `MAX_MEMBERS` is charged in full, one more is refused unread.
+#[test]
+fn bls_creation_costs_one_pairing_per_member_up_to_max_members() {
+    let kind = CommitteeVerifier::<Bls>::new();
+    for (count, cost) in [
+        (1, Some(1)),
+        (MAX_MEMBERS, Some(MAX_MEMBERS)),
+        (MAX_MEMBERS + 1, None),
+    ] {
+        let mut wire = ((count / 2 + 1) as u16).to_be_bytes().to_vec();
+        wire.extend_from_slice(&(count as u16).to_be_bytes());
+        for i in 0..count {
+            // Ascending garbage: costing admits no one.
+            let mut member = [0u8; Bls::MEMBER_WIRE_LEN];
+            member[..2].copy_from_slice(&(i as u16).to_be_bytes());
+            wire.extend_from_slice(&member);
+        }
+        match cost {
+            Some(cost) => assert_eq!(kind.create_cost(&wire), Ok(cost), "{count}"),
+            None => {
+                let error = kind.create_cost(&wire).unwrap_err();
+                assert_eq!(error.name(), "Malformed");
+                assert!(error.to_string().contains("members"), "{error}");
+            }
+        }
+    }
+    // The other schemes admit members without a signature check.
+    assert_eq!(Ecdsa::ADMIT_COST, 0);
+    assert_eq!(Ed25519::ADMIT_COST, 0);
+}
+
 fn never_panics<S: TestScheme>(bytes: &[u8]) {
     let kind = CommitteeVerifier::<S>::new();
     let _ = decode_update::<S>(bytes);
     let _ = decode_evidence::<S>(bytes);
     let _ = kind.update_cost(bytes);
     let _ = kind.misbehaviour_cost(bytes);
+    let _ = kind.create_cost(bytes);
     let _ = kind.create(&mut Store::default(), ChainId(1), bytes);
     let (_, wire) = committee::<S>(1, &[S::signer(1)]);
     let mut store = Store::default();

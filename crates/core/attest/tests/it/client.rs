@@ -379,8 +379,9 @@ fn bls_members_need_a_proof_of_possession_of_their_own_key() {
             .name(),
         "InvalidMemberKey"
     );
-    // Creation costs are charged by the host per member; rotation's by update_cost.
+    // Creation costs one pairing per member (`create_cost`), rotation adds one per next member.
     assert_eq!(Bls::ADMIT_COST, 1);
+    assert_eq!(kind.create_cost(&bad_key), Ok(Bls::ADMIT_COST * 3));
 }
 
 #[test]

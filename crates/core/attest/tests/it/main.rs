@@ -2,5 +2,6 @@
 
 mod bounds;
 mod client;
+mod rotations;
 mod support;
 mod vectors;

@@ -7,7 +7,9 @@ use strait_attest::bls::Bls;
 use strait_attest::ecdsa::Ecdsa;
 use strait_attest::ed25519::Ed25519;
 use strait_attest::state::stored_state;
-use strait_attest::wire::{encode_checkpoint_update, encode_evidence, encode_rotation};
+use strait_attest::wire::{
+    encode_checkpoint_update, encode_evidence, encode_rotation, encode_rotation_evidence,
+};
 use strait_attest::{rotation_sign_bytes, CommitteeVerifier};
 use strait_primitives::{ChainId, Timestamp};
 use strait_verifier::{Updated, Verifier, VerifierError};
@@ -129,6 +131,76 @@ fn scheme_cases<S: TestScheme>(mutate: &dyn Fn(&S::Certificate) -> Vec<Case>) ->
         };
     assert_eq!(submit(&evidence), json!("Frozen"));
 
+    // [STRAIT-ATTEST.12] Rotation evidence: the rotation above and another one to signers
+    // 21..=25 (3 of 5), both certified for epoch 0.
+    let (other_next, other_wire) = crate::support::committee::<S>(3, &signers::<S>(21, 5));
+    let certify_rotation = |signers: &[&S::Signer], epoch: u64, next: &strait_attest::Committee| {
+        S::certify(
+            &committee,
+            signers,
+            &rotation_sign_bytes(&state.committee_id, epoch, &next.hash()),
+        )
+    };
+    let cert_next = certify_rotation(&quorum, 0, &next);
+    let cert_other = certify_rotation(&quorum, 0, &other_next);
+    let rotations = |epoch, a: (&[u8], &S::Certificate), b: (&[u8], &S::Certificate)| {
+        encode_rotation_evidence::<S>(epoch, a, b)
+    };
+    let equivocation = rotations(0, (&next_wire, &cert_next), (&other_wire, &cert_other));
+    let submit_to = |store: &Store, bytes: &[u8]| match kind.submit_misbehaviour(
+        &mut store.clone(),
+        bytes,
+        Timestamp(0),
+    ) {
+        Ok(()) => json!("Frozen"),
+        Err(e) => json!({"error": e.name()}),
+    };
+    let mut rotation_cases = vec![
+        json!({"name": "two rotations of epoch 0", "evidence": hex(&equivocation),
+            "result": submit_to(&fresh, &equivocation)}),
+        json!({"name": "two rotations of epoch 0, after the first was applied (epoch 1)",
+            "evidence": hex(&equivocation), "result": submit_to(&rotated, &equivocation)}),
+    ];
+    let mut truncated = equivocation.clone();
+    truncated.pop();
+    for (name, bytes, error) in [
+        (
+            "the same rotation twice",
+            rotations(0, (&next_wire, &cert_next), (&next_wire, &cert_next)),
+            "NotMisbehaviour",
+        ),
+        (
+            "two of four on one side",
+            rotations(
+                0,
+                (&next_wire, &cert_next),
+                (&other_wire, &certify_rotation(&quorum[..2], 0, &other_next)),
+            ),
+            "InsufficientSigners",
+        ),
+        (
+            "one certificate over the other rotation",
+            rotations(0, (&next_wire, &cert_next), (&other_wire, &cert_next)),
+            "InvalidSignature",
+        ),
+        (
+            "two rotations of epoch 1, the client at epoch 0",
+            rotations(
+                1,
+                (&next_wire, &certify_rotation(&quorum, 1, &next)),
+                (&other_wire, &certify_rotation(&quorum, 1, &other_next)),
+            ),
+            "EpochMismatch",
+        ),
+        ("truncated", truncated, "Malformed"),
+    ] {
+        let result = submit_to(&fresh, &bytes);
+        assert_eq!(result, json!({"error": error}), "{} {name}", S::NAME);
+        rotation_cases.push(json!({"name": name, "evidence": hex(&bytes), "result": result}));
+    }
+    assert_eq!(rotation_cases[0]["result"], json!("Frozen"));
+    assert_eq!(rotation_cases[1]["result"], json!("Frozen"));
+
     json!({
         "kind": S::KIND.get(),
         "members": "see description; stored order is ascending",
@@ -152,6 +224,11 @@ fn scheme_cases<S: TestScheme>(mutate: &dyn Fn(&S::Certificate) -> Vec<Case>) ->
             {"name": "same leaf count, another root", "evidence": hex(&evidence), "result": submit(&evidence)},
             {"name": "more leaves later", "evidence": hex(&no_conflict), "result": submit(&no_conflict)},
         ],
+        "rotation_evidence": {
+            "other_next_committee_wire": hex(&other_wire),
+            "other_next_committee_hash": other_next.hash().to_string(),
+            "cases": rotation_cases,
+        },
     })
 }
 
@@ -294,7 +371,7 @@ fn generate() -> Value {
         ]
     });
     json!({
-        "description": "Attester committee vectors (docs/SPEC.md section 10, [STRAIT-ATTEST.*]). Each kind's committee is 3 of 4 members of chain 1: ECDSA member i (1..=4) has the secret key [i; 32], ed25519 the RFC 8032 seed [i; 32], BLS the IETF KeyGen of IKM [i; 32] with empty key_info; the rotation's next committee is 3 of 5, members 11..=15. A case's result is what a client freshly created from committee_wire answers: verified root, Duplicate, rotated epoch, or the SPEC name of the error (a decoding failure is reported by the kind as Malformed). Regenerate with STRAIT_REGEN_VECTORS=1 cargo test -p strait-attest --test it vectors.",
+        "description": "Attester committee vectors (docs/SPEC.md section 10, [STRAIT-ATTEST.*]). Each kind's committee is 3 of 4 members of chain 1: ECDSA member i (1..=4) has the secret key [i; 32], ed25519 the RFC 8032 seed [i; 32], BLS the IETF KeyGen of IKM [i; 32] with empty key_info; the rotation's next committee is 3 of 5, members 11..=15. rotation_evidence ([STRAIT-ATTEST.12]) pairs that rotation with another to 3 of 5 members 21..=25, both certified for epoch 0 by members 1..=3, and is submitted to a fresh client (the second case: to the client after the rotation was applied); a case's result is Frozen or the error name. A case's result is what a client freshly created from committee_wire answers: verified root, Duplicate, rotated epoch, or the SPEC name of the error (a decoding failure is reported by the kind as Malformed). Regenerate with STRAIT_REGEN_VECTORS=1 cargo test -p strait-attest --test it vectors.",
         "committees": committee_cases(),
         "ecdsa": ecdsa,
         "ed25519": ed25519,

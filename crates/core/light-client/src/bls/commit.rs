@@ -140,17 +140,28 @@ impl BlsLightBlock {
     /// Decodes untrusted bytes; never panics. A next set byte for byte equal to the current one
     /// is cloned, not checked twice (its proofs of possession cost one pairing each).
     pub fn decode(bytes: &[u8]) -> Result<Self, BlsValidatorSetError> {
+        Self::decode_with(bytes, true)
+    }
+
+    /// Decodes untrusted bytes without checking any proof of possession (both sets
+    /// [`BlsValidatorSet::new_unproven`]): what the BLS header kind reads, checking a signer's
+    /// proof only when the trusted set does not vouch for its key (`[STRAIT-LC-BLS.7]`).
+    pub fn decode_unproven(bytes: &[u8]) -> Result<Self, BlsValidatorSetError> {
+        Self::decode_with(bytes, false)
+    }
+
+    fn decode_with(bytes: &[u8], prove: bool) -> Result<Self, BlsValidatorSetError> {
         let mut r = Reader::new(bytes);
         let header = Header::read(&mut r)?;
         let commit = BlsCommit::read(&mut r)?;
         let start = r.offset();
-        let validators = BlsValidatorSet::read(&mut r)?;
+        let validators = BlsValidatorSet::read_with(&mut r, prove)?;
         let current = &bytes[start..r.offset()];
         let next_validators = if bytes[r.offset()..].starts_with(current) {
             r.bytes(current.len())?;
             validators.clone()
         } else {
-            BlsValidatorSet::read(&mut r)?
+            BlsValidatorSet::read_with(&mut r, prove)?
         };
         r.finish()?;
         Ok(Self {

@@ -10,19 +10,27 @@
 //! * [`set`]: [`BlsValidatorSet`], with a proof of possession per key checked when a set is built.
 //! * [`commit`]: [`bls_sign_bytes`], [`BlsCommit`] (signer bitmap and aggregate), [`BlsLightBlock`].
 //! * [`verify`](mod@verify): [`verify_bls`] and [`check_bls_misbehaviour`].
+//! * [`kind`]: [`BlsHeaderVerifier`], the BLS mode as a verifier kind (`bft-bls`, kind 5), with
+//!   its stored [`state`].
 
 pub mod commit;
+pub mod kind;
 pub mod set;
+pub mod state;
 pub mod verify;
 
 pub use commit::{
     aggregate_signatures, bls_sign_bytes, sign_bls_commit, BlsCommit, BlsLightBlock,
     BLS_COMMIT_TAG, BLS_SIGN_BYTES_LEN, MAX_BLS_BITMAP_LEN,
 };
+pub use kind::BlsHeaderVerifier;
 pub use set::{
     BlsSigner, BlsValidator, BlsValidatorSet, BLS_VALIDATOR_ENCODED_LEN, BLS_VALIDATOR_SET_TAG,
 };
-pub use verify::{check_bls_misbehaviour, verify_bls, BlsMisbehaviourError, BlsTrustedState};
+pub use state::{BlsClientState, BlsConsensusState, BlsEvidence, HeaderSummary};
+pub use verify::{
+    check_bls_misbehaviour, signers_are_proven, verify_bls, BlsMisbehaviourError, BlsTrustedState,
+};
 
 use strait_primitives::DecodeError;
 

@@ -29,17 +29,53 @@ pub struct BlsValidator {
 /// strictly ascending key-byte order, powers positive with a total at most [`MAX_TOTAL_POWER`],
 /// every key in G1 and not the identity, every proof of possession valid. Only
 /// [`BlsValidatorSet::new`] builds one, so the checks (one pairing per validator) run once per set.
+///
+/// [`BlsValidatorSet::new_unproven`] builds a set whose proofs of possession are not checked yet
+/// ([`BlsValidatorSet::is_proven`] is false): the BLS header kind reads sets so, and checks the
+/// proof of a signer only when the trusted set does not vouch for its key (`[STRAIT-LC-BLS.7]`).
 #[derive(Clone)]
 pub struct BlsValidatorSet {
     validators: Vec<BlsValidator>,
     keys: Vec<G1Key>,
     total_power: u64,
     hash: Hash32,
+    proven: bool,
 }
 
 impl BlsValidatorSet {
     /// Checks that `validators` is canonical, verifies every proof of possession, builds the set.
     pub fn new(validators: Vec<BlsValidator>) -> Result<Self, BlsValidatorSetError> {
+        Self::build(validators, true)
+    }
+
+    /// Checks that `validators` is canonical except that keys are only checked to be points of
+    /// the curve and proofs of possession not at all (no subgroup check, no pairing):
+    /// [`BlsValidatorSet::check_proof_of_possession`] checks the rest for one validator.
+    pub fn new_unproven(validators: Vec<BlsValidator>) -> Result<Self, BlsValidatorSetError> {
+        Self::build(validators, false)
+    }
+
+    /// Whether every proof of possession was checked when the set was built.
+    pub fn is_proven(&self) -> bool {
+        self.proven
+    }
+
+    /// Checks validator `index`'s key (in G1, not the identity) and its proof of possession (one
+    /// pairing); `InvalidProofOfPossession` for either, and for an index out of range.
+    pub fn check_proof_of_possession(&self, index: usize) -> Result<(), BlsValidatorSetError> {
+        let bad_pop = BlsValidatorSetError::InvalidProofOfPossession { index };
+        let (Some(v), Some(key)) = (self.validators.get(index), self.keys.get(index)) else {
+            return Err(bad_pop);
+        };
+        let pop = Signature::deserialize(&v.proof_of_possession).map_err(|_| bad_pop.clone())?;
+        // `pk_validate`: the subgroup and identity checks an unproven set skipped.
+        if pop.verify(true, &key.compress(), POP_DST, &[], key, true) != BLST_ERROR::BLST_SUCCESS {
+            return Err(bad_pop);
+        }
+        Ok(())
+    }
+
+    fn build(validators: Vec<BlsValidator>, prove: bool) -> Result<Self, BlsValidatorSetError> {
         if validators.is_empty() {
             return Err(BlsValidatorSetError::Empty);
         }
@@ -64,18 +100,32 @@ impl BlsValidatorSet {
                 .ok_or(BlsValidatorSetError::TotalPowerTooLarge {
                     max: MAX_TOTAL_POWER,
                 })?;
-            // On the curve, in G1, not the identity.
-            let key = G1Key::key_validate(&v.pub_key)
-                .map_err(|_| BlsValidatorSetError::InvalidKey { index })?;
-            let bad_pop = BlsValidatorSetError::InvalidProofOfPossession { index };
-            let pop =
-                Signature::deserialize(&v.proof_of_possession).map_err(|_| bad_pop.clone())?;
-            if pop.verify(true, &key.compress(), POP_DST, &[], &key, false)
-                != BLST_ERROR::BLST_SUCCESS
-            {
-                return Err(bad_pop);
+            // Proven: on the curve, in G1, not the identity. Unproven: on the curve only (a few
+            // microseconds instead of a subgroup check); `check_proof_of_possession` checks the
+            // rest of a key before it is trusted (`[STRAIT-LC-BLS.7]`).
+            let key = if prove {
+                G1Key::key_validate(&v.pub_key)
+            } else {
+                G1Key::deserialize(&v.pub_key)
             }
+            .map_err(|_| BlsValidatorSetError::InvalidKey { index })?;
             keys.push(key);
+            if prove {
+                let bad_pop = BlsValidatorSetError::InvalidProofOfPossession { index };
+                let pop =
+                    Signature::deserialize(&v.proof_of_possession).map_err(|_| bad_pop.clone())?;
+                if pop.verify(
+                    true,
+                    &keys[index].compress(),
+                    POP_DST,
+                    &[],
+                    &keys[index],
+                    false,
+                ) != BLST_ERROR::BLST_SUCCESS
+                {
+                    return Err(bad_pop);
+                }
+            }
         }
         let mut hashed = Vec::with_capacity(4 + BLS_VALIDATOR_HASHED_LEN * validators.len());
         hashed.extend_from_slice(&(validators.len() as u32).to_be_bytes());
@@ -89,6 +139,7 @@ impl BlsValidatorSet {
             keys,
             total_power,
             hash,
+            proven: prove,
         })
     }
 
@@ -162,7 +213,19 @@ impl BlsValidatorSet {
         Ok(set)
     }
 
+    /// Decodes untrusted bytes as [`BlsValidatorSet::new_unproven`] builds: no proof checked.
+    pub fn decode_unproven(bytes: &[u8]) -> Result<Self, BlsValidatorSetError> {
+        let mut r = Reader::new(bytes);
+        let set = Self::read_with(&mut r, false)?;
+        r.finish()?;
+        Ok(set)
+    }
+
     pub(crate) fn read(r: &mut Reader<'_>) -> Result<Self, BlsValidatorSetError> {
+        Self::read_with(r, true)
+    }
+
+    pub(crate) fn read_with(r: &mut Reader<'_>, prove: bool) -> Result<Self, BlsValidatorSetError> {
         let count = r.len_u32("BLS validator count", MAX_VALIDATORS)?;
         let mut validators = Vec::with_capacity(count);
         for _ in 0..count {
@@ -172,7 +235,7 @@ impl BlsValidatorSet {
                 power: r.u64()?,
             });
         }
-        Self::new(validators)
+        Self::build(validators, prove)
     }
 }
 

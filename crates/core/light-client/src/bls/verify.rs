@@ -98,6 +98,36 @@ pub fn bls_has_sufficient_signing_power(
     Ok(())
 }
 
+/// `[STRAIT-LC-BLS.7]` Every signer's key is vouched for before it is added into an aggregate:
+/// by the block's set if that set's proofs of possession were checked when it was built, else by
+/// the trusted next set holding the same key (the chain checked its proof when it admitted it), else
+/// by the signer's own proof of possession, checked here (one pairing). A rogue key (one chosen to
+/// cancel honest keys out of the sum) has no proof and fails. An adjacent block's set is the
+/// trusted one, so it checks no proof; only keys a skipping block brings in cost a pairing.
+pub fn signers_are_proven(
+    commit: &BlsCommit,
+    validators: &BlsValidatorSet,
+    trusted_next_validators: &BlsValidatorSet,
+) -> Result<(), VerificationError> {
+    if validators.is_proven() {
+        return Ok(());
+    }
+    for i in commit.signers() {
+        let Some(v) = validators.validators().get(i) else {
+            continue;
+        };
+        if trusted_next_validators.find(&v.pub_key).is_none()
+            && validators.check_proof_of_possession(i).is_err()
+        {
+            return Err(VerificationError::InvalidProofOfPossession {
+                // `i < 8 * MAX_BLS_BITMAP_LEN <= u16::MAX`.
+                validator_index: i as u16,
+            });
+        }
+    }
+    Ok(())
+}
+
 /// `[STRAIT-LC-BLS.5]` The aggregate signature is a G2 point in the subgroup, not the identity, and
 /// verifies under the sum of the signers' keys on the block's [`bls_sign_bytes`](super::bls_sign_bytes):
 /// one key aggregation and one pairing check. Requires [`bitmap_is_well_formed`].
@@ -131,7 +161,9 @@ pub fn aggregate_signature_is_valid(
 /// and signature list: options; `[STRAIT-LC.1]` chain id and `[STRAIT-LC-BLS.4]` bitmap;
 /// `[STRAIT-LC.2]` to `[STRAIT-LC.4]` times and heights; `[STRAIT-LC.5]` an adjacent block is
 /// signed by the trusted next BLS set, a skipping one by more than the trust threshold of it;
-/// `[STRAIT-LC.6]` more than 2/3 of the block's BLS set; `[STRAIT-LC-BLS.5]` the aggregate.
+/// `[STRAIT-LC.6]` more than 2/3 of the block's BLS set; `[STRAIT-LC-BLS.7]` every signer's key
+/// vouched for (sets built by [`BlsValidatorSet::new`] always are); `[STRAIT-LC-BLS.5]` the
+/// aggregate.
 pub fn verify_bls(
     untrusted: &BlsLightBlock,
     trusted: &BlsTrustedState<'_>,
@@ -184,6 +216,7 @@ fn check(
         )?;
     }
     bls_has_sufficient_signing_power(commit, &untrusted.validators)?;
+    signers_are_proven(commit, &untrusted.validators, trusted.next_validators)?;
     aggregate_signature_is_valid(untrusted, &header.hash())?;
     Ok(())
 }

@@ -209,6 +209,111 @@ fn compute() -> Value {
                     "max_clock_drift_ms": options().max_clock_drift_ms},
         "now": NOW.get(),
         "blocks": vectors,
+        "kind": kind_cases(&trusted),
+    })
+}
+
+/// `[STRAIT-VERIFIER.BFT-BLS]`: a kind-5 client created from the trusted state above (its header
+/// hash zero, its roots zero), given updates and evidence; each case against a fresh client.
+fn kind_cases(trusted: &BlsValidatorSet) -> Value {
+    use strait_light_client::bls::kind::{encode_init, encode_misbehaviour, encode_update};
+    use strait_verifier::{ClientRead, MemStore, Updated, Verifier};
+
+    let init = encode_init(
+        &options(),
+        &BlsConsensusState {
+            header: HeaderSummary {
+                height: TRUSTED_HEIGHT,
+                timestamp: TRUSTED_TIME,
+                header_hash: Hash32::ZERO,
+                app_state_root: Hash32::ZERO,
+                outbox_root: Hash32::ZERO,
+            },
+            next_validators: trusted.clone(),
+        },
+    );
+    let kind = BlsHeaderVerifier;
+    let mut fresh = MemStore::default();
+    kind.create(&mut fresh, CHAIN, &init).unwrap();
+    let result = |r: Result<Updated, strait_verifier::VerifierError>| match r {
+        Ok(Updated::Verified { height, root }) => {
+            json!({"verified": {"height": height.get(), "root": root.to_string()}})
+        }
+        Ok(Updated::Misbehaviour { evidence }) => json!({"frozen": hex0x(&evidence)}),
+        Ok(other) => json!(format!("{other:?}")),
+        Err(e) => json!({"error": e.name()}),
+    };
+    let good = block(42, trusted, trusted, &[1, 2, 3, 4]);
+    let rotated = set(3..=6);
+    let skip = block(50, &rotated, &rotated, &[3, 4, 5, 6]);
+    // Validator 6's proof replaced by 5's: 6 is new to the trusted set, so its proof is checked.
+    let mut rogue = skip.clone();
+    let mut validators = rogue.validators.validators().to_vec();
+    let six = validators
+        .iter()
+        .position(|v| v.pub_key == signer(6).public_key())
+        .unwrap();
+    validators[six].proof_of_possession = signer(5).proof_of_possession();
+    rogue.validators = BlsValidatorSet::new_unproven(validators).unwrap();
+    rogue.next_validators = rogue.validators.clone();
+    let message = rogue.sign_bytes(&rogue.header.hash());
+    let signatures: Vec<_> = [3u8, 4, 5, 6]
+        .iter()
+        .map(|&i| signer(i).sign(&message))
+        .collect();
+    rogue.commit.signature = aggregate_signatures(&signatures).unwrap();
+    let mut updates = Vec::new();
+    for (name, update) in [
+        (
+            "adjacent, all four sign",
+            encode_update(TRUSTED_HEIGHT, &good),
+        ),
+        (
+            "skipping to the set 3..6",
+            encode_update(TRUSTED_HEIGHT, &skip),
+        ),
+        (
+            "skipping, new signer 6 with 5's proof of possession",
+            encode_update(TRUSTED_HEIGHT, &rogue),
+        ),
+        (
+            "trusted height 40 not stored",
+            encode_update(Height(40), &good),
+        ),
+    ] {
+        let cost = kind.update_cost(&update).unwrap();
+        let outcome = result(kind.update(&mut fresh.clone(), &update, NOW));
+        updates
+            .push(json!({"name": name, "update": hex0x(&update), "cost": cost, "result": outcome}));
+    }
+    let mut forged = good.clone();
+    forged.header.app_state_root = Hash32([0xee; 32]);
+    forged = block_with(forged.header, trusted);
+    let mut evidence = Vec::new();
+    for (name, bytes) in [
+        (
+            "two headers at height 42",
+            encode_misbehaviour((TRUSTED_HEIGHT, &good), (TRUSTED_HEIGHT, &forged)),
+        ),
+        (
+            "the same header twice",
+            encode_misbehaviour((TRUSTED_HEIGHT, &good), (TRUSTED_HEIGHT, &good)),
+        ),
+    ] {
+        let mut store = fresh.clone();
+        let outcome = match kind.submit_misbehaviour(&mut store, &bytes, NOW) {
+            Ok(()) => json!({"frozen": hex0x(store.get(b"s").unwrap())}),
+            Err(e) => json!({"error": e.name()}),
+        };
+        evidence.push(json!({"name": name, "evidence": hex0x(&bytes),
+            "cost": kind.misbehaviour_cost(&bytes).unwrap(), "result": outcome}));
+    }
+    json!({
+        "description": "Kind 5 (bft-bls, [STRAIT-VERIFIER.BFT-BLS]): a client created from `init` (the options above and the trusted state at height 41 with header hash and roots zero) on chain 1, each case against a fresh client at `now`. An update's result is the verified height and root, the freeze evidence, or the error name; a frozen result of evidence is the client state kept under \"s\".",
+        "init": hex0x(&init),
+        "create_cost": kind.create_cost(&init).unwrap(),
+        "updates": updates,
+        "evidence": evidence,
     })
 }
 

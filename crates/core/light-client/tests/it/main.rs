@@ -2,6 +2,7 @@
 //!
 //! All state is built with real ed25519 signatures from fixed public seeds (`[i; 32]`).
 
+mod bls_kind;
 mod bls_vectors;
 mod cheap_first;
 mod client;
