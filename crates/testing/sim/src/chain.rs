@@ -607,6 +607,14 @@ impl InProcessChain {
         self.results.get(hash)
     }
 
+    /// The outbox root and size the header at `height` committed.
+    pub fn outbox_at(&self, height: Height) -> Option<(Hash32, u64)> {
+        let index = usize::try_from(height.get()).ok()?;
+        self.blocks
+            .get(index)
+            .map(|b| (b.header.outbox_root, b.outbox_count))
+    }
+
     /// The light block at `height`.
     pub fn light_block(&self, height: Height) -> Option<LightBlock> {
         let index = usize::try_from(height.get()).ok()?;

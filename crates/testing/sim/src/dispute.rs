@@ -2,7 +2,8 @@
 //! watcher pauses signed by the client's account, waiting for their block like relays.
 
 use strait_chain_client::{
-    ChainError, Conflict, DisputeChain, PendingProposal, Proposal, SubmitReport,
+    ChainError, Conflict, DisputeChain, OutboxHistory, OutboxState, PendingProposal, Proposal,
+    SubmitReport,
 };
 use strait_devnet_api::tx::{Tx, TxBody};
 use strait_devnet_client::dispute::submit_report;
@@ -129,5 +130,30 @@ impl<R: Runtime> DisputeChain for SimChainClient<R> {
             height,
         )
         .map_err(|e| self.read_error("client_root", e))
+    }
+}
+
+/// A source's outbox history, for proposers and attesters in simulation.
+impl<R: Runtime> OutboxHistory for SimChainClient<R> {
+    fn chain_id(&self) -> ChainId {
+        self.lock().chain_id()
+    }
+
+    async fn latest_height(&self) -> Result<Height, ChainError> {
+        self.network("latest_height").await?;
+        Ok(self.lock().latest_height())
+    }
+
+    async fn outbox_at(&self, height: Height) -> Result<OutboxState, ChainError> {
+        self.network("outbox_at").await?;
+        let (root, count) = self
+            .lock()
+            .outbox_at(height)
+            .ok_or_else(|| self.read_error("outbox_at", format!("no block at {height}")))?;
+        Ok(OutboxState {
+            height,
+            root,
+            count,
+        })
     }
 }
