@@ -34,7 +34,12 @@ fuzz_target!(|data: &[u8]| {
 
     let mut store = client();
     let mut escrow: u128 = 0;
-    for op in data.get(OPS_OFFSET..).unwrap_or_default().chunks(Op::LEN).map(Op::read) {
+    for op in data
+        .get(OPS_OFFSET..)
+        .unwrap_or_default()
+        .chunks(Op::LEN)
+        .map(Op::read)
+    {
         match op {
             Op::Propose(who, proposal, now) => {
                 if let Ok(p) = propose(&mut store, &who, &proposal, now) {
@@ -59,7 +64,10 @@ fuzz_target!(|data: &[u8]| {
             }
         }
         let held: u128 = pending(&store).unwrap().iter().map(|p| p.bond).sum();
-        assert_eq!(held, escrow, "the bonds held are the pending proposals' bonds");
+        assert_eq!(
+            held, escrow,
+            "the bonds held are the pending proposals' bonds"
+        );
         OptimisticVerifier.latest_height(&store).unwrap();
     }
 });
