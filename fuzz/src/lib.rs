@@ -9,6 +9,7 @@ pub mod attest;
 pub mod bls_header;
 pub mod devnet;
 pub mod merkle;
+pub mod optimistic;
 pub mod seeds;
 
 /// Asserts that `decoded`, decoded from `input`, re-encodes to exactly `input`: a decoder accepts

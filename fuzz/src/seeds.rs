@@ -20,7 +20,7 @@ use strait_primitives::{keccak256, Address32, ClientId, Height, Nonce, Timestamp
 use crate::devnet::{remote_block, specs, Devnet, GENESIS_TIME, LOCAL, REMOTE};
 
 /// Every fuzz target, by the name of its file in `fuzz_targets/`.
-pub const TARGETS: [&str; 16] = [
+pub const TARGETS: [&str; 17] = [
     "packet",
     "inclusion_proof",
     "multiproof",
@@ -37,6 +37,7 @@ pub const TARGETS: [&str; 16] = [
     "outcome_payload",
     "attest_verifier",
     "bls_header_verifier",
+    "optimistic",
 ];
 
 /// Seeds larger than this stay out of the corpus (the fuzzer's inputs are short).
@@ -63,6 +64,10 @@ pub fn accepts(target: &str, bytes: &[u8]) -> bool {
         "bls_header_verifier" => {
             bytes.len() > 8
                 && strait_light_client::bls::BlsLightBlock::decode_unproven(&bytes[8..]).is_ok()
+        }
+        "optimistic" => {
+            strait_optimistic::Config::decode(bytes).is_ok()
+                || strait_optimistic::Proposal::decode(bytes).is_ok()
         }
         "bft_verifier" => {
             strait_light_client::kind::decode_update(bytes).is_ok()
@@ -308,6 +313,20 @@ pub fn synthesized(corpus: &mut Corpus) {
     for (name, seed) in crate::bls_header::seeds() {
         add(corpus, "bls_header_verifier", name, &seed);
     }
+    let config = strait_optimistic::Config {
+        window_ms: 100,
+        bond: 5,
+        proposers: vec![Address32([1; 32])],
+        watchers: vec![Address32([2; 32])],
+    };
+    add(corpus, "optimistic", "config", &config.encode());
+    // One byte for the decoders, then: propose (proposer 0, height 1), settle too early, propose
+    // (height 2), pause (watcher 2), resume, settle after the window, discard height 2.
+    let ops = [
+        0u8, 0, 0, 1, 0, 10, 7, 1, 0, 1, 0, 20, 0, 0, 0, 2, 0, 30, 8, 3, 2, 0, 0, 0, 0, 4, 0, 0, 0,
+        40, 0, 1, 0, 1, 1, 0, 0, 2, 0, 2, 0, 0, 0,
+    ];
+    add(corpus, "optimistic", "propose-settle-pause-discard", &ops);
     for (kind, committee) in crate::attest::committees() {
         let seed = [&[kind][..], &committee].concat();
         add(corpus, "attest_verifier", "one-member-committee", &seed);

@@ -54,6 +54,7 @@ pub mod guard;
 mod metrics;
 mod path;
 pub mod plan;
+pub mod propose;
 pub mod route;
 mod run;
 pub mod sched;

@@ -379,3 +379,6 @@ pub fn client_root(
         .verified_root(&View::new(state, client), height)
         .map_err(ClientOpError::from)?)
 }
+
+#[cfg(test)]
+mod tests;

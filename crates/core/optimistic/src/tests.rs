@@ -2,7 +2,7 @@
 
 use proptest::prelude::*;
 use strait_primitives::{Address32, ChainId, ClientId, Hash32, Height, Timestamp};
-use strait_verifier::{ClientStatus, MemStore, Verifier, VerifierKind};
+use strait_verifier::{ClientRead, ClientStatus, MemStore, Verifier, VerifierKind};
 
 use crate::*;
 
@@ -418,4 +418,31 @@ proptest! {
         };
         prop_assert_eq!(Config::decode(&c.encode()), Ok(c));
     }
+}
+
+#[test]
+fn settled_roots_are_kept_up_to_their_bound_and_the_lowest_go_first() {
+    let mut store = client(&config(vec![], vec![]));
+    let settle_at = |store: &mut MemStore, h: u64| {
+        propose(store, &addr(1), &proposal(h, (h % 251) as u8), Timestamp(0)).unwrap();
+        settle(store, Height(h), Timestamp(WINDOW))
+            .unwrap()
+            .unwrap();
+    };
+    for h in 1..=MAX_ROOTS as u64 {
+        settle_at(&mut store, h);
+    }
+    // At the bound: every root kept.
+    assert_eq!(root(&store, 1), Some(Hash32([1; 32])));
+    assert_eq!(store.count_prefix(b"r"), MAX_ROOTS);
+    // One past: the lowest goes.
+    settle_at(&mut store, MAX_ROOTS as u64 + 1);
+    assert_eq!(store.count_prefix(b"r"), MAX_ROOTS);
+    assert_eq!(root(&store, 1), None);
+    assert!(root(&store, 2).is_some());
+    assert!(root(&store, MAX_ROOTS as u64 + 1).is_some());
+    assert_eq!(
+        OptimisticVerifier.latest_height(&store).unwrap(),
+        Height(MAX_ROOTS as u64 + 1)
+    );
 }

@@ -90,6 +90,9 @@ pub struct Produced {
     /// Payments held for a message sent later (`[STRAIT-FEE.10]`), from its writes: the hold's
     /// key, and its lock when written (`None` when deleted: sent or released).
     pub fee_holds: Vec<(Vec<u8>, Option<FeeLock>)>,
+    /// Optimistic proposals' bonds moved by this block (`[STRAIT-OPT.3]`, `[STRAIT-OPT.4]`,
+    /// `[STRAIT-CONFLICT.3]`), from its verifier events: `(from, to, amount)` in `sat`.
+    pub bond_moves: Vec<(Address32, Address32, u128)>,
 }
 
 /// The message payments a block's `writes` locked and split: a `'$' 'l'` record written is a
@@ -526,6 +529,7 @@ impl InProcessChain {
             fee_locks: Vec::new(),
             fee_splits: Vec::new(),
             fee_holds: Vec::new(),
+            bond_moves: Vec::new(),
         };
         fee_records(&built.writes, &mut produced);
         for event in &built.events {
@@ -573,8 +577,27 @@ impl InProcessChain {
                     *source,
                     config.clone(),
                 )),
-                // Verifier events change no message; their effects are in the state.
-                BlockEvent::Verifier(_) => {}
+                // Verifier events change no message; bonds move with some of them.
+                BlockEvent::Verifier(event) => {
+                    use strait_node::events::VerifierEvent;
+                    let escrow = strait_node::optimistic::bond_escrow();
+                    match event {
+                        VerifierEvent::RootProposed { pending, .. } => {
+                            produced
+                                .bond_moves
+                                .push((pending.proposer, escrow, pending.bond))
+                        }
+                        VerifierEvent::RootSettled { pending, .. } => {
+                            produced
+                                .bond_moves
+                                .push((escrow, pending.proposer, pending.bond))
+                        }
+                        VerifierEvent::ProposalDiscarded {
+                            pending, paid_to, ..
+                        } => produced.bond_moves.push((escrow, *paid_to, pending.bond)),
+                        _ => {}
+                    }
+                }
             }
         }
         debug_assert_eq!(self.sent.len() as u64, self.outbox.count());
@@ -624,6 +647,14 @@ impl InProcessChain {
     /// The result of an included transaction.
     pub fn tx_result(&self, hash: &Hash32) -> Option<&TxResult> {
         self.results.get(hash)
+    }
+
+    /// The outbox root and size the header at `height` committed.
+    pub fn outbox_at(&self, height: Height) -> Option<(Hash32, u64)> {
+        let index = usize::try_from(height.get()).ok()?;
+        self.blocks
+            .get(index)
+            .map(|b| (b.header.outbox_root, b.outbox_count))
     }
 
     /// The light block at `height`.

@@ -5,8 +5,8 @@
 use serde_json::{json, Value};
 use strait_devnet_api::keys::{devnet_validator, AccountKey};
 use strait_devnet_api::tx::{
-    ClientUpdate, SignedTx, Tx, TxBody, ValidatorBlsKey, VerifierKind, MAX_ADVANCES_PER_TX,
-    MAX_BATCHES_PER_TX, MAX_TX_LEN, MAX_UPDATES_PER_TX,
+    ClientUpdate, Conflict, Proposal, SignedTx, Tx, TxBody, ValidatorBlsKey, VerifierKind,
+    MAX_ADVANCES_PER_TX, MAX_BATCHES_PER_TX, MAX_TX_LEN, MAX_UPDATES_PER_TX,
 };
 use strait_endpoint::{BatchDelivery, MAX_BATCH_LEN};
 use strait_light_client::bls::BlsSigner;
@@ -15,7 +15,7 @@ use strait_light_client::{
 };
 use strait_merkle::{LeafIndex, MerkleTree, MultiProof};
 use strait_packet::{DeliveryOptions, Packet, HEADER_LEN, MAX_PAYLOAD_LEN};
-use strait_primitives::{Address32, ChainId, ClientId, Height, Nonce, RouteId, Timestamp};
+use strait_primitives::{Address32, ChainId, ClientId, Hash32, Height, Nonce, RouteId, Timestamp};
 
 use crate::expand;
 
@@ -251,7 +251,65 @@ fn golden() -> Vec<(&'static str, SignedTx)> {
                 ),
             }),
         ),
+        (
+            "propose a root to optimistic client 4",
+            signed(TxBody::ProposeRoot {
+                client: ClientId(4),
+                proposal: Proposal {
+                    height: Height(41),
+                    root: Hash32([0x72; 32]),
+                    leaf_count: 3,
+                },
+            }),
+        ),
+        (
+            "conflict: client 4 against the light client 1 at height 41",
+            signed(TxBody::SubmitConflict {
+                conflict: Conflict {
+                    accused: ClientId(4),
+                    reference: ClientId(1),
+                    height: Height(41),
+                },
+            }),
+        ),
+        (
+            "a watcher pauses client 4",
+            signed(TxBody::WatcherPause {
+                client: ClientId(4),
+            }),
+        ),
+        (
+            "guardians resume client 4, three approvals",
+            signed(TxBody::ResumeClient {
+                client: ClientId(4),
+                approvals: vec![(0, [1; 64]), (2, [2; 64]), (4, [3; 64])],
+            }),
+        ),
     ]
+}
+
+/// `prefix | tag | fields` of an optimistic transaction (SPEC §13), with `tail` after the fields.
+fn optimistic_body(tag: u8, fields: &[u8], tail: Value) -> Value {
+    let mut head = prefix();
+    head.push(tag);
+    head.extend_from_slice(fields);
+    json!([hex0x(&head), tail])
+}
+
+/// A resume of client 4 with `n` approvals, then a signature.
+fn resume(n: usize) -> Value {
+    let mut fields = 4u64.to_be_bytes().to_vec();
+    fields.push(0);
+    optimistic_body(14, &fields, json!([approvals(n), hex0x(&SIG)]))
+}
+
+/// A proposal to client 4 at height 41 with `leaf_count`, then a signature.
+fn proposal(leaf_count: u64) -> Value {
+    let mut fields = 4u64.to_be_bytes().to_vec();
+    fields.extend_from_slice(&41u64.to_be_bytes());
+    fields.extend_from_slice(&[0x72; 32]);
+    fields.extend_from_slice(&leaf_count.to_be_bytes());
+    optimistic_body(12, &fields, json!(hex0x(&SIG)))
 }
 
 fn send_body(payload_len: usize, payload: Value) -> Value {
@@ -409,6 +467,19 @@ fn approvals(n: usize) -> Value {
 
 fn case(name: &str, encoding: Value, error: Option<&str>) -> Value {
     json!({ "name": name, "encoding": encoding, "error": error })
+}
+
+fn optimistic_bounds() -> Vec<Value> {
+    vec![
+        case("propose root: leaf count 2^32", proposal(1 << 32), None),
+        case(
+            "propose root: leaf count 2^32 + 1",
+            proposal((1 << 32) + 1),
+            Some("TooLarge"),
+        ),
+        case("resume: 16 approvals", resume(16), None),
+        case("resume: 17 approvals", resume(17), Some("TooLarge")),
+    ]
 }
 
 fn bounds() -> Value {
@@ -679,6 +750,43 @@ fn invalid() -> Value {
             },
             Some("Truncated")
         ),
+        case("body kind 16", with(body, 16), Some("Invalid")),
+        case(
+            "propose root: truncated in the root",
+            optimistic_body(
+                12,
+                &[&4u64.to_be_bytes()[..], &41u64.to_be_bytes(), &[0x72; 5]].concat(),
+                json!("0x")
+            ),
+            Some("Truncated")
+        ),
+        case(
+            "submit conflict: truncated in the height",
+            optimistic_body(
+                13,
+                &[&4u64.to_be_bytes()[..], &1u64.to_be_bytes(), &[0; 7]].concat(),
+                json!("0x")
+            ),
+            Some("Truncated")
+        ),
+        case(
+            "client pause: action 2",
+            optimistic_body(
+                14,
+                &[&4u64.to_be_bytes()[..], &[2]].concat(),
+                json!(hex0x(&SIG))
+            ),
+            Some("Invalid")
+        ),
+        case(
+            "watcher pause: a byte after the signature",
+            optimistic_body(
+                14,
+                &[&4u64.to_be_bytes()[..], &[1]].concat(),
+                json!([hex0x(&SIG), "0x00"])
+            ),
+            Some("TrailingBytes")
+        ),
     ])
 }
 
@@ -751,7 +859,13 @@ fn render() -> Value {
             "hash": tx.hash(),
         })).collect::<Vec<_>>(),
         "invalid": invalid(),
-        "bounds": bounds(),
+        "bounds": bounds()
+            .as_array()
+            .unwrap()
+            .iter()
+            .cloned()
+            .chain(optimistic_bounds())
+            .collect::<Vec<_>>(),
         "signatures": signatures(),
     })
 }

@@ -9,6 +9,7 @@ mod hostile;
 mod kill;
 mod limits;
 mod misbehaviour;
+mod optimistic;
 mod pause;
 mod relay;
 mod restart;

@@ -139,6 +139,7 @@ fn forged_messages_are_accepted_only_on_their_route_and_nothing_after_a_freeze()
             fee_locks: vec![],
             fee_splits: vec![],
             fee_holds: vec![],
+            bond_moves: Vec::new(),
         };
         audit.check_block(ChainId(2), 0, vec![], &block(1));
         assert_eq!(audit.violation, None);

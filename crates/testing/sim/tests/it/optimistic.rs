@@ -831,3 +831,93 @@ fn proposers_and_watchers_work_through_the_chain_client_traits() {
         })
         .unwrap();
 }
+
+/// The relayer's proposer (`strait_relayer::propose`) proposes the source's outbox to an
+/// optimistic client once a message waits, only once for it, and the message executes under the
+/// client once the window has passed.
+#[test]
+fn the_relayer_s_proposer_proposes_new_outboxes_and_messages_execute_after_the_window() {
+    use std::sync::{Arc, Mutex};
+    use std::time::Duration;
+
+    use strait_chain_client::{DestinationChain, RelayWork, SourceChain};
+    use strait_relayer::propose::{ProposePolicy, Proposer};
+    use strait_runtime::deterministic::Executor;
+    use strait_runtime::{Clock, Spawner};
+    use strait_sim::SimChainClient;
+
+    Executor::seeded(9)
+        .run(|rt| async move {
+            let mut net = Net::new();
+            let client = net.optimistic(&["relayer-0"], &[]);
+            let Net { source, dest, .. } = net;
+            let (source, dest) = (Arc::new(Mutex::new(source)), Arc::new(Mutex::new(dest)));
+            let start = rt.unix_time_ms().max(2_000_000);
+            for chain in [&source, &dest] {
+                let (chain, rt2) = (chain.clone(), rt.clone());
+                rt.spawn("producer", async move {
+                    let mut i = 0;
+                    loop {
+                        rt2.sleep(Duration::from_millis(100)).await;
+                        i += 1;
+                        chain
+                            .lock()
+                            .unwrap()
+                            .produce(Timestamp(start + 100 * i))
+                            .unwrap();
+                    }
+                });
+            }
+            let poll = Duration::from_millis(10);
+            let src = SimChainClient::new(source.clone(), rt.clone(), key("relayer"), poll);
+            let dst = SimChainClient::new(dest.clone(), rt.clone(), key("relayer-0"), poll);
+            let mut proposer =
+                Proposer::new(client, key("relayer-0").address(), ProposePolicy::default());
+            // Nothing sent yet: nothing proposed.
+            rt.sleep(Duration::from_millis(200)).await;
+            assert_eq!(proposer.step(&src, &dst).await.unwrap(), None);
+            let alice = key("alice");
+            {
+                let mut chain = source.lock().unwrap();
+                let tx = Tx {
+                    chain_id: ChainId(1),
+                    signer: alice.address(),
+                    nonce: chain.account_nonce(&alice.address()),
+                    body: TxBody::Send {
+                        destination_chain: ChainId(2),
+                        receiver: VAULT,
+                        options: DeliveryOptions::default(),
+                        payload: b"optimistic".to_vec(),
+                        gas_limit: 0,
+                    },
+                }
+                .sign(&alice);
+                chain.submit(tx).unwrap();
+            }
+            rt.sleep(Duration::from_millis(300)).await;
+            let report = proposer.step(&src, &dst).await.unwrap().unwrap();
+            assert_eq!(report.applied, Ok(()));
+            let proposed = proposer.last().unwrap();
+            assert_eq!(proposed.leaf_count, 1);
+            // Nothing new: no second proposal (no second bond).
+            rt.sleep(Duration::from_millis(300)).await;
+            assert_eq!(proposer.step(&src, &dst).await.unwrap(), None);
+            // Deliver at the proposed height: waits inside the window, executes after it.
+            let page = src.outbox_page(ChainId(2), 0, 10).await.unwrap();
+            let batch = BatchDelivery {
+                packets: vec![Packet::clone(&page.messages[0].packet)],
+                proof: src.multiproof(&[0], proposed.height).await.unwrap(),
+                proof_height: proposed.height,
+            };
+            let work = || RelayWork {
+                batches: vec![batch.clone()],
+                ..RelayWork::default()
+            };
+            let early = dst.relay(work()).await.unwrap();
+            assert_eq!(early.deliveries[0].status, DeliveryStatus::Retry);
+            rt.sleep(Duration::from_millis(WINDOW_MS + 200)).await;
+            let late = dst.relay(work()).await.unwrap();
+            assert_eq!(late.deliveries[0].status, DeliveryStatus::Executed);
+        })
+        .unwrap();
+}

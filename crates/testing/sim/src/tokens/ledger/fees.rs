@@ -3,6 +3,9 @@
 //!
 //! * A transaction's fee (`[STRAIT-FEE.2]`, its result's `fee`) moves from its signer to the fee
 //!   collector.
+//! * An optimistic proposal's bond (`[STRAIT-OPT.3]`) moves from its proposer to the bond escrow,
+//!   and back at its settlement or to whoever proved it wrong (`[STRAIT-CONFLICT.3]`), as the
+//!   block's verifier events say.
 //! * A paid message's quote (`[STRAIT-FEE.7]`) moves from its payer to the fee escrow with its
 //!   send, on its source; or earlier, held for a message sent later (`[STRAIT-FEE.10]`, a queued
 //!   transfer), in which case the send moves the lock unchanged, and a release returns it whole.
@@ -118,6 +121,11 @@ impl Ledger {
             self.debit(chain, *signer, *fee, Checker::BalancesMatchEvents)?;
             self.credit(chain, fee_collector(), NATIVE_DENOM, *fee);
             self.fates.tx_fees = self.fates.tx_fees.saturating_add(*fee);
+        }
+        // [STRAIT-OPT.3] bonds move between native balances, never out of the supply.
+        for (from, to, amount) in &produced.bond_moves {
+            self.debit(chain, *from, *amount, Checker::BalancesMatchEvents)?;
+            self.credit(chain, *to, NATIVE_DENOM, *amount);
         }
         for (key, lock) in &produced.fee_holds {
             let Some(lock) = lock else {
