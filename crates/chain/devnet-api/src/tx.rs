@@ -10,6 +10,7 @@
 
 use ed25519_dalek::VerifyingKey;
 use serde::{Deserialize, Serialize};
+pub use strait_attest::announce::Announcement;
 use strait_endpoint::BatchDelivery;
 pub use strait_endpoint::PauseScope;
 use strait_light_client::{LightBlock, ValidatorSet};
@@ -51,6 +52,7 @@ const TAG_RETRY: u8 = 7;
 const TAG_FINALIZE_FAILED: u8 = 8;
 const TAG_SET_PAUSE: u8 = 9;
 const TAG_SET_FEE_ORACLE: u8 = 10;
+const TAG_ANNOUNCE_ATTESTER: u8 = 15;
 
 /// Most guardian approvals in one pause or unpause.
 pub const MAX_GUARDIAN_APPROVALS: usize = 16;
@@ -306,6 +308,9 @@ pub enum TxBody {
         /// increasing.
         approvals: Vec<(u16, [u8; 64])>,
     },
+    /// An attester announces where relayers find its signatures (`[STRAIT-ATTEST.12]`), signed by
+    /// its committee key; anyone may submit it.
+    AnnounceAttester(Announcement),
 }
 
 /// An unsigned transaction.
@@ -547,6 +552,10 @@ fn encode_body(body: &TxBody, out: &mut Vec<u8>) {
                 out.extend_from_slice(signature);
             }
         }
+        TxBody::AnnounceAttester(announcement) => {
+            out.push(TAG_ANNOUNCE_ATTESTER);
+            announcement.encode_into(out);
+        }
     }
 }
 
@@ -742,6 +751,7 @@ fn decode_body(r: &mut Reader<'_>) -> Result<TxBody, TxError> {
                 approvals,
             }
         }
+        TAG_ANNOUNCE_ATTESTER => TxBody::AnnounceAttester(Announcement::read(r)?),
         other => {
             return Err(DecodeError::Invalid {
                 what: "transaction kind",
@@ -776,6 +786,8 @@ pub enum TxKind {
     SetPause,
     /// [`TxBody::SetFeeOracle`].
     SetFeeOracle,
+    /// [`TxBody::AnnounceAttester`].
+    AnnounceAttester,
 }
 
 impl TxBody {
@@ -792,6 +804,7 @@ impl TxBody {
             Self::FinalizeFailed { .. } => TxKind::FinalizeFailed,
             Self::SetPause { .. } => TxKind::SetPause,
             Self::SetFeeOracle { .. } => TxKind::SetFeeOracle,
+            Self::AnnounceAttester(_) => TxKind::AnnounceAttester,
         }
     }
 }
@@ -1044,6 +1057,13 @@ mod tests {
                 paused: true,
                 approvals: vec![(0, [1; 64]), (2, [2; 64])],
             },
+            TxBody::AnnounceAttester(Announcement {
+                client: ClientId(4),
+                member: vec![3; 20],
+                sequence: 7,
+                url: "http://127.0.0.1:9750".into(),
+                signature: vec![4; 65],
+            }),
         ];
         let kinds: Vec<TxKind> = bodies.iter().map(TxBody::kind).collect();
         assert_eq!(
@@ -1057,7 +1077,8 @@ mod tests {
                 TxKind::CreateClient,
                 TxKind::RetryMessage,
                 TxKind::FinalizeFailed,
-                TxKind::SetPause
+                TxKind::SetPause,
+                TxKind::AnnounceAttester
             ],
             "one of every kind"
         );

@@ -2,7 +2,7 @@
 //! its JSON notifications (`crate::rpc::notification`); the state layer never sees RPC types.
 
 use strait_endpoint::Outcome;
-use strait_primitives::{ChainId, MessageId};
+use strait_primitives::{ChainId, ClientId, MessageId};
 
 /// An endpoint event of a block.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -43,5 +43,16 @@ pub enum BlockEvent {
         id: MessageId,
         /// How it ended on its destination.
         outcome: Outcome,
+    },
+    /// A committee member announced where it publishes its signatures (`[STRAIT-ATTEST.12]`).
+    AttesterAnnounced {
+        /// The committee client.
+        client: ClientId,
+        /// The member, in its stored form.
+        member: Vec<u8>,
+        /// The announcement's sequence.
+        sequence: u64,
+        /// The URL.
+        url: String,
     },
 }

@@ -10,6 +10,7 @@
 //!
 //! **Devnet only**: the validator keys are derived from public seeds.
 
+pub mod announce;
 pub mod apps;
 pub mod builder;
 pub mod clients;
@@ -25,6 +26,7 @@ pub mod host;
 pub mod mempool;
 pub mod node;
 pub mod rpc;
+pub mod rpc_attesters;
 pub mod server;
 pub mod shared;
 pub mod spec;

@@ -72,6 +72,8 @@ impl TxCost {
             TxBody::SetValidators { approvals, .. }
             | TxBody::SetPause { approvals, .. }
             | TxBody::SetFeeOracle { approvals, .. } => approvals.len(),
+            // The member's signature ([STRAIT-ATTEST.12]).
+            TxBody::AnnounceAttester(_) => 1,
         };
         Ok(Self {
             signatures,
@@ -162,6 +164,7 @@ pub fn tx_memory(tx: &SignedTx, len: usize) -> usize {
         }
         TxBody::Misbehaviour { evidence, .. } => evidence.len(),
         TxBody::CreateClient { init, .. } => init.len(),
+        TxBody::AnnounceAttester(a) => a.member.len() + a.url.len() + a.signature.len(),
         TxBody::SetPause { approvals, .. } | TxBody::SetFeeOracle { approvals, .. } => {
             approvals.len() * 66
         }

@@ -689,5 +689,18 @@ pub fn notification(event: &BlockEvent, chain_id: ChainId, height: Height) -> Ev
             id: *id,
             outcome: outcome_json(outcome),
         },
+        BlockEvent::AttesterAnnounced {
+            client,
+            member,
+            sequence,
+            url,
+        } => EventNotification::AttesterAnnounced {
+            chain_id,
+            height,
+            client_id: *client,
+            member: HexBytes(member.clone()),
+            sequence: *sequence,
+            url: url.clone(),
+        },
     }
 }

@@ -555,6 +555,7 @@ impl InProcessChain {
                 BlockEvent::Finalized { id, outcome, .. } => {
                     produced.finalized.push((*id, outcome.clone()))
                 }
+                BlockEvent::AttesterAnnounced { .. } => {}
             }
         }
         debug_assert_eq!(self.sent.len() as u64, self.outbox.count());

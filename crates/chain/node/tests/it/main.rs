@@ -2,6 +2,7 @@
 
 mod support;
 
+mod announce;
 mod chain;
 mod connections;
 mod hostile;
