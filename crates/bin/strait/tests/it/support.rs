@@ -353,7 +353,9 @@ impl EventCounter {
                         EventNotification::Settled { id, .. } => {
                             *settled.lock().expect("lock").entry(id).or_insert(0) += 1;
                         }
-                        EventNotification::Sent { .. } | EventNotification::Finalized { .. } => {}
+                        EventNotification::Sent { .. }
+                        | EventNotification::Finalized { .. }
+                        | EventNotification::AttesterAnnounced { .. } => {}
                     }
                 }
             }));
