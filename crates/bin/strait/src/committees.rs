@@ -117,6 +117,28 @@ pub(crate) struct Committees {
     stop: watch::Sender<bool>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
     servers: Vec<strait_node::server::Transport>,
+    runtime: BackgroundRuntime,
+}
+
+/// A runtime shut down without waiting when dropped: dropping a runtime may not block inside
+/// another one (the devnet's), which an error return or the end of [`Committees::stop`] does.
+struct BackgroundRuntime(Option<tokio::runtime::Runtime>);
+
+impl BackgroundRuntime {
+    fn handle(&self) -> tokio::runtime::Handle {
+        match &self.0 {
+            Some(runtime) => runtime.handle().clone(),
+            None => tokio::runtime::Handle::current(),
+        }
+    }
+}
+
+impl Drop for BackgroundRuntime {
+    fn drop(&mut self) {
+        if let Some(runtime) = self.0.take() {
+            runtime.shutdown_background();
+        }
+    }
 }
 
 impl Committees {
@@ -134,6 +156,7 @@ impl Committees {
         for server in self.servers {
             server.stop().await;
         }
+        drop(self.runtime);
     }
 }
 
@@ -400,7 +423,17 @@ pub(crate) async fn start(
     std::fs::create_dir_all(&records_dir)
         .with_context(|| format!("creating {}", records_dir.display()))?;
 
-    // The attesters, each serving its board.
+    // The attesters, each serving its board. They run on a runtime of their own: each signature
+    // waits for its record to be synced to disk, which must not hold up the chains' RPC and the
+    // relayer on the main runtime's few worker threads.
+    let runtime = BackgroundRuntime(Some(
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("attesters")
+            .enable_all()
+            .build()
+            .context("starting the attesters' runtime")?,
+    ));
     let (stop, stopped) = watch::channel(false);
     let mut tasks = Vec::new();
     let mut servers = Vec::new();
@@ -457,7 +490,7 @@ pub(crate) async fn start(
                 )
                 .with_context(|| format!("starting attester {}-{source}-{index}", kind.label))?;
                 let mut stopped = stopped.clone();
-                tasks.push(tokio::spawn(async move {
+                tasks.push(runtime.handle().spawn(async move {
                     let shutdown = async move {
                         let _ = stopped.wait_for(|s| *s).await;
                     };
@@ -513,6 +546,7 @@ pub(crate) async fn start(
         stop,
         tasks,
         servers,
+        runtime,
     })
 }
 
