@@ -188,3 +188,29 @@ async fn members_announce_their_urls_and_bad_announcements_are_refused() {
     assert_eq!(seen[0], (1, at_bound));
     assert_eq!(seen[2], (5, "https://moved.example".to_owned()));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_the_owner_chooses_the_committee_counters_clients() {
+    let (_specs, _dir, _a, b) = two_nodes("committee-counter").await;
+    let cb = http(&b);
+    let choose = |client: u64| TxBody::AppCall {
+        app: strait_devnet_api::apps::counter_ecdsa(),
+        data: [1u64.to_be_bytes(), client.to_be_bytes()].concat(),
+    };
+    let bob = AccountKey::devnet("bob");
+    let refused = submit(&cb, &sign(&cb, ChainId(2), &bob, choose(1)).await).await;
+    assert!(!refused.success);
+    assert!(refused.error.unwrap().contains("only the owner"));
+    let owner = AccountKey::devnet(strait_devnet_api::apps::COMMITTEE_OWNER);
+    // A client of another source (none has id 9) is refused even to the owner.
+    let unknown = submit(&cb, &sign(&cb, ChainId(2), &owner, choose(9)).await).await;
+    assert!(!unknown.success);
+    let chose = submit(&cb, &sign(&cb, ChainId(2), &owner, choose(1)).await).await;
+    assert!(chose.success, "{:?}", chose.error);
+    let malformed = TxBody::AppCall {
+        app: strait_devnet_api::apps::counter_ed25519(),
+        data: vec![0; 15],
+    };
+    let r = submit(&cb, &sign(&cb, ChainId(2), &owner, malformed).await).await;
+    assert!(!r.success);
+}
