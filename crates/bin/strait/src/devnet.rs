@@ -435,6 +435,10 @@ mod tests {
         std::fs::write(dir.join("devnet.json"), "{}").unwrap();
         std::fs::create_dir_all(dir.join("chain-1/db")).unwrap();
         std::fs::create_dir_all(dir.join("chain-12")).unwrap();
+        // The committees' clients and the attesters' signing records go with it.
+        std::fs::write(dir.join("committees.json"), "{}").unwrap();
+        std::fs::create_dir_all(dir.join("attesters")).unwrap();
+        std::fs::write(dir.join("attesters/attest_ecdsa-1-1.redb"), "").unwrap();
         remove_devnet(&dir).unwrap();
         assert!(dir.is_dir());
         assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
