@@ -332,6 +332,22 @@ pub fn synthesized(corpus: &mut Corpus) {
         add(corpus, "attest_verifier", "one-member-committee", &seed);
     }
     let devnet = Devnet::new();
+    // An announcement refused at execution (no committee client on the fuzz devnet's genesis)
+    // still takes the pipeline through its decoding and its checks up to the client's kind.
+    let announce = devnet
+        .sign(
+            TxBody::AnnounceAttester(strait_devnet_api::tx::Announcement {
+                client: strait_primitives::ClientId(1),
+                member: vec![0x11; 20],
+                sequence: 1,
+                url: "http://127.0.0.1:9750".into(),
+                signature: vec![0x22; 65],
+            }),
+            0,
+        )
+        .encode();
+    add(corpus, "tx", "announce-attester", &announce);
+    add(corpus, "tx_pipeline", "announce-attester", &announce);
     for (name, body) in bodies() {
         let tx = devnet.sign(body.clone(), 0).encode();
         add(corpus, "tx", name, &tx);

@@ -179,6 +179,8 @@ impl<S: OutboxHistory, P: Publish> Attester<S, P> {
             final_height: tip.map(|t| t.source_height),
             signed: 0,
         };
+        // Each new leaf count of the step, recorded all at once before any is signed.
+        let mut fresh = Vec::new();
         for height in from..=to {
             let state = self.source.outbox_at(Height(height)).await?;
             if state.height != Height(height) {
@@ -204,18 +206,32 @@ impl<S: OutboxHistory, P: Publish> Attester<S, P> {
                 }
             }
             if next.leaf_count > before_count {
-                match self.sign(&next) {
-                    Ok(_) => report.signed += 1,
-                    Err(e @ AttesterError::WouldEquivocate { .. }) => return Err(self.halt(e)),
-                    Err(e) => return Err(e),
-                }
-                tracing::info!(%chain, height, leaf_count = next.leaf_count, root = %next.outbox_root, "checkpoint signed");
+                fresh.push(next);
             }
             tip = Some(next);
             report.final_height = Some(Height(height));
         }
-        if let Some(tip) = &tip {
-            self.record.set_tip(tip)?;
+        // [STRAIT-ATTEST.11] the record of every checkpoint (and the new tip) is synced, in one
+        // commit, before any of their signatures exists.
+        let recorded = match self.record.record_all(&fresh, tip.as_ref()) {
+            Ok(recorded) => recorded,
+            Err(e @ AttesterError::WouldEquivocate { .. }) => return Err(self.halt(e)),
+            Err(e) => return Err(e),
+        };
+        for (next, recorded) in fresh.iter().zip(recorded) {
+            match recorded {
+                Recorded::New => {}
+                Recorded::Again(before) if before == *next => {}
+                // Same root and count at another height: sign what was recorded.
+                Recorded::Again(before) => {
+                    self.publish_signed(&before);
+                    report.signed += 1;
+                    continue;
+                }
+            }
+            self.publish_signed(next);
+            report.signed += 1;
+            tracing::debug!(%chain, height = %next.source_height, leaf_count = next.leaf_count, root = %next.outbox_root, "checkpoint signed");
         }
         Ok(report)
     }

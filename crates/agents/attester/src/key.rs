@@ -1,8 +1,10 @@
 //! An attester's signing key: secp256k1 ECDSA (EVM addresses) or ed25519.
 
+use strait_attest::announce::Announcement;
 use strait_attest::ecdsa::EcdsaSigner;
 use strait_chain_client::VerifierKind;
 use strait_light_client::Signer;
+use strait_primitives::{ChainId, ClientId, Hash32};
 
 /// A committee member's key.
 #[derive(Clone)]
@@ -38,6 +40,27 @@ impl AttesterKey {
         }
     }
 
+    /// Its signed announcement (`[STRAIT-ATTEST.13]`) that it serves its signatures at `url`, for
+    /// committee client `client` on `destination` whose committee id is `committee_id`.
+    pub fn announcement(
+        &self,
+        destination: ChainId,
+        client: ClientId,
+        committee_id: &Hash32,
+        sequence: u64,
+        url: &str,
+    ) -> Announcement {
+        let mut announcement = Announcement {
+            client,
+            member: self.member(),
+            sequence,
+            url: url.to_owned(),
+            signature: Vec::new(),
+        };
+        announcement.signature = self.sign(&announcement.sign_bytes(destination, committee_id));
+        announcement
+    }
+
     /// A devnet key from a public seed (`"STRAIT devnet attester" || kind || index`): anyone can
     /// derive it, so it must never secure value.
     pub fn devnet(kind: VerifierKind, index: u8) -> Option<Self> {
@@ -62,5 +85,29 @@ impl core::fmt::Debug for AttesterKey {
             self.kind(),
             self.member()
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use strait_attest::announce::verify_announcement;
+    use strait_attest::Committee;
+
+    use super::*;
+
+    #[test]
+    fn devnet_keys_sign_announcements_their_committee_accepts() {
+        for kind in [VerifierKind::ATTEST_ECDSA, VerifierKind::ATTEST_ED25519] {
+            let keys: Vec<AttesterKey> = (1..=3)
+                .map(|i| AttesterKey::devnet(kind, i).unwrap())
+                .collect();
+            let len = keys[0].member().len();
+            let committee =
+                Committee::from_members(2, keys.iter().map(AttesterKey::member).collect(), len)
+                    .unwrap();
+            let id = Hash32([5; 32]);
+            let a = keys[1].announcement(ChainId(2), ClientId(3), &id, 9, "http://127.0.0.1:1");
+            verify_announcement(kind, &committee, &id, ChainId(2), &a, Some(8)).unwrap();
+        }
     }
 }

@@ -81,6 +81,47 @@ impl SigningRecord {
         Ok(Recorded::New)
     }
 
+    /// [`SigningRecord::record`] for each of `checkpoints`, and `tip` as the last final state
+    /// examined, in one durable commit (one sync for a whole step of the attester): all or
+    /// nothing, so a checkpoint that would equivocate (`WouldEquivocate`) writes none of them.
+    pub fn record_all(
+        &self,
+        checkpoints: &[Checkpoint],
+        tip: Option<&Checkpoint>,
+    ) -> Result<Vec<Recorded>, AttesterError> {
+        let mut txn = self.db.begin_write()?;
+        txn.set_durability(Durability::Immediate);
+        let mut out = Vec::with_capacity(checkpoints.len());
+        {
+            let mut table = txn.open_table(SIGNED)?;
+            for checkpoint in checkpoints {
+                let key = (checkpoint.source_chain.get(), checkpoint.leaf_count);
+                let before = table.get(key)?.map(|v| decode(v.value())).transpose()?;
+                match before {
+                    Some(before) if before.outbox_root != checkpoint.outbox_root => {
+                        return Err(AttesterError::WouldEquivocate {
+                            chain: checkpoint.source_chain,
+                            leaf_count: checkpoint.leaf_count,
+                            got: checkpoint.outbox_root,
+                            expected: before.outbox_root,
+                        });
+                    }
+                    Some(before) => out.push(Recorded::Again(before)),
+                    None => {
+                        table.insert(key, &checkpoint.encode()[..])?;
+                        out.push(Recorded::New);
+                    }
+                }
+            }
+        }
+        if let Some(tip) = tip {
+            txn.open_table(TIP)?
+                .insert(tip.source_chain.get(), &tip.encode()[..])?;
+        }
+        txn.commit()?;
+        Ok(out)
+    }
+
     /// The checkpoint signed for `(chain, leaf_count)`, if any.
     pub fn signed(
         &self,

@@ -112,6 +112,19 @@ impl AttesterApiServer for Server {
     }
 }
 
+/// Serves `board` (`strait_attestation`, `strait_latestAttestation`) on `listener` with the node's
+/// transport bounds.
+pub(crate) fn serve_board(
+    listener: tokio::net::TcpListener,
+    board: Board,
+) -> strait_node::server::Transport {
+    serve_methods(
+        listener,
+        Server(board).into_rpc().into(),
+        RpcLimits::default(),
+    )
+}
+
 pub(crate) async fn run(args: AttesterArgs) -> anyhow::Result<()> {
     anyhow::ensure!(
         (1..=args.members).contains(&args.index),
@@ -148,11 +161,7 @@ pub(crate) async fn run(args: AttesterArgs) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("binding {}", args.listen))?;
     let addr = listener.local_addr()?;
-    let transport = serve_methods(
-        listener,
-        Server(board).into_rpc().into(),
-        RpcLimits::default(),
-    );
+    let transport = serve_board(listener, board);
     out!(
         "attester {} of committee {id} serving on http://{addr}",
         args.index
@@ -165,6 +174,46 @@ pub(crate) async fn run(args: AttesterArgs) -> anyhow::Result<()> {
         .await;
     transport.stop().await;
     result.context("attester halted")
+}
+
+/// The URLs the members of each committee client in `clients` announced on its destination
+/// (`strait_attesters`, `[STRAIT-ATTEST.13]`), deduplicated, in order; `rpc_urls` reach the chains.
+/// A relayer trusts nothing they answer: it verifies every signature it fetches.
+pub(crate) async fn discover_attesters(
+    rpc_urls: &[String],
+    clients: &[strait_relayer::AttestedClient],
+) -> anyhow::Result<Vec<String>> {
+    use strait_devnet_api::announced::AnnouncedApiClient;
+    use strait_devnet_api::rpc::StraitApiClient;
+    let mut chains = Vec::with_capacity(rpc_urls.len());
+    for url in rpc_urls {
+        let client = crate::send::http_client(url)?;
+        let id = client
+            .chain_info()
+            .await
+            .with_context(|| format!("cannot reach {url}"))?
+            .chain_id;
+        chains.push((id, client));
+    }
+    let mut urls = Vec::new();
+    for wanted in clients {
+        let (_, rpc) = chains
+            .iter()
+            .find(|(id, _)| *id == wanted.destination)
+            .with_context(|| format!("no --rpc reaches chain {}", wanted.destination))?;
+        let announced = rpc.attesters(wanted.client).await.with_context(|| {
+            format!(
+                "strait_attesters({}) on chain {}",
+                wanted.client, wanted.destination
+            )
+        })?;
+        for attester in announced.attesters {
+            if !urls.contains(&attester.url) {
+                urls.push(attester.url);
+            }
+        }
+    }
+    Ok(urls)
 }
 
 /// A committee client of the devnet committee from `SOURCE:DESTINATION:CLIENT[:RECEIVER_HEX]`.
@@ -184,6 +233,11 @@ pub(crate) fn committee_client(
             .with_context(|| format!("--committee-client {spec}: {s} is not a number"))
     };
     let receivers = match parts.get(3) {
+        // A built-in app by name (`counter-ecdsa`, ...).
+        Some(name) if name.contains('-') || name.chars().all(|c| c.is_ascii_alphabetic()) => {
+            vec![crate::send::parse_receiver(name)
+                .with_context(|| format!("--committee-client {spec}: receiver"))?]
+        }
         Some(hex) => {
             let bytes = hex::decode(hex.trim_start_matches("0x"))
                 .with_context(|| format!("--committee-client {spec}: receiver"))?;
@@ -289,7 +343,18 @@ mod tests {
         )
         .unwrap();
         assert_eq!(chosen.receivers.len(), 1);
-        for bad in ["1:2", "1:2:x", "1:2:7:abcd", "1:2:7:8:9"] {
+        let named = committee_client("1:2:7:counter-ecdsa", Scheme::Ecdsa, &committee, id).unwrap();
+        assert_eq!(
+            named.receivers,
+            vec![strait_devnet_api::apps::counter_ecdsa()]
+        );
+        for bad in [
+            "1:2",
+            "1:2:x",
+            "1:2:7:abcd",
+            "1:2:7:8:9",
+            "1:2:7:no-such-app",
+        ] {
             assert!(
                 committee_client(bad, Scheme::Ecdsa, &committee, id).is_err(),
                 "{bad}"

@@ -73,6 +73,11 @@ pub struct DevnetArgs {
     /// Run no relayer (relay with `strait relayer` instead).
     #[arg(long)]
     pub no_relayer: bool,
+    /// Run no attester committees (by default every ordered pair of chains gets a 3-of-4 ECDSA
+    /// and a 2-of-3 ed25519 committee, attesters in process, their clients chosen by the
+    /// `counter-ecdsa` and `counter-ed25519` apps).
+    #[arg(long)]
+    pub no_committees: bool,
 }
 
 /// `<data-dir>/devnet.json`: what makes the devnet the same devnet after a restart.
@@ -138,6 +143,9 @@ fn load_or_create_specs(args: &DevnetArgs, block_time_ms: u64) -> anyhow::Result
 fn is_devnet_entry(name: &str) -> bool {
     name == "devnet.json"
         || name == "devnet.json.tmp"
+        || name == crate::committees::FILE
+        || name == "committees.json.tmp"
+        || name == crate::committees::ATTESTERS_DIR
         || name
             .strip_prefix("chain-")
             .is_some_and(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()))
@@ -230,8 +238,37 @@ pub async fn run(args: DevnetArgs) -> anyhow::Result<()> {
         .collect();
     print_guide(&args, &specs, &nodes);
 
+    let committees = if args.no_committees {
+        None
+    } else {
+        match crate::committees::start(
+            &args.data_dir,
+            &endpoints,
+            args.rpc_port_base,
+            block_time_ms,
+        )
+        .await
+        {
+            Ok(c) => Some(c),
+            Err(e) => {
+                stop_all(nodes).await;
+                return Err(e.context("starting the attester committees"));
+            }
+        }
+    };
+    if let Some(c) = &committees {
+        print_committees(c, &nodes);
+    }
+
     let (stop_relayer, relayer_stopped) = tokio::sync::oneshot::channel::<()>();
     let mut relayer_config = RelayerConfig::new(endpoints.clone(), "relayer-0");
+    if let Some(c) = &committees {
+        relayer_config.attested = c.attested.clone();
+    }
+    let receivers = committees
+        .as_ref()
+        .map(|c| c.receivers.clone())
+        .unwrap_or_default();
     relayer_config.poll_interval = Duration::from_millis((block_time_ms * 2).clamp(20, 1000));
     relayer_config.tx_poll_interval = Duration::from_millis((block_time_ms / 4).clamp(5, 100));
     let relayer_metrics = relayer_config.metrics.clone();
@@ -251,6 +288,7 @@ pub async fn run(args: DevnetArgs) -> anyhow::Result<()> {
                 block_time_ms,
                 Duration::from_secs(args.timeout_secs),
                 relayer_metrics,
+                &receivers,
             );
             tokio::select! {
                 r = run => Some(r),
@@ -299,8 +337,40 @@ pub async fn run(args: DevnetArgs) -> anyhow::Result<()> {
             Err(_) => tracing::warn!("relayer did not stop within 10 s"),
         }
     }
+    if let Some(c) = committees {
+        c.stop().await;
+    }
     stop_all(nodes).await;
     result
+}
+
+fn print_committees(c: &crate::committees::Committees, nodes: &[NodeHandle]) {
+    eprintln!(
+        "  attesters: {} in process (3-of-4 ECDSA and 2-of-3 ed25519 committees per source chain), \
+         {} committee clients, records in attesters/",
+        c.attesters.len(),
+        c.attested.clients.len()
+    );
+    if let (Some(first), Some(node)) = (
+        c.attested.clients.first(),
+        nodes.iter().find(|n| {
+            c.attested
+                .clients
+                .first()
+                .is_some_and(|f| f.destination == n.chain_id())
+        }),
+    ) {
+        eprintln!(
+            "  see them: curl -s {} -H 'content-type: application/json' -d \
+             '{{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"strait_attesters\",\"params\":[{}]}}'",
+            node.rpc_url(),
+            first.client
+        );
+        eprintln!(
+            "  messages to counter-ecdsa / counter-ed25519 go under the committees (strait send \
+             --receiver counter-ecdsa ...)"
+        );
+    }
 }
 
 async fn stop_all(nodes: Vec<NodeHandle>) {
@@ -365,6 +435,10 @@ mod tests {
         std::fs::write(dir.join("devnet.json"), "{}").unwrap();
         std::fs::create_dir_all(dir.join("chain-1/db")).unwrap();
         std::fs::create_dir_all(dir.join("chain-12")).unwrap();
+        // The committees' clients and the attesters' signing records go with it.
+        std::fs::write(dir.join("committees.json"), "{}").unwrap();
+        std::fs::create_dir_all(dir.join("attesters")).unwrap();
+        std::fs::write(dir.join("attesters/attest_ecdsa-1-1.redb"), "").unwrap();
         remove_devnet(&dir).unwrap();
         assert!(dir.is_dir());
         assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);

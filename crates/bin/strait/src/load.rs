@@ -21,7 +21,7 @@ use strait_devnet_api::keys::AccountKey;
 use strait_devnet_api::rpc::{codes, EventNotification, OutcomeJson, StraitApiClient};
 use strait_devnet_client::ChainEndpoint;
 use strait_packet::{DeliveryOptions, Packet};
-use strait_primitives::{ChainId, Hash32, MessageId};
+use strait_primitives::{Address32, ChainId, Hash32, MessageId};
 use strait_relayer::Metrics;
 
 use crate::send::{http_client, send_tx};
@@ -73,6 +73,21 @@ pub struct LoadReport {
     pub relayer_relayed: u64,
     /// The token transfers among the messages and the conservation check, if any were sent.
     pub transfers: Option<TransferReport>,
+    /// Messages delivered as planned and their latency, by the verifier kind their receiver chose:
+    /// `bft` (the light client: the counter and the token transfers), `attest_ecdsa`,
+    /// `attest_ed25519` (the devnet's committees).
+    pub by_verifier: std::collections::BTreeMap<String, VerifierLoad>,
+}
+
+/// The messages of one verifier kind in a [`LoadReport`].
+#[derive(Debug, Default, Serialize)]
+pub struct VerifierLoad {
+    /// Delivered as planned.
+    pub delivered: u64,
+    /// Median latency, submission to `Received` event.
+    pub latency_ms_p50: f64,
+    /// 99th percentile latency.
+    pub latency_ms_p99: f64,
 }
 
 impl LoadReport {
@@ -107,6 +122,8 @@ pub(crate) struct Tracker {
     pub(crate) sent_seen_at: HashMap<usize, Instant>,
     /// Outcomes handed back to the senders, by id, in order.
     pub(crate) settled: HashMap<MessageId, Vec<Ending>>,
+    /// The verifier kind each message goes under, by index.
+    pub(crate) verifier: Vec<&'static str>,
 }
 
 #[derive(Clone, Copy)]
@@ -167,8 +184,14 @@ pub async fn run(
     block_time_ms: u64,
     timeout: Duration,
     relayer: Arc<Metrics>,
+    receivers: &[(Address32, &'static str)],
 ) -> anyhow::Result<LoadReport> {
     let total = usize::try_from(n).context("too many messages")?;
+    let receivers: Arc<Vec<(Address32, &'static str)>> = Arc::new(if receivers.is_empty() {
+        vec![(apps::counter(), "bft")]
+    } else {
+        receivers.to_vec()
+    });
     let clients: Vec<HttpClient> = chains
         .iter()
         .map(|c| http_client(&c.rpc_url))
@@ -193,7 +216,25 @@ pub async fn run(
         expected[i] = p.kind.expected();
         transfer_by_amount.insert((p.transfer.source, p.transfer.amount), i);
     }
+    // Round robin over ordered pairs, and over the receivers from one round of pairs to the next.
+    let pairs: Vec<(usize, usize)> = (0..ids.len())
+        .flat_map(|s| (0..ids.len()).filter(move |d| *d != s).map(move |d| (s, d)))
+        .collect();
+    let receiver_of = {
+        let (receivers, rounds) = (receivers.clone(), pairs.len());
+        move |i: usize| receivers[(i / rounds) % receivers.len()]
+    };
+    let verifier = (0..total)
+        .map(|i| {
+            if i < plan.len() {
+                "bft"
+            } else {
+                receiver_of(i).1
+            }
+        })
+        .collect();
     let tracker = Arc::new(Mutex::new(Tracker {
+        verifier,
         submitted_at: vec![None; total],
         tx_hash: vec![None; total],
         expected,
@@ -201,7 +242,13 @@ pub async fn run(
         ..Tracker::default()
     }));
     // The token state before any transfer, to check the one after against.
-    let before = transfers::read_state(&clients, &ids, &plan).await?;
+    let before = transfers::read_stable_state(
+        &clients,
+        &ids,
+        &plan,
+        Duration::from_millis(block_time_ms.max(1)),
+    )
+    .await?;
     let notify = Arc::new(tokio::sync::Notify::new());
 
     // Watch every chain's events before sending anything.
@@ -236,10 +283,7 @@ pub async fn run(
         watchers.push(Watcher { url, task });
     }
 
-    // Round robin over ordered pairs; one sending task per source chain, nonces in order.
-    let pairs: Vec<(usize, usize)> = (0..ids.len())
-        .flat_map(|s| (0..ids.len()).filter(move |d| *d != s).map(move |d| (s, d)))
-        .collect();
+    // One sending task per source chain, nonces in order.
     let key = Arc::new(AccountKey::devnet(LOAD_ACCOUNT));
     // The offered rate is shared by the counter messages (each source chain its share) and the
     // transfers' rounds, spread over the run.
@@ -273,9 +317,9 @@ pub async fn run(
     });
     let mut senders = Vec::new();
     for (src, client) in clients.iter().enumerate() {
-        let work: Vec<(usize, ChainId)> = (first_counter..total)
+        let work: Vec<(usize, ChainId, Address32)> = (first_counter..total)
             .filter(|i| pairs[i % pairs.len()].0 == src)
-            .map(|i| (i, ids[pairs[i % pairs.len()].1]))
+            .map(|i| (i, ids[pairs[i % pairs.len()].1], receiver_of(i).0))
             .collect();
         let (client, key, tracker, tag, chain) = (
             client.clone(),
@@ -428,7 +472,8 @@ fn on_event(tracker: &Mutex<Tracker>, tag: &str, event: EventNotification) {
         // Not a message: a receiver changed its route's security config, or a verifier event.
         EventNotification::Finalized { .. }
         | EventNotification::SecurityConfigSet { .. }
-        | EventNotification::Verifier { .. } => {}
+        | EventNotification::Verifier { .. }
+        | EventNotification::AttesterAnnounced { .. } => {}
     }
 }
 
@@ -440,7 +485,7 @@ async fn send_all(
     chain: ChainId,
     src: usize,
     key: &AccountKey,
-    work: &[(usize, ChainId)],
+    work: &[(usize, ChainId, Address32)],
     tag: &str,
     tracker: &Mutex<Tracker>,
     pace: Option<(Instant, Duration)>,
@@ -449,7 +494,7 @@ async fn send_all(
         .account_nonce(key.address())
         .await
         .context("accountNonce")?;
-    for (k, &(i, dst)) in work.iter().enumerate() {
+    for (k, &(i, dst, receiver)) in work.iter().enumerate() {
         if let Some((start, interval)) = pace {
             tokio::time::sleep_until((start + interval.mul_f64(k as f64)).into()).await;
         }
@@ -459,7 +504,7 @@ async fn send_all(
             key,
             nonce,
             dst,
-            apps::counter(),
+            receiver,
             DeliveryOptions::default(),
             payload,
         );
@@ -594,6 +639,7 @@ fn report(
     let sent = t.submitted_at.iter().filter(|s| s.is_some()).count() as u64;
     let (mut delivered, mut failed, mut duplicates) = (0u64, 0u64, 0u64);
     let mut latencies = Vec::with_capacity(t.index_of.len());
+    let mut by_verifier = std::collections::BTreeMap::<String, (u64, Vec<f64>)>::new();
     let mut last = started;
     for (id, &i) in &t.index_of {
         let Some(r) = t.received.get(id) else {
@@ -606,8 +652,15 @@ fn report(
             failed += 1;
         }
         last = last.max(r.at);
+        let kind = t.verifier.get(i).copied().unwrap_or("bft");
+        let entry = by_verifier.entry(kind.to_owned()).or_default();
+        if t.expected.get(i) == Some(&r.ending) {
+            entry.0 += 1;
+        }
         if let Some(at) = t.submitted_at[i] {
-            latencies.push(r.at.saturating_duration_since(at).as_secs_f64() * 1000.0);
+            let latency = r.at.saturating_duration_since(at).as_secs_f64() * 1000.0;
+            latencies.push(latency);
+            entry.1.push(latency);
         }
     }
     latencies.sort_by(f64::total_cmp);
@@ -647,6 +700,18 @@ fn report(
         relayer_txs: m.txs_submitted,
         relayer_relayed: m.messages_relayed,
         transfers: None,
+        by_verifier: by_verifier
+            .into_iter()
+            .map(|(kind, (delivered, mut latencies))| {
+                latencies.sort_by(f64::total_cmp);
+                let load = VerifierLoad {
+                    delivered,
+                    latency_ms_p50: round(percentile(&latencies, 50.0)),
+                    latency_ms_p99: round(percentile(&latencies, 99.0)),
+                };
+                (kind, load)
+            })
+            .collect(),
     }
 }
 

@@ -9,6 +9,7 @@ macro_rules! out {
 }
 
 mod attester;
+mod committees;
 mod devnet;
 mod ledger;
 mod load;
@@ -107,9 +108,14 @@ struct RelayerArgs {
     /// JSON-RPC URL of an attester (`strait attester`), for committee clients.
     #[arg(long = "attester")]
     attesters: Vec<String>,
+    /// Find the attesters of each --committee-client on chain instead: the URLs its committee's
+    /// members announced on the client's destination (`strait_attesters`).
+    #[arg(long)]
+    discover_attesters: bool,
     /// A committee client of the devnet committee to keep current with certificates:
     /// `SOURCE:DESTINATION:CLIENT` (the destination's default verifier of the source) or
-    /// `SOURCE:DESTINATION:CLIENT:RECEIVER_HEX` (a client the receiver chose).
+    /// `SOURCE:DESTINATION:CLIENT:RECEIVER` (a client the receiver chose; the receiver in hex or a
+    /// built-in app's name, e.g. `counter-ecdsa`).
     #[arg(long = "committee-client")]
     committee_clients: Vec<String>,
     /// A route relayed under the receiver's own security config (`docs/SPEC.md` §12):
@@ -290,18 +296,14 @@ async fn relayer(args: RelayerArgs) -> anyhow::Result<()> {
     }
     if !args.committee_clients.is_empty() {
         anyhow::ensure!(
-            !args.attesters.is_empty(),
-            "committee clients need --attester URLs"
+            !args.attesters.is_empty() || args.discover_attesters,
+            "committee clients need --attester URLs or --discover-attesters"
         );
         let (committee, committee_id) = attester::devnet_committee(
             args.committee_scheme,
             args.committee_members,
             args.committee_threshold,
         )?;
-        let source =
-            strait_devnet_client::RpcAttesters::new(&args.attesters, Duration::from_secs(5))
-                .map_err(anyhow::Error::msg)?;
-        config.attested.source = Some(std::sync::Arc::new(source));
         for spec in &args.committee_clients {
             config.attested.clients.push(attester::committee_client(
                 spec,
@@ -310,6 +312,19 @@ async fn relayer(args: RelayerArgs) -> anyhow::Result<()> {
                 committee_id,
             )?);
         }
+        let mut urls = args.attesters.clone();
+        if args.discover_attesters {
+            for url in attester::discover_attesters(&args.rpc, &config.attested.clients).await? {
+                if !urls.contains(&url) {
+                    urls.push(url);
+                }
+            }
+            tracing::info!(attesters = ?urls, "attesters discovered on chain");
+            anyhow::ensure!(!urls.is_empty(), "no attester announced itself on chain");
+        }
+        let source = strait_devnet_client::RpcAttesters::new(&urls, Duration::from_secs(5))
+            .map_err(anyhow::Error::msg)?;
+        config.attested.source = Some(std::sync::Arc::new(source));
     }
     if let Some(min) = args.min_fee.filter(|m| *m > 0) {
         config.fee_policy = strait_devnet_client::FeePolicy::MinFee(min);

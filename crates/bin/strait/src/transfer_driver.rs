@@ -149,7 +149,13 @@ pub async fn drive(
     }
     // A few more blocks: a second settlement, if there were one, is seen.
     tokio::time::sleep(Duration::from_millis((block_time_ms * 3).min(3_000))).await;
-    let after = transfers::read_state(clients, chains, plan).await?;
+    let after = transfers::read_stable_state(
+        clients,
+        chains,
+        plan,
+        Duration::from_millis(block_time_ms.max(1)),
+    )
+    .await?;
     let settlements: Vec<Vec<Ending>> = {
         let t = tracker
             .lock()

@@ -250,6 +250,32 @@ impl TransferReport {
 
 /// The genesis accounts' balances, escrows and voucher supplies of every denom `plan` touches,
 /// read from `clients` (indexed like `chains`).
+/// Most reads [`read_stable_state`] makes.
+const MAX_STABLE_READS: usize = 40;
+
+/// [`read_state`] again and again (every `pause`) until two reads in a row agree, at most
+/// [`MAX_STABLE_READS`] times: balances are read one request at a time, so a fee paid between two
+/// of them (a relayer still busy with other messages) would count the same `sat` twice or not at
+/// all. Returns the last read if none agreed.
+pub async fn read_stable_state(
+    clients: &[HttpClient],
+    chains: &[ChainId],
+    plan: &[Planned],
+    pause: std::time::Duration,
+) -> anyhow::Result<Ledger> {
+    let mut last = read_state(clients, chains, plan).await?;
+    for _ in 1..MAX_STABLE_READS {
+        tokio::time::sleep(pause).await;
+        let next = read_state(clients, chains, plan).await?;
+        if next == last {
+            return Ok(next);
+        }
+        last = next;
+    }
+    tracing::warn!("the token books kept moving while read; checking the last read");
+    Ok(last)
+}
+
 pub async fn read_state(
     clients: &[HttpClient],
     chains: &[ChainId],

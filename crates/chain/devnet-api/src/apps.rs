@@ -31,3 +31,18 @@ pub fn echo() -> Address32 {
 pub fn token() -> Address32 {
     app_address("token")
 }
+
+/// Devnet account label (`[STRAIT-DEVNET.1]`, a public seed) of the owner of the committee
+/// counters: the only caller that may choose which client vouches for their messages.
+pub const COMMITTEE_OWNER: &str = "governor";
+
+/// Counter under an ECDSA attester committee: counts what it receives, under the client its owner
+/// chose per source chain (`strait devnet` chooses its ECDSA committee's).
+pub fn counter_ecdsa() -> Address32 {
+    app_address("counter-ecdsa")
+}
+
+/// Counter under an ed25519 attester committee, as [`counter_ecdsa`].
+pub fn counter_ed25519() -> Address32 {
+    app_address("counter-ed25519")
+}

@@ -7,9 +7,11 @@
 //! * [`rpc`]: the `strait_*` JSON-RPC methods and subscriptions.
 //! * [`results`]: transaction and delivery results, with machine-readable kinds.
 //! * [`attester`]: the attester's `strait_attestation` JSON-RPC methods.
+//! * [`announced`]: attesters announced on chain and the node's `strait_attesters` method.
 //! * [`hex_bytes`]: byte strings as `0x`-hex in JSON.
 //! * [`optimistic`]: JSON of optimistic clients' proposals and verifier events.
 
+pub mod announced;
 pub mod apps;
 pub mod attester;
 pub mod envelope;

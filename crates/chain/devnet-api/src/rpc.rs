@@ -490,6 +490,21 @@ pub enum EventNotification {
         /// What.
         verifier: crate::optimistic::VerifierEventJson,
     },
+    /// A committee member announced where it publishes its signatures (`[STRAIT-ATTEST.13]`).
+    AttesterAnnounced {
+        /// Chain.
+        chain_id: ChainId,
+        /// Block.
+        height: Height,
+        /// The committee client.
+        client_id: ClientId,
+        /// The member, in its stored form.
+        member: HexBytes,
+        /// The announcement's sequence.
+        sequence: u64,
+        /// The announced URL.
+        url: String,
+    },
 }
 
 /// The node's JSON-RPC interface (namespace `strait`).

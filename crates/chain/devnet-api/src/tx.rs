@@ -10,6 +10,7 @@
 
 use ed25519_dalek::VerifyingKey;
 use serde::{Deserialize, Serialize};
+pub use strait_attest::announce::Announcement;
 use strait_endpoint::BatchDelivery;
 pub use strait_endpoint::PauseScope;
 use strait_light_client::{LightBlock, ValidatorSet};
@@ -59,6 +60,7 @@ const TAG_CLIENT_PAUSE: u8 = 14;
 const CLIENT_PAUSE_WATCHER: u8 = 1;
 /// `ClientPause` action: guardians resume (`[STRAIT-OPT.6]`).
 const CLIENT_PAUSE_RESUME: u8 = 0;
+const TAG_ANNOUNCE_ATTESTER: u8 = 15;
 
 /// Most guardian approvals in one pause or unpause.
 pub const MAX_GUARDIAN_APPROVALS: usize = 16;
@@ -415,6 +417,9 @@ pub enum TxBody {
         /// increasing.
         approvals: Vec<(u16, [u8; 64])>,
     },
+    /// An attester announces where relayers find its signatures (`[STRAIT-ATTEST.13]`), signed by
+    /// its committee key; anyone may submit it.
+    AnnounceAttester(Announcement),
 }
 
 /// An unsigned transaction.
@@ -686,6 +691,10 @@ fn encode_body(body: &TxBody, out: &mut Vec<u8>) {
                 out.extend_from_slice(signature);
             }
         }
+        TxBody::AnnounceAttester(announcement) => {
+            out.push(TAG_ANNOUNCE_ATTESTER);
+            announcement.encode_into(out);
+        }
     }
 }
 
@@ -925,6 +934,7 @@ fn decode_body(r: &mut Reader<'_>) -> Result<TxBody, TxError> {
                 }
             }
         }
+        TAG_ANNOUNCE_ATTESTER => TxBody::AnnounceAttester(Announcement::read(r)?),
         other => {
             return Err(DecodeError::Invalid {
                 what: "transaction kind",
@@ -967,6 +977,8 @@ pub enum TxKind {
     WatcherPause,
     /// [`TxBody::ResumeClient`].
     ResumeClient,
+    /// [`TxBody::AnnounceAttester`].
+    AnnounceAttester,
 }
 
 impl TxBody {
@@ -987,6 +999,7 @@ impl TxBody {
             Self::SubmitConflict { .. } => TxKind::SubmitConflict,
             Self::WatcherPause { .. } => TxKind::WatcherPause,
             Self::ResumeClient { .. } => TxKind::ResumeClient,
+            Self::AnnounceAttester(_) => TxKind::AnnounceAttester,
         }
     }
 }
@@ -1293,6 +1306,13 @@ mod tests {
                 client: ClientId(4),
                 approvals: vec![(0, [1; 64]), (2, [2; 64]), (4, [3; 64])],
             },
+            TxBody::AnnounceAttester(Announcement {
+                client: ClientId(4),
+                member: vec![3; 20],
+                sequence: 7,
+                url: "http://127.0.0.1:9750".into(),
+                signature: vec![4; 65],
+            }),
         ];
         let kinds: Vec<TxKind> = bodies.iter().map(TxBody::kind).collect();
         assert_eq!(
@@ -1310,7 +1330,8 @@ mod tests {
                 TxKind::ProposeRoot,
                 TxKind::SubmitConflict,
                 TxKind::WatcherPause,
-                TxKind::ResumeClient
+                TxKind::ResumeClient,
+                TxKind::AnnounceAttester
             ],
             "one of every kind"
         );

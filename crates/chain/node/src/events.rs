@@ -57,6 +57,17 @@ pub enum BlockEvent {
     },
     /// A verifier event: optimistic proposals, conflicts, watcher pauses (SPEC §13).
     Verifier(VerifierEvent),
+    /// A committee member announced where it publishes its signatures (`[STRAIT-ATTEST.13]`).
+    AttesterAnnounced {
+        /// The committee client.
+        client: ClientId,
+        /// The member, in its stored form.
+        member: Vec<u8>,
+        /// The announcement's sequence.
+        sequence: u64,
+        /// The URL.
+        url: String,
+    },
 }
 
 /// What happened to a client of this chain (SPEC §13).

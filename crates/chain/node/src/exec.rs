@@ -383,6 +383,15 @@ fn apply(exec: &mut Exec<'_>, tx: &SignedTx, pool: &[PublicKey]) -> Result<Appli
             .map_err(|e| optimistic_failure(exec, "resume refused", e))?;
             Ok(Applied::default())
         }
+        TxBody::AnnounceAttester(announcement) => {
+            crate::announce::execute(exec, announcement).map_err(|e| {
+                if let crate::announce::AnnounceOpError::Corrupt(corrupt) = &e {
+                    exec.fx.corrupt(corrupt.clone());
+                }
+                rejected(format_args!("announcement refused: {e}"))
+            })?;
+            Ok(Applied::default())
+        }
         TxBody::SetValidators {
             validators,
             bls_keys,

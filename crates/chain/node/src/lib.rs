@@ -10,6 +10,7 @@
 //!
 //! **Devnet only**: the validator keys are derived from public seeds.
 
+pub mod announce;
 pub mod apps;
 pub mod builder;
 pub mod clients;
@@ -26,6 +27,7 @@ pub mod mempool;
 pub mod node;
 pub mod optimistic;
 pub mod rpc;
+pub mod rpc_attesters;
 pub mod server;
 pub mod shared;
 pub mod spec;

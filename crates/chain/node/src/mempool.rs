@@ -79,6 +79,8 @@ impl TxCost {
             TxBody::SetPause { approvals, .. }
             | TxBody::SetFeeOracle { approvals, .. }
             | TxBody::ResumeClient { approvals, .. } => approvals.len(),
+            // The member's signature ([STRAIT-ATTEST.13]).
+            TxBody::AnnounceAttester(_) => 1,
         };
         Ok(Self {
             signatures,
@@ -175,6 +177,7 @@ pub fn tx_memory(tx: &SignedTx, len: usize) -> usize {
         TxBody::ProposeRoot { .. }
         | TxBody::SubmitConflict { .. }
         | TxBody::WatcherPause { .. } => 0,
+        TxBody::AnnounceAttester(a) => a.member.len() + a.url.len() + a.signature.len(),
         TxBody::RetryMessage { packet } | TxBody::FinalizeFailed { packet } => {
             size_of::<strait_packet::Packet>() + packet.payload.len()
         }

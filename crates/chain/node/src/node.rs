@@ -10,6 +10,7 @@ use anyhow::Context as _;
 use jsonrpsee::server::middleware::rpc::RpcServiceBuilder;
 use jsonrpsee::server::{BatchRequestConfig, Methods, Server, ServerConfig};
 use redb::Database;
+use strait_devnet_api::announced::AnnouncedApiServer;
 use strait_devnet_api::keys::devnet_validator;
 use strait_devnet_api::rpc::{BlockSummary, StraitApiServer};
 use strait_devnet_api::tx::SignedTx;
@@ -196,7 +197,11 @@ pub async fn start_with(config: NodeConfig, limits: RpcLimits) -> anyhow::Result
         .await
         .with_context(|| format!("binding the RPC server to {}", config.rpc_addr))?;
     let addr = listener.local_addr()?;
-    let methods: Methods = RpcServer::new(shared.clone()).into_rpc().into();
+    let mut module = RpcServer::new(shared.clone()).into_rpc();
+    module
+        .merge(crate::rpc_attesters::AttestersRpc::new(shared.clone()).into_rpc())
+        .context("merging strait_attesters")?;
+    let methods: Methods = module.into();
     let (stop_handle, server_handle) = jsonrpsee::server::stop_channel();
     let service = |http: bool| {
         Server::builder()
@@ -414,7 +419,8 @@ impl Producer {
                 | BlockEvent::Finalized { .. }
                 | BlockEvent::Settled { .. }
                 | BlockEvent::SecurityConfigSet { .. }
-                | BlockEvent::Verifier(_) => None,
+                | BlockEvent::Verifier(_)
+                | BlockEvent::AttesterAnnounced { .. } => None,
             })
             .collect();
         debug_assert_eq!(

@@ -826,5 +826,18 @@ pub fn notification(event: &BlockEvent, chain_id: ChainId, height: Height) -> Ev
             height,
             verifier: crate::optimistic::rpc::event_json(event),
         },
+        BlockEvent::AttesterAnnounced {
+            client,
+            member,
+            sequence,
+            url,
+        } => EventNotification::AttesterAnnounced {
+            chain_id,
+            height,
+            client_id: *client,
+            member: HexBytes(member.clone()),
+            sequence: *sequence,
+            url: url.clone(),
+        },
     }
 }

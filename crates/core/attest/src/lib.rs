@@ -16,6 +16,7 @@
 //!
 //! The crate is pure, like the rest of the core: no I/O, clock or randomness.
 
+pub mod announce;
 pub mod bls;
 pub mod checkpoint;
 pub mod committee;

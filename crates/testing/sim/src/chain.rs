@@ -598,6 +598,7 @@ impl InProcessChain {
                         _ => {}
                     }
                 }
+                BlockEvent::AttesterAnnounced { .. } => {}
             }
         }
         debug_assert_eq!(self.sent.len() as u64, self.outbox.count());

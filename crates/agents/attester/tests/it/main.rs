@@ -233,3 +233,40 @@ async fn a_restart_republishes_at_most_its_bound_of_recorded_checkpoints() {
         bound + 1
     );
 }
+
+#[test]
+fn a_batch_with_one_equivocating_checkpoint_records_nothing() {
+    use strait_attest::Checkpoint;
+    use strait_attester::record::Recorded;
+    let path = temp_path("batch");
+    let record = SigningRecord::open(&path).unwrap();
+    let checkpoint = |count: u64, root: u8| Checkpoint {
+        source_chain: ChainId(1),
+        outbox_root: Hash32([root; 32]),
+        leaf_count: count,
+        source_height: Height(count),
+    };
+    let recorded = record
+        .record_all(
+            &[checkpoint(1, 1), checkpoint(2, 2)],
+            Some(&checkpoint(2, 2)),
+        )
+        .unwrap();
+    assert_eq!(recorded, [Recorded::New, Recorded::New]);
+    assert_eq!(record.tip(ChainId(1)).unwrap(), Some(checkpoint(2, 2)));
+    // Leaf count 3 is new, but 2 with another root would equivocate: neither is written, nor
+    // the tip.
+    let refused = record.record_all(
+        &[checkpoint(3, 3), checkpoint(2, 9)],
+        Some(&checkpoint(3, 3)),
+    );
+    assert!(matches!(
+        refused,
+        Err(AttesterError::WouldEquivocate { leaf_count: 2, .. })
+    ));
+    assert_eq!(record.signed(ChainId(1), 3).unwrap(), None);
+    assert_eq!(record.tip(ChainId(1)).unwrap(), Some(checkpoint(2, 2)));
+    // The same root again is signed again.
+    let again = record.record_all(&[checkpoint(2, 2)], None).unwrap();
+    assert_eq!(again, [Recorded::Again(checkpoint(2, 2))]);
+}

@@ -356,7 +356,8 @@ impl EventCounter {
                         EventNotification::Sent { .. }
                         | EventNotification::Finalized { .. }
                         | EventNotification::SecurityConfigSet { .. }
-                        | EventNotification::Verifier { .. } => {}
+                        | EventNotification::Verifier { .. }
+                        | EventNotification::AttesterAnnounced { .. } => {}
                     }
                 }
             }));

@@ -285,6 +285,10 @@ fn golden() -> Vec<(&'static str, SignedTx)> {
                 approvals: vec![(0, [1; 64]), (2, [2; 64]), (4, [3; 64])],
             }),
         ),
+        (
+            "announce an attester (ECDSA member)",
+            signed(announcement()),
+        ),
     ]
 }
 
@@ -310,6 +314,41 @@ fn proposal(leaf_count: u64) -> Value {
     fields.extend_from_slice(&[0x72; 32]);
     fields.extend_from_slice(&leaf_count.to_be_bytes());
     optimistic_body(12, &fields, json!(hex0x(&SIG)))
+}
+
+/// A member of the 1-of-1 ECDSA committee of secret key `[1; 32]` announces its URL for client 3
+/// of chain 1, whose committee id is the committee's (`[STRAIT-ATTEST.13]`).
+fn announcement() -> TxBody {
+    let signer = strait_attest::ecdsa::EcdsaSigner::from_secret([1; 32]).unwrap();
+    let committee =
+        strait_attest::Committee::from_members(1, vec![signer.address().to_vec()], 20).unwrap();
+    let id = strait_attest::committee_id(VerifierKind::ATTEST_ECDSA.get(), &committee.encode());
+    let mut a = strait_devnet_api::tx::Announcement {
+        client: ClientId(3),
+        member: signer.address().to_vec(),
+        sequence: 1,
+        url: "http://127.0.0.1:9750".into(),
+        signature: Vec::new(),
+    };
+    a.signature = signer.sign(&a.sign_bytes(CHAIN, &id)).to_vec();
+    TxBody::AnnounceAttester(a)
+}
+
+/// An announcement with a member, URL and signature of these lengths (`url_byte` repeated).
+fn announce_body(member: usize, url: usize, url_byte: u8, signature: usize) -> Value {
+    let mut head = prefix();
+    head.push(15);
+    head.extend_from_slice(&3u64.to_be_bytes());
+    json!([
+        hex0x(&head),
+        hex0x(&[member as u8]),
+        { "repeat": member, "hex": "0x11" },
+        hex0x(&[&7u64.to_be_bytes()[..], &u16b(url)].concat()),
+        { "repeat": url, "hex": hex0x(&[url_byte]) },
+        hex0x(&[signature as u8]),
+        { "repeat": signature, "hex": "0x22" },
+        hex0x(&SIG),
+    ])
 }
 
 fn send_body(payload_len: usize, payload: Value) -> Value {
@@ -595,6 +634,26 @@ fn bounds() -> Value {
             Some("TooLarge")
         ),
         case(
+            "announcement: member 96, url 256, signature 192 bytes (the largest)",
+            announce_body(96, 256, b'a', 192),
+            None
+        ),
+        case(
+            "announcement: member of 97 bytes",
+            announce_body(97, 8, b'a', 65),
+            Some("TooLarge")
+        ),
+        case(
+            "announcement: url of 257 bytes",
+            announce_body(20, 257, b'a', 65),
+            Some("TooLarge")
+        ),
+        case(
+            "announcement: signature of 193 bytes",
+            announce_body(20, 8, b'a', 193),
+            Some("TooLarge")
+        ),
+        case(
             "transaction of 16 MiB (the largest)",
             relay_of_len(MAX_TX_LEN),
             None
@@ -633,6 +692,19 @@ fn invalid() -> Value {
         ),
         case("body kind 0", with(body, 0), Some("Invalid")),
         case("body kind 11", with(body, 11), Some("Invalid")),
+        case(
+            "announcement: a URL byte that is not ASCII",
+            announce_body(20, 8, 0x80, 65),
+            Some("Invalid")
+        ),
+        case(
+            "announcement: truncated in its signature",
+            json!(hex0x(&{
+                let t = golden().last().unwrap().1.encode();
+                t[..t.len() - 64 - 1].to_vec()
+            })),
+            Some("Truncated")
+        ),
         case(
             "send: ordered byte 2",
             with(body + 1 + 8 + 32, 2),

@@ -12,6 +12,7 @@
 //! call returns, and a refused send fails the call (sends are atomic with the receive).
 
 mod builtin;
+pub mod committee;
 mod context;
 pub mod token;
 
@@ -174,6 +175,14 @@ impl Router {
                 (
                     strait_devnet_api::apps::token(),
                     Box::new(token::TokenTransfer),
+                ),
+                (
+                    strait_devnet_api::apps::counter_ecdsa(),
+                    Box::new(committee::CommitteeCounter("counter-ecdsa")),
+                ),
+                (
+                    strait_devnet_api::apps::counter_ed25519(),
+                    Box::new(committee::CommitteeCounter("counter-ed25519")),
                 ),
             ] {
                 router

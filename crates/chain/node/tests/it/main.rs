@@ -2,6 +2,7 @@
 
 mod support;
 
+mod announce;
 mod bls_client;
 mod chain;
 mod connections;
