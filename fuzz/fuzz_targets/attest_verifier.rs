@@ -33,8 +33,14 @@ fn run<S: Scheme>(data: &[u8]) {
     }
     let evidence = decode_any_evidence::<S>(data);
     assert_eq!(kind.misbehaviour_cost(data).is_ok(), evidence.is_ok());
-    if kind.create(&mut MemStore::default(), ChainId(1), data).is_ok() {
-        assert_eq!(kind.create_cost(data), Ok(S::ADMIT_COST * committee_size(data)));
+    if kind
+        .create(&mut MemStore::default(), ChainId(1), data)
+        .is_ok()
+    {
+        assert_eq!(
+            kind.create_cost(data),
+            Ok(S::ADMIT_COST * committee_size(data))
+        );
     }
     let mut store = client_of::<S>();
     let _ = kind.update(&mut store, data, Timestamp(0));

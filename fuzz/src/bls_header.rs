@@ -60,14 +60,22 @@ pub fn seeds() -> Vec<(&'static str, Vec<u8>)> {
         block.header.height = Height(height);
         block.header.timestamp = Timestamp(genesis.header.timestamp.get() + height * 1_000);
         block.header.app_state_root = Hash32([salt; 32]);
-        block.commit = sign_bls_commit(&block.header, &block.validators, &block.next_validators, &refs);
+        block.commit = sign_bls_commit(
+            &block.header,
+            &block.validators,
+            &block.next_validators,
+            &refs,
+        );
         block
     };
     let (one, forged) = (at(1, 1), at(1, 2));
     vec![
         (
             "init",
-            encode_init(&spec.client_options(), &BlsConsensusState::from_block(&genesis)),
+            encode_init(
+                &spec.client_options(),
+                &BlsConsensusState::from_block(&genesis),
+            ),
         ),
         ("adjacent-update", encode_update(Height(0), &one)),
         ("skipping-update", encode_update(Height(0), &at(5, 1))),
