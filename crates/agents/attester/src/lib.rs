@@ -23,5 +23,5 @@ pub mod record;
 pub use agent::{Attester, AttesterConfig, StepReport, REPUBLISH_ON_START};
 pub use board::{Board, Boards, Publish};
 pub use error::AttesterError;
-pub use key::AttesterKey;
+pub use key::{committee_of, AttesterKey};
 pub use record::SigningRecord;

@@ -1,10 +1,13 @@
 //! Relaying under attester committees (`[STRAIT-ATTEST.10]`): the destination clients of the
-//! ECDSA and ed25519 committee kinds the relayer keeps current, and the pure assembly of a
-//! certificate update from attesters' published signatures.
+//! ECDSA, ed25519 and BLS committee kinds the relayer keeps current, and the pure assembly of a
+//! certificate update from attesters' published signatures (for BLS, an aggregate: `bls.rs`).
+
+mod bls;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use strait_attest::bls::Bls;
 use strait_attest::ecdsa::{Ecdsa, ECDSA_SIGNATURE_LEN};
 use strait_attest::ed25519::Ed25519;
 use strait_attest::wire::encode_checkpoint_update;
@@ -21,7 +24,7 @@ pub struct AttestedClient {
     pub destination: ChainId,
     /// Its id on the destination.
     pub client: ClientId,
-    /// `ATTEST_ECDSA` or `ATTEST_ED25519`.
+    /// `ATTEST_ECDSA`, `ATTEST_ED25519` or `ATTEST_BLS`.
     pub kind: VerifierKind,
     /// Its committee at `epoch`, as the destination stores it.
     pub committee: Committee,
@@ -111,8 +114,10 @@ fn collect<S: Scheme, const N: usize>(
 /// `[STRAIT-ATTEST.10]` A checkpoint update of `client` from attesters' signatures: of the
 /// checkpoints they signed for the client's source, committee id and epoch, the one with the most
 /// leaves that at least the threshold of distinct members signed validly, with exactly the
-/// threshold of signatures. Signatures from non-members, for another committee or epoch, or that
-/// do not verify are ignored. `None` when no checkpoint reaches the threshold.
+/// threshold of signatures (for BLS: the threshold's bits in the signer bitmap and their
+/// signatures aggregated into one, each checked alone first). Signatures from non-members, for
+/// another committee or epoch, or that do not verify are ignored. `None` when no checkpoint
+/// reaches the threshold.
 pub fn certify(
     client: &AttestedClient,
     attestations: &[Attestation],
@@ -147,6 +152,10 @@ pub fn certify(
                 VerifierKind::ATTEST_ED25519 => {
                     let cert = collect::<Ed25519, 64>(client, &checkpoint, group, Ed25519::verify)?;
                     encode_checkpoint_update::<Ed25519>(&checkpoint, &cert)
+                }
+                VerifierKind::ATTEST_BLS => {
+                    let cert = bls::collect(client, &checkpoint, group)?;
+                    encode_checkpoint_update::<Bls>(&checkpoint, &cert)
                 }
                 _ => return None,
             };
@@ -283,7 +292,7 @@ mod tests {
         atts.extend(signers.iter().map(|s| sign(s, mid)));
         atts.extend(signers[..2].iter().map(|s| sign(s, high)));
         assert_eq!(certify(&c, &atts).unwrap().0, mid);
-        // The wrong kind is never assembled.
+        // The wrong kind is never assembled: the signatures are ed25519, the client BLS.
         let mut other = c.clone();
         other.kind = VerifierKind::ATTEST_BLS;
         assert_eq!(certify(&other, &atts), None);

@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 
+use strait_attest::bls::{aggregate_signatures, Bls, BlsCertificate, SIGNATURE_LEN};
 use strait_attest::ecdsa::{Ecdsa, ECDSA_SIGNATURE_LEN};
 use strait_attest::ed25519::Ed25519;
 use strait_attest::wire::{encode_checkpoint_update, encode_evidence};
@@ -24,7 +25,8 @@ pub const MAX_CHECKPOINTS_PER_COUNT: usize = 4;
 pub struct WatchedCommittee {
     /// The source chain it certifies.
     pub source: ChainId,
-    /// `ATTEST_ECDSA` or `ATTEST_ED25519` (the kinds attesters publish signatures of).
+    /// `ATTEST_ECDSA`, `ATTEST_ED25519` or `ATTEST_BLS` (the kinds attesters publish signatures
+    /// of; a BLS attester publishes its own signature, aggregated here into certificates).
     pub kind: VerifierKind,
     /// Its members at `epoch`, as destinations store them.
     pub committee: Committee,
@@ -113,6 +115,10 @@ impl Ledger {
             VerifierKind::ATTEST_ED25519 => {
                 let sig = <[u8; 64]>::try_from(a.signature.as_slice()).ok()?;
                 verify_list::<Ed25519, 64>(&one, &message, vec![(0, sig)]).is_some()
+            }
+            VerifierKind::ATTEST_BLS => {
+                let sig = <[u8; SIGNATURE_LEN]>::try_from(a.signature.as_slice()).ok()?;
+                Bls::verify(&one, &message, &BlsCertificate::new(1, &[0], sig)).is_ok()
             }
             _ => false,
         };
@@ -211,6 +217,35 @@ impl Ledger {
         verify_list::<S, N>(&self.watched.committee, &message, signatures)
     }
 
+    /// The BLS certificate of `checkpoint`: the threshold of members that signed it (each verified
+    /// when kept), in the bitmap, their signatures aggregated; verified as the chain will.
+    fn bls_certificate(&self, checkpoint: &Checkpoint) -> Option<BlsCertificate> {
+        let signers = self
+            .by_count
+            .get(&checkpoint.leaf_count)?
+            .get(&checkpoint.encode())?;
+        let threshold = usize::from(self.watched.committee.threshold());
+        let (indices, signatures): (Vec<usize>, Vec<[u8; SIGNATURE_LEN]>) = signers
+            .iter()
+            .filter_map(|(i, s)| {
+                Some((
+                    usize::from(*i),
+                    <[u8; SIGNATURE_LEN]>::try_from(s.as_slice()).ok()?,
+                ))
+            })
+            .take(threshold)
+            .unzip();
+        let certificate = BlsCertificate::new(
+            self.watched.committee.len(),
+            &indices,
+            aggregate_signatures(&signatures)?,
+        );
+        let message = checkpoint.sign_bytes(&self.watched.committee_id, self.watched.epoch);
+        Bls::verify(&self.watched.committee, &message, &certificate)
+            .ok()
+            .map(|()| certificate)
+    }
+
     /// A checkpoint update (`[STRAIT-ATTEST.8]`) certifying `checkpoint`, when the threshold of
     /// members signed it; verified.
     pub fn update(&self, checkpoint: &Checkpoint) -> Option<Vec<u8>> {
@@ -221,6 +256,9 @@ impl Ledger {
             VerifierKind::ATTEST_ED25519 => self
                 .certificate::<Ed25519, 64>(checkpoint)
                 .map(|c| encode_checkpoint_update::<Ed25519>(checkpoint, &c)),
+            VerifierKind::ATTEST_BLS => self
+                .bls_certificate(checkpoint)
+                .map(|c| encode_checkpoint_update::<Bls>(checkpoint, &c)),
             _ => None,
         }
     }
@@ -241,6 +279,11 @@ impl Ledger {
                 let ca = self.certificate::<Ed25519, 64>(a)?;
                 let cb = self.certificate::<Ed25519, 64>(b)?;
                 Some(encode_evidence::<Ed25519>(&(*a, ca), &(*b, cb)))
+            }
+            VerifierKind::ATTEST_BLS => {
+                let ca = self.bls_certificate(a)?;
+                let cb = self.bls_certificate(b)?;
+                Some(encode_evidence::<Bls>(&(*a, ca), &(*b, cb)))
             }
             _ => None,
         }

@@ -27,6 +27,9 @@ pub(crate) enum Scheme {
     Ecdsa,
     /// ed25519 (verifier kind 3).
     Ed25519,
+    /// BLS12-381, members are uncompressed G1 keys admitted with proofs of possession; the relayer
+    /// aggregates the members' signatures into one (verifier kind 4).
+    Bls,
 }
 
 impl Scheme {
@@ -34,6 +37,7 @@ impl Scheme {
         match self {
             Self::Ecdsa => VerifierKind::ATTEST_ECDSA,
             Self::Ed25519 => VerifierKind::ATTEST_ED25519,
+            Self::Bls => VerifierKind::ATTEST_BLS,
         }
     }
 }
@@ -362,5 +366,19 @@ mod tests {
         }
         let (ed, _) = devnet_committee(Scheme::Ed25519, 3, 2).unwrap();
         assert_eq!(ed.len(), 3);
+    }
+
+    #[test]
+    fn a_bls_devnet_committee_is_the_attesters_keys_and_its_clients_are_kind_4() {
+        let (committee, id) = devnet_committee(Scheme::Bls, 4, 3).unwrap();
+        assert_eq!(committee.len(), 4);
+        assert_eq!(committee.threshold(), 3);
+        assert!(committee.members().all(|m| m.len() == 96));
+        let keys: Vec<AttesterKey> = (1..=4).map(AttesterKey::bls_devnet).collect();
+        let (same, _) = strait_attester::committee_of(3, &keys).unwrap();
+        assert_eq!(same, committee);
+        assert_eq!(id, committee_id(4, &committee.encode()));
+        let client = committee_client("1:2:7", Scheme::Bls, &committee, id).unwrap();
+        assert_eq!(client.kind, VerifierKind::ATTEST_BLS);
     }
 }

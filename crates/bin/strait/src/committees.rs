@@ -59,6 +59,7 @@ impl CommitteeKind {
         match self.scheme {
             Scheme::Ecdsa => apps::counter_ecdsa(),
             Scheme::Ed25519 => apps::counter_ed25519(),
+            Scheme::Bls => unreachable!("the devnet starts no BLS committee (KINDS)"),
         }
     }
 }

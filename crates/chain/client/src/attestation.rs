@@ -42,13 +42,14 @@ pub trait OutboxHistory: Send + Sync + 'static {
 pub struct Attestation {
     /// The checkpoint.
     pub checkpoint: Checkpoint,
-    /// The committee kind the signature is for (`ATTEST_ECDSA` or `ATTEST_ED25519`).
+    /// The committee kind the signature is for (`ATTEST_ECDSA`, `ATTEST_ED25519` or `ATTEST_BLS`).
     pub kind: VerifierKind,
     /// The committee id the sign bytes are bound to.
     pub committee_id: Hash32,
     /// The committee epoch the sign bytes are bound to.
     pub epoch: u64,
-    /// The signer as a committee stores it: a 20-byte EVM address or a 32-byte ed25519 key.
+    /// The signer as a committee stores it: a 20-byte EVM address, a 32-byte ed25519 key or a
+    /// 96-byte uncompressed BLS key.
     pub signer: Vec<u8>,
     /// The signature over `checkpoint.sign_bytes(committee_id, epoch)`.
     pub signature: Vec<u8>,

@@ -11,10 +11,12 @@ use strait_primitives::{ChainId, Hash32, Height};
 
 use crate::HexBytes;
 
-/// Longest signer in an attestation (an ed25519 key; an EVM address is 20 bytes).
-pub const MAX_SIGNER_BYTES: usize = 32;
-/// Longest signature in an attestation (ECDSA `r | s | v`; ed25519 is 64 bytes).
-pub const MAX_SIGNATURE_BYTES: usize = 65;
+/// Longest signer in an attestation: an uncompressed BLS G1 key (an EVM address is 20 bytes, an
+/// ed25519 key 32).
+pub const MAX_SIGNER_BYTES: usize = 96;
+/// Longest signature in an attestation: an uncompressed BLS G2 point (ECDSA `r | s | v` is 65
+/// bytes, ed25519 64).
+pub const MAX_SIGNATURE_BYTES: usize = 192;
 
 /// One attester's signature over a checkpoint, in JSON.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -28,13 +30,14 @@ pub struct AttestationJson {
     pub leaf_count: u64,
     /// The source height.
     pub source_height: Height,
-    /// The committee kind (2: ECDSA, 3: ed25519).
+    /// The committee kind (2: ECDSA, 3: ed25519, 4: BLS).
     pub kind: u16,
     /// The committee id the signature is bound to.
     pub committee_id: Hash32,
     /// The committee epoch the signature is bound to.
     pub epoch: u64,
-    /// The signer as the committee stores it (an EVM address or an ed25519 key).
+    /// The signer as the committee stores it (an EVM address, an ed25519 key or an uncompressed
+    /// BLS key).
     pub signer: HexBytes,
     /// The signature over the checkpoint's sign bytes.
     pub signature: HexBytes,
@@ -136,6 +139,30 @@ mod tests {
         assert!(past.into_attestation().is_none());
         let mut past = sample();
         past.signature = vec![1; MAX_SIGNATURE_BYTES + 1].into();
+        assert!(past.into_attestation().is_none());
+    }
+
+    #[test]
+    fn a_bls_attestation_is_exactly_at_both_bounds() {
+        use strait_attest::bls::{PUBLIC_KEY_LEN, SIGNATURE_LEN};
+        assert_eq!(MAX_SIGNER_BYTES, PUBLIC_KEY_LEN);
+        assert_eq!(MAX_SIGNATURE_BYTES, SIGNATURE_LEN);
+        let mut bls = sample();
+        bls.kind = 4;
+        bls.signer = vec![1; PUBLIC_KEY_LEN].into();
+        bls.signature = vec![2; SIGNATURE_LEN].into();
+        let attestation = bls.clone().into_attestation().unwrap();
+        assert_eq!(attestation.kind, VerifierKind::ATTEST_BLS);
+        assert_eq!(attestation.signature.len(), SIGNATURE_LEN);
+        // Through JSON and back, at the bounds.
+        let text = serde_json::to_string(&bls).unwrap();
+        let back: AttestationJson = serde_json::from_str(&text).unwrap();
+        assert_eq!(back.into_attestation(), Some(attestation));
+        let mut past = bls.clone();
+        past.signer = vec![1; PUBLIC_KEY_LEN + 1].into();
+        assert!(past.into_attestation().is_none());
+        let mut past = bls;
+        past.signature = vec![2; SIGNATURE_LEN + 1].into();
         assert!(past.into_attestation().is_none());
     }
 }

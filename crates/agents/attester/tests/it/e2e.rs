@@ -1,8 +1,9 @@
 //! End to end on the deterministic runtime: a source chain, four attesters of a 3-of-4 ECDSA (or
-//! ed25519) committee, a destination whose receiving app chose the committee's client, and the relayer
-//! (`relay_attested`) assembling certificates from the attesters' boards. Below the threshold
-//! nothing executes; at the threshold every message executes under a certified root; an attester
-//! killed and restarted on its record publishes one root per leaf count, never two.
+//! ed25519, or BLS) committee, a destination whose receiving app chose the committee's client, and
+//! the relayer (`relay_attested`) assembling certificates from the attesters' boards (for BLS, one
+//! aggregate). Below the threshold nothing executes; at the threshold every message executes under
+//! a certified root; an attester killed and restarted on its record publishes one root per leaf
+//! count, never two; a member publishing garbage signatures is left out of the certificates.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -10,7 +11,7 @@ use std::time::Duration;
 
 use strait_attest::{committee_id, Committee};
 use strait_attester::{
-    Attester, AttesterConfig, AttesterKey, Board, Boards, Publish, SigningRecord,
+    committee_of, Attester, AttesterConfig, AttesterKey, Board, Boards, Publish, SigningRecord,
 };
 use strait_chain_client::{Attestation, ChainError, OutboxHistory, OutboxState, VerifierKind};
 use strait_devnet_api::keys::AccountKey;
@@ -97,6 +98,20 @@ impl Publish for Witness {
     }
 }
 
+/// A member that publishes, for each checkpoint it records, a valid signature of other bytes.
+#[derive(Clone)]
+struct GarbageSigning {
+    key: AttesterKey,
+    witness: Witness,
+}
+
+impl Publish for GarbageSigning {
+    fn publish(&self, mut attestation: Attestation) {
+        attestation.signature = self.key.sign(b"garbage, not a checkpoint's sign bytes");
+        self.witness.publish(attestation);
+    }
+}
+
 fn submit(
     chain: &Arc<Mutex<InProcessChain>>,
     who: &AccountKey,
@@ -118,7 +133,7 @@ fn spawn_attester(
     source: &InProcessSource,
     key: AttesterKey,
     path: &std::path::Path,
-    witness: Witness,
+    witness: impl Publish,
     config: AttesterConfig,
 ) -> JoinHandle<()> {
     let record = Arc::new(SigningRecord::open(path).unwrap());
@@ -129,7 +144,8 @@ fn spawn_attester(
     })
 }
 
-async fn scenario(rt: Runtime, kind: VerifierKind) {
+/// `garbage`: the committee's lowest member runs from the start but publishes garbage signatures.
+async fn scenario(rt: Runtime, kind: VerifierKind, garbage: bool) {
     let specs = devnet_specs(2, 4, Timestamp(rt.unix_time_ms()), BLOCK_MS);
     let mut ext = Extensions::devnet();
     ext.apps.register(VAULT, Box::new(Vault)).unwrap();
@@ -145,16 +161,15 @@ async fn scenario(rt: Runtime, kind: VerifierKind) {
 
     // The committee: four devnet attesters, threshold 3; its client on the destination, chosen
     // by the vault.
-    let keys: Vec<AttesterKey> = (1..=4)
+    let mut keys: Vec<AttesterKey> = (1..=4)
         .map(|i| AttesterKey::devnet(kind, i).unwrap())
         .collect();
-    let member_len = keys[0].member().len();
-    let committee = Committee::from_members(
-        3,
-        keys.iter().map(AttesterKey::member).collect(),
-        member_len,
-    )
-    .unwrap();
+    if garbage {
+        // keys[3], the garbage signer, is member 0: first in line for a certificate.
+        keys.sort_by_key(AttesterKey::member);
+        keys.rotate_left(1);
+    }
+    let (committee, init): (Committee, Vec<u8>) = committee_of(3, &keys).unwrap();
     let id = committee_id(kind.get(), &committee.encode());
     let bob = AccountKey::devnet("bob");
     let created = submit(
@@ -163,7 +178,7 @@ async fn scenario(rt: Runtime, kind: VerifierKind) {
         TxBody::CreateClient {
             kind,
             source: ChainId(1),
-            init: committee.encode(),
+            init,
         },
     );
     dest.lock()
@@ -213,7 +228,7 @@ async fn scenario(rt: Runtime, kind: VerifierKind) {
     };
     let witnesses: Vec<Witness> = (0..4).map(|_| Witness::default()).collect();
     let paths: Vec<_> = (0..4)
-        .map(|i| temp_path(&format!("e2e-{}-{i}", kind.get())))
+        .map(|i| temp_path(&format!("e2e-{}-{garbage}-{i}", kind.get())))
         .collect();
 
     // The relayer, reading all four boards.
@@ -307,6 +322,19 @@ async fn scenario(rt: Runtime, kind: VerifierKind) {
             )
         })
         .collect();
+    if garbage {
+        running.push(spawn_attester(
+            &rt,
+            &history,
+            keys[3].clone(),
+            &paths[3],
+            GarbageSigning {
+                key: keys[3].clone(),
+                witness: witnesses[3].clone(),
+            },
+            config,
+        ));
+    }
     rt.sleep(Duration::from_millis(40 * BLOCK_MS)).await;
     let sent = ids(&source);
     assert_eq!(sent.len(), 5);
@@ -370,6 +398,10 @@ async fn scenario(rt: Runtime, kind: VerifierKind) {
         }
     }
     assert!(witnesses[2].seen.lock().unwrap().len() >= 2);
+    if garbage {
+        // The garbage signer published throughout, and was left out of every certificate.
+        assert!(!witnesses[3].board.is_empty());
+    }
     for handle in running {
         handle.abort();
     }
@@ -378,13 +410,27 @@ async fn scenario(rt: Runtime, kind: VerifierKind) {
 #[test]
 fn messages_execute_under_ecdsa_certified_roots_only_at_the_threshold() {
     Executor::seeded(9)
-        .run(|rt| scenario(rt, VerifierKind::ATTEST_ECDSA))
+        .run(|rt| scenario(rt, VerifierKind::ATTEST_ECDSA, false))
         .unwrap();
 }
 
 #[test]
 fn messages_execute_under_ed25519_certified_roots_only_at_the_threshold() {
     Executor::seeded(10)
-        .run(|rt| scenario(rt, VerifierKind::ATTEST_ED25519))
+        .run(|rt| scenario(rt, VerifierKind::ATTEST_ED25519, false))
+        .unwrap();
+}
+
+#[test]
+fn messages_execute_under_bls_aggregated_roots_only_at_the_threshold() {
+    Executor::seeded(11)
+        .run(|rt| scenario(rt, VerifierKind::ATTEST_BLS, false))
+        .unwrap();
+}
+
+#[test]
+fn a_bls_member_signing_garbage_is_left_out_and_the_rest_certify() {
+    Executor::seeded(12)
+        .run(|rt| scenario(rt, VerifierKind::ATTEST_BLS, true))
         .unwrap();
 }

@@ -69,7 +69,29 @@ async fn signs_each_new_leaf_count_once_at_its_first_final_height() {
 
 #[tokio::test]
 async fn a_crash_between_record_and_publish_then_another_root_is_refused_after_restart() {
-    let path = temp_path("crash");
+    crash_then_another_root(key(), "crash").await;
+}
+
+#[tokio::test]
+async fn a_restarted_bls_attester_never_signs_another_root_for_a_leaf_count() {
+    let bls = AttesterKey::bls_devnet(1);
+    let board = crash_then_another_root(bls.clone(), "crash-bls").await;
+    // What it re-published is its own BLS signature of the recorded checkpoint, and verifies.
+    let published = board.get(ChainId(1), 2).unwrap();
+    let message = published.checkpoint.sign_bytes(&Hash32([7; 32]), 0);
+    assert_eq!(published.signature, bls.sign(&message));
+    let one = strait_attest::Committee::from_members(1, vec![bls.member()], 96).unwrap();
+    let signature: [u8; 192] = published.signature.as_slice().try_into().unwrap();
+    let certificate = strait_attest::bls::BlsCertificate::new(1, &[0], signature);
+    <strait_attest::bls::Bls as strait_attest::Scheme>::verify(&one, &message, &certificate)
+        .unwrap();
+}
+
+/// A crash after recording root A for a leaf count, before publishing; the source then shows root
+/// B for that count: after the restart only A is ever published. Returns the board.
+async fn crash_then_another_root(key: AttesterKey, name: &str) -> Board {
+    let key = || key.clone();
+    let path = temp_path(name);
     let chain = ReorgingChain::new(ChainId(1), &[0, 2, 2, 2]);
     {
         let record = Arc::new(SigningRecord::open(&path).unwrap());
@@ -129,6 +151,7 @@ async fn a_crash_between_record_and_publish_then_another_root_is_refused_after_r
         board.get(ChainId(1), 2).unwrap().checkpoint.outbox_root,
         signed_root
     );
+    board
 }
 
 #[tokio::test]

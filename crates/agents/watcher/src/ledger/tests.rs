@@ -132,3 +132,66 @@ fn the_ledger_keeps_at_most_its_bounds() {
     }
     assert_eq!(ledger.checkpoints(count).len(), MAX_CHECKPOINTS_PER_COUNT);
 }
+
+#[test]
+fn an_equivocating_bls_committee_is_proven_with_two_aggregates() {
+    use strait_attest::bls::BlsSigner;
+    use strait_attest::BlsCommittee;
+
+    let mut s: Vec<BlsSigner> = (1..=4u8).map(|i| BlsSigner::from_ikm(&[i; 32])).collect();
+    // In member order, as the proofs of possession go on the wire.
+    s.sort_by_key(BlsSigner::public_key);
+    let committee =
+        Committee::from_members(3, s.iter().map(|k| k.public_key().to_vec()).collect(), 96)
+            .unwrap();
+    let w = WatchedCommittee {
+        source: ChainId(1),
+        kind: VerifierKind::ATTEST_BLS,
+        committee_id: strait_attest::committee_id(
+            VerifierKind::ATTEST_BLS.get(),
+            &committee.encode(),
+        ),
+        committee,
+        epoch: 0,
+        clients: vec![(ChainId(2), ClientId(3))],
+    };
+    let attest = |k: &BlsSigner, cp: Checkpoint| Attestation {
+        checkpoint: cp,
+        kind: w.kind,
+        committee_id: w.committee_id,
+        epoch: w.epoch,
+        signer: k.public_key().to_vec(),
+        signature: k.sign(&cp.sign_bytes(&w.committee_id, w.epoch)).to_vec(),
+    };
+    let mut ledger = Ledger::new(w.clone());
+    let (honest, forged) = (checkpoint(5, 1), checkpoint(5, 2));
+    for k in &s[..3] {
+        assert!(ledger.add(&attest(k, honest)).is_empty());
+    }
+    // Garbage is dropped: a valid G2 signature of other bytes.
+    let mut bad = attest(&s[3], forged);
+    bad.signature = s[3].sign(b"garbage").to_vec();
+    assert!(ledger.add(&bad).is_empty());
+    assert_eq!(ledger.evidence(&honest, &forged), None);
+    // Three members sign the forged root too: two of them equivocate, both sides certified.
+    assert!(ledger.add(&attest(&s[3], forged)).is_empty());
+    assert_eq!(ledger.add(&attest(&s[0], forged)).len(), 1);
+    assert_eq!(ledger.evidence(&honest, &forged), None);
+    assert_eq!(ledger.add(&attest(&s[1], forged)).len(), 1);
+    let evidence = ledger.evidence(&honest, &forged).unwrap();
+    let wire = w.committee.encode_wire(
+        &s.iter()
+            .map(|k| k.proof_of_possession())
+            .collect::<Vec<_>>()
+            .iter()
+            .map(|p| p.as_slice())
+            .collect::<Vec<_>>(),
+    );
+    let kind = BlsCommittee::new();
+    let mut store = MemStore::default();
+    kind.create(&mut store, ChainId(1), &wire).unwrap();
+    kind.submit_misbehaviour(&mut store, &evidence, strait_primitives::Timestamp(0))
+        .unwrap();
+    assert_eq!(kind.status(&store).unwrap(), ClientStatus::Frozen);
+    assert!(ledger.update(&honest).is_some());
+}
