@@ -63,8 +63,8 @@ impl App for Guarded {
 /// The attesters of the committees that publish, simulated: each signs the source's checkpoint
 /// at every height the test asks, with every member.
 #[derive(Clone, Default)]
-struct Board {
-    by_count: Arc<Mutex<BTreeMap<u64, Vec<Attestation>>>>,
+pub(super) struct Board {
+    pub(super) by_count: Arc<Mutex<BTreeMap<u64, Vec<Attestation>>>>,
 }
 
 impl AttestationSource for Board {
@@ -91,14 +91,14 @@ impl AttestationSource for Board {
     }
 }
 
-struct CommitteeKeys {
+pub(super) struct CommitteeKeys {
     members: Vec<EcdsaSigner>,
-    committee: Committee,
-    id: Hash32,
+    pub(super) committee: Committee,
+    pub(super) id: Hash32,
 }
 
 impl CommitteeKeys {
-    fn new(seed: u8) -> Self {
+    pub(super) fn new(seed: u8) -> Self {
         let members: Vec<EcdsaSigner> = (0..3u8)
             .map(|i| EcdsaSigner::from_secret([seed * 16 + i + 1; 32]).unwrap())
             .collect();
@@ -116,7 +116,7 @@ impl CommitteeKeys {
         }
     }
 
-    fn sign(&self, checkpoint: Checkpoint) -> Vec<Attestation> {
+    pub(super) fn sign(&self, checkpoint: Checkpoint) -> Vec<Attestation> {
         let message = checkpoint.sign_bytes(&self.id, 0);
         self.members
             .iter()
@@ -158,7 +158,7 @@ pub(super) fn run(
 }
 
 /// The checkpoint of `chain`'s outbox to chain 2 at `height`.
-fn checkpoint(chain: &InProcessChain, height: Height) -> Checkpoint {
+pub(super) fn checkpoint(chain: &InProcessChain, height: Height) -> Checkpoint {
     let count = chain
         .outbox_page(ChainId(2), 0, 4096)
         .messages

@@ -2,8 +2,8 @@
 //! end on the deterministic runtime (`[STRAIT-ROUTE.7]`): the relayer keeps the kind-5 client
 //! current over BLS light blocks, proposes the source's roots to the optimistic client itself
 //! (`relay_proposing`, bonds from its own account), and delivers the route's messages only at
-//! heights every required client vouches for: under an optimistic client, never before a
-//! proposal's window has passed.
+//! heights every required client (and one of two committees, where the config lists them) vouches
+//! for: under an optimistic client, never before a proposal's window has passed.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -21,12 +21,14 @@ use strait_packet::DeliveryOptions;
 use strait_primitives::{Address32, ChainId, ClientId, Height, MessageId, Timestamp};
 use strait_relayer::propose::ProposePolicy;
 use strait_relayer::route::SecuredRoute;
-use strait_relayer::{poll_heights, relay_proposing, Attested, Metrics, ProposeTo, Settings};
+use strait_relayer::{
+    poll_heights, relay_proposing, Attested, AttestedClient, Metrics, ProposeTo, Settings,
+};
 use strait_runtime::deterministic::{Executor, Runtime};
 use strait_runtime::{Clock, Spawner};
 use strait_sim::{InProcessChain, SimChainClient};
 
-use super::route::{run, submit, Guarded, GUARDED, PLAIN};
+use super::route::{checkpoint, run, submit, Board, CommitteeKeys, Guarded, GUARDED, PLAIN};
 use super::BLOCK_MS;
 
 /// The optimistic client's dispute window: ten blocks.
@@ -42,6 +44,9 @@ struct Needs {
     bls: bool,
     /// An optimistic client of the source (kind 6), created for the test.
     optimistic: bool,
+    /// Optional 2-of-3 ECDSA committees, one of which must vouch; only the first one's
+    /// attesters publish.
+    committees: usize,
 }
 
 async fn scenario(rt: Runtime, needs: Needs) {
@@ -104,10 +109,36 @@ async fn scenario(rt: Runtime, needs: Needs) {
     required.extend(bls);
     required.extend(optimistic);
     required.sort();
+    let keys: Vec<CommitteeKeys> = (1..=needs.committees as u8)
+        .map(CommitteeKeys::new)
+        .collect();
+    let mut committees = Vec::new();
+    for k in &keys {
+        let (ok, client) = run(
+            &rt,
+            &dest,
+            TxBody::CreateClient {
+                kind: VerifierKind::ATTEST_ECDSA,
+                source: ChainId(1),
+                init: k.committee.encode(),
+            },
+        );
+        assert!(ok);
+        committees.push(AttestedClient {
+            source: ChainId(1),
+            destination: ChainId(2),
+            client: client.unwrap(),
+            kind: VerifierKind::ATTEST_ECDSA,
+            committee: k.committee.clone(),
+            committee_id: k.id,
+            epoch: 0,
+            receivers: vec![GUARDED],
+        });
+    }
     let config = SecurityConfig {
         required,
-        optional: vec![],
-        threshold: 0,
+        optional: committees.iter().map(|c| c.client).collect(),
+        threshold: u8::from(!committees.is_empty()),
         finality_blocks: 0,
     };
     config.validate().unwrap();
@@ -147,15 +178,35 @@ async fn scenario(rt: Runtime, needs: Needs) {
             (client, heights)
         })
         .collect();
+    let board = Board::default();
     let attested = Attested {
-        source: None,
+        source: Some(Arc::new(board.clone())),
         clients: Vec::new(),
         routes: vec![SecuredRoute {
             source: ChainId(1),
             destination: ChainId(2),
             receivers: vec![GUARDED],
-            committees: Vec::new(),
+            committees: committees.clone(),
         }],
+    };
+    // The first committee's attesters sign the source's checkpoint one block behind its tip.
+    let attest = || {
+        let Some(first) = keys.first() else {
+            return;
+        };
+        let source = source.lock().unwrap();
+        let height = Height(source.latest_height().get().saturating_sub(1));
+        if height.get() == 0 {
+            return;
+        }
+        let cp = checkpoint(&source, height);
+        board
+            .by_count
+            .lock()
+            .unwrap()
+            .entry(cp.leaf_count)
+            .or_default()
+            .extend(first.sign(cp));
     };
     let propose: Vec<ProposeTo> = optimistic
         .iter()
@@ -229,6 +280,7 @@ async fn scenario(rt: Runtime, needs: Needs) {
     let mut polls_in_window = 0;
     let mut done = false;
     for _ in 0..400 {
+        attest();
         rt.sleep(Duration::from_millis(BLOCK_MS)).await;
         let guarded = sent(GUARDED);
         let got = received(&guarded);
@@ -273,6 +325,13 @@ async fn scenario(rt: Runtime, needs: Needs) {
     for client in bls.iter().chain(&optimistic) {
         assert!(latest(*client) > Height(0));
     }
+    if let [first, silent, ..] = &committees[..] {
+        assert!(
+            latest(first.client) > Height(0),
+            "the publishing committee vouched"
+        );
+        assert_eq!(latest(silent.client), Height(0), "the silent one never did");
+    }
     if let Some(opt) = optimistic {
         // The relayer's own proposals carried the route: its bonds came back as they settled.
         let settled = latest(opt);
@@ -291,6 +350,7 @@ fn a_route_requiring_an_optimistic_client_executes_only_after_the_window() {
         bft: false,
         bls: false,
         optimistic: true,
+        committees: 0,
     };
     Executor::seeded(31).run(|rt| scenario(rt, needs)).unwrap();
 }
@@ -301,6 +361,7 @@ fn a_route_requiring_a_bls_header_client_executes_with_the_relayer_keeping_it_cu
         bft: false,
         bls: true,
         optimistic: false,
+        committees: 0,
     };
     Executor::seeded(32).run(|rt| scenario(rt, needs)).unwrap();
 }
@@ -311,6 +372,7 @@ fn a_route_requiring_the_bft_client_and_an_optimistic_one_proves_at_a_settled_he
         bft: true,
         bls: false,
         optimistic: true,
+        committees: 0,
     };
     Executor::seeded(33).run(|rt| scenario(rt, needs)).unwrap();
 }
@@ -321,6 +383,18 @@ fn a_route_requiring_a_bls_header_client_and_an_optimistic_one_executes_with_bot
         bft: false,
         bls: true,
         optimistic: true,
+        committees: 0,
     };
     Executor::seeded(34).run(|rt| scenario(rt, needs)).unwrap();
+}
+
+#[test]
+fn a_route_requiring_a_bls_header_client_and_one_of_two_committees_executes_with_one() {
+    let needs = Needs {
+        bft: false,
+        bls: true,
+        optimistic: false,
+        committees: 2,
+    };
+    Executor::seeded(35).run(|rt| scenario(rt, needs)).unwrap();
 }
