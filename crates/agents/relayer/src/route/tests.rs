@@ -270,3 +270,18 @@ fn an_optimistic_client_is_final_only_by_later_settlements() {
     v.insert(OPT, frozen);
     assert_eq!(plan(&required(&[OPT, LC], 0), &v, Height(20)), None);
 }
+
+#[test]
+fn a_bft_client_ahead_of_the_settled_height_steps_from_an_earlier_height_it_verified() {
+    let mut v = views(30, [&[], &[], &[]]);
+    v.insert(OPT, optimistic(12, &[]));
+    // Nothing below 12 seen for the light client: it cannot go back.
+    assert_eq!(plan(&required(&[OPT, LC], 0), &v, Height(40)), None);
+    v.get_mut(&LC).unwrap().seen = [Height(8), Height(30)].into();
+    let p = plan(&required(&[OPT, LC], 0), &v, Height(40)).unwrap();
+    assert_eq!(p.height, Height(12));
+    assert_eq!(
+        step(&p, LC),
+        Some((Step::Light { trusted: Height(8) }, None))
+    );
+}
