@@ -28,13 +28,13 @@ use strait_sim::{InProcessChain, SimChainClient};
 
 use super::BLOCK_MS;
 
-const GUARDED: Address32 = Address32([0x7a; 32]);
-const PLAIN: Address32 = Address32([0x7b; 32]);
+pub(super) const GUARDED: Address32 = Address32([0x7a; 32]);
+pub(super) const PLAIN: Address32 = Address32([0x7b; 32]);
 const FINALITY: u64 = 2;
 
 /// A receiver that sets the security config a call carries (its canonical encoding) for chain 1,
 /// and acks every message.
-struct Guarded;
+pub(super) struct Guarded;
 
 impl App for Guarded {
     fn name(&self) -> &'static str {
@@ -63,8 +63,8 @@ impl App for Guarded {
 /// The attesters of the committees that publish, simulated: each signs the source's checkpoint
 /// at every height the test asks, with every member.
 #[derive(Clone, Default)]
-struct Board {
-    by_count: Arc<Mutex<BTreeMap<u64, Vec<Attestation>>>>,
+pub(super) struct Board {
+    pub(super) by_count: Arc<Mutex<BTreeMap<u64, Vec<Attestation>>>>,
 }
 
 impl AttestationSource for Board {
@@ -91,14 +91,14 @@ impl AttestationSource for Board {
     }
 }
 
-struct CommitteeKeys {
+pub(super) struct CommitteeKeys {
     members: Vec<EcdsaSigner>,
-    committee: Committee,
-    id: Hash32,
+    pub(super) committee: Committee,
+    pub(super) id: Hash32,
 }
 
 impl CommitteeKeys {
-    fn new(seed: u8) -> Self {
+    pub(super) fn new(seed: u8) -> Self {
         let members: Vec<EcdsaSigner> = (0..3u8)
             .map(|i| EcdsaSigner::from_secret([seed * 16 + i + 1; 32]).unwrap())
             .collect();
@@ -116,7 +116,7 @@ impl CommitteeKeys {
         }
     }
 
-    fn sign(&self, checkpoint: Checkpoint) -> Vec<Attestation> {
+    pub(super) fn sign(&self, checkpoint: Checkpoint) -> Vec<Attestation> {
         let message = checkpoint.sign_bytes(&self.id, 0);
         self.members
             .iter()
@@ -132,7 +132,7 @@ impl CommitteeKeys {
     }
 }
 
-fn submit(chain: &Arc<Mutex<InProcessChain>>, who: &AccountKey, body: TxBody) -> Hash32 {
+pub(super) fn submit(chain: &Arc<Mutex<InProcessChain>>, who: &AccountKey, body: TxBody) -> Hash32 {
     let mut chain = chain.lock().unwrap();
     let tx = Tx {
         chain_id: chain.chain_id(),
@@ -145,7 +145,11 @@ fn submit(chain: &Arc<Mutex<InProcessChain>>, who: &AccountKey, body: TxBody) ->
 }
 
 /// Submits `body` on `chain`, produces a block, returns whether it succeeded and its client id.
-fn run(rt: &Runtime, chain: &Arc<Mutex<InProcessChain>>, body: TxBody) -> (bool, Option<ClientId>) {
+pub(super) fn run(
+    rt: &Runtime,
+    chain: &Arc<Mutex<InProcessChain>>,
+    body: TxBody,
+) -> (bool, Option<ClientId>) {
     let hash = submit(chain, &AccountKey::devnet("bob"), body);
     let mut chain = chain.lock().unwrap();
     chain.produce(Timestamp(rt.unix_time_ms())).unwrap();
@@ -154,7 +158,7 @@ fn run(rt: &Runtime, chain: &Arc<Mutex<InProcessChain>>, body: TxBody) -> (bool,
 }
 
 /// The checkpoint of `chain`'s outbox to chain 2 at `height`.
-fn checkpoint(chain: &InProcessChain, height: Height) -> Checkpoint {
+pub(super) fn checkpoint(chain: &InProcessChain, height: Height) -> Checkpoint {
     let count = chain
         .outbox_page(ChainId(2), 0, 4096)
         .messages
