@@ -11,6 +11,7 @@ macro_rules! out {
 mod attester;
 mod committees;
 mod devnet;
+mod devnet_watcher;
 mod ledger;
 mod load;
 mod queue;

@@ -46,3 +46,9 @@ pub fn counter_ecdsa() -> Address32 {
 pub fn counter_ed25519() -> Address32 {
     app_address("counter-ed25519")
 }
+
+/// Counter under a composite route config, as [`counter_ecdsa`]: `strait devnet` makes it require
+/// the BFT light client and 2 of 3 attester committees (`[STRAIT-ROUTE.3]`).
+pub fn counter_composite() -> Address32 {
+    app_address("counter-composite")
+}

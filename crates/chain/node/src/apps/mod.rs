@@ -184,6 +184,10 @@ impl Router {
                     strait_devnet_api::apps::counter_ed25519(),
                     Box::new(committee::CommitteeCounter("counter-ed25519")),
                 ),
+                (
+                    strait_devnet_api::apps::counter_composite(),
+                    Box::new(committee::CommitteeCounter("counter-composite")),
+                ),
             ] {
                 router
                     .register(address, app)
