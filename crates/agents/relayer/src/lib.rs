@@ -64,7 +64,8 @@ use core::time::Duration;
 pub use attested::{certify, Attested, AttestedClient};
 pub use error::RelayerError;
 pub use metrics::{Metrics, MetricsSnapshot};
-pub use run::{poll_heights, relay, relay_attested};
+pub use propose::ProposeTo;
+pub use run::{poll_heights, relay, relay_attested, relay_proposing};
 
 /// What every path of a relayer shares, whatever its chains: batch and memory bounds, pacing.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -6,11 +6,18 @@
 //! since its last proposal (new messages to carry), keeps at most `max_pending` of its proposals
 //! in their window at once, and proposes only heights the source committed (an honest proposal is
 //! never disputable).
+//!
+//! A relayer runs its proposers as tasks of its own ([`drive_proposer`]) when told which clients
+//! to propose to ([`ProposeTo`], `strait_relayer::relay_proposing`).
 
 use strait_chain_client::{
     ChainError, DisputeChain, OutboxHistory, PendingProposal, Proposal, SubmitReport,
 };
 use strait_primitives::{Address32, ClientId, Height};
+
+mod task;
+
+pub use task::{check_targets, drive_proposer, ProposeTo, MAX_PROPOSE_TO};
 
 /// How a proposer paces its proposals.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

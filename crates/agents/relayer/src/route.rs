@@ -2,9 +2,12 @@
 //! that every required client and `threshold` optional ones can vouch for, and what each of them
 //! needs for it. Pure: the path (`path/route.rs`) fetches the inputs and builds the updates.
 //!
-//! A BFT light client can be updated to any height above a height it verified (forwards from its
-//! latest, or from an earlier verified height the relayer saw); a committee client only to a
-//! checkpoint height its attesters certified; any other kind only vouches where it already has.
+//! A light client, BFT (kind 1) or BLS-header (kind 5), can be updated to any height above a
+//! height it verified (forwards from its latest, or from an earlier verified height the relayer
+//! saw); a committee client only to a checkpoint height its attesters certified; an optimistic
+//! client (kind 6) is never updated: it vouches only at heights where a proposal settled (its
+//! latest height and the earlier latest heights the relayer saw, `[STRAIT-OPT.4]`), never at a
+//! height whose proposal is still pending. Any other kind only vouches where it already has.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -39,7 +42,8 @@ pub struct ClientView {
     pub info: Option<VerifierInfo>,
     /// A committee client: source heights with a certificate the relayer can submit.
     pub certified: BTreeSet<Height>,
-    /// A light client: heights it was seen verified at (its earlier latest heights).
+    /// A light client: heights it was seen verified at (its earlier latest heights). An
+    /// optimistic client: heights it was seen settled at (likewise).
     pub seen: BTreeSet<Height>,
 }
 
@@ -48,7 +52,7 @@ pub struct ClientView {
 pub enum Step {
     /// It already verified the height: nothing to send.
     Verified,
-    /// A light client: verify the height from `trusted`.
+    /// A light client (BFT or BLS-header): verify the height from `trusted`.
     Light {
         /// A height it verified, below the chosen one.
         trusted: Height,
@@ -88,6 +92,18 @@ impl RoutePlan {
     }
 }
 
+/// Whether clients of `kind` are light clients the relayer updates to any height of the source:
+/// BFT (kind 1) and BLS-header (kind 5).
+pub fn is_light(kind: VerifierKind) -> bool {
+    kind == VerifierKind::BFT || kind == VerifierKind::BFT_BLS
+}
+
+/// Whether the relayer remembers the latest heights it sees of clients of `kind` (as verified
+/// heights they keep): light clients and optimistic ones.
+pub fn remembers(kind: VerifierKind) -> bool {
+    is_light(kind) || kind == VerifierKind::OPTIMISTIC
+}
+
 /// How `view` reaches `height` and finality `needed`, with the source at `src_height`; `None`
 /// when it cannot this round.
 fn reach(
@@ -100,7 +116,7 @@ fn reach(
     if info.frozen || height > src_height {
         return None;
     }
-    let (step, finalize) = if info.kind == VerifierKind::BFT {
+    let (step, finalize) = if is_light(info.kind) {
         let step = if height == info.latest_height || view.seen.contains(&height) {
             Step::Verified
         } else if height > info.latest_height {
@@ -119,6 +135,15 @@ fn reach(
             false => return None,
         };
         (step, finalize)
+    } else if info.kind == VerifierKind::OPTIMISTIC {
+        // Only settled roots count; nothing the relayer sends makes a root settle sooner.
+        if height != info.latest_height && !view.seen.contains(&height) {
+            return None;
+        }
+        if info.latest_height < needed {
+            return None;
+        }
+        (Step::Verified, None)
     } else {
         let step = if height == info.latest_height {
             Step::Verified
@@ -144,7 +169,8 @@ fn reach(
 /// `[STRAIT-ROUTE.7]` The highest proof height at most `src_height` at which every required
 /// client of `config` and `threshold` optional ones can vouch and be final, and what each needs
 /// (among optional clients, those needing the fewest updates, then the lowest ids). Candidate
-/// heights: the source's height, each client's latest and each certified checkpoint height.
+/// heights: the source's height, each client's latest, each certified checkpoint height and each
+/// height an optimistic client was seen settled at.
 pub fn plan(
     config: &SecurityConfig,
     views: &BTreeMap<ClientId, ClientView>,
@@ -154,6 +180,12 @@ pub fn plan(
     for view in views.values() {
         candidates.extend(view.certified.iter().copied());
         candidates.extend(view.info.iter().map(|i| i.latest_height));
+        if view
+            .info
+            .is_some_and(|i| i.kind == VerifierKind::OPTIMISTIC)
+        {
+            candidates.extend(view.seen.iter().copied());
+        }
     }
     let empty = ClientView::default();
     let view = |c: &ClientId| views.get(c).unwrap_or(&empty);
@@ -188,7 +220,7 @@ pub fn plan(
         })
 }
 
-/// Remembers that light client `client` verified `height` (its latest seen this round), keeping
+/// Remembers that light or optimistic client `client` verified `height` (its latest seen this round), keeping
 /// the [`MAX_SEEN_HEIGHTS`] highest.
 pub fn remember(seen: &mut BTreeMap<ClientId, BTreeSet<Height>>, client: ClientId, height: Height) {
     let heights = seen.entry(client).or_default();

@@ -7,7 +7,7 @@ use core::time::Duration;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use strait_chain_client::{DestinationChain, SourceChain};
+use strait_chain_client::{DestinationChain, DisputeChain, OutboxHistory, SourceChain};
 use strait_primitives::{ChainId, Height};
 use strait_runtime::Runtime;
 use tokio::sync::watch;
@@ -15,6 +15,7 @@ use tokio::sync::watch;
 use crate::attested::{Attested, AttestedClient, ReceiverFilter};
 use crate::path::{Path, RoundOutcome};
 use crate::plan::Backoff;
+use crate::propose::{check_targets, drive_proposer, ProposeTo};
 use crate::{Metrics, RelayerError, Settings};
 
 /// Relays between every ordered pair of `chains` until `shutdown` completes, on runtime `rt`. Each
@@ -101,6 +102,62 @@ where
         }
     }
     Ok(())
+}
+
+/// [`relay_attested`], and a proposer task for each of `propose` (`[STRAIT-OPT.3]`): the
+/// relayer proposes its sources' outbox roots to those optimistic clients, bonding from the
+/// account its destination adapter signs with, so that routes requiring them (`[STRAIT-ROUTE.7]`)
+/// carry messages once each root settles. At most
+/// [`MAX_PROPOSE_TO`](crate::propose::MAX_PROPOSE_TO) clients, each between two of `chains`.
+pub async fn relay_proposing<R, C>(
+    rt: R,
+    chains: Vec<(C, watch::Receiver<Height>)>,
+    settings: Settings,
+    metrics: Arc<Metrics>,
+    attested: Attested,
+    propose: Vec<ProposeTo>,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), RelayerError>
+where
+    R: Runtime,
+    C: SourceChain + DestinationChain + DisputeChain + OutboxHistory + Clone,
+{
+    let ids: Vec<ChainId> = chains
+        .iter()
+        .map(|(c, _)| SourceChain::chain_id(c))
+        .collect();
+    check_targets(&propose, &ids)?;
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let mut tasks = Vec::with_capacity(propose.len());
+    let pacing = Arc::new(settings.clone());
+    for target in propose {
+        let find = |id: ChainId| chains.iter().find(|(c, _)| SourceChain::chain_id(c) == id);
+        let (Some((src, heights)), Some((dst, _))) =
+            (find(target.source), find(target.destination))
+        else {
+            continue;
+        };
+        tasks.push(rt.spawn(
+            "propose-root",
+            drive_proposer(
+                rt.clone(),
+                src.clone(),
+                dst.clone(),
+                target,
+                heights.clone(),
+                pacing.clone(),
+                stop_rx.clone(),
+            ),
+        ));
+    }
+    let result = relay_attested(rt, chains, settings, metrics, attested, shutdown).await;
+    let _ = stop_tx.send(true);
+    for task in tasks {
+        if task.await.is_err() {
+            tracing::error!("proposer task failed");
+        }
+    }
+    result
 }
 
 /// The paths of the pair (`src`, `dst`): one per committee client of the pair with receivers, and

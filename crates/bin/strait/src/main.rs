@@ -14,6 +14,7 @@ mod devnet;
 mod devnet_watcher;
 mod ledger;
 mod load;
+mod propose;
 mod queue;
 mod route_status;
 mod send;
@@ -138,6 +139,11 @@ struct RelayerArgs {
     /// Outcomes are always carried: proving them back is what pays the relayers.
     #[arg(long)]
     min_fee: Option<u128>,
+    /// An optimistic client to propose the source's outbox roots to, bonding from --account:
+    /// `SOURCE:DESTINATION:CLIENT` (`docs/SPEC.md` `[STRAIT-OPT.3]`); routes requiring it carry
+    /// messages once each proposal settles.
+    #[arg(long = "propose")]
+    propose: Vec<String>,
 }
 
 fn main() -> std::process::ExitCode {
@@ -326,6 +332,10 @@ async fn relayer(args: RelayerArgs) -> anyhow::Result<()> {
         let source = strait_devnet_client::RpcAttesters::new(&urls, Duration::from_secs(5))
             .map_err(anyhow::Error::msg)?;
         config.attested.source = Some(std::sync::Arc::new(source));
+    }
+    for spec in &args.propose {
+        let (source, destination, client) = propose::parse(spec)?;
+        config.propose_to(source, destination, client);
     }
     if let Some(min) = args.min_fee.filter(|m| *m > 0) {
         config.fee_policy = strait_devnet_client::FeePolicy::MinFee(min);

@@ -48,8 +48,10 @@ pub use error::{is_transient_client_error, DevnetClientError};
 pub use relayer::run_relayer;
 pub use rpc::ChainRpc;
 use strait_devnet_api::keys::AccountKey;
+use strait_primitives::{ChainId, ClientId};
+use strait_relayer::propose::ProposePolicy;
 pub use strait_relayer::sched::FeePolicy;
-use strait_relayer::{Attested, Metrics, RelayerError, Settings};
+use strait_relayer::{Attested, Metrics, ProposeTo, RelayerError, Settings};
 
 /// How to reach one chain's node.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -110,6 +112,9 @@ pub struct RelayerConfig {
     pub metrics: Arc<Metrics>,
     /// Committee clients kept current with attesters' certificates (none by default).
     pub attested: Attested,
+    /// Optimistic clients the relayer proposes its sources' roots to (`[STRAIT-OPT.3]`; none by
+    /// default), bonding from `account`: each target's `account` is set to its address.
+    pub propose: Vec<ProposeTo>,
 }
 
 impl RelayerConfig {
@@ -129,7 +134,20 @@ impl RelayerConfig {
             fee_policy: FeePolicy::CarryAll,
             metrics: Arc::new(Metrics::default()),
             attested: Attested::default(),
+            propose: Vec::new(),
         }
+    }
+
+    /// Adds the optimistic client `client` on `destination`, following `source`, to the clients
+    /// the relayer proposes to, with the default pacing.
+    pub fn propose_to(&mut self, source: ChainId, destination: ChainId, client: ClientId) {
+        self.propose.push(ProposeTo {
+            source,
+            destination,
+            client,
+            account: self.account.address(),
+            policy: ProposePolicy::default(),
+        });
     }
 
     /// The relayer's settings, checked: every bound positive, the batch at most

@@ -1,5 +1,6 @@
 //! The devnet relayer: connect to every node, one height follower per chain, and the chain-agnostic
-//! relayer (`strait_relayer::relay_attested`) over them on tokio.
+//! relayer (`strait_relayer::relay_proposing`: `relay_attested` and the proposers) over them on
+//! tokio.
 
 use core::future::Future;
 use core::time::Duration;
@@ -7,7 +8,7 @@ use std::sync::Arc;
 
 use strait_primitives::Height;
 use strait_relayer::plan::Backoff;
-use strait_relayer::RelayerError;
+use strait_relayer::{ProposeTo, RelayerError};
 use strait_runtime::tokio::TokioRuntime;
 use tokio::sync::watch;
 
@@ -17,8 +18,9 @@ use crate::rpc::ChainRpc;
 use crate::{DevnetClientError, RelayerConfig};
 
 /// Relays between every ordered pair of `config.chains` (devnet nodes over JSON-RPC) until
-/// `shutdown` completes, on tokio: `strait_relayer::relay_attested` over [`DevnetChain`]s, each source's
-/// height from [`follow`].
+/// `shutdown` completes, on tokio: `strait_relayer::relay_proposing` over [`DevnetChain`]s (the
+/// committee clients of `config.attested`, proposals to `config.propose`), each source's height
+/// from [`follow`].
 ///
 /// Chains that are unreachable at start are retried with a bounded backoff. Errors of a round are
 /// logged and the round retried later (sooner for transient ones); only an unusable configuration
@@ -85,12 +87,22 @@ pub async fn run_relayer(
         );
         paired.push((chain, rx));
     }
-    let result = strait_relayer::relay_attested(
+    // The bonds are paid by the account that signs.
+    let propose = config
+        .propose
+        .iter()
+        .map(|t| ProposeTo {
+            account: account.address(),
+            ..*t
+        })
+        .collect();
+    let result = strait_relayer::relay_proposing(
         TokioRuntime::new(),
         paired,
         settings,
         config.metrics.clone(),
         config.attested.clone(),
+        propose,
         shutdown,
     )
     .await;

@@ -23,6 +23,8 @@ use strait_node::{devnet_key_pool, genesis_header, ChainSpec};
 use strait_packet::Packet;
 use strait_primitives::{Address32, ChainId, ClientId, Hash32, Height, MessageId, Timestamp};
 
+mod bls;
+
 /// Most transactions waiting in an in-process chain.
 pub const MAX_PENDING_TXS: usize = 100_000;
 

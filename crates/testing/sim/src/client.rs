@@ -11,6 +11,7 @@ use strait_chain_client::{
 use strait_devnet_api::keys::AccountKey;
 use strait_devnet_api::tx::{SignedTx, Tx};
 use strait_devnet_client::convert::{relay_body, report_of, RELAY_LIMITS};
+use strait_light_client::bls::BlsLightBlock;
 use strait_light_client::LightBlock;
 use strait_merkle::MultiProof;
 use strait_node::fees::message;
@@ -269,6 +270,13 @@ impl<R: Runtime> SourceChain for SimChainClient<R> {
         self.lock()
             .light_block(height)
             .ok_or_else(|| self.refused("light_block", format!("no block at {height}")))
+    }
+
+    async fn bls_light_block(&self, height: Height) -> Result<BlsLightBlock, ChainError> {
+        self.network("bls_light_block").await?;
+        self.lock()
+            .bls_light_block(height)
+            .ok_or_else(|| self.refused("bls_light_block", format!("no block at {height}")))
     }
 
     /// `[STRAIT-FEE.9]` From the chain's fee records: locked (or split once settled) is paid,

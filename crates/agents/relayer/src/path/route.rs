@@ -12,7 +12,7 @@ use strait_primitives::{ClientId, Height};
 
 use super::{Path, RoundOutcome, MAX_CERTIFY_CANDIDATES};
 use crate::attested::certify;
-use crate::route::{plan, remember, ClientView, SecuredRoute, Step};
+use crate::route::{plan, remember, remembers, ClientView, SecuredRoute, Step};
 use crate::RelayerError;
 
 impl<S: SourceChain, D: DestinationChain> Path<S, D> {
@@ -35,7 +35,7 @@ impl<S: SourceChain, D: DestinationChain> Path<S, D> {
         let mut views: BTreeMap<ClientId, ClientView> = BTreeMap::new();
         for info in &verifiers.clients {
             let view = views.entry(info.client).or_default();
-            if info.kind == VerifierKind::BFT {
+            if remembers(info.kind) {
                 remember(&mut self.route_seen, info.client, info.latest_height);
                 view.seen = self.route_seen[&info.client].clone();
             }
@@ -112,18 +112,19 @@ impl<S: SourceChain, D: DestinationChain> Path<S, D> {
         let mut updates = Vec::with_capacity(plan.updates());
         let mut trusted_used = Vec::new();
         for client in &plan.clients {
-            let latest = views
-                .get(&client.client)
-                .and_then(|v| v.info)
-                .map_or(Height(0), |i| i.latest_height);
+            let info = views.get(&client.client).and_then(|v| v.info);
+            let latest = info.map_or(Height(0), |i| i.latest_height);
+            let bls = info.is_some_and(|i| i.kind == VerifierKind::BFT_BLS);
             match client.step {
                 Step::Verified => {}
                 Step::Certificate => {
                     updates.extend(certificates.get(&(client.client, plan.height)).cloned())
                 }
                 Step::Light { trusted } => {
-                    let block = self.src.light_block(plan.height).await?;
-                    updates.push(VerifierUpdate::bft(client.client, trusted, &block));
+                    updates.push(
+                        self.light_update(client.client, bls, trusted, plan.height)
+                            .await?,
+                    );
                     trusted_used.push((client.client, trusted));
                 }
             }
@@ -135,9 +136,11 @@ impl<S: SourceChain, D: DestinationChain> Path<S, D> {
                 None => {
                     // A light client: on to `target` from the higher of the height it just
                     // verified and its latest.
-                    let block = self.src.light_block(target).await?;
                     let trusted = latest.max(plan.height);
-                    updates.push(VerifierUpdate::bft(client.client, trusted, &block));
+                    updates.push(
+                        self.light_update(client.client, bls, trusted, target)
+                            .await?,
+                    );
                 }
             }
         }
@@ -158,5 +161,26 @@ impl<S: SourceChain, D: DestinationChain> Path<S, D> {
             }
         }
         Ok(outcome)
+    }
+
+    /// An update of light client `client` from `trusted` to `target`: over a BLS light block for
+    /// a BLS-header client (kind 5, `[STRAIT-LC-BLS.8]`), a light block for a BFT one.
+    async fn light_update(
+        &self,
+        client: ClientId,
+        bls: bool,
+        trusted: Height,
+        target: Height,
+    ) -> Result<VerifierUpdate, RelayerError> {
+        Ok(match bls {
+            true => {
+                let block = self.src.bls_light_block(target).await?;
+                VerifierUpdate::bft_bls(client, trusted, &block)
+            }
+            false => {
+                let block = self.src.light_block(target).await?;
+                VerifierUpdate::bft(client, trusted, &block)
+            }
+        })
     }
 }

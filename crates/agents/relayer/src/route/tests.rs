@@ -158,3 +158,115 @@ fn remembered_heights_are_bounded() {
     assert_eq!(heights.len(), MAX_SEEN_HEIGHTS);
     assert_eq!(heights.first(), Some(&Height(5)));
 }
+
+const OPT: ClientId = ClientId(9);
+
+/// An optimistic client settled at `latest`, seen settled at `seen` before.
+fn optimistic(latest: u64, seen: &[u64]) -> ClientView {
+    ClientView {
+        info: Some(info(OPT, VerifierKind::OPTIMISTIC, latest)),
+        seen: seen.iter().copied().map(Height).collect(),
+        ..Default::default()
+    }
+}
+
+fn required(clients: &[ClientId], finality_blocks: u64) -> SecurityConfig {
+    SecurityConfig {
+        required: clients.to_vec(),
+        optional: vec![],
+        threshold: 0,
+        finality_blocks,
+    }
+}
+
+#[test]
+fn a_bls_header_client_is_updated_like_a_bft_one() {
+    let mut v = BTreeMap::new();
+    v.insert(
+        LC,
+        ClientView {
+            info: Some(info(LC, VerifierKind::BFT_BLS, 10)),
+            ..Default::default()
+        },
+    );
+    let p = plan(&required(&[LC], 0), &v, Height(20)).unwrap();
+    assert_eq!(p.height, Height(20));
+    assert_eq!(
+        step(&p, LC),
+        Some((
+            Step::Light {
+                trusted: Height(10)
+            },
+            None
+        ))
+    );
+    // Depth 3: the source's height cannot be final yet; the client's own height is, once it is
+    // moved to the source's.
+    let p = plan(&required(&[LC], 3), &v, Height(20)).unwrap();
+    assert_eq!(p.height, Height(10));
+    assert_eq!(step(&p, LC), Some((Step::Verified, Some(Height(20)))));
+}
+
+#[test]
+fn an_optimistic_client_vouches_only_where_it_settled_and_the_bft_client_follows_it() {
+    let mut v = views(4, [&[], &[], &[]]);
+    // Settled at 12 (latest) and 7; a proposal at 15 is pending, so its client's latest is 12.
+    v.insert(OPT, optimistic(12, &[7]));
+    let p = plan(&required(&[OPT, LC], 0), &v, Height(20)).unwrap();
+    assert_eq!(
+        p.height,
+        Height(12),
+        "the highest settled height, not the source's"
+    );
+    assert_eq!(step(&p, OPT), Some((Step::Verified, None)));
+    assert_eq!(
+        step(&p, LC),
+        Some((Step::Light { trusted: Height(4) }, None))
+    );
+    // Nothing settled yet: no plan, whatever the light client can do.
+    v.insert(OPT, optimistic(0, &[]));
+    assert_eq!(plan(&required(&[OPT, LC], 0), &v, Height(20)), None);
+}
+
+#[test]
+fn a_height_whose_optimistic_root_is_pending_is_not_chosen() {
+    // A committee certified 15, where the optimistic client's proposal is still pending (it
+    // settled 12 only): 15 is a candidate, and refused.
+    let mut v = views(4, [&[15], &[], &[]]);
+    v.insert(OPT, optimistic(12, &[]));
+    let config = SecurityConfig {
+        required: vec![OPT],
+        optional: vec![LC, C[0]],
+        threshold: 2,
+        finality_blocks: 0,
+    };
+    assert_eq!(plan(&config, &v, Height(20)), None);
+    // Once 15 settles, it is chosen, the light client moved there with the certificate.
+    v.insert(OPT, optimistic(15, &[12]));
+    let p = plan(&config, &v, Height(20)).unwrap();
+    assert_eq!(p.height, Height(15));
+    assert_eq!(step(&p, C[0]), Some((Step::Certificate, None)));
+    // A settled height seen before stays usable after later settlements.
+    v.insert(OPT, optimistic(18, &[12, 15]));
+    assert_eq!(plan(&config, &v, Height(20)).unwrap().height, Height(15));
+}
+
+#[test]
+fn an_optimistic_client_is_final_only_by_later_settlements() {
+    let mut v = views(4, [&[], &[], &[]]);
+    v.insert(OPT, optimistic(12, &[7, 9]));
+    // Depth 3: 12 is not final for it, 9 is (12 >= 9 + 3); the light client needs a later height.
+    let p = plan(&required(&[OPT, LC], 3), &v, Height(20)).unwrap();
+    assert_eq!(p.height, Height(9));
+    assert_eq!(
+        step(&p, LC),
+        Some((Step::Light { trusted: Height(4) }, Some(Height(20))))
+    );
+    // Depth 6: no settled height is 6 below its latest.
+    assert_eq!(plan(&required(&[OPT, LC], 6), &v, Height(20)), None);
+    // A frozen optimistic client vouches for nothing.
+    let mut frozen = optimistic(12, &[7, 9]);
+    frozen.info.as_mut().unwrap().frozen = true;
+    v.insert(OPT, frozen);
+    assert_eq!(plan(&required(&[OPT, LC], 0), &v, Height(20)), None);
+}

@@ -31,6 +31,7 @@ mod planted;
 mod registry;
 mod relayer;
 mod route;
+mod route_kinds;
 mod token;
 mod token_sweep;
 mod token_world;

@@ -28,13 +28,13 @@ use strait_sim::{InProcessChain, SimChainClient};
 
 use super::BLOCK_MS;
 
-const GUARDED: Address32 = Address32([0x7a; 32]);
-const PLAIN: Address32 = Address32([0x7b; 32]);
+pub(super) const GUARDED: Address32 = Address32([0x7a; 32]);
+pub(super) const PLAIN: Address32 = Address32([0x7b; 32]);
 const FINALITY: u64 = 2;
 
 /// A receiver that sets the security config a call carries (its canonical encoding) for chain 1,
 /// and acks every message.
-struct Guarded;
+pub(super) struct Guarded;
 
 impl App for Guarded {
     fn name(&self) -> &'static str {
@@ -132,7 +132,7 @@ impl CommitteeKeys {
     }
 }
 
-fn submit(chain: &Arc<Mutex<InProcessChain>>, who: &AccountKey, body: TxBody) -> Hash32 {
+pub(super) fn submit(chain: &Arc<Mutex<InProcessChain>>, who: &AccountKey, body: TxBody) -> Hash32 {
     let mut chain = chain.lock().unwrap();
     let tx = Tx {
         chain_id: chain.chain_id(),
@@ -145,7 +145,11 @@ fn submit(chain: &Arc<Mutex<InProcessChain>>, who: &AccountKey, body: TxBody) ->
 }
 
 /// Submits `body` on `chain`, produces a block, returns whether it succeeded and its client id.
-fn run(rt: &Runtime, chain: &Arc<Mutex<InProcessChain>>, body: TxBody) -> (bool, Option<ClientId>) {
+pub(super) fn run(
+    rt: &Runtime,
+    chain: &Arc<Mutex<InProcessChain>>,
+    body: TxBody,
+) -> (bool, Option<ClientId>) {
     let hash = submit(chain, &AccountKey::devnet("bob"), body);
     let mut chain = chain.lock().unwrap();
     chain.produce(Timestamp(rt.unix_time_ms())).unwrap();
