@@ -404,7 +404,7 @@ async fn submit_only(
 
 /// Submits `bodies[d]` to chain `d` for every chain, then waits for every result: one or two
 /// blocks for the lot, whatever the number of chains.
-async fn submit_everywhere(
+pub(crate) async fn submit_everywhere(
     clients: &[HttpClient],
     ids: &[ChainId],
     bodies: Vec<Vec<TxBody>>,
@@ -734,6 +734,8 @@ pub(crate) async fn start(
     }
 
     let entries = ensure_clients(data_dir, &clients, &ids).await?;
+    let rpc_urls: Vec<String> = endpoints.iter().map(|e| e.rpc_url.clone()).collect();
+    let bls_routes = crate::bls_route::ensure(&rpc_urls, &clients, &ids).await?;
     announce(&clients, &ids, &entries, &urls).await?;
     let boards = Arc::new(Boards(boards));
     let mut attested = Attested {
@@ -777,7 +779,11 @@ pub(crate) async fn start(
             }),
         }
     }
-    let mut receivers = vec![(apps::counter(), "bft")];
+    attested.routes.extend(bls_routes);
+    let mut receivers = vec![
+        (apps::counter(), "bft"),
+        (apps::counter_bls(), crate::bls_route::LABEL),
+    ];
     for kind in KINDS {
         if let Some(receiver) = kind.receiver {
             receivers.push((receiver(), kind.label));

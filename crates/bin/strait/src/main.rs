@@ -9,6 +9,7 @@ macro_rules! out {
 }
 
 mod attester;
+mod bls_route;
 mod committees;
 mod devnet;
 mod devnet_watcher;

@@ -47,6 +47,12 @@ pub fn counter_ed25519() -> Address32 {
     app_address("counter-ed25519")
 }
 
+/// Counter under the BLS-signed native headers (verifier kind 5), as [`counter_ecdsa`]:
+/// `strait devnet` makes it choose a kind-5 client of each source.
+pub fn counter_bls() -> Address32 {
+    app_address("counter-bls")
+}
+
 /// Counter under a composite route config, as [`counter_ecdsa`]: `strait devnet` makes it require
 /// the BFT light client and 2 of 3 attester committees (`[STRAIT-ROUTE.3]`).
 pub fn counter_composite() -> Address32 {

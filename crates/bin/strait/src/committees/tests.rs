@@ -84,12 +84,15 @@ async fn committee_routes_execute_and_a_restart_reuses_clients_and_records() {
     // counter and the composite route's three.
     assert_eq!(committees.attesters.len(), 20);
     assert_eq!(committees.attested.clients.len(), 4);
-    assert_eq!(committees.attested.routes.len(), 2);
-    assert!(committees
-        .attested
-        .routes
-        .iter()
-        .all(|r| r.committees.len() == 3 && r.receivers == [apps::counter_composite()]));
+    // Per ordered pair, the composite route (three committee clients) and the kind-5 route.
+    assert_eq!(committees.attested.routes.len(), 4);
+    for route in &committees.attested.routes {
+        match route.committees.len() {
+            3 => assert_eq!(route.receivers, [apps::counter_composite()]),
+            0 => assert_eq!(route.receivers, [apps::counter_bls()]),
+            n => panic!("a route with {n} committee clients"),
+        }
+    }
     let every_client: Vec<AttestedClient> = committees
         .attested
         .clients
@@ -148,6 +151,7 @@ async fn committee_routes_execute_and_a_restart_reuses_clients_and_records() {
         apps::counter_ecdsa(),
         apps::counter_ed25519(),
         apps::counter_composite(),
+        apps::counter_bls(),
         apps::counter(),
     ]
     .into_iter()
@@ -227,7 +231,7 @@ async fn the_composite_route_needs_the_light_client_and_two_of_three_committees(
         .attested
         .routes
         .iter()
-        .find(|r| r.source == ChainId(1))
+        .find(|r| r.source == ChainId(1) && r.receivers == [apps::counter_composite()])
         .unwrap()
         .clone();
     let security = clients[1]

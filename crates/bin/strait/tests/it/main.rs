@@ -247,10 +247,16 @@ async fn devnet_command_reports_every_message_delivered_once() {
     assert!(dir.join("devnet.json").exists());
     // Every verifier kind carried messages: the light client, the two attester committees whose
     // attesters the devnet runs (their signing records in its data directory), and the composite
-    // route (the light client and 2 of 3 committees).
+    // route (the light client and 2 of 3 committees) and the BLS-signed headers (kind 5).
     let by = &report["by_verifier"];
     let mut total = 0;
-    for kind in ["bft", "attest_ecdsa", "attest_ed25519", "composite"] {
+    for kind in [
+        "bft",
+        "bft_bls",
+        "attest_ecdsa",
+        "attest_ed25519",
+        "composite",
+    ] {
         let delivered = by[kind]["delivered"].as_u64().unwrap_or(0);
         assert!(delivered > 0, "nothing delivered under {kind}: {report}");
         total += delivered;

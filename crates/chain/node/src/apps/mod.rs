@@ -185,6 +185,10 @@ impl Router {
                     Box::new(committee::CommitteeCounter("counter-ed25519")),
                 ),
                 (
+                    strait_devnet_api::apps::counter_bls(),
+                    Box::new(committee::CommitteeCounter("counter-bls")),
+                ),
+                (
                     strait_devnet_api::apps::counter_composite(),
                     Box::new(committee::CommitteeCounter("counter-composite")),
                 ),
