@@ -198,6 +198,8 @@ pub(crate) struct Committees {
     pub(crate) watched: Vec<strait_watcher::WatchedCommittee>,
     /// Where the attesters publish.
     pub(crate) boards: Arc<Boards>,
+    /// The optimistic clients the relayer proposes to.
+    pub(crate) propose: Vec<crate::opt_route::Target>,
     running: Vec<Running>,
     servers: Vec<strait_node::server::Transport>,
     runtime: BackgroundRuntime,
@@ -736,6 +738,7 @@ pub(crate) async fn start(
     let entries = ensure_clients(data_dir, &clients, &ids).await?;
     let rpc_urls: Vec<String> = endpoints.iter().map(|e| e.rpc_url.clone()).collect();
     let bls_routes = crate::bls_route::ensure(&rpc_urls, &clients, &ids).await?;
+    let (opt_routes, propose) = crate::opt_route::ensure(&clients, &ids, block_time_ms).await?;
     announce(&clients, &ids, &entries, &urls).await?;
     let boards = Arc::new(Boards(boards));
     let mut attested = Attested {
@@ -784,6 +787,10 @@ pub(crate) async fn start(
         (apps::counter(), "bft"),
         (apps::counter_bls(), crate::bls_route::LABEL),
     ];
+    if !opt_routes.is_empty() {
+        attested.routes.extend(opt_routes);
+        receivers.push((apps::counter_optimistic(), crate::opt_route::LABEL));
+    }
     for kind in KINDS {
         if let Some(receiver) = kind.receiver {
             receivers.push((receiver(), kind.label));
@@ -796,6 +803,7 @@ pub(crate) async fn start(
         attesters,
         watched,
         boards,
+        propose,
         running,
         servers,
         runtime,

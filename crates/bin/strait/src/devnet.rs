@@ -75,8 +75,8 @@ pub struct DevnetArgs {
     #[arg(long)]
     pub no_relayer: bool,
     /// Run no attester committees (by default every source chain gets a 3-of-4 ECDSA, a 2-of-3
-    /// ed25519 and a second 2-of-3 ECDSA committee, attesters in process, and a kind-5 client of
-    /// every source chosen by `counter-bls`; `counter-ecdsa` and
+    /// ed25519 and a second 2-of-3 ECDSA committee, attesters in process, a kind-5 and an optimistic
+    /// client of every source chosen by `counter-bls` and `counter-optimistic`; `counter-ecdsa` and
     /// `counter-ed25519` each choose one committee's client, `counter-composite` requires the BFT
     /// light client and 2 of the 3 committees).
     #[arg(long)]
@@ -297,6 +297,9 @@ pub async fn run(args: DevnetArgs) -> anyhow::Result<()> {
     let mut relayer_config = RelayerConfig::new(endpoints.clone(), "relayer-0");
     if let Some(c) = &committees {
         relayer_config.attested = c.attested.clone();
+        for &(source, destination, client) in &c.propose {
+            relayer_config.propose_to(source, destination, client);
+        }
     }
     let receivers = committees
         .as_ref()

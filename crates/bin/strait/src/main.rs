@@ -15,6 +15,7 @@ mod devnet;
 mod devnet_watcher;
 mod ledger;
 mod load;
+mod opt_route;
 mod propose;
 mod queue;
 mod route_status;

@@ -84,15 +84,20 @@ async fn committee_routes_execute_and_a_restart_reuses_clients_and_records() {
     // counter and the composite route's three.
     assert_eq!(committees.attesters.len(), 20);
     assert_eq!(committees.attested.clients.len(), 4);
-    // Per ordered pair, the composite route (three committee clients) and the kind-5 route.
-    assert_eq!(committees.attested.routes.len(), 4);
+    // Per ordered pair, the composite route (three committee clients), the kind-5 route and the
+    // optimistic route, which the relayer proposes to.
+    assert_eq!(committees.attested.routes.len(), 6);
     for route in &committees.attested.routes {
         match route.committees.len() {
             3 => assert_eq!(route.receivers, [apps::counter_composite()]),
-            0 => assert_eq!(route.receivers, [apps::counter_bls()]),
+            0 => assert!(
+                route.receivers == [apps::counter_bls()]
+                    || route.receivers == [apps::counter_optimistic()]
+            ),
             n => panic!("a route with {n} committee clients"),
         }
     }
+    assert_eq!(committees.propose.len(), 2);
     let every_client: Vec<AttestedClient> = committees
         .attested
         .clients
@@ -140,6 +145,9 @@ async fn committee_routes_execute_and_a_restart_reuses_clients_and_records() {
         clients: committees.attested.clients.clone(),
         routes: committees.attested.routes.clone(),
     };
+    for &(source, destination, client) in &committees.propose {
+        config.propose_to(source, destination, client);
+    }
     let (stop_relayer, stopped) = tokio::sync::oneshot::channel::<()>();
     let relayer = tokio::spawn(strait_devnet_client::run_relayer(config, async {
         let _ = stopped.await;
@@ -152,6 +160,7 @@ async fn committee_routes_execute_and_a_restart_reuses_clients_and_records() {
         apps::counter_ed25519(),
         apps::counter_composite(),
         apps::counter_bls(),
+        apps::counter_optimistic(),
         apps::counter(),
     ]
     .into_iter()

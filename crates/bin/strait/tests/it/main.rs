@@ -247,12 +247,14 @@ async fn devnet_command_reports_every_message_delivered_once() {
     assert!(dir.join("devnet.json").exists());
     // Every verifier kind carried messages: the light client, the two attester committees whose
     // attesters the devnet runs (their signing records in its data directory), and the composite
-    // route (the light client and 2 of 3 committees) and the BLS-signed headers (kind 5).
+    // route (the light client and 2 of 3 committees), the BLS-signed headers (kind 5) and the
+    // optimistic client the relayer proposes to (kind 6).
     let by = &report["by_verifier"];
     let mut total = 0;
     for kind in [
         "bft",
         "bft_bls",
+        "optimistic",
         "attest_ecdsa",
         "attest_ed25519",
         "composite",

@@ -189,6 +189,10 @@ impl Router {
                     Box::new(committee::CommitteeCounter("counter-bls")),
                 ),
                 (
+                    strait_devnet_api::apps::counter_optimistic(),
+                    Box::new(committee::CommitteeCounter("counter-optimistic")),
+                ),
+                (
                     strait_devnet_api::apps::counter_composite(),
                     Box::new(committee::CommitteeCounter("counter-composite")),
                 ),
