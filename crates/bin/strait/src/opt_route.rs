@@ -39,6 +39,11 @@ fn window_ms(block_time_ms: u64) -> u64 {
     block_time_ms.saturating_mul(4).max(200)
 }
 
+/// Whether one relayer may propose to a client on every ordered pair of `chains` chains.
+fn fits(chains: usize) -> bool {
+    chains.saturating_mul(chains.saturating_sub(1)) <= strait_relayer::propose::MAX_PROPOSE_TO
+}
+
 /// Ensures the optimistic clients of every ordered pair, sets `counter-optimistic`'s config to
 /// them, and returns the relayer's routes and proposal targets; nothing when the pairs outnumber
 /// what one relayer proposes to.
@@ -47,10 +52,9 @@ pub(crate) async fn ensure(
     ids: &[ChainId],
     block_time_ms: u64,
 ) -> anyhow::Result<(Vec<SecuredRoute>, Vec<Target>)> {
-    let pairs = ids.len() * ids.len().saturating_sub(1);
-    if pairs > strait_relayer::propose::MAX_PROPOSE_TO {
+    if !fits(ids.len()) {
         tracing::warn!(
-            pairs,
+            chains = ids.len(),
             max = strait_relayer::propose::MAX_PROPOSE_TO,
             "more ordered pairs than one relayer proposes to: no optimistic route"
         );
@@ -133,4 +137,29 @@ pub(crate) async fn ensure(
         );
     }
     Ok((routes, targets))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_route_fits_while_the_pairs_are_within_the_proposers_bound() {
+        // 4 chains: 12 ordered pairs, within 16; 5 chains: 20, past it.
+        assert!(fits(1) && fits(2) && fits(4));
+        assert!(!fits(5));
+        assert!(!fits(usize::MAX));
+        let at_bound = (1..)
+            .take_while(|n| n * (n - 1) <= strait_relayer::propose::MAX_PROPOSE_TO)
+            .last()
+            .unwrap();
+        assert!(fits(at_bound) && !fits(at_bound + 1));
+    }
+
+    #[test]
+    fn the_window_is_four_blocks_and_at_least_200_ms() {
+        assert_eq!(window_ms(50), 200);
+        assert_eq!(window_ms(1000), 4000);
+        assert_eq!(window_ms(u64::MAX), u64::MAX);
+    }
 }
