@@ -12,6 +12,9 @@
 //!
 //! The clients are created once and remembered in `<data-dir>/committees.json`; a restart reuses
 //! them (and re-announces only an attester whose URL changed).
+//!
+//! [`start`] also sets up the routes under the other kinds (`crate::bls_route`, kind 5, and
+//! `crate::opt_route`, kind 6) and what the devnet's watcher protects.
 
 use std::collections::BTreeMap;
 use std::net::{Ipv4Addr, SocketAddr};
