@@ -1,13 +1,20 @@
-//! `strait devnet`'s attester committees: for every ordered pair of chains, a 3-of-4 ECDSA
-//! committee and a 2-of-3 ed25519 committee (devnet keys from public seeds) whose attesters run in
-//! this process, each with its own signing record under `<data-dir>/attesters/` (a restart
-//! resumes without double-signing) and its own `strait_attestation` server; their clients on every
-//! destination, chosen by the counters `counter-ecdsa` and `counter-ed25519`; the attesters'
-//! announcements of their URLs on chain (`[STRAIT-ATTEST.13]`); and the relayer's `Attested`
-//! configuration, so that messages to those counters execute under certified roots.
+//! `strait devnet`'s attester committees: for every source chain, a 3-of-4 ECDSA committee, a
+//! 2-of-3 ed25519 committee and a second, 2-of-3 ECDSA committee of other keys (devnet keys from
+//! public seeds) whose attesters run in this process, each with its own signing record under
+//! `<data-dir>/attesters/` (a restart resumes without double-signing) and its own
+//! `strait_attestation` server; their clients on every destination, with the counters' security
+//! configs (`[STRAIT-ROUTE.6]`): `counter-ecdsa` and `counter-ed25519` each choose their
+//! committee's client alone, and `counter-composite` requires the destination's BFT light client
+//! of the source AND 2 of its own clients of the three committees (`[STRAIT-ROUTE.3]`); the
+//! attesters' announcements of their URLs on chain (`[STRAIT-ATTEST.13]`); and the relayer's
+//! `Attested` configuration (the composite one as a route, `[STRAIT-ROUTE.7]`), so that messages
+//! to those counters execute under certified roots.
 //!
 //! The clients are created once and remembered in `<data-dir>/committees.json`; a restart reuses
 //! them (and re-announces only an attester whose URL changed).
+//!
+//! [`start`] also sets up the routes under the other kinds (`crate::bls_route`, kind 5, and
+//! `crate::opt_route`, kind 6) and what the devnet's watcher protects.
 
 use std::collections::BTreeMap;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -27,11 +34,13 @@ use strait_devnet_api::keys::AccountKey;
 use strait_devnet_api::rpc::{codes, StraitApiClient, TxResult};
 use strait_devnet_api::tx::{Tx, TxBody};
 use strait_devnet_client::{ChainEndpoint, ChainRpc, DevnetChain};
+use strait_endpoint::SecurityConfig;
 use strait_primitives::{Address32, ChainId, ClientId, Hash32};
+use strait_relayer::route::SecuredRoute;
 use strait_relayer::{Attested, AttestedClient};
 use tokio::sync::watch;
 
-use crate::attester::{devnet_committee, Scheme};
+use crate::attester::Scheme;
 use crate::send::{http_client, wait_tx};
 
 /// Version of `committees.json`.
@@ -47,46 +56,119 @@ const ATTESTER_PORT_OFFSET: u16 = 100;
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct CommitteeKind {
     pub(crate) scheme: Scheme,
+    /// The devnet key index of its first member (members have consecutive indices).
+    pub(crate) first: u8,
     pub(crate) members: u8,
     pub(crate) threshold: u16,
-    /// What `--messages` reports its messages as.
+    /// What `--messages` reports its messages as, and its clients' role in `committees.json`.
     pub(crate) label: &'static str,
+    /// The counter that chooses this committee's client alone, if any.
+    pub(crate) receiver: Option<fn() -> Address32>,
 }
 
 impl CommitteeKind {
-    /// The counter whose messages go under this committee.
-    pub(crate) fn receiver(self) -> Address32 {
-        match self.scheme {
-            Scheme::Ecdsa => apps::counter_ecdsa(),
-            Scheme::Ed25519 => apps::counter_ed25519(),
-            Scheme::Bls => unreachable!("the devnet starts no BLS committee (KINDS)"),
-        }
+    /// Its members' devnet key indices.
+    fn indices(self) -> std::ops::RangeInclusive<u8> {
+        self.first..=self.first + (self.members - 1)
     }
 }
 
-/// The devnet's committees: 3-of-4 ECDSA, 2-of-3 ed25519.
-pub(crate) const KINDS: [CommitteeKind; 2] = [
+/// The devnet's committees: 3-of-4 ECDSA (chosen alone by `counter-ecdsa`), 2-of-3 ed25519
+/// (`counter-ed25519`) and a second ECDSA committee, 2-of-3 of other keys, that only the composite
+/// route counts.
+pub(crate) const KINDS: [CommitteeKind; 3] = [
     CommitteeKind {
         scheme: Scheme::Ecdsa,
+        first: 1,
         members: 4,
         threshold: 3,
         label: "attest_ecdsa",
+        receiver: Some(apps::counter_ecdsa),
     },
     CommitteeKind {
         scheme: Scheme::Ed25519,
+        first: 1,
         members: 3,
         threshold: 2,
         label: "attest_ed25519",
+        receiver: Some(apps::counter_ed25519),
+    },
+    CommitteeKind {
+        scheme: Scheme::Ecdsa,
+        first: 11,
+        members: 3,
+        threshold: 2,
+        label: "attest_ecdsa_b",
+        receiver: None,
     },
 ];
 
+/// The role prefix of the composite route's own clients of each committee.
+const COMPOSITE: &str = "composite:";
+/// What `--messages` reports the composite route's messages as.
+pub(crate) const COMPOSITE_LABEL: &str = "composite";
+/// Optional committees of the composite route that must vouch (of [`KINDS`]' three).
+pub(crate) const COMPOSITE_THRESHOLD: u8 = 2;
+
+/// The composite route's config: the destination's BFT light client of the source required, and
+/// [`COMPOSITE_THRESHOLD`] of `committees` (`[STRAIT-ROUTE.3]`).
+pub(crate) fn composite_config(bft: ClientId, mut committees: Vec<ClientId>) -> SecurityConfig {
+    committees.sort_unstable();
+    SecurityConfig {
+        required: vec![bft],
+        optional: committees,
+        threshold: COMPOSITE_THRESHOLD,
+        finality_blocks: 0,
+    }
+}
+
 /// A committee client of the devnet, as remembered.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 struct ClientEntry {
     source: ChainId,
     destination: ChainId,
     kind: u16,
     client: ClientId,
+    /// The committee's label, prefixed with [`COMPOSITE`] for the composite route's clients; empty
+    /// in files written before the composite route: the first committee of `kind`.
+    #[serde(default)]
+    role: String,
+}
+
+impl ClientEntry {
+    /// The role, filled in for old entries.
+    fn role(&self) -> String {
+        if !self.role.is_empty() {
+            return self.role.clone();
+        }
+        KINDS
+            .iter()
+            .find(|k| k.scheme.kind().get() == self.kind)
+            .map_or_else(String::new, |k| k.label.to_owned())
+    }
+
+    /// Its committee, and whether it is a composite route's client.
+    fn committee(&self) -> Option<(CommitteeKind, bool)> {
+        let role = self.role();
+        let (label, composite) = match role.strip_prefix(COMPOSITE) {
+            Some(label) => (label.to_owned(), true),
+            None => (role, false),
+        };
+        let kind = KINDS.into_iter().find(|k| k.label == label)?;
+        (kind.scheme.kind().get() == self.kind).then_some((kind, composite))
+    }
+}
+
+/// The roles of the clients of every ordered pair: each committee with a receiver of its own,
+/// then the composite route's client of every committee.
+fn roles() -> Vec<(CommitteeKind, String)> {
+    let mut out: Vec<(CommitteeKind, String)> = KINDS
+        .into_iter()
+        .filter(|k| k.receiver.is_some())
+        .map(|k| (k, k.label.to_owned()))
+        .collect();
+    out.extend(KINDS.map(|k| (k, format!("{COMPOSITE}{}", k.label))));
+    out
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -115,18 +197,96 @@ pub(crate) struct Committees {
     pub(crate) receivers: Vec<(Address32, &'static str)>,
     /// The attesters.
     pub(crate) attesters: Vec<AttesterInfo>,
-    stop: watch::Sender<bool>,
-    tasks: Vec<tokio::task::JoinHandle<()>>,
+    /// What a watcher protects: every committee of every source, with all its clients.
+    pub(crate) watched: Vec<strait_watcher::WatchedCommittee>,
+    /// Where the attesters publish.
+    pub(crate) boards: Arc<Boards>,
+    /// The optimistic clients the relayer proposes to.
+    pub(crate) propose: Vec<crate::opt_route::Target>,
+    running: Vec<Running>,
     servers: Vec<strait_node::server::Transport>,
     runtime: BackgroundRuntime,
 }
 
+/// An in-process attester and how to start it again.
+struct Running {
+    source: ChainId,
+    kind: CommitteeKind,
+    index: u8,
+    rpc_url: String,
+    record_path: PathBuf,
+    board: Board,
+    poll: Duration,
+    task: Option<(watch::Sender<bool>, tokio::task::JoinHandle<()>)>,
+}
+
+impl Running {
+    /// Starts it on `runtime` (it must not be running).
+    async fn spawn(&mut self, runtime: &tokio::runtime::Handle) -> anyhow::Result<()> {
+        let (source, label, index) = (self.source, self.kind.label, self.index);
+        let record = Arc::new(
+            SigningRecord::open(&self.record_path)
+                .with_context(|| format!("opening {}", self.record_path.display()))?,
+        );
+        let rpc = ChainRpc::connect(&self.rpc_url, Duration::from_secs(10))
+            .await
+            .with_context(|| format!("connecting to {}", self.rpc_url))?;
+        // The attester never submits: the account only satisfies the adapter.
+        let chain = DevnetChain::new(
+            rpc,
+            Arc::new(AccountKey::devnet("attester")),
+            Duration::from_millis(50),
+            Duration::from_secs(30),
+        );
+        let (_, id) = devnet_committee(self.kind)?;
+        let config = AttesterConfig {
+            poll_interval: self.poll,
+            ..AttesterConfig::new(id, 0)
+        };
+        let attester = Attester::start(
+            chain,
+            member_key(self.kind, index)?,
+            record,
+            self.board.clone(),
+            config,
+        )
+        .with_context(|| format!("starting attester {label}-{source}-{index}"))?;
+        let (stop, mut stopped) = watch::channel(false);
+        let task = runtime.spawn(async move {
+            let shutdown = async move {
+                let _ = stopped.wait_for(|s| *s).await;
+            };
+            if let Err(e) = attester
+                .run(strait_runtime::tokio::TokioRuntime::new(), shutdown)
+                .await
+            {
+                tracing::error!(error = %e, "an in-process attester halted");
+            }
+        });
+        self.task = Some((stop, task));
+        Ok(())
+    }
+
+    /// Stops it and waits (at most 5 s) for it to release its signing record.
+    async fn stop(&mut self) {
+        if let Some((stop, task)) = self.task.take() {
+            let _ = stop.send(true);
+            if tokio::time::timeout(Duration::from_secs(5), task)
+                .await
+                .is_err()
+            {
+                tracing::warn!("an attester did not stop within 5 s");
+            }
+        }
+    }
+}
+
 /// A runtime shut down without waiting when dropped: dropping a runtime may not block inside
 /// another one (the devnet's), which an error return or the end of [`Committees::stop`] does.
-struct BackgroundRuntime(Option<tokio::runtime::Runtime>);
+pub(crate) struct BackgroundRuntime(pub(crate) Option<tokio::runtime::Runtime>);
 
 impl BackgroundRuntime {
-    fn handle(&self) -> tokio::runtime::Handle {
+    pub(crate) fn handle(&self) -> tokio::runtime::Handle {
         match &self.0 {
             Some(runtime) => runtime.handle().clone(),
             None => tokio::runtime::Handle::current(),
@@ -144,20 +304,47 @@ impl Drop for BackgroundRuntime {
 
 impl Committees {
     /// Stops the attesters and their servers.
-    pub(crate) async fn stop(self) {
-        let _ = self.stop.send(true);
-        for task in self.tasks {
-            if tokio::time::timeout(Duration::from_secs(5), task)
-                .await
-                .is_err()
-            {
-                tracing::warn!("an attester did not stop within 5 s");
+    pub(crate) async fn stop(mut self) {
+        for attester in &mut self.running {
+            if let Some((stop, _)) = &attester.task {
+                let _ = stop.send(true);
             }
+        }
+        for attester in &mut self.running {
+            attester.stop().await;
         }
         for server in self.servers {
             server.stop().await;
         }
         drop(self.runtime);
+    }
+
+    /// Stops the attesters of committee `label` for `source` (their boards keep what they
+    /// signed).
+    #[cfg(test)]
+    pub(crate) async fn stop_committee(&mut self, source: ChainId, label: &str) {
+        for attester in &mut self.running {
+            if attester.source == source && attester.kind.label == label {
+                attester.stop().await;
+            }
+        }
+    }
+
+    /// Starts again the stopped attesters of committee `label` for `source`.
+    #[cfg(test)]
+    pub(crate) async fn restart_committee(
+        &mut self,
+        source: ChainId,
+        label: &str,
+    ) -> anyhow::Result<()> {
+        let handle = self.runtime.handle();
+        for attester in &mut self.running {
+            if attester.source == source && attester.kind.label == label && attester.task.is_none()
+            {
+                attester.spawn(&handle).await?;
+            }
+        }
+        Ok(())
     }
 }
 
@@ -222,7 +409,7 @@ async fn submit_only(
 
 /// Submits `bodies[d]` to chain `d` for every chain, then waits for every result: one or two
 /// blocks for the lot, whatever the number of chains.
-async fn submit_everywhere(
+pub(crate) async fn submit_everywhere(
     clients: &[HttpClient],
     ids: &[ChainId],
     bodies: Vec<Vec<TxBody>>,
@@ -250,13 +437,27 @@ fn member_key(kind: CommitteeKind, index: u8) -> anyhow::Result<AttesterKey> {
     AttesterKey::devnet(kind.scheme.kind(), index).context("devnet attester key")
 }
 
-/// The committee clients of every ordered pair and kind: the remembered ones that still exist on
-/// their destination, and new ones created (and chosen by the kind's counter) for the others.
+/// The committee of `kind` (devnet keys from public seeds) and its id.
+pub(crate) fn devnet_committee(kind: CommitteeKind) -> anyhow::Result<(Committee, Hash32)> {
+    let keys = kind
+        .indices()
+        .map(|i| member_key(kind, i).map(|k| k.member()))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let len = keys.first().map_or(20, Vec::len);
+    let committee = Committee::from_members(kind.threshold, keys, len)
+        .map_err(|e| anyhow::anyhow!("devnet committee {}: {e}", kind.label))?;
+    let id = strait_attest::committee_id(kind.scheme.kind().get(), &committee.encode());
+    Ok((committee, id))
+}
+
+/// The committee clients of every ordered pair and role: the remembered ones that still exist on
+/// their destination, and new ones created for the others; then every counter's config is set
+/// (each committee counter chooses its client, the composite counter requires the destination's
+/// BFT light client of the source and [`COMPOSITE_THRESHOLD`] of its three committee clients).
 async fn ensure_clients(
     data_dir: &Path,
     clients: &[HttpClient],
     ids: &[ChainId],
-    committees: &BTreeMap<&'static str, (Committee, Hash32)>,
 ) -> anyhow::Result<Vec<ClientEntry>> {
     let path = data_dir.join(FILE);
     let mut file = read_file(&path)?;
@@ -265,25 +466,30 @@ async fn ensure_clients(
         let Some(d) = ids.iter().position(|c| *c == entry.destination) else {
             continue;
         };
+        if entry.committee().is_none() {
+            continue;
+        }
         match clients[d].attesters(entry.client).await {
-            Ok(found) if found.kind == entry.kind => kept.push(*entry),
+            Ok(found) if found.kind == entry.kind => kept.push(ClientEntry {
+                role: entry.role(),
+                ..entry.clone()
+            }),
             Ok(_) => {}
             Err(ClientError::Call(e)) if e.code() == codes::NOT_FOUND => {}
             Err(e) => return Err(e).context("strait_attesters"),
         }
     }
     file.clients = kept;
-    let mut wanted: Vec<Vec<(ChainId, CommitteeKind)>> = vec![Vec::new(); ids.len()];
+    let mut wanted: Vec<Vec<(ChainId, CommitteeKind, String)>> = vec![Vec::new(); ids.len()];
     for (d, &destination) in ids.iter().enumerate() {
         for &source in ids.iter().filter(|s| **s != destination) {
-            for kind in KINDS {
-                let k = kind.scheme.kind().get();
+            for (kind, role) in roles() {
                 let known = file
                     .clients
                     .iter()
-                    .any(|e| (e.source, e.destination, e.kind) == (source, destination, k));
+                    .any(|e| (e.source, e.destination, &e.role) == (source, destination, &role));
                 if !known {
-                    wanted[d].push((source, kind));
+                    wanted[d].push((source, kind, role));
                 }
             }
         }
@@ -292,50 +498,86 @@ async fn ensure_clients(
         .iter()
         .map(|w| {
             w.iter()
-                .map(|(source, kind)| TxBody::CreateClient {
-                    kind: kind.scheme.kind(),
-                    source: *source,
-                    init: committees[kind.label].0.encode(),
+                .map(|(source, kind, _)| {
+                    Ok(TxBody::CreateClient {
+                        kind: kind.scheme.kind(),
+                        source: *source,
+                        init: devnet_committee(*kind)?.0.encode(),
+                    })
                 })
-                .collect()
+                .collect::<anyhow::Result<Vec<_>>>()
         })
-        .collect();
+        .collect::<anyhow::Result<Vec<_>>>()?;
     let created = submit_everywhere(clients, ids, creates).await?;
-    let mut choices = vec![Vec::new(); ids.len()];
-    for (d, (wanted, created)) in wanted.iter().zip(created).enumerate() {
+    for (d, (wanted, created)) in wanted.into_iter().zip(created).enumerate() {
         let destination = ids[d];
-        for ((source, kind), result) in wanted.iter().zip(created) {
+        for ((source, kind, role), result) in wanted.into_iter().zip(created) {
             let id = result.client_id.with_context(|| {
                 format!(
-                    "creating the {} client of {source} on {destination}: {}",
-                    kind.label,
+                    "creating the {role} client of {source} on {destination}: {}",
                     result.error.unwrap_or_default()
                 )
             })?;
             file.clients.push(ClientEntry {
-                source: *source,
+                source,
                 destination,
                 kind: kind.scheme.kind().get(),
                 client: id,
-            });
-            choices[d].push(TxBody::AppCall {
-                app: kind.receiver(),
-                data: [source.to_be_bytes(), id.to_be_bytes()].concat(),
+                role,
             });
         }
     }
-    for result in submit_everywhere(clients, ids, choices)
+    write_file(&path, &file)?;
+    // Every start sets the configs again: one call per counter and pair.
+    let mut calls = vec![Vec::new(); ids.len()];
+    for (d, &destination) in ids.iter().enumerate() {
+        for &source in ids.iter().filter(|s| **s != destination) {
+            let pair: Vec<&ClientEntry> = file
+                .clients
+                .iter()
+                .filter(|e| (e.source, e.destination) == (source, destination))
+                .collect();
+            let mut composite = Vec::new();
+            for entry in pair {
+                match entry.committee() {
+                    Some((_, true)) => composite.push(entry.client),
+                    Some((kind, false)) => {
+                        if let Some(receiver) = kind.receiver {
+                            calls[d].push(TxBody::AppCall {
+                                app: receiver(),
+                                data: [source.to_be_bytes(), entry.client.to_be_bytes()].concat(),
+                            });
+                        }
+                    }
+                    None => {}
+                }
+            }
+            let bft = clients[d]
+                .client(source)
+                .await
+                .with_context(|| format!("the light client of {source} on {destination}"))?
+                .client_id;
+            calls[d].push(TxBody::AppCall {
+                app: apps::counter_composite(),
+                data: [
+                    source.to_be_bytes().to_vec(),
+                    composite_config(bft, composite).encode(),
+                ]
+                .concat(),
+            });
+        }
+    }
+    for result in submit_everywhere(clients, ids, calls)
         .await?
         .into_iter()
         .flatten()
     {
         anyhow::ensure!(
             result.success,
-            "a counter did not choose its committee client: {}",
+            "a counter did not take its security config: {}",
             result.error.unwrap_or_default()
         );
     }
-    write_file(&path, &file)?;
     Ok(file.clients)
 }
 
@@ -344,7 +586,6 @@ async fn announce(
     clients: &[HttpClient],
     ids: &[ChainId],
     entries: &[ClientEntry],
-    committees: &BTreeMap<&'static str, (Committee, Hash32)>,
     urls: &BTreeMap<(ChainId, &'static str, u8), String>,
 ) -> anyhow::Result<()> {
     let now_ms = std::time::SystemTime::now()
@@ -356,16 +597,14 @@ async fn announce(
             .iter()
             .position(|c| *c == entry.destination)
             .context("a client of an unknown chain")?;
-        let kind = KINDS
-            .into_iter()
-            .find(|k| k.scheme.kind().get() == entry.kind)
-            .context("a client of an unknown kind")?;
+        let (kind, _) = entry.committee().context("a client of an unknown role")?;
         let announced = clients[d]
             .attesters(entry.client)
             .await
             .context("strait_attesters")?
             .attesters;
-        for index in 1..=kind.members {
+        let id = devnet_committee(kind)?.1;
+        for index in kind.indices() {
             let key = member_key(kind, index)?;
             let url = &urls[&(entry.source, kind.label, index)];
             let stored = announced.iter().find(|a| a.member.0 == key.member());
@@ -373,11 +612,10 @@ async fn announce(
                 continue;
             }
             let sequence = now_ms.max(stored.map_or(0, |a| a.sequence.saturating_add(1)));
-            let id = &committees[kind.label].1;
             per_chain[d].push(TxBody::AnnounceAttester(key.announcement(
                 entry.destination,
                 entry.client,
-                id,
+                &id,
                 sequence,
                 url,
             )));
@@ -397,6 +635,28 @@ async fn announce(
     Ok(())
 }
 
+/// The relayer's view of the client of `entry`.
+fn attested_client(entry: &ClientEntry) -> anyhow::Result<(AttestedClient, bool)> {
+    let (kind, composite) = entry.committee().context("a client of an unknown role")?;
+    let (committee, committee_id) = devnet_committee(kind)?;
+    let receivers = match (composite, kind.receiver) {
+        (true, _) => vec![apps::counter_composite()],
+        (false, Some(receiver)) => vec![receiver()],
+        (false, None) => anyhow::bail!("{} has no counter of its own", kind.label),
+    };
+    let client = AttestedClient {
+        source: entry.source,
+        destination: entry.destination,
+        client: entry.client,
+        kind: kind.scheme.kind(),
+        committee,
+        committee_id,
+        epoch: 0,
+        receivers,
+    };
+    Ok((client, composite))
+}
+
 /// Starts the committees of the devnet of `endpoints` (see the module docs). Attesters listen on
 /// `port_base + 100 + k` (any free port if `port_base` is 0).
 pub(crate) async fn start(
@@ -413,13 +673,6 @@ pub(crate) async fn start(
     for client in &clients {
         ids.push(client.chain_info().await.context("chainInfo")?.chain_id);
     }
-    let mut committees = BTreeMap::new();
-    for kind in KINDS {
-        committees.insert(
-            kind.label,
-            devnet_committee(kind.scheme, kind.members, kind.threshold)?,
-        );
-    }
     let records_dir: PathBuf = data_dir.join(ATTESTERS_DIR);
     std::fs::create_dir_all(&records_dir)
         .with_context(|| format!("creating {}", records_dir.display()))?;
@@ -435,8 +688,7 @@ pub(crate) async fn start(
             .build()
             .context("starting the attesters' runtime")?,
     ));
-    let (stop, stopped) = watch::channel(false);
-    let mut tasks = Vec::new();
+    let mut running = Vec::new();
     let mut servers = Vec::new();
     let mut boards = Vec::new();
     let mut urls = BTreeMap::new();
@@ -446,8 +698,7 @@ pub(crate) async fn start(
     for (s, endpoint) in endpoints.iter().enumerate() {
         let source = ids[s];
         for kind in KINDS {
-            let id = committees[kind.label].1;
-            for index in 1..=kind.members {
+            for index in kind.indices() {
                 let port = if port_base == 0 {
                     0
                 } else {
@@ -463,45 +714,18 @@ pub(crate) async fn start(
                 let url = format!("http://{}", listener.local_addr()?);
                 let board = Board::default();
                 servers.push(crate::attester::serve_board(listener, board.clone()));
-                let record_path = records_dir.join(format!("{}-{source}-{index}.redb", kind.label));
-                let record = Arc::new(
-                    SigningRecord::open(&record_path)
-                        .with_context(|| format!("opening {}", record_path.display()))?,
-                );
-                let rpc = ChainRpc::connect(&endpoint.rpc_url, Duration::from_secs(10))
-                    .await
-                    .with_context(|| format!("connecting to {}", endpoint.rpc_url))?;
-                // The attester never submits: the account only satisfies the adapter.
-                let chain = DevnetChain::new(
-                    rpc,
-                    Arc::new(AccountKey::devnet("attester")),
-                    Duration::from_millis(50),
-                    Duration::from_secs(30),
-                );
-                let config = AttesterConfig {
-                    poll_interval: poll,
-                    ..AttesterConfig::new(id, 0)
+                let mut attester = Running {
+                    source,
+                    kind,
+                    index,
+                    rpc_url: endpoint.rpc_url.clone(),
+                    record_path: records_dir.join(format!("{}-{source}-{index}.redb", kind.label)),
+                    board: board.clone(),
+                    poll,
+                    task: None,
                 };
-                let attester = Attester::start(
-                    chain,
-                    member_key(kind, index)?,
-                    record,
-                    board.clone(),
-                    config,
-                )
-                .with_context(|| format!("starting attester {}-{source}-{index}", kind.label))?;
-                let mut stopped = stopped.clone();
-                tasks.push(runtime.handle().spawn(async move {
-                    let shutdown = async move {
-                        let _ = stopped.wait_for(|s| *s).await;
-                    };
-                    if let Err(e) = attester
-                        .run(strait_runtime::tokio::TokioRuntime::new(), shutdown)
-                        .await
-                    {
-                        tracing::error!(error = %e, "an in-process attester halted");
-                    }
-                }));
+                attester.spawn(&runtime.handle()).await?;
+                running.push(attester);
                 boards.push(board);
                 urls.insert((source, kind.label, index), url.clone());
                 attesters.push(AttesterInfo {
@@ -514,39 +738,76 @@ pub(crate) async fn start(
         }
     }
 
-    let entries = ensure_clients(data_dir, &clients, &ids, &committees).await?;
-    announce(&clients, &ids, &entries, &committees, &urls).await?;
-    let attested = Attested {
-        source: Some(Arc::new(Boards(boards))),
-        clients: entries
-            .iter()
-            .filter_map(|e| {
-                let kind = KINDS
-                    .into_iter()
-                    .find(|k| k.scheme.kind().get() == e.kind)?;
-                let (committee, committee_id) = committees[kind.label].clone();
-                Some(AttestedClient {
-                    source: e.source,
-                    destination: e.destination,
-                    client: e.client,
-                    kind: kind.scheme.kind(),
-                    committee,
-                    committee_id,
-                    epoch: 0,
-                    receivers: vec![kind.receiver()],
-                })
-            })
-            .collect(),
+    let entries = ensure_clients(data_dir, &clients, &ids).await?;
+    let rpc_urls: Vec<String> = endpoints.iter().map(|e| e.rpc_url.clone()).collect();
+    let bls_routes = crate::bls_route::ensure(&rpc_urls, &clients, &ids).await?;
+    let (opt_routes, propose) = crate::opt_route::ensure(&clients, &ids, block_time_ms).await?;
+    announce(&clients, &ids, &entries, &urls).await?;
+    let boards = Arc::new(Boards(boards));
+    let mut attested = Attested {
+        source: Some(boards.clone()),
+        clients: Vec::new(),
         routes: Vec::new(),
     };
-    let mut receivers = vec![(apps::counter(), "bft")];
-    receivers.extend(KINDS.iter().map(|k| (k.receiver(), k.label)));
+    let mut watched: Vec<strait_watcher::WatchedCommittee> = Vec::new();
+    for entry in &entries {
+        let (client, composite) = attested_client(entry)?;
+        match watched
+            .iter_mut()
+            .find(|w| w.source == client.source && w.committee_id == client.committee_id)
+        {
+            Some(w) => w.clients.push((client.destination, client.client)),
+            None => watched.push(strait_watcher::WatchedCommittee {
+                source: client.source,
+                kind: client.kind,
+                committee: client.committee.clone(),
+                committee_id: client.committee_id,
+                epoch: client.epoch,
+                clients: vec![(client.destination, client.client)],
+            }),
+        }
+        if !composite {
+            attested.clients.push(client);
+            continue;
+        }
+        // [STRAIT-ROUTE.7] the composite route of the pair, relayed under its own config.
+        match attested
+            .routes
+            .iter_mut()
+            .find(|r| (r.source, r.destination) == (client.source, client.destination))
+        {
+            Some(route) => route.committees.push(client),
+            None => attested.routes.push(SecuredRoute {
+                source: client.source,
+                destination: client.destination,
+                receivers: vec![apps::counter_composite()],
+                committees: vec![client],
+            }),
+        }
+    }
+    attested.routes.extend(bls_routes);
+    let mut receivers = vec![
+        (apps::counter(), "bft"),
+        (apps::counter_bls(), crate::bls_route::LABEL),
+    ];
+    if !opt_routes.is_empty() {
+        attested.routes.extend(opt_routes);
+        receivers.push((apps::counter_optimistic(), crate::opt_route::LABEL));
+    }
+    for kind in KINDS {
+        if let Some(receiver) = kind.receiver {
+            receivers.push((receiver(), kind.label));
+        }
+    }
+    receivers.push((apps::counter_composite(), COMPOSITE_LABEL));
     Ok(Committees {
         attested,
         receivers,
         attesters,
-        stop,
-        tasks,
+        watched,
+        boards,
+        propose,
+        running,
         servers,
         runtime,
     })

@@ -7,6 +7,7 @@
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{bail, Context as _};
@@ -73,11 +74,17 @@ pub struct DevnetArgs {
     /// Run no relayer (relay with `strait relayer` instead).
     #[arg(long)]
     pub no_relayer: bool,
-    /// Run no attester committees (by default every ordered pair of chains gets a 3-of-4 ECDSA
-    /// and a 2-of-3 ed25519 committee, attesters in process, their clients chosen by the
-    /// `counter-ecdsa` and `counter-ed25519` apps).
+    /// Run no attester committees (by default every source chain gets a 3-of-4 ECDSA, a 2-of-3
+    /// ed25519 and a second 2-of-3 ECDSA committee, attesters in process, a kind-5 and an optimistic
+    /// client of every source chosen by `counter-bls` and `counter-optimistic`; `counter-ecdsa` and
+    /// `counter-ed25519` each choose one committee's client, `counter-composite` requires the BFT
+    /// light client and 2 of the 3 committees).
     #[arg(long)]
     pub no_committees: bool,
+    /// Run no watcher (by default one watches every chain's clients and the attesters, and
+    /// submits evidence against a lying one).
+    #[arg(long)]
+    pub no_watcher: bool,
 }
 
 /// `<data-dir>/devnet.json`: what makes the devnet the same devnet after a restart.
@@ -259,11 +266,40 @@ pub async fn run(args: DevnetArgs) -> anyhow::Result<()> {
     if let Some(c) = &committees {
         print_committees(c, &nodes);
     }
+    let watcher = if args.no_watcher {
+        None
+    } else {
+        let (boards, watched) = committees.as_ref().map_or((None, Vec::new()), |c| {
+            (
+                Some(c.boards.clone() as Arc<dyn strait_chain_client::AttestationSource>),
+                c.watched.clone(),
+            )
+        });
+        match crate::devnet_watcher::start(&endpoints, boards, watched, block_time_ms).await {
+            Ok(w) => {
+                eprintln!(
+                    "  watcher: in process, every {} ms; its alerts are logged as WATCHER (--no-watcher to skip)",
+                    crate::devnet_watcher::poll_interval(block_time_ms).as_millis()
+                );
+                Some(w)
+            }
+            Err(e) => {
+                if let Some(c) = committees {
+                    c.stop().await;
+                }
+                stop_all(nodes).await;
+                return Err(e.context("starting the watcher"));
+            }
+        }
+    };
 
     let (stop_relayer, relayer_stopped) = tokio::sync::oneshot::channel::<()>();
     let mut relayer_config = RelayerConfig::new(endpoints.clone(), "relayer-0");
     if let Some(c) = &committees {
         relayer_config.attested = c.attested.clone();
+        for &(source, destination, client) in &c.propose {
+            relayer_config.propose_to(source, destination, client);
+        }
     }
     let receivers = committees
         .as_ref()
@@ -301,10 +337,14 @@ pub async fn run(args: DevnetArgs) -> anyhow::Result<()> {
     if let Some(outcome) = outcome {
         match outcome {
             Ok(report) => {
+                let mut value = serde_json::to_value(&report)?;
+                if let Some(w) = &watcher {
+                    value["watcher"] = serde_json::to_value(w.summary())?;
+                }
                 if args.json {
-                    out!("{}", serde_json::to_string(&report)?);
+                    out!("{}", serde_json::to_string(&value)?);
                 } else {
-                    eprintln!("{}", serde_json::to_string_pretty(&report)?);
+                    eprintln!("{}", serde_json::to_string_pretty(&value)?);
                 }
                 if !report.all_executed_once() {
                     result = Err(anyhow::anyhow!(
@@ -337,6 +377,13 @@ pub async fn run(args: DevnetArgs) -> anyhow::Result<()> {
             Err(_) => tracing::warn!("relayer did not stop within 10 s"),
         }
     }
+    if let Some(w) = watcher {
+        let summary = w.stop().await;
+        eprintln!(
+            "watcher: {} steps, {} findings, {} evidence submitted",
+            summary.steps, summary.findings, summary.submitted
+        );
+    }
     if let Some(c) = committees {
         c.stop().await;
     }
@@ -346,10 +393,15 @@ pub async fn run(args: DevnetArgs) -> anyhow::Result<()> {
 
 fn print_committees(c: &crate::committees::Committees, nodes: &[NodeHandle]) {
     eprintln!(
-        "  attesters: {} in process (3-of-4 ECDSA and 2-of-3 ed25519 committees per source chain), \
-         {} committee clients, records in attesters/",
+        "  attesters: {} in process (3-of-4 ECDSA, 2-of-3 ed25519 and 2-of-3 ECDSA committees per \
+         source chain), {} committee clients, records in attesters/",
         c.attesters.len(),
         c.attested.clients.len()
+            + c.attested
+                .routes
+                .iter()
+                .map(|r| r.committees.len())
+                .sum::<usize>()
     );
     if let (Some(first), Some(node)) = (
         c.attested.clients.first(),
@@ -369,6 +421,18 @@ fn print_committees(c: &crate::committees::Committees, nodes: &[NodeHandle]) {
         eprintln!(
             "  messages to counter-ecdsa / counter-ed25519 go under the committees (strait send \
              --receiver counter-ecdsa ...)"
+        );
+    }
+    if let Some(route) = c.attested.routes.first() {
+        let rpc = nodes
+            .iter()
+            .find(|n| n.chain_id() == route.destination)
+            .map_or_else(String::new, |n| n.rpc_url());
+        eprintln!(
+            "  counter-composite requires the light client AND {} of 3 committees; see its route: \
+             strait status --rpc {rpc} --route counter-composite --source {}",
+            crate::committees::COMPOSITE_THRESHOLD,
+            route.source
         );
     }
 }

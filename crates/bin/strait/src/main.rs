@@ -9,10 +9,13 @@ macro_rules! out {
 }
 
 mod attester;
+mod bls_route;
 mod committees;
 mod devnet;
+mod devnet_watcher;
 mod ledger;
 mod load;
+mod opt_route;
 mod propose;
 mod queue;
 mod route_status;

@@ -89,6 +89,9 @@ pub fn parse_receiver(s: &str) -> anyhow::Result<Address32> {
         "ping-pong" => apps::ping_pong(),
         "counter-ecdsa" => apps::counter_ecdsa(),
         "counter-ed25519" => apps::counter_ed25519(),
+        "counter-composite" => apps::counter_composite(),
+        "counter-bls" => apps::counter_bls(),
+        "counter-optimistic" => apps::counter_optimistic(),
         hex => hex.parse().with_context(|| {
             format!("receiver {hex:?} is neither an app name nor a 32-byte hex address")
         })?,

@@ -46,3 +46,21 @@ pub fn counter_ecdsa() -> Address32 {
 pub fn counter_ed25519() -> Address32 {
     app_address("counter-ed25519")
 }
+
+/// Counter under the BLS-signed native headers (verifier kind 5), as [`counter_ecdsa`]:
+/// `strait devnet` makes it choose a kind-5 client of each source.
+pub fn counter_bls() -> Address32 {
+    app_address("counter-bls")
+}
+
+/// Counter under optimistic verification (verifier kind 6), as [`counter_ecdsa`]: `strait devnet`
+/// makes it choose an optimistic client of each source, which its relayer proposes to.
+pub fn counter_optimistic() -> Address32 {
+    app_address("counter-optimistic")
+}
+
+/// Counter under a composite route config, as [`counter_ecdsa`]: `strait devnet` makes it require
+/// the BFT light client and 2 of 3 attester committees (`[STRAIT-ROUTE.3]`).
+pub fn counter_composite() -> Address32 {
+    app_address("counter-composite")
+}

@@ -80,12 +80,40 @@ async fn committee_routes_execute_and_a_restart_reuses_clients_and_records() {
         .map(|e| http_client(&e.rpc_url).unwrap())
         .collect();
     let committees = start(&dir, &endpoints, 0, BLOCK_MS).await.unwrap();
-    // Per source chain, 4 ECDSA and 3 ed25519 attesters; per ordered pair, two clients.
-    assert_eq!(committees.attesters.len(), 14);
+    // Per source chain, 4 + 3 + 3 attesters; per ordered pair, a client for each committee
+    // counter and the composite route's three.
+    assert_eq!(committees.attesters.len(), 20);
     assert_eq!(committees.attested.clients.len(), 4);
+    // Per ordered pair, the composite route (three committee clients), the kind-5 route and the
+    // optimistic route, which the relayer proposes to.
+    assert_eq!(committees.attested.routes.len(), 6);
+    for route in &committees.attested.routes {
+        match route.committees.len() {
+            3 => assert_eq!(route.receivers, [apps::counter_composite()]),
+            0 => assert!(
+                route.receivers == [apps::counter_bls()]
+                    || route.receivers == [apps::counter_optimistic()]
+            ),
+            n => panic!("a route with {n} committee clients"),
+        }
+    }
+    assert_eq!(committees.propose.len(), 2);
+    let every_client: Vec<AttestedClient> = committees
+        .attested
+        .clients
+        .iter()
+        .chain(
+            committees
+                .attested
+                .routes
+                .iter()
+                .flat_map(|r| &r.committees),
+        )
+        .cloned()
+        .collect();
 
     // Every member announced its own URL on every client's destination; a relayer finds them.
-    for client in &committees.attested.clients {
+    for client in &every_client {
         let d = usize::try_from(client.destination.get() - 1).unwrap();
         let announced = clients[d].attesters(client.client).await.unwrap();
         assert_eq!(announced.kind, client.kind.get());
@@ -98,7 +126,7 @@ async fn committee_routes_execute_and_a_restart_reuses_clients_and_records() {
         }
     }
     let rpc_urls: Vec<String> = endpoints.iter().map(|e| e.rpc_url.clone()).collect();
-    let discovered = crate::attester::discover_attesters(&rpc_urls, &committees.attested.clients)
+    let discovered = crate::attester::discover_attesters(&rpc_urls, &every_client)
         .await
         .unwrap();
     let mut served: Vec<String> = committees.attesters.iter().map(|a| a.url.clone()).collect();
@@ -115,8 +143,11 @@ async fn committee_routes_execute_and_a_restart_reuses_clients_and_records() {
             strait_devnet_client::RpcAttesters::new(&discovered, Duration::from_secs(5)).unwrap(),
         )),
         clients: committees.attested.clients.clone(),
-        routes: Vec::new(),
+        routes: committees.attested.routes.clone(),
     };
+    for &(source, destination, client) in &committees.propose {
+        config.propose_to(source, destination, client);
+    }
     let (stop_relayer, stopped) = tokio::sync::oneshot::channel::<()>();
     let relayer = tokio::spawn(strait_devnet_client::run_relayer(config, async {
         let _ = stopped.await;
@@ -127,6 +158,9 @@ async fn committee_routes_execute_and_a_restart_reuses_clients_and_records() {
     for (k, receiver) in [
         apps::counter_ecdsa(),
         apps::counter_ed25519(),
+        apps::counter_composite(),
+        apps::counter_bls(),
+        apps::counter_optimistic(),
         apps::counter(),
     ]
     .into_iter()
@@ -174,6 +208,101 @@ async fn committee_routes_execute_and_a_restart_reuses_clients_and_records() {
         }
     }
     again.stop().await;
+    for node in nodes {
+        node.stop().await;
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Waits up to 30 s for `id` to execute on `on`.
+async fn wait_executed(on: &HttpClient, id: MessageId) -> bool {
+    for _ in 0..600 {
+        if executed(on, id).await {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(BLOCK_MS)).await;
+    }
+    false
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_composite_route_needs_the_light_client_and_two_of_three_committees() {
+    let dir = temp_dir();
+    let (nodes, endpoints) = nodes(&dir).await;
+    let clients: Vec<HttpClient> = endpoints
+        .iter()
+        .map(|e| http_client(&e.rpc_url).unwrap())
+        .collect();
+    let mut committees = start(&dir, &endpoints, 0, BLOCK_MS).await.unwrap();
+    // The route's config on chain 2: its BFT light client of chain 1 required, 2 of the three
+    // committee clients of the route.
+    let route = committees
+        .attested
+        .routes
+        .iter()
+        .find(|r| r.source == ChainId(1) && r.receivers == [apps::counter_composite()])
+        .unwrap()
+        .clone();
+    let security = clients[1]
+        .security_config(apps::counter_composite(), ChainId(1))
+        .await
+        .unwrap();
+    assert!(!security.is_default);
+    let bft = clients[1].client(ChainId(1)).await.unwrap().client_id;
+    let expected = composite_config(bft, route.committees.iter().map(|c| c.client).collect());
+    assert_eq!(security.config, expected);
+    assert_eq!(security.config.optional.len(), 3);
+    assert_eq!(security.config.threshold, 2);
+
+    let mut config = RelayerConfig::new(endpoints.clone(), "relayer-0");
+    config.poll_interval = Duration::from_millis(100);
+    config.attested = committees.attested.clone();
+    let (stop_relayer, stopped) = tokio::sync::oneshot::channel::<()>();
+    let relayer = tokio::spawn(strait_devnet_client::run_relayer(config, async {
+        let _ = stopped.await;
+    }));
+    let key = AccountKey::devnet("user-0");
+    let mut nonce = clients[0].account_nonce(key.address()).await.unwrap();
+    let mut send_one = || {
+        nonce += 1;
+        send(&clients[0], nonce - 1, apps::counter_composite())
+    };
+
+    // All pieces: the light client and the three committees.
+    let all = send_one().await;
+    assert!(wait_executed(&clients[1], all).await, "with every piece");
+
+    // One committee's attesters stopped: 2 of 3 still certify.
+    committees
+        .stop_committee(ChainId(1), "attest_ecdsa_b")
+        .await;
+    let two = send_one().await;
+    assert!(
+        wait_executed(&clients[1], two).await,
+        "with 2 of 3 committees"
+    );
+
+    // Two stopped: the message waits, however many blocks pass...
+    committees
+        .stop_committee(ChainId(1), "attest_ed25519")
+        .await;
+    let one = send_one().await;
+    let from = clients[1].chain_info().await.unwrap().latest_height;
+    while clients[1].chain_info().await.unwrap().latest_height.get() < from.get() + 20 {
+        tokio::time::sleep(Duration::from_millis(BLOCK_MS)).await;
+    }
+    assert!(!executed(&clients[1], one).await, "with 1 of 3 committees");
+
+    // One restarted: 2 of 3 again, and it executes.
+    committees
+        .restart_committee(ChainId(1), "attest_ed25519")
+        .await
+        .unwrap();
+    assert!(wait_executed(&clients[1], one).await, "after a restart");
+
+    let _ = stop_relayer.send(());
+    relayer.await.unwrap().unwrap();
+    committees.stop().await;
     for node in nodes {
         node.stop().await;
     }

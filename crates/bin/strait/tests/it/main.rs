@@ -245,11 +245,20 @@ async fn devnet_command_reports_every_message_delivered_once() {
         assert!(report[key].is_number(), "{key} missing: {report}");
     }
     assert!(dir.join("devnet.json").exists());
-    // Every verifier kind carried messages: the light client, and the two attester committees
-    // whose attesters the devnet runs (their signing records in its data directory).
+    // Every verifier kind carried messages: the light client, the two attester committees whose
+    // attesters the devnet runs (their signing records in its data directory), and the composite
+    // route (the light client and 2 of 3 committees), the BLS-signed headers (kind 5) and the
+    // optimistic client the relayer proposes to (kind 6).
     let by = &report["by_verifier"];
     let mut total = 0;
-    for kind in ["bft", "attest_ecdsa", "attest_ed25519"] {
+    for kind in [
+        "bft",
+        "bft_bls",
+        "optimistic",
+        "attest_ecdsa",
+        "attest_ed25519",
+        "composite",
+    ] {
         let delivered = by[kind]["delivered"].as_u64().unwrap_or(0);
         assert!(delivered > 0, "nothing delivered under {kind}: {report}");
         total += delivered;
@@ -258,8 +267,13 @@ async fn devnet_command_reports_every_message_delivered_once() {
     assert!(dir.join("committees.json").exists());
     assert_eq!(
         std::fs::read_dir(dir.join("attesters")).unwrap().count(),
-        14
+        20
     );
+    // The watcher ran and an honest devnet gave it nothing to find or submit.
+    let watcher = &report["watcher"];
+    assert!(watcher["steps"].as_u64().unwrap_or(0) > 0, "{report}");
+    assert_eq!(watcher["findings"], 0, "{report}");
+    assert_eq!(watcher["submitted"], 0, "{report}");
     // Two chains: a round of transfers out, home, to the zero address and expired.
     let transfers = &report["transfers"];
     assert_eq!(transfers["sent"], 16, "{report}");

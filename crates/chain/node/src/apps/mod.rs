@@ -184,6 +184,18 @@ impl Router {
                     strait_devnet_api::apps::counter_ed25519(),
                     Box::new(committee::CommitteeCounter("counter-ed25519")),
                 ),
+                (
+                    strait_devnet_api::apps::counter_bls(),
+                    Box::new(committee::CommitteeCounter("counter-bls")),
+                ),
+                (
+                    strait_devnet_api::apps::counter_optimistic(),
+                    Box::new(committee::CommitteeCounter("counter-optimistic")),
+                ),
+                (
+                    strait_devnet_api::apps::counter_composite(),
+                    Box::new(committee::CommitteeCounter("counter-composite")),
+                ),
             ] {
                 router
                     .register(address, app)
