@@ -168,7 +168,9 @@ fn reach(
 
 /// `[STRAIT-ROUTE.7]` The highest proof height at most `src_height` at which every required
 /// client of `config` and `threshold` optional ones can vouch and be final, and what each needs
-/// (among optional clients, those needing the fewest updates, then the lowest ids). Candidate
+/// (among optional clients, those needing the fewest updates, then in the config's order turned by
+/// the height: at height `h` the `(h mod n)`-th of the `n` optional clients comes first, so every
+/// optional verifier takes its turn at vouching and one that fell silent shows). Candidate
 /// heights: the source's height, each client's latest, each certified checkpoint height and each
 /// height an optimistic client was seen settled at.
 pub fn plan(
@@ -208,12 +210,21 @@ pub fn plan(
             if optional.len() < k {
                 return None;
             }
+            let n = config.optional.len().max(1) as u64;
+            let turn = |client: ClientId| {
+                let index = config
+                    .optional
+                    .iter()
+                    .position(|c| *c == client)
+                    .unwrap_or(0) as u64;
+                (index + n - height.get() % n) % n
+            };
             optional.sort_by_key(|p| {
                 let plan = RoutePlan {
                     height,
                     clients: vec![*p],
                 };
-                (plan.updates(), p.client)
+                (plan.updates(), turn(p.client))
             });
             clients.extend(optional.into_iter().take(k));
             Some(RoutePlan { height, clients })

@@ -1,6 +1,6 @@
 //! `strait devnet`'s attester committees: for every source chain, a 3-of-4 ECDSA committee, a
-//! 2-of-3 ed25519 committee and a second, 2-of-3 ECDSA committee of other keys (devnet keys from
-//! public seeds) whose attesters run in this process, each with its own signing record under
+//! 2-of-3 ed25519 committee and a 2-of-3 BLS committee (devnet keys from public seeds, labelled as
+//! such) whose attesters run in this process, each with its own signing record under
 //! `<data-dir>/attesters/` (a restart resumes without double-signing) and its own
 //! `strait_attestation` server; their clients on every destination, with the counters' security
 //! configs (`[STRAIT-ROUTE.6]`): `counter-ecdsa` and `counter-ed25519` each choose their
@@ -74,8 +74,8 @@ impl CommitteeKind {
 }
 
 /// The devnet's committees: 3-of-4 ECDSA (chosen alone by `counter-ecdsa`), 2-of-3 ed25519
-/// (`counter-ed25519`) and a second ECDSA committee, 2-of-3 of other keys, that only the composite
-/// route counts.
+/// (`counter-ed25519`) and a 2-of-3 BLS committee (kind 4, aggregated certificates) that only the
+/// composite route counts.
 pub(crate) const KINDS: [CommitteeKind; 3] = [
     CommitteeKind {
         scheme: Scheme::Ecdsa,
@@ -94,11 +94,11 @@ pub(crate) const KINDS: [CommitteeKind; 3] = [
         receiver: Some(apps::counter_ed25519),
     },
     CommitteeKind {
-        scheme: Scheme::Ecdsa,
-        first: 11,
+        scheme: Scheme::Bls,
+        first: 1,
         members: 3,
         threshold: 2,
-        label: "attest_ecdsa_b",
+        label: "attest_bls",
         receiver: None,
     },
 ];
@@ -450,6 +450,18 @@ pub(crate) fn devnet_committee(kind: CommitteeKind) -> anyhow::Result<(Committee
     Ok((committee, id))
 }
 
+/// The initial trust of a client of `kind`'s committee: its wire form, which for BLS carries each
+/// member's proof of possession (`[STRAIT-ATTEST.3]`).
+fn devnet_committee_init(kind: CommitteeKind) -> anyhow::Result<Vec<u8>> {
+    let keys = kind
+        .indices()
+        .map(|i| member_key(kind, i))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let (_, wire) = strait_attester::committee_of(kind.threshold, &keys)
+        .map_err(|e| anyhow::anyhow!("devnet committee {}: {e}", kind.label))?;
+    Ok(wire)
+}
+
 /// The committee clients of every ordered pair and role: the remembered ones that still exist on
 /// their destination, and new ones created for the others; then every counter's config is set
 /// (each committee counter chooses its client, the composite counter requires the destination's
@@ -502,7 +514,7 @@ async fn ensure_clients(
                     Ok(TxBody::CreateClient {
                         kind: kind.scheme.kind(),
                         source: *source,
-                        init: devnet_committee(*kind)?.0.encode(),
+                        init: devnet_committee_init(*kind)?,
                     })
                 })
                 .collect::<anyhow::Result<Vec<_>>>()

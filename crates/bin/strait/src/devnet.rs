@@ -75,7 +75,7 @@ pub struct DevnetArgs {
     #[arg(long)]
     pub no_relayer: bool,
     /// Run no attester committees (by default every source chain gets a 3-of-4 ECDSA, a 2-of-3
-    /// ed25519 and a second 2-of-3 ECDSA committee, attesters in process, a kind-5 and an optimistic
+    /// ed25519 and a 2-of-3 BLS committee, attesters in process, a kind-5 and an optimistic
     /// client of every source chosen by `counter-bls` and `counter-optimistic`; `counter-ecdsa` and
     /// `counter-ed25519` each choose one committee's client, `counter-composite` requires the BFT
     /// light client and 2 of the 3 committees).

@@ -285,3 +285,28 @@ fn a_bft_client_ahead_of_the_settled_height_steps_from_an_earlier_height_it_veri
         Some((Step::Light { trusted: Height(8) }, None))
     );
 }
+
+#[test]
+fn optional_clients_take_turns_so_each_vouches_within_n_heights() {
+    let mut chosen = BTreeSet::new();
+    let mut pairs = BTreeSet::new();
+    for h in 30..33u64 {
+        let plan = plan(&config(0), &views(29, [&[h], &[h], &[h]]), Height(h)).unwrap();
+        assert_eq!(plan.height, Height(h));
+        assert_eq!(plan.updates(), 3, "the light client and two committees");
+        let committees: Vec<ClientId> = C
+            .iter()
+            .copied()
+            .filter(|c| step(&plan, *c).is_some())
+            .collect();
+        assert_eq!(committees.len(), 2);
+        chosen.extend(committees.iter().copied());
+        pairs.insert(committees);
+    }
+    assert_eq!(
+        chosen,
+        C.into_iter().collect(),
+        "every committee took a turn"
+    );
+    assert_eq!(pairs.len(), 3, "three heights, three different pairs");
+}

@@ -271,11 +271,39 @@ async fn the_composite_route_needs_the_light_client_and_two_of_three_committees(
     // All pieces: the light client and the three committees.
     let all = send_one().await;
     assert!(wait_executed(&clients[1], all).await, "with every piece");
+    // Every client of the route vouches in turn: the light client and the ECDSA, ed25519 and BLS
+    // committees (kinds 1 to 4); the relayer turns the optional ones by height.
+    let mut vouched = clients[1]
+        .security_config(apps::counter_composite(), ChainId(1))
+        .await
+        .unwrap();
+    for _ in 0..8 {
+        if vouched.clients.iter().all(|c| c.latest_height.get() > 0) {
+            break;
+        }
+        let more = send_one().await;
+        assert!(wait_executed(&clients[1], more).await, "with every piece");
+        vouched = clients[1]
+            .security_config(apps::counter_composite(), ChainId(1))
+            .await
+            .unwrap();
+    }
+    let kinds: Vec<u16> = vouched.clients.iter().map(|c| c.kind.get()).collect();
+    assert_eq!(kinds.len(), 4);
+    for kind in 1..=4 {
+        assert!(kinds.contains(&kind), "kind {kind} in {kinds:?}");
+    }
+    for client in &vouched.clients {
+        assert!(
+            client.latest_height.get() > 0,
+            "client {} of kind {} verified nothing",
+            client.client_id,
+            client.kind
+        );
+    }
 
     // One committee's attesters stopped: 2 of 3 still certify.
-    committees
-        .stop_committee(ChainId(1), "attest_ecdsa_b")
-        .await;
+    committees.stop_committee(ChainId(1), "attest_bls").await;
     let two = send_one().await;
     assert!(
         wait_executed(&clients[1], two).await,
