@@ -16,40 +16,20 @@ use strait_attester::{
 use strait_chain_client::{Attestation, ChainError, OutboxHistory, OutboxState, VerifierKind};
 use strait_devnet_api::keys::AccountKey;
 use strait_devnet_api::tx::{Tx, TxBody};
-use strait_endpoint::AppError;
-use strait_node::apps::{App, AppCallError, AppContext};
 use strait_node::devnet_specs;
 use strait_node::extensions::Extensions;
-use strait_packet::{DeliveryOptions, Packet};
-use strait_primitives::{Address32, ChainId, ClientId, Height, MessageId, Timestamp};
+use strait_packet::DeliveryOptions;
+use strait_primitives::{Address32, ChainId, Height, MessageId, Timestamp};
 use strait_relayer::{poll_heights, relay_attested, Attested, AttestedClient, Metrics, Settings};
 use strait_runtime::deterministic::{Executor, Runtime};
 use strait_runtime::{Clock, JoinHandle, Spawner};
+use strait_sim::fixtures::ChoosingVault;
 use strait_sim::{InProcessChain, SimChainClient};
 
 use crate::support::temp_path;
 
 const BLOCK_MS: u64 = 50;
 const VAULT: Address32 = Address32([0x79; 32]);
-
-/// A receiver that chooses the client of chain 1 a call names, and acks every message.
-struct Vault;
-
-impl App for Vault {
-    fn name(&self) -> &'static str {
-        "attested-vault"
-    }
-    fn receive(&self, _: &mut AppContext<'_>, _: &Packet) -> Result<Vec<u8>, AppError> {
-        Ok(b"ok".to_vec())
-    }
-    fn call(&self, ctx: &mut AppContext<'_>, data: &[u8]) -> Result<(), AppCallError> {
-        let client: [u8; 8] = data
-            .try_into()
-            .map_err(|_| AppCallError::BadData("client id"))?;
-        ctx.choose_client(ChainId(1), ClientId(u64::from_be_bytes(client)))
-            .map_err(AppCallError::Refused)
-    }
-}
 
 /// An in-process source as an attester sees it. Its outbox size at a height is counted from its
 /// messages to `destination`: every message of these tests goes there.
@@ -148,7 +128,12 @@ fn spawn_attester(
 async fn scenario(rt: Runtime, kind: VerifierKind, garbage: bool) {
     let specs = devnet_specs(2, 4, Timestamp(rt.unix_time_ms()), BLOCK_MS);
     let mut ext = Extensions::devnet();
-    ext.apps.register(VAULT, Box::new(Vault)).unwrap();
+    ext.apps
+        .register(
+            VAULT,
+            Box::new(ChoosingVault::new("attested-vault", ChainId(1))),
+        )
+        .unwrap();
     let source = Arc::new(Mutex::new(InProcessChain::genesis(
         specs[0],
         vec![specs[1]],

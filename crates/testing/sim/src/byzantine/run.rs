@@ -10,9 +10,8 @@ use strait_attest::wire::encode_checkpoint_update;
 use strait_attest::{committee_id, Checkpoint, Committee, SignatureList};
 use strait_devnet_api::keys::AccountKey;
 use strait_devnet_api::tx::{ClientUpdate, Tx, TxBody};
-use strait_endpoint::{AppError, BatchDelivery};
+use strait_endpoint::BatchDelivery;
 use strait_merkle::{LeafIndex, MerkleTree};
-use strait_node::apps::{App, AppCallError, AppContext};
 use strait_node::clients::{self, View};
 use strait_node::devnet_specs;
 use strait_node::extensions::Extensions;
@@ -28,6 +27,7 @@ use strait_watcher::{Finding, Report, Response, WatchedCommittee, Watcher, Watch
 
 use super::attesters::{self, attest, Conduct, Member, SimBoard};
 use crate::equivocation::forge;
+use crate::fixtures::ChoosingVault;
 use crate::{InProcessChain, SimChainClient};
 
 const BLOCK_MS: u64 = 50;
@@ -93,25 +93,6 @@ pub struct ByzantineReport {
     pub counter: (usize, usize),
     /// Honest messages sent to the vault (committee client) and received.
     pub vault: (usize, usize),
-}
-
-/// A receiver that chooses the client of the source a call names, and acks every message.
-struct Vault;
-
-impl App for Vault {
-    fn name(&self) -> &'static str {
-        "byzantine-vault"
-    }
-    fn receive(&self, _: &mut AppContext<'_>, _: &Packet) -> Result<Vec<u8>, AppError> {
-        Ok(b"ok".to_vec())
-    }
-    fn call(&self, ctx: &mut AppContext<'_>, data: &[u8]) -> Result<(), AppCallError> {
-        let client: [u8; 8] = data
-            .try_into()
-            .map_err(|_| AppCallError::BadData("client id"))?;
-        ctx.choose_client(SOURCE, ClientId(u64::from_be_bytes(client)))
-            .map_err(AppCallError::Refused)
-    }
 }
 
 type Shared = Arc<Mutex<InProcessChain>>;
@@ -216,7 +197,10 @@ async fn scenario(rt: Runtime, seed: u64, fault: Fault) -> Result<ByzantineRepor
     let specs = devnet_specs(2, 4, Timestamp(rt.unix_time_ms()), BLOCK_MS);
     let mut ext = Extensions::devnet();
     ext.apps
-        .register(VAULT, Box::new(Vault))
+        .register(
+            VAULT,
+            Box::new(ChoosingVault::new("byzantine-vault", SOURCE)),
+        )
         .map_err(|e| format!("{e:?}"))?;
     let source: Shared = Arc::new(Mutex::new(InProcessChain::genesis(
         specs[0],
