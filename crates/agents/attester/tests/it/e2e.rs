@@ -20,11 +20,11 @@ use strait_node::devnet_specs;
 use strait_node::extensions::Extensions;
 use strait_packet::DeliveryOptions;
 use strait_primitives::{Address32, ChainId, Height, MessageId, Timestamp};
-use strait_relayer::{poll_heights, relay_attested, Attested, AttestedClient, Metrics, Settings};
+use strait_relayer::{relay_attested, Attested, AttestedClient, Metrics};
 use strait_runtime::deterministic::{Executor, Runtime};
 use strait_runtime::{Clock, JoinHandle, Spawner};
-use strait_sim::fixtures::ChoosingVault;
-use strait_sim::{InProcessChain, SimChainClient};
+use strait_sim::fixtures::{produce_every, quick_settings, relayer_links, ChoosingVault};
+use strait_sim::InProcessChain;
 
 use crate::support::temp_path;
 
@@ -191,16 +191,7 @@ async fn scenario(rt: Runtime, kind: VerifierKind, garbage: bool) {
         .unwrap();
     assert!(dest.lock().unwrap().tx_result(&chose).unwrap().success);
 
-    for chain in [&source, &dest] {
-        let (chain, clock) = (chain.clone(), rt.clone());
-        rt.spawn("producer", async move {
-            loop {
-                clock.sleep(Duration::from_millis(BLOCK_MS)).await;
-                let now = Timestamp(clock.unix_time_ms());
-                chain.lock().unwrap().produce(now).unwrap();
-            }
-        });
-    }
+    produce_every(&rt, [&source, &dest], BLOCK_MS);
 
     let history = InProcessSource {
         chain: source.clone(),
@@ -217,19 +208,7 @@ async fn scenario(rt: Runtime, kind: VerifierKind, garbage: bool) {
         .collect();
 
     // The relayer, reading all four boards.
-    let clients: Vec<_> = [&source, &dest]
-        .iter()
-        .map(|c| {
-            let client = SimChainClient::new(
-                (*c).clone(),
-                rt.clone(),
-                AccountKey::devnet("relayer-0"),
-                Duration::from_millis(10),
-            );
-            let heights = poll_heights(&rt, client.clone(), Duration::from_millis(BLOCK_MS / 2));
-            (client, heights)
-        })
-        .collect();
+    let clients = relayer_links(&rt, [&source, &dest], "relayer-0", BLOCK_MS / 2);
     let attested = Attested {
         source: Some(Arc::new(Boards(
             witnesses.iter().map(|w| w.board.clone()).collect(),
@@ -246,11 +225,7 @@ async fn scenario(rt: Runtime, kind: VerifierKind, garbage: bool) {
             receivers: vec![VAULT],
         }],
     };
-    let settings = Settings {
-        poll_interval: Duration::from_millis(100),
-        max_backoff: Duration::from_millis(200),
-        ..Settings::default()
-    };
+    let settings = quick_settings();
     let metrics = Arc::new(Metrics::default());
     rt.spawn(
         "relayer",

@@ -19,7 +19,7 @@ use strait_packet::{DeliveryOptions, Packet};
 use strait_primitives::{
     keccak256, Address32, ChainId, ClientId, Hash32, Height, MessageId, Nonce, Timestamp,
 };
-use strait_relayer::{poll_heights, relay_attested, Attested, AttestedClient, Metrics, Settings};
+use strait_relayer::{relay_attested, Attested, AttestedClient, Metrics};
 use strait_runtime::deterministic::{Executor, Runtime};
 use strait_runtime::{Clock, Entropy, Spawner};
 use strait_verifier::VerifierKind;
@@ -27,7 +27,7 @@ use strait_watcher::{Finding, Report, Response, WatchedCommittee, Watcher, Watch
 
 use super::attesters::{self, attest, Conduct, Member, SimBoard};
 use crate::equivocation::forge;
-use crate::fixtures::ChoosingVault;
+use crate::fixtures::{quick_settings, relayer_links, ChoosingVault};
 use crate::{InProcessChain, SimChainClient};
 
 const BLOCK_MS: u64 = 50;
@@ -350,14 +350,7 @@ async fn scenario(rt: Runtime, seed: u64, fault: Fault) -> Result<ByzantineRepor
             Duration::from_millis(10),
         )
     };
-    let relayer_links: Vec<_> = [&source, &dest]
-        .iter()
-        .map(|c| {
-            let client = link(c, "relayer-0");
-            let heights = poll_heights(&rt, client.clone(), Duration::from_millis(BLOCK_MS / 2));
-            (client, heights)
-        })
-        .collect();
+    let relayer_links = relayer_links(&rt, [&source, &dest], "relayer-0", BLOCK_MS / 2);
     let attested = Attested {
         source: Some(Arc::new(board.clone())),
         clients: vec![AttestedClient {
@@ -372,11 +365,7 @@ async fn scenario(rt: Runtime, seed: u64, fault: Fault) -> Result<ByzantineRepor
         }],
         routes: Vec::new(),
     };
-    let settings = Settings {
-        poll_interval: Duration::from_millis(100),
-        max_backoff: Duration::from_millis(200),
-        ..Settings::default()
-    };
+    let settings = quick_settings();
     rt.spawn(
         "relayer",
         relay_attested(
