@@ -6,6 +6,8 @@ use std::time::Duration;
 use strait_devnet_api::keys::AccountKey;
 use strait_endpoint::AppError;
 use strait_node::apps::{App, AppCallError, AppContext};
+use strait_node::extensions::Extensions;
+use strait_node::ChainSpec;
 use strait_packet::Packet;
 use strait_primitives::{ChainId, ClientId, Height, Timestamp};
 use strait_relayer::{poll_heights, Settings};
@@ -50,6 +52,14 @@ impl App for ChoosingVault {
 
 /// A chain shared between the test, its producer and its clients.
 pub type Shared = Arc<Mutex<InProcessChain>>;
+
+/// The first two chains of `specs` at genesis, each knowing the other: the source, and the
+/// destination running `ext` (leaked: a chain's extensions live as long as the test).
+pub fn source_and_dest(specs: &[ChainSpec], ext: Extensions) -> (Shared, Shared) {
+    let source = InProcessChain::genesis(specs[0], vec![specs[1]]);
+    let dest = InProcessChain::genesis_with(specs[1], vec![specs[0]], Box::leak(Box::new(ext)));
+    (Arc::new(Mutex::new(source)), Arc::new(Mutex::new(dest)))
+}
 
 /// Each of `chains` produces a block every `block_ms` of `rt`'s clock, stamped with that clock's
 /// time; a block the chain refuses to produce is a bug of the test and panics.

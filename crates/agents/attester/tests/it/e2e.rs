@@ -23,7 +23,9 @@ use strait_primitives::{Address32, ChainId, Height, MessageId, Timestamp};
 use strait_relayer::{relay_attested, Attested, AttestedClient, Metrics};
 use strait_runtime::deterministic::{Executor, Runtime};
 use strait_runtime::{Clock, JoinHandle, Spawner};
-use strait_sim::fixtures::{produce_every, quick_settings, relayer_links, ChoosingVault};
+use strait_sim::fixtures::{
+    produce_every, quick_settings, relayer_links, source_and_dest, ChoosingVault,
+};
 use strait_sim::InProcessChain;
 
 use crate::support::temp_path;
@@ -134,15 +136,7 @@ async fn scenario(rt: Runtime, kind: VerifierKind, garbage: bool) {
             Box::new(ChoosingVault::new("attested-vault", ChainId(1))),
         )
         .unwrap();
-    let source = Arc::new(Mutex::new(InProcessChain::genesis(
-        specs[0],
-        vec![specs[1]],
-    )));
-    let dest = Arc::new(Mutex::new(InProcessChain::genesis_with(
-        specs[1],
-        vec![specs[0]],
-        Box::leak(Box::new(ext)),
-    )));
+    let (source, dest) = source_and_dest(&specs, ext);
 
     // The committee: four devnet attesters, threshold 3; its client on the destination, chosen
     // by the vault.

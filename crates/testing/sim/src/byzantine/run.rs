@@ -27,7 +27,7 @@ use strait_watcher::{Finding, Report, Response, WatchedCommittee, Watcher, Watch
 
 use super::attesters::{self, attest, Conduct, Member, SimBoard};
 use crate::equivocation::forge;
-use crate::fixtures::{quick_settings, relayer_links, ChoosingVault};
+use crate::fixtures::{quick_settings, relayer_links, source_and_dest, ChoosingVault, Shared};
 use crate::{InProcessChain, SimChainClient};
 
 const BLOCK_MS: u64 = 50;
@@ -94,8 +94,6 @@ pub struct ByzantineReport {
     /// Honest messages sent to the vault (committee client) and received.
     pub vault: (usize, usize),
 }
-
-type Shared = Arc<Mutex<InProcessChain>>;
 
 fn submit(chain: &Shared, who: &AccountKey, body: TxBody) -> Option<Hash32> {
     let mut chain = chain.lock().expect("chain lock");
@@ -202,15 +200,7 @@ async fn scenario(rt: Runtime, seed: u64, fault: Fault) -> Result<ByzantineRepor
             Box::new(ChoosingVault::new("byzantine-vault", SOURCE)),
         )
         .map_err(|e| format!("{e:?}"))?;
-    let source: Shared = Arc::new(Mutex::new(InProcessChain::genesis(
-        specs[0],
-        vec![specs[1]],
-    )));
-    let dest: Shared = Arc::new(Mutex::new(InProcessChain::genesis_with(
-        specs[1],
-        vec![specs[0]],
-        Box::leak(Box::new(ext)),
-    )));
+    let (source, dest) = source_and_dest(&specs, ext);
 
     // The committee, 3 of 4; which members are byzantine depends on the fault.
     let keys: Vec<EcdsaSigner> = (1..=4u8)

@@ -24,7 +24,7 @@ use strait_relayer::route::SecuredRoute;
 use strait_relayer::{relay_attested, Attested, AttestedClient, Metrics};
 use strait_runtime::deterministic::{Executor, Runtime};
 use strait_runtime::{Clock, Spawner};
-use strait_sim::fixtures::{produce_every, quick_settings, relayer_links};
+use strait_sim::fixtures::{produce_every, quick_settings, relayer_links, source_and_dest};
 use strait_sim::InProcessChain;
 
 use super::BLOCK_MS;
@@ -211,15 +211,7 @@ async fn scenario(rt: Runtime) {
     let specs = devnet_specs(2, 4, Timestamp(rt.unix_time_ms()), BLOCK_MS);
     let mut ext = Extensions::devnet();
     ext.apps.register(GUARDED, Box::new(Guarded)).unwrap();
-    let source = Arc::new(Mutex::new(InProcessChain::genesis(
-        specs[0],
-        vec![specs[1]],
-    )));
-    let dest = Arc::new(Mutex::new(InProcessChain::genesis_with(
-        specs[1],
-        vec![specs[0]],
-        Box::leak(Box::new(ext)),
-    )));
+    let (source, dest) = source_and_dest(&specs, ext);
 
     // Three 2-of-3 ECDSA committees following chain 1 on chain 2, and the route's config: the
     // chain's light client of chain 1 required, two of the three committees, 2 blocks final.
