@@ -39,6 +39,21 @@ const MAX_LIGHT_BLOCKS_PER_ROUND: usize = 128;
 /// Most leaf counts a committee path tries to certify per round (the attesters' latest ones).
 const MAX_CERTIFY_CANDIDATES: usize = 8;
 
+/// The leaf counts of the attesters' latest checkpoints of `chain`, highest first, at most
+/// [`MAX_CERTIFY_CANDIDATES`]: the counts a round tries to certify.
+async fn certify_candidates(source: &dyn AttestationSource, chain: ChainId) -> Vec<u64> {
+    let mut counts: Vec<u64> = source
+        .latest(chain)
+        .await
+        .iter()
+        .map(|a| a.checkpoint.leaf_count)
+        .collect();
+    counts.sort_unstable_by(|a, b| b.cmp(a));
+    counts.dedup();
+    counts.truncate(MAX_CERTIFY_CANDIDATES);
+    counts
+}
+
 /// A message of the source's outbox that the destination has not received, as far as we know.
 #[derive(Clone, Debug)]
 struct Pending {
@@ -374,15 +389,7 @@ impl<S: SourceChain, D: DestinationChain> Path<S, D> {
         client: AttestedClient,
     ) -> (Vec<VerifierUpdate>, Height) {
         let chain = self.src.chain_id();
-        let mut counts: Vec<u64> = source
-            .latest(chain)
-            .await
-            .iter()
-            .map(|a| a.checkpoint.leaf_count)
-            .collect();
-        counts.sort_unstable_by(|a, b| b.cmp(a));
-        counts.dedup();
-        for count in counts.into_iter().take(MAX_CERTIFY_CANDIDATES) {
+        for count in certify_candidates(source.as_ref(), chain).await {
             let attestations = source.attestations(chain, count).await;
             let Some((checkpoint, body)) = certify(&client, &attestations) else {
                 continue;

@@ -5,7 +5,7 @@
 use core::future::Future;
 
 use strait_attest::Checkpoint;
-use strait_chain_client::{ChainError, VerifierInfo};
+use strait_chain_client::{ChainError, PendingProposal, SubmitReport, VerifierInfo};
 use strait_primitives::{ChainId, ClientId, Hash32, Height};
 use strait_verifier::VerifierKind;
 
@@ -86,6 +86,35 @@ pub struct Submitted {
     pub height: Height,
     /// `Err(why)` when the chain refused it in its block.
     pub applied: Result<(), String>,
+}
+
+impl From<SubmitReport> for Submitted {
+    /// A dispute transaction's report; a refusal reads `"<SPEC name>: <the chain's words>"`.
+    fn from(report: SubmitReport) -> Self {
+        Self {
+            hash: report.hash,
+            height: report.height,
+            applied: report
+                .applied
+                .map_err(|(name, words)| format!("{name}: {words}")),
+        }
+    }
+}
+
+/// An optimistic client's pending proposals from `from` on, at most `limit` (and
+/// [`MAX_READ_ITEMS`]), as the roots it vouches for: a pending root is what a conflict discards,
+/// paying its bond to the watcher.
+pub fn pending_roots(pending: Vec<PendingProposal>, from: Height, limit: usize) -> Vec<Vouched> {
+    pending
+        .into_iter()
+        .map(|p| p.proposal)
+        .filter(|p| p.height >= from)
+        .take(limit.min(MAX_READ_ITEMS))
+        .map(|p| Vouched::Root {
+            height: p.height,
+            root: p.root,
+        })
+        .collect()
 }
 
 /// Where a watcher submits evidence. Submitting is permissionless: the chain verifies the evidence

@@ -50,6 +50,6 @@ mod respond;
 pub use agent::{
     WatchedChain, Watcher, WatcherConfig, MAX_ATTEMPTS, MAX_COUNTS_PER_STEP, MAX_REMEMBERED,
 };
-pub use chain::{EvidenceSink, Submitted, VerifierReader, Vouched, MAX_READ_ITEMS};
+pub use chain::{pending_roots, EvidenceSink, Submitted, VerifierReader, Vouched, MAX_READ_ITEMS};
 pub use finding::{Finding, Report, Response};
 pub use ledger::{Equivocation, Ledger, WatchedCommittee};

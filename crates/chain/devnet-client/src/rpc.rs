@@ -59,16 +59,25 @@ impl ChainRpc {
         move |source| rpc_error(&self.url, method, source)
     }
 
-    /// Latest committed height.
-    pub async fn latest_height(&self) -> Result<Height, DevnetClientError> {
-        retry(|| async {
-            self.client
-                .chain_info()
-                .await
-                .map(|i| i.latest_height)
-                .map_err(self.err("chainInfo"))
+    /// `call` of the node's `method`, retried ([`retry`]), its error tagged with the node and
+    /// `method`.
+    async fn call<T, F, Fut>(&self, method: &'static str, call: F) -> Result<T, DevnetClientError>
+    where
+        F: Fn() -> Fut,
+        Fut: Future<Output = Result<T, ClientError>>,
+    {
+        retry(|| {
+            let answer = call();
+            async move { answer.await.map_err(self.err(method)) }
         })
         .await
+    }
+
+    /// Latest committed height.
+    pub async fn latest_height(&self) -> Result<Height, DevnetClientError> {
+        self.call("chainInfo", || self.client.chain_info())
+            .await
+            .map(|i| i.latest_height)
     }
 
     /// A page of outbox messages for `destination` from `from_leaf` on.
@@ -78,11 +87,8 @@ impl ChainRpc {
         limit: u32,
         destination: ChainId,
     ) -> Result<MessagesPage, DevnetClientError> {
-        retry(|| async {
-            self.client
-                .messages(from_leaf, limit, Some(destination))
-                .await
-                .map_err(self.err("messages"))
+        self.call("messages", || {
+            self.client.messages(from_leaf, limit, Some(destination))
         })
         .await
     }
@@ -91,13 +97,9 @@ impl ChainRpc {
     pub async fn received(&self, ids: &[MessageId]) -> Result<Vec<bool>, DevnetClientError> {
         let mut out = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(MAX_RPC_ITEMS) {
-            let answer = retry(|| async {
-                self.client
-                    .received(chunk.to_vec())
-                    .await
-                    .map_err(self.err("received"))
-            })
-            .await?;
+            let answer = self
+                .call("received", || self.client.received(chunk.to_vec()))
+                .await?;
             if answer.len() != chunk.len() {
                 return Err(self.bad(format!(
                     "received: {} answers for {} ids",
@@ -112,13 +114,9 @@ impl ChainRpc {
 
     /// The outbox root and size committed at `height`, checked to be that height's.
     pub async fn outbox(&self, height: Height) -> Result<OutboxInfo, DevnetClientError> {
-        let info = retry(|| async {
-            self.client
-                .outbox(Some(height))
-                .await
-                .map_err(self.err("outbox"))
-        })
-        .await?;
+        let info = self
+            .call("outbox", || self.client.outbox(Some(height)))
+            .await?;
         if info.height != height {
             return Err(self.bad(format!("outbox for height {height} is for {}", info.height)));
         }
@@ -127,18 +125,13 @@ impl ChainRpc {
 
     /// Where message `id` is, as this chain sees it (`strait_messageStatus`).
     pub async fn message_status(&self, id: MessageId) -> Result<MessageStatus, DevnetClientError> {
-        retry(|| async {
-            self.client
-                .message_status(id)
-                .await
-                .map_err(self.err("messageStatus"))
-        })
-        .await
+        self.call("messageStatus", || self.client.message_status(id))
+            .await
     }
 
     /// This chain's light client of `chain`.
     pub async fn client_of(&self, chain: ChainId) -> Result<ClientInfo, DevnetClientError> {
-        retry(|| async { self.client.client(chain).await.map_err(self.err("client")) }).await
+        self.call("client", || self.client.client(chain)).await
     }
 
     /// The security config this chain applies to messages from `source` to `receiver`
@@ -148,11 +141,8 @@ impl ChainRpc {
         receiver: strait_primitives::Address32,
         source: ChainId,
     ) -> Result<strait_devnet_api::rpc::RouteSecurity, DevnetClientError> {
-        retry(|| async {
-            self.client
-                .security_config(receiver, source)
-                .await
-                .map_err(self.err("securityConfig"))
+        self.call("securityConfig", || {
+            self.client.security_config(receiver, source)
         })
         .await
     }
@@ -163,13 +153,9 @@ impl ChainRpc {
         from: strait_primitives::ClientId,
         limit: u32,
     ) -> Result<Vec<ClientInfo>, DevnetClientError> {
-        let answer = retry(|| async {
-            self.client
-                .clients(from, limit)
-                .await
-                .map_err(self.err("clients"))
-        })
-        .await?;
+        let answer = self
+            .call("clients", || self.client.clients(from, limit))
+            .await?;
         if answer.len() > limit as usize {
             return Err(self.bad(format!("{} clients, asked at most {limit}", answer.len())));
         }
@@ -183,13 +169,9 @@ impl ChainRpc {
         from: Height,
         limit: u32,
     ) -> Result<Vec<strait_devnet_api::rpc::VouchedInfo>, DevnetClientError> {
-        let answer = retry(|| async {
-            self.client
-                .vouched(client, from, limit)
-                .await
-                .map_err(self.err("vouched"))
-        })
-        .await?;
+        let answer = self
+            .call("vouched", || self.client.vouched(client, from, limit))
+            .await?;
         if answer.len() > limit as usize || answer.windows(2).any(|w| w[0].height >= w[1].height) {
             return Err(self.bad("vouched entries over the limit or not ascending".into()));
         }
@@ -201,13 +183,8 @@ impl ChainRpc {
         &self,
         client: strait_primitives::ClientId,
     ) -> Result<Vec<strait_devnet_api::optimistic::PendingProposalJson>, DevnetClientError> {
-        retry(|| async {
-            self.client
-                .pending_proposals(client)
-                .await
-                .map_err(self.err("pendingProposals"))
-        })
-        .await
+        self.call("pendingProposals", || self.client.pending_proposals(client))
+            .await
     }
 
     /// The root `client` holds at `height` (`strait_clientRoot`).
@@ -216,13 +193,8 @@ impl ChainRpc {
         client: strait_primitives::ClientId,
         height: Height,
     ) -> Result<Option<Hash32>, DevnetClientError> {
-        retry(|| async {
-            self.client
-                .client_root(client, height)
-                .await
-                .map_err(self.err("clientRoot"))
-        })
-        .await
+        self.call("clientRoot", || self.client.client_root(client, height))
+            .await
     }
 
     /// The BLS light block at `height` (SPEC §5.7), decoded without checking proofs of possession
@@ -231,15 +203,11 @@ impl ChainRpc {
         &self,
         height: Height,
     ) -> Result<BlsLightBlock, DevnetClientError> {
-        let answer = retry(|| async {
-            self.client
-                .light_block(height)
-                .await
-                .map_err(self.err("lightBlock"))
-        })
-        .await?
-        .and_then(|answer| answer.bls_light_block)
-        .ok_or_else(|| self.bad(format!("no BLS light block at height {height}")))?;
+        let answer = self
+            .call("lightBlock", || self.client.light_block(height))
+            .await?
+            .and_then(|answer| answer.bls_light_block)
+            .ok_or_else(|| self.bad(format!("no BLS light block at height {height}")))?;
         let block = BlsLightBlock::decode_unproven(&answer.0)
             .map_err(|e| self.bad(format!("BLS light block {height}: {e}")))?;
         if block.header.height != height || block.header.chain_id != self.chain_id {
@@ -252,14 +220,10 @@ impl ChainRpc {
 
     /// The light block at `height`, decoded.
     pub async fn light_block(&self, height: Height) -> Result<LightBlock, DevnetClientError> {
-        let answer = retry(|| async {
-            self.client
-                .light_block(height)
-                .await
-                .map_err(self.err("lightBlock"))
-        })
-        .await?
-        .ok_or_else(|| self.bad(format!("no light block at height {height}")))?;
+        let answer = self
+            .call("lightBlock", || self.client.light_block(height))
+            .await?
+            .ok_or_else(|| self.bad(format!("no light block at height {height}")))?;
         let block = LightBlock::decode(&answer.light_block.0)
             .map_err(|e| self.bad(format!("light block {height}: {e}")))?;
         if block.header().height != height || block.header().chain_id != self.chain_id {
@@ -276,13 +240,9 @@ impl ChainRpc {
         leaves: &[u64],
         height: Height,
     ) -> Result<MultiProof, DevnetClientError> {
-        let answer = retry(|| async {
-            self.client
-                .proof(leaves.to_vec(), height)
-                .await
-                .map_err(self.err("proof"))
-        })
-        .await?;
+        let answer = self
+            .call("proof", || self.client.proof(leaves.to_vec(), height))
+            .await?;
         let proof = MultiProof::decode(&answer.multiproof.0)
             .map_err(|e| self.bad(format!("multiproof: {e}")))?;
         if proof
@@ -298,13 +258,8 @@ impl ChainRpc {
 
     /// The account's next nonce.
     pub async fn account_nonce(&self, account: Address32) -> Result<u64, DevnetClientError> {
-        retry(|| async {
-            self.client
-                .account_nonce(account)
-                .await
-                .map_err(self.err("accountNonce"))
-        })
-        .await
+        self.call("accountNonce", || self.client.account_nonce(account))
+            .await
     }
 
     /// Submits a signed transaction once (no retry: the caller decides about nonces).
@@ -317,13 +272,8 @@ impl ChainRpc {
 
     /// The result of a transaction, `None` while it is pending.
     pub async fn tx_result(&self, hash: Hash32) -> Result<Option<TxResult>, DevnetClientError> {
-        retry(|| async {
-            self.client
-                .transaction_result(hash)
-                .await
-                .map_err(self.err("transactionResult"))
-        })
-        .await
+        self.call("transactionResult", || self.client.transaction_result(hash))
+            .await
     }
 
     /// Polls for the result of `hash` every `poll` until `timeout`.

@@ -14,6 +14,7 @@ mod chain;
 mod client;
 mod dispute;
 pub mod equivocation;
+pub mod fixtures;
 pub mod tokens;
 pub mod world;
 

@@ -16,40 +16,22 @@ use strait_attester::{
 use strait_chain_client::{Attestation, ChainError, OutboxHistory, OutboxState, VerifierKind};
 use strait_devnet_api::keys::AccountKey;
 use strait_devnet_api::tx::{Tx, TxBody};
-use strait_endpoint::AppError;
-use strait_node::apps::{App, AppCallError, AppContext};
 use strait_node::devnet_specs;
 use strait_node::extensions::Extensions;
-use strait_packet::{DeliveryOptions, Packet};
-use strait_primitives::{Address32, ChainId, ClientId, Height, MessageId, Timestamp};
-use strait_relayer::{poll_heights, relay_attested, Attested, AttestedClient, Metrics, Settings};
+use strait_packet::DeliveryOptions;
+use strait_primitives::{Address32, ChainId, Height, MessageId, Timestamp};
+use strait_relayer::{relay_attested, Attested, AttestedClient, Metrics};
 use strait_runtime::deterministic::{Executor, Runtime};
 use strait_runtime::{Clock, JoinHandle, Spawner};
-use strait_sim::{InProcessChain, SimChainClient};
+use strait_sim::fixtures::{
+    produce_every, quick_settings, relayer_links, source_and_dest, ChoosingVault,
+};
+use strait_sim::InProcessChain;
 
 use crate::support::temp_path;
 
 const BLOCK_MS: u64 = 50;
 const VAULT: Address32 = Address32([0x79; 32]);
-
-/// A receiver that chooses the client of chain 1 a call names, and acks every message.
-struct Vault;
-
-impl App for Vault {
-    fn name(&self) -> &'static str {
-        "attested-vault"
-    }
-    fn receive(&self, _: &mut AppContext<'_>, _: &Packet) -> Result<Vec<u8>, AppError> {
-        Ok(b"ok".to_vec())
-    }
-    fn call(&self, ctx: &mut AppContext<'_>, data: &[u8]) -> Result<(), AppCallError> {
-        let client: [u8; 8] = data
-            .try_into()
-            .map_err(|_| AppCallError::BadData("client id"))?;
-        ctx.choose_client(ChainId(1), ClientId(u64::from_be_bytes(client)))
-            .map_err(AppCallError::Refused)
-    }
-}
 
 /// An in-process source as an attester sees it. Its outbox size at a height is counted from its
 /// messages to `destination`: every message of these tests goes there.
@@ -148,16 +130,13 @@ fn spawn_attester(
 async fn scenario(rt: Runtime, kind: VerifierKind, garbage: bool) {
     let specs = devnet_specs(2, 4, Timestamp(rt.unix_time_ms()), BLOCK_MS);
     let mut ext = Extensions::devnet();
-    ext.apps.register(VAULT, Box::new(Vault)).unwrap();
-    let source = Arc::new(Mutex::new(InProcessChain::genesis(
-        specs[0],
-        vec![specs[1]],
-    )));
-    let dest = Arc::new(Mutex::new(InProcessChain::genesis_with(
-        specs[1],
-        vec![specs[0]],
-        Box::leak(Box::new(ext)),
-    )));
+    ext.apps
+        .register(
+            VAULT,
+            Box::new(ChoosingVault::new("attested-vault", ChainId(1))),
+        )
+        .unwrap();
+    let (source, dest) = source_and_dest(&specs, ext);
 
     // The committee: four devnet attesters, threshold 3; its client on the destination, chosen
     // by the vault.
@@ -206,16 +185,7 @@ async fn scenario(rt: Runtime, kind: VerifierKind, garbage: bool) {
         .unwrap();
     assert!(dest.lock().unwrap().tx_result(&chose).unwrap().success);
 
-    for chain in [&source, &dest] {
-        let (chain, clock) = (chain.clone(), rt.clone());
-        rt.spawn("producer", async move {
-            loop {
-                clock.sleep(Duration::from_millis(BLOCK_MS)).await;
-                let now = Timestamp(clock.unix_time_ms());
-                chain.lock().unwrap().produce(now).unwrap();
-            }
-        });
-    }
+    produce_every(&rt, [&source, &dest], BLOCK_MS);
 
     let history = InProcessSource {
         chain: source.clone(),
@@ -232,19 +202,7 @@ async fn scenario(rt: Runtime, kind: VerifierKind, garbage: bool) {
         .collect();
 
     // The relayer, reading all four boards.
-    let clients: Vec<_> = [&source, &dest]
-        .iter()
-        .map(|c| {
-            let client = SimChainClient::new(
-                (*c).clone(),
-                rt.clone(),
-                AccountKey::devnet("relayer-0"),
-                Duration::from_millis(10),
-            );
-            let heights = poll_heights(&rt, client.clone(), Duration::from_millis(BLOCK_MS / 2));
-            (client, heights)
-        })
-        .collect();
+    let clients = relayer_links(&rt, [&source, &dest], "relayer-0", BLOCK_MS / 2);
     let attested = Attested {
         source: Some(Arc::new(Boards(
             witnesses.iter().map(|w| w.board.clone()).collect(),
@@ -261,11 +219,7 @@ async fn scenario(rt: Runtime, kind: VerifierKind, garbage: bool) {
             receivers: vec![VAULT],
         }],
     };
-    let settings = Settings {
-        poll_interval: Duration::from_millis(100),
-        max_backoff: Duration::from_millis(200),
-        ..Settings::default()
-    };
+    let settings = quick_settings();
     let metrics = Arc::new(Metrics::default());
     rt.spawn(
         "relayer",

@@ -10,7 +10,7 @@ use strait_chain_client::{
 };
 use strait_primitives::{ClientId, Height};
 
-use super::{Path, RoundOutcome, MAX_CERTIFY_CANDIDATES};
+use super::{certify_candidates, Path, RoundOutcome, MAX_CERTIFY_CANDIDATES};
 use crate::attested::certify;
 use crate::route::{plan, remember, remembers, ClientView, SecuredRoute, Step};
 use crate::RelayerError;
@@ -51,15 +51,7 @@ impl<S: SourceChain, D: DestinationChain> Path<S, D> {
             .collect();
         if let (Some(source), false) = (attestations, committees.is_empty()) {
             let chain = self.src.chain_id();
-            let mut counts: Vec<u64> = source
-                .latest(chain)
-                .await
-                .iter()
-                .map(|a| a.checkpoint.leaf_count)
-                .collect();
-            counts.sort_unstable_by(|a, b| b.cmp(a));
-            counts.dedup();
-            for count in counts.into_iter().take(MAX_CERTIFY_CANDIDATES) {
+            for count in certify_candidates(source.as_ref(), chain).await {
                 let signed = source.attestations(chain, count).await;
                 // One leaf count may be signed at several heights (a later height for finality):
                 // each of the highest is certified on its own.

@@ -7,7 +7,9 @@ use strait_chain_client::{ChainError, Conflict, DisputeChain, VerifierInfo};
 use strait_devnet_api::tx::TxBody;
 use strait_primitives::{ChainId, ClientId, Height};
 use strait_verifier::VerifierKind;
-use strait_watcher::{EvidenceSink, Submitted, VerifierReader, Vouched, MAX_READ_ITEMS};
+use strait_watcher::{
+    pending_roots, EvidenceSink, Submitted, VerifierReader, Vouched, MAX_READ_ITEMS,
+};
 
 use super::{chain_error, DevnetChain};
 
@@ -62,16 +64,7 @@ impl VerifierReader for DevnetChain {
         if info.kind == VerifierKind::OPTIMISTIC && !info.frozen {
             // Its pending proposals: what a conflict discards, paying the bond to the watcher.
             let pending = DisputeChain::pending_proposals(self, client).await?;
-            return Ok(pending
-                .into_iter()
-                .map(|p| p.proposal)
-                .filter(|p| p.height >= from)
-                .take(n.min(MAX_READ_ITEMS))
-                .map(|p| Vouched::Root {
-                    height: p.height,
-                    root: p.root,
-                })
-                .collect());
+            return Ok(pending_roots(pending, from, n));
         }
         let answer = self
             .rpc
@@ -144,13 +137,6 @@ impl EvidenceSink for DevnetChain {
             reference,
             height,
         };
-        let report = DisputeChain::submit_conflict(self, conflict).await?;
-        Ok(Submitted {
-            hash: report.hash,
-            height: report.height,
-            applied: report
-                .applied
-                .map_err(|(name, words)| format!("{name}: {words}")),
-        })
+        Ok(DisputeChain::submit_conflict(self, conflict).await?.into())
     }
 }

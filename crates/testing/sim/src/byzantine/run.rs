@@ -10,9 +10,8 @@ use strait_attest::wire::encode_checkpoint_update;
 use strait_attest::{committee_id, Checkpoint, Committee, SignatureList};
 use strait_devnet_api::keys::AccountKey;
 use strait_devnet_api::tx::{ClientUpdate, Tx, TxBody};
-use strait_endpoint::{AppError, BatchDelivery};
+use strait_endpoint::BatchDelivery;
 use strait_merkle::{LeafIndex, MerkleTree};
-use strait_node::apps::{App, AppCallError, AppContext};
 use strait_node::clients::{self, View};
 use strait_node::devnet_specs;
 use strait_node::extensions::Extensions;
@@ -20,7 +19,7 @@ use strait_packet::{DeliveryOptions, Packet};
 use strait_primitives::{
     keccak256, Address32, ChainId, ClientId, Hash32, Height, MessageId, Nonce, Timestamp,
 };
-use strait_relayer::{poll_heights, relay_attested, Attested, AttestedClient, Metrics, Settings};
+use strait_relayer::{relay_attested, Attested, AttestedClient, Metrics};
 use strait_runtime::deterministic::{Executor, Runtime};
 use strait_runtime::{Clock, Entropy, Spawner};
 use strait_verifier::VerifierKind;
@@ -28,6 +27,7 @@ use strait_watcher::{Finding, Report, Response, WatchedCommittee, Watcher, Watch
 
 use super::attesters::{self, attest, Conduct, Member, SimBoard};
 use crate::equivocation::forge;
+use crate::fixtures::{quick_settings, relayer_links, source_and_dest, ChoosingVault, Shared};
 use crate::{InProcessChain, SimChainClient};
 
 const BLOCK_MS: u64 = 50;
@@ -94,27 +94,6 @@ pub struct ByzantineReport {
     /// Honest messages sent to the vault (committee client) and received.
     pub vault: (usize, usize),
 }
-
-/// A receiver that chooses the client of the source a call names, and acks every message.
-struct Vault;
-
-impl App for Vault {
-    fn name(&self) -> &'static str {
-        "byzantine-vault"
-    }
-    fn receive(&self, _: &mut AppContext<'_>, _: &Packet) -> Result<Vec<u8>, AppError> {
-        Ok(b"ok".to_vec())
-    }
-    fn call(&self, ctx: &mut AppContext<'_>, data: &[u8]) -> Result<(), AppCallError> {
-        let client: [u8; 8] = data
-            .try_into()
-            .map_err(|_| AppCallError::BadData("client id"))?;
-        ctx.choose_client(SOURCE, ClientId(u64::from_be_bytes(client)))
-            .map_err(AppCallError::Refused)
-    }
-}
-
-type Shared = Arc<Mutex<InProcessChain>>;
 
 fn submit(chain: &Shared, who: &AccountKey, body: TxBody) -> Option<Hash32> {
     let mut chain = chain.lock().expect("chain lock");
@@ -216,17 +195,12 @@ async fn scenario(rt: Runtime, seed: u64, fault: Fault) -> Result<ByzantineRepor
     let specs = devnet_specs(2, 4, Timestamp(rt.unix_time_ms()), BLOCK_MS);
     let mut ext = Extensions::devnet();
     ext.apps
-        .register(VAULT, Box::new(Vault))
+        .register(
+            VAULT,
+            Box::new(ChoosingVault::new("byzantine-vault", SOURCE)),
+        )
         .map_err(|e| format!("{e:?}"))?;
-    let source: Shared = Arc::new(Mutex::new(InProcessChain::genesis(
-        specs[0],
-        vec![specs[1]],
-    )));
-    let dest: Shared = Arc::new(Mutex::new(InProcessChain::genesis_with(
-        specs[1],
-        vec![specs[0]],
-        Box::leak(Box::new(ext)),
-    )));
+    let (source, dest) = source_and_dest(&specs, ext);
 
     // The committee, 3 of 4; which members are byzantine depends on the fault.
     let keys: Vec<EcdsaSigner> = (1..=4u8)
@@ -366,14 +340,7 @@ async fn scenario(rt: Runtime, seed: u64, fault: Fault) -> Result<ByzantineRepor
             Duration::from_millis(10),
         )
     };
-    let relayer_links: Vec<_> = [&source, &dest]
-        .iter()
-        .map(|c| {
-            let client = link(c, "relayer-0");
-            let heights = poll_heights(&rt, client.clone(), Duration::from_millis(BLOCK_MS / 2));
-            (client, heights)
-        })
-        .collect();
+    let relayer_links = relayer_links(&rt, [&source, &dest], "relayer-0", BLOCK_MS / 2);
     let attested = Attested {
         source: Some(Arc::new(board.clone())),
         clients: vec![AttestedClient {
@@ -388,11 +355,7 @@ async fn scenario(rt: Runtime, seed: u64, fault: Fault) -> Result<ByzantineRepor
         }],
         routes: Vec::new(),
     };
-    let settings = Settings {
-        poll_interval: Duration::from_millis(100),
-        max_backoff: Duration::from_millis(200),
-        ..Settings::default()
-    };
+    let settings = quick_settings();
     rt.spawn(
         "relayer",
         relay_attested(

@@ -10,7 +10,9 @@ use strait_node::vouched::vouched;
 use strait_primitives::{ChainId, ClientId, Height};
 use strait_runtime::Runtime;
 use strait_verifier::VerifierKind;
-use strait_watcher::{EvidenceSink, Submitted, VerifierReader, Vouched, MAX_READ_ITEMS};
+use strait_watcher::{
+    pending_roots, EvidenceSink, Submitted, VerifierReader, Vouched, MAX_READ_ITEMS,
+};
 
 use super::{SimChainClient, MAX_WAIT_BLOCKS};
 
@@ -70,7 +72,8 @@ impl<R: Runtime> VerifierReader for SimChainClient<R> {
             return Ok(Vec::new());
         }
         if info.kind == VerifierKind::OPTIMISTIC {
-            return self.pending_as_vouched(client, from, limit).await;
+            let pending = DisputeChain::pending_proposals(self, client).await?;
+            return Ok(pending_roots(pending, from, limit));
         }
         let chain = self.lock();
         let view = View::new(chain.state(), client);
@@ -95,27 +98,6 @@ impl<R: Runtime> VerifierReader for SimChainClient<R> {
 }
 
 impl<R: Runtime> SimChainClient<R> {
-    /// An optimistic client's pending proposals from `from` on, as the roots it vouches for (a
-    /// pending root is what a conflict discards, paying its bond to the watcher).
-    async fn pending_as_vouched(
-        &self,
-        client: ClientId,
-        from: Height,
-        limit: usize,
-    ) -> Result<Vec<Vouched>, ChainError> {
-        let pending = DisputeChain::pending_proposals(self, client).await?;
-        Ok(pending
-            .into_iter()
-            .map(|p| p.proposal)
-            .filter(|p| p.height >= from)
-            .take(limit.min(MAX_READ_ITEMS))
-            .map(|p| Vouched::Root {
-                height: p.height,
-                root: p.root,
-            })
-            .collect())
-    }
-
     /// Signs `body` with this client's account, submits it and waits for its block.
     async fn submit_body(&self, what: &'static str, body: TxBody) -> Result<Submitted, ChainError> {
         let (hash, submitted_at) = {
@@ -195,13 +177,6 @@ impl<R: Runtime> EvidenceSink for SimChainClient<R> {
             reference,
             height,
         };
-        let report = DisputeChain::submit_conflict(self, conflict).await?;
-        Ok(Submitted {
-            hash: report.hash,
-            height: report.height,
-            applied: report
-                .applied
-                .map_err(|(name, words)| format!("{name}: {words}")),
-        })
+        Ok(DisputeChain::submit_conflict(self, conflict).await?.into())
     }
 }

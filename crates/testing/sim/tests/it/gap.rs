@@ -18,6 +18,7 @@ use strait_primitives::{ChainId, Timestamp};
 use strait_relayer::{poll_heights, relay, Metrics, Settings};
 use strait_runtime::deterministic::{Executor, Runtime};
 use strait_runtime::{Clock, JoinHandle, Spawner};
+use strait_sim::fixtures::produce_every;
 use strait_sim::{chains_of, InProcessChain, SimChainClient, Sources};
 
 const BLOCK_MS: u64 = 50;
@@ -70,16 +71,7 @@ fn start_relayer(rt: &Runtime, chains: &Chains, hold_back: Option<&Route>) -> Jo
 async fn scenario(rt: Runtime) -> (u64, u64, u64) {
     let specs = devnet_specs(2, 4, Timestamp(rt.unix_time_ms()), BLOCK_MS);
     let chains: Chains = chains_of(&specs);
-    for chain in &chains {
-        let (chain, clock) = (chain.clone(), rt.clone());
-        rt.spawn("producer", async move {
-            loop {
-                clock.sleep(Duration::from_millis(BLOCK_MS)).await;
-                let now = Timestamp(clock.unix_time_ms());
-                chain.lock().unwrap().produce(now).unwrap();
-            }
-        });
-    }
+    produce_every(&rt, &chains, BLOCK_MS);
     let sender = AccountKey::devnet("sender");
     let route = Route {
         source_chain: ChainId(1),

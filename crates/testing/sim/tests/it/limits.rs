@@ -21,6 +21,7 @@ use strait_primitives::{ChainId, Height, MessageId, Timestamp};
 use strait_relayer::{poll_heights, relay, Metrics, Settings};
 use strait_runtime::deterministic::{Executor, Runtime};
 use strait_runtime::{Clock, Spawner};
+use strait_sim::fixtures::produce_every;
 use strait_sim::{chains_of, SimChainClient};
 
 const BLOCK_MS: u64 = 50;
@@ -117,16 +118,7 @@ impl DestinationChain for TightChain {
 async fn world(rt: Runtime) -> (u64, Seen) {
     let specs = devnet_specs(2, 4, Timestamp(rt.unix_time_ms()), BLOCK_MS);
     let chains = chains_of(&specs);
-    for chain in &chains {
-        let (chain, clock) = (chain.clone(), rt.clone());
-        rt.spawn("producer", async move {
-            loop {
-                clock.sleep(Duration::from_millis(BLOCK_MS)).await;
-                let now = Timestamp(clock.unix_time_ms());
-                chain.lock().unwrap().produce(now).unwrap();
-            }
-        });
-    }
+    produce_every(&rt, &chains, BLOCK_MS);
     let alice = AccountKey::devnet("alice");
     for nonce in 0..MESSAGES {
         let tx = Tx {

@@ -32,6 +32,7 @@ mod registry;
 mod relayer;
 mod route;
 mod route_kinds;
+mod support;
 mod token;
 mod token_sweep;
 mod token_world;

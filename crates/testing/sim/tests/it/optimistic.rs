@@ -4,14 +4,15 @@
 //! by the light client freezes for good, watchers pause and guardians resume, and the native
 //! supply stays exact throughout.
 
+use std::ops::{Deref, DerefMut};
+
 use strait_attest::ecdsa::{Ecdsa, EcdsaSigner};
 use strait_attest::wire::encode_checkpoint_update;
 use strait_attest::{committee_id, Checkpoint, Committee, SignatureList};
 use strait_devnet_api::keys::AccountKey;
 use strait_devnet_api::rpc::{DeliveryStatus, TxResult};
-use strait_devnet_api::tx::{client_resume_digest, ClientUpdate, SignedTx, Tx, TxBody};
-use strait_endpoint::{AppError, BatchDelivery};
-use strait_node::apps::{App, AppCallError, AppContext};
+use strait_devnet_api::tx::{client_resume_digest, ClientUpdate, Tx, TxBody};
+use strait_endpoint::BatchDelivery;
 use strait_node::devnet_specs;
 use strait_node::extensions::Extensions;
 use strait_node::fees::{genesis_native_supply, native_balance, native_holders};
@@ -21,6 +22,9 @@ use strait_node::state::keys;
 use strait_optimistic::{Config, Conflict, Proposal};
 use strait_packet::{DeliveryOptions, Packet};
 use strait_primitives::{Address32, ChainId, ClientId, Hash32, Height, Timestamp};
+use strait_sim::fixtures::ChoosingVault;
+
+use super::support::TwoChains;
 use strait_sim::InProcessChain;
 use strait_verifier::VerifierKind;
 
@@ -28,106 +32,46 @@ const VAULT: Address32 = Address32([0x79; 32]);
 const WINDOW_MS: u64 = 10_000;
 const BOND: u128 = 1_000_000;
 
-/// Receives anything; a call chooses the client (8 bytes) it trusts for chain 1.
-struct Vault;
-
-impl App for Vault {
-    fn name(&self) -> &'static str {
-        "optimistic-vault"
-    }
-    fn receive(&self, _: &mut AppContext<'_>, _: &Packet) -> Result<Vec<u8>, AppError> {
-        Ok(b"ok".to_vec())
-    }
-    fn call(&self, ctx: &mut AppContext<'_>, data: &[u8]) -> Result<(), AppCallError> {
-        let client: [u8; 8] = data
-            .try_into()
-            .map_err(|_| AppCallError::BadData("client id"))?;
-        ctx.choose_client(ChainId(1), ClientId(u64::from_be_bytes(client)))
-            .map_err(AppCallError::Refused)
-    }
-}
-
 fn key(label: &str) -> AccountKey {
     AccountKey::devnet(label)
 }
 
-struct Net {
-    source: InProcessChain,
-    dest: InProcessChain,
-    now: u64,
+/// The chains, the destination running the devnet's kinds and the vault, with this test's helpers.
+struct Net(TwoChains);
+
+impl Deref for Net {
+    type Target = TwoChains;
+    fn deref(&self) -> &TwoChains {
+        &self.0
+    }
+}
+
+impl DerefMut for Net {
+    fn deref_mut(&mut self) -> &mut TwoChains {
+        &mut self.0
+    }
 }
 
 impl Net {
     fn new() -> Self {
-        let specs = devnet_specs(2, 4, Timestamp(1_000_000), 50);
         let mut ext = Extensions::devnet();
-        ext.apps.register(VAULT, Box::new(Vault)).unwrap();
-        Self {
-            source: InProcessChain::genesis(specs[0], vec![specs[1]]),
-            dest: InProcessChain::genesis_with(specs[1], vec![specs[0]], Box::leak(Box::new(ext))),
-            now: 1_000_000,
-        }
+        ext.apps
+            .register(
+                VAULT,
+                Box::new(ChoosingVault::new("optimistic-vault", ChainId(1))),
+            )
+            .unwrap();
+        Self(TwoChains::new(ext))
     }
 
-    /// `body` signed by `who` on the destination, in the next block `step_ms` later.
-    fn on_dest_after(&mut self, who: &AccountKey, body: TxBody, step_ms: u64) -> TxResult {
-        let tx: SignedTx = Tx {
-            chain_id: self.dest.chain_id(),
-            signer: who.address(),
-            nonce: self.dest.account_nonce(&who.address()),
-            body,
-        }
-        .sign(who);
-        let hash = self.dest.submit(tx).unwrap();
-        self.now += step_ms;
-        self.dest.produce(Timestamp(self.now)).unwrap();
-        self.dest.tx_result(&hash).unwrap().clone()
-    }
-
+    /// `body` signed by `who` on the destination, in the next block 50 ms later (a method of
+    /// its own, so that its arguments may borrow `self`).
     fn on_dest(&mut self, who: &AccountKey, body: TxBody) -> TxResult {
-        self.on_dest_after(who, body, 50)
-    }
-
-    /// An empty destination block `step_ms` later.
-    fn tick(&mut self, step_ms: u64) {
-        self.now += step_ms;
-        self.dest.produce(Timestamp(self.now)).unwrap();
+        self.0.on_dest(who, body)
     }
 
     fn send_to_vault(&mut self) {
-        let alice = key("alice");
-        let tx = Tx {
-            chain_id: self.source.chain_id(),
-            signer: alice.address(),
-            nonce: self.source.account_nonce(&alice.address()),
-            body: TxBody::Send {
-                destination_chain: self.dest.chain_id(),
-                receiver: VAULT,
-                options: DeliveryOptions::default(),
-                payload: b"optimistic".to_vec(),
-                gas_limit: 0,
-            },
-        }
-        .sign(&alice);
-        self.source.submit(tx).unwrap();
-        self.now += 50;
-        self.source.produce(Timestamp(self.now)).unwrap();
-    }
-
-    /// Every message sent so far, proven at the source's latest height.
-    fn batch(&self) -> BatchDelivery {
-        let height = self.source.latest_height();
-        let page = self.source.outbox_page(self.dest.chain_id(), 0, 100);
-        let leaves: Vec<u64> = page.messages.iter().map(|m| m.leaf_index).collect();
-        BatchDelivery {
-            packets: page
-                .messages
-                .iter()
-                .map(|m| Packet::clone(&m.packet))
-                .collect(),
-            proof: self.source.multiproof(&leaves, height).unwrap(),
-            proof_height: height,
-        }
+        self.send(VAULT, b"optimistic");
     }
 
     /// The source's true proposal at its latest height.
@@ -850,7 +794,7 @@ fn the_relayer_s_proposer_proposes_new_outboxes_and_messages_execute_after_the_w
         .run(|rt| async move {
             let mut net = Net::new();
             let client = net.optimistic(&["relayer-0"], &[]);
-            let Net { source, dest, .. } = net;
+            let TwoChains { source, dest, .. } = net.0;
             let (source, dest) = (Arc::new(Mutex::new(source)), Arc::new(Mutex::new(dest)));
             let start = rt.unix_time_ms().max(2_000_000);
             for chain in [&source, &dest] {

@@ -3,15 +3,13 @@
 
 use strait_devnet_api::keys::AccountKey;
 use strait_devnet_api::rpc::{DeliveryStatus, TxFailure, TxResult};
-use strait_devnet_api::tx::{ClientUpdate, SignedTx, Tx, TxBody};
-use strait_endpoint::{AppError, BatchDelivery};
+use strait_devnet_api::tx::{ClientUpdate, TxBody};
 use strait_light_client::Signer;
-use strait_node::apps::{App, AppCallError, AppContext};
-use strait_node::devnet_specs;
 use strait_node::extensions::Extensions;
-use strait_packet::{DeliveryOptions, Packet};
 use strait_primitives::{Address32, ChainId, ClientId, Hash32, Height, Reader, Timestamp};
-use strait_sim::InProcessChain;
+use strait_sim::fixtures::ChoosingVault;
+
+use super::support::TwoChains;
 use strait_verifier::{
     ClientRead, ClientStatus, ClientStore, Updated, Verifier, VerifierError, VerifierKind,
 };
@@ -133,99 +131,19 @@ impl Verifier for AttestedRoot {
     }
 }
 
-/// An application that trusts whichever client of chain 1 a call names, and acks every message.
-struct Vault;
-
-impl App for Vault {
-    fn name(&self) -> &'static str {
-        "vault"
-    }
-    fn receive(&self, _: &mut AppContext<'_>, _: &Packet) -> Result<Vec<u8>, AppError> {
-        Ok(b"ok".to_vec())
-    }
-    fn call(&self, ctx: &mut AppContext<'_>, data: &[u8]) -> Result<(), AppCallError> {
-        let client: [u8; 8] = data
-            .try_into()
-            .map_err(|_| AppCallError::BadData("client id"))?;
-        ctx.choose_client(ChainId(1), ClientId(u64::from_be_bytes(client)))
-            .map_err(AppCallError::Refused)
-    }
-}
-
-struct Net {
-    source: InProcessChain,
-    dest: InProcessChain,
-    now: u64,
-}
-
-impl Net {
-    fn new() -> Self {
-        let specs = devnet_specs(2, 4, Timestamp(1_000_000), 50);
-        let mut ext = Extensions::devnet();
-        ext.verifiers.register(Box::new(AttestedRoot)).unwrap();
-        ext.apps.register(VAULT, Box::new(Vault)).unwrap();
-        Self {
-            source: InProcessChain::genesis(specs[0], vec![specs[1]]),
-            dest: InProcessChain::genesis_with(specs[1], vec![specs[0]], Box::leak(Box::new(ext))),
-            now: 1_000_000,
-        }
-    }
-
-    /// Submits `body` from `who` on the destination, produces a block, returns the result.
-    fn on_dest(&mut self, who: &AccountKey, body: TxBody) -> TxResult {
-        let tx: SignedTx = Tx {
-            chain_id: self.dest.chain_id(),
-            signer: who.address(),
-            nonce: self.dest.account_nonce(&who.address()),
-            body,
-        }
-        .sign(who);
-        let hash = self.dest.submit(tx).unwrap();
-        self.now += 50;
-        self.dest.produce(Timestamp(self.now)).unwrap();
-        self.dest.tx_result(&hash).unwrap().clone()
-    }
-
-    fn send(&mut self, receiver: Address32) {
-        let alice = AccountKey::devnet("alice");
-        let tx = Tx {
-            chain_id: self.source.chain_id(),
-            signer: alice.address(),
-            nonce: self.source.account_nonce(&alice.address()),
-            body: TxBody::Send {
-                gas_limit: 0,
-                destination_chain: self.dest.chain_id(),
-                receiver,
-                options: DeliveryOptions::default(),
-                payload: b"hi".to_vec(),
-            },
-        }
-        .sign(&alice);
-        self.source.submit(tx).unwrap();
-        self.now += 50;
-        self.source.produce(Timestamp(self.now)).unwrap();
-    }
-
-    /// Every message sent so far, proven at the source's latest height.
-    fn batch(&self) -> BatchDelivery {
-        let height = self.source.latest_height();
-        let page = self.source.outbox_page(self.dest.chain_id(), 0, 100);
-        let leaves: Vec<u64> = page.messages.iter().map(|m| m.leaf_index).collect();
-        BatchDelivery {
-            packets: page
-                .messages
-                .iter()
-                .map(|m| Packet::clone(&m.packet))
-                .collect(),
-            proof: self.source.multiproof(&leaves, height).unwrap(),
-            proof_height: height,
-        }
-    }
+/// The chains, the destination running the devnet's kinds, the attested-root kind and the vault.
+fn net() -> TwoChains {
+    let mut ext = Extensions::devnet();
+    ext.verifiers.register(Box::new(AttestedRoot)).unwrap();
+    ext.apps
+        .register(VAULT, Box::new(ChoosingVault::new("vault", ChainId(1))))
+        .unwrap();
+    TwoChains::new(ext)
 }
 
 #[test]
 fn a_second_kind_follows_the_same_source_and_serves_the_receivers_that_choose_it() {
-    let mut net = Net::new();
+    let mut net = net();
     let relayer = AccountKey::devnet("relayer");
     let attester = Signer::from_seed([0xa7; 32]);
     let bft = net.dest.verifier_of(ChainId(1)).unwrap().client;
@@ -265,8 +183,8 @@ fn a_second_kind_follows_the_same_source_and_serves_the_receivers_that_choose_it
     );
     assert!(chose.success, "{chose:?}");
 
-    net.send(strait_devnet_api::apps::counter());
-    net.send(VAULT);
+    net.send(strait_devnet_api::apps::counter(), b"hi");
+    net.send(VAULT, b"hi");
     let batch = net.batch();
     let (vault_id, counter_id) = (batch.packets[1].id(), batch.packets[0].id());
     let height = batch.proof_height;

@@ -11,10 +11,11 @@ use strait_node::apps::{storage_key, Counter};
 use strait_node::devnet_specs;
 use strait_packet::DeliveryOptions;
 use strait_primitives::{ChainId, Hash32, Timestamp};
-use strait_relayer::{poll_heights, relay, Metrics, Settings};
+use strait_relayer::{relay, Metrics, Settings};
 use strait_runtime::deterministic::{Executor, Runtime};
 use strait_runtime::{Clock, Entropy, Spawner};
-use strait_sim::{chains_of, InProcessChain, SimChainClient};
+use strait_sim::fixtures::{produce_every, relayer_links};
+use strait_sim::{chains_of, InProcessChain};
 
 const BLOCK_MS: u64 = 50;
 
@@ -23,16 +24,7 @@ const BLOCK_MS: u64 = 50;
 async fn world(rt: Runtime, per_pair: u64) -> (Vec<Hash32>, u64) {
     let specs = devnet_specs(3, 4, Timestamp(rt.unix_time_ms()), BLOCK_MS);
     let chains: Vec<Arc<Mutex<InProcessChain>>> = chains_of(&specs);
-    for chain in &chains {
-        let (chain, clock) = (chain.clone(), rt.clone());
-        rt.spawn("producer", async move {
-            loop {
-                clock.sleep(Duration::from_millis(BLOCK_MS)).await;
-                let now = Timestamp(clock.unix_time_ms());
-                chain.lock().unwrap().produce(now).unwrap();
-            }
-        });
-    }
+    produce_every(&rt, &chains, BLOCK_MS);
     // Senders: one account per chain, messages to every other chain's counter.
     let alice = AccountKey::devnet("alice");
     for (i, chain) in chains.iter().enumerate() {
@@ -61,19 +53,7 @@ async fn world(rt: Runtime, per_pair: u64) -> (Vec<Hash32>, u64) {
             }
         }
     }
-    let clients: Vec<_> = chains
-        .iter()
-        .map(|c| {
-            let client = SimChainClient::new(
-                c.clone(),
-                rt.clone(),
-                AccountKey::devnet("relayer-0"),
-                Duration::from_millis(10),
-            );
-            let heights = poll_heights(&rt, client.clone(), Duration::from_millis(BLOCK_MS / 2));
-            (client, heights)
-        })
-        .collect();
+    let clients = relayer_links(&rt, &chains, "relayer-0", BLOCK_MS / 2);
     let metrics = Arc::new(Metrics::default());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let settings = Settings {

@@ -21,10 +21,11 @@ use strait_node::extensions::Extensions;
 use strait_packet::{DeliveryOptions, Packet};
 use strait_primitives::{Address32, ChainId, ClientId, Hash32, Height, MessageId, Timestamp};
 use strait_relayer::route::SecuredRoute;
-use strait_relayer::{poll_heights, relay_attested, Attested, AttestedClient, Metrics, Settings};
+use strait_relayer::{relay_attested, Attested, AttestedClient, Metrics};
 use strait_runtime::deterministic::{Executor, Runtime};
 use strait_runtime::{Clock, Spawner};
-use strait_sim::{InProcessChain, SimChainClient};
+use strait_sim::fixtures::{produce_every, quick_settings, relayer_links, source_and_dest};
+use strait_sim::InProcessChain;
 
 use super::BLOCK_MS;
 
@@ -157,6 +158,39 @@ pub(super) fn run(
     (result.success, result.client_id)
 }
 
+/// An ECDSA committee client of chain 1 on `dest` for each of `keys`, as the relayer sees it
+/// serving the guarded receiver.
+pub(super) fn committee_clients(
+    rt: &Runtime,
+    dest: &Arc<Mutex<InProcessChain>>,
+    keys: &[CommitteeKeys],
+) -> Vec<AttestedClient> {
+    keys.iter()
+        .map(|k| {
+            let (ok, client) = run(
+                rt,
+                dest,
+                TxBody::CreateClient {
+                    kind: VerifierKind::ATTEST_ECDSA,
+                    source: ChainId(1),
+                    init: k.committee.encode(),
+                },
+            );
+            assert!(ok);
+            AttestedClient {
+                source: ChainId(1),
+                destination: ChainId(2),
+                client: client.unwrap(),
+                kind: VerifierKind::ATTEST_ECDSA,
+                committee: k.committee.clone(),
+                committee_id: k.id,
+                epoch: 0,
+                receivers: vec![GUARDED],
+            }
+        })
+        .collect()
+}
+
 /// The checkpoint of `chain`'s outbox to chain 2 at `height`.
 pub(super) fn checkpoint(chain: &InProcessChain, height: Height) -> Checkpoint {
     let count = chain
@@ -177,42 +211,12 @@ async fn scenario(rt: Runtime) {
     let specs = devnet_specs(2, 4, Timestamp(rt.unix_time_ms()), BLOCK_MS);
     let mut ext = Extensions::devnet();
     ext.apps.register(GUARDED, Box::new(Guarded)).unwrap();
-    let source = Arc::new(Mutex::new(InProcessChain::genesis(
-        specs[0],
-        vec![specs[1]],
-    )));
-    let dest = Arc::new(Mutex::new(InProcessChain::genesis_with(
-        specs[1],
-        vec![specs[0]],
-        Box::leak(Box::new(ext)),
-    )));
+    let (source, dest) = source_and_dest(&specs, ext);
 
     // Three 2-of-3 ECDSA committees following chain 1 on chain 2, and the route's config: the
     // chain's light client of chain 1 required, two of the three committees, 2 blocks final.
     let keys: Vec<CommitteeKeys> = (1..=3).map(CommitteeKeys::new).collect();
-    let mut committees = Vec::new();
-    for k in &keys {
-        let (ok, client) = run(
-            &rt,
-            &dest,
-            TxBody::CreateClient {
-                kind: VerifierKind::ATTEST_ECDSA,
-                source: ChainId(1),
-                init: k.committee.encode(),
-            },
-        );
-        assert!(ok);
-        committees.push(AttestedClient {
-            source: ChainId(1),
-            destination: ChainId(2),
-            client: client.unwrap(),
-            kind: VerifierKind::ATTEST_ECDSA,
-            committee: k.committee.clone(),
-            committee_id: k.id,
-            epoch: 0,
-            receivers: vec![GUARDED],
-        });
-    }
+    let committees = committee_clients(&rt, &dest, &keys);
     let light_client = dest.lock().unwrap().verifier_of(ChainId(1)).unwrap().client;
     let config = SecurityConfig {
         required: vec![light_client],
@@ -266,31 +270,10 @@ async fn scenario(rt: Runtime) {
         assert!(dest.route_verifiers(&PLAIN, ChainId(1)).unwrap().is_default);
     }
 
-    for chain in [&source, &dest] {
-        let (chain, clock) = (chain.clone(), rt.clone());
-        rt.spawn("producer", async move {
-            loop {
-                clock.sleep(Duration::from_millis(BLOCK_MS)).await;
-                let now = Timestamp(clock.unix_time_ms());
-                chain.lock().unwrap().produce(now).unwrap();
-            }
-        });
-    }
+    produce_every(&rt, [&source, &dest], BLOCK_MS);
 
     let board = Board::default();
-    let clients: Vec<_> = [&source, &dest]
-        .iter()
-        .map(|c| {
-            let client = SimChainClient::new(
-                (*c).clone(),
-                rt.clone(),
-                AccountKey::devnet("relayer-0"),
-                Duration::from_millis(10),
-            );
-            let heights = poll_heights(&rt, client.clone(), Duration::from_millis(BLOCK_MS / 2));
-            (client, heights)
-        })
-        .collect();
+    let clients = relayer_links(&rt, [&source, &dest], "relayer-0", BLOCK_MS / 2);
     let attested = Attested {
         source: Some(Arc::new(board.clone())),
         clients: Vec::new(),
@@ -301,11 +284,7 @@ async fn scenario(rt: Runtime) {
             committees: committees.clone(),
         }],
     };
-    let settings = Settings {
-        poll_interval: Duration::from_millis(100),
-        max_backoff: Duration::from_millis(200),
-        ..Settings::default()
-    };
+    let settings = quick_settings();
     rt.spawn(
         "relayer",
         relay_attested(

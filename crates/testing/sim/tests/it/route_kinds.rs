@@ -21,14 +21,15 @@ use strait_packet::DeliveryOptions;
 use strait_primitives::{Address32, ChainId, ClientId, Height, MessageId, Timestamp};
 use strait_relayer::propose::ProposePolicy;
 use strait_relayer::route::SecuredRoute;
-use strait_relayer::{
-    poll_heights, relay_proposing, Attested, AttestedClient, Metrics, ProposeTo, Settings,
-};
+use strait_relayer::{relay_proposing, Attested, Metrics, ProposeTo};
 use strait_runtime::deterministic::{Executor, Runtime};
 use strait_runtime::{Clock, Spawner};
+use strait_sim::fixtures::{produce_every, quick_settings, relayer_links, source_and_dest};
 use strait_sim::{InProcessChain, SimChainClient};
 
-use super::route::{checkpoint, run, submit, Board, CommitteeKeys, Guarded, GUARDED, PLAIN};
+use super::route::{
+    checkpoint, committee_clients, run, submit, Board, CommitteeKeys, Guarded, GUARDED, PLAIN,
+};
 use super::BLOCK_MS;
 
 /// The optimistic client's dispute window: ten blocks.
@@ -53,15 +54,7 @@ async fn scenario(rt: Runtime, needs: Needs) {
     let specs = devnet_specs(2, 4, Timestamp(rt.unix_time_ms()), BLOCK_MS);
     let mut ext = Extensions::devnet();
     ext.apps.register(GUARDED, Box::new(Guarded)).unwrap();
-    let source = Arc::new(Mutex::new(InProcessChain::genesis(
-        specs[0],
-        vec![specs[1]],
-    )));
-    let dest = Arc::new(Mutex::new(InProcessChain::genesis_with(
-        specs[1],
-        vec![specs[0]],
-        Box::leak(Box::new(ext)),
-    )));
+    let (source, dest) = source_and_dest(&specs, ext);
     let relayer = AccountKey::devnet("relayer-0");
 
     let mut required: Vec<ClientId> = Vec::new();
@@ -112,29 +105,7 @@ async fn scenario(rt: Runtime, needs: Needs) {
     let keys: Vec<CommitteeKeys> = (1..=needs.committees as u8)
         .map(CommitteeKeys::new)
         .collect();
-    let mut committees = Vec::new();
-    for k in &keys {
-        let (ok, client) = run(
-            &rt,
-            &dest,
-            TxBody::CreateClient {
-                kind: VerifierKind::ATTEST_ECDSA,
-                source: ChainId(1),
-                init: k.committee.encode(),
-            },
-        );
-        assert!(ok);
-        committees.push(AttestedClient {
-            source: ChainId(1),
-            destination: ChainId(2),
-            client: client.unwrap(),
-            kind: VerifierKind::ATTEST_ECDSA,
-            committee: k.committee.clone(),
-            committee_id: k.id,
-            epoch: 0,
-            receivers: vec![GUARDED],
-        });
-    }
+    let committees = committee_clients(&rt, &dest, &keys);
     let config = SecurityConfig {
         required,
         optional: committees.iter().map(|c| c.client).collect(),
@@ -152,16 +123,7 @@ async fn scenario(rt: Runtime, needs: Needs) {
     );
     assert!(ok);
 
-    for chain in [&source, &dest] {
-        let (chain, clock) = (chain.clone(), rt.clone());
-        rt.spawn("producer", async move {
-            loop {
-                clock.sleep(Duration::from_millis(BLOCK_MS)).await;
-                let now = Timestamp(clock.unix_time_ms());
-                chain.lock().unwrap().produce(now).unwrap();
-            }
-        });
-    }
+    produce_every(&rt, [&source, &dest], BLOCK_MS);
     let client = |c: &Arc<Mutex<InProcessChain>>| {
         SimChainClient::new(
             c.clone(),
@@ -170,14 +132,7 @@ async fn scenario(rt: Runtime, needs: Needs) {
             Duration::from_millis(10),
         )
     };
-    let clients: Vec<_> = [&source, &dest]
-        .iter()
-        .map(|c| {
-            let client = client(c);
-            let heights = poll_heights(&rt, client.clone(), Duration::from_millis(BLOCK_MS / 2));
-            (client, heights)
-        })
-        .collect();
+    let clients = relayer_links(&rt, [&source, &dest], "relayer-0", BLOCK_MS / 2);
     let board = Board::default();
     let attested = Attested {
         source: Some(Arc::new(board.clone())),
@@ -218,11 +173,7 @@ async fn scenario(rt: Runtime, needs: Needs) {
             policy: ProposePolicy::default(),
         })
         .collect();
-    let settings = Settings {
-        poll_interval: Duration::from_millis(100),
-        max_backoff: Duration::from_millis(200),
-        ..Settings::default()
-    };
+    let settings = quick_settings();
     rt.spawn(
         "relayer",
         relay_proposing(
