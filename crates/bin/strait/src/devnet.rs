@@ -393,7 +393,7 @@ pub async fn run(args: DevnetArgs) -> anyhow::Result<()> {
 
 fn print_committees(c: &crate::committees::Committees, nodes: &[NodeHandle]) {
     eprintln!(
-        "  attesters: {} in process (3-of-4 ECDSA, 2-of-3 ed25519 and 2-of-3 ECDSA committees per \
+        "  attesters: {} in process (3-of-4 ECDSA, 2-of-3 ed25519 and 2-of-3 BLS committees per \
          source chain), {} committee clients, records in attesters/",
         c.attesters.len(),
         c.attested.clients.len()

@@ -63,9 +63,10 @@ pub fn print(route: &RouteSecurity) {
     for info in &route.clients {
         let frozen = if info.frozen { ", FROZEN" } else { "" };
         out!(
-            "  client {}   kind {}, verified up to height {}{frozen}",
+            "  client {}   {} ({}), verified up to height {}{frozen}",
             info.client_id,
             info.kind,
+            kind_name(info.kind),
             info.latest_height
         );
     }
@@ -86,4 +87,18 @@ pub fn covers(route: &RouteSecurity, sent_at: Height) -> bool {
     route.config.required.iter().all(|c| ok(*c))
         && route.config.optional.iter().filter(|c| ok(**c)).count()
             >= usize::from(route.config.threshold)
+}
+
+/// The devnet's name of a verifier kind, for people (`[STRAIT-VERIFIER.1]`).
+fn kind_name(kind: strait_chain_client::VerifierKind) -> &'static str {
+    use strait_chain_client::VerifierKind as K;
+    match kind {
+        K::BFT => "BFT light client",
+        K::ATTEST_ECDSA => "ECDSA committee",
+        K::ATTEST_ED25519 => "ed25519 committee",
+        K::ATTEST_BLS => "BLS committee",
+        K::BFT_BLS => "BLS-signed headers",
+        K::OPTIMISTIC => "optimistic",
+        _ => "unknown kind",
+    }
 }
