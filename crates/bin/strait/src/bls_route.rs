@@ -19,7 +19,7 @@ use strait_light_client::{Options, TrustThreshold};
 use strait_primitives::{ChainId, ClientId};
 use strait_relayer::route::SecuredRoute;
 
-use crate::committees::submit_everywhere;
+use crate::setup_tx::submit_everywhere;
 
 /// What `--messages` reports the route's messages as.
 pub(crate) const LABEL: &str = "bft_bls";

@@ -31,8 +31,8 @@ use strait_attester::{Attester, AttesterConfig, AttesterKey, Board, Boards, Sign
 use strait_devnet_api::announced::AnnouncedApiClient;
 use strait_devnet_api::apps;
 use strait_devnet_api::keys::AccountKey;
-use strait_devnet_api::rpc::{codes, StraitApiClient, TxResult};
-use strait_devnet_api::tx::{Tx, TxBody};
+use strait_devnet_api::rpc::{codes, StraitApiClient};
+use strait_devnet_api::tx::TxBody;
 use strait_devnet_client::{ChainEndpoint, ChainRpc, DevnetChain};
 use strait_endpoint::SecurityConfig;
 use strait_primitives::{Address32, ChainId, ClientId, Hash32};
@@ -41,7 +41,8 @@ use strait_relayer::{Attested, AttestedClient};
 use tokio::sync::watch;
 
 use crate::attester::Scheme;
-use crate::send::{http_client, wait_tx};
+use crate::send::http_client;
+use crate::setup_tx::submit_everywhere;
 
 /// Version of `committees.json`.
 const FILE_VERSION: u32 = 1;
@@ -373,64 +374,6 @@ fn write_file(path: &Path, file: &CommitteesFile) -> anyhow::Result<()> {
     std::fs::write(&tmp, serde_json::to_vec_pretty(file)?)
         .with_context(|| format!("writing {}", tmp.display()))?;
     std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))
-}
-
-/// Signs `bodies` as the committee owner with consecutive nonces and submits them all; returns
-/// their hashes.
-async fn submit_only(
-    client: &HttpClient,
-    chain: ChainId,
-    bodies: Vec<TxBody>,
-) -> anyhow::Result<Vec<Hash32>> {
-    let key = AccountKey::devnet(apps::COMMITTEE_OWNER);
-    let mut nonce = client
-        .account_nonce(key.address())
-        .await
-        .context("accountNonce")?;
-    let mut hashes = Vec::with_capacity(bodies.len());
-    for body in bodies {
-        let tx = Tx {
-            chain_id: chain,
-            signer: key.address(),
-            nonce,
-            body,
-        }
-        .sign(&key);
-        hashes.push(
-            client
-                .submit_transaction(tx.encode().into())
-                .await
-                .with_context(|| format!("submitting a committee setup transaction to {chain}"))?,
-        );
-        nonce += 1;
-    }
-    Ok(hashes)
-}
-
-/// Submits `bodies[d]` to chain `d` for every chain, then waits for every result: one or two
-/// blocks for the lot, whatever the number of chains.
-pub(crate) async fn submit_everywhere(
-    clients: &[HttpClient],
-    ids: &[ChainId],
-    bodies: Vec<Vec<TxBody>>,
-) -> anyhow::Result<Vec<Vec<TxResult>>> {
-    let mut hashes = Vec::with_capacity(bodies.len());
-    for (d, bodies) in bodies.into_iter().enumerate() {
-        hashes.push(if bodies.is_empty() {
-            Vec::new()
-        } else {
-            submit_only(&clients[d], ids[d], bodies).await?
-        });
-    }
-    let mut results = Vec::with_capacity(hashes.len());
-    for (d, hashes) in hashes.into_iter().enumerate() {
-        let mut chain = Vec::with_capacity(hashes.len());
-        for hash in hashes {
-            chain.push(wait_tx(&clients[d], hash, Duration::from_secs(60)).await?);
-        }
-        results.push(chain);
-    }
-    Ok(results)
 }
 
 fn member_key(kind: CommitteeKind, index: u8) -> anyhow::Result<AttesterKey> {

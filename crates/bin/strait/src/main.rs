@@ -20,6 +20,7 @@ mod propose;
 mod queue;
 mod route_status;
 mod send;
+mod setup_tx;
 mod sim;
 mod sim_byzantine;
 mod status;

@@ -16,7 +16,7 @@ use strait_optimistic::Config;
 use strait_primitives::{ChainId, ClientId};
 use strait_relayer::route::SecuredRoute;
 
-use crate::committees::submit_everywhere;
+use crate::setup_tx::submit_everywhere;
 
 /// What `--messages` reports the route's messages as.
 pub(crate) const LABEL: &str = "optimistic";

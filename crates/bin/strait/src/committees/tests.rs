@@ -11,6 +11,8 @@ use strait_node::{devnet_node_config, devnet_specs, NodeHandle};
 use strait_packet::DeliveryOptions;
 use strait_primitives::{MessageId, Timestamp};
 
+use crate::send::wait_tx;
+
 use super::*;
 
 const BLOCK_MS: u64 = 50;
