@@ -6,17 +6,14 @@
 //! (`[STRAIT-ROUTE.7]`). Only when the relayer may propose to every pair
 //! ([`strait_relayer::propose::MAX_PROPOSE_TO`]): otherwise the route is left out.
 
-use anyhow::Context as _;
 use jsonrpsee::http_client::HttpClient;
 use strait_chain_client::VerifierKind;
 use strait_devnet_api::apps;
-use strait_devnet_api::rpc::{ClientInfo, StraitApiClient, MAX_VOUCHED_ITEMS};
-use strait_devnet_api::tx::TxBody;
 use strait_optimistic::Config;
 use strait_primitives::{ChainId, ClientId};
 use strait_relayer::route::SecuredRoute;
 
-use crate::setup_tx::submit_everywhere;
+use crate::setup_tx::{clients_of, ensure_pair_clients};
 
 /// What `--messages` reports the route's messages as.
 pub(crate) const LABEL: &str = "optimistic";
@@ -25,14 +22,6 @@ const BOND_SAT: u128 = 1;
 
 /// An optimistic client the relayer proposes to: (source, destination, client).
 pub(crate) type Target = (ChainId, ChainId, ClientId);
-
-/// The optimistic client of `source` on a destination whose clients are `found`, if any.
-fn existing(found: &[ClientInfo], source: ChainId) -> Option<ClientId> {
-    found
-        .iter()
-        .find(|c| c.kind == VerifierKind::OPTIMISTIC && c.chain_id == source && !c.frozen)
-        .map(|c| c.client_id)
-}
 
 /// The dispute window for `block_time_ms` blocks: four blocks, at least 200 ms.
 fn window_ms(block_time_ms: u64) -> u64 {
@@ -67,75 +56,26 @@ pub(crate) async fn ensure(
         watchers: Vec::new(),
     }
     .encode();
-    let mut found = Vec::with_capacity(ids.len());
-    for client in clients {
-        found.push(
-            client
-                .clients(ClientId(1), MAX_VOUCHED_ITEMS)
-                .await
-                .context("strait_clients")?,
-        );
-    }
-    let mut creates = vec![Vec::new(); ids.len()];
-    let mut wanted = vec![Vec::new(); ids.len()];
-    for (d, &destination) in ids.iter().enumerate() {
-        for &source in ids.iter().filter(|s| **s != destination) {
-            if existing(&found[d], source).is_none() {
-                creates[d].push(TxBody::CreateClient {
-                    kind: VerifierKind::OPTIMISTIC,
-                    source,
-                    init: init.clone(),
-                });
-                wanted[d].push(source);
-            }
-        }
-    }
-    let created = submit_everywhere(clients, ids, creates).await?;
-    let mut calls = vec![Vec::new(); ids.len()];
-    let mut routes = Vec::new();
-    let mut targets = Vec::new();
-    for (d, &destination) in ids.iter().enumerate() {
-        for &source in ids.iter().filter(|s| **s != destination) {
-            let client = match existing(&found[d], source) {
-                Some(client) => client,
-                None => {
-                    let k = wanted[d]
-                        .iter()
-                        .position(|s| *s == source)
-                        .context("an optimistic client neither found nor created")?;
-                    let result = &created[d][k];
-                    result.client_id.with_context(|| {
-                        format!(
-                            "creating the optimistic client of {source} on {destination}: {}",
-                            result.error.clone().unwrap_or_default()
-                        )
-                    })?
-                }
-            };
-            calls[d].push(TxBody::AppCall {
-                app: apps::counter_optimistic(),
-                data: [source.to_be_bytes(), client.to_be_bytes()].concat(),
-            });
-            routes.push(SecuredRoute {
-                source,
-                destination,
-                receivers: vec![apps::counter_optimistic()],
-                committees: Vec::new(),
-            });
-            targets.push((source, destination, client));
-        }
-    }
-    for result in submit_everywhere(clients, ids, calls)
-        .await?
-        .into_iter()
-        .flatten()
-    {
-        anyhow::ensure!(
-            result.success,
-            "counter-optimistic did not choose its client: {}",
-            result.error.unwrap_or_default()
-        );
-    }
+    let found = clients_of(clients).await?;
+    let inits = ids.iter().map(|&source| (source, init.clone())).collect();
+    let targets = ensure_pair_clients(
+        clients,
+        ids,
+        &found,
+        VerifierKind::OPTIMISTIC,
+        &inits,
+        apps::counter_optimistic(),
+    )
+    .await?;
+    let routes = targets
+        .iter()
+        .map(|&(source, destination, _)| SecuredRoute {
+            source,
+            destination,
+            receivers: vec![apps::counter_optimistic()],
+            committees: Vec::new(),
+        })
+        .collect();
     Ok((routes, targets))
 }
 

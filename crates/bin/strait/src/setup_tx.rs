@@ -2,15 +2,17 @@
 //! clients, the counters' configs, announcements): signed by the devnet's committee owner and
 //! submitted to every chain at once.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use anyhow::Context;
 use jsonrpsee::http_client::HttpClient;
+use strait_chain_client::VerifierKind;
 use strait_devnet_api::apps;
 use strait_devnet_api::keys::AccountKey;
-use strait_devnet_api::rpc::{StraitApiClient, TxResult};
+use strait_devnet_api::rpc::{ClientInfo, StraitApiClient, TxResult, MAX_VOUCHED_ITEMS};
 use strait_devnet_api::tx::{Tx, TxBody};
-use strait_primitives::{ChainId, Hash32};
+use strait_primitives::{Address32, ChainId, ClientId, Hash32};
 
 use crate::send::wait_tx;
 
@@ -70,4 +72,104 @@ pub(crate) async fn submit_everywhere(
         results.push(chain);
     }
     Ok(results)
+}
+
+/// Every chain's clients (`strait_clients`), by chain.
+pub(crate) async fn clients_of(clients: &[HttpClient]) -> anyhow::Result<Vec<Vec<ClientInfo>>> {
+    let mut found = Vec::with_capacity(clients.len());
+    for client in clients {
+        found.push(
+            client
+                .clients(ClientId(1), MAX_VOUCHED_ITEMS)
+                .await
+                .context("strait_clients")?,
+        );
+    }
+    Ok(found)
+}
+
+/// The unfrozen client of `kind` following `source` among a destination's `found` clients.
+pub(crate) fn existing(
+    found: &[ClientInfo],
+    kind: VerifierKind,
+    source: ChainId,
+) -> Option<ClientId> {
+    found
+        .iter()
+        .find(|c| c.kind == kind && c.chain_id == source && !c.frozen)
+        .map(|c| c.client_id)
+}
+
+/// Ensures a client of `kind` of every source on every destination of `ids` (found among the
+/// destination's clients `found`, else created from `inits[source]`), makes the counter `app`
+/// choose it alone (`[STRAIT-ROUTE.6]`), and returns `(source, destination, client)` of every
+/// ordered pair.
+pub(crate) async fn ensure_pair_clients(
+    clients: &[HttpClient],
+    ids: &[ChainId],
+    found: &[Vec<ClientInfo>],
+    kind: VerifierKind,
+    inits: &BTreeMap<ChainId, Vec<u8>>,
+    app: Address32,
+) -> anyhow::Result<Vec<(ChainId, ChainId, ClientId)>> {
+    let pairs = || {
+        ids.iter().enumerate().flat_map(move |(d, &destination)| {
+            ids.iter()
+                .filter(move |s| **s != destination)
+                .map(move |&source| (d, source, destination))
+        })
+    };
+    let mut creates = vec![Vec::new(); ids.len()];
+    let mut wanted = vec![Vec::new(); ids.len()];
+    for (d, source, _) in pairs() {
+        if existing(&found[d], kind, source).is_none() {
+            let init = inits
+                .get(&source)
+                .with_context(|| format!("no initial trust for the {kind} client of {source}"))?;
+            creates[d].push(TxBody::CreateClient {
+                kind,
+                source,
+                init: init.clone(),
+            });
+            wanted[d].push(source);
+        }
+    }
+    let created = submit_everywhere(clients, ids, creates).await?;
+    let mut calls = vec![Vec::new(); ids.len()];
+    let mut chosen = Vec::new();
+    for (d, source, destination) in pairs() {
+        let client = match existing(&found[d], kind, source) {
+            Some(client) => client,
+            None => {
+                let k = wanted[d]
+                    .iter()
+                    .position(|s| *s == source)
+                    .with_context(|| format!("a {kind} client neither found nor created"))?;
+                let result = &created[d][k];
+                result.client_id.with_context(|| {
+                    format!(
+                        "creating the {kind} client of {source} on {destination}: {}",
+                        result.error.clone().unwrap_or_default()
+                    )
+                })?
+            }
+        };
+        calls[d].push(TxBody::AppCall {
+            app,
+            data: [source.to_be_bytes(), client.to_be_bytes()].concat(),
+        });
+        chosen.push((source, destination, client));
+    }
+    for result in submit_everywhere(clients, ids, calls)
+        .await?
+        .into_iter()
+        .flatten()
+    {
+        anyhow::ensure!(
+            result.success,
+            "{app} did not choose its {kind} clients: {}",
+            result.error.unwrap_or_default()
+        );
+    }
+    Ok(chosen)
 }
