@@ -1,0 +1,51 @@
+//! ABI bindings of the contracts the Rust side deploys or calls, generated from the artifacts
+//! committed in `contracts/artifacts/` (ABI, creation and runtime bytecode; `scripts/evm-test`
+//! checks they match the sources). Each contract is in a module of its own: their ABIs share
+//! type names (`CommitteeVerifier.Updated`).
+
+#![allow(missing_docs, clippy::too_many_arguments)]
+
+/// The endpoint (`src/StraitEndpoint.sol`).
+pub mod endpoint {
+    alloy::sol!(
+        #[sol(rpc)]
+        StraitEndpoint,
+        "../../../contracts/artifacts/StraitEndpoint.json"
+    );
+}
+
+/// The m-of-n guardians holding the endpoint's pause switches (`src/StraitGuardians.sol`).
+pub mod guardians {
+    alloy::sol!(
+        #[sol(rpc)]
+        StraitGuardians,
+        "../../../contracts/artifacts/StraitGuardians.json"
+    );
+}
+
+/// Message fees (`src/StraitFees.sol`).
+pub mod fees {
+    alloy::sol!(
+        #[sol(rpc)]
+        StraitFees,
+        "../../../contracts/artifacts/StraitFees.json"
+    );
+}
+
+/// The ECDSA attester committee verifier, kind 2 (`src/attest/EcdsaCommitteeVerifier.sol`).
+pub mod ecdsa_committee {
+    alloy::sol!(
+        #[sol(rpc)]
+        EcdsaCommitteeVerifier,
+        "../../../contracts/artifacts/EcdsaCommitteeVerifier.json"
+    );
+}
+
+/// The BLS attester committee verifier, kind 4 (`src/attest/BlsCommitteeVerifier.sol`).
+pub mod bls_committee {
+    alloy::sol!(
+        #[sol(rpc)]
+        BlsCommitteeVerifier,
+        "../../../contracts/artifacts/BlsCommitteeVerifier.json"
+    );
+}

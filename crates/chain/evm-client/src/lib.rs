@@ -1,0 +1,5 @@
+//! EVM chains over JSON-RPC (`README.md`): the Solidity endpoint (`contracts/`) as the chain-client
+//! traits, through alloy. The ABI bindings come from the artifacts committed in
+//! `contracts/artifacts/`, so building this crate needs neither node nor forge.
+
+pub mod abi;
