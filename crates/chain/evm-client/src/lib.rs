@@ -3,3 +3,5 @@
 //! `contracts/artifacts/`, so building this crate needs neither node nor forge.
 
 pub mod abi;
+pub mod anvil;
+pub mod deploy;

@@ -1,0 +1,3 @@
+//! Integration tests against real anvil nodes (the tool chain `scripts/test` installs).
+
+mod deploy;
