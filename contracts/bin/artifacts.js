@@ -13,6 +13,7 @@ const CONTRACTS = {
     StraitFees: "src/StraitFees.sol",
     EcdsaCommitteeVerifier: "src/attest/EcdsaCommitteeVerifier.sol",
     BlsCommitteeVerifier: "src/attest/BlsCommitteeVerifier.sol",
+    StraitCounter: "src/app/StraitCounter.sol",
 };
 
 const root = path.join(__dirname, "..");

@@ -49,3 +49,12 @@ pub mod bls_committee {
         "../../../contracts/artifacts/BlsCommitteeVerifier.json"
     );
 }
+
+/// The devnet's counter application (`src/app/StraitCounter.sol`).
+pub mod counter {
+    alloy::sol!(
+        #[sol(rpc)]
+        StraitCounter,
+        "../../../contracts/artifacts/StraitCounter.json"
+    );
+}

@@ -149,3 +149,14 @@ pub async fn trust_remote(
 pub async fn chain_id(provider: &DynProvider) -> Result<u64, DeployError> {
     provider.get_chain_id().await.map_err(step("eth_chainId"))
 }
+
+/// Deploys the devnet's counter application on `endpoint`.
+pub async fn deploy_counter(
+    provider: &DynProvider,
+    endpoint: Address,
+) -> Result<Address, DeployError> {
+    let instance = crate::abi::counter::StraitCounter::deploy(provider.clone(), endpoint)
+        .await
+        .map_err(step("deploy StraitCounter"))?;
+    Ok(*instance.address())
+}
