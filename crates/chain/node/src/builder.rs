@@ -33,6 +33,9 @@ pub struct BlockInput<'a> {
     pub timestamp: Timestamp,
     /// Remote chains (their light clients are created on first use).
     pub remotes: &'a [ChainSpec],
+    /// Remote chains of another kind (EVM chains): known to `send` (`[STRAIT-SEND.1]`), but with
+    /// no default client (their verifiers are created by transaction).
+    pub foreign_remotes: &'a [ChainId],
     /// Keys of the validators this node holds (a validator-set change must stay signable).
     pub pool_keys: &'a [PublicKey],
     /// The transactions, authenticated, with their hashes, in block order.
@@ -170,6 +173,7 @@ pub fn build_block(
             .iter()
             .map(|r| r.chain_id)
             .collect::<BTreeSet<_>>(),
+        foreign_remotes: input.foreign_remotes.iter().copied().collect(),
     };
     let mut fx = Effects::default();
     let mut results = Vec::with_capacity(input.txs.len());

@@ -15,6 +15,9 @@ pub struct Env {
     pub timestamp: Timestamp,
     /// Remote chains; the client of a remote chain has the remote's chain id as its id.
     pub remotes: BTreeSet<ChainId>,
+    /// Remote chains of another kind (EVM chains): messages may be sent to them; they have no
+    /// default client here.
+    pub foreign_remotes: BTreeSet<ChainId>,
 }
 
 impl Env {

@@ -107,7 +107,7 @@ impl EndpointReader for Exec<'_> {
         self.env.timestamp
     }
     fn is_known_chain(&self, chain: ChainId) -> bool {
-        self.env.remotes.contains(&chain)
+        (self.env.remotes.contains(&chain) || self.env.foreign_remotes.contains(&chain))
     }
     fn last_outbound_nonce(&self, route: &RouteId) -> Nonce {
         Nonce(self.state.get_u64(&keys::outbound(route)))
@@ -335,6 +335,7 @@ mod tests {
             height: Height(5),
             timestamp: Timestamp(5),
             remotes: std::collections::BTreeSet::from([ChainId(1)]),
+            foreign_remotes: std::collections::BTreeSet::from([ChainId(31337)]),
         };
         let mut state = State::default();
         let mut fx = Effects::default();
@@ -384,6 +385,13 @@ mod tests {
             )),
             0
         );
+        // A foreign remote (an EVM chain, no default client) is a chain this one sends to.
+        let evm = ping(ChainId(31337));
+        assert_eq!(
+            exec.call_app(&evm, &evm.id()),
+            Ok(crate::apps::PONG.to_vec())
+        );
+        assert_eq!(exec.fx.outbox_ids.len(), 2);
     }
 
     #[test]

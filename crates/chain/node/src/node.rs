@@ -230,6 +230,7 @@ pub async fn start_with(config: NodeConfig, limits: RpcLimits) -> anyhow::Result
         pool_keys,
         last: header,
         remotes: config.remotes.clone(),
+        foreign_remotes: config.foreign_remotes.clone(),
     };
     let (stop, stop_rx) = mpsc::channel();
     let (done_tx, done) = oneshot::channel();
@@ -313,6 +314,7 @@ struct Producer {
     pool_keys: Vec<PublicKey>,
     last: Header,
     remotes: Vec<ChainSpec>,
+    foreign_remotes: Vec<ChainId>,
 }
 
 impl Producer {
@@ -358,6 +360,7 @@ impl Producer {
                 parent: &self.last,
                 timestamp,
                 remotes: &self.remotes,
+                foreign_remotes: &self.foreign_remotes,
                 pool_keys: &self.pool_keys,
                 txs: &refs,
                 ext: Extensions::builtin(),

@@ -156,6 +156,9 @@ pub struct NodeConfig {
     pub spec: ChainSpec,
     /// The chains this chain keeps light clients of (client id = remote chain id).
     pub remotes: Vec<ChainSpec>,
+    /// Remote chains of another kind (EVM chains) this chain may send to: no default client (their
+    /// verifiers are created by `CreateClient`), no fee oracle.
+    pub foreign_remotes: Vec<ChainId>,
     /// Where the database lives (created if missing).
     pub data_dir: PathBuf,
     /// JSON-RPC address, HTTP and websocket on one port; port 0 picks a free port.
@@ -191,6 +194,7 @@ pub fn devnet_node_config(
             .filter(|s| s.chain_id != spec.chain_id)
             .copied()
             .collect(),
+        foreign_remotes: Vec::new(),
         data_dir: base_dir.join(format!("chain-{}", spec.chain_id)),
         rpc_addr,
     }

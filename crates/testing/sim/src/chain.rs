@@ -506,6 +506,7 @@ impl InProcessChain {
                 parent: &parent,
                 timestamp,
                 remotes: &self.remotes,
+                foreign_remotes: &[],
                 pool_keys: &self.pool_keys,
                 txs: &txs,
                 ext: self.ext,

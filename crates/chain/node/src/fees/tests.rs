@@ -38,6 +38,7 @@ fn run(state: &mut State, txs: &[SignedTx]) -> Vec<TxResult> {
             parent: &genesis,
             timestamp: Timestamp(2_000),
             remotes: &specs[1..],
+            foreign_remotes: &[],
             pool_keys: &keys,
             txs: &hashed,
             ext: crate::extensions::Extensions::builtin(),

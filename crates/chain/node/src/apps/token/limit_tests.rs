@@ -60,6 +60,7 @@ impl Chain {
             height: Height(self.time_ms),
             timestamp: Timestamp(self.time_ms),
             remotes: self.remotes.clone(),
+            foreign_remotes: BTreeSet::new(),
         };
         let token = strait_devnet_api::apps::token();
         let cp = self.state.checkpoint();
