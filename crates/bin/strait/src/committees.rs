@@ -395,7 +395,7 @@ pub(crate) fn devnet_committee(kind: CommitteeKind) -> anyhow::Result<(Committee
 
 /// The initial trust of a client of `kind`'s committee: its wire form, which for BLS carries each
 /// member's proof of possession (`[STRAIT-ATTEST.3]`).
-fn devnet_committee_init(kind: CommitteeKind) -> anyhow::Result<Vec<u8>> {
+pub(crate) fn devnet_committee_init(kind: CommitteeKind) -> anyhow::Result<Vec<u8>> {
     let keys = kind
         .indices()
         .map(|i| member_key(kind, i))

@@ -85,6 +85,10 @@ pub struct DevnetArgs {
     /// submits evidence against a lying one).
     #[arg(long)]
     pub no_watcher: bool,
+    /// Run no EVM chains (by default two anvil chains join the devnet when the EVM tool chain is
+    /// installed: contracts deployed, committees both ways, relayed in every direction).
+    #[arg(long)]
+    pub no_evm: bool,
 }
 
 /// `<data-dir>/devnet.json`: what makes the devnet the same devnet after a restart.
@@ -153,6 +157,8 @@ fn is_devnet_entry(name: &str) -> bool {
         || name == crate::committees::FILE
         || name == "committees.json.tmp"
         || name == crate::committees::ATTESTERS_DIR
+        || name == crate::evm_devnet::FILE
+        || name == "evm.json.tmp"
         || name
             .strip_prefix("chain-")
             .is_some_and(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()))
@@ -222,6 +228,7 @@ pub async fn run(args: DevnetArgs) -> anyhow::Result<()> {
         remove_devnet(&args.data_dir)?;
     }
     let specs = load_or_create_specs(&args, block_time_ms)?;
+    let evm_ids = evm_chain_ids(&args)?;
     let mut nodes: Vec<NodeHandle> = Vec::with_capacity(specs.len());
     for (i, spec) in specs.iter().enumerate() {
         let port = if args.rpc_port_base == 0 {
@@ -230,7 +237,8 @@ pub async fn run(args: DevnetArgs) -> anyhow::Result<()> {
             args.rpc_port_base.saturating_add(i as u16)
         };
         let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
-        let config = devnet_node_config(&specs, i, &args.data_dir, addr);
+        let mut config = devnet_node_config(&specs, i, &args.data_dir, addr);
+        config.foreign_remotes = evm_ids.clone();
         match strait_node::start(config).await {
             Ok(node) => nodes.push(node),
             Err(e) => {
@@ -266,6 +274,28 @@ pub async fn run(args: DevnetArgs) -> anyhow::Result<()> {
     if let Some(c) = &committees {
         print_committees(c, &nodes);
     }
+    let evm = if evm_ids.is_empty() {
+        None
+    } else {
+        let native: Vec<_> = nodes.iter().map(NodeHandle::chain_id).collect();
+        let clients = endpoints
+            .iter()
+            .map(|e| crate::send::http_client(&e.rpc_url))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        match crate::evm_devnet::start(&evm_ids, &native, &clients).await {
+            Ok(evm) => {
+                print_evm(&evm);
+                Some(evm)
+            }
+            Err(e) => {
+                if let Some(c) = committees {
+                    c.stop().await;
+                }
+                stop_all(nodes).await;
+                return Err(e.context("starting the EVM chains"));
+            }
+        }
+    };
     let watcher = if args.no_watcher {
         None
     } else {
@@ -387,8 +417,52 @@ pub async fn run(args: DevnetArgs) -> anyhow::Result<()> {
     if let Some(c) = committees {
         c.stop().await;
     }
+    drop(evm);
     stop_all(nodes).await;
     result
+}
+
+/// This run's EVM chain ids: none with `--no-evm` or `--no-committees` (both directions go under
+/// committees), nor when the EVM tool chain is missing (said so on stderr).
+fn evm_chain_ids(args: &DevnetArgs) -> anyhow::Result<Vec<strait_primitives::ChainId>> {
+    if args.no_evm {
+        return Ok(Vec::new());
+    }
+    if args.no_committees {
+        eprintln!(
+            "strait devnet: no EVM chains with --no-committees (their routes go under the \
+             attester committees)"
+        );
+        return Ok(Vec::new());
+    }
+    if let Some(why) = crate::evm_devnet::missing_toolchain() {
+        eprintln!("strait devnet: {why}");
+        return Ok(Vec::new());
+    }
+    crate::evm_devnet::reserve_ids(&args.data_dir)
+}
+
+fn print_evm(evm: &crate::evm_devnet::EvmDevnet) {
+    for chain in &evm.chains {
+        eprintln!(
+            "  EVM chain {:>6}  rpc {}  (anvil, {} s blocks, in memory: new chain ids each run)",
+            chain.chain_id,
+            chain.url,
+            crate::evm_devnet::BLOCK_TIME_S
+        );
+        eprintln!(
+            "    endpoint {}  guardians {}  counter {}",
+            chain.endpoint, chain.guardians, chain.counter
+        );
+        for (source, verifier) in &chain.verifiers {
+            eprintln!("    ECDSA committee verifier of chain {source}: {verifier}");
+        }
+    }
+    eprintln!(
+        "  EVM keys: anvil's public development keys (never for a chain with value); native \
+         chains verify EVM chains with {} ECDSA committee clients (counter-ecdsa)",
+        evm.native_clients.len()
+    );
 }
 
 fn print_committees(c: &crate::committees::Committees, nodes: &[NodeHandle]) {

@@ -13,6 +13,7 @@ mod bls_route;
 mod committees;
 mod devnet;
 mod devnet_watcher;
+mod evm_devnet;
 mod ledger;
 mod load;
 mod opt_route;

@@ -107,7 +107,7 @@ impl EndpointReader for Exec<'_> {
         self.env.timestamp
     }
     fn is_known_chain(&self, chain: ChainId) -> bool {
-        (self.env.remotes.contains(&chain) || self.env.foreign_remotes.contains(&chain))
+        self.env.remotes.contains(&chain) || self.env.foreign_remotes.contains(&chain)
     }
     fn last_outbound_nonce(&self, route: &RouteId) -> Nonce {
         Nonce(self.state.get_u64(&keys::outbound(route)))

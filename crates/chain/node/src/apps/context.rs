@@ -196,7 +196,7 @@ impl<'a> AppContext<'a> {
 
     /// Whether this chain can send to `chain` (a configured remote chain).
     pub fn knows_chain(&self, chain: ChainId) -> bool {
-        (self.env.remotes.contains(&chain) || self.env.foreign_remotes.contains(&chain))
+        self.env.remotes.contains(&chain) || self.env.foreign_remotes.contains(&chain)
     }
 
     /// This chain.

@@ -1,0 +1,262 @@
+//! `strait devnet`'s EVM chains (ADR 0020): [`EVM_CHAINS`] anvil nodes from the EVM tool chain
+//! (`contracts/node_modules/.bin/anvil`), each with the contracts deployed from the committed
+//! artifacts (the endpoint, its guardians as pauser, the devnet's counter `StraitCounter`) and, for
+//! every other chain of the devnet (native or EVM), an ECDSA committee verifier (kind 2) holding
+//! the devnet's 3-of-4 ECDSA committee of that source, the endpoint's default verifier for it. On
+//! every native chain, a committee client (kind 2) of each EVM chain's ECDSA committee, chosen by
+//! `counter-ecdsa` for messages from it. Committees both ways: an EVM chain has no light client
+//! on the native side, and the native light client contract is not deployed yet.
+//!
+//! anvil keeps its chain in memory: the EVM chains live as long as the devnet process. So that a
+//! restart of a devnet never mixes two runs' EVM histories under one chain id (a native client
+//! would see conflicting checkpoints, a route's nonces would start again), every run takes new
+//! chain ids, counted in `<data-dir>/evm.json` from [`FIRST_CHAIN_ID`].
+
+use std::path::Path;
+
+use alloy::primitives::Address;
+use alloy::providers::{DynProvider, Provider};
+use anyhow::Context as _;
+use jsonrpsee::http_client::HttpClient;
+use serde::{Deserialize, Serialize};
+use strait_devnet_api::apps;
+use strait_devnet_api::tx::TxBody;
+use strait_evm_client::abi::endpoint::StraitEndpoint;
+use strait_evm_client::anvil::{Anvil, AnvilConfig, DEV_KEYS};
+use strait_evm_client::deploy;
+use strait_primitives::{ChainId, ClientId};
+
+use crate::committees::{devnet_committee_init, CommitteeKind, KINDS};
+use crate::setup_tx::submit_everywhere;
+
+/// EVM chains a devnet runs (two, so that EVM to EVM is relayed too).
+pub(crate) const EVM_CHAINS: u64 = 2;
+/// The first run's first EVM chain id (anvil's default).
+pub(crate) const FIRST_CHAIN_ID: u64 = 31337;
+/// Where the next run's EVM chain ids are counted.
+pub(crate) const FILE: &str = "evm.json";
+/// Version of `evm.json`.
+const FILE_VERSION: u32 = 1;
+/// Seconds between EVM blocks once deployed (anvil mines on demand while deploying).
+pub(crate) const BLOCK_TIME_S: u64 = 1;
+/// The anvil development key (PUBLIC, anvil's default mnemonic: never for a chain with value)
+/// that deploys and owns the contracts.
+pub(crate) const DEPLOYER_KEY: &str = DEV_KEYS[0];
+/// The committee both ways: the devnet's 3-of-4 ECDSA committee (kind 2), whose members are EVM
+/// addresses an EVM verifier checks with `ecrecover`.
+pub(crate) fn committee_kind() -> CommitteeKind {
+    KINDS[0]
+}
+
+/// Why the EVM chains cannot run, if they cannot: the tool chain is not installed.
+pub(crate) fn missing_toolchain() -> Option<String> {
+    (!Anvil::installed()).then(|| {
+        format!(
+            "the EVM tool chain is not installed (no anvil at {}): running the native chains only. \
+             Install it with `npm ci` in contracts/ (node >= 20), or run scripts/test, which does; \
+             --no-evm silences this",
+            Anvil::binary().display()
+        )
+    })
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct EvmFile {
+    version: u32,
+    next_chain_id: u64,
+}
+
+/// Takes this run's EVM chain ids (see the module docs).
+pub(crate) fn reserve_ids(data_dir: &Path) -> anyhow::Result<Vec<ChainId>> {
+    let path = data_dir.join(FILE);
+    let first = if path.exists() {
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("reading {}", path.display()))?;
+        let file: EvmFile =
+            serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+        anyhow::ensure!(
+            file.version == FILE_VERSION,
+            "{} has version {}, expected {FILE_VERSION}; use --fresh",
+            path.display(),
+            file.version
+        );
+        file.next_chain_id
+    } else {
+        FIRST_CHAIN_ID
+    };
+    let next = first
+        .checked_add(EVM_CHAINS)
+        .context("EVM chain ids exhausted; use --fresh")?;
+    let file = EvmFile {
+        version: FILE_VERSION,
+        next_chain_id: next,
+    };
+    let tmp = path.with_extension("json.tmp");
+    std::fs::write(&tmp, serde_json::to_vec_pretty(&file)?)
+        .with_context(|| format!("writing {}", tmp.display()))?;
+    std::fs::rename(&tmp, &path).with_context(|| format!("writing {}", path.display()))?;
+    Ok((first..next).map(ChainId).collect())
+}
+
+/// One EVM chain of the devnet, deployed and configured.
+pub(crate) struct EvmChain {
+    /// Its chain id.
+    pub(crate) chain_id: ChainId,
+    /// Its JSON-RPC URL.
+    pub(crate) url: String,
+    /// The endpoint.
+    pub(crate) endpoint: Address,
+    /// Its guardians (the endpoint's pauser).
+    pub(crate) guardians: Address,
+    /// The devnet's counter.
+    pub(crate) counter: Address,
+    /// The ECDSA committee verifier of each other chain, the endpoint's default for it.
+    pub(crate) verifiers: Vec<(ChainId, Address)>,
+    /// The node; dropping it stops the chain.
+    _anvil: Anvil,
+}
+
+/// The devnet's EVM chains and the native side's clients of them.
+pub(crate) struct EvmDevnet {
+    /// The chains.
+    pub(crate) chains: Vec<EvmChain>,
+    /// On each native chain, its committee client of each EVM chain:
+    /// `(source, destination, client)`.
+    pub(crate) native_clients: Vec<(ChainId, ChainId, ClientId)>,
+}
+
+/// Starts the EVM chains `ids` of a devnet whose native chains are `native` (their clients
+/// `clients`), deploys and configures them, and creates the native side's clients (see the module
+/// docs).
+pub(crate) async fn start(
+    ids: &[ChainId],
+    native: &[ChainId],
+    clients: &[HttpClient],
+) -> anyhow::Result<EvmDevnet> {
+    let mut chains = Vec::with_capacity(ids.len());
+    for &id in ids {
+        let anvil = tokio::task::spawn_blocking(move || {
+            Anvil::spawn(&AnvilConfig {
+                chain_id: id.get(),
+                block_time: None,
+            })
+        })
+        .await
+        .context("starting anvil")?
+        .with_context(|| format!("starting anvil for EVM chain {id}"))?;
+        let remotes: Vec<ChainId> = native
+            .iter()
+            .chain(ids)
+            .copied()
+            .filter(|c| *c != id)
+            .collect();
+        let chain = deploy_chain(anvil, id, &remotes)
+            .await
+            .with_context(|| format!("deploying the contracts on EVM chain {id}"))?;
+        chains.push(chain);
+    }
+    let native_clients = ensure_native_clients(clients, native, ids).await?;
+    Ok(EvmDevnet {
+        chains,
+        native_clients,
+    })
+}
+
+/// Deploys and configures the contracts of one EVM chain, then turns on interval mining.
+async fn deploy_chain(anvil: Anvil, id: ChainId, remotes: &[ChainId]) -> anyhow::Result<EvmChain> {
+    let url = anvil.url();
+    let provider = deploy::signing_provider(&url, DEPLOYER_KEY)?;
+    let owner = deploy::signer_address(DEPLOYER_KEY)?;
+    let endpoint = deploy::deploy_endpoint(&provider, owner).await?;
+    let guardians = deploy::deploy_guardians(&provider, endpoint, owner).await?;
+    StraitEndpoint::new(endpoint, provider.clone())
+        .setPauser(guardians)
+        .send()
+        .await
+        .context("setPauser")?
+        .get_receipt()
+        .await
+        .context("setPauser receipt")?;
+    let counter = deploy::deploy_counter(&provider, endpoint).await?;
+    let wire = devnet_committee_init(committee_kind())?;
+    let mut verifiers = Vec::with_capacity(remotes.len());
+    for &source in remotes {
+        let verifier =
+            deploy::deploy_ecdsa_committee(&provider, source.get(), wire.clone()).await?;
+        deploy::trust_remote(&provider, endpoint, source.get(), verifier).await?;
+        verifiers.push((source, verifier));
+    }
+    set_interval_mining(&provider, BLOCK_TIME_S).await?;
+    Ok(EvmChain {
+        chain_id: id,
+        url,
+        endpoint,
+        guardians,
+        counter,
+        verifiers,
+        _anvil: anvil,
+    })
+}
+
+/// anvil mines a block every `seconds` from now on (instead of one per transaction).
+async fn set_interval_mining(provider: &DynProvider, seconds: u64) -> anyhow::Result<()> {
+    let _: serde_json::Value = provider
+        .raw_request("evm_setIntervalMining".into(), (seconds,))
+        .await
+        .context("evm_setIntervalMining")?;
+    Ok(())
+}
+
+/// On each native chain, a committee client (kind 2) of each EVM chain, chosen by `counter-ecdsa`
+/// for messages from it.
+async fn ensure_native_clients(
+    clients: &[HttpClient],
+    native: &[ChainId],
+    evm: &[ChainId],
+) -> anyhow::Result<Vec<(ChainId, ChainId, ClientId)>> {
+    let kind = committee_kind();
+    let init = devnet_committee_init(kind)?;
+    let creates: Vec<Vec<TxBody>> = native
+        .iter()
+        .map(|_| {
+            evm.iter()
+                .map(|&source| TxBody::CreateClient {
+                    kind: kind.scheme.kind(),
+                    source,
+                    init: init.clone(),
+                })
+                .collect()
+        })
+        .collect();
+    let created = submit_everywhere(clients, native, creates).await?;
+    let mut out = Vec::new();
+    let mut configs = vec![Vec::new(); native.len()];
+    for (d, results) in created.into_iter().enumerate() {
+        for (&source, result) in evm.iter().zip(results) {
+            let client = result.client_id.with_context(|| {
+                format!(
+                    "creating the ECDSA committee client of EVM chain {source} on {}: {}",
+                    native[d],
+                    result.error.unwrap_or_default()
+                )
+            })?;
+            configs[d].push(TxBody::AppCall {
+                app: apps::counter_ecdsa(),
+                data: [source.to_be_bytes(), client.to_be_bytes()].concat(),
+            });
+            out.push((source, native[d], client));
+        }
+    }
+    for result in submit_everywhere(clients, native, configs)
+        .await?
+        .into_iter()
+        .flatten()
+    {
+        anyhow::ensure!(
+            result.success,
+            "counter-ecdsa did not take its client of an EVM chain: {}",
+            result.error.unwrap_or_default()
+        );
+    }
+    Ok(out)
+}
