@@ -14,6 +14,8 @@ mod committees;
 mod devnet;
 mod devnet_watcher;
 mod evm_devnet;
+mod hetero_chain;
+mod hetero_relayer;
 mod ledger;
 mod load;
 mod opt_route;
