@@ -376,7 +376,7 @@ fn write_file(path: &Path, file: &CommitteesFile) -> anyhow::Result<()> {
     std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))
 }
 
-fn member_key(kind: CommitteeKind, index: u8) -> anyhow::Result<AttesterKey> {
+pub(crate) fn member_key(kind: CommitteeKind, index: u8) -> anyhow::Result<AttesterKey> {
     AttesterKey::devnet(kind.scheme.kind(), index).context("devnet attester key")
 }
 

@@ -13,6 +13,7 @@ mod bls_route;
 mod committees;
 mod devnet;
 mod devnet_watcher;
+mod evm_attesters;
 mod evm_devnet;
 mod hetero_chain;
 mod hetero_relayer;
