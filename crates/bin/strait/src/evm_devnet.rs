@@ -24,7 +24,7 @@ use strait_devnet_api::tx::TxBody;
 use strait_evm_client::abi::endpoint::StraitEndpoint;
 use strait_evm_client::anvil::{Anvil, AnvilConfig, DEV_KEYS};
 use strait_evm_client::deploy;
-use strait_primitives::{ChainId, ClientId};
+use strait_primitives::{Address32, ChainId, ClientId};
 
 use crate::committees::{devnet_committee_init, CommitteeKind, KINDS};
 use crate::setup_tx::submit_everywhere;
@@ -42,6 +42,12 @@ pub(crate) const BLOCK_TIME_S: u64 = 1;
 /// The anvil development key (PUBLIC, anvil's default mnemonic: never for a chain with value)
 /// that deploys and owns the contracts.
 pub(crate) const DEPLOYER_KEY: &str = DEV_KEYS[0];
+/// The anvil development key (PUBLIC) the in-process relayer signs with on EVM chains.
+#[allow(dead_code)] // the EVM destination adapter signs with it
+pub(crate) const RELAYER_KEY: &str = DEV_KEYS[1];
+/// The anvil development key (PUBLIC) `--messages` sends from on EVM chains.
+pub(crate) const LOAD_KEY: &str = DEV_KEYS[2];
+
 /// The committee both ways: the devnet's 3-of-4 ECDSA committee (kind 2), whose members are EVM
 /// addresses an EVM verifier checks with `ecrecover`.
 pub(crate) fn committee_kind() -> CommitteeKind {
@@ -114,6 +120,13 @@ pub(crate) struct EvmChain {
     pub(crate) verifiers: Vec<(ChainId, Address)>,
     /// The node; dropping it stops the chain.
     _anvil: Anvil,
+}
+
+/// An EVM address as an `Address32` (12 zero bytes, then the address, `[STRAIT-PACKET.1]`).
+pub(crate) fn address32(address: Address) -> Address32 {
+    let mut out = [0u8; 32];
+    out[12..].copy_from_slice(address.as_slice());
+    Address32(out)
 }
 
 /// The devnet's EVM chains and the native side's clients of them.

@@ -15,6 +15,7 @@ mod devnet;
 mod devnet_watcher;
 mod evm_attesters;
 mod evm_devnet;
+mod evm_load;
 mod hetero_chain;
 mod hetero_relayer;
 mod ledger;

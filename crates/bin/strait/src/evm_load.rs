@@ -1,0 +1,447 @@
+//! `strait devnet --messages`' EVM routes: counter messages over every ordered pair with an EVM
+//! chain at one end or both (native to EVM, EVM to native, EVM to EVM), round robin, and the check
+//! that each was executed exactly once on its destination (an EVM endpoint's `Received` events,
+//! the counter's count; a native chain's receipt) and that its outcome came back to its source
+//! (`isAwaiting` false on an EVM endpoint, `awaiting_outcome` false on a native chain).
+
+#![allow(dead_code)] // run by `strait devnet` once the EVM adapters relay
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::{Duration, Instant};
+
+use alloy::primitives::{Address, FixedBytes};
+use alloy::providers::{DynProvider, Provider};
+use anyhow::Context as _;
+use jsonrpsee::http_client::HttpClient;
+use serde::Serialize;
+use strait_devnet_api::apps;
+use strait_devnet_api::keys::AccountKey;
+use strait_devnet_api::rpc::{MessageStatus, OutcomeJson, StraitApiClient};
+use strait_evm_client::abi::counter::StraitCounter;
+use strait_evm_client::abi::endpoint::StraitEndpoint;
+use strait_evm_client::abi::endpoint::StraitEndpoint::DeliveryOptions;
+use strait_evm_client::deploy;
+use strait_primitives::{Address32, ChainId, Hash32, MessageId};
+
+use crate::evm_devnet::{address32, EvmChain, LOAD_KEY};
+use crate::send::{send_tx, wait_tx};
+
+/// The native devnet account that sends the load to EVM chains (not `user-load`: its nonces are
+/// the native load's).
+pub(crate) const LOAD_ACCOUNT: &str = "user-load-evm";
+
+/// The EVM routes' part of `strait devnet --messages`' report.
+#[derive(Debug, Default, Serialize)]
+pub struct EvmRoutesReport {
+    /// Messages sent on EVM routes.
+    pub sent: u64,
+    /// Executed on their destination exactly once.
+    pub delivered: u64,
+    /// Received with another outcome than executed.
+    pub failed: u64,
+    /// Never seen received before the timeout.
+    pub undelivered: u64,
+    /// Executions beyond the first (must be 0).
+    pub duplicates: u64,
+    /// Whose outcome came back to their source (settled there).
+    pub settled: u64,
+    /// By route: `native->evm`, `evm->native`, `evm->evm`.
+    pub by_route: BTreeMap<String, RouteLoad>,
+}
+
+/// One route kind's messages.
+#[derive(Debug, Default, Serialize)]
+pub struct RouteLoad {
+    /// Sent.
+    pub sent: u64,
+    /// Executed once on their destination.
+    pub delivered: u64,
+    /// Settled on their source.
+    pub settled: u64,
+}
+
+impl EvmRoutesReport {
+    /// Whether every message was executed exactly once and settled on its source.
+    pub fn all_executed_once(&self) -> bool {
+        self.delivered == self.sent
+            && self.settled == self.sent
+            && self.failed == 0
+            && self.undelivered == 0
+            && self.duplicates == 0
+    }
+}
+
+/// A chain of the run.
+#[derive(Clone)]
+enum Chain {
+    Native { id: ChainId, client: HttpClient },
+    Evm(EvmEnd),
+}
+
+/// An EVM chain's endpoint and counter, read with a provider signing as the load account.
+#[derive(Clone)]
+struct EvmEnd {
+    id: ChainId,
+    provider: DynProvider,
+    endpoint: Address,
+    counter: Address,
+}
+
+impl Chain {
+    fn id(&self) -> ChainId {
+        match self {
+            Self::Native { id, .. } => *id,
+            Self::Evm(e) => e.id,
+        }
+    }
+    fn kind(&self) -> &'static str {
+        match self {
+            Self::Native { .. } => "native",
+            Self::Evm(_) => "evm",
+        }
+    }
+    /// The counter messages to this chain go to.
+    fn receiver(&self) -> Address32 {
+        match self {
+            Self::Native { .. } => apps::counter_ecdsa(),
+            Self::Evm(e) => address32(e.counter),
+        }
+    }
+}
+
+/// One message: its route and id.
+struct Sent {
+    source: usize,
+    destination: usize,
+    id: MessageId,
+}
+
+/// Sends `n` messages over the EVM routes of the devnet of `native` and `evm` and waits (at most
+/// `timeout`) for each to be executed on its destination and settled on its source.
+pub(crate) async fn run(
+    native: &[(ChainId, HttpClient)],
+    evm: &[EvmChain],
+    n: u64,
+    timeout: Duration,
+) -> anyhow::Result<EvmRoutesReport> {
+    let mut chains: Vec<Chain> = native
+        .iter()
+        .map(|(id, client)| Chain::Native {
+            id: *id,
+            client: client.clone(),
+        })
+        .collect();
+    for e in evm {
+        chains.push(Chain::Evm(EvmEnd {
+            id: e.chain_id,
+            provider: deploy::signing_provider(&e.url, LOAD_KEY)?,
+            endpoint: e.endpoint,
+            counter: e.counter,
+        }));
+    }
+    let pairs: Vec<(usize, usize)> = (0..chains.len())
+        .flat_map(|s| (0..chains.len()).map(move |d| (s, d)))
+        .filter(|&(s, d)| {
+            s != d && (matches!(chains[s], Chain::Evm(_)) || matches!(chains[d], Chain::Evm(_)))
+        })
+        .collect();
+    anyhow::ensure!(!pairs.is_empty(), "no EVM route");
+    let deadline = Instant::now() + timeout;
+    let tag = format!(
+        "strait-evm-load/{}/",
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos())
+    );
+    // Counts on the EVM counters before the run, per (destination, source).
+    let mut before = HashMap::new();
+    for (s, d) in &pairs {
+        if let Chain::Evm(e) = &chains[*d] {
+            before.insert((*d, *s), counted(e, chains[*s].id()).await?);
+        }
+    }
+    let mut sent = Vec::new();
+    for (s, source) in chains.iter().enumerate() {
+        let work: Vec<(u64, usize)> = (0..n)
+            .filter(|i| pairs[(*i as usize) % pairs.len()].0 == s)
+            .map(|i| (i, pairs[(i as usize) % pairs.len()].1))
+            .collect();
+        if work.is_empty() {
+            continue;
+        }
+        let ids = match source {
+            Chain::Native { id, client } => send_native(client, *id, &chains, &work, &tag).await?,
+            Chain::Evm(e) => send_evm(e, &chains, &work, &tag).await?,
+        };
+        sent.extend(work.iter().zip(ids).map(|(&(_, destination), id)| Sent {
+            source: s,
+            destination,
+            id,
+        }));
+    }
+    tracing::info!(sent = sent.len(), "EVM routes: all messages submitted");
+
+    // Executed on the destination, then settled on the source.
+    let mut received: HashMap<MessageId, (u64, bool)> = HashMap::new();
+    let mut settled: HashMap<MessageId, bool> = HashMap::new();
+    loop {
+        received.clear();
+        for (d, chain) in chains.iter().enumerate() {
+            let ids: Vec<MessageId> = sent
+                .iter()
+                .filter(|m| m.destination == d)
+                .map(|m| m.id)
+                .collect();
+            if !ids.is_empty() {
+                receptions(chain, &ids, &mut received).await?;
+            }
+        }
+        for (s, chain) in chains.iter().enumerate() {
+            let ids: Vec<MessageId> = sent
+                .iter()
+                .filter(|m| m.source == s && !settled.get(&m.id).copied().unwrap_or(false))
+                .map(|m| m.id)
+                .collect();
+            for id in ids {
+                settled.insert(id, is_settled(chain, id).await?);
+            }
+        }
+        let done = sent
+            .iter()
+            .all(|m| received.contains_key(&m.id) && settled.get(&m.id).copied().unwrap_or(false));
+        if done || Instant::now() >= deadline {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+
+    let mut report = EvmRoutesReport::default();
+    for m in &sent {
+        let route = format!(
+            "{}->{}",
+            chains[m.source].kind(),
+            chains[m.destination].kind()
+        );
+        let entry = report.by_route.entry(route).or_default();
+        report.sent += 1;
+        entry.sent += 1;
+        match received.get(&m.id) {
+            None => report.undelivered += 1,
+            Some(&(count, executed)) => {
+                report.duplicates += count.saturating_sub(1);
+                if executed {
+                    report.delivered += 1;
+                    entry.delivered += 1;
+                } else {
+                    report.failed += 1;
+                }
+            }
+        }
+        if settled.get(&m.id).copied().unwrap_or(false) {
+            report.settled += 1;
+            entry.settled += 1;
+        }
+    }
+    // The EVM counters counted each message once.
+    for ((d, s), was) in before {
+        let Chain::Evm(e) = &chains[d] else { continue };
+        let now = counted(e, chains[s].id()).await?;
+        let expected = sent
+            .iter()
+            .filter(|m| (m.destination, m.source) == (d, s))
+            .filter(|m| received.get(&m.id).is_some_and(|r| r.1))
+            .count() as u64;
+        if now - was != expected {
+            report.duplicates += (now - was).saturating_sub(expected);
+            tracing::error!(
+                destination = %e.id, source = %chains[s].id(), counted = now - was, expected,
+                "an EVM counter counted other than the executed messages"
+            );
+        }
+    }
+    Ok(report)
+}
+
+/// Sends `work` (message index, destination) from the native chain `id` as [`LOAD_ACCOUNT`];
+/// returns the message ids.
+async fn send_native(
+    client: &HttpClient,
+    id: ChainId,
+    chains: &[Chain],
+    work: &[(u64, usize)],
+    tag: &str,
+) -> anyhow::Result<Vec<MessageId>> {
+    let key = AccountKey::devnet(LOAD_ACCOUNT);
+    let mut nonce = client
+        .account_nonce(key.address())
+        .await
+        .context("accountNonce")?;
+    let mut hashes: Vec<Hash32> = Vec::with_capacity(work.len());
+    for &(i, d) in work {
+        let tx = send_tx(
+            id,
+            &key,
+            nonce,
+            chains[d].id(),
+            chains[d].receiver(),
+            Default::default(),
+            format!("{tag}{i}").into_bytes(),
+        );
+        hashes.push(
+            client
+                .submit_transaction(tx.into())
+                .await
+                .with_context(|| format!("sending message {i} on chain {id}"))?,
+        );
+        nonce += 1;
+    }
+    let mut ids = Vec::with_capacity(hashes.len());
+    for hash in hashes {
+        let result = wait_tx(client, hash, Duration::from_secs(60)).await?;
+        ids.push(result.message_id.with_context(|| {
+            format!(
+                "a send on chain {id} was refused: {}",
+                result.error.unwrap_or_default()
+            )
+        })?);
+    }
+    Ok(ids)
+}
+
+/// Sends `work` from the EVM chain `e` with the load key, straight through its endpoint (the
+/// sender is the key's account); returns the message ids from the `Sent` events.
+async fn send_evm(
+    e: &EvmEnd,
+    chains: &[Chain],
+    work: &[(u64, usize)],
+    tag: &str,
+) -> anyhow::Result<Vec<MessageId>> {
+    let endpoint = StraitEndpoint::new(e.endpoint, e.provider.clone());
+    let options = DeliveryOptions {
+        ordered: false,
+        timeoutHeight: 0,
+        timeoutTimestamp: 0,
+    };
+    let mut pending = Vec::with_capacity(work.len());
+    for &(i, d) in work {
+        let receiver = FixedBytes(chains[d].receiver().0);
+        let tx = endpoint
+            .send(
+                chains[d].id().get(),
+                receiver,
+                options.clone(),
+                format!("{tag}{i}").into_bytes().into(),
+            )
+            .send()
+            .await
+            .with_context(|| format!("sending message {i} on EVM chain {}", e.id))?;
+        pending.push(*tx.tx_hash());
+    }
+    let mut ids = Vec::with_capacity(pending.len());
+    for hash in pending {
+        let receipt = loop {
+            if let Some(r) = e
+                .provider
+                .get_transaction_receipt(hash)
+                .await
+                .context("eth_getTransactionReceipt")?
+            {
+                break r;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        };
+        anyhow::ensure!(receipt.status(), "a send on EVM chain {} reverted", e.id);
+        let id = receipt
+            .inner
+            .logs()
+            .iter()
+            .find_map(|log| log.log_decode::<StraitEndpoint::Sent>().ok())
+            .context("no Sent event in a send's receipt")?
+            .inner
+            .data
+            .id;
+        ids.push(MessageId(id.0));
+    }
+    Ok(ids)
+}
+
+/// Records, for each of `ids` received on `chain`, how many times and whether executed.
+async fn receptions(
+    chain: &Chain,
+    ids: &[MessageId],
+    out: &mut HashMap<MessageId, (u64, bool)>,
+) -> anyhow::Result<()> {
+    match chain {
+        Chain::Native { client, .. } => {
+            for chunk in ids.chunks(1024) {
+                let answer = client.received(chunk.to_vec()).await.context("received")?;
+                for (id, yes) in chunk.iter().zip(answer) {
+                    if !yes {
+                        continue;
+                    }
+                    let executed = matches!(
+                        client.message_status(*id).await.context("messageStatus")?,
+                        MessageStatus::Received {
+                            outcome: OutcomeJson::Executed { .. },
+                            ..
+                        }
+                    );
+                    out.insert(*id, (1, executed));
+                }
+            }
+        }
+        Chain::Evm(e) => {
+            let wanted: std::collections::HashSet<MessageId> = ids.iter().copied().collect();
+            let logs = StraitEndpoint::new(e.endpoint, e.provider.clone())
+                .Received_filter()
+                .from_block(0)
+                .query()
+                .await
+                .context("Received events")?;
+            for (event, _) in logs {
+                let id = MessageId(event.id.0);
+                if !wanted.contains(&id) {
+                    continue;
+                }
+                // The receipt's outcome kind: Executed is 0 ([STRAIT-EVENT.2]).
+                let executed = receipt_outcome_kind(&event.receipt) == Some(0);
+                let entry = out.entry(id).or_insert((0, executed));
+                entry.0 += 1;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The outcome kind byte of an encoded receipt: after the id (32), the route (32), the nonce (8)
+/// and the height (8) (`[STRAIT-EVENT.2]`).
+fn receipt_outcome_kind(receipt: &[u8]) -> Option<u8> {
+    receipt.get(80).copied()
+}
+
+/// Whether the source `chain` no longer awaits the outcome of `id`.
+async fn is_settled(chain: &Chain, id: MessageId) -> anyhow::Result<bool> {
+    Ok(match chain {
+        Chain::Native { client, .. } => matches!(
+            client.message_status(id).await.context("messageStatus")?,
+            MessageStatus::Sent {
+                awaiting_outcome: false,
+                ..
+            }
+        ),
+        Chain::Evm(e) => !StraitEndpoint::new(e.endpoint, e.provider.clone())
+            .isAwaiting(FixedBytes(id.0))
+            .call()
+            .await
+            .context("isAwaiting")?,
+    })
+}
+
+/// What the EVM counter of `e` counted from `source`.
+async fn counted(e: &EvmEnd, source: ChainId) -> anyhow::Result<u64> {
+    StraitCounter::new(e.counter, e.provider.clone())
+        .received(source.get())
+        .call()
+        .await
+        .context("StraitCounter.received")
+}
