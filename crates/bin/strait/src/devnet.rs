@@ -89,6 +89,10 @@ pub struct DevnetArgs {
     /// installed: contracts deployed, committees both ways, relayed in every direction).
     #[arg(long)]
     pub no_evm: bool,
+    /// With --messages and EVM chains: this many more messages over the routes with an EVM end
+    /// (native to EVM, EVM to native, EVM to EVM), reported under `evm` (default: --messages).
+    #[arg(long)]
+    pub evm_messages: Option<u64>,
 }
 
 /// `<data-dir>/devnet.json`: what makes the devnet the same devnet after a restart.
@@ -158,6 +162,7 @@ fn is_devnet_entry(name: &str) -> bool {
         || name == "committees.json.tmp"
         || name == crate::committees::ATTESTERS_DIR
         || name == crate::evm_devnet::FILE
+        || name == crate::evm_devnet::ATTESTERS_DIR
         || name == "evm.json.tmp"
         || name
             .strip_prefix("chain-")
@@ -577,6 +582,10 @@ mod tests {
         std::fs::write(dir.join("committees.json"), "{}").unwrap();
         std::fs::create_dir_all(dir.join("attesters")).unwrap();
         std::fs::write(dir.join("attesters/attest_ecdsa-1-1.redb"), "").unwrap();
+        // The EVM chains' id counter and their attesters' records too.
+        std::fs::write(dir.join("evm.json"), "{}").unwrap();
+        std::fs::create_dir_all(dir.join("evm-attesters")).unwrap();
+        std::fs::write(dir.join("evm-attesters/attest_ecdsa-31337-1.redb"), "").unwrap();
         remove_devnet(&dir).unwrap();
         assert!(dir.is_dir());
         assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);

@@ -2,7 +2,7 @@
 //! the native chains' ECDSA committees, devnet keys from public seeds) signs each EVM chain's
 //! outbox checkpoints, following it through its source adapter's outbox history (past the
 //! adapter's confirmation depth, then the attester's own finality depth), each member with its
-//! signing record under `<data-dir>/attesters/` and its board, read by the in-process relayer.
+//! signing record under `<data-dir>/evm-attesters/` and its board, read by the in-process relayer.
 
 #![allow(dead_code)] // wired up with the EVM source adapter (evmsrc)
 

@@ -35,6 +35,8 @@ pub(crate) const EVM_CHAINS: u64 = 2;
 pub(crate) const FIRST_CHAIN_ID: u64 = 31337;
 /// Where the next run's EVM chain ids are counted.
 pub(crate) const FILE: &str = "evm.json";
+/// Where the EVM chains' attesters keep their signing records.
+pub(crate) const ATTESTERS_DIR: &str = "evm-attesters";
 /// Version of `evm.json`.
 const FILE_VERSION: u32 = 1;
 /// Seconds between EVM blocks once deployed (anvil mines on demand while deploying).
@@ -272,4 +274,78 @@ async fn ensure_native_clients(
         );
     }
     Ok(out)
+}
+
+/// The relayer's committee clients of the EVM routes: each EVM destination's verifier of each
+/// other chain (`evm_verifiers`: `(source, destination, client)` as the destination adapter names
+/// it), the destination's default verifier of the source, so the pair's path; and each native
+/// chain's client of each EVM chain, for `counter-ecdsa`.
+#[allow(dead_code)] // the relayer takes them once the EVM adapters relay
+pub(crate) fn attested_clients(
+    evm: &EvmDevnet,
+    evm_verifiers: &[(ChainId, ChainId, ClientId)],
+) -> anyhow::Result<Vec<strait_relayer::AttestedClient>> {
+    let kind = committee_kind();
+    let (committee, committee_id) = crate::committees::devnet_committee(kind)?;
+    let client = |source, destination, client, receivers| strait_relayer::AttestedClient {
+        source,
+        destination,
+        client,
+        kind: kind.scheme.kind(),
+        committee: committee.clone(),
+        committee_id,
+        epoch: 0,
+        receivers,
+    };
+    let mut out: Vec<_> = evm_verifiers
+        .iter()
+        .map(|&(source, destination, id)| client(source, destination, id, Vec::new()))
+        .collect();
+    out.extend(evm.native_clients.iter().map(|&(source, destination, id)| {
+        client(source, destination, id, vec![apps::counter_ecdsa()])
+    }));
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every run takes new EVM chain ids, counted from anvil's default; a file of another version
+    /// is refused.
+    #[test]
+    fn each_run_takes_new_evm_chain_ids() {
+        let dir = std::env::temp_dir().join(format!("strait-evm-ids-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        assert_eq!(
+            reserve_ids(&dir).unwrap(),
+            vec![ChainId(FIRST_CHAIN_ID), ChainId(FIRST_CHAIN_ID + 1)]
+        );
+        assert_eq!(
+            reserve_ids(&dir).unwrap(),
+            vec![ChainId(FIRST_CHAIN_ID + 2), ChainId(FIRST_CHAIN_ID + 3)]
+        );
+        std::fs::write(dir.join(FILE), r#"{"version":9,"next_chain_id":5}"#).unwrap();
+        assert!(reserve_ids(&dir)
+            .unwrap_err()
+            .to_string()
+            .contains("version 9"));
+        // At the end of the id space: refused, not wrapped.
+        std::fs::write(
+            dir.join(FILE),
+            format!(r#"{{"version":1,"next_chain_id":{}}}"#, u64::MAX - 1),
+        )
+        .unwrap();
+        assert!(reserve_ids(&dir).is_err());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn an_evm_address_is_left_padded() {
+        let a = Address::repeat_byte(0xab);
+        let wide = address32(a);
+        assert_eq!(&wide.0[..12], &[0u8; 12]);
+        assert_eq!(&wide.0[12..], a.as_slice());
+    }
 }
