@@ -26,9 +26,9 @@ use strait_primitives::{Address32, ChainId, Hash32, MessageId};
 use crate::evm_devnet::{address32, EvmChain, LOAD_KEY};
 use crate::send::{send_tx, wait_tx};
 
-/// The native devnet account that sends the load to EVM chains (not `user-load`: its nonces are
-/// the native load's).
-pub(crate) const LOAD_ACCOUNT: &str = "user-load-evm";
+/// The native devnet account that sends the load to EVM chains (funded at genesis; not
+/// `user-load`, whose nonces are the native load's).
+pub(crate) const LOAD_ACCOUNT: &str = "load-0";
 
 /// The EVM routes' part of `strait devnet --messages`' report.
 #[derive(Debug, Default, Serialize)]
