@@ -77,7 +77,8 @@ pub struct ChainInfo {
     pub validators: usize,
     /// Messages in the outbox at the latest height.
     pub outbox_count: u64,
-    /// Chains this chain has light clients of.
+    /// Chains this chain may send to: those it has light clients of, and foreign remotes (EVM
+    /// chains) whose verifiers were created by transaction.
     pub remote_chains: Vec<ChainId>,
     /// Why block production stopped; `null` while the node is healthy (`strait_health`).
     #[serde(default)]

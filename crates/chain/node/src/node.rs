@@ -174,7 +174,13 @@ pub async fn start_with(config: NodeConfig, limits: RpcLimits) -> anyhow::Result
     let events = Feed::new(EVENT_FEED_BYTES);
     let shared = Arc::new(Shared::new(
         spec,
-        config.remotes.iter().map(|r| r.chain_id).collect(),
+        // Every chain it may send to, foreign remotes included (`strait_chainInfo`).
+        config
+            .remotes
+            .iter()
+            .map(|r| r.chain_id)
+            .chain(config.foreign_remotes.iter().copied())
+            .collect(),
         db.clone(),
         tree,
         Latest {
