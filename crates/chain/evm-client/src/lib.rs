@@ -5,3 +5,6 @@
 pub mod abi;
 pub mod anvil;
 pub mod deploy;
+pub mod source;
+
+pub use source::{EvmSource, EvmSourceConfig};
