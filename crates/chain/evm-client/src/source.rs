@@ -4,13 +4,15 @@
 //! Only confirmed blocks are exposed: the latest height is the head minus the configured
 //! confirmation depth, so attesters sign checkpoints and relayers prove against roots of
 //! confirmed blocks only. Outbox states are read from the endpoint by `eth_call` at a block hash;
-//! pages and multiproofs come from an in-memory index of the `Sent` logs ([`index`] says what it
+//! pages and multiproofs come from an in-memory index of the `Sent` logs (the README says what it
 //! costs), which notices a changed confirmed block and re-indexes past the fork.
 
 mod index;
 mod page;
 mod rpc;
 mod scan;
+#[cfg(test)]
+mod tests;
 
 use core::time::Duration;
 use std::sync::Arc;

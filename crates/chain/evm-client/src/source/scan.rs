@@ -183,7 +183,7 @@ impl EvmSource {
 
     /// Appends the leaves of the `Sent` logs of blocks `from..=to` (`to` has `hash`), which must
     /// continue the index leaf after leaf.
-    fn append_logs(
+    pub(super) fn append_logs(
         &self,
         index: &mut OutboxIndex,
         mut logs: Vec<Log>,
