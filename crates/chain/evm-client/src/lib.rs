@@ -5,3 +5,4 @@
 pub mod abi;
 pub mod anvil;
 pub mod deploy;
+pub mod txm;

@@ -1,3 +1,4 @@
 //! Integration tests against real anvil nodes (the tool chain `scripts/test` installs).
 
 mod deploy;
+mod txm;
