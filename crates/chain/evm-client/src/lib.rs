@@ -5,4 +5,5 @@
 pub mod abi;
 pub mod anvil;
 pub mod deploy;
+pub mod destination;
 pub mod txm;
