@@ -1,5 +1,5 @@
 //! An EVM chain as a [`DestinationChain`]: the Solidity endpoint (`contracts/src/StraitEndpoint.sol`)
-//! and its verifier contracts, through the [`TxManager`] (SPEC `[STRAIT-AGENT.EVM]`).
+//! and its verifier contracts, through the [`TxManager`] (SPEC `[STRAIT-AGENT.EVM-DEST]`).
 //!
 //! * **Received.** The endpoint keeps a replay bitmap by route and nonce, not by id:
 //!   [`DestinationChain::received_packets`] asks `isReceived(route, nonce)` for each packet (one

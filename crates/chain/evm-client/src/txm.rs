@@ -1,5 +1,5 @@
 //! The transaction manager: one signer's transactions on one EVM chain, for long-running agents
-//! (SPEC `[STRAIT-AGENT.EVM]`).
+//! (SPEC `[STRAIT-AGENT.EVM-TX]`).
 //!
 //! A transaction is first run as a call (`eth_call`): a revert is reported with its decoded
 //! error ([`RevertReason`], e.g. `RootMismatch { got, expected }`), costs nothing and takes no
@@ -95,6 +95,19 @@ pub enum TxError {
         /// The configured cap.
         cap: u128,
     },
+    /// Another transaction of the account holds the nonce in the node's pool at fees the cap
+    /// does not allow outbidding, and the node has no free nonce after it: nothing was sent.
+    #[error("{what}: nonce {nonce} is held in the pool by another transaction of the account; outbidding it passes the cap ({max_fee_per_gas} wei offered, cap {cap} wei)")]
+    ReplacementAboveCap {
+        /// What was being sent.
+        what: &'static str,
+        /// The nonce.
+        nonce: u64,
+        /// The last fee offered.
+        max_fee_per_gas: u128,
+        /// The configured cap.
+        cap: u128,
+    },
     /// No receipt came in time; the last bump (if the cap stopped them, `capped`) is still in
     /// the node's pool and may land later.
     #[error("{what}: nonce {nonce} not included within {waited:?} (last max fee {max_fee_per_gas} wei, capped: {capped}, hashes {hashes:?})")]
@@ -135,7 +148,10 @@ impl TxError {
     pub fn is_transient(&self) -> bool {
         matches!(
             self,
-            Self::Rpc { .. } | Self::NotIncluded { .. } | Self::NonceTaken { .. }
+            Self::Rpc { .. }
+                | Self::NotIncluded { .. }
+                | Self::NonceTaken { .. }
+                | Self::ReplacementAboveCap { .. }
         )
     }
 }
@@ -331,7 +347,15 @@ impl TxManager {
                         n
                     }
                 };
-                let (hash, outcome) = self.broadcast(&tx, nonce, fees).await?;
+                let (hash, outcome) = match self.broadcast(&tx, nonce, fees).await {
+                    Ok(sent) => sent,
+                    Err(e) => {
+                        // The node may have taken it before failing to answer: re-read the
+                        // count (it includes the pool) rather than reuse the nonce.
+                        *slot = None;
+                        return Err(e);
+                    }
+                };
                 match outcome {
                     SendOutcome::Accepted => {
                         *slot = Some(nonce + 1);
@@ -365,9 +389,10 @@ impl TxManager {
                                 self.emit(TxEvent::Capped { nonce, fees });
                                 if now <= nonce || resyncs >= 3 {
                                     *slot = None;
-                                    return Err(TxError::FeeAboveCap {
+                                    return Err(TxError::ReplacementAboveCap {
                                         what,
-                                        needed: fees.max_fee_per_gas,
+                                        nonce,
+                                        max_fee_per_gas: fees.max_fee_per_gas,
                                         cap: self.config.max_fee_per_gas,
                                     });
                                 }

@@ -322,3 +322,114 @@ async fn an_underpriced_replacement_is_survived_by_bumping() {
     assert!(contract.isRemoteChain(11).call().await.unwrap());
     assert!(!contract.isRemoteChain(99).call().await.unwrap());
 }
+
+#[tokio::test]
+async fn a_pooled_nonce_above_the_cap_is_left_for_the_next_free_one() {
+    let (anvil, deployer, endpoint) = setup().await;
+    let first = first_fees(&deployer, u128::MAX).await;
+    let cap = first.max_fee_per_gas * 150 / 100;
+    let manager = Arc::new(
+        TxManager::connect(
+            &anvil.url(),
+            DEV_KEYS[0],
+            TxConfig {
+                max_fee_per_gas: cap,
+                ..fast()
+            },
+        )
+        .await
+        .unwrap(),
+    );
+    assert_eq!(
+        manager
+            .send("enable", endpoint, enable(10))
+            .await
+            .unwrap()
+            .nonce,
+        0
+    );
+    automine(&deployer, false).await;
+    // Nonce 1 is pooled at three times the manager's fees: outbidding it passes the cap.
+    let other = deploy::signing_provider(&anvil.url(), DEV_KEYS[0]).unwrap();
+    let theirs = *StraitEndpoint::new(endpoint, other)
+        .setRemoteChain(99, true)
+        .nonce(1)
+        .gas(100_000)
+        .max_fee_per_gas(first.max_fee_per_gas * 3)
+        .max_priority_fee_per_gas(first.max_priority_fee_per_gas * 3)
+        .send()
+        .await
+        .unwrap()
+        .tx_hash();
+    let mut events = manager.subscribe();
+    let task = {
+        let m = manager.clone();
+        tokio::spawn(async move { m.send("enable", endpoint, enable(11)).await })
+    };
+    let capped = wait_for(&mut events, |e| matches!(e, TxEvent::Capped { .. })).await;
+    assert!(matches!(capped, TxEvent::Capped { nonce: 1, .. }));
+    let sent = wait_for(&mut events, |e| matches!(e, TxEvent::Sent { .. })).await;
+    assert!(matches!(sent, TxEvent::Sent { nonce: 2, .. }), "{sent:?}");
+    mine(&deployer).await;
+    let landed = task.await.unwrap().unwrap();
+    assert_eq!(landed.nonce, 2);
+    assert!(deployer
+        .get_transaction_receipt(theirs)
+        .await
+        .unwrap()
+        .is_some());
+}
+
+#[tokio::test]
+async fn a_transaction_not_included_in_time_is_reported_with_its_hashes() {
+    let (anvil, deployer, endpoint) = setup().await;
+    automine(&deployer, false).await;
+    let first = first_fees(&deployer, u128::MAX).await;
+    let manager = TxManager::connect(
+        &anvil.url(),
+        DEV_KEYS[0],
+        TxConfig {
+            // No room for a bump.
+            max_fee_per_gas: first.max_fee_per_gas,
+            receipt_timeout: Duration::from_millis(600),
+            ..fast()
+        },
+    )
+    .await
+    .unwrap();
+    let err = manager
+        .send("enable", endpoint, enable(10))
+        .await
+        .unwrap_err();
+    let TxError::NotIncluded {
+        nonce,
+        hashes,
+        capped,
+        max_fee_per_gas,
+        ..
+    } = &err
+    else {
+        panic!("{err}");
+    };
+    assert_eq!(*nonce, 0);
+    assert_eq!(hashes.len(), 1);
+    assert!(*capped);
+    assert_eq!(*max_fee_per_gas, first.max_fee_per_gas);
+    assert!(err.is_transient());
+    // Still pooled: it lands with the next block, and the next send takes nonce 1.
+    mine(&deployer).await;
+    assert!(deployer
+        .get_transaction_receipt(hashes[0])
+        .await
+        .unwrap()
+        .is_some());
+    automine(&deployer, true).await;
+    assert_eq!(
+        manager
+            .send("enable", endpoint, enable(11))
+            .await
+            .unwrap()
+            .nonce,
+        1
+    );
+}
