@@ -8,12 +8,14 @@ mod dispute;
 mod types;
 
 use core::future::Future;
+use std::sync::Arc;
 
 pub use attestation::{Attestation, AttestationSource, BoxFuture, OutboxHistory, OutboxState};
 pub use dispute::{Conflict, DisputeChain, PendingProposal, Proposal, SubmitReport};
 use strait_light_client::bls::BlsLightBlock;
 use strait_light_client::LightBlock;
 use strait_merkle::MultiProof;
+use strait_packet::Packet;
 use strait_primitives::{Address32, ChainId, Height, MessageId};
 pub use types::{
     ChainError, DeliveryReport, DeliveryStatus, MessagePayment, OutboxMessage, OutboxPage,
@@ -120,6 +122,18 @@ pub trait DestinationChain: Send + Sync + 'static {
         &self,
         ids: &[MessageId],
     ) -> impl Future<Output = Result<Vec<bool>, ChainError>> + Send;
+
+    /// For each of `packets` (messages the caller holds, at most [`MAX_PAGE_ITEMS`]), whether the
+    /// chain has received it, in order. The default asks [`DestinationChain::received`] with
+    /// their ids; a chain that records receipts by route and nonce (the EVM endpoint's replay
+    /// bitmap, `isReceived(route, nonce)`) answers from the packets instead.
+    fn received_packets(
+        &self,
+        packets: &[Arc<Packet>],
+    ) -> impl Future<Output = Result<Vec<bool>, ChainError>> + Send {
+        let ids: Vec<MessageId> = packets.iter().map(|p| p.id()).collect();
+        async move { self.received(&ids).await }
+    }
 
     /// The verifier this chain uses by default for messages from `source`.
     fn verifier_of(

@@ -5,3 +5,8 @@
 pub mod abi;
 pub mod anvil;
 pub mod deploy;
+pub mod destination;
+pub mod source;
+pub mod txm;
+
+pub use source::{EvmSource, EvmSourceConfig};

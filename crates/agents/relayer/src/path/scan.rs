@@ -176,9 +176,14 @@ impl<S: SourceChain, D: DestinationChain> Path<S, D> {
         if self.queue.is_empty() {
             return Ok(());
         }
-        let (leaves, ids): (Vec<u64>, Vec<MessageId>) =
-            self.queue.iter().map(|(leaf, p)| (leaf, p.id)).unzip();
-        let received = self.dst.received(&ids).await?;
+        // By packet: a destination that records receipts by route and nonce (an EVM endpoint)
+        // needs them; the others are asked by id.
+        let (leaves, packets): (Vec<u64>, Vec<_>) = self
+            .queue
+            .iter()
+            .map(|(leaf, p)| (leaf, p.packet.clone()))
+            .unzip();
+        let received = self.dst.received_packets(&packets).await?;
         let mut skipped = 0u64;
         for (leaf, done) in leaves.into_iter().zip(received) {
             if done {

@@ -1,0 +1,560 @@
+//! An EVM chain as a [`DestinationChain`]: the Solidity endpoint (`contracts/src/StraitEndpoint.sol`)
+//! and its verifier contracts, through the [`TxManager`] (SPEC `[STRAIT-AGENT.EVM-DEST]`).
+//!
+//! * **Received.** The endpoint keeps a replay bitmap by route and nonce, not by id:
+//!   [`DestinationChain::received_packets`] asks `isReceived(route, nonce)` for each packet (one
+//!   `eth_call` each, a few at a time). [`DestinationChain::received`], given ids only, looks for
+//!   the `Received` events of those ids in the endpoint's logs from
+//!   [`EvmDestination::with_logs_from`] on: on a long chain, give the endpoint's deployment block
+//!   (and a node that serves logs over that range).
+//! * **Verifiers.** A verifier is a contract; its client id is the last eight bytes of its
+//!   address ([`client_id_of`]); the committee kinds are recognised by their code, others are
+//!   registered with [`EvmDestination::with_verifier`].
+//! * **Relay.** Each part is a transaction of its own, in order, through the transaction manager
+//!   (so each is dry-run first): every verifier update as `update(body)` (the committee kinds'
+//!   update bodies are the Rust kinds' bytes), every route advance as `advanceInbound(route)`,
+//!   every batch as `receiveBatch(packets, multiproof, height)`. An update the dry run refuses
+//!   fails the relay (`UpdateInvalid` with the decoded error) and nothing after it is sent; an
+//!   update that proves misbehaviour freezes the client and fails the relay. A batch the dry run
+//!   refuses as a whole (a tampered packet or proof: `RootMismatch`) reports each of its messages
+//!   with that error and costs nothing. A delivered batch's messages are reported from its
+//!   receipt's `Received` (by outcome) and `Skipped` (by error name) events. The report's hash
+//!   and height are those of the last transaction (zero hash and the latest height if none was
+//!   sent).
+
+mod kinds;
+mod report;
+
+use std::collections::BTreeMap;
+use std::future::IntoFuture;
+use std::sync::{Arc, Mutex};
+
+use alloy::primitives::{Address, Bytes, B256};
+use alloy::providers::Provider;
+use alloy::rpc::types::Filter;
+use alloy::sol_types::{SolCall, SolEvent};
+pub use kinds::{client_id_of, kind_of_code};
+pub use report::status_of_error;
+use strait_chain_client::{
+    ChainError, DeliveryReport, DestinationChain, RelayFailure, RelayLimits, RelayReport,
+    RelayWork, RouteVerifiers, VerifierInfo, VerifierKind,
+};
+use strait_endpoint::SecurityConfig;
+use strait_packet::Packet;
+use strait_primitives::{Address32, ChainId, ClientId, Hash32, Height, MessageId};
+
+use crate::abi::ecdsa_committee::EcdsaCommitteeVerifier;
+use crate::abi::endpoint::StraitEndpoint;
+use crate::txm::{Landed, TxError, TxManager};
+
+/// The bounds of one relay on an EVM chain. Each part is its own transaction; the byte bound
+/// keeps the deliveries of one relay to at most ~290 messages (a packet takes at least 110 bytes
+/// and 64 of ABI framing), whose endpoint work (~25,000 to 30,000 gas a message) is under 9M gas,
+/// well inside a 30M-gas block; the applications' own gas comes on top and is estimated per
+/// transaction (a batch that cannot fit fails its estimate, sending nothing).
+pub const EVM_RELAY_LIMITS: RelayLimits = RelayLimits {
+    max_relay_bytes: 32 * 1024,
+    max_updates: 4,
+    max_advances: 16,
+    max_batches: 4,
+    // selector, offset, length, padding of `update(bytes)`
+    update_overhead_bytes: 4 + 32 + 32 + 31,
+    advances_overhead_bytes: 0,
+    // `advanceInbound(bytes32)`
+    advance_bytes: 4 + 32,
+};
+
+/// How many `isReceived` calls are in flight at once.
+const RECEIVED_CONCURRENCY: usize = 16;
+/// How many ids one `eth_getLogs` request filters on.
+const LOG_IDS_PER_REQUEST: usize = 128;
+
+/// The verifiers a destination has reported, by client id, and their kinds.
+#[derive(Debug, Default)]
+struct Known {
+    clients: BTreeMap<ClientId, Address>,
+    kinds: BTreeMap<Address, VerifierKind>,
+}
+
+/// An EVM chain's endpoint as a destination chain.
+#[derive(Clone, Debug)]
+pub struct EvmDestination {
+    chain: ChainId,
+    endpoint: Address,
+    txm: Arc<TxManager>,
+    known: Arc<Mutex<Known>>,
+    logs_from_block: u64,
+}
+
+impl EvmDestination {
+    /// The endpoint at `endpoint`, relayed to with `txm`'s signer. Checks that the endpoint's
+    /// `localChain` is the node's chain id.
+    pub async fn new(txm: Arc<TxManager>, endpoint: Address) -> Result<Self, ChainError> {
+        let chain = ChainId(txm.chain_id());
+        let this = Self {
+            chain,
+            endpoint,
+            txm,
+            known: Arc::default(),
+            logs_from_block: 0,
+        };
+        let local = this
+            .read(
+                "localChain",
+                this.contract().localChain().call().into_future(),
+            )
+            .await?;
+        if local != chain.get() {
+            return Err(this.bad(
+                "localChain",
+                format!("endpoint {endpoint} says chain {local}, the node {chain}"),
+            ));
+        }
+        Ok(this)
+    }
+
+    /// Registers the verifier contract at `address` as of `kind` (a kind not recognised by its
+    /// code: a light client, an optimistic or an aggregate verifier).
+    pub fn with_verifier(self, address: Address, kind: VerifierKind) -> Self {
+        if let Ok(mut known) = self.known.lock() {
+            known.kinds.insert(address, kind);
+        }
+        self
+    }
+
+    /// Looks for `Received` events (for [`DestinationChain::received`]) from `block` on: the
+    /// endpoint's deployment block.
+    pub fn with_logs_from(mut self, block: u64) -> Self {
+        self.logs_from_block = block;
+        self
+    }
+
+    /// The endpoint's address.
+    pub fn endpoint(&self) -> Address {
+        self.endpoint
+    }
+
+    /// The transaction manager.
+    pub fn txm(&self) -> &Arc<TxManager> {
+        &self.txm
+    }
+
+    /// The contract of a client id this destination has reported (by `verifier_of` or
+    /// `route_verifiers`).
+    pub fn client_address(&self, client: ClientId) -> Option<Address> {
+        self.known.lock().ok()?.clients.get(&client).copied()
+    }
+
+    fn contract(&self) -> StraitEndpoint::StraitEndpointInstance<alloy::providers::DynProvider> {
+        StraitEndpoint::new(self.endpoint, self.txm.provider().clone())
+    }
+
+    fn bad(&self, what: &'static str, reason: String) -> ChainError {
+        ChainError::BadData {
+            chain: self.chain,
+            what,
+            reason,
+        }
+    }
+
+    fn unavailable(&self, what: &'static str, reason: String) -> ChainError {
+        ChainError::Unavailable {
+            chain: self.chain,
+            what,
+            reason,
+        }
+    }
+
+    /// A read with the manager's RPC timeout; failures are transient.
+    async fn read<T, E: core::fmt::Display>(
+        &self,
+        what: &'static str,
+        fut: impl core::future::Future<Output = Result<T, E>>,
+    ) -> Result<T, ChainError> {
+        match tokio::time::timeout(self.txm.config().rpc_timeout, fut).await {
+            Ok(Ok(v)) => Ok(v),
+            Ok(Err(e)) => Err(self.unavailable(what, e.to_string())),
+            Err(_) => Err(self.unavailable(what, "timed out".into())),
+        }
+    }
+
+    fn tx_error(&self, what: &'static str, e: TxError) -> ChainError {
+        if e.is_transient() || matches!(e, TxError::FeeAboveCap { .. }) {
+            self.unavailable(what, e.to_string())
+        } else {
+            ChainError::Refused {
+                chain: self.chain,
+                what,
+                reason: e.to_string(),
+            }
+        }
+    }
+
+    /// Remembers `address` under its client id; refuses an id another known address has.
+    fn learn(&self, address: Address, kind: VerifierKind) -> Result<ClientId, ChainError> {
+        let id = client_id_of(address);
+        let mut known = self
+            .known
+            .lock()
+            .map_err(|_| self.unavailable("verifier", "poisoned lock".into()))?;
+        match known.clients.get(&id) {
+            Some(other) if *other != address => {
+                return Err(self.bad(
+                    "verifier",
+                    format!("verifiers {other} and {address} share client id {id}"),
+                ))
+            }
+            _ => {}
+        }
+        known.clients.insert(id, address);
+        known.kinds.insert(address, kind);
+        Ok(id)
+    }
+
+    /// The kind of the verifier at `address`: registered, seen before, or by its code.
+    async fn kind(&self, address: Address) -> Result<VerifierKind, ChainError> {
+        if let Some(kind) = self
+            .known
+            .lock()
+            .ok()
+            .and_then(|k| k.kinds.get(&address).copied())
+        {
+            return Ok(kind);
+        }
+        let code = self
+            .read(
+                "eth_getCode",
+                self.txm.provider().get_code_at(address).into_future(),
+            )
+            .await?;
+        kind_of_code(&code).ok_or_else(|| ChainError::Refused {
+            chain: self.chain,
+            what: "verifier_of",
+            reason: format!(
+                "verifier {address} is not a committee contract of the committed artifacts; register its kind (EvmDestination::with_verifier)"
+            ),
+        })
+    }
+
+    /// The state of the verifier contract at `address`.
+    pub async fn describe(&self, address: Address) -> Result<VerifierInfo, ChainError> {
+        let kind = self.kind(address).await?;
+        let client = self.learn(address, kind)?;
+        let verifier = EcdsaCommitteeVerifier::new(address, self.txm.provider().clone());
+        let (source, latest_height, frozen) = if kinds::is_committee(kind) {
+            (
+                self.read("sourceChain", verifier.sourceChain().call().into_future())
+                    .await?,
+                self.read("latestHeight", verifier.latestHeight().call().into_future())
+                    .await?,
+                self.read("frozen", verifier.frozen().call().into_future())
+                    .await?,
+            )
+        } else {
+            // Any verifier answers `rootAt`: its source and whether it is frozen.
+            let r = self
+                .read("rootAt", verifier.rootAt(0).call().into_future())
+                .await?;
+            (r._0, 0, r._1)
+        };
+        Ok(VerifierInfo {
+            client,
+            kind,
+            source: ChainId(source),
+            latest_height: Height(latest_height),
+            frozen,
+        })
+    }
+
+    /// Sends one part of a relay.
+    async fn send(
+        &self,
+        what: &'static str,
+        to: Address,
+        data: Vec<u8>,
+    ) -> Result<Landed, TxError> {
+        self.txm.send(what, to, Bytes::from(data)).await
+    }
+
+    async fn report(
+        &self,
+        last: Option<&Landed>,
+        applied: Result<(), RelayFailure>,
+        deliveries: Vec<DeliveryReport>,
+    ) -> Result<RelayReport, ChainError> {
+        let (hash, height) = match last {
+            Some(l) => (
+                Hash32(l.hash.0),
+                Height(l.receipt.block_number.unwrap_or_default()),
+            ),
+            None => (
+                Hash32([0; 32]),
+                DestinationChain::latest_height(self).await?,
+            ),
+        };
+        Ok(RelayReport {
+            hash,
+            height,
+            applied,
+            deliveries,
+        })
+    }
+}
+
+impl DestinationChain for EvmDestination {
+    fn chain_id(&self) -> ChainId {
+        self.chain
+    }
+
+    async fn latest_height(&self) -> Result<Height, ChainError> {
+        self.read(
+            "eth_blockNumber",
+            self.txm.provider().get_block_number().into_future(),
+        )
+        .await
+        .map(Height)
+    }
+
+    /// From the endpoint's `Received` logs (see the module's documentation).
+    async fn received(&self, ids: &[MessageId]) -> Result<Vec<bool>, ChainError> {
+        let mut seen = std::collections::BTreeSet::new();
+        let latest = DestinationChain::latest_height(self).await?.get();
+        for chunk in ids.chunks(LOG_IDS_PER_REQUEST) {
+            let topics: Vec<B256> = chunk.iter().map(|id| B256::from(id.0)).collect();
+            let filter = Filter::new()
+                .address(self.endpoint)
+                .event_signature(StraitEndpoint::Received::SIGNATURE_HASH)
+                .topic1(topics)
+                .from_block(self.logs_from_block)
+                .to_block(latest);
+            let logs = self
+                .read("eth_getLogs", self.txm.provider().get_logs(&filter))
+                .await?;
+            for log in logs {
+                if let Some(id) = log.topics().get(1) {
+                    seen.insert(id.0);
+                }
+            }
+        }
+        Ok(ids.iter().map(|id| seen.contains(&id.0)).collect())
+    }
+
+    /// `isReceived(route, nonce)` of each packet.
+    async fn received_packets(&self, packets: &[Arc<Packet>]) -> Result<Vec<bool>, ChainError> {
+        let mut out = Vec::with_capacity(packets.len());
+        for chunk in packets.chunks(RECEIVED_CONCURRENCY) {
+            let mut tasks = tokio::task::JoinSet::new();
+            for (i, packet) in chunk.iter().enumerate() {
+                let this = self.clone();
+                let route = B256::from(packet.route().id().0);
+                let nonce = packet.nonce.get();
+                tasks.spawn(async move {
+                    let contract = this.contract();
+                    let call = contract.isReceived(route, nonce);
+                    (i, this.read("isReceived", call.call().into_future()).await)
+                });
+            }
+            let mut answers = vec![false; chunk.len()];
+            while let Some(joined) = tasks.join_next().await {
+                let (i, answer) =
+                    joined.map_err(|e| self.unavailable("isReceived", e.to_string()))?;
+                answers[i] = answer?;
+            }
+            out.extend(answers);
+        }
+        Ok(out)
+    }
+
+    async fn verifier_of(&self, source: ChainId) -> Result<VerifierInfo, ChainError> {
+        let address = self
+            .read(
+                "defaultVerifier",
+                self.contract()
+                    .defaultVerifier(source.get())
+                    .call()
+                    .into_future(),
+            )
+            .await?;
+        if address == Address::ZERO {
+            return Err(ChainError::Refused {
+                chain: self.chain,
+                what: "verifier_of",
+                reason: format!("the endpoint has no default verifier for chain {source}"),
+            });
+        }
+        let info = self.describe(address).await?;
+        if info.source != source {
+            return Err(self.bad(
+                "verifier_of",
+                format!(
+                    "the default verifier {address} of chain {source} follows chain {}",
+                    info.source
+                ),
+            ));
+        }
+        Ok(info)
+    }
+
+    /// A receiver's verifier (its own, else the default) as a single-client config.
+    async fn route_verifiers(
+        &self,
+        receiver: Address32,
+        source: ChainId,
+    ) -> Result<RouteVerifiers, ChainError> {
+        let receiver_word = B256::from(receiver.0);
+        let own = self
+            .read(
+                "securityConfig",
+                self.contract()
+                    .securityConfig(receiver_word, source.get())
+                    .call()
+                    .into_future(),
+            )
+            .await?;
+        let address = self
+            .read(
+                "verifierOf",
+                self.contract()
+                    .verifierOf(receiver_word, source.get())
+                    .call()
+                    .into_future(),
+            )
+            .await?;
+        if address == Address::ZERO {
+            return Err(ChainError::Refused {
+                chain: self.chain,
+                what: "route_verifiers",
+                reason: format!("no verifier for chain {source}: UnknownRoute"),
+            });
+        }
+        let info = self.describe(address).await?;
+        Ok(RouteVerifiers {
+            config: SecurityConfig::single(info.client),
+            is_default: own == Address::ZERO,
+            clients: vec![info],
+        })
+    }
+
+    fn relay_limits(&self) -> RelayLimits {
+        EVM_RELAY_LIMITS
+    }
+
+    async fn relay(&self, work: RelayWork) -> Result<RelayReport, ChainError> {
+        let mut last: Option<Landed> = None;
+        for update in work.updates {
+            let Some(address) = self.client_address(update.client) else {
+                let reason = format!("unknown client {}", update.client);
+                return self
+                    .report(
+                        last.as_ref(),
+                        Err(RelayFailure::UpdateInvalid(reason)),
+                        vec![],
+                    )
+                    .await;
+            };
+            if !kinds::is_committee(update.kind) {
+                let reason = format!("no EVM update for verifier kind {}", update.kind);
+                return self
+                    .report(
+                        last.as_ref(),
+                        Err(RelayFailure::UpdateInvalid(reason)),
+                        vec![],
+                    )
+                    .await;
+            }
+            let data = EcdsaCommitteeVerifier::updateCall {
+                u: Bytes::from(update.body),
+            }
+            .abi_encode();
+            match self.send("verifier update", address, data).await {
+                Ok(landed) => {
+                    let froze = landed.receipt.inner.logs().iter().any(|l| {
+                        l.topic0() == Some(&EcdsaCommitteeVerifier::FrozenBy::SIGNATURE_HASH)
+                    });
+                    let ok = landed.receipt.status();
+                    last = Some(landed);
+                    if froze {
+                        let reason = format!(
+                            "client {} froze: the update conflicts with a stored checkpoint",
+                            update.client
+                        );
+                        return self
+                            .report(
+                                last.as_ref(),
+                                Err(RelayFailure::UpdateInvalid(reason)),
+                                vec![],
+                            )
+                            .await;
+                    }
+                    if !ok {
+                        let reason = "the update reverted on chain".to_owned();
+                        return self
+                            .report(last.as_ref(), Err(RelayFailure::Rejected(reason)), vec![])
+                            .await;
+                    }
+                }
+                Err(TxError::Reverted { reason, .. }) => {
+                    let reason = format!("client {}: {reason}", update.client);
+                    return self
+                        .report(
+                            last.as_ref(),
+                            Err(RelayFailure::UpdateInvalid(reason)),
+                            vec![],
+                        )
+                        .await;
+                }
+                Err(e) => return Err(self.tx_error("relay", e)),
+            }
+        }
+        for route in work.advances {
+            let data = StraitEndpoint::advanceInboundCall {
+                route: B256::from(route.0),
+            }
+            .abi_encode();
+            match self.send("route advance", self.endpoint, data).await {
+                Ok(landed) => last = Some(landed),
+                Err(TxError::Reverted { reason, .. }) => {
+                    tracing::warn!(chain = %self.chain, %reason, "route advance refused");
+                }
+                Err(e) => return Err(self.tx_error("relay", e)),
+            }
+        }
+        let mut deliveries = Vec::new();
+        for batch in work.batches {
+            let ids: Vec<MessageId> = batch.packets.iter().map(Packet::id).collect();
+            let data = StraitEndpoint::receiveBatchCall {
+                packets: batch
+                    .packets
+                    .iter()
+                    .map(|p| Bytes::from(p.encode()))
+                    .collect(),
+                proof: Bytes::from(batch.proof.encode()),
+                proofHeight: batch.proof_height.get(),
+            }
+            .abi_encode();
+            match self.send("delivery batch", self.endpoint, data).await {
+                Ok(landed) if landed.receipt.status() => {
+                    let events = report::Events::read(self.endpoint, landed.receipt.inner.logs());
+                    deliveries.extend(ids.iter().map(|id| events.report(*id)));
+                    last = Some(landed);
+                }
+                Ok(landed) => {
+                    deliveries.extend(ids.iter().map(|id| DeliveryReport {
+                        id: *id,
+                        status: strait_chain_client::DeliveryStatus::Retry,
+                        reason: Some(format!(
+                            "delivery transaction {} reverted on chain",
+                            landed.hash
+                        )),
+                    }));
+                    last = Some(landed);
+                }
+                Err(TxError::Reverted { reason, .. }) => {
+                    deliveries.extend(report::refused(&ids, &reason));
+                }
+                Err(e) => return Err(self.tx_error("relay", e)),
+            }
+        }
+        self.report(last.as_ref(), Ok(()), deliveries).await
+    }
+}

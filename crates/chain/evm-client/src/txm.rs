@@ -1,0 +1,653 @@
+//! The transaction manager: one signer's transactions on one EVM chain, for long-running agents
+//! (SPEC `[STRAIT-AGENT.EVM-TX]`).
+//!
+//! A transaction is first run as a call (`eth_call`): a revert is reported with its decoded
+//! error ([`RevertReason`], e.g. `RootMismatch { got, expected }`), costs nothing and takes no
+//! nonce. Its gas is then estimated (`eth_estimateGas`) and given a margin. Its nonce comes from
+//! a local counter started from the chain's pending count (so a new manager, after a restart,
+//! continues where the chain is), handed out under a lock (concurrent sends get consecutive
+//! nonces), re-read when the node says "nonce too low". Fees are EIP-1559, from the node's base
+//! fee and suggested tip, never above the configured cap. A transaction whose receipt has not
+//! come after [`TxConfig::bump_after`] is sent again with the same nonce and fees up
+//! [`TxConfig::bump_percent`]%, until one lands or the next bump would pass the cap; a send the
+//! node refuses as an underpriced replacement (another transaction of the account holds the nonce
+//! in its pool) is bumped the same way. Every RPC call has a timeout.
+
+mod fees;
+mod revert;
+
+use core::time::Duration;
+use std::future::IntoFuture;
+
+use alloy::network::{EthereumWallet, TransactionBuilder};
+use alloy::primitives::{Address, Bytes, TxHash, U256};
+use alloy::providers::{DynProvider, Provider, ProviderBuilder};
+use alloy::rpc::types::{BlockNumberOrTag, TransactionReceipt, TransactionRequest};
+use alloy::signers::local::PrivateKeySigner;
+use alloy::transports::{RpcError, TransportErrorKind};
+pub use fees::{bumped, initial, with_margin, Fees, OverCap};
+pub use revert::{decode_revert, RevertReason};
+use tokio::sync::{broadcast, Mutex};
+use tokio::time::Instant;
+
+/// Settings of a [`TxManager`].
+#[derive(Clone, Debug)]
+pub struct TxConfig {
+    /// Most `maxFeePerGas` (wei) any transaction may offer, bumps included.
+    pub max_fee_per_gas: u128,
+    /// Extra gas over the estimate, in percent.
+    pub gas_margin_percent: u32,
+    /// How much each bump raises both fees, in percent (nodes want at least 10).
+    pub bump_percent: u32,
+    /// How long without a receipt before a bump.
+    pub bump_after: Duration,
+    /// How often to ask for the receipt.
+    pub poll_interval: Duration,
+    /// How long to wait for a receipt in all.
+    pub receipt_timeout: Duration,
+    /// Timeout of each RPC call.
+    pub rpc_timeout: Duration,
+}
+
+impl Default for TxConfig {
+    fn default() -> Self {
+        Self {
+            max_fee_per_gas: 500_000_000_000, // 500 gwei
+            gas_margin_percent: 25,
+            bump_percent: 15,
+            bump_after: Duration::from_secs(24),
+            poll_interval: Duration::from_millis(500),
+            receipt_timeout: Duration::from_secs(300),
+            rpc_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Why a transaction was not sent or did not land.
+#[derive(Debug, thiserror::Error)]
+pub enum TxError {
+    /// The signing key is not a secp256k1 secret key.
+    #[error("bad signing key: {0}")]
+    Key(String),
+    /// The RPC URL does not parse.
+    #[error("bad RPC URL {url}: {reason}")]
+    Url {
+        /// The URL.
+        url: String,
+        /// Why.
+        reason: String,
+    },
+    /// The dry run reverted: nothing was sent, no nonce taken.
+    #[error("{what} reverts: {reason}")]
+    Reverted {
+        /// What was being sent.
+        what: &'static str,
+        /// The decoded revert.
+        reason: RevertReason,
+    },
+    /// The fees the transaction needs now are above the cap: nothing was sent.
+    #[error("{what}: needs a max fee per gas of {needed} wei, above the cap of {cap} wei")]
+    FeeAboveCap {
+        /// What was being sent.
+        what: &'static str,
+        /// Base fee plus tip.
+        needed: u128,
+        /// The configured cap.
+        cap: u128,
+    },
+    /// Another transaction of the account holds the nonce in the node's pool at fees the cap
+    /// does not allow outbidding, and the node has no free nonce after it: nothing was sent.
+    #[error("{what}: nonce {nonce} is held in the pool by another transaction of the account; outbidding it passes the cap ({max_fee_per_gas} wei offered, cap {cap} wei)")]
+    ReplacementAboveCap {
+        /// What was being sent.
+        what: &'static str,
+        /// The nonce.
+        nonce: u64,
+        /// The last fee offered.
+        max_fee_per_gas: u128,
+        /// The configured cap.
+        cap: u128,
+    },
+    /// No receipt came in time; the last bump (if the cap stopped them, `capped`) is still in
+    /// the node's pool and may land later.
+    #[error("{what}: nonce {nonce} not included within {waited:?} (last max fee {max_fee_per_gas} wei, capped: {capped}, hashes {hashes:?})")]
+    NotIncluded {
+        /// What was sent.
+        what: &'static str,
+        /// Its nonce.
+        nonce: u64,
+        /// Every hash sent for it, the first first.
+        hashes: Vec<TxHash>,
+        /// The last fee offered.
+        max_fee_per_gas: u128,
+        /// Whether bumping stopped at the cap.
+        capped: bool,
+        /// How long it waited.
+        waited: Duration,
+    },
+    /// The nonce was used by a transaction this manager did not send (the key is shared).
+    #[error("{what}: nonce {nonce} was used by another transaction of the account")]
+    NonceTaken {
+        /// What was sent.
+        what: &'static str,
+        /// The nonce.
+        nonce: u64,
+    },
+    /// An RPC call failed or timed out (the same request may succeed later).
+    #[error("{call}: {reason}")]
+    Rpc {
+        /// The JSON-RPC method.
+        call: &'static str,
+        /// Why.
+        reason: String,
+    },
+}
+
+impl TxError {
+    /// Whether the same transaction may succeed later.
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            Self::Rpc { .. }
+                | Self::NotIncluded { .. }
+                | Self::NonceTaken { .. }
+                | Self::ReplacementAboveCap { .. }
+        )
+    }
+}
+
+/// What the manager does, for logs, metrics and tests.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TxEvent {
+    /// A transaction was handed to the node.
+    Sent {
+        /// Its nonce.
+        nonce: u64,
+        /// Its hash.
+        hash: TxHash,
+        /// Its fees.
+        fees: Fees,
+        /// How many bumps before it (0: the first send of the nonce).
+        bump: u32,
+    },
+    /// The next bump would pass the cap: the last fees stay.
+    Capped {
+        /// The nonce.
+        nonce: u64,
+        /// The last fees sent.
+        fees: Fees,
+    },
+    /// The node's nonce was re-read.
+    NonceResynced {
+        /// The nonce the manager had.
+        had: Option<u64>,
+        /// The chain's pending count.
+        now: u64,
+    },
+    /// A receipt came.
+    Landed {
+        /// The nonce.
+        nonce: u64,
+        /// The hash that landed.
+        hash: TxHash,
+        /// Whether it succeeded.
+        success: bool,
+    },
+}
+
+/// A transaction that landed.
+#[derive(Clone, Debug)]
+pub struct Landed {
+    /// Its nonce.
+    pub nonce: u64,
+    /// The hash that was included (the last bump, or an earlier one).
+    pub hash: TxHash,
+    /// Its receipt (`status()` false: it reverted on chain, after a dry run that passed).
+    pub receipt: TransactionReceipt,
+    /// How many times its fees were bumped.
+    pub bumps: u32,
+}
+
+/// How the node answered a send.
+enum SendOutcome {
+    Accepted,
+    NonceTooLow,
+    Underpriced,
+}
+
+/// One signer's transactions on one chain. Cheap to share behind an `Arc`; every send takes
+/// `&self`.
+#[derive(Debug)]
+pub struct TxManager {
+    provider: DynProvider,
+    wallet: EthereumWallet,
+    address: Address,
+    chain_id: u64,
+    config: TxConfig,
+    nonce: Mutex<Option<u64>>,
+    events: broadcast::Sender<TxEvent>,
+}
+
+impl TxManager {
+    /// A manager of the account `key` (32-byte secret key in hex) on the node at `url`; asks the
+    /// node its chain id.
+    pub async fn connect(url: &str, key: &str, config: TxConfig) -> Result<Self, TxError> {
+        let signer: PrivateKeySigner = key.parse().map_err(|e| TxError::Key(format!("{e}")))?;
+        let parsed = url.parse().map_err(|e| TxError::Url {
+            url: url.to_owned(),
+            reason: format!("{e}"),
+        })?;
+        // No fillers: the manager chooses nonces, gas and fees itself.
+        let provider = ProviderBuilder::default().connect_http(parsed).erased();
+        let chain_id = timed(config.rpc_timeout, "eth_chainId", provider.get_chain_id()).await?;
+        let address = signer.address();
+        let (events, _) = broadcast::channel(256);
+        Ok(Self {
+            provider,
+            wallet: EthereumWallet::from(signer),
+            address,
+            chain_id,
+            config,
+            nonce: Mutex::new(None),
+            events,
+        })
+    }
+
+    /// The signer's address.
+    pub fn address(&self) -> Address {
+        self.address
+    }
+
+    /// The chain id.
+    pub fn chain_id(&self) -> u64 {
+        self.chain_id
+    }
+
+    /// The provider (no signer, no fillers): for reads.
+    pub fn provider(&self) -> &DynProvider {
+        &self.provider
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &TxConfig {
+        &self.config
+    }
+
+    /// Events from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<TxEvent> {
+        self.events.subscribe()
+    }
+
+    fn emit(&self, event: TxEvent) {
+        tracing::debug!(chain = self.chain_id, ?event, "evm transaction");
+        let _ = self.events.send(event);
+    }
+
+    /// Runs `data` to `to` as a call from the signer on the latest state: its return data, or
+    /// the decoded revert.
+    pub async fn dry_run(
+        &self,
+        what: &'static str,
+        to: Address,
+        data: &Bytes,
+    ) -> Result<Bytes, TxError> {
+        let call = self.provider.call(self.request(to, data.clone()));
+        match tokio::time::timeout(self.config.rpc_timeout, call.into_future()).await {
+            Ok(Ok(out)) => Ok(out),
+            Ok(Err(e)) => Err(revert_or_rpc(what, "eth_call", e)),
+            Err(_) => Err(rpc_timeout("eth_call", self.config.rpc_timeout)),
+        }
+    }
+
+    fn request(&self, to: Address, data: Bytes) -> TransactionRequest {
+        TransactionRequest::default()
+            .with_from(self.address)
+            .with_to(to)
+            .with_input(data)
+            .with_value(U256::ZERO)
+    }
+
+    /// Sends `data` to `to` and waits for its receipt: dry run, gas estimate with the margin,
+    /// nonce, fees under the cap, bumps while it is not included. `what` names it in errors.
+    pub async fn send(
+        &self,
+        what: &'static str,
+        to: Address,
+        data: Bytes,
+    ) -> Result<Landed, TxError> {
+        self.dry_run(what, to, &data).await?;
+        let estimate = match tokio::time::timeout(
+            self.config.rpc_timeout,
+            self.provider
+                .estimate_gas(self.request(to, data.clone()))
+                .into_future(),
+        )
+        .await
+        {
+            Ok(Ok(gas)) => gas,
+            Ok(Err(e)) => return Err(revert_or_rpc(what, "eth_estimateGas", e)),
+            Err(_) => return Err(rpc_timeout("eth_estimateGas", self.config.rpc_timeout)),
+        };
+        let gas = with_margin(estimate, self.config.gas_margin_percent);
+        let mut fees = self.initial_fees(what).await?;
+        let tx = self.request(to, data).with_gas_limit(gas);
+
+        // The nonce: taken and broadcast under the lock, so that concurrent sends get
+        // consecutive nonces and a refused send gives its nonce back.
+        let (nonce, first, bumps) = {
+            let mut slot = self.nonce.lock().await;
+            let mut resyncs = 0;
+            let mut bumps = 0u32;
+            loop {
+                let nonce = match *slot {
+                    Some(n) => n,
+                    None => {
+                        let n = self.pending_count().await?;
+                        self.emit(TxEvent::NonceResynced { had: None, now: n });
+                        n
+                    }
+                };
+                let (hash, outcome) = match self.broadcast(&tx, nonce, fees).await {
+                    Ok(sent) => sent,
+                    Err(e) => {
+                        // The node may have taken it before failing to answer: re-read the
+                        // count (it includes the pool) rather than reuse the nonce.
+                        *slot = None;
+                        return Err(e);
+                    }
+                };
+                match outcome {
+                    SendOutcome::Accepted => {
+                        *slot = Some(nonce + 1);
+                        self.emit(TxEvent::Sent {
+                            nonce,
+                            hash,
+                            fees,
+                            bump: bumps,
+                        });
+                        break (nonce, hash, bumps);
+                    }
+                    SendOutcome::NonceTooLow if resyncs < 3 => {
+                        resyncs += 1;
+                        let now = self.pending_count().await?;
+                        self.emit(TxEvent::NonceResynced {
+                            had: Some(nonce),
+                            now,
+                        });
+                        *slot = Some(now);
+                    }
+                    SendOutcome::Underpriced => {
+                        match bumped(fees, self.config.bump_percent, self.config.max_fee_per_gas) {
+                            Some(next) => {
+                                bumps += 1;
+                                fees = next;
+                            }
+                            None => {
+                                // Another transaction of the account holds the nonce at fees we
+                                // may not outbid: take the next free nonce instead.
+                                let now = self.pending_count().await?;
+                                self.emit(TxEvent::Capped { nonce, fees });
+                                if now <= nonce || resyncs >= 3 {
+                                    *slot = None;
+                                    return Err(TxError::ReplacementAboveCap {
+                                        what,
+                                        nonce,
+                                        max_fee_per_gas: fees.max_fee_per_gas,
+                                        cap: self.config.max_fee_per_gas,
+                                    });
+                                }
+                                resyncs += 1;
+                                *slot = Some(now);
+                            }
+                        }
+                    }
+                    SendOutcome::NonceTooLow => {
+                        *slot = None;
+                        return Err(TxError::Rpc {
+                            call: "eth_sendRawTransaction",
+                            reason: format!("nonce too low after {resyncs} re-reads"),
+                        });
+                    }
+                }
+            }
+        };
+        self.wait(what, tx, nonce, fees, vec![first], bumps).await
+    }
+
+    /// Waits for a receipt of any of `hashes` (all of nonce `nonce`), bumping while none comes.
+    async fn wait(
+        &self,
+        what: &'static str,
+        tx: TransactionRequest,
+        nonce: u64,
+        mut fees: Fees,
+        mut hashes: Vec<TxHash>,
+        mut bumps: u32,
+    ) -> Result<Landed, TxError> {
+        let start = Instant::now();
+        let mut last_send = start;
+        let mut capped = false;
+        loop {
+            for hash in hashes.iter().rev() {
+                if let Some(receipt) = self.receipt(*hash).await? {
+                    let success = receipt.status();
+                    self.emit(TxEvent::Landed {
+                        nonce,
+                        hash: *hash,
+                        success,
+                    });
+                    return Ok(Landed {
+                        nonce,
+                        hash: *hash,
+                        receipt,
+                        bumps,
+                    });
+                }
+            }
+            let now = Instant::now();
+            if now.duration_since(start) >= self.config.receipt_timeout {
+                // Whatever happens to it, the next send re-reads the chain's count.
+                *self.nonce.lock().await = None;
+                return Err(TxError::NotIncluded {
+                    what,
+                    nonce,
+                    hashes,
+                    max_fee_per_gas: fees.max_fee_per_gas,
+                    capped,
+                    waited: now.duration_since(start),
+                });
+            }
+            if !capped && now.duration_since(last_send) >= self.config.bump_after {
+                last_send = now;
+                match bumped(fees, self.config.bump_percent, self.config.max_fee_per_gas) {
+                    None => {
+                        capped = true;
+                        tracing::warn!(
+                            chain = self.chain_id,
+                            nonce,
+                            max_fee = fees.max_fee_per_gas,
+                            cap = self.config.max_fee_per_gas,
+                            "{what}: not included and fee bumps reached the cap"
+                        );
+                        self.emit(TxEvent::Capped { nonce, fees });
+                    }
+                    Some(next) => match self.broadcast(&tx, nonce, next).await? {
+                        (hash, SendOutcome::Accepted) => {
+                            fees = next;
+                            bumps += 1;
+                            hashes.push(hash);
+                            self.emit(TxEvent::Sent {
+                                nonce,
+                                hash,
+                                fees,
+                                bump: bumps,
+                            });
+                        }
+                        // Still underpriced against the pooled one: bump again next time.
+                        (_, SendOutcome::Underpriced) => fees = next,
+                        (_, SendOutcome::NonceTooLow) => {
+                            // The nonce was used: by one of ours (its receipt comes next
+                            // round) or by another transaction.
+                            let mut ours = false;
+                            for hash in &hashes {
+                                ours |= self.receipt(*hash).await?.is_some();
+                            }
+                            if !ours {
+                                *self.nonce.lock().await = None;
+                                return Err(TxError::NonceTaken { what, nonce });
+                            }
+                        }
+                    },
+                }
+            }
+            tokio::time::sleep(self.config.poll_interval).await;
+        }
+    }
+
+    /// Signs `tx` with `nonce` and `fees` and hands it to the node.
+    async fn broadcast(
+        &self,
+        tx: &TransactionRequest,
+        nonce: u64,
+        fees: Fees,
+    ) -> Result<(TxHash, SendOutcome), TxError> {
+        let envelope = tx
+            .clone()
+            .with_nonce(nonce)
+            .with_chain_id(self.chain_id)
+            .with_max_fee_per_gas(fees.max_fee_per_gas)
+            .with_max_priority_fee_per_gas(fees.max_priority_fee_per_gas)
+            .build(&self.wallet)
+            .await
+            .map_err(|e| TxError::Key(format!("signing: {e}")))?;
+        let hash = *envelope.tx_hash();
+        let sent = tokio::time::timeout(
+            self.config.rpc_timeout,
+            self.provider.send_tx_envelope(envelope),
+        )
+        .await
+        .map_err(|_| rpc_timeout("eth_sendRawTransaction", self.config.rpc_timeout))?;
+        match sent {
+            Ok(_) => Ok((hash, SendOutcome::Accepted)),
+            Err(e) => {
+                let message = e.to_string().to_ascii_lowercase();
+                if message.contains("already known") || message.contains("already imported") {
+                    // The very same transaction is in the pool.
+                    Ok((hash, SendOutcome::Accepted))
+                } else if message.contains("nonce too low")
+                    || message.contains("nonce has already been used")
+                {
+                    Ok((hash, SendOutcome::NonceTooLow))
+                } else if message.contains("underpriced") {
+                    Ok((hash, SendOutcome::Underpriced))
+                } else {
+                    Err(TxError::Rpc {
+                        call: "eth_sendRawTransaction",
+                        reason: e.to_string(),
+                    })
+                }
+            }
+        }
+    }
+
+    /// The first fees: the latest block's base fee and the node's suggested tip, under the cap.
+    async fn initial_fees(&self, what: &'static str) -> Result<Fees, TxError> {
+        let block = timed(
+            self.config.rpc_timeout,
+            "eth_getBlockByNumber",
+            self.provider
+                .get_block_by_number(BlockNumberOrTag::Latest)
+                .into_future(),
+        )
+        .await?
+        .ok_or_else(|| TxError::Rpc {
+            call: "eth_getBlockByNumber",
+            reason: "no latest block".into(),
+        })?;
+        let base = u128::from(block.header.base_fee_per_gas.unwrap_or(0));
+        let tip = timed(
+            self.config.rpc_timeout,
+            "eth_maxPriorityFeePerGas",
+            self.provider.get_max_priority_fee_per_gas().into_future(),
+        )
+        .await?;
+        initial(base, tip, self.config.max_fee_per_gas).map_err(|e| TxError::FeeAboveCap {
+            what,
+            needed: e.needed,
+            cap: e.cap,
+        })
+    }
+
+    /// The account's transaction count including the node's pool: the next free nonce.
+    pub async fn pending_count(&self) -> Result<u64, TxError> {
+        timed(
+            self.config.rpc_timeout,
+            "eth_getTransactionCount",
+            self.provider
+                .get_transaction_count(self.address)
+                .pending()
+                .into_future(),
+        )
+        .await
+    }
+
+    async fn receipt(&self, hash: TxHash) -> Result<Option<TransactionReceipt>, TxError> {
+        timed(
+            self.config.rpc_timeout,
+            "eth_getTransactionReceipt",
+            self.provider.get_transaction_receipt(hash).into_future(),
+        )
+        .await
+    }
+}
+
+fn rpc_timeout(call: &'static str, after: Duration) -> TxError {
+    TxError::Rpc {
+        call,
+        reason: format!("timed out after {after:?}"),
+    }
+}
+
+/// An RPC call with a timeout, its error as [`TxError::Rpc`].
+async fn timed<T, E: core::fmt::Display>(
+    after: Duration,
+    call: &'static str,
+    fut: impl core::future::Future<Output = Result<T, E>>,
+) -> Result<T, TxError> {
+    match tokio::time::timeout(after, fut).await {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(e)) => Err(TxError::Rpc {
+            call,
+            reason: e.to_string(),
+        }),
+        Err(_) => Err(rpc_timeout(call, after)),
+    }
+}
+
+/// A call's error: the decoded revert if the node sent revert data, else an RPC failure.
+fn revert_or_rpc(
+    what: &'static str,
+    call: &'static str,
+    e: RpcError<TransportErrorKind>,
+) -> TxError {
+    if let Some(data) = e.as_error_resp().and_then(|p| p.as_revert_data()) {
+        return TxError::Reverted {
+            what,
+            reason: decode_revert(&data),
+        };
+    }
+    if let Some(payload) = e.as_error_resp() {
+        // A revert without data (`revert()`, or out of gas): still a revert, not a transport
+        // failure.
+        if payload.message.contains("revert") {
+            return TxError::Reverted {
+                what,
+                reason: decode_revert(&[]),
+            };
+        }
+    }
+    TxError::Rpc {
+        call,
+        reason: e.to_string(),
+    }
+}

@@ -1,0 +1,321 @@
+//! `EvmDestination` against anvil with a real ECDSA committee verifier: an update and a batch
+//! deliver exactly once, a replay is already received, a tampered packet or proof is refused at
+//! the dry run (no gas, no nonce), a bad certificate fails the relay.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use alloy::network::TransactionBuilder;
+use alloy::primitives::{Address, Bytes};
+use alloy::providers::{DynProvider, Provider};
+use alloy::rpc::types::TransactionRequest;
+use strait_attest::ecdsa::{Ecdsa, EcdsaSigner};
+use strait_attest::{committee_id, wire, Checkpoint, Committee, SignatureList};
+use strait_chain_client::{
+    ChainError, DeliveryStatus, DestinationChain, RelayFailure, RelayWork, VerifierKind,
+    VerifierUpdate,
+};
+use strait_endpoint::BatchDelivery;
+use strait_evm_client::anvil::{Anvil, AnvilConfig, DEV_KEYS};
+use strait_evm_client::deploy;
+use strait_evm_client::destination::{client_id_of, EvmDestination};
+use strait_evm_client::txm::{TxConfig, TxManager};
+use strait_merkle::{LeafIndex, MerkleTree};
+use strait_packet::{DeliveryOptions, Packet};
+use strait_primitives::{Address32, ChainId, Hash32, Height, Nonce};
+
+const SOURCE: u64 = 7;
+const DEST: u64 = 31_337;
+
+/// A contract whose every call returns ABI `bytes("")`: an application that executes anything.
+const ACCEPT_ALL: &str = "600a600c600039600a6000f3602060005260406000f3";
+
+struct Net {
+    _anvil: Anvil,
+    provider: DynProvider,
+    dest: EvmDestination,
+    committee: Address,
+    signers: Vec<EcdsaSigner>,
+    members: Committee,
+    receiver: Address32,
+}
+
+async fn setup() -> Net {
+    let anvil = Anvil::spawn(&AnvilConfig {
+        chain_id: DEST,
+        block_time: None,
+    })
+    .expect("anvil");
+    let provider = deploy::signing_provider(&anvil.url(), DEV_KEYS[0]).unwrap();
+    let owner = deploy::signer_address(DEV_KEYS[0]).unwrap();
+    let endpoint = deploy::deploy_endpoint(&provider, owner).await.unwrap();
+    // A 2-of-3 committee.
+    let signers: Vec<EcdsaSigner> = (1..=3u8)
+        .map(|i| EcdsaSigner::from_secret([i; 32]).unwrap())
+        .collect();
+    let members = Committee::from_members(
+        2,
+        signers.iter().map(|s| s.address().to_vec()).collect(),
+        20,
+    )
+    .unwrap();
+    let committee = deploy::deploy_ecdsa_committee(&provider, SOURCE, members.encode_wire(&[]))
+        .await
+        .unwrap();
+    deploy::trust_remote(&provider, endpoint, SOURCE, committee)
+        .await
+        .unwrap();
+    let app = provider
+        .send_transaction(
+            TransactionRequest::default()
+                .with_deploy_code(Bytes::from(alloy::hex::decode(ACCEPT_ALL).unwrap())),
+        )
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap()
+        .contract_address
+        .unwrap();
+    let mut receiver = [0u8; 32];
+    receiver[12..].copy_from_slice(app.as_slice());
+    // The relayer: another key, so its nonces start at 0.
+    let txm = TxManager::connect(
+        &anvil.url(),
+        DEV_KEYS[1],
+        TxConfig {
+            poll_interval: Duration::from_millis(20),
+            ..TxConfig::default()
+        },
+    )
+    .await
+    .unwrap();
+    let dest = EvmDestination::new(Arc::new(txm), endpoint).await.unwrap();
+    Net {
+        _anvil: anvil,
+        provider,
+        dest,
+        committee,
+        signers,
+        members,
+        receiver: Address32(receiver),
+    }
+}
+
+fn packet(receiver: Address32, nonce: u64) -> Packet {
+    Packet {
+        nonce: Nonce(nonce),
+        source_chain: ChainId(SOURCE),
+        sender: Address32([0xaa; 32]),
+        destination_chain: ChainId(DEST),
+        receiver,
+        options: DeliveryOptions::default(),
+        payload: vec![nonce as u8; 40],
+    }
+}
+
+/// The source's outbox of `packets`: the root and a batch of all of them at `height`.
+fn outbox(packets: Vec<Packet>, height: u64) -> (Hash32, BatchDelivery) {
+    let mut tree = MerkleTree::new();
+    for p in &packets {
+        tree.append(&p.id()).unwrap();
+    }
+    let leaves: Vec<LeafIndex> = (0..packets.len() as u64).map(LeafIndex).collect();
+    let proof = tree.multiproof(&leaves, tree.count()).unwrap();
+    (
+        tree.root(),
+        BatchDelivery {
+            packets,
+            proof,
+            proof_height: Height(height),
+        },
+    )
+}
+
+/// A checkpoint update of the committee, certified by `signers` (indices into the sorted members).
+fn update(net: &Net, root: Hash32, leaves: u64, height: u64, by: &[usize]) -> VerifierUpdate {
+    let checkpoint = Checkpoint {
+        source_chain: ChainId(SOURCE),
+        outbox_root: root,
+        leaf_count: leaves,
+        source_height: Height(height),
+    };
+    let id = committee_id(VerifierKind::ATTEST_ECDSA.0, &net.members.encode());
+    let message = checkpoint.sign_bytes(&id, 0);
+    let mut signatures: Vec<(u16, [u8; 65])> = by
+        .iter()
+        .map(|i| {
+            let signer = &net.signers[*i];
+            let index = net
+                .members
+                .members()
+                .position(|m| m == signer.address())
+                .unwrap();
+            (index as u16, signer.sign(&message))
+        })
+        .collect();
+    signatures.sort_by_key(|(i, _)| *i);
+    VerifierUpdate {
+        client: client_id_of(net.committee),
+        kind: VerifierKind::ATTEST_ECDSA,
+        height: Height(height),
+        body: wire::encode_checkpoint_update::<Ecdsa>(&checkpoint, &SignatureList { signatures }),
+    }
+}
+
+#[tokio::test]
+async fn a_relay_delivers_once_and_a_replay_is_already_received() {
+    let net = setup().await;
+    let dest = &net.dest;
+    assert_eq!(dest.chain_id(), ChainId(DEST));
+    // The committee is the default verifier of the source, recognised by its code.
+    let info = dest.verifier_of(ChainId(SOURCE)).await.unwrap();
+    assert_eq!(info.kind, VerifierKind::ATTEST_ECDSA);
+    assert_eq!(info.client, client_id_of(net.committee));
+    assert_eq!(info.source, ChainId(SOURCE));
+    assert_eq!(info.latest_height, Height(0));
+    assert!(!info.frozen);
+    assert_eq!(dest.client_address(info.client), Some(net.committee));
+    let err = dest.verifier_of(ChainId(8)).await.unwrap_err();
+    assert!(matches!(err, ChainError::Refused { .. }), "{err}");
+    let route = dest
+        .route_verifiers(net.receiver, ChainId(SOURCE))
+        .await
+        .unwrap();
+    assert!(route.is_default);
+    assert_eq!(route.clients, vec![info]);
+
+    let packets: Vec<Packet> = (1..=3).map(|n| packet(net.receiver, n)).collect();
+    let ids: Vec<_> = packets.iter().map(Packet::id).collect();
+    let shared: Vec<Arc<Packet>> = packets.iter().cloned().map(Arc::new).collect();
+    assert_eq!(dest.received(&ids).await.unwrap(), [false; 3]);
+    assert_eq!(dest.received_packets(&shared).await.unwrap(), [false; 3]);
+    let (root, batch) = outbox(packets, 5);
+    let report = dest
+        .relay(RelayWork {
+            updates: vec![update(&net, root, 3, 5, &[0, 2])],
+            advances: vec![],
+            batches: vec![batch.clone()],
+        })
+        .await
+        .unwrap();
+    assert_eq!(report.applied, Ok(()));
+    assert_eq!(report.deliveries.len(), 3);
+    for (d, id) in report.deliveries.iter().zip(&ids) {
+        assert_eq!(d.id, *id);
+        assert_eq!(d.status, DeliveryStatus::Executed, "{:?}", d.reason);
+    }
+    assert_eq!(dest.received(&ids).await.unwrap(), [true; 3]);
+    assert_eq!(dest.received_packets(&shared).await.unwrap(), [true; 3]);
+    assert_eq!(
+        dest.verifier_of(ChainId(SOURCE))
+            .await
+            .unwrap()
+            .latest_height,
+        Height(5)
+    );
+
+    // The same batch again: each message already received, nothing executed twice.
+    let replay = dest
+        .relay(RelayWork {
+            batches: vec![batch],
+            ..RelayWork::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(replay.applied, Ok(()));
+    for d in &replay.deliveries {
+        assert_eq!(d.status, DeliveryStatus::AlreadyReceived, "{:?}", d.reason);
+    }
+    assert!(replay.height > report.height);
+}
+
+#[tokio::test]
+async fn tampered_deliveries_and_bad_updates_are_refused_at_the_dry_run() {
+    let net = setup().await;
+    let dest = &net.dest;
+    let relayer = dest.txm().address();
+    let packets: Vec<Packet> = (1..=2).map(|n| packet(net.receiver, n)).collect();
+    let (root, batch) = outbox(packets.clone(), 4);
+
+    // A certificate of one signer, under a threshold of two: the relay fails, nothing is sent.
+    let info = dest.verifier_of(ChainId(SOURCE)).await.unwrap();
+    let weak = dest
+        .relay(RelayWork {
+            updates: vec![update(&net, root, 2, 4, &[1])],
+            advances: vec![],
+            batches: vec![batch.clone()],
+        })
+        .await
+        .unwrap();
+    let Err(RelayFailure::UpdateInvalid(reason)) = &weak.applied else {
+        panic!("{:?}", weak.applied);
+    };
+    assert!(reason.contains("InsufficientSigners"), "{reason}");
+    assert!(weak.deliveries.is_empty());
+    assert_eq!(weak.hash, Hash32([0; 32]));
+    assert_eq!(
+        net.provider.get_transaction_count(relayer).await.unwrap(),
+        0
+    );
+    assert_eq!(
+        dest.verifier_of(ChainId(SOURCE)).await.unwrap(),
+        info,
+        "the client did not move"
+    );
+
+    // Verify the root, then deliver a tampered packet under it.
+    let ok = dest
+        .relay(RelayWork {
+            updates: vec![update(&net, root, 2, 4, &[0, 1])],
+            ..RelayWork::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(ok.applied, Ok(()));
+    assert_eq!(
+        net.provider.get_transaction_count(relayer).await.unwrap(),
+        1
+    );
+    let mut tampered = batch.clone();
+    tampered.packets[1].payload.push(0);
+    let mut bad_proof = batch.clone();
+    bad_proof.proof.hashes[0].0[0] ^= 1;
+    for bad in [tampered, bad_proof] {
+        let ids: Vec<_> = bad.packets.iter().map(Packet::id).collect();
+        let report = dest
+            .relay(RelayWork {
+                batches: vec![bad],
+                ..RelayWork::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(report.applied, Ok(()));
+        assert_eq!(report.deliveries.len(), 2);
+        for (d, id) in report.deliveries.iter().zip(&ids) {
+            assert_eq!(d.id, *id);
+            assert_eq!(d.status, DeliveryStatus::Rejected);
+            let reason = d.reason.as_deref().unwrap();
+            assert!(reason.starts_with("RootMismatch: got: 0x"), "{reason}");
+        }
+        // No transaction: no nonce, no gas.
+        assert_eq!(
+            net.provider.get_transaction_count(relayer).await.unwrap(),
+            1
+        );
+    }
+    // Nothing was lost: the honest batch still delivers both.
+    let ids: Vec<_> = packets.iter().map(Packet::id).collect();
+    assert_eq!(dest.received(&ids).await.unwrap(), [false; 2]);
+    let report = dest
+        .relay(RelayWork {
+            batches: vec![batch],
+            ..RelayWork::default()
+        })
+        .await
+        .unwrap();
+    assert!(report
+        .deliveries
+        .iter()
+        .all(|d| d.status == DeliveryStatus::Executed));
+}

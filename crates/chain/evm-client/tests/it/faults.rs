@@ -1,0 +1,115 @@
+//! An EVM source facing unreachable, silent or misconfigured nodes, and reorgs deeper than every
+//! remembered range end.
+
+use core::time::Duration;
+
+use alloy::primitives::Address;
+use strait_chain_client::{ChainError, OutboxHistory, SourceChain, MAX_PAGE_ITEMS};
+use strait_evm_client::{EvmSource, EvmSourceConfig};
+use strait_primitives::{ChainId, Height, MessageId};
+
+use crate::support::{Chain, CHAIN};
+
+fn config(url: String) -> EvmSourceConfig {
+    EvmSourceConfig {
+        rpc_timeout: Duration::from_millis(300),
+        ..EvmSourceConfig::new(url, Address::repeat_byte(0xee), CHAIN, 2)
+    }
+}
+
+#[tokio::test]
+async fn an_unreachable_or_silent_node_is_unavailable() {
+    // Nothing listens on the port of a dropped listener.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    // This one accepts connections (the kernel's backlog) and never answers.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let silent_port = silent.local_addr().unwrap().port();
+    for port in [port, silent_port] {
+        let source = EvmSource::new(config(format!("http://127.0.0.1:{port}"))).unwrap();
+        let e = SourceChain::latest_height(&source).await.unwrap_err();
+        assert!(e.is_transient(), "{e}");
+        let e = source.outbox_page(ChainId(7), 0, 10).await.unwrap_err();
+        assert!(e.is_transient(), "{e}");
+        let e = source.outbox_at(Height(0)).await.unwrap_err();
+        assert!(e.is_transient(), "{e}");
+    }
+    drop(silent);
+    assert!(matches!(
+        EvmSource::new(config("not a url".into())),
+        Err(ChainError::Refused { .. })
+    ));
+}
+
+#[tokio::test]
+async fn connect_refuses_another_chain_or_an_address_without_code() {
+    let chain = Chain::start().await;
+    let mut wrong_chain = EvmSourceConfig::new(chain.anvil.url(), chain.endpoint, CHAIN + 1, 0);
+    let e = EvmSource::connect(wrong_chain.clone()).await.unwrap_err();
+    assert!(matches!(e, ChainError::Refused { .. }), "{e}");
+    wrong_chain.chain_id = ChainId(CHAIN);
+    wrong_chain.endpoint = Address::repeat_byte(0x42);
+    let e = EvmSource::connect(wrong_chain).await.unwrap_err();
+    assert!(matches!(e, ChainError::Refused { .. }), "{e}");
+}
+
+#[tokio::test]
+async fn a_reorg_deeper_than_every_remembered_range_end_re_indexes_from_the_start() {
+    let chain = Chain::start().await;
+    let config = EvmSourceConfig {
+        reorg_window: 1,
+        max_log_range: 1,
+        ..EvmSourceConfig::new(chain.anvil.url(), chain.endpoint, CHAIN, 0)
+    };
+    let source = EvmSource::connect(config).await.unwrap();
+    let (kept, _) = chain.send(7, b"kept").await;
+    chain.send(7, b"dropped 1").await;
+    chain.send(7, b"dropped 2").await;
+    assert_eq!(
+        source
+            .outbox_page(ChainId(7), 0, 10)
+            .await
+            .unwrap()
+            .messages
+            .len(),
+        3
+    );
+    // Two blocks replaced: the one remembered range end (the last block) is gone.
+    chain.reorg(2).await;
+    let (replacement, _) = chain.send(7, b"replacement").await;
+    let page = source.outbox_page(ChainId(7), 0, 10).await.unwrap();
+    let ids: Vec<MessageId> = page.messages.iter().map(|m| m.id).collect();
+    assert_eq!(ids, [kept, replacement]);
+    assert_eq!(source.indexed_leaves().await, 2);
+}
+
+#[tokio::test]
+async fn requests_are_bounded_by_the_page_size() {
+    let chain = Chain::start().await;
+    let source = chain.source(0, 1_000).await;
+    for i in 0..3u8 {
+        chain.send(7, &[i]).await;
+    }
+    // A limit past the bound is capped at it; a zero limit looks at nothing.
+    let page = source.outbox_page(ChainId(7), 0, usize::MAX).await.unwrap();
+    assert_eq!(page.messages.len(), 3);
+    let page = source.outbox_page(ChainId(7), 1, 0).await.unwrap();
+    assert_eq!((page.messages.len(), page.next_leaf), (0, 1));
+    let latest = SourceChain::latest_height(&source).await.unwrap();
+    // MAX_PAGE_ITEMS leaves pass the bound (and are refused as past the outbox); one more is
+    // refused by the bound.
+    for n in [MAX_PAGE_ITEMS, MAX_PAGE_ITEMS + 1] {
+        let leaves: Vec<u64> = (0..n as u64).collect();
+        let e = source.multiproof(&leaves, latest).await.unwrap_err();
+        let ChainError::Refused { reason, .. } = e else {
+            panic!("{e}")
+        };
+        assert_eq!(
+            reason.contains("leaves (1 to"),
+            n > MAX_PAGE_ITEMS,
+            "{reason}"
+        );
+    }
+    assert_eq!(OutboxHistory::latest_height(&source).await.unwrap(), latest);
+}

@@ -1,0 +1,118 @@
+//! An anvil chain with a deployed endpoint, messages sent through it, blocks mined and reorgs.
+
+use alloy::primitives::{Address, Bytes, FixedBytes, U256};
+use alloy::providers::{DynProvider, Provider};
+use strait_evm_client::abi::endpoint::StraitEndpoint::{self, DeliveryOptions};
+use strait_evm_client::anvil::{Anvil, AnvilConfig, DEV_KEYS};
+use strait_evm_client::{deploy, EvmSource, EvmSourceConfig};
+use strait_primitives::MessageId;
+
+/// The chain's id.
+pub const CHAIN: u64 = 313_377;
+
+/// An anvil node (a block per transaction) with an endpoint that may send to chains 7 and 8.
+pub struct Chain {
+    pub anvil: Anvil,
+    pub provider: DynProvider,
+    pub endpoint: Address,
+}
+
+impl Chain {
+    pub async fn start() -> Self {
+        let anvil = Anvil::spawn(&AnvilConfig {
+            chain_id: CHAIN,
+            block_time: None,
+        })
+        .expect("anvil");
+        let provider = deploy::signing_provider(&anvil.url(), DEV_KEYS[0]).unwrap();
+        let owner = deploy::signer_address(DEV_KEYS[0]).unwrap();
+        let endpoint = deploy::deploy_endpoint(&provider, owner).await.unwrap();
+        for remote in [7, 8] {
+            deploy::trust_remote(&provider, endpoint, remote, Address::repeat_byte(0x11))
+                .await
+                .unwrap();
+        }
+        Self {
+            anvil,
+            provider,
+            endpoint,
+        }
+    }
+
+    /// A source over this chain's endpoint exposing blocks `confirmations` deep, reading logs
+    /// `max_log_range` blocks at a time.
+    pub async fn source(&self, confirmations: u64, max_log_range: u64) -> EvmSource {
+        let mut config =
+            EvmSourceConfig::new(self.anvil.url(), self.endpoint, CHAIN, confirmations);
+        config.max_log_range = max_log_range;
+        EvmSource::connect(config).await.unwrap()
+    }
+
+    /// Sends `payload` to chain `destination` (one block); its id and block.
+    pub async fn send(&self, destination: u64, payload: &[u8]) -> (MessageId, u64) {
+        // A fresh provider: alloy's nonce filler caches the account nonce, which a reorg rewinds.
+        let provider = deploy::signing_provider(&self.anvil.url(), DEV_KEYS[0]).unwrap();
+        let endpoint = StraitEndpoint::new(self.endpoint, provider);
+        let options = DeliveryOptions {
+            ordered: false,
+            timeoutHeight: 0,
+            timeoutTimestamp: 0,
+        };
+        let receipt = endpoint
+            .send(
+                destination,
+                FixedBytes::repeat_byte(0x22),
+                options,
+                Bytes::copy_from_slice(payload),
+            )
+            .send()
+            .await
+            .unwrap();
+        let hash = *receipt.tx_hash();
+        let receipt = self.receipt(hash).await;
+        assert!(receipt.status());
+        let sent = receipt
+            .decoded_log::<StraitEndpoint::Sent>()
+            .expect("a Sent log");
+        (MessageId(sent.data.id.0), receipt.block_number.unwrap())
+    }
+
+    /// The receipt of `hash` (anvil mines it at once; alloy's block watcher is not told of a
+    /// reorg).
+    async fn receipt(
+        &self,
+        hash: alloy::primitives::TxHash,
+    ) -> alloy::rpc::types::TransactionReceipt {
+        for _ in 0..200 {
+            if let Some(receipt) = self.provider.get_transaction_receipt(hash).await.unwrap() {
+                return receipt;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        panic!("no receipt of {hash}");
+    }
+
+    /// The head block.
+    pub async fn head(&self) -> u64 {
+        self.provider.get_block_number().await.unwrap()
+    }
+
+    /// Mines `blocks` empty blocks.
+    pub async fn mine(&self, blocks: u64) {
+        let _: serde_json::Value = self
+            .provider
+            .raw_request("anvil_mine".into(), (U256::from(blocks),))
+            .await
+            .unwrap();
+    }
+
+    /// Replaces the last `depth` blocks with as many empty ones (their transactions dropped).
+    pub async fn reorg(&self, depth: u64) {
+        let txs: Vec<serde_json::Value> = Vec::new();
+        let _: serde_json::Value = self
+            .provider
+            .raw_request("anvil_reorg".into(), (depth, txs))
+            .await
+            .unwrap();
+    }
+}
