@@ -336,6 +336,22 @@ pub async fn run(args: DevnetArgs) -> anyhow::Result<()> {
             relayer_config.propose_to(source, destination, client);
         }
     }
+    // The EVM chains' adapters and attesters, their committee clients and boards for the relayer.
+    let (evm_relay, evm_attesters) = match (&evm, &committees) {
+        (Some(e), Some(c)) => {
+            match start_evm_agents(e, c, &args.data_dir, block_time_ms, &mut relayer_config).await {
+                Ok((chains, attesters)) => (Some(chains), Some(attesters)),
+                Err(e) => {
+                    if let Some(c) = committees {
+                        c.stop().await;
+                    }
+                    stop_all(nodes).await;
+                    return Err(e.context("starting the EVM chains' relayer and attesters"));
+                }
+            }
+        }
+        _ => (None, None),
+    };
     let receivers = committees
         .as_ref()
         .map(|c| c.receivers.clone())
@@ -343,10 +359,21 @@ pub async fn run(args: DevnetArgs) -> anyhow::Result<()> {
     relayer_config.poll_interval = Duration::from_millis((block_time_ms * 2).clamp(20, 1000));
     relayer_config.tx_poll_interval = Duration::from_millis((block_time_ms / 4).clamp(5, 100));
     let relayer_metrics = relayer_config.metrics.clone();
+    let relays_evm = evm_relay.is_some() && !args.no_relayer;
     let relayer = (!args.no_relayer).then(|| {
-        tokio::spawn(strait_devnet_client::run_relayer(relayer_config, async {
+        let stopped = async {
             let _ = relayer_stopped.await;
-        }))
+        };
+        match evm_relay {
+            Some(chains) => {
+                tokio::spawn(crate::hetero_relayer::run(relayer_config, chains, stopped))
+            }
+            None => tokio::spawn(async move {
+                strait_devnet_client::run_relayer(relayer_config, stopped)
+                    .await
+                    .map_err(anyhow::Error::from)
+            }),
+        }
     });
 
     let outcome = match args.messages {
@@ -361,18 +388,56 @@ pub async fn run(args: DevnetArgs) -> anyhow::Result<()> {
                 relayer_metrics,
                 &receivers,
             );
+            let evm_run = async {
+                match &evm {
+                    Some(e) if relays_evm => {
+                        let native: Vec<_> = nodes
+                            .iter()
+                            .map(|n| {
+                                crate::send::http_client(&n.rpc_url()).map(|c| (n.chain_id(), c))
+                            })
+                            .collect::<anyhow::Result<_>>()?;
+                        crate::evm_load::run(
+                            &native,
+                            &e.chains,
+                            args.evm_messages.unwrap_or(n),
+                            Duration::from_secs(args.timeout_secs),
+                        )
+                        .await
+                        .map(Some)
+                    }
+                    _ => Ok(None),
+                }
+            };
             tokio::select! {
-                r = run => Some(r),
+                r = async { tokio::join!(run, evm_run) } => Some(r),
                 () = shutdown.wait() => None,
             }
         }
         None => None,
     };
     let mut result = Ok(());
-    if let Some(outcome) = outcome {
+    if let Some((outcome, evm_outcome)) = outcome {
+        let evm_report = match evm_outcome {
+            Ok(r) => r,
+            Err(e) => {
+                result = Err(e.context("the EVM routes' messages"));
+                None
+            }
+        };
         match outcome {
             Ok(report) => {
                 let mut value = serde_json::to_value(&report)?;
+                if let Some(r) = &evm_report {
+                    value["evm"] = serde_json::to_value(r)?;
+                    if !r.all_executed_once() && result.is_ok() {
+                        result = Err(anyhow::anyhow!(
+                            "not every message on an EVM route was executed exactly once and \
+                             settled: {}",
+                            serde_json::to_string(r)?
+                        ));
+                    }
+                }
                 if let Some(w) = &watcher {
                     value["watcher"] = serde_json::to_value(w.summary())?;
                 }
@@ -419,12 +484,48 @@ pub async fn run(args: DevnetArgs) -> anyhow::Result<()> {
             summary.steps, summary.findings, summary.submitted
         );
     }
+    if let Some(a) = evm_attesters {
+        a.stop().await;
+    }
     if let Some(c) = committees {
         c.stop().await;
     }
     drop(evm);
     stop_all(nodes).await;
     result
+}
+
+/// The EVM chains' relay adapters and attesters; their committee clients and the attesters'
+/// boards go into `relayer`'s configuration.
+async fn start_evm_agents(
+    evm: &crate::evm_devnet::EvmDevnet,
+    committees: &crate::committees::Committees,
+    data_dir: &Path,
+    block_time_ms: u64,
+    relayer: &mut RelayerConfig,
+) -> anyhow::Result<(
+    Vec<crate::evm_devnet::RelayChain>,
+    crate::evm_attesters::EvmAttesters,
+)> {
+    let chains = crate::evm_devnet::relay_chains(evm).await?;
+    let sources: Vec<_> = chains.iter().map(|c| c.source.clone()).collect();
+    let attesters = crate::evm_attesters::start(
+        &sources,
+        &data_dir.join(crate::evm_devnet::ATTESTERS_DIR),
+        Duration::from_millis((2 * block_time_ms).clamp(50, 500)),
+        &tokio::runtime::Handle::current(),
+    )?;
+    let mut boards = committees.boards.0.clone();
+    boards.extend(attesters.boards.iter().cloned());
+    relayer.attested.source = Some(Arc::new(strait_attester::Boards(boards)));
+    relayer
+        .attested
+        .clients
+        .extend(crate::evm_devnet::attested_clients(
+            evm,
+            &crate::evm_devnet::verifier_ids(evm),
+        )?);
+    Ok((chains, attesters))
 }
 
 /// This run's EVM chain ids: none with `--no-evm` or `--no-committees` (both directions go under

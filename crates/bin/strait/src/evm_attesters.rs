@@ -4,8 +4,6 @@
 //! adapter's confirmation depth, then the attester's own finality depth), each member with its
 //! signing record under `<data-dir>/evm-attesters/` and its board, read by the in-process relayer.
 
-#![allow(dead_code)] // wired up with the EVM source adapter (evmsrc)
-
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -49,8 +47,10 @@ pub(crate) fn start<S: OutboxHistory + Clone>(
                     .with_context(|| format!("opening {}", path.display()))?,
             );
             let board = Board::default();
+            // The source adapter answers only past its confirmation depth: no second depth here.
             let config = AttesterConfig {
                 poll_interval: poll,
+                finality_depth: 0,
                 ..AttesterConfig::new(committee_id, 0)
             };
             let attester = Attester::start(

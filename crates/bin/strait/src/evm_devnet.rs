@@ -24,9 +24,13 @@ use strait_devnet_api::tx::TxBody;
 use strait_evm_client::abi::endpoint::StraitEndpoint;
 use strait_evm_client::anvil::{Anvil, AnvilConfig, DEV_KEYS};
 use strait_evm_client::deploy;
+use strait_evm_client::destination::{client_id_of, EvmDestination};
+use strait_evm_client::txm::{TxConfig, TxManager};
+use strait_evm_client::{EvmSource, EvmSourceConfig};
 use strait_primitives::{Address32, ChainId, ClientId};
 
 use crate::committees::{devnet_committee_init, CommitteeKind, KINDS};
+use crate::hetero_chain::Duplex;
 use crate::setup_tx::submit_everywhere;
 
 /// EVM chains a devnet runs (two, so that EVM to EVM is relayed too).
@@ -45,10 +49,16 @@ pub(crate) const BLOCK_TIME_S: u64 = 1;
 /// that deploys and owns the contracts.
 pub(crate) const DEPLOYER_KEY: &str = DEV_KEYS[0];
 /// The anvil development key (PUBLIC) the in-process relayer signs with on EVM chains.
-#[allow(dead_code)] // the EVM destination adapter signs with it
 pub(crate) const RELAYER_KEY: &str = DEV_KEYS[1];
 /// The anvil development key (PUBLIC) `--messages` sends from on EVM chains.
 pub(crate) const LOAD_KEY: &str = DEV_KEYS[2];
+
+/// Blocks below an EVM chain's head its source adapter answers for (`[STRAIT-EVM-SRC.1]`): the
+/// devnet's anvil does not reorganise, two blocks show the depth at work.
+pub(crate) const CONFIRMATIONS: u64 = 2;
+
+/// An EVM chain as the relayer sees it: its source and destination adapters.
+pub(crate) type RelayChain = Duplex<EvmSource, EvmDestination>;
 
 /// The committee both ways: the devnet's 3-of-4 ECDSA committee (kind 2), whose members are EVM
 /// addresses an EVM verifier checks with `ecrecover`.
@@ -276,11 +286,10 @@ async fn ensure_native_clients(
     Ok(out)
 }
 
-/// The relayer's committee clients of the EVM routes: each EVM destination's verifier of each
-/// other chain (`evm_verifiers`: `(source, destination, client)` as the destination adapter names
-/// it), the destination's default verifier of the source, so the pair's path; and each native
-/// chain's client of each EVM chain, for `counter-ecdsa`.
-#[allow(dead_code)] // the relayer takes them once the EVM adapters relay
+/// The relayer's committee clients of the EVM routes, each its destination's default verifier of
+/// its source, so the pair's path: each EVM destination's verifier of each other chain
+/// (`evm_verifiers`: `(source, destination, client)` as the destination adapter names it), and
+/// each native chain's client of each EVM chain.
 pub(crate) fn attested_clients(
     evm: &EvmDevnet,
     evm_verifiers: &[(ChainId, ChainId, ClientId)],
@@ -301,10 +310,63 @@ pub(crate) fn attested_clients(
         .iter()
         .map(|&(source, destination, id)| client(source, destination, id, Vec::new()))
         .collect();
-    out.extend(evm.native_clients.iter().map(|&(source, destination, id)| {
-        client(source, destination, id, vec![apps::counter_ecdsa()])
-    }));
+    // The governor's first client of a foreign remote is the native host's default for it (the
+    // endpoint's outcome messages go under it), so the pair's path too.
+    out.extend(
+        evm.native_clients
+            .iter()
+            .map(|&(source, destination, id)| client(source, destination, id, Vec::new())),
+    );
     Ok(out)
+}
+
+/// The adapters of each EVM chain of `evm`: its source (at [`CONFIRMATIONS`]) and its destination
+/// (the relayer's key, [`RELAYER_KEY`], through a transaction manager).
+pub(crate) async fn relay_chains(evm: &EvmDevnet) -> anyhow::Result<Vec<RelayChain>> {
+    let mut out = Vec::with_capacity(evm.chains.len());
+    for chain in &evm.chains {
+        let source = EvmSource::connect(EvmSourceConfig::new(
+            chain.url.clone(),
+            chain.endpoint,
+            chain.chain_id.get(),
+            CONFIRMATIONS,
+        ))
+        .await
+        .with_context(|| format!("the source adapter of EVM chain {}", chain.chain_id))?;
+        let txm = TxManager::connect(&chain.url, RELAYER_KEY, TxConfig::default())
+            .await
+            .with_context(|| format!("the transaction manager of EVM chain {}", chain.chain_id))?;
+        let destination = EvmDestination::new(std::sync::Arc::new(txm), chain.endpoint)
+            .await
+            .with_context(|| format!("the destination adapter of EVM chain {}", chain.chain_id))?;
+        // The adapter learns a verifier's address from the endpoint when asked for it: ask for
+        // each source's now, so that the relayer's first update finds its client.
+        for &(source, _) in &chain.verifiers {
+            strait_chain_client::DestinationChain::verifier_of(&destination, source)
+                .await
+                .with_context(|| {
+                    format!("the verifier of {source} on EVM chain {}", chain.chain_id)
+                })?;
+        }
+        out.push(Duplex {
+            source,
+            destination,
+        });
+    }
+    Ok(out)
+}
+
+/// Each EVM chain's verifier of each other chain: `(source, destination, client)`, the client id
+/// the destination adapter gives the verifier contract.
+pub(crate) fn verifier_ids(evm: &EvmDevnet) -> Vec<(ChainId, ChainId, ClientId)> {
+    evm.chains
+        .iter()
+        .flat_map(|c| {
+            c.verifiers
+                .iter()
+                .map(|&(source, address)| (source, c.chain_id, client_id_of(address)))
+        })
+        .collect()
 }
 
 #[cfg(test)]

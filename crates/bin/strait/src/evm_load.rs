@@ -4,8 +4,6 @@
 //! the counter's count; a native chain's receipt) and that its outcome came back to its source
 //! (`isAwaiting` false on an EVM endpoint, `awaiting_outcome` false on a native chain).
 
-#![allow(dead_code)] // run by `strait devnet` once the EVM adapters relay
-
 use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, Instant};
 
@@ -29,6 +27,9 @@ use crate::send::{send_tx, wait_tx};
 /// The native devnet account that sends the load to EVM chains (funded at genesis; not
 /// `user-load`, whose nonces are the native load's).
 pub(crate) const LOAD_ACCOUNT: &str = "load-0";
+
+/// The gas limit of a load send on an EVM chain (one costs about 100,000).
+const SEND_GAS: u64 = 400_000;
 
 /// The EVM routes' part of `strait devnet --messages`' report.
 #[derive(Debug, Default, Serialize)]
@@ -332,6 +333,9 @@ async fn send_evm(
                 options.clone(),
                 format!("{tag}{i}").into_bytes().into(),
             )
+            // Sent back to back, each is estimated before the ones ahead of it land; the outbox
+            // append's cost depends on the leaf index, so a fixed, ample limit instead.
+            .gas(SEND_GAS)
             .send()
             .await
             .with_context(|| format!("sending message {i} on EVM chain {}", e.id))?;

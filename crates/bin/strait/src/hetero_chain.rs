@@ -4,9 +4,8 @@
 //! destination adapter. An EVM chain has no optimistic clients of its own here: its
 //! [`DisputeChain`] side refuses, and the devnet never proposes to it.
 
-#![allow(dead_code)] // wired up with the EVM adapters (evmsrc, evmdst)
-
 use core::future::Future;
+use std::sync::Arc;
 
 use strait_chain_client::{
     ChainError, Conflict, DestinationChain, DisputeChain, MessagePayment, OutboxHistory,
@@ -17,6 +16,7 @@ use strait_devnet_client::DevnetChain;
 use strait_light_client::bls::BlsLightBlock;
 use strait_light_client::LightBlock;
 use strait_merkle::MultiProof;
+use strait_packet::Packet;
 use strait_primitives::{Address32, ChainId, ClientId, Hash32, Height, MessageId};
 
 /// One chain of two adapters: `S` reads it as a source (and its outbox history, for attesters),
@@ -126,6 +126,12 @@ where
     ) -> impl Future<Output = Result<Vec<bool>, ChainError>> + Send {
         self.destination.received(ids)
     }
+    fn received_packets(
+        &self,
+        packets: &[Arc<Packet>],
+    ) -> impl Future<Output = Result<Vec<bool>, ChainError>> + Send {
+        self.destination.received_packets(packets)
+    }
     fn verifier_of(
         &self,
         source: ChainId,
@@ -209,6 +215,9 @@ where
     }
     async fn received(&self, ids: &[MessageId]) -> Result<Vec<bool>, ChainError> {
         each!(self, c => c.received(ids).await)
+    }
+    async fn received_packets(&self, packets: &[Arc<Packet>]) -> Result<Vec<bool>, ChainError> {
+        each!(self, c => c.received_packets(packets).await)
     }
     async fn verifier_of(&self, source: ChainId) -> Result<VerifierInfo, ChainError> {
         each!(self, c => c.verifier_of(source).await)

@@ -4,8 +4,6 @@
 //! chain's height comes from its block follower; another chain's from polling its source adapter
 //! (which answers its confirmed height, past its confirmation depth).
 
-#![allow(dead_code)] // wired up with the EVM adapters (evmsrc, evmdst)
-
 use core::future::Future;
 use std::sync::Arc;
 use std::time::Duration;

@@ -19,7 +19,7 @@ const START_TIMEOUT: Duration = Duration::from_secs(20);
 pub const DEV_KEYS: [&str; 4] = [
     "ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80",
     "59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d",
-    "5de4111afa1a4b94908f83103eb1d1706367c2e68ca870fc3fb9a804cdab365a",
+    "5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a",
     "7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6",
 ];
 
@@ -178,5 +178,29 @@ mod tests {
         assert_eq!(listening_port("Listening on 127.0.0.1:38411"), Some(38411));
         assert_eq!(listening_port("Listening on 127.0.0.1:"), None);
         assert_eq!(listening_port("Available Accounts"), None);
+    }
+}
+
+#[cfg(test)]
+mod dev_key_tests {
+    use super::DEV_KEYS;
+    use crate::deploy::signer_address;
+
+    /// Each dev key signs for the account anvil funds at genesis (a mistyped key signs for an
+    /// empty account: "insufficient funds").
+    #[test]
+    fn dev_keys_are_anvils_funded_accounts() {
+        let funded = [
+            "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266",
+            "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
+            "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC",
+            "0x90F79bf6EB2c4f870365E785982E1f101E93b906",
+        ];
+        for (key, address) in DEV_KEYS.iter().zip(funded) {
+            assert_eq!(
+                signer_address(key).unwrap(),
+                address.parse::<alloy::primitives::Address>().unwrap()
+            );
+        }
     }
 }

@@ -11,7 +11,7 @@ use strait_devnet_api::tx::{SignedTx, TxBody};
 use strait_endpoint::mutation::{is_planted, Mutation};
 use strait_endpoint::{advance_inbound, receive_batch, send, BatchDelivery, SendRequest};
 use strait_light_client::PublicKey;
-use strait_primitives::{ChainId, ClientId, Hash32, MessageId};
+use strait_primitives::{Address32, ChainId, ClientId, Hash32, MessageId};
 use strait_verifier::Updated;
 
 use crate::apps::{AppCallError, AppContext};
@@ -326,6 +326,15 @@ fn apply(exec: &mut Exec<'_>, tx: &SignedTx, pool: &[PublicKey]) -> Result<Appli
                 .map_err(|e| rejected(format_args!("client not created: {e}")))?;
             let client = clients::create(exec.state, verifier, exec.env.chain_id, *source, init)
                 .map_err(|e| client_failure(exec, "client not created", e))?;
+            // A foreign remote (an EVM chain) has no genesis client: the first client the
+            // devnet's governor creates of it becomes the host's default (which the endpoint's
+            // outcome messages from it go under); nobody else's creation can take that place.
+            if exec.env.foreign_remotes.contains(source)
+                && clients::default_client(exec.state, *source).is_none()
+                && tx.tx.signer == governor()
+            {
+                clients::set_default_client(exec.state, *source, client);
+            }
             Ok(Applied {
                 client_id: Some(client),
                 ..Applied::default()
@@ -458,4 +467,10 @@ fn deliver(exec: &mut Exec<'_>, batch: &BatchDelivery, out: &mut Vec<DeliveryRes
             }));
         }
     }
+}
+
+/// The devnet's governor (`strait_devnet_api::apps::COMMITTEE_OWNER`), who sets up routes to
+/// foreign remotes.
+fn governor() -> Address32 {
+    strait_devnet_api::keys::AccountKey::devnet(strait_devnet_api::apps::COMMITTEE_OWNER).address()
 }

@@ -2,8 +2,8 @@
 
 mod attester;
 mod deploy;
+mod destination;
 mod faults;
 mod source;
 mod support;
-mod destination;
 mod txm;

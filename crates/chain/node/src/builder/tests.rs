@@ -206,3 +206,67 @@ fn a_corrupt_client_record_stops_the_block_with_a_typed_error() {
     .unwrap_err();
     assert!(matches!(err, BuildError::Corrupt(_)), "{err}");
 }
+
+/// A foreign remote (an EVM chain) has no genesis client: the first client the governor creates
+/// of it becomes the host's default; one created first by someone else does not, nor does the
+/// governor's second.
+#[test]
+fn the_governors_first_client_of_a_foreign_remote_is_its_default() {
+    let evm = ChainId(31337);
+    let committee = strait_attest::Committee::from_members(1, vec![vec![7u8; 20]], 20).unwrap();
+    let create = |label: &str, nonce: u64| {
+        let key = AccountKey::devnet(label);
+        let tx = Tx {
+            chain_id: ChainId(1),
+            signer: key.address(),
+            nonce,
+            body: TxBody::CreateClient {
+                kind: strait_verifier::VerifierKind::ATTEST_ECDSA,
+                source: evm,
+                init: committee.encode(),
+            },
+        }
+        .sign(&key);
+        let hash = tx.hash();
+        (tx, hash)
+    };
+    let governor = strait_devnet_api::apps::COMMITTEE_OWNER;
+    let txs = [create("alice", 0), create(governor, 0), create(governor, 1)];
+    let txs: Vec<(&SignedTx, Hash32)> = txs.iter().map(|(tx, hash)| (tx, *hash)).collect();
+    let specs = devnet_specs(2, 4, Timestamp(1_000), 50);
+    let spec = specs[0];
+    let genesis = genesis_header(&spec);
+    let mut state = genesis_state(&spec, &specs[1..]);
+    let native_default = crate::clients::default_client(&state, ChainId(2));
+    assert!(native_default.is_some());
+    let keys: Vec<PublicKey> = devnet_key_pool(spec.chain_id)
+        .iter()
+        .map(|s| s.public_key())
+        .collect();
+    let block = build_block(
+        &mut state,
+        &mut IncrementalTree::new(),
+        &BlockInput {
+            chain_id: spec.chain_id,
+            parent: &genesis,
+            timestamp: Timestamp(2_000),
+            remotes: &specs[1..],
+            foreign_remotes: &[evm],
+            pool_keys: &keys,
+            txs: &txs,
+            ext: crate::extensions::Extensions::builtin(),
+        },
+    )
+    .unwrap();
+    let ids: Vec<strait_primitives::ClientId> = block
+        .results
+        .iter()
+        .map(|r| r.client_id.expect("created"))
+        .collect();
+    assert_eq!(crate::clients::default_client(&state, evm), Some(ids[1]));
+    // A native remote keeps its genesis light client.
+    assert_eq!(
+        crate::clients::default_client(&state, ChainId(2)),
+        native_default
+    );
+}
