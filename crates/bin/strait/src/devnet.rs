@@ -289,7 +289,7 @@ pub async fn run(args: DevnetArgs) -> anyhow::Result<()> {
             .collect::<anyhow::Result<Vec<_>>>()?;
         match crate::evm_devnet::start(&evm_ids, &native, &clients).await {
             Ok(evm) => {
-                print_evm(&evm);
+                print_evm(&evm, &nodes);
                 Some(evm)
             }
             Err(e) => {
@@ -548,7 +548,7 @@ fn evm_chain_ids(args: &DevnetArgs) -> anyhow::Result<Vec<strait_primitives::Cha
     crate::evm_devnet::reserve_ids(&args.data_dir)
 }
 
-fn print_evm(evm: &crate::evm_devnet::EvmDevnet) {
+fn print_evm(evm: &crate::evm_devnet::EvmDevnet, nodes: &[NodeHandle]) {
     for chain in &evm.chains {
         eprintln!(
             "  EVM chain {:>6}  rpc {}  (anvil, {} s blocks, in memory: new chain ids each run)",
@@ -569,6 +569,26 @@ fn print_evm(evm: &crate::evm_devnet::EvmDevnet) {
          chains verify EVM chains with {} ECDSA committee clients (counter-ecdsa)",
         evm.native_clients.len()
     );
+    if let (Some(node), Some(chain)) = (nodes.first(), evm.chains.first()) {
+        eprintln!(
+            "  Try native to EVM, and EVM to native with cast (contracts/node_modules/.bin):"
+        );
+        eprintln!(
+            "    strait send --rpc {} --to-chain {} --receiver 0x{} --payload hello",
+            node.rpc_url(),
+            chain.chain_id,
+            hex::encode(crate::evm_devnet::address32(chain.counter).0)
+        );
+        eprintln!(
+            "    cast send --rpc-url {} --private-key 0x{} {} \
+             'send(uint64,bytes32,(bool,uint64,uint64),bytes)' {} 0x{} '(false,0,0)' 0x68656c6c6f",
+            chain.url,
+            crate::evm_devnet::LOAD_KEY,
+            chain.endpoint,
+            node.chain_id(),
+            hex::encode(strait_devnet_api::apps::counter_ecdsa().0)
+        );
+    }
 }
 
 fn print_committees(c: &crate::committees::Committees, nodes: &[NodeHandle]) {
