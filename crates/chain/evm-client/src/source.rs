@@ -9,6 +9,7 @@
 
 mod index;
 mod page;
+mod payments;
 mod rpc;
 mod scan;
 #[cfg(test)]
@@ -20,7 +21,7 @@ use std::sync::Arc;
 use alloy::primitives::Address;
 use alloy::providers::{Provider, ProviderBuilder};
 use strait_chain_client::{
-    ChainError, OutboxHistory, OutboxPage, OutboxState, SourceChain, MAX_PAGE_ITEMS,
+    ChainError, MessagePayment, OutboxHistory, OutboxPage, OutboxState, SourceChain, MAX_PAGE_ITEMS,
 };
 use strait_light_client::LightBlock;
 use strait_merkle::MultiProof;
@@ -28,6 +29,8 @@ use strait_primitives::{ChainId, Height, MessageId};
 use tokio::sync::Mutex;
 
 use self::index::OutboxIndex;
+use self::payments::Recent;
+pub use self::payments::RECENT_MESSAGES;
 use self::rpc::SourceRpc;
 
 /// Blocks one `eth_getLogs` request covers by default (public nodes commonly allow 1,000 to
@@ -90,6 +93,8 @@ struct Inner {
     confirmations: u64,
     max_log_range: u64,
     index: Mutex<OutboxIndex>,
+    recent: std::sync::Mutex<Recent>,
+    fees: tokio::sync::OnceCell<Address>,
 }
 
 /// An EVM chain's endpoint as a source of messages. Clones share one index.
@@ -131,6 +136,8 @@ impl EvmSource {
                 confirmations: config.confirmations,
                 max_log_range: config.max_log_range.max(1),
                 index: Mutex::new(OutboxIndex::new(config.start_block, config.reorg_window)),
+                recent: std::sync::Mutex::default(),
+                fees: tokio::sync::OnceCell::new(),
             }),
         })
     }
@@ -274,6 +281,12 @@ impl SourceChain for EvmSource {
 
     async fn multiproof(&self, leaves: &[u64], height: Height) -> Result<MultiProof, ChainError> {
         self.prove(leaves, height).await
+    }
+
+    /// `[STRAIT-EVM-SRC.4]` From the `FeeLocked` logs of the blocks that sent the messages (ones
+    /// paged recently; others are `Unknown`).
+    async fn payments(&self, ids: &[MessageId]) -> Result<Vec<MessagePayment>, ChainError> {
+        self.paid(ids).await
     }
 
     /// An EVM chain has no BFT header: its messages are proven by attesters or an optimistic

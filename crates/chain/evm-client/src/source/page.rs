@@ -45,6 +45,11 @@ impl EvmSource {
                 _ => return Err(self.inconsistent(leaf, block).await),
             }
         }
+        let mut recent = self.inner.recent.lock().unwrap_or_else(|e| e.into_inner());
+        for m in &messages {
+            recent.insert(m.id, m.height.get());
+        }
+        drop(recent);
         Ok(OutboxPage {
             messages,
             next_leaf,

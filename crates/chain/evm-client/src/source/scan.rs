@@ -113,6 +113,7 @@ impl EvmSource {
             let ours = index.root_at(count).ok();
             if count != index.count() || ours != Some(root) {
                 index.rewind(None);
+                self.forget_recent();
                 tracing::error!(chain = %rpc.chain, block = end.block, scanned_from, "the node's Sent logs do not add up to the endpoint's outbox: index dropped");
                 return Err(rpc.bad(
                     "outbox index",
@@ -128,6 +129,15 @@ impl EvmSource {
         Err(rpc.unavailable("outbox index", "the chain kept changing under the scan"))
     }
 
+    /// Forgets the blocks of paged messages (they may have moved).
+    fn forget_recent(&self) {
+        self.inner
+            .recent
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+    }
+
     /// `[STRAIT-EVM-SRC.2]` A scanned (so confirmed) block changed: a reorg deeper than the
     /// confirmation depth, a fault of the chain or of its configured depth. Logged as an error;
     /// the index is rewound to the latest range end still on the chain (or emptied) and rescanned.
@@ -135,6 +145,7 @@ impl EvmSource {
         let rpc = &self.inner.rpc;
         let depth = self.inner.confirmations;
         let changed = index.last_end().map(|e| e.block);
+        self.forget_recent();
         tracing::error!(chain = %rpc.chain, block = ?changed, depth, alert = true, "a confirmed block changed: reorg deeper than the confirmation depth; re-indexing past the fork");
         while let Some(end) = index.pop_end() {
             if rpc.block_hash(end.block).await? == Some(end.hash) {

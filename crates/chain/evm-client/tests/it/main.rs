@@ -3,5 +3,6 @@
 mod attester;
 mod deploy;
 mod faults;
+mod payments;
 mod source;
 mod support;
