@@ -113,3 +113,36 @@ async fn requests_are_bounded_by_the_page_size() {
     }
     assert_eq!(OutboxHistory::latest_height(&source).await.unwrap(), latest);
 }
+
+#[tokio::test]
+async fn logs_that_do_not_add_up_to_the_endpoints_outbox_are_bad_data() {
+    let chain = Chain::start().await;
+    chain.send(7, b"first").await;
+    let (_, second) = chain.send(7, b"second").await;
+    chain.mine(1).await;
+    // Scanning from past the first message: its leaf is missing from the logs seen.
+    let config = EvmSourceConfig {
+        start_block: second,
+        ..EvmSourceConfig::new(chain.anvil.url(), chain.endpoint, CHAIN, 0)
+    };
+    let source = EvmSource::connect(config).await.unwrap();
+    let e = source.outbox_page(ChainId(7), 0, 10).await.unwrap_err();
+    assert!(matches!(e, ChainError::BadData { .. }), "{e}");
+    assert_eq!(source.indexed_leaves().await, 0);
+    // From past every message: no log at all, while the endpoint holds two.
+    let config = EvmSourceConfig {
+        start_block: second + 1,
+        ..EvmSourceConfig::new(chain.anvil.url(), chain.endpoint, CHAIN, 0)
+    };
+    let source = EvmSource::connect(config).await.unwrap();
+    let e = source.outbox_page(ChainId(7), 0, 10).await.unwrap_err();
+    let ChainError::BadData { reason, .. } = e else {
+        panic!("{e}")
+    };
+    assert!(reason.contains("the endpoint holds 2"), "{reason}");
+    let latest = SourceChain::latest_height(&source).await.unwrap();
+    assert!(matches!(
+        source.multiproof(&[0], latest).await,
+        Err(ChainError::BadData { .. })
+    ));
+}
