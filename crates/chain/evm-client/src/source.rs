@@ -40,6 +40,10 @@ pub const DEFAULT_MAX_LOG_RANGE: u64 = 1_000;
 /// How long one JSON-RPC request may take by default.
 pub const DEFAULT_RPC_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Log requests one call may make by default while the index catches up (64,000 blocks with the
+/// default range): a call never waits for a whole chain's history.
+pub const DEFAULT_MAX_RANGES_PER_SYNC: u64 = 64;
+
 /// Scanned range ends remembered by default to find where a reorg forked.
 pub const DEFAULT_REORG_WINDOW: usize = 256;
 
@@ -59,6 +63,9 @@ pub struct EvmSourceConfig {
     pub start_block: u64,
     /// Most blocks of one `eth_getLogs` request (at least 1).
     pub max_log_range: u64,
+    /// Most log requests one call makes while the index catches up (at least 1): pages then
+    /// cover the blocks indexed so far, multiproofs at later heights are `Unavailable`.
+    pub max_ranges_per_sync: u64,
     /// How long one request may take before it counts as `Unavailable`.
     pub rpc_timeout: Duration,
     /// Scanned range ends remembered to find a fork (at least 1); a reorg deeper than all of them
@@ -82,6 +89,7 @@ impl EvmSourceConfig {
             confirmations,
             start_block: 0,
             max_log_range: DEFAULT_MAX_LOG_RANGE,
+            max_ranges_per_sync: DEFAULT_MAX_RANGES_PER_SYNC,
             rpc_timeout: DEFAULT_RPC_TIMEOUT,
             reorg_window: DEFAULT_REORG_WINDOW,
         }
@@ -92,6 +100,7 @@ struct Inner {
     rpc: SourceRpc,
     confirmations: u64,
     max_log_range: u64,
+    max_ranges: u64,
     index: Mutex<OutboxIndex>,
     recent: std::sync::Mutex<Recent>,
     fees: tokio::sync::OnceCell<Address>,
@@ -135,6 +144,7 @@ impl EvmSource {
                 },
                 confirmations: config.confirmations,
                 max_log_range: config.max_log_range.max(1),
+                max_ranges: config.max_ranges_per_sync.max(1),
                 index: Mutex::new(OutboxIndex::new(config.start_block, config.reorg_window)),
                 recent: std::sync::Mutex::default(),
                 fees: tokio::sync::OnceCell::new(),
@@ -180,7 +190,7 @@ impl EvmSource {
         Ok(Height(head.saturating_sub(self.inner.confirmations)))
     }
 
-    /// Leaves indexed so far (the outbox size at the confirmed head after the last sync).
+    /// Leaves indexed so far (the outbox size at the last block indexed).
     pub async fn indexed_leaves(&self) -> u64 {
         self.inner.index.lock().await.count()
     }
@@ -223,6 +233,15 @@ impl EvmSource {
                     format!(
                         "height {height} is past the confirmed head {}",
                         synced.confirmed
+                    ),
+                ));
+            }
+            if synced.indexed_through.is_none_or(|b| b < height.get()) {
+                return Err(rpc.unavailable(
+                    "multiproof",
+                    format!(
+                        "the index is catching up: through block {:?} of {height}",
+                        synced.indexed_through
                     ),
                 ));
             }

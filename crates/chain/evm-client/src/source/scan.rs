@@ -17,8 +17,10 @@ const MAX_SCAN_ATTEMPTS: usize = 4;
 /// Where a sync left the index.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Synced {
-    /// The confirmed head the index reaches.
+    /// The confirmed head.
     pub confirmed: u64,
+    /// The last block the index covers (`None`: none yet); below `confirmed` while catching up.
+    pub indexed_through: Option<u64>,
     /// Whether a confirmed block had changed (the index was rewound past the fork).
     pub reorged: bool,
 }
@@ -83,9 +85,10 @@ pub(crate) fn decode_sent(rpc: &SourceRpc, log: &Log) -> Result<SentLog, String>
 }
 
 impl EvmSource {
-    /// Brings the index up to the confirmed head (head − depth): first checks that the last
-    /// scanned range end is still on the chain (else rewinds past the fork), then scans the new
-    /// blocks, then checks the indexed root and size against the endpoint's at the confirmed head.
+    /// Brings the index towards the confirmed head (head − depth), at most `max_ranges_per_sync`
+    /// log requests at a time: first checks that the last scanned range end is still on the chain
+    /// (else rewinds past the fork), then scans the new blocks, then checks the indexed root and
+    /// size against the endpoint's at the last block scanned.
     pub(crate) async fn sync(&self) -> Result<Synced, ChainError> {
         let rpc = &self.inner.rpc;
         let mut index = self.inner.index.lock().await;
@@ -99,15 +102,30 @@ impl EvmSource {
                 }
             }
             let scanned_from = index.count();
-            let scanning = index.next_block() <= confirmed;
-            match self.scan(&mut index, confirmed).await? {
+            let target = confirmed.min(
+                index
+                    .next_block()
+                    .saturating_add(
+                        self.inner
+                            .max_log_range
+                            .saturating_mul(self.inner.max_ranges),
+                    )
+                    .saturating_sub(1),
+            );
+            let scanning = index.next_block() <= target;
+            let synced = |index: &OutboxIndex| Synced {
+                confirmed,
+                indexed_through: index.next_block().checked_sub(1),
+                reorged,
+            };
+            match self.scan(&mut index, target).await? {
                 Scan::Moved => continue,
-                Scan::Done if !scanning => return Ok(Synced { confirmed, reorged }),
+                Scan::Done if !scanning => return Ok(synced(&index)),
                 Scan::Done => {}
             }
-            // The logs must add up to the endpoint's own outbox at the confirmed head.
+            // The logs must add up to the endpoint's own outbox at the last block scanned.
             let Some(end) = index.last_end() else {
-                return Ok(Synced { confirmed, reorged });
+                return Ok(synced(&index));
             };
             let (root, count) = rpc.outbox_at(end.hash).await?;
             let ours = index.root_at(count).ok();
@@ -124,7 +142,7 @@ impl EvmSource {
                     ),
                 ));
             }
-            return Ok(Synced { confirmed, reorged });
+            return Ok(synced(&index));
         }
         Err(rpc.unavailable("outbox index", "the chain kept changing under the scan"))
     }

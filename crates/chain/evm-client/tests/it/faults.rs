@@ -146,3 +146,50 @@ async fn logs_that_do_not_add_up_to_the_endpoints_outbox_are_bad_data() {
         Err(ChainError::BadData { .. })
     ));
 }
+
+#[tokio::test]
+async fn the_index_catches_up_a_bounded_number_of_log_requests_per_call() {
+    let chain = Chain::start().await;
+    let mut ids = Vec::new();
+    for i in 0..3u8 {
+        ids.push(chain.send(7, &[i]).await.0);
+    }
+    chain.mine(20).await;
+    // One block per request, four requests per call: about 30 blocks take several calls.
+    let config = EvmSourceConfig {
+        max_log_range: 1,
+        max_ranges_per_sync: 4,
+        ..EvmSourceConfig::new(chain.anvil.url(), chain.endpoint, CHAIN, 0)
+    };
+    let source = EvmSource::connect(config).await.unwrap();
+    let latest = SourceChain::latest_height(&source).await.unwrap();
+    // The first call covers blocks 0 to 3, before the endpoint existed.
+    let first = source.outbox_page(ChainId(7), 0, 10).await.unwrap();
+    assert_eq!((first.messages.len(), first.outbox_count), (0, 0));
+    assert_eq!(source.indexed_leaves().await, 0);
+    // Not indexed up to `latest` yet: transient.
+    let e = source.multiproof(&[0], latest).await.unwrap_err();
+    assert!(e.is_transient(), "{e}");
+    let mut counts = Vec::new();
+    let proof = loop {
+        let page = source.outbox_page(ChainId(7), 0, 10).await.unwrap();
+        let seen: Vec<MessageId> = page.messages.iter().map(|m| m.id).collect();
+        assert_eq!(seen, ids[..page.outbox_count as usize]);
+        counts.push(page.outbox_count);
+        assert!(counts.len() < 20);
+        if let Ok(proof) = source.multiproof(&[0, 2], latest).await {
+            break proof;
+        }
+    };
+    counts.push(
+        source
+            .outbox_page(ChainId(7), 0, 10)
+            .await
+            .unwrap()
+            .outbox_count,
+    );
+    assert_eq!(counts.last(), Some(&3));
+    assert!(counts.windows(2).all(|w| w[0] <= w[1]), "{counts:?}");
+    let state = source.outbox_at(latest).await.unwrap();
+    proof.verify(&[ids[0], ids[2]], &state.root).unwrap();
+}
