@@ -165,10 +165,21 @@ impl EvmSource {
         let changed = index.last_end().map(|e| e.block);
         self.forget_recent();
         tracing::error!(chain = %rpc.chain, block = ?changed, depth, alert = true, "a confirmed block changed: reorg deeper than the confirmation depth; re-indexing past the fork");
-        while let Some(end) = index.pop_end() {
-            if rpc.block_hash(end.block).await? == Some(end.hash) {
-                index.rewind(Some(end));
-                return Ok(());
+        // The newest end changed; look for the newest one still on the chain. After a failed
+        // request the index is left at the candidate being checked, so the next sync checks it
+        // first and goes on from there.
+        let candidates: Vec<RangeEnd> = index.ends_newest_first().skip(1).collect();
+        for end in candidates {
+            match rpc.block_hash(end.block).await {
+                Ok(hash) if hash == Some(end.hash) => {
+                    index.rewind(Some(end));
+                    return Ok(());
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    index.rewind(Some(end));
+                    return Err(e);
+                }
             }
         }
         index.rewind(None);
