@@ -226,7 +226,7 @@ impl EvmSource {
             ));
         }
         let mut synced = self.sync().await?;
-        for _ in 0..2 {
+        for attempt in 0..2 {
             if height.get() > synced.confirmed {
                 return Err(rpc.refused(
                     "multiproof",
@@ -248,10 +248,11 @@ impl EvmSource {
             let state = self.outbox_state(height).await?;
             let index = self.inner.index.lock().await;
             if index.root_at(state.count).ok() != Some(state.root) {
-                // Perhaps a block changed since the sync: look again once.
+                // Perhaps a block changed since the sync (seen by this sync or another
+                // caller's): look again once.
                 drop(index);
-                synced = self.sync().await?;
-                if synced.reorged {
+                if attempt == 0 {
+                    synced = self.sync().await?;
                     continue;
                 }
                 return Err(rpc.bad(

@@ -21,8 +21,6 @@ pub(crate) struct Synced {
     pub confirmed: u64,
     /// The last block the index covers (`None`: none yet); below `confirmed` while catching up.
     pub indexed_through: Option<u64>,
-    /// Whether a confirmed block had changed (the index was rewound past the fork).
-    pub reorged: bool,
 }
 
 /// How a range scan ended.
@@ -92,13 +90,11 @@ impl EvmSource {
     pub(crate) async fn sync(&self) -> Result<Synced, ChainError> {
         let rpc = &self.inner.rpc;
         let mut index = self.inner.index.lock().await;
-        let mut reorged = false;
         for _ in 0..MAX_SCAN_ATTEMPTS {
             let confirmed = rpc.head().await?.saturating_sub(self.inner.confirmations);
             if let Some(end) = index.last_end() {
                 if rpc.block_hash(end.block).await? != Some(end.hash) {
                     self.rewind_past_fork(&mut index).await?;
-                    reorged = true;
                 }
             }
             let scanned_from = index.count();
@@ -116,7 +112,6 @@ impl EvmSource {
             let synced = |index: &OutboxIndex| Synced {
                 confirmed,
                 indexed_through: index.next_block().checked_sub(1),
-                reorged,
             };
             match self.scan(&mut index, target).await? {
                 Scan::Moved => continue,
