@@ -8,6 +8,7 @@ use strait_chain_client::{ChainError, OutboxHistory, SourceChain, MAX_PAGE_ITEMS
 use strait_evm_client::{EvmSource, EvmSourceConfig};
 use strait_primitives::{ChainId, Height, MessageId};
 
+use crate::proxy::Proxy;
 use crate::support::{Chain, CHAIN};
 
 fn config(url: String) -> EvmSourceConfig {
@@ -192,4 +193,37 @@ async fn the_index_catches_up_a_bounded_number_of_log_requests_per_call() {
     assert!(counts.windows(2).all(|w| w[0] <= w[1]), "{counts:?}");
     let state = source.outbox_at(latest).await.unwrap();
     proof.verify(&[ids[0], ids[2]], &state.root).unwrap();
+}
+
+#[tokio::test]
+async fn a_request_failing_while_looking_for_the_fork_resumes_from_the_end_being_checked() {
+    let chain = Chain::start().await;
+    let proxy = Proxy::start(format!("127.0.0.1:{}", chain.anvil.port()));
+    let config = EvmSourceConfig::new(proxy.url.clone(), chain.endpoint, CHAIN, 0);
+    let source = EvmSource::connect(config).await.unwrap();
+    // Three syncs: the blocks of `first`, `second` and `third` are remembered range ends.
+    let (first, _) = chain.send(7, b"first").await;
+    source.outbox_page(ChainId(7), 0, 10).await.unwrap();
+    chain.send(7, b"second").await;
+    source.outbox_page(ChainId(7), 0, 10).await.unwrap();
+    chain.send(7, b"third").await;
+    assert_eq!(
+        source
+            .outbox_page(ChainId(7), 0, 10)
+            .await
+            .unwrap()
+            .messages
+            .len(),
+        3
+    );
+    chain.reorg(2).await;
+    // The newest end is found changed, the one before it too; the check of the next fails.
+    proxy.fail("eth_getBlockByNumber", 2, 1);
+    let e = source.outbox_page(ChainId(7), 0, 10).await.unwrap_err();
+    assert!(e.is_transient(), "{e}");
+    // The next call checks that end first, finds it on the chain and resumes past `first`.
+    let (replacement, _) = chain.send(7, b"replacement").await;
+    let page = source.outbox_page(ChainId(7), 0, 10).await.unwrap();
+    let ids: Vec<MessageId> = page.messages.iter().map(|m| m.id).collect();
+    assert_eq!(ids, [first, replacement]);
 }

@@ -4,5 +4,6 @@ mod attester;
 mod deploy;
 mod faults;
 mod payments;
+mod proxy;
 mod source;
 mod support;
