@@ -9,6 +9,7 @@
 
 mod index;
 mod page;
+mod payments;
 mod rpc;
 mod scan;
 #[cfg(test)]
@@ -20,7 +21,7 @@ use std::sync::Arc;
 use alloy::primitives::Address;
 use alloy::providers::{Provider, ProviderBuilder};
 use strait_chain_client::{
-    ChainError, OutboxHistory, OutboxPage, OutboxState, SourceChain, MAX_PAGE_ITEMS,
+    ChainError, MessagePayment, OutboxHistory, OutboxPage, OutboxState, SourceChain, MAX_PAGE_ITEMS,
 };
 use strait_light_client::LightBlock;
 use strait_merkle::MultiProof;
@@ -28,6 +29,8 @@ use strait_primitives::{ChainId, Height, MessageId};
 use tokio::sync::Mutex;
 
 use self::index::OutboxIndex;
+use self::payments::Recent;
+pub use self::payments::RECENT_MESSAGES;
 use self::rpc::SourceRpc;
 
 /// Blocks one `eth_getLogs` request covers by default (public nodes commonly allow 1,000 to
@@ -36,6 +39,10 @@ pub const DEFAULT_MAX_LOG_RANGE: u64 = 1_000;
 
 /// How long one JSON-RPC request may take by default.
 pub const DEFAULT_RPC_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Log requests one call may make by default while the index catches up (64,000 blocks with the
+/// default range): a call never waits for a whole chain's history.
+pub const DEFAULT_MAX_RANGES_PER_SYNC: u64 = 64;
 
 /// Scanned range ends remembered by default to find where a reorg forked.
 pub const DEFAULT_REORG_WINDOW: usize = 256;
@@ -56,6 +63,9 @@ pub struct EvmSourceConfig {
     pub start_block: u64,
     /// Most blocks of one `eth_getLogs` request (at least 1).
     pub max_log_range: u64,
+    /// Most log requests one call makes while the index catches up (at least 1): pages then
+    /// cover the blocks indexed so far, multiproofs at later heights are `Unavailable`.
+    pub max_ranges_per_sync: u64,
     /// How long one request may take before it counts as `Unavailable`.
     pub rpc_timeout: Duration,
     /// Scanned range ends remembered to find a fork (at least 1); a reorg deeper than all of them
@@ -79,6 +89,7 @@ impl EvmSourceConfig {
             confirmations,
             start_block: 0,
             max_log_range: DEFAULT_MAX_LOG_RANGE,
+            max_ranges_per_sync: DEFAULT_MAX_RANGES_PER_SYNC,
             rpc_timeout: DEFAULT_RPC_TIMEOUT,
             reorg_window: DEFAULT_REORG_WINDOW,
         }
@@ -89,7 +100,10 @@ struct Inner {
     rpc: SourceRpc,
     confirmations: u64,
     max_log_range: u64,
+    max_ranges: u64,
     index: Mutex<OutboxIndex>,
+    recent: std::sync::Mutex<Recent>,
+    fees: tokio::sync::OnceCell<Address>,
 }
 
 /// An EVM chain's endpoint as a source of messages. Clones share one index.
@@ -130,7 +144,10 @@ impl EvmSource {
                 },
                 confirmations: config.confirmations,
                 max_log_range: config.max_log_range.max(1),
+                max_ranges: config.max_ranges_per_sync.max(1),
                 index: Mutex::new(OutboxIndex::new(config.start_block, config.reorg_window)),
+                recent: std::sync::Mutex::default(),
+                fees: tokio::sync::OnceCell::new(),
             }),
         })
     }
@@ -173,7 +190,7 @@ impl EvmSource {
         Ok(Height(head.saturating_sub(self.inner.confirmations)))
     }
 
-    /// Leaves indexed so far (the outbox size at the confirmed head after the last sync).
+    /// Leaves indexed so far (the outbox size at the last block indexed).
     pub async fn indexed_leaves(&self) -> u64 {
         self.inner.index.lock().await.count()
     }
@@ -209,7 +226,7 @@ impl EvmSource {
             ));
         }
         let mut synced = self.sync().await?;
-        for _ in 0..2 {
+        for attempt in 0..2 {
             if height.get() > synced.confirmed {
                 return Err(rpc.refused(
                     "multiproof",
@@ -219,13 +236,23 @@ impl EvmSource {
                     ),
                 ));
             }
+            if synced.indexed_through.is_none_or(|b| b < height.get()) {
+                return Err(rpc.unavailable(
+                    "multiproof",
+                    format!(
+                        "the index is catching up: through block {:?} of {height}",
+                        synced.indexed_through
+                    ),
+                ));
+            }
             let state = self.outbox_state(height).await?;
             let index = self.inner.index.lock().await;
             if index.root_at(state.count).ok() != Some(state.root) {
-                // Perhaps a block changed since the sync: look again once.
+                // Perhaps a block changed since the sync (seen by this sync or another
+                // caller's): look again once.
                 drop(index);
-                synced = self.sync().await?;
-                if synced.reorged {
+                if attempt == 0 {
+                    synced = self.sync().await?;
                     continue;
                 }
                 return Err(rpc.bad(
@@ -274,6 +301,12 @@ impl SourceChain for EvmSource {
 
     async fn multiproof(&self, leaves: &[u64], height: Height) -> Result<MultiProof, ChainError> {
         self.prove(leaves, height).await
+    }
+
+    /// `[STRAIT-EVM-SRC.4]` From the `FeeLocked` logs of the blocks that sent the messages (ones
+    /// paged recently; others are `Unknown`).
+    async fn payments(&self, ids: &[MessageId]) -> Result<Vec<MessagePayment>, ChainError> {
+        self.paid(ids).await
     }
 
     /// An EVM chain has no BFT header: its messages are proven by attesters or an optimistic

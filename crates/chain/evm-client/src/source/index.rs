@@ -100,9 +100,9 @@ impl OutboxIndex {
         self.ends.push_back(end);
     }
 
-    /// Forgets the most recent range end (its block changed); `None` when none is left.
-    pub fn pop_end(&mut self) -> Option<RangeEnd> {
-        self.ends.pop_back()
+    /// The remembered range ends, newest first.
+    pub fn ends_newest_first(&self) -> impl Iterator<Item = RangeEnd> + '_ {
+        self.ends.iter().rev().copied()
     }
 
     /// Drops everything past `end` (a range end still on the chain), or everything when `None`.
@@ -243,9 +243,8 @@ mod tests {
             let e = end(&index, block);
             index.end_range(e);
         }
-        assert_eq!(index.pop_end().map(|e| e.block), Some(3));
-        assert_eq!(index.pop_end().map(|e| e.block), Some(2));
-        assert_eq!(index.pop_end(), None);
+        let blocks: Vec<u64> = index.ends_newest_first().map(|e| e.block).collect();
+        assert_eq!(blocks, [3, 2]);
         // A window of 0 keeps one.
         let mut index = OutboxIndex::new(0, 0);
         let e = end(&index, 1);

@@ -42,9 +42,14 @@ impl EvmSource {
                         packet: Arc::new(sent.packet),
                     })
                 }
-                _ => return Err(self.inconsistent(leaf, block).await),
+                _ => return Err(self.inconsistent(leaf, id, block).await),
             }
         }
+        let mut recent = self.inner.recent.lock().unwrap_or_else(|e| e.into_inner());
+        for m in &messages {
+            recent.insert(m.id, m.height.get());
+        }
+        drop(recent);
         Ok(OutboxPage {
             messages,
             next_leaf,
@@ -79,20 +84,27 @@ impl EvmSource {
     }
 
     /// A leaf's log is missing or differs from the index: a reorg beneath the index since the
-    /// sync (`Unavailable`: the next request sees the new history) or a node contradicting
-    /// itself (`BadData`).
-    async fn inconsistent(&self, leaf: u64, block: u64) -> ChainError {
+    /// sync, seen by this sync or another caller's (`Unavailable`: the next request sees the new
+    /// history), or a node contradicting itself (`BadData`).
+    async fn inconsistent(&self, leaf: u64, id: MessageId, block: u64) -> ChainError {
         let rpc = &self.inner.rpc;
-        match self.sync().await {
-            Ok(synced) if synced.reorged => rpc.unavailable(
-                "outbox_page",
-                format!("block {block} of leaf {leaf} was reorganised away: re-indexed"),
-            ),
-            Ok(_) => rpc.bad(
+        if let Err(e) = self.sync().await {
+            return e;
+        }
+        let index = self.inner.index.lock().await;
+        let still = index
+            .leaf(leaf)
+            .is_some_and(|l| l.id == id && l.block == block);
+        if still {
+            rpc.bad(
                 "outbox_page",
                 format!("the Sent log of leaf {leaf} in block {block} differs from the index"),
-            ),
-            Err(e) => e,
+            )
+        } else {
+            rpc.unavailable(
+                "outbox_page",
+                format!("block {block} of leaf {leaf} was reorganised away: re-indexed"),
+            )
         }
     }
 }

@@ -17,10 +17,10 @@ const MAX_SCAN_ATTEMPTS: usize = 4;
 /// Where a sync left the index.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Synced {
-    /// The confirmed head the index reaches.
+    /// The confirmed head.
     pub confirmed: u64,
-    /// Whether a confirmed block had changed (the index was rewound past the fork).
-    pub reorged: bool,
+    /// The last block the index covers (`None`: none yet); below `confirmed` while catching up.
+    pub indexed_through: Option<u64>,
 }
 
 /// How a range scan ended.
@@ -83,36 +83,50 @@ pub(crate) fn decode_sent(rpc: &SourceRpc, log: &Log) -> Result<SentLog, String>
 }
 
 impl EvmSource {
-    /// Brings the index up to the confirmed head (head − depth): first checks that the last
-    /// scanned range end is still on the chain (else rewinds past the fork), then scans the new
-    /// blocks, then checks the indexed root and size against the endpoint's at the confirmed head.
+    /// Brings the index towards the confirmed head (head − depth), at most `max_ranges_per_sync`
+    /// log requests at a time: first checks that the last scanned range end is still on the chain
+    /// (else rewinds past the fork), then scans the new blocks, then checks the indexed root and
+    /// size against the endpoint's at the last block scanned.
     pub(crate) async fn sync(&self) -> Result<Synced, ChainError> {
         let rpc = &self.inner.rpc;
         let mut index = self.inner.index.lock().await;
-        let mut reorged = false;
         for _ in 0..MAX_SCAN_ATTEMPTS {
             let confirmed = rpc.head().await?.saturating_sub(self.inner.confirmations);
             if let Some(end) = index.last_end() {
                 if rpc.block_hash(end.block).await? != Some(end.hash) {
                     self.rewind_past_fork(&mut index).await?;
-                    reorged = true;
                 }
             }
             let scanned_from = index.count();
-            let scanning = index.next_block() <= confirmed;
-            match self.scan(&mut index, confirmed).await? {
+            let target = confirmed.min(
+                index
+                    .next_block()
+                    .saturating_add(
+                        self.inner
+                            .max_log_range
+                            .saturating_mul(self.inner.max_ranges),
+                    )
+                    .saturating_sub(1),
+            );
+            let scanning = index.next_block() <= target;
+            let synced = |index: &OutboxIndex| Synced {
+                confirmed,
+                indexed_through: index.next_block().checked_sub(1),
+            };
+            match self.scan(&mut index, target).await? {
                 Scan::Moved => continue,
-                Scan::Done if !scanning => return Ok(Synced { confirmed, reorged }),
+                Scan::Done if !scanning => return Ok(synced(&index)),
                 Scan::Done => {}
             }
-            // The logs must add up to the endpoint's own outbox at the confirmed head.
+            // The logs must add up to the endpoint's own outbox at the last block scanned.
             let Some(end) = index.last_end() else {
-                return Ok(Synced { confirmed, reorged });
+                return Ok(synced(&index));
             };
             let (root, count) = rpc.outbox_at(end.hash).await?;
             let ours = index.root_at(count).ok();
             if count != index.count() || ours != Some(root) {
                 index.rewind(None);
+                self.forget_recent();
                 tracing::error!(chain = %rpc.chain, block = end.block, scanned_from, "the node's Sent logs do not add up to the endpoint's outbox: index dropped");
                 return Err(rpc.bad(
                     "outbox index",
@@ -123,9 +137,18 @@ impl EvmSource {
                     ),
                 ));
             }
-            return Ok(Synced { confirmed, reorged });
+            return Ok(synced(&index));
         }
         Err(rpc.unavailable("outbox index", "the chain kept changing under the scan"))
+    }
+
+    /// Forgets the blocks of paged messages (they may have moved).
+    fn forget_recent(&self) {
+        self.inner
+            .recent
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
     }
 
     /// `[STRAIT-EVM-SRC.2]` A scanned (so confirmed) block changed: a reorg deeper than the
@@ -135,11 +158,23 @@ impl EvmSource {
         let rpc = &self.inner.rpc;
         let depth = self.inner.confirmations;
         let changed = index.last_end().map(|e| e.block);
+        self.forget_recent();
         tracing::error!(chain = %rpc.chain, block = ?changed, depth, alert = true, "a confirmed block changed: reorg deeper than the confirmation depth; re-indexing past the fork");
-        while let Some(end) = index.pop_end() {
-            if rpc.block_hash(end.block).await? == Some(end.hash) {
-                index.rewind(Some(end));
-                return Ok(());
+        // The newest end changed; look for the newest one still on the chain. After a failed
+        // request the index is left at the candidate being checked, so the next sync checks it
+        // first and goes on from there.
+        let candidates: Vec<RangeEnd> = index.ends_newest_first().skip(1).collect();
+        for end in candidates {
+            match rpc.block_hash(end.block).await {
+                Ok(hash) if hash == Some(end.hash) => {
+                    index.rewind(Some(end));
+                    return Ok(());
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    index.rewind(Some(end));
+                    return Err(e);
+                }
             }
         }
         index.rewind(None);

@@ -4,6 +4,8 @@ mod attester;
 mod deploy;
 mod destination;
 mod faults;
+mod payments;
+mod proxy;
 mod source;
 mod support;
 mod txm;

@@ -140,6 +140,17 @@ async fn a_reorg_deeper_than_the_depth_is_re_indexed_past_the_fork() {
     // Depth 0: every block is exposed, so a one-block reorg changes an indexed block.
     let source = chain.source(0, 1_000).await;
     let (first, _) = chain.send(7, b"first").await;
+    // Indexed in two syncs: the block of `first` is a remembered range end, where the re-index
+    // resumes.
+    assert_eq!(
+        source
+            .outbox_page(ChainId(7), 0, 10)
+            .await
+            .unwrap()
+            .messages
+            .len(),
+        1
+    );
     let (dropped, _) = chain.send(7, b"dropped").await;
     let page = source.outbox_page(ChainId(7), 0, 10).await.unwrap();
     assert_eq!(page.messages.len(), 2);
