@@ -9,7 +9,9 @@
 //!   (and a node that serves logs over that range).
 //! * **Verifiers.** A verifier is a contract; its client id is the last eight bytes of its
 //!   address ([`client_id_of`]); the committee kinds are recognised by their code, others are
-//!   registered with [`EvmDestination::with_verifier`].
+//!   registered with [`EvmDestination::with_verifier`]. A relay's update names its client by id:
+//!   a verifier this destination reported or was given, or the endpoint's default verifier of
+//!   the source a committee checkpoint names.
 //! * **Relay.** Each part is a transaction of its own, in order, through the transaction manager
 //!   (so each is dry-run first): every verifier update as `update(body)` (the committee kinds'
 //!   update bodies are the Rust kinds' bytes), every route advance as `advanceInbound(route)`,
@@ -37,7 +39,7 @@ pub use kinds::{client_id_of, kind_of_code};
 pub use report::status_of_error;
 use strait_chain_client::{
     ChainError, DeliveryReport, DestinationChain, RelayFailure, RelayLimits, RelayReport,
-    RelayWork, RouteVerifiers, VerifierInfo, VerifierKind,
+    RelayWork, RouteVerifiers, VerifierInfo, VerifierKind, VerifierUpdate,
 };
 use strait_endpoint::SecurityConfig;
 use strait_packet::Packet;
@@ -115,9 +117,11 @@ impl EvmDestination {
 
     /// Registers the verifier contract at `address` as of `kind` (a kind not recognised by its
     /// code: a light client, an optimistic or an aggregate verifier).
+    /// Relays to it may name it by [`client_id_of`] before it was reported; an address whose id
+    /// another registered verifier has is not registered (logged).
     pub fn with_verifier(self, address: Address, kind: VerifierKind) -> Self {
-        if let Ok(mut known) = self.known.lock() {
-            known.kinds.insert(address, kind);
+        if let Err(e) = self.learn(address, kind) {
+            tracing::warn!(%address, error = %e, "verifier not registered");
         }
         self
     }
@@ -143,6 +147,35 @@ impl EvmDestination {
     /// `route_verifiers`).
     pub fn client_address(&self, client: ClientId) -> Option<Address> {
         self.known.lock().ok()?.clients.get(&client).copied()
+    }
+
+    /// The contract of `update`'s client: known, or, for a committee checkpoint
+    /// (`0x01 | source u64 | ...`), the endpoint's default verifier of its source if it has that
+    /// client id (a relayer keeping a committee client current may relay before it asks
+    /// `verifier_of`).
+    async fn resolve(&self, update: &VerifierUpdate) -> Result<Option<Address>, ChainError> {
+        if let Some(address) = self.client_address(update.client) {
+            return Ok(Some(address));
+        }
+        let source = match update.body.get(..9) {
+            Some([0x01, source @ ..]) if kinds::is_committee(update.kind) => {
+                let mut be = [0u8; 8];
+                be.copy_from_slice(source);
+                u64::from_be_bytes(be)
+            }
+            _ => return Ok(None),
+        };
+        let address = self
+            .read(
+                "defaultVerifier",
+                self.contract().defaultVerifier(source).call().into_future(),
+            )
+            .await?;
+        if address == Address::ZERO || client_id_of(address) != update.client {
+            return Ok(None);
+        }
+        self.describe(address).await?;
+        Ok(Some(address))
     }
 
     fn contract(&self) -> StraitEndpoint::StraitEndpointInstance<alloy::providers::DynProvider> {
@@ -442,7 +475,7 @@ impl DestinationChain for EvmDestination {
     async fn relay(&self, work: RelayWork) -> Result<RelayReport, ChainError> {
         let mut last: Option<Landed> = None;
         for update in work.updates {
-            let Some(address) = self.client_address(update.client) else {
+            let Some(address) = self.resolve(&update).await? else {
                 let reason = format!("unknown client {}", update.client);
                 return self
                     .report(
