@@ -373,7 +373,18 @@ impl DestinationChain for EvmDestination {
     }
 
     /// `isReceived(route, nonce)` of each packet.
-    async fn received_packets(&self, packets: &[Arc<Packet>]) -> Result<Vec<bool>, ChainError> {
+    async fn received_packets(
+        &self,
+        ids: &[MessageId],
+        packets: &[Arc<Packet>],
+    ) -> Result<Vec<bool>, ChainError> {
+        if ids.len() != packets.len() {
+            return Err(ChainError::Refused {
+                chain: self.chain,
+                what: "received_packets",
+                reason: format!("{} ids for {} packets", ids.len(), packets.len()),
+            });
+        }
         let mut out = Vec::with_capacity(packets.len());
         for chunk in packets.chunks(RECEIVED_CONCURRENCY) {
             let mut tasks = tokio::task::JoinSet::new();

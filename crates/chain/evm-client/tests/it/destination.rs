@@ -224,7 +224,10 @@ async fn a_relay_delivers_once_and_a_replay_is_already_received() {
     let ids: Vec<_> = packets.iter().map(Packet::id).collect();
     let shared: Vec<Arc<Packet>> = packets.iter().cloned().map(Arc::new).collect();
     assert_eq!(dest.received(&ids).await.unwrap(), [false; 3]);
-    assert_eq!(dest.received_packets(&shared).await.unwrap(), [false; 3]);
+    assert_eq!(
+        dest.received_packets(&ids, &shared).await.unwrap(),
+        [false; 3]
+    );
     let (root, batch) = outbox(packets, 5);
     let report = dest
         .relay(RelayWork {
@@ -241,7 +244,10 @@ async fn a_relay_delivers_once_and_a_replay_is_already_received() {
         assert_eq!(d.status, DeliveryStatus::Executed, "{:?}", d.reason);
     }
     assert_eq!(dest.received(&ids).await.unwrap(), [true; 3]);
-    assert_eq!(dest.received_packets(&shared).await.unwrap(), [true; 3]);
+    assert_eq!(
+        dest.received_packets(&ids, &shared).await.unwrap(),
+        [true; 3]
+    );
     assert_eq!(
         dest.verifier_of(ChainId(SOURCE))
             .await
