@@ -372,3 +372,33 @@ async fn tampered_deliveries_and_bad_updates_are_refused_at_the_dry_run() {
         .iter()
         .all(|d| d.status == DeliveryStatus::Executed));
 }
+
+#[tokio::test]
+async fn a_skipped_message_is_reported_by_its_error() {
+    let net = setup().await;
+    let dest = &net.dest;
+    // An ordered message with nonce 2 while 1 is missing: skipped with `OutOfOrder`, retried later.
+    let mut early = packet(net.receiver, 2);
+    early.options.ordered = true;
+    let (root, batch) = outbox(vec![early.clone()], 3);
+    dest.verifier_of(ChainId(SOURCE)).await.unwrap();
+    let report = dest
+        .relay(RelayWork {
+            updates: vec![update(&net, root, 1, 3, &[1, 2])],
+            advances: vec![],
+            batches: vec![batch],
+        })
+        .await
+        .unwrap();
+    assert_eq!(report.applied, Ok(()));
+    assert_eq!(report.deliveries.len(), 1);
+    let d = &report.deliveries[0];
+    assert_eq!(d.id, early.id());
+    assert_eq!(d.status, DeliveryStatus::Retry);
+    assert_eq!(d.reason.as_deref(), Some("OutOfOrder: missing: 1"));
+    assert_eq!(
+        dest.received(&[early.id()]).await.unwrap(),
+        [false],
+        "not received"
+    );
+}
