@@ -301,7 +301,15 @@ impl TxManager {
         let mut capped = false;
         loop {
             for hash in hashes.iter().rev() {
-                if let Some(receipt) = self.receipt(*hash).await? {
+                // A failed poll is asked again next round: the transaction is in flight.
+                let receipt = match self.receipt(*hash).await {
+                    Ok(receipt) => receipt,
+                    Err(e) => {
+                        tracing::debug!(chain = self.chain_id, nonce, error = %e, "receipt poll failed");
+                        None
+                    }
+                };
+                if let Some(receipt) = receipt {
                     let success = receipt.status();
                     self.emit(TxEvent::Landed {
                         nonce,
@@ -343,32 +351,38 @@ impl TxManager {
                         );
                         self.emit(TxEvent::Capped { nonce, fees });
                     }
-                    Some(next) => match self.broadcast(&tx, nonce, next).await? {
-                        (hash, SendOutcome::Accepted) => {
-                            fees = next;
-                            bumps += 1;
-                            hashes.push(hash);
-                            self.emit(TxEvent::Sent {
-                                nonce,
-                                hash,
-                                fees,
-                                bump: bumps,
-                            });
+                    Some(next) => match self.broadcast(&tx, nonce, next).await {
+                        // The earlier sends stand; the next bump is tried after `bump_after`.
+                        Err(e) => {
+                            tracing::warn!(chain = self.chain_id, nonce, error = %e, "{what}: fee bump not sent");
                         }
-                        // Still underpriced against the pooled one: bump again next time.
-                        (_, SendOutcome::Underpriced) => fees = next,
-                        (_, SendOutcome::NonceTooLow) => {
-                            // The nonce was used: by one of ours (its receipt comes next
-                            // round) or by another transaction.
-                            let mut ours = false;
-                            for hash in &hashes {
-                                ours |= self.receipt(*hash).await?.is_some();
+                        Ok(sent) => match sent {
+                            (hash, SendOutcome::Accepted) => {
+                                fees = next;
+                                bumps += 1;
+                                hashes.push(hash);
+                                self.emit(TxEvent::Sent {
+                                    nonce,
+                                    hash,
+                                    fees,
+                                    bump: bumps,
+                                });
                             }
-                            if !ours {
-                                *self.nonce.lock().await = None;
-                                return Err(TxError::NonceTaken { what, nonce });
+                            // Still underpriced against the pooled one: bump again next time.
+                            (_, SendOutcome::Underpriced) => fees = next,
+                            (_, SendOutcome::NonceTooLow) => {
+                                // The nonce was used: by one of ours (its receipt comes next
+                                // round) or by another transaction.
+                                let mut ours = false;
+                                for hash in &hashes {
+                                    ours |= matches!(self.receipt(*hash).await, Ok(Some(_)));
+                                }
+                                if !ours {
+                                    *self.nonce.lock().await = None;
+                                    return Err(TxError::NonceTaken { what, nonce });
+                                }
                             }
-                        }
+                        },
                     },
                 }
             }
