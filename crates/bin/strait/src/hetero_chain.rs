@@ -128,9 +128,10 @@ where
     }
     fn received_packets(
         &self,
+        ids: &[MessageId],
         packets: &[Arc<Packet>],
     ) -> impl Future<Output = Result<Vec<bool>, ChainError>> + Send {
-        self.destination.received_packets(packets)
+        self.destination.received_packets(ids, packets)
     }
     fn verifier_of(
         &self,
@@ -216,8 +217,12 @@ where
     async fn received(&self, ids: &[MessageId]) -> Result<Vec<bool>, ChainError> {
         each!(self, c => c.received(ids).await)
     }
-    async fn received_packets(&self, packets: &[Arc<Packet>]) -> Result<Vec<bool>, ChainError> {
-        each!(self, c => c.received_packets(packets).await)
+    async fn received_packets(
+        &self,
+        ids: &[MessageId],
+        packets: &[Arc<Packet>],
+    ) -> Result<Vec<bool>, ChainError> {
+        each!(self, c => c.received_packets(ids, packets).await)
     }
     async fn verifier_of(&self, source: ChainId) -> Result<VerifierInfo, ChainError> {
         each!(self, c => c.verifier_of(source).await)

@@ -123,16 +123,18 @@ pub trait DestinationChain: Send + Sync + 'static {
         ids: &[MessageId],
     ) -> impl Future<Output = Result<Vec<bool>, ChainError>> + Send;
 
-    /// For each of `packets` (messages the caller holds, at most [`MAX_PAGE_ITEMS`]), whether the
-    /// chain has received it, in order. The default asks [`DestinationChain::received`] with
-    /// their ids; a chain that records receipts by route and nonce (the EVM endpoint's replay
-    /// bitmap, `isReceived(route, nonce)`) answers from the packets instead.
+    /// For each message the caller holds (`ids[i]` is `packets[i].id()`, at most
+    /// [`MAX_PAGE_ITEMS`]), whether the chain has received it, in order. The default asks
+    /// [`DestinationChain::received`] with the ids; a chain that records receipts by route and
+    /// nonce (the EVM endpoint's replay bitmap, `isReceived(route, nonce)`) answers from the
+    /// packets instead.
     fn received_packets(
         &self,
+        ids: &[MessageId],
         packets: &[Arc<Packet>],
     ) -> impl Future<Output = Result<Vec<bool>, ChainError>> + Send {
-        let ids: Vec<MessageId> = packets.iter().map(|p| p.id()).collect();
-        async move { self.received(&ids).await }
+        let _ = packets;
+        self.received(ids)
     }
 
     /// The verifier this chain uses by default for messages from `source`.

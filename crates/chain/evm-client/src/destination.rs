@@ -9,7 +9,9 @@
 //!   (and a node that serves logs over that range).
 //! * **Verifiers.** A verifier is a contract; its client id is the last eight bytes of its
 //!   address ([`client_id_of`]); the committee kinds are recognised by their code, others are
-//!   registered with [`EvmDestination::with_verifier`].
+//!   registered with [`EvmDestination::with_verifier`]. A relay's update names its client by id:
+//!   a verifier this destination reported or was given, or the endpoint's default verifier of
+//!   the source a committee checkpoint names.
 //! * **Relay.** Each part is a transaction of its own, in order, through the transaction manager
 //!   (so each is dry-run first): every verifier update as `update(body)` (the committee kinds'
 //!   update bodies are the Rust kinds' bytes), every route advance as `advanceInbound(route)`,
@@ -23,29 +25,30 @@
 //!   sent).
 
 mod kinds;
+mod relay;
 mod report;
 
 use std::collections::BTreeMap;
 use std::future::IntoFuture;
 use std::sync::{Arc, Mutex};
 
-use alloy::primitives::{Address, Bytes, B256};
+use alloy::primitives::{Address, B256};
 use alloy::providers::Provider;
 use alloy::rpc::types::Filter;
-use alloy::sol_types::{SolCall, SolEvent};
+use alloy::sol_types::SolEvent;
 pub use kinds::{client_id_of, kind_of_code};
 pub use report::status_of_error;
 use strait_chain_client::{
-    ChainError, DeliveryReport, DestinationChain, RelayFailure, RelayLimits, RelayReport,
-    RelayWork, RouteVerifiers, VerifierInfo, VerifierKind,
+    ChainError, DestinationChain, RelayLimits, RelayReport, RelayWork, RouteVerifiers,
+    VerifierInfo, VerifierKind, VerifierUpdate,
 };
 use strait_endpoint::SecurityConfig;
 use strait_packet::Packet;
-use strait_primitives::{Address32, ChainId, ClientId, Hash32, Height, MessageId};
+use strait_primitives::{Address32, ChainId, ClientId, Height, MessageId};
 
 use crate::abi::ecdsa_committee::EcdsaCommitteeVerifier;
 use crate::abi::endpoint::StraitEndpoint;
-use crate::txm::{Landed, TxError, TxManager};
+use crate::txm::{TxError, TxManager};
 
 /// The bounds of one relay on an EVM chain. Each part is its own transaction; the byte bound
 /// keeps the deliveries of one relay to at most ~290 messages (a packet takes at least 110 bytes
@@ -115,9 +118,11 @@ impl EvmDestination {
 
     /// Registers the verifier contract at `address` as of `kind` (a kind not recognised by its
     /// code: a light client, an optimistic or an aggregate verifier).
+    /// Relays to it may name it by [`client_id_of`] before it was reported; an address whose id
+    /// another registered verifier has is not registered (logged).
     pub fn with_verifier(self, address: Address, kind: VerifierKind) -> Self {
-        if let Ok(mut known) = self.known.lock() {
-            known.kinds.insert(address, kind);
+        if let Err(e) = self.learn(address, kind) {
+            tracing::warn!(%address, error = %e, "verifier not registered");
         }
         self
     }
@@ -143,6 +148,35 @@ impl EvmDestination {
     /// `route_verifiers`).
     pub fn client_address(&self, client: ClientId) -> Option<Address> {
         self.known.lock().ok()?.clients.get(&client).copied()
+    }
+
+    /// The contract of `update`'s client: known, or, for a committee checkpoint
+    /// (`0x01 | source u64 | ...`), the endpoint's default verifier of its source if it has that
+    /// client id (a relayer keeping a committee client current may relay before it asks
+    /// `verifier_of`).
+    async fn resolve(&self, update: &VerifierUpdate) -> Result<Option<Address>, ChainError> {
+        if let Some(address) = self.client_address(update.client) {
+            return Ok(Some(address));
+        }
+        let source = match update.body.get(..9) {
+            Some([0x01, source @ ..]) if kinds::is_committee(update.kind) => {
+                let mut be = [0u8; 8];
+                be.copy_from_slice(source);
+                u64::from_be_bytes(be)
+            }
+            _ => return Ok(None),
+        };
+        let address = self
+            .read(
+                "defaultVerifier",
+                self.contract().defaultVerifier(source).call().into_future(),
+            )
+            .await?;
+        if address == Address::ZERO || client_id_of(address) != update.client {
+            return Ok(None);
+        }
+        self.describe(address).await?;
+        Ok(Some(address))
     }
 
     fn contract(&self) -> StraitEndpoint::StraitEndpointInstance<alloy::providers::DynProvider> {
@@ -265,40 +299,6 @@ impl EvmDestination {
             frozen,
         })
     }
-
-    /// Sends one part of a relay.
-    async fn send(
-        &self,
-        what: &'static str,
-        to: Address,
-        data: Vec<u8>,
-    ) -> Result<Landed, TxError> {
-        self.txm.send(what, to, Bytes::from(data)).await
-    }
-
-    async fn report(
-        &self,
-        last: Option<&Landed>,
-        applied: Result<(), RelayFailure>,
-        deliveries: Vec<DeliveryReport>,
-    ) -> Result<RelayReport, ChainError> {
-        let (hash, height) = match last {
-            Some(l) => (
-                Hash32(l.hash.0),
-                Height(l.receipt.block_number.unwrap_or_default()),
-            ),
-            None => (
-                Hash32([0; 32]),
-                DestinationChain::latest_height(self).await?,
-            ),
-        };
-        Ok(RelayReport {
-            hash,
-            height,
-            applied,
-            deliveries,
-        })
-    }
 }
 
 impl DestinationChain for EvmDestination {
@@ -340,7 +340,18 @@ impl DestinationChain for EvmDestination {
     }
 
     /// `isReceived(route, nonce)` of each packet.
-    async fn received_packets(&self, packets: &[Arc<Packet>]) -> Result<Vec<bool>, ChainError> {
+    async fn received_packets(
+        &self,
+        ids: &[MessageId],
+        packets: &[Arc<Packet>],
+    ) -> Result<Vec<bool>, ChainError> {
+        if ids.len() != packets.len() {
+            return Err(ChainError::Refused {
+                chain: self.chain,
+                what: "received_packets",
+                reason: format!("{} ids for {} packets", ids.len(), packets.len()),
+            });
+        }
         let mut out = Vec::with_capacity(packets.len());
         for chunk in packets.chunks(RECEIVED_CONCURRENCY) {
             let mut tasks = tokio::task::JoinSet::new();
@@ -440,121 +451,6 @@ impl DestinationChain for EvmDestination {
     }
 
     async fn relay(&self, work: RelayWork) -> Result<RelayReport, ChainError> {
-        let mut last: Option<Landed> = None;
-        for update in work.updates {
-            let Some(address) = self.client_address(update.client) else {
-                let reason = format!("unknown client {}", update.client);
-                return self
-                    .report(
-                        last.as_ref(),
-                        Err(RelayFailure::UpdateInvalid(reason)),
-                        vec![],
-                    )
-                    .await;
-            };
-            if !kinds::is_committee(update.kind) {
-                let reason = format!("no EVM update for verifier kind {}", update.kind);
-                return self
-                    .report(
-                        last.as_ref(),
-                        Err(RelayFailure::UpdateInvalid(reason)),
-                        vec![],
-                    )
-                    .await;
-            }
-            let data = EcdsaCommitteeVerifier::updateCall {
-                u: Bytes::from(update.body),
-            }
-            .abi_encode();
-            match self.send("verifier update", address, data).await {
-                Ok(landed) => {
-                    let froze = landed.receipt.inner.logs().iter().any(|l| {
-                        l.topic0() == Some(&EcdsaCommitteeVerifier::FrozenBy::SIGNATURE_HASH)
-                    });
-                    let ok = landed.receipt.status();
-                    last = Some(landed);
-                    if froze {
-                        let reason = format!(
-                            "client {} froze: the update conflicts with a stored checkpoint",
-                            update.client
-                        );
-                        return self
-                            .report(
-                                last.as_ref(),
-                                Err(RelayFailure::UpdateInvalid(reason)),
-                                vec![],
-                            )
-                            .await;
-                    }
-                    if !ok {
-                        let reason = "the update reverted on chain".to_owned();
-                        return self
-                            .report(last.as_ref(), Err(RelayFailure::Rejected(reason)), vec![])
-                            .await;
-                    }
-                }
-                Err(TxError::Reverted { reason, .. }) => {
-                    let reason = format!("client {}: {reason}", update.client);
-                    return self
-                        .report(
-                            last.as_ref(),
-                            Err(RelayFailure::UpdateInvalid(reason)),
-                            vec![],
-                        )
-                        .await;
-                }
-                Err(e) => return Err(self.tx_error("relay", e)),
-            }
-        }
-        for route in work.advances {
-            let data = StraitEndpoint::advanceInboundCall {
-                route: B256::from(route.0),
-            }
-            .abi_encode();
-            match self.send("route advance", self.endpoint, data).await {
-                Ok(landed) => last = Some(landed),
-                Err(TxError::Reverted { reason, .. }) => {
-                    tracing::warn!(chain = %self.chain, %reason, "route advance refused");
-                }
-                Err(e) => return Err(self.tx_error("relay", e)),
-            }
-        }
-        let mut deliveries = Vec::new();
-        for batch in work.batches {
-            let ids: Vec<MessageId> = batch.packets.iter().map(Packet::id).collect();
-            let data = StraitEndpoint::receiveBatchCall {
-                packets: batch
-                    .packets
-                    .iter()
-                    .map(|p| Bytes::from(p.encode()))
-                    .collect(),
-                proof: Bytes::from(batch.proof.encode()),
-                proofHeight: batch.proof_height.get(),
-            }
-            .abi_encode();
-            match self.send("delivery batch", self.endpoint, data).await {
-                Ok(landed) if landed.receipt.status() => {
-                    let events = report::Events::read(self.endpoint, landed.receipt.inner.logs());
-                    deliveries.extend(ids.iter().map(|id| events.report(*id)));
-                    last = Some(landed);
-                }
-                Ok(landed) => {
-                    deliveries.extend(ids.iter().map(|id| DeliveryReport {
-                        id: *id,
-                        status: strait_chain_client::DeliveryStatus::Retry,
-                        reason: Some(format!(
-                            "delivery transaction {} reverted on chain",
-                            landed.hash
-                        )),
-                    }));
-                    last = Some(landed);
-                }
-                Err(TxError::Reverted { reason, .. }) => {
-                    deliveries.extend(report::refused(&ids, &reason));
-                }
-                Err(e) => return Err(self.tx_error("relay", e)),
-            }
-        }
-        self.report(last.as_ref(), Ok(()), deliveries).await
+        self.relay_parts(work).await
     }
 }

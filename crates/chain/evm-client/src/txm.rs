@@ -2,7 +2,7 @@
 //! (SPEC `[STRAIT-AGENT.EVM-TX]`).
 //!
 //! A transaction is first run as a call (`eth_call`): a revert is reported with its decoded
-//! error ([`RevertReason`], e.g. `RootMismatch { got, expected }`), costs nothing and takes no
+//! error ([`RevertReason`], e.g. `RootMismatch: got: 0x.., expected: 0x..`), costs nothing and takes no
 //! nonce. Its gas is then estimated (`eth_estimateGas`) and given a margin. Its nonce comes from
 //! a local counter started from the chain's pending count (so a new manager, after a restart,
 //! continues where the chain is), handed out under a lock (concurrent sends get consecutive
@@ -13,6 +13,7 @@
 //! node refuses as an underpriced replacement (another transaction of the account holds the nonce
 //! in its pool) is bumped the same way. Every RPC call has a timeout.
 
+mod error;
 mod fees;
 mod revert;
 
@@ -25,6 +26,7 @@ use alloy::providers::{DynProvider, Provider, ProviderBuilder};
 use alloy::rpc::types::{BlockNumberOrTag, TransactionReceipt, TransactionRequest};
 use alloy::signers::local::PrivateKeySigner;
 use alloy::transports::{RpcError, TransportErrorKind};
+pub use error::{TxError, TxEvent};
 pub use fees::{bumped, initial, with_margin, Fees, OverCap};
 pub use revert::{decode_revert, RevertReason};
 use tokio::sync::{broadcast, Mutex};
@@ -61,138 +63,6 @@ impl Default for TxConfig {
             rpc_timeout: Duration::from_secs(10),
         }
     }
-}
-
-/// Why a transaction was not sent or did not land.
-#[derive(Debug, thiserror::Error)]
-pub enum TxError {
-    /// The signing key is not a secp256k1 secret key.
-    #[error("bad signing key: {0}")]
-    Key(String),
-    /// The RPC URL does not parse.
-    #[error("bad RPC URL {url}: {reason}")]
-    Url {
-        /// The URL.
-        url: String,
-        /// Why.
-        reason: String,
-    },
-    /// The dry run reverted: nothing was sent, no nonce taken.
-    #[error("{what} reverts: {reason}")]
-    Reverted {
-        /// What was being sent.
-        what: &'static str,
-        /// The decoded revert.
-        reason: RevertReason,
-    },
-    /// The fees the transaction needs now are above the cap: nothing was sent.
-    #[error("{what}: needs a max fee per gas of {needed} wei, above the cap of {cap} wei")]
-    FeeAboveCap {
-        /// What was being sent.
-        what: &'static str,
-        /// Base fee plus tip.
-        needed: u128,
-        /// The configured cap.
-        cap: u128,
-    },
-    /// Another transaction of the account holds the nonce in the node's pool at fees the cap
-    /// does not allow outbidding, and the node has no free nonce after it: nothing was sent.
-    #[error("{what}: nonce {nonce} is held in the pool by another transaction of the account; outbidding it passes the cap ({max_fee_per_gas} wei offered, cap {cap} wei)")]
-    ReplacementAboveCap {
-        /// What was being sent.
-        what: &'static str,
-        /// The nonce.
-        nonce: u64,
-        /// The last fee offered.
-        max_fee_per_gas: u128,
-        /// The configured cap.
-        cap: u128,
-    },
-    /// No receipt came in time; the last bump (if the cap stopped them, `capped`) is still in
-    /// the node's pool and may land later.
-    #[error("{what}: nonce {nonce} not included within {waited:?} (last max fee {max_fee_per_gas} wei, capped: {capped}, hashes {hashes:?})")]
-    NotIncluded {
-        /// What was sent.
-        what: &'static str,
-        /// Its nonce.
-        nonce: u64,
-        /// Every hash sent for it, the first first.
-        hashes: Vec<TxHash>,
-        /// The last fee offered.
-        max_fee_per_gas: u128,
-        /// Whether bumping stopped at the cap.
-        capped: bool,
-        /// How long it waited.
-        waited: Duration,
-    },
-    /// The nonce was used by a transaction this manager did not send (the key is shared).
-    #[error("{what}: nonce {nonce} was used by another transaction of the account")]
-    NonceTaken {
-        /// What was sent.
-        what: &'static str,
-        /// The nonce.
-        nonce: u64,
-    },
-    /// An RPC call failed or timed out (the same request may succeed later).
-    #[error("{call}: {reason}")]
-    Rpc {
-        /// The JSON-RPC method.
-        call: &'static str,
-        /// Why.
-        reason: String,
-    },
-}
-
-impl TxError {
-    /// Whether the same transaction may succeed later.
-    pub fn is_transient(&self) -> bool {
-        matches!(
-            self,
-            Self::Rpc { .. }
-                | Self::NotIncluded { .. }
-                | Self::NonceTaken { .. }
-                | Self::ReplacementAboveCap { .. }
-        )
-    }
-}
-
-/// What the manager does, for logs, metrics and tests.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum TxEvent {
-    /// A transaction was handed to the node.
-    Sent {
-        /// Its nonce.
-        nonce: u64,
-        /// Its hash.
-        hash: TxHash,
-        /// Its fees.
-        fees: Fees,
-        /// How many bumps before it (0: the first send of the nonce).
-        bump: u32,
-    },
-    /// The next bump would pass the cap: the last fees stay.
-    Capped {
-        /// The nonce.
-        nonce: u64,
-        /// The last fees sent.
-        fees: Fees,
-    },
-    /// The node's nonce was re-read.
-    NonceResynced {
-        /// The nonce the manager had.
-        had: Option<u64>,
-        /// The chain's pending count.
-        now: u64,
-    },
-    /// A receipt came.
-    Landed {
-        /// The nonce.
-        nonce: u64,
-        /// The hash that landed.
-        hash: TxHash,
-        /// Whether it succeeded.
-        success: bool,
-    },
 }
 
 /// A transaction that landed.
@@ -358,7 +228,9 @@ impl TxManager {
                 };
                 match outcome {
                     SendOutcome::Accepted => {
-                        *slot = Some(nonce + 1);
+                        // The count is the node's answer: `u64::MAX` has no successor (EIP-2681
+                        // refuses it anyway); the next send then re-reads it.
+                        *slot = nonce.checked_add(1);
                         self.emit(TxEvent::Sent {
                             nonce,
                             hash,
@@ -429,7 +301,15 @@ impl TxManager {
         let mut capped = false;
         loop {
             for hash in hashes.iter().rev() {
-                if let Some(receipt) = self.receipt(*hash).await? {
+                // A failed poll is asked again next round: the transaction is in flight.
+                let receipt = match self.receipt(*hash).await {
+                    Ok(receipt) => receipt,
+                    Err(e) => {
+                        tracing::debug!(chain = self.chain_id, nonce, error = %e, "receipt poll failed");
+                        None
+                    }
+                };
+                if let Some(receipt) = receipt {
                     let success = receipt.status();
                     self.emit(TxEvent::Landed {
                         nonce,
@@ -471,32 +351,38 @@ impl TxManager {
                         );
                         self.emit(TxEvent::Capped { nonce, fees });
                     }
-                    Some(next) => match self.broadcast(&tx, nonce, next).await? {
-                        (hash, SendOutcome::Accepted) => {
-                            fees = next;
-                            bumps += 1;
-                            hashes.push(hash);
-                            self.emit(TxEvent::Sent {
-                                nonce,
-                                hash,
-                                fees,
-                                bump: bumps,
-                            });
+                    Some(next) => match self.broadcast(&tx, nonce, next).await {
+                        // The earlier sends stand; the next bump is tried after `bump_after`.
+                        Err(e) => {
+                            tracing::warn!(chain = self.chain_id, nonce, error = %e, "{what}: fee bump not sent");
                         }
-                        // Still underpriced against the pooled one: bump again next time.
-                        (_, SendOutcome::Underpriced) => fees = next,
-                        (_, SendOutcome::NonceTooLow) => {
-                            // The nonce was used: by one of ours (its receipt comes next
-                            // round) or by another transaction.
-                            let mut ours = false;
-                            for hash in &hashes {
-                                ours |= self.receipt(*hash).await?.is_some();
+                        Ok(sent) => match sent {
+                            (hash, SendOutcome::Accepted) => {
+                                fees = next;
+                                bumps += 1;
+                                hashes.push(hash);
+                                self.emit(TxEvent::Sent {
+                                    nonce,
+                                    hash,
+                                    fees,
+                                    bump: bumps,
+                                });
                             }
-                            if !ours {
-                                *self.nonce.lock().await = None;
-                                return Err(TxError::NonceTaken { what, nonce });
+                            // Still underpriced against the pooled one: bump again next time.
+                            (_, SendOutcome::Underpriced) => fees = next,
+                            (_, SendOutcome::NonceTooLow) => {
+                                // The nonce was used: by one of ours (its receipt comes next
+                                // round) or by another transaction.
+                                let mut ours = false;
+                                for hash in &hashes {
+                                    ours |= matches!(self.receipt(*hash).await, Ok(Some(_)));
+                                }
+                                if !ours {
+                                    *self.nonce.lock().await = None;
+                                    return Err(TxError::NonceTaken { what, nonce });
+                                }
                             }
-                        }
+                        },
                     },
                 }
             }

@@ -176,14 +176,17 @@ impl<S: SourceChain, D: DestinationChain> Path<S, D> {
         if self.queue.is_empty() {
             return Ok(());
         }
-        // By packet: a destination that records receipts by route and nonce (an EVM endpoint)
-        // needs them; the others are asked by id.
-        let (leaves, packets): (Vec<u64>, Vec<_>) = self
-            .queue
-            .iter()
-            .map(|(leaf, p)| (leaf, p.packet.clone()))
-            .unzip();
-        let received = self.dst.received_packets(&packets).await?;
+        // With the packets: a destination that records receipts by route and nonce (an EVM
+        // endpoint) needs them; the others are asked by id.
+        let mut leaves = Vec::with_capacity(self.queue.len());
+        let mut ids = Vec::with_capacity(self.queue.len());
+        let mut packets = Vec::with_capacity(self.queue.len());
+        for (leaf, p) in self.queue.iter() {
+            leaves.push(leaf);
+            ids.push(p.id);
+            packets.push(p.packet.clone());
+        }
+        let received = self.dst.received_packets(&ids, &packets).await?;
         let mut skipped = 0u64;
         for (leaf, done) in leaves.into_iter().zip(received) {
             if done {

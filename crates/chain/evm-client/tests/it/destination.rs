@@ -16,6 +16,7 @@ use strait_chain_client::{
     VerifierUpdate,
 };
 use strait_endpoint::BatchDelivery;
+use strait_evm_client::abi::endpoint::StraitEndpoint;
 use strait_evm_client::anvil::{Anvil, AnvilConfig, DEV_KEYS};
 use strait_evm_client::deploy;
 use strait_evm_client::destination::{client_id_of, EvmDestination};
@@ -166,6 +167,40 @@ fn update(net: &Net, root: Hash32, leaves: u64, height: u64, by: &[usize]) -> Ve
 #[tokio::test]
 async fn a_relay_delivers_once_and_a_replay_is_already_received() {
     let net = setup().await;
+    // A relayer keeping the committee current relays before asking `verifier_of`: the update's
+    // client is the default verifier of the checkpoint's source.
+    let fresh = EvmDestination::new(net.dest.txm().clone(), net.dest.endpoint())
+        .await
+        .unwrap();
+    let (early_root, _) = outbox(vec![packet(net.receiver, 9)], 2);
+    let early = fresh
+        .relay(RelayWork {
+            updates: vec![update(&net, early_root, 1, 2, &[0, 1])],
+            ..RelayWork::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(early.applied, Ok(()));
+    assert_eq!(
+        fresh.client_address(client_id_of(net.committee)),
+        Some(net.committee)
+    );
+    // An id no verifier has fails the relay, sending nothing.
+    let mut stranger = update(&net, early_root, 1, 3, &[0, 1]);
+    stranger.client = strait_primitives::ClientId(stranger.client.0 ^ 1);
+    let refused = net
+        .dest
+        .relay(RelayWork {
+            updates: vec![stranger],
+            ..RelayWork::default()
+        })
+        .await
+        .unwrap();
+    assert!(matches!(
+        refused.applied,
+        Err(RelayFailure::UpdateInvalid(_))
+    ));
+
     let dest = &net.dest;
     assert_eq!(dest.chain_id(), ChainId(DEST));
     // The committee is the default verifier of the source, recognised by its code.
@@ -173,7 +208,7 @@ async fn a_relay_delivers_once_and_a_replay_is_already_received() {
     assert_eq!(info.kind, VerifierKind::ATTEST_ECDSA);
     assert_eq!(info.client, client_id_of(net.committee));
     assert_eq!(info.source, ChainId(SOURCE));
-    assert_eq!(info.latest_height, Height(0));
+    assert_eq!(info.latest_height, Height(2));
     assert!(!info.frozen);
     assert_eq!(dest.client_address(info.client), Some(net.committee));
     let err = dest.verifier_of(ChainId(8)).await.unwrap_err();
@@ -189,7 +224,10 @@ async fn a_relay_delivers_once_and_a_replay_is_already_received() {
     let ids: Vec<_> = packets.iter().map(Packet::id).collect();
     let shared: Vec<Arc<Packet>> = packets.iter().cloned().map(Arc::new).collect();
     assert_eq!(dest.received(&ids).await.unwrap(), [false; 3]);
-    assert_eq!(dest.received_packets(&shared).await.unwrap(), [false; 3]);
+    assert_eq!(
+        dest.received_packets(&ids, &shared).await.unwrap(),
+        [false; 3]
+    );
     let (root, batch) = outbox(packets, 5);
     let report = dest
         .relay(RelayWork {
@@ -206,7 +244,10 @@ async fn a_relay_delivers_once_and_a_replay_is_already_received() {
         assert_eq!(d.status, DeliveryStatus::Executed, "{:?}", d.reason);
     }
     assert_eq!(dest.received(&ids).await.unwrap(), [true; 3]);
-    assert_eq!(dest.received_packets(&shared).await.unwrap(), [true; 3]);
+    assert_eq!(
+        dest.received_packets(&ids, &shared).await.unwrap(),
+        [true; 3]
+    );
     assert_eq!(
         dest.verifier_of(ChainId(SOURCE))
             .await
@@ -215,14 +256,26 @@ async fn a_relay_delivers_once_and_a_replay_is_already_received() {
         Height(5)
     );
 
-    // The same batch again: each message already received, nothing executed twice.
+    // The same batch again: each message already received, nothing executed twice; and the
+    // route's contiguous counter advanced over the three.
+    let route = batch.packets[0].route().id();
     let replay = dest
         .relay(RelayWork {
+            updates: vec![],
+            advances: vec![route],
             batches: vec![batch],
-            ..RelayWork::default()
         })
         .await
         .unwrap();
+    let endpoint = StraitEndpoint::new(dest.endpoint(), net.provider.clone());
+    assert_eq!(
+        endpoint
+            .contiguousOf(alloy::primitives::B256::from(route.0))
+            .call()
+            .await
+            .unwrap(),
+        3
+    );
     assert_eq!(replay.applied, Ok(()));
     for d in &replay.deliveries {
         assert_eq!(d.status, DeliveryStatus::AlreadyReceived, "{:?}", d.reason);
@@ -318,4 +371,34 @@ async fn tampered_deliveries_and_bad_updates_are_refused_at_the_dry_run() {
         .deliveries
         .iter()
         .all(|d| d.status == DeliveryStatus::Executed));
+}
+
+#[tokio::test]
+async fn a_skipped_message_is_reported_by_its_error() {
+    let net = setup().await;
+    let dest = &net.dest;
+    // An ordered message with nonce 2 while 1 is missing: skipped with `OutOfOrder`, retried later.
+    let mut early = packet(net.receiver, 2);
+    early.options.ordered = true;
+    let (root, batch) = outbox(vec![early.clone()], 3);
+    dest.verifier_of(ChainId(SOURCE)).await.unwrap();
+    let report = dest
+        .relay(RelayWork {
+            updates: vec![update(&net, root, 1, 3, &[1, 2])],
+            advances: vec![],
+            batches: vec![batch],
+        })
+        .await
+        .unwrap();
+    assert_eq!(report.applied, Ok(()));
+    assert_eq!(report.deliveries.len(), 1);
+    let d = &report.deliveries[0];
+    assert_eq!(d.id, early.id());
+    assert_eq!(d.status, DeliveryStatus::Retry);
+    assert_eq!(d.reason.as_deref(), Some("OutOfOrder: missing: 1"));
+    assert_eq!(
+        dest.received(&[early.id()]).await.unwrap(),
+        [false],
+        "not received"
+    );
 }
