@@ -339,8 +339,7 @@ pub(crate) async fn relay_chains(evm: &EvmDevnet) -> anyhow::Result<Vec<RelayCha
         let destination = EvmDestination::new(std::sync::Arc::new(txm), chain.endpoint)
             .await
             .with_context(|| format!("the destination adapter of EVM chain {}", chain.chain_id))?;
-        // The adapter learns a verifier's address from the endpoint when asked for it: ask for
-        // each source's now, so that the relayer's first update finds its client.
+        // Each source's verifier is in place (the endpoint's default) before the relayer starts.
         for &(source, _) in &chain.verifiers {
             strait_chain_client::DestinationChain::verifier_of(&destination, source)
                 .await
