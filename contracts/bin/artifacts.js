@@ -13,6 +13,8 @@ const CONTRACTS = {
     StraitFees: "src/StraitFees.sol",
     EcdsaCommitteeVerifier: "src/attest/EcdsaCommitteeVerifier.sol",
     BlsCommitteeVerifier: "src/attest/BlsCommitteeVerifier.sol",
+    StraitTokenApp: "src/app/token/StraitTokenApp.sol",
+    StraitVoucher: "src/app/token/StraitVoucher.sol",
 };
 
 const root = path.join(__dirname, "..");
