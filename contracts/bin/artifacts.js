@@ -14,6 +14,8 @@ const CONTRACTS = {
     EcdsaCommitteeVerifier: "src/attest/EcdsaCommitteeVerifier.sol",
     BlsCommitteeVerifier: "src/attest/BlsCommitteeVerifier.sol",
     StraitCounter: "src/app/StraitCounter.sol",
+    StraitTokenApp: "src/app/token/StraitTokenApp.sol",
+    StraitVoucher: "src/app/token/StraitVoucher.sol",
 };
 
 const root = path.join(__dirname, "..");

@@ -26,6 +26,19 @@ contract StraitGuardians {
     event GuardiansSet(address[] guardians, uint8 pauseThreshold, uint8 unpauseThreshold);
     event PauseApproved(address indexed guardian, bytes scope, bool paused, uint64 counter);
     event FeeOracleApproved(address indexed guardian, uint64 destination, FeeOracle entry, uint64 counter);
+    event TokenPauseApproved(
+        address indexed guardian, address app, string denom, bool paused, uint64 counter
+    );
+    event TokenLimitApproved(
+        address indexed guardian,
+        address app,
+        uint8 direction,
+        uint64 remote,
+        string denom,
+        uint128 capacity,
+        uint128 refillPerS,
+        uint64 counter
+    );
 
     constructor(IPausable endpoint_, address owner_) {
         endpoint = endpoint_;
@@ -89,6 +102,51 @@ contract StraitGuardians {
         endpoint.fees().setFeeOracle(destination, entry);
     }
 
+    /// A guardian approves pausing (`paused`) or unpausing the token `denom` of the token
+    /// application `app` ([STRAIT-PAUSE.4]) as action number `counter_`: `pauseThreshold`
+    /// approvals to pause, `unpauseThreshold` to unpause, as the endpoint's switches. Checks:
+    /// `NotGuardian`, `StaleApproval`.
+    function approveTokenPause(ITokenGuarded app, string calldata denom, bool paused, uint64 counter_)
+        external
+    {
+        uint256 index = guardianIndex[msg.sender];
+        if (index == 0) revert NotGuardian(msg.sender);
+        if (counter_ != counter) revert StaleApproval(counter_, counter);
+        emit TokenPauseApproved(msg.sender, address(app), denom, paused, counter_);
+        bytes32 proposal = keccak256(abi.encode("STRAIT/EVM/TOKEN-PAUSE/v1", app, denom, paused, counter_));
+        if (!vote(proposal, index, paused ? pauseThreshold : unpauseThreshold)) return;
+        ++counter;
+        app.setTokenPaused(denom, paused);
+    }
+
+    /// A guardian approves a token application's rate limit of a bucket ([STRAIT-LIMIT.2]:
+    /// `direction` 0 out, 1 in, the remote chain, the local denom) as action number `counter_`; at
+    /// `unpauseThreshold` approvals (loosening is the dangerous direction) the limit is set.
+    function approveTokenLimit(
+        ITokenGuarded app,
+        uint8 direction,
+        uint64 remote,
+        string calldata denom,
+        uint128 capacity,
+        uint128 refillPerS,
+        uint64 counter_
+    ) external {
+        uint256 index = guardianIndex[msg.sender];
+        if (index == 0) revert NotGuardian(msg.sender);
+        if (counter_ != counter) revert StaleApproval(counter_, counter);
+        emit TokenLimitApproved(
+            msg.sender, address(app), direction, remote, denom, capacity, refillPerS, counter_
+        );
+        bytes32 proposal = keccak256(
+            abi.encode(
+                "STRAIT/EVM/TOKEN-LIMIT/v1", app, direction, remote, denom, capacity, refillPerS, counter_
+            )
+        );
+        if (!vote(proposal, index, unpauseThreshold)) return;
+        ++counter;
+        app.setLimit(direction, remote, denom, capacity, refillPerS);
+    }
+
     /// Record guardian `index`'s (1-based) approval of `proposal`; whether it reached `threshold`.
     function vote(bytes32 proposal, uint256 index, uint8 threshold) internal returns (bool) {
         uint256 bits = approvals[proposal] | (1 << (index - 1));
@@ -105,4 +163,16 @@ contract StraitGuardians {
 interface IPausable {
     function setPaused(bytes calldata scope, bool paused) external;
     function fees() external view returns (StraitFees);
+}
+
+/// What the guardians call on a token application (src/app/token/StraitTokenApp.sol).
+interface ITokenGuarded {
+    function setTokenPaused(string calldata denom, bool paused) external;
+    function setLimit(
+        uint8 direction,
+        uint64 remote,
+        string calldata denom,
+        uint128 capacity,
+        uint128 refillPerS
+    ) external;
 }

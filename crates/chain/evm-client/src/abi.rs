@@ -58,3 +58,21 @@ pub mod counter {
         "../../../contracts/artifacts/StraitCounter.json"
     );
 }
+
+/// The token transfer application (`src/app/token/StraitTokenApp.sol`, SPEC §9).
+pub mod token_app {
+    alloy::sol!(
+        #[sol(rpc)]
+        StraitTokenApp,
+        "../../../contracts/artifacts/StraitTokenApp.json"
+    );
+}
+
+/// A voucher ERC-20 the token application creates (`src/app/token/StraitVoucher.sol`).
+pub mod voucher {
+    alloy::sol!(
+        #[sol(rpc)]
+        StraitVoucher,
+        "../../../contracts/artifacts/StraitVoucher.json"
+    );
+}

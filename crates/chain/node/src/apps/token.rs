@@ -532,6 +532,9 @@ mod limit_tests;
 mod fee_tests;
 
 #[cfg(test)]
+mod vectors;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
