@@ -13,6 +13,8 @@ const CONTRACTS = {
     StraitFees: "src/StraitFees.sol",
     EcdsaCommitteeVerifier: "src/attest/EcdsaCommitteeVerifier.sol",
     BlsCommitteeVerifier: "src/attest/BlsCommitteeVerifier.sol",
+    RouteSecurity: "src/route/RouteSecurity.sol",
+    OptimisticVerifier: "src/optimistic/OptimisticVerifier.sol",
 };
 
 const root = path.join(__dirname, "..");
