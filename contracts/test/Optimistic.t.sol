@@ -388,5 +388,67 @@ contract OptimisticTest is VectorTest {
         vm.assertEq(v.bondsOwed(address(this)), BOND * (max + 1), "every bond returned");
     }
 
+    /// Discarding and settling out of height order keeps the pending list exact (each record keeps
+    /// its place in the list).
+    function test_the_pending_list_stays_exact_when_proposals_leave_out_of_order() external {
+        OptimisticVerifier v = client(none(), none());
+        for (uint64 h = 1; h <= 5; ++h) {
+            propose(v, addr(1), h, h);
+        }
+        lc.setRoot(3, bytes32(uint256(99)));
+        vm.prank(addr(2));
+        v.submitConflict(3);
+        vm.warp(matured(1));
+        vm.assertTrue(v.settle(5), "5 settles");
+        vm.assertTrue(v.settle(1), "1 settles");
+        uint64[] memory left = v.pendingList();
+        vm.assertEq(left.length, 2, "two left");
+        vm.assertEq(uint256(left[0]) * left[1], 8, "2 and 4 left");
+        for (uint64 h = 2; h <= 4; h += 2) {
+            (bytes32 r,,,) = v.pendingProposal(h);
+            vm.assertEq(r, bytes32(uint256(h)), "its own record");
+            vm.assertTrue(v.settle(h), "settles");
+        }
+        vm.assertEq(v.pendingList().length, 0, "none left");
+        vm.assertEq(v.bondsOwed(addr(1)), 4 * BOND, "four returned");
+        vm.assertEq(v.bondsOwed(addr(2)), BOND, "one paid to the disputer");
+        vm.assertEq(address(v).balance, 5 * BOND, "every bond held until withdrawn");
+    }
+
+    /// Any mix of proposals, settlements, conflicts and time keeps every bond accounted for exactly
+    /// once: the contract holds the pending bonds plus the credited ones, and each proposal's bond
+    /// is credited at most once.
+    function testFuzz_every_bond_is_accounted_for_once(uint256 seed) external {
+        OptimisticVerifier v = client(none(), none());
+        address proposer = addr(0xa1);
+        address disputer = addr(0xd1);
+        uint64 next = 1;
+        for (uint256 step = 0; step < 24; ++step) {
+            uint256 r = uint256(keccak256(abi.encode(seed, step)));
+            uint256 op = r % 4;
+            uint64 h = next == 1 ? 1 : uint64(1 + (r >> 8) % (next - 1));
+            if (op == 0 && !v.frozen() && v.pendingList().length < 64) {
+                propose(v, proposer, next, next);
+                ++next;
+            } else if (op == 1) {
+                v.settle(h);
+            } else if (op == 2) {
+                lc.setRoot(h, bytes32(uint256(0xbad)));
+                vm.prank(disputer);
+                try v.submitConflict(h) {} catch {}
+            } else {
+                vm.warp(block.timestamp + (r >> 16) % 400);
+            }
+            vm.assertEq(
+                address(v).balance,
+                v.pendingList().length * BOND + v.bondsOwed(proposer) + v.bondsOwed(disputer),
+                "bonds held = pending + credited"
+            );
+            vm.assertTrue(
+                v.bondsOwed(proposer) + v.bondsOwed(disputer) <= (next - 1) * BOND, "at most once each"
+            );
+        }
+    }
+
     receive() external payable {}
 }

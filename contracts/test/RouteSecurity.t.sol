@@ -3,6 +3,7 @@ pragma solidity 0.8.37;
 
 import {NetTest} from "./lib/Net.sol";
 import {FinalTestVerifier, SecurityConfigHarness} from "./lib/RouteFixtures.sol";
+import {GreedyVerifier, MalformedVerifier} from "./lib/Fixtures.sol";
 import {RouteSecurity} from "../src/route/RouteSecurity.sol";
 import {SecurityConfig} from "../src/route/SecurityConfig.sol";
 import "../src/Errors.sol";
@@ -227,6 +228,9 @@ contract RouteSecurityTest is NetTest {
         vm.assertEq(got, bytes32(0), "contradiction: none");
         r.check(h, root);
         r.check(h, bytes32(uint256(0xbd)));
+        // No root is not a root members vouch for.
+        vm.expectRevert(abi.encodeWithSelector(NotEnoughOptional.selector, 0, 1, h));
+        r.check(h, 0);
         // A frozen member does not count: the other root alone remains.
         committees[2].setFrozen(true);
         (,, got) = r.rootAt(h);
@@ -332,6 +336,90 @@ contract RouteSecurityTest is NetTest {
         }
         vm.expectRevert(TrailingBytes.selector);
         harness.decode(bytes.concat(full, hex"00"));
+    }
+
+    /// An optional member that burns all its gas, or answers garbage, does not count and does not
+    /// stop the route while enough others vouch ([STRAIT-ROUTE.4], `MEMBER_GAS`).
+    function test_a_greedy_or_malformed_optional_member_does_not_stop_the_route() external {
+        address[] memory opt = new address[](3);
+        opt[0] = address(new GreedyVerifier());
+        opt[1] = address(new MalformedVerifier(2, 0));
+        opt[2] = address(committees[0]);
+        for (uint256 i = 0; i < 3; ++i) {
+            for (uint256 j = i + 1; j < 3; ++j) {
+                if (opt[j] < opt[i]) (opt[i], opt[j]) = (opt[j], opt[i]);
+            }
+        }
+        RouteSecurity r = new RouteSecurity(A_CHAIN, list(address(lc)), opt, 1, FINALITY);
+        b.setDefaultVerifier(A_CHAIN, address(r));
+        vouch(lc, h);
+        vm.expectRevert(abi.encodeWithSelector(NotEnoughOptional.selector, 0, 1, h));
+        r.check(h, root);
+        vouch(committees[0], h);
+        r.check(h, root);
+        deliver();
+        vm.assertEq(appB.received(), 1, "executed");
+    }
+
+    /// A required member that burns all its gas is unknown.
+    function test_a_greedy_required_member_is_unknown() external {
+        address greedy = address(new GreedyVerifier());
+        RouteSecurity r = new RouteSecurity(A_CHAIN, list(greedy), new address[](0), 0, 0);
+        vm.expectRevert(abi.encodeWithSelector(UnknownClient.selector, greedy));
+        r.check(h, root);
+        b.setDefaultVerifier(A_CHAIN, address(r));
+        vm.expectRevert(abi.encodeWithSelector(UnknownClient.selector, address(r)));
+        this.deliverExternal();
+    }
+
+    /// docs/vectors/route.json: each encoding decodes to its config and re-encodes to itself, or
+    /// fails with its name.
+    function test_vectors_configs() external {
+        string memory json = vectors("route.json");
+        uint256 n = count(json, ".configs");
+        for (uint256 i = 0; i < n; ++i) {
+            string memory key = item(".configs", i);
+            bytes memory enc = encoding(json, string.concat(key, ".encoding"));
+            string memory label = vm.parseJsonString(json, string.concat(key, ".name"));
+            string memory expected = errorName(json, key);
+            (bool ok, bytes memory ret) =
+                address(harness).staticcall(abi.encodeCall(harness.decodeConfig, (enc)));
+            if (bytes(expected).length != 0) {
+                vm.assertTrue(!ok && ret.length >= 4, string.concat(label, ": expected ", expected));
+                vm.assertEq(bytes32(bytes4(ret)), bytes32(routeSelector(expected)), label);
+                continue;
+            }
+            vm.assertTrue(ok, string.concat(label, ": expected success"));
+            SecurityConfig memory c = abi.decode(ret, (SecurityConfig));
+            vm.assertEq(harness.encode(c), enc, string.concat(label, ": re-encodes"));
+            string memory cfg = string.concat(key, ".config");
+            assertList(c.required, vm.parseJsonUintArray(json, string.concat(cfg, ".required")), label);
+            assertList(c.optional, vm.parseJsonUintArray(json, string.concat(cfg, ".optional")), label);
+            vm.assertEq(uint256(c.threshold), vm.parseJsonUint(json, string.concat(cfg, ".threshold")), label);
+            vm.assertEq(
+                uint256(c.finalityBlocks),
+                vm.parseJsonUint(json, string.concat(cfg, ".finality_blocks")),
+                label
+            );
+        }
+    }
+
+    function assertList(uint256[] memory got, uint256[] memory expected, string memory label) internal pure {
+        vm.assertEq(got.length, expected.length, label);
+        for (uint256 i = 0; i < got.length; ++i) {
+            vm.assertEq(got[i], expected[i], label);
+        }
+    }
+
+    function routeSelector(string memory name) internal pure returns (bytes4) {
+        bytes32 n = keccak256(bytes(name));
+        if (n == keccak256("TooManyVerifiers")) return TooManyVerifiers.selector;
+        if (n == keccak256("ThresholdOutOfRange")) return ThresholdOutOfRange.selector;
+        if (n == keccak256("NoVerifier")) return NoVerifier.selector;
+        if (n == keccak256("NotCanonical")) return NotCanonical.selector;
+        if (n == keccak256("DuplicateVerifier")) return DuplicateVerifier.selector;
+        if (n == keccak256("FinalityTooLarge")) return FinalityTooLarge.selector;
+        return selectorOf(name);
     }
 
     function testFuzz_decoding_arbitrary_bytes_is_canonical(bytes calldata b) external view {

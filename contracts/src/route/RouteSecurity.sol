@@ -246,7 +246,7 @@ contract RouteSecurity is IStraitVerifier {
         uint256 vouching = 0;
         for (uint256 j = 0; j < nOptional; ++j) {
             Answer memory x = a[nRequired + j];
-            if (!x.ok || x.chain != sourceChain || x.frozen || x.root != root) continue;
+            if (!x.ok || x.chain != sourceChain || x.frozen || x.root == 0 || x.root != root) continue;
             // Kept in descending order (insertion): at most 8.
             uint64 l = finalityBlocks == 0 ? height : x.latest;
             uint256 pos = vouching++;

@@ -25,6 +25,10 @@ contract SecurityConfigHarness {
         return SecurityConfigCodec.encode(SecurityConfigCodec.decode(b));
     }
 
+    function decodeConfig(bytes calldata b) external pure returns (SecurityConfig memory) {
+        return SecurityConfigCodec.decode(b);
+    }
+
     function encode(SecurityConfig memory c) external pure returns (bytes memory) {
         return SecurityConfigCodec.encode(c);
     }
