@@ -16,6 +16,8 @@ const CONTRACTS = {
     StraitCounter: "src/app/StraitCounter.sol",
     StraitTokenApp: "src/app/token/StraitTokenApp.sol",
     StraitVoucher: "src/app/token/StraitVoucher.sol",
+    RouteSecurity: "src/route/RouteSecurity.sol",
+    OptimisticVerifier: "src/optimistic/OptimisticVerifier.sol",
 };
 
 const root = path.join(__dirname, "..");

@@ -170,3 +170,61 @@ error UnexpectedValue(uint256 value);
 error TransferFailed(address to, uint256 amount);
 /// Only the endpoint may call this.
 error NotEndpoint(address caller);
+
+// Route security (SPEC §12, [STRAIT-ROUTE.1]-[STRAIT-ROUTE.5]; src/route/RouteSecurity.sol). A
+// client is a verifier address there, a u64 client id in the config encoding.
+
+/// More than 8 verifiers in all.
+error TooManyVerifiers(uint256 got, uint256 max);
+/// A threshold of 0 with optional verifiers, above their number, or not 0 without them.
+error ThresholdOutOfRange(uint256 got, uint256 optional);
+/// No required verifier and a threshold of 0.
+error NoVerifier();
+/// A verifier list not strictly increasing.
+error NotCanonical();
+/// A verifier both required and optional.
+error DuplicateVerifier(uint256 client);
+/// A finality depth above 100,000 blocks.
+error FinalityTooLarge(uint64 got, uint64 max);
+/// Fewer optional verifiers than the threshold vouch for the root at the height (transient).
+error NotEnoughOptional(uint256 got, uint256 needed, uint64 height);
+/// A counting verifier has not verified the source `needed` high (transient).
+error NotFinal(uint64 height, uint64 needed, uint64 got);
+
+// Optimistic verification and conflicts (SPEC §13, [STRAIT-OPT.9], [STRAIT-CONFLICT.5];
+// src/optimistic/OptimisticVerifier.sol).
+
+/// A dispute window of 0 ms.
+error ZeroWindow();
+/// A dispute window above 30 days.
+error WindowTooLong(uint64 got, uint64 max);
+/// A bond of 0.
+error ZeroBond();
+/// Proposer or watcher `index` is not above the previous one.
+error NotAscending(uint256 index);
+/// The client is paused by a watcher.
+error ClientPaused();
+/// The caller may not propose to this client.
+error NotProposer(address caller);
+/// A proposal height not above every height proposed before.
+error HeightNotIncreasing(uint64 got, uint64 last);
+/// 64 proposals are pending.
+error TooManyPending(uint256 pending, uint256 max);
+/// The caller is not a watcher of this client.
+error NotWatcher(address caller);
+/// The client is paused already.
+error AlreadyPaused();
+/// The client is not paused.
+error NotPaused();
+/// A proposal carries less than the bond.
+error InsufficientBalance(uint256 got, uint256 needed);
+/// The reference verifier is frozen.
+error ReferenceFrozen();
+/// The accused is frozen already (and its root there is not a pending proposal).
+error AlreadyFrozen();
+/// The reference verified no root at the height (update it first).
+error NoReferenceRoot(uint64 height);
+/// The accused holds no root at the height.
+error NoAccusedRoot(uint64 height);
+/// The accused and the reference hold the same root at the height.
+error NotConflicting(uint64 height);

@@ -13,6 +13,14 @@ interface IStraitVerifier {
     function rootAt(uint64 height) external view returns (uint64 chain, bool frozen, bytes32 root);
 }
 
+/// A verifier's latest verified source height ([STRAIT-ROUTE.5]): what route security reads to
+/// tell whether a verifier is `finality_blocks` past a proof height. The committee, light-client
+/// and optimistic verifiers have it (`latestHeight`: the highest checkpoint, header or settled
+/// height).
+interface IStraitFinality {
+    function latestHeight() external view returns (uint64);
+}
+
 /// A receiving application ([STRAIT-RECV.9]). It fails a message by reverting (its writes, and the
 /// messages it sent while receiving, are reverted): with `StraitAppError(code, reason)`, with a
 /// plain `Error(string)` (code 0), or otherwise (code `APP_REVERTED`). The returned

@@ -76,3 +76,23 @@ pub mod voucher {
         "../../../contracts/artifacts/StraitVoucher.json"
     );
 }
+
+/// Per-route security: required verifiers, k of the optional ones and a finality depth, as a
+/// verifier composed of verifiers (`src/route/RouteSecurity.sol`, SPEC `[STRAIT-ROUTE.EVM]`).
+pub mod route_security {
+    alloy::sol!(
+        #[sol(rpc)]
+        RouteSecurity,
+        "../../../contracts/artifacts/RouteSecurity.json"
+    );
+}
+
+/// The optimistic verifier, kind 6 on the devnet: bonded proposals, a dispute window, conflicts
+/// against a reference verifier (`src/optimistic/OptimisticVerifier.sol`, SPEC `[STRAIT-OPT.EVM]`).
+pub mod optimistic {
+    alloy::sol!(
+        #[sol(rpc)]
+        OptimisticVerifier,
+        "../../../contracts/artifacts/OptimisticVerifier.json"
+    );
+}

@@ -18,6 +18,7 @@ mod ordering;
 mod pause;
 mod retry;
 mod route;
+mod route_vectors;
 mod settle;
 
 const A: ChainId = ChainId(1);
