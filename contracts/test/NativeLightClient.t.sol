@@ -135,6 +135,59 @@ contract NativeLightClientTest is NativeLcVectorTest {
         vm.assertTrue(!ok, "bubbled up");
     }
 
+    /// The compact form of the kind's first update (the set named by the trusted next set's hash)
+    /// verifies to the same root; its refusals: a cut next hash, a trailing byte, another next
+    /// hash than the one signed.
+    function test_compact_update() public {
+        bytes memory full = vm.parseJsonBytes(json, ".kind.updates[0].update");
+        bytes32 next = vm.parseJsonBytes32(json, ".sign_bytes.next_bls_validators_hash");
+        bytes memory head = slice(full, 0, 8 + 185 + 1 + 1 + 192);
+        bytes memory u = bytes.concat(head, next);
+        NativeLightClient c = fresh();
+        (bool ok, bytes memory ret) =
+            address(c).call(abi.encodeCall(c.updateCompact, (slice(u, 0, u.length - 1))));
+        assertLc(ok, ret, "Truncated", "cut");
+        (ok, ret) = address(c).call(abi.encodeCall(c.updateCompact, (bytes.concat(u, hex"00"))));
+        assertLc(ok, ret, "TrailingBytes", "trailing");
+        (ok, ret) =
+            address(c).call(abi.encodeCall(c.updateCompact, (bytes.concat(head, bytes32(uint256(1))))));
+        assertLc(ok, ret, "InvalidAggregateSignature", "another next set");
+        vm.assertEq(uint256(c.updateCompact(u)), uint256(NativeLightClient.Updated.Verified), "compact");
+        (, bytes32 root) = headerOf(full);
+        (,, bytes32 got) = c.rootAt(42);
+        vm.assertEq(got, root, "root");
+        (,, bytes32 nextKept,) = c.consensusAt(42);
+        vm.assertEq(nextKept, next, "next set hash kept");
+        // The full update of the same header is now a duplicate.
+        vm.assertEq(uint256(c.update(full)), uint256(NativeLightClient.Updated.Duplicate), "duplicate");
+    }
+
+    /// A compact update from a height whose next set is not registered; registering it (anyone
+    /// may) lets the next one through.
+    function test_compact_needs_a_registered_set() public {
+        // Verify the set change 1..4 -> 3..6 (block case 6: adjacent, the next set is 3..6).
+        NativeLightClient c = fresh();
+        bytes memory blk = vm.parseJsonBytes(json, ".blocks[6].block");
+        vm.assertEq(
+            uint256(c.update(abi.encodePacked(TRUSTED, blk))),
+            uint256(NativeLightClient.Updated.Verified),
+            "set change"
+        );
+        (,, bytes32 next,) = c.consensusAt(42);
+        vm.assertTrue(c.setData(next) == address(0), "not registered");
+        // A header at 43 (its height patched: no signature verifies it, but the set is needed first).
+        bytes memory u = bytes.concat(abi.encodePacked(uint64(42)), slice(blk, 0, 185 + 1 + 1 + 192), next);
+        u = patch(u, 8 + 9, abi.encodePacked(uint64(43)));
+        (bool ok, bytes memory ret) = address(c).call(abi.encodeCall(c.updateCompact, (u)));
+        vm.assertTrue(!ok && bytes4(ret) == UnknownTrustedSet.selector, "unknown set");
+        uint256 nextAt = 185 + 1 + 1 + 192 + 4 + 4 * 296;
+        vm.assertEq(c.registerSet(slice(blk, nextAt, blk.length - nextAt)), next, "registered by hash");
+        vm.assertTrue(c.setData(next) != address(0), "registered");
+        (ok, ret) = address(c).call(abi.encodeCall(c.updateCompact, (u)));
+        // Now verified (and refused: the header time is the same as 42's).
+        assertLc(ok, ret, "NonIncreasingTime", "now verified, and refused");
+    }
+
     function test_creation_refusals() public {
         bytes memory init = vm.parseJsonBytes(json, ".kind.init");
         // Options: trust 1/4 (below 1/3), 1/1, 0/0; trusting period 0.
