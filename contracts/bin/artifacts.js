@@ -13,6 +13,7 @@ const CONTRACTS = {
     StraitFees: "src/StraitFees.sol",
     EcdsaCommitteeVerifier: "src/attest/EcdsaCommitteeVerifier.sol",
     BlsCommitteeVerifier: "src/attest/BlsCommitteeVerifier.sol",
+    NativeLightClient: "src/lc/NativeLightClient.sol",
 };
 
 const root = path.join(__dirname, "..");

@@ -100,7 +100,19 @@ contract NativeLightClientGasTest is NetTest, Committees {
 
     function measure(uint256 n, uint256 signers) internal {
         buildSet(n);
+        uint256 before = gasleft();
         NativeLightClient c = client();
+        if (signers == n) {
+            vm.snapshotValue(
+                string.concat(
+                    vm.toString(n),
+                    " validators: create the client, ",
+                    vm.toString(n),
+                    " proofs of possession (execution, without the intrinsic cost)"
+                ),
+                before - gasleft()
+            );
+        }
         b.setDefaultVerifier(A_CHAIN, address(c));
         string memory label = string.concat(vm.toString(n), " validators, ", vm.toString(signers), " signers");
 
