@@ -2,6 +2,7 @@
 pragma solidity 0.8.37;
 
 import {NativeLcVectorTest} from "./lib/NativeLcVectors.sol";
+import {NativeLcSigner} from "./lib/NativeLcSigner.sol";
 import {NativeLightClient} from "../src/lc/NativeLightClient.sol";
 import "../src/Errors.sol";
 
@@ -287,5 +288,82 @@ contract Probe {
 
     function fail() external pure {
         revert("no");
+    }
+}
+
+/// The client state machine on headers signed in the test (a set of 4, power 10 each): updates
+/// between stored heights, neighbour times, conflicts through `verifyAndCall`, trust and power.
+contract NativeLightClientSignedTest is NativeLcSigner {
+    uint64 internal constant T = 1_699_999_900_000;
+    NativeLightClient internal c;
+
+    function setUp() public {
+        vm.warp(1_700_000_000);
+        buildSet(4);
+        c = newClient(1, 100, T);
+    }
+
+    function up(uint64 trusted, uint64 h, uint64 time, uint256 signers) internal returns (bytes memory) {
+        return signedUpdate(1, trusted, h, time, bytes32(uint256(h)), signers);
+    }
+
+    function test_update_between_stored_heights() public {
+        vm.assertEq(
+            uint256(c.update(up(100, 110, T + 10_000, 4))), uint256(NativeLightClient.Updated.Verified), "110"
+        );
+        vm.assertEq(
+            uint256(c.update(up(100, 105, T + 5000, 4))), uint256(NativeLightClient.Updated.Verified), "105"
+        );
+        vm.assertEq(c.latestHeight(), 110, "latest stays");
+        (,, bytes32 root) = c.rootAt(105);
+        vm.assertEq(root, bytes32(uint256(105)), "root at 105");
+        // From 105 to 107: between 105 and 110, its time after 110's: NonMonotonicTime freezes.
+        vm.assertEq(
+            uint256(c.update(up(105, 107, T + 20_000, 4))),
+            uint256(NativeLightClient.Updated.Misbehaviour),
+            "107"
+        );
+        vm.assertTrue(c.frozen(), "frozen");
+        (,, root) = c.rootAt(107);
+        vm.assertEq(root, bytes32(0), "nothing stored");
+    }
+
+    function test_time_not_after_the_latest_freezes() public {
+        c.update(up(100, 110, T + 10_000, 4));
+        vm.assertEq(
+            uint256(c.update(up(100, 120, T + 10_000, 4))),
+            uint256(NativeLightClient.Updated.Misbehaviour),
+            "120"
+        );
+        vm.assertTrue(c.frozen(), "frozen");
+        (bool ok, bytes memory ret) = address(c).call(abi.encodeCall(c.update, (up(110, 111, T + 11_000, 4))));
+        vm.assertTrue(!ok && bytes4(ret) == Frozen.selector, "frozen refuses");
+    }
+
+    function test_conflict_through_verify_and_call_calls_nothing() public {
+        c.update(up(100, 110, T + 10_000, 4));
+        bytes memory other = signedUpdate(1, 100, 110, T + 10_000, bytes32(uint256(7)), 4);
+        (NativeLightClient.Updated outcome, bytes memory result) =
+            c.verifyAndCall(other, address(this), abi.encodeCall(this.mustNotBeCalled, ()));
+        vm.assertEq(uint256(outcome), uint256(NativeLightClient.Updated.Misbehaviour), "misbehaviour");
+        vm.assertEq(result.length, 0, "nothing called");
+        vm.assertTrue(c.frozen(), "frozen");
+    }
+
+    function mustNotBeCalled() external pure {
+        revert("called");
+    }
+
+    /// Skipping with the same set: trust (more than 1/3) is checked before power (more than 2/3).
+    function test_trust_before_power() public {
+        (bool ok, bytes memory ret) = address(c).call(abi.encodeCall(c.update, (up(100, 110, T + 10_000, 1))));
+        vm.assertTrue(!ok && bytes4(ret) == NotEnoughTrust.selector, "1 of 4 skipping");
+        (ok, ret) = address(c).call(abi.encodeCall(c.update, (up(100, 101, T + 10_000, 1))));
+        vm.assertTrue(!ok && bytes4(ret) == InsufficientSigningPower.selector, "1 of 4 adjacent");
+        (ok, ret) = address(c).call(abi.encodeCall(c.update, (up(100, 110, T + 10_000, 2))));
+        vm.assertTrue(!ok && bytes4(ret) == InsufficientSigningPower.selector, "2 of 4 skipping");
+        (ok, ret) = address(c).call(abi.encodeCall(c.updateCompact, (compact(up(100, 110, T + 10_000, 2)))));
+        vm.assertTrue(!ok && bytes4(ret) == InsufficientSigningPower.selector, "2 of 4 compact");
+        vm.assertEq(uint256(c.updateCompact(compact(up(100, 110, T + 10_000, 3)))), 0, "3 of 4 compact");
     }
 }

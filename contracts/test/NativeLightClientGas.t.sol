@@ -2,21 +2,18 @@
 pragma solidity 0.8.37;
 
 import {NetTest} from "./lib/Net.sol";
-import {Committees} from "./lib/Committees.sol";
+import {NativeLcSigner} from "./lib/NativeLcSigner.sol";
 import {NoopApp} from "./lib/Fixtures.sol";
 import {NativeLightClient} from "../src/lc/NativeLightClient.sol";
-import {Bls} from "../src/attest/Bls.sol";
 import {PacketCodec} from "../src/Packet.sol";
 
 /// Gas of the native light client (issue 10): a header of chain A signed by a BLS validator set
 /// of 100 and of 150 (equal powers), verified as a kind-5 update (the Rust encoding: the header,
-/// the commit and both BLS sets with their proofs of possession in calldata), and one message
-/// delivered under its root, in two transactions and in one (`verifyAndCall`). Each call is its
-/// own transaction (intrinsic cost, calldata, cold storage); the receiving application does nothing.
-contract NativeLightClientGasTest is NetTest, Committees {
-    uint256[] internal sk;
-    bytes internal setWire;
-    bytes32 internal setHash;
+/// the commit and both BLS sets with their proofs of possession in calldata) and as a compact
+/// update, and one message delivered under its root, in two transactions and in one
+/// (`verifyAndCall`). Each call is its own transaction (intrinsic cost, calldata, cold storage);
+/// the receiving application does nothing.
+contract NativeLightClientGasTest is NetTest, NativeLcSigner {
     uint64 internal lcHeight;
     uint64 internal lcTime;
     bytes32 internal noop;
@@ -27,67 +24,18 @@ contract NativeLightClientGasTest is NetTest, Committees {
         noop = addr32(address(new NoopApp()));
     }
 
-    /// The BLS set of `n` validators of power 10 (wire form, with proofs of possession) and its
-    /// [STRAIT-LC-BLS.1] hash.
-    function buildSet(uint256 n) internal {
-        (uint256[] memory keys, bytes[] memory wires) = blsKeys(0x4e4154495645, n);
-        sk = keys;
-        bytes memory wire = abi.encodePacked(uint32(n));
-        bytes memory hashed = abi.encodePacked("STRAIT/BLS-VALSET/v1", uint32(n));
-        for (uint256 i = 0; i < n; ++i) {
-            bytes memory key = blsKey(keys[i]);
-            uint256 k;
-            assembly ("memory-safe") {
-                k := add(key, 32)
-            }
-            bytes memory pop = blsSign(keys[i], Bls.g1Compressed(k), POP_DST);
-            wire = bytes.concat(wire, wires[i], pop, abi.encodePacked(uint64(10)));
-            hashed = bytes.concat(hashed, wires[i], abi.encodePacked(uint64(10)));
-        }
-        setWire = wire;
-        setHash = keccak256(hashed);
-    }
-
     /// A client of chain A trusting the set at height 1000, 100 s ago.
-    function client() internal returns (NativeLightClient c) {
+    function client() internal returns (NativeLightClient) {
         lcHeight = 1000;
         lcTime = uint64(block.timestamp * 1000 - 100_000);
-        bytes memory init = abi.encodePacked(
-            uint64(1),
-            uint64(3),
-            uint64(14 days * 1000),
-            uint64(10_000),
-            lcHeight,
-            lcTime,
-            bytes32(0),
-            bytes32(0)
-        );
-        init = bytes.concat(init, bytes32(0), setWire);
-        c = new NativeLightClient(A_CHAIN, init);
+        return newClient(A_CHAIN, lcHeight, lcTime);
     }
 
-    /// `trusted u64 | BLS light block` of A's outbox as it is now at `lcHeight + skip`, signed by
-    /// validators `0..signers`.
+    /// An update of A's outbox as it is now at `lcHeight + skip`, signed by validators `0..signers`.
     function blockUpdate(uint256 signers, uint64 skip) internal returns (bytes memory u, uint64 h) {
-        uint64 trusted = lcHeight;
-        h = trusted + skip;
+        h = lcHeight + skip;
         lcTime += 1000;
-        bytes memory header = abi.encodePacked(
-            uint8(1), A_CHAIN, h, lcTime, bytes32(uint256(1)), bytes32(uint256(2)), a.outboxRoot()
-        );
-        header = bytes.concat(header, bytes32(uint256(3)), bytes32(uint256(4)));
-        bytes32 headerHash = keccak256(abi.encodePacked("STRAIT/HEADER/v1", header));
-        bytes memory message =
-            abi.encodePacked("STRAIT/BFT/BLS-COMMIT/v1", A_CHAIN, h, headerHash, setHash, setHash);
-        bytes memory bitmap = new bytes((sk.length + 7) / 8);
-        uint256 sum;
-        for (uint256 i = 0; i < signers; ++i) {
-            bitmap[i / 8] = bytes1(uint8(bitmap[i / 8]) | uint8(1 << (i % 8)));
-            sum = addmod(sum, sk[i], BLS_R);
-        }
-        bytes memory commit =
-            bytes.concat(abi.encodePacked(uint8(bitmap.length)), bitmap, blsSign(sum, message, SIG_DST));
-        u = bytes.concat(abi.encodePacked(trusted), header, commit, setWire, setWire);
+        u = signedUpdate(A_CHAIN, lcHeight, h, lcTime, a.outboxRoot(), signers);
         lcHeight = h;
     }
 
@@ -171,17 +119,6 @@ contract NativeLightClientGasTest is NetTest, Committees {
         vm.assertTrue(
             b.isReceived(PacketCodec.routeOf(codec.decode(packet)), codec.decode(packet).nonce), "received"
         );
-    }
-
-    /// The compact form of a full update: up to the signature, then the next set's hash (here the
-    /// same set).
-    function compact(bytes memory u) internal view returns (bytes memory) {
-        uint256 len = 8 + 185 + 1 + (sk.length + 7) / 8 + 192;
-        bytes memory out = new bytes(len);
-        for (uint256 i = 0; i < len; ++i) {
-            out[i] = u[i];
-        }
-        return bytes.concat(out, setHash);
     }
 
     function test_gas_native_lc_100() external {
