@@ -112,6 +112,45 @@ contract NativeLightClientTest is NativeLcVectorTest {
         }
     }
 
+    /// The kind's evidence submitted as it is: a freeze (then `Frozen` for evidence and updates),
+    /// or its refusal by name; a cut and an oversized length.
+    function test_evidence() public {
+        uint256 n = count(json, ".kind.evidence");
+        for (uint256 i = 0; i < n; ++i) {
+            string memory key = item(".kind.evidence", i);
+            string memory label = vm.parseJsonString(json, string.concat(key, ".name"));
+            bytes memory e = vm.parseJsonBytes(json, string.concat(key, ".evidence"));
+            NativeLightClient c = fresh();
+            (bool ok, bytes memory ret) = address(c).call(abi.encodeCall(c.submitMisbehaviour, (e)));
+            if (vm.keyExistsJson(json, string.concat(key, ".result.error"))) {
+                assertLc(ok, ret, vm.parseJsonString(json, string.concat(key, ".result.error")), label);
+                vm.assertTrue(!c.frozen(), label);
+                continue;
+            }
+            assertLc(ok, ret, "", label);
+            vm.assertTrue(c.frozen(), label);
+            (ok, ret) = address(c).call(abi.encodeCall(c.submitMisbehaviour, (e)));
+            assertLc(ok, ret, "Frozen", label);
+            (ok, ret) = tryUpdate(c, vm.parseJsonBytes(json, ".kind.updates[0].update"));
+            assertLc(ok, ret, "Frozen", label);
+        }
+        bytes memory ev = vm.parseJsonBytes(json, ".kind.evidence[0].evidence");
+        NativeLightClient d = fresh();
+        (bool ok2, bytes memory ret2) =
+            address(d).call(abi.encodeCall(d.submitMisbehaviour, (slice(ev, 0, 11))));
+        assertLc(ok2, ret2, "Truncated", "no length");
+        (ok2, ret2) = address(d).call(abi.encodeCall(d.submitMisbehaviour, (slice(ev, 0, ev.length - 1))));
+        assertLc(ok2, ret2, "Truncated", "second block cut");
+        (ok2, ret2) = address(d).call(abi.encodeCall(d.submitMisbehaviour, (patch(ev, 8, hex"ffffffff"))));
+        assertLc(ok2, ret2, "TooLarge", "length past the input");
+        // The second block from an unstored height.
+        uint256 at2 = 12 + uint32(bytes4(bytes.concat(ev[8], ev[9], ev[10], ev[11])));
+        (ok2, ret2) = address(d)
+            .call(abi.encodeCall(d.submitMisbehaviour, (patch(ev, at2, abi.encodePacked(uint64(40))))));
+        assertLc(ok2, ret2, "ConsensusStateNotFound", "second trusted height not stored");
+        vm.assertTrue(!d.frozen(), "not frozen");
+    }
+
     /// `trusted_1 u64 | len u32 | block 1 | trusted_2 u64 | block 2` as two updates.
     function splitEvidence(bytes calldata e) external pure returns (bytes memory, bytes memory) {
         uint256 len = uint32(bytes4(e[8:12]));

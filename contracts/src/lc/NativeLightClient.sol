@@ -17,13 +17,13 @@ import "../Errors.sol";
 /// trusted next set is not the header's own set. The aggregate key of the signers is the set's
 /// minus its non-signers' keys, so an update costs one G1 addition per non-signer.
 ///
-/// Where the EVM differs from the Rust kind (SPEC §4.8, [STRAIT-LC-BLS.EVM]): decoding failures
+/// Where the EVM differs from the Rust kind (SPEC §5.7, [STRAIT-LC-BLS.EVM]): decoding failures
 /// revert with their own names (`Truncated`, `NotSorted`, ...) rather than `Malformed`; a set's
 /// keys are checked to be on the curve when the set first signs (its aggregate is computed) and
 /// not when it is only named as the next set; every height is kept (no pruning at 8,192); a
 /// skipping update whose trusted next set is neither the header's set nor registered reverts
 /// `UnknownTrustedSet`; an update proving misbehaviour does not revert, it freezes the client and
-/// emits `FrozenBy`; there is no standalone misbehaviour submission yet.
+/// emits `FrozenBy`. The compact update (`updateCompact`) is EVM only.
 contract NativeLightClient is IStraitVerifier {
     uint256 private constant HEADER_LEN = 185;
     uint256 private constant ENTRY_LEN = 296; // key 96 | proof of possession 192 | power 8
@@ -164,6 +164,50 @@ contract NativeLightClient is IStraitVerifier {
                 revert(add(result, 32), mload(result))
             }
         }
+    }
+
+    /// [STRAIT-LC-BLS.6] Standalone evidence, kind 5's encoding: `trusted_height_1 u64 | len u32 |
+    /// BLS light block 1 | trusted_height_2 u64 | BLS light block 2`. Both blocks must decode,
+    /// the client be active (`Frozen`), both trusted heights be stored (`ConsensusStateNotFound`)
+    /// and both blocks verify from them (the failing verdict's name); two headers at one height
+    /// with different hashes, or a higher header whose time is not after the lower one's, freeze
+    /// the client (`FrozenBy`), anything else is `NotMisbehaviour`.
+    function submitMisbehaviour(bytes calldata e) external {
+        if (e.length < 12) revert Truncated();
+        uint256 len = uint32(bytes4(e[8:12]));
+        if (len > e.length) revert TooLarge();
+        if (e.length < 12 + len + 8) revert Truncated();
+        bytes memory first = bytes.concat(e[0:8], e[12:12 + len]);
+        bytes memory second = e[12 + len:];
+        this.checkBlock(first, false);
+        this.checkBlock(second, false);
+        if (frozen) revert Frozen();
+        uint64 h1 = uint64(bytes8(e[0:8]));
+        uint64 h2 = uint64(bytes8(e[12 + len:20 + len]));
+        if (consensus[h1].nextSetHash == 0) revert ConsensusStateNotFound(h1);
+        if (consensus[h2].nextSetHash == 0) revert ConsensusStateNotFound(h2);
+        (uint64 height1, uint64 time1, bytes32 hash1) = this.checkBlock(first, true);
+        (uint64 height2, uint64 time2, bytes32 hash2) = this.checkBlock(second, true);
+        if (height1 > height2) {
+            (height1, time1, hash1, height2, time2, hash2) = (height2, time2, hash2, height1, time1, hash1);
+        }
+        if (height1 == height2 && hash1 != hash2) {
+            _freeze(0, height1, hash1, height2, hash2);
+        } else if (height1 != height2 && time1 >= time2) {
+            _freeze(1, height1, hash1, height2, hash2);
+        } else {
+            revert NotMisbehaviour();
+        }
+    }
+
+    /// Decodes `trusted_height u64 | BLS light block` and, with `verify`, verifies it from the
+    /// stored trusted state; its height, time and header hash. Only this contract calls it (for
+    /// `submitMisbehaviour`, so that each block is read from calldata as an update is).
+    function checkBlock(bytes calldata u, bool verify) external returns (uint64, uint64, bytes32) {
+        require(msg.sender == address(this));
+        Block memory b = _decode(u, false);
+        if (verify) _verify(u, b, consensus[b.trusted]);
+        return (b.height, b.time, b.headerHash);
     }
 
     /// Keeps a BLS set's keys and powers (wire form, [STRAIT-LC-BLS.1], proofs not checked) under
