@@ -18,6 +18,7 @@ const CONTRACTS = {
     StraitVoucher: "src/app/token/StraitVoucher.sol",
     RouteSecurity: "src/route/RouteSecurity.sol",
     OptimisticVerifier: "src/optimistic/OptimisticVerifier.sol",
+    NativeLightClient: "src/lc/NativeLightClient.sol",
 };
 
 const root = path.join(__dirname, "..");

@@ -228,3 +228,47 @@ error NoReferenceRoot(uint64 height);
 error NoAccusedRoot(uint64 height);
 /// The accused and the reference hold the same root at the height.
 error NotConflicting(uint64 height);
+// The native chain's light client in BLS mode (SPEC §5.4, §5.5, §5.7; src/lc/). The names of
+// `VerificationError::name()`, `BlsValidatorSetError::name()` and `ClientError::name()`.
+
+/// A header of another chain ([STRAIT-LC.1]).
+error ChainIdMismatch(uint64 got, uint64 expected);
+/// A BLS commit with no bit set ([STRAIT-LC-BLS.4]).
+error EmptyCommit();
+/// The trusted state is at least a trusting period old ([STRAIT-LC.2]).
+error TrustingPeriodExpired(uint64 trustedTime, uint64 expiresAt, uint64 now);
+/// The header's time is past the trusted time plus the trusting period and drift ([STRAIT-LC.3]).
+error HeaderTimeUnreachable(uint64 headerTime, uint64 limit);
+/// The header's time is at or past now plus the drift (transient, [STRAIT-LC.3]).
+error HeaderFromFuture(uint64 headerTime, uint64 now);
+/// The header is not above the trusted height ([STRAIT-LC.4]).
+error NonIncreasingHeight(uint64 got, uint64 trusted);
+/// The header's time is not after the trusted time ([STRAIT-LC.4]).
+error NonIncreasingTime(uint64 got, uint64 trusted);
+/// An adjacent header's BLS set is not the trusted next one ([STRAIT-LC.5]).
+error AdjacentValidatorsMismatch(bytes32 got, bytes32 expected);
+/// A skipping header's signers hold too little of the trusted power (transient, [STRAIT-LC.5]).
+error NotEnoughTrust(uint64 tallied, uint64 total);
+/// The signers hold at most 2/3 of the header's set ([STRAIT-LC.6]).
+error InsufficientSigningPower(uint64 signed, uint64 total);
+/// The BLS aggregate signature does not verify ([STRAIT-LC-BLS.5]).
+error InvalidAggregateSignature();
+/// No consensus state is stored at the trusted height ([STRAIT-LC-CLIENT.2]).
+error ConsensusStateNotFound(uint64 height);
+/// A BLS validator set of no validators ([STRAIT-LC-BLS.1]).
+error Empty();
+/// BLS validator `index`'s key is not above the previous one.
+error NotSorted(uint256 index);
+/// BLS validator `index` has power 0.
+error ZeroPower(uint256 index);
+/// A BLS set's total power is above MAX_TOTAL_POWER.
+error TotalPowerTooLarge();
+/// BLS validator `index`'s key is not a valid point ([STRAIT-LC-BLS.1], read unproven: on the curve).
+error InvalidKey(uint256 index);
+/// A trust threshold outside [1/3, 1) ([STRAIT-LC-CLIENT.7] options).
+error InvalidTrustThreshold(uint64 numerator, uint64 denominator);
+/// A trusting period of 0.
+error ZeroTrustingPeriod();
+/// EVM only (no Rust counterpart): a skipping update from a height whose trusted next BLS set was
+/// not registered with `registerSet` (the Rust kind stores every set; the EVM client keeps hashes).
+error UnknownTrustedSet(bytes32 setHash);

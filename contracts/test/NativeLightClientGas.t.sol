@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: UNLICENSED
+pragma solidity 0.8.37;
+
+import {NetTest} from "./lib/Net.sol";
+import {NativeLcSigner} from "./lib/NativeLcSigner.sol";
+import {NoopApp} from "./lib/Fixtures.sol";
+import {NativeLightClient} from "../src/lc/NativeLightClient.sol";
+import {PacketCodec} from "../src/Packet.sol";
+
+/// Gas of the native light client (issue 10): a header of chain A signed by a BLS validator set
+/// of 100 and of 150 (equal powers), verified as a kind-5 update (the Rust encoding: the header,
+/// the commit and both BLS sets with their proofs of possession in calldata) and as a compact
+/// update, and one message delivered under its root, in two transactions and in one
+/// (`verifyAndCall`). Each call is its own transaction (intrinsic cost, calldata, cold storage);
+/// the receiving application does nothing.
+contract NativeLightClientGasTest is NetTest, NativeLcSigner {
+    uint64 internal lcHeight;
+    uint64 internal lcTime;
+    bytes32 internal noop;
+
+    function setUp() public override {
+        super.setUp();
+        vm.warp(1_700_000_000);
+        noop = addr32(address(new NoopApp()));
+    }
+
+    /// A client of chain A trusting the set at height 1000, 100 s ago.
+    function client() internal returns (NativeLightClient) {
+        lcHeight = 1000;
+        lcTime = uint64(block.timestamp * 1000 - 100_000);
+        return newClient(A_CHAIN, lcHeight, lcTime);
+    }
+
+    /// An update of A's outbox as it is now at `lcHeight + skip`, signed by validators `0..signers`.
+    function blockUpdate(uint256 signers, uint64 skip) internal returns (bytes memory u, uint64 h) {
+        h = lcHeight + skip;
+        lcTime += 1000;
+        u = signedUpdate(A_CHAIN, lcHeight, h, lcTime, a.outboxRoot(), signers);
+        lcHeight = h;
+    }
+
+    function sendOne() internal returns (bytes memory packet, uint256 index) {
+        a.send(B_CHAIN, noop, none, hex"01");
+        collect();
+        index = sent[address(a)].length - 1;
+        packet = sent[address(a)][index];
+    }
+
+    function measure(uint256 n, uint256 signers) internal {
+        buildSet(n);
+        uint256 before = gasleft();
+        NativeLightClient c = client();
+        if (signers == n) {
+            vm.snapshotValue(
+                string.concat(
+                    vm.toString(n),
+                    " validators: create the client, ",
+                    vm.toString(n),
+                    " proofs of possession (execution, without the intrinsic cost)"
+                ),
+                before - gasleft()
+            );
+        }
+        b.setDefaultVerifier(A_CHAIN, address(c));
+        string memory label = string.concat(vm.toString(n), " validators, ", vm.toString(signers), " signers");
+
+        (bytes memory packet, uint256 index) = sendOne();
+        (bytes memory u, uint64 h) = blockUpdate(signers, 1);
+        NativeLightClient.Updated outcome = c.update(u);
+        vm.snapshotGasLastCall(
+            string.concat(label, ": update, adjacent header (calldata ", vm.toString(u.length), " bytes)")
+        );
+        vm.assertEq(uint256(outcome), uint256(NativeLightClient.Updated.Verified), "verified");
+        b.receiveMessage(packet, inclusionProof(naiveLevels(leaves[address(a)]), index), h);
+        vm.snapshotGasLastCall(string.concat(label, ": receive one message"));
+
+        (packet, index) = sendOne();
+        (u, h) = blockUpdate(signers, 1000);
+        vm.assertEq(uint256(c.update(u)), uint256(NativeLightClient.Updated.Verified), "skipping");
+        vm.snapshotGasLastCall(string.concat(label, ": update, skipping 1000 heights"));
+        b.receiveMessage(packet, inclusionProof(naiveLevels(leaves[address(a)]), index), h);
+
+        (packet, index) = sendOne();
+        (u, h) = blockUpdate(signers, 1);
+        bytes memory call = abi.encodeCall(
+            b.receiveMessage, (packet, inclusionProof(naiveLevels(leaves[address(a)]), index), h)
+        );
+        (outcome,) = c.verifyAndCall(u, address(b), call);
+        vm.snapshotGasLastCall(string.concat(label, ": verify and receive one message, one transaction"));
+        vm.assertEq(uint256(outcome), uint256(NativeLightClient.Updated.Verified), "verified in one");
+        (,, bytes32 kept) = c.rootAt(h);
+        vm.assertEq(kept, bytes32(0), "the root was not stored");
+        lcHeight = h - 1; // the last stored height
+
+        measureCompact(c, signers, label);
+    }
+
+    /// The compact update (the set named by the hash the client keeps).
+    function measureCompact(NativeLightClient c, uint256 signers, string memory label) internal {
+        (bytes memory packet, uint256 index) = sendOne();
+        (bytes memory u, uint64 h) = blockUpdate(signers, 1);
+        u = compact(u);
+        vm.assertEq(uint256(c.updateCompact(u)), uint256(NativeLightClient.Updated.Verified), "compact");
+        vm.snapshotGasLastCall(string.concat(label, ": compact update, adjacent header"));
+        b.receiveMessage(packet, inclusionProof(naiveLevels(leaves[address(a)]), index), h);
+        (u, h) = blockUpdate(signers, 1000);
+        vm.assertEq(uint256(c.updateCompact(compact(u))), uint256(NativeLightClient.Updated.Verified), "skip");
+        vm.snapshotGasLastCall(string.concat(label, ": compact update, skipping 1000 heights"));
+        (packet, index) = sendOne();
+        (u, h) = blockUpdate(signers, 1);
+        bytes memory call = abi.encodeCall(
+            b.receiveMessage, (packet, inclusionProof(naiveLevels(leaves[address(a)]), index), h)
+        );
+        (NativeLightClient.Updated outcome,) = c.verifyAndCallCompact(compact(u), address(b), call);
+        vm.snapshotGasLastCall(
+            string.concat(label, ": compact verify and receive one message, one transaction")
+        );
+        vm.assertEq(uint256(outcome), uint256(NativeLightClient.Updated.Verified), "compact in one");
+        vm.assertTrue(
+            b.isReceived(PacketCodec.routeOf(codec.decode(packet)), codec.decode(packet).nonce), "received"
+        );
+    }
+
+    function test_gas_native_lc_100() external {
+        measure(100, 100);
+    }
+
+    function test_gas_native_lc_100_two_thirds() external {
+        measure(100, 67);
+    }
+
+    function test_gas_native_lc_150() external {
+        measure(150, 150);
+    }
+}
