@@ -36,6 +36,9 @@ interface ScriptVm {
 /// turns a delivery's calldata under checkpoint (root, leaf count, height) into the transaction
 /// that proves the root and delivers (or proves it in the deployment and returns the delivery).
 contract GasReport is Committees, TreeBuilder {
+    /// Marks a forge script: `forge build --sizes` leaves it out (it is never deployed).
+    bool public IS_SCRIPT = true;
+
     ScriptVm internal constant svm = ScriptVm(address(uint160(uint256(keccak256("hevm cheat code")))));
     /// anvil's first account: a public development key, for a local node only.
     uint256 internal constant KEY = 0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80;
