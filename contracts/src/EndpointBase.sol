@@ -11,7 +11,8 @@ import {
     Paused,
     NotGuardian,
     InvalidScope,
-    UnexpectedValue
+    UnexpectedValue,
+    TooLarge
 } from "./Errors.sol";
 import {StraitFees} from "./StraitFees.sol";
 import {Packet, PacketCodec} from "./Packet.sol";
@@ -44,9 +45,20 @@ abstract contract EndpointBase {
     address public owner;
     /// The whole endpoint is paused ([STRAIT-PAUSE.1], scope `0x00`); packed with `owner`.
     bool public endpointPaused;
+    /// Gas limit of an application call when the application set none (`defaultGasLimit()`);
+    /// packed with `owner`, whose slot every delivery reads anyway.
+    uint88 internal defaultGasLimit_ = 300_000;
 
-    /// Remote chains a message may be sent to ([STRAIT-SEND.1]).
-    mapping(uint64 chain => bool) public isRemoteChain;
+    /// A remote chain: whether messages may be sent to it ([STRAIT-SEND.1]) and the endpoint's
+    /// default verifier of its messages. One slot: a delivery reads the verifier, then sends the
+    /// outcome back to the same chain.
+    struct Remote {
+        bool enabled;
+        address defaultVerifier;
+    }
+
+    /// Remote chains, by chain id (`isRemoteChain`, `defaultVerifier`).
+    mapping(uint64 chain => Remote) internal remotes;
     /// The last nonce assigned on each route (0: unused route) ([STRAIT-SEND.3]).
     mapping(bytes32 route => uint64) public lastOutboundNonce;
     /// Every sent message id, in order ([STRAIT-MERKLE.3]).
@@ -61,14 +73,15 @@ abstract contract EndpointBase {
     mapping(bytes32 id => uint256) internal failed;
     /// Security configs ([STRAIT-RECV.3]): the verifier a receiver trusts for a source chain.
     mapping(bytes32 receiver => mapping(uint64 source => address)) public securityConfig;
-    /// The endpoint's default verifier per source chain, for receivers without a config.
-    mapping(uint64 source => address) public defaultVerifier;
-    /// An application's gas limit for its calls from the endpoint (0: `defaultGasLimit`).
-    mapping(address app => uint256) public appGasLimit;
-    /// Gas limit of an application call when the application set none.
-    uint256 public defaultGasLimit = 300_000;
-    /// Paused inbound routes ([STRAIT-PAUSE.1], scope `0x01 || route`).
-    mapping(bytes32 route => bool) public routePaused;
+    /// An application's settings: its gas limit for the endpoint's calls (`appGasLimit`, 0:
+    /// `defaultGasLimit`) and whether it ever set a security config: a delivery reads this slot
+    /// for the gas limit anyway, and skips the config's slot of an application that set none.
+    mapping(address app => AppConfig) internal apps;
+
+    struct AppConfig {
+        uint248 gasLimit;
+        bool hasSecurityConfig;
+    }
     /// May pause and unpause (a `StraitGuardians` m-of-n contract, [STRAIT-PAUSE.3]).
     address public pauser;
 
@@ -96,7 +109,7 @@ abstract contract EndpointBase {
     }
 
     function setRemoteChain(uint64 chain, bool enabled) external onlyOwner {
-        isRemoteChain[chain] = enabled;
+        remotes[chain].enabled = enabled;
         emit RemoteChainSet(chain, enabled);
     }
 
@@ -107,12 +120,14 @@ abstract contract EndpointBase {
 
     /// The endpoint's default verifier for `sourceChain` (0: none, receivers need their own).
     function setDefaultVerifier(uint64 sourceChain, address verifier) external onlyOwner {
-        defaultVerifier[sourceChain] = verifier;
+        remotes[sourceChain].defaultVerifier = verifier;
         emit SecurityConfigSet(bytes32(0), sourceChain, verifier);
     }
 
+    /// The default gas limit; above 2^88 - 1 (no block has that much gas) is `TooLarge`.
     function setDefaultGasLimit(uint256 gasLimit) external onlyOwner {
-        defaultGasLimit = gasLimit;
+        if (gasLimit > type(uint88).max) revert TooLarge();
+        defaultGasLimit_ = uint88(gasLimit);
         emit GasLimitSet(address(0), gasLimit);
     }
 
@@ -122,24 +137,54 @@ abstract contract EndpointBase {
     function setSecurityConfig(uint64 sourceChain, address verifier) external {
         bytes32 receiver = PacketCodec.toAddress32(msg.sender);
         securityConfig[receiver][sourceChain] = verifier;
+        apps[msg.sender].hasSecurityConfig = true;
         emit SecurityConfigSet(receiver, sourceChain, verifier);
     }
 
     /// The caller's gas limit for the endpoint's calls to it (0: the default).
     function setGasLimit(uint256 gasLimit) external {
-        appGasLimit[msg.sender] = gasLimit;
+        if (gasLimit > type(uint248).max) revert TooLarge();
+        apps[msg.sender].gasLimit = uint248(gasLimit);
         emit GasLimitSet(msg.sender, gasLimit);
+    }
+
+    /// Whether messages may be sent to `chain` ([STRAIT-SEND.1]).
+    function isRemoteChain(uint64 chain) external view returns (bool) {
+        return remotes[chain].enabled;
+    }
+
+    /// The endpoint's default verifier per source chain, for receivers without a config.
+    function defaultVerifier(uint64 source) external view returns (address) {
+        return remotes[source].defaultVerifier;
+    }
+
+    /// Gas limit of an application call when the application set none.
+    function defaultGasLimit() external view returns (uint256) {
+        return defaultGasLimit_;
+    }
+
+    /// Whether inbound `route` is paused ([STRAIT-PAUSE.1], scope `0x01 || route`).
+    function routePaused(bytes32 route) external view returns (bool) {
+        return inbound[route].paused;
+    }
+
+    /// An application's gas limit for its calls from the endpoint (0: `defaultGasLimit`).
+    function appGasLimit(address app) external view returns (uint256) {
+        return apps[app].gasLimit;
     }
 
     /// The verifier of `receiver` for `sourceChain`: its own, else the default (0: none).
     function verifierOf(bytes32 receiver, uint64 sourceChain) public view returns (address v) {
-        v = securityConfig[receiver][sourceChain];
-        if (v == address(0)) v = defaultVerifier[sourceChain];
+        // A receiver that is not an EVM address is no application here: it has no config.
+        if (uint256(receiver) >> 160 == 0 && apps[address(uint160(uint256(receiver)))].hasSecurityConfig) {
+            v = securityConfig[receiver][sourceChain];
+        }
+        if (v == address(0)) v = remotes[sourceChain].defaultVerifier;
     }
 
     function gasLimitOf(address app) internal view returns (uint256 g) {
-        g = appGasLimit[app];
-        if (g == 0) g = defaultGasLimit;
+        g = apps[app].gasLimit;
+        if (g == 0) g = defaultGasLimit_;
     }
 
     // Send (SPEC §4.1).
@@ -211,7 +256,7 @@ abstract contract EndpointBase {
     function dispatch(Packet memory p) internal returns (bytes4 err, bytes32 id, uint64 nonce) {
         p.sourceChain = localChain;
         if (p.destinationChain == p.sourceChain) return (DestinationIsLocal.selector, 0, 0);
-        if (!isRemoteChain[p.destinationChain]) return (UnknownChain.selector, 0, 0);
+        if (!remotes[p.destinationChain].enabled) return (UnknownChain.selector, 0, 0);
         if (p.payload.length > PacketCodec.MAX_PAYLOAD_LEN) return (PayloadTooLarge.selector, 0, 0);
         bytes32 route = PacketCodec.routeOf(p);
         uint64 last = lastOutboundNonce[route];
@@ -259,7 +304,7 @@ abstract contract EndpointBase {
     function setPaused(bytes calldata scope, bool paused) external {
         if (msg.sender != pauser) revert NotGuardian(msg.sender);
         if (scope.length == 1 && scope[0] == 0x00) endpointPaused = paused;
-        else if (scope.length == 33 && scope[0] == 0x01) routePaused[bytes32(scope[1:33])] = paused;
+        else if (scope.length == 33 && scope[0] == 0x01) inbound[bytes32(scope[1:33])].paused = paused;
         else revert InvalidScope();
         emit PauseSet(scope, paused);
     }
@@ -268,7 +313,7 @@ abstract contract EndpointBase {
     /// the route's; empty if none.
     function pauseOf(bytes32 route) internal view returns (bytes memory) {
         if (endpointPaused) return hex"00";
-        if (routePaused[route]) return abi.encodePacked(uint8(1), route);
+        if (inbound[route].paused) return abi.encodePacked(uint8(1), route);
         return "";
     }
 }

@@ -92,8 +92,25 @@ library PacketCodec {
     }
 
     /// The message id `keccak256("STRAIT/MESSAGE/v1" || packet)` of an encoded packet ([STRAIT-ID.1]).
-    function messageId(bytes memory encoded) internal pure returns (bytes32) {
-        return keccak256(abi.encodePacked("STRAIT/MESSAGE/v1", encoded));
+    /// Hashed just past the free memory pointer, which is left as it was (nothing allocated).
+    function messageId(bytes memory encoded) internal pure returns (bytes32 h) {
+        assembly ("memory-safe") {
+            let p := mload(0x40)
+            mstore(p, "STRAIT/MESSAGE/v1")
+            let n := mload(encoded)
+            mcopy(add(p, 17), add(encoded, 32), n)
+            h := keccak256(p, add(17, n))
+        }
+    }
+
+    /// `messageId` of a packet in calldata, copied once, just past the free memory pointer.
+    function messageIdOf(bytes calldata encoded) internal pure returns (bytes32 h) {
+        assembly ("memory-safe") {
+            let p := mload(0x40)
+            mstore(p, "STRAIT/MESSAGE/v1")
+            calldatacopy(add(p, 17), encoded.offset, encoded.length)
+            h := keccak256(p, add(17, encoded.length))
+        }
     }
 
     /// The route id `keccak256("STRAIT/ROUTE/v1" || source || sender || destination || receiver)`
@@ -101,9 +118,19 @@ library PacketCodec {
     function routeId(uint64 sourceChain, bytes32 sender, uint64 destinationChain, bytes32 receiver)
         internal
         pure
-        returns (bytes32)
+        returns (bytes32 h)
     {
-        return keccak256(abi.encodePacked("STRAIT/ROUTE/v1", sourceChain, sender, destinationChain, receiver));
+        // The 95 bytes are written just past the free memory pointer, in ascending order (each
+        // word overwrites the unused tail of the one before); nothing is allocated.
+        assembly ("memory-safe") {
+            let p := mload(0x40)
+            mstore(p, "STRAIT/ROUTE/v1")
+            mstore(add(p, 15), shl(192, sourceChain))
+            mstore(add(p, 23), sender)
+            mstore(add(p, 55), shl(192, destinationChain))
+            mstore(add(p, 63), receiver)
+            h := keccak256(p, 95)
+        }
     }
 
     /// The route id of a packet.

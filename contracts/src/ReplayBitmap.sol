@@ -25,6 +25,9 @@ library ReplayBitmap {
     struct Bitmap {
         mapping(uint256 word => uint256 bits) words;
         uint64 contiguous;
+        /// The endpoint's pause switch of the route ([STRAIT-PAUSE.1], scope `0x01 || route`),
+        /// packed with the counter: a delivery reads both. Not used by this library.
+        bool paused;
     }
 
     /// Whether nonce `nonce` was received.

@@ -64,7 +64,7 @@ contract StraitEndpoint is EndpointBase {
     {
         Checked memory c;
         c.p = PacketCodec.decode(packet);
-        c.id = PacketCodec.messageId(packet);
+        c.id = PacketCodec.messageIdOf(packet);
         (bytes32 root,) = MerkleProof.rootOf(c.id, proof);
         c.route = PacketCodec.routeOf(c.p);
         bytes memory err = check(c, root, proofHeight);
@@ -92,19 +92,19 @@ contract StraitEndpoint is EndpointBase {
                 revert MixedBatch(cs[0].p.sourceChain, c.p.sourceChain);
             }
             c.route = PacketCodec.routeOf(c.p);
-            bytes32 key = keccak256(abi.encodePacked(c.route, c.p.nonce));
+            bytes32 key = batchKey(c.route, c.p.nonce);
             bool seen;
             assembly ("memory-safe") {
                 seen := tload(key)
                 tstore(key, 1)
             }
             if (seen) revert DuplicateInBatch(c.route, c.p.nonce);
-            c.id = PacketCodec.messageId(packets[i]);
+            c.id = PacketCodec.messageIdOf(packets[i]);
             ids[i] = c.id;
         }
         // The transient marks are cleared: another batch in the same transaction starts afresh.
         for (uint256 i = 0; i < n; ++i) {
-            bytes32 key = keccak256(abi.encodePacked(cs[i].route, cs[i].p.nonce));
+            bytes32 key = batchKey(cs[i].route, cs[i].p.nonce);
             assembly ("memory-safe") {
                 tstore(key, 0)
             }
@@ -136,6 +136,16 @@ contract StraitEndpoint is EndpointBase {
             assembly ("memory-safe") {
                 mstore(0x40, freeMemory)
             }
+        }
+    }
+
+    /// The transient mark of (route, nonce) in a batch: `keccak256(route || nonce u64)`, hashed in
+    /// scratch space (nothing allocated).
+    function batchKey(bytes32 route, uint64 nonce) internal pure returns (bytes32 key) {
+        assembly ("memory-safe") {
+            mstore(0, route)
+            mstore(32, shl(192, nonce))
+            key := keccak256(0, 40)
         }
     }
 
@@ -327,7 +337,7 @@ contract StraitEndpoint is EndpointBase {
     /// `MAX_ATTEMPTS` ([STRAIT-RETRY.3]). Checks: `NotRetryable`, `Paused`.
     function retry(bytes calldata packet) external {
         Packet memory p = PacketCodec.decode(packet);
-        bytes32 id = PacketCodec.messageId(packet);
+        bytes32 id = PacketCodec.messageIdOf(packet);
         uint256 record = failed[id];
         if (record == 0) revert NotRetryable(id);
         bytes32 route = PacketCodec.routeOf(p);
@@ -354,7 +364,7 @@ contract StraitEndpoint is EndpointBase {
     /// `WindowOpen`, `ErrorMismatch`.
     function finalizeFailed(bytes calldata packet, bytes calldata lastError) external {
         Packet memory p = PacketCodec.decode(packet);
-        bytes32 id = PacketCodec.messageId(packet);
+        bytes32 id = PacketCodec.messageIdOf(packet);
         uint256 record = failed[id];
         if (record == 0) revert NotRetryable(id);
         uint64 until = uint64(record >> 32) + RETRY_WINDOW_MS;

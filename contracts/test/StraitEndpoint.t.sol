@@ -153,6 +153,60 @@ contract StraitEndpointSendTest is VectorTest {
         vm.snapshotGasLastCall("send: fourth message of a route, 1 KiB payload");
     }
 
+    /// The settings packed for the receive path (owner's slot: the default gas limit; a remote
+    /// chain's slot: enabled and its default verifier; an application's slot: its gas limit and
+    /// whether it set a security config; a route's counter slot: its pause switch) read back
+    /// through the same getters, each independent of its neighbours, bounds at and past their
+    /// limits.
+    function test_packed_settings_at_and_past_their_limits() external {
+        vm.assertEq(endpoint.defaultGasLimit(), 300_000, "default gas limit");
+        endpoint.setDefaultGasLimit(type(uint88).max);
+        vm.assertEq(endpoint.defaultGasLimit(), type(uint88).max, "largest default gas limit");
+        vm.assertTrue(endpoint.owner() == address(this), "owner kept");
+        vm.assertTrue(!endpoint.endpointPaused(), "pause kept");
+        vm.expectRevert(TooLarge.selector);
+        endpoint.setDefaultGasLimit(uint256(type(uint88).max) + 1);
+
+        endpoint.setGasLimit(type(uint248).max);
+        vm.assertEq(endpoint.appGasLimit(address(this)), type(uint248).max, "largest app gas limit");
+        vm.expectRevert(TooLarge.selector);
+        endpoint.setGasLimit(uint256(type(uint248).max) + 1);
+
+        endpoint.setRemoteChain(7, true);
+        endpoint.setDefaultVerifier(7, address(0xbeef));
+        vm.assertTrue(endpoint.isRemoteChain(7), "enabled");
+        vm.assertTrue(endpoint.defaultVerifier(7) == address(0xbeef), "default verifier");
+        endpoint.setRemoteChain(7, false);
+        vm.assertTrue(endpoint.defaultVerifier(7) == address(0xbeef), "verifier kept when disabled");
+        endpoint.setRemoteChain(7, true);
+        endpoint.setDefaultVerifier(7, address(0));
+        vm.assertTrue(endpoint.isRemoteChain(7), "enabled kept when the verifier is cleared");
+
+        // An application's own config wins; cleared, the default applies again.
+        bytes32 me = PacketCodec.toAddress32(address(this));
+        endpoint.setDefaultVerifier(7, address(0xbeef));
+        vm.assertTrue(endpoint.verifierOf(me, 7) == address(0xbeef), "the default before any config");
+        endpoint.setSecurityConfig(7, address(0xcafe));
+        vm.assertTrue(endpoint.verifierOf(me, 7) == address(0xcafe), "own config");
+        vm.assertTrue(endpoint.verifierOf(me, 8) == address(0), "no config and no default");
+        vm.assertEq(endpoint.appGasLimit(address(this)), type(uint248).max, "gas limit kept");
+        endpoint.setSecurityConfig(7, address(0));
+        vm.assertTrue(endpoint.verifierOf(me, 7) == address(0xbeef), "cleared: the default");
+        // A receiver that is not an EVM address has no config of its own.
+        vm.assertTrue(
+            endpoint.verifierOf(bytes32(type(uint256).max), 7) == address(0xbeef), "non-EVM receiver"
+        );
+
+        bytes32 route = keccak256("a route");
+        endpoint.setPauser(address(this));
+        endpoint.setPaused(abi.encodePacked(uint8(1), route), true);
+        vm.assertTrue(endpoint.routePaused(route), "route paused");
+        vm.assertEq(endpoint.contiguousOf(route), 0, "counter kept");
+        vm.assertTrue(!endpoint.routePaused(keccak256("another route")), "another route");
+        endpoint.setPaused(abi.encodePacked(uint8(1), route), false);
+        vm.assertTrue(!endpoint.routePaused(route), "route unpaused");
+    }
+
     /// The id and packet of the last `Sent` among the recorded logs.
     function lastSent() internal returns (bytes32 id, bytes memory packet) {
         Vm.Log[] memory logs = vm.getRecordedLogs();

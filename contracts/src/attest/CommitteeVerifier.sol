@@ -143,9 +143,13 @@ abstract contract CommitteeVerifier is IStraitVerifier {
 
     /// [STRAIT-RECV.4] The root verified at `height` (0: none).
     /// A root verified by `verifyAndCall` in this transaction counts as verified.
+    /// The transient root is looked up first (a `tload`, where a cold `sload` costs 2,100): within
+    /// `verifyAndCall` it is the root asked for, certified by the current committee like any
+    /// stored one (a stored checkpoint at its height is used as it is, `Duplicate`, or conflicts,
+    /// `Misbehaviour`, and then nothing is kept transiently).
     function rootAt(uint64 height) external view returns (uint64, bool, bytes32) {
-        bytes32 root = roots[height];
-        if (root == 0) root = _transientRoot(height);
+        bytes32 root = _transientRoot(height);
+        if (root == 0) root = roots[height];
         return (sourceChain, frozen, root);
     }
 
