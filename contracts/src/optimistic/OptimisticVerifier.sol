@@ -6,7 +6,7 @@ import {OptimisticCodec, OptimisticConfig, Proposal} from "./OptimisticCodec.sol
 import "../Errors.sol";
 
 /// The optimistic verifier on an EVM (SPEC §13, [STRAIT-OPT.1]-[STRAIT-OPT.9],
-/// [STRAIT-CONFLICT.*]; ADR 0016, ADR 0020): it vouches for a source outbox root that a bonded
+/// [STRAIT-CONFLICT.*]; ADR 0016, ADR 0021): it vouches for a source outbox root that a bonded
 /// proposer posted and nobody proved wrong within the dispute window. The proof of wrongness is
 /// the `reference` verifier (the source's light client or a committee the deployer trusts to be
 /// the reference) holding another root at the same height. Time is `block.timestamp * 1000` ms,

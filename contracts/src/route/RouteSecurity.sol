@@ -5,7 +5,7 @@ import {IStraitVerifier, IStraitFinality} from "../IStrait.sol";
 import {SecurityConfig, SecurityConfigCodec} from "./SecurityConfig.sol";
 import "../Errors.sol";
 
-/// Per-route security on an EVM (SPEC §12, [STRAIT-ROUTE.1]-[STRAIT-ROUTE.5]; ADR 0020): a
+/// Per-route security on an EVM (SPEC §12, [STRAIT-ROUTE.1]-[STRAIT-ROUTE.5]; ADR 0021): a
 /// verifier composed of other verifiers, which an application deploys with its required
 /// verifiers, its optional verifiers, the threshold of the optional ones and the finality depth,
 /// and names as its verifier for the source (`setSecurityConfig(sourceChain, routeSecurity)` on
