@@ -71,6 +71,7 @@ impl Devnet {
                 height: Height(1),
                 timestamp: BLOCK_TIME,
                 remotes: BTreeSet::from([REMOTE]),
+                foreign_remotes: BTreeSet::new(),
             },
             outbox: IncrementalTree::new(),
             pool: devnet_key_pool(LOCAL)
