@@ -272,3 +272,12 @@ error ZeroTrustingPeriod();
 /// EVM only (no Rust counterpart): a skipping update from a height whose trusted next BLS set was
 /// not registered with `registerSet` (the Rust kind stores every set; the EVM client keeps hashes).
 error UnknownTrustedSet(bytes32 setHash);
+/// EVM only: an update or evidence before every proof of possession of the initial BLS set was
+/// admitted (`admitSetChunk`, [STRAIT-LC-BLS.EVM] rule 1).
+error InitialSetIncomplete(uint256 admitted, uint256 count);
+/// EVM only: a chunk of more proofs of possession than one call checks.
+error SetChunkTooLarge(uint256 got, uint256 max);
+/// EVM only: a chunk that does not start at the first validator not yet admitted.
+error SetChunkOutOfOrder(uint256 first, uint256 expected);
+/// EVM only: a chunk that reaches past the initial set's last validator.
+error SetChunkPastEnd(uint256 end, uint256 count);

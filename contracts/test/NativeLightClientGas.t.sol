@@ -3,11 +3,13 @@ pragma solidity 0.8.37;
 
 import {NetTest} from "./lib/Net.sol";
 import {NativeLcSigner} from "./lib/NativeLcSigner.sol";
+import {NativeLcInit} from "./lib/NativeLcInit.sol";
 import {NoopApp} from "./lib/Fixtures.sol";
 import {NativeLightClient} from "../src/lc/NativeLightClient.sol";
 import {PacketCodec} from "../src/Packet.sol";
 
-/// Gas of the native light client (issue 10): a header of chain A signed by a BLS validator set
+/// Gas of the native light client (issue 10): its creation in transactions under EIP-7825's cap
+/// (the constructor, then the proofs of possession in chunks of 40); a header of chain A signed by a BLS validator set
 /// of 100 and of 150 (equal powers), verified as a kind-5 update (the Rust encoding: the header,
 /// the commit and both BLS sets with their proofs of possession in calldata) and as a compact
 /// update, and one message delivered under its root, in two transactions and in one
@@ -24,11 +26,56 @@ contract NativeLightClientGasTest is NetTest, NativeLcSigner {
         noop = addr32(address(new NoopApp()));
     }
 
-    /// A client of chain A trusting the set at height 1000, 100 s ago.
-    function client() internal returns (NativeLightClient) {
+    /// EIP-7825's transaction gas cap (Osaka) and EIP-3860's initcode limit.
+    uint256 internal constant TX_GAS_CAP = 16_777_216;
+    uint256 internal constant INITCODE_LIMIT = 49_152;
+
+    /// A client of chain A trusting the set at height 1000, 100 s ago; with `record`, each of its
+    /// creation's transactions measured and checked to fit under the transaction gas cap.
+    function client(bool record) internal returns (NativeLightClient c) {
         lcHeight = 1000;
         lcTime = uint64(block.timestamp * 1000 - 100_000);
-        return newClient(A_CHAIN, lcHeight, lcTime);
+        (bytes memory init, bytes memory proofs) = NativeLcInit.split(clientInit(lcHeight, lcTime));
+        uint256 n = sk.length;
+        bytes memory initcode = bytes.concat(type(NativeLightClient).creationCode, abi.encode(A_CHAIN, init));
+        uint256 before = gasleft();
+        c = new NativeLightClient(A_CHAIN, init);
+        uint256 used = before - gasleft();
+        if (record) {
+            vm.assertLe(initcode.length, INITCODE_LIMIT, "initcode");
+            // Intrinsic, creation and initcode words; calldata at most 40 gas a byte (EIP-7623's floor).
+            vm.assertLt(
+                53_000 + used + 2 * ((initcode.length + 31) / 32) + 40 * initcode.length, TX_GAS_CAP, "create"
+            );
+            vm.snapshotValue(
+                string.concat(
+                    vm.toString(n),
+                    " validators: create the client, the set without proofs (execution; initcode ",
+                    vm.toString(initcode.length),
+                    " bytes)"
+                ),
+                used
+            );
+        }
+        for (uint256 first = 0; first < n; first += 40) {
+            uint256 m = n - first < 40 ? n - first : 40;
+            bytes memory chunk = NativeLcInit.chunk(proofs, first, m);
+            c.admitSetChunk(chunk);
+            if (!record) continue;
+            uint256 gas = vm.snapshotGasLastCall(
+                string.concat(
+                    vm.toString(n),
+                    " validators: admitSetChunk, proofs ",
+                    vm.toString(first),
+                    " to ",
+                    vm.toString(first + m - 1)
+                )
+            );
+            // The call's gas, intrinsic and calldata (at most 40 gas a byte): under the cap.
+            bytes memory data = abi.encodeCall(c.admitSetChunk, (chunk));
+            vm.assertLt(21_000 + gas + 40 * data.length, TX_GAS_CAP, "chunk");
+        }
+        vm.assertEq(c.initialSetAdmitted(), n, "complete");
     }
 
     /// An update of A's outbox as it is now at `lcHeight + skip`, signed by validators `0..signers`.
@@ -48,19 +95,7 @@ contract NativeLightClientGasTest is NetTest, NativeLcSigner {
 
     function measure(uint256 n, uint256 signers) internal {
         buildSet(n);
-        uint256 before = gasleft();
-        NativeLightClient c = client();
-        if (signers == n) {
-            vm.snapshotValue(
-                string.concat(
-                    vm.toString(n),
-                    " validators: create the client, ",
-                    vm.toString(n),
-                    " proofs of possession (execution, without the intrinsic cost)"
-                ),
-                before - gasleft()
-            );
-        }
+        NativeLightClient c = client(signers == n);
         b.setDefaultVerifier(A_CHAIN, address(c));
         string memory label = string.concat(vm.toString(n), " validators, ", vm.toString(signers), " signers");
 

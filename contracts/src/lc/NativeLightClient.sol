@@ -17,6 +17,12 @@ import "../Errors.sol";
 /// trusted next set is not the header's own set. The aggregate key of the signers is the set's
 /// minus its non-signers' keys, so an update costs one G1 addition per non-signer.
 ///
+/// Creation is in bounded steps (SPEC §5.7, [STRAIT-LC-BLS.EVM] rule 1): the constructor takes
+/// kind 5's `init` without the proofs of possession (the set as it is hashed, 104 bytes per
+/// validator), registers the set and commits to its hash; anyone then admits the proofs in order,
+/// at most `MAX_CHUNK` per call (`admitSetChunk`), each checked against the registered key; the
+/// client refuses updates and evidence (`InitialSetIncomplete`) until every proof is admitted.
+///
 /// Where the EVM differs from the Rust kind (SPEC §5.7, [STRAIT-LC-BLS.EVM]): decoding failures
 /// revert with their own names (`Truncated`, `NotSorted`, ...) rather than `Malformed`; a set's
 /// keys are checked to be on the curve when the set first signs (its aggregate is computed) and
@@ -34,6 +40,9 @@ contract NativeLightClient is IStraitVerifier {
     uint256 private constant MAX_TOTAL_POWER = uint256(uint64(type(int64).max)) / 8;
     uint256 private constant OPTIONS_LEN = 32;
     uint256 private constant SUMMARY_LEN = 112;
+    /// The most proofs of possession one `admitSetChunk` checks (a pairing each, about 245,000
+    /// gas: about 10 million per call, under EIP-7825's 16,777,216-gas transaction cap).
+    uint256 public constant MAX_CHUNK = 40;
 
     /// What an update did ([STRAIT-LC-CLIENT.3]).
     enum Updated {
@@ -51,6 +60,9 @@ contract NativeLightClient is IStraitVerifier {
     );
     /// A BLS set's keys and powers were registered (`registerSet`).
     event SetRegistered(bytes32 indexed setHash, uint256 count);
+    /// The proofs of possession of the initial set's validators `first .. first + count` were
+    /// admitted (`admitSetChunk`); `complete` when they were the last.
+    event SetChunkAdmitted(bytes32 indexed setHash, uint256 first, uint256 count, bool complete);
 
     /// A verified height's record.
     struct Consensus {
@@ -68,8 +80,15 @@ contract NativeLightClient is IStraitVerifier {
     uint64 public immutable trustingPeriodMs;
     uint64 public immutable maxClockDriftMs;
 
+    /// The hash of the BLS set the client was created trusting (its next set at creation).
+    bytes32 public immutable initialSetHash;
+
     uint64 public latestHeight;
     bool public frozen;
+    /// How many of the initial set's validators have their proofs of possession admitted
+    /// (`admitSetChunk`), of `initialSetCount`; updates wait for all of them.
+    uint32 public initialSetAdmitted;
+    uint32 public initialSetCount;
 
     mapping(uint64 height => Consensus) internal consensus;
     /// A BLS set's aggregate key (EIP-2537, 128 bytes), by set hash; zero when not yet computed.
@@ -77,10 +96,12 @@ contract NativeLightClient is IStraitVerifier {
     /// A registered BLS set's keys and powers (contract code: STOP, then n × (key 96 | power 8)).
     mapping(bytes32 setHash => address) public setData;
 
-    /// A client of `source` trusting `init` = options (32 bytes, [STRAIT-LC-CLIENT.7]) | BLS
-    /// consensus state (height | timestamp | header hash | app state root | outbox root | next BLS
-    /// set with proofs of possession, [STRAIT-VERIFIER.BFT-BLS]). Every key is checked (G1
-    /// subgroup, not the identity) with its proof of possession, a pairing each ([STRAIT-LC-BLS.1]).
+    /// [STRAIT-LC-BLS.EVM] rule 1: a client of `source` trusting `init` = options (32 bytes,
+    /// [STRAIT-LC-CLIENT.7]) | BLS consensus state (height | timestamp | header hash | app state
+    /// root | outbox root | next BLS set, [STRAIT-VERIFIER.BFT-BLS]) with the set as it is hashed
+    /// (`n u32 | n × (key 96 | power 8)`: kind 5's set without the proofs of possession). The set's
+    /// decoding ([STRAIT-LC-BLS.1]), every key on the curve (`InvalidKey`), then the options; the
+    /// set is registered (as `registerSet`) and its proofs wait for `admitSetChunk`.
     constructor(uint64 source, bytes memory init) {
         if (init.length < OPTIONS_LEN + SUMMARY_LEN) revert Truncated();
         uint64 num = uint64(bytes8(_word(init, 0)));
@@ -91,8 +112,8 @@ contract NativeLightClient is IStraitVerifier {
         assembly ("memory-safe") {
             mcopy(add(set, 32), add(init, add(32, 144)), mload(set))
         }
-        (uint256 n, bytes32 h) = _readSetMemory(set);
-        _prove(set, n);
+        (uint256 n, bytes32 h) = _readHashedSet(set);
+        (bytes32 x0, bytes32 x1, bytes32 y0, bytes32 y1) = _sumKeys(set, n, STORED_LEN);
         if (den == 0 || uint256(num) * 3 < den || num >= den) revert InvalidTrustThreshold(num, den);
         if (period == 0) revert ZeroTrustingPeriod();
         sourceChain = source;
@@ -107,9 +128,55 @@ contract NativeLightClient is IStraitVerifier {
             next: 0
         });
         latestHeight = height;
-        _register(set, n, h);
+        initialSetHash = h;
+        initialSetCount = uint32(n);
+        bytes memory data = new bytes(n * STORED_LEN);
+        assembly ("memory-safe") {
+            mcopy(add(data, 32), add(set, 36), mload(data))
+        }
+        _store(data, n, h);
         bytes32[4] storage agg = aggregates[h];
-        (agg[0], agg[1], agg[2], agg[3]) = _sumKeys(set, n);
+        (agg[0], agg[1], agg[2], agg[3]) = (x0, x1, y0, y1);
+    }
+
+    /// [STRAIT-LC-BLS.EVM] rule 1: `first u32 | m × proof of possession (192)`, the proofs of the
+    /// initial set's validators `first .. first + m`, in order (`first` is the count admitted so
+    /// far, else `SetChunkOutOfOrder`), `1 <= m <= MAX_CHUNK` (`Empty`, `SetChunkTooLarge`), not
+    /// past the set (`SetChunkPastEnd`). Each validator's registered key is in G1's subgroup and
+    /// not the identity (`InvalidKey`) and its proof valid (`InvalidProofOfPossession`), a pairing
+    /// each, as kind 5's creation checks them. Anyone may call it: the keys are the ones the
+    /// creation committed to, so a chunk either proves them or reverts.
+    function admitSetChunk(bytes calldata chunk) external {
+        if (chunk.length < 4) revert Truncated();
+        uint256 first = uint32(bytes4(chunk[0:4]));
+        uint256 m = (chunk.length - 4) / SIG_LEN;
+        if (chunk.length != 4 + m * SIG_LEN) revert Truncated();
+        if (m == 0) revert Empty();
+        if (m > MAX_CHUNK) revert SetChunkTooLarge(m, MAX_CHUNK);
+        (uint256 admitted, uint256 n) = (initialSetAdmitted, initialSetCount);
+        if (first != admitted) revert SetChunkOutOfOrder(first, admitted);
+        if (first + m > n) revert SetChunkPastEnd(first + m, n);
+        bytes32 h = initialSetHash;
+        address data = setData[h];
+        bytes memory keys = new bytes(m * STORED_LEN);
+        bytes memory proof = new bytes(SIG_LEN);
+        uint256 k;
+        uint256 p;
+        assembly ("memory-safe") {
+            k := add(keys, 32)
+            p := add(proof, 32)
+            extcodecopy(data, k, add(1, mul(first, 104)), mload(keys))
+        }
+        for (uint256 i = 0; i < m; ++i) {
+            assembly ("memory-safe") {
+                calldatacopy(p, add(chunk.offset, add(4, mul(i, 192))), 192)
+            }
+            uint256 status = _possession(k + i * STORED_LEN, p);
+            if (status == 1) revert InvalidKey(first + i);
+            if (status == 2) revert InvalidProofOfPossession(first + i);
+        }
+        initialSetAdmitted = uint32(first + m);
+        emit SetChunkAdmitted(h, first, m, first + m == n);
     }
 
     // ---- updates ----
@@ -173,6 +240,7 @@ contract NativeLightClient is IStraitVerifier {
     /// with different hashes, or a higher header whose time is not after the lower one's, freeze
     /// the client (`FrozenBy`), anything else is `NotMisbehaviour`.
     function submitMisbehaviour(bytes calldata e) external {
+        _checkAdmitted();
         if (e.length < 12) revert Truncated();
         uint256 len = uint32(bytes4(e[8:12]));
         if (len > e.length) revert TooLarge();
@@ -220,7 +288,7 @@ contract NativeLightClient is IStraitVerifier {
         if (end != wire.length) revert TrailingBytes();
         if (setData[setHash] == address(0)) _register(wire, n, setHash);
         bytes32[4] storage agg = aggregates[setHash];
-        if (agg[0] == 0 && agg[1] == 0) (agg[0], agg[1], agg[2], agg[3]) = _sumKeys(wire, n);
+        if (agg[0] == 0 && agg[1] == 0) (agg[0], agg[1], agg[2], agg[3]) = _sumKeys(wire, n, ENTRY_LEN);
     }
 
     /// [STRAIT-RECV.4] The root verified at `height` (0: none); a root verified by `verifyAndCall`
@@ -261,6 +329,7 @@ contract NativeLightClient is IStraitVerifier {
     }
 
     function _update(bytes calldata u, bool keep, bool compact) private returns (Updated) {
+        _checkAdmitted();
         Block memory b = _decode(u, compact);
         if (frozen) revert Frozen();
         Consensus storage existing = consensus[b.height];
@@ -395,35 +464,34 @@ contract NativeLightClient is IStraitVerifier {
         h = keccak256(buf);
     }
 
-    /// [STRAIT-LC-BLS.1] The whole of `s` (memory) as a BLS set, read as `_readSet` reads one, then
-    /// `TrailingBytes`: its count and hash (creation only; the proofs are checked by `_prove`).
-    function _readSetMemory(bytes memory s) private pure returns (uint256 n, bytes32 h) {
+    /// [STRAIT-LC-BLS.1] The whole of `s` (memory) as a BLS set in its hashed form, `n u32 |
+    /// n × (key 96 | power 8)`, with the checks `_readSet` makes (but the keys'), then
+    /// `TrailingBytes`: its count and hash (creation only).
+    function _readHashedSet(bytes memory s) private pure returns (uint256 n, bytes32 h) {
         if (s.length < 4) revert Truncated();
         n = uint32(bytes4(_word(s, 0)));
         if (n > MAX_VALIDATORS) revert TooLarge();
-        if (s.length < 4 + n * ENTRY_LEN) revert Truncated();
+        if (s.length < 4 + n * STORED_LEN) revert Truncated();
         if (n == 0) revert Empty();
-        bytes memory buf = abi.encodePacked("STRAIT/BLS-VALSET/v1", uint32(n));
         uint256 total;
         for (uint256 i = 0; i < n; ++i) {
-            uint256 e = 4 + i * ENTRY_LEN;
+            uint256 e = 4 + i * STORED_LEN;
             if (i > 0) {
                 bytes32 a0 = _word(s, e);
-                bytes32 b0 = _word(s, e - ENTRY_LEN);
+                bytes32 b0 = _word(s, e - STORED_LEN);
                 bytes32 a1 = _word(s, e + 32);
-                bytes32 b1 = _word(s, e - ENTRY_LEN + 32);
+                bytes32 b1 = _word(s, e - STORED_LEN + 32);
                 bytes32 a2 = _word(s, e + 64);
-                bytes32 b2 = _word(s, e - ENTRY_LEN + 64);
+                bytes32 b2 = _word(s, e - STORED_LEN + 64);
                 if (!(a0 > b0 || (a0 == b0 && (a1 > b1 || (a1 == b1 && a2 > b2))))) revert NotSorted(i);
             }
-            uint64 power = uint64(bytes8(_word(s, e + 288)));
+            uint64 power = uint64(bytes8(_word(s, e + 96)));
             if (power == 0) revert ZeroPower(i);
             total += power;
             if (total > MAX_TOTAL_POWER) revert TotalPowerTooLarge();
-            buf = bytes.concat(buf, _word(s, e), _word(s, e + 32), _word(s, e + 64), bytes8(power));
         }
-        if (s.length != 4 + n * ENTRY_LEN) revert TrailingBytes();
-        h = keccak256(buf);
+        if (s.length != 4 + n * STORED_LEN) revert TrailingBytes();
+        h = keccak256(abi.encodePacked("STRAIT/BLS-VALSET/v1", s));
     }
 
     /// A compact update's set: the registered trusted next set (`UnknownTrustedSet` if not).
@@ -592,25 +660,33 @@ contract NativeLightClient is IStraitVerifier {
     /// its proof of possession verifies under the PoP DST (one hash to G2 and one pairing).
     function _checkProof(bytes calldata u, uint256 e, uint256 i) private view {
         bytes memory entry = u[e:e + 288];
-        bytes memory key = new bytes(128);
-        bytes memory popBuf = new bytes(256);
         uint256 src;
+        assembly ("memory-safe") {
+            src := add(entry, 32)
+        }
+        if (_possession(src, src + 96) != 0) revert InvalidProofOfPossession(i);
+    }
+
+    /// [STRAIT-LC-BLS.1] The key at memory `key` (wire form, 96 bytes) is in G1's subgroup and not
+    /// the identity, and the proof of possession at `pop` (192 bytes) verifies for it under the
+    /// PoP DST (one hash to G2 and one pairing): 0 both hold, 1 the key fails, 2 the proof fails.
+    function _possession(uint256 key, uint256 pop) private view returns (uint256) {
+        bytes memory keyBuf = new bytes(128);
+        bytes memory popBuf = new bytes(256);
         uint256 k;
         uint256 p;
         assembly ("memory-safe") {
-            src := add(entry, 32)
-            k := add(key, 32)
+            k := add(keyBuf, 32)
             p := add(popBuf, 32)
         }
-        if (!Bls.g1FromWire(src, k) || !Bls.g1Valid(k)) revert InvalidProofOfPossession(i);
+        if (!Bls.g1FromWire(key, k) || !Bls.g1Valid(k)) return 1;
         bytes memory h = Bls.hashToG2(Bls.g1Compressed(k), "BLS_POP_BLS12381G2_XMD:SHA-256_SSWU_RO_POP_");
         uint256 hp;
         assembly ("memory-safe") {
             hp := add(h, 32)
         }
-        if (!Bls.g2FromMemory(src + 96, p) || !Bls.pairingCheck(k, hp, p)) {
-            revert InvalidProofOfPossession(i);
-        }
+        if (!Bls.g2FromMemory(pop, p) || !Bls.pairingCheck(k, hp, p)) return 2;
+        return 0;
     }
 
     /// [STRAIT-LC-BLS.5] The signature is a G2 point of the subgroup, not the identity, and
@@ -654,7 +730,7 @@ contract NativeLightClient is IStraitVerifier {
         (bytes32 x0, bytes32 x1, bytes32 y0, bytes32 y1) = (kept[0], kept[1], kept[2], kept[3]);
         if (x0 == 0 && x1 == 0) {
             if (b.setMem.length != 0) revert UnknownTrustedSet(b.valsHash);
-            (x0, x1, y0, y1) = _sumKeys(u[b.vals:b.vals + 4 + b.n * ENTRY_LEN], b.n);
+            (x0, x1, y0, y1) = _sumKeys(u[b.vals:b.vals + 4 + b.n * ENTRY_LEN], b.n, ENTRY_LEN);
             (kept[0], kept[1], kept[2], kept[3]) = (x0, x1, y0, y1);
         }
         assembly ("memory-safe") {
@@ -707,9 +783,13 @@ contract NativeLightClient is IStraitVerifier {
         }
     }
 
-    /// The sum of a set's keys (wire form in memory), each checked to be on the curve by G1ADD
-    /// (`InvalidKey`).
-    function _sumKeys(bytes memory set, uint256 n) private view returns (bytes32, bytes32, bytes32, bytes32) {
+    /// The sum of a set's keys (`n u32 | n` entries of `stride` bytes, each a key first, in memory:
+    /// the wire form or the hashed one), each checked to be on the curve by G1ADD (`InvalidKey`).
+    function _sumKeys(bytes memory set, uint256 n, uint256 stride)
+        private
+        view
+        returns (bytes32, bytes32, bytes32, bytes32)
+    {
         bytes memory buf = new bytes(256);
         uint256 acc;
         uint256 src;
@@ -721,7 +801,7 @@ contract NativeLightClient is IStraitVerifier {
             bool ok;
             assembly ("memory-safe") {
                 let key := add(acc, 128)
-                let e := add(src, mul(i, 296))
+                let e := add(src, mul(i, stride))
                 mstore(key, 0)
                 mcopy(add(key, 16), e, 48)
                 mstore(add(key, 64), 0)
@@ -731,34 +811,6 @@ contract NativeLightClient is IStraitVerifier {
             if (!ok) revert InvalidKey(i);
         }
         return (_word(buf, 0), _word(buf, 32), _word(buf, 64), _word(buf, 96));
-    }
-
-    /// [STRAIT-LC-BLS.1] at creation: every key in G1's subgroup and not the identity
-    /// (`InvalidKey`), every proof of possession valid (`InvalidProofOfPossession`).
-    function _prove(bytes memory set, uint256 n) private view {
-        bytes memory key = new bytes(128);
-        bytes memory popBuf = new bytes(256);
-        uint256 k;
-        uint256 p;
-        assembly ("memory-safe") {
-            k := add(key, 32)
-            p := add(popBuf, 32)
-        }
-        for (uint256 i = 0; i < n; ++i) {
-            uint256 src;
-            assembly ("memory-safe") {
-                src := add(add(set, 36), mul(i, 296))
-            }
-            if (!Bls.g1FromWire(src, k) || !Bls.g1Valid(k)) revert InvalidKey(i);
-            bytes memory h = Bls.hashToG2(Bls.g1Compressed(k), "BLS_POP_BLS12381G2_XMD:SHA-256_SSWU_RO_POP_");
-            uint256 hp;
-            assembly ("memory-safe") {
-                hp := add(h, 32)
-            }
-            if (!Bls.g2FromMemory(src + 96, p) || !Bls.pairingCheck(k, hp, p)) {
-                revert InvalidProofOfPossession(i);
-            }
-        }
     }
 
     /// Writes `n × (key | power)` of the set (wire form in memory) as contract code.
@@ -772,6 +824,11 @@ contract NativeLightClient is IStraitVerifier {
                 mcopy(add(d, 96), add(e, 288), 8)
             }
         }
+        _store(data, n, h);
+    }
+
+    /// Writes `data` (`n × (key | power)`) as the code of a new contract, the set `h`'s data.
+    function _store(bytes memory data, uint256 n, bytes32 h) private {
         bytes memory init = abi.encodePacked(hex"61", uint16(data.length + 1), hex"80600a3d393df300", data);
         address a;
         assembly ("memory-safe") {
@@ -783,6 +840,13 @@ contract NativeLightClient is IStraitVerifier {
     }
 
     // ---- helpers ----
+
+    /// [STRAIT-LC-BLS.EVM] rule 1: every proof of the initial set admitted, else
+    /// `InitialSetIncomplete(admitted, count)`.
+    function _checkAdmitted() private view {
+        (uint256 admitted, uint256 n) = (initialSetAdmitted, initialSetCount);
+        if (admitted != n) revert InitialSetIncomplete(admitted, n);
+    }
 
     function _word(bytes memory b, uint256 o) private pure returns (bytes32 w) {
         assembly ("memory-safe") {

@@ -3,6 +3,7 @@ pragma solidity 0.8.37;
 
 import {Committees} from "./Committees.sol";
 import {NativeLightClient} from "../../src/lc/NativeLightClient.sol";
+import {NativeLcInit} from "./NativeLcInit.sol";
 import {Bls} from "../../src/attest/Bls.sol";
 
 /// A native chain's BLS validator set built in Solidity (keys, proofs of possession, aggregate
@@ -33,12 +34,19 @@ abstract contract NativeLcSigner is Committees {
         setHash = keccak256(hashed);
     }
 
-    /// A client of `chain` trusting the set at `height` and `time` (ms), trust 1/3, two weeks.
-    function newClient(uint64 chain, uint64 height, uint64 time) internal returns (NativeLightClient) {
+    /// Kind 5's `init` of a client trusting the set at `height` and `time` (ms), trust 1/3, two
+    /// weeks.
+    function clientInit(uint64 height, uint64 time) internal view returns (bytes memory) {
         bytes memory init = abi.encodePacked(
             uint64(1), uint64(3), uint64(14 days * 1000), uint64(10_000), height, time, bytes32(0), bytes32(0)
         );
-        return new NativeLightClient(chain, bytes.concat(init, bytes32(0), setWire));
+        return bytes.concat(init, bytes32(0), setWire);
+    }
+
+    /// A client of `chain` trusting the set at `height` and `time` (ms), every proof admitted
+    /// (the creation and `ceil(n / 40)` calls of `admitSetChunk`).
+    function newClient(uint64 chain, uint64 height, uint64 time) internal returns (NativeLightClient) {
+        return NativeLcInit.create(chain, clientInit(height, time));
     }
 
     /// `trusted u64 | BLS light block`: a header of `chain` at `h` and `time` committing to `root`,

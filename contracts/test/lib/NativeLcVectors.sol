@@ -3,6 +3,7 @@ pragma solidity 0.8.37;
 
 import {VectorTest} from "./Vectors.sol";
 import {NativeLightClient} from "../../src/lc/NativeLightClient.sol";
+import {NativeLcInit} from "./NativeLcInit.sol";
 import "../../src/Errors.sol";
 
 /// The native light client against docs/vectors/bls_header.json (the Rust BLS mode and kind 5):
@@ -20,11 +21,12 @@ abstract contract NativeLcVectorTest is VectorTest {
         vm.warp(vm.parseJsonUint(json, ".now") / 1000);
     }
 
-    /// A fresh client of chain 1 created from the kind's `init`.
+    /// A fresh client of chain 1 created from the kind's `init`, every proof admitted.
     function fresh() internal returns (NativeLightClient) {
-        return new NativeLightClient(CHAIN, vm.parseJsonBytes(json, ".kind.init"));
+        return NativeLcInit.create(CHAIN, vm.parseJsonBytes(json, ".kind.init"));
     }
 
+    /// A client created from the constructor's `init` (the set without its proofs).
     function create(uint64 chain, bytes calldata init) external returns (address) {
         return address(new NativeLightClient(chain, init));
     }
@@ -51,6 +53,10 @@ abstract contract NativeLcVectorTest is VectorTest {
         if (n == keccak256("InvalidKey")) return InvalidKey.selector;
         if (n == keccak256("InvalidTrustThreshold")) return InvalidTrustThreshold.selector;
         if (n == keccak256("ZeroTrustingPeriod")) return ZeroTrustingPeriod.selector;
+        if (n == keccak256("InitialSetIncomplete")) return InitialSetIncomplete.selector;
+        if (n == keccak256("SetChunkTooLarge")) return SetChunkTooLarge.selector;
+        if (n == keccak256("SetChunkOutOfOrder")) return SetChunkOutOfOrder.selector;
+        if (n == keccak256("SetChunkPastEnd")) return SetChunkPastEnd.selector;
         return selectorOf(name);
     }
 

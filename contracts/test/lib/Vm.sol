@@ -32,6 +32,8 @@ interface Vm {
     function assertEq(bool left, bool right, string calldata message) external pure;
     function assertEq(string calldata left, string calldata right, string calldata message) external pure;
     function assertTrue(bool condition, string calldata message) external pure;
+    function assertLt(uint256 left, uint256 right, string calldata message) external pure;
+    function assertLe(uint256 left, uint256 right, string calldata message) external pure;
     function assume(bool condition) external pure;
 
     // Reverts, storage, events.
