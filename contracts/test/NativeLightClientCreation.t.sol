@@ -110,6 +110,61 @@ contract NativeLightClientCreationTest is NativeLcVectorTest {
     }
 }
 
+/// Keys proven ahead (`proveKeys`, [STRAIT-LC-BLS.EVM] rule 3): a skipping update's new signers
+/// then need no pairing in its transaction, and the verdicts stay kind 5's.
+contract NativeLightClientProveKeysTest is NativeLcVectorTest {
+    /// The first `m` entries (`key | proof`) of the block's BLS set in a kind-5 update (a set of 4:
+    /// the set starts after the trusted height, header, bitmap length, 1-byte bitmap, signature).
+    function entriesOf(bytes memory u, uint256 m) internal pure returns (bytes memory out) {
+        for (uint256 i = 0; i < m; ++i) {
+            out = bytes.concat(out, NativeLcInit.part(u, 8 + 185 + 1 + 1 + 192 + 4 + i * 296, 288));
+        }
+    }
+
+    function test_proven_keys_skip_their_pairing() public {
+        bytes memory u = vm.parseJsonBytes(json, ".kind.updates[1].update"); // skipping to 3..6
+        NativeLightClient plain = fresh();
+        vm.assertEq(uint256(plain.update(u)), 0, "verified, proofs in the update");
+        uint256 unproven = vm.snapshotGasLastCall("skipping to a set with 2 new signers, proofs checked");
+        NativeLightClient c = fresh();
+        c.proveKeys(entriesOf(u, 4));
+        vm.assertEq(uint256(c.update(u)), 0, "verified, keys proven ahead");
+        uint256 proven_ = vm.snapshotGasLastCall("skipping to a set with 2 new signers, keys proven ahead");
+        vm.assertLt(proven_ + 300_000, unproven, "two pairings fewer");
+        (,, bytes32 root) = c.rootAt(50);
+        (,, bytes32 same) = plain.rootAt(50);
+        vm.assertEq(root, same, "same root");
+        // Signer 6 with 5's proof is refused as before: that key and proof were never proven.
+        NativeLightClient d = fresh();
+        d.proveKeys(entriesOf(u, 4));
+        (bool ok, bytes memory ret) = tryUpdate(d, vm.parseJsonBytes(json, ".kind.updates[2].update"));
+        assertLc(ok, ret, "InvalidProofOfPossession", "another key's proof");
+    }
+
+    function test_prove_keys_refusals() public {
+        NativeLightClient c = fresh();
+        bytes memory e = entriesOf(vm.parseJsonBytes(json, ".kind.updates[1].update"), 4);
+        (bool ok, bytes memory ret) = address(c).call(abi.encodeCall(c.proveKeys, ("")));
+        assertLc(ok, ret, "Empty", "none");
+        (ok, ret) = address(c).call(abi.encodeCall(c.proveKeys, (NativeLcInit.part(e, 0, 287))));
+        assertLc(ok, ret, "Truncated", "cut");
+        // Entry 1 with entry 2's proof.
+        bytes memory wrong =
+            bytes.concat(NativeLcInit.part(e, 0, 288 + 96), NativeLcInit.part(e, 2 * 288 + 96, 192));
+        (ok, ret) = address(c).call(abi.encodeCall(c.proveKeys, (wrong)));
+        vm.assertEq(ret, abi.encodeWithSelector(InvalidProofOfPossession.selector, 1), "entry 1");
+        bytes memory forty;
+        for (uint256 i = 0; i < 40; ++i) {
+            forty = bytes.concat(forty, NativeLcInit.part(e, 0, 288));
+        }
+        (ok, ret) =
+            address(c).call(abi.encodeCall(c.proveKeys, (bytes.concat(forty, NativeLcInit.part(e, 0, 288)))));
+        vm.assertEq(ret, abi.encodeWithSelector(SetChunkTooLarge.selector, 41, 40), "41 keys");
+        c.proveKeys(forty);
+        vm.assertTrue(c.proven(keccak256(NativeLcInit.part(e, 0, 288))), "40 keys (one, 40 times)");
+    }
+}
+
 /// The chunk bound, at and past it, on a set of 41 signed in the test.
 contract NativeLightClientChunkBoundTest is NativeLcSigner {
     function test_chunk_bound() public {

@@ -95,6 +95,8 @@ contract NativeLightClient is IStraitVerifier {
     mapping(bytes32 setHash => bytes32[4]) internal aggregates;
     /// A registered BLS set's keys and powers (contract code: STOP, then n × (key 96 | power 8)).
     mapping(bytes32 setHash => address) public setData;
+    /// Keys whose proof of possession was checked (`proveKeys`), by `keccak256(key | proof)`.
+    mapping(bytes32 entryHash => bool) public proven;
 
     /// [STRAIT-LC-BLS.EVM] rule 1: a client of `source` trusting `init` = options (32 bytes,
     /// [STRAIT-LC-CLIENT.7]) | BLS consensus state (height | timestamp | header hash | app state
@@ -289,6 +291,35 @@ contract NativeLightClient is IStraitVerifier {
         if (setData[setHash] == address(0)) _register(wire, n, setHash);
         bytes32[4] storage agg = aggregates[setHash];
         if (agg[0] == 0 && agg[1] == 0) (agg[0], agg[1], agg[2], agg[3]) = _sumKeys(wire, n, ENTRY_LEN);
+    }
+
+    /// [STRAIT-LC-BLS.EVM] rule 3: `m × (key 96 | proof of possession 192)`, `1 <= m <=
+    /// MAX_CHUNK` (`Truncated`, `Empty`, `SetChunkTooLarge`): each key in G1's subgroup and not
+    /// the identity (`InvalidKey(i)`), its proof valid (`InvalidProofOfPossession(i)`), then kept
+    /// as proven, so that a skipping update's signers outside the trusted next set whose key and
+    /// proof are these need no pairing in its transaction ([STRAIT-LC-BLS.7]: a valid proof is
+    /// unique, so the verdict is the same). Anyone may call it: it only records checked proofs.
+    function proveKeys(bytes calldata entries) external {
+        uint256 m = entries.length / 288;
+        if (entries.length != m * 288) revert Truncated();
+        if (m == 0) revert Empty();
+        if (m > MAX_CHUNK) revert SetChunkTooLarge(m, MAX_CHUNK);
+        bytes memory entry = new bytes(288);
+        uint256 src;
+        assembly ("memory-safe") {
+            src := add(entry, 32)
+        }
+        for (uint256 i = 0; i < m; ++i) {
+            bytes32 h;
+            assembly ("memory-safe") {
+                calldatacopy(src, add(entries.offset, mul(i, 288)), 288)
+                h := keccak256(src, 288)
+            }
+            uint256 status = _possession(src, src + 96);
+            if (status == 1) revert InvalidKey(i);
+            if (status == 2) revert InvalidProofOfPossession(i);
+            proven[h] = true;
+        }
     }
 
     /// [STRAIT-RECV.4] The root verified at `height` (0: none); a root verified by `verifyAndCall`
@@ -658,12 +689,16 @@ contract NativeLightClient is IStraitVerifier {
 
     /// [STRAIT-LC-BLS.7] Signer `i`'s key (entry at calldata `e`) is in G1, not the identity, and
     /// its proof of possession verifies under the PoP DST (one hash to G2 and one pairing).
+    /// A key and proof kept by `proveKeys` are not checked again.
     function _checkProof(bytes calldata u, uint256 e, uint256 i) private view {
         bytes memory entry = u[e:e + 288];
         uint256 src;
+        bytes32 h;
         assembly ("memory-safe") {
             src := add(entry, 32)
+            h := keccak256(src, 288)
         }
+        if (proven[h]) return;
         if (_possession(src, src + 96) != 0) revert InvalidProofOfPossession(i);
     }
 
