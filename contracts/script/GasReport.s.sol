@@ -121,9 +121,10 @@ contract GasReport is NativeLcSigner, TreeBuilder {
         }
         svm.stopBroadcast();
         if (k == Kind.NativeLc) {
-            // The set (keys, proofs of possession) is built off chain; the creation checks every
-            // proof and registers the set (its keys and powers as code, its aggregate key), so
-            // the compact updates below can name it by hash.
+            // The set (keys, proofs of possession) is built off chain; the constructor registers
+            // the set (its keys and powers as code, its aggregate key), so the compact updates
+            // below can name it by hash, and three `admitSetChunk` transactions (40, 40, 20
+            // proofs) check its proofs, each under EIP-7825's transaction cap.
             buildSet(LC_VALIDATORS);
             // The trusted time: a round time before now (the same on every run of a node whose
             // genesis is a round time, so are the headers' signatures and calldata gas).

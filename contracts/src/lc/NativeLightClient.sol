@@ -28,8 +28,9 @@ import "../Errors.sol";
 /// keys are checked to be on the curve when the set first signs (its aggregate is computed) and
 /// not when it is only named as the next set; every height is kept (no pruning at 8,192); a
 /// skipping update whose trusted next set is neither the header's set nor registered reverts
-/// `UnknownTrustedSet`; an update proving misbehaviour does not revert, it freezes the client and
-/// emits `FrozenBy`. The compact update (`updateCompact`) is EVM only.
+/// `UnknownTrustedSet`; a signer whose key and proof `proveKeys` checked before is not checked
+/// again; an update proving misbehaviour does not revert, it freezes the client and emits
+/// `FrozenBy`. The compact update (`updateCompact`) is EVM only.
 contract NativeLightClient is IStraitVerifier {
     uint256 private constant HEADER_LEN = 185;
     uint256 private constant ENTRY_LEN = 296; // key 96 | proof of possession 192 | power 8
@@ -40,8 +41,8 @@ contract NativeLightClient is IStraitVerifier {
     uint256 private constant MAX_TOTAL_POWER = uint256(uint64(type(int64).max)) / 8;
     uint256 private constant OPTIONS_LEN = 32;
     uint256 private constant SUMMARY_LEN = 112;
-    /// The most proofs of possession one `admitSetChunk` checks (a pairing each, about 245,000
-    /// gas: about 10 million per call, under EIP-7825's 16,777,216-gas transaction cap).
+    /// The most proofs of possession one `admitSetChunk` or `proveKeys` checks (a pairing each,
+    /// about 176,000 gas: about 7 million per call, under EIP-7825's 16,777,216-gas cap).
     uint256 public constant MAX_CHUNK = 40;
 
     /// What an update did ([STRAIT-LC-CLIENT.3]).
