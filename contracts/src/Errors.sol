@@ -272,6 +272,10 @@ error ZeroTrustingPeriod();
 /// EVM only (no Rust counterpart): a skipping update from a height whose trusted next BLS set was
 /// not registered with `registerSet` (the Rust kind stores every set; the EVM client keeps hashes).
 error UnknownTrustedSet(bytes32 setHash);
+/// EVM only (no Rust counterpart): a BLS set of more validators than fit one contract's code
+/// (`MAX_STORED_SET`, 236: 104 bytes each under EIP-170's 24,576), where the client keeps a set's
+/// keys and powers; the kind allows 512.
+error SetTooLargeForCode(uint256 count, uint256 max);
 /// EVM only: an update or evidence before every proof of possession of the initial BLS set was
 /// admitted (`admitSetChunk`, [STRAIT-LC-BLS.EVM] rule 1).
 error InitialSetIncomplete(uint256 admitted, uint256 count);

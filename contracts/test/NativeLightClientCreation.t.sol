@@ -188,3 +188,28 @@ contract NativeLightClientChunkBoundTest is NativeLcSigner {
         );
     }
 }
+
+/// The largest set a client keeps (its keys and powers as one contract's code, EIP-170), at and
+/// past it.
+contract NativeLightClientSetSizeTest is NativeLcSigner {
+    function setWireOf(bytes[] memory keys, uint256 n) internal pure returns (bytes memory wire) {
+        wire = abi.encodePacked(uint32(n));
+        for (uint256 i = 0; i < n; ++i) {
+            // The proofs are not read by registerSet (a skipping update or proveKeys checks them).
+            wire = bytes.concat(wire, keys[i], new bytes(192), abi.encodePacked(uint64(10)));
+        }
+    }
+
+    function test_set_size_bound() public {
+        vm.warp(1_700_000_000);
+        buildSet(4);
+        NativeLightClient c = newClient(1, 100, 1_699_999_900_000);
+        vm.assertEq(c.MAX_STORED_SET(), 236, "bound");
+        (, bytes[] memory keys) = blsKeys(0x53495a45, 237);
+        bytes32 h = c.registerSet(setWireOf(keys, 236));
+        vm.assertTrue(c.setData(h) != address(0), "236 registered");
+        (bool ok, bytes memory ret) = address(c).call(abi.encodeCall(c.registerSet, (setWireOf(keys, 237))));
+        vm.assertTrue(!ok, "237 refused");
+        vm.assertEq(ret, abi.encodeWithSelector(SetTooLargeForCode.selector, 237, 236), "237 refused by name");
+    }
+}

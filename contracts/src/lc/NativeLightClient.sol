@@ -35,6 +35,9 @@ contract NativeLightClient is IStraitVerifier {
     uint256 private constant HEADER_LEN = 185;
     uint256 private constant ENTRY_LEN = 296; // key 96 | proof of possession 192 | power 8
     uint256 private constant STORED_LEN = 104; // key 96 | power 8
+    /// The most validators whose keys and powers fit one contract's code (EIP-170: 24,576 bytes,
+    /// one of them the leading STOP).
+    uint256 public constant MAX_STORED_SET = (24_576 - 1) / STORED_LEN;
     uint256 private constant SIG_LEN = 192;
     uint256 private constant MAX_VALIDATORS = 512;
     uint256 private constant MAX_BITMAP_LEN = 64;
@@ -865,6 +868,7 @@ contract NativeLightClient is IStraitVerifier {
 
     /// Writes `data` (`n × (key | power)`) as the code of a new contract, the set `h`'s data.
     function _store(bytes memory data, uint256 n, bytes32 h) private {
+        if (n > MAX_STORED_SET) revert SetTooLargeForCode(n, MAX_STORED_SET);
         bytes memory init = abi.encodePacked(hex"61", uint16(data.length + 1), hex"80600a3d393df300", data);
         address a;
         assembly ("memory-safe") {
