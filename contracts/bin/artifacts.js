@@ -16,6 +16,7 @@ const CONTRACTS = {
     StraitCounter: "src/app/StraitCounter.sol",
     StraitTokenApp: "src/app/token/StraitTokenApp.sol",
     StraitVoucher: "src/app/token/StraitVoucher.sol",
+    StraitDevToken: "src/app/token/StraitDevToken.sol",
     RouteSecurity: "src/route/RouteSecurity.sol",
     OptimisticVerifier: "src/optimistic/OptimisticVerifier.sol",
     NativeLightClient: "src/lc/NativeLightClient.sol",

@@ -397,10 +397,18 @@ pub async fn run(args: DevnetArgs) -> anyhow::Result<()> {
                                 crate::send::http_client(&n.rpc_url()).map(|c| (n.chain_id(), c))
                             })
                             .collect::<anyhow::Result<_>>()?;
+                        let messages = args.evm_messages.unwrap_or(n);
+                        let per_round =
+                            crate::evm_transfers::per_round(native.len(), e.chains.len());
                         crate::evm_load::run(
                             &native,
                             &e.chains,
-                            args.evm_messages.unwrap_or(n),
+                            messages,
+                            crate::evm_transfers::rounds(
+                                messages,
+                                args.transfer_percent,
+                                per_round,
+                            ),
                             Duration::from_secs(args.timeout_secs),
                         )
                         .await
@@ -559,6 +567,13 @@ fn print_evm(evm: &crate::evm_devnet::EvmDevnet, nodes: &[NodeHandle]) {
         eprintln!(
             "    endpoint {}  guardians {}  counter {}",
             chain.endpoint, chain.guardians, chain.counter
+        );
+        eprintln!(
+            "    token app {}  its own token {} ({}), peers: the native token app and the other \
+             EVM chain's",
+            chain.token_app,
+            chain.token,
+            crate::evm_devnet::EVM_DENOM
         );
         for (source, verifier) in &chain.verifiers {
             eprintln!("    ECDSA committee verifier of chain {source}: {verifier}");

@@ -1,11 +1,18 @@
 //! `strait devnet`'s EVM chains (ADR 0020): [`EVM_CHAINS`] anvil nodes from the EVM tool chain
 //! (`contracts/node_modules/.bin/anvil`), each with the contracts deployed from the committed
-//! artifacts (the endpoint, its guardians as pauser, the devnet's counter `StraitCounter`) and, for
-//! every other chain of the devnet (native or EVM), an ECDSA committee verifier (kind 2) holding
-//! the devnet's 3-of-4 ECDSA committee of that source, the endpoint's default verifier for it. On
-//! every native chain, a committee client (kind 2) of each EVM chain's ECDSA committee, chosen by
-//! `counter-ecdsa` for messages from it. Committees both ways: an EVM chain has no light client
-//! on the native side, and the native light client contract is not deployed yet.
+//! artifacts (the endpoint, its guardians as pauser, the devnet's counter `StraitCounter`, the
+//! token application `StraitTokenApp` with the chain's own ERC-20 `StraitDevToken` registered as
+//! [`EVM_DENOM`]) and, for every other chain of the devnet (native or EVM), an ECDSA committee
+//! verifier (kind 2) holding the devnet's 3-of-4 ECDSA committee of that source, the endpoint's
+//! default verifier for it. On every native chain, a committee client (kind 2) of each EVM chain's
+//! ECDSA committee, chosen by `counter-ecdsa` for messages from it. Committees both ways: an EVM
+//! chain has no light client on the native side, and the native light client contract is not
+//! deployed yet.
+//!
+//! The token applications are peers of each other (ADR 0022): each EVM chain's trusts the native
+//! `token` application on every native chain and the other EVM chain's (`setPeer`), and every
+//! native chain's `token` application has each EVM chain's as its peer there, set with the
+//! guardians' approval (`[STRAIT-TOKEN.7]`).
 //!
 //! anvil keeps its chain in memory: the EVM chains live as long as the devnet process. So that a
 //! restart of a devnet never mixes two runs' EVM histories under one chain id (a native client
@@ -14,19 +21,22 @@
 
 use std::path::Path;
 
-use alloy::primitives::Address;
+use alloy::primitives::{Address, FixedBytes};
 use alloy::providers::{DynProvider, Provider};
 use anyhow::Context as _;
 use jsonrpsee::http_client::HttpClient;
 use serde::{Deserialize, Serialize};
 use strait_devnet_api::apps;
+use strait_devnet_api::rpc::StraitApiClient;
 use strait_devnet_api::tx::TxBody;
 use strait_evm_client::abi::endpoint::StraitEndpoint;
+use strait_evm_client::abi::token_app::StraitTokenApp;
 use strait_evm_client::anvil::{Anvil, AnvilConfig, DEV_KEYS};
 use strait_evm_client::deploy;
 use strait_evm_client::destination::{client_id_of, EvmDestination};
 use strait_evm_client::txm::{TxConfig, TxManager};
 use strait_evm_client::{EvmSource, EvmSourceConfig};
+use strait_node::apps::token;
 use strait_primitives::{Address32, ChainId, ClientId};
 
 use crate::committees::{devnet_committee_init, CommitteeKind, KINDS};
@@ -52,6 +62,21 @@ pub(crate) const DEPLOYER_KEY: &str = DEV_KEYS[0];
 pub(crate) const RELAYER_KEY: &str = DEV_KEYS[1];
 /// The anvil development key (PUBLIC) `--messages` sends from on EVM chains.
 pub(crate) const LOAD_KEY: &str = DEV_KEYS[2];
+/// The anvil development key (PUBLIC) `--messages`' token transfers send from on EVM chains (not
+/// [`LOAD_KEY`]: the two loads run at once, each with its own nonces); it holds each chain's
+/// [`EVM_DENOM`].
+pub(crate) const TOKEN_LOAD_KEY: &str = DEV_KEYS[3];
+/// The base denomination of each EVM chain's own token (`StraitDevToken`, registered with its
+/// token application).
+pub(crate) const EVM_DENOM: &str = "usd";
+/// Its supply, all of it [`TOKEN_LOAD_KEY`]'s (raw units).
+pub(crate) const EVM_SUPPLY: u128 = 1_000_000_000_000_000_000_000_000_000_000;
+/// The gas the endpoint gives the token application's calls (a voucher's creation, on a token's
+/// first arrival, takes about 200,000).
+const TOKEN_APP_GAS: u64 = 1_000_000;
+/// The guardians that approve the native token applications' EVM peers (3 of the 5, the unpause
+/// threshold, `[STRAIT-TOKEN.7]`).
+const PEER_APPROVERS: [usize; 3] = [0, 1, 2];
 
 /// Blocks below an EVM chain's head its source adapter answers for (`[STRAIT-EVM-SRC.1]`): the
 /// devnet's anvil does not reorganise, two blocks show the depth at work.
@@ -128,6 +153,10 @@ pub(crate) struct EvmChain {
     pub(crate) guardians: Address,
     /// The devnet's counter.
     pub(crate) counter: Address,
+    /// The token application.
+    pub(crate) token_app: Address,
+    /// The chain's own token, registered as [`EVM_DENOM`].
+    pub(crate) token: Address,
     /// The ECDSA committee verifier of each other chain, the endpoint's default for it.
     pub(crate) verifiers: Vec<(ChainId, Address)>,
     /// The node; dropping it stops the chain.
@@ -180,14 +209,20 @@ pub(crate) async fn start(
             .with_context(|| format!("deploying the contracts on EVM chain {id}"))?;
         chains.push(chain);
     }
+    set_evm_peers(&chains, native).await?;
+    for chain in &chains {
+        let provider = deploy::signing_provider(&chain.url, DEPLOYER_KEY)?;
+        set_interval_mining(&provider, BLOCK_TIME_S).await?;
+    }
     let native_clients = ensure_native_clients(clients, native, ids).await?;
+    set_native_peers(clients, native, &chains).await?;
     Ok(EvmDevnet {
         chains,
         native_clients,
     })
 }
 
-/// Deploys and configures the contracts of one EVM chain, then turns on interval mining.
+/// Deploys and configures the contracts of one EVM chain (anvil still mining on demand).
 async fn deploy_chain(anvil: Anvil, id: ChainId, remotes: &[ChainId]) -> anyhow::Result<EvmChain> {
     let url = anvil.url();
     let provider = deploy::signing_provider(&url, DEPLOYER_KEY)?;
@@ -203,6 +238,23 @@ async fn deploy_chain(anvil: Anvil, id: ChainId, remotes: &[ChainId]) -> anyhow:
         .await
         .context("setPauser receipt")?;
     let counter = deploy::deploy_counter(&provider, endpoint).await?;
+    let token_app = deploy::deploy_token_app(&provider, endpoint, owner, TOKEN_APP_GAS).await?;
+    let token = deploy::deploy_dev_token(
+        &provider,
+        "Strait devnet dollar",
+        "USD",
+        deploy::signer_address(TOKEN_LOAD_KEY)?,
+        alloy::primitives::U256::from(EVM_SUPPLY),
+    )
+    .await?;
+    StraitTokenApp::new(token_app, provider.clone())
+        .registerToken(token, EVM_DENOM.to_owned())
+        .send()
+        .await
+        .context("registerToken")?
+        .get_receipt()
+        .await
+        .context("registerToken receipt")?;
     let wire = devnet_committee_init(committee_kind())?;
     let mut verifiers = Vec::with_capacity(remotes.len());
     for &source in remotes {
@@ -211,16 +263,82 @@ async fn deploy_chain(anvil: Anvil, id: ChainId, remotes: &[ChainId]) -> anyhow:
         deploy::trust_remote(&provider, endpoint, source.get(), verifier).await?;
         verifiers.push((source, verifier));
     }
-    set_interval_mining(&provider, BLOCK_TIME_S).await?;
     Ok(EvmChain {
         chain_id: id,
         url,
         endpoint,
         guardians,
         counter,
+        token_app,
+        token,
         verifiers,
         _anvil: anvil,
     })
+}
+
+/// Each EVM chain's token application trusts the native `token` application on every native
+/// chain and the other EVM chains' token applications (`setPeer`, the owner's call).
+async fn set_evm_peers(chains: &[EvmChain], native: &[ChainId]) -> anyhow::Result<()> {
+    for chain in chains {
+        let provider = deploy::signing_provider(&chain.url, DEPLOYER_KEY)?;
+        let app = StraitTokenApp::new(chain.token_app, provider);
+        let peers = native.iter().map(|&n| (n, apps::token())).chain(
+            chains
+                .iter()
+                .filter(|o| o.chain_id != chain.chain_id)
+                .map(|o| (o.chain_id, address32(o.token_app))),
+        );
+        for (remote, peer) in peers {
+            app.setPeer(remote.get(), FixedBytes(peer.0))
+                .send()
+                .await
+                .context("setPeer")?
+                .get_receipt()
+                .await
+                .with_context(|| format!("setPeer({remote}) on EVM chain {}", chain.chain_id))?;
+        }
+    }
+    Ok(())
+}
+
+/// On every native chain, each EVM chain's token application becomes the native `token`
+/// application's peer there (`[STRAIT-TOKEN.7]`): a guardian-approved call per EVM chain, one
+/// after the other (each approval signs the chain's guardian counter, which each call advances).
+async fn set_native_peers(
+    clients: &[HttpClient],
+    native: &[ChainId],
+    evm: &[EvmChain],
+) -> anyhow::Result<()> {
+    for chain in evm {
+        let peer = address32(chain.token_app);
+        let mut calls = Vec::with_capacity(native.len());
+        for (client, &id) in clients.iter().zip(native) {
+            let counter = client.pause_state().await.context("pauseState")?.counter;
+            let digest = token::peer_digest(id, chain.chain_id, &peer, counter);
+            let call = token::SetPeerCall {
+                remote: chain.chain_id,
+                peer,
+                approvals: strait_node::guardians::guardian_approvals(&PEER_APPROVERS, &digest),
+            };
+            calls.push(vec![TxBody::AppCall {
+                app: apps::token(),
+                data: call.encode(),
+            }]);
+        }
+        for result in submit_everywhere(clients, native, calls)
+            .await?
+            .into_iter()
+            .flatten()
+        {
+            anyhow::ensure!(
+                result.success,
+                "the native token application did not take EVM chain {}'s as its peer: {}",
+                chain.chain_id,
+                result.error.unwrap_or_default()
+            );
+        }
+    }
+    Ok(())
 }
 
 /// anvil mines a block every `seconds` from now on (instead of one per transaction).

@@ -48,6 +48,9 @@ pub struct EvmRoutesReport {
     pub settled: u64,
     /// By route: `native->evm`, `evm->native`, `evm->evm`.
     pub by_route: BTreeMap<String, RouteLoad>,
+    /// The token transfers over the same routes (`crate::evm_transfers`), when any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub transfers: Option<crate::evm_transfers::EvmTransfersReport>,
 }
 
 /// One route kind's messages.
@@ -62,9 +65,13 @@ pub struct RouteLoad {
 }
 
 impl EvmRoutesReport {
-    /// Whether every message was executed exactly once and settled on its source.
+    /// Whether every message was executed exactly once and settled on its source, and every
+    /// transfer ended as planned with the books balanced.
     pub fn all_executed_once(&self) -> bool {
-        self.delivered == self.sent
+        self.transfers
+            .as_ref()
+            .is_none_or(crate::evm_transfers::EvmTransfersReport::ok)
+            && self.delivered == self.sent
             && self.settled == self.sent
             && self.failed == 0
             && self.undelivered == 0
@@ -118,8 +125,31 @@ struct Sent {
 }
 
 /// Sends `n` messages over the EVM routes of the devnet of `native` and `evm` and waits (at most
-/// `timeout`) for each to be executed on its destination and settled on its source.
+/// `timeout`) for each to be executed on its destination and settled on its source; at the same
+/// time, `transfer_rounds` rounds of token transfers (`crate::evm_transfers`).
 pub(crate) async fn run(
+    native: &[(ChainId, HttpClient)],
+    evm: &[EvmChain],
+    n: u64,
+    transfer_rounds: usize,
+    timeout: Duration,
+) -> anyhow::Result<EvmRoutesReport> {
+    let transfers = async {
+        if transfer_rounds == 0 {
+            return Ok(None);
+        }
+        crate::evm_transfers::run(native, evm, transfer_rounds, timeout)
+            .await
+            .map(Some)
+    };
+    let (report, transfers) = tokio::join!(counter_messages(native, evm, n, timeout), transfers);
+    let mut report = report?;
+    report.transfers = transfers.context("the token transfers on EVM routes")?;
+    Ok(report)
+}
+
+/// The counter messages of [`run`].
+async fn counter_messages(
     native: &[(ChainId, HttpClient)],
     evm: &[EvmChain],
     n: u64,

@@ -16,6 +16,8 @@ mod devnet_watcher;
 mod evm_attesters;
 mod evm_devnet;
 mod evm_load;
+mod evm_token_books;
+mod evm_transfers;
 mod hetero_chain;
 mod hetero_relayer;
 mod ledger;

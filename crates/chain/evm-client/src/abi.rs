@@ -77,6 +77,16 @@ pub mod voucher {
     );
 }
 
+/// The devnet's fixed-supply ERC-20, registered as an EVM chain's own token
+/// (`src/app/token/StraitDevToken.sol`).
+pub mod dev_token {
+    alloy::sol!(
+        #[sol(rpc)]
+        StraitDevToken,
+        "../../../contracts/artifacts/StraitDevToken.json"
+    );
+}
+
 /// Per-route security: required verifiers, k of the optional ones and a finality depth, as a
 /// verifier composed of verifiers (`src/route/RouteSecurity.sol`, SPEC `[STRAIT-ROUTE.EVM]`).
 pub mod route_security {

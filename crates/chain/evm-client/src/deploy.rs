@@ -160,3 +160,52 @@ pub async fn deploy_counter(
         .map_err(step("deploy StraitCounter"))?;
     Ok(*instance.address())
 }
+
+/// Deploys a token application (`StraitTokenApp`, SPEC `[STRAIT-TOKEN.EVM]`) on `endpoint`, owned
+/// by `owner`, with no rate limit (every bucket's default: capacity `u128::MAX / 1000`, refilled
+/// at `u128::MAX` per second), and gives its calls `app_gas` gas (the endpoint's per-application
+/// gas limit; a voucher's creation takes about 200,000).
+pub async fn deploy_token_app(
+    provider: &DynProvider,
+    endpoint: Address,
+    owner: Address,
+    app_gas: u64,
+) -> Result<Address, DeployError> {
+    use crate::abi::token_app::{StraitTokenApp, TokenLimits};
+    let open = TokenLimits::Limit {
+        capacity: u128::MAX / 1000,
+        refillPerS: u128::MAX,
+    };
+    let instance = StraitTokenApp::deploy(provider.clone(), endpoint, owner, open)
+        .await
+        .map_err(step("deploy StraitTokenApp"))?;
+    instance
+        .setGasLimit(alloy::primitives::U256::from(app_gas))
+        .send()
+        .await
+        .map_err(step("setGasLimit"))?
+        .get_receipt()
+        .await
+        .map_err(step("setGasLimit receipt"))?;
+    Ok(*instance.address())
+}
+
+/// Deploys a fixed-supply ERC-20 (`StraitDevToken`) whose whole `supply` goes to `holder`.
+pub async fn deploy_dev_token(
+    provider: &DynProvider,
+    name: &str,
+    symbol: &str,
+    holder: Address,
+    supply: alloy::primitives::U256,
+) -> Result<Address, DeployError> {
+    let instance = crate::abi::dev_token::StraitDevToken::deploy(
+        provider.clone(),
+        name.to_owned(),
+        symbol.to_owned(),
+        holder,
+        supply,
+    )
+    .await
+    .map_err(step("deploy StraitDevToken"))?;
+    Ok(*instance.address())
+}

@@ -18,7 +18,7 @@ async fn devnet_relays_native_and_evm_chains_every_way_exactly_once() {
             "--evm-messages",
             "300",
             "--transfer-percent",
-            "0",
+            "10",
             "--exit-when-done",
             "--json",
             "--fast",
@@ -68,6 +68,32 @@ async fn devnet_relays_native_and_evm_chains_every_way_exactly_once() {
         total += sent;
     }
     assert_eq!(total, 300, "{report}");
+    // Token transfers over the same routes (10 % of 300: one round of 34 with two native and two
+    // EVM chains), each ending once as planned: executed, or refused (finalized) or timed out and
+    // refunded; settled on its source; and the books balance (balances as the outcomes make them,
+    // every escrow = the vouchers of it elsewhere + in flight, every supply held or escrowed).
+    let t = &evm["transfers"];
+    assert_eq!(t["sent"], 34, "{report}");
+    assert_eq!(t["settled"], 34, "{report}");
+    assert_eq!(t["unexpected"], 0, "{report}");
+    assert_eq!(t["undelivered"], 0, "{report}");
+    assert_eq!(t["duplicates"], 0, "{report}");
+    assert_eq!(t["refunded_failed"], 4, "{report}");
+    assert_eq!(t["refunded_timed_out"], 10, "{report}");
+    assert_eq!(t["executed"], 20, "{report}");
+    assert_eq!(t["conservation"]["ok"], true, "{report}");
+    assert!(
+        t["conservation"]["holdings_checked"].as_u64() > Some(20),
+        "{report}"
+    );
+    for route in ["native->evm", "evm->native", "evm->evm"] {
+        let r = &t["by_route"][route];
+        assert!(
+            r["sent"].as_u64() > Some(0),
+            "no transfer {route}: {report}"
+        );
+        assert_eq!(r["as_planned"], r["sent"], "{route}: {report}");
+    }
     // The EVM chains' ids are this run's: the next run takes new ones.
     assert!(dir.join("evm.json").exists());
 }

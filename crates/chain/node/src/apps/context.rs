@@ -199,6 +199,12 @@ impl<'a> AppContext<'a> {
         self.env.remotes.contains(&chain) || self.env.foreign_remotes.contains(&chain)
     }
 
+    /// Whether `chain` is a remote of another kind (an EVM chain, `NodeConfig::foreign_remotes`):
+    /// its applications have their own addresses, not this chain's.
+    pub fn is_foreign_remote(&self, chain: ChainId) -> bool {
+        self.env.foreign_remotes.contains(&chain)
+    }
+
     /// This chain.
     pub fn chain_id(&self) -> ChainId {
         self.env.chain_id

@@ -9,11 +9,13 @@
 
 mod calls;
 pub mod limits;
+pub mod peers;
 pub mod queue;
 pub mod rpc;
 
 pub use calls::{anomaly_digest, limit_digest, SetAnomalyCall, SetLimitCall};
 use calls::{cancel, refund_queued, send_now, send_out, set_anomaly, set_limit, Pay};
+pub use peers::{peer_digest, SetPeerCall, CALL_SET_PEER, UNKNOWN_PEER};
 pub use queue::{queued_in_key, queued_out_key};
 
 use strait_endpoint::AppError;
@@ -337,12 +339,16 @@ impl App for TokenTransfer {
         "token"
     }
 
-    /// `[STRAIT-TOKEN.3]` Receives a transfer from the token app of another chain.
+    /// `[STRAIT-TOKEN.3]` Receives a transfer from the token app of another chain: its peer there
+    /// (`[STRAIT-TOKEN.7]`), no one else.
     fn receive(&self, ctx: &mut AppContext<'_>, packet: &Packet) -> Result<Vec<u8>, AppError> {
-        if packet.sender != ctx.address() {
+        if peers::peer_of(ctx, packet.source_chain) != Some(packet.sender) {
             return Err(err(
-                BAD_TRANSFER,
-                "transfers come from the token application",
+                UNKNOWN_PEER,
+                format!(
+                    "transfers come from the token application's peer on chain {}",
+                    packet.source_chain
+                ),
             ));
         }
         let t = Transfer::decode(&packet.payload)?;
@@ -410,6 +416,7 @@ impl App for TokenTransfer {
             Some(&CALL_CANCEL) => return cancel(ctx, &data[1..]).map_err(AppCallError::Refused),
             Some(&CALL_SET_LIMIT) => return set_limit(ctx, data),
             Some(&CALL_SET_ANOMALY) => return set_anomaly(ctx, data),
+            Some(&CALL_SET_PEER) => return peers::set_peer(ctx, data),
             _ => {}
         }
         let call = TransferCall::decode(data).map_err(AppCallError::Refused)?;
@@ -530,6 +537,9 @@ mod limit_tests;
 
 #[cfg(test)]
 mod fee_tests;
+
+#[cfg(test)]
+mod peer_tests;
 
 #[cfg(test)]
 mod vectors;

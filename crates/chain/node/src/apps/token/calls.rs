@@ -40,6 +40,8 @@ pub(super) fn send_out(
             format!("chain {destination} is not a remote"),
         ));
     }
+    // [STRAIT-TOKEN.7] nor to a chain where it has no peer to receive it.
+    super::peers::require_peer(ctx, destination)?;
     let how = if denom.starts_with(&from_prefix(destination)) {
         sub(ctx, &supply_key(denom), amount, ESCROW_SHORT)?;
         LEFT_BURNED
@@ -128,12 +130,13 @@ pub(super) fn send_now(
         sender,
         recipient,
     };
-    let me = ctx.address();
+    // [STRAIT-TOKEN.7] to the peer on the destination.
+    let peer = super::peers::require_peer(ctx, destination)?;
     let id = match pay {
         Pay::Caller(gas_limit) => {
-            ctx.send_paid(destination, me, options, transfer.encode(), gas_limit)?
+            ctx.send_paid(destination, peer, options, transfer.encode(), gas_limit)?
         }
-        Pay::Held(qid) => ctx.send_held(destination, me, options, transfer.encode(), qid)?,
+        Pay::Held(qid) => ctx.send_held(destination, peer, options, transfer.encode(), qid)?,
     };
     let mut record = vec![how];
     record.extend_from_slice(sender.as_bytes());
@@ -317,7 +320,7 @@ pub fn anomaly_digest(chain: ChainId, rule: &AnomalyRule, counter: u64) -> Hash3
     ])
 }
 
-fn encode_approvals(out: &mut Vec<u8>, approvals: &[(u16, [u8; 64])]) {
+pub(super) fn encode_approvals(out: &mut Vec<u8>, approvals: &[(u16, [u8; 64])]) {
     out.push(approvals.len() as u8);
     for (index, signature) in approvals {
         out.extend_from_slice(&index.to_be_bytes());
@@ -325,7 +328,7 @@ fn encode_approvals(out: &mut Vec<u8>, approvals: &[(u16, [u8; 64])]) {
     }
 }
 
-fn read_approvals(r: &mut Reader<'_>) -> Result<Vec<(u16, [u8; 64])>, AppError> {
+pub(super) fn read_approvals(r: &mut Reader<'_>) -> Result<Vec<(u16, [u8; 64])>, AppError> {
     let bad = |_| err(BAD_TRANSFER, "malformed approvals");
     let n = r
         .len_u8("approvals", strait_devnet_api::tx::MAX_GUARDIAN_APPROVALS)

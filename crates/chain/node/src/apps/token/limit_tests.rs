@@ -31,6 +31,7 @@ pub(super) struct Chain {
     pub(super) state: State,
     pub(super) time_ms: u64,
     pub(super) remotes: BTreeSet<ChainId>,
+    pub(super) foreign_remotes: BTreeSet<ChainId>,
 }
 
 impl Chain {
@@ -46,6 +47,7 @@ impl Chain {
             state,
             time_ms: 1_000,
             remotes: BTreeSet::from([A, B]),
+            foreign_remotes: BTreeSet::new(),
         }
     }
 
@@ -60,7 +62,7 @@ impl Chain {
             height: Height(self.time_ms),
             timestamp: Timestamp(self.time_ms),
             remotes: self.remotes.clone(),
-            foreign_remotes: BTreeSet::new(),
+            foreign_remotes: self.foreign_remotes.clone(),
         };
         let token = strait_devnet_api::apps::token();
         let cp = self.state.checkpoint();
