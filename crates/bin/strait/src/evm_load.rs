@@ -2,7 +2,8 @@
 //! chain at one end or both (native to EVM, EVM to native, EVM to EVM), round robin, and the check
 //! that each was executed exactly once on its destination (an EVM endpoint's `Received` events,
 //! the counter's count; a native chain's receipt) and that its outcome came back to its source
-//! (`isAwaiting` false on an EVM endpoint, `awaiting_outcome` false on a native chain).
+//! (`isAwaiting` false on an EVM endpoint, `awaiting_outcome` false on a native chain); then what
+//! `strait status` reports of each route's first message.
 
 use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, Instant};
@@ -48,6 +49,9 @@ pub struct EvmRoutesReport {
     pub settled: u64,
     /// By route: `native->evm`, `evm->native`, `evm->evm`.
     pub by_route: BTreeMap<String, RouteLoad>,
+    /// By route, what `strait status` reports of the route's first message once the run is
+    /// over, asking every chain as a user would (`--rpc` and `--evm`).
+    pub status: BTreeMap<String, crate::status::Report>,
 }
 
 /// One route kind's messages.
@@ -243,6 +247,7 @@ pub(crate) async fn run(
             entry.settled += 1;
         }
     }
+    report.status = statuses(native, evm, &chains, &sent).await;
     // The EVM counters counted each message once.
     for ((d, s), was) in before {
         let Chain::Evm(e) = &chains[d] else { continue };
@@ -261,6 +266,51 @@ pub(crate) async fn run(
         }
     }
     Ok(report)
+}
+
+/// `strait status` of the first message of each route kind, asking every chain; a query that
+/// fails is logged and left out.
+async fn statuses(
+    native: &[(ChainId, HttpClient)],
+    evm: &[EvmChain],
+    chains: &[Chain],
+    sent: &[Sent],
+) -> BTreeMap<String, crate::status::Report> {
+    let mut asked: Vec<crate::status_chains::Chain> = native
+        .iter()
+        .map(|(id, client)| crate::status_chains::Chain {
+            id: *id,
+            asked: crate::status_chains::Asked::Native(client.clone()),
+        })
+        .collect();
+    for e in evm {
+        match crate::status_chains::evm_chain(&e.status_arg()).await {
+            Ok(chain) => asked.push(chain),
+            Err(e) => {
+                tracing::error!(error = %format!("{e:#}"), "strait status cannot follow an EVM chain")
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    for m in sent {
+        let route = format!(
+            "{}->{}",
+            chains[m.source].kind(),
+            chains[m.destination].kind()
+        );
+        if out.contains_key(&route) {
+            continue;
+        }
+        match crate::status::report(m.id, &asked).await {
+            Ok(report) => {
+                out.insert(route, report);
+            }
+            Err(e) => {
+                tracing::error!(id = %m.id, %route, error = %format!("{e:#}"), "strait status failed")
+            }
+        }
+    }
+    out
 }
 
 /// Sends `work` (message index, destination) from the native chain `id` as [`LOAD_ACCOUNT`];

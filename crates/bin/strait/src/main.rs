@@ -29,6 +29,7 @@ mod setup_tx;
 mod sim;
 mod sim_byzantine;
 mod status;
+mod status_chains;
 mod token;
 mod transfer_driver;
 mod transfers;
