@@ -254,7 +254,7 @@ async fn packet_of(
                 packet: Some(packet),
                 ..
             },
-        ) => Ok(Some(packet.clone())),
+        ) => Ok(Some((**packet).clone())),
         (Asked::Native(client), _) => {
             let page = client
                 .messages(leaf, 1, Some(dest))

@@ -78,7 +78,7 @@ pub enum Asked {
     /// A native chain's JSON-RPC.
     Native(HttpClient),
     /// An EVM chain's endpoint.
-    Evm(EvmStatusReader),
+    Evm(Box<EvmStatusReader>),
 }
 
 /// A chain to ask.
@@ -120,7 +120,7 @@ pub async fn evm_chain(e: &EvmChainArg) -> anyhow::Result<Chain> {
         .with_context(|| format!("cannot follow the EVM endpoint {} at {}", e.endpoint, e.url))?;
     Ok(Chain {
         id: reader.chain_id(),
-        asked: Asked::Evm(reader),
+        asked: Asked::Evm(Box::new(reader)),
     })
 }
 
@@ -137,7 +137,7 @@ pub enum Seen {
         awaiting_outcome: bool,
         fee: Option<FeeStatus>,
         /// Its packet, when the answer carries it (an EVM chain's `Sent` log).
-        packet: Option<Packet>,
+        packet: Option<Box<Packet>>,
     },
     /// Received here.
     Received {
@@ -203,7 +203,7 @@ impl Chain {
                     destination_chain: packet.destination_chain,
                     awaiting_outcome,
                     fee: None,
-                    packet: Some(packet),
+                    packet: Some(Box::new(packet)),
                 },
                 EvmMessageStatus::Received {
                     height,
