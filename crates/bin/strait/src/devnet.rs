@@ -603,6 +603,15 @@ fn print_evm(evm: &crate::evm_devnet::EvmDevnet, nodes: &[NodeHandle]) {
             node.chain_id(),
             hex::encode(strait_devnet_api::apps::counter_ecdsa().0)
         );
+        let evm_args: String = evm
+            .chains
+            .iter()
+            .map(|c| format!(" --evm {}", c.status_arg()))
+            .collect();
+        eprintln!(
+            "    strait status <message-id> --rpc {}{evm_args}",
+            node.rpc_url()
+        );
     }
 }
 

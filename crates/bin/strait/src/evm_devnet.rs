@@ -163,6 +163,19 @@ pub(crate) struct EvmChain {
     _anvil: Anvil,
 }
 
+impl EvmChain {
+    /// How `strait status --evm` follows this chain: its URL and endpoint, scanned from genesis
+    /// (a devnet's anvil chain is new each run).
+    pub(crate) fn status_arg(&self) -> crate::status_chains::EvmChainArg {
+        crate::status_chains::EvmChainArg {
+            url: self.url.clone(),
+            endpoint: self.endpoint,
+            token_app: None,
+            from_block: 0,
+        }
+    }
+}
+
 /// An EVM address as an `Address32` (12 zero bytes, then the address, `[STRAIT-PACKET.1]`).
 pub(crate) fn address32(address: Address) -> Address32 {
     let mut out = [0u8; 32];

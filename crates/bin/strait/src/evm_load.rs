@@ -2,7 +2,8 @@
 //! chain at one end or both (native to EVM, EVM to native, EVM to EVM), round robin, and the check
 //! that each was executed exactly once on its destination (an EVM endpoint's `Received` events,
 //! the counter's count; a native chain's receipt) and that its outcome came back to its source
-//! (`isAwaiting` false on an EVM endpoint, `awaiting_outcome` false on a native chain).
+//! (`isAwaiting` false on an EVM endpoint, `awaiting_outcome` false on a native chain); then what
+//! `strait status` reports of each route's first message.
 
 use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, Instant};
@@ -51,6 +52,9 @@ pub struct EvmRoutesReport {
     /// The token transfers over the same routes (`crate::evm_transfers`), when any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub transfers: Option<crate::evm_transfers::EvmTransfersReport>,
+    /// By route, what `strait status` reports of the route's first message once the run is
+    /// over, asking every chain as a user would (`--rpc` and `--evm`).
+    pub status: BTreeMap<String, crate::status::Report>,
 }
 
 /// One route kind's messages.
@@ -273,6 +277,7 @@ async fn counter_messages(
             entry.settled += 1;
         }
     }
+    report.status = statuses(native, evm, &chains, &sent).await;
     // The EVM counters counted each message once.
     for ((d, s), was) in before {
         let Chain::Evm(e) = &chains[d] else { continue };
@@ -291,6 +296,51 @@ async fn counter_messages(
         }
     }
     Ok(report)
+}
+
+/// `strait status` of the first message of each route kind, asking every chain; a query that
+/// fails is logged and left out.
+async fn statuses(
+    native: &[(ChainId, HttpClient)],
+    evm: &[EvmChain],
+    chains: &[Chain],
+    sent: &[Sent],
+) -> BTreeMap<String, crate::status::Report> {
+    let mut asked: Vec<crate::status_chains::Chain> = native
+        .iter()
+        .map(|(id, client)| crate::status_chains::Chain {
+            id: *id,
+            asked: crate::status_chains::Asked::Native(client.clone()),
+        })
+        .collect();
+    for e in evm {
+        match crate::status_chains::evm_chain(&e.status_arg()).await {
+            Ok(chain) => asked.push(chain),
+            Err(e) => {
+                tracing::error!(error = %format!("{e:#}"), "strait status cannot follow an EVM chain")
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    for m in sent {
+        let route = format!(
+            "{}->{}",
+            chains[m.source].kind(),
+            chains[m.destination].kind()
+        );
+        if out.contains_key(&route) {
+            continue;
+        }
+        match crate::status::report(m.id, &asked).await {
+            Ok(report) => {
+                out.insert(route, report);
+            }
+            Err(e) => {
+                tracing::error!(id = %m.id, %route, error = %format!("{e:#}"), "strait status failed")
+            }
+        }
+    }
+    out
 }
 
 /// Sends `work` (message index, destination) from the native chain `id` as [`LOAD_ACCOUNT`];

@@ -31,6 +31,7 @@ mod setup_tx;
 mod sim;
 mod sim_byzantine;
 mod status;
+mod status_chains;
 mod token;
 mod transfer_driver;
 mod transfers;

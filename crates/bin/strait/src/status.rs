@@ -3,10 +3,12 @@
 use anyhow::{bail, Context as _};
 use clap::Args;
 use serde::Serialize;
-use strait_devnet_api::rpc::{MessageStatus, OutcomeJson, StraitApiClient};
-use strait_primitives::{ChainId, Height, MessageId};
+use strait_devnet_api::rpc::{OutcomeJson, StraitApiClient};
+use strait_packet::Packet;
+use strait_primitives::{Address32, ChainId, Height, MessageId};
 
 use crate::send::http_client;
+use crate::status_chains::{self, Asked, Chain, EvmChainArg, Seen};
 
 /// Arguments of `strait status`.
 #[derive(Debug, Args)]
@@ -26,9 +28,14 @@ pub struct StatusArgs {
     /// chain given with --rpc.
     #[arg(long, conflicts_with = "id")]
     queued: Option<u64>,
-    /// JSON-RPC URL of a chain to ask (repeat for every chain involved).
-    #[arg(long = "rpc", required = true, num_args = 1)]
+    /// JSON-RPC URL of a native chain to ask (repeat for every chain involved).
+    #[arg(long = "rpc", required_unless_present = "evm", num_args = 1)]
     rpc: Vec<String>,
+    /// An EVM chain to ask: `<url>,<endpoint>[,<token app>[,<from block>]]`, the token
+    /// application for transfers' queued credits, the first block of the log scan (the
+    /// endpoint's deployment; 0: genesis). Repeat for every EVM chain involved.
+    #[arg(long = "evm", num_args = 1, conflicts_with_all = ["route", "queued"])]
+    evm: Vec<EvmChainArg>,
     /// Print one JSON object instead of text.
     #[arg(long)]
     json: bool,
@@ -56,20 +63,23 @@ pub enum Stage {
 /// The answer of `strait status`.
 #[derive(Debug, Serialize)]
 pub struct Report {
-    id: MessageId,
-    stage: Stage,
-    source_chain: Option<ChainId>,
-    send_height: Option<Height>,
-    leaf_index: Option<u64>,
-    destination_chain: Option<ChainId>,
-    client_height_on_destination: Option<Height>,
-    received_height: Option<Height>,
-    outcome: Option<OutcomeJson>,
+    pub(crate) id: MessageId,
+    pub(crate) stage: Stage,
+    pub(crate) source_chain: Option<ChainId>,
+    /// The source's block of the send (an EVM chain's block number).
+    pub(crate) send_height: Option<Height>,
+    pub(crate) leaf_index: Option<u64>,
+    pub(crate) destination_chain: Option<ChainId>,
+    /// How far the destination's client (an EVM chain: the receiver's verifier's
+    /// `latestHeight`) verified the source.
+    pub(crate) client_height_on_destination: Option<Height>,
+    pub(crate) received_height: Option<Height>,
+    pub(crate) outcome: Option<OutcomeJson>,
     /// Whether the outcome was proven back to the source and handed to the sender; `None` when
     /// the source was not asked.
-    settled_on_source: Option<bool>,
+    pub(crate) settled_on_source: Option<bool>,
     /// Whether a failed execution may still be retried or finalized on the destination.
-    retryable: Option<bool>,
+    pub(crate) retryable: Option<bool>,
     /// A token transfer over the destination's inbound limit: executed, its credit queued under
     /// this id (`strait queue list`).
     queued_credit: Option<u64>,
@@ -99,18 +109,24 @@ pub async fn run(args: StatusArgs) -> anyhow::Result<()> {
     let Some(id) = args.id else {
         return queued(&args).await;
     };
-    let mut chains = Vec::new();
-    for url in &args.rpc {
-        let client = http_client(url)?;
-        let info = client
-            .chain_info()
-            .await
-            .with_context(|| format!("cannot reach {url}"))?;
-        let status = client
-            .message_status(id)
-            .await
-            .with_context(|| format!("messageStatus on {url}"))?;
-        chains.push((info.chain_id, client, status));
+    let chains = status_chains::connect(&args.rpc, &args.evm).await?;
+    let report = report(id, &chains).await?;
+    if args.json {
+        out!("{}", serde_json::to_string(&report)?);
+    } else {
+        print_text(&report);
+    }
+    if report.stage == Stage::Unknown {
+        bail!("no given chain knows message {id}");
+    }
+    Ok(())
+}
+
+/// Where message `id` is, from what each of `chains` says of it, native or EVM alike.
+pub(crate) async fn report(id: MessageId, chains: &[Chain]) -> anyhow::Result<Report> {
+    let mut seen = Vec::with_capacity(chains.len());
+    for chain in chains {
+        seen.push(chain.seen(id).await?);
     }
     let mut report = Report {
         id,
@@ -130,10 +146,10 @@ pub async fn run(args: StatusArgs) -> anyhow::Result<()> {
         fee: None,
         security: None,
     };
-    for (chain, _, status) in &chains {
-        match status {
-            MessageStatus::Unknown => {}
-            MessageStatus::Sent {
+    for (chain, seen) in chains.iter().zip(&seen) {
+        match seen {
+            Seen::Unknown => {}
+            Seen::Sent {
                 height,
                 leaf_index,
                 destination_chain,
@@ -143,21 +159,23 @@ pub async fn run(args: StatusArgs) -> anyhow::Result<()> {
             } => {
                 report.fee = fee.clone();
                 report.settled_on_source = Some(!awaiting_outcome);
-                report.source_chain = Some(*chain);
+                report.source_chain = Some(chain.id);
                 report.send_height = Some(*height);
                 report.leaf_index = Some(*leaf_index);
                 report.destination_chain = Some(*destination_chain);
                 report.stage = report.stage.max_with(Stage::Sent);
             }
-            MessageStatus::Received {
+            Seen::Received {
                 height,
                 source_chain,
                 outcome,
                 retryable,
             } => {
                 report.retryable = Some(*retryable);
-                report.source_chain = Some(*source_chain);
-                report.destination_chain = Some(*chain);
+                if source_chain.is_some() {
+                    report.source_chain = *source_chain;
+                }
+                report.destination_chain = Some(chain.id);
                 report.received_height = Some(*height);
                 report.outcome = Some(outcome.clone());
                 report.stage = match outcome {
@@ -168,48 +186,57 @@ pub async fn run(args: StatusArgs) -> anyhow::Result<()> {
             }
         }
     }
-    if let (Some(source), Some(dest), Some(sent_at)) = (
-        report.source_chain,
-        report.destination_chain,
-        report.send_height,
-    ) {
-        if let Some((_, client, _)) = chains.iter().find(|(c, _, _)| *c == dest) {
-            let info = client
-                .client(source)
-                .await
-                .with_context(|| format!("client of {source} on {dest}"))?;
-            report.client_height_on_destination = Some(info.latest_height);
-            // [STRAIT-ROUTE.6] the receiver's config, when its packet can be read on the source.
-            report.security = match packet_of(&chains, &report).await? {
-                Some(packet) => client.security_config(packet.receiver, source).await.ok(),
-                None => None,
-            };
-            let proven = match &report.security {
-                Some(route) => crate::route_status::covers(route, sent_at),
-                None => info.latest_height >= sent_at,
-            };
-            if report.stage == Stage::Sent && proven {
-                report.stage = Stage::Proven;
+    let packet = packet_of(chains, &seen, &report).await?;
+    let dest = chains
+        .iter()
+        .find(|c| Some(c.id) == report.destination_chain);
+    if let (Some(source), Some(dest), Some(sent_at)) =
+        (report.source_chain, dest, report.send_height)
+    {
+        let proven = match &dest.asked {
+            Asked::Native(client) => {
+                let info = client
+                    .client(source)
+                    .await
+                    .with_context(|| format!("client of {source} on {}", dest.id))?;
+                report.client_height_on_destination = Some(info.latest_height);
+                // [STRAIT-ROUTE.6] the receiver's config, when its packet can be read on the
+                // source.
+                report.security = match &packet {
+                    Some(packet) => client.security_config(packet.receiver, source).await.ok(),
+                    None => None,
+                };
+                match &report.security {
+                    Some(route) => crate::route_status::covers(route, sent_at),
+                    None => info.latest_height >= sent_at,
+                }
             }
+            Asked::Evm(reader) => {
+                // The receiver's verifier (`verifierOf`; without the packet, the default one).
+                let receiver = packet.as_ref().map_or(Address32([0; 32]), |p| p.receiver);
+                let view = reader
+                    .verifier_of(receiver, source)
+                    .await
+                    .with_context(|| format!("verifier of {source} on {}", dest.id))?;
+                report.client_height_on_destination = view.as_ref().and_then(|v| v.latest_height);
+                view.is_some_and(|v| v.proves(sent_at))
+            }
+        };
+        if report.stage == Stage::Sent && proven {
+            report.stage = Stage::Proven;
         }
     }
-    token_states(&chains, &mut report).await?;
-    if args.json {
-        out!("{}", serde_json::to_string(&report)?);
-    } else {
-        print_text(&report);
-    }
-    if report.stage == Stage::Unknown {
-        bail!("no given chain knows message {id}");
-    }
-    Ok(())
+    token_states(chains, packet.as_ref(), &mut report).await?;
+    Ok(report)
 }
 
-/// The packet of a sent message, read from its source (when the source was asked).
+/// The packet of a sent message, from its source when the source was asked: an EVM source's
+/// `Sent` log carries it, a native source's outbox page.
 async fn packet_of(
-    chains: &[(ChainId, jsonrpsee::http_client::HttpClient, MessageStatus)],
+    chains: &[Chain],
+    seen: &[Seen],
     report: &Report,
-) -> anyhow::Result<Option<strait_packet::Packet>> {
+) -> anyhow::Result<Option<Packet>> {
     let (Some(source), Some(dest), Some(leaf)) = (
         report.source_chain,
         report.destination_chain,
@@ -217,29 +244,45 @@ async fn packet_of(
     ) else {
         return Ok(None);
     };
-    let Some((_, client, _)) = chains.iter().find(|(c, _, _)| *c == source) else {
+    let Some((chain, seen)) = chains.iter().zip(seen).find(|(c, _)| c.id == source) else {
         return Ok(None);
     };
-    let page = client
-        .messages(leaf, 1, Some(dest))
-        .await
-        .context("messages")?;
-    Ok(page
-        .messages
-        .into_iter()
-        .find(|m| m.id == report.id)
-        .and_then(|m| strait_packet::Packet::decode(&m.packet.0).ok()))
+    match (&chain.asked, seen) {
+        (
+            _,
+            Seen::Sent {
+                packet: Some(packet),
+                ..
+            },
+        ) => Ok(Some((**packet).clone())),
+        (Asked::Native(client), _) => {
+            let page = client
+                .messages(leaf, 1, Some(dest))
+                .await
+                .context("messages")?;
+            Ok(page
+                .messages
+                .into_iter()
+                .find(|m| m.id == report.id)
+                .and_then(|m| Packet::decode(&m.packet.0).ok()))
+        }
+        (Asked::Evm(_), _) => Ok(None),
+    }
 }
 
 /// The token application's part (`docs/SPEC.md` §9.1): a credit queued by the destination's
 /// inbound limit, or a transfer held by a paused token or endpoint.
 async fn token_states(
-    chains: &[(ChainId, jsonrpsee::http_client::HttpClient, MessageStatus)],
+    chains: &[Chain],
+    packet: Option<&Packet>,
     report: &mut Report,
 ) -> anyhow::Result<()> {
-    let dest = chains
+    let Some(dest) = chains
         .iter()
-        .find(|(c, _, _)| Some(*c) == report.destination_chain);
+        .find(|c| Some(c.id) == report.destination_chain)
+    else {
+        return Ok(());
+    };
     if let Some(OutcomeJson::Executed { ack }) = &report.outcome {
         if let Some(id) = ack
             .0
@@ -248,41 +291,39 @@ async fn token_states(
             .map(u64::from_be_bytes)
         {
             report.queued_credit = Some(id);
-            if let Some((_, client, _)) = dest {
-                let page = client.token_queue(id, 1).await.context("tokenQueue")?;
-                report.credit_waiting = Some(!page.items.is_empty());
-            }
+            report.credit_waiting = match &dest.asked {
+                Asked::Native(client) => {
+                    let page = client.token_queue(id, 1).await.context("tokenQueue")?;
+                    Some(!page.items.is_empty())
+                }
+                Asked::Evm(reader) => reader.credit_waiting(id).await.context("queued")?,
+            };
         }
     }
     if !matches!(report.stage, Stage::Sent | Stage::Proven) {
         return Ok(());
     }
-    let (Some((dest_chain, client, _)), Some(source), Some(leaf)) =
-        (dest, report.source_chain, report.leaf_index)
-    else {
-        return Ok(());
+    let client = match &dest.asked {
+        Asked::Native(client) => client,
+        Asked::Evm(reader) => {
+            // `endpointPaused`, and `routePaused` of the packet's route when it is known.
+            let route = packet.map(|p| p.route().id());
+            report.paused_on_destination =
+                Some(reader.paused(route).await.context("endpointPaused")?);
+            return Ok(());
+        }
     };
     let mut paused = client
         .pause_state()
         .await
         .context("pauseState")?
         .endpoint_paused;
-    let Some((_, source_client, _)) = chains.iter().find(|(c, _, _)| *c == source) else {
-        report.paused_on_destination = Some(paused);
-        return Ok(());
-    };
-    let page = source_client
-        .messages(leaf, 1, Some(*dest_chain))
-        .await
-        .context("messages")?;
-    let packet = page
-        .messages
-        .into_iter()
-        .find(|m| m.id == report.id)
-        .and_then(|m| strait_packet::Packet::decode(&m.packet.0).ok());
-    if let Some(packet) = packet.filter(|p| p.receiver == strait_devnet_api::apps::token()) {
+    if let (Some(packet), Some(source)) = (
+        packet.filter(|p| p.receiver == strait_devnet_api::apps::token()),
+        report.source_chain,
+    ) {
         if let Ok(t) = strait_node::apps::token::Transfer::decode(&packet.payload) {
-            let (denom, _) = strait_node::apps::token::local_denom(*dest_chain, source, &t.denom);
+            let (denom, _) = strait_node::apps::token::local_denom(dest.id, source, &t.denom);
             paused |= client
                 .token_state(denom)
                 .await

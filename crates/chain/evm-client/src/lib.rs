@@ -7,6 +7,8 @@ pub mod anvil;
 pub mod deploy;
 pub mod destination;
 pub mod source;
+pub mod status;
 pub mod txm;
 
 pub use source::{EvmSource, EvmSourceConfig};
+pub use status::{EvmMessageStatus, EvmStatusConfig, EvmStatusReader, StatusError};

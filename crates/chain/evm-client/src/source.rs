@@ -10,8 +10,8 @@
 mod index;
 mod page;
 mod payments;
-mod rpc;
-mod scan;
+pub(crate) mod rpc;
+pub(crate) mod scan;
 #[cfg(test)]
 mod tests;
 

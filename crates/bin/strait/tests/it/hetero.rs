@@ -1,6 +1,7 @@
 //! The heterogeneous devnet: native chains and two anvil chains in one `strait devnet`, messages
 //! relayed in every direction (native to EVM, EVM to native, EVM to EVM) under the devnet's ECDSA
-//! committee, each executed exactly once and its outcome proven back to its source.
+//! committee, each executed exactly once and its outcome proven back to its source, and
+//! `strait status` following one message of each route there.
 
 use std::process::Stdio;
 
@@ -94,6 +95,39 @@ async fn devnet_relays_native_and_evm_chains_every_way_exactly_once() {
         );
         assert_eq!(r["as_planned"], r["sent"], "{route}: {report}");
     }
+    // `strait status` follows the first message of each route to its end, asking the native
+    // chains over their RPC and the EVM chains' endpoints over theirs: executed on the
+    // destination, settled on the source, every field of the route filled in.
+    for route in ["native->evm", "evm->native", "evm->evm"] {
+        let s = &evm["status"][route];
+        assert_eq!(s["stage"], "executed", "{route}: {report}");
+        assert_eq!(s["outcome"]["kind"], "executed", "{route}: {report}");
+        assert_eq!(s["settled_on_source"], true, "{route}: {report}");
+        assert_eq!(s["retryable"], false, "{route}: {report}");
+        for field in [
+            "source_chain",
+            "destination_chain",
+            "send_height",
+            "leaf_index",
+            "received_height",
+            "client_height_on_destination",
+        ] {
+            assert!(s[field].is_u64(), "{route}: no {field}: {report}");
+        }
+        assert_ne!(
+            s["source_chain"], s["destination_chain"],
+            "{route}: {report}"
+        );
+        assert!(
+            s["client_height_on_destination"].as_u64() >= s["send_height"].as_u64(),
+            "{route}: {report}"
+        );
+    }
+    // The guide shows the status line with the EVM chains' --evm arguments.
+    assert!(
+        stderr.contains("strait status <message-id> --rpc http") && stderr.contains(" --evm http"),
+        "{stderr}"
+    );
     // The EVM chains' ids are this run's: the next run takes new ones.
     assert!(dir.join("evm.json").exists());
 }

@@ -63,7 +63,7 @@ impl SourceRpc {
     }
 
     /// `request`, bounded by the timeout.
-    async fn bounded<T, E>(
+    pub(crate) async fn bounded<T, E>(
         &self,
         what: &'static str,
         request: impl IntoFuture<Output = Result<T, E>>,
@@ -109,6 +109,41 @@ impl SourceRpc {
         let what = "eth_chainId";
         self.bounded(what, self.provider.get_chain_id(), |e| self.error(what, &e))
             .await
+    }
+
+    /// The logs `filter` selects (the caller bounds its block range).
+    pub async fn logs(&self, filter: &Filter) -> Result<Vec<Log>, ChainError> {
+        let what = "eth_getLogs";
+        self.bounded(what, self.provider.get_logs(filter), |e| {
+            self.error(what, &e)
+        })
+        .await
+    }
+
+    /// `eth_call` of `data` on `to` at the head: the returned bytes.
+    pub async fn call(&self, to: Address, data: Vec<u8>) -> Result<Vec<u8>, ChainError> {
+        let what = "eth_call";
+        let request = alloy::rpc::types::TransactionRequest::default()
+            .to(to)
+            .input(data.into());
+        let out = self
+            .bounded(what, self.provider.call(request), |e| self.error(what, &e))
+            .await?;
+        Ok(out.to_vec())
+    }
+
+    /// The input of transaction `hash`, `None` when the node does not know it.
+    pub async fn transaction_input(&self, hash: B256) -> Result<Option<Vec<u8>>, ChainError> {
+        let what = "eth_getTransactionByHash";
+        let tx = self
+            .bounded(what, self.provider.get_transaction_by_hash(hash), |e| {
+                self.error(what, &e)
+            })
+            .await?;
+        Ok(tx.map(|tx| {
+            use alloy::consensus::Transaction as _;
+            tx.input().to_vec()
+        }))
     }
 
     /// The endpoint's `Sent` logs in blocks `from..=to`, for `destination` only when given.

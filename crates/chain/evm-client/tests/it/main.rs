@@ -7,5 +7,6 @@ mod faults;
 mod payments;
 mod proxy;
 mod source;
+mod status;
 mod support;
 mod txm;

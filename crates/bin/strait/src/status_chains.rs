@@ -1,0 +1,255 @@
+//! The chains `strait status` asks, native (`--rpc`) or EVM (`--evm`), and each one's answer in
+//! one form, so that one logic merges them.
+
+use alloy::primitives::Address;
+use anyhow::{bail, Context as _};
+use jsonrpsee::http_client::HttpClient;
+use strait_devnet_api::rpc::{FeeStatus, MessageStatus, OutcomeJson, StraitApiClient};
+use strait_evm_client::{EvmMessageStatus, EvmStatusConfig, EvmStatusReader};
+use strait_packet::Packet;
+use strait_primitives::{ChainId, Height, MessageId};
+
+use crate::send::http_client;
+
+/// An EVM chain to ask: `<url>,<endpoint>[,<token app>[,<from block>]]` (the token application
+/// may be left empty: `<url>,<endpoint>,,<from block>`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EvmChainArg {
+    /// The node's JSON-RPC URL.
+    pub url: String,
+    /// The `StraitEndpoint`.
+    pub endpoint: Address,
+    /// The token application.
+    pub token_app: Option<Address>,
+    /// The first block of the log scan (the endpoint's deployment).
+    pub from_block: u64,
+}
+
+impl std::str::FromStr for EvmChainArg {
+    type Err = anyhow::Error;
+
+    fn from_str(s: &str) -> anyhow::Result<Self> {
+        let parts: Vec<&str> = s.split(',').map(str::trim).collect();
+        let (url, endpoint, token_app, from_block) = match parts.as_slice() {
+            [url, endpoint] => (url, endpoint, "", "0"),
+            [url, endpoint, app] => (url, endpoint, *app, "0"),
+            [url, endpoint, app, from] => (url, endpoint, *app, *from),
+            _ => bail!("expected <url>,<endpoint>[,<token app>[,<from block>]], got {s:?}"),
+        };
+        if url.is_empty() {
+            bail!("no URL in {s:?}");
+        }
+        let address = |what: &str, a: &str| {
+            a.parse::<Address>()
+                .with_context(|| format!("bad {what} address {a:?}"))
+        };
+        Ok(Self {
+            url: (*url).to_owned(),
+            endpoint: address("endpoint", endpoint)?,
+            token_app: match token_app {
+                "" => None,
+                app => Some(address("token application", app)?),
+            },
+            from_block: from_block
+                .parse()
+                .with_context(|| format!("bad first block {from_block:?}"))?,
+        })
+    }
+}
+
+impl std::fmt::Display for EvmChainArg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{},{}", self.url, self.endpoint)?;
+        match (self.token_app, self.from_block) {
+            (None, 0) => Ok(()),
+            (Some(app), 0) => write!(f, ",{app}"),
+            (app, from) => write!(
+                f,
+                ",{},{from}",
+                app.map_or_else(String::new, |a| a.to_string())
+            ),
+        }
+    }
+}
+
+/// How a chain is asked.
+#[derive(Clone, Debug)]
+pub enum Asked {
+    /// A native chain's JSON-RPC.
+    Native(HttpClient),
+    /// An EVM chain's endpoint.
+    Evm(Box<EvmStatusReader>),
+}
+
+/// A chain to ask.
+#[derive(Clone, Debug)]
+pub struct Chain {
+    /// Its id.
+    pub id: ChainId,
+    /// How.
+    pub asked: Asked,
+}
+
+/// Connects to every chain given.
+pub async fn connect(rpc: &[String], evm: &[EvmChainArg]) -> anyhow::Result<Vec<Chain>> {
+    let mut chains = Vec::with_capacity(rpc.len() + evm.len());
+    for url in rpc {
+        let client = http_client(url)?;
+        let info = client
+            .chain_info()
+            .await
+            .with_context(|| format!("cannot reach {url}"))?;
+        chains.push(Chain {
+            id: info.chain_id,
+            asked: Asked::Native(client),
+        });
+    }
+    for e in evm {
+        chains.push(evm_chain(e).await?);
+    }
+    Ok(chains)
+}
+
+/// Connects to one EVM chain.
+pub async fn evm_chain(e: &EvmChainArg) -> anyhow::Result<Chain> {
+    let mut config = EvmStatusConfig::new(&e.url, e.endpoint);
+    config.token_app = e.token_app;
+    config.from_block = e.from_block;
+    let reader = EvmStatusReader::connect(config)
+        .await
+        .with_context(|| format!("cannot follow the EVM endpoint {} at {}", e.endpoint, e.url))?;
+    Ok(Chain {
+        id: reader.chain_id(),
+        asked: Asked::Evm(Box::new(reader)),
+    })
+}
+
+/// What one chain says of the message.
+#[derive(Clone, Debug)]
+pub enum Seen {
+    /// Neither sent nor received here.
+    Unknown,
+    /// Sent here.
+    Sent {
+        height: Height,
+        leaf_index: u64,
+        destination_chain: ChainId,
+        awaiting_outcome: bool,
+        fee: Option<FeeStatus>,
+        /// Its packet, when the answer carries it (an EVM chain's `Sent` log).
+        packet: Option<Box<Packet>>,
+    },
+    /// Received here.
+    Received {
+        height: Height,
+        /// `None`: the destination cannot tell (an EVM delivery through another contract).
+        source_chain: Option<ChainId>,
+        outcome: OutcomeJson,
+        retryable: bool,
+    },
+}
+
+impl Chain {
+    /// What this chain says of message `id`.
+    pub async fn seen(&self, id: MessageId) -> anyhow::Result<Seen> {
+        Ok(match &self.asked {
+            Asked::Native(client) => match client
+                .message_status(id)
+                .await
+                .with_context(|| format!("messageStatus on chain {}", self.id))?
+            {
+                MessageStatus::Unknown => Seen::Unknown,
+                MessageStatus::Sent {
+                    height,
+                    leaf_index,
+                    destination_chain,
+                    awaiting_outcome,
+                    fee,
+                    ..
+                } => Seen::Sent {
+                    height,
+                    leaf_index,
+                    destination_chain,
+                    awaiting_outcome,
+                    fee,
+                    packet: None,
+                },
+                MessageStatus::Received {
+                    height,
+                    source_chain,
+                    outcome,
+                    retryable,
+                } => Seen::Received {
+                    height,
+                    source_chain: Some(source_chain),
+                    outcome,
+                    retryable,
+                },
+            },
+            Asked::Evm(reader) => match reader
+                .message_status(id)
+                .await
+                .with_context(|| format!("message status on EVM chain {}", self.id))?
+            {
+                EvmMessageStatus::Unknown => Seen::Unknown,
+                EvmMessageStatus::Sent {
+                    height,
+                    leaf_index,
+                    packet,
+                    awaiting_outcome,
+                } => Seen::Sent {
+                    height,
+                    leaf_index,
+                    destination_chain: packet.destination_chain,
+                    awaiting_outcome,
+                    fee: None,
+                    packet: Some(Box::new(packet)),
+                },
+                EvmMessageStatus::Received {
+                    height,
+                    source_chain,
+                    outcome,
+                    retryable,
+                    ..
+                } => Seen::Received {
+                    height,
+                    source_chain,
+                    outcome: strait_node::rpc::outcome_json(&outcome),
+                    retryable,
+                },
+            },
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn evm_chains_parse_and_print_back() {
+        let endpoint = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
+        let app = "0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512";
+        for s in [
+            format!("http://127.0.0.1:8545,{endpoint}"),
+            format!("http://127.0.0.1:8545,{endpoint},{app}"),
+            format!("http://127.0.0.1:8545,{endpoint},{app},12"),
+            format!("http://127.0.0.1:8545,{endpoint},,12"),
+        ] {
+            let arg: EvmChainArg = s.parse().unwrap();
+            assert_eq!(arg.to_string().parse::<EvmChainArg>().unwrap(), arg);
+        }
+        let arg: EvmChainArg = format!("http://x,{endpoint},,7").parse().unwrap();
+        assert_eq!((arg.token_app, arg.from_block), (None, 7));
+        for bad in [
+            "http://x".to_owned(),
+            format!(",{endpoint}"),
+            "http://x,0x12".to_owned(),
+            format!("http://x,{endpoint},nope"),
+            format!("http://x,{endpoint},,-1"),
+            format!("http://x,{endpoint},,1,2"),
+        ] {
+            assert!(bad.parse::<EvmChainArg>().is_err(), "{bad} accepted");
+        }
+    }
+}

@@ -1,0 +1,472 @@
+//! Where a message is, as one EVM chain's endpoint tells it (`docs/evm.md`, "Follow a message"):
+//! read only, bounded, every request with a timeout.
+//!
+//! Logs are the only index by message id: the endpoint's `Sent`, `Received`, `RetryFailed`,
+//! `Finalized` and `Settled` events carry the id as their first topic, so one filter (the
+//! endpoint, the five signatures, the id) in bounded block ranges from a first block (the
+//! endpoint's deployment) to the head finds all of them. Every log is checked against what was
+//! asked and its receipt or packet decoded (`[STRAIT-EVENT.1]`, `[STRAIT-EVENT.2]`); the state
+//! comes from `eth_call`s: `isAwaiting`, `failure`, `verifierOf` with the verifier's `rootAt` and
+//! `latestHeight`, `endpointPaused`, `routePaused`, and the token application's `queued`.
+
+mod logs;
+#[cfg(test)]
+mod tests;
+
+use core::time::Duration;
+
+use alloy::primitives::{Address, B256};
+use alloy::providers::{Provider, ProviderBuilder};
+use alloy::rpc::types::Filter;
+use alloy::sol_types::SolCall;
+use strait_chain_client::ChainError;
+use strait_endpoint::Outcome;
+use strait_packet::Packet;
+use strait_primitives::{Address32, ChainId, Height, MessageId, Nonce, RouteId};
+
+pub use self::logs::{LogError, MAX_LOGS_PER_MESSAGE};
+use crate::abi::endpoint::StraitEndpoint;
+use crate::abi::token_app::StraitTokenApp;
+use crate::source::rpc::SourceRpc;
+use crate::source::{DEFAULT_MAX_LOG_RANGE, DEFAULT_RPC_TIMEOUT};
+
+/// Log requests one status query makes at most by default: 1,024,000 blocks with the default
+/// range. A longer chain needs a later first block (the endpoint's deployment).
+pub const DEFAULT_MAX_LOG_REQUESTS: u64 = 1_024;
+
+alloy::sol! {
+    /// What status reads of any verifier (`contracts/src/IStrait.sol`).
+    interface IVerifierView {
+        function rootAt(uint64 height) external view returns (uint64 chain, bool frozen, bytes32 root);
+        function latestHeight() external view returns (uint64);
+    }
+}
+
+/// Which EVM chain to ask, and how far.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EvmStatusConfig {
+    /// The node's JSON-RPC URL (HTTP).
+    pub url: String,
+    /// The `StraitEndpoint` contract.
+    pub endpoint: Address,
+    /// The token application, for a transfer's queued credit (`None`: not asked).
+    pub token_app: Option<Address>,
+    /// The first block of the log scan: the endpoint's deployment (0: genesis).
+    pub from_block: u64,
+    /// Most blocks of one `eth_getLogs` request (at least 1).
+    pub max_log_range: u64,
+    /// Most log requests of one query (at least 1): a longer scan is refused
+    /// ([`StatusError::TooManyBlocks`]).
+    pub max_log_requests: u64,
+    /// How long one request may take.
+    pub rpc_timeout: Duration,
+}
+
+impl EvmStatusConfig {
+    /// Asks `endpoint` at `url`, scanning from genesis with the default bounds.
+    pub fn new(url: impl Into<String>, endpoint: Address) -> Self {
+        Self {
+            url: url.into(),
+            endpoint,
+            token_app: None,
+            from_block: 0,
+            max_log_range: DEFAULT_MAX_LOG_RANGE,
+            max_log_requests: DEFAULT_MAX_LOG_REQUESTS,
+            rpc_timeout: DEFAULT_RPC_TIMEOUT,
+        }
+    }
+}
+
+/// Why a status query failed.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum StatusError {
+    /// A request failed or its answer does not decode (`is_transient` tells which may succeed
+    /// later).
+    #[error(transparent)]
+    Chain(#[from] ChainError),
+    /// A log of the message does not check out: a faulty or hostile node.
+    #[error("chain {chain}: {source}")]
+    BadLog {
+        /// The chain.
+        chain: ChainId,
+        /// What is wrong.
+        source: LogError,
+    },
+    /// The blocks to scan need more log requests than allowed.
+    #[error("chain {chain}: blocks {from}..={head} need {needed} log requests of {range} blocks, more than {max}: give a later first block")]
+    TooManyBlocks {
+        /// The chain.
+        chain: ChainId,
+        /// First block.
+        from: u64,
+        /// The head.
+        head: u64,
+        /// Blocks per request.
+        range: u64,
+        /// Requests needed.
+        needed: u64,
+        /// Requests allowed.
+        max: u64,
+    },
+}
+
+impl StatusError {
+    /// Whether the same query may succeed later.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, Self::Chain(e) if e.is_transient())
+    }
+}
+
+/// What one EVM chain says of a message, in the terms of the native chains' `messageStatus`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EvmMessageStatus {
+    /// This chain neither sent nor received it (in the blocks scanned).
+    Unknown,
+    /// This chain sent it.
+    Sent {
+        /// The block of its `Sent` log.
+        height: Height,
+        /// Its outbox leaf.
+        leaf_index: u64,
+        /// Its packet (checked against the id).
+        packet: Packet,
+        /// Whether it still awaits its outcome (`isAwaiting`).
+        awaiting_outcome: bool,
+    },
+    /// This chain received it.
+    Received {
+        /// The block of its `Received` log (its receipt's height).
+        height: Height,
+        /// Its source chain, from the packet of the delivering transaction (`None`: delivered
+        /// through a contract whose call this reader does not decode).
+        source_chain: Option<ChainId>,
+        /// Its route.
+        route: RouteId,
+        /// Its nonce on the route.
+        nonce: Nonce,
+        /// Its latest outcome: the receipt's, a later retry's, or the final one.
+        outcome: Outcome,
+        /// A failed execution not final yet (`failure(id)` attempts > 0, no `Finalized`).
+        retryable: bool,
+    },
+}
+
+/// The destination's verifier of a receiver's messages from a source.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VerifierView {
+    /// The verifier (`verifierOf`).
+    pub verifier: Address,
+    /// Its latest verified source height (`None`: it has no `latestHeight`).
+    pub latest_height: Option<Height>,
+    /// Whether it is frozen (its `rootAt` at the latest height).
+    pub frozen: bool,
+    /// Whether it has a root at the latest height.
+    pub has_root: bool,
+}
+
+impl VerifierView {
+    /// Whether a message sent at `sent_at` can be delivered under this verifier now.
+    pub fn proves(&self, sent_at: Height) -> bool {
+        !self.frozen && self.has_root && self.latest_height.is_some_and(|h| h >= sent_at)
+    }
+}
+
+/// Reads where messages are on one EVM chain.
+#[derive(Clone, Debug)]
+pub struct EvmStatusReader {
+    rpc: SourceRpc,
+    token_app: Option<Address>,
+    from_block: u64,
+    max_log_range: u64,
+    max_log_requests: u64,
+}
+
+impl EvmStatusReader {
+    /// Connects: reads the chain id and checks that the endpoint has code.
+    pub async fn connect(config: EvmStatusConfig) -> Result<Self, StatusError> {
+        let url = config.url.parse().map_err(|e| ChainError::Refused {
+            chain: ChainId(0),
+            what: "connect",
+            reason: format!("bad RPC URL {}: {e}", config.url),
+        })?;
+        let provider = ProviderBuilder::new()
+            .disable_recommended_fillers()
+            .connect_http(url)
+            .erased();
+        let mut rpc = SourceRpc {
+            provider,
+            chain: ChainId(0),
+            endpoint: config.endpoint,
+            timeout: config.rpc_timeout,
+        };
+        rpc.chain = ChainId(rpc.chain_id().await?);
+        if !rpc.endpoint_deployed().await? {
+            return Err(rpc
+                .refused(
+                    "connect",
+                    format!("no contract at the endpoint address {}", rpc.endpoint),
+                )
+                .into());
+        }
+        Ok(Self {
+            rpc,
+            token_app: config.token_app,
+            from_block: config.from_block,
+            max_log_range: config.max_log_range.max(1),
+            max_log_requests: config.max_log_requests.max(1),
+        })
+    }
+
+    /// The chain's id (its EIP-155 id).
+    pub fn chain_id(&self) -> ChainId {
+        self.rpc.chain
+    }
+
+    /// The endpoint.
+    pub fn endpoint(&self) -> Address {
+        self.rpc.endpoint
+    }
+
+    /// Where message `id` is, as this chain tells it.
+    pub async fn message_status(&self, id: MessageId) -> Result<EvmMessageStatus, StatusError> {
+        let events = self.events_of(id).await?;
+        let bad = |source| StatusError::BadLog {
+            chain: self.rpc.chain,
+            source,
+        };
+        let f = logs::fold(id, events).map_err(bad)?;
+        if let Some((block, leaf_index, packet)) = f.sent {
+            let awaiting_outcome = self
+                .call(
+                    self.rpc.endpoint,
+                    StraitEndpoint::isAwaitingCall {
+                        id: B256::from(id.0),
+                    },
+                )
+                .await?;
+            // [STRAIT-SETTLE.4] a Settled log and an awaiting record cannot both be.
+            if f.settled && awaiting_outcome {
+                return Err(self
+                    .rpc
+                    .bad(
+                        "isAwaiting",
+                        format!("message {id} settled and still awaiting"),
+                    )
+                    .into());
+            }
+            return Ok(EvmMessageStatus::Sent {
+                height: Height(block),
+                leaf_index,
+                packet,
+                awaiting_outcome,
+            });
+        }
+        let (Some((receipt, tx)), Some(outcome)) = (f.received, f.outcome) else {
+            return Ok(EvmMessageStatus::Unknown);
+        };
+        let retryable = matches!(outcome, Outcome::Failed(_))
+            && !f.finalized
+            && self
+                .call(
+                    self.rpc.endpoint,
+                    StraitEndpoint::failureCall {
+                        id: B256::from(id.0),
+                    },
+                )
+                .await?
+                .attempts
+                > 0;
+        Ok(EvmMessageStatus::Received {
+            height: receipt.height,
+            source_chain: self.source_of(id, tx).await?,
+            route: receipt.route,
+            nonce: receipt.nonce,
+            outcome,
+            retryable,
+        })
+    }
+
+    /// The verifier this endpoint applies to `receiver`'s messages from `source`, and how far it
+    /// verified (`None`: no verifier, nothing can be delivered).
+    pub async fn verifier_of(
+        &self,
+        receiver: Address32,
+        source: ChainId,
+    ) -> Result<Option<VerifierView>, StatusError> {
+        let verifier = self
+            .call(
+                self.rpc.endpoint,
+                StraitEndpoint::verifierOfCall {
+                    receiver: B256::from(receiver.0),
+                    sourceChain: source.get(),
+                },
+            )
+            .await?;
+        if verifier.is_zero() {
+            return Ok(None);
+        }
+        // A verifier without `latestHeight` (not every kind has it) proves nothing here.
+        let latest = match self
+            .call(verifier, IVerifierView::latestHeightCall {})
+            .await
+        {
+            Ok(latest) => latest,
+            Err(e) if e.is_transient() => return Err(e),
+            Err(_) => {
+                return Ok(Some(VerifierView {
+                    verifier,
+                    latest_height: None,
+                    frozen: false,
+                    has_root: false,
+                }))
+            }
+        };
+        let at = self
+            .call(verifier, IVerifierView::rootAtCall { height: latest })
+            .await?;
+        if at.chain != source.get() && !at.root.is_zero() {
+            return Err(self
+                .rpc
+                .bad(
+                    "rootAt",
+                    format!("the verifier of chain {source} follows chain {}", at.chain),
+                )
+                .into());
+        }
+        Ok(Some(VerifierView {
+            verifier,
+            latest_height: Some(Height(latest)),
+            frozen: at.frozen,
+            has_root: !at.root.is_zero(),
+        }))
+    }
+
+    /// Whether a delivery waits for an unpause: `endpointPaused`, or `routePaused` of `route`
+    /// when given.
+    pub async fn paused(&self, route: Option<RouteId>) -> Result<bool, StatusError> {
+        let endpoint = self
+            .call(self.rpc.endpoint, StraitEndpoint::endpointPausedCall {})
+            .await?;
+        let Some(route) = route.filter(|_| !endpoint) else {
+            return Ok(endpoint);
+        };
+        self.call(
+            self.rpc.endpoint,
+            StraitEndpoint::routePausedCall {
+                route: B256::from(route.0),
+            },
+        )
+        .await
+    }
+
+    /// Whether the token application's queued item `queue_id` still waits (`None`: no token
+    /// application given).
+    pub async fn credit_waiting(&self, queue_id: u64) -> Result<Option<bool>, StatusError> {
+        let Some(app) = self.token_app else {
+            return Ok(None);
+        };
+        let item = self
+            .call(app, StraitTokenApp::queuedCall { id: queue_id })
+            .await?;
+        Ok(Some(!item.token.is_zero()))
+    }
+
+    /// Every log of message `id` from the first block to the head, in chain order, checked.
+    async fn events_of(&self, id: MessageId) -> Result<Vec<logs::IdEvent>, StatusError> {
+        let head = self.rpc.head().await?;
+        let from = self.from_block;
+        if from > head {
+            return Ok(Vec::new());
+        }
+        let range = self.max_log_range;
+        let needed = (head - from) / range + 1;
+        if needed > self.max_log_requests {
+            return Err(StatusError::TooManyBlocks {
+                chain: self.rpc.chain,
+                from,
+                head,
+                range,
+                needed,
+                max: self.max_log_requests,
+            });
+        }
+        let mut found = Vec::new();
+        let mut start = from;
+        while start <= head {
+            let end = start.saturating_add(range - 1).min(head);
+            let filter = Filter::new()
+                .address(self.rpc.endpoint)
+                .event_signature(logs::ID_EVENTS.to_vec())
+                .topic1(B256::from(id.0))
+                .from_block(start)
+                .to_block(end);
+            let page = self.rpc.logs(&filter).await?;
+            if found.len() + page.len() > MAX_LOGS_PER_MESSAGE {
+                return Err(StatusError::BadLog {
+                    chain: self.rpc.chain,
+                    source: LogError::TooMany {
+                        id,
+                        max: MAX_LOGS_PER_MESSAGE,
+                    },
+                });
+            }
+            for log in &page {
+                let index = log.log_index.ok_or(LogError::Incomplete {
+                    missing: "log index",
+                });
+                let event = logs::decode(&self.rpc, id, log, start, end).and_then(|event| {
+                    let block = log.block_number.unwrap_or_default();
+                    Ok(((block, index?), event))
+                });
+                found.push(event.map_err(|source| StatusError::BadLog {
+                    chain: self.rpc.chain,
+                    source,
+                })?);
+            }
+            if end == u64::MAX {
+                break;
+            }
+            start = end + 1;
+        }
+        found.sort_by_key(|(at, _)| *at);
+        Ok(found.into_iter().map(|(_, event)| event).collect())
+    }
+
+    /// The source chain of message `id`, from the packet of the transaction that delivered it
+    /// (`receiveBatch` or `receiveMessage` on the endpoint; `None` for another call).
+    async fn source_of(&self, id: MessageId, tx: B256) -> Result<Option<ChainId>, StatusError> {
+        let Some(input) = self.rpc.transaction_input(tx).await? else {
+            return Ok(None);
+        };
+        Ok(source_in_calldata(&input, id))
+    }
+
+    /// `eth_call` of `call` on `to` at the head, its return decoded.
+    async fn call<C: SolCall>(&self, to: Address, call: C) -> Result<C::Return, StatusError> {
+        let out = self.rpc.call(to, call.abi_encode()).await?;
+        C::abi_decode_returns(&out).map_err(|e| {
+            self.rpc
+                .bad("eth_call", format!("{} returned {e}", C::SIGNATURE))
+                .into()
+        })
+    }
+}
+
+/// The source chain of message `id` if `input` is a `receiveBatch` or `receiveMessage` call
+/// carrying its packet.
+pub(crate) fn source_in_calldata(input: &[u8], id: MessageId) -> Option<ChainId> {
+    let packets: Vec<alloy::primitives::Bytes> =
+        if let Ok(call) = StraitEndpoint::receiveBatchCall::abi_decode(input) {
+            call.packets
+        } else if let Ok(call) = StraitEndpoint::receiveMessageCall::abi_decode(input) {
+            vec![call.packet]
+        } else {
+            return None;
+        };
+    packets.iter().find_map(|encoded| {
+        (Packet::id_of_encoding(encoded) == id)
+            .then(|| Packet::decode(encoded).ok())
+            .flatten()
+            .map(|p| p.source_chain)
+    })
+}
