@@ -146,6 +146,28 @@ library Bls {
         }
     }
 
+    /// [STRAIT-LC-BLS.1], [STRAIT-ATTEST.4] The key at memory `key` (wire form, 96 bytes) is in G1's subgroup and not
+    /// the identity, and the proof of possession at `pop` (192 bytes) verifies for it under the
+    /// PoP DST (one hash to G2 and one pairing): 0 both hold, 1 the key fails, 2 the proof fails.
+    function possession(uint256 key, uint256 pop) internal view returns (uint256) {
+        bytes memory keyBuf = new bytes(128);
+        bytes memory popBuf = new bytes(256);
+        uint256 k;
+        uint256 p;
+        assembly ("memory-safe") {
+            k := add(keyBuf, 32)
+            p := add(popBuf, 32)
+        }
+        if (!g1FromWire(key, k) || !g1Valid(k)) return 1;
+        bytes memory h = hashToG2(g1Compressed(k), "BLS_POP_BLS12381G2_XMD:SHA-256_SSWU_RO_POP_");
+        uint256 hp;
+        assembly ("memory-safe") {
+            hp := add(h, 32)
+        }
+        if (!g2FromMemory(pop, p) || !pairingCheck(k, hp, p)) return 2;
+        return 0;
+    }
+
     /// RFC 9380 hash_to_curve to G2 of `message` under `dst` (at most 255 bytes), EIP-2537 encoding
     /// (256 bytes): `map(u0) + map(u1)`, MAP_FP2_TO_G2 clearing the cofactor of each.
     function hashToG2(bytes memory message, bytes memory dst) internal view returns (bytes memory out) {

@@ -34,28 +34,14 @@ contract BlsCommitteeVerifier is CommitteeVerifier {
     /// (`InvalidMemberKey`), and its proof of possession verifies under the PoP DST
     /// (`InvalidProofOfPossession`).
     function _admit(bytes memory wire, uint256 n) internal view override {
-        bytes memory key = new bytes(128);
-        bytes memory popBuf = new bytes(256);
-        uint256 k;
-        uint256 p;
-        assembly ("memory-safe") {
-            k := add(key, 32)
-            p := add(popBuf, 32)
-        }
         for (uint256 i = 0; i < n; ++i) {
             uint256 src;
             assembly ("memory-safe") {
                 src := add(add(wire, 36), mul(i, 288))
             }
-            if (!Bls.g1FromWire(src, k) || !Bls.g1Valid(k)) revert InvalidMemberKey(i);
-            bytes memory h = Bls.hashToG2(Bls.g1Compressed(k), "BLS_POP_BLS12381G2_XMD:SHA-256_SSWU_RO_POP_");
-            uint256 hp;
-            assembly ("memory-safe") {
-                hp := add(h, 32)
-            }
-            if (!Bls.g2FromMemory(src + KEY_LEN, p) || !Bls.pairingCheck(k, hp, p)) {
-                revert InvalidProofOfPossession(i);
-            }
+            uint256 verdict = Bls.possession(src, src + KEY_LEN);
+            if (verdict == 1) revert InvalidMemberKey(i);
+            if (verdict == 2) revert InvalidProofOfPossession(i);
         }
     }
 

@@ -177,7 +177,7 @@ contract NativeLightClient is IStraitVerifier {
             assembly ("memory-safe") {
                 calldatacopy(p, add(chunk.offset, add(4, mul(i, 192))), 192)
             }
-            uint256 status = _possession(k + i * STORED_LEN, p);
+            uint256 status = Bls.possession(k + i * STORED_LEN, p);
             if (status == 1) revert InvalidKey(first + i);
             if (status == 2) revert InvalidProofOfPossession(first + i);
         }
@@ -319,7 +319,7 @@ contract NativeLightClient is IStraitVerifier {
                 calldatacopy(src, add(entries.offset, mul(i, 288)), 288)
                 h := keccak256(src, 288)
             }
-            uint256 status = _possession(src, src + 96);
+            uint256 status = Bls.possession(src, src + 96);
             if (status == 1) revert InvalidKey(i);
             if (status == 2) revert InvalidProofOfPossession(i);
             proven[h] = true;
@@ -703,29 +703,7 @@ contract NativeLightClient is IStraitVerifier {
             h := keccak256(src, 288)
         }
         if (proven[h]) return;
-        if (_possession(src, src + 96) != 0) revert InvalidProofOfPossession(i);
-    }
-
-    /// [STRAIT-LC-BLS.1] The key at memory `key` (wire form, 96 bytes) is in G1's subgroup and not
-    /// the identity, and the proof of possession at `pop` (192 bytes) verifies for it under the
-    /// PoP DST (one hash to G2 and one pairing): 0 both hold, 1 the key fails, 2 the proof fails.
-    function _possession(uint256 key, uint256 pop) private view returns (uint256) {
-        bytes memory keyBuf = new bytes(128);
-        bytes memory popBuf = new bytes(256);
-        uint256 k;
-        uint256 p;
-        assembly ("memory-safe") {
-            k := add(keyBuf, 32)
-            p := add(popBuf, 32)
-        }
-        if (!Bls.g1FromWire(key, k) || !Bls.g1Valid(k)) return 1;
-        bytes memory h = Bls.hashToG2(Bls.g1Compressed(k), "BLS_POP_BLS12381G2_XMD:SHA-256_SSWU_RO_POP_");
-        uint256 hp;
-        assembly ("memory-safe") {
-            hp := add(h, 32)
-        }
-        if (!Bls.g2FromMemory(pop, p) || !Bls.pairingCheck(k, hp, p)) return 2;
-        return 0;
+        if (Bls.possession(src, src + 96) != 0) revert InvalidProofOfPossession(i);
     }
 
     /// [STRAIT-LC-BLS.5] The signature is a G2 point of the subgroup, not the identity, and
