@@ -687,26 +687,33 @@ pub(crate) fn arriving_denom(chains: &[End], p: &Planned) -> String {
     local_denom(chains[p.destination].id(), chains[p.source].id(), &p.denom).0
 }
 
+/// Two native chains (1, 2) and two EVM chains (31337, 31338) behind unreachable addresses, for
+/// tests that plan and check books without chains.
+#[cfg(test)]
+pub(crate) fn unreachable_chains() -> Vec<End> {
+    let client = crate::send::http_client("http://127.0.0.1:1").unwrap();
+    let provider = deploy::signing_provider("http://127.0.0.1:1", TOKEN_LOAD_KEY).unwrap();
+    let native = |id| End::Native {
+        id: ChainId(id),
+        client: client.clone(),
+    };
+    let evm = |id| End::Evm {
+        id: ChainId(id),
+        provider: provider.clone(),
+        endpoint: Address::ZERO,
+        app: Address::ZERO,
+        token: Address::ZERO,
+    };
+    vec![native(1), native(2), evm(31337), evm(31338)]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn the_plan_covers_every_route_and_kind_and_its_size_is_per_round() {
-        let client = crate::send::http_client("http://127.0.0.1:1").unwrap();
-        let provider = deploy::signing_provider("http://127.0.0.1:1", TOKEN_LOAD_KEY).unwrap();
-        let native = |id| End::Native {
-            id: ChainId(id),
-            client: client.clone(),
-        };
-        let evm = |id| End::Evm {
-            id: ChainId(id),
-            provider: provider.clone(),
-            endpoint: Address::ZERO,
-            app: Address::ZERO,
-            token: Address::ZERO,
-        };
-        let chains = [native(1), native(2), evm(31337), evm(31338)];
+        let chains = unreachable_chains();
         let plan = plan(&chains, 2);
         assert_eq!(plan.len(), 2 * per_round(2, 2));
         let mut kinds = HashSet::new();
