@@ -93,6 +93,65 @@ pub struct DevnetArgs {
     /// (native to EVM, EVM to native, EVM to EVM), reported under `evm` (default: --messages).
     #[arg(long)]
     pub evm_messages: Option<u64>,
+    /// The seed everything random in the run is drawn from: the EVM routes' token transfers
+    /// (amounts, which are refused or time out, order) and, with --faults, the fault schedule.
+    /// Default: one from the clock. Printed at the start and in the report; the same seed
+    /// replays the same workload and schedule.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// With --messages: crash and restart the relayer at moments drawn from the seed while the
+    /// load runs (the new relayer resumes from the chains' state alone); the schedule and what
+    /// was done of it are in the report under `faults`.
+    #[arg(long)]
+    pub faults: bool,
+}
+
+impl DevnetArgs {
+    /// The command that replays this run with `seed` (in a data directory of its own, so the
+    /// failed run's stays for a look).
+    pub(crate) fn replay_command(&self, seed: u64) -> String {
+        let mut out = format!(
+            "cargo run --release -p strait -- devnet --seed {seed} --chains {} --validators {}",
+            self.chains, self.validators
+        );
+        if self.fast {
+            out.push_str(" --fast");
+        } else {
+            out.push_str(&format!(" --block-time-ms {}", self.block_time_ms));
+        }
+        if let Some(n) = self.messages {
+            out.push_str(&format!(
+                " --messages {n} --transfer-percent {}",
+                self.transfer_percent
+            ));
+        }
+        if let Some(n) = self.evm_messages {
+            out.push_str(&format!(" --evm-messages {n}"));
+        }
+        if let Some(rate) = self.rate {
+            out.push_str(&format!(" --rate {rate}"));
+        }
+        for (on, flag) in [
+            (self.faults, " --faults"),
+            (self.no_relayer, " --no-relayer"),
+            (self.no_committees, " --no-committees"),
+            (self.no_watcher, " --no-watcher"),
+            (self.no_evm, " --no-evm"),
+            (self.exit_when_done, " --exit-when-done"),
+        ] {
+            if on {
+                out.push_str(flag);
+            }
+        }
+        let mut dir = self.data_dir.clone().into_os_string();
+        dir.push("-replay");
+        out.push_str(&format!(
+            " --timeout-secs {} --rpc-port-base 0 --fresh --data-dir {}",
+            self.timeout_secs,
+            std::path::Path::new(&dir).display()
+        ));
+        out
+    }
 }
 
 /// `<data-dir>/devnet.json`: what makes the devnet the same devnet after a restart.
@@ -224,6 +283,11 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
 pub async fn run(args: DevnetArgs) -> anyhow::Result<()> {
     // Listen before starting anything: Ctrl-C while the chains start stops them cleanly once up.
     let mut shutdown = crate::Shutdown::listen();
+    if args.faults && (args.messages.is_none() || args.no_relayer) {
+        bail!("--faults needs --messages and the in-process relayer (no --no-relayer)");
+    }
+    let seed = args.seed.unwrap_or_else(crate::devnet_seed::clock_seed);
+    let replay = args.replay_command(seed);
     let block_time_ms = if args.fast {
         FAST_BLOCK_TIME_MS
     } else {
@@ -257,6 +321,15 @@ pub async fn run(args: DevnetArgs) -> anyhow::Result<()> {
         .map(|n| ChainEndpoint::new(n.rpc_url(), n.ws_url()))
         .collect();
     print_guide(&args, &specs, &nodes);
+    eprintln!(
+        "  seed {seed}{} (--seed {seed} replays the workload{})",
+        if args.faults {
+            ", faults: relayer restarts"
+        } else {
+            ""
+        },
+        if args.faults { " and the faults" } else { "" }
+    );
 
     let committees = if args.no_committees {
         None
@@ -328,7 +401,7 @@ pub async fn run(args: DevnetArgs) -> anyhow::Result<()> {
         }
     };
 
-    let (stop_relayer, relayer_stopped) = tokio::sync::oneshot::channel::<()>();
+    let (stop_relayer, relayer_stopped) = tokio::sync::watch::channel(false);
     let mut relayer_config = RelayerConfig::new(endpoints.clone(), "relayer-0");
     if let Some(c) = &committees {
         relayer_config.attested = c.attested.clone();
@@ -360,21 +433,17 @@ pub async fn run(args: DevnetArgs) -> anyhow::Result<()> {
     relayer_config.tx_poll_interval = Duration::from_millis((block_time_ms / 4).clamp(5, 100));
     let relayer_metrics = relayer_config.metrics.clone();
     let relays_evm = evm_relay.is_some() && !args.no_relayer;
-    let relayer = (!args.no_relayer).then(|| {
-        let stopped = async {
-            let _ = relayer_stopped.await;
-        };
-        match evm_relay {
-            Some(chains) => {
-                tokio::spawn(crate::hetero_relayer::run(relayer_config, chains, stopped))
-            }
-            None => tokio::spawn(async move {
-                strait_devnet_client::run_relayer(relayer_config, stopped)
-                    .await
-                    .map_err(anyhow::Error::from)
-            }),
-        }
-    });
+    // What starts the relayer again after a crash (--faults): its configuration, nothing more.
+    let spawner = crate::devnet_faults::RelayerSpawner {
+        endpoints: endpoints.clone(),
+        attested: relayer_config.attested.clone(),
+        propose: relayer_config.propose.clone(),
+        poll_interval: relayer_config.poll_interval,
+        tx_poll_interval: relayer_config.tx_poll_interval,
+        metrics: relayer_metrics.clone(),
+        stop: relayer_stopped,
+    };
+    let mut relayer = (!args.no_relayer).then(|| spawner.spawn(relayer_config, evm_relay));
 
     let outcome = match args.messages {
         Some(n) => {
@@ -409,6 +478,7 @@ pub async fn run(args: DevnetArgs) -> anyhow::Result<()> {
                                 args.transfer_percent,
                                 per_round,
                             ),
+                            seed,
                             Duration::from_secs(args.timeout_secs),
                         )
                         .await
@@ -417,15 +487,34 @@ pub async fn run(args: DevnetArgs) -> anyhow::Result<()> {
                     _ => Ok(None),
                 }
             };
+            let schedule = if args.faults {
+                crate::devnet_seed::fault_schedule(seed)
+            } else {
+                Vec::new()
+            };
+            let faults = crate::devnet_faults::run(
+                schedule,
+                &mut relayer,
+                &spawner,
+                evm.as_ref().filter(|_| relays_evm),
+                std::time::Instant::now(),
+            );
             tokio::select! {
-                r = async { tokio::join!(run, evm_run) } => Some(r),
+                r = async { tokio::join!(run, evm_run, faults) } => Some(r),
                 () = shutdown.wait() => None,
             }
         }
         None => None,
     };
     let mut result = Ok(());
-    if let Some((outcome, evm_outcome)) = outcome {
+    if let Some((outcome, evm_outcome, faults)) = outcome {
+        let faults = match faults {
+            Ok(f) => Some(f),
+            Err(e) => {
+                result = Err(e.context("the fault schedule"));
+                None
+            }
+        };
         let evm_report = match evm_outcome {
             Ok(r) => r,
             Err(e) => {
@@ -436,6 +525,17 @@ pub async fn run(args: DevnetArgs) -> anyhow::Result<()> {
         match outcome {
             Ok(report) => {
                 let mut value = serde_json::to_value(&report)?;
+                value["seed"] = seed.into();
+                value["replay"] = replay.clone().into();
+                if let Some(f) = &faults {
+                    value["faults"] = serde_json::to_value(f)?;
+                    if !f.complete() && result.is_ok() {
+                        result = Err(anyhow::anyhow!(
+                            "not every scheduled fault was done: {}",
+                            serde_json::to_string(f)?
+                        ));
+                    }
+                }
                 if let Some(r) = &evm_report {
                     value["evm"] = serde_json::to_value(r)?;
                     if !r.all_executed_once() && result.is_ok() {
@@ -476,7 +576,9 @@ pub async fn run(args: DevnetArgs) -> anyhow::Result<()> {
         shutdown.wait().await;
     }
     eprintln!("stopping the devnet");
-    let _ = stop_relayer.send(());
+    // A failed run names its seed and the command that replays it.
+    let result = result.map_err(|e| anyhow::anyhow!("{e:#}\nseed {seed}; replay: {replay}"));
+    let _ = stop_relayer.send(true);
     if let Some(relayer) = relayer {
         match tokio::time::timeout(Duration::from_secs(10), relayer).await {
             Ok(Ok(Ok(()))) => {}
@@ -715,6 +817,46 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         dir
+    }
+
+    /// The replay command, run, is the same run: its flags parse back to the same arguments, in
+    /// a data directory of its own.
+    #[test]
+    fn the_replay_command_parses_back_to_the_same_run() {
+        #[derive(clap::Parser)]
+        struct Cli {
+            #[command(flatten)]
+            args: DevnetArgs,
+        }
+        let parse = |words: &[&str]| {
+            <Cli as clap::Parser>::try_parse_from(
+                std::iter::once("devnet").chain(words.iter().copied()),
+            )
+            .unwrap()
+            .args
+        };
+        let args = parse(&[
+            "--seed",
+            "7",
+            "--messages",
+            "20",
+            "--evm-messages",
+            "300",
+            "--faults",
+            "--fast",
+            "--exit-when-done",
+            "--data-dir",
+            "/tmp/d",
+        ]);
+        let replay = args.replay_command(7);
+        let (_, tail) = replay.split_once(" -- devnet ").unwrap();
+        let again = parse(&tail.split(' ').collect::<Vec<_>>());
+        assert_eq!(again.seed, Some(7));
+        assert_eq!(again.messages, Some(20));
+        assert_eq!(again.evm_messages, Some(300));
+        assert_eq!(again.transfer_percent, args.transfer_percent);
+        assert!(again.faults && again.fast && again.exit_when_done && again.fresh);
+        assert_eq!(again.data_dir, PathBuf::from("/tmp/d-replay"));
     }
 
     #[test]

@@ -47,6 +47,9 @@ pub struct EvmRoutesReport {
     pub duplicates: u64,
     /// Whose outcome came back to their source (settled there).
     pub settled: u64,
+    /// Milliseconds from the first send until every message and transfer settled (or the
+    /// timeout) and the statuses were read: faults scheduled before it hit a load in flight.
+    pub elapsed_ms: u64,
     /// By route: `native->evm`, `evm->native`, `evm->evm`.
     pub by_route: BTreeMap<String, RouteLoad>,
     /// The token transfers over the same routes (`crate::evm_transfers`), when any.
@@ -130,25 +133,28 @@ struct Sent {
 
 /// Sends `n` messages over the EVM routes of the devnet of `native` and `evm` and waits (at most
 /// `timeout`) for each to be executed on its destination and settled on its source; at the same
-/// time, `transfer_rounds` rounds of token transfers (`crate::evm_transfers`).
+/// time, `transfer_rounds` rounds of token transfers planned from `seed` (`crate::evm_transfers`).
 pub(crate) async fn run(
     native: &[(ChainId, HttpClient)],
     evm: &[EvmChain],
     n: u64,
     transfer_rounds: usize,
+    seed: u64,
     timeout: Duration,
 ) -> anyhow::Result<EvmRoutesReport> {
+    let started = Instant::now();
     let transfers = async {
         if transfer_rounds == 0 {
             return Ok(None);
         }
-        crate::evm_transfers::run(native, evm, transfer_rounds, timeout)
+        crate::evm_transfers::run(native, evm, transfer_rounds, seed, timeout)
             .await
             .map(Some)
     };
     let (report, transfers) = tokio::join!(counter_messages(native, evm, n, timeout), transfers);
     let mut report = report?;
     report.transfers = transfers.context("the token transfers on EVM routes")?;
+    report.elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
     Ok(report)
 }
 

@@ -15,6 +15,10 @@
 //!    timeout long past (timed out on `E`, minted again on `N`);
 //! 3. `F` sends half of its `N/E/usd` back to `N` (burned on `F`, released from `N`'s escrow).
 //!
+//! The amounts, how many transfers of each pair are refused or expire (one or two each), and the
+//! order of the sends are drawn from the run's seed ([`crate::devnet_seed`]): a seed gives the
+//! same plan every time.
+//!
 //! Senders: the native account [`TOKEN_ACCOUNT`] and the EVM key
 //! [`crate::evm_devnet::TOKEN_LOAD_KEY`], so that their nonces never race the counter load's.
 
@@ -37,6 +41,7 @@ use strait_evm_client::deploy;
 use strait_node::apps::token::{local_denom, TransferCall, CALL_FINALIZE};
 use strait_primitives::{Address32, ChainId, MessageId, Timestamp};
 
+use crate::devnet_seed::{streams, SeededRng};
 use crate::evm_devnet::{address32, EvmChain, EVM_DENOM, TOKEN_LOAD_KEY};
 use crate::send::wait_tx;
 use crate::transfers::Conservation;
@@ -44,7 +49,8 @@ use crate::transfers::Conservation;
 /// The native devnet account that sends and receives the token transfers on native chains
 /// (funded at genesis; not `load-0`, the counter load's).
 pub(crate) const TOKEN_ACCOUNT: &str = "load-1";
-/// Transfers per round with `n` native and `e` EVM chains (see the module docs).
+/// Transfers per round with `n` native and `e` EVM chains at the fewest, one refused and one
+/// expiring transfer per pair (see the module docs; a seed may draw two).
 pub(crate) fn per_round(n: usize, e: usize) -> usize {
     let f = e.saturating_sub(1);
     // Per EVM chain: to each native chain 5 (3 out in phase 1, 2 back in phase 2) and 2 per
@@ -71,6 +77,8 @@ const SEND_GAS: u64 = 600_000;
 const POLL: Duration = Duration::from_millis(500);
 /// An amount unit large enough that halves and quarters stay whole.
 const UNIT: u128 = 1 << 20;
+/// An executed transfer out of an EVM chain carries 8 to `8 * MAX_UNITS` units.
+const MAX_UNITS: u64 = 64;
 
 /// How a transfer is planned to end on its destination.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -140,6 +148,12 @@ impl End {
 pub struct EvmTransfersReport {
     /// Transfers sent.
     pub sent: u64,
+    /// Planned to be executed (the seed's plan).
+    pub planned_executed: u64,
+    /// Planned to be refused on their destination and refunded.
+    pub planned_refused: u64,
+    /// Planned to time out and be refunded.
+    pub planned_timed_out: u64,
     /// Executed on their destination, as planned.
     pub executed: u64,
     /// Failed (refused, then finalized) on their destination and refunded, as planned.
@@ -183,16 +197,16 @@ impl EvmTransfersReport {
     }
 }
 
-/// The plan of `rounds` rounds over `chains` (see the module docs).
-pub(crate) fn plan(chains: &[End], rounds: usize) -> Vec<Planned> {
+/// The plan of `rounds` rounds over `chains` (see the module docs), drawn from `rng`: each
+/// onward amount, how many transfers of a pair are refused or time out (one or two) and their
+/// amounts, and the order the transfers are sent in.
+pub(crate) fn plan(chains: &[End], rounds: usize, rng: &mut SeededRng) -> Vec<Planned> {
     let evm: Vec<usize> = (0..chains.len()).filter(|&i| chains[i].is_evm()).collect();
     let native: Vec<usize> = (0..chains.len()).filter(|&i| !chains[i].is_evm()).collect();
     let mut out = Vec::new();
-    let mut k = 0u128;
-    let mut next = || {
-        k += 1;
-        k
-    };
+    // A refused or expiring transfer's amount: at most half a unit, so that two of them and the
+    // onward quarter stay within what an executed transfer brought (8 units at least).
+    let small = |rng: &mut SeededRng| u128::from(rng.between(1, (UNIT / 2) as u64));
     for _ in 0..rounds {
         for &e in &evm {
             let home = EVM_DENOM.to_owned();
@@ -207,16 +221,22 @@ pub(crate) fn plan(chains: &[End], rounds: usize) -> Vec<Planned> {
                 expect,
             };
             for &x in native.iter().chain(&others) {
-                let a = 8 * UNIT * next();
+                let a = 8 * UNIT * u128::from(rng.between(1, MAX_UNITS));
                 out.push(t(1, e, x, &home, a, Expect::Executed));
-                out.push(t(1, e, x, &home, next(), Expect::TimedOut));
+                for _ in 0..rng.between(1, 2) {
+                    out.push(t(1, e, x, &home, small(rng), Expect::TimedOut));
+                }
                 // Home again, half of it.
                 out.push(t(2, x, e, &voucher, a / 2, Expect::Executed));
                 if chains[x].is_evm() {
                     continue;
                 }
-                out.push(t(1, e, x, &home, next(), Expect::Failed));
-                out.push(t(2, x, e, &voucher, next(), Expect::TimedOut));
+                for _ in 0..rng.between(1, 2) {
+                    out.push(t(1, e, x, &home, small(rng), Expect::Failed));
+                }
+                for _ in 0..rng.between(1, 2) {
+                    out.push(t(2, x, e, &voucher, small(rng), Expect::TimedOut));
+                }
                 for &f in &others {
                     // On to the other EVM chain, then half of that back.
                     out.push(t(2, x, f, &voucher, a / 4, Expect::Executed));
@@ -226,6 +246,8 @@ pub(crate) fn plan(chains: &[End], rounds: usize) -> Vec<Planned> {
             }
         }
     }
+    // The order of the sends (each phase's, from each chain, follows the plan's).
+    rng.shuffle(&mut out);
     out
 }
 
@@ -245,11 +267,13 @@ struct Seen {
     retryable: bool,
 }
 
-/// Runs `rounds` rounds of transfers over the devnet of `native` and `evm`, at most `timeout`.
+/// Runs `rounds` rounds of transfers, planned from `seed`, over the devnet of `native` and
+/// `evm`, at most `timeout`.
 pub(crate) async fn run(
     native: &[(ChainId, HttpClient)],
     evm: &[EvmChain],
     rounds: usize,
+    seed: u64,
     timeout: Duration,
 ) -> anyhow::Result<EvmTransfersReport> {
     let mut chains: Vec<End> = native
@@ -268,7 +292,11 @@ pub(crate) async fn run(
             token: e.token,
         });
     }
-    let plan = plan(&chains, rounds);
+    let plan = plan(
+        &chains,
+        rounds,
+        &mut SeededRng::stream(seed, streams::TRANSFERS),
+    );
     let deadline = Instant::now() + timeout;
     let mut sent: HashMap<usize, Sent> = HashMap::new();
     let mut seen: HashMap<MessageId, Seen> = HashMap::new();
@@ -329,6 +357,11 @@ pub(crate) async fn run(
         let entry = report.by_route.entry(route).or_default();
         report.sent += 1;
         entry.sent += 1;
+        match p.expect {
+            Expect::Executed => report.planned_executed += 1,
+            Expect::Failed => report.planned_refused += 1,
+            Expect::TimedOut => report.planned_timed_out += 1,
+        }
         let Some(s) = sent.get(&i) else {
             report.undelivered += 1;
             continue;
@@ -687,28 +720,38 @@ pub(crate) fn arriving_denom(chains: &[End], p: &Planned) -> String {
     local_denom(chains[p.destination].id(), chains[p.source].id(), &p.denom).0
 }
 
+/// Two native chains (1, 2) and two EVM chains (31337, 31338) behind unreachable addresses, for
+/// tests that plan and check books without chains.
+#[cfg(test)]
+pub(crate) fn unreachable_chains() -> Vec<End> {
+    let client = crate::send::http_client("http://127.0.0.1:1").unwrap();
+    let provider = deploy::signing_provider("http://127.0.0.1:1", TOKEN_LOAD_KEY).unwrap();
+    let native = |id| End::Native {
+        id: ChainId(id),
+        client: client.clone(),
+    };
+    let evm = |id| End::Evm {
+        id: ChainId(id),
+        provider: provider.clone(),
+        endpoint: Address::ZERO,
+        app: Address::ZERO,
+        token: Address::ZERO,
+    };
+    vec![native(1), native(2), evm(31337), evm(31338)]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn the_plan_covers_every_route_and_kind_and_its_size_is_per_round() {
-        let client = crate::send::http_client("http://127.0.0.1:1").unwrap();
-        let provider = deploy::signing_provider("http://127.0.0.1:1", TOKEN_LOAD_KEY).unwrap();
-        let native = |id| End::Native {
-            id: ChainId(id),
-            client: client.clone(),
-        };
-        let evm = |id| End::Evm {
-            id: ChainId(id),
-            provider: provider.clone(),
-            endpoint: Address::ZERO,
-            app: Address::ZERO,
-            token: Address::ZERO,
-        };
-        let chains = [native(1), native(2), evm(31337), evm(31338)];
-        let plan = plan(&chains, 2);
-        assert_eq!(plan.len(), 2 * per_round(2, 2));
+        let chains = unreachable_chains();
+        let plan = plan(&chains, 2, &mut SeededRng::new(5));
+        // One refused and one expiring transfer per pair at the fewest, two at the most: per
+        // EVM chain and native chain, three more; per pair of EVM chains, one.
+        assert!(plan.len() >= 2 * per_round(2, 2), "{}", plan.len());
+        assert!(plan.len() <= 2 * (per_round(2, 2) + 2 * (2 * 3 + 1)));
         let mut kinds = HashSet::new();
         for p in &plan {
             assert_ne!(p.source, p.destination);
@@ -735,10 +778,52 @@ mod tests {
         assert!(plan
             .iter()
             .any(|p| p.denom == "1/31337/usd" && p.phase == 3));
-        assert_eq!(arriving_denom(&chains, &plan[0]), "31337/usd");
+        let first = plan
+            .iter()
+            .find(|p| p.source == 2 && p.destination == 0 && p.denom == EVM_DENOM)
+            .unwrap();
+        assert_eq!(arriving_denom(&chains, first), "31337/usd");
         assert_eq!(rounds(300, 0, 34), 0);
         assert_eq!(rounds(300, 10, 34), 1, "at least one");
         assert_eq!(rounds(3_400, 10, 34), 10);
         assert_eq!(rounds(u64::MAX, 100, 34), MAX_ROUNDS);
+    }
+
+    /// A seed gives one plan, another seed another; and no seed's plan ever spends what its
+    /// earlier phases did not bring (every phase's executed transfers arrive before the next).
+    #[test]
+    fn a_seeds_plan_is_always_the_same_and_never_overdraws() {
+        let chains = unreachable_chains();
+        let key = |p: &Planned| (p.source, p.denom.clone(), p.amount, p.expect as u8, p.phase);
+        let of = |seed| -> Vec<_> {
+            plan(&chains, 2, &mut SeededRng::stream(seed, streams::TRANSFERS))
+                .iter()
+                .map(key)
+                .collect()
+        };
+        assert_eq!(of(9), of(9));
+        assert_ne!(of(9), of(10));
+        for seed in 0..300 {
+            let plan = plan(&chains, 3, &mut SeededRng::stream(seed, streams::TRANSFERS));
+            let mut held: HashMap<(usize, String), u128> = HashMap::new();
+            for phase in 1..=3 {
+                for p in plan.iter().filter(|p| p.phase == phase) {
+                    if p.denom == EVM_DENOM {
+                        continue;
+                    }
+                    let have = held.entry((p.source, p.denom.clone())).or_default();
+                    *have = have.checked_sub(p.amount).unwrap_or_else(|| {
+                        panic!("seed {seed} overdraws {} on {}", p.denom, p.source)
+                    });
+                }
+                for p in plan.iter().filter(|p| p.phase == phase) {
+                    if p.expect == Expect::Executed {
+                        *held
+                            .entry((p.destination, arriving_denom(&chains, p)))
+                            .or_default() += p.amount;
+                    }
+                }
+            }
+        }
     }
 }

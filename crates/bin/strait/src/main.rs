@@ -12,6 +12,8 @@ mod attester;
 mod bls_route;
 mod committees;
 mod devnet;
+mod devnet_faults;
+mod devnet_seed;
 mod devnet_watcher;
 mod evm_attesters;
 mod evm_devnet;

@@ -1,14 +1,20 @@
 //! The heterogeneous devnet: native chains and two anvil chains in one `strait devnet`, messages
 //! relayed in every direction (native to EVM, EVM to native, EVM to EVM) under the devnet's ECDSA
 //! committee, each executed exactly once and its outcome proven back to its source, and
-//! `strait status` following one message of each route there.
+//! `strait status` following one message of each route there. The runs are seeded (`--seed`):
+//! the token transfers and the relayer's crashes and restarts (`--faults`) are the seed's, and a
+//! failure names the seed and the command that replays it.
 
 use std::process::Stdio;
 
 use crate::support::temp_dir;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn devnet_relays_native_and_evm_chains_every_way_exactly_once() {
+/// The seeds the test runs, one after the other (each run takes about half a minute here).
+const SEEDS: [u64; 2] = [1, 0x5eed_0000_0000_0002];
+
+/// Runs `strait devnet --seed <seed> --faults` with the load of the test: its JSON report, its
+/// stderr and what names the run in an assertion (the seed and the replay command).
+async fn seeded_run(seed: u64) -> (serde_json::Value, String, String) {
     let dir = temp_dir("devnet-hetero");
     let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_strait"));
     command
@@ -20,11 +26,13 @@ async fn devnet_relays_native_and_evm_chains_every_way_exactly_once() {
             "300",
             "--transfer-percent",
             "10",
+            "--faults",
             "--exit-when-done",
             "--json",
             "--fast",
             "--fresh",
         ])
+        .args(["--seed", &seed.to_string()])
         .args([
             "--rpc-port-base",
             "0",
@@ -40,70 +48,152 @@ async fn devnet_relays_native_and_evm_chains_every_way_exactly_once() {
         .expect("join")
         .expect("run strait devnet");
     let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    // The failing run's stderr ends with its seed and replay command; the report holds them too.
+    let report: Option<serde_json::Value> = serde_json::from_str(stdout.trim()).ok();
+    let run = match report.as_ref().and_then(|r| r["replay"].as_str()) {
+        Some(replay) => format!("seed {seed}, replay: {replay}"),
+        None => format!("seed {seed}"),
+    };
     assert!(
         output.status.success(),
-        "strait devnet failed: {stderr}\n{stdout}"
+        "{run}: strait devnet failed: {stderr}\n{stdout}"
     );
-    assert!(stderr.contains("EVM chain  31337"), "{stderr}");
-    let report: serde_json::Value =
-        serde_json::from_str(stdout.trim()).expect("one JSON object on stdout");
-    assert_eq!(report["delivered"], 20, "{report}");
+    assert!(stderr.contains(&format!("seed {seed}")), "{run}: {stderr}");
+    assert!(dir.join("evm.json").exists(), "{run}");
+    let report = report.unwrap_or_else(|| panic!("{run}: one JSON object on stdout: {stdout}"));
+    assert_eq!(report["seed"], seed, "{run}");
+    (report, stderr, run)
+}
+
+/// Conservation on every chain, every transfer ended exactly once as the seed planned it, every
+/// counter message executed once and settled, through the seed's relayer crashes and restarts.
+fn assert_ended_once_and_conserved(report: &serde_json::Value, run: &str) {
+    assert_eq!(report["delivered"], 20, "{run}: {report}");
     let evm = &report["evm"];
-    assert_eq!(evm["sent"], 300, "{report}");
+    assert_eq!(evm["sent"], 300, "{run}: {report}");
     // Executed exactly once on the destination (the EVM endpoint's Received events and the EVM
     // counter's count; the native receipt), and every outcome proven back to its source
     // (isAwaiting false on an EVM endpoint, awaiting_outcome false on a native chain).
-    assert_eq!(evm["delivered"], 300, "{report}");
-    assert_eq!(evm["duplicates"], 0, "{report}");
-    assert_eq!(evm["failed"], 0, "{report}");
-    assert_eq!(evm["undelivered"], 0, "{report}");
-    assert_eq!(evm["settled"], 300, "{report}");
+    assert_eq!(evm["delivered"], 300, "{run}: {report}");
+    assert_eq!(evm["duplicates"], 0, "{run}: {report}");
+    assert_eq!(evm["failed"], 0, "{run}: {report}");
+    assert_eq!(evm["undelivered"], 0, "{run}: {report}");
+    assert_eq!(evm["settled"], 300, "{run}: {report}");
     let mut total = 0;
     for route in ["native->evm", "evm->native", "evm->evm"] {
         let r = &evm["by_route"][route];
         let sent = r["sent"].as_u64().unwrap_or(0);
-        assert!(sent > 0, "nothing sent {route}: {report}");
-        assert_eq!(r["delivered"].as_u64(), Some(sent), "{route}: {report}");
-        assert_eq!(r["settled"].as_u64(), Some(sent), "{route}: {report}");
+        assert!(sent > 0, "{run}: nothing sent {route}: {report}");
+        assert_eq!(
+            r["delivered"].as_u64(),
+            Some(sent),
+            "{run}: {route}: {report}"
+        );
+        assert_eq!(
+            r["settled"].as_u64(),
+            Some(sent),
+            "{run}: {route}: {report}"
+        );
         total += sent;
     }
-    assert_eq!(total, 300, "{report}");
-    // Token transfers over the same routes (10 % of 300: one round of 34 with two native and two
-    // EVM chains), each ending once as planned: executed, or refused (finalized) or timed out and
-    // refunded; settled on its source; and the books balance (balances as the outcomes make them,
-    // every escrow = the vouchers of it elsewhere + in flight, every supply held or escrowed).
+    assert_eq!(total, 300, "{run}: {report}");
+    // Token transfers over the same routes (one round, its size the seed's), each ending once as
+    // the seed planned it: executed, or refused (finalized) or timed out and refunded, never
+    // both (the balances would show it); settled on its source; and the books balance (balances
+    // as the outcomes make them, every escrow = the vouchers of it elsewhere + in flight, every
+    // supply held or escrowed).
     let t = &evm["transfers"];
-    assert_eq!(t["sent"], 34, "{report}");
-    assert_eq!(t["settled"], 34, "{report}");
-    assert_eq!(t["unexpected"], 0, "{report}");
-    assert_eq!(t["undelivered"], 0, "{report}");
-    assert_eq!(t["duplicates"], 0, "{report}");
-    assert_eq!(t["refunded_failed"], 4, "{report}");
-    assert_eq!(t["refunded_timed_out"], 10, "{report}");
-    assert_eq!(t["executed"], 20, "{report}");
-    assert_eq!(t["conservation"]["ok"], true, "{report}");
+    let sent = t["sent"].as_u64().unwrap_or(0);
+    assert!(sent >= 34, "{run}: {report}");
+    assert_eq!(t["settled"], sent, "{run}: {report}");
+    assert_eq!(t["unexpected"], 0, "{run}: {report}");
+    assert_eq!(t["undelivered"], 0, "{run}: {report}");
+    assert_eq!(t["duplicates"], 0, "{run}: {report}");
+    assert_eq!(t["executed"], t["planned_executed"], "{run}: {report}");
+    assert_eq!(
+        t["refunded_failed"], t["planned_refused"],
+        "{run}: {report}"
+    );
+    assert_eq!(
+        t["refunded_timed_out"], t["planned_timed_out"],
+        "{run}: {report}"
+    );
+    let ended = ["executed", "refunded_failed", "refunded_timed_out"]
+        .iter()
+        .map(|k| t[k].as_u64().unwrap_or(0))
+        .sum::<u64>();
+    assert_eq!(ended, sent, "{run}: every transfer ended once: {report}");
+    assert!(t["refunded_failed"].as_u64() >= Some(4), "{run}: {report}");
+    assert!(
+        t["refunded_timed_out"].as_u64() >= Some(10),
+        "{run}: {report}"
+    );
+    assert_eq!(t["conservation"]["ok"], true, "{run}: {report}");
     assert!(
         t["conservation"]["holdings_checked"].as_u64() > Some(20),
-        "{report}"
+        "{run}: {report}"
     );
     for route in ["native->evm", "evm->native", "evm->evm"] {
         let r = &t["by_route"][route];
         assert!(
             r["sent"].as_u64() > Some(0),
-            "no transfer {route}: {report}"
+            "{run}: no transfer {route}: {report}"
         );
-        assert_eq!(r["as_planned"], r["sent"], "{route}: {report}");
+        assert_eq!(r["as_planned"], r["sent"], "{run}: {route}: {report}");
     }
-    // `strait status` follows the first message of each route to its end, asking the native
-    // chains over their RPC and the EVM chains' endpoints over theirs: executed on the
-    // destination, settled on the source, every field of the route filled in.
+    // The seed's faults happened: every scheduled relayer restart done, after its moment.
+    let f = &report["faults"];
+    let schedule = f["schedule"].as_array().expect("a fault schedule");
+    assert!(!schedule.is_empty(), "{run}: {report}");
+    assert_eq!(
+        f["relayer_restarts"].as_u64(),
+        Some(schedule.len() as u64),
+        "{run}: {report}"
+    );
+    // The first crash came while the EVM routes' load was in flight.
+    assert!(
+        f["done"][0]["done_at_ms"].as_u64() < evm["elapsed_ms"].as_u64(),
+        "{run}: {report}"
+    );
+    for (planned, done) in schedule
+        .iter()
+        .zip(f["done"].as_array().expect("done faults"))
+    {
+        assert_eq!(done["kind"], "relayer_restart", "{run}: {report}");
+        assert_eq!(done["at_ms"], planned["at_ms"], "{run}: {report}");
+        assert!(
+            done["done_at_ms"].as_u64() >= planned["at_ms"].as_u64(),
+            "{run}: {report}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn seeded_devnet_relays_native_and_evm_chains_every_way_exactly_once_through_relayer_crashes()
+{
+    for (i, seed) in SEEDS.into_iter().enumerate() {
+        let (report, stderr, run) = seeded_run(seed).await;
+        assert!(stderr.contains("EVM chain  31337"), "{run}: {stderr}");
+        assert_ended_once_and_conserved(&report, &run);
+        if i > 0 {
+            continue;
+        }
+        status_follows_every_route(&report, &stderr, &run);
+    }
+}
+
+/// `strait status` follows the first message of each route to its end, asking the native
+/// chains over their RPC and the EVM chains' endpoints over theirs: executed on the destination,
+/// settled on the source, every field of the route filled in.
+fn status_follows_every_route(report: &serde_json::Value, stderr: &str, run: &str) {
+    let evm = &report["evm"];
     for route in ["native->evm", "evm->native", "evm->evm"] {
         let s = &evm["status"][route];
-        assert_eq!(s["stage"], "executed", "{route}: {report}");
-        assert_eq!(s["outcome"]["kind"], "executed", "{route}: {report}");
-        assert_eq!(s["settled_on_source"], true, "{route}: {report}");
-        assert_eq!(s["retryable"], false, "{route}: {report}");
+        assert_eq!(s["stage"], "executed", "{run}: {route}: {report}");
+        assert_eq!(s["outcome"]["kind"], "executed", "{run}: {route}: {report}");
+        assert_eq!(s["settled_on_source"], true, "{run}: {route}: {report}");
+        assert_eq!(s["retryable"], false, "{run}: {route}: {report}");
         for field in [
             "source_chain",
             "destination_chain",
@@ -112,22 +202,20 @@ async fn devnet_relays_native_and_evm_chains_every_way_exactly_once() {
             "received_height",
             "client_height_on_destination",
         ] {
-            assert!(s[field].is_u64(), "{route}: no {field}: {report}");
+            assert!(s[field].is_u64(), "{run}: {route}: no {field}: {report}");
         }
         assert_ne!(
             s["source_chain"], s["destination_chain"],
-            "{route}: {report}"
+            "{run}: {route}: {report}"
         );
         assert!(
             s["client_height_on_destination"].as_u64() >= s["send_height"].as_u64(),
-            "{route}: {report}"
+            "{run}: {route}: {report}"
         );
     }
     // The guide shows the status line with the EVM chains' --evm arguments.
     assert!(
         stderr.contains("strait status <message-id> --rpc http") && stderr.contains(" --evm http"),
-        "{stderr}"
+        "{run}: {stderr}"
     );
-    // The EVM chains' ids are this run's: the next run takes new ones.
-    assert!(dir.join("evm.json").exists());
 }
