@@ -294,17 +294,25 @@ contract StraitEndpoint is EndpointBase {
     /// message's memory, which is dead once its outcome is final (`receipt` is read first), or, for
     /// the first entry, on top of everything.
     function addOutcome(Outcomes memory os, Packet memory p, uint64 gasUsed, bytes memory receipt) internal {
-        uint256 outcomeLen = receipt.length - 80;
-        uint256 entryLen = ReceiptCodec.ENTRY_HEADER_LEN + outcomeLen;
-        uint256 q = os.payload;
-        if (
-            os.count != 0
-                && (os.sender != p.sender
-                    || os.source != p.sourceChain
-                    || os.count == ReceiptCodec.MAX_OUTCOME_ENTRIES
-                    || lengthOf(q) + entryLen > PacketCodec.MAX_PAYLOAD_LEN)
-        ) sendOutcomes(os);
+        bytes32 sender = p.sender;
+        uint64 source = p.sourceChain;
+        // `Outcomes` words: payload, end, count, sender, source. An entry is `id | gas_used u64 |
+        // outcome`: 40 bytes and the receipt's outcome (the receipt less its 80-byte head), at
+        // most 1,024 entries and 65,536 bytes.
+        bool full;
+        assembly ("memory-safe") {
+            let count := mload(add(os, 0x40))
+            full := and(
+                gt(count, 0),
+                or(
+                    or(iszero(eq(mload(add(os, 0x60)), sender)), iszero(eq(mload(add(os, 0x80)), source))),
+                    or(eq(count, 1024), gt(add(mload(mload(os)), sub(mload(receipt), 40)), 65536))
+                )
+            )
+        }
+        if (full) sendOutcomes(os);
         if (os.count == 0) {
+            uint256 q = os.payload;
             if (q == 0) {
                 assembly ("memory-safe") {
                     q := mload(0x40)
@@ -319,23 +327,24 @@ contract StraitEndpoint is EndpointBase {
                 mstore8(add(q, 32), 3)
                 mstore(add(q, 33), deliverer)
             }
-            os.sender = p.sender;
-            os.source = p.sourceChain;
+            os.sender = sender;
+            os.source = source;
         }
-        uint256 end;
         assembly ("memory-safe") {
+            let q := mload(os)
             let len := mload(q)
+            let entryLen := sub(mload(receipt), 40)
             let at := add(add(q, 32), len)
             // The receipt lies above `at + 64`: `id | route | nonce | height | outcome`.
             mstore(at, mload(add(receipt, 32)))
             mstore(add(at, 32), shl(192, gasUsed))
-            mcopy(add(at, 40), add(receipt, 112), outcomeLen)
+            mcopy(add(at, 40), add(receipt, 112), sub(entryLen, 40))
             mstore(q, add(len, entryLen))
-            end := and(add(add(at, entryLen), 31), not(31))
+            let end := and(add(add(at, entryLen), 31), not(31))
             if gt(end, mload(0x40)) { mstore(0x40, end) }
+            if gt(end, mload(add(os, 0x20))) { mstore(add(os, 0x20), end) }
+            mstore(add(os, 0x40), add(mload(add(os, 0x40)), 1))
         }
-        if (end > os.end) os.end = end;
-        ++os.count;
     }
 
     /// Send the open outcome message of `os`, if any ([STRAIT-SETTLE.3]): sender `ENDPOINT`,
@@ -358,13 +367,6 @@ contract StraitEndpoint is EndpointBase {
         m.payload = payload;
         dispatch(m);
         os.count = 0;
-    }
-
-    /// The length of the `bytes` at memory address `q`.
-    function lengthOf(uint256 q) internal pure returns (uint256 len) {
-        assembly ("memory-safe") {
-            len := mload(q)
-        }
     }
 
     /// Check an outcome message's payload ([STRAIT-SETTLE.3]): reverts with the first failing
