@@ -15,6 +15,8 @@ error TrailingBytes();
 error TooLarge();
 /// A version byte is not the supported one.
 error UnsupportedVersion();
+/// A field holds a value outside its domain (an outcome payload's count of 0).
+error Invalid();
 
 // Packet ([STRAIT-PACKET.5]).
 

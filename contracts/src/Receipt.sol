@@ -8,7 +8,8 @@ import {
     ZeroNonce,
     UnknownOutcome,
     ReasonNotUtf8,
-    UnsupportedVersion
+    UnsupportedVersion,
+    Invalid
 } from "./Errors.sol";
 
 /// How a message ended on its destination ([STRAIT-EVENT.1]).
@@ -36,13 +37,19 @@ struct Receipt {
     Outcome outcome;
 }
 
-/// An outcome message's payload ([STRAIT-SETTLE.3], [STRAIT-FEE.6]): the message it reports, who
-/// made its outcome final and the gas the application used, which pay the message's fee.
-struct OutcomePayload {
+/// One entry of an outcome message ([STRAIT-SETTLE.3], [STRAIT-FEE.6]): the message it reports,
+/// the gas its application used and its outcome.
+struct OutcomeEntry {
     bytes32 id;
-    bytes32 deliverer;
     uint64 gasUsed;
     Outcome outcome;
+}
+
+/// An outcome message's payload: who made the outcomes final (they pay the messages' fees) and the
+/// outcomes of consecutive messages of one sender, in order.
+struct OutcomePayload {
+    bytes32 deliverer;
+    OutcomeEntry[] entries;
 }
 
 /// Encode and decode outcomes and receipts exactly as `crates/core/endpoint/src/encoding.rs` does
@@ -73,26 +80,66 @@ library ReceiptCodec {
         return abi.encodePacked(r.id, r.route, r.nonce, r.height, encodeOutcome(r.outcome));
     }
 
-    /// Version byte of an outcome message's payload ([STRAIT-FEE.6]).
-    uint8 internal constant OUTCOME_PAYLOAD_VERSION = 2;
+    /// Version byte of an outcome message's payload ([STRAIT-SETTLE.3]).
+    uint8 internal constant OUTCOME_PAYLOAD_VERSION = 3;
+    /// `version u8 | deliverer [32] | count u16`, before the entries.
+    uint256 internal constant OUTCOME_HEADER_LEN = 35;
+    /// `message id [32] | gas_used u64`, before an entry's outcome.
+    uint256 internal constant ENTRY_HEADER_LEN = 40;
+    /// Most entries of one outcome message.
+    uint256 internal constant MAX_OUTCOME_ENTRIES = 1024;
 
-    /// `version u8 (= 2) | message id [32] | deliverer [32] | gas_used u64 | outcome`.
-    function encodeOutcomePayload(OutcomePayload memory q) internal pure returns (bytes memory) {
-        return
-            abi.encodePacked(OUTCOME_PAYLOAD_VERSION, q.id, q.deliverer, q.gasUsed, encodeOutcome(q.outcome));
+    /// `version u8 (= 3) | deliverer [32] | count u16 | count × (message id [32] | gas_used u64 |
+    /// outcome)`.
+    function encodeOutcomePayload(OutcomePayload memory q) internal pure returns (bytes memory b) {
+        b = abi.encodePacked(OUTCOME_PAYLOAD_VERSION, q.deliverer, uint16(q.entries.length));
+        for (uint256 i = 0; i < q.entries.length; ++i) {
+            OutcomeEntry memory e = q.entries[i];
+            b = abi.encodePacked(b, e.id, e.gasUsed, encodeOutcome(e.outcome));
+        }
     }
 
-    /// Decode an outcome payload, checking in order ([STRAIT-FEE.6]): the version present
-    /// (`Truncated`) and 2 (`UnsupportedVersion`), each field present (`Truncated`), the outcome,
-    /// nothing follows (`TrailingBytes`).
-    function decodeOutcomePayload(bytes calldata b) internal pure returns (OutcomePayload memory q) {
+    /// Check an outcome payload's framing in SPEC order ([STRAIT-SETTLE.3]) and return its entry
+    /// count: the version present (`Truncated`) and 3 (`UnsupportedVersion`), the deliverer and
+    /// count present (`Truncated`), the count at least 1 (`Invalid`) and at most 1,024
+    /// (`TooLarge`), each entry's fields present (`Truncated`) and its outcome (its names),
+    /// nothing after the last entry (`TrailingBytes`).
+    function checkOutcomePayload(bytes calldata b) internal pure returns (uint256 count) {
         if (b.length < 1) revert Truncated();
         if (uint8(b[0]) != OUTCOME_PAYLOAD_VERSION) revert UnsupportedVersion();
-        if (b.length < 73) revert Truncated();
-        q.id = bytes32(b[1:33]);
-        q.deliverer = bytes32(b[33:65]);
-        q.gasUsed = uint64(bytes8(b[65:73]));
-        q.outcome = decodeOutcome(b[73:]);
+        if (b.length < OUTCOME_HEADER_LEN) revert Truncated();
+        count = uint16(bytes2(b[33:35]));
+        if (count == 0) revert Invalid();
+        if (count > MAX_OUTCOME_ENTRIES) revert TooLarge();
+        uint256 at = OUTCOME_HEADER_LEN;
+        for (uint256 i = 0; i < count; ++i) {
+            if (b.length < at + ENTRY_HEADER_LEN) revert Truncated();
+            (, at) = decodeOutcomeAt(b, at + ENTRY_HEADER_LEN);
+        }
+        if (at != b.length) revert TrailingBytes();
+    }
+
+    /// Decode an outcome payload, checking as `checkOutcomePayload`.
+    function decodeOutcomePayload(bytes calldata b) internal pure returns (OutcomePayload memory q) {
+        uint256 count = checkOutcomePayload(b);
+        q.deliverer = bytes32(b[1:33]);
+        q.entries = new OutcomeEntry[](count);
+        uint256 at = OUTCOME_HEADER_LEN;
+        for (uint256 i = 0; i < count; ++i) {
+            (q.entries[i], at) = decodeEntryAt(b, at);
+        }
+    }
+
+    /// The entry at `at` of a checked outcome payload and the offset after it.
+    function decodeEntryAt(bytes calldata b, uint256 at)
+        internal
+        pure
+        returns (OutcomeEntry memory e, uint256)
+    {
+        e.id = bytes32(b[at:at + 32]);
+        e.gasUsed = uint64(bytes8(b[at + 32:at + ENTRY_HEADER_LEN]));
+        (e.outcome, at) = decodeOutcomeAt(b, at + ENTRY_HEADER_LEN);
+        return (e, at);
     }
 
     /// `reason` cut to at most `MAX_REASON_LEN` bytes, at a UTF-8 character boundary (a cut never

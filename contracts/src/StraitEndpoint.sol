@@ -7,7 +7,7 @@ import {Packet, PacketCodec} from "./Packet.sol";
 import {MerkleProof} from "./MerkleProof.sol";
 import {MerkleMultiProof} from "./MerkleMultiProof.sol";
 import {ReplayBitmap} from "./ReplayBitmap.sol";
-import {Outcome, OutcomeKind, OutcomePayload, Receipt, ReceiptCodec} from "./Receipt.sol";
+import {Outcome, OutcomeKind, Receipt, ReceiptCodec} from "./Receipt.sol";
 import {IStraitVerifier, IStraitReceiver, IStraitSender} from "./IStrait.sol";
 import {AppCall} from "./AppCall.sol";
 
@@ -51,6 +51,17 @@ contract StraitEndpoint is EndpointBase {
         bool timedOut;
     }
 
+    /// The open outcome message of a delivery ([STRAIT-SETTLE.3]): its payload (a `bytes`) is
+    /// built in place at `payload`, allocated on the first entry; `end` is the highest address it
+    /// reached, kept allocated until the delivery ends.
+    struct Outcomes {
+        uint256 payload;
+        uint256 end;
+        uint256 count;
+        bytes32 sender;
+        uint64 source;
+    }
+
     constructor(address owner_) EndpointBase(owner_) {}
 
     // Receive (SPEC §4.2, §4.3).
@@ -69,7 +80,10 @@ contract StraitEndpoint is EndpointBase {
         c.route = PacketCodec.routeOf(c.p);
         bytes memory err = check(c, root, proofHeight);
         if (err.length != 0) raise(err);
-        return execute(c, packet[PacketCodec.HEADER_LEN:]);
+        Outcomes memory os;
+        bytes memory receipt = execute(c, packet[PacketCodec.HEADER_LEN:], os);
+        sendOutcomes(os);
+        return receipt;
     }
 
     /// Deliver a batch of one source chain under one multiproof ([STRAIT-MERKLE.6]). Rejected as a
@@ -84,32 +98,35 @@ contract StraitEndpoint is EndpointBase {
         uint256 n = packets.length;
         if (n == 0 || n > MAX_BATCH_LEN) revert BatchSize(n, MAX_BATCH_LEN);
         Checked[] memory cs = new Checked[](n);
-        bytes32[] memory ids = new bytes32[](n);
-        for (uint256 i = 0; i < n; ++i) {
-            Checked memory c = cs[i];
-            c.p = PacketCodec.decode(packets[i]);
-            if (c.p.sourceChain != cs[0].p.sourceChain) {
-                revert MixedBatch(cs[0].p.sourceChain, c.p.sourceChain);
+        bytes32 root;
+        {
+            bytes32[] memory ids = new bytes32[](n);
+            for (uint256 i = 0; i < n; ++i) {
+                Checked memory c = cs[i];
+                c.p = PacketCodec.decode(packets[i]);
+                if (c.p.sourceChain != cs[0].p.sourceChain) {
+                    revert MixedBatch(cs[0].p.sourceChain, c.p.sourceChain);
+                }
+                c.route = PacketCodec.routeOf(c.p);
+                bytes32 key = batchKey(c.route, c.p.nonce);
+                bool seen;
+                assembly ("memory-safe") {
+                    seen := tload(key)
+                    tstore(key, 1)
+                }
+                if (seen) revert DuplicateInBatch(c.route, c.p.nonce);
+                c.id = PacketCodec.messageIdOf(packets[i]);
+                ids[i] = c.id;
             }
-            c.route = PacketCodec.routeOf(c.p);
-            bytes32 key = batchKey(c.route, c.p.nonce);
-            bool seen;
-            assembly ("memory-safe") {
-                seen := tload(key)
-                tstore(key, 1)
+            // The transient marks are cleared: another batch in the same transaction starts afresh.
+            for (uint256 i = 0; i < n; ++i) {
+                bytes32 key = batchKey(cs[i].route, cs[i].p.nonce);
+                assembly ("memory-safe") {
+                    tstore(key, 0)
+                }
             }
-            if (seen) revert DuplicateInBatch(c.route, c.p.nonce);
-            c.id = PacketCodec.messageIdOf(packets[i]);
-            ids[i] = c.id;
+            root = MerkleMultiProof.rootOf(proof, ids);
         }
-        // The transient marks are cleared: another batch in the same transaction starts afresh.
-        for (uint256 i = 0; i < n; ++i) {
-            bytes32 key = batchKey(cs[i].route, cs[i].p.nonce);
-            assembly ("memory-safe") {
-                tstore(key, 0)
-            }
-        }
-        bytes32 root = MerkleMultiProof.rootOf(proof, ids);
         {
             Packet memory first = cs[0].p;
             address v = verifierOf(first.receiver, first.sourceChain);
@@ -118,10 +135,12 @@ contract StraitEndpoint is EndpointBase {
                 if (err.length != 0) raise(err);
             }
         }
+        Outcomes memory os;
         for (uint256 i = 0; i < n; ++i) {
             Checked memory c = cs[i];
-            // Nothing allocated while a message is checked and executed outlives it: the memory
-            // is reused, so a batch's memory cost grows linearly, not quadratically.
+            // Nothing allocated while a message is checked and executed outlives it but the open
+            // outcome message: the memory is reused, so a batch's memory cost grows linearly, not
+            // quadratically.
             uint256 freeMemory;
             assembly ("memory-safe") {
                 freeMemory := mload(0x40)
@@ -130,13 +149,15 @@ contract StraitEndpoint is EndpointBase {
             if (err.length != 0) {
                 emit Skipped(c.id, err);
             } else {
-                execute(c, packets[i][PacketCodec.HEADER_LEN:]);
+                execute(c, packets[i][PacketCodec.HEADER_LEN:], os);
                 ++received;
             }
+            if (os.end > freeMemory) freeMemory = os.end;
             assembly ("memory-safe") {
                 mstore(0x40, freeMemory)
             }
         }
+        sendOutcomes(os);
     }
 
     /// The transient mark of (route, nonce) in a batch: `keccak256(route || nonce u64)`, hashed in
@@ -217,8 +238,12 @@ contract StraitEndpoint is EndpointBase {
 
     /// [STRAIT-RECV.9], [STRAIT-RECV.10]: mark the nonce received (effects before the application
     /// call), run the message unless timed out, emit its receipt; a failure is recorded for retry
-    /// ([STRAIT-RETRY.1]), any other outcome goes back to the sender ([STRAIT-SETTLE.3]).
-    function execute(Checked memory c, bytes calldata payload) internal returns (bytes memory receipt) {
+    /// ([STRAIT-RETRY.1]), any other outcome joins the delivery's outcome messages `os`
+    /// ([STRAIT-SETTLE.3]).
+    function execute(Checked memory c, bytes calldata payload, Outcomes memory os)
+        internal
+        returns (bytes memory receipt)
+    {
         inbound[c.route].markReceived(c.p.nonce);
         bool outcomeMessage = c.p.sender == ENDPOINT_ADDRESS;
         Outcome memory o;
@@ -230,7 +255,7 @@ contract StraitEndpoint is EndpointBase {
         if (o.kind == OutcomeKind.Failed) {
             failed[c.id] = failureRecord(o, nowMs(), 1);
         } else if (!outcomeMessage) {
-            sendOutcome(c.p.sourceChain, c.p.sender, c.id, o, gasUsed);
+            addOutcome(os, c.p, gasUsed, receipt);
         }
     }
 
@@ -262,50 +287,147 @@ contract StraitEndpoint is EndpointBase {
         if (!ReceiptCodec.isUtf8(o.reason)) o.reason = "reason is not UTF-8";
     }
 
-    /// [STRAIT-SETTLE.3] Send `o`, the outcome of message `id`, to `sender` on `source`:
-    /// unordered, no timeout, with the deliverer (the transaction's sender, `tx.origin`: the
-    /// relayer, retrier or finalizer whose transaction made the outcome final, also through a
-    /// verifier's `verifyAndCall`) and the gas the application used ([STRAIT-FEE.6], SPEC §4.8).
-    /// Only an unknown chain, an exhausted route or a full outbox refuse it; the receipt stands
-    /// either way.
-    function sendOutcome(uint64 source, bytes32 sender, bytes32 id, Outcome memory o, uint64 gasUsed)
-        internal
-    {
-        Packet memory q;
-        q.sender = ENDPOINT_ADDRESS;
-        q.destinationChain = source;
-        q.receiver = sender;
-        q.payload = ReceiptCodec.encodeOutcomePayload(
-            OutcomePayload(id, PacketCodec.toAddress32(tx.origin), gasUsed, o)
-        );
-        dispatch(q);
+    /// [STRAIT-SETTLE.3] Add the outcome in `receipt` (its id and outcome) of message `p`, whose
+    /// application used `gasUsed`, to the open outcome message `os`: when that one goes to `p`'s
+    /// sender on `p`'s source chain and stays within 65,536 bytes and 1,024 entries, else it is sent
+    /// and a new one opened. Entries are copied in place: the payload was allocated before this
+    /// message's memory, which is dead once its outcome is final (`receipt` is read first), or, for
+    /// the first entry, on top of everything.
+    function addOutcome(Outcomes memory os, Packet memory p, uint64 gasUsed, bytes memory receipt) internal {
+        bytes32 sender = p.sender;
+        uint64 source = p.sourceChain;
+        // `Outcomes` words: payload, end, count, sender, source. An entry is `id | gas_used u64 |
+        // outcome`: 40 bytes and the receipt's outcome (the receipt less its 80-byte head), at
+        // most 1,024 entries and 65,536 bytes.
+        bool full;
+        assembly ("memory-safe") {
+            let count := mload(add(os, 0x40))
+            full := and(
+                gt(count, 0),
+                or(
+                    or(iszero(eq(mload(add(os, 0x60)), sender)), iszero(eq(mload(add(os, 0x80)), source))),
+                    or(eq(count, 1024), gt(add(mload(mload(os)), sub(mload(receipt), 40)), 65536))
+                )
+            )
+        }
+        if (full) sendOutcomes(os);
+        if (os.count == 0) {
+            uint256 q = os.payload;
+            if (q == 0) {
+                assembly ("memory-safe") {
+                    q := mload(0x40)
+                }
+                os.payload = q;
+            }
+            // version 3 | deliverer: the transaction's sender (`tx.origin`: the relayer, retrier or
+            // finalizer, also through a verifier's `verifyAndCall`, [STRAIT-FEE.6]) | count (later).
+            bytes32 deliverer = PacketCodec.toAddress32(tx.origin);
+            assembly ("memory-safe") {
+                mstore(q, 35)
+                mstore8(add(q, 32), 3)
+                mstore(add(q, 33), deliverer)
+            }
+            os.sender = sender;
+            os.source = source;
+        }
+        assembly ("memory-safe") {
+            let q := mload(os)
+            let len := mload(q)
+            let entryLen := sub(mload(receipt), 40)
+            let at := add(add(q, 32), len)
+            // The receipt lies above `at + 64`: `id | route | nonce | height | outcome`.
+            mstore(at, mload(add(receipt, 32)))
+            mstore(add(at, 32), shl(192, gasUsed))
+            mcopy(add(at, 40), add(receipt, 112), sub(entryLen, 40))
+            mstore(q, add(len, entryLen))
+            let end := and(add(add(at, entryLen), 31), not(31))
+            if gt(end, mload(0x40)) { mstore(0x40, end) }
+            if gt(end, mload(add(os, 0x20))) { mstore(add(os, 0x20), end) }
+            mstore(add(os, 0x40), add(mload(add(os, 0x40)), 1))
+        }
     }
 
-    /// Decode an outcome message's payload ([STRAIT-FEE.6]): `version u8 (= 2) | id | deliverer |
-    /// gas_used u64 | outcome`, nothing after.
-    function decodeOutcomePayload(bytes calldata payload) external pure returns (OutcomePayload memory) {
-        return ReceiptCodec.decodeOutcomePayload(payload);
+    /// Send the open outcome message of `os`, if any ([STRAIT-SETTLE.3]): sender `ENDPOINT`,
+    /// unordered, no timeout. Only an unknown chain, an exhausted route or a full outbox refuse
+    /// it; the receipts stand either way.
+    function sendOutcomes(Outcomes memory os) internal {
+        uint256 count = os.count;
+        if (count == 0) return;
+        uint256 q = os.payload;
+        bytes memory payload;
+        assembly ("memory-safe") {
+            mstore8(add(q, 65), shr(8, count))
+            mstore8(add(q, 66), count)
+            payload := q
+        }
+        Packet memory m;
+        m.sender = ENDPOINT_ADDRESS;
+        m.destinationChain = os.source;
+        m.receiver = os.sender;
+        m.payload = payload;
+        dispatch(m);
+        os.count = 0;
     }
 
-    /// [STRAIT-SETTLE.4] Settle the sent message an outcome message `p` reports: the payload
-    /// decodes, the message awaits its outcome, sent by `p`'s receiver to `p`'s source chain; the
-    /// record is deleted, the sender's callback runs (a sender without code has none), `Settled`
-    /// is emitted. A refusal or a failed callback (the record is put back) fails the outcome
-    /// message.
-    function settle(Packet memory p, bytes calldata payload) internal returns (Outcome memory) {
-        OutcomePayload memory q;
-        try this.decodeOutcomePayload(payload) returns (OutcomePayload memory q_) {
-            q = q_;
+    /// Check an outcome message's payload ([STRAIT-SETTLE.3]): reverts with the first failing
+    /// rule's name, else returns its entry count.
+    function checkOutcomePayload(bytes calldata payload) external pure returns (uint256) {
+        return ReceiptCodec.checkOutcomePayload(payload);
+    }
+
+    /// [STRAIT-SETTLE.4] Settle the entries of an outcome message `p`: its payload decodes (else
+    /// nothing settles); then each entry in order: one whose message awaits no outcome is skipped
+    /// (settled already), one whose message was not sent by `p`'s receiver to `p`'s source chain
+    /// is refused, else the record is deleted, the sender's callback runs (a sender without code
+    /// has none; if it fails the record is put back), the fee is split and `Settled` emitted. The
+    /// outcome message fails with the first refused or failed entry's error.
+    function settle(Packet memory p, bytes calldata payload) internal returns (Outcome memory result) {
+        uint256 count;
+        try this.checkOutcomePayload(payload) returns (uint256 count_) {
+            count = count_;
         } catch {
             return refused("malformed outcome message");
         }
-        bytes32 id = q.id;
-        Outcome memory o = q.outcome;
+        uint256 at = ReceiptCodec.OUTCOME_HEADER_LEN;
+        bool failed_;
+        for (uint256 i = 0; i < count; ++i) {
+            // An entry's memory is reused by the next one unless it holds the result.
+            uint256 freeMemory;
+            assembly ("memory-safe") {
+                freeMemory := mload(0x40)
+            }
+            bool ok;
+            Outcome memory err;
+            (ok, err, at) = settleEntry(p, payload, at);
+            if (!ok && !failed_) {
+                (failed_, result) = (true, err);
+            } else {
+                assembly ("memory-safe") {
+                    mstore(0x40, freeMemory)
+                }
+            }
+        }
+    }
+
+    /// Settle the entry at `start` of outcome message `p`'s checked payload: skipped if its message
+    /// awaits no outcome; else refused, or its callback failed, or settled. Returns whether it
+    /// was neither refused nor failed, else the error, and the offset after the entry.
+    function settleEntry(Packet memory p, bytes calldata payload, uint256 start)
+        internal
+        returns (bool, Outcome memory, uint256 end)
+    {
+        // `message id | gas_used u64 | outcome`, the payload's framing checked.
+        bytes32 id;
+        Outcome memory o;
+        assembly ("memory-safe") {
+            id := calldataload(add(payload.offset, start))
+        }
+        (o, end) = ReceiptCodec.decodeOutcomeAt(payload, start + ReceiptCodec.ENTRY_HEADER_LEN);
         uint256 record = awaiting[id];
-        if (record == 0) return refused("message awaits no outcome");
+        if (record == 0) return (true, o, end);
         address sender = address(uint160(record));
         if (PacketCodec.toAddress32(sender) != p.receiver || uint64(record >> 160) != p.sourceChain) {
-            return refused("message was sent by another sender or to another chain");
+            return (false, refused("message was sent by another sender or to another chain"), end);
         }
         // Effects first: a re-entrant application cannot settle the message again.
         delete awaiting[id];
@@ -314,14 +436,21 @@ contract StraitEndpoint is EndpointBase {
             AppCall.Result memory r = AppCall.call(p.receiver, gasLimitOf(sender), call_);
             if (!r.ok) {
                 awaiting[id] = record;
-                return toOutcome(r);
+                return (false, toOutcome(r), end);
             }
         }
         // [STRAIT-FEE.8] A paid message's payment is split, once: the record was deleted.
-        if (record & PAID != 0) fees.split(id, q.deliverer, q.gasUsed, tx.origin);
-        emit Settled(id, ReceiptCodec.encodeOutcome(o));
-        Outcome memory executed;
-        return executed;
+        if (record & PAID != 0) {
+            bytes32 deliverer;
+            uint64 gasUsed;
+            assembly ("memory-safe") {
+                deliverer := calldataload(add(payload.offset, 1))
+                gasUsed := shr(192, calldataload(add(payload.offset, add(start, 32))))
+            }
+            fees.split(id, deliverer, gasUsed, tx.origin);
+        }
+        emit Settled(id, payload[start + ReceiptCodec.ENTRY_HEADER_LEN:end]);
+        return (true, o, end);
     }
 
     function refused(bytes memory reason) internal pure returns (Outcome memory o) {
@@ -380,8 +509,14 @@ contract StraitEndpoint is EndpointBase {
     /// execution that made it final (0 for a finalization: it runs nothing).
     function finalize(Packet memory p, bytes32 id, bytes32 route, Outcome memory o, uint64 gasUsed) internal {
         delete failed[id];
-        emit Finalized(id, ReceiptCodec.encodeReceipt(Receipt(id, route, p.nonce, uint64(block.number), o)));
-        if (p.sender != ENDPOINT_ADDRESS) sendOutcome(p.sourceChain, p.sender, id, o, gasUsed);
+        bytes memory receipt =
+            ReceiptCodec.encodeReceipt(Receipt(id, route, p.nonce, uint64(block.number), o));
+        emit Finalized(id, receipt);
+        if (p.sender != ENDPOINT_ADDRESS) {
+            Outcomes memory os;
+            addOutcome(os, p, gasUsed, receipt);
+            sendOutcomes(os);
+        }
     }
 
     /// `hash160(failed outcome) << 96 | first failure ms << 32 | attempts`: one slot, never 0.

@@ -5,7 +5,7 @@ import {NetTest} from "./lib/Net.sol";
 import {NoopApp} from "./lib/Fixtures.sol";
 import {DeliveryOptions} from "../src/EndpointBase.sol";
 import {Packet, PacketCodec} from "../src/Packet.sol";
-import {Receipt, OutcomeKind} from "../src/Receipt.sol";
+import {Receipt, OutcomeKind, OutcomePayload} from "../src/Receipt.sol";
 import "../src/Errors.sol";
 
 /// Batch delivery (SPEC §4.3) under one multiproof, and the gas per delivered message.
@@ -40,7 +40,19 @@ contract BatchTest is NetTest {
         collect();
         vm.assertEq(lastReceipts.length, 64, "64 receipts");
         vm.assertEq(appB.received(), 64, "64 executed");
-        vm.assertEq(b.outboxCount(), 64, "64 outcomes back");
+        // One outcome message back to this contract, the sender of all 64, with their entries in
+        // order ([STRAIT-SETTLE.3]).
+        vm.assertEq(b.outboxCount(), 1, "one outcome message back");
+        (bytes memory back,) = lastSent(b);
+        Packet memory q = codec.decode(back);
+        vm.assertEq(q.receiver, addr32(address(this)), "to the sender");
+        OutcomePayload memory o = receipts.decodeOutcomePayload(q.payload);
+        vm.assertEq(o.deliverer, addr32(tx.origin), "deliverer");
+        vm.assertEq(o.entries.length, 64, "64 entries");
+        for (uint256 i = 0; i < 64; ++i) {
+            vm.assertEq(o.entries[i].id, PacketCodec.messageId(packets[i]), "in order");
+            vm.assertEq(o.entries[i].outcome.ack, abi.encodePacked("ack:", uint64(i)), "the ack");
+        }
         vm.assertEq(b.receiveBatch(packets, proof, h), 0, "none again");
         collect();
         vm.assertEq(lastSkipped.length, 64, "all skipped");
@@ -51,6 +63,7 @@ contract BatchTest is NetTest {
         bytes32 noop = addr32(address(new NoopApp()));
         (bytes[] memory packets, bytes memory proof, uint64 h) = batch(1024, noop, none);
         vm.assertEq(b.receiveBatch(packets, proof, h), 1024, "all received");
+        vm.assertEq(b.outboxCount(), 1, "one outcome message, at the entry bound");
     }
 
     /// A message another relayer delivered first is skipped; the others execute.

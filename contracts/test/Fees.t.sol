@@ -6,7 +6,8 @@ import {StraitEndpoint} from "../src/StraitEndpoint.sol";
 import {StraitGuardians, IPausable} from "../src/StraitGuardians.sol";
 import {StraitFees, FeeOracle, FeeLock} from "../src/StraitFees.sol";
 import {Packet, PacketCodec} from "../src/Packet.sol";
-import {Receipt, OutcomeKind, OutcomePayload} from "../src/Receipt.sol";
+import {Receipt, OutcomeKind} from "../src/Receipt.sol";
+import {SingleOutcome} from "./lib/Harness.sol";
 import {MerkleHash} from "../src/MerkleHash.sol";
 import "../src/Errors.sol";
 
@@ -113,7 +114,7 @@ contract FeesTest is NetTest {
         collect();
         relayAs(a, index, DELIVERER);
         (bytes memory back, uint256 backIndex) = lastSent(b);
-        OutcomePayload memory q = b.decodeOutcomePayload(codec.decode(back).payload);
+        SingleOutcome memory q = receipts.decodeSingleOutcome(codec.decode(back).payload);
         vm.assertEq(q.deliverer, addr32(DELIVERER), "deliverer: the transaction's sender");
         vm.assertTrue(q.gasUsed > 0 && q.gasUsed < GAS_LIMIT, "gas used");
         relayAs(b, backIndex, RELAYER);
@@ -199,7 +200,7 @@ contract FeesTest is NetTest {
         p.sender = a.ENDPOINT_ADDRESS();
         p.destinationChain = A_CHAIN;
         p.receiver = addr32(address(appA));
-        p.payload = abi.encodePacked(uint8(2), id, bytes32(type(uint256).max), uint64(1), uint8(2));
+        p.payload = abi.encodePacked(uint8(3), bytes32(type(uint256).max), uint16(1), id, uint64(1), uint8(2));
         bytes memory packet = codec.encode(p);
         bytes32[] memory one = new bytes32[](1);
         one[0] = MerkleHash.leaf(PacketCodec.messageId(packet));

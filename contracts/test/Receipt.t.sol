@@ -3,13 +3,15 @@ pragma solidity 0.8.37;
 
 import {VectorTest} from "./lib/Vectors.sol";
 import {ReceiptHarness} from "./lib/Harness.sol";
-import {Receipt, Outcome, OutcomeKind, OutcomePayload, ReceiptCodec} from "../src/Receipt.sol";
+import {Receipt, Outcome, OutcomeKind, OutcomeEntry, OutcomePayload, ReceiptCodec} from "../src/Receipt.sol";
+import {StraitEndpoint} from "../src/StraitEndpoint.sol";
 
 /// docs/vectors/endpoint.json (SPEC §4.4), the file `crates/core/endpoint/tests/it/encoding.rs`
 /// reads: receipts decode, re-encode and carry the listed fields; invalid receipts revert with their
 /// SPEC name; the Received, Finalized and Settled events are their kind byte and these encodings.
 contract ReceiptVectorsTest is VectorTest {
     ReceiptHarness internal h = new ReceiptHarness();
+    StraitEndpoint internal endpoint = new StraitEndpoint(address(this));
     string internal json = vectors("endpoint.json");
 
     function test_receipts_decode_and_reencode() external view {
@@ -45,8 +47,8 @@ contract ReceiptVectorsTest is VectorTest {
         }
     }
 
-    /// Outcome payloads ([STRAIT-FEE.6]) decode to the listed id, deliverer, gas used and outcome,
-    /// and re-encode to the same bytes.
+    /// Outcome payloads ([STRAIT-SETTLE.3]) decode to the listed deliverer and entries (id, gas
+    /// used, outcome), and re-encode to the same bytes; the endpoint's check counts the entries.
     function test_outcome_payloads_decode_and_reencode() external view {
         uint256 n = count(json, ".outcome_payloads");
         for (uint256 i = 0; i < n; ++i) {
@@ -54,16 +56,20 @@ contract ReceiptVectorsTest is VectorTest {
             string memory label = vm.parseJsonString(json, string.concat(c, ".name"));
             bytes memory enc = encoding(json, string.concat(c, ".encoding"));
             OutcomePayload memory want;
-            want.id = vm.parseJsonBytes32(json, string.concat(c, ".id"));
             want.deliverer = vm.parseJsonBytes32(json, string.concat(c, ".deliverer"));
-            want.gasUsed = uint64(vm.parseJsonUint(json, string.concat(c, ".gas_used")));
-            want.outcome = outcomeAt(string.concat(c, ".outcome"));
+            uint256 m = count(json, string.concat(c, ".entries"));
+            want.entries = new OutcomeEntry[](m);
+            for (uint256 j = 0; j < m; ++j) {
+                string memory e = item(string.concat(c, ".entries"), j);
+                want.entries[j].id = vm.parseJsonBytes32(json, string.concat(e, ".id"));
+                want.entries[j].gasUsed = uint64(vm.parseJsonUint(json, string.concat(e, ".gas_used")));
+                want.entries[j].outcome = outcomeAt(string.concat(e, ".outcome"));
+            }
             OutcomePayload memory got = h.decodeOutcomePayload(enc);
-            vm.assertEq(got.id, want.id, string.concat(label, ": id"));
             vm.assertEq(got.deliverer, want.deliverer, string.concat(label, ": deliverer"));
-            vm.assertEq(got.gasUsed, want.gasUsed, string.concat(label, ": gas used"));
-            vm.assertEq(abi.encode(got.outcome), abi.encode(want.outcome), string.concat(label, ": outcome"));
+            vm.assertEq(abi.encode(got.entries), abi.encode(want.entries), string.concat(label, ": entries"));
             vm.assertEq(h.encodeOutcomePayload(want), enc, string.concat(label, ": encoding"));
+            vm.assertEq(endpoint.checkOutcomePayload(enc), m, string.concat(label, ": the endpoint's count"));
         }
     }
 
@@ -74,7 +80,12 @@ contract ReceiptVectorsTest is VectorTest {
             bytes memory enc = encoding(json, string.concat(c, ".encoding"));
             (bool ok, bytes memory ret) =
                 address(h).staticcall(abi.encodeCall(ReceiptHarness.decodeOutcomePayload, (enc)));
-            assertOutcome(ok, ret, errorName(json, c), vm.parseJsonString(json, string.concat(c, ".name")));
+            string memory label = vm.parseJsonString(json, string.concat(c, ".name"));
+            assertOutcome(ok, ret, errorName(json, c), label);
+            // The endpoint's check, which settlement runs first, reverts with the same name.
+            (ok, ret) =
+                address(endpoint).staticcall(abi.encodeCall(StraitEndpoint.checkOutcomePayload, (enc)));
+            assertOutcome(ok, ret, errorName(json, c), string.concat(label, " (endpoint)"));
         }
     }
 

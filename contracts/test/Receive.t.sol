@@ -7,7 +7,8 @@ import {StraitEndpoint} from "../src/StraitEndpoint.sol";
 import {DeliveryOptions} from "../src/EndpointBase.sol";
 import {StraitGuardians, IPausable} from "../src/StraitGuardians.sol";
 import {Packet, PacketCodec} from "../src/Packet.sol";
-import {Receipt, Outcome, OutcomeKind, OutcomePayload, ReceiptCodec} from "../src/Receipt.sol";
+import {Receipt, Outcome, OutcomeKind, ReceiptCodec} from "../src/Receipt.sol";
+import {SingleOutcome} from "./lib/Harness.sol";
 import {AppCall} from "../src/AppCall.sol";
 import {MerkleHash} from "../src/MerkleHash.sol";
 import "../src/Errors.sol";
@@ -34,20 +35,22 @@ contract ReceiveTest is NetTest {
         vm.assertEq(appB.lastPayload(), "hi", "payload");
 
         // The outcome message B sent: sender ENDPOINT, receiver appA, to chain 1, unordered, no
-        // timeout, payload version 2 || id || deliverer (the transaction's sender) || gas used ||
-        // outcome ([STRAIT-SETTLE.3], [STRAIT-FEE.6]).
+        // timeout, payload version 3 || deliverer (the transaction's sender) || count 1 || id ||
+        // gas used || outcome ([STRAIT-SETTLE.3], [STRAIT-FEE.6]).
         (bytes memory back, uint256 backIndex) = lastSent(b);
         Packet memory q = codec.decode(back);
         vm.assertEq(q.sender, b.ENDPOINT_ADDRESS(), "outcome sender");
         vm.assertEq(q.receiver, addr32(address(appA)), "outcome receiver");
         vm.assertEq(q.destinationChain, A_CHAIN, "outcome destination");
         vm.assertTrue(!q.ordered && q.timeoutHeight == 0 && q.timeoutTimestamp == 0, "outcome options");
-        OutcomePayload memory op = b.decodeOutcomePayload(q.payload);
+        SingleOutcome memory op = receipts.decodeSingleOutcome(q.payload);
         vm.assertEq(op.deliverer, addr32(tx.origin), "deliverer: the transaction's sender");
         vm.assertTrue(op.gasUsed > 0 && op.gasUsed < 300_000, "gas used: the app call's");
         vm.assertEq(
             q.payload,
-            abi.encodePacked(uint8(2), id, addr32(tx.origin), op.gasUsed, uint8(0), uint32(6), "ack:hi"),
+            abi.encodePacked(
+                uint8(3), addr32(tx.origin), uint16(1), id, op.gasUsed, uint8(0), uint32(6), "ack:hi"
+            ),
             "outcome payload"
         );
 
@@ -69,7 +72,7 @@ contract ReceiveTest is NetTest {
     }
 
     /// The outcome payloads decode as the vectors' outcomes: every receipt vector's outcome
-    /// (`encoding[80:]`) behind `0x02 || id || deliverer || gas used` decodes to it and re-encodes to the same bytes.
+    /// (`encoding[80:]`) behind `0x03 || deliverer || count 1 || id || gas used` decodes to it.
     function test_outcome_payloads_of_the_vector_outcomes() external view {
         string memory json = vectors("endpoint.json");
         uint256 n = count(json, ".receipts");
@@ -80,8 +83,8 @@ contract ReceiveTest is NetTest {
             for (uint256 j = 0; j < outcome.length; ++j) {
                 outcome[j] = enc[80 + j];
             }
-            OutcomePayload memory q = b.decodeOutcomePayload(
-                abi.encodePacked(uint8(2), r.id, bytes32(uint256(7)), uint64(9), outcome)
+            SingleOutcome memory q = receipts.decodeSingleOutcome(
+                abi.encodePacked(uint8(3), bytes32(uint256(7)), uint16(1), r.id, uint64(9), outcome)
             );
             vm.assertEq(q.id, r.id, "id");
             vm.assertEq(q.deliverer, bytes32(uint256(7)), "deliverer");
@@ -268,7 +271,7 @@ contract ReceiveTest is NetTest {
         vm.assertEq(outcomeKind(r), uint256(OutcomeKind.Executed), "the route stays open");
         // The first outcome back: on_timeout, with no gas used ([STRAIT-FEE.6]).
         bytes32 id = PacketCodec.messageId(sent[address(a)][byHeight]);
-        OutcomePayload memory q = b.decodeOutcomePayload(codec.decode(sent[address(b)][0]).payload);
+        SingleOutcome memory q = receipts.decodeSingleOutcome(codec.decode(sent[address(b)][0]).payload);
         vm.assertEq(q.id, id, "the timed-out message");
         vm.assertEq(q.gasUsed, 0, "a timeout runs nothing");
         vm.assertEq(q.deliverer, addr32(tx.origin), "deliverer: the relayer");
@@ -341,16 +344,34 @@ contract ReceiveTest is NetTest {
         p.sender = a.ENDPOINT_ADDRESS();
         p.destinationChain = A_CHAIN;
         p.receiver = addr32(address(appA));
-        p.payload = hex"02";
-        checkRefused(p, "malformed outcome message");
+        // Malformed ([STRAIT-SETTLE.3]'s names): nothing settles.
+        bytes memory header = abi.encodePacked(uint8(3), bytes32(0));
+        bytes memory entry = abi.encodePacked(id, uint64(0), uint8(2));
+        bytes[8] memory malformed = [
+            bytes(hex"03"),
+            abi.encodePacked(uint8(2), id, bytes32(0), uint64(0), uint8(2)), // version 2 is no longer read
+            abi.encodePacked(header, uint16(0)),
+            abi.encodePacked(header, uint16(0), entry),
+            abi.encodePacked(header, uint16(1025), entry),
+            abi.encodePacked(header, uint16(2), entry),
+            abi.encodePacked(header, uint16(1), entry, uint8(0)),
+            abi.encodePacked(header, uint16(1), id, uint64(0))
+        ];
+        for (uint256 i = 0; i < malformed.length; ++i) {
+            p.nonce++;
+            p.payload = malformed[i];
+            checkRefused(p, "malformed outcome message");
+            vm.assertTrue(a.isAwaiting(id), "nothing settles");
+        }
+        // An entry whose message awaits no outcome is skipped: the outcome message executes.
         p.nonce++;
-        p.payload = abi.encodePacked(uint8(1), id, bytes32(0), uint64(0), uint8(2));
-        checkRefused(p, "malformed outcome message"); // version 1 is no longer read
+        p.payload = abi.encodePacked(header, uint16(1), keccak256("nothing"), uint64(0), uint8(2));
+        deliverCrafted(a, p);
+        vm.assertEq(
+            outcomeKind(receipts.decodeReceipt(lastReceipts[0])), uint256(OutcomeKind.Executed), "skipped"
+        );
         p.nonce++;
-        p.payload = abi.encodePacked(uint8(2), keccak256("nothing"), bytes32(0), uint64(0), uint8(2));
-        checkRefused(p, "message awaits no outcome");
-        p.nonce++;
-        p.payload = abi.encodePacked(uint8(2), id, bytes32(0), uint64(0), uint8(2));
+        p.payload = abi.encodePacked(header, uint16(1), entry);
         p.receiver = addr32(address(appB));
         a.setDefaultVerifier(B_CHAIN, address(va));
         checkRefused(p, "message was sent by another sender or to another chain");

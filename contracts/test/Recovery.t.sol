@@ -6,7 +6,8 @@ import {ProbeApp, ReentrantApp} from "./lib/Fixtures.sol";
 import {StraitEndpoint} from "../src/StraitEndpoint.sol";
 import {StraitGuardians, IPausable} from "../src/StraitGuardians.sol";
 import {Packet, PacketCodec} from "../src/Packet.sol";
-import {Receipt, Outcome, OutcomeKind, OutcomePayload, ReceiptCodec} from "../src/Receipt.sol";
+import {Receipt, Outcome, OutcomeKind, ReceiptCodec} from "../src/Receipt.sol";
+import {SingleOutcome} from "./lib/Harness.sol";
 import "../src/Errors.sol";
 
 /// Recovery of failed execution (SPEC §4.6) and the circuit breaker (§4.7).
@@ -25,7 +26,7 @@ contract RecoveryTest is NetTest {
         (bytes memory back, uint256 backIndex) = lastSent(b);
         // [STRAIT-FEE.6] The retrier made the outcome final: it is the deliverer, with the gas of
         // the retry's run.
-        OutcomePayload memory q = b.decodeOutcomePayload(codec.decode(back).payload);
+        SingleOutcome memory q = receipts.decodeSingleOutcome(codec.decode(back).payload);
         vm.assertEq(q.deliverer, addr32(address(0xbeef)), "deliverer: the retrier");
         vm.assertTrue(q.gasUsed > 0, "the retry's gas");
         (uint32 attempts,) = b.failure(id);
@@ -57,7 +58,7 @@ contract RecoveryTest is NetTest {
         {
             collect();
             (bytes memory back,) = lastSent(b);
-            OutcomePayload memory q = b.decodeOutcomePayload(codec.decode(back).payload);
+            SingleOutcome memory q = receipts.decodeSingleOutcome(codec.decode(back).payload);
             vm.assertEq(q.deliverer, addr32(address(0xbeef)), "deliverer: the last retrier");
             vm.assertTrue(q.gasUsed > 0, "the last run's gas");
         }
@@ -90,7 +91,7 @@ contract RecoveryTest is NetTest {
         {
             collect();
             (bytes memory back,) = lastSent(b);
-            OutcomePayload memory q = b.decodeOutcomePayload(codec.decode(back).payload);
+            SingleOutcome memory q = receipts.decodeSingleOutcome(codec.decode(back).payload);
             vm.assertEq(q.deliverer, addr32(address(0xf1)), "deliverer: the finalizer");
             vm.assertEq(q.gasUsed, 0, "a finalization runs nothing");
         }
@@ -210,7 +211,7 @@ contract ReentrantRetryTest is NetTest {
         (bytes memory back,) = lastSent(b);
         Packet memory q = codec.decode(back);
         vm.assertEq(
-            abi.encode(b.decodeOutcomePayload(q.payload).outcome),
+            abi.encode(receipts.decodeSingleOutcome(q.payload).outcome),
             abi.encode(Outcome(OutcomeKind.Executed, "outer", 0, "")),
             "the outer run's"
         );

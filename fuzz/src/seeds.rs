@@ -273,8 +273,9 @@ pub fn bodies() -> Vec<(&'static str, TxBody)> {
 
 /// Outcome payloads of every outcome kind.
 fn outcome_payloads(corpus: &mut Corpus) {
-    use strait_endpoint::{AppError, Outcome, OutcomePayload};
+    use strait_endpoint::{AppError, Outcome, OutcomeEntry, OutcomePayload};
     let id = strait_primitives::MessageId([7; 32]);
+    let mut all = Vec::new();
     for (name, outcome) in [
         (
             "executed",
@@ -291,19 +292,33 @@ fn outcome_payloads(corpus: &mut Corpus) {
         ),
         ("timed-out", Outcome::TimedOut),
     ] {
+        let entry = OutcomeEntry {
+            id,
+            gas_used: 12_345,
+            outcome,
+        };
+        all.push(entry.clone());
         add(
             corpus,
             "outcome_payload",
             name,
             &OutcomePayload {
-                id,
                 deliverer: strait_primitives::Address32([8; 32]),
-                gas_used: 12_345,
-                outcome,
+                entries: vec![entry],
             }
             .encode(),
         );
     }
+    add(
+        corpus,
+        "outcome_payload",
+        "three-entries",
+        &OutcomePayload {
+            deliverer: strait_primitives::Address32([8; 32]),
+            entries: all,
+        }
+        .encode(),
+    );
 }
 
 /// Seeds built in Rust: every transaction kind (signed, as the pipeline would), and the blocks,

@@ -53,6 +53,7 @@ contract ProbeApp is IStraitReceiver, IStraitSender {
     StraitEndpoint public immutable endpoint;
     Mode public mode;
     bool public failOutcomes;
+    mapping(bytes32 id => bool) public failOutcomeOf;
     uint256 public received;
     bytes public lastPayload;
     mapping(bytes32 id => uint256) public outcomes;
@@ -64,6 +65,11 @@ contract ProbeApp is IStraitReceiver, IStraitSender {
 
     function setMode(Mode mode_) external {
         mode = mode_;
+    }
+
+    /// Fail the callback of message `id` only.
+    function setFailOutcome(bytes32 id, bool fail) external {
+        failOutcomeOf[id] = fail;
     }
 
     function setFailOutcomes(bool fail) external {
@@ -116,7 +122,7 @@ contract ProbeApp is IStraitReceiver, IStraitSender {
 
     function straitOutcome(bytes32 id, Outcome calldata o) external {
         require(msg.sender == address(endpoint), "endpoint only");
-        if (failOutcomes) revert StraitAppError(11, "not now");
+        if (failOutcomes || failOutcomeOf[id]) revert StraitAppError(11, "not now");
         ++outcomes[id];
         outcomeOf[id] = o;
     }
@@ -205,5 +211,17 @@ contract MalformedVerifier {
             mstore(64, 0x1234)
             return(0, n)
         }
+    }
+}
+
+/// An application whose acknowledgement is as long as its payload says (a u256): for the outcome
+/// messages' payload bound.
+contract SizedAckApp is IStraitReceiver {
+    function straitReceive(bytes32, uint64, bytes32, uint64, bytes calldata payload)
+        external
+        pure
+        returns (bytes memory)
+    {
+        return new bytes(abi.decode(payload, (uint256)));
     }
 }

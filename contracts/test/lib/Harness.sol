@@ -6,7 +6,15 @@ import {MerkleTree} from "../../src/MerkleTree.sol";
 import {MerkleProof} from "../../src/MerkleProof.sol";
 import {MerkleMultiProof} from "../../src/MerkleMultiProof.sol";
 import {ReplayBitmap} from "../../src/ReplayBitmap.sol";
-import {Receipt, Outcome, OutcomePayload, ReceiptCodec} from "../../src/Receipt.sol";
+import {Receipt, Outcome, OutcomeEntry, OutcomePayload, ReceiptCodec} from "../../src/Receipt.sol";
+
+/// An outcome payload with one entry, flattened (`ReceiptHarness.decodeSingleOutcome`).
+struct SingleOutcome {
+    bytes32 id;
+    bytes32 deliverer;
+    uint64 gasUsed;
+    Outcome outcome;
+}
 
 /// The libraries behind external functions, so that tests pass them calldata and see their reverts.
 contract PacketHarness {
@@ -135,6 +143,14 @@ contract ReceiptHarness {
 
     function encodeOutcomePayload(OutcomePayload memory q) external pure returns (bytes memory) {
         return ReceiptCodec.encodeOutcomePayload(q);
+    }
+
+    /// The entry of an outcome payload that has exactly one.
+    function decodeSingleOutcome(bytes calldata b) external pure returns (SingleOutcome memory q) {
+        OutcomePayload memory p = ReceiptCodec.decodeOutcomePayload(b);
+        require(p.entries.length == 1, "not one entry");
+        OutcomeEntry memory e = p.entries[0];
+        return SingleOutcome(e.id, p.deliverer, e.gasUsed, e.outcome);
     }
 
     function decodeOutcome(bytes calldata b) external pure returns (Outcome memory) {

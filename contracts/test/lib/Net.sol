@@ -34,6 +34,8 @@ abstract contract NetTest is VectorTest, TreeBuilder {
     /// Receipts emitted by `Received` since the last `collect`, in order.
     bytes[] internal lastReceipts;
     bytes32[] internal lastSkipped;
+    /// Ids of `Settled` events since the last `collect`, in order.
+    bytes32[] internal lastSettled;
     uint64 internal height = 100;
 
     DeliveryOptions internal none;
@@ -58,11 +60,13 @@ abstract contract NetTest is VectorTest, TreeBuilder {
         return bytes32(uint256(uint160(x)));
     }
 
-    /// Read the logs since the last call: Sent packets and leaves, Received receipts, Skipped ids.
+    /// Read the logs since the last call: Sent packets and leaves, Received receipts, Skipped and
+    /// Settled ids.
     function collect() internal {
         Vm.Log[] memory logs = vm.getRecordedLogs();
         delete lastReceipts;
         delete lastSkipped;
+        delete lastSettled;
         for (uint256 i = 0; i < logs.length; ++i) {
             Vm.Log memory l = logs[i];
             if (l.topics.length == 0) continue;
@@ -74,6 +78,8 @@ abstract contract NetTest is VectorTest, TreeBuilder {
                 lastReceipts.push(abi.decode(l.data, (bytes)));
             } else if (l.topics[0] == StraitEndpoint.Skipped.selector) {
                 lastSkipped.push(l.topics[1]);
+            } else if (l.topics[0] == StraitEndpoint.Settled.selector) {
+                lastSettled.push(l.topics[1]);
             }
         }
     }

@@ -88,6 +88,7 @@ abstract contract VectorTest is TestBase {
         if (n == keccak256("TrailingBytes")) return TrailingBytes.selector;
         if (n == keccak256("TooLarge")) return TooLarge.selector;
         if (n == keccak256("UnsupportedVersion")) return UnsupportedVersion.selector;
+        if (n == keccak256("Invalid")) return Invalid.selector;
         if (n == keccak256("ZeroNonce")) return ZeroNonce.selector;
         if (n == keccak256("UnknownFlags")) return UnknownFlags.selector;
         if (n == keccak256("PayloadTooLarge")) return PayloadTooLarge.selector;

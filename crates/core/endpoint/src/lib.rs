@@ -36,4 +36,4 @@ pub use security::{
     MAX_SECURITY_CONFIG_LEN,
 };
 pub use send::{execute_send, send, validate_send, SendRequest, Sent};
-pub use settle::{endpoint_address, AwaitedOutcome, OutcomePayload};
+pub use settle::{endpoint_address, AwaitedOutcome, OutcomeEntry, OutcomePayload, PendingOutcomes};

@@ -126,6 +126,19 @@ pub fn execute_receive<C: EndpointWriter + ?Sized>(
     ctx: &mut C,
     valid: ValidatedReceive,
 ) -> Receipt {
+    let mut outcomes = settle::PendingOutcomes::default();
+    let receipt = execute_into(ctx, valid, &mut outcomes);
+    outcomes.flush(ctx);
+    receipt
+}
+
+/// [`execute_receive`] with the outcome joining `outcomes`, the delivery's open outcome message
+/// (`[STRAIT-SETTLE.3]`): a batch sends it after its last message.
+fn execute_into<C: EndpointWriter + ?Sized>(
+    ctx: &mut C,
+    valid: ValidatedReceive,
+    outcomes: &mut settle::PendingOutcomes,
+) -> Receipt {
     replay::mark_received(ctx, &valid.route, valid.packet.nonce);
     let (outcome, gas_used) = if valid.timed_out && !settle::is_outcome_message(&valid.packet) {
         (Outcome::TimedOut, 0)
@@ -148,7 +161,15 @@ pub fn execute_receive<C: EndpointWriter + ?Sized>(
         retry::record_failure(ctx, &valid.packet, &valid.id, error.clone());
     } else {
         // [STRAIT-SETTLE.3] the outcome goes back to the sender.
-        settle::send_outcome(ctx, &valid.packet, &valid.id, &receipt.outcome, gas_used);
+        outcomes.push(
+            ctx,
+            &valid.packet,
+            settle::OutcomeEntry {
+                id: valid.id,
+                gas_used,
+                outcome: receipt.outcome.clone(),
+            },
+        );
     }
     receipt
 }
@@ -264,9 +285,12 @@ pub fn receive_batch<C: EndpointWriter + ?Sized>(
         check_route(ctx, &config, first.source_chain, &root, batch.proof_height)?;
     }
     let mut results = Vec::with_capacity(ids.len());
+    let mut outcomes = settle::PendingOutcomes::default();
     for (packet, id) in batch.packets.iter().zip(ids) {
         let checked = check_message(ctx, packet, id, &root, batch.proof_height);
-        results.push(checked.map(|valid| execute_receive(ctx, valid)));
+        results.push(checked.map(|valid| execute_into(ctx, valid, &mut outcomes)));
     }
+    // [STRAIT-SETTLE.3] the last open outcome message goes when the batch ends.
+    outcomes.flush(ctx);
     Ok(results)
 }

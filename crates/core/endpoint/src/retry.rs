@@ -112,9 +112,11 @@ fn finalize<C: EndpointWriter + ?Sized>(
             ctx,
             failed.source_chain,
             failed.sender,
-            id,
-            &receipt.outcome,
-            gas_used,
+            &settle::OutcomeEntry {
+                id: *id,
+                gas_used,
+                outcome: receipt.outcome.clone(),
+            },
         );
     }
     receipt

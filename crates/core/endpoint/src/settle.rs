@@ -1,8 +1,9 @@
 //! The way back: outcomes proven to the source (`[STRAIT-SETTLE.1]` to `[STRAIT-SETTLE.5]`).
 //!
-//! The destination commits each message's outcome the way it commits anything it sends: as an
+//! The destination commits each message's outcome the way it commits anything it sends: in an
 //! **outcome message** in its own outbox, sent by the endpoint itself ([`endpoint_address`]) to the
-//! message's sender on the source chain. Relayers carry it back like any message, proven against the
+//! message's sender on the source chain; the outcomes of consecutive messages of one delivery
+//! that share a sender go in one ([`PendingOutcomes`], ADR 0024). Relayers carry it back like any message, proven against the
 //! destination's outbox root that the source's client verified, batched and replay-protected the
 //! same way. The source endpoint keeps a record of every message awaiting its outcome, and hands
 //! the outcome to the sending application exactly once (`on_ack`, `on_failure`, `on_timeout`),
@@ -22,9 +23,15 @@ pub fn endpoint_address() -> Address32 {
     Address32(keccak256(b"STRAIT/ENDPOINT/v1").0)
 }
 
-/// Version byte of an outcome message's payload (2: with the deliverer and the gas used,
-/// `[STRAIT-FEE.6]`).
-pub const OUTCOME_PAYLOAD_VERSION: u8 = 2;
+/// Version byte of an outcome message's payload (3: entries under one deliverer, `[STRAIT-SETTLE.3]`,
+/// ADR 0024).
+pub const OUTCOME_PAYLOAD_VERSION: u8 = 3;
+
+/// Most entries in one outcome message: a batch's messages (`[STRAIT-SETTLE.3]`).
+pub const MAX_OUTCOME_ENTRIES: usize = crate::MAX_BATCH_LEN;
+
+/// Bytes of an outcome payload before its entries: version, deliverer, count.
+const PAYLOAD_HEADER_LEN: usize = 1 + 32 + 2;
 
 /// Error code of an outcome message that settles nothing (malformed, or for no awaited message).
 pub const SETTLE_REFUSED: u32 = 0xffff_fff0;
@@ -38,14 +45,11 @@ pub struct AwaitedOutcome {
     pub destination_chain: ChainId,
 }
 
-/// What an outcome message says (`[STRAIT-SETTLE.3]`, `[STRAIT-FEE.6]`).
+/// One message's outcome in an outcome message (`[STRAIT-SETTLE.3]`, `[STRAIT-FEE.6]`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct OutcomePayload {
+pub struct OutcomeEntry {
     /// The message whose outcome this is.
     pub id: MessageId,
-    /// The account whose transaction on the destination made the outcome final (delivered,
-    /// retried or finalized the message): the same account on the source, paid there.
-    pub deliverer: Address32,
     /// Gas the destination metered for the execution that made the outcome final (0 for a
     /// timeout or a finalization, which run nothing).
     pub gas_used: u64,
@@ -53,21 +57,44 @@ pub struct OutcomePayload {
     pub outcome: Outcome,
 }
 
-impl OutcomePayload {
-    /// `version u8 (2) | message id [32] | deliverer [32] | gas_used u64 | outcome
-    /// ([STRAIT-EVENT.1])`.
-    pub fn encode(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(1 + 32 + 32 + 8 + 8);
-        out.push(OUTCOME_PAYLOAD_VERSION);
+impl OutcomeEntry {
+    /// `message id [32] | gas_used u64 | outcome ([STRAIT-EVENT.1])`, appended to `out`.
+    fn encode_into(&self, out: &mut Vec<u8>) {
         out.extend_from_slice(self.id.as_bytes());
-        out.extend_from_slice(self.deliverer.as_bytes());
         out.extend_from_slice(&self.gas_used.to_be_bytes());
-        self.outcome.encode_into(&mut out);
+        self.outcome.encode_into(out);
+    }
+}
+
+/// What an outcome message says (`[STRAIT-SETTLE.3]`, `[STRAIT-FEE.6]`): the outcomes of
+/// consecutive messages of one delivery that share a sender.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutcomePayload {
+    /// The account whose transaction on the destination made the outcomes final (delivered,
+    /// retried or finalized the messages): the same account on the source, paid there.
+    pub deliverer: Address32,
+    /// The outcomes, `1..=`[`MAX_OUTCOME_ENTRIES`] of them, in the order they became final.
+    pub entries: Vec<OutcomeEntry>,
+}
+
+impl OutcomePayload {
+    /// `version u8 (3) | deliverer [32] | count u16 | count × (message id [32] | gas_used u64 |
+    /// outcome ([STRAIT-EVENT.1]))`. The count is written as the entries' number; keeping it
+    /// within `1..=`[`MAX_OUTCOME_ENTRIES`] is the caller's (the grouping rule does).
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(PAYLOAD_HEADER_LEN + self.entries.len() * 48);
+        out.push(OUTCOME_PAYLOAD_VERSION);
+        out.extend_from_slice(self.deliverer.as_bytes());
+        let count = u16::try_from(self.entries.len()).unwrap_or(u16::MAX);
+        out.extend_from_slice(&count.to_be_bytes());
+        for entry in &self.entries {
+            entry.encode_into(&mut out);
+        }
         out
     }
 
-    /// Decodes an outcome message's payload; never panics, bounded, rejects other versions and
-    /// trailing bytes.
+    /// Decodes an outcome message's payload; never panics, bounded (the count is checked before
+    /// anything is allocated), rejects other versions and trailing bytes.
     pub fn decode(bytes: &[u8]) -> Result<Self, EncodingError> {
         let mut r = Reader::new(bytes);
         let version = r.u8()?;
@@ -78,17 +105,36 @@ impl OutcomePayload {
             }
             .into());
         }
-        let id = MessageId(r.array()?);
         let deliverer = Address32(r.array()?);
-        let gas_used = r.u64()?;
-        let outcome = Outcome::decode_from(&mut r)?;
+        let count = r.u16()?;
+        if count == 0 {
+            return Err(strait_primitives::DecodeError::Invalid {
+                what: "outcome entry count",
+                value: 0,
+            }
+            .into());
+        }
+        if usize::from(count) > MAX_OUTCOME_ENTRIES {
+            return Err(strait_primitives::DecodeError::TooLarge {
+                what: "outcome entry count",
+                got: u64::from(count),
+                max: MAX_OUTCOME_ENTRIES as u64,
+            }
+            .into());
+        }
+        let mut entries = Vec::with_capacity(usize::from(count));
+        for _ in 0..count {
+            let id = MessageId(r.array()?);
+            let gas_used = r.u64()?;
+            let outcome = Outcome::decode_from(&mut r)?;
+            entries.push(OutcomeEntry {
+                id,
+                gas_used,
+                outcome,
+            });
+        }
         r.finish()?;
-        Ok(Self {
-            id,
-            deliverer,
-            gas_used,
-            outcome,
-        })
+        Ok(Self { deliverer, entries })
     }
 }
 
@@ -107,94 +153,153 @@ pub fn is_outcome_message(packet: &Packet) -> bool {
     packet.sender == endpoint_address()
 }
 
-/// `[STRAIT-SETTLE.3]` Sends the outcome of the received message `packet` (id `id`) back to its
-/// sender, unless `packet` is itself an outcome message. Unordered, no timeout. The payload names
-/// the host's deliverer and `gas_used` (`[STRAIT-FEE.6]`). Returns whether it was sent: only a
-/// full outbox or an exhausted route refuses it (the receipt stands either way).
-pub fn send_outcome<C: EndpointWriter + ?Sized>(
-    ctx: &mut C,
-    packet: &Packet,
-    id: &MessageId,
-    outcome: &Outcome,
-    gas_used: u64,
-) -> bool {
-    if is_outcome_message(packet) {
-        return false;
-    }
-    send_outcome_to(
-        ctx,
-        packet.source_chain,
-        packet.sender,
-        id,
-        outcome,
-        gas_used,
-    )
+/// The outcome message being filled during one delivery (`[STRAIT-SETTLE.3]`): outcomes join it
+/// while they go to the same sender on the same chain and it stays within the payload bound and
+/// [`MAX_OUTCOME_ENTRIES`]; [`Self::flush`] sends it when the delivery ends.
+#[derive(Debug, Default)]
+pub struct PendingOutcomes {
+    open: Option<OpenOutcome>,
 }
 
-/// Sends `outcome` of message `id` to `sender` on `source_chain`.
+#[derive(Debug)]
+struct OpenOutcome {
+    source_chain: ChainId,
+    sender: Address32,
+    count: u16,
+    /// The payload's entries, encoded (the header is written when it is sent).
+    entries: Vec<u8>,
+}
+
+impl PendingOutcomes {
+    /// Adds the outcome of the received message `packet` (id `id`), unless `packet` is itself an
+    /// outcome message (which gets none): it joins the open outcome message or, when it cannot,
+    /// the open one is sent and a new one opened with it.
+    pub fn push<C: EndpointWriter + ?Sized>(
+        &mut self,
+        ctx: &mut C,
+        packet: &Packet,
+        entry: OutcomeEntry,
+    ) {
+        if is_outcome_message(packet) {
+            return;
+        }
+        self.push_to(ctx, packet.source_chain, packet.sender, &entry);
+    }
+
+    pub(crate) fn push_to<C: EndpointWriter + ?Sized>(
+        &mut self,
+        ctx: &mut C,
+        source_chain: ChainId,
+        sender: Address32,
+        entry: &OutcomeEntry,
+    ) {
+        let mut encoded = Vec::with_capacity(48);
+        entry.encode_into(&mut encoded);
+        if let Some(open) = &mut self.open {
+            let fits = open.source_chain == source_chain
+                && open.sender == sender
+                && usize::from(open.count) < MAX_OUTCOME_ENTRIES
+                && PAYLOAD_HEADER_LEN + open.entries.len() + encoded.len()
+                    <= strait_packet::MAX_PAYLOAD_LEN;
+            if fits {
+                open.count += 1;
+                open.entries.extend_from_slice(&encoded);
+                return;
+            }
+        }
+        self.flush(ctx);
+        self.open = Some(OpenOutcome {
+            source_chain,
+            sender,
+            count: 1,
+            entries: encoded,
+        });
+    }
+
+    /// Sends the open outcome message, if any: sender [`endpoint_address`], unordered, no
+    /// timeout, the host's deliverer (`[STRAIT-FEE.6]`). Only a full outbox or an exhausted route
+    /// refuses it (the receipts stand either way).
+    pub fn flush<C: EndpointWriter + ?Sized>(&mut self, ctx: &mut C) {
+        let Some(open) = self.open.take() else {
+            return;
+        };
+        let mut payload = Vec::with_capacity(PAYLOAD_HEADER_LEN + open.entries.len());
+        payload.push(OUTCOME_PAYLOAD_VERSION);
+        payload.extend_from_slice(ctx.deliverer().as_bytes());
+        payload.extend_from_slice(&open.count.to_be_bytes());
+        payload.extend_from_slice(&open.entries);
+        let request = SendRequest {
+            sender: endpoint_address(),
+            destination_chain: open.source_chain,
+            receiver: open.sender,
+            options: DeliveryOptions::default(),
+            payload,
+        };
+        // Refused only by a full outbox or an exhausted route; the receipts stand either way.
+        let _sent = crate::send::validate_send_unchecked(ctx, request)
+            .and_then(|packet| crate::send::execute_send(ctx, packet))
+            .is_ok();
+    }
+}
+
+/// `[STRAIT-SETTLE.3]` Sends `outcome` of message `id` to `sender` on `source_chain` as an outcome
+/// message of one entry (a retry or a finalization: a delivery of its own).
 pub(crate) fn send_outcome_to<C: EndpointWriter + ?Sized>(
     ctx: &mut C,
     source_chain: ChainId,
     sender: Address32,
-    id: &MessageId,
-    outcome: &Outcome,
-    gas_used: u64,
-) -> bool {
-    let payload = OutcomePayload {
-        id: *id,
-        deliverer: ctx.deliverer(),
-        gas_used,
-        outcome: outcome.clone(),
-    };
-    let request = SendRequest {
-        sender: endpoint_address(),
-        destination_chain: source_chain,
-        receiver: sender,
-        options: DeliveryOptions::default(),
-        payload: payload.encode(),
-    };
-    crate::send::validate_send_unchecked(ctx, request)
-        .and_then(|packet| crate::send::execute_send(ctx, packet))
-        .is_ok()
+    entry: &OutcomeEntry,
+) {
+    let mut pending = PendingOutcomes::default();
+    pending.push_to(ctx, source_chain, sender, entry);
+    pending.flush(ctx);
 }
 
-/// `[STRAIT-SETTLE.4]` Settles the sent message an outcome message reports: checks the payload,
-/// that the message awaits an outcome from this destination and was sent by the receiver, deletes
-/// the record, then hands the outcome to the application. What the receipt of the outcome message
-/// records: `Ok(())` when settled, else why not. When the application's callback fails, the host
-/// reverts its writes and the record is put back: the message still awaits its outcome, and the
-/// outcome message's failed receipt says why. Settled, the message's locked fee is paid out
-/// (`[STRAIT-FEE.8]`).
+/// `[STRAIT-SETTLE.4]` Settles the sent messages an outcome message reports, each entry on its own:
+/// one that awaits no outcome was settled already (by an earlier execution of this outcome
+/// message, or an entry before it) and is skipped; one sent by another sender or to another chain
+/// is refused and stays awaiting; otherwise the record is deleted and the application's callback
+/// runs (its writes reverted by the host and the record put back if it fails), then the locked
+/// fee is paid out (`[STRAIT-FEE.8]`) and `Settled` emitted. What the receipt of the outcome
+/// message records: `Ok(())` when nothing was refused or failed, else the first refusal or
+/// failure; a retry settles what still awaits.
 pub fn settle<C: EndpointWriter + ?Sized>(ctx: &mut C, packet: &Packet) -> Result<(), AppError> {
     let refused = |reason: String| AppError {
         code: SETTLE_REFUSED,
         reason,
     };
-    let OutcomePayload {
+    let OutcomePayload { deliverer, entries } = OutcomePayload::decode(&packet.payload)
+        .map_err(|e| refused(format!("malformed outcome message: {e}")))?;
+    let mut first_error = None;
+    for OutcomeEntry {
         id,
-        deliverer,
         gas_used,
         outcome,
-    } = OutcomePayload::decode(&packet.payload)
-        .map_err(|e| refused(format!("malformed outcome message: {e}")))?;
-    let awaited = ctx
-        .awaited_outcome(&id)
-        .ok_or_else(|| refused(format!("message {id} awaits no outcome")))?;
-    if awaited.sender != packet.receiver || awaited.destination_chain != packet.source_chain {
-        return Err(refused(format!(
-            "message {id} was sent by {} to chain {}, not by {} to chain {}",
-            awaited.sender, awaited.destination_chain, packet.receiver, packet.source_chain
-        )));
+    } in entries
+    {
+        let Some(awaited) = ctx.awaited_outcome(&id) else {
+            continue;
+        };
+        if awaited.sender != packet.receiver || awaited.destination_chain != packet.source_chain {
+            first_error.get_or_insert_with(|| {
+                refused(format!(
+                    "message {id} was sent by {} to chain {}, not by {} to chain {}",
+                    awaited.sender, awaited.destination_chain, packet.receiver, packet.source_chain
+                ))
+            });
+            continue;
+        }
+        // Effects first: the record is gone while the application runs, so a re-entrant
+        // application cannot settle the message again.
+        ctx.set_awaited_outcome(&id, None);
+        if let Err(e) = ctx.call_app_outcome(&awaited.sender, &id, &outcome) {
+            ctx.set_awaited_outcome(&id, Some(awaited));
+            first_error.get_or_insert(e);
+            continue;
+        }
+        // [STRAIT-FEE.8] the locked fee is paid out once, with the settlement.
+        ctx.settle_fee(&id, &deliverer, gas_used);
+        ctx.emit(EndpointEvent::Settled { id, outcome });
     }
-    // Effects first: the record is gone while the application runs, so a re-entrant application
-    // cannot settle the message again.
-    ctx.set_awaited_outcome(&id, None);
-    if let Err(e) = ctx.call_app_outcome(&awaited.sender, &id, &outcome) {
-        ctx.set_awaited_outcome(&id, Some(awaited));
-        return Err(e);
-    }
-    // [STRAIT-FEE.8] the locked fee is paid out once, with the settlement.
-    ctx.settle_fee(&id, &deliverer, gas_used);
-    ctx.emit(EndpointEvent::Settled { id, outcome });
-    Ok(())
+    first_error.map_or(Ok(()), Err)
 }

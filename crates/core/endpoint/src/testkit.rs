@@ -69,6 +69,8 @@ pub struct InMemoryHost {
     pub settled: Vec<(Address32, MessageId, Outcome)>,
     /// Applications whose outcome callback fails.
     pub failing_callbacks: BTreeSet<Address32>,
+    /// Messages whose outcome callback fails, whatever their sender.
+    pub failing_outcomes: BTreeSet<MessageId>,
     /// Received messages whose execution failed, not yet final.
     pub failed: BTreeMap<MessageId, FailedMessage>,
     /// Paused scopes.
@@ -210,7 +212,7 @@ impl EndpointWriter for InMemoryHost {
         id: &MessageId,
         outcome: &Outcome,
     ) -> Result<(), AppError> {
-        if self.failing_callbacks.contains(app) {
+        if self.failing_callbacks.contains(app) || self.failing_outcomes.contains(id) {
             return Err(AppError {
                 code: 7,
                 reason: "callback refused".into(),

@@ -248,8 +248,11 @@ async fn ping_pong_round_trip_with_manual_relaying() {
     assert_eq!(
         strait_endpoint::settle::decode_outcome_payload(&outcome.payload)
             .unwrap()
-            .id,
-        ping_id
+            .entries
+            .iter()
+            .map(|e| e.id)
+            .collect::<Vec<_>>(),
+        vec![ping_id]
     );
 
     // Deliver the pong and the ping's outcome on chain 1: the origin counts the pong, and the

@@ -104,10 +104,13 @@ async fn a_failed_message_is_retried_then_finalized_by_its_receiver_and_its_fail
     let back = cb.messages(0, 10, Some(ChainId(1))).await.unwrap();
     assert_eq!(back.messages.len(), 1);
     let outcome = Packet::decode(&back.messages[0].packet.0).unwrap();
-    let settles = strait_endpoint::settle::decode_outcome_payload(&outcome.payload)
+    let settles: Vec<_> = strait_endpoint::settle::decode_outcome_payload(&outcome.payload)
         .unwrap()
-        .id;
-    assert_eq!(settles, id);
+        .entries
+        .iter()
+        .map(|e| e.id)
+        .collect();
+    assert_eq!(settles, vec![id]);
     // Final: neither retried nor finalized again.
     for body in [
         TxBody::RetryMessage {

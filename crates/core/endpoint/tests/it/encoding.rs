@@ -230,43 +230,88 @@ fn invalid_events() -> Value {
 
 /// Outcome message payloads (`[STRAIT-SETTLE.3]`, `[STRAIT-FEE.6]`).
 fn outcome_payloads() -> Vec<(&'static str, strait_endpoint::OutcomePayload)> {
-    let with = |deliverer: u8, gas_used: u64, outcome: Outcome| strait_endpoint::OutcomePayload {
-        id: strait_primitives::MessageId([0x1d; 32]),
-        deliverer: strait_primitives::Address32([deliverer; 32]),
+    let entry = |id: u8, gas_used: u64, outcome: Outcome| strait_endpoint::OutcomeEntry {
+        id: strait_primitives::MessageId([id; 32]),
         gas_used,
         outcome,
     };
+    let with = |deliverer: u8, entries: Vec<strait_endpoint::OutcomeEntry>| {
+        strait_endpoint::OutcomePayload {
+            deliverer: strait_primitives::Address32([deliverer; 32]),
+            entries,
+        }
+    };
+    let ok = |ack: &[u8]| Outcome::Executed { ack: ack.to_vec() };
     vec![
         (
-            "executed, gas used",
+            "one entry, executed, gas used",
+            with(0xde, vec![entry(0x1d, 12_345, ok(b"ok"))]),
+        ),
+        (
+            "one entry, failed, finalized (no gas)",
+            with(0xf1, vec![entry(0x1d, 0, failed(7, "no"))]),
+        ),
+        (
+            "one entry, timed out",
+            with(0xde, vec![entry(0x1d, 0, Outcome::TimedOut)]),
+        ),
+        (
+            "one entry, gas used u64::MAX",
+            with(0, vec![entry(0x1d, u64::MAX, ok(b""))]),
+        ),
+        (
+            "three entries of a batch: executed, timed out, executed",
             with(
                 0xde,
-                12_345,
-                Outcome::Executed {
-                    ack: b"ok".to_vec(),
-                },
+                vec![
+                    entry(0x01, 21_000, ok(b"")),
+                    entry(0x02, 0, Outcome::TimedOut),
+                    entry(0x03, 7, ok(b"ack")),
+                ],
             ),
-        ),
-        ("failed, finalized (no gas)", with(0xf1, 0, failed(7, "no"))),
-        ("timed out", with(0xde, 0, Outcome::TimedOut)),
-        (
-            "gas used u64::MAX",
-            with(0, u64::MAX, Outcome::Executed { ack: vec![] }),
         ),
     ]
 }
 
 fn invalid_outcome_payloads() -> Value {
     let ok = outcome_payloads()[2].1.encode();
-    let mut v1 = ok.clone();
-    v1[0] = 1;
+    let three = outcome_payloads()[4].1.encode();
+    let mut v2 = ok.clone();
+    v2[0] = 2;
+    let with_count = |count: u16| {
+        let mut b = ok.clone();
+        b[33..35].copy_from_slice(&count.to_be_bytes());
+        b
+    };
     let case = |name: &str, encoding: Value, error: &str| json!({ "name": name, "encoding": encoding, "error": error });
     json!([
         case("empty", json!("0x"), "Truncated"),
-        case("version 1", json!(hex0x(&v1)), "UnsupportedVersion"),
+        case("version 2", json!(hex0x(&v2)), "UnsupportedVersion"),
         case(
             "truncated in the deliverer",
-            json!(hex0x(&ok[..40])),
+            json!(hex0x(&ok[..20])),
+            "Truncated"
+        ),
+        case("no count", json!(hex0x(&ok[..33])), "Truncated"),
+        case("count 0", json!(hex0x(&with_count(0)[..35])), "Invalid"),
+        case(
+            "count 0 with an entry after it",
+            json!(hex0x(&with_count(0))),
+            "Invalid"
+        ),
+        case(
+            "count 1,025, checked before the entries",
+            json!(hex0x(&with_count(1025)[..35])),
+            "TooLarge"
+        ),
+        case(
+            "count 65,535",
+            json!(hex0x(&with_count(u16::MAX))),
+            "TooLarge"
+        ),
+        case(
+            "truncated in an entry's id",
+            json!(hex0x(&ok[..50])),
             "Truncated"
         ),
         case(
@@ -274,7 +319,28 @@ fn invalid_outcome_payloads() -> Value {
             json!(hex0x(&ok[..70])),
             "Truncated"
         ),
-        case("no outcome", json!(hex0x(&ok[..73])), "Truncated"),
+        case("no outcome", json!(hex0x(&ok[..75])), "Truncated"),
+        case(
+            "count 2, one entry",
+            json!(hex0x(&with_count(2))),
+            "Truncated"
+        ),
+        case(
+            "count 3, the third entry truncated",
+            json!(hex0x(&three[..three.len() - 1])),
+            "Truncated"
+        ),
+        case(
+            "unknown outcome kind in the second entry",
+            json!(hex0x(&{
+                let mut b = three.clone();
+                // Entry 0: id, gas, kind 0, ack_len 0 (45 bytes); entry 1's kind byte follows its
+                // id and gas.
+                b[35 + 45 + 40] = 3;
+                b
+            })),
+            "UnknownOutcome"
+        ),
         case(
             "trailing byte",
             json!([hex0x(&ok), "0x00"]),
@@ -286,7 +352,7 @@ fn invalid_outcome_payloads() -> Value {
 fn render() -> Value {
     json!({
         "description": "Canonical encodings of receipts and endpoint events (docs/SPEC.md section \
-            4.4) and of outcome message payloads (sections 4.5 and 11, version 2). Each receipt and event decodes from its encoding and re-encodes to the same bytes. \
+            4.4) and of outcome message payloads (sections 4.5 and 11, version 3). Each receipt and event decodes from its encoding and re-encodes to the same bytes. \
             An invalid case's \"error\" is the name (docs/SPEC.md section 0) of the first failing \
             check. An encoding is a 0x-prefixed hex string or a list of parts concatenated; a part \
             is a hex string or {\"repeat\": n, \"hex\": h} (h written n times).",
@@ -319,10 +385,12 @@ fn render() -> Value {
         "invalid_events": invalid_events(),
         "outcome_payloads": outcome_payloads().iter().map(|(name, p)| json!({
             "name": name,
-            "id": p.id.to_string(),
             "deliverer": p.deliverer.to_string(),
-            "gas_used": p.gas_used,
-            "outcome": outcome_json(&p.outcome),
+            "entries": p.entries.iter().map(|e| json!({
+                "id": e.id.to_string(),
+                "gas_used": e.gas_used,
+                "outcome": outcome_json(&e.outcome),
+            })).collect::<Vec<_>>(),
             "encoding": hex0x(&p.encode()),
         })).collect::<Vec<_>>(),
         "invalid_outcome_payloads": invalid_outcome_payloads(),
@@ -379,17 +447,28 @@ fn vectors() {
             .unwrap_or_else(|e| panic!("{}: {e}", case["name"]));
         assert_eq!(p.encode(), bytes, "{}", case["name"]);
         assert_eq!(
-            outcome_json(&p.outcome),
-            case["outcome"],
+            p.deliverer.to_string(),
+            case["deliverer"],
             "{}",
             case["name"]
         );
-        assert_eq!(
-            p.gas_used,
-            case["gas_used"].as_u64().unwrap(),
-            "{}",
-            case["name"]
-        );
+        let entries = case["entries"].as_array().unwrap();
+        assert_eq!(p.entries.len(), entries.len(), "{}", case["name"]);
+        for (e, want) in p.entries.iter().zip(entries) {
+            assert_eq!(e.id.to_string(), want["id"], "{}", case["name"]);
+            assert_eq!(
+                e.gas_used,
+                want["gas_used"].as_u64().unwrap(),
+                "{}",
+                case["name"]
+            );
+            assert_eq!(
+                outcome_json(&e.outcome),
+                want["outcome"],
+                "{}",
+                case["name"]
+            );
+        }
     }
     for case in file["invalid_outcome_payloads"].as_array().unwrap() {
         let err = strait_endpoint::OutcomePayload::decode(&expand(&case["encoding"]))

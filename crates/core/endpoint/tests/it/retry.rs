@@ -42,11 +42,13 @@ fn outcomes_sent(n: &Net) -> Vec<(strait_primitives::MessageId, Outcome)> {
         .filter_map(|e| match e {
             EndpointEvent::Sent { packet, .. } => Some(
                 decode_outcome_payload(&strait_packet::Packet::decode(packet).unwrap().payload)
-                    .map(|p| (p.id, p.outcome))
-                    .unwrap(),
+                    .unwrap()
+                    .entries,
             ),
             _ => None,
         })
+        .flatten()
+        .map(|e| (e.id, e.outcome))
         .collect()
 }
 

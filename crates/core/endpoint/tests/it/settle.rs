@@ -75,7 +75,8 @@ fn each_outcome_comes_back_and_is_handed_to_the_sender_exactly_once() {
     // A failed execution is final only once finalized ([STRAIT-RETRY.1]); its receiver does it.
     assert_eq!(n.outcomes_from(0).len(), 2);
     finalize_failed(&mut n.b, &bad.packet, &FAILING).unwrap();
-    // One outcome message per message, from the endpoint to the sender, unordered, no timeout.
+    // One outcome message per delivery (each of these is its own), from the endpoint to the
+    // sender, unordered, no timeout.
     let back = n.outcomes_from(0);
     assert_eq!(back.len(), 3);
     for ((packet, _), sent) in back.iter().zip([&ok, &late, &bad]) {
@@ -84,8 +85,9 @@ fn each_outcome_comes_back_and_is_handed_to_the_sender_exactly_once() {
         assert_eq!(packet.destination_chain, A);
         assert_eq!(packet.options, DeliveryOptions::default());
         let payload = decode_outcome_payload(&packet.payload).unwrap();
-        assert_eq!(payload.id, sent.id);
-        assert_eq!(payload.outcome, n.b.receipts[&sent.id].outcome);
+        assert_eq!(payload.entries.len(), 1);
+        assert_eq!(payload.entries[0].id, sent.id);
+        assert_eq!(payload.entries[0].outcome, n.b.receipts[&sent.id].outcome);
     }
     for (packet, leaf) in &back {
         let receipt = n.deliver_back(packet, *leaf).unwrap();
@@ -155,7 +157,9 @@ fn only_the_endpoint_sends_as_the_endpoint() {
     assert_eq!(n.a.outbox.count(), 0);
 }
 
-/// An outcome message that settles nothing is recorded as failed and changes nothing else.
+/// An entry for a message that awaits no outcome (settled already) is skipped; one for a message
+/// of another sender is refused, fails the outcome message and changes nothing else; a forged
+/// payload never gets past its proof.
 #[test]
 fn an_outcome_for_no_awaited_message_or_from_the_wrong_party_settles_nothing() {
     let mut n = net();
@@ -163,15 +167,12 @@ fn an_outcome_for_no_awaited_message_or_from_the_wrong_party_settles_nothing() {
     n.relay_root();
     n.deliver(&sent).unwrap();
     let (packet, leaf) = n.outcomes_from(0).remove(0);
-    // The sender's record is gone (as if already settled): the outcome is refused.
+    // The sender's record is gone (as if already settled): the entry is skipped.
     let awaited = n.a.awaited.remove(&sent.id).unwrap();
     let receipt = n.deliver_back(&packet, leaf).unwrap();
-    let Outcome::Failed(e) = receipt.outcome else {
-        panic!("settled nothing, so failed");
-    };
-    assert_eq!(e.code, SETTLE_REFUSED);
-    assert!(e.reason.contains("awaits no outcome"), "{}", e.reason);
+    assert_eq!(receipt.outcome, Outcome::Executed { ack: vec![] });
     assert!(n.a.settled.is_empty());
+    assert!(n.a.fees_settled.is_empty());
     // A record naming another sender is not settled by an outcome addressed to this one.
     n.a.awaited.insert(
         sent.id,
@@ -184,16 +185,16 @@ fn an_outcome_for_no_awaited_message_or_from_the_wrong_party_settles_nothing() {
     n.relay_root();
     n.deliver(&other).unwrap();
     let (packet, leaf) = n.outcomes_from(1).remove(0);
-    assert_eq!(
-        decode_outcome_payload(&packet.payload).unwrap().id,
-        other.id
-    );
+    let payload = decode_outcome_payload(&packet.payload).unwrap();
+    assert_eq!(payload.entries[0].id, other.id);
     let mut forged = packet.clone();
     forged.payload = OutcomePayload {
-        id: sent.id,
         deliverer: Address32::ZERO,
-        gas_used: 0,
-        outcome: Outcome::TimedOut,
+        entries: vec![OutcomeEntry {
+            id: sent.id,
+            gas_used: 0,
+            outcome: Outcome::TimedOut,
+        }],
     }
     .encode();
     // The forged payload is not in B's outbox: its proof fails before anything runs.
@@ -207,6 +208,25 @@ fn an_outcome_for_no_awaited_message_or_from_the_wrong_party_settles_nothing() {
     )
     .unwrap_err();
     assert!(matches!(err, ReceiveError::Proof(_)), "{err}");
+    assert!(n.a.settled.is_empty());
+    assert_eq!(n.a.awaited[&sent.id].sender, Address32([0x99; 32]));
+    // An outcome message from B that names it for this sender (as if B had received it from
+    // this one): refused, the outcome message fails, the record stays.
+    let wrong = Packet {
+        payload: OutcomePayload {
+            deliverer: Address32::ZERO,
+            entries: vec![OutcomeEntry {
+                id: sent.id,
+                gas_used: 0,
+                outcome: Outcome::TimedOut,
+            }],
+        }
+        .encode(),
+        ..packet
+    };
+    let err = strait_endpoint::settle::settle(&mut n.a, &wrong).unwrap_err();
+    assert_eq!(err.code, SETTLE_REFUSED);
+    assert!(err.reason.contains("was sent by"), "{}", err.reason);
     assert!(n.a.settled.is_empty());
     assert_eq!(n.a.awaited[&sent.id].sender, Address32([0x99; 32]));
 }
@@ -308,7 +328,8 @@ fn outcomes_carry_the_deliverer_and_the_gas_and_settle_the_fee_once() {
         .iter()
         .map(|(p, _)| {
             let p = decode_outcome_payload(&p.payload).unwrap();
-            (p.id, p.deliverer, p.gas_used)
+            assert_eq!(p.entries.len(), 1);
+            (p.entries[0].id, p.deliverer, p.entries[0].gas_used)
         })
         .collect();
     assert_eq!(
@@ -343,32 +364,209 @@ fn outcomes_carry_the_deliverer_and_the_gas_and_settle_the_fee_once() {
     assert_eq!(n.a.fees_settled.len(), 3);
 }
 
-/// The outcome payload of version 2 round-trips; version 1, truncations and trailing bytes are
-/// refused.
+/// The outcome payload of version 3 round-trips; version 2, a count out of range, truncations and
+/// trailing bytes are refused.
 #[test]
 fn the_outcome_payload_is_versioned_and_strict() {
-    let p = OutcomePayload {
+    let entry = OutcomeEntry {
         id: MessageId([7; 32]),
-        deliverer: Address32([8; 32]),
         gas_used: u64::MAX,
         outcome: Outcome::Executed { ack: vec![1] },
     };
+    let p = OutcomePayload {
+        deliverer: Address32([8; 32]),
+        entries: vec![entry.clone()],
+    };
     let bytes = p.encode();
-    assert_eq!(bytes[0], 2);
-    assert_eq!(bytes.len(), 1 + 32 + 32 + 8 + 1 + 4 + 1);
+    assert_eq!(bytes[0], 3);
+    assert_eq!(bytes.len(), 1 + 32 + 2 + 32 + 8 + 1 + 4 + 1);
     assert_eq!(OutcomePayload::decode(&bytes), Ok(p));
-    let mut v1 = bytes.clone();
-    v1[0] = 1;
+    let mut v2 = bytes.clone();
+    v2[0] = 2;
     assert_eq!(
-        OutcomePayload::decode(&v1).unwrap_err().name(),
+        OutcomePayload::decode(&v2).unwrap_err().name(),
         "UnsupportedVersion"
     );
-    for cut in [0, 1, 33, 65, 73, bytes.len() - 1] {
-        assert!(OutcomePayload::decode(&bytes[..cut]).is_err(), "{cut}");
+    for cut in [0, 1, 33, 34, 35, 67, 75, bytes.len() - 1] {
+        assert_eq!(
+            OutcomePayload::decode(&bytes[..cut]).unwrap_err().name(),
+            "Truncated",
+            "{cut}"
+        );
     }
     let long = [&bytes[..], &[0]].concat();
     assert_eq!(
         OutcomePayload::decode(&long).unwrap_err().name(),
         "TrailingBytes"
     );
+    // The count's bound: 1,024 entries decode, 1,025 are refused before any entry is read.
+    let most = OutcomePayload {
+        deliverer: Address32([8; 32]),
+        entries: vec![entry; strait_endpoint::settle::MAX_OUTCOME_ENTRIES],
+    };
+    assert_eq!(OutcomePayload::decode(&most.encode()), Ok(most.clone()));
+    let mut over = most.encode()[..35].to_vec();
+    over[33..35].copy_from_slice(&1025u16.to_be_bytes());
+    assert_eq!(
+        OutcomePayload::decode(&over).unwrap_err().name(),
+        "TooLarge"
+    );
+    let mut zero = bytes.clone();
+    zero[33..35].copy_from_slice(&0u16.to_be_bytes());
+    assert_eq!(OutcomePayload::decode(&zero).unwrap_err().name(), "Invalid");
+}
+
+const OTHER: Address32 = Address32([0xbb; 32]);
+const BIG_ACK: Address32 = Address32([0xb9; 32]);
+
+impl Net {
+    fn send_as(&mut self, sender: Address32, receiver: Address32) -> Sent {
+        send(
+            &mut self.a,
+            SendRequest {
+                sender,
+                destination_chain: B,
+                receiver,
+                options: DeliveryOptions::default(),
+                payload: b"x".to_vec(),
+            },
+        )
+        .expect("send")
+    }
+
+    /// Delivers `sent` to B in one batch under one multiproof.
+    fn deliver_batch(&mut self, sent: &[Sent]) -> Vec<Result<Receipt, ReceiveError>> {
+        self.relay_root();
+        let indices: Vec<LeafIndex> = sent.iter().map(|s| s.leaf_index).collect();
+        let batch = BatchDelivery {
+            packets: sent.iter().map(|s| s.packet.clone()).collect(),
+            proof: self
+                .a
+                .outbox
+                .multiproof(&indices, self.a.outbox.count())
+                .unwrap(),
+            proof_height: self.proof_height,
+        };
+        receive_batch(&mut self.b, &batch).unwrap()
+    }
+}
+
+fn entries_of(packet: &Packet) -> Vec<MessageId> {
+    decode_outcome_payload(&packet.payload)
+        .unwrap()
+        .entries
+        .iter()
+        .map(|e| e.id)
+        .collect()
+}
+
+/// `[STRAIT-SETTLE.3]`: a batch sends one outcome message per run of one sender, its entries in
+/// the order the messages executed; a failed execution (not final) has no entry.
+#[test]
+fn a_batch_sends_one_outcome_message_per_run_of_a_sender() {
+    let mut n = net();
+    let sent = [
+        n.send_as(SENDER, COUNTER),
+        n.send_as(SENDER, COUNTER),
+        n.send_as(SENDER, FAILING),
+        n.send_as(SENDER, COUNTER),
+        n.send_as(OTHER, COUNTER),
+        n.send_as(SENDER, COUNTER),
+    ];
+    for r in n.deliver_batch(&sent) {
+        r.unwrap();
+    }
+    let back = n.outcomes_from(0);
+    let runs: Vec<(Address32, Vec<MessageId>)> = back
+        .iter()
+        .map(|(p, _)| (p.receiver, entries_of(p)))
+        .collect();
+    assert_eq!(
+        runs,
+        vec![
+            (SENDER, vec![sent[0].id, sent[1].id, sent[3].id]),
+            (OTHER, vec![sent[4].id]),
+            (SENDER, vec![sent[5].id]),
+        ]
+    );
+    // Each settles its entries on A, once.
+    for (packet, leaf) in &back {
+        let receipt = n.deliver_back(packet, *leaf).unwrap();
+        assert_eq!(receipt.outcome, Outcome::Executed { ack: vec![] });
+    }
+    let settled: Vec<MessageId> = n.a.settled.iter().map(|(_, id, _)| *id).collect();
+    assert_eq!(
+        settled,
+        vec![sent[0].id, sent[1].id, sent[3].id, sent[4].id, sent[5].id]
+    );
+    assert_eq!(n.a.fees_settled.len(), 5);
+    assert_eq!(
+        n.a.awaited.len(),
+        1,
+        "the failed message awaits its final outcome"
+    );
+}
+
+/// `[STRAIT-SETTLE.3]`: an outcome message stays within the payload bound. Acknowledgements of
+/// 4,096 bytes make entries of 4,141 bytes: 15 fit in 65,536 bytes with the header, 16 do not.
+#[test]
+fn an_outcome_message_stays_within_the_payload_bound() {
+    let mut n = net();
+    n.b.install_app(BIG_ACK, Box::new(|_: &Packet| Ok(vec![0xac; MAX_ACK_LEN])));
+    let sent: Vec<Sent> = (0..31).map(|_| n.send_as(SENDER, BIG_ACK)).collect();
+    for r in n.deliver_batch(&sent) {
+        r.unwrap();
+    }
+    let back = n.outcomes_from(0);
+    let sizes: Vec<usize> = back.iter().map(|(p, _)| entries_of(p).len()).collect();
+    assert_eq!(sizes, vec![15, 15, 1]);
+    let largest = back[0].0.payload.len();
+    assert_eq!(largest, 1 + 32 + 2 + 15 * (32 + 8 + 1 + 4 + MAX_ACK_LEN));
+    assert!(largest <= strait_packet::MAX_PAYLOAD_LEN);
+    assert!(largest + 32 + 8 + 1 + 4 + MAX_ACK_LEN > strait_packet::MAX_PAYLOAD_LEN);
+    let ids: Vec<MessageId> = back.iter().flat_map(|(p, _)| entries_of(p)).collect();
+    assert_eq!(ids, sent.iter().map(|s| s.id).collect::<Vec<_>>());
+}
+
+/// `[STRAIT-SETTLE.4]`: entries settle independently. One failing callback fails the outcome
+/// message with its error while the others settle (and are paid); the retry settles the one
+/// left and skips the settled ones, so nothing settles or pays twice.
+#[test]
+fn entries_settle_independently_and_a_retry_settles_what_is_left_once() {
+    let mut n = net();
+    let sent: Vec<Sent> = (0..3).map(|_| n.send_as(SENDER, COUNTER)).collect();
+    for r in n.deliver_batch(&sent) {
+        r.unwrap();
+    }
+    let back = n.outcomes_from(0);
+    assert_eq!(back.len(), 1);
+    let (packet, leaf) = &back[0];
+    n.a.failing_outcomes.insert(sent[1].id);
+    let receipt = n.deliver_back(packet, *leaf).unwrap();
+    assert_eq!(
+        receipt.outcome,
+        Outcome::Failed(AppError {
+            code: 7,
+            reason: "callback refused".into()
+        })
+    );
+    let settled =
+        |n: &Net| -> Vec<MessageId> { n.a.settled.iter().map(|(_, id, _)| *id).collect() };
+    assert_eq!(settled(&n), vec![sent[0].id, sent[2].id]);
+    assert_eq!(n.a.fees_settled.len(), 2);
+    assert_eq!(n.a.awaited.keys().collect::<Vec<_>>(), vec![&sent[1].id]);
+    // Fixed, the outcome message is retried: only the entry left settles.
+    n.a.failing_outcomes.clear();
+    let receipt = retry(&mut n.a, packet).unwrap();
+    assert_eq!(receipt.outcome, Outcome::Executed { ack: vec![] });
+    assert_eq!(settled(&n), vec![sent[0].id, sent[2].id, sent[1].id]);
+    assert_eq!(n.a.fees_settled.len(), 3);
+    assert!(n.a.awaited.is_empty());
+    let settled_events =
+        n.a.events
+            .iter()
+            .filter(|e| matches!(e, EndpointEvent::Settled { .. }))
+            .count();
+    assert_eq!(settled_events, 3);
+    assert!(retry(&mut n.a, packet).is_err(), "final: nothing to retry");
 }

@@ -81,14 +81,20 @@ fn conserved(chains: &Chains) {
     }
 }
 
-/// The outcome message chain 2 sent for `id`, decoded.
-fn outcome_of(chains: &Chains, id: &MessageId) -> strait_endpoint::OutcomePayload {
+/// The deliverer and entry of the outcome message chain 2 sent for `id`, decoded.
+fn outcome_of(chains: &Chains, id: &MessageId) -> (Address32, strait_endpoint::OutcomeEntry) {
     let c = chains[1].lock().unwrap();
     (0..c.outbox_count())
         .filter_map(|leaf| c.sent_packet(leaf))
         .filter(|p: &Packet| p.sender == endpoint_address())
         .filter_map(|p| decode_outcome_payload(&p.payload).ok())
-        .find(|o| o.id == *id)
+        .find_map(|o| {
+            let deliverer = o.deliverer;
+            o.entries
+                .into_iter()
+                .find(|e| e.id == *id)
+                .map(|e| (deliverer, e))
+        })
         .expect("chain 2 sent the outcome")
 }
 
@@ -194,10 +200,10 @@ async fn scenario(rt: Runtime) {
     let guard = chains[0].lock().unwrap();
     let source = guard.state();
     let mut refunded = 0u128;
-    for (n, (id, report)) in ids[..3].iter().zip(reports).enumerate() {
+    for (n, (id, (deliverer, report))) in ids[..3].iter().zip(reports).enumerate() {
         let paid = message::paid(source, id).expect("paid once");
         assert_eq!(message::locked(source, id), None);
-        assert_eq!(paid.deliverer, report.deliverer);
+        assert_eq!(paid.deliverer, deliverer);
         let gas = u128::from(report.gas_used.min(GAS_LIMIT)) * fees.gas_price;
         assert_eq!(paid.to_deliverer, quote.delivery + gas);
         assert_eq!(paid.to_ack_relayer, fees.ack_fee);
@@ -207,15 +213,15 @@ async fn scenario(rt: Runtime) {
         match (n, &report.outcome) {
             (0, Outcome::Executed { .. }) => {
                 assert!(report.gas_used > 0 && report.gas_used < GAS_LIMIT);
-                assert!(relayer_keys.contains(&report.deliverer));
+                assert!(relayer_keys.contains(&deliverer));
             }
             (1, Outcome::Failed(_)) => {
                 assert_eq!(report.gas_used, 0);
-                assert_eq!(report.deliverer, no_app.address());
+                assert_eq!(deliverer, no_app.address());
             }
             (2, Outcome::TimedOut) => {
                 assert_eq!(report.gas_used, 0);
-                assert!(relayer_keys.contains(&report.deliverer));
+                assert!(relayer_keys.contains(&deliverer));
             }
             other => panic!("unexpected outcome {other:?}"),
         }
