@@ -13,7 +13,11 @@ fuzz_target!(|data: &[u8]| {
     assert_canonical(data, &proof.encode(), "inclusion proof");
     // [STRAIT-MERKLE.4]: the mask names exactly the zero siblings, each omitted.
     let present = 32 - proof.zero_mask().count_ones() as usize;
-    assert_eq!(data.len(), 8 + 32 * present, "length disagrees with the zero mask");
+    assert_eq!(
+        data.len(),
+        8 + 32 * present,
+        "length disagrees with the zero mask"
+    );
     let id = id_at(proof.leaf_index);
     let root = proof
         .compute_root(&id)

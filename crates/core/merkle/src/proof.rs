@@ -70,7 +70,7 @@ impl InclusionProof {
             .iter()
             .enumerate()
             .filter(|(h, sibling)| **sibling == zero[*h])
-            .fold(0, |mask, (h, _)| mask | 1 << h)
+            .fold(0, |mask, (h, _)| mask | (1 << h))
     }
 
     /// The canonical encoding (`[STRAIT-MERKLE.4]`): `leaf_index` as u32 big-endian, the
@@ -87,7 +87,7 @@ impl InclusionProof {
         out.extend_from_slice(&(self.leaf_index.get() as u32).to_be_bytes());
         out.extend_from_slice(&mask.to_be_bytes());
         for (h, sibling) in self.siblings.iter().enumerate() {
-            if mask >> h & 1 == 0 {
+            if (mask >> h) & 1 == 0 {
                 out.extend_from_slice(sibling.as_bytes());
             }
         }
@@ -105,14 +105,14 @@ impl InclusionProof {
         let zero = zero_hashes();
         let mut siblings = [Hash32::ZERO; DEPTH];
         for (h, sibling) in siblings.iter_mut().enumerate() {
-            *sibling = if mask >> h & 1 == 1 {
+            *sibling = if (mask >> h) & 1 == 1 {
                 zero[h]
             } else {
                 Hash32(r.array()?)
             };
         }
         r.finish()?;
-        if let Some(height) = (0..DEPTH).find(|&h| mask >> h & 1 == 0 && siblings[h] == zero[h]) {
+        if let Some(height) = (0..DEPTH).find(|&h| (mask >> h) & 1 == 0 && siblings[h] == zero[h]) {
             return Err(MerkleError::NonCanonicalProof { height });
         }
         Ok(Self {

@@ -4,7 +4,8 @@
 
 use serde_json::{json, Value};
 use strait_merkle::{
-    zero_hashes, InclusionProof, IncrementalTree, LeafIndex, MultiProof, MAX_LEAVES, MAX_MULTIPROOF_LEAVES,
+    zero_hashes, InclusionProof, IncrementalTree, LeafIndex, MultiProof, MAX_LEAVES,
+    MAX_MULTIPROOF_LEAVES,
 };
 use strait_primitives::MessageId;
 
@@ -63,7 +64,12 @@ pub fn generate() -> Value {
     ]
     .concat();
     // Setting bit 3 drops the sibling at height 3 (leaves 8 to 12) for zero[3]: wrong root.
-    let masked = [&proof[..4], &(mask | 1 << 3).to_be_bytes(), &proof[8..proof.len() - 32]].concat();
+    let masked = [
+        &proof[..4],
+        &(mask | 1 << 3).to_be_bytes(),
+        &proof[8..proof.len() - 32],
+    ]
+    .concat();
     let golden = full
         .multiproof(&[0, 1, 6, 12].map(LeafIndex), 13)
         .unwrap()
