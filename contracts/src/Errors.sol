@@ -31,6 +31,9 @@ error PayloadTooLarge();
 
 /// A leaf index is not below 2^32.
 error IndexOutOfRange();
+/// An inclusion proof carries a sibling equal to the zero hash of its height, which the canonical
+/// encoding omits ([STRAIT-MERKLE.4]).
+error NonCanonicalProof();
 /// The proof's root is not the trusted root.
 error RootMismatch(bytes32 got, bytes32 expected);
 /// A multiproof of no leaves.

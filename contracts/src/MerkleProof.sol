@@ -1,46 +1,63 @@
 // SPDX-License-Identifier: UNLICENSED
 pragma solidity 0.8.37;
 
-import {Truncated, TrailingBytes, IndexOutOfRange, RootMismatch} from "./Errors.sol";
+import {Truncated, TrailingBytes, IndexOutOfRange, RootMismatch, NonCanonicalProof} from "./Errors.sol";
 import {MerkleHash} from "./MerkleHash.sol";
 
 /// Verify an inclusion proof of a message id against a trusted outbox root
 /// ([STRAIT-MERKLE.4], [STRAIT-MERKLE.5]), as `crates/core/merkle`'s `InclusionProof` does.
 library MerkleProof {
-    /// Encoded length: leaf index u32, then 32 sibling hashes, leaf first.
-    uint256 internal constant PROOF_LEN = 4 + 32 * 32;
-
     /// The root the encoded proof leads to from `id`: one leaf and 32 node hashes, read straight
-    /// from calldata. `Truncated` if shorter than 1,028 bytes, `TrailingBytes` if longer.
+    /// from calldata. The encoding ([STRAIT-MERKLE.4]) is the leaf index u32, the zero mask u32
+    /// (bit h set: `siblings[h]` is `zero[h]` and omitted), then the other siblings, leaf first.
+    /// The zero hashes come from `MerkleHash.ZERO_TABLE` (one copy to memory). Checks, in order: exactly
+    /// `8 + 32 * (32 - popcount(mask))` bytes (`Truncated` if shorter, `TrailingBytes` if longer),
+    /// then no present sibling equal to `zero[h]` (`NonCanonicalProof`).
     function rootOf(bytes32 id, bytes calldata proof)
         internal
         pure
         returns (bytes32 node, uint256 leafIndex)
     {
-        if (proof.length < PROOF_LEN) revert Truncated();
-        if (proof.length > PROOF_LEN) revert TrailingBytes();
-        leafIndex = uint32(bytes4(proof[0:4]));
         node = MerkleHash.leaf(id);
+        bytes memory zero = MerkleHash.zeroTable();
+        uint256 end;
+        bool nonCanonical;
         assembly ("memory-safe") {
+            // Reads past the end of `proof` are harmless: the length check below then fails.
+            let head := calldataload(proof.offset)
+            leafIndex := shr(224, head)
+            let mask := and(shr(192, head), 0xffffffff)
+            let index := leafIndex
             let p := mload(0x40)
             mstore8(p, 0x01)
-            let index := leafIndex
-            let sibling := add(proof.offset, 4)
+            let z := add(zero, 32)
+            let s := add(proof.offset, 8)
             for { let h := 0 } lt(h, 32) { h := add(h, 1) } {
-                let s := calldataload(add(sibling, shl(5, h)))
+                let zh := mload(add(z, shl(5, h)))
+                let sibling := zh
+                if iszero(and(mask, 1)) {
+                    sibling := calldataload(s)
+                    s := add(s, 32)
+                    nonCanonical := or(nonCanonical, eq(sibling, zh))
+                }
                 switch and(index, 1)
                 case 0 {
                     mstore(add(p, 1), node)
-                    mstore(add(p, 33), s)
+                    mstore(add(p, 33), sibling)
                 }
                 default {
-                    mstore(add(p, 1), s)
+                    mstore(add(p, 1), sibling)
                     mstore(add(p, 33), node)
                 }
                 node := keccak256(p, 65)
                 index := shr(1, index)
+                mask := shr(1, mask)
             }
+            end := sub(s, proof.offset)
         }
+        if (proof.length < end) revert Truncated();
+        if (proof.length > end) revert TrailingBytes();
+        if (nonCanonical) revert NonCanonicalProof();
     }
 
     /// Accept iff the encoded proof leads from `id` to `root`; else `RootMismatch(got, root)`.

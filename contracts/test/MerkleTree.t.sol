@@ -2,6 +2,7 @@
 pragma solidity 0.8.37;
 
 import {VectorTest} from "./lib/Vectors.sol";
+import {TreeBuilder} from "./lib/Tree.sol";
 import {MerkleHarness} from "./lib/Harness.sol";
 import {MerkleHash} from "../src/MerkleHash.sol";
 import {MerkleTree} from "../src/MerkleTree.sol";
@@ -9,7 +10,7 @@ import {IndexOutOfRange, RootMismatch} from "../src/Errors.sol";
 
 /// docs/vectors/merkle.json (SPEC §3), the file `crates/core/merkle/tests/it` reads: hashes, the
 /// incremental outbox, its state encoding and inclusion proofs.
-contract MerkleTreeVectorsTest is VectorTest {
+contract MerkleTreeVectorsTest is VectorTest, TreeBuilder {
     string internal json = vectors("merkle.json");
 
     function test_depth() external view {
@@ -98,10 +99,9 @@ contract MerkleTreeVectorsTest is VectorTest {
             vm.assertEq(id, idOf(index), "the proven id is id_i");
             vm.assertEq(h.verifyProof(id, proof, root), index, string.concat(c, " leaf index"));
             // The decoded path gives the same root.
-            bytes32[32] memory siblings;
-            for (uint256 s = 0; s < 32; ++s) {
-                siblings[s] = bytes32(slice(proof, 4 + 32 * s, 32));
-            }
+            (uint256 decoded, bytes32[32] memory siblings) = decodeProof(proof);
+            vm.assertEq(decoded, index, string.concat(c, " decoded index"));
+            vm.assertEq(encodeProof(index, siblings), proof, string.concat(c, " re-encoding"));
             vm.assertEq(h.rootOfPath(id, index, siblings), root, string.concat(c, " root of the path"));
         }
     }
@@ -199,25 +199,6 @@ contract MerkleTreeVectorsTest is VectorTest {
 
     /// An inclusion proof computed level by level from all leaves, the naive reference.
     function naiveProof(bytes32[] memory leaves, uint256 index) internal pure returns (bytes memory proof) {
-        proof = abi.encodePacked(uint32(index));
-        bytes32[] memory level = leaves;
-        bytes32[32] memory zero = MerkleHash.zeroHashes();
-        for (uint256 h = 0; h < 32; ++h) {
-            uint256 sib = (index >> h) ^ 1;
-            proof = bytes.concat(proof, sib < level.length ? level[sib] : zero[h]);
-            bytes32[] memory up = new bytes32[]((level.length + 1) / 2);
-            for (uint256 p = 0; p < up.length; ++p) {
-                bytes32 r = 2 * p + 1 < level.length ? level[2 * p + 1] : zero[h];
-                up[p] = MerkleHash.node(level[2 * p], r);
-            }
-            level = up;
-        }
-    }
-
-    function slice(bytes memory b, uint256 start, uint256 len) internal pure returns (bytes memory out) {
-        out = new bytes(len);
-        for (uint256 i = 0; i < len; ++i) {
-            out[i] = b[start + i];
-        }
+        return inclusionProof(naiveLevels(leaves), index);
     }
 }

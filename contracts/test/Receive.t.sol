@@ -154,6 +154,13 @@ contract ReceiveTest is NetTest {
         b.receiveMessage(hex"01", proof, h);
         vm.expectRevert(abi.encodeWithSelector(Truncated.selector));
         b.receiveMessage(packet, hex"00", h);
+        vm.expectRevert(abi.encodeWithSelector(TrailingBytes.selector));
+        b.receiveMessage(packet, bytes.concat(proof, hex"00"), h);
+        // [STRAIT-MERKLE.4]: zero[31] carried instead of omitted (mask bit 31 cleared).
+        bytes memory explicitZero = bytes.concat(proof, MerkleHash.zeroHashes()[31]);
+        explicitZero[4] &= 0x7f;
+        vm.expectRevert(abi.encodeWithSelector(NonCanonicalProof.selector));
+        b.receiveMessage(packet, explicitZero, h);
         // [STRAIT-RECV.2]
         vm.expectRevert(abi.encodeWithSelector(WrongDestination.selector, B_CHAIN, A_CHAIN));
         a.receiveMessage(packet, proof, h);

@@ -1,4 +1,5 @@
-//! `InclusionProof::decode` on untrusted bytes: whatever decodes is canonical and gives a root.
+//! `InclusionProof::decode` on untrusted bytes: whatever decodes is canonical (zero siblings
+//! omitted, as the mask says) and gives a root.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -10,6 +11,13 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     assert_canonical(data, &proof.encode(), "inclusion proof");
+    // [STRAIT-MERKLE.4]: the mask names exactly the zero siblings, each omitted.
+    let present = 32 - proof.zero_mask().count_ones() as usize;
+    assert_eq!(
+        data.len(),
+        8 + 32 * present,
+        "length disagrees with the zero mask"
+    );
     let id = id_at(proof.leaf_index);
     let root = proof
         .compute_root(&id)

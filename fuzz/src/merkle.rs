@@ -84,6 +84,11 @@ pub fn check_multiproof(proof: &MultiProof) {
             Ok(root),
             "leaf {index:?} disagrees"
         );
+        assert_eq!(
+            InclusionProof::decode(&single.encode()).as_ref(),
+            Ok(&single),
+            "leaf {index:?}'s compact encoding does not round-trip"
+        );
     }
     if let Some(first) = ids.first() {
         let mut wrong = ids.clone();

@@ -61,17 +61,58 @@ abstract contract TreeBuilder {
         return bytes.concat(bytes2(uint16(indices.length)), encodedIndices, bytes4(uint32(m)), hashes);
     }
 
-    /// The inclusion proof of leaf `index`: index u32, then its 32 siblings, leaf first.
+    /// The inclusion proof of leaf `index` ([STRAIT-MERKLE.4]): its 32 siblings, encoded.
     function inclusionProof(bytes32[][] memory levels, uint256 index)
         internal
         pure
         returns (bytes memory proof)
     {
         bytes32[32] memory zero = MerkleHash.zeroHashes();
-        proof = abi.encodePacked(uint32(index));
+        bytes32[32] memory siblings;
         for (uint256 h_ = 0; h_ < 32; ++h_) {
             uint256 sib = (index >> h_) ^ 1;
-            proof = bytes.concat(proof, sib < levels[h_].length ? levels[h_][sib] : zero[h_]);
+            siblings[h_] = sib < levels[h_].length ? levels[h_][sib] : zero[h_];
+        }
+        proof = encodeProof(index, siblings);
+    }
+
+    /// The canonical encoding of a path ([STRAIT-MERKLE.4]): index u32, the zero mask u32 (bit h set
+    /// iff `siblings[h]` is `zero[h]`), then the other siblings, leaf first.
+    function encodeProof(uint256 index, bytes32[32] memory siblings) internal pure returns (bytes memory) {
+        bytes32[32] memory zero = MerkleHash.zeroHashes();
+        uint256 mask;
+        bytes memory present;
+        for (uint256 h_ = 0; h_ < 32; ++h_) {
+            if (siblings[h_] == zero[h_]) mask |= 1 << h_;
+            else present = bytes.concat(present, siblings[h_]);
+        }
+        return bytes.concat(bytes4(uint32(index)), bytes4(uint32(mask)), present);
+    }
+
+    /// The path of an encoded proof, for a well-formed encoding: its index and all 32 siblings.
+    function decodeProof(bytes memory proof)
+        internal
+        pure
+        returns (uint256 index, bytes32[32] memory siblings)
+    {
+        bytes32[32] memory zero = MerkleHash.zeroHashes();
+        index = uint32(bytes4(proof));
+        uint256 mask;
+        assembly ("memory-safe") {
+            mask := shr(224, mload(add(proof, 36)))
+        }
+        uint256 offset = 8;
+        for (uint256 h_ = 0; h_ < 32; ++h_) {
+            if ((mask >> h_) & 1 == 1) {
+                siblings[h_] = zero[h_];
+            } else {
+                bytes32 s;
+                assembly ("memory-safe") {
+                    s := mload(add(add(proof, 32), offset))
+                }
+                siblings[h_] = s;
+                offset += 32;
+            }
         }
     }
 }

@@ -94,6 +94,7 @@ abstract contract VectorTest is TestBase {
         if (n == keccak256("PayloadTooLarge")) return PayloadTooLarge.selector;
         if (n == keccak256("IndexOutOfRange")) return IndexOutOfRange.selector;
         if (n == keccak256("RootMismatch")) return RootMismatch.selector;
+        if (n == keccak256("NonCanonicalProof")) return NonCanonicalProof.selector;
         if (n == keccak256("EmptyMultiProof")) return EmptyMultiProof.selector;
         if (n == keccak256("IndicesNotIncreasing")) return IndicesNotIncreasing.selector;
         if (n == keccak256("HashCountMismatch")) return HashCountMismatch.selector;

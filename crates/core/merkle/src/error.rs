@@ -70,6 +70,13 @@ pub enum MerkleError {
         /// Hashes required by `[STRAIT-MERKLE.7]`.
         expected: usize,
     },
+    /// An inclusion proof carries a sibling that is the zero hash of its height, which the canonical
+    /// encoding omits (`[STRAIT-MERKLE.4]`).
+    #[error("inclusion proof carries the zero hash at height {height}, which must be omitted")]
+    NonCanonicalProof {
+        /// Height of the first such sibling.
+        height: usize,
+    },
     /// The bytes are not a well-formed encoding.
     #[error("malformed merkle encoding: {0}")]
     Decode(#[from] DecodeError),
@@ -89,6 +96,7 @@ impl MerkleError {
             Self::IndicesNotIncreasing { .. } => "IndicesNotIncreasing",
             Self::IdCountMismatch { .. } => "IdCountMismatch",
             Self::HashCountMismatch { .. } => "HashCountMismatch",
+            Self::NonCanonicalProof { .. } => "NonCanonicalProof",
             Self::Decode(e) => e.name(),
         }
     }

@@ -44,7 +44,7 @@ pub use error::MerkleError;
 pub use hash::{leaf_hash, node_hash, zero_hashes, LeafIndex, DEPTH, MAX_LEAVES};
 pub use incremental::{IncrementalTree, STATE_LEN};
 pub use multiproof::{MultiProof, MAX_MULTIPROOF_LEAVES};
-pub use proof::{InclusionProof, PROOF_LEN};
+pub use proof::{InclusionProof, MAX_PROOF_LEN, MIN_PROOF_LEN};
 pub use strait_primitives::{Hash32, MessageId};
 pub use tree::MerkleTree;
 

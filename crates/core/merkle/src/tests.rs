@@ -130,7 +130,10 @@ proptest! {
             let index = LeafIndex(i as u64);
             let proof = full.proof(index, now).unwrap();
             prop_assert_eq!(proof.verify(id, &full.root()), Ok(()));
-            prop_assert_eq!(InclusionProof::decode(&proof.encode()).unwrap(), proof);
+            prop_assert_eq!(InclusionProof::decode(&proof.encode()).unwrap(), proof.clone());
+            // Siblings above the bit length of `now - 1` are zero hashes, omitted by the encoding.
+            let bits = (u64::BITS - (now - 1).leading_zeros()) as usize;
+            prop_assert!(proof.encode().len() <= MIN_PROOF_LEN + 32 * bits);
             if i < size {
                 let old = full.proof(index, size as u64).unwrap();
                 prop_assert_eq!(old.verify(id, &past_root), Ok(()));
@@ -279,9 +282,14 @@ proptest! {
 
     #[test]
     fn fixed_length_decoders_round_trip(
-        proof in proptest::collection::vec(any::<u8>(), PROOF_LEN),
+        index in any::<u32>(),
+        mask in any::<u32>(),
+        siblings in proptest::collection::vec(any::<u8>(), DEPTH * 32),
         state in proptest::collection::vec(any::<u8>(), STATE_LEN),
     ) {
+        // Random siblings are zero hashes with negligible probability: every mask decodes.
+        let present = DEPTH - mask.count_ones() as usize;
+        let proof = [&index.to_be_bytes()[..], &mask.to_be_bytes(), &siblings[..32 * present]].concat();
         prop_assert_eq!(InclusionProof::decode(&proof).unwrap().encode(), proof);
         match IncrementalTree::decode(&state) {
             Ok(tree) => prop_assert_eq!(tree.encode(), state),

@@ -4,7 +4,8 @@
 
 use serde_json::{json, Value};
 use strait_merkle::{
-    InclusionProof, IncrementalTree, LeafIndex, MultiProof, MAX_LEAVES, MAX_MULTIPROOF_LEAVES,
+    zero_hashes, InclusionProof, IncrementalTree, LeafIndex, MultiProof, MAX_LEAVES,
+    MAX_MULTIPROOF_LEAVES,
 };
 use strait_primitives::MessageId;
 
@@ -17,6 +18,11 @@ fn case(name: &str, encoding: impl Into<Value>, error: Option<&str>) -> Value {
 /// The ids `id_i` of `indices`, written as the list of `i`.
 fn ids_json(indices: &[u64]) -> Value {
     json!(indices)
+}
+
+/// An inclusion proof of leaf 0 with `mask` and the sibling bytes `siblings`.
+fn proof_bytes(mask: u32, siblings: &[u8]) -> String {
+    hex(&[&[0; 4][..], &mask.to_be_bytes(), siblings].concat())
 }
 
 fn multiproof_bytes(k: u16, indices: &[u32], m: u32, hashes: usize) -> String {
@@ -45,6 +51,25 @@ pub fn generate() -> Value {
     let full = tree(32);
     let proof = full.proof(LeafIndex(5), 13).unwrap().encode();
     let root13 = full.root_at(13).unwrap();
+    let zero = zero_hashes();
+    // The proof of leaf 5 at size 13 has siblings at heights 0 to 3 and zero hashes above: its
+    // mask 0xfffffff0. Clearing bit 4 and carrying zero[4] is the non-canonical form of it.
+    let mask = u32::from_be_bytes(proof[4..8].try_into().unwrap());
+    assert_eq!(mask, 0xffff_fff0);
+    let explicit_zero = [
+        &proof[..4],
+        &(mask & !(1 << 4)).to_be_bytes(),
+        &proof[8..],
+        zero[4].as_bytes(),
+    ]
+    .concat();
+    // Setting bit 3 drops the sibling at height 3 (leaves 8 to 12) for zero[3]: wrong root.
+    let masked = [
+        &proof[..4],
+        &(mask | 1 << 3).to_be_bytes(),
+        &proof[8..proof.len() - 32],
+    ]
+    .concat();
     let golden = full
         .multiproof(&[0, 1, 6, 12].map(LeafIndex), 13)
         .unwrap()
@@ -72,15 +97,36 @@ pub fn generate() -> Value {
             (from <= i < to).",
         "inclusion_proof_decode": [
             case("empty", hex(&[]), Some("Truncated")),
-            case("1,027 bytes", hex(&proof[..1027]), Some("Truncated")),
-            case("1,029 bytes", hex(&[proof.as_slice(), &[0]].concat()), Some("TrailingBytes")),
+            case("index only", hex(&proof[..4]), Some("Truncated")),
+            case("7 bytes", hex(&proof[..7]), Some("Truncated")),
+            case("one byte short of its mask's siblings", hex(&proof[..proof.len() - 1]),
+                Some("Truncated")),
+            case("trailing byte", hex(&[proof.as_slice(), &[0]].concat()), Some("TrailingBytes")),
             case("leaf index 2^32 - 1", hex(&[&[0xff; 4], &proof[4..]].concat()), None),
+            case("every sibling a zero hash (8 bytes)", hex(&[0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff]),
+                None),
+            case("every sibling a zero hash, then a hash",
+                hex(&[&[0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff][..], &[0x5a; 32]].concat()),
+                Some("TrailingBytes")),
+            case("no zero sibling (1,032 bytes)", proof_bytes(0, &[0x5a; 32 * 32]), None),
+            case("mask 0, 1,031 bytes", proof_bytes(0, &[0x5a; 32 * 32 - 1]), Some("Truncated")),
+            case("mask 0, 1,033 bytes", proof_bytes(0, &[0x5a; 32 * 32 + 1]),
+                Some("TrailingBytes")),
+            case("zero[4] present at height 4", hex(&explicit_zero), Some("NonCanonicalProof")),
+            case("zero[4] present at height 4, truncated", hex(&explicit_zero[..explicit_zero.len() - 1]),
+                Some("Truncated")),
+            case("zero[0] present at height 0", proof_bytes(0xffff_fffe, &[0; 32]),
+                Some("NonCanonicalProof")),
+            case("zero[3] at height 2 (not its zero hash)",
+                proof_bytes(0xffff_fffb, zero[3].as_bytes()), None),
         ],
         "inclusion_proof_verify": [
             json!({ "name": "another leaf's id", "encoding": hex(&proof), "id": id(6),
                 "root": root13, "error": "RootMismatch" }),
             json!({ "name": "a later root", "encoding": hex(&proof), "id": id(5),
                 "root": full.root_at(14).unwrap(), "error": "RootMismatch" }),
+            json!({ "name": "a present sibling marked zero in the mask", "encoding": hex(&masked),
+                "id": id(5), "root": root13, "error": "RootMismatch" }),
             json!({ "name": "valid", "encoding": hex(&proof), "id": id(5),
                 "root": root13, "error": null }),
         ],
