@@ -119,6 +119,8 @@ pub struct WorldReport {
     pub digest: Hash32,
     /// Messages that entered an outbox.
     pub sent: u64,
+    /// Of those, outcome messages (`[STRAIT-SETTLE.3]`: one per run of a sender in a delivery).
+    pub outcome_messages: u64,
     /// Messages that ended on their destination (executed, failed or timed out).
     pub ended: u64,
     /// Of those, executed.
@@ -475,6 +477,7 @@ async fn world(
         seed: cfg.seed,
         digest: Hash32::ZERO,
         sent: 0,
+        outcome_messages: 0,
         ended: 0,
         executed: 0,
         settled: 0,
@@ -605,6 +608,7 @@ async fn world(
     let parts: Vec<&[u8]> = tips.iter().map(|t| t.as_slice()).collect();
     report.digest = keccak256_concat(&parts);
     report.sent = audit.sent.len() as u64;
+    report.outcome_messages = report.sent - audit.awaiting;
     report.ended = audit.ended.len() as u64 - audit.fork.forged_received;
     report.executed = audit.executed;
     report.settled = audit.settled.len() as u64;
