@@ -8,7 +8,8 @@ import {MerkleProof} from "./MerkleProof.sol";
 import {MerkleMultiProof} from "./MerkleMultiProof.sol";
 import {ReplayBitmap} from "./ReplayBitmap.sol";
 import {Outcome, OutcomeKind, Receipt, ReceiptCodec} from "./Receipt.sol";
-import {IStraitVerifier, IStraitReceiver, IStraitSender} from "./IStrait.sol";
+import {IStraitReceiver, IStraitSender} from "./IStrait.sol";
+import {VerifierCall} from "./VerifierCall.sol";
 import {AppCall} from "./AppCall.sol";
 
 /// The Strait endpoint on an EVM chain (docs/SPEC.md §4), agreeing with `crates/core/endpoint`:
@@ -211,24 +212,10 @@ contract StraitEndpoint is EndpointBase {
         view
         returns (bytes memory)
     {
-        // A plain static call (no ABI decoder): a verifier that reverts, has no code or answers
-        // fewer than three words, or a chain or flag that is not a u64 or a bool, is unknown.
-        bool ok;
-        uint256 chain;
-        uint256 frozen;
-        bytes32 verified;
-        bytes4 selector = IStraitVerifier.rootAt.selector;
-        assembly ("memory-safe") {
-            let m := mload(0x40)
-            mstore(m, selector)
-            mstore(add(m, 4), height)
-            ok := staticcall(VERIFIER_GAS, v, m, 36, m, 96)
-            ok := and(ok, gt(returndatasize(), 95))
-            chain := mload(m)
-            frozen := mload(add(m, 32))
-            verified := mload(add(m, 64))
-        }
-        if (!ok || chain >> 64 != 0 || frozen > 1) return abi.encodeWithSelector(UnknownClient.selector, v);
+        // A verifier that reverts, has no code or answers garbage is unknown.
+        (bool ok, uint256 chain, uint256 frozen, bytes32 verified) =
+            VerifierCall.rootAt(v, height, VERIFIER_GAS);
+        if (!ok) return abi.encodeWithSelector(UnknownClient.selector, v);
         if (chain != source) return abi.encodeWithSelector(ClientChainMismatch.selector, v, chain, source);
         if (frozen == 1) return abi.encodeWithSelector(ClientFrozen.selector, v);
         if (verified == 0) return abi.encodeWithSelector(RootNotVerified.selector, v, height);

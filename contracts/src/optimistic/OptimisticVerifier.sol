@@ -2,6 +2,7 @@
 pragma solidity 0.8.37;
 
 import {IStraitVerifier} from "../IStrait.sol";
+import {VerifierCall} from "../VerifierCall.sol";
 import {OptimisticCodec, OptimisticConfig, Proposal} from "./OptimisticCodec.sol";
 import "../Errors.sol";
 
@@ -240,22 +241,9 @@ contract OptimisticVerifier is IStraitVerifier {
     /// The reference's answer at `height`, as the endpoint reads a verifier (§4.8).
     function askReference(uint64 height) internal view returns (uint64, bool, bytes32) {
         address v = referenceVerifier;
-        bytes4 selector = IStraitVerifier.rootAt.selector;
-        bool ok;
-        uint256 chain;
-        uint256 isFrozen;
-        bytes32 root;
-        assembly ("memory-safe") {
-            let m := mload(0x40)
-            mstore(m, selector)
-            mstore(add(m, 4), height)
-            ok := staticcall(REFERENCE_GAS, v, m, 36, m, 96)
-            ok := and(ok, gt(returndatasize(), 95))
-            chain := mload(m)
-            isFrozen := mload(add(m, 32))
-            root := mload(add(m, 64))
-        }
-        if (!ok || chain >> 64 != 0 || isFrozen > 1) revert UnknownClient(v);
+        (bool ok, uint256 chain, uint256 isFrozen, bytes32 root) =
+            VerifierCall.rootAt(v, height, REFERENCE_GAS);
+        if (!ok) revert UnknownClient(v);
         return (uint64(chain), isFrozen == 1, root);
     }
 

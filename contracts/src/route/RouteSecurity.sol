@@ -2,6 +2,7 @@
 pragma solidity 0.8.37;
 
 import {IStraitVerifier, IStraitFinality} from "../IStrait.sol";
+import {VerifierCall} from "../VerifierCall.sol";
 import {SecurityConfig, SecurityConfigCodec} from "./SecurityConfig.sol";
 import "../Errors.sol";
 
@@ -179,26 +180,13 @@ contract RouteSecurity is IStraitVerifier {
     function answers(uint64 height) internal view returns (Answer[] memory a) {
         uint256 n = nRequired + nOptional;
         a = new Answer[](n);
-        bytes4 selector = IStraitVerifier.rootAt.selector;
         for (uint256 i = 0; i < n; ++i) {
             address v = member(i);
-            bool ok;
-            uint256 chain;
-            uint256 frozen;
-            bytes32 root;
-            assembly ("memory-safe") {
-                let p := mload(0x40)
-                mstore(p, selector)
-                mstore(add(p, 4), height)
-                ok := staticcall(MEMBER_GAS, v, p, 36, p, 96)
-                ok := and(ok, gt(returndatasize(), 95))
-                chain := mload(p)
-                frozen := mload(add(p, 32))
-                root := mload(add(p, 64))
-            }
+            (bool ok, uint256 chain, uint256 frozen, bytes32 root) =
+                VerifierCall.rootAt(v, height, MEMBER_GAS);
             Answer memory x = a[i];
-            x.ok = ok && chain >> 64 == 0 && frozen <= 1;
-            if (!x.ok) continue;
+            x.ok = ok;
+            if (!ok) continue;
             x.chain = uint64(chain);
             x.frozen = frozen == 1;
             x.root = root;
