@@ -4,8 +4,7 @@ pragma solidity 0.8.37;
 import {NetTest} from "./lib/Net.sol";
 import {PacketCodec} from "../src/Packet.sol";
 import {StraitEndpoint} from "../src/StraitEndpoint.sol";
-import {StraitGuardians, IPausable} from "../src/StraitGuardians.sol";
-import {StraitFees, FeeOracle} from "../src/StraitFees.sol";
+import {StraitFees} from "../src/StraitFees.sol";
 
 /// [STRAIT-SETTLE.5] as a property: whatever mix of batches and single deliveries, repeated and
 /// overlapping, relayers make, each message executes once, sends one outcome back, and each
@@ -76,20 +75,6 @@ contract ExactlyOnceTest is NetTest {
             vm.assertEq(a.isAwaiting(id), !delivered[i], "the record");
             vm.assertEq(fees.feeLock(id).amount, delivered[i] ? 0 : price, "the lock");
         }
-    }
-
-    /// A fee oracle for A to B, set by a one-guardian `StraitGuardians`; this contract funded.
-    function paidRoute() internal returns (StraitFees fees) {
-        StraitGuardians g = new StraitGuardians(IPausable(address(a)), address(this));
-        address[] memory set = new address[](1);
-        set[0] = address(this);
-        g.setGuardians(set, 1, 1);
-        a.setPauser(address(g));
-        g.approveFeeOracle(
-            B_CHAIN, FeeOracle({gasPrice: 3, baseDelivery: 100, perByte: 1, ackFee: 50}), g.counter()
-        );
-        vm.deal(address(this), 1 ether);
-        return a.fees();
     }
 
     /// The packets of `src`'s leaves `from + i` for the bits `i` of `mask`, with their multiproof

@@ -4,8 +4,7 @@ pragma solidity 0.8.37;
 import {NetTest} from "./lib/Net.sol";
 import {SizedAckApp} from "./lib/Fixtures.sol";
 import {StraitEndpoint} from "../src/StraitEndpoint.sol";
-import {StraitGuardians, IPausable} from "../src/StraitGuardians.sol";
-import {StraitFees, FeeOracle} from "../src/StraitFees.sol";
+import {StraitFees} from "../src/StraitFees.sol";
 import {Packet, PacketCodec} from "../src/Packet.sol";
 import {Receipt, OutcomeKind, OutcomePayload} from "../src/Receipt.sol";
 
@@ -179,19 +178,5 @@ contract OutcomesTest is NetTest {
         vm.assertEq(lastSettled.length, 2, "the others settle");
         vm.assertEq(appA.outcomes(first), 1, "first");
         vm.assertEq(appA.outcomes(last), 1, "last");
-    }
-
-    /// A fee oracle for A to B, set by a one-guardian `StraitGuardians`; this contract funded.
-    function paidRoute() internal returns (StraitFees fees) {
-        StraitGuardians g = new StraitGuardians(IPausable(address(a)), address(this));
-        address[] memory set = new address[](1);
-        set[0] = address(this);
-        g.setGuardians(set, 1, 1);
-        a.setPauser(address(g));
-        g.approveFeeOracle(
-            B_CHAIN, FeeOracle({gasPrice: 3, baseDelivery: 100, perByte: 1, ackFee: 50}), g.counter()
-        );
-        vm.deal(address(this), 1 ether);
-        return a.fees();
     }
 }

@@ -11,6 +11,8 @@ import {EndpointBase, DeliveryOptions} from "../../src/EndpointBase.sol";
 import {Packet, PacketCodec} from "../../src/Packet.sol";
 import {MerkleHash} from "../../src/MerkleHash.sol";
 import {Receipt, Outcome, OutcomeKind} from "../../src/Receipt.sol";
+import {StraitGuardians, IPausable} from "../../src/StraitGuardians.sol";
+import {StraitFees, FeeOracle} from "../../src/StraitFees.sol";
 
 /// Two endpoints (chains 1 and 2) on one EVM, each trusting a test verifier of the other, with a
 /// probe application on each, and a relayer's helpers: the Sent packets and each outbox's leaves
@@ -138,5 +140,19 @@ abstract contract NetTest is VectorTest, TreeBuilder {
 
     function outcomeKind(Receipt memory r) internal pure returns (uint256) {
         return uint256(r.outcome.kind);
+    }
+
+    /// A fee oracle for A to B, set by a one-guardian `StraitGuardians`; this contract funded.
+    function paidRoute() internal returns (StraitFees fees) {
+        StraitGuardians g = new StraitGuardians(IPausable(address(a)), address(this));
+        address[] memory set = new address[](1);
+        set[0] = address(this);
+        g.setGuardians(set, 1, 1);
+        a.setPauser(address(g));
+        g.approveFeeOracle(
+            B_CHAIN, FeeOracle({gasPrice: 3, baseDelivery: 100, perByte: 1, ackFee: 50}), g.counter()
+        );
+        vm.deal(address(this), 1 ether);
+        return a.fees();
     }
 }
