@@ -111,12 +111,12 @@ library ReceiptCodec {
         count = uint16(bytes2(b[33:35]));
         if (count == 0) revert Invalid();
         if (count > MAX_OUTCOME_ENTRIES) revert TooLarge();
-        uint256 at = OUTCOME_HEADER_LEN;
+        uint256 off = OUTCOME_HEADER_LEN;
         for (uint256 i = 0; i < count; ++i) {
-            if (b.length < at + ENTRY_HEADER_LEN) revert Truncated();
-            (, at) = decodeOutcomeAt(b, at + ENTRY_HEADER_LEN);
+            if (b.length < off + ENTRY_HEADER_LEN) revert Truncated();
+            (, off) = decodeOutcomeAt(b, off + ENTRY_HEADER_LEN);
         }
-        if (at != b.length) revert TrailingBytes();
+        if (off != b.length) revert TrailingBytes();
     }
 
     /// Decode an outcome payload, checking as `checkOutcomePayload`.
@@ -124,22 +124,22 @@ library ReceiptCodec {
         uint256 count = checkOutcomePayload(b);
         q.deliverer = bytes32(b[1:33]);
         q.entries = new OutcomeEntry[](count);
-        uint256 at = OUTCOME_HEADER_LEN;
+        uint256 off = OUTCOME_HEADER_LEN;
         for (uint256 i = 0; i < count; ++i) {
-            (q.entries[i], at) = decodeEntryAt(b, at);
+            (q.entries[i], off) = decodeEntryAt(b, off);
         }
     }
 
-    /// The entry at `at` of a checked outcome payload and the offset after it.
-    function decodeEntryAt(bytes calldata b, uint256 at)
+    /// The entry at `off` of a checked outcome payload and the offset after it.
+    function decodeEntryAt(bytes calldata b, uint256 off)
         internal
         pure
         returns (OutcomeEntry memory e, uint256)
     {
-        e.id = bytes32(b[at:at + 32]);
-        e.gasUsed = uint64(bytes8(b[at + 32:at + ENTRY_HEADER_LEN]));
-        (e.outcome, at) = decodeOutcomeAt(b, at + ENTRY_HEADER_LEN);
-        return (e, at);
+        e.id = bytes32(b[off:off + 32]);
+        e.gasUsed = uint64(bytes8(b[off + 32:off + ENTRY_HEADER_LEN]));
+        (e.outcome, off) = decodeOutcomeAt(b, off + ENTRY_HEADER_LEN);
+        return (e, off);
     }
 
     /// `reason` cut to at most `MAX_REASON_LEN` bytes, at a UTF-8 character boundary (a cut never
@@ -176,45 +176,53 @@ library ReceiptCodec {
         if (end != b.length) revert TrailingBytes();
     }
 
-    /// Decode the outcome at `at`; returns it and the offset after it. Checks in order: kind
+    /// Decode the outcome at `off`; returns it and the offset after it. Checks in order: kind
     /// present (`Truncated`) and known (`UnknownOutcome`); each field present (`Truncated`), a
     /// length within its bound before its bytes are read (`TooLarge`), a reason in UTF-8
     /// (`ReasonNotUtf8`).
-    function decodeOutcomeAt(bytes calldata b, uint256 at) internal pure returns (Outcome memory o, uint256) {
-        if (b.length < at + 1) revert Truncated();
-        uint8 kind = uint8(b[at]);
-        at += 1;
+    function decodeOutcomeAt(bytes calldata b, uint256 off)
+        internal
+        pure
+        returns (Outcome memory o, uint256)
+    {
+        if (b.length < off + 1) revert Truncated();
+        uint8 kind = uint8(b[off]);
+        off += 1;
         if (kind == 0) {
             uint256 len;
-            (len, at) = lengthAt(b, at, MAX_ACK_LEN);
-            if (b.length < at + len) revert Truncated();
-            o.ack = b[at:at + len];
-            return (o, at + len);
+            (len, off) = lengthAt(b, off, MAX_ACK_LEN);
+            if (b.length < off + len) revert Truncated();
+            o.ack = b[off:off + len];
+            return (o, off + len);
         }
         if (kind == 1) {
             o.kind = OutcomeKind.Failed;
-            if (b.length < at + 4) revert Truncated();
-            o.code = uint32(bytes4(b[at:at + 4]));
+            if (b.length < off + 4) revert Truncated();
+            o.code = uint32(bytes4(b[off:off + 4]));
             uint256 len;
-            (len, at) = lengthAt(b, at + 4, MAX_REASON_LEN);
-            if (b.length < at + len) revert Truncated();
-            o.reason = b[at:at + len];
+            (len, off) = lengthAt(b, off + 4, MAX_REASON_LEN);
+            if (b.length < off + len) revert Truncated();
+            o.reason = b[off:off + len];
             if (!isUtf8(o.reason)) revert ReasonNotUtf8();
-            return (o, at + len);
+            return (o, off + len);
         }
         if (kind == 2) {
             o.kind = OutcomeKind.TimedOut;
-            return (o, at);
+            return (o, off);
         }
         revert UnknownOutcome();
     }
 
-    /// A u32 length at `at`, checked against `max` before the bytes it announces are read.
-    function lengthAt(bytes calldata b, uint256 at, uint256 max) private pure returns (uint256 len, uint256) {
-        if (b.length < at + 4) revert Truncated();
-        len = uint32(bytes4(b[at:at + 4]));
+    /// A u32 length at `off`, checked against `max` before the bytes it announces are read.
+    function lengthAt(bytes calldata b, uint256 off, uint256 max)
+        private
+        pure
+        returns (uint256 len, uint256)
+    {
+        if (b.length < off + 4) revert Truncated();
+        len = uint32(bytes4(b[off:off + 4]));
         if (len > max) revert TooLarge();
-        return (len, at + 4);
+        return (len, off + 4);
     }
 
     /// Whether `s` is well-formed UTF-8 (RFC 3629, as Rust's `str::from_utf8`): no overlong form,

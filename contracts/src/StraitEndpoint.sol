@@ -321,13 +321,13 @@ contract StraitEndpoint is EndpointBase {
             let q := mload(os)
             let len := mload(q)
             let entryLen := sub(mload(receipt), 40)
-            let at := add(add(q, 32), len)
+            let off := add(add(q, 32), len)
             // The receipt lies above `at + 64`: `id | route | nonce | height | outcome`.
-            mstore(at, mload(add(receipt, 32)))
-            mstore(add(at, 32), shl(192, gasUsed))
-            mcopy(add(at, 40), add(receipt, 112), sub(entryLen, 40))
+            mstore(off, mload(add(receipt, 32)))
+            mstore(add(off, 32), shl(192, gasUsed))
+            mcopy(add(off, 40), add(receipt, 112), sub(entryLen, 40))
             mstore(q, add(len, entryLen))
-            let end := and(add(add(at, entryLen), 31), not(31))
+            let end := and(add(add(off, entryLen), 31), not(31))
             if gt(end, mload(0x40)) { mstore(0x40, end) }
             if gt(end, mload(add(os, 0x20))) { mstore(add(os, 0x20), end) }
             mstore(add(os, 0x40), add(mload(add(os, 0x40)), 1))
@@ -375,7 +375,7 @@ contract StraitEndpoint is EndpointBase {
         } catch {
             return refused("malformed outcome message");
         }
-        uint256 at = ReceiptCodec.OUTCOME_HEADER_LEN;
+        uint256 off = ReceiptCodec.OUTCOME_HEADER_LEN;
         bool failed_;
         for (uint256 i = 0; i < count; ++i) {
             // An entry's memory is reused by the next one unless it holds the result.
@@ -385,7 +385,7 @@ contract StraitEndpoint is EndpointBase {
             }
             bool ok;
             Outcome memory err;
-            (ok, err, at) = settleEntry(p, payload, at);
+            (ok, err, off) = settleEntry(p, payload, off);
             if (!ok && !failed_) {
                 (failed_, result) = (true, err);
             } else {

@@ -82,11 +82,11 @@ contract CommitteeGasTest is NetTest, Committees {
         vm.snapshotGasLastCall(string.concat(label, ": receive a batch of 64"));
 
         // Verified and delivered in one transaction, the root kept transiently.
-        (bytes[] memory single, uint256[] memory at) = sendN(1);
+        (bytes[] memory single, uint256[] memory leafAt) = sendN(1);
         (bytes memory u, uint64 h1) = checkpointUpdate(v, isBls, signers);
         height = h1;
         bytes memory call = abi.encodeCall(
-            b.receiveMessage, (single[0], inclusionProof(naiveLevels(leaves[address(a)]), at[0]), h1)
+            b.receiveMessage, (single[0], inclusionProof(naiveLevels(leaves[address(a)]), leafAt[0]), h1)
         );
         (CommitteeVerifier.Updated outcome,) = v.verifyAndCall(u, address(b), call);
         vm.snapshotGasLastCall(string.concat(label, ": verify and receive one message, one transaction"));

@@ -56,10 +56,10 @@ contract RouteSecurityTest is NetTest {
         }
     }
 
-    /// `v` verifies A's root at `at`, and a header `FINALITY` blocks above it.
-    function vouch(FinalTestVerifier v, uint64 at) internal {
-        v.record(at, root);
-        v.record(at + FINALITY, bytes32(uint256(0xee)));
+    /// `v` verifies A's root at `height`, and a header `FINALITY` blocks above it.
+    function vouch(FinalTestVerifier v, uint64 height) internal {
+        v.record(height, root);
+        v.record(height + FINALITY, bytes32(uint256(0xee)));
     }
 
     function deliver() internal {
