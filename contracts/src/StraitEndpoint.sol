@@ -322,7 +322,7 @@ contract StraitEndpoint is EndpointBase {
             let len := mload(q)
             let entryLen := sub(mload(receipt), 40)
             let off := add(add(q, 32), len)
-            // The receipt lies above `at + 64`: `id | route | nonce | height | outcome`.
+            // The receipt lies above the entry: `id | route | nonce | height | outcome`.
             mstore(off, mload(add(receipt, 32)))
             mstore(add(off, 32), shl(192, gasUsed))
             mcopy(add(off, 40), add(receipt, 112), sub(entryLen, 40))

@@ -113,3 +113,14 @@ impl<W: Future, T: Future<Output = ()>> Future for Race<W, T> {
         }
     }
 }
+
+/// splitmix64 (Steele, Lea and Flood, 2014): advances `state` and returns its next output. The one
+/// generator of seeded runs, the same sequence on every platform: the deterministic executor's
+/// randomness and the devnet's `--seed` draw from it.
+pub fn splitmix64(state: &mut u64) -> u64 {
+    *state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    let mut z = *state;
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}

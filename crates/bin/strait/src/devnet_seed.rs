@@ -4,7 +4,7 @@
 //! deterministic clock, so a replay repeats the workload and the schedule exactly (both are in
 //! the JSON report, to compare), not the interleaving of blocks and relays.
 //!
-//! The generator is splitmix64, as the deterministic runtime's (`strait_runtime::deterministic`):
+//! The generator is the deterministic runtime's splitmix64 (`strait_runtime::splitmix64`):
 //! no dependency, the same sequence on every platform. Each consumer draws from its own stream
 //! ([`SeededRng::stream`]), so adding a fault does not change the workload of a seed.
 
@@ -38,11 +38,7 @@ impl SeededRng {
 
     /// The next uniformly random `u64`.
     pub(crate) fn next_u64(&mut self) -> u64 {
-        self.state = self.state.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
+        strait_runtime::splitmix64(&mut self.state)
     }
 
     /// A number in `lo..=hi` (`lo` when the range is empty). The modulo's bias is below 2^-40

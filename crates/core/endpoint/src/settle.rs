@@ -82,15 +82,12 @@ impl OutcomePayload {
     /// outcome ([STRAIT-EVENT.1]))`. The count is written as the entries' number; keeping it
     /// within `1..=`[`MAX_OUTCOME_ENTRIES`] is the caller's (the grouping rule does).
     pub fn encode(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(PAYLOAD_HEADER_LEN + self.entries.len() * 48);
-        out.push(OUTCOME_PAYLOAD_VERSION);
-        out.extend_from_slice(self.deliverer.as_bytes());
-        let count = u16::try_from(self.entries.len()).unwrap_or(u16::MAX);
-        out.extend_from_slice(&count.to_be_bytes());
+        let mut entries = Vec::with_capacity(self.entries.len() * 48);
         for entry in &self.entries {
-            entry.encode_into(&mut out);
+            entry.encode_into(&mut entries);
         }
-        out
+        let count = u16::try_from(self.entries.len()).unwrap_or(u16::MAX);
+        encode_payload(&self.deliverer, count, &entries)
     }
 
     /// Decodes an outcome message's payload; never panics, bounded (the count is checked before
@@ -136,6 +133,16 @@ impl OutcomePayload {
         r.finish()?;
         Ok(Self { deliverer, entries })
     }
+}
+
+/// The payload of `count` entries already encoded one after the other in `entries`.
+fn encode_payload(deliverer: &Address32, count: u16, entries: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(PAYLOAD_HEADER_LEN + entries.len());
+    out.push(OUTCOME_PAYLOAD_VERSION);
+    out.extend_from_slice(deliverer.as_bytes());
+    out.extend_from_slice(&count.to_be_bytes());
+    out.extend_from_slice(entries);
+    out
 }
 
 /// [`OutcomePayload::encode`].
@@ -223,11 +230,7 @@ impl PendingOutcomes {
         let Some(open) = self.open.take() else {
             return;
         };
-        let mut payload = Vec::with_capacity(PAYLOAD_HEADER_LEN + open.entries.len());
-        payload.push(OUTCOME_PAYLOAD_VERSION);
-        payload.extend_from_slice(ctx.deliverer().as_bytes());
-        payload.extend_from_slice(&open.count.to_be_bytes());
-        payload.extend_from_slice(&open.entries);
+        let payload = encode_payload(&ctx.deliverer(), open.count, &open.entries);
         let request = SendRequest {
             sender: endpoint_address(),
             destination_chain: open.source_chain,
