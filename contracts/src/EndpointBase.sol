@@ -110,6 +110,7 @@ abstract contract EndpointBase {
 
     function setRemoteChain(uint64 chain, bool enabled) external onlyOwner {
         remotes[chain].enabled = enabled;
+        configChanged();
         emit RemoteChainSet(chain, enabled);
     }
 
@@ -121,6 +122,7 @@ abstract contract EndpointBase {
     /// The endpoint's default verifier for `sourceChain` (0: none, receivers need their own).
     function setDefaultVerifier(uint64 sourceChain, address verifier) external onlyOwner {
         remotes[sourceChain].defaultVerifier = verifier;
+        configChanged();
         emit SecurityConfigSet(bytes32(0), sourceChain, verifier);
     }
 
@@ -128,6 +130,7 @@ abstract contract EndpointBase {
     function setDefaultGasLimit(uint256 gasLimit) external onlyOwner {
         if (gasLimit > type(uint88).max) revert TooLarge();
         defaultGasLimit_ = uint88(gasLimit);
+        configChanged();
         emit GasLimitSet(address(0), gasLimit);
     }
 
@@ -138,6 +141,7 @@ abstract contract EndpointBase {
         bytes32 receiver = PacketCodec.toAddress32(msg.sender);
         securityConfig[receiver][sourceChain] = verifier;
         apps[msg.sender].hasSecurityConfig = true;
+        configChanged();
         emit SecurityConfigSet(receiver, sourceChain, verifier);
     }
 
@@ -145,6 +149,7 @@ abstract contract EndpointBase {
     function setGasLimit(uint256 gasLimit) external {
         if (gasLimit > type(uint248).max) revert TooLarge();
         apps[msg.sender].gasLimit = uint248(gasLimit);
+        configChanged();
         emit GasLimitSet(msg.sender, gasLimit);
     }
 
@@ -180,6 +185,10 @@ abstract contract EndpointBase {
             v = securityConfig[receiver][sourceChain];
         }
         if (v == address(0)) v = remotes[sourceChain].defaultVerifier;
+    }
+
+    function gasLimitOf(bytes32 receiver) internal view returns (uint256) {
+        return gasLimitOf(address(uint160(uint256(receiver))));
     }
 
     function gasLimitOf(address app) internal view returns (uint256 g) {
@@ -306,11 +315,31 @@ abstract contract EndpointBase {
         if (scope.length == 1 && scope[0] == 0x00) endpointPaused = paused;
         else if (scope.length == 33 && scope[0] == 0x01) inbound[bytes32(scope[1:33])].paused = paused;
         else revert InvalidScope();
+        configChanged();
         emit PauseSet(scope, paused);
     }
 
     /// The pause scope that stops a message of `route` ([STRAIT-PAUSE.2]): the endpoint's, else
     /// the route's; empty if none.
+    /// The transient slot of `configVersion`: `keccak256("STRAIT/ENDPOINT/CONFIG-VERSION") - 1`.
+    uint256 private constant CONFIG_VERSION_SLOT =
+        0xf8fb6bcf1f2a0921892772f561a1f6e8beb74a7d6070d8551df933feeb82d21f;
+
+    /// A number that every change of what a delivery looks up (a route's security config, a gas
+    /// limit, a pause, a remote chain) moves, within the transaction (EIP-1153 transient storage):
+    /// a batch keeps its lookups from one message to the next while it stands.
+    function configVersion() internal view returns (uint256 v) {
+        assembly ("memory-safe") {
+            v := tload(CONFIG_VERSION_SLOT)
+        }
+    }
+
+    function configChanged() internal {
+        assembly ("memory-safe") {
+            tstore(CONFIG_VERSION_SLOT, add(tload(CONFIG_VERSION_SLOT), 1))
+        }
+    }
+
     function pauseOf(bytes32 route) internal view returns (bytes memory) {
         if (endpointPaused) return hex"00";
         if (inbound[route].paused) return abi.encodePacked(uint8(1), route);

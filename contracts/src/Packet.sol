@@ -65,30 +65,53 @@ library PacketCodec {
     /// Decode untrusted bytes, reading the fields in order and reverting with the first failing
     /// check's name ([STRAIT-PACKET.5], [STRAIT-ERR.2]).
     function decode(bytes calldata b) internal pure returns (Packet memory p) {
+        // Fields are read with `calldataload` at their offsets, each only after the length check
+        // that covers it (a word read past the packet's end reads the bytes after it).
         uint256 n = b.length;
+        uint256 o;
+        assembly ("memory-safe") {
+            o := b.offset
+        }
         if (n < 1) revert Truncated();
-        if (uint8(b[0]) != VERSION) revert UnsupportedVersion();
+        if (word(o, 0) >> 248 != VERSION) revert UnsupportedVersion();
         if (n < 9) revert Truncated();
-        p.nonce = uint64(bytes8(b[1:9]));
-        if (p.nonce == 0) revert ZeroNonce();
+        uint64 nonce = uint64(word(o, 1) >> 192);
+        if (nonce == 0) revert ZeroNonce();
+        p.nonce = nonce;
         // source, sender, destination, receiver, flags.
         if (n < 90) revert Truncated();
-        p.sourceChain = uint64(bytes8(b[9:17]));
-        p.sender = bytes32(b[17:49]);
-        p.destinationChain = uint64(bytes8(b[49:57]));
-        p.receiver = bytes32(b[57:89]);
-        uint8 flags = uint8(b[89]);
-        if (flags & ~FLAG_ORDERED != 0) revert UnknownFlags();
+        p.sourceChain = uint64(word(o, 9) >> 192);
+        p.sender = bytes32(word(o, 17));
+        p.destinationChain = uint64(word(o, 49) >> 192);
+        p.receiver = bytes32(word(o, 57));
+        uint256 flags = word(o, 89) >> 248;
+        if (flags & ~uint256(FLAG_ORDERED) != 0) revert UnknownFlags();
         p.ordered = flags == FLAG_ORDERED;
         // timeouts and payload length.
         if (n < HEADER_LEN) revert Truncated();
-        p.timeoutHeight = uint64(bytes8(b[90:98]));
-        p.timeoutTimestamp = uint64(bytes8(b[98:106]));
-        uint256 len = uint32(bytes4(b[106:110]));
+        p.timeoutHeight = uint64(word(o, 90) >> 192);
+        p.timeoutTimestamp = uint64(word(o, 98) >> 192);
+        uint256 len = word(o, 106) >> 224;
         if (len > MAX_PAYLOAD_LEN) revert TooLarge();
         if (n < HEADER_LEN + len) revert Truncated();
         if (n > HEADER_LEN + len) revert TrailingBytes();
-        p.payload = b[HEADER_LEN:];
+        bytes memory payload;
+        assembly ("memory-safe") {
+            payload := mload(0x40)
+            mstore(payload, len)
+            calldatacopy(add(payload, 32), add(o, HEADER_LEN), len)
+            // The last word's padding is zeroed, as Solidity's own copies do.
+            mstore(add(add(payload, 32), len), 0)
+            mstore(0x40, and(add(add(payload, 63), len), not(31)))
+        }
+        p.payload = payload;
+    }
+
+    /// The calldata word at `offset + at`.
+    function word(uint256 offset, uint256 at) private pure returns (uint256 w) {
+        assembly ("memory-safe") {
+            w := calldataload(add(offset, at))
+        }
     }
 
     /// The message id `keccak256("STRAIT/MESSAGE/v1" || packet)` of an encoded packet ([STRAIT-ID.1]).
@@ -134,6 +157,12 @@ library PacketCodec {
     }
 
     /// The route id of a packet.
+    /// Whether `a` and `b` are of one route (source, sender, destination and receiver).
+    function sameRoute(Packet memory a, Packet memory b) internal pure returns (bool) {
+        return a.sourceChain == b.sourceChain && a.sender == b.sender
+            && a.destinationChain == b.destinationChain && a.receiver == b.receiver;
+    }
+
     function routeOf(Packet memory p) internal pure returns (bytes32) {
         return routeId(p.sourceChain, p.sender, p.destinationChain, p.receiver);
     }

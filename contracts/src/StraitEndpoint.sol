@@ -50,6 +50,21 @@ contract StraitEndpoint is EndpointBase {
         bytes32 id;
         bytes32 route;
         bool timedOut;
+        /// The receiver's gas limit, looked up by `check`.
+        uint256 gasLimit;
+    }
+
+    /// What `check` looked up for the messages of a batch, kept from one message to the next
+    /// while it stands: the route found not paused and the receiver's verifier and gas limit
+    /// for a source chain, under configuration `version` (`configVersion`, which every setter
+    /// moves, so a receiver that changes its configuration mid-batch is looked up afresh).
+    struct Lookup {
+        uint256 version;
+        bytes32 route;
+        bytes32 receiver;
+        uint64 source;
+        address verifier;
+        uint256 gasLimit;
     }
 
     /// The open outcome message of a delivery ([STRAIT-SETTLE.3]): its payload (a `bytes`) is
@@ -79,7 +94,8 @@ contract StraitEndpoint is EndpointBase {
         c.id = PacketCodec.messageIdOf(packet);
         (bytes32 root,) = MerkleProof.rootOf(c.id, proof);
         c.route = PacketCodec.routeOf(c.p);
-        bytes memory err = check(c, root, proofHeight);
+        Lookup memory k;
+        bytes memory err = check(c, root, proofHeight, k);
         if (err.length != 0) raise(err);
         Outcomes memory os;
         bytes memory receipt = execute(c, packet[PacketCodec.HEADER_LEN:], os);
@@ -98,34 +114,11 @@ contract StraitEndpoint is EndpointBase {
     {
         uint256 n = packets.length;
         if (n == 0 || n > MAX_BATCH_LEN) revert BatchSize(n, MAX_BATCH_LEN);
-        Checked[] memory cs = new Checked[](n);
+        Checked[] memory cs;
         bytes32 root;
         {
-            bytes32[] memory ids = new bytes32[](n);
-            for (uint256 i = 0; i < n; ++i) {
-                Checked memory c = cs[i];
-                c.p = PacketCodec.decode(packets[i]);
-                if (c.p.sourceChain != cs[0].p.sourceChain) {
-                    revert MixedBatch(cs[0].p.sourceChain, c.p.sourceChain);
-                }
-                c.route = PacketCodec.routeOf(c.p);
-                bytes32 key = batchKey(c.route, c.p.nonce);
-                bool seen;
-                assembly ("memory-safe") {
-                    seen := tload(key)
-                    tstore(key, 1)
-                }
-                if (seen) revert DuplicateInBatch(c.route, c.p.nonce);
-                c.id = PacketCodec.messageIdOf(packets[i]);
-                ids[i] = c.id;
-            }
-            // The transient marks are cleared: another batch in the same transaction starts afresh.
-            for (uint256 i = 0; i < n; ++i) {
-                bytes32 key = batchKey(cs[i].route, cs[i].p.nonce);
-                assembly ("memory-safe") {
-                    tstore(key, 0)
-                }
-            }
+            bytes32[] memory ids;
+            (cs, ids) = decodeBatch(packets);
             root = MerkleMultiProof.rootOf(proof, ids);
         }
         {
@@ -136,7 +129,19 @@ contract StraitEndpoint is EndpointBase {
                 if (err.length != 0) raise(err);
             }
         }
+        received = executeBatch(cs, packets, root, proofHeight);
+    }
+
+    /// Each message of a checked batch in order: checked from `WrongDestination` on, executed or
+    /// skipped (`Skipped` with its error); then the outcome messages sent. Returns how many were
+    /// executed.
+    function executeBatch(Checked[] memory cs, bytes[] calldata packets, bytes32 root, uint64 proofHeight)
+        internal
+        returns (uint256 received)
+    {
+        uint256 n = cs.length;
         Outcomes memory os;
+        Lookup memory k;
         for (uint256 i = 0; i < n; ++i) {
             Checked memory c = cs[i];
             // Nothing allocated while a message is checked and executed outlives it but the open
@@ -146,7 +151,7 @@ contract StraitEndpoint is EndpointBase {
             assembly ("memory-safe") {
                 freeMemory := mload(0x40)
             }
-            bytes memory err = check(c, root, proofHeight);
+            bytes memory err = check(c, root, proofHeight, k);
             if (err.length != 0) {
                 emit Skipped(c.id, err);
             } else {
@@ -161,32 +166,81 @@ contract StraitEndpoint is EndpointBase {
         sendOutcomes(os);
     }
 
-    /// The transient mark of (route, nonce) in a batch: `keccak256(route || nonce u64)`, hashed in
-    /// scratch space (nothing allocated).
-    function batchKey(bytes32 route, uint64 nonce) internal pure returns (bytes32 key) {
+    /// The batch-level checks of §4.3 up to the multiproof, in packet order: each packet decoded,
+    /// of the first one's source chain, its (route, nonce) not seen before in the batch. Returns
+    /// the decoded messages and their ids.
+    function decodeBatch(bytes[] calldata packets)
+        internal
+        returns (Checked[] memory cs, bytes32[] memory ids)
+    {
+        uint256 n = packets.length;
+        cs = new Checked[](n);
+        ids = new bytes32[](n);
+        // No (route, nonce) repeats while the batch is one route in increasing nonce order;
+        // from the first message that leaves it, every message is marked in transient storage.
+        bool marking;
+        for (uint256 i = 0; i < n; ++i) {
+            Checked memory c = cs[i];
+            c.p = PacketCodec.decode(packets[i]);
+            if (c.p.sourceChain != cs[0].p.sourceChain) {
+                revert MixedBatch(cs[0].p.sourceChain, c.p.sourceChain);
+            }
+            if (i > 0 && PacketCodec.sameRoute(cs[i - 1].p, c.p)) {
+                c.route = cs[i - 1].route;
+                if (!marking && c.p.nonce <= cs[i - 1].p.nonce) marking = markAll(cs, i);
+            } else {
+                c.route = PacketCodec.routeOf(c.p);
+                if (!marking && i > 0) marking = markAll(cs, i);
+            }
+            if (marking && mark(c.route, c.p.nonce, 1)) revert DuplicateInBatch(c.route, c.p.nonce);
+            c.id = PacketCodec.messageIdOf(packets[i]);
+            ids[i] = c.id;
+        }
+        // The transient marks are cleared: another batch in the same transaction starts afresh.
+        if (marking) {
+            for (uint256 i = 0; i < n; ++i) {
+                mark(cs[i].route, cs[i].p.nonce, 0);
+            }
+        }
+    }
+
+    /// Marks the first `i` messages of `cs` (one route, increasing nonces: no repeat); true.
+    function markAll(Checked[] memory cs, uint256 i) internal returns (bool) {
+        for (uint256 j = 0; j < i; ++j) {
+            mark(cs[j].route, cs[j].p.nonce, 1);
+        }
+        return true;
+    }
+
+    /// Sets the transient mark of (route, nonce) in a batch, at `keccak256(route || nonce u64)`
+    /// (hashed in scratch space, nothing allocated), to `value`; returns whether it was set.
+    function mark(bytes32 route, uint64 nonce, uint256 value) internal returns (bool seen) {
         assembly ("memory-safe") {
             mstore(0, route)
             mstore(32, shl(192, nonce))
-            key := keccak256(0, 40)
+            let key := keccak256(0, 40)
+            seen := tload(key)
+            tstore(key, value)
         }
     }
 
     /// Rules 2 to 8 of §4.2 for a message whose proof leads to `root`, in SPEC order, writing
     /// nothing: the revert data of the first failing rule, or empty (and `c.timedOut` set).
-    function check(Checked memory c, bytes32 root, uint64 height) internal view returns (bytes memory) {
+    /// `k` holds what the batch's previous messages looked up (empty for the first).
+    function check(Checked memory c, bytes32 root, uint64 height, Lookup memory k)
+        internal
+        view
+        returns (bytes memory)
+    {
         Packet memory p = c.p;
         // [STRAIT-RECV.2]
         if (p.destinationChain != localChain) {
             return abi.encodeWithSelector(WrongDestination.selector, p.destinationChain, localChain);
         }
-        // [STRAIT-PAUSE.2]
-        bytes memory scope = pauseOf(c.route);
-        if (scope.length != 0) return abi.encodeWithSelector(Paused.selector, scope);
-        // [STRAIT-RECV.3]
-        address v = verifierOf(p.receiver, p.sourceChain);
-        if (v == address(0)) return abi.encodeWithSelector(UnknownRoute.selector, p.sourceChain);
+        bytes memory err = lookUp(c, k);
+        if (err.length != 0) return err;
         // [STRAIT-RECV.4], [STRAIT-RECV.5]
-        bytes memory err = checkRoot(v, p.sourceChain, root, height);
+        err = checkRoot(k.verifier, p.sourceChain, root, height);
         if (err.length != 0) return err;
         // [STRAIT-RECV.6]
         ReplayBitmap.Bitmap storage b = inbound[c.route];
@@ -202,6 +256,34 @@ contract StraitEndpoint is EndpointBase {
         // [STRAIT-RECV.8]
         c.timedOut = (p.timeoutHeight != 0 && block.number >= p.timeoutHeight)
             || (p.timeoutTimestamp != 0 && nowMs() >= p.timeoutTimestamp);
+        return "";
+    }
+
+    /// [STRAIT-PAUSE.2], [STRAIT-RECV.3]: the route is not paused and the receiver has a verifier
+    /// for the source chain (`k.verifier`, and its gas limit in `c.gasLimit`), looked up unless
+    /// `k` holds them under the current configuration. The revert data of the first failing
+    /// rule, or empty.
+    function lookUp(Checked memory c, Lookup memory k) internal view returns (bytes memory) {
+        uint256 version = configVersion();
+        if (k.version != version) {
+            k.version = version;
+            k.route = 0;
+            k.receiver = 0;
+        }
+        if (k.route != c.route) {
+            bytes memory scope = pauseOf(c.route);
+            if (scope.length != 0) return abi.encodeWithSelector(Paused.selector, scope);
+            k.route = c.route;
+        }
+        Packet memory p = c.p;
+        if (k.receiver != p.receiver || k.source != p.sourceChain || k.verifier == address(0)) {
+            k.receiver = p.receiver;
+            k.source = p.sourceChain;
+            k.verifier = verifierOf(p.receiver, p.sourceChain);
+            k.gasLimit = gasLimitOf(p.receiver);
+        }
+        if (k.verifier == address(0)) return abi.encodeWithSelector(UnknownRoute.selector, p.sourceChain);
+        c.gasLimit = k.gasLimit;
         return "";
     }
 
@@ -236,7 +318,7 @@ contract StraitEndpoint is EndpointBase {
         Outcome memory o;
         uint64 gasUsed;
         if (c.timedOut && !outcomeMessage) o.kind = OutcomeKind.TimedOut;
-        else (o, gasUsed) = run(c.p, payload, c.id);
+        else (o, gasUsed) = run(c, payload);
         receipt = ReceiptCodec.encodeReceipt(Receipt(c.id, c.route, c.p.nonce, uint64(block.number), o));
         emit Received(c.id, receipt);
         if (o.kind == OutcomeKind.Failed) {
@@ -248,16 +330,16 @@ contract StraitEndpoint is EndpointBase {
 
     /// Execute a message: settle an outcome message, else call the receiving application with its
     /// gas limit. Returns the outcome and the gas the application used ([STRAIT-FEE.6]).
-    function run(Packet memory p, bytes calldata payload, bytes32 id)
-        internal
-        returns (Outcome memory, uint64)
-    {
-        if (p.sender == ENDPOINT_ADDRESS) return (settle(p, payload), 0);
-        bytes memory call_ =
-            abi.encodeCall(IStraitReceiver.straitReceive, (id, p.sourceChain, p.sender, p.nonce, p.payload));
-        AppCall.Result memory r =
-            AppCall.call(p.receiver, gasLimitOf(address(uint160(uint256(p.receiver)))), call_);
+    function run(Checked memory c, bytes calldata payload) internal returns (Outcome memory, uint64) {
+        if (c.p.sender == ENDPOINT_ADDRESS) return (settle(c.p, payload), 0);
+        AppCall.Result memory r = AppCall.call(c.p.receiver, c.gasLimit, receiveCall(c.p, c.id));
         return (toOutcome(r), r.gasUsed);
+    }
+
+    /// The receiving application's call of message `p` (`IStraitReceiver.straitReceive`).
+    function receiveCall(Packet memory p, bytes32 id) internal pure returns (bytes memory) {
+        return
+            abi.encodeCall(IStraitReceiver.straitReceive, (id, p.sourceChain, p.sender, p.nonce, p.payload));
     }
 
     /// An application call's result as an outcome; a reason is cut to 256 bytes at a character
@@ -457,12 +539,14 @@ contract StraitEndpoint is EndpointBase {
         uint256 record = failed[id];
         if (record == 0) revert NotRetryable(id);
         bytes32 route = PacketCodec.routeOf(p);
-        bytes memory scope = pauseOf(route);
-        if (scope.length != 0) revert Paused(scope);
+        {
+            bytes memory scope = pauseOf(route);
+            if (scope.length != 0) revert Paused(scope);
+        }
         // Effects first: while the application runs the message has no record, so a re-entrant
         // retry or finalize of it is `NotRetryable` and it gets one final outcome.
         delete failed[id];
-        (Outcome memory o, uint64 gasUsed) = run(p, packet[PacketCodec.HEADER_LEN:], id);
+        (Outcome memory o, uint64 gasUsed) = run(retried(p, id), packet[PacketCodec.HEADER_LEN:]);
         if (o.kind == OutcomeKind.Failed) {
             uint32 attempts = uint32(record) + 1;
             if (attempts < MAX_ATTEMPTS) {
@@ -472,6 +556,13 @@ contract StraitEndpoint is EndpointBase {
             }
         }
         finalize(p, id, route, o, gasUsed);
+    }
+
+    /// A retried message as `run` takes it: with its receiver's gas limit.
+    function retried(Packet memory p, bytes32 id) internal view returns (Checked memory c) {
+        c.p = p;
+        c.id = id;
+        c.gasLimit = gasLimitOf(p.receiver);
     }
 
     /// [STRAIT-RETRY.4] Finalize a failed message as failed with its last error (`lastError`: the
