@@ -2,7 +2,7 @@
 pragma solidity 0.8.37;
 
 import {NetTest} from "./lib/Net.sol";
-import {NoopApp} from "./lib/Fixtures.sol";
+import {NoopApp, ReconfiguringApp, TestVerifier} from "./lib/Fixtures.sol";
 import {DeliveryOptions} from "../src/EndpointBase.sol";
 import {Packet, PacketCodec} from "../src/Packet.sol";
 import {Receipt, OutcomeKind, OutcomePayload} from "../src/Receipt.sol";
@@ -74,6 +74,49 @@ contract BatchTest is NetTest {
         collect();
         vm.assertEq(lastSkipped.length, 1, "one skipped");
         vm.assertEq(lastSkipped[0], PacketCodec.messageId(packets[1]), "the delivered one");
+    }
+
+    /// Duplicates are found after increasing nonces of one route and across routes, and a batch
+    /// that moves between routes without one is received.
+    function test_duplicates_in_any_order() external {
+        bytes32 noop = addr32(address(new NoopApp()));
+        bytes32 probe = addr32(address(appB));
+        (bytes[] memory p,, uint64 h) = batch(3, noop, none);
+        bytes32 route = PacketCodec.routeOf(codec.decode(p[0]));
+        bytes[] memory dup = new bytes[](3);
+        (dup[0], dup[1], dup[2]) = (p[0], p[1], p[0]);
+        vm.expectRevert(abi.encodeWithSelector(DuplicateInBatch.selector, route, uint64(1)));
+        b.receiveBatch(dup, "", h);
+        (bytes[] memory q,,) = batch(1, probe, none);
+        (dup[0], dup[1], dup[2]) = (p[1], q[0], p[1]);
+        vm.expectRevert(abi.encodeWithSelector(DuplicateInBatch.selector, route, uint64(2)));
+        b.receiveBatch(dup, "", h);
+        // One route's nonces 1 and 4 around the other route's 1 (in leaf order, as a multiproof
+        // needs): no duplicate, all received.
+        (bytes[] memory r,,) = batch(1, noop, none);
+        bytes[] memory mixed = new bytes[](3);
+        (mixed[0], mixed[1], mixed[2]) = (p[0], q[0], r[0]);
+        uint256[] memory indices = new uint256[](3);
+        uint256 from = sent[address(a)].length - 5;
+        (indices[0], indices[1], indices[2]) = (from, from + 3, from + 4);
+        bytes memory proof = multiproof(naiveLevels(leaves[address(a)]), indices);
+        h = ++height;
+        vb.setRoot(h, a.outboxRoot());
+        vm.assertEq(b.receiveBatch(mixed, proof, h), 3, "all received");
+    }
+
+    /// A receiver that changes its security config while its batch runs has the batch's next
+    /// messages checked under the new config: the verifier it names holds no root, so they are
+    /// skipped (`RootNotVerified`), not delivered under the config looked up before.
+    function test_a_config_changed_mid_batch_applies_to_the_next_messages() external {
+        TestVerifier empty = new TestVerifier(A_CHAIN);
+        ReconfiguringApp app = new ReconfiguringApp(b, A_CHAIN, address(empty));
+        (bytes[] memory packets, bytes memory proof, uint64 h) = batch(3, addr32(address(app)), none);
+        vm.assertEq(b.receiveBatch(packets, proof, h), 1, "only the first received");
+        collect();
+        vm.assertEq(lastSkipped.length, 2, "the next two skipped");
+        vm.assertEq(app.received(), 1, "one executed");
+        vm.assertTrue(b.securityConfig(addr32(address(app)), A_CHAIN) == address(empty), "the new config");
     }
 
     /// Batch-level errors reject the whole batch: size at and past its bounds, mixed sources,

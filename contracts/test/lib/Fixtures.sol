@@ -183,6 +183,24 @@ contract ReentrantApp is IStraitReceiver {
     }
 }
 
+/// An application that, on its first message, sets its security config for the source chain to
+/// `next` (a receiver that changes its configuration in the middle of a batch).
+contract ReconfiguringApp is IStraitReceiver {
+    StraitEndpoint public immutable endpoint;
+    uint64 public immutable source;
+    address public immutable next;
+    uint256 public received;
+
+    constructor(StraitEndpoint endpoint_, uint64 source_, address next_) {
+        (endpoint, source, next) = (endpoint_, source_, next_);
+    }
+
+    function straitReceive(bytes32, uint64, bytes32, uint64, bytes calldata) external returns (bytes memory) {
+        if (++received == 1) endpoint.setSecurityConfig(source, next);
+        return "";
+    }
+}
+
 /// A verifier that burns all the gas it gets.
 contract GreedyVerifier is IStraitVerifier {
     function rootAt(uint64) external pure returns (uint64, bool, bytes32) {
