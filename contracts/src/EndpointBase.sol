@@ -26,8 +26,9 @@ struct DeliveryOptions {
     uint64 timeoutTimestamp;
 }
 
-/// The endpoint's state, administration, send path and pause switches (SPEC §4.1, §4.7);
-/// `StraitEndpoint` adds receiving, settlement and recovery.
+/// The endpoint's state, its views, the send path's checks and effects, the lookups of a
+/// delivery and the pause switches (SPEC §4.1, §4.7), shared by `StraitEndpoint` and
+/// `StraitEndpointExtension` (ADR 0026): one storage layout, in this contract only.
 abstract contract EndpointBase {
     using MerkleTree for MerkleTree.Tree;
 
@@ -96,61 +97,15 @@ abstract contract EndpointBase {
     event PauserSet(address indexed pauser);
     event PauseSet(bytes scope, bool paused);
 
-    constructor(address owner_) {
+    /// `fees_`: the endpoint's `StraitFees` (the endpoint creates it; its extension shares it).
+    constructor(StraitFees fees_) {
         localChain = uint64(block.chainid);
-        fees = new StraitFees();
-        owner = owner_;
-        emit OwnerSet(owner_);
+        fees = fees_;
     }
 
     modifier onlyOwner() {
         if (msg.sender != owner) revert NotOwner(msg.sender);
         _;
-    }
-
-    function setRemoteChain(uint64 chain, bool enabled) external onlyOwner {
-        remotes[chain].enabled = enabled;
-        configChanged();
-        emit RemoteChainSet(chain, enabled);
-    }
-
-    function setOwner(address owner_) external onlyOwner {
-        owner = owner_;
-        emit OwnerSet(owner_);
-    }
-
-    /// The endpoint's default verifier for `sourceChain` (0: none, receivers need their own).
-    function setDefaultVerifier(uint64 sourceChain, address verifier) external onlyOwner {
-        remotes[sourceChain].defaultVerifier = verifier;
-        configChanged();
-        emit SecurityConfigSet(bytes32(0), sourceChain, verifier);
-    }
-
-    /// The default gas limit; above 2^88 - 1 (no block has that much gas) is `TooLarge`.
-    function setDefaultGasLimit(uint256 gasLimit) external onlyOwner {
-        if (gasLimit > type(uint88).max) revert TooLarge();
-        defaultGasLimit_ = uint88(gasLimit);
-        configChanged();
-        emit GasLimitSet(address(0), gasLimit);
-    }
-
-    /// The caller (a receiving application) trusts `verifier` for messages from `sourceChain`
-    /// (0: the endpoint's default). The hook for per-route security: a verifier may itself
-    /// aggregate others (required plus k-of-n optional).
-    function setSecurityConfig(uint64 sourceChain, address verifier) external {
-        bytes32 receiver = PacketCodec.toAddress32(msg.sender);
-        securityConfig[receiver][sourceChain] = verifier;
-        apps[msg.sender].hasSecurityConfig = true;
-        configChanged();
-        emit SecurityConfigSet(receiver, sourceChain, verifier);
-    }
-
-    /// The caller's gas limit for the endpoint's calls to it (0: the default).
-    function setGasLimit(uint256 gasLimit) external {
-        if (gasLimit > type(uint248).max) revert TooLarge();
-        apps[msg.sender].gasLimit = uint248(gasLimit);
-        configChanged();
-        emit GasLimitSet(msg.sender, gasLimit);
     }
 
     /// Whether messages may be sent to `chain` ([STRAIT-SEND.1]).
@@ -197,41 +152,6 @@ abstract contract EndpointBase {
     }
 
     // Send (SPEC §4.1).
-
-    /// Send `payload` from the caller to `receiver` on `destinationChain` (SPEC §4.1); returns the
-    /// message id and its nonce. Checks, in order: `Paused` (endpoint, [STRAIT-PAUSE.2]),
-    /// `DestinationIsLocal`, `UnknownChain` ([STRAIT-SEND.1]), `PayloadTooLarge`
-    /// ([STRAIT-SEND.2]), `NonceOverflow` ([STRAIT-SEND.3]), `TreeFull` ([STRAIT-SEND.4]). The
-    /// caller's address can never be `ENDPOINT_ADDRESS` (a keccak256 output with 12 leading zero
-    /// bytes), so `ReservedSender` needs no check here. The message awaits its outcome
-    /// ([STRAIT-SETTLE.2]).
-    function send(
-        uint64 destinationChain,
-        bytes32 receiver,
-        DeliveryOptions calldata options,
-        bytes calldata payload
-    ) external returns (bytes32 id, uint64 nonce) {
-        return sendFrom(destinationChain, receiver, options, payload, 0);
-    }
-
-    /// `send` with a payment for delivery and execution with `gasLimit` on the destination
-    /// ([STRAIT-FEE.7]): `msg.value`, at least `fees.quote(destinationChain, gasLimit,
-    /// payload.length)` (`NoOracle`, `InsufficientFee`), is locked in `fees` under the message
-    /// id, excess included (it goes back to the payer at settlement). A gas limit of 0 is an
-    /// unpaid message, which carries no value (`UnexpectedValue`).
-    function sendPaid(
-        uint64 destinationChain,
-        bytes32 receiver,
-        DeliveryOptions calldata options,
-        bytes calldata payload,
-        uint64 gasLimit
-    ) external payable returns (bytes32 id, uint64 nonce) {
-        if (gasLimit == 0 && msg.value != 0) revert UnexpectedValue(msg.value);
-        (id, nonce) = sendFrom(destinationChain, receiver, options, payload, gasLimit == 0 ? 0 : PAID);
-        if (gasLimit != 0) {
-            fees.lock{value: msg.value}(id, msg.sender, destinationChain, gasLimit, payload.length);
-        }
-    }
 
     function sendFrom(
         uint64 destinationChain,
@@ -302,25 +222,6 @@ abstract contract EndpointBase {
 
     // Circuit breaker (SPEC §4.7).
 
-    /// Hand the power to pause to `pauser_` (a guardians contract).
-    function setPauser(address pauser_) external onlyOwner {
-        pauser = pauser_;
-        emit PauserSet(pauser_);
-    }
-
-    /// Pause or unpause `scope`: `0x00` the endpoint, `0x01 || route` an inbound route
-    /// ([STRAIT-PAUSE.1]). The pauser only.
-    function setPaused(bytes calldata scope, bool paused) external {
-        if (msg.sender != pauser) revert NotGuardian(msg.sender);
-        if (scope.length == 1 && scope[0] == 0x00) endpointPaused = paused;
-        else if (scope.length == 33 && scope[0] == 0x01) inbound[bytes32(scope[1:33])].paused = paused;
-        else revert InvalidScope();
-        configChanged();
-        emit PauseSet(scope, paused);
-    }
-
-    /// The pause scope that stops a message of `route` ([STRAIT-PAUSE.2]): the endpoint's, else
-    /// the route's; empty if none.
     /// The transient slot of `configVersion`: `keccak256("STRAIT/ENDPOINT/CONFIG-VERSION") - 1`.
     uint256 private constant CONFIG_VERSION_SLOT =
         0xf8fb6bcf1f2a0921892772f561a1f6e8beb74a7d6070d8551df933feeb82d21f;
@@ -340,6 +241,8 @@ abstract contract EndpointBase {
         }
     }
 
+    /// The pause scope that stops a message of `route` ([STRAIT-PAUSE.2]): the endpoint's, else
+    /// the route's; empty if none.
     function pauseOf(bytes32 route) internal view returns (bytes memory) {
         if (endpointPaused) return hex"00";
         if (inbound[route].paused) return abi.encodePacked(uint8(1), route);

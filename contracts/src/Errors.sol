@@ -290,3 +290,6 @@ error SetChunkTooLarge(uint256 got, uint256 max);
 error SetChunkOutOfOrder(uint256 first, uint256 expected);
 /// EVM only: a chunk that reaches past the initial set's last validator.
 error SetChunkPastEnd(uint256 end, uint256 count);
+/// EVM only: a call of `StraitEndpointExtension` that is not the endpoint's `delegatecall` (its
+/// functions act in the endpoint's storage only).
+error NotDelegated();

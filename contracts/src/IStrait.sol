@@ -2,6 +2,7 @@
 pragma solidity 0.8.37;
 
 import {Outcome} from "./Receipt.sol";
+import {DeliveryOptions} from "./EndpointBase.sol";
 
 /// A client of a source chain on this chain: what the endpoint asks of a verifier
 /// ([STRAIT-RECV.4], [STRAIT-RECV.5]). A verifier contract (an attester committee, a light
@@ -44,3 +45,28 @@ interface IStraitSender {
 
 /// How an application reverts with an error code and reason ([STRAIT-EVENT.1]).
 error StraitAppError(uint32 code, string reason);
+
+/// The endpoint as applications call it: what `StraitApp`, the counter and the token
+/// application use of `StraitEndpoint` (whose functions these are), so that an application's
+/// source does not compile the endpoint's.
+interface IStraitEndpoint {
+    function send(
+        uint64 destinationChain,
+        bytes32 receiver,
+        DeliveryOptions calldata options,
+        bytes calldata payload
+    ) external returns (bytes32 id, uint64 nonce);
+    function sendPaid(
+        uint64 destinationChain,
+        bytes32 receiver,
+        DeliveryOptions calldata options,
+        bytes calldata payload,
+        uint64 gasLimit
+    ) external payable returns (bytes32 id, uint64 nonce);
+    function setSecurityConfig(uint64 sourceChain, address verifier) external;
+    function setGasLimit(uint256 gasLimit) external;
+    function retry(bytes calldata packet) external;
+    function finalizeFailed(bytes calldata packet, bytes calldata lastError) external;
+    function localChain() external view returns (uint64);
+    function pauser() external view returns (address);
+}

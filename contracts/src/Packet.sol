@@ -107,10 +107,10 @@ library PacketCodec {
         p.payload = payload;
     }
 
-    /// The calldata word at `offset + at`.
-    function word(uint256 offset, uint256 at) private pure returns (uint256 w) {
+    /// The calldata word at `offset + off`.
+    function word(uint256 offset, uint256 off) private pure returns (uint256 w) {
         assembly ("memory-safe") {
-            w := calldataload(add(offset, at))
+            w := calldataload(add(offset, off))
         }
     }
 

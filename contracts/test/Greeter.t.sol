@@ -6,6 +6,7 @@ import {Greeter} from "../src/app/Greeter.sol";
 import {StraitApp} from "../src/app/StraitApp.sol";
 import {Packet, PacketCodec} from "../src/Packet.sol";
 import {Receipt, OutcomeKind} from "../src/Receipt.sol";
+import {IStraitEndpoint} from "../src/IStrait.sol";
 
 /// The example application on the StraitApp base: greetings both ways, acknowledged, refused,
 /// timed out, and messages from strangers refused.
@@ -15,8 +16,8 @@ contract GreeterTest is NetTest {
 
     function setUp() public override {
         super.setUp();
-        ga = new Greeter(a, address(this));
-        gb = new Greeter(b, address(this));
+        ga = new Greeter(IStraitEndpoint(address(a)), address(this));
+        gb = new Greeter(IStraitEndpoint(address(b)), address(this));
         ga.setPeer(B_CHAIN, addr32(address(gb)));
         gb.setPeer(A_CHAIN, addr32(address(ga)));
     }

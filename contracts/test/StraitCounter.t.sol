@@ -4,6 +4,7 @@ pragma solidity 0.8.37;
 import {NetTest} from "./lib/Net.sol";
 import {StraitCounter} from "../src/app/StraitCounter.sol";
 import {Receipt, OutcomeKind} from "../src/Receipt.sol";
+import {IStraitEndpoint} from "../src/IStrait.sol";
 
 /// The devnet's EVM counter: counts what it receives per source, acknowledges with the count, and
 /// counts the outcomes of what it sent; only the endpoint calls its callbacks.
@@ -13,8 +14,8 @@ contract StraitCounterTest is NetTest {
 
     function setUp() public override {
         super.setUp();
-        ca = new StraitCounter(a);
-        cb = new StraitCounter(b);
+        ca = new StraitCounter(IStraitEndpoint(address(a)));
+        cb = new StraitCounter(IStraitEndpoint(address(b)));
     }
 
     function test_counts_received_messages_and_their_outcomes() external {

@@ -5,6 +5,7 @@ import {VectorTest} from "./lib/Vectors.sol";
 import {Vm} from "./lib/Vm.sol";
 import {PacketHarness, MerkleHarness} from "./lib/Harness.sol";
 import {StraitEndpoint} from "../src/StraitEndpoint.sol";
+import {StraitEndpointExtension} from "../src/StraitEndpointExtension.sol";
 import {EndpointBase, DeliveryOptions} from "../src/EndpointBase.sol";
 import {Packet, PacketCodec} from "../src/Packet.sol";
 import {MerkleTree} from "../src/MerkleTree.sol";
@@ -132,6 +133,36 @@ contract StraitEndpointSendTest is VectorTest {
         endpoint.setRemoteChain(REMOTE, false);
         vm.expectRevert(UnknownChain.selector);
         endpoint.send(REMOTE, RECEIVER, none, "");
+    }
+
+    /// The extension (ADR 0026) acts in the endpoint's storage only: called directly, each of its
+    /// functions refuses (`NotDelegated`); through the endpoint, the same call configures it and
+    /// its errors come back as they are.
+    function test_the_extension_refuses_direct_calls() external {
+        StraitEndpointExtension x = StraitEndpointExtension(endpoint.extension());
+        vm.assertTrue(address(x).code.length != 0, "created with the endpoint");
+        vm.assertTrue(address(x.fees()) == address(endpoint.fees()), "one fees contract");
+        vm.assertEq(x.localChain(), endpoint.localChain(), "one local chain");
+        vm.expectRevert(NotDelegated.selector);
+        x.setRemoteChain(9, true);
+        vm.expectRevert(NotDelegated.selector);
+        x.setOwner(address(this));
+        vm.expectRevert(NotDelegated.selector);
+        x.setSecurityConfig(REMOTE, address(1));
+        vm.expectRevert(NotDelegated.selector);
+        x.setGasLimit(1);
+        vm.expectRevert(NotDelegated.selector);
+        x.setPaused(hex"00", true);
+        vm.expectRevert(NotDelegated.selector);
+        x.retry("");
+        vm.expectRevert(NotDelegated.selector);
+        x.finalizeFailed("", "");
+        vm.expectRevert(NotDelegated.selector);
+        x.settleOutcomes(RECEIVER, REMOTE, "");
+        endpoint.setRemoteChain(9, true);
+        vm.assertTrue(endpoint.isRemoteChain(9), "configured through the endpoint");
+        vm.expectRevert(UnsupportedVersion.selector);
+        endpoint.retry(hex"07");
     }
 
     function test_endpoint_address_is_the_spec_tag_hash() external view {

@@ -2,9 +2,8 @@
 pragma solidity 0.8.37;
 
 import {StraitApp} from "./StraitApp.sol";
-import {StraitEndpoint} from "../StraitEndpoint.sol";
 import {DeliveryOptions} from "../EndpointBase.sol";
-import {StraitAppError} from "../IStrait.sol";
+import {StraitAppError, IStraitEndpoint} from "../IStrait.sol";
 
 /// An example application on `StraitApp`: sends greetings to its peers, keeps the last greeting
 /// from each chain, acknowledges with "hello, <greeting>", and follows each sent greeting to its
@@ -23,7 +22,7 @@ contract Greeter is StraitApp {
     mapping(bytes32 id => Status) public status;
     mapping(bytes32 id => bytes) public reply;
 
-    constructor(StraitEndpoint endpoint_, address admin_) StraitApp(endpoint_) {
+    constructor(IStraitEndpoint endpoint_, address admin_) StraitApp(endpoint_) {
         admin = admin_;
     }
 

@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: UNLICENSED
 pragma solidity 0.8.37;
 
-import {StraitEndpoint} from "../StraitEndpoint.sol";
 import {DeliveryOptions} from "../EndpointBase.sol";
 import {Outcome, OutcomeKind} from "../Receipt.sol";
-import {IStraitReceiver, IStraitSender, StraitAppError} from "../IStrait.sol";
+import {IStraitReceiver, IStraitSender, StraitAppError, IStraitEndpoint} from "../IStrait.sol";
 
 /// A base for Strait applications (in the spirit of LayerZero's OApp and Hyperlane's Router): it
 /// holds the endpoint and one trusted peer per remote chain, accepts calls from the endpoint
@@ -20,13 +19,13 @@ abstract contract StraitApp is IStraitReceiver, IStraitSender {
     /// No peer is set for the destination chain.
     error NoPeer(uint64 chain);
 
-    StraitEndpoint public immutable endpoint;
+    IStraitEndpoint public immutable endpoint;
     /// The application's address on each remote chain (32 bytes; an EVM address left-padded).
     mapping(uint64 chain => bytes32) public peers;
 
     event PeerSet(uint64 indexed chain, bytes32 peer);
 
-    constructor(StraitEndpoint endpoint_) {
+    constructor(IStraitEndpoint endpoint_) {
         endpoint = endpoint_;
     }
 

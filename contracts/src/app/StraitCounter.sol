@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: UNLICENSED
 pragma solidity 0.8.37;
 
-import {StraitEndpoint} from "../StraitEndpoint.sol";
 import {DeliveryOptions} from "../EndpointBase.sol";
 import {Outcome, OutcomeKind} from "../Receipt.sol";
-import {IStraitReceiver, IStraitSender} from "../IStrait.sol";
+import {IStraitReceiver, IStraitSender, IStraitEndpoint} from "../IStrait.sol";
 
 /// The devnet's counter on an EVM chain (`strait devnet`): accepts a message from anyone, counts
 /// the messages received from each source chain, and acknowledges with the count; sends for anyone
@@ -14,7 +13,7 @@ contract StraitCounter is IStraitReceiver, IStraitSender {
     /// The caller is not the endpoint.
     error NotEndpoint(address caller);
 
-    StraitEndpoint public immutable endpoint;
+    IStraitEndpoint public immutable endpoint;
     /// Messages received from each source chain.
     mapping(uint64 chain => uint64) public received;
     /// Messages received in total.
@@ -27,7 +26,7 @@ contract StraitCounter is IStraitReceiver, IStraitSender {
     event Counted(bytes32 indexed id, uint64 indexed sourceChain, uint64 count);
     event OutcomeSeen(bytes32 indexed id, OutcomeKind kind);
 
-    constructor(StraitEndpoint endpoint_) {
+    constructor(IStraitEndpoint endpoint_) {
         endpoint = endpoint_;
     }
 

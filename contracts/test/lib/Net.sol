@@ -6,6 +6,7 @@ import {Vm} from "./Vm.sol";
 import {TreeBuilder} from "./Tree.sol";
 import {TestVerifier, ProbeApp} from "./Fixtures.sol";
 import {PacketHarness, ReceiptHarness} from "./Harness.sol";
+import {EndpointCore} from "../../src/EndpointCore.sol";
 import {StraitEndpoint} from "../../src/StraitEndpoint.sol";
 import {EndpointBase, DeliveryOptions} from "../../src/EndpointBase.sol";
 import {Packet, PacketCodec} from "../../src/Packet.sol";
@@ -76,11 +77,11 @@ abstract contract NetTest is VectorTest, TreeBuilder {
                 leaves[l.emitter].push(MerkleHash.leaf(l.topics[1]));
                 (,, bytes memory packet) = abi.decode(l.data, (uint64, uint32, bytes));
                 sent[l.emitter].push(packet);
-            } else if (l.topics[0] == StraitEndpoint.Received.selector) {
+            } else if (l.topics[0] == EndpointCore.Received.selector) {
                 lastReceipts.push(abi.decode(l.data, (bytes)));
-            } else if (l.topics[0] == StraitEndpoint.Skipped.selector) {
+            } else if (l.topics[0] == EndpointCore.Skipped.selector) {
                 lastSkipped.push(l.topics[1]);
-            } else if (l.topics[0] == StraitEndpoint.Settled.selector) {
+            } else if (l.topics[0] == EndpointCore.Settled.selector) {
                 lastSettled.push(l.topics[1]);
             }
         }

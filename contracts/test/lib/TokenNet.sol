@@ -8,6 +8,7 @@ import {TokenLimits} from "../../src/app/token/TokenLimits.sol";
 import {StraitVoucher} from "../../src/app/token/StraitVoucher.sol";
 import {StraitAppError} from "../../src/IStrait.sol";
 import {Receipt} from "../../src/Receipt.sol";
+import {IStraitEndpoint} from "../../src/IStrait.sol";
 
 /// An ERC-20 anyone may mint, native to chain 1 in the token tests.
 contract TestToken is ERC20 {
@@ -31,8 +32,8 @@ abstract contract TokenNetTest is NetTest {
     function setUp() public virtual override {
         super.setUp();
         TokenLimits.Limit memory open = TokenLimits.Limit(type(uint128).max / 1000, type(uint128).max);
-        ta = new StraitTokenApp(a, address(this), open);
-        tb = new StraitTokenApp(b, address(this), open);
+        ta = new StraitTokenApp(IStraitEndpoint(address(a)), address(this), open);
+        tb = new StraitTokenApp(IStraitEndpoint(address(b)), address(this), open);
         ta.setPeer(B_CHAIN, addr32(address(tb)));
         tb.setPeer(A_CHAIN, addr32(address(ta)));
         ta.setGasLimit(1_000_000);

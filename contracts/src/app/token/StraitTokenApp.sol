@@ -5,9 +5,8 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {Clones} from "@openzeppelin/contracts/proxy/Clones.sol";
 import {StraitApp} from "../StraitApp.sol";
-import {StraitEndpoint} from "../../StraitEndpoint.sol";
 import {DeliveryOptions} from "../../EndpointBase.sol";
-import {StraitAppError} from "../../IStrait.sol";
+import {StraitAppError, IStraitEndpoint} from "../../IStrait.sol";
 import {NotOwner, NotGuardian} from "../../Errors.sol";
 import {Packet, PacketCodec} from "../../Packet.sol";
 import {Transfer, TokenCodec} from "./TokenCodec.sol";
@@ -97,7 +96,7 @@ contract StraitTokenApp is StraitApp, TokenLimits {
     event QueueEnded(uint64 indexed queueId, uint8 how, bytes32 sent);
     event TokenPaused(bytes32 indexed topic, string denom, bool paused);
 
-    constructor(StraitEndpoint endpoint_, address owner_, Limit memory defaultLimit_)
+    constructor(IStraitEndpoint endpoint_, address owner_, Limit memory defaultLimit_)
         StraitApp(endpoint_)
         TokenLimits(defaultLimit_)
     {
