@@ -175,12 +175,46 @@ abstract contract EndpointCore is EndpointBase {
         uint64 gasUsed;
         if (c.timedOut && !outcomeMessage) o.kind = OutcomeKind.TimedOut;
         else (o, gasUsed) = run(c, payload);
-        receipt = ReceiptCodec.encodeReceipt(Receipt(c.id, c.route, c.p.nonce, uint64(block.number), o));
+        receipt = receiptOf(c, o);
         emit Received(c.id, receipt);
         if (o.kind == OutcomeKind.Failed) {
             failed[c.id] = failureRecord(o, nowMs(), 1);
         } else if (!outcomeMessage) {
             addOutcome(os, c.p, gasUsed, receipt);
+        }
+    }
+
+    /// The receipt of message `c` with outcome `o` at this block ([STRAIT-EVENT.2]):
+    /// `ReceiptCodec.encodeReceipt`'s bytes, written in place for an executed or timed-out
+    /// message (`id | route | nonce | height | kind`, and an acknowledgement's `len u32 | ack`).
+    function receiptOf(Checked memory c, Outcome memory o) internal view returns (bytes memory r) {
+        if (o.kind == OutcomeKind.Failed) {
+            return ReceiptCodec.encodeReceipt(Receipt(c.id, c.route, c.p.nonce, uint64(block.number), o));
+        }
+        bytes memory ack = o.ack;
+        if (ack.length > ReceiptCodec.MAX_ACK_LEN) revert TooLarge();
+        uint256 kind = uint256(o.kind);
+        bytes32 id = c.id;
+        bytes32 route = c.route;
+        uint64 nonce = c.p.nonce;
+        assembly ("memory-safe") {
+            r := mload(0x40)
+            mstore(add(r, 32), id)
+            mstore(add(r, 64), route)
+            mstore(add(r, 96), shl(192, nonce))
+            mstore(add(r, 104), shl(192, number()))
+            mstore8(add(r, 112), kind)
+            let len := 81
+            if iszero(kind) {
+                let n := mload(ack)
+                mstore(add(r, 113), shl(224, n))
+                mcopy(add(r, 117), add(ack, 32), n)
+                len := add(85, n)
+            }
+            mstore(r, len)
+            // The last word's padding is zeroed, as Solidity's own encodings do.
+            mstore(add(add(r, 32), len), 0)
+            mstore(0x40, and(add(add(r, len), 63), not(31)))
         }
     }
 

@@ -35,9 +35,11 @@ library MerkleMultiProof {
         if (proof.length > len) revert TrailingBytes();
     }
 
-    /// Leaf index `i` of a framed proof.
-    function indexAt(bytes calldata proof, uint256 i) internal pure returns (uint256) {
-        return uint32(bytes4(proof[2 + 4 * i:6 + 4 * i]));
+    /// Leaf index `i < k` of a framed proof (`frame` checked that the indices are in `proof`).
+    function indexAt(bytes calldata proof, uint256 i) internal pure returns (uint256 index) {
+        assembly ("memory-safe") {
+            index := shr(224, calldataload(add(proof.offset, add(2, shl(2, i)))))
+        }
     }
 
     /// The frame, then the shape: `k >= 1` (`EmptyMultiProof`), indices strictly increasing

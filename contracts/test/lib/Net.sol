@@ -78,7 +78,16 @@ abstract contract NetTest is VectorTest, TreeBuilder {
                 (,, bytes memory packet) = abi.decode(l.data, (uint64, uint32, bytes));
                 sent[l.emitter].push(packet);
             } else if (l.topics[0] == EndpointCore.Received.selector) {
-                lastReceipts.push(abi.decode(l.data, (bytes)));
+                bytes memory receipt = abi.decode(l.data, (bytes));
+                // Every receipt is canonical: what the codec encodes from what it decodes (the
+                // endpoint writes an executed or timed-out message's receipt in place).
+                vm.assertEq(
+                    receipts.encodeReceipt(receipts.decodeReceipt(receipt)), receipt, "canonical receipt"
+                );
+                Receipt memory r = receipts.decodeReceipt(receipt);
+                vm.assertEq(r.id, l.topics[1], "the receipt's id");
+                vm.assertEq(r.height, block.number, "the receipt's height");
+                lastReceipts.push(receipt);
             } else if (l.topics[0] == EndpointCore.Skipped.selector) {
                 lastSkipped.push(l.topics[1]);
             } else if (l.topics[0] == EndpointCore.Settled.selector) {
