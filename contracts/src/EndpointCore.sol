@@ -50,6 +50,9 @@ abstract contract EndpointCore is EndpointBase {
         bool timedOut;
         /// The receiver's gas limit, looked up by `check`.
         uint256 gasLimit;
+        /// Where the packet's payload (`p.payload`'s bytes) is in calldata: an outcome message's
+        /// payload is settled from there.
+        uint256 payloadOffset;
     }
 
     /// What `check` looked up for the messages of a batch, kept from one message to the next
@@ -165,16 +168,13 @@ abstract contract EndpointCore is EndpointBase {
     /// call), run the message unless timed out, emit its receipt; a failure is recorded for retry
     /// ([STRAIT-RETRY.1]), any other outcome joins the delivery's outcome messages `os`
     /// ([STRAIT-SETTLE.3]).
-    function execute(Checked memory c, bytes calldata payload, Outcomes memory os)
-        internal
-        returns (bytes memory receipt)
-    {
+    function execute(Checked memory c, Outcomes memory os) internal returns (bytes memory receipt) {
         inbound[c.route].markReceived(c.p.nonce);
         bool outcomeMessage = c.p.sender == ENDPOINT_ADDRESS;
         Outcome memory o;
         uint64 gasUsed;
         if (c.timedOut && !outcomeMessage) o.kind = OutcomeKind.TimedOut;
-        else (o, gasUsed) = run(c, payload);
+        else (o, gasUsed) = run(c);
         receipt = receiptOf(c, o);
         emit Received(c.id, receipt);
         if (o.kind == OutcomeKind.Failed) {
@@ -220,16 +220,49 @@ abstract contract EndpointCore is EndpointBase {
 
     /// Execute a message: settle an outcome message, else call the receiving application with its
     /// gas limit. Returns the outcome and the gas the application used ([STRAIT-FEE.6]).
-    function run(Checked memory c, bytes calldata payload) internal returns (Outcome memory, uint64) {
-        if (c.p.sender == ENDPOINT_ADDRESS) return (settleMessage(c.p, payload), 0);
+    function run(Checked memory c) internal returns (Outcome memory, uint64) {
+        if (c.p.sender == ENDPOINT_ADDRESS) {
+            (uint256 offset, uint256 length) = (c.payloadOffset, c.p.payload.length);
+            bytes calldata payload;
+            assembly ("memory-safe") {
+                payload.offset := offset
+                payload.length := length
+            }
+            return (settleMessage(c.p, payload), 0);
+        }
         AppCall.Result memory r = AppCall.call(c.p.receiver, c.gasLimit, receiveCall(c.p, c.id));
         return (toOutcome(r), r.gasUsed);
     }
 
     /// The receiving application's call of message `p` (`IStraitReceiver.straitReceive`).
-    function receiveCall(Packet memory p, bytes32 id) internal pure returns (bytes memory) {
-        return
-            abi.encodeCall(IStraitReceiver.straitReceive, (id, p.sourceChain, p.sender, p.nonce, p.payload));
+    /// The ABI encoding of `straitReceive(id, sourceChain, sender, nonce, payload)`, written in
+    /// place: the selector, four static words, the payload's offset (160), its length, the payload
+    /// and its padding zeroed (the bytes `abi.encodeCall` gives, `test_receive_call_is_abi`).
+    function receiveCall(Packet memory p, bytes32 id) internal pure returns (bytes memory call_) {
+        bytes4 selector = IStraitReceiver.straitReceive.selector;
+        uint64 source = p.sourceChain;
+        bytes32 sender = p.sender;
+        uint64 nonce = p.nonce;
+        bytes memory payload = p.payload;
+        assembly ("memory-safe") {
+            call_ := mload(0x40)
+            let n := mload(payload)
+            let q := add(call_, 32)
+            mstore(q, selector)
+            mstore(add(q, 4), id)
+            mstore(add(q, 36), source)
+            mstore(add(q, 68), sender)
+            mstore(add(q, 100), nonce)
+            mstore(add(q, 132), 160)
+            mstore(add(q, 164), n)
+            let padded := and(add(n, 31), not(31))
+            // The padding word first: the payload's last word may be partial.
+            if n { mstore(add(add(q, 196), sub(padded, 32)), 0) }
+            mcopy(add(q, 196), add(payload, 32), n)
+            let len := add(196, padded)
+            mstore(call_, len)
+            mstore(0x40, add(q, len))
+        }
     }
 
     /// An application call's result as an outcome; a reason is cut to 256 bytes at a character

@@ -107,6 +107,13 @@ library PacketCodec {
         p.payload = payload;
     }
 
+    /// Where a decoded packet's payload starts in calldata.
+    function payloadOffset(bytes calldata packet) internal pure returns (uint256 o) {
+        assembly ("memory-safe") {
+            o := add(packet.offset, HEADER_LEN)
+        }
+    }
+
     /// The calldata word at `offset + off`.
     function word(uint256 offset, uint256 off) private pure returns (uint256 w) {
         assembly ("memory-safe") {

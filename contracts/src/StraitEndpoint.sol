@@ -166,13 +166,20 @@ contract StraitEndpoint is EndpointCore {
         returns (bytes memory)
     {
         Packet memory p = PacketCodec.decode(packet);
-        Checked memory c = Checked(p, PacketCodec.messageIdOf(packet), PacketCodec.routeOf(p), false, 0);
+        Checked memory c = Checked(
+            p,
+            PacketCodec.messageIdOf(packet),
+            PacketCodec.routeOf(p),
+            false,
+            0,
+            PacketCodec.payloadOffset(packet)
+        );
         (bytes32 root,) = MerkleProof.rootOf(c.id, proof);
         Lookup memory k;
         bytes memory err = check(c, root, proofHeight, k);
         if (err.length != 0) raise(err);
         Outcomes memory os;
-        bytes memory receipt = execute(c, packet[PacketCodec.HEADER_LEN:], os);
+        bytes memory receipt = execute(c, os);
         sendOutcomes(os);
         return receipt;
     }
@@ -203,13 +210,13 @@ contract StraitEndpoint is EndpointCore {
                 if (err.length != 0) raise(err);
             }
         }
-        received = executeBatch(cs, packets, root, proofHeight);
+        received = executeBatch(cs, root, proofHeight);
     }
 
     /// Each message of a checked batch in order: checked from `WrongDestination` on, executed or
     /// skipped (`Skipped` with its error); then the outcome messages sent. Returns how many were
     /// executed.
-    function executeBatch(Checked[] memory cs, bytes[] calldata packets, bytes32 root, uint64 proofHeight)
+    function executeBatch(Checked[] memory cs, bytes32 root, uint64 proofHeight)
         internal
         returns (uint256 received)
     {
@@ -229,7 +236,7 @@ contract StraitEndpoint is EndpointCore {
             if (err.length != 0) {
                 emit Skipped(c.id, err);
             } else {
-                execute(c, packets[i][PacketCodec.HEADER_LEN:], os);
+                execute(c, os);
                 ++received;
             }
             if (os.end > freeMemory) freeMemory = os.end;
@@ -259,16 +266,18 @@ contract StraitEndpoint is EndpointCore {
         // No (route, nonce) repeats while the batch is one route in increasing nonce order;
         // from the first message that leaves it, every message is marked in transient storage.
         bool marking;
+        Checked memory prev;
+        uint64 source;
         for (uint256 i = 0; i < n; ++i) {
             bytes calldata packet = packets[i];
-            Checked memory c = Checked(PacketCodec.decode(packet), 0, 0, false, 0);
+            Checked memory c =
+                Checked(PacketCodec.decode(packet), 0, 0, false, 0, PacketCodec.payloadOffset(packet));
             cs[i] = c;
-            if (c.p.sourceChain != cs[0].p.sourceChain) {
-                revert MixedBatch(cs[0].p.sourceChain, c.p.sourceChain);
-            }
-            if (i > 0 && PacketCodec.sameRoute(cs[i - 1].p, c.p)) {
-                c.route = cs[i - 1].route;
-                if (!marking && c.p.nonce <= cs[i - 1].p.nonce) marking = markAll(cs, i);
+            if (i == 0) source = c.p.sourceChain;
+            else if (c.p.sourceChain != source) revert MixedBatch(source, c.p.sourceChain);
+            if (i > 0 && PacketCodec.sameRoute(prev.p, c.p)) {
+                c.route = prev.route;
+                if (!marking && c.p.nonce <= prev.p.nonce) marking = markAll(cs, i);
             } else {
                 c.route = PacketCodec.routeOf(c.p);
                 if (!marking && i > 0) marking = markAll(cs, i);
@@ -276,6 +285,7 @@ contract StraitEndpoint is EndpointCore {
             if (marking && mark(c.route, c.p.nonce, 1)) revert DuplicateInBatch(c.route, c.p.nonce);
             c.id = PacketCodec.messageIdOf(packet);
             ids[i] = c.id;
+            prev = c;
         }
         // The transient marks are cleared: another batch in the same transaction starts afresh.
         if (marking) {

@@ -220,7 +220,7 @@ contract StraitEndpointExtension is EndpointCore {
         // Effects first: while the application runs the message has no record, so a re-entrant
         // retry or finalize of it is `NotRetryable` and it gets one final outcome.
         delete failed[id];
-        (Outcome memory o, uint64 gasUsed) = run(retried(p, id), packet[PacketCodec.HEADER_LEN:]);
+        (Outcome memory o, uint64 gasUsed) = run(retried(p, id, packet));
         if (o.kind == OutcomeKind.Failed) {
             uint32 attempts = uint32(record) + 1;
             if (attempts < MAX_ATTEMPTS) {
@@ -232,11 +232,16 @@ contract StraitEndpointExtension is EndpointCore {
         finalize(p, id, route, o, gasUsed);
     }
 
-    /// A retried message as `run` takes it: with its receiver's gas limit.
-    function retried(Packet memory p, bytes32 id) internal view returns (Checked memory c) {
+    /// A retried message as `run` takes it: with its receiver's gas limit and where its payload is.
+    function retried(Packet memory p, bytes32 id, bytes calldata packet)
+        internal
+        view
+        returns (Checked memory c)
+    {
         c.p = p;
         c.id = id;
         c.gasLimit = gasLimitOf(p.receiver);
+        c.payloadOffset = PacketCodec.payloadOffset(packet);
     }
 
     /// [STRAIT-RETRY.4] Finalize a failed message as failed with its last error (`lastError`: the

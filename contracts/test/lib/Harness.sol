@@ -2,6 +2,9 @@
 pragma solidity 0.8.37;
 
 import {Packet, PacketCodec} from "../../src/Packet.sol";
+import {EndpointBase} from "../../src/EndpointBase.sol";
+import {EndpointCore} from "../../src/EndpointCore.sol";
+import {StraitFees} from "../../src/StraitFees.sol";
 import {MerkleTree} from "../../src/MerkleTree.sol";
 import {MerkleProof} from "../../src/MerkleProof.sol";
 import {MerkleMultiProof} from "../../src/MerkleMultiProof.sol";
@@ -163,5 +166,39 @@ contract ReceiptHarness {
 
     function boundedReason(bytes calldata s) external pure returns (bytes memory) {
         return ReceiptCodec.boundedReason(s);
+    }
+}
+
+/// The endpoint's shared code (`EndpointCore`) behind external calls, over dirty free memory: what
+/// it writes in place, to be compared with Solidity's own encodings.
+contract CoreHarness is EndpointCore {
+    constructor() EndpointBase(StraitFees(address(0))) {}
+
+    function settleMessage(Packet memory, bytes calldata) internal pure override returns (Outcome memory o) {}
+
+    function receiveCallOf(Packet memory p, bytes32 id) external pure returns (bytes memory) {
+        dirty();
+        return receiveCall(p, id);
+    }
+
+    /// Fill the free memory past the free memory pointer with ones (it is not moved): what is
+    /// written in place must not depend on free memory being zero.
+    function dirty() internal pure {
+        assembly ("memory-safe") {
+            let q := mload(0x40)
+            for { let i := 0 } lt(i, 5000) { i := add(i, 32) } { mstore(add(q, i), not(0)) }
+        }
+    }
+
+    function receiptOfOutcome(bytes32 id, bytes32 route, uint64 nonce, Outcome memory o)
+        external
+        view
+        returns (bytes memory)
+    {
+        Checked memory c;
+        c.p.nonce = nonce;
+        (c.id, c.route) = (id, route);
+        dirty();
+        return receiptOf(c, o);
     }
 }
