@@ -39,31 +39,46 @@ library AppCall {
         bool ok;
         uint256 size;
         uint256 used;
-        bytes memory head = new bytes(68);
         assembly ("memory-safe") {
             used := gas()
             ok := call(gasLimit, app, 0, add(data, 32), mload(data), 0, 0)
             used := sub(used, gas())
             size := returndatasize()
-            // At most 68 bytes: an ABI `bytes` head (offset, length) or a revert selector and head.
-            let n := size
-            if gt(n, 68) { n := 68 }
-            returndatacopy(add(head, 32), 0, n)
         }
-        r = ok ? ack(head, size) : reverted(head, size);
+        if (ok) {
+            ack(r, size);
+        } else {
+            // At most 68 bytes: a revert selector and the head of its reason.
+            bytes memory head = new bytes(68);
+            assembly ("memory-safe") {
+                let n := size
+                if gt(n, 68) { n := 68 }
+                returndatacopy(add(head, 32), 0, n)
+            }
+            r = reverted(head, size);
+        }
         r.gasUsed = uint64(used);
     }
 
-    /// The acknowledgement an ABI `bytes` return carries; empty if nothing was returned.
-    function ack(bytes memory head, uint256 size) private pure returns (Result memory r) {
+    /// Into `r`: the acknowledgement an ABI `bytes` return of `size` bytes carries (its head read
+    /// into scratch space); empty if nothing was returned.
+    function ack(Result memory r, uint256 size) private pure {
         if (size == 0) {
             r.ok = true;
-            return r;
+            return;
         }
-        if (size < 64 || word(head, 0) != 32) return fail(ACK_TOO_LARGE, "acknowledgement is not ABI bytes");
-        uint256 len = word(head, 32);
-        if (len > MAX_ACK_LEN) return fail(ACK_TOO_LARGE, "acknowledgement exceeds 4096 bytes");
-        if (size < 64 + len) return fail(ACK_TOO_LARGE, "acknowledgement is not ABI bytes");
+        uint256 offset;
+        uint256 len;
+        if (size >= 64) {
+            assembly ("memory-safe") {
+                returndatacopy(0, 0, 64)
+                offset := mload(0)
+                len := mload(32)
+            }
+        }
+        if (size < 64 || offset != 32) return failInto(r, ACK_TOO_LARGE, "acknowledgement is not ABI bytes");
+        if (len > MAX_ACK_LEN) return failInto(r, ACK_TOO_LARGE, "acknowledgement exceeds 4096 bytes");
+        if (size < 64 + len) return failInto(r, ACK_TOO_LARGE, "acknowledgement is not ABI bytes");
         r.ok = true;
         r.data = copy(64, len);
     }
@@ -116,6 +131,11 @@ library AppCall {
     }
 
     function fail(uint32 code, bytes memory reason) internal pure returns (Result memory r) {
+        r.code = code;
+        r.reason = reason;
+    }
+
+    function failInto(Result memory r, uint32 code, bytes memory reason) private pure {
         r.code = code;
         r.reason = reason;
     }

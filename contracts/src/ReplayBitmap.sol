@@ -45,27 +45,51 @@ library ReplayBitmap {
     /// `markReceived` with a scan bound of `maxWords` words.
     function markReceived(Bitmap storage b, uint64 nonce, uint256 maxWords) internal {
         if (nonce == 0) revert ZeroNonce();
-        uint256 word = nonce >> 8;
-        uint256 bit = uint256(1) << (nonce & 0xff);
-        uint256 bits = b.words[word];
-        if (bits & bit != 0) revert AlreadyReceived();
-        bits |= bit;
-        b.words[word] = bits;
-        // What `advance` would find, without its scan, in the two usual cases: the nonce after
-        // the counter, `n`, is not received (the counter stays), or it is and the next nonce in
-        // its word is not (the counter moves to `n`).
-        uint64 c = b.contiguous;
-        if (c != type(uint64).max) {
-            uint256 n = uint256(c) + 1;
-            uint256 w = n >> 8 == word ? bits : b.words[n >> 8];
-            uint256 k = n & 0xff;
-            if ((w >> k) & 1 == 0) return;
-            if (k != 0xff && (w >> (k + 1)) & 1 == 0) {
-                b.contiguous = uint64(n);
-                return;
+        bool seen;
+        bool done;
+        // In assembly (a delivery's hot path), over the layout of `Bitmap`: `words` at the
+        // struct's slot, `contiguous` in the low 64 bits of the next. After the bit is set, what
+        // `advance` would find without its scan in the two usual cases: the nonce after the
+        // counter, `n`, is not received (the counter stays), or it is and the next nonce in its
+        // word is not (the counter moves to `n`); a counter at 2^64 - 1 cannot move.
+        assembly ("memory-safe") {
+            let base := b.slot
+            let word := shr(8, nonce)
+            mstore(0, word)
+            mstore(32, base)
+            let wordSlot := keccak256(0, 64)
+            let bits := sload(wordSlot)
+            let bit := shl(and(nonce, 0xff), 1)
+            seen := iszero(iszero(and(bits, bit)))
+            if iszero(seen) {
+                bits := or(bits, bit)
+                sstore(wordSlot, bits)
+                let metaSlot := add(base, 1)
+                let meta := sload(metaSlot)
+                let c := and(meta, 0xffffffffffffffff)
+                switch eq(c, 0xffffffffffffffff)
+                case 1 { done := 1 }
+                default {
+                    let n := add(c, 1)
+                    let w := bits
+                    if iszero(eq(shr(8, n), word)) {
+                        mstore(0, shr(8, n))
+                        w := sload(keccak256(0, 64))
+                    }
+                    let k := and(n, 0xff)
+                    switch and(shr(k, w), 1)
+                    case 0 { done := 1 }
+                    default {
+                        if and(lt(k, 0xff), iszero(and(shr(add(k, 1), w), 1))) {
+                            sstore(metaSlot, or(and(meta, not(0xffffffffffffffff)), n))
+                            done := 1
+                        }
+                    }
+                }
             }
         }
-        advance(b, maxWords);
+        if (seen) revert AlreadyReceived();
+        if (!done) advance(b, maxWords);
     }
 
     /// [STRAIT-RECV.7]: every nonce below `nonce` was received. A gap is `OutOfOrder(missing)`; a
