@@ -65,6 +65,46 @@ library PacketCodec {
     /// Decode untrusted bytes, reading the fields in order and reverting with the first failing
     /// check's name ([STRAIT-PACKET.5], [STRAIT-ERR.2]).
     function decode(bytes calldata b) internal pure returns (Packet memory p) {
+        // A well-formed packet (every check below passes) is decoded at once, in assembly, into
+        // `p`'s words in the struct's field order; any other is decoded check by check, for the
+        // first failing check's name.
+        bool ok;
+        assembly ("memory-safe") {
+            let o := b.offset
+            let n := b.length
+            let len := shr(224, calldataload(add(o, 106)))
+            ok := and(
+                and(iszero(lt(n, 110)), eq(shr(248, calldataload(o)), 1)),
+                and(
+                    and(
+                        iszero(iszero(shr(192, calldataload(add(o, 1))))),
+                        lt(shr(248, calldataload(add(o, 89))), 2)
+                    ),
+                    and(iszero(gt(len, 65536)), eq(n, add(110, len)))
+                )
+            )
+            if ok {
+                mstore(p, shr(192, calldataload(add(o, 1))))
+                mstore(add(p, 0x20), shr(192, calldataload(add(o, 9))))
+                mstore(add(p, 0x40), calldataload(add(o, 17)))
+                mstore(add(p, 0x60), shr(192, calldataload(add(o, 49))))
+                mstore(add(p, 0x80), calldataload(add(o, 57)))
+                mstore(add(p, 0xa0), shr(248, calldataload(add(o, 89))))
+                mstore(add(p, 0xc0), shr(192, calldataload(add(o, 90))))
+                mstore(add(p, 0xe0), shr(192, calldataload(add(o, 98))))
+                let payload := mload(0x40)
+                mstore(payload, len)
+                calldatacopy(add(payload, 32), add(o, 110), len)
+                mstore(add(add(payload, 32), len), 0)
+                mstore(0x40, and(add(add(payload, 63), len), not(31)))
+                mstore(add(p, 0x100), payload)
+            }
+        }
+        if (!ok) p = decodeChecked(b);
+    }
+
+    /// `decode`, check by check (smaller code: for a contract that decodes a packet rarely).
+    function decodeChecked(bytes calldata b) internal pure returns (Packet memory p) {
         // Fields are read with `calldataload` at their offsets, each only after the length check
         // that covers it (a word read past the packet's end reads the bytes after it).
         uint256 n = b.length;

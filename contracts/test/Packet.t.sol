@@ -20,6 +20,7 @@ contract PacketVectorsTest is VectorTest {
             Packet memory p = h.decode(enc);
             Packet memory want = expected(string.concat(c, ".packet"));
             assertPacket(p, want, label);
+            assertPacket(h.decodeChecked(enc), want, string.concat(label, ": check by check"));
             vm.assertEq(h.encode(want), enc, string.concat(label, ": encoding"));
             vm.assertEq(
                 PacketCodec.messageId(enc),
@@ -69,6 +70,40 @@ contract PacketVectorsTest is VectorTest {
         );
     }
 
+    /// `decode`'s one-step path for well-formed packets and its check-by-check path agree on any
+    /// packet, well-formed or with one byte changed (the version, a flag, the nonce, the length)
+    /// or cut short or extended: the same packet, or the same error.
+    function testFuzz_decode_paths_agree(
+        uint64 nonce,
+        bytes32 sender,
+        uint8 flags,
+        uint16 payloadLen,
+        uint8 at,
+        uint8 value,
+        int8 resize
+    ) external view {
+        Packet memory p = expected(".cases[0].packet");
+        p.nonce = nonce | 1;
+        p.sender = sender;
+        p.ordered = flags % 2 == 1;
+        p.payload = new bytes(payloadLen % 300);
+        bytes memory enc = h.encode(p);
+        if (at % 4 != 0) enc[at % enc.length] = bytes1(value);
+        if (resize < 0) {
+            uint256 cut = uint256(-int256(resize)) % enc.length;
+            assembly ("memory-safe") {
+                mstore(enc, sub(mload(enc), cut))
+            }
+        } else if (resize > 0) {
+            enc = bytes.concat(enc, new bytes(uint256(int256(resize))));
+        }
+        (bool ok, bytes memory ret) = address(h).staticcall(abi.encodeCall(PacketHarness.decode, (enc)));
+        (bool okChecked, bytes memory retChecked) =
+            address(h).staticcall(abi.encodeCall(PacketHarness.decodeChecked, (enc)));
+        vm.assertEq(ok, okChecked, "success");
+        vm.assertEq(ret, retChecked, "result");
+    }
+
     /// Decode case `c`: its error, or success, re-encoding and the message id.
     function checkDecode(string memory c) internal view {
         string memory label = vm.parseJsonString(json, string.concat(c, ".name"));
@@ -76,6 +111,10 @@ contract PacketVectorsTest is VectorTest {
         string memory err = errorName(json, c);
         (bool ok, bytes memory ret) = address(h).staticcall(abi.encodeCall(PacketHarness.decode, (enc)));
         assertOutcome(ok, ret, err, label);
+        (bool okChecked, bytes memory retChecked) =
+            address(h).staticcall(abi.encodeCall(PacketHarness.decodeChecked, (enc)));
+        vm.assertEq(okChecked, ok, string.concat(label, ": check by check, success"));
+        vm.assertEq(retChecked, ret, string.concat(label, ": check by check, result"));
         if (ok) {
             Packet memory p = abi.decode(ret, (Packet));
             vm.assertEq(h.encode(p), enc, string.concat(label, ": re-encoding"));

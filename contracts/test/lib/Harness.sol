@@ -25,6 +25,10 @@ contract PacketHarness {
         return PacketCodec.decode(b);
     }
 
+    function decodeChecked(bytes calldata b) external pure returns (Packet memory) {
+        return PacketCodec.decodeChecked(b);
+    }
+
     function encode(Packet memory p) external pure returns (bytes memory) {
         return PacketCodec.encode(p);
     }

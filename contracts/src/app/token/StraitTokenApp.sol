@@ -344,14 +344,14 @@ contract StraitTokenApp is StraitApp, TokenLimits {
     /// can execute (malformed, or to the zero address or a non-EVM recipient), so its refund does
     /// not wait for the retry window. `lastError`: the failed outcome's encoding.
     function finalize(bytes calldata packet, bytes calldata lastError) external {
-        Packet memory p = PacketCodec.decode(packet);
+        Packet memory p = PacketCodec.decodeChecked(packet);
         if (
             p.receiver != PacketCodec.toAddress32(address(this))
                 || p.destinationChain != endpoint.localChain()
         ) {
             fail(BAD_TRANSFER, "not a transfer to this application");
         }
-        // The payload follows the header (PacketCodec.decode checked the lengths).
+        // The payload follows the header (PacketCodec.decodeChecked checked the lengths).
         (Transfer memory t, string memory why) = TokenCodec.decode(packet[PacketCodec.HEADER_LEN:]);
         if (bytes(why).length == 0 && t.recipient != 0 && uint256(t.recipient) >> 160 == 0) {
             fail(BAD_TRANSFER, "this transfer may still execute: retry it, or wait for the retry window");
