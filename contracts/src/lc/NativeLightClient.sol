@@ -327,10 +327,13 @@ contract NativeLightClient is IStraitVerifier {
     }
 
     /// [STRAIT-RECV.4] The root verified at `height` (0: none); a root verified by `verifyAndCall`
-    /// in this transaction counts as verified.
+    /// in this transaction counts as verified. The transient root is looked up first (a `tload`,
+    /// where the stored one is a cold `sload` at first): within `verifyAndCall` it is the root of
+    /// the header verified at `height`, and a header stored there since in this transaction has
+    /// that root or froze the client (`frozen` is read either way).
     function rootAt(uint64 height) external view returns (uint64, bool, bytes32) {
-        bytes32 root = consensus[height].root;
-        if (root == 0) root = _tload(height);
+        bytes32 root = _tload(height);
+        if (root == 0) root = consensus[height].root;
         return (sourceChain, frozen, root);
     }
 
