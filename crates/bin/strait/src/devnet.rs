@@ -297,7 +297,7 @@ pub async fn run(args: DevnetArgs) -> anyhow::Result<()> {
         remove_devnet(&args.data_dir)?;
     }
     let specs = load_or_create_specs(&args, block_time_ms)?;
-    let evm_ids = evm_chain_ids(&args)?;
+    let evm_ids = evm_chain_ids(&args).await?;
     let mut nodes: Vec<NodeHandle> = Vec::with_capacity(specs.len());
     for (i, spec) in specs.iter().enumerate() {
         let port = if args.rpc_port_base == 0 {
@@ -639,8 +639,9 @@ async fn start_evm_agents(
 }
 
 /// This run's EVM chain ids: none with `--no-evm` or `--no-committees` (both directions go under
-/// committees), nor when the EVM tool chain is missing (said so on stderr).
-fn evm_chain_ids(args: &DevnetArgs) -> anyhow::Result<Vec<strait_primitives::ChainId>> {
+/// committees), nor when the EVM tool chain is missing and cannot be installed (said so on
+/// stderr).
+async fn evm_chain_ids(args: &DevnetArgs) -> anyhow::Result<Vec<strait_primitives::ChainId>> {
     if args.no_evm {
         return Ok(Vec::new());
     }
@@ -651,7 +652,7 @@ fn evm_chain_ids(args: &DevnetArgs) -> anyhow::Result<Vec<strait_primitives::Cha
         );
         return Ok(Vec::new());
     }
-    if let Some(why) = crate::evm_devnet::missing_toolchain() {
+    if let Some(why) = crate::evm_devnet::missing_toolchain().await {
         eprintln!("strait devnet: {why}");
         return Ok(Vec::new());
     }

@@ -20,6 +20,7 @@
 //! chain ids, counted in `<data-dir>/evm.json` from [`FIRST_CHAIN_ID`].
 
 use std::path::Path;
+use std::time::Duration;
 
 use alloy::primitives::{Address, FixedBytes};
 use alloy::providers::{DynProvider, Provider};
@@ -91,16 +92,77 @@ pub(crate) fn committee_kind() -> CommitteeKind {
     KINDS[0]
 }
 
-/// Why the EVM chains cannot run, if they cannot: the tool chain is not installed.
-pub(crate) fn missing_toolchain() -> Option<String> {
-    (!Anvil::installed()).then(|| {
-        format!(
-            "the EVM tool chain is not installed (no anvil at {}): running the native chains only. \
-             Install it with `npm ci` in contracts/ (node >= 20), or run scripts/test, which does; \
-             --no-evm silences this",
-            Anvil::binary().display()
-        )
-    })
+/// How long installing the EVM tool chain may take (`npm ci`, about a minute here).
+const INSTALL_TIMEOUT: Duration = Duration::from_secs(600);
+
+/// Why the EVM chains cannot run, if they cannot: the tool chain is missing and could not be
+/// installed. A missing tool chain is installed first, as `scripts/test` does: `npm ci` in
+/// `contracts/`, the versions `contracts/package-lock.json` pins (not when `STRAIT_ANVIL` names
+/// the anvil to use).
+pub(crate) async fn missing_toolchain() -> Option<String> {
+    if Anvil::installed() {
+        return None;
+    }
+    let why = if std::env::var_os(strait_evm_client::anvil::ANVIL_ENV).is_some() {
+        format!("no anvil at {}", Anvil::binary().display())
+    } else {
+        let contracts = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../contracts");
+        eprintln!(
+            "strait devnet: installing the EVM tool chain: npm ci in {} (once, about a minute; \
+             --no-evm skips the EVM chains)",
+            contracts.display()
+        );
+        let npm = Path::new("npm").to_path_buf();
+        let install =
+            tokio::task::spawn_blocking(move || install(&npm, &contracts, INSTALL_TIMEOUT));
+        match install.await {
+            Ok(Ok(())) if Anvil::installed() => return None,
+            Ok(Ok(())) => format!("npm ci left no anvil at {}", Anvil::binary().display()),
+            Ok(Err(why)) => why,
+            Err(e) => format!("the install task failed: {e}"),
+        }
+    };
+    Some(format!(
+        "the EVM tool chain is not installed ({why}): running the native chains only. Install it \
+         with `npm ci` in contracts/ (node >= 20), or run scripts/test, which does; --no-evm \
+         silences this"
+    ))
+}
+
+/// Runs `npm ci --no-audit --no-fund` (`npm` the program to run) in `dir`, npm's messages on
+/// stderr, for at most `timeout` (then it is killed). Blocking: a `spawn_blocking` task's work.
+fn install(npm: &Path, dir: &Path, timeout: Duration) -> Result<(), String> {
+    let mut child = std::process::Command::new(npm)
+        .args(["ci", "--no-audit", "--no-fund"])
+        .current_dir(dir)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .map_err(|e| {
+            format!(
+                "{} could not run: {e}; the tool chain needs node >= 20 and npm",
+                npm.display()
+            )
+        })?;
+    let deadline = std::time::Instant::now() + timeout;
+    loop {
+        match child.try_wait() {
+            Ok(Some(status)) if status.success() => return Ok(()),
+            Ok(Some(status)) => {
+                return Err(format!("npm ci failed ({status}; its output is above)"))
+            }
+            Ok(None) if std::time::Instant::now() >= deadline => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!(
+                    "npm ci did not finish within {} s",
+                    timeout.as_secs()
+                ));
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(100)),
+            Err(e) => return Err(format!("waiting for npm ci: {e}")),
+        }
+    }
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -502,6 +564,41 @@ pub(crate) fn verifier_ids(evm: &EvmDevnet) -> Vec<(ChainId, ChainId, ClientId)>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Installing the tool chain: a finished install is `Ok`; an npm that cannot run, that fails
+    /// or that outlives the timeout (killed) is a reason, said at once.
+    #[test]
+    fn an_install_succeeds_fails_or_times_out() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = std::env::temp_dir().join(format!("strait-npm-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let script = |name: &str, body: &str| {
+            let path = dir.join(name);
+            std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+            path
+        };
+        let long = Duration::from_secs(30);
+        assert_eq!(install(&script("ok", "exit 0"), &dir, long), Ok(()));
+        let failed = install(&script("fails", "exit 3"), &dir, long).unwrap_err();
+        assert!(failed.contains("npm ci failed"), "{failed}");
+        let missing = install(&dir.join("no-such-npm"), &dir, long).unwrap_err();
+        assert!(missing.contains("could not run"), "{missing}");
+        let started = std::time::Instant::now();
+        let slow = install(
+            &script("slow", "sleep 20"),
+            &dir,
+            Duration::from_millis(300),
+        )
+        .unwrap_err();
+        assert!(slow.contains("did not finish within"), "{slow}");
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "killed at the timeout"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 
     /// Every run takes new EVM chain ids, counted from anvil's default; a file of another version
     /// is refused.
