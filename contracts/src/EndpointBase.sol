@@ -8,11 +8,7 @@ import {
     NonceOverflow,
     TreeFull,
     NotOwner,
-    Paused,
-    NotGuardian,
-    InvalidScope,
-    UnexpectedValue,
-    TooLarge
+    Paused
 } from "./Errors.sol";
 import {StraitFees} from "./StraitFees.sol";
 import {Packet, PacketCodec} from "./Packet.sol";
