@@ -167,4 +167,22 @@ contract NativeLightClientGasTest is NetTest, NativeLcSigner {
     function test_gas_native_lc_150() external {
         measure(150, 150);
     }
+
+    /// Sets whose size is not a multiple of 8, so the bitmap's last byte is partly used (and its
+    /// last validator does not sign): a full and a compact update verify. Bits past the set read
+    /// as non-signers would subtract keys that are not the set's, and the signature would fail.
+    function test_set_sizes_off_the_byte() external {
+        uint256[3] memory sizes = [uint256(7), 9, 15];
+        for (uint256 k = 0; k < sizes.length; ++k) {
+            uint256 n = sizes[k];
+            buildSet(n);
+            NativeLightClient c = client(false);
+            (bytes memory u,) = blockUpdate(n * 2 / 3 + 1, 1);
+            vm.assertEq(uint256(c.update(u)), uint256(NativeLightClient.Updated.Verified), "full");
+            (u,) = blockUpdate(n * 2 / 3 + 1, 1);
+            vm.assertEq(
+                uint256(c.updateCompact(compact(u))), uint256(NativeLightClient.Updated.Verified), "compact"
+            );
+        }
+    }
 }

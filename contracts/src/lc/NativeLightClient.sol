@@ -35,9 +35,12 @@ contract NativeLightClient is IStraitVerifier {
     uint256 private constant HEADER_LEN = 185;
     uint256 private constant ENTRY_LEN = 296; // key 96 | proof of possession 192 | power 8
     uint256 private constant STORED_LEN = 104; // key 96 | power 8
+    /// Where a registered set's keys and powers start in its code: after the leading STOP and the
+    /// set's aggregate key (EIP-2537, 128 bytes), which a compact update reads with the keys.
+    uint256 private constant SET_KEYS = 1 + 128;
     /// The most validators whose keys and powers fit one contract's code (EIP-170: 24,576 bytes,
-    /// one of them the leading STOP).
-    uint256 public constant MAX_STORED_SET = (24_576 - 1) / STORED_LEN;
+    /// of them the leading STOP and the aggregate key).
+    uint256 public constant MAX_STORED_SET = (24_576 - SET_KEYS) / STORED_LEN;
     uint256 private constant SIG_LEN = 192;
     uint256 private constant MAX_VALIDATORS = 512;
     uint256 private constant MAX_BITMAP_LEN = 64;
@@ -97,7 +100,8 @@ contract NativeLightClient is IStraitVerifier {
     mapping(uint64 height => Consensus) internal consensus;
     /// A BLS set's aggregate key (EIP-2537, 128 bytes), by set hash; zero when not yet computed.
     mapping(bytes32 setHash => bytes32[4]) internal aggregates;
-    /// A registered BLS set's keys and powers (contract code: STOP, then n × (key 96 | power 8)).
+    /// A registered BLS set's aggregate key, keys and powers (contract code: STOP, aggregate key
+    /// 128, then n × (key 96 | power 8)).
     mapping(bytes32 setHash => address) public setData;
     /// Keys whose proof of possession was checked (`proveKeys`), by `keccak256(key | proof)`.
     mapping(bytes32 entryHash => bool) public proven;
@@ -140,7 +144,7 @@ contract NativeLightClient is IStraitVerifier {
         assembly ("memory-safe") {
             mcopy(add(data, 32), add(set, 36), mload(data))
         }
-        _store(data, n, h);
+        _store(data, n, h, [x0, x1, y0, y1]);
         bytes32[4] storage agg = aggregates[h];
         (agg[0], agg[1], agg[2], agg[3]) = (x0, x1, y0, y1);
     }
@@ -171,7 +175,7 @@ contract NativeLightClient is IStraitVerifier {
         assembly ("memory-safe") {
             k := add(keys, 32)
             p := add(proof, 32)
-            extcodecopy(data, k, add(1, mul(first, 104)), mload(keys))
+            extcodecopy(data, k, add(SET_KEYS, mul(first, 104)), mload(keys))
         }
         for (uint256 i = 0; i < m; ++i) {
             assembly ("memory-safe") {
@@ -292,9 +296,13 @@ contract NativeLightClient is IStraitVerifier {
         uint256 n;
         (end, n,, setHash) = _readSet(wire, 0);
         if (end != wire.length) revert TrailingBytes();
-        if (setData[setHash] == address(0)) _register(wire, n, setHash);
         bytes32[4] storage agg = aggregates[setHash];
-        if (agg[0] == 0 && agg[1] == 0) (agg[0], agg[1], agg[2], agg[3]) = _sumKeys(wire, n, ENTRY_LEN);
+        bytes32[4] memory sum = [agg[0], agg[1], agg[2], agg[3]];
+        if (sum[0] == 0 && sum[1] == 0) {
+            (sum[0], sum[1], sum[2], sum[3]) = _sumKeys(wire, n, ENTRY_LEN);
+            (agg[0], agg[1], agg[2], agg[3]) = (sum[0], sum[1], sum[2], sum[3]);
+        }
+        if (setData[setHash] == address(0)) _register(wire, n, setHash, sum);
     }
 
     /// [STRAIT-LC-BLS.EVM] rule 3: `m × (key 96 | proof of possession 192)`, `1 <= m <=
@@ -362,7 +370,8 @@ contract NativeLightClient is IStraitVerifier {
         uint64 height;
         uint64 time;
         bytes32 headerHash;
-        /// Compact updates: the registered set's `n × (key | power)`; empty for full updates.
+        /// Compact updates: the registered set's aggregate key (128) | `n × (key | power)`; empty
+        /// for full updates.
         bytes setMem;
     }
 
@@ -536,13 +545,13 @@ contract NativeLightClient is IStraitVerifier {
     function _loadTrustedSet(Block memory b, bytes32 h) private view {
         address data = setData[h];
         if (data == address(0)) revert UnknownTrustedSet(h);
-        uint256 n = (data.code.length - 1) / STORED_LEN;
-        bytes memory sm = new bytes(n * STORED_LEN);
+        uint256 n = (data.code.length - SET_KEYS) / STORED_LEN;
+        bytes memory sm = new bytes(128 + n * STORED_LEN);
         uint256 total;
         assembly ("memory-safe") {
             extcodecopy(data, add(sm, 32), 1, mload(sm))
             for { let i := 0 } lt(i, n) { i := add(i, 1) } {
-                total := add(total, shr(192, mload(add(sm, add(128, mul(i, 104))))))
+                total := add(total, shr(192, mload(add(sm, add(256, mul(i, 104))))))
             }
         }
         (b.n, b.total, b.valsHash, b.setMem) = (n, total, h, sm);
@@ -605,17 +614,23 @@ contract NativeLightClient is IStraitVerifier {
         bool any;
         assembly ("memory-safe") {
             let compact := mload(sm)
-            for { let i := 0 } lt(i, n) { i := add(i, 1) } {
-                if and(byte(0, calldataload(add(u.offset, add(bits, shr(3, i))))), shl(and(i, 7), 1)) {
-                    any := 1
-                    switch compact
-                    case 0 {
-                        signed := add(
-                            signed,
-                            shr(192, calldataload(add(u.offset, add(p, add(mul(i, 296), 288)))))
-                        )
+            // The bitmap, and the first power: in the block's set (calldata) or the registered one.
+            bits := add(u.offset, bits)
+            p := add(u.offset, add(p, 288))
+            sm := add(sm, 256)
+            // A byte of the bitmap at a time, then its set bits (none at or past `n`, checked above).
+            for { let i := 0 } lt(i, n) { i := add(i, 8) } {
+                let bb := byte(0, calldataload(add(bits, shr(3, i))))
+                if bb { any := 1 }
+                for { let j := i } bb {
+                    bb := shr(1, bb)
+                    j := add(j, 1)
+                } {
+                    if and(bb, 1) {
+                        switch compact
+                        case 0 { signed := add(signed, shr(192, calldataload(add(p, mul(j, 296))))) }
+                        default { signed := add(signed, shr(192, mload(add(sm, mul(j, 104))))) }
                     }
-                    default { signed := add(signed, shr(192, mload(add(sm, add(128, mul(i, 104)))))) }
                 }
             }
         }
@@ -639,11 +654,11 @@ contract NativeLightClient is IStraitVerifier {
     {
         address data = setData[trustedNext];
         if (data == address(0)) revert UnknownTrustedSet(trustedNext);
-        uint256 m = (data.code.length - 1) / STORED_LEN;
+        uint256 m = (data.code.length - SET_KEYS) / STORED_LEN;
         bytes memory tset = new bytes(m * STORED_LEN);
         uint256 total;
         assembly ("memory-safe") {
-            extcodecopy(data, add(tset, 32), 1, mload(tset))
+            extcodecopy(data, add(tset, 32), SET_KEYS, mload(tset))
         }
         for (uint256 t = 0; t < m; ++t) {
             total += uint64(bytes8(_word(tset, t * STORED_LEN + 96)));
@@ -744,12 +759,20 @@ contract NativeLightClient is IStraitVerifier {
         _subtractNonSigners(u, b, agg);
     }
 
-    /// Writes the set's aggregate key at `agg`: kept by set hash, or summed and then kept.
+    /// Writes the set's aggregate key at `agg`: a compact update's from its registered set's code,
+    /// a full update's kept by set hash, or summed and then kept.
     function _setAggregate(bytes calldata u, Block memory b, uint256 agg) private {
+        bytes memory sm = b.setMem;
+        if (sm.length != 0) {
+            // A compact update's registered set: its aggregate key came with its keys.
+            assembly ("memory-safe") {
+                mcopy(agg, add(sm, 32), 128)
+            }
+            return;
+        }
         bytes32[4] storage kept = aggregates[b.valsHash];
         (bytes32 x0, bytes32 x1, bytes32 y0, bytes32 y1) = (kept[0], kept[1], kept[2], kept[3]);
         if (x0 == 0 && x1 == 0) {
-            if (b.setMem.length != 0) revert UnknownTrustedSet(b.valsHash);
             (x0, x1, y0, y1) = _sumKeys(u[b.vals:b.vals + 4 + b.n * ENTRY_LEN], b.n, ENTRY_LEN);
             (kept[0], kept[1], kept[2], kept[3]) = (x0, x1, y0, y1);
         }
@@ -773,27 +796,37 @@ contract NativeLightClient is IStraitVerifier {
         assembly ("memory-safe") {
             let key := add(acc, 128)
             let compact := mload(sm)
-            for { let i := 0 } lt(i, n) { i := add(i, 1) } {
-                if iszero(
-                    and(byte(0, calldataload(add(u.offset, add(bits, shr(3, i))))), shl(and(i, 7), 1))
-                ) {
-                    let dst := key
-                    if iszero(any) { dst := acc }
-                    mstore(dst, 0)
-                    mstore(add(dst, 64), 0)
-                    switch compact
-                    case 0 {
-                        let e := add(u.offset, add(keys, mul(i, 296)))
-                        calldatacopy(add(dst, 16), e, 48)
-                        calldatacopy(add(dst, 80), add(e, 48), 48)
+            // The bitmap, and the first key: in the block's set (calldata) or the registered one.
+            bits := add(u.offset, bits)
+            keys := add(u.offset, keys)
+            sm := add(sm, 160)
+            // A byte of the bitmap at a time, then its non-signers below `n`.
+            for { let i := 0 } lt(i, n) { i := add(i, 8) } {
+                let nb := and(not(byte(0, calldataload(add(bits, shr(3, i))))), 0xff)
+                if lt(sub(n, i), 8) { nb := and(nb, sub(shl(sub(n, i), 1), 1)) }
+                for { let j := i } nb {
+                    nb := shr(1, nb)
+                    j := add(j, 1)
+                } {
+                    if and(nb, 1) {
+                        let dst := key
+                        if iszero(any) { dst := acc }
+                        mstore(dst, 0)
+                        mstore(add(dst, 64), 0)
+                        switch compact
+                        case 0 {
+                            let e := add(keys, mul(j, 296))
+                            calldatacopy(add(dst, 16), e, 48)
+                            calldatacopy(add(dst, 80), add(e, 48), 48)
+                        }
+                        default {
+                            let e := add(sm, mul(j, 104))
+                            mcopy(add(dst, 16), e, 48)
+                            mcopy(add(dst, 80), add(e, 48), 48)
+                        }
+                        if any { if iszero(staticcall(gas(), 0x0b, acc, 256, acc, 128)) { revert(0, 0) } }
+                        any := 1
                     }
-                    default {
-                        let e := add(add(sm, 32), mul(i, 104))
-                        mcopy(add(dst, 16), e, 48)
-                        mcopy(add(dst, 80), add(e, 48), 48)
-                    }
-                    if any { if iszero(staticcall(gas(), 0x0b, acc, 256, acc, 128)) { revert(0, 0) } }
-                    any := 1
                 }
             }
         }
@@ -833,8 +866,9 @@ contract NativeLightClient is IStraitVerifier {
         return (_word(buf, 0), _word(buf, 32), _word(buf, 64), _word(buf, 96));
     }
 
-    /// Writes `n × (key | power)` of the set (wire form in memory) as contract code.
-    function _register(bytes memory set, uint256 n, bytes32 h) private {
+    /// Writes the set's aggregate key `agg` and `n × (key | power)` (wire form in memory) as
+    /// contract code.
+    function _register(bytes memory set, uint256 n, bytes32 h, bytes32[4] memory agg) private {
         bytes memory data = new bytes(n * STORED_LEN);
         assembly ("memory-safe") {
             for { let i := 0 } lt(i, n) { i := add(i, 1) } {
@@ -844,13 +878,23 @@ contract NativeLightClient is IStraitVerifier {
                 mcopy(add(d, 96), add(e, 288), 8)
             }
         }
-        _store(data, n, h);
+        _store(data, n, h, agg);
     }
 
-    /// Writes `data` (`n × (key | power)`) as the code of a new contract, the set `h`'s data.
-    function _store(bytes memory data, uint256 n, bytes32 h) private {
+    /// Writes the aggregate key `agg` and `data` (`n × (key | power)`) as the code of a new
+    /// contract, the set `h`'s data.
+    function _store(bytes memory data, uint256 n, bytes32 h, bytes32[4] memory agg) private {
         if (n > MAX_STORED_SET) revert SetTooLargeForCode(n, MAX_STORED_SET);
-        bytes memory init = abi.encodePacked(hex"61", uint16(data.length + 1), hex"80600a3d393df300", data);
+        bytes memory init = abi.encodePacked(
+            hex"61",
+            uint16(data.length + SET_KEYS),
+            hex"80600a3d393df300",
+            agg[0],
+            agg[1],
+            agg[2],
+            agg[3],
+            data
+        );
         address a;
         assembly ("memory-safe") {
             a := create(0, add(init, 32), mload(init))
