@@ -297,12 +297,8 @@ contract NativeLightClient is IStraitVerifier {
         (end, n,, setHash) = _readSet(wire, 0);
         if (end != wire.length) revert TrailingBytes();
         bytes32[4] storage agg = aggregates[setHash];
-        bytes32[4] memory sum = [agg[0], agg[1], agg[2], agg[3]];
-        if (sum[0] == 0 && sum[1] == 0) {
-            (sum[0], sum[1], sum[2], sum[3]) = _sumKeys(wire, n, ENTRY_LEN);
-            (agg[0], agg[1], agg[2], agg[3]) = (sum[0], sum[1], sum[2], sum[3]);
-        }
-        if (setData[setHash] == address(0)) _register(wire, n, setHash, sum);
+        if (agg[0] == 0 && agg[1] == 0) (agg[0], agg[1], agg[2], agg[3]) = _sumKeys(wire, n, ENTRY_LEN);
+        if (setData[setHash] == address(0)) _register(wire, n, setHash, agg);
     }
 
     /// [STRAIT-LC-BLS.EVM] rule 3: `m × (key 96 | proof of possession 192)`, `1 <= m <=
@@ -551,6 +547,7 @@ contract NativeLightClient is IStraitVerifier {
         assembly ("memory-safe") {
             extcodecopy(data, add(sm, 32), 1, mload(sm))
             for { let i := 0 } lt(i, n) { i := add(i, 1) } {
+                // Power `i`: past the length word, the aggregate key and key `i`.
                 total := add(total, shr(192, mload(add(sm, add(256, mul(i, 104))))))
             }
         }
@@ -617,7 +614,7 @@ contract NativeLightClient is IStraitVerifier {
             // The bitmap, and the first power: in the block's set (calldata) or the registered one.
             bits := add(u.offset, bits)
             p := add(u.offset, add(p, 288))
-            sm := add(sm, 256)
+            sm := add(sm, 256) // past the length word (32), the aggregate key (128) and a key (96)
             // A byte of the bitmap at a time, then its set bits (none at or past `n`, checked above).
             for { let i := 0 } lt(i, n) { i := add(i, 8) } {
                 let bb := byte(0, calldataload(add(bits, shr(3, i))))
@@ -799,7 +796,7 @@ contract NativeLightClient is IStraitVerifier {
             // The bitmap, and the first key: in the block's set (calldata) or the registered one.
             bits := add(u.offset, bits)
             keys := add(u.offset, keys)
-            sm := add(sm, 160)
+            sm := add(sm, 160) // past the length word (32) and the aggregate key (128)
             // A byte of the bitmap at a time, then its non-signers below `n`.
             for { let i := 0 } lt(i, n) { i := add(i, 8) } {
                 let nb := and(not(byte(0, calldataload(add(bits, shr(3, i))))), 0xff)
