@@ -248,15 +248,13 @@ impl TransferReport {
     }
 }
 
-/// The genesis accounts' balances, escrows and voucher supplies of every denom `plan` touches,
-/// read from `clients` (indexed like `chains`).
 /// Most reads [`read_stable_state`] makes.
 const MAX_STABLE_READS: usize = 40;
 
 /// [`read_state`] again and again (every `pause`) until two reads in a row agree, at most
-/// [`MAX_STABLE_READS`] times: balances are read one request at a time, so a fee paid between two
-/// of them (a relayer still busy with other messages) would count the same `sat` twice or not at
-/// all. Returns the last read if none agreed.
+/// [`MAX_STABLE_READS`] times: each token of each chain is read in one snapshot, but the chains
+/// and tokens one after the other, so a transfer still settling between two of them would show
+/// on one side and not the other. Returns the last read if none agreed.
 pub async fn read_stable_state(
     clients: &[HttpClient],
     chains: &[ChainId],
@@ -276,6 +274,12 @@ pub async fn read_stable_state(
     Ok(last)
 }
 
+/// The genesis accounts' balances, escrows and voucher supplies of every denom `plan` touches,
+/// and each chain's native `sat` held by everyone else, read from `clients` (indexed like
+/// `chains`). Each `(chain, denom)` is one `strait_tokenBooks` snapshot: the native supply is a
+/// sum over holders that fees, bonds and their refunds keep moving between (the relayers run on),
+/// so reading them one request at a time could straddle a block and miss or double-count a move
+/// while the sum of two such reads still agrees.
 pub async fn read_state(
     clients: &[HttpClient],
     chains: &[ChainId],
@@ -296,6 +300,12 @@ pub async fn read_state(
         .into_iter()
         .filter(|a| !accounts.contains(a))
         .collect();
+    let with_others: Vec<Address32> = accounts.iter().chain(&others).copied().collect();
+    anyhow::ensure!(
+        with_others.len() <= strait_devnet_api::rpc::MAX_BOOK_ACCOUNTS,
+        "{} native holders, more than one snapshot reads",
+        with_others.len()
+    );
     let mut state = Ledger::default();
     for (chain, denom) in denoms {
         let Some(client) = chains.iter().position(|c| *c == chain).map(|i| &clients[i]) else {
@@ -305,39 +315,40 @@ pub async fn read_state(
             s.parse::<u128>()
                 .with_context(|| format!("{what} of {denom} on chain {chain}: {s:?}"))
         };
-        let held = client
-            .token_state(denom.clone())
+        let native = denom == NATIVE_DENOM;
+        let asked = if native { &with_others } else { &accounts };
+        let books = client
+            .token_books(denom.clone(), asked.clone())
             .await
-            .with_context(|| format!("tokenState {denom} on chain {chain}"))?;
+            .with_context(|| format!("tokenBooks {denom} on chain {chain}"))?;
+        anyhow::ensure!(
+            books.balances.len() == asked.len(),
+            "tokenBooks {denom} on chain {chain}: {} balances for {} accounts",
+            books.balances.len(),
+            asked.len()
+        );
+        let held = &books.token;
         state
             .escrow
             .insert((chain, denom.clone()), parse(&held.escrow, "escrow")?);
         state
             .supply
             .insert((chain, denom.clone()), parse(&held.supply, "supply")?);
-        for account in &accounts {
-            let balance = client
-                .balance(*account, denom.clone())
-                .await
-                .with_context(|| format!("balance {denom} on chain {chain}"))?;
-            state.balances.insert(
-                (chain, *account, denom.clone()),
-                parse(&balance, "balance")?,
-            );
+        let (checked, rest) = books.balances.split_at(accounts.len());
+        for (account, balance) in accounts.iter().zip(checked) {
+            state
+                .balances
+                .insert((chain, *account, denom.clone()), parse(balance, "balance")?);
         }
-        if denom != NATIVE_DENOM {
+        if !native {
             continue;
         }
         state
             .queued_in
             .insert(chain, parse(&held.queued_in, "queued in")?);
         let mut sum = 0u128;
-        for account in &others {
-            let balance = client
-                .balance(*account, denom.clone())
-                .await
-                .with_context(|| format!("balance {denom} on chain {chain}"))?;
-            sum = sum.saturating_add(parse(&balance, "balance")?);
+        for balance in rest {
+            sum = sum.saturating_add(parse(balance, "balance")?);
         }
         state.others.insert(chain, sum);
     }

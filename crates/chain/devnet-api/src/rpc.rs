@@ -369,6 +369,22 @@ pub struct TokenState {
     pub tripped_at_height: Option<u64>,
 }
 
+/// Most accounts one `strait_tokenBooks` call reads.
+pub const MAX_BOOK_ACCOUNTS: usize = 256;
+
+/// One token's sums and some accounts' balances of it, read in one snapshot
+/// (`strait_tokenBooks`): no block commits between two of its values, so sums over them (a
+/// chain's native supply, `[STRAIT-FEE.2]`) hold exactly even while the chain moves.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenBooks {
+    /// The height whose state was read.
+    pub height: Height,
+    /// The token's pause and sums, as `strait_tokenState` reports them.
+    pub token: TokenState,
+    /// The accounts' balances, in the order asked, u128 in decimal.
+    pub balances: Vec<String>,
+}
+
 /// The light client this chain keeps of another chain.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClientInfo {
@@ -615,6 +631,11 @@ pub trait StraitApi {
     /// `denom` in the token application: paused or not, escrow, supply and queued sums.
     #[method(name = "tokenState")]
     async fn token_state(&self, denom: String) -> RpcResult<TokenState>;
+
+    /// `denom`'s sums and the balances of `accounts` (at most [`MAX_BOOK_ACCOUNTS`]), in one
+    /// snapshot of the committed state, with its height.
+    #[method(name = "tokenBooks")]
+    async fn token_books(&self, denom: String, accounts: Vec<Address32>) -> RpcResult<TokenBooks>;
 
     /// The quote of a message to `destination` buying `gas_limit` gas with a payload of
     /// `payload_len` bytes (`[STRAIT-FEE.5]`): what a `Send` with that gas limit locks.

@@ -694,6 +694,31 @@ impl StraitApiServer for RpcServer {
         crate::apps::token::rpc::token_state(&Reads(&db), denom).map_err(internal)
     }
 
+    async fn token_books(
+        &self,
+        denom: String,
+        accounts: Vec<Address32>,
+    ) -> RpcResult<strait_devnet_api::rpc::TokenBooks> {
+        use strait_devnet_api::rpc::MAX_BOOK_ACCOUNTS;
+        if accounts.len() > MAX_BOOK_ACCOUNTS {
+            return Err(error(
+                codes::INVALID_REQUEST,
+                format!(
+                    "asked for {} accounts, at most {MAX_BOOK_ACCOUNTS}",
+                    accounts.len()
+                ),
+            ));
+        }
+        if !crate::apps::token::valid_denom(&denom) {
+            return Err(error(
+                codes::INVALID_REQUEST,
+                format!("invalid denom {denom:?}"),
+            ));
+        }
+        let db = self.db()?;
+        crate::apps::token::rpc::token_books(&Reads(&db), denom, &accounts).map_err(internal)
+    }
+
     async fn quote(
         &self,
         destination: ChainId,

@@ -351,6 +351,8 @@ pub struct PageBounds {
 
 /// A state key and its value.
 pub type StateEntry = (Vec<u8>, Vec<u8>);
+/// A committed state value, `None` when the key is unset.
+pub type StateValue = Option<Vec<u8>>;
 
 /// Read access for the RPC server (each call one read transaction).
 pub struct Reads<'a>(pub &'a Database);
@@ -433,12 +435,25 @@ impl Reads<'_> {
     }
 
     /// Committed state values of `keys`, in one read transaction.
-    pub fn states(&self, keys: &[Vec<u8>]) -> Result<Vec<Option<Vec<u8>>>, StoreError> {
+    pub fn states(&self, keys: &[Vec<u8>]) -> Result<Vec<StateValue>, StoreError> {
+        Ok(self.states_at(keys)?.1)
+    }
+
+    /// Committed state values of `keys` and the height they are the state after (0 before the
+    /// first block), in one read transaction: a snapshot no block commit splits.
+    pub fn states_at(&self, keys: &[Vec<u8>]) -> Result<(Height, Vec<StateValue>), StoreError> {
         let txn = self.0.begin_read()?;
+        let height = match txn.open_table(META) {
+            Ok(meta) => meta.get(LATEST_HEIGHT)?.map_or(0, |v| v.value()),
+            Err(redb::TableError::TableDoesNotExist(_)) => 0,
+            Err(e) => return Err(e.into()),
+        };
         let table = txn.open_table(STATE)?;
-        keys.iter()
+        let values = keys
+            .iter()
             .map(|k| Ok(table.get(k.as_slice())?.map(|v| v.value().to_vec())))
-            .collect()
+            .collect::<Result<_, StoreError>>()?;
+        Ok((Height(height), values))
     }
 
     /// Outbox records in `from..end`, only those for `destination` when given: at most

@@ -415,6 +415,13 @@ impl StraitApiServer for FakeNode {
     async fn token_state(&self, _denom: String) -> RpcResult<strait_devnet_api::rpc::TokenState> {
         Err(unsupported())
     }
+    async fn token_books(
+        &self,
+        _denom: String,
+        _accounts: Vec<Address32>,
+    ) -> RpcResult<strait_devnet_api::rpc::TokenBooks> {
+        Err(unsupported())
+    }
     async fn clients(&self, _: ClientId, _: u32) -> RpcResult<Vec<ClientInfo>> {
         Err(unsupported())
     }

@@ -1,11 +1,13 @@
 //! Token rate limits, queues and the token pause over RPC (`[STRAIT-LIMIT.*]`,
 //! `[STRAIT-PAUSE.4]`): two real nodes; after every step, escrow of `sat` on chain 1 = vouchers
-//! `1/sat` on chain 2 + value in flight + value queued outbound.
+//! `1/sat` on chain 2 + value in flight + value queued outbound; and `strait_tokenBooks`, which
+//! reads a token's sums and balances in one snapshot.
 
 use strait_devnet_api::apps;
 use strait_devnet_api::keys::AccountKey;
-use strait_devnet_api::rpc::{DeliveryStatus, StraitApiClient};
+use strait_devnet_api::rpc::{codes, DeliveryStatus, StraitApiClient, MAX_BOOK_ACCOUNTS};
 use strait_devnet_api::tx::{pause_digest, TxBody};
+use strait_devnet_api::HexBytes;
 use strait_endpoint::PauseScope;
 use strait_node::apps::token::limits::{denom_topic, AnomalyRule, Bucket, Direction, LimitConfig};
 use strait_node::apps::token::{
@@ -370,6 +372,97 @@ async fn the_anomaly_breaker_trips_by_itself_and_all_completes_after_the_unpause
             .unwrap(),
         start - 300 - fees
     );
+    a.stop().await;
+    b.stop().await;
+}
+
+/// `strait_tokenBooks` reads a token's sums and balances in one snapshot: the native supply (every
+/// holder's `sat`, escrow and queued inbound) is exact at every read while transactions move fees
+/// between holders, its parts are what `strait_balance` and `strait_tokenState` answer, and the
+/// accounts asked are bounded at and past [`MAX_BOOK_ACCOUNTS`].
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn token_books_are_one_snapshot_bounded_at_and_past_their_limit() {
+    let (_specs, _dir, a, b) = two_nodes("books").await;
+    let ca = http(&a);
+    let holders = strait_node::fees::native_holders();
+    let supply = strait_node::fees::genesis_native_supply();
+    // Senders pay a fee to the collector with every transaction while the books are read.
+    let sender = tokio::spawn({
+        let ca = ca.clone();
+        async move {
+            let keys: Vec<AccountKey> = (3..7)
+                .map(|i| AccountKey::devnet(&format!("sender-{i}")))
+                .collect();
+            for i in 0..15u8 {
+                let mut sent = Vec::new();
+                for key in &keys {
+                    let tx = sign(&ca, ChainId(1), key, send_body(apps::counter(), &[i])).await;
+                    sent.push(ca.submit_transaction(HexBytes(tx.encode())).await.unwrap());
+                }
+                for hash in sent {
+                    assert!(wait_result(&ca, hash).await.fee != "0");
+                }
+            }
+        }
+    });
+    let mut heights = std::collections::BTreeSet::new();
+    let mut collected = std::collections::BTreeSet::new();
+    while !sender.is_finished() {
+        let books = ca.token_books("sat".into(), holders.clone()).await.unwrap();
+        assert_eq!(books.balances.len(), holders.len());
+        let held: u128 = books
+            .balances
+            .iter()
+            .map(|b| b.parse::<u128>().unwrap())
+            .sum();
+        let escrow: u128 = books.token.escrow.parse().unwrap();
+        let queued: u128 = books.token.queued_in.parse().unwrap();
+        assert_eq!(held + escrow + queued, supply, "at height {}", books.height);
+        heights.insert(books.height);
+        let collector = holders
+            .iter()
+            .position(|h| *h == strait_node::fees::fee_collector())
+            .unwrap();
+        collected.insert(books.balances[collector].clone());
+    }
+    sender.await.unwrap();
+    assert!(
+        heights.len() > 1 && collected.len() > 1,
+        "the fees moved while read: heights {heights:?}, collector {collected:?}"
+    );
+
+    // The parts are the single reads' (nothing moves alice's balance or the escrow here).
+    let alice = AccountKey::devnet("alice").address();
+    let books = ca.token_books("sat".into(), vec![alice]).await.unwrap();
+    assert_eq!(
+        books.balances,
+        vec![ca.balance(alice, "sat".into()).await.unwrap()]
+    );
+    assert_eq!(books.token, ca.token_state("sat".into()).await.unwrap());
+    assert!(books.height >= *heights.last().unwrap());
+
+    // At the bound: unknown accounts hold 0; past it, and a bad denom: the caller's mistake.
+    let many = |n: usize| -> Vec<strait_primitives::Address32> {
+        (0..n)
+            .map(|i| strait_primitives::Address32([i as u8; 32]))
+            .collect()
+    };
+    let at = ca
+        .token_books("sat".into(), many(MAX_BOOK_ACCOUNTS))
+        .await
+        .unwrap();
+    assert_eq!(at.balances.len(), MAX_BOOK_ACCOUNTS);
+    for (denom, accounts) in [
+        ("sat", many(MAX_BOOK_ACCOUNTS + 1)),
+        ("not a denom!", many(1)),
+    ] {
+        match ca.token_books(denom.into(), accounts).await {
+            Err(jsonrpsee::core::ClientError::Call(e)) => {
+                assert_eq!(e.code(), codes::INVALID_REQUEST, "{}", e.message());
+            }
+            other => panic!("expected a refusal of {denom}, got {other:?}"),
+        }
+    }
     a.stop().await;
     b.stop().await;
 }

@@ -1,7 +1,8 @@
 //! Read access to the token application's queue for the RPC server (`strait_tokenQueue`).
 
-use strait_devnet_api::rpc::{QueuedStatus, QueuedTransfer, TokenQueue, TokenState};
+use strait_devnet_api::rpc::{QueuedStatus, QueuedTransfer, TokenBooks, TokenQueue, TokenState};
 use strait_endpoint::PauseScope;
+use strait_primitives::Address32;
 
 use super::limits::trip_key;
 use super::limits::{denom_topic, Direction};
@@ -9,7 +10,7 @@ use super::queue::{
     end_key, item_key, queued_in_key, queued_out_key, Queued, END_CANCELLED, END_REFUNDED,
     END_RELEASED, NEXT_KEY,
 };
-use super::{escrow_key, supply_key};
+use super::{balance_key, escrow_key, supply_key};
 use crate::state::keys;
 use crate::store::{Reads, StoreError};
 
@@ -69,12 +70,22 @@ pub fn token_queue(reads: &Reads<'_>, from: u64, limit: u32) -> Result<TokenQueu
 
 /// `denom`'s pause and conservation sums.
 pub fn token_state(reads: &Reads<'_>, denom: String) -> Result<TokenState, StoreError> {
+    Ok(token_books(reads, denom, &[])?.token)
+}
+
+/// `denom`'s pause and conservation sums and the balances of `accounts`, in one snapshot
+/// (`strait_tokenBooks`; the caller bounds `accounts`).
+pub fn token_books(
+    reads: &Reads<'_>,
+    denom: String,
+    accounts: &[Address32],
+) -> Result<TokenBooks, StoreError> {
     let token = strait_devnet_api::apps::token();
     let scope = PauseScope::App {
         app: token,
         topic: denom_topic(&denom),
     };
-    let keys_of = [
+    let mut keys_of = vec![
         keys::paused(&scope),
         keys::app(&token, &escrow_key(&denom)),
         keys::app(&token, &supply_key(&denom)),
@@ -82,7 +93,12 @@ pub fn token_state(reads: &Reads<'_>, denom: String) -> Result<TokenState, Store
         keys::app(&token, &queued_in_key(&denom)),
         keys::app(&token, &trip_key(&denom)),
     ];
-    let v = reads.states(&keys_of)?;
+    keys_of.extend(
+        accounts
+            .iter()
+            .map(|a| keys::app(&token, &balance_key(a, &denom))),
+    );
+    let (height, v) = reads.states_at(&keys_of)?;
     let amount = |raw: &Option<Vec<u8>>| -> Result<String, StoreError> {
         match raw {
             None => Ok("0".into()),
@@ -91,7 +107,8 @@ pub fn token_state(reads: &Reads<'_>, denom: String) -> Result<TokenState, Store
                 .map_err(|_| StoreError::Corrupt(format!("token amount of {} bytes", raw.len()))),
         }
     };
-    Ok(TokenState {
+    let balances = v[6..].iter().map(amount).collect::<Result<_, _>>()?;
+    let token = TokenState {
         paused: v[0].is_some(),
         escrow: amount(&v[1])?,
         supply: amount(&v[2])?,
@@ -103,6 +120,11 @@ pub fn token_state(reads: &Reads<'_>, denom: String) -> Result<TokenState, Store
             .and_then(|b| <[u8; 8]>::try_from(b).ok())
             .map(u64::from_be_bytes),
         denom,
+    };
+    Ok(TokenBooks {
+        height,
+        token,
+        balances,
     })
 }
 
