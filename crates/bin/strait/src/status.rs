@@ -92,6 +92,9 @@ pub struct Report {
     /// `None` for an unpaid message or when the source was not asked.
     #[serde(skip_serializing_if = "Option::is_none")]
     fee: Option<strait_devnet_api::rpc::FeeStatus>,
+    /// The fee's unit: `sat` on a native source, `wei` on an EVM one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fee_unit: Option<&'static str>,
     /// The security config the destination applies to the message's route (`docs/SPEC.md` §12),
     /// while it waits; `None` when the destination or the source was not asked.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -144,6 +147,7 @@ pub(crate) async fn report(id: MessageId, chains: &[Chain]) -> anyhow::Result<Re
         credit_waiting: None,
         paused_on_destination: None,
         fee: None,
+        fee_unit: None,
         security: None,
     };
     for (chain, seen) in chains.iter().zip(&seen) {
@@ -158,6 +162,10 @@ pub(crate) async fn report(id: MessageId, chains: &[Chain]) -> anyhow::Result<Re
                 ..
             } => {
                 report.fee = fee.clone();
+                report.fee_unit = fee.as_ref().map(|_| match chain.asked {
+                    Asked::Native(_) => "sat",
+                    Asked::Evm(_) => "wei",
+                });
                 report.settled_on_source = Some(!awaiting_outcome);
                 report.source_chain = Some(chain.id);
                 report.send_height = Some(*height);
@@ -443,17 +451,18 @@ fn print_text(r: &Report) {
         Some(false) => out!("settled      not yet: the sender awaits the outcome"),
         None => {}
     }
+    let unit = r.fee_unit.unwrap_or("sat");
     match &r.fee {
         Some(strait_devnet_api::rpc::FeeStatus::Locked {
             gas_limit, amount, ..
-        }) => out!("fee          {amount} sat locked for {gas_limit} gas"),
+        }) => out!("fee          {amount} {unit} locked for {gas_limit} gas"),
         Some(strait_devnet_api::rpc::FeeStatus::Paid {
             to_deliverer,
             to_ack_relayer,
             refunded,
             ..
         }) => out!(
-            "fee          paid: {to_deliverer} sat to the deliverer, {to_ack_relayer} to the ack relayer, {refunded} refunded"
+            "fee          paid: {to_deliverer} {unit} to the deliverer, {to_ack_relayer} to the ack relayer, {refunded} refunded"
         ),
         None => {}
     }

@@ -5,7 +5,7 @@ use alloy::primitives::Address;
 use anyhow::{bail, Context as _};
 use jsonrpsee::http_client::HttpClient;
 use strait_devnet_api::rpc::{FeeStatus, MessageStatus, OutcomeJson, StraitApiClient};
-use strait_evm_client::{EvmMessageStatus, EvmStatusConfig, EvmStatusReader};
+use strait_evm_client::{EvmFee, EvmMessageStatus, EvmStatusConfig, EvmStatusReader};
 use strait_packet::Packet;
 use strait_primitives::{ChainId, Height, MessageId};
 
@@ -197,12 +197,13 @@ impl Chain {
                     leaf_index,
                     packet,
                     awaiting_outcome,
+                    fee,
                 } => Seen::Sent {
                     height,
                     leaf_index,
                     destination_chain: packet.destination_chain,
                     awaiting_outcome,
-                    fee: None,
+                    fee: fee.map(|f| evm_fee(*f)),
                     packet: Some(Box::new(packet)),
                 },
                 EvmMessageStatus::Received {
@@ -222,9 +223,76 @@ impl Chain {
     }
 }
 
+/// An EVM chain's payment in the native chains' terms: amounts in wei, addresses left-padded to
+/// 32 bytes (SPEC §2).
+fn evm_fee(fee: EvmFee) -> FeeStatus {
+    let payer = crate::evm_devnet::address32(fee.payer);
+    match fee.split {
+        None => FeeStatus::Locked {
+            payer,
+            gas_limit: fee.gas_limit,
+            amount: fee.amount.to_string(),
+        },
+        Some(split) => FeeStatus::Paid {
+            deliverer: crate::evm_devnet::address32(split.deliverer),
+            to_deliverer: split.to_deliverer.to_string(),
+            ack_relayer: crate::evm_devnet::address32(split.relayer),
+            to_ack_relayer: split.ack_fee.to_string(),
+            payer,
+            refunded: split.refund.to_string(),
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn evm_payments_read_as_the_native_fee_status() {
+        use alloy::primitives::U256;
+        use strait_evm_client::EvmFeeSplit;
+        let padded = |b: u8| {
+            let mut out = [0u8; 32];
+            out[12..].fill(b);
+            strait_primitives::Address32(out)
+        };
+        let locked = EvmFee {
+            payer: Address::repeat_byte(0xaa),
+            gas_limit: 50_000,
+            amount: U256::from(53_002u64),
+            split: None,
+        };
+        assert_eq!(
+            evm_fee(locked.clone()),
+            FeeStatus::Locked {
+                payer: padded(0xaa),
+                gas_limit: 50_000,
+                amount: "53002".into(),
+            }
+        );
+        let split = EvmFee {
+            split: Some(EvmFeeSplit {
+                deliverer: Address::repeat_byte(0xd1),
+                to_deliverer: U256::from(12_000u64),
+                relayer: Address::repeat_byte(0xd2),
+                ack_fee: U256::from(1_000u64),
+                refund: U256::from(40_002u64),
+            }),
+            ..locked
+        };
+        assert_eq!(
+            evm_fee(split),
+            FeeStatus::Paid {
+                deliverer: padded(0xd1),
+                to_deliverer: "12000".into(),
+                ack_relayer: padded(0xd2),
+                to_ack_relayer: "1000".into(),
+                payer: padded(0xaa),
+                refunded: "40002".into(),
+            }
+        );
+    }
 
     #[test]
     fn evm_chains_parse_and_print_back() {

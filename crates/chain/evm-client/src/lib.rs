@@ -11,4 +11,6 @@ pub mod status;
 pub mod txm;
 
 pub use source::{EvmSource, EvmSourceConfig};
-pub use status::{EvmMessageStatus, EvmStatusConfig, EvmStatusReader, StatusError};
+pub use status::{
+    EvmFee, EvmFeeSplit, EvmMessageStatus, EvmStatusConfig, EvmStatusReader, StatusError,
+};

@@ -2,9 +2,10 @@
 //! read only, bounded, every request with a timeout.
 //!
 //! Logs are the only index by message id: the endpoint's `Sent`, `Received`, `RetryFailed`,
-//! `Finalized` and `Settled` events carry the id as their first topic, so one filter (the
-//! endpoint, the five signatures, the id) in bounded block ranges from a first block (the
-//! endpoint's deployment) to the head finds all of them. Every log is checked against what was
+//! `Finalized` and `Settled` events and its fee contract's `FeeLocked` and `FeeSplit` carry the id
+//! as their first topic, so one filter (the two contracts, the seven signatures, the id) in
+//! bounded block ranges from a first block (the endpoint's deployment) to the head finds all of
+//! them. Every log is checked against what was
 //! asked and its receipt or packet decoded (`[STRAIT-EVENT.1]`, `[STRAIT-EVENT.2]`); the state
 //! comes from `eth_call`s: `isAwaiting`, `failure`, `verifierOf` with the verifier's `rootAt` and
 //! `latestHeight`, `endpointPaused`, `routePaused`, and the token application's `queued`.
@@ -15,7 +16,7 @@ mod tests;
 
 use core::time::Duration;
 
-use alloy::primitives::{Address, B256};
+use alloy::primitives::{Address, B256, U256};
 use alloy::providers::{Provider, ProviderBuilder};
 use alloy::rpc::types::Filter;
 use alloy::sol_types::SolCall;
@@ -117,6 +118,35 @@ impl StatusError {
     }
 }
 
+/// What a message sent from this chain paid (`[STRAIT-EVM-SRC.4]`), amounts in wei: the payment
+/// its `FeeLocked` log locked, and once its outcome settled how its `FeeSplit` log split it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EvmFee {
+    /// Who paid.
+    pub payer: Address,
+    /// Gas bought on the destination.
+    pub gas_limit: u64,
+    /// Locked (the call's value, the quote and any excess).
+    pub amount: U256,
+    /// How it was split at settlement (`[STRAIT-FEE.8]`), once settled.
+    pub split: Option<EvmFeeSplit>,
+}
+
+/// How a payment was split at settlement (`[STRAIT-FEE.8]`), amounts in wei.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EvmFeeSplit {
+    /// The destination's deliverer.
+    pub deliverer: Address,
+    /// Owed to it.
+    pub to_deliverer: U256,
+    /// The relayer that proved the outcome back.
+    pub relayer: Address,
+    /// Owed to it.
+    pub ack_fee: U256,
+    /// Owed back to the payer.
+    pub refund: U256,
+}
+
 /// What one EVM chain says of a message, in the terms of the native chains' `messageStatus`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum EvmMessageStatus {
@@ -132,6 +162,8 @@ pub enum EvmMessageStatus {
         packet: Packet,
         /// Whether it still awaits its outcome (`isAwaiting`).
         awaiting_outcome: bool,
+        /// What it paid (`None`: sent unpaid).
+        fee: Option<Box<EvmFee>>,
     },
     /// This chain received it.
     Received {
@@ -175,6 +207,8 @@ impl VerifierView {
 #[derive(Clone, Debug)]
 pub struct EvmStatusReader {
     rpc: SourceRpc,
+    /// The endpoint's fee contract (`fees()`), whose logs say what messages paid.
+    fees: Address,
     token_app: Option<Address>,
     from_block: u64,
     max_log_range: u64,
@@ -208,8 +242,14 @@ impl EvmStatusReader {
                 )
                 .into());
         }
+        let fees = rpc
+            .call(rpc.endpoint, StraitEndpoint::feesCall {}.abi_encode())
+            .await?;
+        let fees = StraitEndpoint::feesCall::abi_decode_returns(&fees)
+            .map_err(|e| rpc.bad("eth_call", format!("fees() returned {e}")))?;
         Ok(Self {
             rpc,
+            fees,
             token_app: config.token_app,
             from_block: config.from_block,
             max_log_range: config.max_log_range.max(1),
@@ -259,6 +299,7 @@ impl EvmStatusReader {
                 leaf_index,
                 packet,
                 awaiting_outcome,
+                fee: f.fee.map(Box::new),
             });
         }
         let (Some((receipt, tx)), Some(outcome)) = (f.received, f.outcome) else {
@@ -395,7 +436,7 @@ impl EvmStatusReader {
         while start <= head {
             let end = start.saturating_add(range - 1).min(head);
             let filter = Filter::new()
-                .address(self.rpc.endpoint)
+                .address(vec![self.rpc.endpoint, self.fees])
                 .event_signature(logs::ID_EVENTS.to_vec())
                 .topic1(B256::from(id.0))
                 .from_block(start)
@@ -414,10 +455,11 @@ impl EvmStatusReader {
                 let index = log.log_index.ok_or(LogError::Incomplete {
                     missing: "log index",
                 });
-                let event = logs::decode(&self.rpc, id, log, start, end).and_then(|event| {
-                    let block = log.block_number.unwrap_or_default();
-                    Ok(((block, index?), event))
-                });
+                let event =
+                    logs::decode(&self.rpc, self.fees, id, log, start, end).and_then(|event| {
+                        let block = log.block_number.unwrap_or_default();
+                        Ok(((block, index?), event))
+                    });
                 found.push(event.map_err(|source| StatusError::BadLog {
                     chain: self.rpc.chain,
                     source,

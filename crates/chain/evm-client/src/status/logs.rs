@@ -1,6 +1,6 @@
-//! The endpoint's logs of one message id, decoded and checked one by one, then folded into what
-//! the chain says of the message. Pure: the logs come from an untrusted node, so every field is
-//! checked against what was asked and nothing here panics.
+//! The endpoint's logs of one message id, and its fee contract's, decoded and checked one by one,
+//! then folded into what the chain says of the message. Pure: the logs come from an untrusted
+//! node, so every field is checked against what was asked and nothing here panics.
 
 use alloy::primitives::{Address, B256};
 use alloy::rpc::types::Log;
@@ -10,20 +10,26 @@ use strait_endpoint::{Outcome, Receipt};
 use strait_packet::Packet;
 use strait_primitives::{MessageId, Reader};
 
+use super::{EvmFee, EvmFeeSplit};
 use crate::abi::endpoint::StraitEndpoint;
+use crate::abi::fees::StraitFees;
 use crate::source::rpc::SourceRpc;
 
-/// The events of the endpoint that carry a message id as their first topic, by signature hash.
-pub(crate) const ID_EVENTS: [B256; 5] = [
+/// The events of the endpoint, then of its fee contract, that carry a message id as their first
+/// topic, by signature hash.
+pub(crate) const ID_EVENTS: [B256; 7] = [
     StraitEndpoint::Sent::SIGNATURE_HASH,
     StraitEndpoint::Received::SIGNATURE_HASH,
     StraitEndpoint::RetryFailed::SIGNATURE_HASH,
     StraitEndpoint::Finalized::SIGNATURE_HASH,
     StraitEndpoint::Settled::SIGNATURE_HASH,
+    StraitFees::FeeLocked::SIGNATURE_HASH,
+    StraitFees::FeeSplit::SIGNATURE_HASH,
 ];
 
-/// Logs of one message an answer may hold: one `Sent`, one `Settled`, one `Received`, at most 7
-/// `RetryFailed` (`MAX_ATTEMPTS` 8) and one `Finalized` are 11; more is a lying node.
+/// Logs of one message an answer may hold: one `Sent`, one `Settled`, one `FeeLocked`, one
+/// `FeeSplit`, one `Received`, at most 7 `RetryFailed` (`MAX_ATTEMPTS` 8) and one `Finalized` are
+/// 13; more is a lying node.
 pub const MAX_LOGS_PER_MESSAGE: usize = 16;
 
 /// Why a log of the message cannot be used.
@@ -32,12 +38,12 @@ pub enum LogError {
     /// The node marked it removed (reorged out).
     #[error("a removed log")]
     Removed,
-    /// Emitted by another contract than the endpoint.
-    #[error("a log of {got} instead of the endpoint {expected}")]
+    /// Emitted by another contract than the endpoint (its fee contract for a fee event).
+    #[error("a log of {got} instead of {expected}")]
     WrongAddress {
         /// The log's address.
         got: Address,
-        /// The endpoint.
+        /// The endpoint, or its fee contract.
         expected: Address,
     },
     /// Without a block number, transaction or log index.
@@ -127,6 +133,16 @@ pub enum LogError {
         /// The message.
         id: MessageId,
     },
+    /// A payment that cannot be the message's: locked in another block than the one that sent
+    /// it, or split without the outcome settling in the same transaction (`[STRAIT-FEE.7]`,
+    /// `[STRAIT-FEE.8]`).
+    #[error("message {id}: {reason}")]
+    BadFee {
+        /// The message.
+        id: MessageId,
+        /// What is wrong.
+        reason: String,
+    },
     /// More logs than one message can have.
     #[error("more than {max} logs of message {id}")]
     TooMany {
@@ -154,12 +170,24 @@ pub(crate) enum IdEvent {
     Finalized { receipt: Receipt },
     /// Its outcome was handed to its sender here.
     Settled,
+    /// Its payment was locked here, in `block` (`[STRAIT-FEE.7]`).
+    FeeLocked { block: u64, fee: EvmFee },
+    /// Its payment was split here (`[STRAIT-FEE.8]`).
+    FeeSplit(EvmFeeSplit),
+}
+
+/// The data of `log` as event `E` (its signature already matched), or why not.
+fn event_data<E: SolEvent>(log: &Log) -> Result<E, String> {
+    log.log_decode::<E>()
+        .map(|decoded| decoded.inner.data)
+        .map_err(|e| e.to_string())
 }
 
 /// Decodes and checks one log of message `id` from blocks `from..=to` of the endpoint `rpc`
-/// names (its chain and address).
+/// names (its chain and address) or of its fee contract `fees`.
 pub(crate) fn decode(
     rpc: &SourceRpc,
+    fees: Address,
     id: MessageId,
     log: &Log,
     from: u64,
@@ -168,10 +196,15 @@ pub(crate) fn decode(
     if log.removed {
         return Err(LogError::Removed);
     }
-    if log.address() != rpc.endpoint {
+    let topic0 = log.topic0().copied().unwrap_or_default();
+    let expected = match topic0 {
+        StraitFees::FeeLocked::SIGNATURE_HASH | StraitFees::FeeSplit::SIGNATURE_HASH => fees,
+        _ => rpc.endpoint,
+    };
+    if log.address() != expected {
         return Err(LogError::WrongAddress {
             got: log.address(),
-            expected: rpc.endpoint,
+            expected,
         });
     }
     let block = log.block_number.ok_or(LogError::Incomplete {
@@ -198,7 +231,6 @@ pub(crate) fn decode(
         block,
         source,
     };
-    let topic0 = log.topic0().copied().unwrap_or_default();
     let event = match topic0 {
         StraitEndpoint::Sent::SIGNATURE_HASH => {
             let sent = crate::source::scan::decode_sent(rpc, log)
@@ -211,11 +243,7 @@ pub(crate) fn decode(
             }
         }
         StraitEndpoint::Received::SIGNATURE_HASH => {
-            let event = log
-                .log_decode::<StraitEndpoint::Received>()
-                .map_err(|e| undecodable(e.to_string()))?
-                .inner
-                .data;
+            let event = event_data::<StraitEndpoint::Received>(log).map_err(undecodable)?;
             named(event.id)?;
             let receipt = receipt_of(id, block, &event.receipt).map_err(|e| match e {
                 Decoded::Encoding(e) => bad("Received", e),
@@ -227,11 +255,7 @@ pub(crate) fn decode(
             IdEvent::Received { receipt, tx }
         }
         StraitEndpoint::Finalized::SIGNATURE_HASH => {
-            let event = log
-                .log_decode::<StraitEndpoint::Finalized>()
-                .map_err(|e| undecodable(e.to_string()))?
-                .inner
-                .data;
+            let event = event_data::<StraitEndpoint::Finalized>(log).map_err(undecodable)?;
             named(event.id)?;
             let receipt = receipt_of(id, block, &event.receipt).map_err(|e| match e {
                 Decoded::Encoding(e) => bad("Finalized", e),
@@ -240,24 +264,40 @@ pub(crate) fn decode(
             IdEvent::Finalized { receipt }
         }
         StraitEndpoint::RetryFailed::SIGNATURE_HASH => {
-            let event = log
-                .log_decode::<StraitEndpoint::RetryFailed>()
-                .map_err(|e| undecodable(e.to_string()))?
-                .inner
-                .data;
+            let event = event_data::<StraitEndpoint::RetryFailed>(log).map_err(undecodable)?;
             named(event.id)?;
             let outcome = decode_outcome(&event.outcome).map_err(|e| bad("RetryFailed", e))?;
             IdEvent::RetryFailed { outcome }
         }
         StraitEndpoint::Settled::SIGNATURE_HASH => {
-            let event = log
-                .log_decode::<StraitEndpoint::Settled>()
-                .map_err(|e| undecodable(e.to_string()))?
-                .inner
-                .data;
+            let event = event_data::<StraitEndpoint::Settled>(log).map_err(undecodable)?;
             named(event.id)?;
             decode_outcome(&event.outcome).map_err(|e| bad("Settled", e))?;
             IdEvent::Settled
+        }
+        StraitFees::FeeLocked::SIGNATURE_HASH => {
+            let event = event_data::<StraitFees::FeeLocked>(log).map_err(undecodable)?;
+            named(event.id)?;
+            IdEvent::FeeLocked {
+                block,
+                fee: EvmFee {
+                    payer: event.payer,
+                    gas_limit: event.gasLimit,
+                    amount: event.amount,
+                    split: None,
+                },
+            }
+        }
+        StraitFees::FeeSplit::SIGNATURE_HASH => {
+            let event = event_data::<StraitFees::FeeSplit>(log).map_err(undecodable)?;
+            named(event.id)?;
+            IdEvent::FeeSplit(EvmFeeSplit {
+                deliverer: event.deliverer,
+                to_deliverer: event.delivererFee,
+                relayer: event.relayer,
+                ack_fee: event.ackFee,
+                refund: event.refund,
+            })
         }
         other => return Err(undecodable(format!("unknown event {other}"))),
     };
@@ -309,6 +349,8 @@ pub(crate) struct Fold {
     pub outcome: Option<Outcome>,
     /// Its `Finalized`.
     pub finalized: bool,
+    /// Its payment: its `FeeLocked`, with its `FeeSplit` once settled.
+    pub fee: Option<EvmFee>,
 }
 
 /// Folds the events of message `id`, in chain order.
@@ -321,6 +363,8 @@ pub(crate) fn fold(id: MessageId, events: Vec<IdEvent>) -> Result<Fold, LogError
     }
     let mut f = Fold::default();
     let duplicate = |event| LogError::Duplicate { event, id };
+    let mut locked_in = None;
+    let mut split = None;
     for event in events {
         match event {
             IdEvent::Sent {
@@ -377,7 +421,44 @@ pub(crate) fn fold(id: MessageId, events: Vec<IdEvent>) -> Result<Fold, LogError
                 }
                 f.outcome = Some(receipt.outcome);
             }
+            // The fee contract logs in the endpoint's transactions, before or after the
+            // endpoint's own: checked against them once all are in.
+            IdEvent::FeeLocked { block, fee } => {
+                if f.fee.replace(fee).is_some() {
+                    return Err(duplicate("FeeLocked"));
+                }
+                locked_in = Some(block);
+            }
+            IdEvent::FeeSplit(s) => {
+                if split.replace(s).is_some() {
+                    return Err(duplicate("FeeSplit"));
+                }
+            }
         }
+    }
+    let bad_fee = |reason: String| LogError::BadFee { id, reason };
+    match (locked_in, &f.sent) {
+        (Some(_), None) => {
+            return Err(LogError::Missing {
+                event: "FeeLocked",
+                needs: "Sent",
+                id,
+            })
+        }
+        (Some(locked), Some((sent, _, _))) if locked != *sent => {
+            return Err(bad_fee(format!(
+                "payment locked in block {locked}, sent in block {sent}"
+            )))
+        }
+        _ => {}
+    }
+    if let Some(split) = split {
+        let Some(fee) = f.fee.as_mut().filter(|_| f.settled) else {
+            return Err(bad_fee(
+                "a payment split without its lock and settlement".into(),
+            ));
+        };
+        fee.split = Some(split);
     }
     if f.sent.is_some() && f.received.is_some() {
         return Err(LogError::BothEnds { id });

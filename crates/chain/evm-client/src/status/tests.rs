@@ -1,7 +1,7 @@
 //! A lying node's logs of a message, fabricated: each is refused with its error, none panics,
 //! and honest ones fold into the message's status.
 
-use alloy::primitives::{Address, Bytes, LogData, B256};
+use alloy::primitives::{Address, Bytes, LogData, B256, U256};
 use alloy::providers::{Provider, ProviderBuilder};
 use alloy::rpc::types::Log;
 use alloy::sol_types::{SolCall, SolEvent};
@@ -10,12 +10,14 @@ use strait_packet::{DeliveryOptions, Packet};
 use strait_primitives::{Address32, ChainId, Height, MessageId, Nonce, RouteId};
 
 use super::logs::{decode, decode_outcome, fold, IdEvent, LogError, MAX_LOGS_PER_MESSAGE};
-use super::source_in_calldata;
+use super::{source_in_calldata, EvmFee, EvmFeeSplit};
 use crate::abi::endpoint::StraitEndpoint;
+use crate::abi::fees::StraitFees;
 use crate::source::rpc::SourceRpc;
 
 const CHAIN: u64 = 31_337;
 const ENDPOINT: Address = Address::repeat_byte(0xee);
+const FEES: Address = Address::repeat_byte(0xfe);
 
 fn rpc() -> SourceRpc {
     // No request is made: the URL is never dialled.
@@ -123,7 +125,7 @@ fn honest_logs_fold_into_the_latest_outcome() {
         log(finalized.encode_log_data(), 12),
     ]
     .iter()
-    .map(|l| decode(&rpc, id, l, 0, 20).unwrap())
+    .map(|l| decode(&rpc, FEES, id, l, 0, 20).unwrap())
     .collect();
     let f = fold(id, events).unwrap();
     assert_eq!(f.received.unwrap().0, first);
@@ -138,7 +140,7 @@ fn honest_logs_fold_into_the_latest_outcome() {
     };
     let events = [sent(&p, 4), log(settled.encode_log_data(), 9)]
         .iter()
-        .map(|l| decode(&rpc, p.id(), l, 0, 20).unwrap())
+        .map(|l| decode(&rpc, FEES, p.id(), l, 0, 20).unwrap())
         .collect();
     let f = fold(p.id(), events).unwrap();
     assert_eq!(f.sent, Some((4, 3, p)));
@@ -151,7 +153,7 @@ fn hostile_logs_are_refused_with_their_error() {
     let p = packet(1);
     let id = p.id();
     let good = received(id, 10, receipt(id, 10, failed()).encode());
-    let check = |l: &Log| decode(&rpc, id, l, 5, 15);
+    let check = |l: &Log| decode(&rpc, FEES, id, l, 5, 15);
 
     let mut removed = good.clone();
     removed.removed = true;
@@ -166,12 +168,12 @@ fn hostile_logs_are_refused_with_their_error() {
     no_tx.transaction_hash = None;
     assert!(matches!(check(&no_tx), Err(LogError::Incomplete { .. })));
     assert!(matches!(
-        decode(&rpc, id, &good, 11, 15),
+        decode(&rpc, FEES, id, &good, 11, 15),
         Err(LogError::OutOfRange { block: 10, .. })
     ));
     // Another message's event, or a receipt of another message under this id's topic.
     assert!(matches!(
-        decode(&rpc, MessageId([4; 32]), &good, 5, 15),
+        decode(&rpc, FEES, MessageId([4; 32]), &good, 5, 15),
         Err(LogError::WrongId { .. })
     ));
     let foreign = received(id, 10, receipt(MessageId([4; 32]), 10, failed()).encode());
@@ -311,6 +313,147 @@ fn impossible_histories_are_refused() {
             max: MAX_LOGS_PER_MESSAGE
         })
     );
+}
+
+fn fee_log(data: LogData, block: u64) -> Log {
+    let mut l = log(data, block);
+    l.inner.address = FEES;
+    l
+}
+
+fn locked(id: MessageId, block: u64) -> Log {
+    let event = StraitFees::FeeLocked {
+        id: B256::from(id.0),
+        payer: Address::repeat_byte(0xaa),
+        gasLimit: 50_000,
+        amount: U256::from(53_002),
+    };
+    fee_log(event.encode_log_data(), block)
+}
+
+fn split(id: MessageId, block: u64) -> Log {
+    let event = StraitFees::FeeSplit {
+        id: B256::from(id.0),
+        deliverer: Address::repeat_byte(0xd1),
+        delivererFee: U256::from(12_000),
+        relayer: Address::repeat_byte(0xd2),
+        ackFee: U256::from(1_000),
+        refund: U256::from(40_002),
+    };
+    fee_log(event.encode_log_data(), block)
+}
+
+fn settled(id: MessageId, block: u64) -> Log {
+    let event = StraitEndpoint::Settled {
+        id: B256::from(id.0),
+        outcome: Bytes::from(vec![0, 0, 0, 0, 0]),
+    };
+    log(event.encode_log_data(), block)
+}
+
+/// `[STRAIT-EVM-SRC.4]` A paid message's `FeeLocked` (in the block that sent it, before or after
+/// the `Sent` log) and, once settled, its `FeeSplit` fold into what it paid; fee logs from another
+/// contract, of another message, in another block or split without a settlement are refused.
+#[test]
+fn payments_fold_from_the_fee_contract_logs() {
+    let rpc = rpc();
+    let p = packet(3);
+    let id = p.id();
+    let events = |logs: &[Log]| -> Vec<IdEvent> {
+        logs.iter()
+            .map(|l| decode(&rpc, FEES, id, l, 0, 20).unwrap())
+            .collect()
+    };
+    let lock = EvmFee {
+        payer: Address::repeat_byte(0xaa),
+        gas_limit: 50_000,
+        amount: U256::from(53_002),
+        split: None,
+    };
+    for order in [
+        vec![locked(id, 4), sent(&p, 4)],
+        vec![sent(&p, 4), locked(id, 4)],
+    ] {
+        assert_eq!(fold(id, events(&order)).unwrap().fee, Some(lock.clone()));
+    }
+    let f = fold(
+        id,
+        events(&[sent(&p, 4), locked(id, 4), split(id, 9), settled(id, 9)]),
+    )
+    .unwrap();
+    assert!(f.settled);
+    let paid = EvmFee {
+        split: Some(EvmFeeSplit {
+            deliverer: Address::repeat_byte(0xd1),
+            to_deliverer: U256::from(12_000),
+            relayer: Address::repeat_byte(0xd2),
+            ack_fee: U256::from(1_000),
+            refund: U256::from(40_002),
+        }),
+        ..lock
+    };
+    assert_eq!(f.fee, Some(paid));
+    assert_eq!(fold(id, events(&[sent(&p, 4)])).unwrap().fee, None);
+
+    // From the endpoint instead of its fee contract, and an endpoint event from the fee contract.
+    let mut wrong = locked(id, 4);
+    wrong.inner.address = ENDPOINT;
+    assert_eq!(
+        decode(&rpc, FEES, id, &wrong, 0, 20),
+        Err(LogError::WrongAddress {
+            got: ENDPOINT,
+            expected: FEES
+        })
+    );
+    let mut wrong = sent(&p, 4);
+    wrong.inner.address = FEES;
+    assert!(matches!(
+        decode(&rpc, FEES, id, &wrong, 0, 20),
+        Err(LogError::WrongAddress { .. })
+    ));
+    // Another message's payment under this id's topic, and data that does not decode.
+    assert!(matches!(
+        decode(&rpc, FEES, id, &locked(MessageId([4; 32]), 4), 0, 20),
+        Err(LogError::WrongId { .. })
+    ));
+    let mut short = split(id, 9);
+    short.inner.data = LogData::new_unchecked(short.inner.data.topics().to_vec(), vec![1].into());
+    assert!(matches!(
+        decode(&rpc, FEES, id, &short, 0, 20),
+        Err(LogError::Undecodable { .. })
+    ));
+    // Impossible histories.
+    let bad = |logs: &[Log]| fold(id, events(logs));
+    assert!(matches!(
+        bad(&[sent(&p, 4), locked(id, 5)]),
+        Err(LogError::BadFee { .. })
+    ));
+    assert!(matches!(
+        bad(&[locked(id, 4)]),
+        Err(LogError::Missing { .. })
+    ));
+    assert!(matches!(
+        bad(&[sent(&p, 4), locked(id, 4), split(id, 9)]),
+        Err(LogError::BadFee { .. })
+    ));
+    assert!(matches!(
+        bad(&[sent(&p, 4), split(id, 9), settled(id, 9)]),
+        Err(LogError::BadFee { .. })
+    ));
+    assert!(matches!(
+        bad(&[sent(&p, 4), locked(id, 4), locked(id, 4)]),
+        Err(LogError::Duplicate { .. })
+    ));
+    assert!(matches!(
+        bad(&[
+            sent(&p, 4),
+            locked(id, 4),
+            split(id, 9),
+            split(id, 9),
+            settled(id, 9)
+        ]),
+        Err(LogError::Duplicate { .. })
+    ));
 }
 
 #[test]

@@ -5,7 +5,7 @@ use strait_chain_client::{ChainError, MessagePayment, SourceChain, MAX_PAGE_ITEM
 use strait_evm_client::abi::endpoint::StraitEndpoint::{self, DeliveryOptions};
 use strait_evm_client::abi::fees::StraitFees::{self, FeeOracle};
 use strait_evm_client::anvil::DEV_KEYS;
-use strait_evm_client::deploy;
+use strait_evm_client::{deploy, EvmFee, EvmMessageStatus};
 use strait_primitives::{ChainId, MessageId};
 
 use crate::support::Chain;
@@ -88,6 +88,27 @@ async fn payments_are_the_amounts_locked_when_the_messages_were_sent() {
             MessagePayment::Unknown
         ]
     );
+    // The status reader finds the same payment in the fee contract's logs, and no payment for
+    // the unpaid message.
+    let reader = strait_evm_client::EvmStatusReader::connect(
+        strait_evm_client::EvmStatusConfig::new(chain.anvil.url(), chain.endpoint),
+    )
+    .await
+    .unwrap();
+    let fee_of = |status| match status {
+        EvmMessageStatus::Sent { fee, .. } => fee,
+        other => panic!("not sent: {other:?}"),
+    };
+    assert_eq!(
+        fee_of(reader.message_status(paid).await.unwrap()),
+        Some(Box::new(EvmFee {
+            payer: owner,
+            gas_limit: 50_000,
+            amount: paid_amount,
+            split: None,
+        }))
+    );
+    assert_eq!(fee_of(reader.message_status(unpaid).await.unwrap()), None);
     // At the bound and past it.
     let many = vec![never_paged; MAX_PAGE_ITEMS];
     assert_eq!(source.payments(&many).await.unwrap().len(), MAX_PAGE_ITEMS);

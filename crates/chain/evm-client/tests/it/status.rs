@@ -30,6 +30,7 @@ async fn a_sent_message_is_found_within_the_log_bound() {
         leaf_index,
         packet,
         awaiting_outcome,
+        fee,
     } = reader.message_status(id).await.unwrap()
     else {
         panic!("not sent");
@@ -37,6 +38,7 @@ async fn a_sent_message_is_found_within_the_log_bound() {
     assert_eq!((height, leaf_index), (Height(block), 0));
     assert_eq!((packet.id(), packet.destination_chain), (id, ChainId(7)));
     assert!(awaiting_outcome, "an account's message awaits its outcome");
+    assert_eq!(fee, None, "sent unpaid");
     assert_eq!(
         reader.message_status(MessageId([5; 32])).await.unwrap(),
         EvmMessageStatus::Unknown
