@@ -280,13 +280,25 @@ pub fn write_block(db: &Database, block: &BlockWrite<'_>) -> Result<(), StoreErr
 
 /// The last committed height, `None` for a new database.
 pub fn latest_height(db: &Database) -> Result<Option<Height>, StoreError> {
-    let txn = db.begin_read()?;
+    latest_height_in(&db.begin_read()?)
+}
+
+/// The last committed height as `txn` sees it, `None` for a new database.
+fn latest_height_in(txn: &redb::ReadTransaction) -> Result<Option<Height>, StoreError> {
     let meta = match txn.open_table(META) {
         Ok(t) => t,
         Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
         Err(e) => return Err(e.into()),
     };
     Ok(meta.get(LATEST_HEIGHT)?.map(|v| Height(v.value())))
+}
+
+/// The state values of `keys` as `txn` sees them.
+fn states_in(txn: &redb::ReadTransaction, keys: &[Vec<u8>]) -> Result<Vec<StateValue>, StoreError> {
+    let table = txn.open_table(STATE)?;
+    keys.iter()
+        .map(|k| Ok(table.get(k.as_slice())?.map(|v| v.value().to_vec())))
+        .collect()
 }
 
 /// The stored state checksum; `None` for a database written before it existed.
@@ -436,24 +448,15 @@ impl Reads<'_> {
 
     /// Committed state values of `keys`, in one read transaction.
     pub fn states(&self, keys: &[Vec<u8>]) -> Result<Vec<StateValue>, StoreError> {
-        Ok(self.states_at(keys)?.1)
+        states_in(&self.0.begin_read()?, keys)
     }
 
     /// Committed state values of `keys` and the height they are the state after (0 before the
     /// first block), in one read transaction: a snapshot no block commit splits.
     pub fn states_at(&self, keys: &[Vec<u8>]) -> Result<(Height, Vec<StateValue>), StoreError> {
         let txn = self.0.begin_read()?;
-        let height = match txn.open_table(META) {
-            Ok(meta) => meta.get(LATEST_HEIGHT)?.map_or(0, |v| v.value()),
-            Err(redb::TableError::TableDoesNotExist(_)) => 0,
-            Err(e) => return Err(e.into()),
-        };
-        let table = txn.open_table(STATE)?;
-        let values = keys
-            .iter()
-            .map(|k| Ok(table.get(k.as_slice())?.map(|v| v.value().to_vec())))
-            .collect::<Result<_, StoreError>>()?;
-        Ok((Height(height), values))
+        let height = latest_height_in(&txn)?.unwrap_or(Height(0));
+        Ok((height, states_in(&txn, keys)?))
     }
 
     /// Outbox records in `from..end`, only those for `destination` when given: at most
