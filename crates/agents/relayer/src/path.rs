@@ -93,8 +93,9 @@ pub struct Path<S, D> {
     filter: ReceiverFilter,
     /// A committee client this path updates with certificates instead of the default verifier.
     attested: Option<(Arc<dyn AttestationSource>, AttestedClient)>,
-    /// The highest checkpoint height this path saw certified on the destination (soft state: after
-    /// a restart the first certificate is sent again and answered `Duplicate`).
+    /// The highest checkpoint height this path saw certified and kept on the destination (soft
+    /// state: after a restart the first certificate is sent again and answered `Duplicate`); one
+    /// checked for a single transaction (`RelayReport::updates_kept` false, ADR 0027) is not.
     certified: Height,
     /// A route whose config this path relays under (`[STRAIT-ROUTE.7]`), and where the attesters
     /// of its committee clients publish.
@@ -277,7 +278,7 @@ impl<S: SourceChain, D: DestinationChain> Path<S, D> {
             // a certificate again from what the attesters publish then.
             None => match &result.applied {
                 Ok(()) => {
-                    self.certified = self.certified.max(updated_to.unwrap_or_default());
+                    self.certified = certified_after(self.certified, &result, updated_to);
                     self.record(&result, &sent, Height(0), false);
                 }
                 Err(failure) => {
@@ -569,6 +570,16 @@ impl<S: SourceChain, D: DestinationChain> Path<S, D> {
     }
 }
 
+/// The highest committee height a path may prove at without a certificate after `report`, which
+/// carried updates up to `updated_to`: the certified height moves only when the destination kept
+/// the updates (an update checked for one transaction, ADR 0027, proves nothing later).
+fn certified_after(certified: Height, report: &RelayReport, updated_to: Option<Height>) -> Height {
+    match (report.updates_kept, updated_to) {
+        (true, Some(to)) => certified.max(to),
+        _ => certified,
+    }
+}
+
 /// Whether the destination's client, trusting `trusted`, can verify `untrusted` directly: adjacent,
 /// signed by the same set, or by more than the minimal trust threshold (1/3) of the trusted next set.
 /// A client with a stricter threshold answers "not yet" on chain, and the path bisects then.
@@ -583,4 +594,38 @@ fn can_skip(trusted: &LightBlock, untrusted: &LightBlock) -> bool {
             TrustThreshold::ONE_THIRD,
         )
         .is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use strait_primitives::Hash32;
+
+    use super::*;
+
+    #[test]
+    fn a_committee_height_counts_as_certified_only_when_its_update_was_kept() {
+        let report = |updates_kept| RelayReport {
+            hash: Hash32([0; 32]),
+            height: Height(9),
+            applied: Ok(()),
+            deliveries: Vec::new(),
+            updates_kept,
+        };
+        let (kept, once) = (report(true), report(false));
+        assert_eq!(
+            certified_after(Height(5), &kept, Some(Height(8))),
+            Height(8)
+        );
+        assert_eq!(
+            certified_after(Height(5), &kept, Some(Height(3))),
+            Height(5)
+        );
+        assert_eq!(certified_after(Height(5), &kept, None), Height(5));
+        // Checked for one transaction (`verifyAndCall`): the next relay carries it again.
+        assert_eq!(
+            certified_after(Height(5), &once, Some(Height(8))),
+            Height(5)
+        );
+        assert_eq!(certified_after(Height(5), &once, None), Height(5));
+    }
 }

@@ -229,6 +229,11 @@ pub struct RelayReport {
     pub applied: Result<(), RelayFailure>,
     /// One report per delivered message, in submission order.
     pub deliveries: Vec<DeliveryReport>,
+    /// Whether the destination kept the relay's verifier updates, so that a later relay proves at
+    /// their heights without them. `false` when a verifier checked them for this submission only
+    /// (an EVM committee's `verifyAndCall`, `[STRAIT-AGENT.EVM-DEST]`): a later relay at those
+    /// heights carries them again.
+    pub updates_kept: bool,
 }
 
 /// Why a request to a chain failed.

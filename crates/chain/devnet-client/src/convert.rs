@@ -65,6 +65,7 @@ pub fn report_of(result: &TxResult) -> RelayReport {
                 reason: d.error.clone(),
             })
             .collect(),
+        updates_kept: true,
     }
 }
 

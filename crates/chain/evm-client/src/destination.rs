@@ -12,8 +12,17 @@
 //!   registered with [`EvmDestination::with_verifier`]. A relay's update names its client by id:
 //!   a verifier this destination reported or was given, or the endpoint's default verifier of
 //!   the source a committee checkpoint names.
-//! * **Relay.** Each part is a transaction of its own, in order, through the transaction manager
-//!   (so each is dry-run first): every verifier update as `update(body)` (the committee kinds'
+//! * **Verified delivery.** A relay of one committee checkpoint update and one batch proven at its
+//!   height (a committee client's usual relay) is one transaction through the transaction
+//!   manager: the verifier's `verifyAndCall(body, endpoint, receiveBatch(..))`, which checks the
+//!   certificate as `update` does, keeps the root for that transaction only and calls the
+//!   endpoint (ADR 0027). The report says the update was not kept (`updates_kept: false`), so a
+//!   relayer carries the certificate again for more messages at that height. A certificate that
+//!   conflicts with a stored checkpoint freezes the client and delivers nothing: the relay fails
+//!   as below. If its dry run reverts, the relay goes in parts, whose own dry runs tell which part
+//!   was refused.
+//! * **Relay in parts.** Otherwise each part is a transaction of its own, in order, through the
+//!   transaction manager (so each is dry-run first): every verifier update as `update(body)` (the committee kinds'
 //!   update bodies are the Rust kinds' bytes), every route advance as `advanceInbound(route)`,
 //!   every batch as `receiveBatch(packets, multiproof, height)`. An update the dry run refuses
 //!   fails the relay (`UpdateInvalid` with the decoded error) and nothing after it is sent; an
@@ -451,6 +460,6 @@ impl DestinationChain for EvmDestination {
     }
 
     async fn relay(&self, work: RelayWork) -> Result<RelayReport, ChainError> {
-        self.relay_parts(work).await
+        self.relay_work(work).await
     }
 }

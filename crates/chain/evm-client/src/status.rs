@@ -475,7 +475,8 @@ impl EvmStatusReader {
     }
 
     /// The source chain of message `id`, from the packet of the transaction that delivered it
-    /// (`receiveBatch` or `receiveMessage` on the endpoint; `None` for another call).
+    /// (`receiveBatch` or `receiveMessage` on the endpoint, maybe through a verifier's
+    /// `verifyAndCall` or `verifyAndCallCompact`; `None` for another call).
     async fn source_of(&self, id: MessageId, tx: B256) -> Result<Option<ChainId>, StatusError> {
         let Some(input) = self.rpc.transaction_input(tx).await? else {
             return Ok(None);
@@ -494,13 +495,37 @@ impl EvmStatusReader {
     }
 }
 
+alloy::sol! {
+    /// A verifier's verify-and-deliver call (the committees' and the native light client's
+    /// `verifyAndCall`, the light client's `verifyAndCallCompact`): an update, then `data` called
+    /// on `target` (ADR 0013, ADR 0027).
+    function verifyAndCall(bytes u, address target, bytes data);
+    function verifyAndCallCompact(bytes u, address target, bytes data);
+}
+
+/// Most verify-and-deliver calls one delivery is looked for inside (one per verifier of a
+/// route's config that a relayer could nest).
+const MAX_WRAPPED_CALLS: usize = 4;
+
 /// The source chain of message `id` if `input` is a `receiveBatch` or `receiveMessage` call
-/// carrying its packet.
+/// carrying its packet, or a verify-and-deliver call wrapping one (at most
+/// [`MAX_WRAPPED_CALLS`] deep).
 pub(crate) fn source_in_calldata(input: &[u8], id: MessageId) -> Option<ChainId> {
+    let mut input = std::borrow::Cow::Borrowed(input);
+    for _ in 0..MAX_WRAPPED_CALLS {
+        let inner = if let Ok(call) = verifyAndCallCall::abi_decode(&input) {
+            call.data
+        } else if let Ok(call) = verifyAndCallCompactCall::abi_decode(&input) {
+            call.data
+        } else {
+            break;
+        };
+        input = std::borrow::Cow::Owned(inner.to_vec());
+    }
     let packets: Vec<alloy::primitives::Bytes> =
-        if let Ok(call) = StraitEndpoint::receiveBatchCall::abi_decode(input) {
+        if let Ok(call) = StraitEndpoint::receiveBatchCall::abi_decode(&input) {
             call.packets
-        } else if let Ok(call) = StraitEndpoint::receiveMessageCall::abi_decode(input) {
+        } else if let Ok(call) = StraitEndpoint::receiveMessageCall::abi_decode(&input) {
             vec![call.packet]
         } else {
             return None;

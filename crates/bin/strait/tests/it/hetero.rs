@@ -208,10 +208,15 @@ fn status_follows_every_route(report: &serde_json::Value, stderr: &str, run: &st
             s["source_chain"], s["destination_chain"],
             "{run}: {route}: {report}"
         );
-        assert!(
-            s["client_height_on_destination"].as_u64() >= s["send_height"].as_u64(),
-            "{run}: {route}: {report}"
-        );
+        // A native destination's clients keep every height they verify; an EVM destination's
+        // committee keeps only the checkpoints relayed on their own, a relay of one batch
+        // carrying its certificate in the delivery's transaction (`verifyAndCall`, ADR 0027).
+        if route.ends_with("->native") {
+            assert!(
+                s["client_height_on_destination"].as_u64() >= s["send_height"].as_u64(),
+                "{run}: {route}: {report}"
+            );
+        }
     }
     // The guide shows the status line with the EVM chains' --evm arguments.
     assert!(

@@ -1,4 +1,5 @@
-//! A relay as a sequence of transactions (see the module's documentation).
+//! A relay as one verified delivery or a sequence of transactions (see the module's
+//! documentation).
 
 use alloy::primitives::{Address, Bytes, B256};
 use alloy::sol_types::{SolCall, SolEvent};
@@ -6,6 +7,7 @@ use strait_chain_client::{
     ChainError, DeliveryReport, DeliveryStatus, DestinationChain, RelayFailure, RelayReport,
     RelayWork,
 };
+use strait_endpoint::BatchDelivery;
 use strait_packet::Packet;
 use strait_primitives::{Hash32, Height, MessageId};
 
@@ -14,9 +16,68 @@ use crate::abi::ecdsa_committee::EcdsaCommitteeVerifier;
 use crate::abi::endpoint::StraitEndpoint;
 use crate::txm::{Landed, TxError};
 
+/// The first byte of a committee's checkpoint update (`[STRAIT-ATTEST.8]`); `0x02` rotates.
+const CHECKPOINT_UPDATE: u8 = 0x01;
+
 impl EvmDestination {
+    /// A relay of one committee checkpoint update and one batch proven at its height, in one
+    /// transaction when its dry run passes: `verifyAndCall(update, endpoint, receiveBatch(..))`,
+    /// the root kept for that transaction only (no update transaction, no checkpoint storage).
+    /// Any other relay, or one whose combined dry run reverts (which part refused is then told
+    /// apart by the parts' own dry runs), goes as parts.
+    pub(super) async fn relay_work(&self, work: RelayWork) -> Result<RelayReport, ChainError> {
+        let one = match (&work.updates[..], &work.advances[..], &work.batches[..]) {
+            ([update], [], [batch])
+                if kinds::is_committee(update.kind)
+                    && update.body.first() == Some(&CHECKPOINT_UPDATE)
+                    && batch.proof_height == update.height =>
+            {
+                Some((update, batch))
+            }
+            _ => None,
+        };
+        let Some((update, batch)) = one else {
+            return self.relay_parts(work).await;
+        };
+        let Some(address) = self.resolve(update).await? else {
+            return self.relay_parts(work).await;
+        };
+        let ids: Vec<MessageId> = batch.packets.iter().map(Packet::id).collect();
+        let data = EcdsaCommitteeVerifier::verifyAndCallCall {
+            u: Bytes::from(update.body.clone()),
+            target: self.endpoint,
+            data: Bytes::from(receive_batch(batch)),
+        }
+        .abi_encode();
+        let landed = match self.send("verified delivery", address, data).await {
+            Ok(landed) => landed,
+            Err(TxError::Reverted { reason, .. }) => {
+                tracing::debug!(chain = %self.chain, client = %update.client, %reason, "verified delivery refused by its dry run; relaying in parts");
+                return self.relay_parts(work).await;
+            }
+            Err(e) => return Err(self.tx_error("relay", e)),
+        };
+        if froze(&landed) {
+            let reason = format!(
+                "client {} froze: the update conflicts with a stored checkpoint",
+                update.client
+            );
+            return self
+                .report(
+                    Some(&landed),
+                    Err(RelayFailure::UpdateInvalid(reason)),
+                    vec![],
+                )
+                .await;
+        }
+        let deliveries = self.deliveries(&ids, &landed);
+        let mut report = self.report(Some(&landed), Ok(()), deliveries).await?;
+        report.updates_kept = false;
+        Ok(report)
+    }
+
     /// Updates, then advances, then batches, one transaction each.
-    pub(super) async fn relay_parts(&self, work: RelayWork) -> Result<RelayReport, ChainError> {
+    async fn relay_parts(&self, work: RelayWork) -> Result<RelayReport, ChainError> {
         let mut last: Option<Landed> = None;
         for update in work.updates {
             let Some(address) = self.resolve(&update).await? else {
@@ -45,9 +106,7 @@ impl EvmDestination {
             .abi_encode();
             match self.send("verifier update", address, data).await {
                 Ok(landed) => {
-                    let froze = landed.receipt.inner.logs().iter().any(|l| {
-                        l.topic0() == Some(&EcdsaCommitteeVerifier::FrozenBy::SIGNATURE_HASH)
-                    });
+                    let froze = froze(&landed);
                     let ok = landed.receipt.status();
                     last = Some(landed);
                     if froze {
@@ -99,31 +158,12 @@ impl EvmDestination {
         let mut deliveries = Vec::new();
         for batch in work.batches {
             let ids: Vec<MessageId> = batch.packets.iter().map(Packet::id).collect();
-            let data = StraitEndpoint::receiveBatchCall {
-                packets: batch
-                    .packets
-                    .iter()
-                    .map(|p| Bytes::from(p.encode()))
-                    .collect(),
-                proof: Bytes::from(batch.proof.encode()),
-                proofHeight: batch.proof_height.get(),
-            }
-            .abi_encode();
-            match self.send("delivery batch", self.endpoint, data).await {
-                Ok(landed) if landed.receipt.status() => {
-                    let events = report::Events::read(self.endpoint, landed.receipt.inner.logs());
-                    deliveries.extend(ids.iter().map(|id| events.report(*id)));
-                    last = Some(landed);
-                }
+            match self
+                .send("delivery batch", self.endpoint, receive_batch(&batch))
+                .await
+            {
                 Ok(landed) => {
-                    deliveries.extend(ids.iter().map(|id| DeliveryReport {
-                        id: *id,
-                        status: DeliveryStatus::Retry,
-                        reason: Some(format!(
-                            "delivery transaction {} reverted on chain",
-                            landed.hash
-                        )),
-                    }));
+                    deliveries.extend(self.deliveries(&ids, &landed));
                     last = Some(landed);
                 }
                 Err(TxError::Reverted { reason, .. }) => {
@@ -133,6 +173,24 @@ impl EvmDestination {
             }
         }
         self.report(last.as_ref(), Ok(()), deliveries).await
+    }
+
+    /// What a landed delivery transaction did with each of `ids`: from its receipt's events, or
+    /// `Retry` for each when it reverted on chain (after its dry run passed).
+    fn deliveries(&self, ids: &[MessageId], landed: &Landed) -> Vec<DeliveryReport> {
+        if !landed.receipt.status() {
+            let reason = format!("delivery transaction {} reverted on chain", landed.hash);
+            return ids
+                .iter()
+                .map(|id| DeliveryReport {
+                    id: *id,
+                    status: DeliveryStatus::Retry,
+                    reason: Some(reason.clone()),
+                })
+                .collect();
+        }
+        let events = report::Events::read(self.endpoint, landed.receipt.inner.logs());
+        ids.iter().map(|id| events.report(*id)).collect()
     }
 
     /// Sends one part of a relay.
@@ -166,6 +224,31 @@ impl EvmDestination {
             height,
             applied,
             deliveries,
+            updates_kept: true,
         })
     }
+}
+
+/// `receiveBatch(packets, multiproof, proofHeight)`'s calldata for `batch`.
+fn receive_batch(batch: &BatchDelivery) -> Vec<u8> {
+    StraitEndpoint::receiveBatchCall {
+        packets: batch
+            .packets
+            .iter()
+            .map(|p| Bytes::from(p.encode()))
+            .collect(),
+        proof: Bytes::from(batch.proof.encode()),
+        proofHeight: batch.proof_height.get(),
+    }
+    .abi_encode()
+}
+
+/// Whether a verifier froze in `landed` (its `FrozenBy` evidence event).
+fn froze(landed: &Landed) -> bool {
+    landed
+        .receipt
+        .inner
+        .logs()
+        .iter()
+        .any(|l| l.topic0() == Some(&EcdsaCommitteeVerifier::FrozenBy::SIGNATURE_HASH))
 }

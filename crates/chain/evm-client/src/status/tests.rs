@@ -475,7 +475,35 @@ fn the_source_is_read_from_the_delivering_call() {
     }
     .abi_encode();
     assert_eq!(source_in_calldata(&single, p.id()), Some(ChainId(CHAIN)));
-    for garbage in [vec![], vec![0xff; 3], batch[..40].to_vec(), vec![0; 4096]] {
+    // Through a verifier's verify-and-deliver call, nested up to the bound.
+    let wrap = |data: Vec<u8>, compact: bool| -> Vec<u8> {
+        let (u, target, data) = (Bytes::from(vec![1; 9]), Address::ZERO, Bytes::from(data));
+        match compact {
+            false => super::verifyAndCallCall { u, target, data }.abi_encode(),
+            true => super::verifyAndCallCompactCall { u, target, data }.abi_encode(),
+        }
+    };
+    let mut wrapped = batch.clone();
+    for depth in 1..=super::MAX_WRAPPED_CALLS {
+        wrapped = wrap(wrapped, depth % 2 == 0);
+        assert_eq!(
+            source_in_calldata(&wrapped, p.id()),
+            Some(ChainId(CHAIN)),
+            "{depth}"
+        );
+    }
+    assert_eq!(source_in_calldata(&wrap(wrapped, false), p.id()), None);
+    assert_eq!(
+        source_in_calldata(&wrap(single, true), p.id()),
+        Some(ChainId(CHAIN))
+    );
+    for garbage in [
+        vec![],
+        vec![0xff; 3],
+        batch[..40].to_vec(),
+        vec![0; 4096],
+        wrap(vec![0xff; 3], false),
+    ] {
         assert_eq!(source_in_calldata(&garbage, p.id()), None);
     }
 }

@@ -1,6 +1,7 @@
 //! `EvmDestination` against anvil with a real ECDSA committee verifier: an update and a batch
-//! deliver exactly once, a replay is already received, a tampered packet or proof is refused at
-//! the dry run (no gas, no nonce), a bad certificate fails the relay.
+//! deliver exactly once in one `verifyAndCall` transaction (the checkpoint not kept), a replay is
+//! already received, a tampered packet or proof is refused at the dry run (no gas, no nonce), a
+//! bad certificate fails the relay, a conflicting one freezes the client and delivers nothing.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,6 +17,7 @@ use strait_chain_client::{
     VerifierUpdate,
 };
 use strait_endpoint::BatchDelivery;
+use strait_evm_client::abi::ecdsa_committee::EcdsaCommitteeVerifier;
 use strait_evm_client::abi::endpoint::StraitEndpoint;
 use strait_evm_client::anvil::{Anvil, AnvilConfig, DEV_KEYS};
 use strait_evm_client::deploy;
@@ -133,6 +135,34 @@ fn outbox(packets: Vec<Packet>, height: u64) -> (Hash32, BatchDelivery) {
     )
 }
 
+/// A relay of one batch.
+async fn relay_batch(
+    dest: &EvmDestination,
+    batch: BatchDelivery,
+) -> strait_chain_client::RelayReport {
+    dest.relay(RelayWork {
+        batches: vec![batch],
+        ..RelayWork::default()
+    })
+    .await
+    .unwrap()
+}
+
+/// A relay of one update and one batch (one `verifyAndCall` when the batch is at its height).
+async fn relay_one(
+    dest: &EvmDestination,
+    update: VerifierUpdate,
+    batch: BatchDelivery,
+) -> strait_chain_client::RelayReport {
+    dest.relay(RelayWork {
+        updates: vec![update],
+        advances: vec![],
+        batches: vec![batch],
+    })
+    .await
+    .unwrap()
+}
+
 /// A checkpoint update of the committee, certified by `signers` (indices into the sorted members).
 fn update(net: &Net, root: Hash32, leaves: u64, height: u64, by: &[usize]) -> VerifierUpdate {
     let checkpoint = Checkpoint {
@@ -229,15 +259,16 @@ async fn a_relay_delivers_once_and_a_replay_is_already_received() {
         [false; 3]
     );
     let (root, batch) = outbox(packets, 5);
-    let report = dest
-        .relay(RelayWork {
-            updates: vec![update(&net, root, 3, 5, &[0, 2])],
-            advances: vec![],
-            batches: vec![batch.clone()],
-        })
-        .await
-        .unwrap();
+    let relayer = dest.txm().address();
+    let sent_before = net.provider.get_transaction_count(relayer).await.unwrap();
+    let report = relay_one(dest, update(&net, root, 3, 5, &[0, 2]), batch.clone()).await;
     assert_eq!(report.applied, Ok(()));
+    // One transaction, `verifyAndCall`: the checkpoint checked for it, not kept.
+    assert!(!report.updates_kept);
+    assert_eq!(
+        net.provider.get_transaction_count(relayer).await.unwrap(),
+        sent_before + 1
+    );
     assert_eq!(report.deliveries.len(), 3);
     for (d, id) in report.deliveries.iter().zip(&ids) {
         assert_eq!(d.id, *id);
@@ -253,15 +284,17 @@ async fn a_relay_delivers_once_and_a_replay_is_already_received() {
             .await
             .unwrap()
             .latest_height,
-        Height(5)
+        Height(2),
+        "the checkpoint at 5 was not stored"
     );
 
-    // The same batch again: each message already received, nothing executed twice; and the
-    // route's contiguous counter advanced over the three.
+    // The same batch again, with its certificate (the root was not kept) and a route advance,
+    // so in parts: each message already received, nothing executed twice; the checkpoint now
+    // stored; and the route's contiguous counter advanced over the three.
     let route = batch.packets[0].route().id();
     let replay = dest
         .relay(RelayWork {
-            updates: vec![],
+            updates: vec![update(&net, root, 3, 5, &[1, 2])],
             advances: vec![route],
             batches: vec![batch],
         })
@@ -277,6 +310,14 @@ async fn a_relay_delivers_once_and_a_replay_is_already_received() {
         3
     );
     assert_eq!(replay.applied, Ok(()));
+    assert!(replay.updates_kept);
+    assert_eq!(
+        dest.verifier_of(ChainId(SOURCE))
+            .await
+            .unwrap()
+            .latest_height,
+        Height(5)
+    );
     for d in &replay.deliveries {
         assert_eq!(d.status, DeliveryStatus::AlreadyReceived, "{:?}", d.reason);
     }
@@ -293,14 +334,7 @@ async fn tampered_deliveries_and_bad_updates_are_refused_at_the_dry_run() {
 
     // A certificate of one signer, under a threshold of two: the relay fails, nothing is sent.
     let info = dest.verifier_of(ChainId(SOURCE)).await.unwrap();
-    let weak = dest
-        .relay(RelayWork {
-            updates: vec![update(&net, root, 2, 4, &[1])],
-            advances: vec![],
-            batches: vec![batch.clone()],
-        })
-        .await
-        .unwrap();
+    let weak = relay_one(dest, update(&net, root, 2, 4, &[1]), batch.clone()).await;
     let Err(RelayFailure::UpdateInvalid(reason)) = &weak.applied else {
         panic!("{:?}", weak.applied);
     };
@@ -336,13 +370,7 @@ async fn tampered_deliveries_and_bad_updates_are_refused_at_the_dry_run() {
     bad_proof.proof.hashes[0].0[0] ^= 1;
     for bad in [tampered, bad_proof] {
         let ids: Vec<_> = bad.packets.iter().map(Packet::id).collect();
-        let report = dest
-            .relay(RelayWork {
-                batches: vec![bad],
-                ..RelayWork::default()
-            })
-            .await
-            .unwrap();
+        let report = relay_batch(dest, bad).await;
         assert_eq!(report.applied, Ok(()));
         assert_eq!(report.deliveries.len(), 2);
         for (d, id) in report.deliveries.iter().zip(&ids) {
@@ -360,13 +388,7 @@ async fn tampered_deliveries_and_bad_updates_are_refused_at_the_dry_run() {
     // Nothing was lost: the honest batch still delivers both.
     let ids: Vec<_> = packets.iter().map(Packet::id).collect();
     assert_eq!(dest.received(&ids).await.unwrap(), [false; 2]);
-    let report = dest
-        .relay(RelayWork {
-            batches: vec![batch],
-            ..RelayWork::default()
-        })
-        .await
-        .unwrap();
+    let report = relay_batch(dest, batch).await;
     assert!(report
         .deliveries
         .iter()
@@ -382,14 +404,7 @@ async fn a_skipped_message_is_reported_by_its_error() {
     early.options.ordered = true;
     let (root, batch) = outbox(vec![early.clone()], 3);
     dest.verifier_of(ChainId(SOURCE)).await.unwrap();
-    let report = dest
-        .relay(RelayWork {
-            updates: vec![update(&net, root, 1, 3, &[1, 2])],
-            advances: vec![],
-            batches: vec![batch],
-        })
-        .await
-        .unwrap();
+    let report = relay_one(dest, update(&net, root, 1, 3, &[1, 2]), batch).await;
     assert_eq!(report.applied, Ok(()));
     assert_eq!(report.deliveries.len(), 1);
     let d = &report.deliveries[0];
@@ -401,4 +416,86 @@ async fn a_skipped_message_is_reported_by_its_error() {
         [false],
         "not received"
     );
+}
+
+#[tokio::test]
+async fn a_verified_delivery_keeps_no_checkpoint_and_falls_back_to_parts_when_refused() {
+    let net = setup().await;
+    let dest = &net.dest;
+    let relayer = dest.txm().address();
+    let committee = EcdsaCommitteeVerifier::new(net.committee, net.provider.clone());
+    let nonce = || async { net.provider.get_transaction_count(relayer).await.unwrap() };
+    let packets: Vec<Packet> = (1..=3).map(|n| packet(net.receiver, n)).collect();
+    let ids: Vec<_> = packets.iter().map(Packet::id).collect();
+    let (root, batch) = outbox(packets.clone(), 4);
+    let cert = update(&net, root, 3, 4, &[0, 1]);
+
+    // The first message alone, verified and delivered in one transaction.
+    let (first_root, first) = outbox(packets[..1].to_vec(), 3);
+    let report = relay_one(dest, update(&net, first_root, 1, 3, &[1, 2]), first).await;
+    assert_eq!(report.applied, Ok(()));
+    assert!(!report.updates_kept);
+    assert_eq!(report.deliveries[0].status, DeliveryStatus::Executed);
+    assert_eq!(nonce().await, 1);
+    let stored = committee.checkpointAt(3).call().await.unwrap();
+    assert!(!stored.stored, "a verified delivery keeps no checkpoint");
+
+    // Its root is not verified after that transaction: the next message alone at that height
+    // waits for an update.
+    let mut tree = MerkleTree::new();
+    for p in &packets[..2] {
+        tree.append(&p.id()).unwrap();
+    }
+    let second = BatchDelivery {
+        packets: vec![packets[1].clone()],
+        proof: tree.multiproof(&[LeafIndex(1)], tree.count()).unwrap(),
+        proof_height: Height(3),
+    };
+    let waits = relay_batch(dest, second).await;
+    assert_eq!(waits.deliveries.len(), 1);
+    assert_eq!(waits.deliveries[0].status, DeliveryStatus::Retry);
+    let reason = waits.deliveries[0].reason.as_deref().unwrap();
+    assert!(reason.starts_with("RootNotVerified"), "{reason}");
+
+    // A good certificate with a tampered batch: the combined dry run reverts, the parts go on
+    // their own: the update is stored (kept), the batch refused by its dry run.
+    let mut tampered = batch.clone();
+    tampered.packets[2].payload.push(0);
+    let parts = relay_one(dest, cert.clone(), tampered).await;
+    assert_eq!(parts.applied, Ok(()));
+    assert!(parts.updates_kept);
+    assert!(parts
+        .deliveries
+        .iter()
+        .all(|d| d.status == DeliveryStatus::Rejected));
+    assert!(committee.checkpointAt(4).call().await.unwrap().stored);
+    let sent = nonce().await;
+
+    // The honest batch under the stored checkpoint: its certificate is answered `Duplicate`.
+    let report = relay_one(dest, cert, batch).await;
+    assert_eq!(report.applied, Ok(()));
+    assert_eq!(nonce().await, sent + 1);
+    let statuses: Vec<_> = report.deliveries.iter().map(|d| d.status).collect();
+    assert_eq!(
+        statuses,
+        [
+            DeliveryStatus::AlreadyReceived,
+            DeliveryStatus::Executed,
+            DeliveryStatus::Executed
+        ]
+    );
+    assert_eq!(dest.received(&ids).await.unwrap(), [true; 3]);
+
+    // A certified checkpoint that conflicts with the stored one at its height freezes the
+    // client: the relay fails, nothing is delivered.
+    let extra = packet(net.receiver, 4);
+    let (forged_root, forged) = outbox(vec![extra.clone()], 4);
+    let conflict = relay_one(dest, update(&net, forged_root, 1, 4, &[0, 2]), forged).await;
+    let Err(RelayFailure::UpdateInvalid(reason)) = &conflict.applied else {
+        panic!("{:?}", conflict.applied);
+    };
+    assert!(reason.contains("froze"), "{reason}");
+    assert!(conflict.deliveries.is_empty());
+    assert!(dest.verifier_of(ChainId(SOURCE)).await.unwrap().frozen);
+    assert_eq!(dest.received(&[extra.id()]).await.unwrap(), [false]);
 }
