@@ -125,31 +125,38 @@ pub async fn run(args: StatusArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+impl Report {
+    /// What is known of `id` before any chain is asked: nothing.
+    fn new(id: MessageId) -> Self {
+        Self {
+            id,
+            stage: Stage::Unknown,
+            source_chain: None,
+            send_height: None,
+            leaf_index: None,
+            destination_chain: None,
+            client_height_on_destination: None,
+            received_height: None,
+            outcome: None,
+            settled_on_source: None,
+            retryable: None,
+            queued_credit: None,
+            credit_waiting: None,
+            paused_on_destination: None,
+            fee: None,
+            fee_unit: None,
+            security: None,
+        }
+    }
+}
+
 /// Where message `id` is, from what each of `chains` says of it, native or EVM alike.
 pub(crate) async fn report(id: MessageId, chains: &[Chain]) -> anyhow::Result<Report> {
     let mut seen = Vec::with_capacity(chains.len());
     for chain in chains {
         seen.push(chain.seen(id).await?);
     }
-    let mut report = Report {
-        id,
-        stage: Stage::Unknown,
-        source_chain: None,
-        send_height: None,
-        leaf_index: None,
-        destination_chain: None,
-        client_height_on_destination: None,
-        received_height: None,
-        outcome: None,
-        settled_on_source: None,
-        retryable: None,
-        queued_credit: None,
-        credit_waiting: None,
-        paused_on_destination: None,
-        fee: None,
-        fee_unit: None,
-        security: None,
-    };
+    let mut report = Report::new(id);
     for (chain, seen) in chains.iter().zip(&seen) {
         match seen {
             Seen::Unknown => {}
@@ -396,6 +403,19 @@ fn opt<T: std::fmt::Display>(v: Option<T>) -> String {
     v.map_or_else(|| "?".to_owned(), |v| v.to_string())
 }
 
+/// What the destination's client says of the message, if it was asked.
+fn client_line(r: &Report) -> Option<String> {
+    let h = r.client_height_on_destination?;
+    Some(match (r.received_height, r.send_height) {
+        // Received above what the client stores: an EVM committee's certificate carried in the
+        // delivery's own transaction (`verifyAndCall`, ADR 0027), which stores no checkpoint.
+        (Some(_), Some(sent)) if h < sent => format!(
+            "client       destination stores the source up to height {h}; this message was proven with its delivery's certificate"
+        ),
+        _ => format!("client       destination trusts the source up to height {h}"),
+    })
+}
+
 fn print_text(r: &Report) {
     out!("message      {}", r.id);
     out!(
@@ -417,8 +437,8 @@ fn print_text(r: &Report) {
             opt(r.leaf_index)
         );
     }
-    if let Some(h) = r.client_height_on_destination {
-        out!("client       destination trusts the source up to height {h}");
+    if let Some(line) = client_line(r) {
+        out!("{line}");
     }
     if let (Some(route), None) = (&r.security, r.received_height) {
         crate::route_status::print(route);
@@ -465,5 +485,35 @@ fn print_text(r: &Report) {
             "fee          paid: {to_deliverer} {unit} to the deliverer, {to_ack_relayer} to the ack relayer, {refunded} refunded"
         ),
         None => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_client_line_says_when_a_delivery_carried_its_own_certificate() {
+        let mut r = Report::new(MessageId([1; 32]));
+        assert_eq!(client_line(&r), None);
+        r.send_height = Some(Height(10));
+        r.client_height_on_destination = Some(Height(4));
+        let waiting = client_line(&r).unwrap();
+        assert!(
+            waiting.ends_with("trusts the source up to height 4"),
+            "{waiting}"
+        );
+        r.received_height = Some(Height(20));
+        let carried = client_line(&r).unwrap();
+        assert!(
+            carried.contains("proven with its delivery's certificate"),
+            "{carried}"
+        );
+        r.client_height_on_destination = Some(Height(10));
+        let stored = client_line(&r).unwrap();
+        assert!(
+            stored.ends_with("trusts the source up to height 10"),
+            "{stored}"
+        );
     }
 }
