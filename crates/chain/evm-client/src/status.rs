@@ -26,6 +26,7 @@ use strait_packet::Packet;
 use strait_primitives::{Address32, ChainId, Height, MessageId, Nonce, RouteId};
 
 pub use self::logs::{LogError, MAX_LOGS_PER_MESSAGE};
+use crate::abi::ecdsa_committee::EcdsaCommitteeVerifier;
 use crate::abi::endpoint::StraitEndpoint;
 use crate::abi::token_app::StraitTokenApp;
 use crate::source::rpc::SourceRpc;
@@ -496,10 +497,9 @@ impl EvmStatusReader {
 }
 
 alloy::sol! {
-    /// A verifier's verify-and-deliver call (the committees' and the native light client's
-    /// `verifyAndCall`, the light client's `verifyAndCallCompact`): an update, then `data` called
-    /// on `target` (ADR 0013, ADR 0027).
-    function verifyAndCall(bytes u, address target, bytes data);
+    /// The native light client's compact verify-and-deliver call (its `verifyAndCall` and the
+    /// committees' share the committee binding's selector): an update, then `data` called on
+    /// `target` (ADR 0013, ADR 0027).
     function verifyAndCallCompact(bytes u, address target, bytes data);
 }
 
@@ -508,19 +508,18 @@ alloy::sol! {
 const MAX_WRAPPED_CALLS: usize = 4;
 
 /// The source chain of message `id` if `input` is a `receiveBatch` or `receiveMessage` call
-/// carrying its packet, or a verify-and-deliver call wrapping one (at most
-/// [`MAX_WRAPPED_CALLS`] deep).
+/// carrying its packet, or a verifier's `verifyAndCall` or `verifyAndCallCompact` wrapping one
+/// (at most [`MAX_WRAPPED_CALLS`] deep).
 pub(crate) fn source_in_calldata(input: &[u8], id: MessageId) -> Option<ChainId> {
-    let mut input = std::borrow::Cow::Borrowed(input);
+    let mut input = alloy::primitives::Bytes::copy_from_slice(input);
     for _ in 0..MAX_WRAPPED_CALLS {
-        let inner = if let Ok(call) = verifyAndCallCall::abi_decode(&input) {
+        input = if let Ok(call) = EcdsaCommitteeVerifier::verifyAndCallCall::abi_decode(&input) {
             call.data
         } else if let Ok(call) = verifyAndCallCompactCall::abi_decode(&input) {
             call.data
         } else {
             break;
         };
-        input = std::borrow::Cow::Owned(inner.to_vec());
     }
     let packets: Vec<alloy::primitives::Bytes> =
         if let Ok(call) = StraitEndpoint::receiveBatchCall::abi_decode(&input) {

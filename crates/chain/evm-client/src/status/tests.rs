@@ -479,7 +479,12 @@ fn the_source_is_read_from_the_delivering_call() {
     let wrap = |data: Vec<u8>, compact: bool| -> Vec<u8> {
         let (u, target, data) = (Bytes::from(vec![1; 9]), Address::ZERO, Bytes::from(data));
         match compact {
-            false => super::verifyAndCallCall { u, target, data }.abi_encode(),
+            false => crate::abi::ecdsa_committee::EcdsaCommitteeVerifier::verifyAndCallCall {
+                u,
+                target,
+                data,
+            }
+            .abi_encode(),
             true => super::verifyAndCallCompactCall { u, target, data }.abi_encode(),
         }
     };
