@@ -30,25 +30,23 @@ library MerkleProof {
             let index := leafIndex
             let p := mload(0x40)
             mstore8(p, 0x01)
+            // `0x01 || left || right` at `p`: the node goes left (`p + 1`) when its index is even,
+            // right (`p + 33`) when odd, and its sibling to the other half, without a branch.
+            let left := add(p, 1)
+            let right := add(p, 33)
             let z := add(zero, 32)
             let s := add(proof.offset, 8)
-            for { let h := 0 } lt(h, 32) { h := add(h, 1) } {
-                let zh := mload(add(z, shl(5, h)))
+            for { let h := 0 } lt(h, 1024) { h := add(h, 32) } {
+                let zh := mload(add(z, h))
                 let sibling := zh
                 if iszero(and(mask, 1)) {
                     sibling := calldataload(s)
                     s := add(s, 32)
                     nonCanonical := or(nonCanonical, eq(sibling, zh))
                 }
-                switch and(index, 1)
-                case 0 {
-                    mstore(add(p, 1), node)
-                    mstore(add(p, 33), sibling)
-                }
-                default {
-                    mstore(add(p, 1), sibling)
-                    mstore(add(p, 33), node)
-                }
+                let odd := shl(5, and(index, 1))
+                mstore(add(left, odd), node)
+                mstore(sub(right, odd), sibling)
                 node := keccak256(p, 65)
                 index := shr(1, index)
                 mask := shr(1, mask)

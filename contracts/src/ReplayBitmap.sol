@@ -4,12 +4,18 @@ pragma solidity 0.8.37;
 import {AlreadyReceived, ZeroNonce, OutOfOrder, OrderingBacklog} from "./Errors.sol";
 
 /// Replay protection and ordering of one inbound route, as `crates/core/endpoint/src/replay.rs`
-/// ([STRAIT-RECV.6], [STRAIT-RECV.7], [STRAIT-RECV.9], [STRAIT-RECV.11]). Bit `n mod 256` of word
-/// `n div 256` is set when nonce `n` was received, bit `k` being `1 << k` of the word. 256 nonces
-/// share one storage slot, so a route's first delivery in a word pays for a fresh slot and the next
-/// 255 only for a write of a used one. The contiguous counter is the highest `c` such that nonces
-/// `1..=c` were all received; it only moves up, over received nonces, a bounded number of words at
-/// a time, so ordered routes never stall.
+/// ([STRAIT-RECV.6], [STRAIT-RECV.7], [STRAIT-RECV.9], [STRAIT-RECV.11]). The contiguous counter is
+/// the highest `c` such that nonces `1..=c` were all received; it only moves up, over received
+/// nonces, a bounded number of words at a time, so ordered routes never stall. A nonce is received
+/// when it is at most the counter or its bit is set: bit `n mod 256` of word `n div 256`, bit `k`
+/// being `1 << k` of the word. 256 nonces share one storage slot, so a route's first delivery in a
+/// word pays for a fresh slot and the next 255 only for a write of a used one.
+///
+/// The in-order path (SPEC §4, the EVM's replay state): a nonce one above the counter, with no
+/// nonce above the counter received (`highest`, the highest nonce ever received, is at most the
+/// counter), moves the counter alone and sets no bit, so it neither reads nor writes a bitmap word:
+/// one write of the slot that holds the counter, the route's pause switch and `highest`, which the
+/// delivery has read for the pause switch already. Bits below the counter are never read.
 library ReplayBitmap {
     /// Most bitmap words one delivery reads, to check an ordered message's predecessors and to move
     /// the counter after marking a nonce: 64 words, 16,384 nonces.
@@ -28,16 +34,21 @@ library ReplayBitmap {
         /// The endpoint's pause switch of the route ([STRAIT-PAUSE.1], scope `0x01 || route`),
         /// packed with the counter: a delivery reads both. Not used by this library.
         bool paused;
+        /// The highest nonce received (0: none); never below the counter.
+        uint64 highest;
     }
 
-    /// Whether nonce `nonce` was received.
+    /// Whether nonce `nonce` was received: at most the counter, or at most `highest` with its bit
+    /// set (a nonce above `highest` reads no word).
     function isReceived(Bitmap storage b, uint64 nonce) internal view returns (bool) {
+        if (nonce <= b.contiguous) return nonce != 0;
+        if (nonce > b.highest) return false;
         return (b.words[nonce >> 8] >> (nonce & 0xff)) & 1 == 1;
     }
 
     /// Mark nonce `nonce` received ([STRAIT-RECV.9]): `ZeroNonce` for 0 (nonces start at 1),
-    /// `AlreadyReceived` if its bit is set; then move the counter through at most
-    /// `MAX_SCAN_WORDS` words, from wherever it stands.
+    /// `AlreadyReceived` if it was; then move the counter through at most `MAX_SCAN_WORDS` words,
+    /// from wherever it stands.
     function markReceived(Bitmap storage b, uint64 nonce) internal {
         markReceived(b, nonce, MAX_SCAN_WORDS);
     }
@@ -45,51 +56,75 @@ library ReplayBitmap {
     /// `markReceived` with a scan bound of `maxWords` words.
     function markReceived(Bitmap storage b, uint64 nonce, uint256 maxWords) internal {
         if (nonce == 0) revert ZeroNonce();
+        // The in-order path, in assembly over the layout of `Bitmap`: `words` at the struct's
+        // slot; `contiguous` (bits 0 to 63), `paused` (64 to 71) and `highest` (72 to 135) in
+        // the next.
+        bool inOrder;
+        assembly ("memory-safe") {
+            let metaSlot := add(b.slot, 1)
+            let meta := sload(metaSlot)
+            let c := and(meta, 0xffffffffffffffff)
+            if and(eq(nonce, add(c, 1)), iszero(gt(and(shr(72, meta), 0xffffffffffffffff), c))) {
+                let keep := and(meta, not(or(0xffffffffffffffff, shl(72, 0xffffffffffffffff))))
+                sstore(metaSlot, or(keep, or(nonce, shl(72, nonce))))
+                inOrder := 1
+            }
+        }
+        if (!inOrder && !markBit(b, nonce)) advance(b, maxWords);
+    }
+
+    /// Set the bit of `nonce` (`AlreadyReceived` if it is at most the counter or set) and raise
+    /// `highest` to it; then what `advance` would find without its scan in the two usual cases:
+    /// the nonce after the counter, `n`, is not received (the counter stays), or it is and the
+    /// next nonce in its word is not (the counter moves to `n`); a counter at 2^64 - 1 cannot
+    /// move. Whether that settled the counter (else `advance` must scan).
+    function markBit(Bitmap storage b, uint64 nonce) private returns (bool done) {
         bool seen;
-        bool done;
-        // In assembly (a delivery's hot path), over the layout of `Bitmap`: `words` at the
-        // struct's slot, `contiguous` in the low 64 bits of the next. After the bit is set, what
-        // `advance` would find without its scan in the two usual cases: the nonce after the
-        // counter, `n`, is not received (the counter stays), or it is and the next nonce in its
-        // word is not (the counter moves to `n`); a counter at 2^64 - 1 cannot move.
         assembly ("memory-safe") {
             let base := b.slot
-            let word := shr(8, nonce)
-            mstore(0, word)
-            mstore(32, base)
-            let wordSlot := keccak256(0, 64)
-            let bits := sload(wordSlot)
-            let bit := shl(and(nonce, 0xff), 1)
-            seen := iszero(iszero(and(bits, bit)))
+            let metaSlot := add(base, 1)
+            let meta := sload(metaSlot)
+            let c := and(meta, 0xffffffffffffffff)
+            seen := iszero(gt(nonce, c))
             if iszero(seen) {
-                bits := or(bits, bit)
-                sstore(wordSlot, bits)
-                let metaSlot := add(base, 1)
-                let meta := sload(metaSlot)
-                let c := and(meta, 0xffffffffffffffff)
-                switch eq(c, 0xffffffffffffffff)
-                case 1 { done := 1 }
-                default {
-                    let n := add(c, 1)
-                    let w := bits
-                    if iszero(eq(shr(8, n), word)) {
-                        mstore(0, shr(8, n))
-                        w := sload(keccak256(0, 64))
+                let word := shr(8, nonce)
+                mstore(0, word)
+                mstore(32, base)
+                let wordSlot := keccak256(0, 64)
+                let bits := sload(wordSlot)
+                let bit := shl(and(nonce, 0xff), 1)
+                seen := iszero(iszero(and(bits, bit)))
+                if iszero(seen) {
+                    bits := or(bits, bit)
+                    sstore(wordSlot, bits)
+                    let next := meta
+                    if gt(nonce, and(shr(72, meta), 0xffffffffffffffff)) {
+                        next := or(and(next, not(shl(72, 0xffffffffffffffff))), shl(72, nonce))
                     }
-                    let k := and(n, 0xff)
-                    switch and(shr(k, w), 1)
-                    case 0 { done := 1 }
+                    switch eq(c, 0xffffffffffffffff)
+                    case 1 { done := 1 }
                     default {
-                        if and(lt(k, 0xff), iszero(and(shr(add(k, 1), w), 1))) {
-                            sstore(metaSlot, or(and(meta, not(0xffffffffffffffff)), n))
-                            done := 1
+                        let n := add(c, 1)
+                        let w := bits
+                        if iszero(eq(shr(8, n), word)) {
+                            mstore(0, shr(8, n))
+                            w := sload(keccak256(0, 64))
+                        }
+                        let k := and(n, 0xff)
+                        switch and(shr(k, w), 1)
+                        case 0 { done := 1 }
+                        default {
+                            if and(lt(k, 0xff), iszero(and(shr(add(k, 1), w), 1))) {
+                                next := or(and(next, not(0xffffffffffffffff)), n)
+                                done := 1
+                            }
                         }
                     }
+                    if iszero(eq(next, meta)) { sstore(metaSlot, next) }
                 }
             }
         }
         if (seen) revert AlreadyReceived();
-        if (!done) advance(b, maxWords);
     }
 
     /// [STRAIT-RECV.7]: every nonce below `nonce` was received. A gap is `OutOfOrder(missing)`; a

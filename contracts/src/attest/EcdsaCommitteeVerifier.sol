@@ -8,8 +8,8 @@ import "../Errors.sol";
 /// a certificate is `count u16 | count x (signer u16 | r | s | v)`, signers strictly ascending,
 /// each signature checked with `ecrecover` over `keccak256(sign bytes)`.
 contract EcdsaCommitteeVerifier is CommitteeVerifier {
-    uint256 private constant SIG_LEN = 65;
-    uint256 private constant ENTRY_LEN = 2 + SIG_LEN;
+    /// `signer u16` and the signature (a literal, for the assembly that reads entries).
+    uint256 private constant ENTRY_LEN = 67;
     /// n/2 of secp256k1: the largest `s` accepted (low-s form).
     uint256 private constant HALF_ORDER = 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0;
 
@@ -43,66 +43,97 @@ contract EcdsaCommitteeVerifier is CommitteeVerifier {
         a = _writeCode(data);
     }
 
-    function _readCertificate(bytes calldata u, uint256 o) internal pure override returns (uint256) {
+    function _readCertificate(bytes calldata u, uint256 o) internal pure override returns (uint256 end) {
         if (u.length < o + 2) revert Malformed();
-        uint256 count = uint16(bytes2(u[o:o + 2]));
-        if (count > MAX_MEMBERS) revert Malformed();
-        o += 2;
-        if (u.length < o + count * ENTRY_LEN) revert Malformed();
-        uint256 prev;
-        for (uint256 i = 0; i < count; ++i) {
-            uint256 signer = uint16(bytes2(u[o:o + 2]));
-            if (i > 0 && signer <= prev) revert Malformed();
-            prev = signer;
-            o += ENTRY_LEN;
+        uint256 count;
+        assembly ("memory-safe") {
+            count := shr(240, calldataload(add(u.offset, o)))
         }
-        return o;
+        if (count > MAX_MEMBERS) revert Malformed();
+        end = o + 2 + count * ENTRY_LEN;
+        if (u.length < end) revert Malformed();
+        // Signers strictly ascending, each read with `calldataload` (every entry is in `u`).
+        bool ascending = true;
+        assembly ("memory-safe") {
+            let e := add(add(u.offset, o), 2)
+            let prev := 0
+            for { let i := 0 } lt(i, count) { i := add(i, 1) } {
+                let signer := shr(240, calldataload(e))
+                if and(gt(i, 0), iszero(gt(signer, prev))) {
+                    ascending := 0
+                    break
+                }
+                prev := signer
+                e := add(e, ENTRY_LEN)
+            }
+        }
+        if (!ascending) revert Malformed();
     }
 
+    /// The certificate at `o`, which `_readCertificate` checked (every entry is in `u`, signers
+    /// ascending), in assembly: entries `signer u16 | r | s | v u8` read with `calldataload`,
+    /// `ecrecover` called on scratch memory past the free memory pointer, no calldata slices and
+    /// no allocation per signature. The checks and their order are those of the Rust kind: every
+    /// signer in range (the first that is not), enough signers, then per entry in order: `v`,
+    /// low `s`, the recovered address is the signer's.
     function _verify(bytes memory signBytes, bytes calldata u, uint256 o) internal view override {
-        uint256 count = uint16(bytes2(u[o:o + 2]));
-        o += 2;
+        uint256 count;
         uint256 n = size;
-        for (uint256 i = 0; i < count; ++i) {
-            uint256 signer = uint16(bytes2(u[o + i * ENTRY_LEN:o + i * ENTRY_LEN + 2]));
-            if (signer >= n) revert SignerIndexOutOfRange(signer, n);
+        uint256 outOfRange = type(uint256).max;
+        assembly ("memory-safe") {
+            let e := add(u.offset, o)
+            count := shr(240, calldataload(e))
+            e := add(e, 2)
+            for { let i := 0 } lt(i, count) { i := add(i, 1) } {
+                let signer := shr(240, calldataload(add(e, mul(i, ENTRY_LEN))))
+                if iszero(lt(signer, n)) {
+                    outOfRange := signer
+                    break
+                }
+            }
         }
+        if (outOfRange != type(uint256).max) revert SignerIndexOutOfRange(outOfRange, n);
         if (count < threshold) revert InsufficientSigners(count, threshold);
         bytes32 digest = keccak256(signBytes);
         bytes memory members = _readCode(membersData, 0, 20 * n);
-        // Each entry `signer u16 | r | s | v u8` read with `calldataload` (`_readCertificate`
-        // checked that every entry is in `u`) and `ecrecover` called on scratch memory past the
-        // free memory pointer: no calldata slices, no allocation per signature.
-        for (uint256 i = 0; i < count; ++i) {
-            uint256 signer;
-            uint256 r;
-            uint256 s;
-            uint256 v;
-            uint256 p = o + i * ENTRY_LEN;
-            assembly ("memory-safe") {
-                let e := add(u.offset, p)
-                signer := shr(240, calldataload(e))
-                r := calldataload(add(e, 2))
-                s := calldataload(add(e, 34))
-                v := shr(248, calldataload(add(e, 66)))
-            }
-            if (v != 27 && v != 28) revert InvalidRecoveryId(signer);
-            if (s > HALF_ORDER) revert HighS(signer);
-            address got;
-            assembly ("memory-safe") {
-                let m := mload(0x40)
-                mstore(m, digest)
+        // The first failing entry: its signer and which check failed (0: none).
+        uint256 failed;
+        uint256 failedSigner;
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            mstore(m, digest)
+            let e := add(add(u.offset, o), 2)
+            let table := add(members, 32)
+            for { let i := 0 } lt(i, count) { i := add(i, 1) } {
+                let signer := shr(240, calldataload(e))
+                let v := shr(248, calldataload(add(e, 66)))
+                let sig := calldataload(add(e, 34))
+                if iszero(or(eq(v, 27), eq(v, 28))) {
+                    failed := 1
+                    failedSigner := signer
+                    break
+                }
+                if gt(sig, HALF_ORDER) {
+                    failed := 2
+                    failedSigner := signer
+                    break
+                }
                 mstore(add(m, 32), v)
-                mstore(add(m, 64), r)
-                mstore(add(m, 96), s)
+                mstore(add(m, 64), calldataload(add(e, 2)))
+                mstore(add(m, 96), sig)
                 mstore(0, 0)
                 // The precompile answers nothing for a signature it cannot recover: 0 stays.
                 if iszero(staticcall(gas(), 1, m, 128, 0, 32)) { revert(0, 0) }
-                got := mload(0)
-            }
-            if (got == address(0) || got != address(bytes20(_word(members, 20 * signer)))) {
-                revert InvalidSignature();
+                let got := mload(0)
+                if or(iszero(got), iszero(eq(got, shr(96, mload(add(table, mul(20, signer))))))) {
+                    failed := 3
+                    break
+                }
+                e := add(e, ENTRY_LEN)
             }
         }
+        if (failed == 1) revert InvalidRecoveryId(failedSigner);
+        if (failed == 2) revert HighS(failedSigner);
+        if (failed == 3) revert InvalidSignature();
     }
 }

@@ -125,9 +125,13 @@ contract BitmapHarness {
         return received[route].wordAt(word);
     }
 
-    /// Test setup only: write a whole bitmap word (256 nonces at once).
+    /// Test setup only: write a whole bitmap word (256 nonces at once), raising the highest
+    /// nonce received to the word's last (bits above the highest nonce are read as clear).
     function setWord(bytes32 route, uint256 word, uint256 bits) external {
         received[route].words[word] = bits;
+        uint256 last = word * 256 + 255;
+        if (last > type(uint64).max) last = type(uint64).max;
+        if (last > received[route].highest) received[route].highest = uint64(last);
     }
 
     function lowestBit(uint256 x) external pure returns (uint256) {

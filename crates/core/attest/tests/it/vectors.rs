@@ -316,7 +316,24 @@ fn generate() -> Value {
         high_s.signatures[1].1[32] |= 0x80;
         let mut outside = cert.clone();
         outside.signatures[2].0 = 4;
+        // Signer 0's entry twice (its signature valid both times) and signer 1's: counted twice,
+        // two members would make the threshold of 3.
+        let mut repeated = cert.clone();
+        repeated.signatures[2] = repeated.signatures[0];
+        repeated.signatures.swap(1, 2);
+        let mut descending = cert.clone();
+        descending.signatures.swap(0, 1);
         vec![
+            (
+                "a signer repeated",
+                encode_checkpoint_update::<Ecdsa>(&c, &repeated),
+                "Malformed",
+            ),
+            (
+                "signers not ascending",
+                encode_checkpoint_update::<Ecdsa>(&c, &descending),
+                "Malformed",
+            ),
             (
                 "v = 29",
                 encode_checkpoint_update::<Ecdsa>(&c, &high_v),
