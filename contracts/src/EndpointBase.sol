@@ -44,7 +44,10 @@ abstract contract EndpointBase {
     bool public endpointPaused;
     /// Gas limit of an application call when the application set none (`defaultGasLimit()`);
     /// packed with `owner`, whose slot every delivery reads anyway.
-    uint88 internal defaultGasLimit_ = 300_000;
+    uint48 internal defaultGasLimit_ = 300_000;
+    /// How many ids the outbox holds (at most 2^32); packed with `owner`: a delivery that sends
+    /// an outcome message finds it warm.
+    uint40 internal outboxCount_;
 
     /// A remote chain: whether messages may be sent to it ([STRAIT-SEND.1]) and the endpoint's
     /// default verifier of its messages. One slot: a delivery reads the verifier, then sends the
@@ -186,29 +189,31 @@ abstract contract EndpointBase {
         bytes32 route = PacketCodec.routeOf(p);
         uint64 last = lastOutboundNonce[route];
         if (last == type(uint64).max) return (NonceOverflow.selector, 0, 0);
-        if (outbox.count >= MerkleTree.MAX_LEAVES) return (TreeFull.selector, 0, 0);
+        uint256 leafIndex = outboxCount_;
+        if (leafIndex >= MerkleTree.MAX_LEAVES) return (TreeFull.selector, 0, 0);
         nonce = last + 1;
         p.nonce = nonce;
         bytes memory packet = PacketCodec.encode(p);
         id = PacketCodec.messageId(packet);
         lastOutboundNonce[route] = nonce;
-        uint256 leafIndex = outbox.append(id);
+        outbox.append(leafIndex, id);
+        outboxCount_ = uint40(leafIndex + 1);
         emit Sent(id, p.destinationChain, nonce, uint32(leafIndex), packet);
     }
 
     /// The outbox root: the root of the tree of every id sent so far ([STRAIT-MERKLE.2]).
     function outboxRoot() external view returns (bytes32) {
-        return outbox.root();
+        return outbox.root(outboxCount_);
     }
 
     /// How many messages were sent (the outbox's leaf count).
     function outboxCount() external view returns (uint256) {
-        return outbox.count;
+        return outboxCount_;
     }
 
     /// The outbox state encoding ([STRAIT-MERKLE.3]), as the Rust core persists it.
     function outboxState() external view returns (bytes memory) {
-        return outbox.encodeState();
+        return outbox.encodeState(outboxCount_);
     }
 
     /// Whether message `id` awaits its outcome ([STRAIT-SETTLE.2]).

@@ -70,10 +70,10 @@ contract StraitEndpointExtension is EndpointCore {
         emit SecurityConfigSet(bytes32(0), sourceChain, verifier);
     }
 
-    /// The default gas limit; above 2^88 - 1 (no block has that much gas) is `TooLarge`.
+    /// The default gas limit; above 2^48 - 1 (no block has that much gas) is `TooLarge`.
     function setDefaultGasLimit(uint256 gasLimit) external delegated onlyOwner {
-        if (gasLimit > type(uint88).max) revert TooLarge();
-        defaultGasLimit_ = uint88(gasLimit);
+        if (gasLimit > type(uint48).max) revert TooLarge();
+        defaultGasLimit_ = uint48(gasLimit);
         configChanged();
         emit GasLimitSet(address(0), gasLimit);
     }

@@ -75,15 +75,16 @@ contract AttestClientTest is Committees {
     /// Each kind of conflict, found through an update at each position: the client freezes and
     /// emits the stored and the new checkpoint.
     function test_conflicting_updates_freeze() external {
-        bytes[5] memory cases = [
+        bytes[6] memory cases = [
             cp(20, 7, "x"), // same height, another root
             cp(25, 6, "x"), // fewer leaves than at 20 (below)
             cp(15, 7, "x"), // same leaf count as 20 (above), another root
-            cp(35, 9, "x"), // same leaf count as 30 (below), another root
-            cp(1, 8, "x") // more leaves than at 10 (above), lower height
+            cp(35, 9, "x"), // same leaf count as 30 (below, the latest), another root
+            cp(1, 8, "x"), // more leaves than at 10 (above), lower height
+            cp(35, 8, "x") // fewer leaves than at 30 (below, the latest)
         ];
-        bytes[5] memory stored =
-            [cp(20, 7, "b"), cp(20, 7, "b"), cp(20, 7, "b"), cp(30, 9, "c"), cp(10, 5, "a")];
+        bytes[6] memory stored =
+            [cp(20, 7, "b"), cp(20, 7, "b"), cp(20, 7, "b"), cp(30, 9, "c"), cp(10, 5, "a"), cp(30, 9, "c")];
         for (uint256 i = 0; i < cases.length; ++i) {
             setUp();
             update(10, 5, "a");

@@ -17,7 +17,7 @@ import "../src/Errors.sol";
 /// their names, timeouts, failing applications.
 contract ReceiveTest is NetTest {
     /// The slot of `inbound` (`forge inspect StraitEndpoint storageLayout`).
-    uint256 internal constant INBOUND_SLOT = 36;
+    uint256 internal constant INBOUND_SLOT = 35;
 
     /// A message executes on B, its receipt is Executed with the app's ack, the outcome message
     /// `0x01 || id || outcome` goes back, and settles on A exactly once.

@@ -47,6 +47,9 @@ abstract contract CommitteeVerifier is IStraitVerifier {
     uint64 public latestHeight;
     bool public frozen;
     bool internal anyStored;
+    /// The leaf count of the checkpoint at `latestHeight`, in the slot an update reads anyway:
+    /// whether a checkpoint above it conflicts needs its root only when the counts are equal.
+    uint64 internal latestCount;
 
     mapping(uint64 height => bytes32) internal roots;
     /// `PRESENT | (next lower stored height + 1, 0 for none) << 64 | leaf count`.
@@ -226,7 +229,8 @@ abstract contract CommitteeVerifier is IStraitVerifier {
         if (frozen) revert Frozen();
         Cp memory c = _cp(u, 1);
         if (c.source != sourceChain) revert SourceMismatch(c.source, sourceChain);
-        uint256 meta = metas[c.height];
+        // Nothing is stored above the latest height: a checkpoint above it is read from no slot.
+        uint256 meta = anyStored && c.height <= latestHeight ? metas[c.height] : 0;
         if (meta != 0 && roots[c.height] == c.root && uint64(meta) == c.count) return Updated.Duplicate;
         _verify(_checkpointSignBytes(u[1:1 + CHECKPOINT_LEN]), u, certOffset);
         if (meta != 0) {
@@ -253,7 +257,15 @@ abstract contract CommitteeVerifier is IStraitVerifier {
             }
             below = cur;
         }
-        if (hasBelow) {
+        // Above every stored checkpoint (the usual update), the one below is the latest: with its
+        // leaf count at hand, its root is read only when the counts are equal (`_conflict`).
+        if (hasBelow && !hasAbove && latestCount != c.count) {
+            if (latestCount > c.count) {
+                Cp memory s = _stored(below);
+                _freeze(s, c);
+                return Updated.Misbehaviour;
+            }
+        } else if (hasBelow) {
             Cp memory s = _stored(below);
             if (_conflict(s, c)) {
                 _freeze(s, c);
@@ -282,6 +294,7 @@ abstract contract CommitteeVerifier is IStraitVerifier {
         } else {
             latestHeight = c.height;
             anyStored = true;
+            latestCount = c.count;
         }
         emit CheckpointVerified(c.height, c.root, c.count);
         return Updated.Verified;

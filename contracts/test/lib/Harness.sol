@@ -38,25 +38,24 @@ contract MerkleHarness {
     using MerkleTree for MerkleTree.Tree;
 
     MerkleTree.Tree internal tree;
+    uint256 public count;
 
-    function append(bytes32 id) external returns (uint256) {
-        return tree.append(id);
+    function append(bytes32 id) external returns (uint256 leafIndex) {
+        leafIndex = count;
+        tree.append(leafIndex, id);
+        count = leafIndex + 1;
     }
 
     function root() external view returns (bytes32) {
-        return tree.root();
-    }
-
-    function count() external view returns (uint256) {
-        return tree.count;
+        return tree.root(count);
     }
 
     function load(bytes calldata encoded) external {
-        tree.load(encoded);
+        count = tree.load(encoded);
     }
 
     function state() external view returns (bytes memory) {
-        return tree.encodeState();
+        return tree.encodeState(count);
     }
 
     function proofRoot(bytes32 id, bytes calldata proof)
