@@ -1,6 +1,8 @@
 //! `strait devnet`'s EVM chains (ADR 0020): [`EVM_CHAINS`] anvil nodes from the EVM tool chain
 //! (`contracts/node_modules/.bin/anvil`), each with the contracts deployed from the committed
-//! artifacts (the endpoint, its guardians as pauser, the devnet's counter `StraitCounter`, the
+//! artifacts (the endpoint, its guardians as pauser, three of anvil's public dev keys, who set a
+//! fee oracle entry for every other chain so that messages from it can be paid, the devnet's
+//! counter `StraitCounter`, the
 //! token application `StraitTokenApp` with the chain's own ERC-20 `StraitDevToken` registered as
 //! [`EVM_DENOM`]) and, for every other chain of the devnet (native or EVM), an ECDSA committee
 //! verifier (kind 2) holding the devnet's 3-of-4 ECDSA committee of that source, the endpoint's
@@ -31,6 +33,7 @@ use strait_devnet_api::apps;
 use strait_devnet_api::rpc::StraitApiClient;
 use strait_devnet_api::tx::TxBody;
 use strait_evm_client::abi::endpoint::StraitEndpoint;
+use strait_evm_client::abi::guardians;
 use strait_evm_client::abi::token_app::StraitTokenApp;
 use strait_evm_client::anvil::{Anvil, AnvilConfig, DEV_KEYS};
 use strait_evm_client::deploy;
@@ -67,6 +70,23 @@ pub(crate) const LOAD_KEY: &str = DEV_KEYS[2];
 /// [`LOAD_KEY`]: the two loads run at once, each with its own nonces); it holds each chain's
 /// [`EVM_DENOM`].
 pub(crate) const TOKEN_LOAD_KEY: &str = DEV_KEYS[3];
+/// The anvil development keys (PUBLIC) of each EVM chain's guardians, the endpoint's pauser: a
+/// pause takes [`GUARDIAN_PAUSE`] of them, an unpause or a fee oracle entry [`GUARDIAN_UNPAUSE`].
+pub(crate) const GUARDIAN_KEYS: [&str; 3] = [DEV_KEYS[4], DEV_KEYS[5], DEV_KEYS[6]];
+/// Guardian approvals a pause takes.
+const GUARDIAN_PAUSE: u8 = 1;
+/// Guardian approvals an unpause or a fee oracle entry takes.
+const GUARDIAN_UNPAUSE: u8 = 2;
+/// The fee oracle entry (wei) each EVM chain's guardians set for every other chain of the devnet
+/// (`[STRAIT-FEE.5]`), so that `--messages` sends paid messages from EVM chains: devnet prices.
+pub(crate) fn fee_oracle() -> guardians::StraitGuardians::FeeOracle {
+    guardians::StraitGuardians::FeeOracle {
+        gasPrice: 1_000_000_000,
+        baseDelivery: 1_000_000_000_000,
+        perByte: 1_000_000,
+        ackFee: 500_000_000_000,
+    }
+}
 /// The base denomination of each EVM chain's own token (`StraitDevToken`, registered with its
 /// token application).
 pub(crate) const EVM_DENOM: &str = "usd";
@@ -312,6 +332,7 @@ async fn deploy_chain(anvil: Anvil, id: ChainId, remotes: &[ChainId]) -> anyhow:
         .get_receipt()
         .await
         .context("setPauser receipt")?;
+    set_guardians_and_fees(&url, &provider, guardians, remotes).await?;
     let counter = deploy::deploy_counter(&provider, endpoint).await?;
     let token_app = deploy::deploy_token_app(&provider, endpoint, owner, TOKEN_APP_GAS).await?;
     let token = deploy::deploy_dev_token(
@@ -349,6 +370,47 @@ async fn deploy_chain(anvil: Anvil, id: ChainId, remotes: &[ChainId]) -> anyhow:
         verifiers,
         _anvil: anvil,
     })
+}
+
+/// The guardians of [`GUARDIAN_KEYS`] (the owner's call), then, with their approval, the fee
+/// oracle entry [`fee_oracle`] for each of `remotes`.
+async fn set_guardians_and_fees(
+    url: &str,
+    owner: &DynProvider,
+    address: Address,
+    remotes: &[ChainId],
+) -> anyhow::Result<()> {
+    let set = GUARDIAN_KEYS
+        .iter()
+        .map(|k| deploy::signer_address(k))
+        .collect::<Result<Vec<_>, _>>()?;
+    guardians::StraitGuardians::new(address, owner.clone())
+        .setGuardians(set, GUARDIAN_PAUSE, GUARDIAN_UNPAUSE)
+        .send()
+        .await
+        .context("setGuardians")?
+        .get_receipt()
+        .await
+        .context("setGuardians receipt")?;
+    for &remote in remotes {
+        let counter = guardians::StraitGuardians::new(address, owner.clone())
+            .counter()
+            .call()
+            .await
+            .context("guardians' counter")?;
+        for key in &GUARDIAN_KEYS[..usize::from(GUARDIAN_UNPAUSE)] {
+            let signer = deploy::signing_provider(url, key)?;
+            guardians::StraitGuardians::new(address, signer)
+                .approveFeeOracle(remote.get(), fee_oracle(), counter)
+                .send()
+                .await
+                .context("approveFeeOracle")?
+                .get_receipt()
+                .await
+                .with_context(|| format!("approveFeeOracle({remote})"))?;
+        }
+    }
+    Ok(())
 }
 
 /// Each EVM chain's token application trusts the native `token` application on every native

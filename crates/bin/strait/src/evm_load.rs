@@ -3,12 +3,15 @@
 //! that each was executed exactly once on its destination (an EVM endpoint's `Received` events,
 //! the counter's count; a native chain's receipt) and that its outcome came back to its source
 //! (`isAwaiting` false on an EVM endpoint, `awaiting_outcome` false on a native chain); then what
-//! `strait status` reports of each route's first message.
+//! `strait status` reports of each route's first message. Every other message from an EVM chain
+//! is paid (`sendPaid`, the quote of the devnet's fee oracle and a little more): its payment must
+//! be split exactly once when its outcome settles, the parts adding up to what it paid
+//! (`[STRAIT-FEE.8]`), and a relayer on an EVM chain is paid for delivering it there.
 
 use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, Instant};
 
-use alloy::primitives::{Address, FixedBytes};
+use alloy::primitives::{Address, FixedBytes, U256};
 use alloy::providers::{DynProvider, Provider};
 use anyhow::Context as _;
 use jsonrpsee::http_client::HttpClient;
@@ -19,6 +22,7 @@ use strait_devnet_api::rpc::{MessageStatus, OutcomeJson, StraitApiClient};
 use strait_evm_client::abi::counter::StraitCounter;
 use strait_evm_client::abi::endpoint::StraitEndpoint;
 use strait_evm_client::abi::endpoint::StraitEndpoint::DeliveryOptions;
+use strait_evm_client::abi::fees::StraitFees;
 use strait_evm_client::deploy;
 use strait_primitives::{Address32, ChainId, Hash32, MessageId};
 
@@ -29,8 +33,13 @@ use crate::send::{send_tx, wait_tx};
 /// `user-load`, whose nonces are the native load's).
 pub(crate) const LOAD_ACCOUNT: &str = "load-0";
 
-/// The gas limit of a load send on an EVM chain (one costs about 100,000).
+/// The gas limit of a load send on an EVM chain (one costs about 100,000; a paid one about
+/// 190,000).
 const SEND_GAS: u64 = 400_000;
+/// The destination gas a paid load message buys (`[STRAIT-FEE.7]`).
+const PAID_GAS_LIMIT: u64 = 200_000;
+/// What a paid load message pays above its quote (wei), which comes back to it at settlement.
+const PAID_EXCESS: u64 = 1_000;
 
 /// The EVM routes' part of `strait devnet --messages`' report.
 #[derive(Debug, Default, Serialize)]
@@ -47,6 +56,14 @@ pub struct EvmRoutesReport {
     pub duplicates: u64,
     /// Whose outcome came back to their source (settled there).
     pub settled: u64,
+    /// Sent paid from an EVM chain (`sendPaid`).
+    pub paid: u64,
+    /// Paid messages whose payment was split exactly once at settlement (`FeeSplit`), the
+    /// deliverer's fee, the ack fee and the refund adding up to what the message paid.
+    pub paid_split: u64,
+    /// Paid messages whose deliverer was paid on the source: delivered by a relayer with an
+    /// account there (to an EVM chain; a native deliverer's share goes back to the payer).
+    pub paid_deliverers: u64,
     /// Milliseconds from the first send until every message and transfer settled (or the
     /// timeout) and the statuses were read: faults scheduled before it hit a load in flight.
     pub elapsed_ms: u64,
@@ -80,6 +97,7 @@ impl EvmRoutesReport {
             .is_none_or(crate::evm_transfers::EvmTransfersReport::ok)
             && self.delivered == self.sent
             && self.settled == self.sent
+            && self.paid_split == self.paid
             && self.failed == 0
             && self.undelivered == 0
             && self.duplicates == 0
@@ -100,6 +118,19 @@ struct EvmEnd {
     provider: DynProvider,
     endpoint: Address,
     counter: Address,
+}
+
+impl EvmEnd {
+    /// The endpoint's fee contract (`StraitFees`).
+    async fn fees(&self) -> anyhow::Result<StraitFees::StraitFeesInstance<DynProvider>> {
+        let endpoint = StraitEndpoint::new(self.endpoint, self.provider.clone());
+        let fees = endpoint
+            .fees()
+            .call()
+            .await
+            .context("the endpoint's fees")?;
+        Ok(StraitFees::new(fees, self.provider.clone()))
+    }
 }
 
 impl Chain {
@@ -124,11 +155,12 @@ impl Chain {
     }
 }
 
-/// One message: its route and id.
+/// One message: its route and id, and what it paid (wei) if paid.
 struct Sent {
     source: usize,
     destination: usize,
     id: MessageId,
+    paid: Option<U256>,
 }
 
 /// Sends `n` messages over the EVM routes of the devnet of `native` and `evm` and waits (at most
@@ -211,14 +243,23 @@ async fn counter_messages(
             continue;
         }
         let ids = match source {
-            Chain::Native { id, client } => send_native(client, *id, &chains, &work, &tag).await?,
+            Chain::Native { id, client } => send_native(client, *id, &chains, &work, &tag)
+                .await?
+                .into_iter()
+                .map(|id| (id, None))
+                .collect(),
             Chain::Evm(e) => send_evm(e, &chains, &work, &tag).await?,
         };
-        sent.extend(work.iter().zip(ids).map(|(&(_, destination), id)| Sent {
-            source: s,
-            destination,
-            id,
-        }));
+        sent.extend(
+            work.iter()
+                .zip(ids)
+                .map(|(&(_, destination), (id, paid))| Sent {
+                    source: s,
+                    destination,
+                    id,
+                    paid,
+                }),
+        );
     }
     tracing::info!(sent = sent.len(), "EVM routes: all messages submitted");
 
@@ -281,6 +322,17 @@ async fn counter_messages(
         if settled.get(&m.id).copied().unwrap_or(false) {
             report.settled += 1;
             entry.settled += 1;
+        }
+    }
+    for (s, chain) in chains.iter().enumerate() {
+        let Chain::Evm(e) = chain else { continue };
+        let paid: Vec<(MessageId, U256)> = sent
+            .iter()
+            .filter(|m| m.source == s)
+            .filter_map(|m| Some((m.id, m.paid?)))
+            .collect();
+        if !paid.is_empty() {
+            fee_splits(e, &paid, &mut report).await?;
         }
     }
     report.status = statuses(native, evm, &chains, &sent).await;
@@ -396,39 +448,66 @@ async fn send_native(
 }
 
 /// Sends `work` from the EVM chain `e` with the load key, straight through its endpoint (the
-/// sender is the key's account); returns the message ids from the `Sent` events.
+/// sender is the key's account), every other message paid (`sendPaid` with its quote and
+/// [`PAID_EXCESS`]); returns the message ids from the `Sent` events and what each paid.
 async fn send_evm(
     e: &EvmEnd,
     chains: &[Chain],
     work: &[(u64, usize)],
     tag: &str,
-) -> anyhow::Result<Vec<MessageId>> {
+) -> anyhow::Result<Vec<(MessageId, Option<U256>)>> {
     let endpoint = StraitEndpoint::new(e.endpoint, e.provider.clone());
+    let fees = e.fees().await?;
     let options = DeliveryOptions {
         ordered: false,
         timeoutHeight: 0,
         timeoutTimestamp: 0,
     };
     let mut pending = Vec::with_capacity(work.len());
-    for &(i, d) in work {
+    for (k, &(i, d)) in work.iter().enumerate() {
         let receiver = FixedBytes(chains[d].receiver().0);
-        let tx = endpoint
-            .send(
-                chains[d].id().get(),
-                receiver,
-                options.clone(),
-                format!("{tag}{i}").into_bytes().into(),
-            )
-            // Sent back to back, each is estimated before the ones ahead of it land; the outbox
-            // append's cost depends on the leaf index, so a fixed, ample limit instead.
-            .gas(SEND_GAS)
-            .send()
-            .await
-            .with_context(|| format!("sending message {i} on EVM chain {}", e.id))?;
-        pending.push(*tx.tx_hash());
+        let payload = format!("{tag}{i}").into_bytes();
+        let destination = chains[d].id().get();
+        let paid = if k % 2 == 0 {
+            let quote = fees
+                .quote(destination, PAID_GAS_LIMIT, U256::from(payload.len()))
+                .call()
+                .await
+                .with_context(|| format!("the quote of message {i} on EVM chain {}", e.id))?;
+            Some(quote + U256::from(PAID_EXCESS))
+        } else {
+            None
+        };
+        // Sent back to back, each is estimated before the ones ahead of it land; the outbox
+        // append's cost depends on the leaf index, so a fixed, ample limit instead.
+        let tx = match paid {
+            Some(value) => {
+                endpoint
+                    .sendPaid(
+                        destination,
+                        receiver,
+                        options.clone(),
+                        payload.into(),
+                        PAID_GAS_LIMIT,
+                    )
+                    .value(value)
+                    .gas(SEND_GAS)
+                    .send()
+                    .await
+            }
+            None => {
+                endpoint
+                    .send(destination, receiver, options.clone(), payload.into())
+                    .gas(SEND_GAS)
+                    .send()
+                    .await
+            }
+        }
+        .with_context(|| format!("sending message {i} on EVM chain {}", e.id))?;
+        pending.push((*tx.tx_hash(), paid));
     }
     let mut ids = Vec::with_capacity(pending.len());
-    for hash in pending {
+    for (hash, paid) in pending {
         let receipt = loop {
             if let Some(r) = e
                 .provider
@@ -450,9 +529,48 @@ async fn send_evm(
             .inner
             .data
             .id;
-        ids.push(MessageId(id.0));
+        ids.push((MessageId(id.0), paid));
     }
     Ok(ids)
+}
+
+/// Counts into `report` the paid messages `paid` (id, what it paid) sent from `e`: each, its
+/// `FeeSplit` events on `e`'s fees contract (exactly one, whose parts add up to what it paid),
+/// and whether its deliverer, not the payer, was paid.
+async fn fee_splits(
+    e: &EvmEnd,
+    paid: &[(MessageId, U256)],
+    report: &mut EvmRoutesReport,
+) -> anyhow::Result<()> {
+    let fees = e.fees().await?;
+    let mut splits: HashMap<MessageId, Vec<StraitFees::FeeSplit>> = HashMap::new();
+    for (event, _) in fees
+        .FeeSplit_filter()
+        .from_block(0)
+        .query()
+        .await
+        .context("FeeSplit events")?
+    {
+        splits.entry(MessageId(event.id.0)).or_default().push(event);
+    }
+    let payer = deploy::signer_address(LOAD_KEY)?;
+    for (id, amount) in paid {
+        report.paid += 1;
+        let [split] = splits.get(id).map(Vec::as_slice).unwrap_or_default() else {
+            tracing::error!(chain = %e.id, %id, splits = splits.get(id).map_or(0, Vec::len), "a paid message was not split exactly once");
+            continue;
+        };
+        let parts = split.delivererFee + split.ackFee + split.refund;
+        if parts != *amount {
+            tracing::error!(chain = %e.id, %id, %parts, %amount, "a paid message's split does not add up to what it paid");
+            continue;
+        }
+        report.paid_split += 1;
+        if split.deliverer != payer && split.delivererFee > U256::ZERO {
+            report.paid_deliverers += 1;
+        }
+    }
+    Ok(())
 }
 
 /// Records, for each of `ids` received on `chain`, how many times and whether executed.

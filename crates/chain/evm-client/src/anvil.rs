@@ -16,11 +16,14 @@ const START_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// The development keys anvil funds at genesis (its default mnemonic's first accounts). They are
 /// PUBLIC: for local nodes only, never for a chain with value.
-pub const DEV_KEYS: [&str; 4] = [
+pub const DEV_KEYS: [&str; 7] = [
     "ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80",
     "59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d",
     "5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a",
     "7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6",
+    "47e179ec197488593b187f80a00eb0da91f1b9d0b13f8733639f19c30a34926a",
+    "8b3a350cf5c34c9194ca85829a2df0ec3153be0318b5e2d3348e872092edffba",
+    "92db14e403b83dfe3df233f83dfa3a0d7096f21ca9b0d6d6b8d88b2b4ec1564e",
 ];
 
 /// Starting anvil failed.
@@ -195,6 +198,9 @@ mod dev_key_tests {
             "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
             "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC",
             "0x90F79bf6EB2c4f870365E785982E1f101E93b906",
+            "0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65",
+            "0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc",
+            "0x976EA74026E726554dB657fA54763abd0C3a0aa9",
         ];
         for (key, address) in DEV_KEYS.iter().zip(funded) {
             assert_eq!(

@@ -1,6 +1,7 @@
 //! The heterogeneous devnet: native chains and two anvil chains in one `strait devnet`, messages
 //! relayed in every direction (native to EVM, EVM to native, EVM to EVM) under the devnet's ECDSA
-//! committee, each executed exactly once and its outcome proven back to its source, and
+//! committee, each executed exactly once and its outcome proven back to its source (every other
+//! one from an EVM chain paid, its payment split once at settlement), and
 //! `strait status` following one message of each route there. The runs are seeded (`--seed`):
 //! the token transfers and the relayer's crashes and restarts (`--faults`) are the seed's, and a
 //! failure names the seed and the command that replays it.
@@ -98,6 +99,18 @@ fn assert_ended_once_and_conserved(report: &serde_json::Value, run: &str) {
         total += sent;
     }
     assert_eq!(total, 300, "{run}: {report}");
+    // Every other message from an EVM chain was paid: each payment split exactly once at
+    // settlement into parts that add up to it, and the relayer paid on its source for those it
+    // delivered to an EVM chain.
+    let from_evm = evm["by_route"]["evm->native"]["sent"].as_u64().unwrap_or(0)
+        + evm["by_route"]["evm->evm"]["sent"].as_u64().unwrap_or(0);
+    let paid = evm["paid"].as_u64().unwrap_or(0);
+    assert!(
+        paid >= from_evm / 2 && paid > 0,
+        "{run}: {paid} paid of {from_evm}: {report}"
+    );
+    assert_eq!(evm["paid_split"], paid, "{run}: {report}");
+    assert!(evm["paid_deliverers"].as_u64() > Some(0), "{run}: {report}");
     // Token transfers over the same routes (one round, its size the seed's), each ending once as
     // the seed planned it: executed, or refused (finalized) or timed out and refunded, never
     // both (the balances would show it); settled on its source; and the books balance (balances
@@ -218,6 +231,20 @@ fn status_follows_every_route(report: &serde_json::Value, stderr: &str, run: &st
             );
         }
     }
+    // A route's first message from an EVM chain is paid: status shows its payment split, the
+    // deliverer of one to an EVM chain paid (the relayer, not the payer); from a native chain,
+    // unpaid.
+    for route in ["evm->native", "evm->evm"] {
+        let fee = &evm["status"][route]["fee"];
+        assert_eq!(fee["state"], "paid", "{run}: {route}: {report}");
+        assert_ne!(fee["to_deliverer"], "0", "{run}: {route}: {report}");
+    }
+    let fee = &evm["status"]["evm->evm"]["fee"];
+    assert_ne!(fee["deliverer"], fee["payer"], "{run}: {report}");
+    assert!(
+        evm["status"]["native->evm"]["fee"].is_null(),
+        "{run}: {report}"
+    );
     // The guide shows the status line with the EVM chains' --evm arguments.
     assert!(
         stderr.contains("strait status <message-id> --rpc http") && stderr.contains(" --evm http"),
