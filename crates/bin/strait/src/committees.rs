@@ -252,19 +252,11 @@ impl Running {
             config,
         )
         .with_context(|| format!("starting attester {label}-{source}-{index}"))?;
-        let (stop, mut stopped) = watch::channel(false);
-        let task = runtime.spawn(async move {
-            let shutdown = async move {
-                let _ = stopped.wait_for(|s| *s).await;
-            };
-            if let Err(e) = attester
-                .run(strait_runtime::tokio::TokioRuntime::new(), shutdown)
-                .await
-            {
-                tracing::error!(error = %e, "an in-process attester halted");
-            }
-        });
-        self.task = Some((stop, task));
+        self.task = Some(spawn_attester(
+            runtime,
+            attester,
+            "an in-process attester halted",
+        ));
         Ok(())
     }
 
@@ -766,6 +758,32 @@ pub(crate) async fn start(
         servers,
         runtime,
     })
+}
+
+/// Runs `attester` on `runtime` until the returned sender sends `true`; logs `halted` with the
+/// error if it halts.
+pub(crate) fn spawn_attester<S, P>(
+    runtime: &tokio::runtime::Handle,
+    attester: Attester<S, P>,
+    halted: &'static str,
+) -> (watch::Sender<bool>, tokio::task::JoinHandle<()>)
+where
+    S: strait_chain_client::OutboxHistory + Send + Sync + 'static,
+    P: strait_attester::Publish + Send + Sync + 'static,
+{
+    let (stop, mut stopped) = watch::channel(false);
+    let task = runtime.spawn(async move {
+        let shutdown = async move {
+            let _ = stopped.wait_for(|s| *s).await;
+        };
+        if let Err(e) = attester
+            .run(strait_runtime::tokio::TokioRuntime::new(), shutdown)
+            .await
+        {
+            tracing::error!(error = %e, "{halted}");
+        }
+    });
+    (stop, task)
 }
 
 #[cfg(test)]

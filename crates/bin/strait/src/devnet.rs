@@ -99,9 +99,10 @@ pub struct DevnetArgs {
     /// replays the same workload and schedule.
     #[arg(long)]
     pub seed: Option<u64>,
-    /// With --messages: crash and restart the relayer at moments drawn from the seed while the
-    /// load runs (the new relayer resumes from the chains' state alone); the schedule and what
-    /// was done of it are in the report under `faults`.
+    /// With --messages: crash and restart the relayer, and one EVM chain's attester, at moments
+    /// drawn from the seed while the load runs (the new relayer resumes from the chains' state
+    /// alone, the attester from its signing record); the schedule and what was done of it are in
+    /// the report under `faults`.
     #[arg(long)]
     pub faults: bool,
 }
@@ -324,7 +325,7 @@ pub async fn run(args: DevnetArgs) -> anyhow::Result<()> {
     eprintln!(
         "  seed {seed}{} (--seed {seed} replays the workload{})",
         if args.faults {
-            ", faults: relayer restarts"
+            ", faults: relayer and EVM attester restarts"
         } else {
             ""
         },
@@ -410,7 +411,7 @@ pub async fn run(args: DevnetArgs) -> anyhow::Result<()> {
         }
     }
     // The EVM chains' adapters and attesters, their committee clients and boards for the relayer.
-    let (evm_relay, evm_attesters) = match (&evm, &committees) {
+    let (evm_relay, mut evm_attesters) = match (&evm, &committees) {
         (Some(e), Some(c)) => {
             match start_evm_agents(e, c, &args.data_dir, block_time_ms, &mut relayer_config).await {
                 Ok((chains, attesters)) => (Some(chains), Some(attesters)),
@@ -497,6 +498,7 @@ pub async fn run(args: DevnetArgs) -> anyhow::Result<()> {
                 &mut relayer,
                 &spawner,
                 evm.as_ref().filter(|_| relays_evm),
+                evm_attesters.as_mut(),
                 std::time::Instant::now(),
             );
             tokio::select! {
@@ -509,7 +511,10 @@ pub async fn run(args: DevnetArgs) -> anyhow::Result<()> {
     let mut result = Ok(());
     if let Some((outcome, evm_outcome, faults)) = outcome {
         let faults = match faults {
-            Ok(f) => Some(f),
+            Ok(mut f) => {
+                f.finish();
+                Some(f)
+            }
             Err(e) => {
                 result = Err(e.context("the fault schedule"));
                 None

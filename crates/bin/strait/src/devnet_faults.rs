@@ -1,14 +1,20 @@
 //! `strait devnet --faults`: the seed's fault schedule ([`crate::devnet_seed::fault_schedule`])
-//! done to the devnet's real relayer while the load runs. A relayer restart aborts the relayer's
-//! task (dropped at its next await point; its paths, told by the closed stop channel, let a
-//! round that waits for its transaction finish within the relayer's stop grace, then end) and,
-//! after the scheduled downtime, starts a new relayer from nothing but its configuration: new
-//! RPC connections, new EVM source and destination adapters (nonces read again from the chains),
-//! no queue, cache or cursor of the old one. The new relayer must find from the chains alone what
-//! is still to relay and settle, and never deliver a message twice.
+//! done to the devnet's real relayer and EVM attesters while the load runs. A relayer restart
+//! aborts the relayer's task (dropped at its next await point; its paths, told by the closed
+//! stop channel, let a round that waits for its transaction finish within the relayer's stop
+//! grace, then end) and, after the scheduled downtime, starts a new relayer from nothing but its
+//! configuration: new RPC connections, new EVM source and destination adapters (nonces read
+//! again from the chains), no queue, cache or cursor of the old one. The new relayer must find
+//! from the chains alone what is still to relay and settle, and never deliver a message twice.
 //!
 //! What the crashed relayer shares with its successor is outside the relayer: the attesters'
 //! boards (another service's signatures) and the metrics it counts into (read by the report).
+//!
+//! An attester restart aborts one EVM chain's attester and, after the downtime, starts it again
+//! from its configuration and signing record: it must go on signing that chain's checkpoints
+//! where it stopped (the report says whether its board grew after it came back), never signing
+//! a checkpoint that conflicts with one it signed before (its record refuses; the native chains'
+//! clients of the EVM chains would freeze on such a pair).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -21,6 +27,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::devnet_seed::{FaultEvent, FaultKind};
+use crate::evm_attesters::EvmAttesters;
 use crate::evm_devnet::{EvmDevnet, RelayChain};
 
 /// A running relayer.
@@ -109,6 +116,9 @@ pub(crate) struct DoneFault {
     pub(crate) done_at_ms: u64,
     /// When the faulty part was up again, in milliseconds after the load started.
     pub(crate) up_at_ms: u64,
+    /// The attester restarted (`<kind>-<chain>-<member>`), for an attester restart.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) attester_name: Option<String>,
 }
 
 /// The report's `faults`: the seed's schedule and what was done of it.
@@ -120,6 +130,14 @@ pub(crate) struct FaultsReport {
     pub(crate) done: Vec<DoneFault>,
     /// Relayer restarts done.
     pub(crate) relayer_restarts: u64,
+    /// Attester restarts done.
+    pub(crate) attester_restarts: u64,
+    /// Restarted attesters that signed a checkpoint after they came back (by the end of the
+    /// run, [`FaultsReport::finish`]).
+    pub(crate) attesters_signed_after_restart: u64,
+    /// Each restarted attester's board and its size when the attester came back.
+    #[serde(skip)]
+    restarted: Vec<(strait_attester::Board, usize)>,
 }
 
 impl FaultsReport {
@@ -127,18 +145,33 @@ impl FaultsReport {
     pub(crate) fn complete(&self) -> bool {
         self.done.len() == self.schedule.len()
     }
+
+    /// Counts the restarted attesters whose boards grew since they came back: once the load is
+    /// over.
+    pub(crate) fn finish(&mut self) {
+        self.attesters_signed_after_restart = self
+            .restarted
+            .iter()
+            .filter(|(board, at_up)| board.len() > *at_up)
+            .count() as u64;
+    }
 }
 
-/// Does `schedule` to `relayer` (replacing it at each restart), timed from `start`; stops early
-/// if a restart fails.
+/// Does `schedule` to `relayer` (replacing it at each restart) and to `attesters`, timed from
+/// `start`; stops early if a restart fails. Without EVM attesters, a schedule's attester restarts
+/// are left out of it.
 pub(crate) async fn run(
-    schedule: Vec<FaultEvent>,
+    mut schedule: Vec<FaultEvent>,
     relayer: &mut Option<Relayer>,
     spawner: &RelayerSpawner,
     evm: Option<&EvmDevnet>,
+    mut attesters: Option<&mut EvmAttesters>,
     start: Instant,
 ) -> anyhow::Result<FaultsReport> {
     let since = |start: Instant| u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX);
+    if attesters.as_ref().is_none_or(|a| a.len() == 0) {
+        schedule.retain(|e| e.kind != FaultKind::AttesterRestart);
+    }
     let mut report = FaultsReport {
         schedule: schedule.clone(),
         ..FaultsReport::default()
@@ -168,6 +201,34 @@ pub(crate) async fn run(
                     event,
                     done_at_ms,
                     up_at_ms,
+                    attester_name: None,
+                });
+            }
+            FaultKind::AttesterRestart => {
+                let attesters = attesters.as_deref_mut().context("no attester to crash")?;
+                let i = usize::try_from(event.attester.unwrap_or(0) % attesters.len() as u64)
+                    .unwrap_or(0);
+                let name = attesters.name(i).to_owned();
+                let done_at_ms = since(start);
+                tracing::info!(
+                    at_ms = done_at_ms,
+                    down_ms = event.down_ms,
+                    attester = %name,
+                    "fault: attester crashed"
+                );
+                attesters
+                    .restart(i, Duration::from_millis(event.down_ms))
+                    .await?;
+                let up_at_ms = since(start);
+                tracing::info!(at_ms = up_at_ms, attester = %name, "fault: attester restarted");
+                let board = attesters.boards[i].clone();
+                report.restarted.push((board.clone(), board.len()));
+                report.attester_restarts += 1;
+                report.done.push(DoneFault {
+                    event,
+                    done_at_ms,
+                    up_at_ms,
+                    attester_name: Some(name),
                 });
             }
         }

@@ -77,6 +77,10 @@ pub(crate) enum FaultKind {
     /// caches and nonces are dropped) and, after `down_ms`, a new relayer starts from the chains'
     /// state alone, with new adapters of every chain.
     RelayerRestart,
+    /// One EVM chain's attester (of the devnet's ECDSA committee) is aborted (its task dropped
+    /// at its next await point, its signing record closed) and, after `down_ms`, started again
+    /// from its configuration and signing record alone.
+    AttesterRestart,
 }
 
 /// One fault of the schedule.
@@ -88,6 +92,10 @@ pub(crate) struct FaultEvent {
     pub(crate) kind: FaultKind,
     /// How long the faulty part stays down, in milliseconds.
     pub(crate) down_ms: u64,
+    /// For an attester restart, which attester: this number modulo the run's number of EVM
+    /// attesters.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) attester: Option<u64>,
 }
 
 /// Most relayer restarts a schedule holds.
@@ -102,7 +110,9 @@ const MAX_DOWN_MS: u64 = 3_000;
 
 /// The fault schedule of `seed`: 1 to [`MAX_RELAYER_RESTARTS`] relayer restarts at seeded moments
 /// in the first [`FAULT_WINDOW_MS`] of the load, each down for a seeded time, in order and not
-/// overlapping (a restart's relayer is up before the next crash).
+/// overlapping (a restart's relayer is up before the next crash); and one attester restart in the
+/// first half of the window (so that its attester has checkpoints to sign after it), of a seeded
+/// attester, down for a seeded time. In order of their moments.
 pub(crate) fn fault_schedule(seed: u64) -> Vec<FaultEvent> {
     let mut rng = SeededRng::stream(seed, streams::FAULTS);
     let n = rng.between(1, MAX_RELAYER_RESTARTS);
@@ -121,8 +131,17 @@ pub(crate) fn fault_schedule(seed: u64) -> Vec<FaultEvent> {
             at_ms,
             kind: FaultKind::RelayerRestart,
             down_ms,
+            attester: None,
         });
     }
+    let attester = FaultEvent {
+        at_ms: rng.between(FIRST_FAULT_MS, FAULT_WINDOW_MS / 2),
+        kind: FaultKind::AttesterRestart,
+        down_ms: rng.between(0, MAX_DOWN_MS),
+        attester: Some(rng.next_u64()),
+    };
+    let at = out.partition_point(|e| e.at_ms <= attester.at_ms);
+    out.insert(at, attester);
     out
 }
 
@@ -154,14 +173,28 @@ mod tests {
     #[test]
     fn a_fault_schedule_is_the_seeds_ordered_and_not_overlapping() {
         for seed in 0..200 {
-            let s = fault_schedule(seed);
-            assert_eq!(s, fault_schedule(seed), "seed {seed}");
+            let all = fault_schedule(seed);
+            assert_eq!(all, fault_schedule(seed), "seed {seed}");
+            assert!(
+                all.windows(2).all(|w| w[0].at_ms <= w[1].at_ms),
+                "seed {seed}"
+            );
+            let (s, attesters): (Vec<FaultEvent>, Vec<FaultEvent>) = all
+                .iter()
+                .cloned()
+                .partition(|e| e.kind == FaultKind::RelayerRestart);
             assert!((1..=MAX_RELAYER_RESTARTS as usize).contains(&s.len()));
             assert!(s[0].at_ms >= FIRST_FAULT_MS && s[0].at_ms <= FAULT_WINDOW_MS);
             for w in s.windows(2) {
                 assert!(w[1].at_ms >= w[0].at_ms + w[0].down_ms + FIRST_FAULT_MS);
             }
-            assert!(s.iter().all(|e| e.down_ms <= MAX_DOWN_MS));
+            assert!(all.iter().all(|e| e.down_ms <= MAX_DOWN_MS));
+            assert!(s.iter().all(|e| e.attester.is_none()));
+            let [a] = attesters.as_slice() else {
+                panic!("seed {seed}: one attester restart: {all:?}")
+            };
+            assert!(a.attester.is_some());
+            assert!((FIRST_FAULT_MS..=FAULT_WINDOW_MS / 2).contains(&a.at_ms));
         }
         assert_ne!(fault_schedule(1), fault_schedule(2));
     }

@@ -557,12 +557,16 @@ async fn fee_splits(
     for (id, amount) in paid {
         report.paid += 1;
         let [split] = splits.get(id).map(Vec::as_slice).unwrap_or_default() else {
-            tracing::error!(chain = %e.id, %id, splits = splits.get(id).map_or(0, Vec::len), "a paid message was not split exactly once");
+            let splits = splits.get(id).map_or(0, Vec::len);
+            tracing::error!(chain = %e.id, %id, splits, "a paid message was not split exactly once");
             continue;
         };
         let parts = split.delivererFee + split.ackFee + split.refund;
         if parts != *amount {
-            tracing::error!(chain = %e.id, %id, %parts, %amount, "a paid message's split does not add up to what it paid");
+            tracing::error!(
+                chain = %e.id, %id, %parts, %amount,
+                "a paid message's split does not add up to what it paid"
+            );
             continue;
         }
         report.paid_split += 1;

@@ -3,8 +3,8 @@
 //! committee, each executed exactly once and its outcome proven back to its source (every other
 //! one from an EVM chain paid, its payment split once at settlement), and
 //! `strait status` following one message of each route there. The runs are seeded (`--seed`):
-//! the token transfers and the relayer's crashes and restarts (`--faults`) are the seed's, and a
-//! failure names the seed and the command that replays it.
+//! the token transfers and the relayer's and an EVM attester's crashes and restarts (`--faults`)
+//! are the seed's, and a failure names the seed and the command that replays it.
 
 use std::process::Stdio;
 
@@ -155,30 +155,49 @@ fn assert_ended_once_and_conserved(report: &serde_json::Value, run: &str) {
         );
         assert_eq!(r["as_planned"], r["sent"], "{run}: {route}: {report}");
     }
-    // The seed's faults happened: every scheduled relayer restart done, after its moment.
+    // The seed's faults happened: every scheduled relayer and attester restart done, after its
+    // moment; the restarted attester signed again after it came back.
     let f = &report["faults"];
     let schedule = f["schedule"].as_array().expect("a fault schedule");
-    assert!(!schedule.is_empty(), "{run}: {report}");
+    let relayer_faults = schedule
+        .iter()
+        .filter(|e| e["kind"] == "relayer_restart")
+        .count() as u64;
+    assert!(relayer_faults > 0, "{run}: {report}");
     assert_eq!(
         f["relayer_restarts"].as_u64(),
-        Some(schedule.len() as u64),
+        Some(relayer_faults),
         "{run}: {report}"
     );
+    assert_eq!(
+        schedule.len() as u64,
+        relayer_faults + 1,
+        "{run}: one attester restart: {report}"
+    );
+    assert_eq!(f["attester_restarts"], 1, "{run}: {report}");
+    assert_eq!(f["attesters_signed_after_restart"], 1, "{run}: {report}");
     // The first crash came while the EVM routes' load was in flight.
     assert!(
         f["done"][0]["done_at_ms"].as_u64() < evm["elapsed_ms"].as_u64(),
         "{run}: {report}"
     );
-    for (planned, done) in schedule
-        .iter()
-        .zip(f["done"].as_array().expect("done faults"))
-    {
-        assert_eq!(done["kind"], "relayer_restart", "{run}: {report}");
+    let done = f["done"].as_array().expect("done faults");
+    assert_eq!(done.len(), schedule.len(), "{run}: {report}");
+    for (planned, done) in schedule.iter().zip(done) {
+        assert_eq!(done["kind"], planned["kind"], "{run}: {report}");
         assert_eq!(done["at_ms"], planned["at_ms"], "{run}: {report}");
         assert!(
             done["done_at_ms"].as_u64() >= planned["at_ms"].as_u64(),
             "{run}: {report}"
         );
+        if done["kind"] == "attester_restart" {
+            assert!(
+                done["attester_name"]
+                    .as_str()
+                    .is_some_and(|n| !n.is_empty()),
+                "{run}: {report}"
+            );
+        }
     }
 }
 
