@@ -214,6 +214,16 @@ abstract contract CommitteeVerifier is IStraitVerifier {
         return (a.height < b.height && a.count > b.count) || (b.height < a.height && b.count > a.count);
     }
 
+    /// [STRAIT-ATTEST.7] Whether the checkpoint stored at `height` (another height than `c`'s)
+    /// conflicts with `c`, as `_conflict` decides it: by their leaf counts, the stored root read
+    /// only when the counts are equal; the latest checkpoint's count from the slot an update reads
+    /// anyway.
+    function _conflictsWith(uint64 height, Cp memory c) private view returns (bool) {
+        uint64 count = height == latestHeight ? latestCount : uint64(metas[height]);
+        if (count == c.count) return roots[height] != c.root;
+        return height < c.height ? count > c.count : count < c.count;
+    }
+
     function _stored(uint64 height) private view returns (Cp memory c) {
         c = Cp(sourceChain, roots[height], uint64(metas[height]), height);
     }
@@ -257,27 +267,13 @@ abstract contract CommitteeVerifier is IStraitVerifier {
             }
             below = cur;
         }
-        // Above every stored checkpoint (the usual update), the one below is the latest: with its
-        // leaf count at hand, its root is read only when the counts are equal (`_conflict`).
-        if (hasBelow && !hasAbove && latestCount != c.count) {
-            if (latestCount > c.count) {
-                Cp memory s = _stored(below);
-                _freeze(s, c);
-                return Updated.Misbehaviour;
-            }
-        } else if (hasBelow) {
-            Cp memory s = _stored(below);
-            if (_conflict(s, c)) {
-                _freeze(s, c);
-                return Updated.Misbehaviour;
-            }
+        if (hasBelow && _conflictsWith(below, c)) {
+            _freeze(_stored(below), c);
+            return Updated.Misbehaviour;
         }
-        if (hasAbove) {
-            Cp memory s = _stored(above);
-            if (_conflict(s, c)) {
-                _freeze(s, c);
-                return Updated.Misbehaviour;
-            }
+        if (hasAbove && _conflictsWith(above, c)) {
+            _freeze(_stored(above), c);
+            return Updated.Misbehaviour;
         }
         if (!keep) {
             bytes32 slot = _transientSlot(c.height);
