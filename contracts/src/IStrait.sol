@@ -63,6 +63,14 @@ interface IStraitEndpoint {
         bytes calldata payload,
         uint64 gasLimit
     ) external payable returns (bytes32 id, uint64 nonce);
+    function sendPaidFor(
+        uint64 destinationChain,
+        bytes32 receiver,
+        DeliveryOptions calldata options,
+        bytes calldata payload,
+        uint64 gasLimit,
+        address payer
+    ) external payable returns (bytes32 id, uint64 nonce);
     function setSecurityConfig(uint64 sourceChain, address verifier) external;
     function setGasLimit(uint256 gasLimit) external;
     function retry(bytes calldata packet) external;

@@ -52,7 +52,7 @@ contract StraitEndpoint is EndpointCore {
     /// ([STRAIT-FEE.7]): `msg.value`, at least `fees.quote(destinationChain, gasLimit,
     /// payload.length)` (`NoOracle`, `InsufficientFee`), is locked in `fees` under the message
     /// id, excess included (it goes back to the payer at settlement). A gas limit of 0 is an
-    /// unpaid message, which carries no value (`UnexpectedValue`).
+    /// unpaid message, which carries no value (`UnexpectedValue`). The payer is the caller.
     function sendPaid(
         uint64 destinationChain,
         bytes32 receiver,
@@ -60,10 +60,34 @@ contract StraitEndpoint is EndpointCore {
         bytes calldata payload,
         uint64 gasLimit
     ) external payable returns (bytes32 id, uint64 nonce) {
+        return sendPaidBy(destinationChain, receiver, options, payload, gasLimit, msg.sender);
+    }
+
+    /// `sendPaid` with `payer` as the payer: the account credited what the message does not use
+    /// (an application that sends on behalf of a user names the user; it only gives to them).
+    function sendPaidFor(
+        uint64 destinationChain,
+        bytes32 receiver,
+        DeliveryOptions calldata options,
+        bytes calldata payload,
+        uint64 gasLimit,
+        address payer
+    ) external payable returns (bytes32 id, uint64 nonce) {
+        return sendPaidBy(destinationChain, receiver, options, payload, gasLimit, payer);
+    }
+
+    function sendPaidBy(
+        uint64 destinationChain,
+        bytes32 receiver,
+        DeliveryOptions calldata options,
+        bytes calldata payload,
+        uint64 gasLimit,
+        address payer
+    ) private returns (bytes32 id, uint64 nonce) {
         if (gasLimit == 0 && msg.value != 0) revert UnexpectedValue(msg.value);
         (id, nonce) = sendFrom(destinationChain, receiver, options, payload, gasLimit == 0 ? 0 : PAID);
         if (gasLimit != 0) {
-            fees.lock{value: msg.value}(id, msg.sender, destinationChain, gasLimit, payload.length);
+            fees.lock{value: msg.value}(id, payer, destinationChain, gasLimit, payload.length);
         }
     }
 

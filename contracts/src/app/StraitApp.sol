@@ -51,6 +51,22 @@ abstract contract StraitApp is IStraitReceiver, IStraitSender {
         (id,) = endpoint.send(chain, peer, options, payload);
     }
 
+    /// `_straitSend` paid with `value` wei (at least the endpoint fees' quote for `gasLimit` and the
+    /// payload's length, [STRAIT-FEE.7]) on behalf of `payer`, who is credited what the message
+    /// does not use at settlement. A gas limit of 0 sends it unpaid (`value` must then be 0).
+    function _straitSendPaid(
+        uint64 chain,
+        bytes memory payload,
+        DeliveryOptions memory options,
+        uint64 gasLimit,
+        uint256 value,
+        address payer
+    ) internal returns (bytes32 id) {
+        bytes32 peer = peers[chain];
+        if (peer == 0) revert NoPeer(chain);
+        (id,) = endpoint.sendPaidFor{value: value}(chain, peer, options, payload, gasLimit, payer);
+    }
+
     /// @inheritdoc IStraitReceiver
     function straitReceive(
         bytes32 id,

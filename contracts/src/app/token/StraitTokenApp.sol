@@ -33,6 +33,9 @@ contract StraitTokenApp is StraitApp, TokenLimits {
     uint32 public constant ESCROW_SHORT = 1004;
     uint32 public constant UNKNOWN_TRANSFER = 1005;
     uint32 public constant TOKEN_PAUSED = 1009;
+    /// A paid transfer over the outbound limit: refused, not queued (an EVM application cannot pay
+    /// for the message at a release with no caller; `[STRAIT-TOKEN.EVM]`).
+    uint32 public constant PAID_OVER_LIMIT = 1012;
 
     /// How a sent transfer left: escrowed here, or burned (a voucher going back).
     uint8 internal constant ESCROWED = 0;
@@ -201,7 +204,7 @@ contract StraitTokenApp is StraitApp, TokenLimits {
 
     /// Send `amount` of `token` (approved to this contract first) to `recipient` on `destination`:
     /// escrowed, or burned if it goes back the way it came. Returns the message id, or 0 and the
-    /// queue id when over the outbound limit ([STRAIT-LIMIT.3]). Timeouts 0: none.
+    /// queue id when over the outbound limit ([STRAIT-LIMIT.3]). Timeouts 0: none. Unpaid.
     function sendTransfer(
         address token,
         uint64 destination,
@@ -210,6 +213,34 @@ contract StraitTokenApp is StraitApp, TokenLimits {
         uint64 timeoutHeight,
         uint64 timeoutTimestamp
     ) external returns (bytes32 id, uint64 queueId) {
+        return transferOut(token, destination, recipient, amount, timeoutHeight, timeoutTimestamp, 0);
+    }
+
+    /// `sendTransfer` with its message paid ([STRAIT-FEE.7]): `msg.value`, at least the endpoint
+    /// fees' quote for `gasLimit` and the transfer payload's length (`2 + denom length + 80`
+    /// bytes), the sender the payer. A paid transfer over the outbound limit is refused
+    /// (`PAID_OVER_LIMIT`), not queued.
+    function sendTransferPaid(
+        address token,
+        uint64 destination,
+        bytes32 recipient,
+        uint128 amount,
+        uint64 timeoutHeight,
+        uint64 timeoutTimestamp,
+        uint64 gasLimit
+    ) external payable returns (bytes32 id) {
+        (id,) = transferOut(token, destination, recipient, amount, timeoutHeight, timeoutTimestamp, gasLimit);
+    }
+
+    function transferOut(
+        address token,
+        uint64 destination,
+        bytes32 recipient,
+        uint128 amount,
+        uint64 timeoutHeight,
+        uint64 timeoutTimestamp,
+        uint64 gasLimit
+    ) internal returns (bytes32 id, uint64 queueId) {
         string memory denom = denomOf[token];
         if (bytes(denom).length == 0) fail(BAD_TRANSFER, "unknown token");
         if (amount == 0) fail(BAD_TRANSFER, "amount 0");
@@ -233,12 +264,18 @@ contract StraitTokenApp is StraitApp, TokenLimits {
             counterparty: recipient,
             bucket: bucketId(OUT, destination, denom)
         });
-        return sendOut(item, denom);
+        return sendOut(item, denom, gasLimit);
     }
 
     /// The application holds `item.amount`: escrow or burn it, then send or queue it.
-    function sendOut(Item memory item, string memory denom) internal returns (bytes32 id, uint64 queueId) {
-        if (topicPaused[TokenCodec.topic(denom)]) fail(TOKEN_PAUSED, string.concat(denom, " is paused"));
+    /// A paid one (`gasLimit` not 0, `msg.value` its payment) is sent now or refused.
+    function sendOut(Item memory item, string memory denom, uint64 gasLimit)
+        internal
+        returns (bytes32 id, uint64 queueId)
+    {
+        if (topicPaused[TokenCodec.topic(denom)]) {
+            fail(TOKEN_PAUSED, string.concat(denom, " is paused"));
+        }
         if (peers[item.remote] == 0) fail(BAD_TRANSFER, "the destination is not a remote");
         if (TokenCodec.startsWith(bytes(denom), TokenCodec.prefix(item.remote))) {
             StraitVoucher(item.token).burn(item.amount);
@@ -250,14 +287,17 @@ contract StraitTokenApp is StraitApp, TokenLimits {
             item.how = ESCROWED;
         }
         if (hasQueue(item.bucket) || !tryTake(item.bucket, item.amount)) {
+            if (gasLimit != 0) fail(PAID_OVER_LIMIT, "a paid transfer over the limit is not queued");
             queueId = enqueue(item);
             emit TransferQueued(queueId, item.bucket, OUT, item.owner, item.token, item.amount);
             return (0, queueId);
         }
-        return (sendNow(item, denom), 0);
+        return (sendNow(item, denom, gasLimit), 0);
     }
 
-    function sendNow(Item memory item, string memory denom) internal returns (bytes32 id) {
+    /// Send `item`'s transfer message, paid with `msg.value` for `gasLimit` by its owner unless
+    /// `gasLimit` is 0.
+    function sendNow(Item memory item, string memory denom, uint64 gasLimit) internal returns (bytes32 id) {
         bytes memory payload = TokenCodec.encode(
             Transfer({
                 denom: denom,
@@ -266,8 +306,13 @@ contract StraitTokenApp is StraitApp, TokenLimits {
                 recipient: item.counterparty
             })
         );
-        id = _straitSend(
-            item.remote, payload, DeliveryOptions(false, item.timeoutHeight, item.timeoutTimestamp)
+        id = _straitSendPaid(
+            item.remote,
+            payload,
+            DeliveryOptions(false, item.timeoutHeight, item.timeoutTimestamp),
+            gasLimit,
+            msg.value,
+            item.owner
         );
         pending[id] = Pending(item.token, item.how, item.owner, item.amount);
         emit TransferSent(id, item.owner, item.remote, item.counterparty, item.token, item.amount);
@@ -422,7 +467,7 @@ contract StraitTokenApp is StraitApp, TokenLimits {
             giveBack(item.token, item.how, item.owner, item.amount);
             emit QueueEnded(id, END_REFUNDED, 0);
         } else {
-            emit QueueEnded(id, END_RELEASED, sendNow(item, denomOf[item.token]));
+            emit QueueEnded(id, END_RELEASED, sendNow(item, denomOf[item.token], 0));
         }
     }
 
@@ -450,7 +495,7 @@ contract StraitTokenApp is StraitApp, TokenLimits {
                 counterparty: item.counterparty,
                 bucket: bucketId(OUT, item.remote, denom)
             });
-            (sent, requeued) = sendOut(back, denom);
+            (sent, requeued) = sendOut(back, denom, 0);
         }
         emit QueueEnded(queueId, END_CANCELLED, sent);
     }

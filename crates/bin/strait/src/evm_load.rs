@@ -36,10 +36,11 @@ pub(crate) const LOAD_ACCOUNT: &str = "load-0";
 /// The gas limit of a load send on an EVM chain (one costs about 100,000; a paid one about
 /// 190,000).
 const SEND_GAS: u64 = 400_000;
-/// The destination gas a paid load message buys (`[STRAIT-FEE.7]`).
-const PAID_GAS_LIMIT: u64 = 200_000;
-/// What a paid load message pays above its quote (wei), which comes back to it at settlement.
-const PAID_EXCESS: u64 = 1_000;
+/// The destination gas a paid load message or transfer buys (`[STRAIT-FEE.7]`).
+pub(crate) const PAID_GAS_LIMIT: u64 = 200_000;
+/// What a paid load message or transfer pays above its quote (wei), which comes back to it at
+/// settlement.
+pub(crate) const PAID_EXCESS: u64 = 1_000;
 
 /// The EVM routes' part of `strait devnet --messages`' report.
 #[derive(Debug, Default, Serialize)]
@@ -123,14 +124,21 @@ struct EvmEnd {
 impl EvmEnd {
     /// The endpoint's fee contract (`StraitFees`).
     async fn fees(&self) -> anyhow::Result<StraitFees::StraitFeesInstance<DynProvider>> {
-        let endpoint = StraitEndpoint::new(self.endpoint, self.provider.clone());
-        let fees = endpoint
-            .fees()
-            .call()
-            .await
-            .context("the endpoint's fees")?;
-        Ok(StraitFees::new(fees, self.provider.clone()))
+        endpoint_fees(self.endpoint, &self.provider).await
     }
+}
+
+/// The fee contract (`StraitFees`) of the EVM endpoint at `endpoint`.
+pub(crate) async fn endpoint_fees(
+    endpoint: Address,
+    provider: &DynProvider,
+) -> anyhow::Result<StraitFees::StraitFeesInstance<DynProvider>> {
+    let fees = StraitEndpoint::new(endpoint, provider.clone())
+        .fees()
+        .call()
+        .await
+        .context("the endpoint's fees")?;
+    Ok(StraitFees::new(fees, provider.clone()))
 }
 
 impl Chain {
@@ -534,15 +542,45 @@ async fn send_evm(
     Ok(ids)
 }
 
-/// Counts into `report` the paid messages `paid` (id, what it paid) sent from `e`: each, its
-/// `FeeSplit` events on `e`'s fees contract (exactly one, whose parts add up to what it paid),
-/// and whether its deliverer, not the payer, was paid.
+/// Counts into `report` the paid messages `paid` (id, what it paid) sent from `e` by the load key
+/// ([`paid_splits`]).
 async fn fee_splits(
     e: &EvmEnd,
     paid: &[(MessageId, U256)],
     report: &mut EvmRoutesReport,
 ) -> anyhow::Result<()> {
-    let fees = e.fees().await?;
+    let counts = paid_splits(
+        e.id,
+        &e.fees().await?,
+        deploy::signer_address(LOAD_KEY)?,
+        paid,
+    )
+    .await?;
+    report.paid += counts.paid;
+    report.paid_split += counts.split;
+    report.paid_deliverers += counts.deliverers;
+    Ok(())
+}
+
+/// How the payments of paid messages were split at settlement ([`paid_splits`]).
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct PaidSplits {
+    /// Paid messages.
+    pub paid: u64,
+    /// Split exactly once (one `FeeSplit`), the parts adding up to what the message paid.
+    pub split: u64,
+    /// Of those, whose deliverer, not the payer, got the delivery fee.
+    pub deliverers: u64,
+}
+
+/// Reads the `FeeSplit` events of `fees` (an EVM chain's `StraitFees`) for the messages `paid`
+/// (id, what it paid) that `payer` paid for on `chain`.
+pub(crate) async fn paid_splits(
+    chain: ChainId,
+    fees: &StraitFees::StraitFeesInstance<DynProvider>,
+    payer: Address,
+    paid: &[(MessageId, U256)],
+) -> anyhow::Result<PaidSplits> {
     let mut splits: HashMap<MessageId, Vec<StraitFees::FeeSplit>> = HashMap::new();
     for (event, _) in fees
         .FeeSplit_filter()
@@ -553,28 +591,28 @@ async fn fee_splits(
     {
         splits.entry(MessageId(event.id.0)).or_default().push(event);
     }
-    let payer = deploy::signer_address(LOAD_KEY)?;
+    let mut counts = PaidSplits::default();
     for (id, amount) in paid {
-        report.paid += 1;
+        counts.paid += 1;
         let [split] = splits.get(id).map(Vec::as_slice).unwrap_or_default() else {
             let splits = splits.get(id).map_or(0, Vec::len);
-            tracing::error!(chain = %e.id, %id, splits, "a paid message was not split exactly once");
+            tracing::error!(%chain, %id, splits, "a paid message was not split exactly once");
             continue;
         };
         let parts = split.delivererFee + split.ackFee + split.refund;
         if parts != *amount {
             tracing::error!(
-                chain = %e.id, %id, %parts, %amount,
+                %chain, %id, %parts, %amount,
                 "a paid message's split does not add up to what it paid"
             );
             continue;
         }
-        report.paid_split += 1;
+        counts.split += 1;
         if split.deliverer != payer && split.delivererFee > U256::ZERO {
-            report.paid_deliverers += 1;
+            counts.deliverers += 1;
         }
     }
-    Ok(())
+    Ok(counts)
 }
 
 /// Records, for each of `ids` received on `chain`, how many times and whether executed.

@@ -43,6 +43,7 @@ use strait_primitives::{Address32, ChainId, MessageId, Timestamp};
 
 use crate::devnet_seed::{streams, SeededRng};
 use crate::evm_devnet::{address32, EvmChain, EVM_DENOM, TOKEN_LOAD_KEY};
+use crate::evm_load::{PAID_EXCESS, PAID_GAS_LIMIT};
 use crate::send::wait_tx;
 use crate::transfers::Conservation;
 
@@ -168,6 +169,14 @@ pub struct EvmTransfersReport {
     pub duplicates: u64,
     /// Whose outcome came back to their source.
     pub settled: u64,
+    /// Sent paid from an EVM chain (`sendTransferPaid`, every other one).
+    pub paid: u64,
+    /// Paid transfers whose payment was split exactly once at settlement (`FeeSplit`), the parts
+    /// adding up to what the transfer paid.
+    pub paid_split: u64,
+    /// Paid transfers whose deliverer, not the sender, was paid on the source (a relayer with
+    /// an account there: delivered to an EVM chain).
+    pub paid_deliverers: u64,
     /// By route: `native->evm`, `evm->native`, `evm->evm`.
     pub by_route: BTreeMap<String, RouteTransfers>,
     /// The books after the run.
@@ -190,6 +199,7 @@ impl EvmTransfersReport {
     pub fn ok(&self) -> bool {
         self.executed + self.refunded_failed + self.refunded_timed_out == self.sent
             && self.settled == self.sent
+            && self.paid_split == self.paid
             && self.unexpected == 0
             && self.undelivered == 0
             && self.duplicates == 0
@@ -251,11 +261,13 @@ pub(crate) fn plan(chains: &[End], rounds: usize, rng: &mut SeededRng) -> Vec<Pl
     out
 }
 
-/// A sent transfer: its message and, from an EVM chain, its packet (to finalize it).
+/// A sent transfer: its message and, from an EVM chain, its packet (to finalize it) and what it
+/// paid, if paid.
 #[derive(Clone, Debug)]
 struct Sent {
     id: MessageId,
     packet: Vec<u8>,
+    paid: Option<U256>,
 }
 
 /// How a transfer was received: times seen, and its outcome's kind (0 executed, 1 failed, 2
@@ -392,6 +404,30 @@ pub(crate) async fn run(
             Expect::TimedOut => report.refunded_timed_out += 1,
         }
     }
+    for (s, chain) in chains.iter().enumerate() {
+        let End::Evm {
+            id,
+            provider,
+            endpoint,
+            ..
+        } = chain
+        else {
+            continue;
+        };
+        let paid: Vec<(MessageId, U256)> = (0..plan.len())
+            .filter(|&i| plan[i].source == s)
+            .filter_map(|i| sent.get(&i).and_then(|t| Some((t.id, t.paid?))))
+            .collect();
+        if paid.is_empty() {
+            continue;
+        }
+        let fees = crate::evm_load::endpoint_fees(*endpoint, provider).await?;
+        let payer = deploy::signer_address(TOKEN_LOAD_KEY)?;
+        let counts = crate::evm_load::paid_splits(*id, &fees, payer, &paid).await?;
+        report.paid += counts.paid;
+        report.paid_split += counts.split;
+        report.paid_deliverers += counts.deliverers;
+    }
     let settled_of: Vec<bool> = (0..plan.len())
         .map(|i| sent.get(&i).is_some_and(|s| settled.contains(&s.id)))
         .collect();
@@ -455,6 +491,7 @@ async fn send_native(
         out.push(Sent {
             id,
             packet: Vec::new(),
+            paid: None,
         });
     }
     Ok(out)
@@ -470,7 +507,8 @@ fn recipient(chains: &[End], p: &Planned) -> anyhow::Result<Address32> {
 
 /// Sends transfers `work` from the EVM chain `chains[s]` with [`TOKEN_LOAD_KEY`], back to back:
 /// each token approved to the application once (its receipt awaited first), then every
-/// `sendTransfer`, then their receipts.
+/// `sendTransfer`, every other one paid (`sendTransferPaid` with the quote of its payload and
+/// [`PAID_EXCESS`], `[STRAIT-TOKEN.EVM]`), then their receipts.
 async fn send_evm(
     chain: &End,
     s: usize,
@@ -482,16 +520,17 @@ async fn send_evm(
     let End::Evm {
         id,
         provider,
+        endpoint,
         app,
         token,
-        ..
     } = chain
     else {
         anyhow::bail!("not an EVM chain");
     };
     let app_contract = StraitTokenApp::new(*app, provider.clone());
+    let fees = crate::evm_load::endpoint_fees(*endpoint, provider).await?;
     let mut pending = Vec::with_capacity(work.len());
-    for &i in work {
+    for (k, &i) in work.iter().enumerate() {
         let p = &plan[i];
         let token_address = if p.denom == EVM_DENOM {
             *token
@@ -518,23 +557,50 @@ async fn send_evm(
                 .context("approve receipt")?;
         }
         let timeout_ms = if p.expect == Expect::TimedOut { 1 } else { 0 };
-        let tx = app_contract
-            .sendTransfer(
-                token_address,
-                chains[p.destination].id().get(),
-                FixedBytes(recipient(chains, p)?.0),
-                p.amount,
-                0,
-                timeout_ms,
-            )
-            .gas(SEND_GAS)
-            .send()
-            .await
-            .with_context(|| format!("sending transfer {i} on EVM chain {id}"))?;
-        pending.push(*tx.tx_hash());
+        let destination = chains[p.destination].id().get();
+        let to = FixedBytes(recipient(chains, p)?.0);
+        let paid = if k % 2 == 0 {
+            // The transfer payload: version, denom length, denom, amount, sender, recipient.
+            let payload_len = 2 + p.denom.len() + 80;
+            let quote = fees
+                .quote(destination, PAID_GAS_LIMIT, U256::from(payload_len))
+                .call()
+                .await
+                .with_context(|| format!("the quote of transfer {i} on EVM chain {id}"))?;
+            Some(quote + U256::from(PAID_EXCESS))
+        } else {
+            None
+        };
+        let tx = match paid {
+            Some(value) => {
+                app_contract
+                    .sendTransferPaid(
+                        token_address,
+                        destination,
+                        to,
+                        p.amount,
+                        0,
+                        timeout_ms,
+                        PAID_GAS_LIMIT,
+                    )
+                    .value(value)
+                    .gas(SEND_GAS)
+                    .send()
+                    .await
+            }
+            None => {
+                app_contract
+                    .sendTransfer(token_address, destination, to, p.amount, 0, timeout_ms)
+                    .gas(SEND_GAS)
+                    .send()
+                    .await
+            }
+        }
+        .with_context(|| format!("sending transfer {i} on EVM chain {id}"))?;
+        pending.push((*tx.tx_hash(), paid));
     }
     let mut out = Vec::with_capacity(pending.len());
-    for hash in pending {
+    for (hash, paid) in pending {
         let receipt = loop {
             if let Some(r) = provider
                 .get_transaction_receipt(hash)
@@ -557,6 +623,7 @@ async fn send_evm(
         out.push(Sent {
             id: MessageId(event.id.0),
             packet: event.packet.to_vec(),
+            paid,
         });
     }
     Ok(out)

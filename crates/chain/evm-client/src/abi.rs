@@ -5,6 +5,22 @@
 
 #![allow(missing_docs, clippy::too_many_arguments)]
 
+/// The artifacts, included so that the compiler tracks them: `sol!` reads them but does not make
+/// the crate depend on them, so a rebuilt artifact would otherwise leave stale bindings.
+const _ARTIFACTS: &[&[u8]] = &[
+    include_bytes!("../../../../contracts/artifacts/StraitEndpoint.json"),
+    include_bytes!("../../../../contracts/artifacts/StraitGuardians.json"),
+    include_bytes!("../../../../contracts/artifacts/StraitFees.json"),
+    include_bytes!("../../../../contracts/artifacts/EcdsaCommitteeVerifier.json"),
+    include_bytes!("../../../../contracts/artifacts/BlsCommitteeVerifier.json"),
+    include_bytes!("../../../../contracts/artifacts/StraitCounter.json"),
+    include_bytes!("../../../../contracts/artifacts/StraitTokenApp.json"),
+    include_bytes!("../../../../contracts/artifacts/StraitVoucher.json"),
+    include_bytes!("../../../../contracts/artifacts/StraitDevToken.json"),
+    include_bytes!("../../../../contracts/artifacts/RouteSecurity.json"),
+    include_bytes!("../../../../contracts/artifacts/OptimisticVerifier.json"),
+];
+
 /// The endpoint (`src/StraitEndpoint.sol`).
 pub mod endpoint {
     alloy::sol!(

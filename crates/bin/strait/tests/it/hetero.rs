@@ -143,6 +143,18 @@ fn assert_ended_once_and_conserved(report: &serde_json::Value, run: &str) {
         "{run}: {report}"
     );
     assert_eq!(t["conservation"]["ok"], true, "{run}: {report}");
+    // Every other transfer from an EVM chain was paid by its sender (`sendTransferPaid`): each
+    // payment split exactly once at settlement into parts that add up to it, some relayer paid
+    // on its source (a transfer delivered to the other EVM chain).
+    let from_evm = t["by_route"]["evm->native"]["sent"].as_u64().unwrap_or(0)
+        + t["by_route"]["evm->evm"]["sent"].as_u64().unwrap_or(0);
+    let paid = t["paid"].as_u64().unwrap_or(0);
+    assert!(
+        paid >= from_evm / 2 && paid > 0,
+        "{run}: {paid} transfers paid of {from_evm}: {report}"
+    );
+    assert_eq!(t["paid_split"], paid, "{run}: {report}");
+    assert!(t["paid_deliverers"].as_u64() > Some(0), "{run}: {report}");
     assert!(
         t["conservation"]["holdings_checked"].as_u64() > Some(20),
         "{run}: {report}"
