@@ -142,6 +142,11 @@ impl<C: WatchedChain, R: Runtime> Watcher<C, R> {
             })
     }
 
+    /// The attestations read so far, per watched committee.
+    pub fn ledgers(&self) -> &[Ledger] {
+        &self.ledgers
+    }
+
     pub(crate) fn chain(&self, id: ChainId) -> Option<&C> {
         self.chains.iter().find(|c| SourceChain::chain_id(*c) == id)
     }

@@ -375,33 +375,6 @@ pub async fn run(args: DevnetArgs) -> anyhow::Result<()> {
             }
         }
     };
-    let watcher = if args.no_watcher {
-        None
-    } else {
-        let (boards, watched) = committees.as_ref().map_or((None, Vec::new()), |c| {
-            (
-                Some(c.boards.clone() as Arc<dyn strait_chain_client::AttestationSource>),
-                c.watched.clone(),
-            )
-        });
-        match crate::devnet_watcher::start(&endpoints, boards, watched, block_time_ms).await {
-            Ok(w) => {
-                eprintln!(
-                    "  watcher: in process, every {} ms; its alerts are logged as WATCHER (--no-watcher to skip)",
-                    crate::devnet_watcher::poll_interval(block_time_ms).as_millis()
-                );
-                Some(w)
-            }
-            Err(e) => {
-                if let Some(c) = committees {
-                    c.stop().await;
-                }
-                stop_all(nodes).await;
-                return Err(e.context("starting the watcher"));
-            }
-        }
-    };
-
     let (stop_relayer, relayer_stopped) = tokio::sync::watch::channel(false);
     let mut relayer_config = RelayerConfig::new(endpoints.clone(), "relayer-0");
     if let Some(c) = &committees {
@@ -425,6 +398,52 @@ pub async fn run(args: DevnetArgs) -> anyhow::Result<()> {
             }
         }
         _ => (None, None),
+    };
+    // The watcher: every chain's clients, the native committees' boards and the EVM chains'
+    // (their attesters sign from here on; the native chains' clients of an EVM chain are where
+    // an EVM attester's equivocation is proven).
+    let watcher = if args.no_watcher {
+        None
+    } else {
+        let started = async {
+            let (boards, watched) = match &committees {
+                Some(c) => {
+                    let mut boards = c.boards.0.clone();
+                    let mut watched = c.watched.clone();
+                    if let (Some(e), Some(a)) = (&evm, &evm_attesters) {
+                        boards.extend(a.boards.iter().cloned());
+                        watched.extend(crate::evm_devnet::watched_committees(e)?);
+                    }
+                    (
+                        Some(Arc::new(strait_attester::Boards(boards))
+                            as Arc<dyn strait_chain_client::AttestationSource>),
+                        watched,
+                    )
+                }
+                None => (None, Vec::new()),
+            };
+            crate::devnet_watcher::start(&endpoints, boards, watched, block_time_ms).await
+        }
+        .await;
+        match started {
+            Ok(w) => {
+                eprintln!(
+                    "  watcher: in process, every {} ms; its alerts are logged as WATCHER (--no-watcher to skip)",
+                    crate::devnet_watcher::poll_interval(block_time_ms).as_millis()
+                );
+                Some(w)
+            }
+            Err(e) => {
+                if let Some(a) = evm_attesters {
+                    a.stop().await;
+                }
+                if let Some(c) = committees {
+                    c.stop().await;
+                }
+                stop_all(nodes).await;
+                return Err(e.context("starting the watcher"));
+            }
+        }
     };
     let receivers = committees
         .as_ref()

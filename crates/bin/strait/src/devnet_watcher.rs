@@ -1,11 +1,12 @@
 //! `strait devnet`'s watcher (`strait_watcher`, `[STRAIT-AGENT.7]`): it follows every chain's
-//! clients and the in-process attesters' boards, and submits the evidence that freezes a lying
-//! client. It steps on a runtime of its own (it verifies headers and signatures, which must not
+//! clients and the in-process attesters' boards (the native chains' committees and the EVM
+//! chains'), and submits the evidence that freezes a lying client on a native chain. It steps on a runtime of its own (it verifies headers and signatures, which must not
 //! hold up the chains and the relayer) and at most once per poll interval, so its reads stay a
 //! bounded load on the chains. An honest devnet gives it nothing to find.
 
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -19,7 +20,7 @@ use tokio::sync::watch;
 use crate::committees::BackgroundRuntime;
 
 /// What the watcher did so far.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub(crate) struct WatcherSummary {
     /// Steps taken (each looks at every board and client).
     pub(crate) steps: u64,
@@ -27,6 +28,9 @@ pub(crate) struct WatcherSummary {
     pub(crate) findings: u64,
     /// Evidence submitted and applied on chain.
     pub(crate) submitted: u64,
+    /// Per source chain of a watched committee (native or EVM), the highest leaf count of a
+    /// checkpoint the watcher read from its attesters' boards and verified (absent: none yet).
+    pub(crate) attested: BTreeMap<u64, u64>,
 }
 
 #[derive(Default)]
@@ -34,6 +38,22 @@ struct Counters {
     steps: AtomicU64,
     findings: AtomicU64,
     submitted: AtomicU64,
+    attested: Mutex<BTreeMap<u64, u64>>,
+}
+
+impl Counters {
+    fn summary(&self) -> WatcherSummary {
+        WatcherSummary {
+            steps: self.steps.load(Ordering::Relaxed),
+            findings: self.findings.load(Ordering::Relaxed),
+            submitted: self.submitted.load(Ordering::Relaxed),
+            attested: self
+                .attested
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .clone(),
+        }
+    }
 }
 
 /// The running watcher.
@@ -47,11 +67,7 @@ pub(crate) struct DevnetWatcher {
 impl DevnetWatcher {
     /// What it did so far.
     pub(crate) fn summary(&self) -> WatcherSummary {
-        WatcherSummary {
-            steps: self.counters.steps.load(Ordering::Relaxed),
-            findings: self.counters.findings.load(Ordering::Relaxed),
-            submitted: self.counters.submitted.load(Ordering::Relaxed),
-        }
+        self.counters.summary()
     }
 
     /// Stops it (waiting at most 5 s for a step in progress) and returns what it did.
@@ -63,11 +79,7 @@ impl DevnetWatcher {
         {
             tracing::warn!("the watcher did not stop within 5 s");
         }
-        let summary = WatcherSummary {
-            steps: self.counters.steps.load(Ordering::Relaxed),
-            findings: self.counters.findings.load(Ordering::Relaxed),
-            submitted: self.counters.submitted.load(Ordering::Relaxed),
-        };
+        let summary = self.counters.summary();
         drop(self.runtime);
         summary
     }
@@ -136,6 +148,18 @@ pub(crate) async fn start(
                     response = ?report.response,
                     "WATCHER: evidence of a lying verifier"
                 );
+            }
+            {
+                let mut attested = seen
+                    .attested
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                for ledger in watcher.ledgers() {
+                    if let Some(count) = ledger.highest_count() {
+                        let top = attested.entry(ledger.watched.source.get()).or_default();
+                        *top = (*top).max(count);
+                    }
+                }
             }
             seen.steps.fetch_add(1, Ordering::Relaxed);
             if tokio::time::timeout(config.poll_interval, stopped.wait_for(|s| *s))

@@ -575,6 +575,32 @@ pub(crate) fn attested_clients(
     Ok(out)
 }
 
+/// The EVM chains' committees as the watcher follows them: per EVM chain, the devnet committee
+/// that certifies it and its clients on the native chains (where the evidence of an
+/// equivocation freezes them). The EVM chains' own clients of each other (contracts) are not
+/// among them: the watcher submits evidence to native chains only.
+pub(crate) fn watched_committees(
+    evm: &EvmDevnet,
+) -> anyhow::Result<Vec<strait_watcher::WatchedCommittee>> {
+    let kind = committee_kind();
+    let (committee, committee_id) = crate::committees::devnet_committee(kind)?;
+    let mut out: Vec<strait_watcher::WatchedCommittee> = Vec::new();
+    for &(source, destination, client) in &evm.native_clients {
+        match out.iter_mut().find(|w| w.source == source) {
+            Some(w) => w.clients.push((destination, client)),
+            None => out.push(strait_watcher::WatchedCommittee {
+                source,
+                kind: kind.scheme.kind(),
+                committee: committee.clone(),
+                committee_id,
+                epoch: 0,
+                clients: vec![(destination, client)],
+            }),
+        }
+    }
+    Ok(out)
+}
+
 /// The adapters of each EVM chain of `evm`: its source (at [`CONFIRMATIONS`]) and its destination
 /// (the relayer's key, [`RELAYER_KEY`], through a transaction manager).
 pub(crate) async fn relay_chains(evm: &EvmDevnet) -> anyhow::Result<Vec<RelayChain>> {

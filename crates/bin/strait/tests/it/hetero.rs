@@ -220,6 +220,18 @@ async fn seeded_devnet_relays_native_and_evm_chains_every_way_exactly_once_throu
         let (report, stderr, run) = seeded_run(seed).await;
         assert!(stderr.contains("EVM chain  31337"), "{run}: {stderr}");
         assert_ended_once_and_conserved(&report, &run);
+        // The watcher read and verified the EVM chains' attesters' signatures as it does the
+        // native committees' (an equivocation there would freeze the native chains' clients of
+        // that EVM chain), and an honest run gave it nothing to find.
+        let watcher = &report["watcher"];
+        assert_eq!(watcher["findings"], 0, "{run}: {report}");
+        assert_eq!(watcher["submitted"], 0, "{run}: {report}");
+        for evm_chain in ["31337", "31338"] {
+            assert!(
+                watcher["attested"][evm_chain].as_u64() > Some(0),
+                "{run}: the watcher read no attestation of EVM chain {evm_chain}: {report}"
+            );
+        }
         if i > 0 {
             continue;
         }
