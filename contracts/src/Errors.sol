@@ -171,6 +171,8 @@ error NoOracle(uint64 destination);
 error InsufficientFee(uint256 need, uint256 have);
 /// An unpaid send (gas limit 0) carries value.
 error UnexpectedValue(uint256 value);
+/// A paid send names payer 0 (`sendPaidFor`).
+error ZeroPayer();
 /// Withdrawn fees could not be transferred.
 error TransferFailed(address to, uint256 amount);
 /// Only the endpoint may call this.

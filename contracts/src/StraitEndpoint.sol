@@ -64,7 +64,8 @@ contract StraitEndpoint is EndpointCore {
     }
 
     /// `sendPaid` with `payer` as the payer: the account credited what the message does not use
-    /// (an application that sends on behalf of a user names the user; it only gives to them).
+    /// (an application that sends on behalf of a user names the user; it only gives to them). A
+    /// paid message's payer is not 0 (`ZeroPayer`: its payment could never be split).
     function sendPaidFor(
         uint64 destinationChain,
         bytes32 receiver,
@@ -85,6 +86,7 @@ contract StraitEndpoint is EndpointCore {
         address payer
     ) private returns (bytes32 id, uint64 nonce) {
         if (gasLimit == 0 && msg.value != 0) revert UnexpectedValue(msg.value);
+        if (gasLimit != 0 && payer == address(0)) revert ZeroPayer();
         (id, nonce) = sendFrom(destinationChain, receiver, options, payload, gasLimit == 0 ? 0 : PAID);
         if (gasLimit != 0) {
             fees.lock{value: msg.value}(id, payer, destinationChain, gasLimit, payload.length);

@@ -6,7 +6,7 @@ import {StraitEndpoint} from "../src/StraitEndpoint.sol";
 import {StraitTokenApp} from "../src/app/token/StraitTokenApp.sol";
 import {StraitFees, FeeOracle, FeeLock} from "../src/StraitFees.sol";
 import {SingleOutcome} from "./lib/Harness.sol";
-import {InsufficientFee, UnexpectedValue} from "../src/Errors.sol";
+import {InsufficientFee, UnexpectedValue, ZeroPayer} from "../src/Errors.sol";
 
 /// Paid token transfers on an EVM ([STRAIT-TOKEN.EVM], [STRAIT-FEE.7]): the sender pays the
 /// message's quote with the transfer and is the payer (credited the rest at settlement, not the
@@ -129,6 +129,13 @@ contract TokenFeesTest is TokenNetTest {
         vm.assertEq(fees.feeLock(id).amount, need, "the caller's value");
         vm.expectRevert(abi.encodeWithSelector(UnexpectedValue.selector, 1));
         a.sendPaidFor{value: 1}(B_CHAIN, addr32(address(tb)), none, "hi", 0, bob);
+        // A paid message's payment must have a payer to go back to.
+        vm.deal(address(this), need);
+        vm.expectRevert(abi.encodeWithSelector(ZeroPayer.selector));
+        a.sendPaidFor{value: need}(B_CHAIN, addr32(address(tb)), none, "hi", GAS_LIMIT, address(0));
+        // Unpaid, the payer is not used.
+        (bytes32 unpaid,) = a.sendPaidFor(B_CHAIN, addr32(address(tb)), none, "hi", 0, address(0));
+        vm.assertTrue(fees.feeLock(unpaid).payer == address(0), "nothing locked");
     }
 
     /// Relay leaf `index` of `src` in a transaction sent by `origin`.
