@@ -68,6 +68,7 @@ contract TokenFeesTest is TokenNetTest {
         vm.assertEq(fees.feesOwed(RELAYER), 500, "outcome relayer");
         vm.assertEq(fees.feesOwed(alice), need + 9 - toDeliverer - 500, "the sender: the rest");
         vm.assertEq(fees.feesOwed(address(ta)), 0, "nothing to the application");
+        vm.assertEq(address(ta).balance, 0, "nothing kept by the application");
         assertConserved(0, "delivered");
     }
 
@@ -85,6 +86,7 @@ contract TokenFeesTest is TokenNetTest {
         vm.assertEq(usd.balanceOf(alice), MINTED, "no token moved");
         vm.assertEq(alice.balance, 10 ether, "no value moved");
         vm.assertEq(address(fees).balance, 0, "nothing locked");
+        vm.assertEq(address(ta).balance, 0, "nothing kept by the application");
         assertConserved(0, "nothing sent");
     }
 

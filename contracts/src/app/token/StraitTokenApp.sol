@@ -7,7 +7,7 @@ import {Clones} from "@openzeppelin/contracts/proxy/Clones.sol";
 import {StraitApp} from "../StraitApp.sol";
 import {DeliveryOptions} from "../../EndpointBase.sol";
 import {StraitAppError, IStraitEndpoint} from "../../IStrait.sol";
-import {NotOwner, NotGuardian} from "../../Errors.sol";
+import {NotOwner, NotGuardian, UnexpectedValue} from "../../Errors.sol";
 import {Packet, PacketCodec} from "../../Packet.sol";
 import {Transfer, TokenCodec} from "./TokenCodec.sol";
 import {TokenLimits} from "./TokenLimits.sol";
@@ -219,7 +219,8 @@ contract StraitTokenApp is StraitApp, TokenLimits {
     /// `sendTransfer` with its message paid ([STRAIT-FEE.7]): `msg.value`, at least the endpoint
     /// fees' quote for `gasLimit` and the transfer payload's length (`2 + denom length + 80`
     /// bytes), the sender the payer. A paid transfer over the outbound limit is refused
-    /// (`PAID_OVER_LIMIT`), not queued.
+    /// (`PAID_OVER_LIMIT`), not queued. A gas limit of 0 is an unpaid transfer, which carries no
+    /// value (`UnexpectedValue`).
     function sendTransferPaid(
         address token,
         uint64 destination,
@@ -229,6 +230,7 @@ contract StraitTokenApp is StraitApp, TokenLimits {
         uint64 timeoutTimestamp,
         uint64 gasLimit
     ) external payable returns (bytes32 id) {
+        if (gasLimit == 0 && msg.value != 0) revert UnexpectedValue(msg.value);
         (id,) = transferOut(token, destination, recipient, amount, timeoutHeight, timeoutTimestamp, gasLimit);
     }
 
@@ -296,7 +298,7 @@ contract StraitTokenApp is StraitApp, TokenLimits {
     }
 
     /// Send `item`'s transfer message, paid with `msg.value` for `gasLimit` by its owner unless
-    /// `gasLimit` is 0.
+    /// `gasLimit` is 0 (then with no value, whatever the call carries).
     function sendNow(Item memory item, string memory denom, uint64 gasLimit) internal returns (bytes32 id) {
         bytes memory payload = TokenCodec.encode(
             Transfer({
@@ -311,7 +313,7 @@ contract StraitTokenApp is StraitApp, TokenLimits {
             payload,
             DeliveryOptions(false, item.timeoutHeight, item.timeoutTimestamp),
             gasLimit,
-            msg.value,
+            gasLimit == 0 ? 0 : msg.value,
             item.owner
         );
         pending[id] = Pending(item.token, item.how, item.owner, item.amount);
