@@ -477,12 +477,11 @@ async fn send_evm(
         let payload = format!("{tag}{i}").into_bytes();
         let destination = chains[d].id().get();
         let paid = if k % 2 == 0 {
-            let quote = fees
-                .quote(destination, PAID_GAS_LIMIT, U256::from(payload.len()))
-                .call()
-                .await
-                .with_context(|| format!("the quote of message {i} on EVM chain {}", e.id))?;
-            Some(quote + U256::from(PAID_EXCESS))
+            Some(
+                paid_value(&fees, destination, payload.len())
+                    .await
+                    .with_context(|| format!("message {i} on EVM chain {}", e.id))?,
+            )
         } else {
             None
         };
@@ -516,30 +515,62 @@ async fn send_evm(
     }
     let mut ids = Vec::with_capacity(pending.len());
     for (hash, paid) in pending {
-        let receipt = loop {
-            if let Some(r) = e
-                .provider
-                .get_transaction_receipt(hash)
-                .await
-                .context("eth_getTransactionReceipt")?
-            {
-                break r;
-            }
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        };
-        anyhow::ensure!(receipt.status(), "a send on EVM chain {} reverted", e.id);
-        let id = receipt
-            .inner
-            .logs()
-            .iter()
-            .find_map(|log| log.log_decode::<StraitEndpoint::Sent>().ok())
-            .context("no Sent event in a send's receipt")?
-            .inner
-            .data
-            .id;
+        let id = sent_event(&e.provider, hash, "a send", e.id).await?.id;
         ids.push((MessageId(id.0), paid));
     }
     Ok(ids)
+}
+
+/// What a paid load message or transfer to `destination` with a payload of `payload_len` bytes
+/// pays: the quote of [`PAID_GAS_LIMIT`] on `fees`, and [`PAID_EXCESS`].
+pub(crate) async fn paid_value(
+    fees: &StraitFees::StraitFeesInstance<DynProvider>,
+    destination: u64,
+    payload_len: usize,
+) -> anyhow::Result<U256> {
+    let quote = fees
+        .quote(destination, PAID_GAS_LIMIT, U256::from(payload_len))
+        .call()
+        .await
+        .context("the fee quote")?;
+    Ok(quote + U256::from(PAID_EXCESS))
+}
+
+/// How long a load send's receipt is waited for (a send lands in a block or two).
+const RECEIPT_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// The `Sent` event of the transaction `hash` on the EVM chain `chain` (`what` names it in
+/// errors), once it landed (at most [`RECEIPT_TIMEOUT`]) and succeeded.
+pub(crate) async fn sent_event(
+    provider: &DynProvider,
+    hash: alloy::primitives::TxHash,
+    what: &str,
+    chain: ChainId,
+) -> anyhow::Result<StraitEndpoint::Sent> {
+    let deadline = Instant::now() + RECEIPT_TIMEOUT;
+    let receipt = loop {
+        if let Some(r) = provider
+            .get_transaction_receipt(hash)
+            .await
+            .context("eth_getTransactionReceipt")?
+        {
+            break r;
+        }
+        anyhow::ensure!(
+            Instant::now() < deadline,
+            "{what} on EVM chain {chain} ({hash}) did not land in {RECEIPT_TIMEOUT:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    anyhow::ensure!(receipt.status(), "{what} on EVM chain {chain} reverted");
+    Ok(receipt
+        .inner
+        .logs()
+        .iter()
+        .find_map(|log| log.log_decode::<StraitEndpoint::Sent>().ok())
+        .with_context(|| format!("no Sent event in the receipt of {what} on EVM chain {chain}"))?
+        .inner
+        .data)
 }
 
 /// Counts into `report` the paid messages `paid` (id, what it paid) sent from `e` by the load key

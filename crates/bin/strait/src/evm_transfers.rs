@@ -26,7 +26,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use alloy::primitives::{Address, FixedBytes, U256};
-use alloy::providers::{DynProvider, Provider};
+use alloy::providers::DynProvider;
 use anyhow::Context as _;
 use jsonrpsee::http_client::HttpClient;
 use serde::Serialize;
@@ -43,7 +43,7 @@ use strait_primitives::{Address32, ChainId, MessageId, Timestamp};
 
 use crate::devnet_seed::{streams, SeededRng};
 use crate::evm_devnet::{address32, EvmChain, EVM_DENOM, TOKEN_LOAD_KEY};
-use crate::evm_load::{PAID_EXCESS, PAID_GAS_LIMIT};
+use crate::evm_load::PAID_GAS_LIMIT;
 use crate::send::wait_tx;
 use crate::transfers::Conservation;
 
@@ -562,12 +562,11 @@ async fn send_evm(
         let paid = if k % 2 == 0 {
             // The transfer payload: version, denom length, denom, amount, sender, recipient.
             let payload_len = 2 + p.denom.len() + 80;
-            let quote = fees
-                .quote(destination, PAID_GAS_LIMIT, U256::from(payload_len))
-                .call()
-                .await
-                .with_context(|| format!("the quote of transfer {i} on EVM chain {id}"))?;
-            Some(quote + U256::from(PAID_EXCESS))
+            Some(
+                crate::evm_load::paid_value(&fees, destination, payload_len)
+                    .await
+                    .with_context(|| format!("transfer {i} on EVM chain {id}"))?,
+            )
         } else {
             None
         };
@@ -601,25 +600,7 @@ async fn send_evm(
     }
     let mut out = Vec::with_capacity(pending.len());
     for (hash, paid) in pending {
-        let receipt = loop {
-            if let Some(r) = provider
-                .get_transaction_receipt(hash)
-                .await
-                .context("eth_getTransactionReceipt")?
-            {
-                break r;
-            }
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        };
-        anyhow::ensure!(receipt.status(), "a transfer on EVM chain {id} reverted");
-        let event = receipt
-            .inner
-            .logs()
-            .iter()
-            .find_map(|log| log.log_decode::<StraitEndpoint::Sent>().ok())
-            .context("no Sent event in a transfer's receipt")?
-            .inner
-            .data;
+        let event = crate::evm_load::sent_event(provider, hash, "a transfer", *id).await?;
         out.push(Sent {
             id: MessageId(event.id.0),
             packet: event.packet.to_vec(),
