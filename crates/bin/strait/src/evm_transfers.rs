@@ -508,7 +508,7 @@ fn recipient(chains: &[End], p: &Planned) -> anyhow::Result<Address32> {
 /// Sends transfers `work` from the EVM chain `chains[s]` with [`TOKEN_LOAD_KEY`], back to back:
 /// each token approved to the application once (its receipt awaited first), then every
 /// `sendTransfer`, every other one paid (`sendTransferPaid` with the quote of its payload and
-/// [`PAID_EXCESS`], `[STRAIT-TOKEN.EVM]`), then their receipts.
+/// [`crate::evm_load::PAID_EXCESS`], `[STRAIT-TOKEN.EVM]`), then their receipts.
 async fn send_evm(
     chain: &End,
     s: usize,
