@@ -5,6 +5,8 @@ import {NetTest} from "./lib/Net.sol";
 import {StraitCounter} from "../src/app/StraitCounter.sol";
 import {Receipt, OutcomeKind} from "../src/Receipt.sol";
 import {IStraitEndpoint} from "../src/IStrait.sol";
+import {TestVerifier} from "./lib/Fixtures.sol";
+import {RootNotVerified} from "../src/Errors.sol";
 
 /// The devnet's EVM counter: counts what it receives per source, acknowledges with the count, and
 /// counts the outcomes of what it sent; only the endpoint calls its callbacks.
@@ -37,5 +39,34 @@ contract StraitCounterTest is NetTest {
     function test_only_the_endpoint_calls_back() external {
         vm.expectRevert(abi.encodeWithSelector(StraitCounter.NotEndpoint.selector, address(this)));
         ca.straitReceive(bytes32(0), B_CHAIN, bytes32(0), 1, "");
+    }
+
+    /// Its deployer, and no one else, chooses the verifier it trusts per source; 0 is the default.
+    function test_the_owner_sets_its_security_config() external {
+        TestVerifier own = new TestVerifier(A_CHAIN);
+        vm.assertTrue(cb.owner() == address(this), "the deployer owns it");
+        vm.assertTrue(b.verifierOf(addr32(address(cb)), A_CHAIN) == address(vb), "the default at first");
+        cb.setSecurityConfig(A_CHAIN, address(own));
+        vm.assertTrue(b.verifierOf(addr32(address(cb)), A_CHAIN) == address(own), "its own verifier");
+        vm.assertTrue(b.verifierOf(addr32(address(cb)), 7) == address(0), "other sources untouched");
+
+        // A message proven only to the default verifier is not delivered to it now.
+        ca.send(B_CHAIN, addr32(address(cb)), "tick");
+        collect();
+        uint256 index = sent[address(a)].length - 1;
+        (bytes memory proof, uint64 h) = prove(a, index);
+        vm.expectRevert(abi.encodeWithSelector(RootNotVerified.selector, address(own), h));
+        b.receiveMessage(sent[address(a)][index], proof, h);
+        vm.assertEq(cb.received(A_CHAIN), 0, "nothing counted");
+
+        address stranger = address(0xbad);
+        vm.prank(stranger);
+        vm.expectRevert(abi.encodeWithSelector(StraitCounter.NotOwner.selector, stranger));
+        cb.setSecurityConfig(A_CHAIN, address(0));
+
+        cb.setSecurityConfig(A_CHAIN, address(0));
+        vm.assertTrue(b.verifierOf(addr32(address(cb)), A_CHAIN) == address(vb), "back to the default");
+        relay(a, index);
+        vm.assertEq(cb.received(A_CHAIN), 1, "delivered under the default");
     }
 }

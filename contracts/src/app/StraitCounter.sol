@@ -8,12 +8,18 @@ import {IStraitReceiver, IStraitSender, IStraitEndpoint} from "../IStrait.sol";
 /// The devnet's counter on an EVM chain (`strait devnet`): accepts a message from anyone, counts
 /// the messages received from each source chain, and acknowledges with the count; sends for anyone
 /// (the counter is the sender, so outcomes come back to it) and counts the outcomes of what it
-/// sent, by kind. No access control: a test and demo application, not one to hold value.
+/// sent, by kind. Its deployer, the owner, may choose the verifier it trusts per source chain
+/// (`setSecurityConfig`; the devnet's second counter trusts the native chains' light clients). No
+/// other access control: a test and demo application, not one to hold value.
 contract StraitCounter is IStraitReceiver, IStraitSender {
     /// The caller is not the endpoint.
     error NotEndpoint(address caller);
+    /// The caller is not the owner.
+    error NotOwner(address caller);
 
     IStraitEndpoint public immutable endpoint;
+    /// The deployer: the only one who sets the counter's security config.
+    address public immutable owner;
     /// Messages received from each source chain.
     mapping(uint64 chain => uint64) public received;
     /// Messages received in total.
@@ -28,6 +34,14 @@ contract StraitCounter is IStraitReceiver, IStraitSender {
 
     constructor(IStraitEndpoint endpoint_) {
         endpoint = endpoint_;
+        owner = msg.sender;
+    }
+
+    /// Trust `verifier` for messages from `sourceChain` (0: the endpoint's default); the owner's
+    /// call, forwarded to the endpoint as the counter's own config.
+    function setSecurityConfig(uint64 sourceChain, address verifier) external {
+        if (msg.sender != owner) revert NotOwner(msg.sender);
+        endpoint.setSecurityConfig(sourceChain, verifier);
     }
 
     /// Send `payload` to `receiver` on `chain` from this counter; returns the message id.

@@ -23,6 +23,15 @@ use crate::setup_tx::{clients_of, ensure_pair_clients, existing};
 /// What `--messages` reports the route's messages as.
 pub(crate) const LABEL: &str = "bft_bls";
 
+/// The options of the devnet's kind-5 clients (native chains' and EVM chains', `crate::evm_lc_route`).
+pub(crate) fn options() -> Options {
+    Options {
+        trust_threshold: TrustThreshold::ONE_THIRD,
+        trusting_period_ms: strait_node::spec::DEVNET_TRUSTING_PERIOD_MS,
+        max_clock_drift_ms: strait_node::spec::DEVNET_MAX_CLOCK_DRIFT_MS,
+    }
+}
+
 /// Ensures the kind-5 clients of every ordered pair of `rpc_urls`' chains, sets `counter-bls`'s
 /// config to them, and returns the relayer's routes.
 pub(crate) async fn ensure(
@@ -30,11 +39,7 @@ pub(crate) async fn ensure(
     clients: &[HttpClient],
     ids: &[ChainId],
 ) -> anyhow::Result<Vec<SecuredRoute>> {
-    let options = Options {
-        trust_threshold: TrustThreshold::ONE_THIRD,
-        trusting_period_ms: strait_node::spec::DEVNET_TRUSTING_PERIOD_MS,
-        max_clock_drift_ms: strait_node::spec::DEVNET_MAX_CLOCK_DRIFT_MS,
-    };
+    let options = options();
     let found = clients_of(clients).await?;
     let mut inits = BTreeMap::new();
     for (s, &source) in ids.iter().enumerate() {

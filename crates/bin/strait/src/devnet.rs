@@ -361,7 +361,8 @@ pub async fn run(args: DevnetArgs) -> anyhow::Result<()> {
             .iter()
             .map(|e| crate::send::http_client(&e.rpc_url))
             .collect::<anyhow::Result<Vec<_>>>()?;
-        match crate::evm_devnet::start(&evm_ids, &native, &clients).await {
+        let rpc_urls: Vec<String> = endpoints.iter().map(|e| e.rpc_url.clone()).collect();
+        match crate::evm_devnet::start(&evm_ids, &native, &clients, &rpc_urls).await {
             Ok(evm) => {
                 print_evm(&evm, &nodes);
                 Some(evm)
@@ -654,6 +655,10 @@ async fn start_evm_agents(
     relayer.attested.source = Some(Arc::new(strait_attester::Boards(boards)));
     relayer
         .attested
+        .routes
+        .extend(crate::evm_lc_route::routes(evm));
+    relayer
+        .attested
         .clients
         .extend(crate::evm_devnet::attested_clients(
             evm,
@@ -704,6 +709,13 @@ fn print_evm(evm: &crate::evm_devnet::EvmDevnet, nodes: &[NodeHandle]) {
         );
         for (source, verifier) in &chain.verifiers {
             eprintln!("    ECDSA committee verifier of chain {source}: {verifier}");
+        }
+        eprintln!(
+            "    counter_lc {} (trusts only the native chains' light clients)",
+            chain.counter_lc
+        );
+        for (source, client) in &chain.light_clients {
+            eprintln!("    light client (BLS, kind 5) of native chain {source}: {client}");
         }
     }
     eprintln!(

@@ -7,9 +7,9 @@
 //! [`EVM_DENOM`]) and, for every other chain of the devnet (native or EVM), an ECDSA committee
 //! verifier (kind 2) holding the devnet's 3-of-4 ECDSA committee of that source, the endpoint's
 //! default verifier for it. On every native chain, a committee client (kind 2) of each EVM chain's
-//! ECDSA committee, chosen by `counter-ecdsa` for messages from it. Committees both ways: an EVM
-//! chain has no light client on the native side, and the native light client contract is not
-//! deployed yet.
+//! ECDSA committee, chosen by `counter-ecdsa` for messages from it (an EVM chain has no light
+//! client on the native side). A second counter on each EVM chain, `counter_lc`, trusts a light
+//! client of each native chain instead (`crate::evm_lc_route`).
 //!
 //! The token applications are peers of each other (ADR 0022): each EVM chain's trusts the native
 //! `token` application on every native chain and the other EVM chain's (`setPeer`), and every
@@ -29,6 +29,7 @@ use alloy::providers::{DynProvider, Provider};
 use anyhow::Context as _;
 use jsonrpsee::http_client::HttpClient;
 use serde::{Deserialize, Serialize};
+use strait_chain_client::VerifierKind;
 use strait_devnet_api::apps;
 use strait_devnet_api::rpc::StraitApiClient;
 use strait_devnet_api::tx::TxBody;
@@ -235,6 +236,11 @@ pub(crate) struct EvmChain {
     pub(crate) guardians: Address,
     /// The devnet's counter.
     pub(crate) counter: Address,
+    /// The counter that trusts the light clients of the native chains
+    /// ([`crate::evm_lc_route`]).
+    pub(crate) counter_lc: Address,
+    /// The light client (kind 5) of each native chain.
+    pub(crate) light_clients: Vec<(ChainId, Address)>,
     /// The token application.
     pub(crate) token_app: Address,
     /// The chain's own token, registered as [`EVM_DENOM`].
@@ -275,13 +281,20 @@ pub(crate) struct EvmDevnet {
 }
 
 /// Starts the EVM chains `ids` of a devnet whose native chains are `native` (their clients
-/// `clients`), deploys and configures them, and creates the native side's clients (see the module
-/// docs).
+/// `clients`, at `rpc_urls`), deploys and configures them, and creates the native side's clients
+/// (see the module docs).
 pub(crate) async fn start(
     ids: &[ChainId],
     native: &[ChainId],
     clients: &[HttpClient],
+    rpc_urls: &[String],
 ) -> anyhow::Result<EvmDevnet> {
+    let sources: Vec<(ChainId, String)> = native
+        .iter()
+        .copied()
+        .zip(rpc_urls.iter().cloned())
+        .collect();
+    let creations = crate::evm_lc_route::creations(&sources).await?;
     let mut chains = Vec::with_capacity(ids.len());
     for &id in ids {
         let anvil = tokio::task::spawn_blocking(move || {
@@ -299,7 +312,7 @@ pub(crate) async fn start(
             .copied()
             .filter(|c| *c != id)
             .collect();
-        let chain = deploy_chain(anvil, id, &remotes)
+        let chain = deploy_chain(anvil, id, &remotes, &creations)
             .await
             .with_context(|| format!("deploying the contracts on EVM chain {id}"))?;
         chains.push(chain);
@@ -318,7 +331,12 @@ pub(crate) async fn start(
 }
 
 /// Deploys and configures the contracts of one EVM chain (anvil still mining on demand).
-async fn deploy_chain(anvil: Anvil, id: ChainId, remotes: &[ChainId]) -> anyhow::Result<EvmChain> {
+async fn deploy_chain(
+    anvil: Anvil,
+    id: ChainId,
+    remotes: &[ChainId],
+    creations: &[(ChainId, strait_evm_client::deploy::NativeLcInit)],
+) -> anyhow::Result<EvmChain> {
     let url = anvil.url();
     let provider = deploy::signing_provider(&url, DEPLOYER_KEY)?;
     let owner = deploy::signer_address(DEPLOYER_KEY)?;
@@ -359,12 +377,16 @@ async fn deploy_chain(anvil: Anvil, id: ChainId, remotes: &[ChainId]) -> anyhow:
         deploy::trust_remote(&provider, endpoint, source.get(), verifier).await?;
         verifiers.push((source, verifier));
     }
+    let (counter_lc, light_clients) =
+        crate::evm_lc_route::deploy(&provider, endpoint, creations).await?;
     Ok(EvmChain {
         chain_id: id,
         url,
         endpoint,
         guardians,
         counter,
+        counter_lc,
+        light_clients,
         token_app,
         token,
         verifiers,
@@ -617,9 +639,12 @@ pub(crate) async fn relay_chains(evm: &EvmDevnet) -> anyhow::Result<Vec<RelayCha
         let txm = TxManager::connect(&chain.url, RELAYER_KEY, TxConfig::default())
             .await
             .with_context(|| format!("the transaction manager of EVM chain {}", chain.chain_id))?;
-        let destination = EvmDestination::new(std::sync::Arc::new(txm), chain.endpoint)
+        let mut destination = EvmDestination::new(std::sync::Arc::new(txm), chain.endpoint)
             .await
             .with_context(|| format!("the destination adapter of EVM chain {}", chain.chain_id))?;
+        for &(_, client) in &chain.light_clients {
+            destination = destination.with_verifier(client, VerifierKind::BFT_BLS);
+        }
         // Each source's verifier is in place (the endpoint's default) before the relayer starts.
         for &(source, _) in &chain.verifiers {
             strait_chain_client::DestinationChain::verifier_of(&destination, source)

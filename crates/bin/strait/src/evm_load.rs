@@ -1,7 +1,9 @@
 //! `strait devnet --messages`' EVM routes: counter messages over every ordered pair with an EVM
 //! chain at one end or both (native to EVM, EVM to native, EVM to EVM), round robin, and the check
 //! that each was executed exactly once on its destination (an EVM endpoint's `Received` events,
-//! the counter's count; a native chain's receipt) and that its outcome came back to its source
+//! the counter's count; a native chain's receipt). Every other round, a native chain's messages to
+//! an EVM chain go to its second counter, `counter_lc`, under its light client of the native
+//! chain (`crate::evm_lc_route`; route `native->evm/lc`), the others under the ECDSA committee and that its outcome came back to its source
 //! (`isAwaiting` false on an EVM endpoint, `awaiting_outcome` false on a native chain); then what
 //! `strait status` reports of each route's first message. Every other message from an EVM chain
 //! is paid (`sendPaid`, the quote of the devnet's fee oracle and a little more): its payment must
@@ -68,7 +70,8 @@ pub struct EvmRoutesReport {
     /// Milliseconds from the first send until every message and transfer settled (or the
     /// timeout) and the statuses were read: faults scheduled before it hit a load in flight.
     pub elapsed_ms: u64,
-    /// By route: `native->evm`, `evm->native`, `evm->evm`.
+    /// By route: `native->evm` (under the committee), `native->evm/lc` (under the native chain's
+    /// light client), `evm->native`, `evm->evm`.
     pub by_route: BTreeMap<String, RouteLoad>,
     /// The token transfers over the same routes (`crate::evm_transfers`), when any.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -112,13 +115,15 @@ enum Chain {
     Evm(EvmEnd),
 }
 
-/// An EVM chain's endpoint and counter, read with a provider signing as the load account.
+/// An EVM chain's endpoint and counters, read with a provider signing as the load account.
 #[derive(Clone)]
 struct EvmEnd {
     id: ChainId,
     provider: DynProvider,
     endpoint: Address,
     counter: Address,
+    /// The counter under the native chains' light clients.
+    counter_lc: Address,
 }
 
 impl EvmEnd {
@@ -154,21 +159,48 @@ impl Chain {
             Self::Evm(_) => "evm",
         }
     }
-    /// The counter messages to this chain go to.
-    fn receiver(&self) -> Address32 {
+    /// The counter messages to this chain go to: on an EVM chain, with `lc`, the one under the
+    /// native chains' light clients.
+    fn receiver(&self, lc: bool) -> Address32 {
         match self {
             Self::Native { .. } => apps::counter_ecdsa(),
+            Self::Evm(e) if lc => address32(e.counter_lc),
             Self::Evm(e) => address32(e.counter),
         }
     }
 }
 
-/// One message: its route and id, and what it paid (wei) if paid.
+/// One message: its route and id, whether it went to the light-client counter, and what it paid
+/// (wei) if paid.
 struct Sent {
     source: usize,
     destination: usize,
+    lc: bool,
     id: MessageId,
     paid: Option<U256>,
+}
+
+/// Whether load message `i` over `pairs` goes under a light client: from a native chain to an
+/// EVM chain, every other round of the pairs.
+fn under_light_client(chains: &[Chain], pairs: &[(usize, usize)], i: u64) -> bool {
+    let (s, d) = pairs[(i as usize) % pairs.len()];
+    matches!(chains[s], Chain::Native { .. })
+        && matches!(chains[d], Chain::Evm(_))
+        && (i as usize / pairs.len()) % 2 == 1
+}
+
+/// A message's route in the report (`native->evm/lc` under a light client).
+fn route_label(chains: &[Chain], m: &Sent) -> String {
+    let mut route = format!(
+        "{}->{}",
+        chains[m.source].kind(),
+        chains[m.destination].kind()
+    );
+    if m.lc {
+        route.push('/');
+        route.push_str(crate::evm_lc_route::LABEL);
+    }
+    route
 }
 
 /// Sends `n` messages over the EVM routes of the devnet of `native` and `evm` and waits (at most
@@ -218,6 +250,7 @@ async fn counter_messages(
             provider: deploy::signing_provider(&e.url, LOAD_KEY)?,
             endpoint: e.endpoint,
             counter: e.counter,
+            counter_lc: e.counter_lc,
         }));
     }
     let pairs: Vec<(usize, usize)> = (0..chains.len())
@@ -234,18 +267,23 @@ async fn counter_messages(
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_nanos())
     );
-    // Counts on the EVM counters before the run, per (destination, source).
+    // Counts on the EVM counters before the run, per (destination, source, light client).
     let mut before = HashMap::new();
     for (s, d) in &pairs {
         if let Chain::Evm(e) = &chains[*d] {
-            before.insert((*d, *s), counted(e, chains[*s].id()).await?);
+            for lc in [false, true] {
+                before.insert((*d, *s, lc), counted(e, chains[*s].id(), lc).await?);
+            }
         }
     }
     let mut sent = Vec::new();
     for (s, source) in chains.iter().enumerate() {
-        let work: Vec<(u64, usize)> = (0..n)
+        let work: Vec<(u64, usize, bool)> = (0..n)
             .filter(|i| pairs[(*i as usize) % pairs.len()].0 == s)
-            .map(|i| (i, pairs[(i as usize) % pairs.len()].1))
+            .map(|i| {
+                let d = pairs[(i as usize) % pairs.len()].1;
+                (i, d, under_light_client(&chains, &pairs, i))
+            })
             .collect();
         if work.is_empty() {
             continue;
@@ -261,9 +299,10 @@ async fn counter_messages(
         sent.extend(
             work.iter()
                 .zip(ids)
-                .map(|(&(_, destination), (id, paid))| Sent {
+                .map(|(&(_, destination, lc), (id, paid))| Sent {
                     source: s,
                     destination,
+                    lc,
                     id,
                     paid,
                 }),
@@ -307,12 +346,7 @@ async fn counter_messages(
 
     let mut report = EvmRoutesReport::default();
     for m in &sent {
-        let route = format!(
-            "{}->{}",
-            chains[m.source].kind(),
-            chains[m.destination].kind()
-        );
-        let entry = report.by_route.entry(route).or_default();
+        let entry = report.by_route.entry(route_label(&chains, m)).or_default();
         report.sent += 1;
         entry.sent += 1;
         match received.get(&m.id) {
@@ -345,18 +379,18 @@ async fn counter_messages(
     }
     report.status = statuses(native, evm, &chains, &sent).await;
     // The EVM counters counted each message once.
-    for ((d, s), was) in before {
+    for ((d, s, lc), was) in before {
         let Chain::Evm(e) = &chains[d] else { continue };
-        let now = counted(e, chains[s].id()).await?;
+        let now = counted(e, chains[s].id(), lc).await?;
         let expected = sent
             .iter()
-            .filter(|m| (m.destination, m.source) == (d, s))
+            .filter(|m| (m.destination, m.source, m.lc) == (d, s, lc))
             .filter(|m| received.get(&m.id).is_some_and(|r| r.1))
             .count() as u64;
         if now - was != expected {
             report.duplicates += (now - was).saturating_sub(expected);
             tracing::error!(
-                destination = %e.id, source = %chains[s].id(), counted = now - was, expected,
+                destination = %e.id, source = %chains[s].id(), lc, counted = now - was, expected,
                 "an EVM counter counted other than the executed messages"
             );
         }
@@ -389,11 +423,7 @@ async fn statuses(
     }
     let mut out = BTreeMap::new();
     for m in sent {
-        let route = format!(
-            "{}->{}",
-            chains[m.source].kind(),
-            chains[m.destination].kind()
-        );
+        let route = route_label(chains, m);
         if out.contains_key(&route) {
             continue;
         }
@@ -409,13 +439,13 @@ async fn statuses(
     out
 }
 
-/// Sends `work` (message index, destination) from the native chain `id` as [`LOAD_ACCOUNT`];
+/// Sends `work` (message index, destination, to its light-client counter) from the native chain `id` as [`LOAD_ACCOUNT`];
 /// returns the message ids.
 async fn send_native(
     client: &HttpClient,
     id: ChainId,
     chains: &[Chain],
-    work: &[(u64, usize)],
+    work: &[(u64, usize, bool)],
     tag: &str,
 ) -> anyhow::Result<Vec<MessageId>> {
     let key = AccountKey::devnet(LOAD_ACCOUNT);
@@ -424,13 +454,13 @@ async fn send_native(
         .await
         .context("accountNonce")?;
     let mut hashes: Vec<Hash32> = Vec::with_capacity(work.len());
-    for &(i, d) in work {
+    for &(i, d, lc) in work {
         let tx = send_tx(
             id,
             &key,
             nonce,
             chains[d].id(),
-            chains[d].receiver(),
+            chains[d].receiver(lc),
             Default::default(),
             format!("{tag}{i}").into_bytes(),
         );
@@ -461,7 +491,7 @@ async fn send_native(
 async fn send_evm(
     e: &EvmEnd,
     chains: &[Chain],
-    work: &[(u64, usize)],
+    work: &[(u64, usize, bool)],
     tag: &str,
 ) -> anyhow::Result<Vec<(MessageId, Option<U256>)>> {
     let endpoint = StraitEndpoint::new(e.endpoint, e.provider.clone());
@@ -472,8 +502,8 @@ async fn send_evm(
         timeoutTimestamp: 0,
     };
     let mut pending = Vec::with_capacity(work.len());
-    for (k, &(i, d)) in work.iter().enumerate() {
-        let receiver = FixedBytes(chains[d].receiver().0);
+    for (k, &(i, d, lc)) in work.iter().enumerate() {
+        let receiver = FixedBytes(chains[d].receiver(lc).0);
         let payload = format!("{tag}{i}").into_bytes();
         let destination = chains[d].id().get();
         let paid = if k % 2 == 0 {
@@ -719,8 +749,9 @@ async fn is_settled(chain: &Chain, id: MessageId) -> anyhow::Result<bool> {
 }
 
 /// What the EVM counter of `e` counted from `source`.
-async fn counted(e: &EvmEnd, source: ChainId) -> anyhow::Result<u64> {
-    StraitCounter::new(e.counter, e.provider.clone())
+async fn counted(e: &EvmEnd, source: ChainId, lc: bool) -> anyhow::Result<u64> {
+    let counter = if lc { e.counter_lc } else { e.counter };
+    StraitCounter::new(counter, e.provider.clone())
         .received(source.get())
         .call()
         .await

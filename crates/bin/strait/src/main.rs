@@ -17,6 +17,7 @@ mod devnet_seed;
 mod devnet_watcher;
 mod evm_attesters;
 mod evm_devnet;
+mod evm_lc_route;
 mod evm_load;
 mod evm_token_books;
 mod evm_transfers;

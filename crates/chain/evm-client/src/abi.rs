@@ -19,6 +19,7 @@ const _ARTIFACTS: &[&[u8]] = &[
     include_bytes!("../../../../contracts/artifacts/StraitDevToken.json"),
     include_bytes!("../../../../contracts/artifacts/RouteSecurity.json"),
     include_bytes!("../../../../contracts/artifacts/OptimisticVerifier.json"),
+    include_bytes!("../../../../contracts/artifacts/NativeLightClient.json"),
 ];
 
 /// The endpoint (`src/StraitEndpoint.sol`).
@@ -120,5 +121,15 @@ pub mod optimistic {
         #[sol(rpc)]
         OptimisticVerifier,
         "../../../contracts/artifacts/OptimisticVerifier.json"
+    );
+}
+
+/// The light client of the native chain in BLS mode, kind 5 (`src/lc/NativeLightClient.sol`, SPEC
+/// `[STRAIT-LC-BLS.EVM]`).
+pub mod native_lc {
+    alloy::sol!(
+        #[sol(rpc)]
+        NativeLightClient,
+        "../../../contracts/artifacts/NativeLightClient.json"
     );
 }

@@ -117,6 +117,92 @@ pub async fn deploy_bls_committee(
     Ok(*instance.address())
 }
 
+/// The most proofs of possession one `admitSetChunk` takes (`NativeLightClient.MAX_CHUNK`).
+pub const NATIVE_LC_CHUNK: usize = 40;
+
+/// Kind 5's creation as the EVM light client takes it (SPEC `[STRAIT-LC-BLS.EVM]` rule 1): the
+/// constructor's `init` (kind 5's `init` with the set as it is hashed, `n u32 | n × (key 96 |
+/// power 8)`) and the set's proofs of possession, in its order, for `admitSetChunk`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NativeLcInit {
+    /// The constructor's `init`.
+    pub init: Vec<u8>,
+    /// The proofs of possession of the trusted next set's validators, in order.
+    pub proofs: Vec<[u8; strait_light_client::bls::SIGNATURE_LEN]>,
+}
+
+impl NativeLcInit {
+    /// The EVM creation of a kind-5 client with `options` trusting `state`.
+    pub fn new(
+        options: &strait_light_client::Options,
+        state: &strait_light_client::bls::BlsConsensusState,
+    ) -> Self {
+        let kind5 = strait_light_client::bls::kind::encode_init(options, state);
+        // options | header summary | the set's count: what both encodings share.
+        let validators = state.next_validators.validators();
+        let prefix = kind5.len() - (state.next_validators.encoded_len() - 4);
+        let mut init = kind5[..prefix].to_vec();
+        for v in validators {
+            init.extend_from_slice(&v.pub_key);
+            init.extend_from_slice(&v.power.to_be_bytes());
+        }
+        Self {
+            init,
+            proofs: validators.iter().map(|v| v.proof_of_possession).collect(),
+        }
+    }
+
+    /// `admitSetChunk`'s arguments: `first u32 | proofs`, [`NATIVE_LC_CHUNK`] proofs at most each.
+    pub fn chunks(&self) -> Vec<Vec<u8>> {
+        self.proofs
+            .chunks(NATIVE_LC_CHUNK)
+            .enumerate()
+            .map(|(i, proofs)| {
+                let first = u32::try_from(i * NATIVE_LC_CHUNK).unwrap_or(u32::MAX);
+                let mut chunk = first.to_be_bytes().to_vec();
+                for p in proofs {
+                    chunk.extend_from_slice(p);
+                }
+                chunk
+            })
+            .collect()
+    }
+}
+
+/// Deploys a light client of the native chain `source` in BLS mode (kind 5,
+/// `NativeLightClient`) from `creation`, and admits its set's proofs of possession: it takes
+/// updates once this returns.
+pub async fn deploy_native_light_client(
+    provider: &DynProvider,
+    source: u64,
+    creation: &NativeLcInit,
+) -> Result<Address, DeployError> {
+    let instance = crate::abi::native_lc::NativeLightClient::deploy(
+        provider.clone(),
+        source,
+        Bytes::from(creation.init.clone()),
+    )
+    .await
+    .map_err(step("deploy NativeLightClient"))?;
+    for chunk in creation.chunks() {
+        let receipt = instance
+            .admitSetChunk(Bytes::from(chunk))
+            .send()
+            .await
+            .map_err(step("admitSetChunk"))?
+            .get_receipt()
+            .await
+            .map_err(step("admitSetChunk receipt"))?;
+        if !receipt.status() {
+            return Err(DeployError::Step {
+                step: "admitSetChunk",
+                reason: format!("reverted in {}", receipt.transaction_hash),
+            });
+        }
+    }
+    Ok(*instance.address())
+}
+
 /// Enables `remote` on `endpoint` and makes `verifier` its default verifier for messages from
 /// it (the owner's calls).
 pub async fn trust_remote(
@@ -208,4 +294,69 @@ pub async fn deploy_dev_token(
     .await
     .map_err(step("deploy StraitDevToken"))?;
     Ok(*instance.address())
+}
+
+#[cfg(test)]
+mod tests {
+    use strait_light_client::bls::{BlsConsensusState, BlsSigner, BlsValidatorSet, HeaderSummary};
+    use strait_light_client::{Options, TrustThreshold};
+    use strait_primitives::{Hash32, Height, Timestamp};
+
+    use super::*;
+
+    /// The constructor's `init` is kind 5's without the proofs (each entry `key | power`), and
+    /// the proofs go in order, at most [`NATIVE_LC_CHUNK`] a chunk, each chunk naming its first.
+    #[test]
+    fn the_creation_splits_kind_5_init_into_the_set_as_hashed_and_chunks_of_proofs() {
+        let n = 2 * NATIVE_LC_CHUNK + 5;
+        let mut signers: Vec<BlsSigner> = (0..n)
+            .map(|i| {
+                let mut ikm = [7u8; 32];
+                ikm[..8].copy_from_slice(&(i as u64).to_be_bytes());
+                BlsSigner::from_ikm(&ikm)
+            })
+            .collect();
+        signers.sort_by_key(BlsSigner::public_key);
+        let set = BlsValidatorSet::new(
+            signers
+                .iter()
+                .enumerate()
+                .map(|(i, s)| s.validator(i as u64 + 1))
+                .collect(),
+        )
+        .unwrap();
+        let state = BlsConsensusState {
+            header: HeaderSummary {
+                height: Height(5),
+                timestamp: Timestamp(6),
+                header_hash: Hash32([1; 32]),
+                app_state_root: Hash32([2; 32]),
+                outbox_root: Hash32([3; 32]),
+            },
+            next_validators: set.clone(),
+        };
+        let options = Options {
+            trust_threshold: TrustThreshold::ONE_THIRD,
+            trusting_period_ms: 1_000,
+            max_clock_drift_ms: 10,
+        };
+        let kind5 = strait_light_client::bls::kind::encode_init(&options, &state);
+        let creation = NativeLcInit::new(&options, &state);
+        let head = 32 + 112 + 4;
+        assert_eq!(creation.init.len(), head + n * 104);
+        assert_eq!(creation.init[..head], kind5[..head]);
+        for (i, v) in set.validators().iter().enumerate() {
+            let entry = &creation.init[head + i * 104..head + (i + 1) * 104];
+            assert_eq!(entry[..96], v.pub_key);
+            assert_eq!(entry[96..], v.power.to_be_bytes());
+            assert_eq!(creation.proofs[i], v.proof_of_possession);
+        }
+        let chunks = creation.chunks();
+        assert_eq!(chunks.len(), 3);
+        for (c, (first, m)) in chunks.iter().zip([(0u32, 40), (40, 40), (80, 5)]) {
+            assert_eq!(c[..4], first.to_be_bytes());
+            assert_eq!(c.len(), 4 + m * 192);
+            assert_eq!(c[4..196], creation.proofs[first as usize]);
+        }
+    }
 }

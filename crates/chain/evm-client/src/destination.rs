@@ -22,8 +22,9 @@
 //!   as below. If its dry run reverts, the relay goes in parts, whose own dry runs tell which part
 //!   was refused.
 //! * **Relay in parts.** Otherwise each part is a transaction of its own, in order, through the
-//!   transaction manager (so each is dry-run first): every verifier update as `update(body)` (the committee kinds'
-//!   update bodies are the Rust kinds' bytes), every route advance as `advanceInbound(route)`,
+//!   transaction manager (so each is dry-run first): every verifier update as `update(body)` (the
+//!   update bodies of the committee kinds and of the native chain's light client, kind 5, are
+//!   the Rust kinds' bytes; a light client's update is kept, so the next relay walks on from it), every route advance as `advanceInbound(route)`,
 //!   every batch as `receiveBatch(packets, multiproof, height)`. An update the dry run refuses
 //!   fails the relay (`UpdateInvalid` with the decoded error) and nothing after it is sent; an
 //!   update that proves misbehaviour freezes the client and fails the relay. A batch the dry run
@@ -45,7 +46,7 @@ use alloy::primitives::{Address, B256};
 use alloy::providers::Provider;
 use alloy::rpc::types::Filter;
 use alloy::sol_types::SolEvent;
-pub use kinds::{client_id_of, kind_of_code};
+pub use kinds::{client_id_of, is_updated, kind_of_code};
 pub use report::status_of_error;
 use strait_chain_client::{
     ChainError, DestinationChain, RelayLimits, RelayReport, RelayWork, RouteVerifiers,
@@ -284,7 +285,7 @@ impl EvmDestination {
         let kind = self.kind(address).await?;
         let client = self.learn(address, kind)?;
         let verifier = EcdsaCommitteeVerifier::new(address, self.txm.provider().clone());
-        let (source, latest_height, frozen) = if kinds::is_committee(kind) {
+        let (source, latest_height, frozen) = if kinds::is_updated(kind) {
             (
                 self.read("sourceChain", verifier.sourceChain().call().into_future())
                     .await?,

@@ -8,7 +8,8 @@
 //!
 //! A committee contract does not store its kind: the destination recognises the kind by its
 //! runtime code, which equals the committed artifact's `deployedBytecode` except in the immutable
-//! slots (zero in the artifact). Verifiers of other kinds are registered with theirs.
+//! slots (zero in the artifact). Verifiers of other kinds are registered with theirs; of those,
+//! the native chain's light client (kind 5) is updated like a committee ([`is_updated`]).
 
 use std::sync::OnceLock;
 
@@ -73,6 +74,14 @@ pub fn kind_of_code(code: &[u8]) -> Option<VerifierKind> {
 /// `frozen()`, `sourceChain()`).
 pub fn is_committee(kind: VerifierKind) -> bool {
     kind == VerifierKind::ATTEST_ECDSA || kind == VerifierKind::ATTEST_BLS
+}
+
+/// Whether contracts of `kind` are clients a relay updates with `update(bytes)` (the kind's
+/// update bytes, `[STRAIT-VERIFIER.2]`) and that answer `latestHeight()`, `frozen()` and
+/// `sourceChain()`: the committee kinds, and the native chain's light client in BLS mode (kind 5,
+/// `NativeLightClient`, SPEC `[STRAIT-LC-BLS.EVM]`), registered by address.
+pub fn is_updated(kind: VerifierKind) -> bool {
+    is_committee(kind) || kind == VerifierKind::BFT_BLS
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@ use strait_primitives::{Hash32, Height, MessageId};
 use super::{kinds, report, EvmDestination};
 use crate::abi::ecdsa_committee::EcdsaCommitteeVerifier;
 use crate::abi::endpoint::StraitEndpoint;
+use crate::abi::native_lc::NativeLightClient;
 use crate::txm::{Landed, TxError};
 
 /// The first byte of a committee's checkpoint update (`[STRAIT-ATTEST.8]`); `0x02` rotates.
@@ -90,7 +91,7 @@ impl EvmDestination {
                     )
                     .await;
             };
-            if !kinds::is_committee(update.kind) {
+            if !kinds::is_updated(update.kind) {
                 let reason = format!("no EVM update for verifier kind {}", update.kind);
                 return self
                     .report(
@@ -243,12 +244,10 @@ fn receive_batch(batch: &BatchDelivery) -> Vec<u8> {
     .abi_encode()
 }
 
-/// Whether a verifier froze in `landed` (its `FrozenBy` evidence event).
+/// Whether a verifier froze in `landed` (a committee's or the light client's `FrozenBy` event).
 fn froze(landed: &Landed) -> bool {
-    landed
-        .receipt
-        .inner
-        .logs()
-        .iter()
-        .any(|l| l.topic0() == Some(&EcdsaCommitteeVerifier::FrozenBy::SIGNATURE_HASH))
+    landed.receipt.inner.logs().iter().any(|l| {
+        l.topic0() == Some(&EcdsaCommitteeVerifier::FrozenBy::SIGNATURE_HASH)
+            || l.topic0() == Some(&NativeLightClient::FrozenBy::SIGNATURE_HASH)
+    })
 }

@@ -4,12 +4,9 @@
 //! bad certificate fails the relay, a conflicting one freezes the client and delivers nothing.
 
 use std::sync::Arc;
-use std::time::Duration;
 
-use alloy::network::TransactionBuilder;
-use alloy::primitives::{Address, Bytes};
+use alloy::primitives::Address;
 use alloy::providers::{DynProvider, Provider};
-use alloy::rpc::types::TransactionRequest;
 use strait_attest::ecdsa::{Ecdsa, EcdsaSigner};
 use strait_attest::{committee_id, wire, Checkpoint, Committee, SignatureList};
 use strait_chain_client::{
@@ -22,16 +19,12 @@ use strait_evm_client::abi::endpoint::StraitEndpoint;
 use strait_evm_client::anvil::{Anvil, AnvilConfig, DEV_KEYS};
 use strait_evm_client::deploy;
 use strait_evm_client::destination::{client_id_of, EvmDestination};
-use strait_evm_client::txm::{TxConfig, TxManager};
 use strait_merkle::{LeafIndex, MerkleTree};
 use strait_packet::{DeliveryOptions, Packet};
 use strait_primitives::{Address32, ChainId, Hash32, Height, Nonce};
 
 const SOURCE: u64 = 7;
 const DEST: u64 = 31_337;
-
-/// A contract whose every call returns ABI `bytes("")`: an application that executes anything.
-const ACCEPT_ALL: &str = "600a600c600039600a6000f3602060005260406000f3";
 
 struct Net {
     _anvil: Anvil,
@@ -68,32 +61,10 @@ async fn setup() -> Net {
     deploy::trust_remote(&provider, endpoint, SOURCE, committee)
         .await
         .unwrap();
-    let app = provider
-        .send_transaction(
-            TransactionRequest::default()
-                .with_deploy_code(Bytes::from(alloy::hex::decode(ACCEPT_ALL).unwrap())),
-        )
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap()
-        .contract_address
-        .unwrap();
-    let mut receiver = [0u8; 32];
-    receiver[12..].copy_from_slice(app.as_slice());
+    let receiver = crate::support::accept_all_app(&provider).await;
     // The relayer: another key, so its nonces start at 0.
-    let txm = TxManager::connect(
-        &anvil.url(),
-        DEV_KEYS[1],
-        TxConfig {
-            poll_interval: Duration::from_millis(20),
-            ..TxConfig::default()
-        },
-    )
-    .await
-    .unwrap();
-    let dest = EvmDestination::new(Arc::new(txm), endpoint).await.unwrap();
+    let txm = crate::support::relayer_txm(&anvil.url()).await;
+    let dest = EvmDestination::new(txm, endpoint).await.unwrap();
     Net {
         _anvil: anvil,
         provider,
@@ -101,7 +72,7 @@ async fn setup() -> Net {
         committee,
         signers,
         members,
-        receiver: Address32(receiver),
+        receiver,
     }
 }
 

@@ -4,6 +4,7 @@ mod attester;
 mod deploy;
 mod destination;
 mod faults;
+mod light_client;
 mod payments;
 mod proxy;
 mod source;

@@ -1,4 +1,5 @@
-//! An anvil chain with a deployed endpoint, messages sent through it, blocks mined and reorgs.
+//! An anvil chain with a deployed endpoint, messages sent through it, blocks mined and reorgs;
+//! an application that executes anything, and a relayer's transaction manager.
 
 use alloy::primitives::{Address, Bytes, FixedBytes, U256};
 use alloy::providers::{DynProvider, Provider};
@@ -115,4 +116,44 @@ impl Chain {
             .await
             .unwrap();
     }
+}
+
+/// A contract whose every call returns ABI `bytes("")`: an application that executes anything.
+const ACCEPT_ALL: &str = "600a600c600039600a6000f3602060005260406000f3";
+
+/// Deploys an application that executes anything ([`ACCEPT_ALL`]); its address as a receiver.
+pub async fn accept_all_app(provider: &DynProvider) -> strait_primitives::Address32 {
+    use alloy::network::TransactionBuilder;
+    let app = provider
+        .send_transaction(
+            alloy::rpc::types::TransactionRequest::default()
+                .with_deploy_code(Bytes::from(alloy::hex::decode(ACCEPT_ALL).unwrap())),
+        )
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap()
+        .contract_address
+        .unwrap();
+    let mut receiver = [0u8; 32];
+    receiver[12..].copy_from_slice(app.as_slice());
+    strait_primitives::Address32(receiver)
+}
+
+/// A relayer's transaction manager at `url`: another dev key than the deployer's, so its nonces
+/// start at 0; receipts polled every 20 ms.
+pub async fn relayer_txm(url: &str) -> std::sync::Arc<strait_evm_client::txm::TxManager> {
+    use strait_evm_client::txm::{TxConfig, TxManager};
+    let txm = TxManager::connect(
+        url,
+        DEV_KEYS[1],
+        TxConfig {
+            poll_interval: std::time::Duration::from_millis(20),
+            ..TxConfig::default()
+        },
+    )
+    .await
+    .unwrap();
+    std::sync::Arc::new(txm)
 }
