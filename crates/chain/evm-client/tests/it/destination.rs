@@ -16,7 +16,7 @@ use strait_chain_client::{
 use strait_endpoint::BatchDelivery;
 use strait_evm_client::abi::ecdsa_committee::EcdsaCommitteeVerifier;
 use strait_evm_client::abi::endpoint::StraitEndpoint;
-use strait_evm_client::anvil::{Anvil, AnvilConfig, DEV_KEYS};
+use strait_evm_client::anvil::Anvil;
 use strait_evm_client::deploy;
 use strait_evm_client::destination::{client_id_of, EvmDestination};
 use strait_merkle::{LeafIndex, MerkleTree};
@@ -37,14 +37,7 @@ struct Net {
 }
 
 async fn setup() -> Net {
-    let anvil = Anvil::spawn(&AnvilConfig {
-        chain_id: DEST,
-        block_time: None,
-    })
-    .expect("anvil");
-    let provider = deploy::signing_provider(&anvil.url(), DEV_KEYS[0]).unwrap();
-    let owner = deploy::signer_address(DEV_KEYS[0]).unwrap();
-    let endpoint = deploy::deploy_endpoint(&provider, owner).await.unwrap();
+    let (anvil, provider, endpoint) = crate::support::anvil_with_endpoint(DEST).await;
     // A 2-of-3 committee.
     let signers: Vec<EcdsaSigner> = (1..=3u8)
         .map(|i| EcdsaSigner::from_secret([i; 32]).unwrap())

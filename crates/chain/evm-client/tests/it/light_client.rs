@@ -10,7 +10,6 @@ use strait_chain_client::{
     DeliveryStatus, DestinationChain, RelayFailure, RelayWork, VerifierKind, VerifierUpdate,
 };
 use strait_evm_client::abi::native_lc::NativeLightClient;
-use strait_evm_client::anvil::{Anvil, AnvilConfig, DEV_KEYS};
 use strait_evm_client::deploy::{self, NativeLcInit};
 use strait_evm_client::destination::{client_id_of, EvmDestination};
 
@@ -61,14 +60,7 @@ fn block(
 
 #[tokio::test]
 async fn a_kind_5_update_and_a_batch_deliver_under_the_native_light_client() {
-    let anvil = Anvil::spawn(&AnvilConfig {
-        chain_id: DEST,
-        block_time: None,
-    })
-    .expect("anvil");
-    let provider = deploy::signing_provider(&anvil.url(), DEV_KEYS[0]).unwrap();
-    let owner = deploy::signer_address(DEV_KEYS[0]).unwrap();
-    let endpoint = deploy::deploy_endpoint(&provider, owner).await.unwrap();
+    let (anvil, provider, endpoint) = crate::support::anvil_with_endpoint(DEST).await;
     let now_ms = provider
         .get_block_by_number(alloy::eips::BlockNumberOrTag::Latest)
         .await

@@ -118,6 +118,20 @@ impl Chain {
     }
 }
 
+/// An anvil node of `chain_id` (a block per transaction) with an endpoint owned by the first dev
+/// key, and a provider signing as it.
+pub async fn anvil_with_endpoint(chain_id: u64) -> (Anvil, DynProvider, Address) {
+    let anvil = Anvil::spawn(&AnvilConfig {
+        chain_id,
+        block_time: None,
+    })
+    .expect("anvil");
+    let provider = deploy::signing_provider(&anvil.url(), DEV_KEYS[0]).unwrap();
+    let owner = deploy::signer_address(DEV_KEYS[0]).unwrap();
+    let endpoint = deploy::deploy_endpoint(&provider, owner).await.unwrap();
+    (anvil, provider, endpoint)
+}
+
 /// A contract whose every call returns ABI `bytes("")`: an application that executes anything.
 const ACCEPT_ALL: &str = "600a600c600039600a6000f3602060005260406000f3";
 
