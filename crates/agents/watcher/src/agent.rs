@@ -147,6 +147,12 @@ impl<C: WatchedChain, R: Runtime> Watcher<C, R> {
         &self.ledgers
     }
 
+    /// The clients whose vouched heights it compares with their sources, as `(destination,
+    /// client)`: every unfrozen client it read whose source it watches too.
+    pub fn followed(&self) -> impl Iterator<Item = (ChainId, ClientId)> + '_ {
+        self.cursors.keys().copied()
+    }
+
     pub(crate) fn chain(&self, id: ChainId) -> Option<&C> {
         self.chains.iter().find(|c| SourceChain::chain_id(*c) == id)
     }

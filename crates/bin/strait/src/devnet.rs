@@ -413,7 +413,7 @@ pub async fn run(args: DevnetArgs) -> anyhow::Result<()> {
                     let mut watched = c.watched.clone();
                     if let (Some(e), Some(a)) = (&evm, &evm_attesters) {
                         boards.extend(a.boards.iter().cloned());
-                        watched.extend(crate::evm_devnet::watched_committees(e)?);
+                        crate::evm_devnet::add_watched(&mut watched, e)?;
                     }
                     (
                         Some(Arc::new(strait_attester::Boards(boards))
@@ -423,7 +423,12 @@ pub async fn run(args: DevnetArgs) -> anyhow::Result<()> {
                 }
                 None => (None, Vec::new()),
             };
-            crate::devnet_watcher::start(&endpoints, boards, watched, block_time_ms).await
+            let evm_chains = match &evm {
+                Some(e) => crate::evm_devnet::watcher_chains(e).await?,
+                None => Vec::new(),
+            };
+            crate::devnet_watcher::start(&endpoints, evm_chains, boards, watched, block_time_ms)
+                .await
         }
         .await;
         match started {

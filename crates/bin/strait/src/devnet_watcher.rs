@@ -1,6 +1,7 @@
 //! `strait devnet`'s watcher (`strait_watcher`, `[STRAIT-AGENT.7]`): it follows every chain's
-//! clients and the in-process attesters' boards (the native chains' committees and the EVM
-//! chains'), and submits the evidence that freezes a lying client on a native chain. It steps on a runtime of its own (it verifies headers and signatures, which must not
+//! clients, the EVM chains' verifier contracts, and the in-process attesters' boards (the native
+//! chains' committees and the EVM chains'), and submits the evidence that freezes a lying client
+//! on a native chain or an EVM chain (a committee's equivocation, to every client of it). It steps on a runtime of its own (it verifies headers and signatures, which must not
 //! hold up the chains and the relayer) and at most once per poll interval, so its reads stay a
 //! bounded load on the chains. An honest devnet gives it nothing to find.
 
@@ -18,6 +19,7 @@ use strait_watcher::{Response, WatchedCommittee, Watcher, WatcherConfig};
 use tokio::sync::watch;
 
 use crate::committees::BackgroundRuntime;
+use crate::hetero_chain::AnyChain;
 
 /// What the watcher did so far.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -31,6 +33,9 @@ pub(crate) struct WatcherSummary {
     /// Per source chain of a watched committee (native or EVM), the highest leaf count of a
     /// checkpoint the watcher read from its attesters' boards and verified (absent: none yet).
     pub(crate) attested: BTreeMap<u64, u64>,
+    /// Per destination chain (native or EVM), how many of its clients the watcher compared with
+    /// their sources in its last step.
+    pub(crate) followed: BTreeMap<u64, u64>,
 }
 
 #[derive(Default)]
@@ -39,6 +44,7 @@ struct Counters {
     findings: AtomicU64,
     submitted: AtomicU64,
     attested: Mutex<BTreeMap<u64, u64>>,
+    followed: Mutex<BTreeMap<u64, u64>>,
 }
 
 impl Counters {
@@ -49,6 +55,11 @@ impl Counters {
             submitted: self.submitted.load(Ordering::Relaxed),
             attested: self
                 .attested
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .clone(),
+            followed: self
+                .followed
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
                 .clone(),
@@ -90,28 +101,31 @@ pub(crate) fn poll_interval(block_time_ms: u64) -> Duration {
     Duration::from_millis(block_time_ms.saturating_mul(4).clamp(200, 2000))
 }
 
-/// Starts the watcher of `endpoints`, protecting `committees` whose attesters publish on
+/// Starts the watcher of `endpoints` and the EVM chains `evm` (their watcher adapters,
+/// `crate::evm_devnet::watcher_chains`), protecting `committees` whose attesters publish on
 /// `boards`.
 pub(crate) async fn start(
     endpoints: &[ChainEndpoint],
+    evm: Vec<crate::evm_devnet::RelayChain>,
     boards: Option<Arc<dyn AttestationSource>>,
     committees: Vec<WatchedCommittee>,
     block_time_ms: u64,
 ) -> anyhow::Result<DevnetWatcher> {
     let timeout = Duration::from_secs(10);
     let account = Arc::new(AccountKey::devnet("watcher"));
-    let mut chains = Vec::with_capacity(endpoints.len());
+    let mut chains = Vec::with_capacity(endpoints.len() + evm.len());
     for endpoint in endpoints {
         let rpc = ChainRpc::connect(&endpoint.rpc_url, timeout)
             .await
             .with_context(|| format!("connecting to {}", endpoint.rpc_url))?;
-        chains.push(DevnetChain::new(
+        chains.push(AnyChain::Native(DevnetChain::new(
             rpc,
             account.clone(),
             Duration::from_millis(50),
             Duration::from_secs(30),
-        ));
+        )));
     }
+    chains.extend(evm.into_iter().map(AnyChain::Other));
     let config = WatcherConfig {
         poll_interval: poll_interval(block_time_ms),
         call_timeout: timeout,
@@ -160,6 +174,16 @@ pub(crate) async fn start(
                         *top = (*top).max(count);
                     }
                 }
+            }
+            {
+                let mut followed = BTreeMap::new();
+                for (chain, _) in watcher.followed() {
+                    *followed.entry(chain.get()).or_default() += 1;
+                }
+                *seen
+                    .followed
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner) = followed;
             }
             seen.steps.fetch_add(1, Ordering::Relaxed);
             if tokio::time::timeout(config.poll_interval, stopped.wait_for(|s| *s))

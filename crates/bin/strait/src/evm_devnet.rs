@@ -65,6 +65,8 @@ pub(crate) const BLOCK_TIME_S: u64 = 1;
 pub(crate) const DEPLOYER_KEY: &str = DEV_KEYS[0];
 /// The anvil development key (PUBLIC) the in-process relayer signs with on EVM chains.
 pub(crate) const RELAYER_KEY: &str = DEV_KEYS[1];
+/// The anvil development key (PUBLIC) the in-process watcher submits evidence with on EVM chains.
+pub(crate) const WATCHER_KEY: &str = DEV_KEYS[7];
 /// The anvil development key (PUBLIC) `--messages` sends from on EVM chains.
 pub(crate) const LOAD_KEY: &str = DEV_KEYS[2];
 /// The anvil development key (PUBLIC) `--messages`' token transfers send from on EVM chains (not
@@ -597,35 +599,78 @@ pub(crate) fn attested_clients(
     Ok(out)
 }
 
-/// The EVM chains' committees as the watcher follows them: per EVM chain, the devnet committee
-/// that certifies it and its clients on the native chains (where the evidence of an
-/// equivocation freezes them). The EVM chains' own clients of each other (contracts) are not
-/// among them: the watcher submits evidence to native chains only.
-pub(crate) fn watched_committees(
+/// Adds to `watched` the EVM chains' part of the committees the watcher follows: each EVM chain's
+/// committee (the devnet's, certifying it) with its clients on the native chains, and every EVM
+/// chain's committee verifier of each other chain (native or EVM) among its source's committee's
+/// clients, so that an equivocation of the committee freezes it on the EVM chains too (their
+/// `submitMisbehaviour`, `[STRAIT-ATTEST.7]`).
+pub(crate) fn add_watched(
+    watched: &mut Vec<strait_watcher::WatchedCommittee>,
     evm: &EvmDevnet,
-) -> anyhow::Result<Vec<strait_watcher::WatchedCommittee>> {
+) -> anyhow::Result<()> {
     let kind = committee_kind();
     let (committee, committee_id) = crate::committees::devnet_committee(kind)?;
-    let mut out: Vec<strait_watcher::WatchedCommittee> = Vec::new();
-    for &(source, destination, client) in &evm.native_clients {
-        match out.iter_mut().find(|w| w.source == source) {
+    let template = strait_watcher::WatchedCommittee {
+        source: ChainId(0),
+        kind: kind.scheme.kind(),
+        committee,
+        committee_id,
+        epoch: 0,
+        clients: Vec::new(),
+    };
+    let hosted = evm.chains.iter().flat_map(|c| {
+        c.verifiers
+            .iter()
+            .map(|&(source, address)| (source, c.chain_id, client_id_of(address)))
+    });
+    add_clients(
+        watched,
+        &template,
+        evm.native_clients.iter().copied().chain(hosted),
+    );
+    Ok(())
+}
+
+/// Adds each `(source, destination, client)` of `template`'s committee (its kind, members, id
+/// and epoch) to the entry of `watched` for that committee of that source, a new entry if none.
+fn add_clients(
+    watched: &mut Vec<strait_watcher::WatchedCommittee>,
+    template: &strait_watcher::WatchedCommittee,
+    clients: impl Iterator<Item = (ChainId, ChainId, ClientId)>,
+) {
+    for (source, destination, client) in clients {
+        let same = |w: &strait_watcher::WatchedCommittee| {
+            w.source == source
+                && w.kind == template.kind
+                && w.committee_id == template.committee_id
+                && w.epoch == template.epoch
+        };
+        match watched.iter_mut().find(|w| same(w)) {
             Some(w) => w.clients.push((destination, client)),
-            None => out.push(strait_watcher::WatchedCommittee {
+            None => watched.push(strait_watcher::WatchedCommittee {
                 source,
-                kind: kind.scheme.kind(),
-                committee: committee.clone(),
-                committee_id,
-                epoch: 0,
                 clients: vec![(destination, client)],
+                ..template.clone()
             }),
         }
     }
-    Ok(out)
 }
 
-/// The adapters of each EVM chain of `evm`: its source (at [`CONFIRMATIONS`]) and its destination
-/// (the relayer's key, [`RELAYER_KEY`], through a transaction manager).
+/// The adapters of each EVM chain of `evm` for the relayer: its source (at [`CONFIRMATIONS`]) and
+/// its destination (the relayer's key, [`RELAYER_KEY`], through a transaction manager).
 pub(crate) async fn relay_chains(evm: &EvmDevnet) -> anyhow::Result<Vec<RelayChain>> {
+    adapters(evm, RELAYER_KEY).await
+}
+
+/// The adapters of each EVM chain of `evm` for the watcher, which submits evidence with
+/// [`WATCHER_KEY`].
+pub(crate) async fn watcher_chains(evm: &EvmDevnet) -> anyhow::Result<Vec<RelayChain>> {
+    adapters(evm, WATCHER_KEY).await
+}
+
+/// Each EVM chain's source adapter (at [`CONFIRMATIONS`]) and destination adapter (signing with
+/// `key`), every verifier contract of the chain registered with its kind.
+async fn adapters(evm: &EvmDevnet, key: &str) -> anyhow::Result<Vec<RelayChain>> {
     let mut out = Vec::with_capacity(evm.chains.len());
     for chain in &evm.chains {
         let source = EvmSource::connect(EvmSourceConfig::new(
@@ -636,12 +681,15 @@ pub(crate) async fn relay_chains(evm: &EvmDevnet) -> anyhow::Result<Vec<RelayCha
         ))
         .await
         .with_context(|| format!("the source adapter of EVM chain {}", chain.chain_id))?;
-        let txm = TxManager::connect(&chain.url, RELAYER_KEY, TxConfig::default())
+        let txm = TxManager::connect(&chain.url, key, TxConfig::default())
             .await
             .with_context(|| format!("the transaction manager of EVM chain {}", chain.chain_id))?;
         let mut destination = EvmDestination::new(std::sync::Arc::new(txm), chain.endpoint)
             .await
             .with_context(|| format!("the destination adapter of EVM chain {}", chain.chain_id))?;
+        for &(_, verifier) in &chain.verifiers {
+            destination = destination.with_verifier(verifier, committee_kind().scheme.kind());
+        }
         for &(_, client) in &chain.light_clients {
             destination = destination.with_verifier(client, VerifierKind::BFT_BLS);
         }
@@ -741,6 +789,52 @@ mod tests {
         .unwrap();
         assert!(reserve_ids(&dir).is_err());
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// An EVM-hosted client joins its committee's entry for its source (the one the native
+    /// clients are in); another source, or another committee, is an entry of its own.
+    #[test]
+    fn evm_hosted_clients_join_their_committees_entry() {
+        let (committee, committee_id) =
+            crate::committees::devnet_committee(committee_kind()).unwrap();
+        let template = strait_watcher::WatchedCommittee {
+            source: ChainId(0),
+            kind: committee_kind().scheme.kind(),
+            committee,
+            committee_id,
+            epoch: 0,
+            clients: Vec::new(),
+        };
+        let native = strait_watcher::WatchedCommittee {
+            source: ChainId(1),
+            clients: vec![(ChainId(2), ClientId(4))],
+            ..template.clone()
+        };
+        let other = strait_watcher::WatchedCommittee {
+            source: ChainId(1),
+            committee_id: strait_primitives::Hash32([9; 32]),
+            clients: vec![(ChainId(2), ClientId(5))],
+            ..template.clone()
+        };
+        let mut watched = vec![other.clone(), native.clone()];
+        add_clients(
+            &mut watched,
+            &template,
+            [
+                (ChainId(1), ChainId(31337), ClientId(7)),
+                (ChainId(31338), ChainId(31337), ClientId(8)),
+            ]
+            .into_iter(),
+        );
+        assert_eq!(watched.len(), 3);
+        assert_eq!(watched[0], other);
+        assert_eq!(
+            watched[1].clients,
+            vec![(ChainId(2), ClientId(4)), (ChainId(31337), ClientId(7))]
+        );
+        assert_eq!(watched[2].source, ChainId(31338));
+        assert_eq!(watched[2].clients, vec![(ChainId(31337), ClientId(8))]);
+        assert_eq!(watched[2].committee_id, committee_id);
     }
 
     #[test]

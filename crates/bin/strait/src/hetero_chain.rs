@@ -2,11 +2,13 @@
 //! (`strait_relayer::relay_proposing`) relays every ordered pair: [`AnyChain`] is a native devnet
 //! chain or another kind (an EVM chain), and [`Duplex`] makes one chain of a source adapter and a
 //! destination adapter. An EVM chain has no optimistic clients of its own here: its
-//! [`DisputeChain`] side refuses, and the devnet never proposes to it.
+//! [`DisputeChain`] side refuses, and the devnet never proposes to it. A watcher reads and
+//! submits evidence through the destination adapter ([`VerifierReader`], [`EvidenceSink`]).
 
 use core::future::Future;
 use std::sync::Arc;
 
+use strait_chain_client::VerifierKind;
 use strait_chain_client::{
     ChainError, Conflict, DestinationChain, DisputeChain, MessagePayment, OutboxHistory,
     OutboxPage, OutboxState, PendingProposal, Proposal, RelayLimits, RelayReport, RelayWork,
@@ -18,6 +20,7 @@ use strait_light_client::LightBlock;
 use strait_merkle::MultiProof;
 use strait_packet::Packet;
 use strait_primitives::{Address32, ChainId, ClientId, Hash32, Height, MessageId};
+use strait_watcher::{EvidenceSink, Submitted, VerifierReader, Vouched};
 
 /// One chain of two adapters: `S` reads it as a source (and its outbox history, for attesters),
 /// `D` writes to it as a destination.
@@ -270,7 +273,7 @@ where
     }
     async fn submit_conflict(&self, conflict: Conflict) -> Result<SubmitReport, ChainError> {
         match self {
-            Self::Native(c) => c.submit_conflict(conflict).await,
+            Self::Native(c) => DisputeChain::submit_conflict(c, conflict).await,
             Self::Other(c) => Err(no_disputes(SourceChain::chain_id(c), "submit_conflict")),
         }
     }
@@ -298,5 +301,101 @@ where
             Self::Native(c) => c.client_root(client, height).await,
             Self::Other(c) => Err(no_disputes(SourceChain::chain_id(c), "client_root")),
         }
+    }
+}
+
+impl<S, D> VerifierReader for Duplex<S, D>
+where
+    S: Send + Sync + 'static,
+    D: VerifierReader,
+{
+    fn chain_id(&self) -> ChainId {
+        VerifierReader::chain_id(&self.destination)
+    }
+    fn clients(
+        &self,
+        from: ClientId,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<VerifierInfo>, ChainError>> + Send {
+        self.destination.clients(from, limit)
+    }
+    fn vouched(
+        &self,
+        client: ClientId,
+        from: Height,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<Vouched>, ChainError>> + Send {
+        self.destination.vouched(client, from, limit)
+    }
+}
+
+impl<S, D> EvidenceSink for Duplex<S, D>
+where
+    S: Send + Sync + 'static,
+    D: EvidenceSink,
+{
+    fn chain_id(&self) -> ChainId {
+        EvidenceSink::chain_id(&self.destination)
+    }
+    fn submit_misbehaviour(
+        &self,
+        client: ClientId,
+        kind: VerifierKind,
+        evidence: Vec<u8>,
+    ) -> impl Future<Output = Result<Submitted, ChainError>> + Send {
+        self.destination.submit_misbehaviour(client, kind, evidence)
+    }
+    fn submit_conflict(
+        &self,
+        accused: ClientId,
+        reference: ClientId,
+        height: Height,
+    ) -> impl Future<Output = Result<Submitted, ChainError>> + Send {
+        EvidenceSink::submit_conflict(&self.destination, accused, reference, height)
+    }
+}
+
+impl<E> VerifierReader for AnyChain<E>
+where
+    E: VerifierReader,
+{
+    fn chain_id(&self) -> ChainId {
+        each!(self, c => VerifierReader::chain_id(c))
+    }
+    async fn clients(&self, from: ClientId, limit: usize) -> Result<Vec<VerifierInfo>, ChainError> {
+        each!(self, c => c.clients(from, limit).await)
+    }
+    async fn vouched(
+        &self,
+        client: ClientId,
+        from: Height,
+        limit: usize,
+    ) -> Result<Vec<Vouched>, ChainError> {
+        each!(self, c => c.vouched(client, from, limit).await)
+    }
+}
+
+impl<E> EvidenceSink for AnyChain<E>
+where
+    E: EvidenceSink,
+{
+    fn chain_id(&self) -> ChainId {
+        each!(self, c => EvidenceSink::chain_id(c))
+    }
+    async fn submit_misbehaviour(
+        &self,
+        client: ClientId,
+        kind: VerifierKind,
+        evidence: Vec<u8>,
+    ) -> Result<Submitted, ChainError> {
+        each!(self, c => c.submit_misbehaviour(client, kind, evidence).await)
+    }
+    async fn submit_conflict(
+        &self,
+        accused: ClientId,
+        reference: ClientId,
+        height: Height,
+    ) -> Result<Submitted, ChainError> {
+        each!(self, c => EvidenceSink::submit_conflict(c, accused, reference, height).await)
     }
 }

@@ -16,7 +16,7 @@ const START_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// The development keys anvil funds at genesis (its default mnemonic's first accounts). They are
 /// PUBLIC: for local nodes only, never for a chain with value.
-pub const DEV_KEYS: [&str; 7] = [
+pub const DEV_KEYS: [&str; 8] = [
     "ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80",
     "59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d",
     "5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a",
@@ -24,6 +24,7 @@ pub const DEV_KEYS: [&str; 7] = [
     "47e179ec197488593b187f80a00eb0da91f1b9d0b13f8733639f19c30a34926a",
     "8b3a350cf5c34c9194ca85829a2df0ec3153be0318b5e2d3348e872092edffba",
     "92db14e403b83dfe3df233f83dfa3a0d7096f21ca9b0d6d6b8d88b2b4ec1564e",
+    "4bbbf85ce3377467afe5d46f804f221813b2bb87f24d81f60f1fcdbf7cbf4356",
 ];
 
 /// Starting anvil failed.
@@ -201,6 +202,7 @@ mod dev_key_tests {
             "0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65",
             "0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc",
             "0x976EA74026E726554dB657fA54763abd0C3a0aa9",
+            "0x14dC79964da2C08b23698B3D3cc7Ca32193d9955",
         ];
         for (key, address) in DEV_KEYS.iter().zip(funded) {
             assert_eq!(

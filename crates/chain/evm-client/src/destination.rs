@@ -37,6 +37,7 @@
 mod kinds;
 mod relay;
 mod report;
+mod watch;
 
 use std::collections::BTreeMap;
 use std::future::IntoFuture;

@@ -225,7 +225,7 @@ async fn seeded_devnet_relays_native_and_evm_chains_every_way_exactly_once_throu
         assert_ended_once_and_conserved(&report, &run);
         // The watcher read and verified the EVM chains' attesters' signatures as it does the
         // native committees' (an equivocation there would freeze the native chains' clients of
-        // that EVM chain), and an honest run gave it nothing to find.
+        // that EVM chain and the other EVM chain's), and an honest run gave it nothing to find.
         let watcher = &report["watcher"];
         assert_eq!(watcher["findings"], 0, "{run}: {report}");
         assert_eq!(watcher["submitted"], 0, "{run}: {report}");
@@ -233,6 +233,13 @@ async fn seeded_devnet_relays_native_and_evm_chains_every_way_exactly_once_throu
             assert!(
                 watcher["attested"][evm_chain].as_u64() > Some(0),
                 "{run}: the watcher read no attestation of EVM chain {evm_chain}: {report}"
+            );
+            // It follows every verifier contract on the EVM chain: the committees of the two
+            // native chains and of the other EVM chain, the light clients of the native chains;
+            // evidence against one goes to the contract (`submitMisbehaviour`).
+            assert!(
+                watcher["followed"][evm_chain].as_u64() >= Some(5),
+                "{run}: the watcher follows too few clients on EVM chain {evm_chain}: {report}"
             );
         }
         if i > 0 {

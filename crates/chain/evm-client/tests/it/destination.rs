@@ -21,7 +21,7 @@ use strait_evm_client::deploy;
 use strait_evm_client::destination::{client_id_of, EvmDestination};
 use strait_merkle::{LeafIndex, MerkleTree};
 use strait_packet::{DeliveryOptions, Packet};
-use strait_primitives::{Address32, ChainId, Hash32, Height, Nonce};
+use strait_primitives::{Address32, ChainId, ClientId, Hash32, Height, Nonce};
 
 const SOURCE: u64 = 7;
 const DEST: u64 = 31_337;
@@ -129,12 +129,27 @@ async fn relay_one(
 
 /// A checkpoint update of the committee, certified by `signers` (indices into the sorted members).
 fn update(net: &Net, root: Hash32, leaves: u64, height: u64, by: &[usize]) -> VerifierUpdate {
-    let checkpoint = Checkpoint {
+    let checkpoint = checkpoint(root, leaves, height);
+    VerifierUpdate {
+        client: client_id_of(net.committee),
+        kind: VerifierKind::ATTEST_ECDSA,
+        height: Height(height),
+        body: wire::encode_checkpoint_update::<Ecdsa>(&checkpoint, &certify(net, &checkpoint, by)),
+    }
+}
+
+/// A checkpoint of the source.
+fn checkpoint(root: Hash32, leaves: u64, height: u64) -> Checkpoint {
+    Checkpoint {
         source_chain: ChainId(SOURCE),
         outbox_root: root,
         leaf_count: leaves,
         source_height: Height(height),
-    };
+    }
+}
+
+/// The signatures of `by` (indices into the sorted members) on `checkpoint`.
+fn certify(net: &Net, checkpoint: &Checkpoint, by: &[usize]) -> SignatureList<65> {
     let id = committee_id(VerifierKind::ATTEST_ECDSA.0, &net.members.encode());
     let message = checkpoint.sign_bytes(&id, 0);
     let mut signatures: Vec<(u16, [u8; 65])> = by
@@ -150,12 +165,7 @@ fn update(net: &Net, root: Hash32, leaves: u64, height: u64, by: &[usize]) -> Ve
         })
         .collect();
     signatures.sort_by_key(|(i, _)| *i);
-    VerifierUpdate {
-        client: client_id_of(net.committee),
-        kind: VerifierKind::ATTEST_ECDSA,
-        height: Height(height),
-        body: wire::encode_checkpoint_update::<Ecdsa>(&checkpoint, &SignatureList { signatures }),
-    }
+    SignatureList { signatures }
 }
 
 #[tokio::test]
@@ -462,4 +472,103 @@ async fn a_verified_delivery_keeps_no_checkpoint_and_falls_back_to_parts_when_re
     assert!(conflict.deliveries.is_empty());
     assert!(dest.verifier_of(ChainId(SOURCE)).await.unwrap().frozen);
     assert_eq!(dest.received(&[extra.id()]).await.unwrap(), [false]);
+}
+
+/// A watcher reads the committee's stored checkpoints from its logs, and its equivocation evidence
+/// (two conflicting checkpoints, each certified) freezes the contract; evidence the contract
+/// refuses (one signature under a threshold of two) is refused at the dry run and costs nothing.
+#[tokio::test]
+async fn a_watcher_reads_stored_checkpoints_and_equivocation_evidence_freezes_the_committee() {
+    use strait_watcher::{EvidenceSink, VerifierReader, Vouched};
+    let net = setup().await;
+    let dest = &net.dest;
+    let relayer = dest.txm().address();
+    let client = client_id_of(net.committee);
+    assert!(VerifierReader::clients(dest, ClientId(0), 8)
+        .await
+        .unwrap()
+        .is_empty());
+    let info = dest.verifier_of(ChainId(SOURCE)).await.unwrap();
+    assert_eq!(
+        VerifierReader::clients(dest, ClientId(0), 8).await.unwrap(),
+        vec![info]
+    );
+    assert!(VerifierReader::clients(dest, ClientId(client.0 + 1), 8)
+        .await
+        .unwrap()
+        .is_empty());
+
+    // A checkpoint relayed on its own is stored, and read back from its log.
+    let root = Hash32([0x11; 32]);
+    let stored = dest
+        .relay(RelayWork {
+            updates: vec![update(&net, root, 2, 4, &[0, 1])],
+            ..RelayWork::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(stored.applied, Ok(()));
+    let vouched = dest.vouched(client, Height(0), 8).await.unwrap();
+    assert_eq!(vouched, vec![Vouched::Checkpoint(checkpoint(root, 2, 4))]);
+    assert!(dest.vouched(client, Height(5), 8).await.unwrap().is_empty());
+    let sent = net.provider.get_transaction_count(relayer).await.unwrap();
+
+    // Two checkpoints of one leaf count with other roots.
+    let first = checkpoint(Hash32([0x21; 32]), 3, 6);
+    let second = checkpoint(Hash32([0x22; 32]), 3, 7);
+    let weak = wire::encode_evidence::<Ecdsa>(
+        &(first, certify(&net, &first, &[0])),
+        &(second, certify(&net, &second, &[0])),
+    );
+    let refused = dest
+        .submit_misbehaviour(client, VerifierKind::ATTEST_ECDSA, weak)
+        .await
+        .unwrap();
+    let Err(reason) = &refused.applied else {
+        panic!("{refused:?}");
+    };
+    assert!(reason.contains("InsufficientSigners"), "{reason}");
+    assert_eq!(refused.hash, Hash32([0; 32]));
+    assert_eq!(
+        net.provider.get_transaction_count(relayer).await.unwrap(),
+        sent
+    );
+    assert!(!dest.describe(net.committee).await.unwrap().frozen);
+
+    let evidence = wire::encode_evidence::<Ecdsa>(
+        &(first, certify(&net, &first, &[0, 1])),
+        &(second, certify(&net, &second, &[1, 2])),
+    );
+    let applied = dest
+        .submit_misbehaviour(client, VerifierKind::ATTEST_ECDSA, evidence.clone())
+        .await
+        .unwrap();
+    assert_eq!(applied.applied, Ok(()));
+    assert_ne!(applied.hash, Hash32([0; 32]));
+    assert!(dest.describe(net.committee).await.unwrap().frozen);
+    // A frozen client vouches for nothing; the same evidence again is refused (`Frozen`).
+    assert!(dest.vouched(client, Height(0), 8).await.unwrap().is_empty());
+    let again = dest
+        .submit_misbehaviour(client, VerifierKind::ATTEST_ECDSA, evidence)
+        .await
+        .unwrap();
+    assert!(
+        again.applied.as_ref().is_err_and(|r| r.contains("Frozen")),
+        "{again:?}"
+    );
+
+    // Unknown clients, other kinds and conflicts are refused without a transaction.
+    for result in [
+        dest.submit_misbehaviour(ClientId(9), VerifierKind::ATTEST_ECDSA, vec![1])
+            .await,
+        dest.submit_misbehaviour(client, VerifierKind::BFT_BLS, vec![1])
+            .await,
+        dest.submit_conflict(client, ClientId(9), Height(4)).await,
+    ] {
+        assert!(
+            matches!(result, Err(ChainError::Refused { .. })),
+            "{result:?}"
+        );
+    }
+    assert!(dest.vouched(ClientId(9), Height(0), 8).await.is_err());
 }

@@ -171,6 +171,16 @@ async fn a_kind_5_update_and_a_batch_deliver_under_the_native_light_client() {
     assert!(!frozen);
     assert_eq!(root.0, tree.root().0);
     assert_eq!(dest.received(&ids).await.unwrap(), [true; 3]);
+    // A watcher reads the verified header's root from its log.
+    assert_eq!(
+        strait_watcher::VerifierReader::vouched(&dest, info.client, Height(0), 8)
+            .await
+            .unwrap(),
+        vec![strait_watcher::Vouched::Root {
+            height: Height(12),
+            root: tree.root(),
+        }]
+    );
 
     // A replay of the batch is already received; the same update again is a duplicate.
     let again = dest
