@@ -756,6 +756,26 @@ fn print_evm(evm: &crate::evm_devnet::EvmDevnet, nodes: &[NodeHandle]) {
             "    strait status <message-id> --rpc {}{evm_args}",
             node.rpc_url()
         );
+        if let Some(&(source, client)) = chain.light_clients.first() {
+            eprintln!(
+                "  A relayer of your own between the native chains and an EVM chain (its EVM key \
+                 from the environment; here anvil's public dev key), on counter_lc's route:"
+            );
+            let rpcs: String = nodes
+                .iter()
+                .map(|n| format!(" --rpc {}", n.rpc_url()))
+                .collect();
+            eprintln!(
+                "    STRAIT_EVM_KEY={} strait relayer{rpcs} --evm {} --evm-confirmations {} \
+                 --evm-verifier {}:{client}:5 --route {source}:{}:0x{}",
+                crate::evm_devnet::GUIDE_RELAYER_KEY,
+                chain.status_arg(),
+                crate::evm_devnet::CONFIRMATIONS,
+                chain.chain_id,
+                chain.chain_id,
+                hex::encode(crate::evm_devnet::address32(chain.counter_lc).0)
+            );
+        }
     }
 }
 

@@ -39,8 +39,7 @@ use strait_evm_client::abi::token_app::StraitTokenApp;
 use strait_evm_client::anvil::{Anvil, AnvilConfig, DEV_KEYS};
 use strait_evm_client::deploy;
 use strait_evm_client::destination::{client_id_of, EvmDestination};
-use strait_evm_client::txm::{TxConfig, TxManager};
-use strait_evm_client::{EvmSource, EvmSourceConfig};
+use strait_evm_client::EvmSource;
 use strait_node::apps::token;
 use strait_primitives::{Address32, ChainId, ClientId};
 
@@ -67,6 +66,9 @@ pub(crate) const DEPLOYER_KEY: &str = DEV_KEYS[0];
 pub(crate) const RELAYER_KEY: &str = DEV_KEYS[1];
 /// The anvil development key (PUBLIC) the in-process watcher submits evidence with on EVM chains.
 pub(crate) const WATCHER_KEY: &str = DEV_KEYS[7];
+/// The anvil development key (PUBLIC) the guide gives a relayer of your own on EVM chains (not
+/// the in-process relayer's, whose nonces it would race).
+pub(crate) const GUIDE_RELAYER_KEY: &str = DEV_KEYS[8];
 /// The anvil development key (PUBLIC) `--messages` sends from on EVM chains.
 pub(crate) const LOAD_KEY: &str = DEV_KEYS[2];
 /// The anvil development key (PUBLIC) `--messages`' token transfers send from on EVM chains (not
@@ -673,26 +675,29 @@ pub(crate) async fn watcher_chains(evm: &EvmDevnet) -> anyhow::Result<Vec<RelayC
 async fn adapters(evm: &EvmDevnet, key: &str) -> anyhow::Result<Vec<RelayChain>> {
     let mut out = Vec::with_capacity(evm.chains.len());
     for chain in &evm.chains {
-        let source = EvmSource::connect(EvmSourceConfig::new(
-            chain.url.clone(),
-            chain.endpoint,
-            chain.chain_id.get(),
+        let id = chain.chain_id.get();
+        let verifiers: Vec<_> = chain
+            .verifiers
+            .iter()
+            .map(|&(_, v)| (id, v, committee_kind().scheme.kind()))
+            .chain(
+                chain
+                    .light_clients
+                    .iter()
+                    .map(|&(_, c)| (id, c, VerifierKind::BFT_BLS)),
+            )
+            .collect();
+        let Duplex {
+            source,
+            destination,
+        } = crate::hetero_relayer::evm_adapters(
+            &chain.status_arg(),
             CONFIRMATIONS,
-        ))
+            key,
+            &verifiers,
+        )
         .await
-        .with_context(|| format!("the source adapter of EVM chain {}", chain.chain_id))?;
-        let txm = TxManager::connect(&chain.url, key, TxConfig::default())
-            .await
-            .with_context(|| format!("the transaction manager of EVM chain {}", chain.chain_id))?;
-        let mut destination = EvmDestination::new(std::sync::Arc::new(txm), chain.endpoint)
-            .await
-            .with_context(|| format!("the destination adapter of EVM chain {}", chain.chain_id))?;
-        for &(_, verifier) in &chain.verifiers {
-            destination = destination.with_verifier(verifier, committee_kind().scheme.kind());
-        }
-        for &(_, client) in &chain.light_clients {
-            destination = destination.with_verifier(client, VerifierKind::BFT_BLS);
-        }
+        .with_context(|| format!("the adapters of EVM chain {}", chain.chain_id))?;
         // Each source's verifier is in place (the endpoint's default) before the relayer starts.
         for &(source, _) in &chain.verifiers {
             strait_chain_client::DestinationChain::verifier_of(&destination, source)

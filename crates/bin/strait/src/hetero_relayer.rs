@@ -17,7 +17,13 @@ use strait_relayer::ProposeTo;
 use strait_runtime::tokio::TokioRuntime;
 use tokio::sync::watch;
 
-use crate::hetero_chain::AnyChain;
+use alloy::primitives::Address;
+use strait_chain_client::VerifierKind;
+use strait_evm_client::destination::EvmDestination;
+use strait_evm_client::txm::{TxConfig, TxManager};
+use strait_evm_client::{EvmSource, EvmSourceConfig};
+
+use crate::hetero_chain::{AnyChain, Duplex};
 
 /// Follows `chain`'s latest (confirmed) height into `heights` every `poll`, until `stop`.
 async fn poll_heights<E: SourceChain>(
@@ -116,6 +122,58 @@ where
     Ok(result?)
 }
 
+/// An EVM chain's adapters for a relayer or a watcher: its source, reading the endpoint's outbox
+/// `confirmations` blocks below the head, and its destination, signing with `key` (hex) through a
+/// transaction manager, each of `verifiers` on its chain (`(chain, contract, kind)`) registered
+/// with its kind; logs read from `chain.from_block`.
+pub(crate) async fn evm_adapters(
+    chain: &crate::status_chains::EvmChainArg,
+    confirmations: u64,
+    key: &str,
+    verifiers: &[(u64, Address, VerifierKind)],
+) -> anyhow::Result<Duplex<EvmSource, EvmDestination>> {
+    let txm = TxManager::connect(&chain.url, key, TxConfig::default())
+        .await
+        .context("the transaction manager")?;
+    let id = txm.chain_id();
+    let mut config = EvmSourceConfig::new(chain.url.clone(), chain.endpoint, id, confirmations);
+    config.start_block = chain.from_block;
+    let source = EvmSource::connect(config)
+        .await
+        .context("the source adapter")?;
+    let mut destination = EvmDestination::new(Arc::new(txm), chain.endpoint)
+        .await
+        .context("the destination adapter")?
+        .with_logs_from(chain.from_block);
+    for &(_, address, kind) in verifiers.iter().filter(|v| v.0 == id) {
+        destination = destination.with_verifier(address, kind);
+    }
+    Ok(Duplex {
+        source,
+        destination,
+    })
+}
+
+/// Parses `CHAIN:ADDRESS:KIND` (`strait relayer --evm-verifier`).
+pub(crate) fn parse_evm_verifier(spec: &str) -> anyhow::Result<(u64, Address, VerifierKind)> {
+    let parts: Vec<&str> = spec.split(':').map(str::trim).collect();
+    let [chain, address, kind] = parts.as_slice() else {
+        anyhow::bail!("expected CHAIN:ADDRESS:KIND, got {spec:?}");
+    };
+    Ok((
+        chain
+            .parse()
+            .with_context(|| format!("bad chain id {chain:?}"))?,
+        address
+            .parse()
+            .with_context(|| format!("bad verifier address {address:?}"))?,
+        VerifierKind(
+            kind.parse()
+                .with_context(|| format!("bad verifier kind {kind:?}"))?,
+        ),
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -123,6 +181,29 @@ mod tests {
     /// The relayer over native chains and another kind (here native chains again, through
     /// [`AnyChain::Other`]) satisfies every bound of the generic relayer, and runs on tokio
     /// worker threads (its future is `Send`).
+    #[test]
+    fn evm_verifiers_are_chain_address_and_kind() {
+        let (chain, address, kind) =
+            parse_evm_verifier("31337:0x68B1D87F95878fE05B998F19b66F4baba5De1aed:5").unwrap();
+        assert_eq!(chain, 31337);
+        assert_eq!(
+            address,
+            "0x68B1D87F95878fE05B998F19b66F4baba5De1aed"
+                .parse::<Address>()
+                .unwrap()
+        );
+        assert_eq!(kind, VerifierKind::BFT_BLS);
+        for bad in [
+            "31337:0x68B1D87F95878fE05B998F19b66F4baba5De1aed",
+            "x:0x68B1D87F95878fE05B998F19b66F4baba5De1aed:5",
+            "1:0x12:5",
+            "1:0x68B1D87F95878fE05B998F19b66F4baba5De1aed:70000",
+            "1:0x68B1D87F95878fE05B998F19b66F4baba5De1aed:5:6",
+        ] {
+            assert!(parse_evm_verifier(bad).is_err(), "{bad}");
+        }
+    }
+
     #[test]
     fn relays_over_any_chain_kind_on_tokio() {
         fn spawnable<T: Send>(_: &T) {}

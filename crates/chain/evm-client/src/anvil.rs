@@ -16,7 +16,7 @@ const START_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// The development keys anvil funds at genesis (its default mnemonic's first accounts). They are
 /// PUBLIC: for local nodes only, never for a chain with value.
-pub const DEV_KEYS: [&str; 8] = [
+pub const DEV_KEYS: [&str; 10] = [
     "ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80",
     "59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d",
     "5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a",
@@ -25,6 +25,8 @@ pub const DEV_KEYS: [&str; 8] = [
     "8b3a350cf5c34c9194ca85829a2df0ec3153be0318b5e2d3348e872092edffba",
     "92db14e403b83dfe3df233f83dfa3a0d7096f21ca9b0d6d6b8d88b2b4ec1564e",
     "4bbbf85ce3377467afe5d46f804f221813b2bb87f24d81f60f1fcdbf7cbf4356",
+    "dbda1821b80551c9d65939329250298aa3472ba22feea921c0cf5d620ea67b97",
+    "2a871d0798f97d79848a013d4936a73bf4cc922c825d33c1cf7073dff6d409c6",
 ];
 
 /// Starting anvil failed.
@@ -203,6 +205,8 @@ mod dev_key_tests {
             "0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc",
             "0x976EA74026E726554dB657fA54763abd0C3a0aa9",
             "0x14dC79964da2C08b23698B3D3cc7Ca32193d9955",
+            "0x23618e81E3f5cdF7f54C3d65f7FBc0aBf5B21E8f",
+            "0xa0Ee7A142d267C1f36714E4a8F75612F20a79720",
         ];
         for (key, address) in DEV_KEYS.iter().zip(funded) {
             assert_eq!(

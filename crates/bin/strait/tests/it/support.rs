@@ -86,6 +86,12 @@ pub struct TestNet {
 impl TestNet {
     /// `n` chains with 4 validators and 50 ms blocks.
     pub async fn start(name: &str, n: u64) -> Self {
+        Self::start_with_foreign(name, n, &[]).await
+    }
+
+    /// As [`TestNet::start`], each chain also knowing `foreign` as remotes (EVM chains: sends to
+    /// them accepted, their verifiers created by transaction).
+    pub async fn start_with_foreign(name: &str, n: u64, foreign: &[ChainId]) -> Self {
         let dir = temp_dir(name);
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -94,8 +100,9 @@ impl TestNet {
         let specs = devnet_specs(n, 4, Timestamp(now), BLOCK_TIME_MS);
         let mut nodes = Vec::new();
         for i in 0..specs.len() {
-            let config =
+            let mut config =
                 devnet_node_config(&specs, i, &dir, SocketAddr::from((Ipv4Addr::LOCALHOST, 0)));
+            config.foreign_remotes = foreign.to_vec();
             nodes.push(strait_node::start(config).await.expect("start node"));
         }
         let addrs = nodes.iter().map(|n| n.local_addr()).collect();

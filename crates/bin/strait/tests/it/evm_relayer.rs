@@ -1,0 +1,136 @@
+//! `strait relayer` with an EVM chain (`--evm`): an operator's relayer between native chains and an
+//! anvil chain, its EVM key from the environment. A message from a native chain to an EVM counter
+//! that trusts a light client of that chain (`NativeLightClient`, kind 5, created from the chain's
+//! BLS light block) is delivered once: the relayer moves the client with the source's BLS light
+//! blocks and delivers under it. Without the key, the relayer refuses to start and says where the
+//! key goes. Waits are bounded (liveness), never timed assertions.
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use strait_devnet_client::ChainRpc;
+use strait_evm_client::abi::counter::StraitCounter;
+use strait_evm_client::anvil::{Anvil, AnvilConfig, DEV_KEYS};
+use strait_evm_client::deploy::{self, NativeLcInit};
+use strait_light_client::bls::BlsConsensusState;
+use strait_light_client::{Options, TrustThreshold};
+use strait_primitives::ChainId;
+
+use crate::support::TestNet;
+
+/// The EVM chain's id.
+const EVM: u64 = 31_999;
+/// Longest any single wait here may take before the test fails.
+const LIVENESS: Duration = Duration::from_secs(90);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_standalone_relayer_delivers_native_to_evm_under_the_light_client() {
+    let net = TestNet::start_with_foreign("evm-relayer", 2, &[ChainId(EVM)]).await;
+    let source = net.specs[0].chain_id;
+    let anvil = Anvil::spawn(&AnvilConfig {
+        chain_id: EVM,
+        block_time: None,
+    })
+    .expect("anvil");
+    let provider = deploy::signing_provider(&anvil.url(), DEV_KEYS[0]).unwrap();
+    let owner = deploy::signer_address(DEV_KEYS[0]).unwrap();
+    let endpoint = deploy::deploy_endpoint(&provider, owner).await.unwrap();
+
+    // The EVM chain's light client of the native chain, trusting its latest BLS light block; the
+    // endpoint's default verifier of it and the counter's own.
+    let rpc = ChainRpc::connect(&net.nodes[0].rpc_url(), Duration::from_secs(10))
+        .await
+        .unwrap();
+    let block = rpc
+        .bls_light_block(rpc.latest_height().await.unwrap())
+        .await
+        .unwrap();
+    let options = Options {
+        trust_threshold: TrustThreshold::ONE_THIRD,
+        trusting_period_ms: 24 * 3600 * 1000,
+        max_clock_drift_ms: 10_000,
+    };
+    let creation = NativeLcInit::new(&options, &BlsConsensusState::from_block(&block));
+    let lc = deploy::deploy_native_light_client(&provider, source.get(), &creation)
+        .await
+        .unwrap();
+    deploy::trust_remote(&provider, endpoint, source.get(), lc)
+        .await
+        .unwrap();
+    let counter = deploy::deploy_counter(&provider, endpoint).await.unwrap();
+    let app = StraitCounter::new(counter, provider.clone());
+    app.setSecurityConfig(source.get(), lc)
+        .send()
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
+    let receiver = format!("0x{}{}", "00".repeat(12), alloy::hex::encode(counter));
+
+    // One message from the native chain to the counter.
+    let sent = Command::new(env!("CARGO_BIN_EXE_strait"))
+        .args(["send", "--rpc", &net.nodes[0].rpc_url()])
+        .args(["--to-chain", &EVM.to_string(), "--receiver", &receiver])
+        .args(["--payload", "hello evm"])
+        .output()
+        .expect("strait send");
+    assert!(
+        sent.status.success(),
+        "{}",
+        String::from_utf8_lossy(&sent.stderr)
+    );
+
+    let relayer = |key: Option<&str>| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_strait"));
+        command
+            .arg("relayer")
+            .args(["--rpc", &net.nodes[0].rpc_url()])
+            .args(["--rpc", &net.nodes[1].rpc_url()])
+            .args(["--evm", &format!("{},{endpoint}", anvil.url())])
+            .args(["--evm-confirmations", "1", "--poll-ms", "100"])
+            .args(["--evm-verifier", &format!("{EVM}:{lc}:5")])
+            .args(["--route", &format!("{source}:{EVM}:{receiver}")])
+            .env_remove("STRAIT_EVM_KEY")
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null());
+        if let Some(key) = key {
+            command.env("STRAIT_EVM_KEY", key);
+        }
+        command
+    };
+
+    // Without its key the relayer does not start, and says where the key goes.
+    let refused = relayer(None).output().expect("strait relayer");
+    assert!(!refused.status.success());
+    let why = String::from_utf8_lossy(&refused.stderr);
+    assert!(why.contains("STRAIT_EVM_KEY"), "{why}");
+
+    let mut child = relayer(Some(DEV_KEYS[1]))
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("spawn strait relayer");
+    let deadline = Instant::now() + LIVENESS;
+    let received = loop {
+        let n = app.received(source.get()).call().await.unwrap();
+        if n > 0 || Instant::now() >= deadline {
+            break n;
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!("the relayer exited: {status}");
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(received, 1, "delivered once under the light client");
+    // The client moved past its creation height: the relayer updated it.
+    let latest = strait_evm_client::abi::native_lc::NativeLightClient::new(lc, provider.clone())
+        .latestHeight()
+        .call()
+        .await
+        .unwrap();
+    assert!(latest > block.header.height.get(), "{latest}");
+    let _ = child.kill();
+    let _ = child.wait();
+    net.stop().await;
+}
