@@ -45,9 +45,17 @@ impl Scheme {
 /// Arguments of `strait attester`.
 #[derive(Debug, Args)]
 pub(crate) struct AttesterArgs {
-    /// JSON-RPC URL of the source chain's node.
+    /// JSON-RPC URL of the source chain's node (a native chain).
+    #[arg(long, required_unless_present = "evm", conflicts_with = "evm")]
+    rpc: Option<String>,
+    /// Or an EVM source chain: `URL,ENDPOINT` (its JSON-RPC URL and the Strait endpoint's
+    /// address; `,TOKEN_APP,FROM_BLOCK` may follow: logs are read from FROM_BLOCK). The attester
+    /// reads only: it needs no EVM key.
     #[arg(long)]
-    rpc: String,
+    evm: Option<crate::status_chains::EvmChainArg>,
+    /// Blocks below the EVM chain's head its outbox is read at, before --finality.
+    #[arg(long, default_value_t = 12)]
+    evm_confirmations: u64,
     /// The committee's signature scheme.
     #[arg(long, value_enum, default_value = "ecdsa")]
     scheme: Scheme,
@@ -142,23 +150,61 @@ pub(crate) async fn run(args: AttesterArgs) -> anyhow::Result<()> {
         index = args.index,
         "DEVNET KEY from a public seed: anyone can sign as this attester"
     );
-    let rpc = ChainRpc::connect(&args.rpc, Duration::from_secs(10))
-        .await
-        .with_context(|| format!("connecting to {}", args.rpc))?;
-    // The attester never submits: the account only satisfies the adapter.
-    let source = DevnetChain::new(
-        rpc,
-        Arc::new(AccountKey::devnet("attester")),
-        Duration::from_millis(50),
-        Duration::from_secs(30),
-    );
     let record = Arc::new(SigningRecord::open(&args.record).context("opening the signing record")?);
-    let board = Board::default();
     let config = AttesterConfig {
         finality_depth: args.finality,
         poll_interval: Duration::from_millis(args.poll_ms.max(1)),
         ..AttesterConfig::new(id, args.epoch)
     };
+    match (&args.rpc, &args.evm) {
+        (Some(url), _) => {
+            let rpc = ChainRpc::connect(url, Duration::from_secs(10))
+                .await
+                .with_context(|| format!("connecting to {url}"))?;
+            // The attester never submits: the account only satisfies the adapter.
+            let source = DevnetChain::new(
+                rpc,
+                Arc::new(AccountKey::devnet("attester")),
+                Duration::from_millis(50),
+                Duration::from_secs(30),
+            );
+            attest(source, key, record, config, &args).await
+        }
+        (None, Some(chain)) => {
+            let provider = strait_evm_client::deploy::read_provider(&chain.url)?;
+            let chain_id = tokio::time::timeout(
+                Duration::from_secs(10),
+                strait_evm_client::deploy::chain_id(&provider),
+            )
+            .await
+            .map_err(|_| anyhow::anyhow!("{} did not answer within 10 s", chain.url))?
+            .with_context(|| format!("the chain id of {}", chain.url))?;
+            let mut evm = strait_evm_client::EvmSourceConfig::new(
+                chain.url.clone(),
+                chain.endpoint,
+                chain_id,
+                args.evm_confirmations,
+            );
+            evm.start_block = chain.from_block;
+            let source = strait_evm_client::EvmSource::connect(evm)
+                .await
+                .with_context(|| format!("the EVM chain at {}", chain.url))?;
+            attest(source, key, record, config, &args).await
+        }
+        (None, None) => anyhow::bail!("give --rpc or --evm"),
+    }
+}
+
+/// Signs `source`'s final checkpoints and serves them until Ctrl-C.
+async fn attest<S: strait_chain_client::OutboxHistory>(
+    source: S,
+    key: AttesterKey,
+    record: Arc<SigningRecord>,
+    config: AttesterConfig,
+    args: &AttesterArgs,
+) -> anyhow::Result<()> {
+    let id = config.committee_id;
+    let board = Board::default();
     let attester = Attester::start(source, key, record, board.clone(), config)
         .context("starting the attester")?;
     let listener = tokio::net::TcpListener::bind(args.listen)

@@ -15,6 +15,7 @@ mod devnet;
 mod devnet_faults;
 mod devnet_seed;
 mod devnet_watcher;
+mod evm_args;
 mod evm_attesters;
 mod evm_devnet;
 mod evm_lc_route;
@@ -158,22 +159,9 @@ struct RelayerArgs {
     /// messages once each proposal settles.
     #[arg(long = "propose")]
     propose: Vec<String>,
-    /// An EVM chain to relay to and from: `URL,ENDPOINT` (its JSON-RPC URL and the Strait
-    /// endpoint's address; `,TOKEN_APP,FROM_BLOCK` may follow, as for `strait status`: logs are
-    /// read from FROM_BLOCK). Its transactions are signed with the key in --evm-key-env.
-    #[arg(long = "evm")]
-    evm: Vec<status_chains::EvmChainArg>,
-    /// Blocks below an EVM chain's head the relayer reads its outbox at (its confirmation depth).
-    #[arg(long, default_value_t = 12)]
-    evm_confirmations: u64,
-    /// The environment variable holding the relayer's EVM secret key (32 bytes, hex). Never on
-    /// the command line, where other users of the machine could read it.
-    #[arg(long, default_value = "STRAIT_EVM_KEY")]
-    evm_key_env: String,
-    /// A verifier contract on an EVM chain that is not a committee (committees are recognised by
-    /// their code): `CHAIN:ADDRESS:KIND`, e.g. a native chain's light client, kind 5.
-    #[arg(long = "evm-verifier")]
-    evm_verifiers: Vec<String>,
+    /// EVM chains to relay to and from.
+    #[command(flatten)]
+    evm: evm_args::EvmChainsArgs,
 }
 
 fn main() -> std::process::ExitCode {
@@ -292,24 +280,10 @@ pub(crate) fn ws_of(rpc_url: &str) -> String {
 
 async fn relayer(args: RelayerArgs) -> anyhow::Result<()> {
     anyhow::ensure!(
-        args.rpc.len() + args.evm.len() >= 2,
+        args.rpc.len() + args.evm.evm.len() >= 2,
         "give at least two chains (--rpc, --evm)"
     );
-    let evm_verifiers = args
-        .evm_verifiers
-        .iter()
-        .map(|v| hetero_relayer::parse_evm_verifier(v))
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    let evm_key = if args.evm.is_empty() {
-        None
-    } else {
-        Some(std::env::var(&args.evm_key_env).map_err(|_| {
-            anyhow::anyhow!(
-                "--evm needs the relayer's EVM secret key (hex) in the environment variable {}",
-                args.evm_key_env
-            )
-        })?)
-    };
+    let evm = args.evm.adapters().await?;
     anyhow::ensure!(
         args.ws.is_empty() || args.ws.len() == args.rpc.len(),
         "give one --ws URL per --rpc URL, or none"
@@ -390,29 +364,14 @@ async fn relayer(args: RelayerArgs) -> anyhow::Result<()> {
     }
     let metrics = config.metrics.clone();
     let mut shutdown = Shutdown::listen();
-    match evm_key {
-        None => strait_devnet_client::run_relayer(config, async move { shutdown.wait().await })
+    if evm.is_empty() {
+        strait_devnet_client::run_relayer(config, async move { shutdown.wait().await })
             .await
-            .context("relayer")?,
-        Some(key) => {
-            let mut others = Vec::with_capacity(args.evm.len());
-            for chain in &args.evm {
-                others.push(
-                    hetero_relayer::evm_adapters(
-                        chain,
-                        args.evm_confirmations,
-                        &key,
-                        &evm_verifiers,
-                    )
-                    .await
-                    .with_context(|| format!("the EVM chain at {}", chain.url))?,
-                );
-            }
-            drop(key);
-            hetero_relayer::run(config, others, async move { shutdown.wait().await })
-                .await
-                .context("relayer")?;
-        }
+            .context("relayer")?;
+    } else {
+        hetero_relayer::run(config, evm, async move { shutdown.wait().await })
+            .await
+            .context("relayer")?;
     }
     let m = metrics.snapshot();
     tracing::info!(

@@ -1,17 +1,20 @@
-//! `strait watcher`: watch devnet chains' verifiers and attesters' boards, and submit the evidence
-//! that freezes a lying client (`strait_watcher`, `docs/SPEC.md` `[STRAIT-AGENT.7]`).
+//! `strait watcher`: watch devnet chains' verifiers, EVM chains' verifier contracts (`--evm`) and
+//! attesters' boards, and submit the evidence that freezes a lying client (`strait_watcher`,
+//! `docs/SPEC.md` `[STRAIT-AGENT.7]`, `[STRAIT-AGENT.EVM-WATCH]`).
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::Args;
-use strait_chain_client::AttestationSource;
+use strait_chain_client::{AttestationSource, DestinationChain, SourceChain};
 use strait_devnet_api::keys::AccountKey;
 use strait_devnet_client::{ChainRpc, DevnetChain, RpcAttesters};
+use strait_primitives::ChainId;
 use strait_watcher::{WatchedCommittee, Watcher, WatcherConfig};
 
 use crate::attester::{committee_client, devnet_committee, Scheme};
+use crate::hetero_chain::AnyChain;
 use crate::Shutdown;
 
 /// Arguments of `strait watcher`.
@@ -44,6 +47,11 @@ pub(crate) struct WatcherArgs {
     /// Deadline of every request, in milliseconds.
     #[arg(long, default_value_t = 10_000)]
     timeout_ms: u64,
+    /// EVM chains to watch: their verifier contracts (each endpoint's default verifier of every
+    /// other chain watched, and those named with --evm-verifier), as destinations and sources;
+    /// evidence is submitted with the key in --evm-key-env.
+    #[command(flatten)]
+    evm: crate::evm_args::EvmChainsArgs,
 }
 
 /// Runs `strait watcher` until Ctrl-C.
@@ -55,13 +63,28 @@ pub(crate) async fn run(args: WatcherArgs) -> anyhow::Result<()> {
         let rpc = ChainRpc::connect(url, timeout)
             .await
             .with_context(|| format!("connecting to {url}"))?;
-        chains.push(DevnetChain::new(
+        chains.push(AnyChain::Native(DevnetChain::new(
             rpc,
             account.clone(),
             Duration::from_millis(50),
             Duration::from_secs(30),
-        ));
+        )));
     }
+    let evm = args.evm.adapters().await?;
+    let ids: Vec<ChainId> = chains
+        .iter()
+        .map(SourceChain::chain_id)
+        .chain(evm.iter().map(SourceChain::chain_id))
+        .collect();
+    for chain in &evm {
+        // Each endpoint's default verifier of every other chain, so that the watcher follows it.
+        for &source in ids.iter().filter(|&&id| id != SourceChain::chain_id(chain)) {
+            if let Err(e) = DestinationChain::verifier_of(chain, source).await {
+                tracing::info!(chain = %SourceChain::chain_id(chain), %source, error = %e, "no default verifier to watch");
+            }
+        }
+    }
+    chains.extend(evm.into_iter().map(AnyChain::Other));
     let mut committees: Vec<WatchedCommittee> = Vec::new();
     if !args.committee_clients.is_empty() {
         let (committee, id) = devnet_committee(

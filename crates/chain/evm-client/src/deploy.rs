@@ -60,6 +60,15 @@ pub fn signing_provider(url: &str, key: &str) -> Result<DynProvider, DeployError
         .erased())
 }
 
+/// A provider at `url` that does not sign (reads only).
+pub fn read_provider(url: &str) -> Result<DynProvider, DeployError> {
+    let url = url.parse().map_err(|e| DeployError::Url {
+        url: url.to_owned(),
+        reason: format!("{e}"),
+    })?;
+    Ok(ProviderBuilder::new().connect_http(url).erased())
+}
+
 /// Deploys an endpoint owned by `owner`; its constructor creates its `StraitFees`.
 pub async fn deploy_endpoint(
     provider: &DynProvider,

@@ -1,9 +1,10 @@
-//! `strait relayer` with an EVM chain (`--evm`): an operator's relayer between native chains and an
-//! anvil chain, its EVM key from the environment. A message from a native chain to an EVM counter
-//! that trusts a light client of that chain (`NativeLightClient`, kind 5, created from the chain's
-//! BLS light block) is delivered once: the relayer moves the client with the source's BLS light
-//! blocks and delivers under it. Without the key, the relayer refuses to start and says where the
-//! key goes. Waits are bounded (liveness), never timed assertions.
+//! `strait relayer` and `strait attester` with an EVM chain (`--evm`). An operator's relayer
+//! between native chains and an anvil chain, its EVM key from the environment: a message from a
+//! native chain to an EVM counter that trusts a light client of that chain (`NativeLightClient`,
+//! kind 5, created from the chain's BLS light block) is delivered once: the relayer moves the
+//! client with the source's BLS light blocks and delivers under it. Without the key, the relayer
+//! refuses to start and says where the key goes. An attester signs the EVM chain's final
+//! checkpoints. Waits are bounded (liveness), never timed assertions.
 
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -23,10 +24,12 @@ const EVM: u64 = 31_999;
 /// Longest any single wait here may take before the test fails.
 const LIVENESS: Duration = Duration::from_secs(90);
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_standalone_relayer_delivers_native_to_evm_under_the_light_client() {
-    let net = TestNet::start_with_foreign("evm-relayer", 2, &[ChainId(EVM)]).await;
-    let source = net.specs[0].chain_id;
+/// An anvil node of [`EVM`] with an endpoint, and a provider signing as its owner.
+async fn anvil_with_endpoint() -> (
+    Anvil,
+    alloy::providers::DynProvider,
+    alloy::primitives::Address,
+) {
     let anvil = Anvil::spawn(&AnvilConfig {
         chain_id: EVM,
         block_time: None,
@@ -35,6 +38,14 @@ async fn a_standalone_relayer_delivers_native_to_evm_under_the_light_client() {
     let provider = deploy::signing_provider(&anvil.url(), DEV_KEYS[0]).unwrap();
     let owner = deploy::signer_address(DEV_KEYS[0]).unwrap();
     let endpoint = deploy::deploy_endpoint(&provider, owner).await.unwrap();
+    (anvil, provider, endpoint)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_standalone_relayer_delivers_native_to_evm_under_the_light_client() {
+    let net = TestNet::start_with_foreign("evm-relayer", 2, &[ChainId(EVM)]).await;
+    let source = net.specs[0].chain_id;
+    let (anvil, provider, endpoint) = anvil_with_endpoint().await;
 
     // The EVM chain's light client of the native chain, trusting its latest BLS light block; the
     // endpoint's default verifier of it and the counter's own.
@@ -133,4 +144,138 @@ async fn a_standalone_relayer_delivers_native_to_evm_under_the_light_client() {
     let _ = child.kill();
     let _ = child.wait();
     net.stop().await;
+}
+
+/// `strait attester --evm`: an attester of the devnet committee signs an EVM chain's final
+/// checkpoints (past the confirmation depth and its finality) and serves them; the checkpoint is
+/// the endpoint's outbox, and its signature verifies by the committee's rule.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_attester_signs_an_evm_chains_final_checkpoints() {
+    use std::io::BufRead as _;
+
+    use alloy::primitives::{Address, Bytes, FixedBytes};
+    use alloy::providers::Provider;
+    use jsonrpsee::http_client::HttpClientBuilder;
+    use strait_attest::ecdsa::Ecdsa;
+    use strait_attest::{Checkpoint, Committee, Scheme, SignatureList};
+    use strait_devnet_api::attester::AttesterApiClient;
+    use strait_evm_client::abi::endpoint::StraitEndpoint::{self, DeliveryOptions};
+    use strait_primitives::{Hash32, Height};
+
+    let (anvil, provider, endpoint) = anvil_with_endpoint().await;
+    deploy::trust_remote(&provider, endpoint, 7, Address::repeat_byte(0x11))
+        .await
+        .unwrap();
+    let contract = StraitEndpoint::new(endpoint, provider.clone());
+    for payload in [b"one".as_slice(), b"two".as_slice()] {
+        let options = DeliveryOptions {
+            ordered: false,
+            timeoutHeight: 0,
+            timeoutTimestamp: 0,
+        };
+        let receipt = contract
+            .send(
+                7,
+                FixedBytes::repeat_byte(0x22),
+                options,
+                Bytes::from(payload),
+            )
+            .send()
+            .await
+            .unwrap()
+            .get_receipt()
+            .await
+            .unwrap();
+        assert!(receipt.status());
+    }
+    let root = contract.outboxRoot().call().await.unwrap();
+    // Two more blocks: the sends are past one confirmation and one block of finality.
+    let _: serde_json::Value = provider
+        .raw_request("anvil_mine".into(), (3u64,))
+        .await
+        .unwrap();
+
+    let dir = crate::support::temp_dir("evm-attester");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_strait"))
+        .arg("attester")
+        .args(["--evm", &format!("{},{endpoint}", anvil.url())])
+        .args([
+            "--evm-confirmations",
+            "1",
+            "--finality",
+            "1",
+            "--index",
+            "1",
+        ])
+        .args(["--listen", "127.0.0.1:0", "--poll-ms", "100", "--record"])
+        .arg(dir.join("record.redb"))
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("spawn strait attester");
+    let stdout = child.stdout.take().unwrap();
+    let line = tokio::task::spawn_blocking(move || {
+        std::io::BufReader::new(stdout)
+            .lines()
+            .next()
+            .expect("a line")
+            .expect("stdout")
+    })
+    .await
+    .unwrap();
+    let url = line
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap_or_else(|| panic!("{line}"))
+        .to_owned();
+    let board = HttpClientBuilder::default().build(&url).unwrap();
+    let deadline = Instant::now() + LIVENESS;
+    let attestation = loop {
+        if let Some(a) = board
+            .latest_attestation(ChainId(EVM))
+            .await
+            .unwrap()
+            .filter(|a| a.leaf_count == 2)
+        {
+            break a;
+        }
+        assert!(Instant::now() < deadline, "no attestation of 2 leaves");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(attestation.outbox_root, Hash32(root.0));
+    assert_eq!(attestation.kind, 2);
+    // The signature of the devnet committee's first member on the checkpoint's sign bytes.
+    let kind = strait_chain_client::VerifierKind::ATTEST_ECDSA;
+    let members: Vec<Vec<u8>> = (1..=4)
+        .map(|i| {
+            strait_attester::AttesterKey::devnet(kind, i)
+                .unwrap()
+                .member()
+        })
+        .collect();
+    let committee = Committee::from_members(3, members.clone(), 20).unwrap();
+    let id = strait_attest::committee_id(kind.get(), &committee.encode());
+    assert_eq!(attestation.committee_id, id);
+    let checkpoint = Checkpoint {
+        source_chain: ChainId(EVM),
+        outbox_root: attestation.outbox_root,
+        leaf_count: attestation.leaf_count,
+        source_height: Height(attestation.source_height.get()),
+    };
+    let signer = members[0].clone();
+    assert_eq!(attestation.signer.0, signer);
+    let one = Committee::from_members(1, vec![signer], 20).unwrap();
+    let signature: [u8; 65] = attestation.signature.0.as_slice().try_into().unwrap();
+    Ecdsa::verify(
+        &one,
+        &checkpoint.sign_bytes(&id, 0),
+        &SignatureList {
+            signatures: vec![(0, signature)],
+        },
+    )
+    .expect("the member's signature");
 }
