@@ -97,6 +97,8 @@ pub struct EvmDestination {
     endpoint: Address,
     txm: Arc<TxManager>,
     known: Arc<Mutex<Known>>,
+    /// What each verifier contract's logs said so far (a watcher's reads, `watch`).
+    scans: Arc<Mutex<BTreeMap<Address, watch::LogScan>>>,
     logs_from_block: u64,
 }
 
@@ -110,6 +112,7 @@ impl EvmDestination {
             endpoint,
             txm,
             known: Arc::default(),
+            scans: Arc::default(),
             logs_from_block: 0,
         };
         let local = this

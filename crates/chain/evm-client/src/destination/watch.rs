@@ -4,6 +4,8 @@
 //! to the accused contract's `submitMisbehaviour(bytes)` through the transaction manager (dry run
 //! first, so a forgery costs nothing).
 
+use std::collections::BTreeMap;
+
 use alloy::primitives::{Address, Bytes, B256};
 use alloy::providers::Provider;
 use alloy::rpc::types::Filter;
@@ -18,6 +20,45 @@ use crate::abi::ecdsa_committee::EcdsaCommitteeVerifier;
 use crate::abi::native_lc::NativeLightClient;
 use crate::txm::TxError;
 
+/// Most blocks one `eth_getLogs` request for a verifier's logs covers.
+pub const VERIFIER_LOG_RANGE: u64 = 10_000;
+/// Most such requests one `vouched` call makes; a scan further behind goes on at the next call.
+pub const VERIFIER_LOG_REQUESTS: u64 = 8;
+/// Most vouched heights remembered per verifier contract (the lowest are forgotten first).
+pub const MAX_VOUCHED_KEPT: usize = 4_096;
+
+/// What a verifier contract vouched for, read from its logs so far.
+#[derive(Debug, Default)]
+pub(super) struct LogScan {
+    /// The first block not scanned yet (0: none scanned).
+    next_block: u64,
+    /// By height, at most [`MAX_VOUCHED_KEPT`].
+    vouched: BTreeMap<Height, Vouched>,
+}
+
+impl LogScan {
+    /// Records `entries`, read from the blocks before `next_block`; forgets the lowest heights
+    /// past [`MAX_VOUCHED_KEPT`].
+    fn record(&mut self, next_block: u64, entries: Vec<Vouched>) {
+        self.next_block = self.next_block.max(next_block);
+        for e in entries {
+            self.vouched.entry(e.height()).or_insert(e);
+        }
+        while self.vouched.len() > MAX_VOUCHED_KEPT {
+            self.vouched.pop_first();
+        }
+    }
+
+    /// The entries from height `from` on, at most `n` (and [`MAX_READ_ITEMS`]).
+    fn answer(&self, from: Height, n: usize) -> Vec<Vouched> {
+        self.vouched
+            .range(from..)
+            .take(n.min(MAX_READ_ITEMS))
+            .map(|(_, v)| *v)
+            .collect()
+    }
+}
+
 impl EvmDestination {
     /// The contract and kind of a client this destination knows.
     fn known_client(&self, client: ClientId) -> Option<(Address, VerifierKind)> {
@@ -26,20 +67,55 @@ impl EvmDestination {
         Some((address, *known.kinds.get(&address)?))
     }
 
-    /// The logs of `event` emitted by `address` from [`EvmDestination::with_logs_from`] on.
-    async fn verifier_logs(
+    /// Scans `address`'s logs of `event` onwards from where its scan stopped (from
+    /// [`EvmDestination::with_logs_from`] at first), [`VERIFIER_LOG_RANGE`] blocks a request, at
+    /// most [`VERIFIER_LOG_REQUESTS`] requests, each log decoded by `decode`; then answers from
+    /// what it read so far.
+    async fn scan_verifier(
         &self,
         address: Address,
         event: B256,
-    ) -> Result<Vec<alloy::rpc::types::Log>, ChainError> {
+        decode: impl Fn(&alloy::rpc::types::Log) -> Option<Vouched>,
+        from: Height,
+        n: usize,
+    ) -> Result<Vec<Vouched>, ChainError> {
+        let start = self
+            .scans
+            .lock()
+            .map_err(|_| self.unavailable("vouched", "poisoned lock".into()))?
+            .get(&address)
+            .map_or(0, |s| s.next_block)
+            .max(self.logs_from_block);
         let latest = DestinationChain::latest_height(self).await?.get();
-        let filter = Filter::new()
-            .address(address)
-            .event_signature(event)
-            .from_block(self.logs_from_block)
-            .to_block(latest);
-        self.read("eth_getLogs", self.txm.provider().get_logs(&filter))
-            .await
+        let mut next = start;
+        let mut entries = Vec::new();
+        for _ in 0..VERIFIER_LOG_REQUESTS {
+            if next > latest {
+                break;
+            }
+            let to = latest.min(next.saturating_add(VERIFIER_LOG_RANGE - 1));
+            let filter = Filter::new()
+                .address(address)
+                .event_signature(event)
+                .from_block(next)
+                .to_block(to);
+            let logs = self
+                .read("eth_getLogs", self.txm.provider().get_logs(&filter))
+                .await?;
+            for log in &logs {
+                entries.push(decode(log).ok_or_else(|| {
+                    self.bad("vouched", format!("undecodable log of verifier {address}"))
+                })?);
+            }
+            next = to.saturating_add(1);
+        }
+        let mut scans = self
+            .scans
+            .lock()
+            .map_err(|_| self.unavailable("vouched", "poisoned lock".into()))?;
+        let scan = scans.entry(address).or_default();
+        scan.record(next, entries);
+        Ok(scan.answer(from, n))
     }
 }
 
@@ -72,10 +148,12 @@ impl VerifierReader for EvmDestination {
         Ok(out)
     }
 
-    /// From the contract's logs: a committee's `CheckpointVerified` (checkpoints it stored), the
-    /// native light client's `HeaderVerified` (as roots: the light client is updated with BLS
-    /// light blocks, which the watcher's fork response does not build), by ascending height from
-    /// `from`, at most `n`; nothing for a frozen client or another kind.
+    /// From the contract's logs, scanned onwards each call (bounded: [`VERIFIER_LOG_RANGE`],
+    /// [`VERIFIER_LOG_REQUESTS`], [`MAX_VOUCHED_KEPT`]): a committee's `CheckpointVerified`
+    /// (checkpoints it stored), the native light client's `HeaderVerified` (as roots: the light
+    /// client is updated with BLS light blocks, which the watcher's fork response does not
+    /// build), by ascending height from `from`, at most `n`; nothing for a frozen client or
+    /// another kind.
     async fn vouched(
         &self,
         client: ClientId,
@@ -93,45 +171,43 @@ impl VerifierReader for EvmDestination {
         if info.frozen {
             return Ok(Vec::new());
         }
-        let mut out: Vec<Vouched> = Vec::new();
         if kinds::is_committee(kind) {
-            let logs = self
-                .verifier_logs(
-                    address,
-                    EcdsaCommitteeVerifier::CheckpointVerified::SIGNATURE_HASH,
-                )
-                .await?;
-            for log in logs {
-                let Ok(e) = EcdsaCommitteeVerifier::CheckpointVerified::decode_log(&log.inner)
-                else {
-                    return Err(self.bad("CheckpointVerified", "undecodable log".into()));
-                };
-                out.push(Vouched::Checkpoint(Checkpoint {
-                    source_chain: info.source,
-                    outbox_root: Hash32(e.root.0),
-                    leaf_count: e.leafCount,
-                    source_height: Height(e.height),
-                }));
-            }
+            let source = info.source;
+            self.scan_verifier(
+                address,
+                EcdsaCommitteeVerifier::CheckpointVerified::SIGNATURE_HASH,
+                |log| {
+                    let e =
+                        EcdsaCommitteeVerifier::CheckpointVerified::decode_log(&log.inner).ok()?;
+                    Some(Vouched::Checkpoint(Checkpoint {
+                        source_chain: source,
+                        outbox_root: Hash32(e.root.0),
+                        leaf_count: e.leafCount,
+                        source_height: Height(e.height),
+                    }))
+                },
+                from,
+                n,
+            )
+            .await
         } else if kind == VerifierKind::BFT_BLS {
-            let logs = self
-                .verifier_logs(address, NativeLightClient::HeaderVerified::SIGNATURE_HASH)
-                .await?;
-            for log in logs {
-                let Ok(e) = NativeLightClient::HeaderVerified::decode_log(&log.inner) else {
-                    return Err(self.bad("HeaderVerified", "undecodable log".into()));
-                };
-                out.push(Vouched::Root {
-                    height: Height(e.height),
-                    root: Hash32(e.outboxRoot.0),
-                });
-            }
+            self.scan_verifier(
+                address,
+                NativeLightClient::HeaderVerified::SIGNATURE_HASH,
+                |log| {
+                    let e = NativeLightClient::HeaderVerified::decode_log(&log.inner).ok()?;
+                    Some(Vouched::Root {
+                        height: Height(e.height),
+                        root: Hash32(e.outboxRoot.0),
+                    })
+                },
+                from,
+                n,
+            )
+            .await
+        } else {
+            Ok(Vec::new())
         }
-        out.retain(|v| v.height() >= from);
-        out.sort_by_key(Vouched::height);
-        out.dedup_by_key(|v| v.height());
-        out.truncate(n.min(MAX_READ_ITEMS));
-        Ok(out)
     }
 }
 
@@ -207,5 +283,49 @@ impl EvidenceSink for EvmDestination {
             what: "submit_conflict",
             reason: format!("client {accused}: no conflict evidence on an EVM chain"),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn root(height: u64) -> Vouched {
+        Vouched::Root {
+            height: Height(height),
+            root: Hash32([height as u8; 32]),
+        }
+    }
+
+    /// A scan keeps one entry per height, answers from a height on within both bounds, and
+    /// forgets the lowest heights past its bound, never the newest.
+    #[test]
+    fn a_scan_is_bounded_and_keeps_the_newest_heights() {
+        let mut scan = LogScan::default();
+        scan.record(10, vec![root(5), root(3), root(5)]);
+        assert_eq!(scan.next_block, 10);
+        assert_eq!(scan.answer(Height(0), 8), vec![root(3), root(5)]);
+        assert_eq!(scan.answer(Height(4), 8), vec![root(5)]);
+        assert_eq!(scan.answer(Height(0), 1), vec![root(3)]);
+        // An older scan's end never moves it back.
+        scan.record(7, Vec::new());
+        assert_eq!(scan.next_block, 10);
+
+        let at_bound: Vec<Vouched> = (100..100 + MAX_VOUCHED_KEPT as u64 - 2).map(root).collect();
+        scan.record(20, at_bound);
+        assert_eq!(scan.vouched.len(), MAX_VOUCHED_KEPT);
+        assert!(scan.vouched.contains_key(&Height(3)));
+        scan.record(30, vec![root(1_000_000)]);
+        assert_eq!(scan.vouched.len(), MAX_VOUCHED_KEPT);
+        assert!(
+            !scan.vouched.contains_key(&Height(3)),
+            "the lowest is forgotten"
+        );
+        assert!(scan.vouched.contains_key(&Height(1_000_000)));
+        assert_eq!(
+            scan.answer(Height(0), usize::MAX).len(),
+            MAX_READ_ITEMS,
+            "an answer is bounded"
+        );
     }
 }
