@@ -1,13 +1,16 @@
 //! A relay as one verified delivery or a sequence of transactions (see the module's
 //! documentation).
 
+use std::future::IntoFuture;
+
 use alloy::primitives::{Address, Bytes, B256};
 use alloy::sol_types::{SolCall, SolEvent};
 use strait_chain_client::{
     ChainError, DeliveryReport, DeliveryStatus, DestinationChain, RelayFailure, RelayReport,
-    RelayWork,
+    RelayWork, VerifierKind,
 };
 use strait_endpoint::BatchDelivery;
+use strait_light_client::bls::BlsLightBlock;
 use strait_packet::Packet;
 use strait_primitives::{Hash32, Height, MessageId};
 
@@ -101,10 +104,17 @@ impl EvmDestination {
                     )
                     .await;
             }
-            let data = EcdsaCommitteeVerifier::updateCall {
-                u: Bytes::from(update.body),
-            }
-            .abi_encode();
+            let compact = match update.kind {
+                VerifierKind::BFT_BLS => self.compact_update(address, &update.body).await?,
+                _ => None,
+            };
+            let data = match compact {
+                Some(u) => NativeLightClient::updateCompactCall { u: Bytes::from(u) }.abi_encode(),
+                None => EcdsaCommitteeVerifier::updateCall {
+                    u: Bytes::from(update.body),
+                }
+                .abi_encode(),
+            };
             match self.send("verifier update", address, data).await {
                 Ok(landed) => {
                     let froze = froze(&landed);
@@ -174,6 +184,54 @@ impl EvmDestination {
             }
         }
         self.report(last.as_ref(), Ok(()), deliveries).await
+    }
+
+    /// Kind 5's update `body` (`trusted_height u64 | BLS light block`) as the light client's
+    /// compact update (`updateCompact`, SPEC `[STRAIT-LC-BLS.EVM]`: `trusted_height | header |
+    /// bitmap_len | bitmap | signature | next set hash`) when the client at `address` can take it:
+    /// the header's BLS set is the next set it keeps at the trusted height, and that set is
+    /// registered there. The client decides it as it decides the full update, with its sets read
+    /// from the registered code instead of about 600 calldata bytes a validator. `None` (the full
+    /// update goes) otherwise, and for bytes that do not decode: the client refuses those itself.
+    pub(super) async fn compact_update(
+        &self,
+        address: Address,
+        body: &[u8],
+    ) -> Result<Option<Vec<u8>>, ChainError> {
+        let Some((trusted, block)) = body.split_first_chunk::<8>() else {
+            return Ok(None);
+        };
+        let Ok(block) = BlsLightBlock::decode_unproven(block) else {
+            return Ok(None);
+        };
+        let client = NativeLightClient::new(address, self.txm.provider().clone());
+        let state = self
+            .read(
+                "consensusAt",
+                client
+                    .consensusAt(u64::from_be_bytes(*trusted))
+                    .call()
+                    .into_future(),
+            )
+            .await?;
+        let set = block.validators.hash();
+        if state.nextSetHash.0 != set.0 {
+            return Ok(None);
+        }
+        let registered = self
+            .read(
+                "setData",
+                client.setData(B256::from(set.0)).call().into_future(),
+            )
+            .await?;
+        if registered == Address::ZERO {
+            return Ok(None);
+        }
+        let mut out = trusted.to_vec();
+        block.header.encode_into(&mut out);
+        block.commit.encode_into(&mut out);
+        out.extend_from_slice(&block.next_validators.hash().0);
+        Ok(Some(out))
     }
 
     /// What a landed delivery transaction did with each of `ids`: from its receipt's events, or

@@ -6,6 +6,7 @@
 //! nothing.
 
 use alloy::providers::Provider;
+use alloy::sol_types::SolCall;
 use strait_chain_client::{
     DeliveryStatus, DestinationChain, RelayFailure, RelayWork, VerifierKind, VerifierUpdate,
 };
@@ -157,6 +158,25 @@ async fn a_kind_5_update_and_a_batch_deliver_under_the_native_light_client() {
         .unwrap();
     assert_eq!(report.applied, Ok(()));
     assert!(report.updates_kept, "a light client keeps its update");
+    // The header's set is the client's registered trusted next set: the update went compact (the
+    // transaction before the batch's), a few hundred calldata bytes instead of the sets'.
+    let update_tx = provider
+        .get_block_by_number((report.height.get() - 1).into())
+        .full()
+        .await
+        .unwrap()
+        .unwrap()
+        .transactions
+        .into_transactions()
+        .next()
+        .unwrap();
+    let input = alloy::consensus::Transaction::input(&update_tx);
+    assert_eq!(
+        input[..4],
+        NativeLightClient::updateCompactCall::SELECTOR,
+        "updateCompact"
+    );
+    assert!(input.len() < 600, "{} calldata bytes", input.len());
     assert_eq!(report.deliveries.len(), 3);
     assert!(report
         .deliveries
@@ -180,6 +200,48 @@ async fn a_kind_5_update_and_a_batch_deliver_under_the_native_light_client() {
             height: Height(12),
             root: tree.root(),
         }]
+    );
+
+    // A header of another set (validator 5 for one of the four): not the registered trusted next
+    // set, so the full update goes, with the new set's proofs of possession; three of the four
+    // trusted validators among its signers are more than a third of the trusted set.
+    let mut rotated: Vec<BlsSigner> = [1u8, 2, 3, 5]
+        .iter()
+        .map(|&i| BlsSigner::from_ikm(&[i; 32]))
+        .collect();
+    rotated.sort_by_key(BlsSigner::public_key);
+    let new_set = BlsValidatorSet::new(rotated.iter().map(|s| s.validator(10)).collect()).unwrap();
+    let by: Vec<&BlsSigner> = rotated.iter().collect();
+    let skipped = block(&new_set, &by, 14, now_ms - 5_000, tree.root());
+    let full = dest
+        .relay(RelayWork {
+            updates: vec![VerifierUpdate::bft_bls(info.client, Height(12), &skipped)],
+            ..RelayWork::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(full.applied, Ok(()));
+    let update_tx = provider
+        .get_block_by_number(full.height.get().into())
+        .full()
+        .await
+        .unwrap()
+        .unwrap()
+        .transactions
+        .into_transactions()
+        .next()
+        .unwrap();
+    assert_eq!(
+        alloy::consensus::Transaction::input(&update_tx)[..4],
+        NativeLightClient::updateCall::SELECTOR,
+        "the full update"
+    );
+    assert_eq!(
+        dest.verifier_of(ChainId(SOURCE))
+            .await
+            .unwrap()
+            .latest_height,
+        Height(14)
     );
 
     // A replay of the batch is already received; the same update again is a duplicate.
