@@ -24,7 +24,10 @@
 //! * **Relay in parts.** Otherwise each part is a transaction of its own, in order, through the
 //!   transaction manager (so each is dry-run first): every verifier update as `update(body)` (the
 //!   update bodies of the committee kinds and of the native chain's light client, kind 5, are
-//!   the Rust kinds' bytes; a light client's update is kept, so the next relay walks on from it), every route advance as `advanceInbound(route)`,
+//!   the Rust kinds' bytes; a light client's update is kept, so the next relay walks on from it,
+//!   compact when the client can take it; it is never checked for one transaction only, as a
+//!   committee's is: a header kept leaves the `HeaderVerified` a watcher reads, a transient one
+//!   nothing), every route advance as `advanceInbound(route)`,
 //!   every batch as `receiveBatch(packets, multiproof, height)`. An update the dry run refuses
 //!   fails the relay (`UpdateInvalid` with the decoded error) and nothing after it is sent; an
 //!   update that proves misbehaviour freezes the client and fails the relay. A batch the dry run
