@@ -148,8 +148,8 @@ impl VerifierReader for EvmDestination {
         Ok(out)
     }
 
-    /// From the contract's logs, scanned onwards each call (bounded: [`VERIFIER_LOG_RANGE`],
-    /// [`VERIFIER_LOG_REQUESTS`], [`MAX_VOUCHED_KEPT`]): a committee's `CheckpointVerified`
+    /// From the contract's logs, scanned onwards each call (bounded: 10,000 blocks a request, 8
+    /// requests a call, the latest 4,096 heights kept): a committee's `CheckpointVerified`
     /// (checkpoints it stored), the native light client's `HeaderVerified` (as roots: the light
     /// client is updated with BLS light blocks, which the watcher's fork response does not
     /// build), by ascending height from `from`, at most `n`; nothing for a frozen client or
