@@ -283,11 +283,11 @@ async fn relayer(args: RelayerArgs) -> anyhow::Result<()> {
         args.rpc.len() + args.evm.evm.len() >= 2,
         "give at least two chains (--rpc, --evm)"
     );
-    let evm = args.evm.adapters().await?;
     anyhow::ensure!(
         args.ws.is_empty() || args.ws.len() == args.rpc.len(),
         "give one --ws URL per --rpc URL, or none"
     );
+    let evm = args.evm.adapters().await?;
     let chains = args
         .rpc
         .iter()
