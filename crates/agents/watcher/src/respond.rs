@@ -6,6 +6,7 @@ use strait_attest::Checkpoint;
 use strait_chain_client::{
     ChainError, DestinationChain, RelayWork, SourceChain, VerifierInfo, VerifierUpdate,
 };
+use strait_light_client::bls::{verify_bls, BlsConsensusState, BlsLightBlock};
 use strait_light_client::{verify, ConsensusState, LightBlock, Verdict};
 use strait_primitives::{ChainId, ClientId, Height, Timestamp};
 use strait_runtime::Runtime;
@@ -54,6 +55,32 @@ impl<C: WatchedChain, R: Runtime> Watcher<C, R> {
             &self.config.bft_options,
             now,
         ))
+    }
+
+    /// The source's BLS light block at `height`, if it verifies from the source's own BLS block
+    /// at `trusted` (what a BLS-header client stores there, since it agreed at that height).
+    async fn bls_block_from(
+        &self,
+        source: &C,
+        trusted: Height,
+        height: Height,
+    ) -> Result<(BlsLightBlock, Verdict), ChainError> {
+        let id = SourceChain::chain_id(source);
+        let trusted_block = self
+            .call(id, "bls_light_block", source.bls_light_block(trusted))
+            .await?;
+        let block = self
+            .call(id, "bls_light_block", source.bls_light_block(height))
+            .await?;
+        let state = BlsConsensusState::from_block(&trusted_block);
+        let now = Timestamp(self.rt.unix_time_ms());
+        let verdict = verify_bls(
+            &block,
+            &state.trusted_state(id),
+            &self.config.bft_options,
+            now,
+        );
+        Ok((block, verdict))
     }
 
     /// Submits `updates` alone on `destination`; `Ok` when applied.
@@ -105,8 +132,9 @@ impl<C: WatchedChain, R: Runtime> Watcher<C, R> {
         }
     }
 
-    /// A fork of a BFT client: the source's own header at the height, as an update from the last
-    /// height at which the client agreed with its source. The client stores another header there,
+    /// A fork of a BFT or BLS-header client: the source's own header at the height (as a light
+    /// block of the client's kind), as an update from the last height at which the client agreed
+    /// with its source. The client stores another header there,
     /// so the update proves `ConflictingHeaders` and freezes it (`[STRAIT-LC-CLIENT.2]` rule 4).
     pub(crate) async fn submit_fork(
         &mut self,
@@ -123,6 +151,25 @@ impl<C: WatchedChain, R: Runtime> Watcher<C, R> {
         };
         if !self.attempt(key) {
             return alert_only(format!("gave up after {MAX_ATTEMPTS} attempts"));
+        }
+        if info.kind == VerifierKind::BFT_BLS {
+            // A BLS-header client: the same header, as the source's BLS light block.
+            let update = match self.bls_block_from(source, trusted, height).await {
+                Ok((block, Verdict::Success)) => {
+                    VerifierUpdate::bft_bls(info.client, trusted, &block)
+                }
+                Ok((_, other)) => {
+                    return alert_only(format!(
+                        "the source's BLS header at {height} does not verify from {trusted}: \
+                         {other:?}"
+                    ))
+                }
+                Err(e) => return alert_only(format!("cannot read the source's BLS blocks: {e}")),
+            };
+            let applied = self.submit_updates(destination, vec![update]).await;
+            return self
+                .outcome(destination, info.client, "update", applied)
+                .await;
         }
         match self.verifies_from(source, trusted, honest).await {
             Ok(Verdict::Success) => {}

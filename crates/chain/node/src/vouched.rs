@@ -1,10 +1,11 @@
 //! What a client vouches for, height by height, read from its scoped store for agents that check
 //! it against its source (the watcher, `[STRAIT-AGENT.7]`). Kinds lay out their stores
-//! differently: the BFT kind keeps a consensus state under `"c" || height`, the committee kinds a
-//! checkpoint under `"r" || height` (`[STRAIT-VERIFIER.BFT]`, `[STRAIT-ATTEST.8]`); a kind not
+//! differently: the BFT kind keeps a consensus state under `"c" || height`, the BLS-header kind a
+//! BLS consensus state there, the committee kinds a checkpoint under `"r" || height` (`[STRAIT-VERIFIER.BFT]`, `[STRAIT-ATTEST.8]`); a kind not
 //! listed here vouches for nothing this reader can list.
 
 use strait_attest::Checkpoint;
+use strait_light_client::bls::BlsConsensusState;
 use strait_light_client::ConsensusState;
 use strait_primitives::{Hash32, Height};
 use strait_verifier::{ClientRead, StoreError, VerifierKind};
@@ -16,7 +17,7 @@ pub struct VouchedEntry {
     pub height: Height,
     /// The outbox root the client verified there.
     pub root: Hash32,
-    /// The verified header's hash (BFT kind).
+    /// The verified header's hash (the BFT and BLS-header kinds).
     pub header_hash: Option<Hash32>,
     /// The certified checkpoint (committee kinds).
     pub checkpoint: Option<Checkpoint>,
@@ -44,14 +45,23 @@ pub fn vouched(
     limit: usize,
 ) -> Result<Vec<VouchedEntry>, StoreError> {
     let prefix = match kind {
-        VerifierKind::BFT => b'c',
+        VerifierKind::BFT | VerifierKind::BFT_BLS => b'c',
         VerifierKind::ATTEST_ECDSA | VerifierKind::ATTEST_ED25519 | VerifierKind::ATTEST_BLS => {
             b'r'
         }
         _ => return Ok(Vec::new()),
     };
     let decode = |raw: &[u8]| -> Result<VouchedEntry, StoreError> {
-        if prefix == b'c' {
+        if kind == VerifierKind::BFT_BLS {
+            let state = BlsConsensusState::decode_stored(raw)
+                .map_err(|e| corrupt("BLS consensus state", e))?;
+            Ok(VouchedEntry {
+                height: state.header.height,
+                root: state.header.outbox_root,
+                header_hash: Some(state.header.header_hash),
+                checkpoint: None,
+            })
+        } else if prefix == b'c' {
             let state = ConsensusState::decode(raw).map_err(|e| corrupt("consensus state", e))?;
             Ok(VouchedEntry {
                 height: state.height,
@@ -107,7 +117,7 @@ pub fn committed(
         return Ok(Some(Vec::new()));
     }
     let prefix = match record.kind {
-        VerifierKind::BFT => b'c',
+        VerifierKind::BFT | VerifierKind::BFT_BLS => b'c',
         VerifierKind::ATTEST_ECDSA | VerifierKind::ATTEST_ED25519 | VerifierKind::ATTEST_BLS => {
             b'r'
         }
@@ -165,5 +175,46 @@ mod tests {
             .is_empty());
         store.put(&key(b'r', 12), vec![0; 3]);
         assert!(vouched(&store, VerifierKind::ATTEST_ECDSA, Height(0), 10).is_err());
+    }
+
+    /// A BLS-header client's consensus states are listed with their header hashes, as a BFT
+    /// client's, so the watcher compares them with the source's headers.
+    #[test]
+    fn a_bls_header_clients_states_are_listed_with_their_header_hashes() {
+        use strait_light_client::bls::{BlsSigner, BlsValidatorSet, HeaderSummary};
+        let set = BlsValidatorSet::new(vec![BlsSigner::from_ikm(&[1; 32]).validator(10)]).unwrap();
+        let mut store = MemStore::default();
+        for h in [4u64, 8] {
+            let state = BlsConsensusState {
+                header: HeaderSummary {
+                    height: Height(h),
+                    timestamp: strait_primitives::Timestamp(h * 1000),
+                    header_hash: Hash32([h as u8; 32]),
+                    app_state_root: Hash32([0; 32]),
+                    outbox_root: Hash32([h as u8 + 1; 32]),
+                },
+                next_validators: set.clone(),
+            };
+            store.put(&key(b'c', h), state.encode());
+        }
+        let entries = vouched(&store, VerifierKind::BFT_BLS, Height(5), 10).unwrap();
+        assert_eq!(
+            entries,
+            vec![VouchedEntry {
+                height: Height(8),
+                root: Hash32([9; 32]),
+                header_hash: Some(Hash32([8; 32])),
+                checkpoint: None,
+            }]
+        );
+        assert_eq!(
+            vouched(&store, VerifierKind::BFT_BLS, Height(0), 10)
+                .unwrap()
+                .len(),
+            2
+        );
+        // A state that does not decode as a BLS one is corruption, not an empty answer.
+        store.put(&key(b'c', 9), vec![1, 2, 3]);
+        assert!(vouched(&store, VerifierKind::BFT_BLS, Height(0), 10).is_err());
     }
 }

@@ -1,6 +1,8 @@
 //! The watcher against scripted chains on the deterministic runtime: every call has a deadline,
-//! and a finding with nothing to submit is alerted a bounded number of times, then given up.
+//! a finding with nothing to submit is alerted a bounded number of times, then given up, and a
+//! BLS-header client's fork is answered with the source's BLS light block.
 
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -9,7 +11,8 @@ use strait_chain_client::{
     ChainError, DestinationChain, OutboxHistory, OutboxPage, OutboxState, RelayLimits, RelayReport,
     RelayWork, SourceChain, VerifierInfo,
 };
-use strait_light_client::LightBlock;
+use strait_light_client::bls::{sign_bls_commit, BlsLightBlock, BlsSigner, BlsValidatorSet};
+use strait_light_client::{Header, LightBlock};
 use strait_merkle::MultiProof;
 use strait_primitives::{ChainId, ClientId, Hash32, Height, MessageId};
 use strait_runtime::deterministic::Executor;
@@ -29,7 +32,12 @@ struct ScriptedChain {
     clients: Vec<VerifierInfo>,
     vouched: Vec<Vouched>,
     outbox: Option<OutboxState>,
+    /// The source's light blocks (BFT and BLS) by height.
+    light: BTreeMap<Height, LightBlock>,
+    bls: BTreeMap<Height, BlsLightBlock>,
     submitted: Arc<Mutex<Vec<&'static str>>>,
+    /// What was relayed to it.
+    relayed: Arc<Mutex<Vec<RelayWork>>>,
 }
 
 impl ScriptedChain {
@@ -40,7 +48,10 @@ impl ScriptedChain {
             clients: Vec::new(),
             vouched: Vec::new(),
             outbox: None,
+            light: BTreeMap::new(),
+            bls: BTreeMap::new(),
             submitted: Arc::default(),
+            relayed: Arc::default(),
         }
     }
 
@@ -66,8 +77,17 @@ impl SourceChain for ScriptedChain {
     async fn multiproof(&self, _: &[u64], _: Height) -> Result<MultiProof, ChainError> {
         Err(self.refused("multiproof"))
     }
-    async fn light_block(&self, _: Height) -> Result<LightBlock, ChainError> {
-        Err(self.refused("light_block"))
+    async fn light_block(&self, height: Height) -> Result<LightBlock, ChainError> {
+        self.light
+            .get(&height)
+            .cloned()
+            .ok_or_else(|| self.refused("light_block"))
+    }
+    async fn bls_light_block(&self, height: Height) -> Result<BlsLightBlock, ChainError> {
+        self.bls
+            .get(&height)
+            .cloned()
+            .ok_or_else(|| self.refused("bls_light_block"))
     }
 }
 
@@ -107,8 +127,9 @@ impl DestinationChain for ScriptedChain {
             advance_bytes: 32,
         }
     }
-    async fn relay(&self, _: RelayWork) -> Result<RelayReport, ChainError> {
+    async fn relay(&self, work: RelayWork) -> Result<RelayReport, ChainError> {
         self.submitted.lock().unwrap().push("relay");
+        self.relayed.lock().unwrap().push(work);
         Err(self.refused("relay"))
     }
 }
@@ -253,4 +274,117 @@ fn a_finding_with_nothing_to_submit_is_alerted_max_attempts_times_then_passed() 
     }
     // Nothing was ever submitted: there was nothing that proves the lie.
     assert!(submitted.lock().unwrap().is_empty());
+}
+
+/// A BLS-header client (kind 5) that stores another header than its source's at 6, having agreed
+/// at 4: the watcher finds the fork and submits the source's own header at 6 as a kind-5 update
+/// from 4 (its BLS light block, verified first), which the client's stored header contradicts.
+#[test]
+fn a_bls_header_clients_fork_is_answered_with_the_sources_bls_light_block() {
+    let (relayed, reports) = Executor::seeded(3)
+        .run(move |rt| async move {
+            let now = rt.unix_time_ms();
+            let mut signers: Vec<BlsSigner> =
+                (1..=4u8).map(|i| BlsSigner::from_ikm(&[i; 32])).collect();
+            signers.sort_by_key(BlsSigner::public_key);
+            let set =
+                BlsValidatorSet::new(signers.iter().map(|s| s.validator(10)).collect()).unwrap();
+            let ed = strait_light_client::Signer::from_seed([9; 32]);
+            let ed_set =
+                strait_light_client::ValidatorSet::new(vec![strait_light_client::Validator {
+                    pub_key: ed.public_key(),
+                    power: 10,
+                }])
+                .unwrap();
+            let header = |height: u64| Header {
+                chain_id: ChainId(1),
+                height: Height(height),
+                timestamp: strait_primitives::Timestamp(now - 10_000 + height),
+                parent_hash: Hash32([1; 32]),
+                app_state_root: Hash32([2; 32]),
+                outbox_root: Hash32([height as u8; 32]),
+                validators_hash: set.hash(),
+                next_validators_hash: set.hash(),
+            };
+            let all: Vec<&BlsSigner> = signers.iter().collect();
+            let mut source = ScriptedChain::new(1);
+            for h in [4u64, 6] {
+                let header = header(h);
+                source.bls.insert(
+                    Height(h),
+                    BlsLightBlock {
+                        commit: sign_bls_commit(&header, &set, &set, &all),
+                        header,
+                        validators: set.clone(),
+                        next_validators: set.clone(),
+                    },
+                );
+                source.light.insert(
+                    Height(h),
+                    LightBlock {
+                        signed_header: strait_light_client::SignedHeader {
+                            header,
+                            commit: strait_light_client::sign_commit(&header, &ed_set, &[&ed]),
+                        },
+                        validators: ed_set.clone(),
+                        next_validators: ed_set.clone(),
+                    },
+                );
+            }
+            let honest = header(6);
+            let destination = ScriptedChain {
+                clients: vec![VerifierInfo {
+                    client: ClientId(7),
+                    kind: VerifierKind::BFT_BLS,
+                    source: ChainId(1),
+                    latest_height: Height(6),
+                    frozen: false,
+                }],
+                vouched: vec![
+                    Vouched::Header {
+                        height: Height(4),
+                        header_hash: header(4).hash(),
+                        outbox_root: header(4).outbox_root,
+                    },
+                    Vouched::Header {
+                        height: Height(6),
+                        header_hash: Hash32([0xee; 32]),
+                        outbox_root: honest.outbox_root,
+                    },
+                ],
+                ..ScriptedChain::new(2)
+            };
+            let relayed = destination.relayed.clone();
+            let mut watcher = Watcher::new(
+                rt,
+                vec![source.clone(), destination],
+                None,
+                Vec::new(),
+                WatcherConfig::default(),
+            );
+            let reports = watcher.step().await;
+            let relayed = relayed.lock().unwrap().clone();
+            (relayed, (reports, source.bls[&Height(6)].clone()))
+        })
+        .unwrap();
+    let (reports, honest) = reports;
+    assert_eq!(reports.len(), 1, "{reports:?}");
+    assert!(matches!(
+        reports[0].finding,
+        Finding::Fork {
+            client: ClientId(7),
+            height: Height(6),
+            ..
+        }
+    ));
+    // The scripted chain refuses every relay: the watcher alerts; what it tried is the evidence.
+    assert_eq!(relayed.len(), 1);
+    assert_eq!(
+        relayed[0].updates,
+        vec![strait_chain_client::VerifierUpdate::bft_bls(
+            ClientId(7),
+            Height(4),
+            &honest
+        )]
+    );
 }
