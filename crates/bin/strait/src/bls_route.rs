@@ -32,6 +32,20 @@ pub(crate) fn options() -> Options {
     }
 }
 
+/// The BLS consensus state of the chain `chain` at `url` at its latest height: what a new kind-5
+/// client of it trusts (native chains' and EVM chains', `crate::evm_lc_route`).
+pub(crate) async fn latest_state(chain: ChainId, url: &str) -> anyhow::Result<BlsConsensusState> {
+    let rpc = ChainRpc::connect(url, Duration::from_secs(10))
+        .await
+        .with_context(|| format!("connecting to {url}"))?;
+    let height = rpc.latest_height().await.context("latest height")?;
+    let block = rpc
+        .bls_light_block(height)
+        .await
+        .with_context(|| format!("the BLS light block of {chain} at {height}"))?;
+    Ok(BlsConsensusState::from_block(&block))
+}
+
 /// Ensures the kind-5 clients of every ordered pair of `rpc_urls`' chains, sets `counter-bls`'s
 /// config to them, and returns the relayer's routes.
 pub(crate) async fn ensure(
@@ -48,18 +62,8 @@ pub(crate) async fn ensure(
         if !missing {
             continue;
         }
-        let rpc = ChainRpc::connect(&rpc_urls[s], Duration::from_secs(10))
-            .await
-            .with_context(|| format!("connecting to {}", rpc_urls[s]))?;
-        let height = rpc.latest_height().await.context("latest height")?;
-        let block = rpc
-            .bls_light_block(height)
-            .await
-            .with_context(|| format!("the BLS light block of {source} at {height}"))?;
-        inits.insert(
-            source,
-            encode_init(&options, &BlsConsensusState::from_block(&block)),
-        );
+        let trusted = latest_state(source, &rpc_urls[s]).await?;
+        inits.insert(source, encode_init(&options, &trusted));
     }
     let chosen = ensure_pair_clients(
         clients,

@@ -8,15 +8,11 @@
 //! verifier of a native chain stays the ECDSA committee: the token application's transfers and
 //! the first counter's messages go under it.
 
-use std::time::Duration;
-
 use alloy::primitives::Address;
 use alloy::providers::DynProvider;
 use anyhow::Context as _;
-use strait_devnet_client::ChainRpc;
 use strait_evm_client::abi::counter::StraitCounter;
 use strait_evm_client::deploy::{self, NativeLcInit};
-use strait_light_client::bls::BlsConsensusState;
 use strait_primitives::ChainId;
 use strait_relayer::route::SecuredRoute;
 
@@ -33,18 +29,8 @@ pub(crate) async fn creations(
     let options = crate::bls_route::options();
     let mut out = Vec::with_capacity(native.len());
     for (chain, url) in native {
-        let rpc = ChainRpc::connect(url, Duration::from_secs(10))
-            .await
-            .with_context(|| format!("connecting to {url}"))?;
-        let height = rpc.latest_height().await.context("latest height")?;
-        let block = rpc
-            .bls_light_block(height)
-            .await
-            .with_context(|| format!("the BLS light block of {chain} at {height}"))?;
-        out.push((
-            *chain,
-            NativeLcInit::new(&options, &BlsConsensusState::from_block(&block)),
-        ));
+        let trusted = crate::bls_route::latest_state(*chain, url).await?;
+        out.push((*chain, NativeLcInit::new(&options, &trusted)));
     }
     Ok(out)
 }

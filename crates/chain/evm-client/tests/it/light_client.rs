@@ -59,6 +59,21 @@ fn block(
     }
 }
 
+/// The input of the first transaction in block `number`.
+async fn first_input(provider: &alloy::providers::DynProvider, number: u64) -> Vec<u8> {
+    let tx = provider
+        .get_block_by_number(number.into())
+        .full()
+        .await
+        .unwrap()
+        .unwrap()
+        .transactions
+        .into_transactions()
+        .next()
+        .unwrap();
+    alloy::consensus::Transaction::input(&tx).to_vec()
+}
+
 #[tokio::test]
 async fn a_kind_5_update_and_a_batch_deliver_under_the_native_light_client() {
     let (anvil, provider, endpoint) = crate::support::anvil_with_endpoint(DEST).await;
@@ -160,17 +175,7 @@ async fn a_kind_5_update_and_a_batch_deliver_under_the_native_light_client() {
     assert!(report.updates_kept, "a light client keeps its update");
     // The header's set is the client's registered trusted next set: the update went compact (the
     // transaction before the batch's), a few hundred calldata bytes instead of the sets'.
-    let update_tx = provider
-        .get_block_by_number((report.height.get() - 1).into())
-        .full()
-        .await
-        .unwrap()
-        .unwrap()
-        .transactions
-        .into_transactions()
-        .next()
-        .unwrap();
-    let input = alloy::consensus::Transaction::input(&update_tx);
+    let input = first_input(&provider, report.height.get() - 1).await;
     assert_eq!(
         input[..4],
         NativeLightClient::updateCompactCall::SELECTOR,
@@ -221,18 +226,9 @@ async fn a_kind_5_update_and_a_batch_deliver_under_the_native_light_client() {
         .await
         .unwrap();
     assert_eq!(full.applied, Ok(()));
-    let update_tx = provider
-        .get_block_by_number(full.height.get().into())
-        .full()
-        .await
-        .unwrap()
-        .unwrap()
-        .transactions
-        .into_transactions()
-        .next()
-        .unwrap();
+    let input = first_input(&provider, full.height.get()).await;
     assert_eq!(
-        alloy::consensus::Transaction::input(&update_tx)[..4],
+        input[..4],
         NativeLightClient::updateCall::SELECTOR,
         "the full update"
     );
