@@ -383,6 +383,9 @@ impl<C: WatchedChain, R: Runtime> Watcher<C, R> {
             if !reports.is_empty() {
                 tracing::info!(findings = reports.len(), "watcher step");
             }
+            for report in &reports {
+                report.response.log();
+            }
             let rt = self.rt.clone();
             if timeout(&rt, self.config.poll_interval, shutdown.as_mut())
                 .await

@@ -71,6 +71,28 @@ pub enum Response {
     AlertOnly(String),
 }
 
+impl Response {
+    /// Logs what was done: evidence applied (a warning: a client froze), or why not (an error:
+    /// the alert stands).
+    pub(crate) fn log(&self) {
+        match self {
+            Self::Submitted {
+                destination,
+                client,
+                evidence,
+            } => tracing::warn!(
+                %destination, %client, evidence,
+                "WATCHER: evidence applied, the client is frozen"
+            ),
+            Self::AlertOnly(reason) => tracing::error!(
+                alert = true,
+                reason,
+                "WATCHER: no evidence applied, the alert stands"
+            ),
+        }
+    }
+}
+
 /// A finding and its response.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Report {

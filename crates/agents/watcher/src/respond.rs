@@ -116,16 +116,18 @@ impl<C: WatchedChain, R: Runtime> Watcher<C, R> {
         evidence: &'static str,
         applied: Result<Result<(), String>, ChainError>,
     ) -> Response {
+        let submitted = Response::Submitted {
+            destination: DestinationChain::chain_id(destination),
+            client,
+            evidence,
+        };
         match applied {
             // A conflict may discard a pending proposal (its bond paid to the watcher) rather
             // than freeze the client: applied is enough.
-            Ok(Ok(())) if evidence == "conflict" || self.frozen(destination, client).await => {
-                Response::Submitted {
-                    destination: DestinationChain::chain_id(destination),
-                    client,
-                    evidence,
-                }
-            }
+            Ok(Ok(())) if evidence == "conflict" => submitted,
+            // A destination may report an update that froze its client as refused (an EVM
+            // chain's does: the relay it was sent as stops there): the freeze is what counts.
+            Ok(_) if self.frozen(destination, client).await => submitted,
             Ok(Ok(())) => alert_only(format!("{evidence} applied but the client is not frozen")),
             Ok(Err(why)) => alert_only(format!("{evidence} refused in its block: {why}")),
             Err(e) => alert_only(format!("{evidence} not submitted: {e}")),

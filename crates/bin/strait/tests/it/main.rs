@@ -2,7 +2,7 @@
 //! process and as `strait` processes), everything checked over JSON-RPC.
 
 mod ctrl_c;
-mod evm_relayer;
+mod evm_agents;
 mod hetero;
 mod queue;
 mod support;

@@ -122,7 +122,7 @@ impl EvmDestination {
                     last = Some(landed);
                     if froze {
                         let reason = format!(
-                            "client {} froze: the update conflicts with a stored checkpoint",
+                            "client {} froze: the update conflicts with what it stored",
                             update.client
                         );
                         return self

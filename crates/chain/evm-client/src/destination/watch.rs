@@ -150,10 +150,10 @@ impl VerifierReader for EvmDestination {
 
     /// From the contract's logs, scanned onwards each call (bounded: 10,000 blocks a request, 8
     /// requests a call, the latest 4,096 heights kept): a committee's `CheckpointVerified`
-    /// (checkpoints it stored), the native light client's `HeaderVerified` (as roots: the light
-    /// client is updated with BLS light blocks, which the watcher's fork response does not
-    /// build), by ascending height from `from`, at most `n`; nothing for a frozen client or
-    /// another kind.
+    /// (checkpoints it stored), the native light client's `HeaderVerified` (its consensus
+    /// states: the header's hash, so that a watcher compares it with its source's header and
+    /// answers a fork with the source's BLS light block), by ascending height from `from`, at
+    /// most `n`; nothing for a frozen client or another kind.
     async fn vouched(
         &self,
         client: ClientId,
@@ -196,9 +196,10 @@ impl VerifierReader for EvmDestination {
                 NativeLightClient::HeaderVerified::SIGNATURE_HASH,
                 |log| {
                     let e = NativeLightClient::HeaderVerified::decode_log(&log.inner).ok()?;
-                    Some(Vouched::Root {
+                    Some(Vouched::Header {
                         height: Height(e.height),
-                        root: Hash32(e.outboxRoot.0),
+                        header_hash: Hash32(e.headerHash.0),
+                        outbox_root: Hash32(e.outboxRoot.0),
                     })
                 },
                 from,

@@ -196,14 +196,15 @@ async fn a_kind_5_update_and_a_batch_deliver_under_the_native_light_client() {
     assert!(!frozen);
     assert_eq!(root.0, tree.root().0);
     assert_eq!(dest.received(&ids).await.unwrap(), [true; 3]);
-    // A watcher reads the verified header's root from its log.
+    // A watcher reads the verified header from its log: its hash and root.
     assert_eq!(
         strait_watcher::VerifierReader::vouched(&dest, info.client, Height(0), 8)
             .await
             .unwrap(),
-        vec![strait_watcher::Vouched::Root {
+        vec![strait_watcher::Vouched::Header {
             height: Height(12),
-            root: tree.root(),
+            header_hash: good.header.hash(),
+            outbox_root: tree.root(),
         }]
     );
 

@@ -1,21 +1,29 @@
-//! `strait relayer` and `strait attester` with an EVM chain (`--evm`). An operator's relayer
+//! `strait relayer`, `strait attester` and `strait watcher` with an EVM chain (`--evm`). An operator's relayer
 //! between native chains and an anvil chain, its EVM key from the environment: a message from a
 //! native chain to an EVM counter that trusts a light client of that chain (`NativeLightClient`,
 //! kind 5, created from the chain's BLS light block) is delivered once: the relayer moves the
 //! client with the source's BLS light blocks and delivers under it. Without the key, the relayer
 //! refuses to start and says where the key goes. An attester signs the EVM chain's final
-//! checkpoints. Waits are bounded (liveness), never timed assertions.
+//! checkpoints. A watcher freezes an EVM light client that verified a header the native chain
+//! never committed. Waits are bounded (liveness), never timed assertions.
 
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use alloy::providers::Provider;
+use alloy::sol_types::SolEvent;
+use strait_chain_client::VerifierUpdate;
+use strait_devnet_api::keys::devnet_validator;
 use strait_devnet_client::ChainRpc;
 use strait_evm_client::abi::counter::StraitCounter;
+use strait_evm_client::abi::native_lc::NativeLightClient;
 use strait_evm_client::anvil::{Anvil, AnvilConfig, DEV_KEYS};
 use strait_evm_client::deploy::{self, NativeLcInit};
-use strait_light_client::bls::BlsConsensusState;
+use strait_evm_client::destination::client_id_of;
+use strait_light_client::bls::{sign_bls_commit, BlsConsensusState, BlsLightBlock, BlsSigner};
 use strait_light_client::{Options, TrustThreshold};
-use strait_primitives::ChainId;
+use strait_node::consensus::devnet_bls_signer;
+use strait_primitives::{ChainId, Hash32, Height};
 
 use crate::support::TestNet;
 
@@ -41,14 +49,15 @@ async fn anvil_with_endpoint() -> (
     (anvil, provider, endpoint)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_standalone_relayer_delivers_native_to_evm_under_the_light_client() {
-    let net = TestNet::start_with_foreign("evm-relayer", 2, &[ChainId(EVM)]).await;
+/// The EVM chain's light client of `net`'s first chain, trusting its latest BLS light block, made
+/// the endpoint's default verifier of that chain: an RPC client of the chain, the trusted block
+/// and the client's address.
+async fn light_client_of(
+    net: &TestNet,
+    provider: &alloy::providers::DynProvider,
+    endpoint: alloy::primitives::Address,
+) -> (ChainRpc, BlsLightBlock, alloy::primitives::Address) {
     let source = net.specs[0].chain_id;
-    let (anvil, provider, endpoint) = anvil_with_endpoint().await;
-
-    // The EVM chain's light client of the native chain, trusting its latest BLS light block; the
-    // endpoint's default verifier of it and the counter's own.
     let rpc = ChainRpc::connect(&net.nodes[0].rpc_url(), Duration::from_secs(10))
         .await
         .unwrap();
@@ -62,12 +71,24 @@ async fn a_standalone_relayer_delivers_native_to_evm_under_the_light_client() {
         max_clock_drift_ms: 10_000,
     };
     let creation = NativeLcInit::new(&options, &BlsConsensusState::from_block(&block));
-    let lc = deploy::deploy_native_light_client(&provider, source.get(), &creation)
+    let lc = deploy::deploy_native_light_client(provider, source.get(), &creation)
         .await
         .unwrap();
-    deploy::trust_remote(&provider, endpoint, source.get(), lc)
+    deploy::trust_remote(provider, endpoint, source.get(), lc)
         .await
         .unwrap();
+    (rpc, block, lc)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_standalone_relayer_delivers_native_to_evm_under_the_light_client() {
+    let net = TestNet::start_with_foreign("evm-relayer", 2, &[ChainId(EVM)]).await;
+    let source = net.specs[0].chain_id;
+    let (anvil, provider, endpoint) = anvil_with_endpoint().await;
+
+    // The EVM chain's light client of the native chain, the endpoint's default verifier of it and
+    // the counter's own.
+    let (_, block, lc) = light_client_of(&net, &provider, endpoint).await;
     let counter = deploy::deploy_counter(&provider, endpoint).await.unwrap();
     let app = StraitCounter::new(counter, provider.clone());
     app.setSecurityConfig(source.get(), lc)
@@ -135,7 +156,7 @@ async fn a_standalone_relayer_delivers_native_to_evm_under_the_light_client() {
     };
     assert_eq!(received, 1, "delivered once under the light client");
     // The client moved past its creation height: the relayer updated it.
-    let latest = strait_evm_client::abi::native_lc::NativeLightClient::new(lc, provider.clone())
+    let latest = NativeLightClient::new(lc, provider.clone())
         .latestHeight()
         .call()
         .await
@@ -278,4 +299,147 @@ async fn an_attester_signs_an_evm_chains_final_checkpoints() {
         },
     )
     .expect("the member's signature");
+}
+
+/// `strait watcher --evm`: the EVM chain's light client of a native chain verified a header its
+/// validators signed but the chain never committed (an equivocation of all of them: the devnet's
+/// keys are public). The watcher reads the client's headers from its logs, finds the one that
+/// differs from its source's, and sends the source's own BLS light block at that height as an
+/// update from the last height they agreed on: the client freezes (`ConflictingHeaders`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_watcher_freezes_an_evm_light_client_that_verified_a_forked_header() {
+    let net = TestNet::start_with_foreign("evm-watcher", 1, &[ChainId(EVM)]).await;
+    let source = net.specs[0].chain_id;
+    let (anvil, provider, endpoint) = anvil_with_endpoint().await;
+    let (rpc, trusted, lc) = light_client_of(&net, &provider, endpoint).await;
+    let h0 = trusted.header.height;
+    let client = NativeLightClient::new(lc, provider.clone());
+    let id = client_id_of(lc);
+    let update = |body: Vec<u8>| {
+        let client = client.clone();
+        async move {
+            client
+                .update(body.into())
+                .send()
+                .await
+                .unwrap()
+                .get_receipt()
+                .await
+                .unwrap()
+        }
+    };
+
+    // Two heights past the trusted one: the first honestly, the second forged.
+    let deadline = Instant::now() + LIVENESS;
+    while rpc.latest_height().await.unwrap().get() < h0.get() + 2 {
+        assert!(Instant::now() < deadline, "the chain did not move");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let h1 = Height(h0.get() + 1);
+    let h2 = Height(h0.get() + 2);
+    let honest = rpc.bls_light_block(h1).await.unwrap();
+    assert!(update(VerifierUpdate::bft_bls(id, h0, &honest).body)
+        .await
+        .status());
+    let mut forged = rpc.bls_light_block(h2).await.unwrap();
+    let committed = forged.header.hash();
+    forged.header.app_state_root = Hash32([0xee; 32]);
+    // The chain's validators are among its first devnet keys.
+    let keys: Vec<BlsSigner> = (0..16)
+        .map(|i| devnet_bls_signer(&devnet_validator(source, i)))
+        .filter(|k| forged.validators.find(&k.public_key()).is_some())
+        .collect();
+    assert_eq!(keys.len(), forged.validators.len(), "every validator's key");
+    let by: Vec<&BlsSigner> = keys.iter().collect();
+    forged.commit = sign_bls_commit(
+        &forged.header,
+        &forged.validators,
+        &forged.next_validators,
+        &by,
+    );
+    assert!(update(VerifierUpdate::bft_bls(id, h1, &forged).body)
+        .await
+        .status());
+    let stored = client.consensusAt(h2.get()).call().await.unwrap();
+    assert_eq!(
+        stored.headerHash.0,
+        forged.header.hash().0,
+        "the forged header is kept"
+    );
+    assert_ne!(stored.headerHash.0, committed.0);
+    assert!(!client.frozen().call().await.unwrap());
+
+    let mut watcher = Command::new(env!("CARGO_BIN_EXE_strait"))
+        .arg("watcher")
+        .args(["--rpc", &net.nodes[0].rpc_url()])
+        .args(["--evm", &format!("{},{endpoint}", anvil.url())])
+        .args(["--evm-confirmations", "1", "--poll-ms", "100"])
+        .args(["--evm-verifier", &format!("{EVM}:{lc}:5")])
+        .env("STRAIT_EVM_KEY", DEV_KEYS[7])
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn strait watcher");
+    // Its log, line by line as it comes (a full pipe would stop the watcher).
+    let (lines, log) = std::sync::mpsc::channel::<String>();
+    std::thread::spawn({
+        let stderr = watcher.stderr.take().unwrap();
+        move || {
+            for line in std::io::BufRead::lines(std::io::BufReader::new(stderr)) {
+                let Ok(line) = line else { break };
+                eprintln!("{line}");
+                if lines.send(line).is_err() {
+                    break;
+                }
+            }
+        }
+    });
+    // Until the watcher says what it did about the fork.
+    let deadline = Instant::now() + LIVENESS;
+    let mut seen = String::new();
+    while !seen.contains("evidence applied") && Instant::now() < deadline {
+        if let Some(status) = watcher.try_wait().unwrap() {
+            panic!("the watcher exited: {status}");
+        }
+        if let Ok(line) = log.recv_timeout(Duration::from_millis(200)) {
+            seen.push_str(&line);
+            seen.push('\n');
+        }
+    }
+    let _ = watcher.kill();
+    let _ = watcher.wait();
+    assert!(seen.contains("finding=\"fork\""), "{seen}");
+    // It counts its update as applied evidence (the EVM adapter reports the relay of an update
+    // that froze its client as refused), and the client is frozen.
+    assert!(
+        seen.contains("evidence applied, the client is frozen"),
+        "{seen}"
+    );
+    assert!(!seen.contains("no evidence applied"), "{seen}");
+    assert!(
+        client.frozen().call().await.unwrap(),
+        "the watcher froze the forked client"
+    );
+    // It froze on the two headers at the forged height: the one it kept and the source's.
+    let logs = provider
+        .get_logs(
+            &alloy::rpc::types::Filter::new()
+                .address(lc)
+                .event_signature(NativeLightClient::FrozenBy::SIGNATURE_HASH)
+                .from_block(0),
+        )
+        .await
+        .unwrap();
+    assert_eq!(logs.len(), 1);
+    let event = NativeLightClient::FrozenBy::decode_log(&logs[0].inner).unwrap();
+    assert_eq!(event.kind, 0, "ConflictingHeaders");
+    assert_eq!(
+        (event.firstHeight, event.secondHeight),
+        (h2.get(), h2.get())
+    );
+    assert_eq!(event.firstHash.0, forged.header.hash().0);
+    assert_eq!(event.secondHash.0, committed.0);
+    net.stop().await;
 }
