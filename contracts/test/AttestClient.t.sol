@@ -109,16 +109,36 @@ contract AttestClientTest is Committees {
         v.update(past);
     }
 
+    /// Where the client keeps epoch `e`'s members: created by its proxy for `e` (`CREATE2`, salt
+    /// `e`), which it created first.
+    function membersAt(uint64 e) internal view returns (address) {
+        bytes32 proxyInit = keccak256(abi.encodePacked(bytes16(0x67363d3d37363d34f03d5260086018f3)));
+        return
+            vm.computeCreateAddress(vm.computeCreate2Address(bytes32(uint256(e)), proxyInit, address(v)), 1);
+    }
+
+    function test_members_are_where_their_epoch_says() external view {
+        // A STOP byte, then the members' addresses.
+        vm.assertEq(membersAt(0).code.length, 1 + 20 * keys.length, "epoch 0");
+        vm.assertEq(membersAt(1).code.length, 0, "no epoch 1 yet");
+    }
+
     function test_rotation_at_the_last_epoch_is_epoch_overflow() external {
-        // Slot 0: members data (160 bits) | threshold (16) | size (16) | epoch (64).
+        // Slot 0: latest height (64 bits) | latest count (64) | epoch (64) | threshold (16) | size
+        // (16) | frozen (8) | any stored (8).
         bytes32 slot = vm.load(address(v), 0);
-        vm.store(address(v), 0, bytes32(uint256(slot) | (uint256(type(uint64).max - 1) << 192)));
-        vm.assertEq(v.epoch(), type(uint64).max - 1, "epoch set");
+        uint64 last = type(uint64).max - 1;
+        vm.store(address(v), 0, bytes32(uint256(slot) | (uint256(last) << 128)));
+        vm.assertEq(v.epoch(), last, "epoch set");
+        vm.assertEq(v.threshold(), 3, "threshold unchanged");
+        // That epoch's member data, where the client finds it.
+        vm.etch(membersAt(last), membersAt(0).code);
         bytes memory next = ecdsaCommittee(keys, 3);
         bytes memory message =
             abi.encodePacked("STRAIT/ATTEST/ROTATION/v1", v.committeeId(), v.epoch(), keccak256(next));
         v.update(bytes.concat(hex"02", next, ecdsaCertificate(keys, 3, message)));
         vm.assertEq(v.epoch(), type(uint64).max, "rotated to the last epoch");
+        vm.assertEq(membersAt(type(uint64).max).code, membersAt(0).code, "its members, where they are read");
         message = abi.encodePacked("STRAIT/ATTEST/ROTATION/v1", v.committeeId(), v.epoch(), keccak256(next));
         vm.expectRevert(EpochOverflow.selector);
         v.update(bytes.concat(hex"02", next, ecdsaCertificate(keys, 3, message)));

@@ -111,7 +111,7 @@ contract BlsCommitteeVerifier is CommitteeVerifier {
     /// Memory: `agg | acc | key`, so that G1ADD reads `acc | key` and then `agg | acc` in place.
     function _signersKey(bytes calldata bitmap, uint256 n) private view returns (uint256 agg) {
         bytes memory buf = new bytes(128 * 3);
-        address data = membersData;
+        address data = _members();
         uint256 pHi = Bls.P_HI;
         uint256 pLo = Bls.P_LO;
         assembly ("memory-safe") {

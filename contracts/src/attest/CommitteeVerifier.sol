@@ -35,21 +35,28 @@ abstract contract CommitteeVerifier is IStraitVerifier {
     /// The client froze: `evidence` = the two conflicting checkpoints (112 bytes, the `freeze` encoding).
     event FrozenBy(bytes evidence);
 
+    /// Init code of the proxy that writes an epoch's member data: it returns the runtime
+    /// `CALLDATASIZE RETURNDATASIZE RETURNDATASIZE CALLDATACOPY CALLDATASIZE RETURNDATASIZE
+    /// CALLVALUE CREATE`, which creates a contract from its calldata. The client creates the proxy
+    /// with `CREATE2` (salt: the epoch) and calls it once, so the member data of epoch `e` is at
+    /// an address computed from `e` alone (`_membersAt`): no storage slot holds it.
+    bytes16 private constant PROXY_INIT = 0x67363d3d37363d34f03d5260086018f3;
+    bytes32 private constant PROXY_INIT_HASH = keccak256(abi.encodePacked(PROXY_INIT));
+
     uint64 public immutable sourceChain;
     bytes32 public immutable committeeId;
 
-    /// The current committee's members (contract code: a STOP byte, then the scheme's layout).
-    address internal membersData;
+    // One slot, all an update and a delivery's `rootAt` read of the client's state (one cold
+    // read, 2,100 gas, where the committee's fields were a slot of their own).
+    uint64 public latestHeight;
+    /// The leaf count of the checkpoint at `latestHeight`: whether a checkpoint above it
+    /// conflicts needs its root only when the counts are equal.
+    uint64 internal latestCount;
+    uint64 public epoch;
     uint16 public threshold;
     uint16 public size;
-    uint64 public epoch;
-
-    uint64 public latestHeight;
     bool public frozen;
     bool internal anyStored;
-    /// The leaf count of the checkpoint at `latestHeight`, in the slot an update reads anyway:
-    /// whether a checkpoint above it conflicts needs its root only when the counts are equal.
-    uint64 internal latestCount;
 
     mapping(uint64 height => bytes32) internal roots;
     /// `PRESENT | (next lower stored height + 1, 0 for none) << 64 | leaf count`.
@@ -313,8 +320,10 @@ abstract contract CommitteeVerifier is IStraitVerifier {
         return Updated.Rotated;
     }
 
+    /// Writes the member data of the current epoch (at `_membersAt(epoch)`) and the committee's
+    /// threshold and size.
     function _install(bytes memory wire, uint256 n, uint256 t) private {
-        membersData = _writeMembers(wire, n);
+        _writeMembers(wire, n);
         threshold = uint16(t);
         size = uint16(n);
     }
@@ -390,13 +399,45 @@ abstract contract CommitteeVerifier is IStraitVerifier {
 
     // ---- member data as contract code ----
 
-    /// Deploys `data` as the code of a new contract (after a STOP byte, so it cannot be called).
+    /// Deploys `data` as the code of the current epoch's member data contract, at
+    /// `_membersAt(epoch)` (after a STOP byte, so it cannot be called): the epoch's proxy, created
+    /// with `CREATE2`, creates it from its calldata.
     function _writeCode(bytes memory data) internal returns (address a) {
         bytes memory init = abi.encodePacked(hex"61", uint16(data.length + 1), hex"80600a3d393df300", data);
+        uint256 salt = epoch;
+        address proxy;
         assembly ("memory-safe") {
-            a := create(0, add(init, 32), mload(init))
+            mstore(0, PROXY_INIT)
+            proxy := create2(0, 0, 16, salt)
         }
-        require(a != address(0));
+        require(proxy != address(0));
+        (bool ok,) = proxy.call(init);
+        a = _membersAt(uint64(salt));
+        require(ok && a.code.length == data.length + 1);
+    }
+
+    /// The address of epoch `e`'s member data contract (code only there once the client has
+    /// rotated to `e`): the first contract created by the client's proxy for `e`, which `CREATE2`
+    /// put at `keccak256(0xff | this | e | keccak256(PROXY_INIT))[12:]`, so at
+    /// `keccak256(rlp([proxy, 1]))[12:]`.
+    function _membersAt(uint64 e) internal view returns (address a) {
+        bytes32 initHash = PROXY_INIT_HASH;
+        assembly ("memory-safe") {
+            let p := mload(0x40)
+            mstore8(p, 0xff)
+            mstore(add(p, 1), shl(96, address()))
+            mstore(add(p, 21), e)
+            mstore(add(p, 53), initHash)
+            let proxy := and(keccak256(p, 85), 0xffffffffffffffffffffffffffffffffffffffff)
+            // rlp([proxy, 1]): a list of 22 bytes (0xd6), a 20-byte string (0x94), the nonce 1.
+            mstore(p, or(or(shl(248, 0xd6), shl(240, 0x94)), or(shl(80, proxy), shl(72, 1))))
+            a := and(keccak256(p, 23), 0xffffffffffffffffffffffffffffffffffffffff)
+        }
+    }
+
+    /// The current committee's member data contract.
+    function _members() internal view returns (address) {
+        return _membersAt(epoch);
     }
 
     /// `len` bytes of the member data at `o`.

@@ -95,7 +95,7 @@ contract EcdsaCommitteeVerifier is CommitteeVerifier {
         if (outOfRange != type(uint256).max) revert SignerIndexOutOfRange(outOfRange, n);
         if (count < threshold) revert InsufficientSigners(count, threshold);
         bytes32 digest = keccak256(signBytes);
-        bytes memory members = _readCode(membersData, 0, 20 * n);
+        bytes memory members = _readCode(_members(), 0, 20 * n);
         // The first failing entry: its signer and which check failed (0: none).
         uint256 failed;
         uint256 failedSigner;

@@ -46,6 +46,12 @@ interface Vm {
         returns (bytes32[] memory readSlots, bytes32[] memory writeSlots);
     function load(address target, bytes32 slot) external view returns (bytes32 data);
     function store(address target, bytes32 slot, bytes32 value) external;
+    function etch(address target, bytes calldata newRuntimeBytecode) external;
+    function computeCreateAddress(address deployer, uint256 nonce) external pure returns (address);
+    function computeCreate2Address(bytes32 salt, bytes32 initCodeHash, address deployer)
+        external
+        pure
+        returns (address);
     function recordLogs() external;
     function getRecordedLogs() external returns (Log[] memory logs);
     function prank(address msgSender) external;
