@@ -12,12 +12,22 @@
 //! [`TxConfig::bump_percent`]%, until one lands or the next bump would pass the cap; a send the
 //! node refuses as an underpriced replacement (another transaction of the account holds the nonce
 //! in its pool) is bumped the same way. Every RPC call has a timeout.
+//!
+//! A reorganisation may drop transactions that had landed (a node that does not put them back in
+//! its pool, as anvil's `anvil_reorg` does not): the account's count falls below the manager's
+//! next nonce, and every later transaction of the account waits in the pool behind the gap. The
+//! manager keeps the signed bytes of its last [`KEPT_SIGNED`] transactions by nonce and, before
+//! each send and while it waits for a receipt, compares the account's pending count with its next
+//! nonce: below it, it sends the kept transactions of the missing nonces again, as they were
+//! signed ([`TxManager::reconcile`]). A nonce it kept nothing for becomes the next nonce, so the
+//! next transaction fills the gap.
 
 mod error;
 mod fees;
 mod revert;
 
 use core::time::Duration;
+use std::collections::BTreeMap;
 use std::future::IntoFuture;
 
 use alloy::network::{EthereumWallet, TransactionBuilder};
@@ -31,6 +41,14 @@ pub use fees::{bumped, initial, with_margin, Fees, OverCap};
 pub use revert::{decode_revert, RevertReason};
 use tokio::sync::{broadcast, Mutex};
 use tokio::time::Instant;
+
+/// Every how many receipt polls a wait checks for a gap a reorganisation left
+/// ([`TxManager::reconcile`]).
+const RECONCILE_EVERY: u32 = 4;
+
+/// How many of its latest transactions (by nonce, the version that landed or the last sent) a
+/// [`TxManager`] keeps signed, to send again if a reorganisation drops them.
+pub const KEPT_SIGNED: usize = 256;
 
 /// Settings of a [`TxManager`].
 #[derive(Clone, Debug)]
@@ -95,6 +113,8 @@ pub struct TxManager {
     chain_id: u64,
     config: TxConfig,
     nonce: Mutex<Option<u64>>,
+    /// The signed bytes of the latest transactions sent, by nonce (at most [`KEPT_SIGNED`]).
+    signed: std::sync::Mutex<BTreeMap<u64, Bytes>>,
     events: broadcast::Sender<TxEvent>,
 }
 
@@ -119,6 +139,7 @@ impl TxManager {
             chain_id,
             config,
             nonce: Mutex::new(None),
+            signed: std::sync::Mutex::new(BTreeMap::new()),
             events,
         })
     }
@@ -177,14 +198,78 @@ impl TxManager {
             .with_value(U256::ZERO)
     }
 
-    /// Sends `data` to `to` and waits for its receipt: dry run, gas estimate with the margin,
-    /// nonce, fees under the cap, bumps while it is not included. `what` names it in errors.
+    /// Sends again what a reorganisation dropped: when the account's pending count is below the
+    /// next nonce, the kept signed transactions of the nonces in between, in order (a node that
+    /// already has one answers "already known"; one mined meanwhile, "nonce too low": both
+    /// fine). The first nonce with nothing kept becomes the next nonce. Returns how many were sent
+    /// again.
+    pub async fn reconcile(&self) -> Result<u64, TxError> {
+        let mut slot = self.nonce.lock().await;
+        let Some(next) = *slot else {
+            // The next send reads the count anyway.
+            return Ok(0);
+        };
+        let count = self.pending_count().await?;
+        if count >= next {
+            return Ok(0);
+        }
+        let kept: Vec<(u64, Option<Bytes>)> = {
+            let signed = self
+                .signed
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            (count..next)
+                .map(|n| (n, signed.get(&n).cloned()))
+                .collect()
+        };
+        let mut resent = 0;
+        for (nonce, raw) in kept {
+            let Some(raw) = raw else {
+                // Nothing kept to fill the gap with: the next transaction fills it.
+                *slot = Some(nonce);
+                self.emit(TxEvent::NonceResynced {
+                    had: Some(next),
+                    now: nonce,
+                });
+                break;
+            };
+            let sent = tokio::time::timeout(
+                self.config.rpc_timeout,
+                self.provider.send_raw_transaction(&raw),
+            )
+            .await
+            .map_err(|_| rpc_timeout("eth_sendRawTransaction", self.config.rpc_timeout))?;
+            if let Err(e) = sent {
+                let message = e.to_string().to_ascii_lowercase();
+                // In the pool already (this version, or a bump of it), or mined meanwhile.
+                let fine = message.contains("already known")
+                    || message.contains("already imported")
+                    || message.contains("underpriced")
+                    || message.contains("nonce too low")
+                    || message.contains("nonce has already been used");
+                if !fine {
+                    return Err(TxError::Rpc {
+                        call: "eth_sendRawTransaction",
+                        reason: e.to_string(),
+                    });
+                }
+            }
+            resent += 1;
+            self.emit(TxEvent::Resent { nonce });
+        }
+        Ok(resent)
+    }
+
+    /// Sends `data` to `to` and waits for its receipt: what a reorganisation dropped sent again
+    /// first ([`TxManager::reconcile`]), then a dry run, gas estimate with the margin, nonce,
+    /// fees under the cap, bumps while it is not included. `what` names it in errors.
     pub async fn send(
         &self,
         what: &'static str,
         to: Address,
         data: Bytes,
     ) -> Result<Landed, TxError> {
+        self.reconcile().await?;
         self.dry_run(what, to, &data).await?;
         let estimate = match tokio::time::timeout(
             self.config.rpc_timeout,
@@ -299,7 +384,16 @@ impl TxManager {
         let start = Instant::now();
         let mut last_send = start;
         let mut capped = false;
+        let mut rounds = 0u32;
         loop {
+            rounds = rounds.wrapping_add(1);
+            if rounds.is_multiple_of(RECONCILE_EVERY) {
+                // A reorganisation may have dropped a transaction before this one: this one
+                // then waits behind the gap until it is filled.
+                if let Err(e) = self.reconcile().await {
+                    tracing::debug!(chain = self.chain_id, nonce, error = %e, "reconcile failed");
+                }
+            }
             for hash in hashes.iter().rev() {
                 // A failed poll is asked again next round: the transaction is in flight.
                 let receipt = match self.receipt(*hash).await {
@@ -407,6 +501,7 @@ impl TxManager {
             .await
             .map_err(|e| TxError::Key(format!("signing: {e}")))?;
         let hash = *envelope.tx_hash();
+        let raw = Bytes::from(alloy::eips::eip2718::Encodable2718::encoded_2718(&envelope));
         let sent = tokio::time::timeout(
             self.config.rpc_timeout,
             self.provider.send_tx_envelope(envelope),
@@ -414,11 +509,15 @@ impl TxManager {
         .await
         .map_err(|_| rpc_timeout("eth_sendRawTransaction", self.config.rpc_timeout))?;
         match sent {
-            Ok(_) => Ok((hash, SendOutcome::Accepted)),
+            Ok(_) => {
+                self.keep(nonce, raw);
+                Ok((hash, SendOutcome::Accepted))
+            }
             Err(e) => {
                 let message = e.to_string().to_ascii_lowercase();
                 if message.contains("already known") || message.contains("already imported") {
                     // The very same transaction is in the pool.
+                    self.keep(nonce, raw);
                     Ok((hash, SendOutcome::Accepted))
                 } else if message.contains("nonce too low")
                     || message.contains("nonce has already been used")
@@ -433,6 +532,19 @@ impl TxManager {
                     })
                 }
             }
+        }
+    }
+
+    /// Keeps `raw`, the last transaction sent with `nonce`, forgetting the lowest nonces past
+    /// [`KEPT_SIGNED`].
+    fn keep(&self, nonce: u64, raw: Bytes) {
+        let mut signed = self
+            .signed
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        signed.insert(nonce, raw);
+        while signed.len() > KEPT_SIGNED {
+            signed.pop_first();
         }
     }
 

@@ -113,6 +113,12 @@ pub enum TxEvent {
         /// How many bumps before it (0: the first send of the nonce).
         bump: u32,
     },
+    /// A kept signed transaction was sent again: a reorganisation had dropped it
+    /// ([`super::TxManager::reconcile`]).
+    Resent {
+        /// Its nonce.
+        nonce: u64,
+    },
     /// The next bump would pass the cap: the last fees stay.
     Capped {
         /// The nonce.

@@ -1,5 +1,6 @@
 //! The transaction manager against anvil: nonces (sequential, concurrent, after a restart, after
-//! another writer), the dry run, fee bumps up to the cap, an underpriced replacement.
+//! another writer), the dry run, fee bumps up to the cap, an underpriced replacement, transactions
+//! a reorganisation dropped sent again.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -54,6 +55,26 @@ async fn automine(provider: &DynProvider, on: bool) {
 
 async fn mine(provider: &DynProvider) {
     let _: serde_json::Value = provider.raw_request("evm_mine".into(), ()).await.unwrap();
+}
+
+/// Replaces the last `depth` blocks with empty ones: their transactions are dropped (anvil puts
+/// nothing back in its pool).
+async fn reorg(provider: &DynProvider, depth: u64) {
+    let txs: Vec<serde_json::Value> = Vec::new();
+    let _: serde_json::Value = provider
+        .raw_request("anvil_reorg".into(), (depth, txs))
+        .await
+        .unwrap();
+}
+
+/// Whether each of `chains` is a remote chain of `endpoint` now.
+async fn enabled(provider: &DynProvider, endpoint: Address, chains: &[u64]) -> Vec<bool> {
+    let ep = StraitEndpoint::new(endpoint, provider.clone());
+    let mut out = Vec::new();
+    for &chain in chains {
+        out.push(ep.isRemoteChain(chain).call().await.unwrap());
+    }
+    out
 }
 
 /// The next event matching `pred` (a guard against a hang, not a timing assertion).
@@ -432,4 +453,79 @@ async fn a_transaction_not_included_in_time_is_reported_with_its_hashes() {
             .nonce,
         1
     );
+}
+
+/// A reorganisation drops two landed transactions of the manager: the account's count falls back
+/// to 0. The next send first sends them again as they were signed, then its own: all three land,
+/// in nonce order, with their effects.
+#[tokio::test]
+async fn landed_transactions_a_reorganisation_dropped_are_sent_again_before_the_next() {
+    let (anvil, provider, endpoint) = setup().await;
+    let manager = TxManager::connect(&anvil.url(), DEV_KEYS[0], fast())
+        .await
+        .unwrap();
+    let owner = manager.address();
+    let mut events = manager.subscribe();
+    for (chain, nonce) in [(7, 0), (8, 1)] {
+        let landed = manager
+            .send("enable", endpoint, enable(chain))
+            .await
+            .unwrap();
+        assert_eq!(landed.nonce, nonce);
+    }
+    // One block per transaction: both blocks replaced.
+    reorg(&provider, 2).await;
+    assert_eq!(provider.get_transaction_count(owner).await.unwrap(), 0);
+    assert_eq!(enabled(&provider, endpoint, &[7, 8]).await, [false, false]);
+
+    let landed = manager.send("enable", endpoint, enable(9)).await.unwrap();
+    assert_eq!(landed.nonce, 2, "its own nonce, after the two sent again");
+    assert_eq!(provider.get_transaction_count(owner).await.unwrap(), 3);
+    assert_eq!(
+        enabled(&provider, endpoint, &[7, 8, 9]).await,
+        [true, true, true]
+    );
+    // Sent again before the new one was sent, not found later by its wait.
+    let mut order = Vec::new();
+    while let Ok(e) = events.try_recv() {
+        match e {
+            TxEvent::Resent { nonce } => order.push(("resent", nonce)),
+            TxEvent::Sent { nonce, .. } if nonce == 2 => order.push(("sent", nonce)),
+            _ => {}
+        }
+    }
+    assert_eq!(order, [("resent", 0), ("resent", 1), ("sent", 2)]);
+    assert_eq!(manager.reconcile().await.unwrap(), 0, "no gap left");
+}
+
+/// A transaction waiting for its receipt behind a gap: the one before it landed, then a
+/// reorganisation dropped it, so this one cannot be mined. The wait sends the dropped one again,
+/// and both land.
+#[tokio::test]
+async fn a_wait_behind_a_gap_a_reorganisation_left_fills_it() {
+    let (anvil, provider, endpoint) = setup().await;
+    let manager = Arc::new(
+        TxManager::connect(&anvil.url(), DEV_KEYS[0], fast())
+            .await
+            .unwrap(),
+    );
+    let mut events = manager.subscribe();
+    let first = manager.send("enable", endpoint, enable(7)).await.unwrap();
+    assert_eq!(first.nonce, 0);
+    automine(&provider, false).await;
+    let second = tokio::spawn({
+        let m = manager.clone();
+        async move { m.send("enable", endpoint, enable(8)).await }
+    });
+    wait_for(&mut events, |e| matches!(e, TxEvent::Sent { nonce: 1, .. })).await;
+    // The first's block is replaced: nonce 1 now waits behind nonce 0, which nobody else sends.
+    reorg(&provider, 1).await;
+    assert_eq!(enabled(&provider, endpoint, &[7]).await, [false]);
+    automine(&provider, true).await;
+    wait_for(&mut events, |e| matches!(e, TxEvent::Resent { nonce: 0 })).await;
+    mine(&provider).await;
+    let landed = second.await.unwrap().unwrap();
+    assert_eq!(landed.nonce, 1);
+    assert!(landed.receipt.status());
+    assert_eq!(enabled(&provider, endpoint, &[7, 8]).await, [true, true]);
 }
