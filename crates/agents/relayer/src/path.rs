@@ -170,6 +170,9 @@ impl<S: SourceChain, D: DestinationChain> Path<S, D> {
         self.rescan().await?;
         self.drop_received().await?;
         if self.queue.is_empty() {
+            // Nothing to deliver: a delivery a reorganisation of the destination dropped is sent
+            // again by the destination's adapter (the scan has moved past its messages).
+            self.dst.tend().await?;
             return Ok(RoundOutcome::Idle);
         }
         // Time of backoffs: the destination's height.

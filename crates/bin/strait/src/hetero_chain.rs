@@ -123,6 +123,9 @@ where
     fn latest_height(&self) -> impl Future<Output = Result<Height, ChainError>> + Send {
         self.destination.latest_height()
     }
+    fn tend(&self) -> impl Future<Output = Result<(), ChainError>> + Send {
+        self.destination.tend()
+    }
     fn received(
         &self,
         ids: &[MessageId],
@@ -216,6 +219,9 @@ where
     }
     async fn latest_height(&self) -> Result<Height, ChainError> {
         each!(self, c => DestinationChain::latest_height(c).await)
+    }
+    async fn tend(&self) -> Result<(), ChainError> {
+        each!(self, c => c.tend().await)
     }
     async fn received(&self, ids: &[MessageId]) -> Result<Vec<bool>, ChainError> {
         each!(self, c => c.received(ids).await)

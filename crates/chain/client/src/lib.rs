@@ -162,6 +162,14 @@ pub trait DestinationChain: Send + Sync + 'static {
         }
     }
 
+    /// Looks after the transactions this adapter sent, when it has nothing else to do (a
+    /// relayer's idle round): an EVM chain's adapter sends again those a reorganisation dropped
+    /// (`[STRAIT-AGENT.EVM-TX]`), so that a delivery included and then reorganised away lands
+    /// again. By default nothing.
+    fn tend(&self) -> impl Future<Output = Result<(), ChainError>> + Send {
+        async { Ok(()) }
+    }
+
     /// The bounds of one relay on this chain (constant for a chain).
     fn relay_limits(&self) -> RelayLimits;
 

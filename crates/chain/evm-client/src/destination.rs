@@ -463,6 +463,20 @@ impl DestinationChain for EvmDestination {
         })
     }
 
+    /// Sends again the transactions a reorganisation dropped (`TxManager::reconcile`): one
+    /// pending-count read when this adapter has sent before, nothing otherwise.
+    async fn tend(&self) -> Result<(), ChainError> {
+        let resent = self
+            .txm
+            .reconcile()
+            .await
+            .map_err(|e| self.tx_error("tend", e))?;
+        if resent > 0 {
+            tracing::info!(chain = %self.chain, resent, "sent again what a reorganisation dropped");
+        }
+        Ok(())
+    }
+
     fn relay_limits(&self) -> RelayLimits {
         EVM_RELAY_LIMITS
     }

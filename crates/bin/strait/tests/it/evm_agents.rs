@@ -2,7 +2,8 @@
 //! between native chains and an anvil chain, its EVM key from the environment: a message from a
 //! native chain to an EVM counter that trusts a light client of that chain (`NativeLightClient`,
 //! kind 5, created from the chain's BLS light block) is delivered once: the relayer moves the
-//! client with the source's BLS light blocks and delivers under it. Without the key, the relayer
+//! client with the source's BLS light blocks and delivers under it; a reorganisation of the EVM
+//! chain drops the delivery, and the running relayer delivers it again, once. Without the key, the relayer
 //! refuses to start and says where the key goes. An attester signs the EVM chain's final
 //! checkpoints. A watcher freezes an EVM light client that verified a header the native chain
 //! never committed. Waits are bounded (liveness), never timed assertions.
@@ -16,6 +17,7 @@ use strait_chain_client::VerifierUpdate;
 use strait_devnet_api::keys::devnet_validator;
 use strait_devnet_client::ChainRpc;
 use strait_evm_client::abi::counter::StraitCounter;
+use strait_evm_client::abi::endpoint::StraitEndpoint;
 use strait_evm_client::abi::native_lc::NativeLightClient;
 use strait_evm_client::anvil::{Anvil, AnvilConfig, DEV_KEYS};
 use strait_evm_client::deploy::{self, NativeLcInit};
@@ -162,6 +164,49 @@ async fn a_standalone_relayer_delivers_native_to_evm_under_the_light_client() {
         .await
         .unwrap();
     assert!(latest > block.header.height.get(), "{latest}");
+
+    // A reorganisation of the EVM chain drops the delivery and everything after it (anvil puts
+    // none of it back in its pool). The relayer, still running, delivers the message again: its
+    // transaction manager sends the dropped transactions again, or it finds the message not
+    // received and relays it anew. Executed once on the chain that stands.
+    let delivered_in = provider
+        .get_logs(
+            &alloy::rpc::types::Filter::new()
+                .address(endpoint)
+                .event_signature(StraitEndpoint::Received::SIGNATURE_HASH)
+                .from_block(0),
+        )
+        .await
+        .unwrap()
+        .first()
+        .and_then(|log| log.block_number)
+        .expect("the delivery's block");
+    let head = provider.get_block_number().await.unwrap();
+    let txs: Vec<serde_json::Value> = Vec::new();
+    let _: serde_json::Value = provider
+        .raw_request("anvil_reorg".into(), (head - delivered_in + 1, txs))
+        .await
+        .unwrap();
+    assert_eq!(
+        app.received(source.get()).call().await.unwrap(),
+        0,
+        "dropped"
+    );
+    let deadline = Instant::now() + LIVENESS;
+    let received = loop {
+        let n = app.received(source.get()).call().await.unwrap();
+        if n > 0 || Instant::now() >= deadline {
+            break n;
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!("the relayer exited: {status}");
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(
+        received, 1,
+        "delivered again after the reorganisation, once"
+    );
     let _ = child.kill();
     let _ = child.wait();
     net.stop().await;
