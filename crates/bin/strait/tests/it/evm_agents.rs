@@ -51,6 +51,26 @@ async fn anvil_with_endpoint() -> (
     (anvil, provider, endpoint)
 }
 
+/// What `app` counted from `source` once it counted something (or at the liveness bound), while
+/// the relayer `child` runs.
+async fn first_received(
+    app: &StraitCounter::StraitCounterInstance<alloy::providers::DynProvider>,
+    source: u64,
+    child: &mut std::process::Child,
+) -> u64 {
+    let deadline = Instant::now() + LIVENESS;
+    loop {
+        let n = app.received(source).call().await.unwrap();
+        if n > 0 || Instant::now() >= deadline {
+            return n;
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!("the relayer exited: {status}");
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
 /// The EVM chain's light client of `net`'s first chain, trusting its latest BLS light block, made
 /// the endpoint's default verifier of that chain: an RPC client of the chain, the trusted block
 /// and the client's address.
@@ -145,17 +165,7 @@ async fn a_standalone_relayer_delivers_native_to_evm_under_the_light_client() {
         .stderr(Stdio::inherit())
         .spawn()
         .expect("spawn strait relayer");
-    let deadline = Instant::now() + LIVENESS;
-    let received = loop {
-        let n = app.received(source.get()).call().await.unwrap();
-        if n > 0 || Instant::now() >= deadline {
-            break n;
-        }
-        if let Some(status) = child.try_wait().unwrap() {
-            panic!("the relayer exited: {status}");
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    };
+    let received = first_received(&app, source.get(), &mut child).await;
     assert_eq!(received, 1, "delivered once under the light client");
     // The client moved past its creation height: the relayer updated it.
     let latest = NativeLightClient::new(lc, provider.clone())
@@ -192,17 +202,7 @@ async fn a_standalone_relayer_delivers_native_to_evm_under_the_light_client() {
         0,
         "dropped"
     );
-    let deadline = Instant::now() + LIVENESS;
-    let received = loop {
-        let n = app.received(source.get()).call().await.unwrap();
-        if n > 0 || Instant::now() >= deadline {
-            break n;
-        }
-        if let Some(status) = child.try_wait().unwrap() {
-            panic!("the relayer exited: {status}");
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    };
+    let received = first_received(&app, source.get(), &mut child).await;
     assert_eq!(
         received, 1,
         "delivered again after the reorganisation, once"
