@@ -239,15 +239,10 @@ impl TxManager {
             )
             .await
             .map_err(|_| rpc_timeout("eth_sendRawTransaction", self.config.rpc_timeout))?;
+            // Any answer the node gives a send is fine here: the nonce is in the pool already
+            // (this version, or a bump of it), or was mined meanwhile.
             if let Err(e) = sent {
-                let message = e.to_string().to_ascii_lowercase();
-                // In the pool already (this version, or a bump of it), or mined meanwhile.
-                let fine = message.contains("already known")
-                    || message.contains("already imported")
-                    || message.contains("underpriced")
-                    || message.contains("nonce too low")
-                    || message.contains("nonce has already been used");
-                if !fine {
+                if refusal(&e.to_string()).is_none() {
                     return Err(TxError::Rpc {
                         call: "eth_sendRawTransaction",
                         reason: e.to_string(),
@@ -513,25 +508,17 @@ impl TxManager {
                 self.keep(nonce, raw);
                 Ok((hash, SendOutcome::Accepted))
             }
-            Err(e) => {
-                let message = e.to_string().to_ascii_lowercase();
-                if message.contains("already known") || message.contains("already imported") {
-                    // The very same transaction is in the pool.
+            Err(e) => match refusal(&e.to_string()) {
+                Some(SendOutcome::Accepted) => {
                     self.keep(nonce, raw);
                     Ok((hash, SendOutcome::Accepted))
-                } else if message.contains("nonce too low")
-                    || message.contains("nonce has already been used")
-                {
-                    Ok((hash, SendOutcome::NonceTooLow))
-                } else if message.contains("underpriced") {
-                    Ok((hash, SendOutcome::Underpriced))
-                } else {
-                    Err(TxError::Rpc {
-                        call: "eth_sendRawTransaction",
-                        reason: e.to_string(),
-                    })
                 }
-            }
+                Some(outcome) => Ok((hash, outcome)),
+                None => Err(TxError::Rpc {
+                    call: "eth_sendRawTransaction",
+                    reason: e.to_string(),
+                }),
+            },
         }
     }
 
@@ -596,6 +583,22 @@ impl TxManager {
             self.provider.get_transaction_receipt(hash).into_future(),
         )
         .await
+    }
+}
+
+/// What a node's refusal of a sent transaction (its error's text) says about the nonce: the very
+/// same transaction is in the pool already (`Accepted`), the nonce was used, or another
+/// transaction holds it at higher fees; `None` for any other error.
+fn refusal(error: &str) -> Option<SendOutcome> {
+    let message = error.to_ascii_lowercase();
+    if message.contains("already known") || message.contains("already imported") {
+        Some(SendOutcome::Accepted)
+    } else if message.contains("nonce too low") || message.contains("nonce has already been used") {
+        Some(SendOutcome::NonceTooLow)
+    } else if message.contains("underpriced") {
+        Some(SendOutcome::Underpriced)
+    } else {
+        None
     }
 }
 
