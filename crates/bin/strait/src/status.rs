@@ -88,6 +88,9 @@ pub struct Report {
     /// Not received yet, and the destination holds it: its endpoint, or the transfer's token, is
     /// paused (deliveries wait for the unpause).
     paused_on_destination: Option<bool>,
+    /// Whether the destination chain was among the chains asked (`None`: the destination is not
+    /// known, nothing says where the message goes).
+    destination_asked: Option<bool>,
     /// What the message paid on the source: locked, or how it was split (`[STRAIT-FEE.8]`);
     /// `None` for an unpaid message or when the source was not asked.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -143,6 +146,7 @@ impl Report {
             queued_credit: None,
             credit_waiting: None,
             paused_on_destination: None,
+            destination_asked: None,
             fee: None,
             fee_unit: None,
             security: None,
@@ -205,6 +209,7 @@ pub(crate) async fn report(id: MessageId, chains: &[Chain]) -> anyhow::Result<Re
     let dest = chains
         .iter()
         .find(|c| Some(c.id) == report.destination_chain);
+    report.destination_asked = report.destination_chain.map(|_| dest.is_some());
     if let (Some(source), Some(dest), Some(sent_at)) =
         (report.source_chain, dest, report.send_height)
     {
@@ -416,6 +421,22 @@ fn client_line(r: &Report) -> Option<String> {
     })
 }
 
+/// That the destination was not asked, so the stage is only what the source says.
+fn not_asked_line(r: &Report) -> Option<String> {
+    if r.destination_asked != Some(false) {
+        return None;
+    }
+    let dest = opt(r.destination_chain);
+    let settled = if r.settled_on_source == Some(true) {
+        " (its outcome came back, so it was received there)"
+    } else {
+        ""
+    };
+    Some(format!(
+        "destination  chain {dest} was not asked{settled}: add --rpc <its URL>, or --evm <its URL>,<its endpoint> for an EVM chain"
+    ))
+}
+
 fn print_text(r: &Report) {
     out!("message      {}", r.id);
     out!(
@@ -438,6 +459,9 @@ fn print_text(r: &Report) {
         );
     }
     if let Some(line) = client_line(r) {
+        out!("{line}");
+    }
+    if let Some(line) = not_asked_line(r) {
         out!("{line}");
     }
     if let (Some(route), None) = (&r.security, r.received_height) {
@@ -491,6 +515,24 @@ fn print_text(r: &Report) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_destination_not_asked_is_named() {
+        let mut r = Report::new(MessageId([1; 32]));
+        assert_eq!(not_asked_line(&r), None, "no destination known");
+        r.destination_chain = Some(ChainId(31337));
+        r.destination_asked = Some(true);
+        assert_eq!(not_asked_line(&r), None);
+        r.destination_asked = Some(false);
+        let line = not_asked_line(&r).unwrap();
+        assert!(
+            line.contains("chain 31337 was not asked: add --rpc"),
+            "{line}"
+        );
+        r.settled_on_source = Some(true);
+        let line = not_asked_line(&r).unwrap();
+        assert!(line.contains("so it was received there"), "{line}");
+    }
 
     #[test]
     fn the_client_line_says_when_a_delivery_carried_its_own_certificate() {

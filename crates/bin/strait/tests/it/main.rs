@@ -554,6 +554,12 @@ async fn transfer_and_balance_commands_move_tokens_between_chains() {
     let status = strait(&["status", &id_hex, "--rpc", &rpc1, "--rpc", &rpc2, "--json"]);
     assert_eq!(status["fee"]["state"], "paid", "{status}");
     assert_eq!(status["fee"]["to_ack_relayer"], "1000", "{status}");
+    assert_eq!(status["destination_asked"], true, "{status}");
+    // Asked of its source alone: the destination is named as not asked, not taken for silent.
+    let alone = strait(&["status", &id_hex, "--rpc", &rpc1, "--json"]);
+    assert_eq!(alone["destination_asked"], false, "{alone}");
+    assert_eq!(alone["destination_chain"], 2, "{alone}");
+    assert_eq!(alone["settled_on_source"], true, "{alone}");
     let relayer_a = strait_devnet_api::keys::AccountKey::devnet("relayer-a").address();
     assert_eq!(
         status["fee"]["deliverer"],
