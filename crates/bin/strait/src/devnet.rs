@@ -99,10 +99,11 @@ pub struct DevnetArgs {
     /// replays the same workload and schedule.
     #[arg(long)]
     pub seed: Option<u64>,
-    /// With --messages: crash and restart the relayer, and one EVM chain's attester, at moments
-    /// drawn from the seed while the load runs (the new relayer resumes from the chains' state
-    /// alone, the attester from its signing record); the schedule and what was done of it are in
-    /// the report under `faults`.
+    /// With --messages: crash and restart the relayer, and one EVM chain's attester, and
+    /// reorganise EVM chains under their confirmation depth, at moments drawn from the seed while
+    /// the load runs (the new relayer resumes from the chains' state alone, the attester from its
+    /// signing record; what a reorganisation dropped is sent again); the schedule and what was
+    /// done of it are in the report under `faults`.
     #[arg(long)]
     pub faults: bool,
 }
@@ -325,7 +326,7 @@ pub async fn run(args: DevnetArgs) -> anyhow::Result<()> {
     eprintln!(
         "  seed {seed}{} (--seed {seed} replays the workload{})",
         if args.faults {
-            ", faults: relayer and EVM attester restarts"
+            ", faults: relayer and EVM attester restarts, EVM reorganisations"
         } else {
             ""
         },

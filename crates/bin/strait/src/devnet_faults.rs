@@ -15,6 +15,12 @@
 //! where it stopped (the report says whether its board grew after it came back), never signing
 //! a checkpoint that conflicts with one it signed before (its record refuses; the native chains'
 //! clients of the EVM chains would freeze on such a pair).
+//!
+//! A reorganisation replaces an EVM chain's last blocks with empty ones (anvil's `anvil_reorg`,
+//! which puts none of their transactions back in its pool), fewer than the confirmation depth
+//! the agents read at. What the relayer and the loads had landed there is gone: each must send
+//! it again (their transaction managers keep what they signed), or the run's checks find a
+//! message or transfer missing.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -28,7 +34,7 @@ use tokio::task::JoinHandle;
 
 use crate::devnet_seed::{FaultEvent, FaultKind};
 use crate::evm_attesters::EvmAttesters;
-use crate::evm_devnet::{EvmDevnet, RelayChain};
+use crate::evm_devnet::{EvmChain, EvmDevnet, RelayChain};
 
 /// A running relayer.
 pub(crate) type Relayer = JoinHandle<anyhow::Result<()>>;
@@ -119,6 +125,21 @@ pub(crate) struct DoneFault {
     /// The attester restarted (`<kind>-<chain>-<member>`), for an attester restart.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) attester_name: Option<String>,
+    /// For a reorganisation: the chain, and the transactions of the blocks it replaced (as read
+    /// just before).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) reorg: Option<Reorged>,
+}
+
+/// A reorganisation as it was done.
+#[derive(Debug, Serialize)]
+pub(crate) struct Reorged {
+    /// The EVM chain.
+    pub(crate) chain: strait_primitives::ChainId,
+    /// Its head when it was done.
+    pub(crate) head: u64,
+    /// How many transactions the replaced blocks held.
+    pub(crate) dropped_transactions: u64,
 }
 
 /// The report's `faults`: the seed's schedule and what was done of it.
@@ -132,6 +153,8 @@ pub(crate) struct FaultsReport {
     pub(crate) relayer_restarts: u64,
     /// Attester restarts done.
     pub(crate) attester_restarts: u64,
+    /// Reorganisations done.
+    pub(crate) reorgs: u64,
     /// Restarted attesters that signed a checkpoint after they came back (by the end of the
     /// run, [`FaultsReport::finish`]).
     pub(crate) attesters_signed_after_restart: u64,
@@ -157,9 +180,10 @@ impl FaultsReport {
     }
 }
 
-/// Does `schedule` to `relayer` (replacing it at each restart) and to `attesters`, timed from
-/// `start`; stops early if a restart fails. Without EVM attesters, a schedule's attester restarts
-/// are left out of it.
+/// Does `schedule` to `relayer` (replacing it at each restart), to `attesters` and to `evm`'s
+/// chains, timed from `start`; stops early if a restart or a reorganisation fails. Without EVM
+/// attesters, a schedule's attester restarts are left out of it; without EVM chains, its
+/// reorganisations.
 pub(crate) async fn run(
     mut schedule: Vec<FaultEvent>,
     relayer: &mut Option<Relayer>,
@@ -171,6 +195,9 @@ pub(crate) async fn run(
     let since = |start: Instant| u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX);
     if attesters.as_ref().is_none_or(|a| a.len() == 0) {
         schedule.retain(|e| e.kind != FaultKind::AttesterRestart);
+    }
+    if evm.is_none_or(|e| e.chains.is_empty()) {
+        schedule.retain(|e| e.kind != FaultKind::Reorg);
     }
     let mut report = FaultsReport {
         schedule: schedule.clone(),
@@ -202,6 +229,7 @@ pub(crate) async fn run(
                     done_at_ms,
                     up_at_ms,
                     attester_name: None,
+                    reorg: None,
                 });
             }
             FaultKind::AttesterRestart => {
@@ -229,9 +257,74 @@ pub(crate) async fn run(
                     done_at_ms,
                     up_at_ms,
                     attester_name: Some(name),
+                    reorg: None,
+                });
+            }
+            FaultKind::Reorg => {
+                let chains = &evm.context("no EVM chain to reorganise")?.chains;
+                let i =
+                    usize::try_from(event.chain.unwrap_or(0) % chains.len() as u64).unwrap_or(0);
+                let done_at_ms = since(start);
+                let reorged = reorg(&chains[i], event.depth.unwrap_or(1)).await?;
+                tracing::info!(
+                    at_ms = done_at_ms,
+                    chain = %reorged.chain,
+                    head = reorged.head,
+                    depth = event.depth,
+                    dropped = reorged.dropped_transactions,
+                    "fault: EVM chain reorganised"
+                );
+                report.reorgs += 1;
+                report.done.push(DoneFault {
+                    event,
+                    done_at_ms,
+                    up_at_ms: done_at_ms,
+                    attester_name: None,
+                    reorg: Some(reorged),
                 });
             }
         }
     }
     Ok(report)
 }
+
+/// Replaces the last `depth` blocks of `chain` with empty ones (`anvil_reorg`).
+async fn reorg(chain: &EvmChain, depth: u64) -> anyhow::Result<Reorged> {
+    use alloy::providers::{Provider, ProviderBuilder};
+    let url = chain.url.parse().context("an EVM chain's URL")?;
+    let provider = ProviderBuilder::new()
+        .disable_recommended_fillers()
+        .connect_http(url);
+    let within = |what: &'static str| {
+        move |_| anyhow::anyhow!("{what} on EVM chain {} timed out", chain.chain_id)
+    };
+    let head = tokio::time::timeout(RPC_TIMEOUT, provider.get_block_number())
+        .await
+        .map_err(within("eth_blockNumber"))??;
+    let mut dropped = 0;
+    for number in head.saturating_sub(depth - 1)..=head {
+        let count = tokio::time::timeout(
+            RPC_TIMEOUT,
+            provider.get_block_transaction_count_by_number(number.into()),
+        )
+        .await
+        .map_err(within("eth_getBlockTransactionCountByNumber"))??;
+        dropped += count.unwrap_or(0);
+    }
+    let none: Vec<serde_json::Value> = Vec::new();
+    let _: serde_json::Value = tokio::time::timeout(
+        RPC_TIMEOUT,
+        provider.raw_request("anvil_reorg".into(), (depth, none)),
+    )
+    .await
+    .map_err(within("anvil_reorg"))?
+    .with_context(|| format!("anvil_reorg on EVM chain {}", chain.chain_id))?;
+    Ok(Reorged {
+        chain: chain.chain_id,
+        head,
+        dropped_transactions: dropped,
+    })
+}
+
+/// Timeout of each RPC call a fault makes.
+const RPC_TIMEOUT: Duration = Duration::from_secs(10);

@@ -81,6 +81,11 @@ pub(crate) enum FaultKind {
     /// at its next await point, its signing record closed) and, after `down_ms`, started again
     /// from its configuration and signing record alone.
     AttesterRestart,
+    /// One EVM chain's last `depth` blocks are replaced by empty ones (anvil's `anvil_reorg`):
+    /// their transactions are dropped, not put back in the node's pool. `depth` is below the
+    /// devnet's confirmation depth, so no agent has acted on a replaced block; what they and the
+    /// load sent in it must be sent again.
+    Reorg,
 }
 
 /// One fault of the schedule.
@@ -96,6 +101,12 @@ pub(crate) struct FaultEvent {
     /// attesters.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) attester: Option<u64>,
+    /// For a reorganisation, which EVM chain: this number modulo the run's number of EVM chains.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) chain: Option<u64>,
+    /// For a reorganisation, how many blocks it replaces.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) depth: Option<u64>,
 }
 
 /// Most relayer restarts a schedule holds.
@@ -107,12 +118,20 @@ const FIRST_FAULT_MS: u64 = 1_000;
 const FAULT_WINDOW_MS: u64 = 12_000;
 /// Longest downtime of a crashed part.
 const MAX_DOWN_MS: u64 = 3_000;
+/// Most reorganisations a schedule holds.
+pub(crate) const MAX_REORGS: u64 = 2;
+/// Deepest reorganisation: below the devnet's confirmation depth
+/// ([`crate::evm_devnet::CONFIRMATIONS`]), under which the agents read an EVM chain.
+pub(crate) const MAX_REORG_DEPTH: u64 = crate::evm_devnet::CONFIRMATIONS - 1;
 
 /// The fault schedule of `seed`: 1 to [`MAX_RELAYER_RESTARTS`] relayer restarts at seeded moments
 /// in the first [`FAULT_WINDOW_MS`] of the load, each down for a seeded time, in order and not
 /// overlapping (a restart's relayer is up before the next crash); and one attester restart in the
 /// first half of the window (so that its attester has checkpoints to sign after it), of a seeded
-/// attester, down for a seeded time. In order of their moments.
+/// attester, down for a seeded time; then 1 to [`MAX_REORGS`] reorganisations of seeded EVM
+/// chains, at seeded moments in the window, 1 to [`MAX_REORG_DEPTH`] blocks deep. In order of
+/// their moments. Each kind draws after the kinds before it, so a new kind leaves a seed's
+/// earlier faults as they were.
 pub(crate) fn fault_schedule(seed: u64) -> Vec<FaultEvent> {
     let mut rng = SeededRng::stream(seed, streams::FAULTS);
     let n = rng.between(1, MAX_RELAYER_RESTARTS);
@@ -132,6 +151,8 @@ pub(crate) fn fault_schedule(seed: u64) -> Vec<FaultEvent> {
             kind: FaultKind::RelayerRestart,
             down_ms,
             attester: None,
+            chain: None,
+            depth: None,
         });
     }
     let attester = FaultEvent {
@@ -139,9 +160,23 @@ pub(crate) fn fault_schedule(seed: u64) -> Vec<FaultEvent> {
         kind: FaultKind::AttesterRestart,
         down_ms: rng.between(0, MAX_DOWN_MS),
         attester: Some(rng.next_u64()),
+        chain: None,
+        depth: None,
     };
     let at = out.partition_point(|e| e.at_ms <= attester.at_ms);
     out.insert(at, attester);
+    for _ in 0..rng.between(1, MAX_REORGS) {
+        let reorg = FaultEvent {
+            at_ms: rng.between(FIRST_FAULT_MS, FAULT_WINDOW_MS),
+            kind: FaultKind::Reorg,
+            down_ms: 0,
+            attester: None,
+            chain: Some(rng.next_u64()),
+            depth: Some(rng.between(1, MAX_REORG_DEPTH)),
+        };
+        let at = out.partition_point(|e| e.at_ms <= reorg.at_ms);
+        out.insert(at, reorg);
+    }
     out
 }
 
@@ -179,10 +214,15 @@ mod tests {
                 all.windows(2).all(|w| w[0].at_ms <= w[1].at_ms),
                 "seed {seed}"
             );
-            let (s, attesters): (Vec<FaultEvent>, Vec<FaultEvent>) = all
-                .iter()
-                .cloned()
-                .partition(|e| e.kind == FaultKind::RelayerRestart);
+            let of = |kind| -> Vec<FaultEvent> {
+                all.iter().filter(|e| e.kind == kind).cloned().collect()
+            };
+            let (s, attesters, reorgs) = (
+                of(FaultKind::RelayerRestart),
+                of(FaultKind::AttesterRestart),
+                of(FaultKind::Reorg),
+            );
+            assert_eq!(s.len() + attesters.len() + reorgs.len(), all.len());
             assert!((1..=MAX_RELAYER_RESTARTS as usize).contains(&s.len()));
             assert!(s[0].at_ms >= FIRST_FAULT_MS && s[0].at_ms <= FAULT_WINDOW_MS);
             for w in s.windows(2) {
@@ -195,6 +235,20 @@ mod tests {
             };
             assert!(a.attester.is_some());
             assert!((FIRST_FAULT_MS..=FAULT_WINDOW_MS / 2).contains(&a.at_ms));
+            assert!(
+                (1..=MAX_REORGS as usize).contains(&reorgs.len()),
+                "seed {seed}"
+            );
+            for r in &reorgs {
+                assert!((FIRST_FAULT_MS..=FAULT_WINDOW_MS).contains(&r.at_ms));
+                assert!(r.chain.is_some() && r.attester.is_none() && r.down_ms == 0);
+                let depth = r.depth.expect("a depth");
+                assert!((1..crate::evm_devnet::CONFIRMATIONS).contains(&depth));
+            }
+            assert!(s
+                .iter()
+                .chain(&attesters)
+                .all(|e| e.chain.is_none() && e.depth.is_none()));
         }
         assert_ne!(fault_schedule(1), fault_schedule(2));
     }

@@ -10,11 +10,13 @@
 //! be split exactly once when its outcome settles, the parts adding up to what it paid
 //! (`[STRAIT-FEE.8]`), and a relayer on an EVM chain is paid for delivering it there.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use alloy::primitives::{Address, FixedBytes, U256};
-use alloy::providers::{DynProvider, Provider};
+use alloy::primitives::{Address, Bytes, FixedBytes, U256};
+use alloy::providers::DynProvider;
+use alloy::sol_types::SolCall;
 use anyhow::Context as _;
 use jsonrpsee::http_client::HttpClient;
 use serde::Serialize;
@@ -26,6 +28,7 @@ use strait_evm_client::abi::endpoint::StraitEndpoint;
 use strait_evm_client::abi::endpoint::StraitEndpoint::DeliveryOptions;
 use strait_evm_client::abi::fees::StraitFees;
 use strait_evm_client::deploy;
+use strait_evm_client::txm::{Call, Landed, TxConfig, TxManager};
 use strait_primitives::{Address32, ChainId, Hash32, MessageId};
 
 use crate::evm_devnet::{address32, EvmChain, LOAD_KEY};
@@ -35,9 +38,13 @@ use crate::send::{send_tx, wait_tx};
 /// `user-load`, whose nonces are the native load's).
 pub(crate) const LOAD_ACCOUNT: &str = "load-0";
 
-/// The gas limit of a load send on an EVM chain (one costs about 100,000; a paid one about
-/// 190,000).
-const SEND_GAS: u64 = 400_000;
+/// Most load sends in flight on one EVM chain at once.
+const SEND_CONCURRENCY: usize = 32;
+/// The gas limit of a load send on an EVM chain (one costs about 100,000, a paid one about
+/// 190,000, a token transfer about 150,000). Sent before the ones ahead of them land, so not
+/// estimated: an estimate can miss what the ones ahead add, such as the first write of an
+/// outbox level.
+pub(crate) const SEND_GAS: u64 = 600_000;
 /// The destination gas a paid load message or transfer buys (`[STRAIT-FEE.7]`).
 pub(crate) const PAID_GAS_LIMIT: u64 = 200_000;
 /// What a paid load message or transfer pays above its quote (wei), which comes back to it at
@@ -115,10 +122,13 @@ enum Chain {
     Evm(EvmEnd),
 }
 
-/// An EVM chain's endpoint and counters, read with a provider signing as the load account.
+/// An EVM chain's endpoint and counters, and the load account's transactions there.
 #[derive(Clone)]
 struct EvmEnd {
     id: ChainId,
+    /// The load account's transaction manager: it sends again what a reorganisation dropped.
+    txm: Arc<TxManager>,
+    /// For reads.
     provider: DynProvider,
     endpoint: Address,
     counter: Address,
@@ -245,9 +255,11 @@ async fn counter_messages(
         })
         .collect();
     for e in evm {
+        let txm = Arc::new(load_sender(&e.url, LOAD_KEY).await?);
         chains.push(Chain::Evm(EvmEnd {
             id: e.chain_id,
-            provider: deploy::signing_provider(&e.url, LOAD_KEY)?,
+            provider: txm.provider().clone(),
+            txm,
             endpoint: e.endpoint,
             counter: e.counter,
             counter_lc: e.counter_lc,
@@ -314,6 +326,12 @@ async fn counter_messages(
     let mut received: HashMap<MessageId, (u64, bool)> = HashMap::new();
     let mut settled: HashMap<MessageId, bool> = HashMap::new();
     loop {
+        // A reorganisation may have dropped some of the sends: sent again, as signed.
+        for chain in &chains {
+            if let Chain::Evm(e) = chain {
+                resend_dropped(&e.txm, e.id).await;
+            }
+        }
         received.clear();
         for (d, chain) in chains.iter().enumerate() {
             let ids: Vec<MessageId> = sent
@@ -326,13 +344,25 @@ async fn counter_messages(
             }
         }
         for (s, chain) in chains.iter().enumerate() {
-            let ids: Vec<MessageId> = sent
-                .iter()
-                .filter(|m| m.source == s && !settled.get(&m.id).copied().unwrap_or(false))
-                .map(|m| m.id)
-                .collect();
-            for id in ids {
-                settled.insert(id, is_settled(chain, id).await?);
+            match chain {
+                // A native chain does not reorganise: what settled stays settled.
+                Chain::Native { client, .. } => {
+                    let ids: Vec<MessageId> = sent
+                        .iter()
+                        .filter(|m| m.source == s && !settled.get(&m.id).copied().unwrap_or(false))
+                        .map(|m| m.id)
+                        .collect();
+                    for id in ids {
+                        settled.insert(id, is_settled(client, id).await?);
+                    }
+                }
+                // Read again each round: a reorganisation may take a settlement back.
+                Chain::Evm(e) => {
+                    let now = settled_on(e.endpoint, &e.provider).await?;
+                    for m in sent.iter().filter(|m| m.source == s) {
+                        settled.insert(m.id, now.contains(&m.id));
+                    }
+                }
             }
         }
         let done = sent
@@ -494,14 +524,14 @@ async fn send_evm(
     work: &[(u64, usize, bool)],
     tag: &str,
 ) -> anyhow::Result<Vec<(MessageId, Option<U256>)>> {
-    let endpoint = StraitEndpoint::new(e.endpoint, e.provider.clone());
     let fees = e.fees().await?;
     let options = DeliveryOptions {
         ordered: false,
         timeoutHeight: 0,
         timeoutTimestamp: 0,
     };
-    let mut pending = Vec::with_capacity(work.len());
+    let mut calls = Vec::with_capacity(work.len());
+    let mut paid_values = Vec::with_capacity(work.len());
     for (k, &(i, d, lc)) in work.iter().enumerate() {
         let receiver = FixedBytes(chains[d].receiver(lc).0);
         let payload = format!("{tag}{i}").into_bytes();
@@ -515,40 +545,114 @@ async fn send_evm(
         } else {
             None
         };
-        // Sent back to back, each is estimated before the ones ahead of it land; the outbox
-        // append's cost depends on the leaf index, so a fixed, ample limit instead.
-        let tx = match paid {
-            Some(value) => {
-                endpoint
-                    .sendPaid(
-                        destination,
-                        receiver,
-                        options.clone(),
-                        payload.into(),
-                        PAID_GAS_LIMIT,
-                    )
-                    .value(value)
-                    .gas(SEND_GAS)
-                    .send()
-                    .await
-            }
-            None => {
-                endpoint
-                    .send(destination, receiver, options.clone(), payload.into())
-                    .gas(SEND_GAS)
-                    .send()
-                    .await
-            }
+        let (data, value) = match paid {
+            Some(value) => (
+                StraitEndpoint::sendPaidCall {
+                    destinationChain: destination,
+                    receiver,
+                    options: options.clone(),
+                    payload: payload.into(),
+                    gasLimit: PAID_GAS_LIMIT,
+                }
+                .abi_encode(),
+                value,
+            ),
+            None => (
+                StraitEndpoint::sendCall {
+                    destinationChain: destination,
+                    receiver,
+                    options: options.clone(),
+                    payload: payload.into(),
+                }
+                .abi_encode(),
+                U256::ZERO,
+            ),
+        };
+        calls.push(LoadCall {
+            to: e.endpoint,
+            data: data.into(),
+            value,
+        });
+        paid_values.push(paid);
+    }
+    let events = send_all(&e.txm, "a load send", e.id, calls).await?;
+    Ok(events
+        .into_iter()
+        .zip(paid_values)
+        .map(|(event, paid)| (MessageId(event.id.0), paid))
+        .collect())
+}
+
+/// A load account's transaction manager on the EVM chain at `url`: its polls as frequent as the
+/// devnet's blocks are short.
+pub(crate) async fn load_sender(url: &str, key: &str) -> anyhow::Result<TxManager> {
+    let config = TxConfig {
+        poll_interval: Duration::from_millis(200),
+        receipt_timeout: RECEIPT_TIMEOUT,
+        ..TxConfig::default()
+    };
+    TxManager::connect(url, key, config)
+        .await
+        .with_context(|| format!("the load account's transactions on {url}"))
+}
+
+/// One call a load sends.
+pub(crate) struct LoadCall {
+    /// The contract called.
+    pub(crate) to: Address,
+    /// The call.
+    pub(crate) data: Bytes,
+    /// What it pays (wei).
+    pub(crate) value: U256,
+}
+
+/// Sends `calls` through `txm`, at most [`SEND_CONCURRENCY`] in flight, and returns each one's
+/// `Sent` event, in the order of `calls`; `what` names them in errors. A call that reverts fails
+/// the load.
+pub(crate) async fn send_all(
+    txm: &Arc<TxManager>,
+    what: &'static str,
+    chain: ChainId,
+    calls: Vec<LoadCall>,
+) -> anyhow::Result<Vec<StraitEndpoint::Sent>> {
+    let slots = Arc::new(tokio::sync::Semaphore::new(SEND_CONCURRENCY));
+    let mut tasks = tokio::task::JoinSet::new();
+    let n = calls.len();
+    for (k, call) in calls.into_iter().enumerate() {
+        let txm = txm.clone();
+        let slots = slots.clone();
+        tasks.spawn(async move {
+            let _slot = slots.acquire_owned().await?;
+            let landed = txm
+                .send_call(
+                    what,
+                    Call::new(call.to, call.data)
+                        .with_value(call.value)
+                        .with_gas_limit(SEND_GAS),
+                )
+                .await
+                .with_context(|| format!("{what} ({k}) on EVM chain {chain}"))?;
+            anyhow::Ok((k, sent_in(&landed, what, chain)?))
+        });
+    }
+    let mut out: Vec<Option<StraitEndpoint::Sent>> = (0..n).map(|_| None).collect();
+    while let Some(done) = tasks.join_next().await {
+        let (k, event) = done.context("a load send's task")??;
+        out[k] = Some(event);
+    }
+    Ok(out.into_iter().flatten().collect())
+}
+
+/// Sends again what a reorganisation dropped of `txm`'s transactions on `chain`; a failure is
+/// logged (the next round tries again).
+pub(crate) async fn resend_dropped(txm: &TxManager, chain: ChainId) {
+    match txm.reconcile().await {
+        Ok(0) => {}
+        Ok(resent) => {
+            tracing::info!(%chain, resent, "load: sent again what a reorganisation dropped")
         }
-        .with_context(|| format!("sending message {i} on EVM chain {}", e.id))?;
-        pending.push((*tx.tx_hash(), paid));
+        Err(e) => tracing::warn!(%chain, error = %e, "load: cannot check for dropped sends"),
     }
-    let mut ids = Vec::with_capacity(pending.len());
-    for (hash, paid) in pending {
-        let id = sent_event(&e.provider, hash, "a send", e.id).await?.id;
-        ids.push((MessageId(id.0), paid));
-    }
-    Ok(ids)
 }
 
 /// What a paid load message or transfer to `destination` with a payload of `payload_len` bytes
@@ -569,30 +673,17 @@ pub(crate) async fn paid_value(
 /// How long a load send's receipt is waited for (a send lands in a block or two).
 const RECEIPT_TIMEOUT: Duration = Duration::from_secs(120);
 
-/// The `Sent` event of the transaction `hash` on the EVM chain `chain` (`what` names it in
-/// errors), once it landed (at most [`RECEIPT_TIMEOUT`]) and succeeded.
-pub(crate) async fn sent_event(
-    provider: &DynProvider,
-    hash: alloy::primitives::TxHash,
-    what: &str,
-    chain: ChainId,
-) -> anyhow::Result<StraitEndpoint::Sent> {
-    let deadline = Instant::now() + RECEIPT_TIMEOUT;
-    let receipt = loop {
-        if let Some(r) = provider
-            .get_transaction_receipt(hash)
-            .await
-            .context("eth_getTransactionReceipt")?
-        {
-            break r;
-        }
-        anyhow::ensure!(
-            Instant::now() < deadline,
-            "{what} on EVM chain {chain} ({hash}) did not land in {RECEIPT_TIMEOUT:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    };
-    anyhow::ensure!(receipt.status(), "{what} on EVM chain {chain} reverted");
+/// The `Sent` event of `landed`, a load send on the EVM chain `chain` (`what` names it in
+/// errors), which must have succeeded.
+fn sent_in(landed: &Landed, what: &str, chain: ChainId) -> anyhow::Result<StraitEndpoint::Sent> {
+    let receipt = &landed.receipt;
+    anyhow::ensure!(
+        receipt.status(),
+        "{what} on EVM chain {chain} ({}) reverted, using {} of its {} gas",
+        receipt.transaction_hash,
+        receipt.gas_used,
+        landed.gas_limit
+    );
     Ok(receipt
         .inner
         .logs()
@@ -730,22 +821,32 @@ fn receipt_outcome_kind(receipt: &[u8]) -> Option<u8> {
     receipt.get(80).copied()
 }
 
-/// Whether the source `chain` no longer awaits the outcome of `id`.
-async fn is_settled(chain: &Chain, id: MessageId) -> anyhow::Result<bool> {
-    Ok(match chain {
-        Chain::Native { client, .. } => matches!(
-            client.message_status(id).await.context("messageStatus")?,
-            MessageStatus::Sent {
-                awaiting_outcome: false,
-                ..
-            }
-        ),
-        Chain::Evm(e) => !StraitEndpoint::new(e.endpoint, e.provider.clone())
-            .isAwaiting(FixedBytes(id.0))
-            .call()
-            .await
-            .context("isAwaiting")?,
-    })
+/// Whether the native chain of `client` no longer awaits the outcome of `id`, which it sent.
+async fn is_settled(client: &HttpClient, id: MessageId) -> anyhow::Result<bool> {
+    Ok(matches!(
+        client.message_status(id).await.context("messageStatus")?,
+        MessageStatus::Sent {
+            awaiting_outcome: false,
+            ..
+        }
+    ))
+}
+
+/// The messages whose outcome `endpoint` settled (its `Settled` events): a message dropped
+/// by a reorganisation is not awaited either, so `isAwaiting` alone cannot tell.
+pub(crate) async fn settled_on(
+    endpoint: Address,
+    provider: &DynProvider,
+) -> anyhow::Result<HashSet<MessageId>> {
+    Ok(StraitEndpoint::new(endpoint, provider.clone())
+        .Settled_filter()
+        .from_block(0)
+        .query()
+        .await
+        .context("Settled events")?
+        .into_iter()
+        .map(|(event, _)| MessageId(event.id.0))
+        .collect())
 }
 
 /// What the EVM counter of `e` counted from `source`.

@@ -23,10 +23,12 @@
 //! [`crate::evm_devnet::TOKEN_LOAD_KEY`], so that their nonces never race the counter load's.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use alloy::primitives::{Address, FixedBytes, U256};
 use alloy::providers::DynProvider;
+use alloy::sol_types::SolCall;
 use anyhow::Context as _;
 use jsonrpsee::http_client::HttpClient;
 use serde::Serialize;
@@ -38,12 +40,13 @@ use strait_evm_client::abi::dev_token::StraitDevToken;
 use strait_evm_client::abi::endpoint::StraitEndpoint;
 use strait_evm_client::abi::token_app::StraitTokenApp;
 use strait_evm_client::deploy;
+use strait_evm_client::txm::TxManager;
 use strait_node::apps::token::{local_denom, TransferCall, CALL_FINALIZE};
 use strait_primitives::{Address32, ChainId, MessageId, Timestamp};
 
 use crate::devnet_seed::{streams, SeededRng};
 use crate::evm_devnet::{address32, EvmChain, EVM_DENOM, TOKEN_LOAD_KEY};
-use crate::evm_load::PAID_GAS_LIMIT;
+use crate::evm_load::{LoadCall, PAID_GAS_LIMIT};
 use crate::send::wait_tx;
 use crate::transfers::Conservation;
 
@@ -72,8 +75,6 @@ pub(crate) fn rounds(messages: u64, percent: u8, per_round: usize) -> usize {
 }
 /// At most this many rounds in a run.
 const MAX_ROUNDS: usize = 1_000;
-/// The gas limit of a `sendTransfer` (about 150,000; sent back to back, so not estimated).
-const SEND_GAS: u64 = 600_000;
 /// How often the chains are polled.
 const POLL: Duration = Duration::from_millis(500);
 /// An amount unit large enough that halves and quarters stay whole.
@@ -315,6 +316,20 @@ pub(crate) async fn run(
     let mut settled: HashSet<MessageId> = HashSet::new();
     let mut finalized: HashSet<usize> = HashSet::new();
     let mut approved: HashSet<(usize, Address)> = HashSet::new();
+    // The token load account's transactions on each EVM chain: what a reorganisation drops is
+    // sent again.
+    let mut senders: HashMap<usize, Arc<TxManager>> = HashMap::new();
+    for (c, e) in chains.iter().enumerate().filter(|(_, c)| c.is_evm()) {
+        let url = &evm
+            .iter()
+            .find(|x| x.chain_id == e.id())
+            .context("an EVM chain of the run")?
+            .url;
+        senders.insert(
+            c,
+            Arc::new(crate::evm_load::load_sender(url, TOKEN_LOAD_KEY).await?),
+        );
+    }
     for phase in 1..=3 {
         let work: Vec<usize> = (0..plan.len())
             .filter(|&i| plan[i].phase == phase)
@@ -330,13 +345,17 @@ pub(crate) async fn run(
             }
             let out = match chain {
                 End::Native { id, client } => send_native(client, *id, &chains, &plan, &mine).await,
-                End::Evm { .. } => send_evm(chain, s, &chains, &plan, &mine, &mut approved).await,
+                End::Evm { .. } => {
+                    let txm = senders.get(&s).context("no sender")?;
+                    send_evm(chain, txm, s, &chains, &plan, &mine, &mut approved).await
+                }
             }
             .with_context(|| format!("phase {phase}'s transfers from chain {}", chain.id()))?;
             sent.extend(mine.into_iter().zip(out));
         }
         // The phase's executed transfers arrived (the next phase sends what they brought).
         loop {
+            resend_dropped(&chains, &senders).await;
             poll(&chains, &plan, &sent, &mut seen, &mut settled).await?;
             finalize_refused(&chains, &plan, &sent, &seen, &mut finalized).await?;
             let arrived = work.iter().all(|&i| {
@@ -351,6 +370,7 @@ pub(crate) async fn run(
     }
     // Every transfer settled on its source.
     loop {
+        resend_dropped(&chains, &senders).await;
         poll(&chains, &plan, &sent, &mut seen, &mut settled).await?;
         finalize_refused(&chains, &plan, &sent, &seen, &mut finalized).await?;
         if sent.values().all(|s| settled.contains(&s.id)) || Instant::now() >= deadline {
@@ -505,12 +525,21 @@ fn recipient(chains: &[End], p: &Planned) -> anyhow::Result<Address32> {
     chains[p.destination].account()
 }
 
-/// Sends transfers `work` from the EVM chain `chains[s]` with [`TOKEN_LOAD_KEY`], back to back:
-/// each token approved to the application once (its receipt awaited first), then every
-/// `sendTransfer`, every other one paid (`sendTransferPaid` with the quote of its payload and
-/// [`crate::evm_load::PAID_EXCESS`], `[STRAIT-TOKEN.EVM]`), then their receipts.
+/// Sends again what a reorganisation dropped of the token load's transactions, on every EVM
+/// chain of `senders`.
+async fn resend_dropped(chains: &[End], senders: &HashMap<usize, Arc<TxManager>>) {
+    for (c, txm) in senders {
+        crate::evm_load::resend_dropped(txm, chains[*c].id()).await;
+    }
+}
+
+/// Sends transfers `work` from the EVM chain `chains[s]` with [`TOKEN_LOAD_KEY`] through `txm`:
+/// each token approved to the application once (landed first), then every `sendTransfer`,
+/// every other one paid (`sendTransferPaid` with the quote of its payload and
+/// [`crate::evm_load::PAID_EXCESS`], `[STRAIT-TOKEN.EVM]`), several in flight at once.
 async fn send_evm(
     chain: &End,
+    txm: &Arc<TxManager>,
     s: usize,
     chains: &[End],
     plan: &[Planned],
@@ -529,7 +558,8 @@ async fn send_evm(
     };
     let app_contract = StraitTokenApp::new(*app, provider.clone());
     let fees = crate::evm_load::endpoint_fees(*endpoint, provider).await?;
-    let mut pending = Vec::with_capacity(work.len());
+    let mut calls = Vec::with_capacity(work.len());
+    let mut paid_values = Vec::with_capacity(work.len());
     for (k, &i) in work.iter().enumerate() {
         let p = &plan[i];
         let token_address = if p.denom == EVM_DENOM {
@@ -547,14 +577,15 @@ async fn send_evm(
             p.denom
         );
         if approved.insert((s, token_address)) {
-            StraitDevToken::new(token_address, provider.clone())
-                .approve(*app, U256::MAX)
-                .send()
+            let approve = StraitDevToken::approveCall {
+                spender: *app,
+                value: U256::MAX,
+            };
+            let landed = txm
+                .send("approve", token_address, approve.abi_encode().into())
                 .await
-                .context("approve")?
-                .get_receipt()
-                .await
-                .context("approve receipt")?;
+                .context("approve")?;
+            anyhow::ensure!(landed.receipt.status(), "approve on chain {id} reverted");
         }
         let timeout_ms = if p.expect == Expect::TimedOut { 1 } else { 0 };
         let destination = chains[p.destination].id().get();
@@ -570,44 +601,50 @@ async fn send_evm(
         } else {
             None
         };
-        let tx = match paid {
-            Some(value) => {
-                app_contract
-                    .sendTransferPaid(
-                        token_address,
-                        destination,
-                        to,
-                        p.amount,
-                        0,
-                        timeout_ms,
-                        PAID_GAS_LIMIT,
-                    )
-                    .value(value)
-                    .gas(SEND_GAS)
-                    .send()
-                    .await
-            }
-            None => {
-                app_contract
-                    .sendTransfer(token_address, destination, to, p.amount, 0, timeout_ms)
-                    .gas(SEND_GAS)
-                    .send()
-                    .await
-            }
-        }
-        .with_context(|| format!("sending transfer {i} on EVM chain {id}"))?;
-        pending.push((*tx.tx_hash(), paid));
+        let (data, value) = match paid {
+            Some(value) => (
+                StraitTokenApp::sendTransferPaidCall {
+                    token: token_address,
+                    destination,
+                    recipient: to,
+                    amount: p.amount,
+                    timeoutHeight: 0,
+                    timeoutTimestamp: timeout_ms,
+                    gasLimit: PAID_GAS_LIMIT,
+                }
+                .abi_encode(),
+                value,
+            ),
+            None => (
+                StraitTokenApp::sendTransferCall {
+                    token: token_address,
+                    destination,
+                    recipient: to,
+                    amount: p.amount,
+                    timeoutHeight: 0,
+                    timeoutTimestamp: timeout_ms,
+                }
+                .abi_encode(),
+                U256::ZERO,
+            ),
+        };
+        calls.push(LoadCall {
+            to: *app,
+            data: data.into(),
+            value,
+        });
+        paid_values.push(paid);
     }
-    let mut out = Vec::with_capacity(pending.len());
-    for (hash, paid) in pending {
-        let event = crate::evm_load::sent_event(provider, hash, "a transfer", *id).await?;
-        out.push(Sent {
+    let events = crate::evm_load::send_all(txm, "a transfer", *id, calls).await?;
+    Ok(events
+        .into_iter()
+        .zip(paid_values)
+        .map(|(event, paid)| Sent {
             id: MessageId(event.id.0),
             packet: event.packet.to_vec(),
             paid,
-        });
-    }
-    Ok(out)
+        })
+        .collect())
 }
 
 /// Reads what each destination received and what each source settled.
@@ -688,11 +725,21 @@ async fn poll(
             }
         }
     }
-    for (i, s) in sent {
-        if settled.contains(&s.id) {
-            continue;
+    // Each EVM source's `Settled` events, read again every round: a reorganisation may take a
+    // settlement back, and a send it dropped is not awaited either (so not `isAwaiting`).
+    let mut settled_on: HashMap<usize, HashSet<MessageId>> = HashMap::new();
+    for (c, chain) in chains.iter().enumerate() {
+        if let End::Evm {
+            provider, endpoint, ..
+        } = chain
+        {
+            settled_on.insert(c, crate::evm_load::settled_on(*endpoint, provider).await?);
         }
+    }
+    for (i, s) in sent {
         let settled_now = match &chains[plan[*i].source] {
+            // A native chain does not reorganise: what settled stays settled.
+            End::Native { .. } if settled.contains(&s.id) => true,
             End::Native { client, .. } => matches!(
                 client.message_status(s.id).await.context("messageStatus")?,
                 MessageStatus::Sent {
@@ -700,16 +747,14 @@ async fn poll(
                     ..
                 }
             ),
-            End::Evm {
-                provider, endpoint, ..
-            } => !StraitEndpoint::new(*endpoint, provider.clone())
-                .isAwaiting(FixedBytes(s.id.0))
-                .call()
-                .await
-                .context("isAwaiting")?,
+            End::Evm { .. } => settled_on
+                .get(&plan[*i].source)
+                .is_some_and(|ids| ids.contains(&s.id)),
         };
         if settled_now {
             settled.insert(s.id);
+        } else {
+            settled.remove(&s.id);
         }
     }
     Ok(())

@@ -201,7 +201,9 @@ impl EvmSource {
         let rpc = &self.inner.rpc;
         let confirmed = self.confirmed_height().await?;
         if height > confirmed {
-            return Err(rpc.refused(
+            // Not confirmed yet, or no longer: a reorganisation may take the head back below a
+            // height it confirmed a moment ago. Either way, asked again later it is answered.
+            return Err(rpc.unavailable(
                 "outbox_at",
                 format!("height {height} is past the confirmed head {confirmed}"),
             ));
@@ -228,7 +230,8 @@ impl EvmSource {
         let mut synced = self.sync().await?;
         for attempt in 0..2 {
             if height.get() > synced.confirmed {
-                return Err(rpc.refused(
+                // As in `outbox_state`: not confirmed yet, or no longer after a reorganisation.
+                return Err(rpc.unavailable(
                     "multiproof",
                     format!(
                         "height {height} is past the confirmed head {}",

@@ -94,6 +94,47 @@ pub struct Landed {
     pub receipt: TransactionReceipt,
     /// How many times its fees were bumped.
     pub bumps: u32,
+    /// The gas limit it was sent with (a reverted one that used all of it ran out of gas).
+    pub gas_limit: u64,
+}
+
+/// A transaction to send ([`TxManager::send_call`]).
+#[derive(Clone, Debug)]
+pub struct Call {
+    /// The account called.
+    pub to: Address,
+    /// The call data.
+    pub data: Bytes,
+    /// What it pays (wei).
+    pub value: U256,
+    /// Its gas limit; `None`: the estimate with the configured margin.
+    pub gas_limit: Option<u64>,
+}
+
+impl Call {
+    /// `data` to `to`, paying nothing, its gas estimated.
+    pub fn new(to: Address, data: Bytes) -> Self {
+        Self {
+            to,
+            data,
+            value: U256::ZERO,
+            gas_limit: None,
+        }
+    }
+
+    /// Paying `value` wei.
+    #[must_use]
+    pub fn with_value(mut self, value: U256) -> Self {
+        self.value = value;
+        self
+    }
+
+    /// With gas limit `gas`, not estimated.
+    #[must_use]
+    pub fn with_gas_limit(mut self, gas: u64) -> Self {
+        self.gas_limit = Some(gas);
+        self
+    }
 }
 
 /// How the node answered a send.
@@ -182,7 +223,17 @@ impl TxManager {
         to: Address,
         data: &Bytes,
     ) -> Result<Bytes, TxError> {
-        let call = self.provider.call(self.request(to, data.clone()));
+        self.call(what, self.request(to, data.clone(), U256::ZERO))
+            .await
+    }
+
+    /// `eth_call` of `request`: its return data, or the decoded revert.
+    async fn call(
+        &self,
+        what: &'static str,
+        request: TransactionRequest,
+    ) -> Result<Bytes, TxError> {
+        let call = self.provider.call(request);
         match tokio::time::timeout(self.config.rpc_timeout, call.into_future()).await {
             Ok(Ok(out)) => Ok(out),
             Ok(Err(e)) => Err(revert_or_rpc(what, "eth_call", e)),
@@ -190,12 +241,12 @@ impl TxManager {
         }
     }
 
-    fn request(&self, to: Address, data: Bytes) -> TransactionRequest {
+    fn request(&self, to: Address, data: Bytes, value: U256) -> TransactionRequest {
         TransactionRequest::default()
             .with_from(self.address)
             .with_to(to)
             .with_input(data)
-            .with_value(U256::ZERO)
+            .with_value(value)
     }
 
     /// Sends again what a reorganisation dropped: when the account's pending count is below the
@@ -264,23 +315,34 @@ impl TxManager {
         to: Address,
         data: Bytes,
     ) -> Result<Landed, TxError> {
+        self.send_call(what, Call::new(to, data)).await
+    }
+
+    /// [`TxManager::send`] of `call`: its value carried by the dry run and the estimate too; its
+    /// gas limit, when it gives one, instead of the estimate (for transactions sent before the
+    /// ones ahead of them land, whose cost may grow with them).
+    pub async fn send_call(&self, what: &'static str, call: Call) -> Result<Landed, TxError> {
         self.reconcile().await?;
-        self.dry_run(what, to, &data).await?;
-        let estimate = match tokio::time::timeout(
-            self.config.rpc_timeout,
-            self.provider
-                .estimate_gas(self.request(to, data.clone()))
-                .into_future(),
-        )
-        .await
-        {
-            Ok(Ok(gas)) => gas,
-            Ok(Err(e)) => return Err(revert_or_rpc(what, "eth_estimateGas", e)),
-            Err(_) => return Err(rpc_timeout("eth_estimateGas", self.config.rpc_timeout)),
+        let request = self.request(call.to, call.data, call.value);
+        self.call(what, request.clone()).await?;
+        let gas = match call.gas_limit {
+            Some(gas) => gas,
+            None => {
+                let estimate = match tokio::time::timeout(
+                    self.config.rpc_timeout,
+                    self.provider.estimate_gas(request.clone()).into_future(),
+                )
+                .await
+                {
+                    Ok(Ok(gas)) => gas,
+                    Ok(Err(e)) => return Err(revert_or_rpc(what, "eth_estimateGas", e)),
+                    Err(_) => return Err(rpc_timeout("eth_estimateGas", self.config.rpc_timeout)),
+                };
+                with_margin(estimate, self.config.gas_margin_percent)
+            }
         };
-        let gas = with_margin(estimate, self.config.gas_margin_percent);
         let mut fees = self.initial_fees(what).await?;
-        let tx = self.request(to, data).with_gas_limit(gas);
+        let tx = request.with_gas_limit(gas);
 
         // The nonce: taken and broadcast under the lock, so that concurrent sends get
         // consecutive nonces and a refused send gives its nonce back.
@@ -410,6 +472,7 @@ impl TxManager {
                         hash: *hash,
                         receipt,
                         bumps,
+                        gas_limit: tx.gas.unwrap_or_default(),
                     });
                 }
             }

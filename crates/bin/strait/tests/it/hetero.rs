@@ -4,8 +4,9 @@
 //! executed exactly once and its outcome proven back to its source (every other
 //! one from an EVM chain paid, its payment split once at settlement), and
 //! `strait status` following one message of each route there. The runs are seeded (`--seed`):
-//! the token transfers and the relayer's and an EVM attester's crashes and restarts (`--faults`)
-//! are the seed's, and a failure names the seed and the command that replays it.
+//! the token transfers, the relayer's and an EVM attester's crashes and restarts and the EVM
+//! chains' reorganisations (`--faults`) are the seed's, and a failure names the seed and the
+//! command that replays it.
 
 use std::process::Stdio;
 
@@ -170,8 +171,9 @@ fn assert_ended_once_and_conserved(report: &serde_json::Value, run: &str) {
         );
         assert_eq!(r["as_planned"], r["sent"], "{run}: {route}: {report}");
     }
-    // The seed's faults happened: every scheduled relayer and attester restart done, after its
-    // moment; the restarted attester signed again after it came back.
+    // The seed's faults happened: every scheduled relayer and attester restart and EVM
+    // reorganisation done, after its moment; the restarted attester signed again after it came
+    // back.
     let f = &report["faults"];
     let schedule = f["schedule"].as_array().expect("a fault schedule");
     let relayer_faults = schedule
@@ -184,9 +186,12 @@ fn assert_ended_once_and_conserved(report: &serde_json::Value, run: &str) {
         Some(relayer_faults),
         "{run}: {report}"
     );
+    let reorgs = schedule.iter().filter(|e| e["kind"] == "reorg").count() as u64;
+    assert!(reorgs > 0, "{run}: {report}");
+    assert_eq!(f["reorgs"].as_u64(), Some(reorgs), "{run}: {report}");
     assert_eq!(
         schedule.len() as u64,
-        relayer_faults + 1,
+        relayer_faults + 1 + reorgs,
         "{run}: one attester restart: {report}"
     );
     assert_eq!(f["attester_restarts"], 1, "{run}: {report}");
@@ -205,6 +210,17 @@ fn assert_ended_once_and_conserved(report: &serde_json::Value, run: &str) {
             done["done_at_ms"].as_u64() >= planned["at_ms"].as_u64(),
             "{run}: {report}"
         );
+        if done["kind"] == "reorg" {
+            let chain = done["reorg"]["chain"].as_u64();
+            assert!(
+                chain == Some(31337) || chain == Some(31338),
+                "{run}: {report}"
+            );
+            assert!(
+                done["depth"].as_u64().is_some_and(|d| d >= 1),
+                "{run}: {report}"
+            );
+        }
         if done["kind"] == "attester_restart" {
             assert!(
                 done["attester_name"]

@@ -67,10 +67,14 @@ async fn pages_and_multiproofs_check_against_the_outbox_at_their_height() {
         let e = source.multiproof(leaves, at_fourth).await.unwrap_err();
         assert!(matches!(e, ChainError::Refused { .. }), "{leaves:?}: {e}");
     }
+    // Past the confirmed head: not yet (transient), not refused.
     let past = source
         .multiproof(&[0], latest.checked_next().unwrap())
         .await;
-    assert!(matches!(past, Err(ChainError::Refused { .. })));
+    assert!(
+        matches!(past, Err(ChainError::Unavailable { .. })),
+        "{past:?}"
+    );
     assert!(matches!(
         source.light_block(latest).await,
         Err(ChainError::Refused { .. })
@@ -89,9 +93,14 @@ async fn the_confirmation_depth_hides_the_newest_blocks() {
         let page = source.outbox_page(ChainId(7), 0, 10).await.unwrap();
         assert!(page.messages.is_empty(), "{wait}");
         assert_eq!(page.outbox_count, 0);
-        // The unconfirmed heights are refused.
+        // The unconfirmed heights are not answered yet: a transient error, to ask again (an
+        // agent must not stop on it: a reorganisation can take the head back below a height it
+        // had confirmed).
         let e = source.outbox_at(Height(block)).await.unwrap_err();
-        assert!(matches!(e, ChainError::Refused { .. }), "{e}");
+        assert!(matches!(e, ChainError::Unavailable { .. }), "{e}");
+        assert!(e.is_transient(), "{e}");
+        let e = source.multiproof(&[0], Height(block)).await.unwrap_err();
+        assert!(e.is_transient(), "{e}");
         chain.mine(1).await;
     }
     let latest = OutboxHistory::latest_height(&source).await.unwrap();

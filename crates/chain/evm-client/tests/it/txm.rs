@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use alloy::primitives::{Address, Bytes};
+use alloy::primitives::{Address, Bytes, U256};
 use alloy::providers::{DynProvider, Provider};
 use alloy::sol_types::SolCall;
 use strait_evm_client::abi::endpoint::StraitEndpoint;
@@ -528,4 +528,56 @@ async fn a_wait_behind_a_gap_a_reorganisation_left_fills_it() {
     assert_eq!(landed.nonce, 1);
     assert!(landed.receipt.status());
     assert_eq!(enabled(&provider, endpoint, &[7, 8]).await, [true, true]);
+}
+
+/// A send that carries value: its dry run carries it (a function that takes no value is refused
+/// before anything is sent), it pays what it says with the gas limit it was given, and a
+/// reorganisation that drops it has it sent again as signed, paying once.
+#[tokio::test]
+async fn a_call_carrying_value_pays_it_once_even_across_a_reorganisation() {
+    let (anvil, provider, endpoint) = setup().await;
+    let manager = TxManager::connect(&anvil.url(), DEV_KEYS[0], fast())
+        .await
+        .unwrap();
+    let err = manager
+        .send_call(
+            "enable",
+            txm::Call::new(endpoint, enable(7)).with_value(U256::from(1)),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, TxError::Reverted { what: "enable", .. }),
+        "{err}"
+    );
+    assert_eq!(manager.pending_count().await.unwrap(), 0, "no nonce spent");
+
+    let payee = deploy::signer_address(DEV_KEYS[5]).unwrap();
+    let before = provider.get_balance(payee).await.unwrap();
+    let paid = U256::from(12_345u64);
+    let landed = manager
+        .send_call(
+            "pay",
+            txm::Call::new(payee, Bytes::new())
+                .with_value(paid)
+                .with_gas_limit(30_000),
+        )
+        .await
+        .unwrap();
+    assert_eq!(landed.nonce, 0);
+    assert_eq!(
+        landed.gas_limit, 30_000,
+        "the limit given, not the estimate"
+    );
+    assert_eq!(landed.receipt.gas_used, 21_000);
+    assert_eq!(provider.get_balance(payee).await.unwrap(), before + paid);
+
+    reorg(&provider, 1).await;
+    assert_eq!(provider.get_balance(payee).await.unwrap(), before);
+    assert_eq!(manager.reconcile().await.unwrap(), 1);
+    mine(&provider).await;
+    assert_eq!(provider.get_balance(payee).await.unwrap(), before + paid);
+    let again = manager.send("enable", endpoint, enable(8)).await.unwrap();
+    assert_eq!(again.nonce, 1);
+    assert_eq!(provider.get_balance(payee).await.unwrap(), before + paid);
 }
