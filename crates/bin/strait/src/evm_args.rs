@@ -22,7 +22,8 @@ pub(crate) struct EvmChainsArgs {
     /// FROM_BLOCK). Its transactions are signed with the key in --evm-key-env.
     #[arg(long = "evm")]
     pub(crate) evm: Vec<EvmChainArg>,
-    /// Blocks below an EVM chain's head its outbox is read at (its confirmation depth).
+    /// Blocks below an EVM chain's head its outbox is read at, and at which a message it
+    /// received counts as received (its confirmation depth).
     #[arg(long, default_value_t = 12)]
     pub(crate) evm_confirmations: u64,
     /// The environment variable holding the agent's EVM secret key (32 bytes, hex).

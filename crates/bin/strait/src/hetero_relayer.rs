@@ -123,7 +123,8 @@ where
 }
 
 /// An EVM chain's adapters for a relayer or a watcher: its source, reading the endpoint's outbox
-/// `confirmations` blocks below the head, and its destination, signing with `key` (hex) through a
+/// `confirmations` blocks below the head, and its destination, taking messages as received at
+/// the same depth and signing with `key` (hex) through a
 /// transaction manager, each of `verifiers` on its chain (`(chain, contract, kind)`) registered
 /// with its kind; logs read from `chain.from_block`.
 pub(crate) async fn evm_adapters(
@@ -144,7 +145,8 @@ pub(crate) async fn evm_adapters(
     let mut destination = EvmDestination::new(Arc::new(txm), chain.endpoint)
         .await
         .context("the destination adapter")?
-        .with_logs_from(chain.from_block);
+        .with_logs_from(chain.from_block)
+        .with_confirmations(confirmations);
     for &(_, address, kind) in verifiers.iter().filter(|v| v.0 == id) {
         destination = destination.with_verifier(address, kind);
     }

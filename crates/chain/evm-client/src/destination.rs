@@ -103,6 +103,8 @@ pub struct EvmDestination {
     /// What each verifier contract's logs said so far (a watcher's reads, `watch`).
     scans: Arc<Mutex<BTreeMap<Address, watch::LogScan>>>,
     logs_from_block: u64,
+    /// The depth under the head at which `received_packets` reads (0: the head).
+    confirmations: u64,
 }
 
 impl EvmDestination {
@@ -117,6 +119,7 @@ impl EvmDestination {
             known: Arc::default(),
             scans: Arc::default(),
             logs_from_block: 0,
+            confirmations: 0,
         };
         let local = this
             .read(
@@ -148,6 +151,16 @@ impl EvmDestination {
     /// endpoint's deployment block.
     pub fn with_logs_from(mut self, block: u64) -> Self {
         self.logs_from_block = block;
+        self
+    }
+
+    /// Takes a message as received only once its reception is `depth` blocks under the head
+    /// ([`DestinationChain::received_packets`] reads there): a reception a reorganisation within
+    /// the depth may take back is not yet one. Until then a relayer that finds the message may
+    /// deliver it again, which the endpoint answers `AlreadyReceived` (SPEC
+    /// `[STRAIT-AGENT.EVM-DEST]`).
+    pub fn with_confirmations(mut self, depth: u64) -> Self {
+        self.confirmations = depth;
         self
     }
 
@@ -369,6 +382,18 @@ impl DestinationChain for EvmDestination {
                 reason: format!("{} ids for {} packets", ids.len(), packets.len()),
             });
         }
+        // One block for all: the head, or the confirmed block under it.
+        let at = if self.confirmations == 0 {
+            alloy::eips::BlockId::latest()
+        } else {
+            let head = self
+                .read(
+                    "eth_blockNumber",
+                    self.txm.provider().get_block_number().into_future(),
+                )
+                .await?;
+            alloy::eips::BlockId::number(head.saturating_sub(self.confirmations))
+        };
         let mut out = Vec::with_capacity(packets.len());
         for chunk in packets.chunks(RECEIVED_CONCURRENCY) {
             let mut tasks = tokio::task::JoinSet::new();
@@ -379,7 +404,8 @@ impl DestinationChain for EvmDestination {
                 tasks.spawn(async move {
                     let contract = this.contract();
                     let call = contract.isReceived(route, nonce);
-                    (i, this.read("isReceived", call.call().into_future()).await)
+                    let call = call.call().block(at);
+                    (i, this.read("isReceived", call.into_future()).await)
                 });
             }
             let mut answers = vec![false; chunk.len()];

@@ -19,8 +19,9 @@
 //! manager keeps the signed bytes of its last [`KEPT_SIGNED`] transactions by nonce and, before
 //! each send and while it waits for a receipt, compares the account's pending count with its next
 //! nonce: below it, it sends the kept transactions of the missing nonces again, as they were
-//! signed ([`TxManager::reconcile`]). A nonce it kept nothing for becomes the next nonce, so the
-//! next transaction fills the gap.
+//! signed ([`TxManager::reconcile`]). A nonce it kept nothing for (an earlier run sent it) is
+//! filled with a transfer of nothing to itself when kept ones follow; past the last kept one, it
+//! becomes the next nonce, so the next transaction fills the gap.
 
 mod error;
 mod fees;
@@ -156,6 +157,8 @@ pub struct TxManager {
     nonce: Mutex<Option<u64>>,
     /// The signed bytes of the latest transactions sent, by nonce (at most [`KEPT_SIGNED`]).
     signed: std::sync::Mutex<BTreeMap<u64, Bytes>>,
+    /// Kept transactions sent again, in all.
+    resent: std::sync::atomic::AtomicU64,
     events: broadcast::Sender<TxEvent>,
 }
 
@@ -181,6 +184,7 @@ impl TxManager {
             config,
             nonce: Mutex::new(None),
             signed: std::sync::Mutex::new(BTreeMap::new()),
+            resent: std::sync::atomic::AtomicU64::new(0),
             events,
         })
     }
@@ -203,6 +207,12 @@ impl TxManager {
     /// The settings.
     pub fn config(&self) -> &TxConfig {
         &self.config
+    }
+
+    /// How many kept transactions it sent again, in all, since it started (each a transaction a
+    /// reorganisation dropped after it landed; [`TxManager::reconcile`]).
+    pub fn resent(&self) -> u64 {
+        self.resent.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Events from now on.
@@ -252,8 +262,10 @@ impl TxManager {
     /// Sends again what a reorganisation dropped: when the account's pending count is below the
     /// next nonce, the kept signed transactions of the nonces in between, in order (a node that
     /// already has one answers "already known"; one mined meanwhile, "nonce too low": both
-    /// fine). The first nonce with nothing kept becomes the next nonce. Returns how many were sent
-    /// again.
+    /// fine). A nonce with nothing kept (sent by an earlier run of the agent, before this
+    /// manager) is filled with a transfer of nothing to the signer itself when kept ones follow
+    /// it, so that they land; with none after it, it becomes the next nonce. Returns how many were
+    /// sent again (fillers not counted).
     pub async fn reconcile(&self) -> Result<u64, TxError> {
         let mut slot = self.nonce.lock().await;
         let Some(next) = *slot else {
@@ -273,16 +285,33 @@ impl TxManager {
                 .map(|n| (n, signed.get(&n).cloned()))
                 .collect()
         };
+        // The highest nonce kept in the gap: past it, nothing needs the gap filled.
+        let last_kept = kept
+            .iter()
+            .rev()
+            .find(|(_, raw)| raw.is_some())
+            .map(|k| k.0);
         let mut resent = 0;
+        let mut filler_fees = None;
         for (nonce, raw) in kept {
-            let Some(raw) = raw else {
-                // Nothing kept to fill the gap with: the next transaction fills it.
-                *slot = Some(nonce);
-                self.emit(TxEvent::NonceResynced {
-                    had: Some(next),
-                    now: nonce,
-                });
-                break;
+            let (raw, filled) = match raw {
+                Some(raw) => (raw, false),
+                None if last_kept.is_some_and(|last| nonce < last) => {
+                    let fees = match filler_fees {
+                        Some(fees) => fees,
+                        None => *filler_fees.insert(self.initial_fees("gap filler").await?),
+                    };
+                    (self.filler(nonce, fees).await?, true)
+                }
+                None => {
+                    // Nothing kept from here on: the next transaction fills the gap.
+                    *slot = Some(nonce);
+                    self.emit(TxEvent::NonceResynced {
+                        had: Some(next),
+                        now: nonce,
+                    });
+                    break;
+                }
             };
             let sent = tokio::time::timeout(
                 self.config.rpc_timeout,
@@ -300,10 +329,46 @@ impl TxManager {
                     });
                 }
             }
-            resent += 1;
-            self.emit(TxEvent::Resent { nonce });
+            if filled {
+                self.emit(TxEvent::GapFilled { nonce });
+            } else {
+                resent += 1;
+                self.resent
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                self.emit(TxEvent::Resent { nonce });
+            }
         }
         Ok(resent)
+    }
+
+    /// A transfer of nothing from the signer to itself with `nonce` and `fees`, signed: fills a
+    /// nonce ([`TxManager::reconcile`]).
+    async fn filler(&self, nonce: u64, fees: Fees) -> Result<Bytes, TxError> {
+        let tx = self
+            .request(self.address, Bytes::new(), U256::ZERO)
+            .with_gas_limit(21_000);
+        Ok(self.sign(&tx, nonce, fees).await?.1)
+    }
+
+    /// `tx` with `nonce` and `fees`, signed: its hash and its bytes.
+    async fn sign(
+        &self,
+        tx: &TransactionRequest,
+        nonce: u64,
+        fees: Fees,
+    ) -> Result<(TxHash, Bytes), TxError> {
+        let envelope = tx
+            .clone()
+            .with_nonce(nonce)
+            .with_chain_id(self.chain_id)
+            .with_max_fee_per_gas(fees.max_fee_per_gas)
+            .with_max_priority_fee_per_gas(fees.max_priority_fee_per_gas)
+            .build(&self.wallet)
+            .await
+            .map_err(|e| TxError::Key(format!("signing: {e}")))?;
+        let hash = *envelope.tx_hash();
+        let raw = Bytes::from(alloy::eips::eip2718::Encodable2718::encoded_2718(&envelope));
+        Ok((hash, raw))
     }
 
     /// Sends `data` to `to` and waits for its receipt: what a reorganisation dropped sent again
@@ -549,20 +614,10 @@ impl TxManager {
         nonce: u64,
         fees: Fees,
     ) -> Result<(TxHash, SendOutcome), TxError> {
-        let envelope = tx
-            .clone()
-            .with_nonce(nonce)
-            .with_chain_id(self.chain_id)
-            .with_max_fee_per_gas(fees.max_fee_per_gas)
-            .with_max_priority_fee_per_gas(fees.max_priority_fee_per_gas)
-            .build(&self.wallet)
-            .await
-            .map_err(|e| TxError::Key(format!("signing: {e}")))?;
-        let hash = *envelope.tx_hash();
-        let raw = Bytes::from(alloy::eips::eip2718::Encodable2718::encoded_2718(&envelope));
+        let (hash, raw) = self.sign(tx, nonce, fees).await?;
         let sent = tokio::time::timeout(
             self.config.rpc_timeout,
-            self.provider.send_tx_envelope(envelope),
+            self.provider.send_raw_transaction(&raw),
         )
         .await
         .map_err(|_| rpc_timeout("eth_sendRawTransaction", self.config.rpc_timeout))?;

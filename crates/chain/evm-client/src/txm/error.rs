@@ -119,6 +119,13 @@ pub enum TxEvent {
         /// Its nonce.
         nonce: u64,
     },
+    /// A nonce that a reorganisation left empty, with nothing kept for it (an earlier run of the
+    /// agent sent it), was filled with a transfer of nothing to the signer itself, so that the
+    /// kept transactions above it land ([`super::TxManager::reconcile`]).
+    GapFilled {
+        /// The nonce.
+        nonce: u64,
+    },
     /// The next bump would pass the cap: the last fees stay.
     Capped {
         /// The nonce.

@@ -298,6 +298,41 @@ async fn a_relay_delivers_once_and_a_replay_is_already_received() {
     assert!(replay.height > report.height);
 }
 
+/// With a confirmation depth, a reception counts once it is that deep: until then a relayer takes
+/// the message as still to deliver (a reorganisation within the depth may take the reception
+/// back), and delivering it again is answered `AlreadyReceived`.
+#[tokio::test]
+async fn a_reception_counts_once_it_is_as_deep_as_the_confirmations() {
+    let net = setup().await;
+    let dest = net.dest.clone().with_confirmations(2);
+    let packets = vec![packet(net.receiver, 1)];
+    let ids: Vec<_> = packets.iter().map(Packet::id).collect();
+    let shared: Vec<Arc<Packet>> = packets.iter().cloned().map(Arc::new).collect();
+    let (root, batch) = outbox(packets, 5);
+    let report = relay_one(&dest, update(&net, root, 1, 5, &[0, 1]), batch.clone()).await;
+    assert_eq!(report.deliveries[0].status, DeliveryStatus::Executed);
+    assert_eq!(dest.received(&ids).await.unwrap(), [true], "at the head");
+    assert_eq!(
+        net.dest.received_packets(&ids, &shared).await.unwrap(),
+        [true]
+    );
+    for mined in 0..2 {
+        assert_eq!(
+            dest.received_packets(&ids, &shared).await.unwrap(),
+            [false],
+            "{mined} blocks above it"
+        );
+        let _: serde_json::Value = net
+            .provider
+            .raw_request("evm_mine".into(), ())
+            .await
+            .unwrap();
+    }
+    assert_eq!(dest.received_packets(&ids, &shared).await.unwrap(), [true]);
+    let again = relay_one(&dest, update(&net, root, 1, 5, &[1, 2]), batch).await;
+    assert_eq!(again.deliveries[0].status, DeliveryStatus::AlreadyReceived);
+}
+
 #[tokio::test]
 async fn tampered_deliveries_and_bad_updates_are_refused_at_the_dry_run() {
     let net = setup().await;

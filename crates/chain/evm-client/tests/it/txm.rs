@@ -495,6 +495,7 @@ async fn landed_transactions_a_reorganisation_dropped_are_sent_again_before_the_
         }
     }
     assert_eq!(order, [("resent", 0), ("resent", 1), ("sent", 2)]);
+    assert_eq!(manager.resent(), 2);
     assert_eq!(manager.reconcile().await.unwrap(), 0, "no gap left");
 }
 
@@ -580,4 +581,66 @@ async fn a_call_carrying_value_pays_it_once_even_across_a_reorganisation() {
     let again = manager.send("enable", endpoint, enable(8)).await.unwrap();
     assert_eq!(again.nonce, 1);
     assert_eq!(provider.get_balance(payee).await.unwrap(), before + paid);
+}
+
+/// A manager started after another of the same signer (an agent restarted) keeps only its own
+/// transactions. A reorganisation drops one of each: the earlier run's nonce is filled with a
+/// transfer of nothing, so that this run's transaction above it lands again.
+#[tokio::test]
+async fn a_gap_left_by_an_earlier_run_is_filled_so_the_kept_transactions_land() {
+    let (anvil, provider, endpoint) = setup().await;
+    let earlier = TxManager::connect(&anvil.url(), DEV_KEYS[0], fast())
+        .await
+        .unwrap();
+    assert_eq!(
+        earlier
+            .send("enable", endpoint, enable(7))
+            .await
+            .unwrap()
+            .nonce,
+        0
+    );
+    drop(earlier);
+    let manager = TxManager::connect(&anvil.url(), DEV_KEYS[0], fast())
+        .await
+        .unwrap();
+    let mut events = manager.subscribe();
+    assert_eq!(
+        manager
+            .send("enable", endpoint, enable(8))
+            .await
+            .unwrap()
+            .nonce,
+        1
+    );
+    // Both blocks replaced.
+    reorg(&provider, 2).await;
+    let owner = manager.address();
+    assert_eq!(provider.get_transaction_count(owner).await.unwrap(), 0);
+    assert_eq!(manager.reconcile().await.unwrap(), 1, "its own, sent again");
+    mine(&provider).await;
+    assert_eq!(provider.get_transaction_count(owner).await.unwrap(), 2);
+    assert_eq!(
+        enabled(&provider, endpoint, &[7, 8]).await,
+        [false, true],
+        "the earlier run's is gone (its agent must find that), this run's landed again"
+    );
+    let mut seen = Vec::new();
+    while let Ok(e) = events.try_recv() {
+        match e {
+            TxEvent::GapFilled { nonce } => seen.push(("filled", nonce)),
+            TxEvent::Resent { nonce } => seen.push(("resent", nonce)),
+            _ => {}
+        }
+    }
+    assert_eq!(seen, [("filled", 0), ("resent", 1)]);
+    assert_eq!(manager.resent(), 1, "a filler is not counted");
+    assert_eq!(
+        manager
+            .send("enable", endpoint, enable(9))
+            .await
+            .unwrap()
+            .nonce,
+        2
+    );
 }
