@@ -4,7 +4,7 @@
 //! the counter's count; a native chain's receipt). Every other round, a native chain's messages to
 //! an EVM chain go to its second counter, `counter_lc`, under its light client of the native
 //! chain (`crate::evm_lc_route`; route `native->evm/lc`), the others under the ECDSA committee and that its outcome came back to its source
-//! (`isAwaiting` false on an EVM endpoint, `awaiting_outcome` false on a native chain); then what
+//! (a confirmed `Settled` event on an EVM endpoint, `awaiting_outcome` false on a native chain); then what
 //! `strait status` reports of each route's first message. Every other message from an EVM chain
 //! is paid (`sendPaid`, the quote of the devnet's fee oracle and a little more): its payment must
 //! be split exactly once when its outcome settles, the parts adding up to what it paid
@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use alloy::primitives::{Address, Bytes, FixedBytes, U256};
-use alloy::providers::DynProvider;
+use alloy::providers::{DynProvider, Provider};
 use alloy::sol_types::SolCall;
 use anyhow::Context as _;
 use jsonrpsee::http_client::HttpClient;
@@ -31,7 +31,7 @@ use strait_evm_client::deploy;
 use strait_evm_client::txm::{Call, Landed, TxConfig, TxManager};
 use strait_primitives::{Address32, ChainId, Hash32, MessageId};
 
-use crate::evm_devnet::{address32, EvmChain, LOAD_KEY};
+use crate::evm_devnet::{address32, EvmChain, CONFIRMATIONS, LOAD_KEY};
 use crate::send::{send_tx, wait_tx};
 
 /// The native devnet account that sends the load to EVM chains (funded at genesis; not
@@ -64,6 +64,9 @@ pub struct EvmRoutesReport {
     pub undelivered: u64,
     /// Executions beyond the first (must be 0).
     pub duplicates: u64,
+    /// Load sends that a reorganisation dropped after they landed, sent again (the same signed
+    /// transactions, so the same messages).
+    pub resent: u64,
     /// Whose outcome came back to their source (settled there).
     pub settled: u64,
     /// Sent paid from an EVM chain (`sendPaid`).
@@ -374,7 +377,16 @@ async fn counter_messages(
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
 
-    let mut report = EvmRoutesReport::default();
+    let mut report = EvmRoutesReport {
+        resent: chains
+            .iter()
+            .map(|c| match c {
+                Chain::Evm(e) => e.txm.resent(),
+                Chain::Native { .. } => 0,
+            })
+            .sum(),
+        ..EvmRoutesReport::default()
+    };
     for m in &sent {
         let entry = report.by_route.entry(route_label(&chains, m)).or_default();
         report.sent += 1;
@@ -643,13 +655,13 @@ pub(crate) async fn send_all(
     Ok(out.into_iter().flatten().collect())
 }
 
-/// Sends again what a reorganisation dropped of `txm`'s transactions on `chain`; a failure is
-/// logged (the next round tries again).
+/// Sends again what a reorganisation dropped of `txm`'s transactions on `chain` (each send does
+/// too, first); a failure is logged (the next round tries again).
 pub(crate) async fn resend_dropped(txm: &TxManager, chain: ChainId) {
     match txm.reconcile().await {
         Ok(0) => {}
         Ok(resent) => {
-            tracing::info!(%chain, resent, "load: sent again what a reorganisation dropped")
+            tracing::info!(%chain, resent, "load: sent again what a reorganisation dropped");
         }
         Err(e) => tracing::warn!(%chain, error = %e, "load: cannot check for dropped sends"),
     }
@@ -797,6 +809,7 @@ async fn receptions(
             let logs = StraitEndpoint::new(e.endpoint, e.provider.clone())
                 .Received_filter()
                 .from_block(0)
+                .to_block(confirmed_block(&e.provider).await?)
                 .query()
                 .await
                 .context("Received events")?;
@@ -832,8 +845,20 @@ async fn is_settled(client: &HttpClient, id: MessageId) -> anyhow::Result<bool> 
     ))
 }
 
-/// The messages whose outcome `endpoint` settled (its `Settled` events): a message dropped
-/// by a reorganisation is not awaited either, so `isAwaiting` alone cannot tell.
+/// The latest block of `provider`'s chain under the devnet's confirmation depth: what a
+/// reorganisation within the depth cannot take back. The loads count, and act on, what the
+/// chain logged up to it only (a transfer's arrival read at the head, then reorganised away, had
+/// the next phase send a voucher that was not there).
+pub(crate) async fn confirmed_block(provider: &DynProvider) -> anyhow::Result<u64> {
+    let head = provider
+        .get_block_number()
+        .await
+        .context("eth_blockNumber")?;
+    Ok(head.saturating_sub(CONFIRMATIONS))
+}
+
+/// The messages whose outcome `endpoint` settled (its `Settled` events, confirmed): a message
+/// dropped by a reorganisation is not awaited either, so `isAwaiting` alone cannot tell.
 pub(crate) async fn settled_on(
     endpoint: Address,
     provider: &DynProvider,
@@ -841,6 +866,7 @@ pub(crate) async fn settled_on(
     Ok(StraitEndpoint::new(endpoint, provider.clone())
         .Settled_filter()
         .from_block(0)
+        .to_block(confirmed_block(provider).await?)
         .query()
         .await
         .context("Settled events")?

@@ -168,6 +168,9 @@ pub struct EvmTransfersReport {
     pub undelivered: u64,
     /// Receptions beyond the first (must be 0).
     pub duplicates: u64,
+    /// Transfers and approvals that a reorganisation dropped after they landed, sent again (the
+    /// same signed transactions).
+    pub resent: u64,
     /// Whose outcome came back to their source.
     pub settled: u64,
     /// Sent paid from an EVM chain (`sendTransferPaid`, every other one).
@@ -378,7 +381,10 @@ pub(crate) async fn run(
         }
         tokio::time::sleep(POLL).await;
     }
-    let mut report = EvmTransfersReport::default();
+    let mut report = EvmTransfersReport {
+        resent: senders.values().map(|t| t.resent()).sum(),
+        ..EvmTransfersReport::default()
+    };
     let mut outcome = vec![None; plan.len()];
     for (i, p) in plan.iter().enumerate() {
         let route = format!(
@@ -700,6 +706,7 @@ async fn poll(
                 let logs = StraitEndpoint::new(*endpoint, provider.clone())
                     .Received_filter()
                     .from_block(0)
+                    .to_block(crate::evm_load::confirmed_block(provider).await?)
                     .query()
                     .await
                     .context("Received events")?;
