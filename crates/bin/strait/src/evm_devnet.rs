@@ -505,7 +505,10 @@ async fn set_native_peers(
 }
 
 /// anvil mines a block every `seconds` from now on (instead of one per transaction).
-async fn set_interval_mining(provider: &DynProvider, seconds: u64) -> anyhow::Result<()> {
+pub(crate) async fn set_interval_mining(
+    provider: &DynProvider,
+    seconds: u64,
+) -> anyhow::Result<()> {
     let _: serde_json::Value = provider
         .raw_request("evm_setIntervalMining".into(), (seconds,))
         .await
