@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use alloy::primitives::{Address, Bytes, FixedBytes, U256};
+use alloy::primitives::{Address, FixedBytes, U256};
 use alloy::providers::{DynProvider, Provider};
 use alloy::sol_types::SolCall;
 use anyhow::Context as _;
@@ -580,11 +580,7 @@ async fn send_evm(
                 U256::ZERO,
             ),
         };
-        calls.push(LoadCall {
-            to: e.endpoint,
-            data: data.into(),
-            value,
-        });
+        calls.push(Call::new(e.endpoint, data.into()).with_value(value));
         paid_values.push(paid);
     }
     let events = send_all(&e.txm, "a load send", e.id, calls).await?;
@@ -608,24 +604,14 @@ pub(crate) async fn load_sender(url: &str, key: &str) -> anyhow::Result<TxManage
         .with_context(|| format!("the load account's transactions on {url}"))
 }
 
-/// One call a load sends.
-pub(crate) struct LoadCall {
-    /// The contract called.
-    pub(crate) to: Address,
-    /// The call.
-    pub(crate) data: Bytes,
-    /// What it pays (wei).
-    pub(crate) value: U256,
-}
-
-/// Sends `calls` through `txm`, at most [`SEND_CONCURRENCY`] in flight, and returns each one's
-/// `Sent` event, in the order of `calls`; `what` names them in errors. A call that reverts fails
-/// the load.
+/// Sends `calls` through `txm` with the gas limit [`SEND_GAS`], at most [`SEND_CONCURRENCY`] in
+/// flight, and returns each one's `Sent` event, in the order of `calls`; `what` names them in
+/// errors. A call that reverts fails the load.
 pub(crate) async fn send_all(
     txm: &Arc<TxManager>,
     what: &'static str,
     chain: ChainId,
-    calls: Vec<LoadCall>,
+    calls: Vec<Call>,
 ) -> anyhow::Result<Vec<StraitEndpoint::Sent>> {
     let slots = Arc::new(tokio::sync::Semaphore::new(SEND_CONCURRENCY));
     let mut tasks = tokio::task::JoinSet::new();
@@ -636,12 +622,7 @@ pub(crate) async fn send_all(
         tasks.spawn(async move {
             let _slot = slots.acquire_owned().await?;
             let landed = txm
-                .send_call(
-                    what,
-                    Call::new(call.to, call.data)
-                        .with_value(call.value)
-                        .with_gas_limit(SEND_GAS),
-                )
+                .send_call(what, call.with_gas_limit(SEND_GAS))
                 .await
                 .with_context(|| format!("{what} ({k}) on EVM chain {chain}"))?;
             anyhow::Ok((k, sent_in(&landed, what, chain)?))

@@ -40,13 +40,13 @@ use strait_evm_client::abi::dev_token::StraitDevToken;
 use strait_evm_client::abi::endpoint::StraitEndpoint;
 use strait_evm_client::abi::token_app::StraitTokenApp;
 use strait_evm_client::deploy;
-use strait_evm_client::txm::TxManager;
+use strait_evm_client::txm::{Call, TxManager};
 use strait_node::apps::token::{local_denom, TransferCall, CALL_FINALIZE};
 use strait_primitives::{Address32, ChainId, MessageId, Timestamp};
 
 use crate::devnet_seed::{streams, SeededRng};
 use crate::evm_devnet::{address32, EvmChain, EVM_DENOM, TOKEN_LOAD_KEY};
-use crate::evm_load::{LoadCall, PAID_GAS_LIMIT};
+use crate::evm_load::PAID_GAS_LIMIT;
 use crate::send::wait_tx;
 use crate::transfers::Conservation;
 
@@ -634,11 +634,7 @@ async fn send_evm(
                 U256::ZERO,
             ),
         };
-        calls.push(LoadCall {
-            to: *app,
-            data: data.into(),
-            value,
-        });
+        calls.push(Call::new(*app, data.into()).with_value(value));
         paid_values.push(paid);
     }
     let events = crate::evm_load::send_all(txm, "a transfer", *id, calls).await?;
