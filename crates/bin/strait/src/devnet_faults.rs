@@ -293,43 +293,36 @@ pub(crate) async fn run(
 /// block number with no block (seen here, with a loop of reorganisations at block boundaries: 11
 /// holes in 60, none with the miner paused), a broken node rather than a reorganisation.
 async fn reorg(chain: &EvmChain, depth: u64) -> anyhow::Result<Reorged> {
-    use alloy::providers::{Provider, ProviderBuilder};
-    let url = chain.url.parse().context("an EVM chain's URL")?;
-    let provider = ProviderBuilder::new()
-        .disable_recommended_fillers()
-        .connect_http(url)
-        .erased();
+    use alloy::providers::Provider;
+    let provider = strait_evm_client::deploy::read_provider(&chain.url)?;
     let id = chain.chain_id;
-    let within =
-        |what: &'static str| move |_| anyhow::anyhow!("{what} on EVM chain {id} timed out");
-    tokio::time::timeout(
-        RPC_TIMEOUT,
-        crate::evm_devnet::set_interval_mining(&provider, 0),
-    )
-    .await
-    .map_err(within("evm_setIntervalMining"))??;
+    within(id, "evm_setIntervalMining", async {
+        crate::evm_devnet::set_interval_mining(&provider, 0).await
+    })
+    .await?;
     let reorged = async {
-        let head = tokio::time::timeout(RPC_TIMEOUT, provider.get_block_number())
-            .await
-            .map_err(within("eth_blockNumber"))??;
+        let head = within(id, "eth_blockNumber", async {
+            Ok(provider.get_block_number().await?)
+        })
+        .await?;
         let mut dropped = 0;
         for number in head.saturating_sub(depth - 1)..=head {
-            let count = tokio::time::timeout(
-                RPC_TIMEOUT,
-                provider.get_block_transaction_count_by_number(number.into()),
-            )
-            .await
-            .map_err(within("eth_getBlockTransactionCountByNumber"))??;
-            dropped += count.unwrap_or(0);
+            dropped += within(id, "eth_getBlockTransactionCountByNumber", async {
+                Ok(provider
+                    .get_block_transaction_count_by_number(number.into())
+                    .await?)
+            })
+            .await?
+            .unwrap_or(0);
         }
         let none: Vec<serde_json::Value> = Vec::new();
-        let _: serde_json::Value = tokio::time::timeout(
-            RPC_TIMEOUT,
-            provider.raw_request("anvil_reorg".into(), (depth, none)),
-        )
-        .await
-        .map_err(within("anvil_reorg"))?
-        .with_context(|| format!("anvil_reorg on EVM chain {id}"))?;
+        within(id, "anvil_reorg", async {
+            let _: serde_json::Value = provider
+                .raw_request("anvil_reorg".into(), (depth, none))
+                .await?;
+            Ok(())
+        })
+        .await?;
         anyhow::Ok(Reorged {
             chain: id,
             head,
@@ -338,13 +331,23 @@ async fn reorg(chain: &EvmChain, depth: u64) -> anyhow::Result<Reorged> {
     }
     .await;
     // Blocks again, whatever happened.
-    tokio::time::timeout(
-        RPC_TIMEOUT,
-        crate::evm_devnet::set_interval_mining(&provider, crate::evm_devnet::BLOCK_TIME_S),
-    )
-    .await
-    .map_err(within("evm_setIntervalMining"))??;
+    within(id, "evm_setIntervalMining", async {
+        crate::evm_devnet::set_interval_mining(&provider, crate::evm_devnet::BLOCK_TIME_S).await
+    })
+    .await?;
     reorged
+}
+
+/// `call` (named `what`) to EVM chain `chain`, at most [`RPC_TIMEOUT`].
+async fn within<T>(
+    chain: strait_primitives::ChainId,
+    what: &'static str,
+    call: impl std::future::Future<Output = anyhow::Result<T>>,
+) -> anyhow::Result<T> {
+    tokio::time::timeout(RPC_TIMEOUT, call)
+        .await
+        .map_err(|_| anyhow::anyhow!("{what} on EVM chain {chain} timed out"))?
+        .with_context(|| format!("{what} on EVM chain {chain}"))
 }
 
 /// Timeout of each RPC call a fault makes.

@@ -299,7 +299,12 @@ pub(crate) async fn run(
             client: client.clone(),
         })
         .collect();
+    // The token load account's transactions on each EVM chain, by index in `chains`: what a
+    // reorganisation drops is sent again.
+    let mut senders: HashMap<usize, Arc<TxManager>> = HashMap::new();
     for e in evm {
+        let txm = crate::evm_load::load_sender(&e.url, TOKEN_LOAD_KEY).await?;
+        senders.insert(chains.len(), Arc::new(txm));
         chains.push(End::Evm {
             id: e.chain_id,
             provider: deploy::signing_provider(&e.url, TOKEN_LOAD_KEY)?,
@@ -319,20 +324,6 @@ pub(crate) async fn run(
     let mut settled: HashSet<MessageId> = HashSet::new();
     let mut finalized: HashSet<usize> = HashSet::new();
     let mut approved: HashSet<(usize, Address)> = HashSet::new();
-    // The token load account's transactions on each EVM chain: what a reorganisation drops is
-    // sent again.
-    let mut senders: HashMap<usize, Arc<TxManager>> = HashMap::new();
-    for (c, e) in chains.iter().enumerate().filter(|(_, c)| c.is_evm()) {
-        let url = &evm
-            .iter()
-            .find(|x| x.chain_id == e.id())
-            .context("an EVM chain of the run")?
-            .url;
-        senders.insert(
-            c,
-            Arc::new(crate::evm_load::load_sender(url, TOKEN_LOAD_KEY).await?),
-        );
-    }
     for phase in 1..=3 {
         let work: Vec<usize> = (0..plan.len())
             .filter(|&i| plan[i].phase == phase)
