@@ -237,7 +237,7 @@ pub(crate) async fn discover_attesters(
     use strait_devnet_api::rpc::StraitApiClient;
     let mut chains = Vec::with_capacity(rpc_urls.len());
     for url in rpc_urls {
-        let client = crate::send::http_client(url)?;
+        let client = crate::rpc_client::http_client(url)?;
         let id = client
             .chain_info()
             .await

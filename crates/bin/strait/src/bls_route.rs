@@ -8,7 +8,6 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use jsonrpsee::http_client::HttpClient;
 use strait_chain_client::VerifierKind;
 use strait_devnet_api::apps;
 use strait_devnet_client::ChainRpc;
@@ -18,6 +17,7 @@ use strait_light_client::{Options, TrustThreshold};
 use strait_primitives::ChainId;
 use strait_relayer::route::SecuredRoute;
 
+use crate::rpc_client::HttpClient;
 use crate::setup_tx::{clients_of, ensure_pair_clients, existing};
 
 /// What `--messages` reports the route's messages as.

@@ -24,7 +24,6 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use jsonrpsee::core::ClientError;
-use jsonrpsee::http_client::HttpClient;
 use serde::{Deserialize, Serialize};
 use strait_attest::Committee;
 use strait_attester::{Attester, AttesterConfig, AttesterKey, Board, Boards, SigningRecord};
@@ -41,7 +40,7 @@ use strait_relayer::{Attested, AttestedClient};
 use tokio::sync::watch;
 
 use crate::attester::Scheme;
-use crate::send::http_client;
+use crate::rpc_client::{http_client, HttpClient};
 use crate::setup_tx::submit_everywhere;
 
 /// Version of `committees.json`.

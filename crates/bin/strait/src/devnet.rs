@@ -360,7 +360,7 @@ pub async fn run(args: DevnetArgs) -> anyhow::Result<()> {
         let native: Vec<_> = nodes.iter().map(NodeHandle::chain_id).collect();
         let clients = endpoints
             .iter()
-            .map(|e| crate::send::http_client(&e.rpc_url))
+            .map(|e| crate::rpc_client::http_client(&e.rpc_url))
             .collect::<anyhow::Result<Vec<_>>>()?;
         let rpc_urls: Vec<String> = endpoints.iter().map(|e| e.rpc_url.clone()).collect();
         match crate::evm_devnet::start(&evm_ids, &native, &clients, &rpc_urls).await {
@@ -490,7 +490,8 @@ pub async fn run(args: DevnetArgs) -> anyhow::Result<()> {
                         let native: Vec<_> = nodes
                             .iter()
                             .map(|n| {
-                                crate::send::http_client(&n.rpc_url()).map(|c| (n.chain_id(), c))
+                                crate::rpc_client::http_client(&n.rpc_url())
+                                    .map(|c| (n.chain_id(), c))
                             })
                             .collect::<anyhow::Result<_>>()?;
                         let messages = args.evm_messages.unwrap_or(n);

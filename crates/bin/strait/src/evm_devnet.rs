@@ -27,7 +27,6 @@ use std::time::Duration;
 use alloy::primitives::{Address, FixedBytes};
 use alloy::providers::{DynProvider, Provider};
 use anyhow::Context as _;
-use jsonrpsee::http_client::HttpClient;
 use serde::{Deserialize, Serialize};
 use strait_chain_client::VerifierKind;
 use strait_devnet_api::apps;
@@ -45,6 +44,7 @@ use strait_primitives::{Address32, ChainId, ClientId};
 
 use crate::committees::{devnet_committee_init, CommitteeKind, KINDS};
 use crate::hetero_chain::Duplex;
+use crate::rpc_client::HttpClient;
 use crate::setup_tx::submit_everywhere;
 
 /// EVM chains a devnet runs (two, so that EVM to EVM is relayed too).

@@ -18,7 +18,6 @@ use alloy::primitives::{Address, FixedBytes, U256};
 use alloy::providers::{DynProvider, Provider};
 use alloy::sol_types::SolCall;
 use anyhow::Context as _;
-use jsonrpsee::http_client::HttpClient;
 use serde::Serialize;
 use strait_devnet_api::apps;
 use strait_devnet_api::keys::AccountKey;
@@ -32,6 +31,7 @@ use strait_evm_client::txm::{Call, Landed, TxConfig, TxManager};
 use strait_primitives::{Address32, ChainId, Hash32, MessageId};
 
 use crate::evm_devnet::{address32, EvmChain, CONFIRMATIONS, LOAD_KEY};
+use crate::rpc_client::HttpClient;
 use crate::send::{send_tx, wait_tx};
 
 /// The native devnet account that sends the load to EVM chains (funded at genesis; not

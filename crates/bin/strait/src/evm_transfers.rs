@@ -30,7 +30,6 @@ use alloy::primitives::{Address, FixedBytes, U256};
 use alloy::providers::DynProvider;
 use alloy::sol_types::SolCall;
 use anyhow::Context as _;
-use jsonrpsee::http_client::HttpClient;
 use serde::Serialize;
 use strait_devnet_api::apps;
 use strait_devnet_api::keys::AccountKey;
@@ -47,6 +46,7 @@ use strait_primitives::{Address32, ChainId, MessageId, Timestamp};
 use crate::devnet_seed::{streams, SeededRng};
 use crate::evm_devnet::{address32, EvmChain, EVM_DENOM, TOKEN_LOAD_KEY};
 use crate::evm_load::PAID_GAS_LIMIT;
+use crate::rpc_client::HttpClient;
 use crate::send::wait_tx;
 use crate::transfers::Conservation;
 
@@ -811,7 +811,7 @@ pub(crate) fn arriving_denom(chains: &[End], p: &Planned) -> String {
 /// tests that plan and check books without chains.
 #[cfg(test)]
 pub(crate) fn unreachable_chains() -> Vec<End> {
-    let client = crate::send::http_client("http://127.0.0.1:1").unwrap();
+    let client = crate::rpc_client::http_client("http://127.0.0.1:1").unwrap();
     let provider = deploy::signing_provider("http://127.0.0.1:1", TOKEN_LOAD_KEY).unwrap();
     let native = |id| End::Native {
         id: ChainId(id),

@@ -13,7 +13,6 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context as _};
 use jsonrpsee::core::ClientError;
-use jsonrpsee::http_client::HttpClient;
 use jsonrpsee::ws_client::WsClientBuilder;
 use serde::Serialize;
 use strait_devnet_api::apps;
@@ -24,7 +23,8 @@ use strait_packet::{DeliveryOptions, Packet};
 use strait_primitives::{Address32, ChainId, Hash32, MessageId};
 use strait_relayer::Metrics;
 
-use crate::send::{http_client, send_tx};
+use crate::rpc_client::{http_client, HttpClient};
+use crate::send::send_tx;
 use crate::transfers::{self, Ending, TransferReport};
 use strait_node::apps::token;
 

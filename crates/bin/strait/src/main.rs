@@ -30,6 +30,7 @@ mod opt_route;
 mod propose;
 mod queue;
 mod route_status;
+mod rpc_client;
 mod send;
 mod setup_tx;
 mod sim;

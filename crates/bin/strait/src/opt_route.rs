@@ -6,13 +6,13 @@
 //! (`[STRAIT-ROUTE.7]`). Only when the relayer may propose to every pair
 //! ([`strait_relayer::propose::MAX_PROPOSE_TO`]): otherwise the route is left out.
 
-use jsonrpsee::http_client::HttpClient;
 use strait_chain_client::VerifierKind;
 use strait_devnet_api::apps;
 use strait_optimistic::Config;
 use strait_primitives::{ChainId, ClientId};
 use strait_relayer::route::SecuredRoute;
 
+use crate::rpc_client::HttpClient;
 use crate::setup_tx::{clients_of, ensure_pair_clients};
 
 /// What `--messages` reports the route's messages as.

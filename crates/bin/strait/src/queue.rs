@@ -10,7 +10,7 @@ use strait_node::apps::token::limits::{Bucket, Direction, LimitConfig};
 use strait_node::apps::token::{limit_digest, valid_denom, SetLimitCall, CALL_CANCEL};
 use strait_primitives::ChainId;
 
-use crate::send::http_client;
+use crate::rpc_client::http_client;
 use crate::token::submit;
 
 /// `strait queue`.

@@ -5,7 +5,7 @@ use anyhow::Context as _;
 use strait_devnet_api::rpc::{RouteSecurity, StraitApiClient};
 use strait_primitives::{Address32, ChainId, Height};
 
-use crate::send::http_client;
+use crate::rpc_client::http_client;
 
 /// Prints the config `url`'s chain applies to messages from `source` to `receiver`.
 pub async fn route(

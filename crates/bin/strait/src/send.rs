@@ -4,13 +4,14 @@ use std::time::Duration;
 
 use anyhow::{bail, Context as _};
 use clap::Args;
-use jsonrpsee::http_client::{HttpClient, HttpClientBuilder};
 use strait_devnet_api::apps;
 use strait_devnet_api::keys::AccountKey;
 use strait_devnet_api::rpc::{StraitApiClient, TxResult};
 use strait_devnet_api::tx::{Tx, TxBody};
 use strait_packet::DeliveryOptions;
 use strait_primitives::{Address32, ChainId, Hash32};
+
+use crate::rpc_client::{http_client, HttpClient};
 
 /// Arguments of `strait send`.
 #[derive(Debug, Args)]
@@ -71,14 +72,6 @@ pub async fn quote(args: QuoteArgs) -> anyhow::Result<()> {
         .context("quote")?;
     out!("{}", serde_json::to_string_pretty(&quote)?);
     Ok(())
-}
-
-/// An HTTP JSON-RPC client of `url`.
-pub fn http_client(url: &str) -> anyhow::Result<HttpClient> {
-    HttpClientBuilder::default()
-        .request_timeout(Duration::from_secs(10))
-        .build(url)
-        .with_context(|| format!("bad RPC URL {url}"))
 }
 
 /// The address of a receiver given by name or hex.

@@ -6,7 +6,6 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use anyhow::Context;
-use jsonrpsee::http_client::HttpClient;
 use strait_chain_client::VerifierKind;
 use strait_devnet_api::apps;
 use strait_devnet_api::keys::AccountKey;
@@ -14,6 +13,7 @@ use strait_devnet_api::rpc::{ClientInfo, StraitApiClient, TxResult, MAX_VOUCHED_
 use strait_devnet_api::tx::{Tx, TxBody};
 use strait_primitives::{Address32, ChainId, ClientId, Hash32};
 
+use crate::rpc_client::HttpClient;
 use crate::send::wait_tx;
 
 /// Signs `bodies` as the committee owner with consecutive nonces and submits them all; returns

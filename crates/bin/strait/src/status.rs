@@ -7,7 +7,7 @@ use strait_devnet_api::rpc::{OutcomeJson, StraitApiClient};
 use strait_packet::Packet;
 use strait_primitives::{Address32, ChainId, Height, MessageId};
 
-use crate::send::http_client;
+use crate::rpc_client::http_client;
 use crate::status_chains::{self, Asked, Chain, EvmChainArg, Seen};
 
 /// Arguments of `strait status`.

@@ -3,13 +3,12 @@
 
 use alloy::primitives::Address;
 use anyhow::{bail, Context as _};
-use jsonrpsee::http_client::HttpClient;
 use strait_devnet_api::rpc::{FeeStatus, MessageStatus, OutcomeJson, StraitApiClient};
 use strait_evm_client::{EvmFee, EvmMessageStatus, EvmStatusConfig, EvmStatusReader};
 use strait_packet::Packet;
 use strait_primitives::{ChainId, Height, MessageId};
 
-use crate::send::http_client;
+use crate::rpc_client::{http_client, HttpClient};
 
 /// An EVM chain to ask: `<url>,<endpoint>[,<token app>[,<from block>]]` (the token application
 /// may be left empty: `<url>,<endpoint>,,<from block>`).

@@ -4,7 +4,6 @@ use std::time::Duration;
 
 use anyhow::{bail, Context as _};
 use clap::Args;
-use jsonrpsee::http_client::HttpClient;
 use strait_devnet_api::apps;
 use strait_devnet_api::keys::AccountKey;
 use strait_devnet_api::rpc::{StraitApiClient, TxResult};
@@ -12,7 +11,8 @@ use strait_devnet_api::tx::{Tx, TxBody};
 use strait_node::apps::token::{valid_denom, TransferCall, NATIVE_DENOM};
 use strait_primitives::{Address32, ChainId, Timestamp};
 
-use crate::send::{http_client, wait_tx};
+use crate::rpc_client::{http_client, HttpClient};
+use crate::send::wait_tx;
 
 /// Arguments of `strait transfer`.
 #[derive(Debug, Args)]

@@ -7,7 +7,6 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
-use jsonrpsee::http_client::HttpClient;
 use strait_devnet_api::apps;
 use strait_devnet_api::keys::AccountKey;
 use strait_devnet_api::rpc::{FeeStatus, MessageStatus, StraitApiClient};
@@ -17,6 +16,7 @@ use strait_primitives::{ChainId, Hash32, Timestamp};
 
 use crate::ledger::{Ledger, NativeMove};
 use crate::load::{submit, Tracker};
+use crate::rpc_client::HttpClient;
 use crate::transfers::{self, Ending, FeeBook, Kind, Planned, TransferReport};
 
 /// The account that asks the token application to finalize refused transfers.

@@ -14,7 +14,6 @@
 //! Every amount is unique in the run, so a transfer's `Sent` event names its index.
 
 use anyhow::Context as _;
-use jsonrpsee::http_client::HttpClient;
 use serde::Serialize;
 use strait_devnet_api::rpc::StraitApiClient;
 use strait_node::apps::token::NATIVE_DENOM;
@@ -22,6 +21,7 @@ use strait_node::builder::GENESIS_ACCOUNTS;
 use strait_primitives::{Address32, ChainId};
 
 use crate::ledger::{self, Ledger, NativeMove, Transfer, Violation};
+use crate::rpc_client::HttpClient;
 
 /// Default share of `--messages` that are token transfers, in percent.
 pub const DEFAULT_PERCENT: u8 = 10;
