@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: UNLICENSED
 pragma solidity 0.8.37;
 
+import {deployEndpoint} from "../test/lib/Deploy.sol";
 import {NativeLcSigner} from "../test/lib/NativeLcSigner.sol";
 import {TreeBuilder} from "../test/lib/Tree.sol";
 import {TestVerifier, NoopApp} from "../test/lib/Fixtures.sol";
@@ -96,7 +97,7 @@ contract GasReport is NativeLcSigner, TreeBuilder {
     function run() external returns (string memory) {
         (Kind[] memory k, string[] memory names) = kinds();
         svm.startBroadcast(KEY);
-        endpoint = new StraitEndpoint(vm.addr(KEY));
+        endpoint = deployEndpoint(vm.addr(KEY), vm.addr(KEY));
         receiver = bytes32(uint256(uint160(address(new NoopApp()))));
         // A destination that has sent before: 64 messages fill its outbox's branch slots of heights
         // 0 to 6, as any endpoint's after its first 64 sends, so that the outcome messages measured

@@ -96,7 +96,7 @@ abstract contract EndpointBase {
     event PauserSet(address indexed pauser);
     event PauseSet(bytes scope, bool paused);
 
-    /// `fees_`: the endpoint's `StraitFees` (the endpoint creates it; its extension shares it).
+    /// `fees_`: the endpoint's `StraitFees` (deployed before it, for it; its extension shares it).
     constructor(StraitFees fees_) {
         localChain = uint64(block.chainid);
         fees = fees_;

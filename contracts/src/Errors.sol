@@ -171,12 +171,16 @@ error NoOracle(uint64 destination);
 error InsufficientFee(uint256 need, uint256 have);
 /// An unpaid send (gas limit 0) carries value.
 error UnexpectedValue(uint256 value);
-/// A paid send names payer 0 (`sendPaidFor`).
+/// A paid send names payer 0 (`sendPaidFor`, `StraitFees.hold`).
 error ZeroPayer();
+/// A holder's hold id already holds a payment ([STRAIT-FEE.10]).
+error HoldInUse(address holder, uint64 hold);
 /// Withdrawn fees could not be transferred.
 error TransferFailed(address to, uint256 amount);
 /// Only the endpoint may call this.
 error NotEndpoint(address caller);
+/// The endpoint's constructor was given a fees contract that serves another endpoint.
+error ForeignFees(address fees);
 
 // Route security (SPEC §12, [STRAIT-ROUTE.1]-[STRAIT-ROUTE.5]; src/route/RouteSecurity.sol). A
 // client is a verifier address there, a u64 client id in the config encoding.

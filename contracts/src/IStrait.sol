@@ -71,10 +71,28 @@ interface IStraitEndpoint {
         uint64 gasLimit,
         address payer
     ) external payable returns (bytes32 id, uint64 nonce);
+    function sendHeld(
+        uint64 destinationChain,
+        bytes32 receiver,
+        DeliveryOptions calldata options,
+        bytes calldata payload,
+        uint64 hold
+    ) external returns (bytes32 id, uint64 nonce);
     function setSecurityConfig(uint64 sourceChain, address verifier) external;
     function setGasLimit(uint256 gasLimit) external;
     function retry(bytes calldata packet) external;
     function finalizeFailed(bytes calldata packet, bytes calldata lastError) external;
     function localChain() external view returns (uint64);
     function pauser() external view returns (address);
+    function fees() external view returns (IStraitFees);
+}
+
+/// The endpoint's fees contract (`StraitFees`) as applications call it to hold a payment for a
+/// message they send later ([STRAIT-FEE.10]).
+interface IStraitFees {
+    function quote(uint64 destination, uint64 gasLimit, uint256 payloadLen) external view returns (uint256);
+    function hold(uint64 hold, address payer, uint64 destination, uint64 gasLimit, uint256 payloadLen)
+        external
+        payable;
+    function releaseHold(uint64 hold) external returns (uint256 amount);
 }

@@ -24,7 +24,10 @@ contract StraitEndpoint is EndpointCore {
     /// The extension: the rest of the endpoint's code, run in this contract's storage.
     address public immutable extension;
 
-    constructor(address owner_) EndpointBase(new StraitFees()) {
+    /// `fees_`: its fees contract, deployed just before it for this address (`ForeignFees`
+    /// otherwise).
+    constructor(address owner_, StraitFees fees_) EndpointBase(fees_) {
+        if (address(fees_.endpoint()) != address(this)) revert ForeignFees(address(fees_));
         extension = address(new StraitEndpointExtension(fees));
         owner = owner_;
         emit OwnerSet(owner_);
@@ -45,7 +48,7 @@ contract StraitEndpoint is EndpointCore {
         DeliveryOptions calldata options,
         bytes calldata payload
     ) external returns (bytes32 id, uint64 nonce) {
-        return sendFrom(destinationChain, receiver, options, payload, 0);
+        return sendWith(destinationChain, receiver, options, payload, 0, address(0), 0);
     }
 
     /// `send` with a payment for delivery and execution with `gasLimit` on the destination
@@ -60,7 +63,7 @@ contract StraitEndpoint is EndpointCore {
         bytes calldata payload,
         uint64 gasLimit
     ) external payable returns (bytes32 id, uint64 nonce) {
-        return sendPaidBy(destinationChain, receiver, options, payload, gasLimit, msg.sender);
+        return sendWith(destinationChain, receiver, options, payload, gasLimit, msg.sender, 0);
     }
 
     /// `sendPaid` with `payer` as the payer: the account credited what the message does not use
@@ -74,22 +77,42 @@ contract StraitEndpoint is EndpointCore {
         uint64 gasLimit,
         address payer
     ) external payable returns (bytes32 id, uint64 nonce) {
-        return sendPaidBy(destinationChain, receiver, options, payload, gasLimit, payer);
+        return sendWith(destinationChain, receiver, options, payload, gasLimit, payer, 0);
     }
 
-    function sendPaidBy(
+    /// [STRAIT-FEE.10] `send`, paid with what the caller holds in `fees` under `hold`
+    /// (`StraitFees.hold`): that payment becomes the message's lock unchanged, as if paid at this
+    /// send; an oracle change since does not touch it. Nothing held: the message goes unpaid.
+    /// Matching the hold's destination and payload length is the holder's to do.
+    function sendHeld(
+        uint64 destinationChain,
+        bytes32 receiver,
+        DeliveryOptions calldata options,
+        bytes calldata payload,
+        uint64 hold
+    ) external returns (bytes32 id, uint64 nonce) {
+        return sendWith(destinationChain, receiver, options, payload, 0, address(0), uint256(hold) + 1);
+    }
+
+    /// The sends' one body (one copy of the send's code): unpaid (gas limit 0, no hold), paid
+    /// with `msg.value` by `payer`, or paid with the caller's hold `held - 1` (`held` not 0).
+    function sendWith(
         uint64 destinationChain,
         bytes32 receiver,
         DeliveryOptions calldata options,
         bytes calldata payload,
         uint64 gasLimit,
-        address payer
+        address payer,
+        uint256 held
     ) private returns (bytes32 id, uint64 nonce) {
         if (gasLimit == 0 && msg.value != 0) revert UnexpectedValue(msg.value);
         if (gasLimit != 0 && payer == address(0)) revert ZeroPayer();
-        (id, nonce) = sendFrom(destinationChain, receiver, options, payload, gasLimit == 0 ? 0 : PAID);
+        (id, nonce) =
+            sendFrom(destinationChain, receiver, options, payload, gasLimit == 0 && held == 0 ? 0 : PAID);
         if (gasLimit != 0) {
             fees.lock{value: msg.value}(id, payer, destinationChain, gasLimit, payload.length);
+        } else if (held != 0 && !fees.attach(msg.sender, uint64(held - 1), id)) {
+            awaiting[id] ^= PAID;
         }
     }
 

@@ -1,7 +1,16 @@
 // SPDX-License-Identifier: UNLICENSED
 pragma solidity 0.8.37;
 
-import {NotGuardian, NoOracle, InsufficientFee, TransferFailed, NotEndpoint} from "./Errors.sol";
+import {
+    NotGuardian,
+    NoOracle,
+    InsufficientFee,
+    TransferFailed,
+    NotEndpoint,
+    UnexpectedValue,
+    ZeroPayer,
+    HoldInUse
+} from "./Errors.sol";
 
 /// A destination's fee oracle entry ([STRAIT-FEE.5]), in wei; all zero: no entry.
 struct FeeOracle {
@@ -25,11 +34,13 @@ struct FeeLock {
 
 /// The endpoint's message fees (SPEC §11 on an EVM, §4.8), in native ETH: the fee oracle per
 /// destination, set by the endpoint's guardians only; quotes; payments locked at send under the
-/// message id; their split when the outcome settles, exactly once; withdrawals. Created by the
-/// endpoint (its own contract so that the endpoint fits EIP-170's code size limit), which alone
-/// locks and splits.
+/// message id; payments an application holds for a message it sends later ([STRAIT-FEE.10]);
+/// their split when the outcome settles, exactly once; withdrawals. Its own contract, deployed
+/// just before the endpoint, which takes its address (so that the endpoint's code and creation
+/// code fit EIP-170's and EIP-3860's size limits, ADR 0031); the endpoint alone locks, attaches
+/// held payments to messages and splits.
 contract StraitFees {
-    /// The endpoint that created this contract.
+    /// The endpoint this contract serves.
     IGuarded public immutable endpoint;
     /// The fee oracle per destination chain ([STRAIT-FEE.5]).
     mapping(uint64 destination => FeeOracle) internal oracle;
@@ -37,6 +48,9 @@ contract StraitFees {
     mapping(bytes32 id => FeeLock) internal locks;
     /// Fees and refunds owed, withdrawn by their owner ([STRAIT-FEE.8]).
     mapping(address account => uint256) public feesOwed;
+    /// Payments held for messages their holder sends later ([STRAIT-FEE.10]), by holder and the
+    /// holder's hold id; deleted when attached to the message or released.
+    mapping(address holder => mapping(uint64 hold => FeeLock)) internal holds;
 
     event FeeOracleSet(uint64 indexed destination, FeeOracle entry);
     /// A paid message's payment was locked ([STRAIT-FEE.7]).
@@ -51,9 +65,17 @@ contract StraitFees {
         uint256 refund
     );
     event FeesWithdrawn(address indexed account, address to, uint256 amount);
+    /// A payment was held for a message sent later ([STRAIT-FEE.10]).
+    event FeeHeld(
+        address indexed holder, uint64 indexed hold, address indexed payer, uint64 gasLimit, uint256 amount
+    );
+    /// A held payment was given back whole to its payer ([STRAIT-FEE.10]).
+    event HeldFeeReleased(address indexed holder, uint64 indexed hold, address indexed payer, uint256 amount);
 
-    constructor() {
-        endpoint = IGuarded(msg.sender);
+    /// `endpoint_`: the endpoint this contract serves, deployed next by the same account (its
+    /// address known beforehand, `CREATE`'s); the endpoint's constructor checks it.
+    constructor(address endpoint_) {
+        endpoint = IGuarded(endpoint_);
     }
 
     modifier onlyEndpoint() {
@@ -89,11 +111,22 @@ contract StraitFees {
         payable
         onlyEndpoint
     {
+        locks[id] = lockOf(payer, destination, gasLimit, payloadLen);
+        emit FeeLocked(id, payer, gasLimit, msg.value);
+    }
+
+    /// The lock of `msg.value` for a message to `destination` with `gasLimit` and `payloadLen`
+    /// bytes: at least its quote (`NoOracle`, `InsufficientFee`), the quote's parts as now.
+    function lockOf(address payer, uint64 destination, uint64 gasLimit, uint256 payloadLen)
+        private
+        view
+        returns (FeeLock memory)
+    {
         uint256 need = quote(destination, gasLimit, payloadLen);
         if (msg.value < need) revert InsufficientFee(need, msg.value);
         FeeOracle memory f = oracle[destination];
         // The casts keep every value: `msg.value`, at least any part, is below 2^128 wei.
-        locks[id] = FeeLock(
+        return FeeLock(
             payer,
             gasLimit,
             f.gasPrice,
@@ -101,7 +134,50 @@ contract StraitFees {
             f.ackFee,
             uint128(msg.value)
         );
-        emit FeeLocked(id, payer, gasLimit, msg.value);
+    }
+
+    /// [STRAIT-FEE.10] Hold `msg.value` under the caller's id `hold_` for a message to
+    /// `destination` that the caller sends later with the endpoint's `sendHeld`, when no one may
+    /// be there to pay (a queued token transfer): at least the quote of `gasLimit` and
+    /// `payloadLen` bytes (`NoOracle`, `InsufficientFee`), its parts fixed now as at a send;
+    /// `payer` (not 0, `ZeroPayer`) is credited what the message does not use. A gas limit of 0
+    /// holds nothing and carries no value (`UnexpectedValue`). An id in use is refused
+    /// (`HoldInUse`), never overwritten. Anyone may hold: a hold is its holder's own.
+    function hold(uint64 hold_, address payer, uint64 destination, uint64 gasLimit, uint256 payloadLen)
+        external
+        payable
+    {
+        if (gasLimit == 0) {
+            if (msg.value != 0) revert UnexpectedValue(msg.value);
+            return;
+        }
+        if (payer == address(0)) revert ZeroPayer();
+        if (holds[msg.sender][hold_].payer != address(0)) revert HoldInUse(msg.sender, hold_);
+        holds[msg.sender][hold_] = lockOf(payer, destination, gasLimit, payloadLen);
+        emit FeeHeld(msg.sender, hold_, payer, gasLimit, msg.value);
+    }
+
+    /// [STRAIT-FEE.10] Move `holder`'s held payment `hold_`, unchanged (an oracle change since
+    /// does not touch it), to message `id`, which the endpoint has just sent for the holder; false
+    /// when nothing is held (the message goes unpaid). The endpoint only.
+    function attach(address holder, uint64 hold_, bytes32 id) external onlyEndpoint returns (bool) {
+        FeeLock memory l = holds[holder][hold_];
+        if (l.payer == address(0)) return false;
+        delete holds[holder][hold_];
+        locks[id] = l;
+        emit FeeLocked(id, l.payer, l.gasLimit, l.amount);
+        return true;
+    }
+
+    /// [STRAIT-FEE.10] Give the caller's held payment `hold_` back whole to its payer, credited as
+    /// a refund (`withdraw`). Returns the amount, 0 when nothing is held.
+    function releaseHold(uint64 hold_) external returns (uint256 amount) {
+        FeeLock memory l = holds[msg.sender][hold_];
+        if (l.payer == address(0)) return 0;
+        delete holds[msg.sender][hold_];
+        feesOwed[l.payer] += l.amount;
+        emit HeldFeeReleased(msg.sender, hold_, l.payer, l.amount);
+        return l.amount;
     }
 
     /// [STRAIT-FEE.8] Split the payment locked for `id` when its outcome settles: the deliverer
@@ -142,6 +218,11 @@ contract StraitFees {
     /// The payment locked for message `id` (payer 0: none, or already split).
     function feeLock(bytes32 id) external view returns (FeeLock memory) {
         return locks[id];
+    }
+
+    /// The payment `holder` holds under `hold_` (payer 0: none, attached or released).
+    function heldFee(address holder, uint64 hold_) external view returns (FeeLock memory) {
+        return holds[holder][hold_];
     }
 }
 

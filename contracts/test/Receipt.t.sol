@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: UNLICENSED
 pragma solidity 0.8.37;
 
+import {deployEndpoint} from "./lib/Deploy.sol";
 import {VectorTest} from "./lib/Vectors.sol";
 import {ReceiptHarness} from "./lib/Harness.sol";
 import {Receipt, Outcome, OutcomeKind, OutcomeEntry, OutcomePayload, ReceiptCodec} from "../src/Receipt.sol";
@@ -11,7 +12,7 @@ import {StraitEndpoint} from "../src/StraitEndpoint.sol";
 /// SPEC name; the Received, Finalized and Settled events are their kind byte and these encodings.
 contract ReceiptVectorsTest is VectorTest {
     ReceiptHarness internal h = new ReceiptHarness();
-    StraitEndpoint internal endpoint = new StraitEndpoint(address(this));
+    StraitEndpoint internal endpoint = deployEndpoint(address(this), address(this));
     string internal json = vectors("endpoint.json");
 
     function test_receipts_decode_and_reencode() external view {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: UNLICENSED
 pragma solidity 0.8.37;
 
+import {deployEndpoint} from "./lib/Deploy.sol";
 import {NetTest} from "./lib/Net.sol";
 import {TestVerifier, ProbeApp, GreedyVerifier, MalformedVerifier} from "./lib/Fixtures.sol";
 import {StraitEndpoint} from "../src/StraitEndpoint.sol";
@@ -104,7 +105,7 @@ contract ReceiveTest is NetTest {
             bytes memory encoded = vm.parseJsonBytes(json, string.concat(c, ".encoding"));
             Packet memory p = codec.decode(encoded);
             vm.chainId(p.destinationChain);
-            StraitEndpoint dst = new StraitEndpoint(address(this));
+            StraitEndpoint dst = deployEndpoint(address(this), address(this));
             TestVerifier v = new TestVerifier(p.sourceChain);
             dst.setDefaultVerifier(p.sourceChain, address(v));
             bytes32[] memory one = new bytes32[](1);

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: UNLICENSED
 pragma solidity 0.8.37;
 
+import {deployEndpoint} from "./lib/Deploy.sol";
 import {VectorTest} from "./lib/Vectors.sol";
 import {Vm} from "./lib/Vm.sol";
 import {PacketHarness, MerkleHarness} from "./lib/Harness.sol";
 import {StraitEndpoint} from "../src/StraitEndpoint.sol";
 import {StraitEndpointExtension} from "../src/StraitEndpointExtension.sol";
+import {StraitFees} from "../src/StraitFees.sol";
 import {EndpointBase, DeliveryOptions} from "../src/EndpointBase.sol";
 import {Packet, PacketCodec} from "../src/Packet.sol";
 import {MerkleTree} from "../src/MerkleTree.sol";
@@ -28,8 +30,17 @@ contract StraitEndpointSendTest is VectorTest {
 
     function setUp() external {
         vm.chainId(LOCAL);
-        endpoint = new StraitEndpoint(address(this));
+        endpoint = deployEndpoint(address(this), address(this));
         endpoint.setRemoteChain(REMOTE, true);
+    }
+
+    /// The endpoint takes only a fees contract deployed for its own address: one made for another
+    /// endpoint is refused, so no two endpoints share payments.
+    function test_the_endpoint_refuses_the_fees_of_another_endpoint() external {
+        StraitFees other = new StraitFees(address(endpoint));
+        vm.expectRevert(abi.encodeWithSelector(ForeignFees.selector, address(other)));
+        new StraitEndpoint(address(this), other);
+        vm.assertTrue(address(endpoint.fees().endpoint()) == address(endpoint), "the deployed pair");
     }
 
     /// Sending the vectors' "evm addresses" packet from its sender emits exactly its encoding and id.

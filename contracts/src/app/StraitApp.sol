@@ -67,6 +67,18 @@ abstract contract StraitApp is IStraitReceiver, IStraitSender {
         (id,) = endpoint.sendPaidFor{value: value}(chain, peer, options, payload, gasLimit, payer);
     }
 
+    /// `_straitSend` paid with what this application holds under `hold` in the endpoint's fees
+    /// ([STRAIT-FEE.10]: `endpoint.fees().hold`, called while a payer was there); unpaid when
+    /// nothing is held.
+    function _straitSendHeld(uint64 chain, bytes memory payload, DeliveryOptions memory options, uint64 hold)
+        internal
+        returns (bytes32 id)
+    {
+        bytes32 peer = peers[chain];
+        if (peer == 0) revert NoPeer(chain);
+        (id,) = endpoint.sendHeld(chain, peer, options, payload, hold);
+    }
+
     /// @inheritdoc IStraitReceiver
     function straitReceive(
         bytes32 id,

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: UNLICENSED
 pragma solidity 0.8.37;
 
+import {deployEndpoint} from "./Deploy.sol";
 import {VectorTest} from "./Vectors.sol";
 import {Vm} from "./Vm.sol";
 import {TreeBuilder} from "./Tree.sol";
@@ -45,9 +46,9 @@ abstract contract NetTest is VectorTest, TreeBuilder {
 
     function setUp() public virtual {
         vm.chainId(A_CHAIN);
-        a = new StraitEndpoint(address(this));
+        a = deployEndpoint(address(this), address(this));
         vm.chainId(B_CHAIN);
-        b = new StraitEndpoint(address(this));
+        b = deployEndpoint(address(this), address(this));
         a.setRemoteChain(B_CHAIN, true);
         b.setRemoteChain(A_CHAIN, true);
         va = new TestVerifier(B_CHAIN);

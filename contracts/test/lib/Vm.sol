@@ -48,6 +48,7 @@ interface Vm {
     function store(address target, bytes32 slot, bytes32 value) external;
     function etch(address target, bytes calldata newRuntimeBytecode) external;
     function computeCreateAddress(address deployer, uint256 nonce) external pure returns (address);
+    function getNonce(address account) external view returns (uint64);
     function computeCreate2Address(bytes32 salt, bytes32 initCodeHash, address deployer)
         external
         pure

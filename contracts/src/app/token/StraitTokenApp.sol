@@ -6,7 +6,7 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {Clones} from "@openzeppelin/contracts/proxy/Clones.sol";
 import {StraitApp} from "../StraitApp.sol";
 import {DeliveryOptions} from "../../EndpointBase.sol";
-import {StraitAppError, IStraitEndpoint} from "../../IStrait.sol";
+import {StraitAppError, IStraitEndpoint, IStraitFees} from "../../IStrait.sol";
 import {NotOwner, NotGuardian, UnexpectedValue} from "../../Errors.sol";
 import {Packet, PacketCodec} from "../../Packet.sol";
 import {Transfer, TokenCodec} from "./TokenCodec.sol";
@@ -33,9 +33,6 @@ contract StraitTokenApp is StraitApp, TokenLimits {
     uint32 public constant ESCROW_SHORT = 1004;
     uint32 public constant UNKNOWN_TRANSFER = 1005;
     uint32 public constant TOKEN_PAUSED = 1009;
-    /// A paid transfer over the outbound limit: refused, not queued (an EVM application cannot pay
-    /// for the message at a release with no caller; `[STRAIT-TOKEN.EVM]`).
-    uint32 public constant PAID_OVER_LIMIT = 1012;
 
     /// How a sent transfer left: escrowed here, or burned (a voucher going back).
     uint8 internal constant ESCROWED = 0;
@@ -55,6 +52,8 @@ contract StraitTokenApp is StraitApp, TokenLimits {
 
     address public owner;
     StraitVoucher public immutable voucherImplementation;
+    /// The endpoint's fees, which hold a queued paid transfer's payment ([STRAIT-FEE.10]).
+    IStraitFees internal immutable fees;
     /// The local denomination of each known token (registered natives and vouchers).
     mapping(address token => string) public denomOf;
     /// The token of each local denomination, by `keccak256(denom)`.
@@ -105,6 +104,7 @@ contract StraitTokenApp is StraitApp, TokenLimits {
     {
         owner = owner_;
         voucherImplementation = new StraitVoucher();
+        fees = endpoint_.fees();
     }
 
     function fail(uint32 code, string memory reason) internal pure {
@@ -218,9 +218,10 @@ contract StraitTokenApp is StraitApp, TokenLimits {
 
     /// `sendTransfer` with its message paid ([STRAIT-FEE.7]): `msg.value`, at least the endpoint
     /// fees' quote for `gasLimit` and the transfer payload's length (`2 + denom length + 80`
-    /// bytes), the sender the payer. A paid transfer over the outbound limit is refused
-    /// (`PAID_OVER_LIMIT`), not queued. A gas limit of 0 is an unpaid transfer, which carries no
-    /// value (`UnexpectedValue`).
+    /// bytes), the sender the payer. Over the outbound limit it queues with its payment held in
+    /// the endpoint's fees under its queue id, and the release sends it paid with that payment
+    /// ([STRAIT-FEE.10]). A gas limit of 0 is an unpaid transfer, which carries no value
+    /// (`UnexpectedValue`).
     function sendTransferPaid(
         address token,
         uint64 destination,
@@ -229,9 +230,9 @@ contract StraitTokenApp is StraitApp, TokenLimits {
         uint64 timeoutHeight,
         uint64 timeoutTimestamp,
         uint64 gasLimit
-    ) external payable returns (bytes32 id) {
+    ) external payable returns (bytes32 id, uint64 queueId) {
         if (gasLimit == 0 && msg.value != 0) revert UnexpectedValue(msg.value);
-        (id,) = transferOut(token, destination, recipient, amount, timeoutHeight, timeoutTimestamp, gasLimit);
+        return transferOut(token, destination, recipient, amount, timeoutHeight, timeoutTimestamp, gasLimit);
     }
 
     function transferOut(
@@ -270,7 +271,8 @@ contract StraitTokenApp is StraitApp, TokenLimits {
     }
 
     /// The application holds `item.amount`: escrow or burn it, then send or queue it.
-    /// A paid one (`gasLimit` not 0, `msg.value` its payment) is sent now or refused.
+    /// A paid one (`gasLimit` not 0, `msg.value` its payment) is sent now, or queued with its
+    /// payment held under the queue id.
     function sendOut(Item memory item, string memory denom, uint64 gasLimit)
         internal
         returns (bytes32 id, uint64 queueId)
@@ -289,17 +291,25 @@ contract StraitTokenApp is StraitApp, TokenLimits {
             item.how = ESCROWED;
         }
         if (hasQueue(item.bucket) || !tryTake(item.bucket, item.amount)) {
-            if (gasLimit != 0) fail(PAID_OVER_LIMIT, "a paid transfer over the limit is not queued");
             queueId = enqueue(item);
+            if (gasLimit != 0) {
+                fees.hold{value: msg.value}(
+                    queueId, item.owner, item.remote, gasLimit, bytes(denom).length + 82
+                );
+            }
             emit TransferQueued(queueId, item.bucket, OUT, item.owner, item.token, item.amount);
             return (0, queueId);
         }
-        return (sendNow(item, denom, gasLimit), 0);
+        return (sendNow(item, denom, gasLimit, 0), 0);
     }
 
-    /// Send `item`'s transfer message, paid with `msg.value` for `gasLimit` by its owner unless
-    /// `gasLimit` is 0 (then with no value, whatever the call carries).
-    function sendNow(Item memory item, string memory denom, uint64 gasLimit) internal returns (bytes32 id) {
+    /// Send `item`'s transfer message: released from queue id `queued` (not 0), paid with what is
+    /// held under it; else paid with `msg.value` for `gasLimit` by its owner unless `gasLimit` is 0
+    /// (then with no value, whatever the call carries).
+    function sendNow(Item memory item, string memory denom, uint64 gasLimit, uint64 queued)
+        internal
+        returns (bytes32 id)
+    {
         bytes memory payload = TokenCodec.encode(
             Transfer({
                 denom: denom,
@@ -308,14 +318,12 @@ contract StraitTokenApp is StraitApp, TokenLimits {
                 recipient: item.counterparty
             })
         );
-        id = _straitSendPaid(
-            item.remote,
-            payload,
-            DeliveryOptions(false, item.timeoutHeight, item.timeoutTimestamp),
-            gasLimit,
-            gasLimit == 0 ? 0 : msg.value,
-            item.owner
-        );
+        DeliveryOptions memory options = DeliveryOptions(false, item.timeoutHeight, item.timeoutTimestamp);
+        id = queued != 0
+            ? _straitSendHeld(item.remote, payload, options, queued)
+            : _straitSendPaid(
+                item.remote, payload, options, gasLimit, gasLimit == 0 ? 0 : msg.value, item.owner
+            );
         pending[id] = Pending(item.token, item.how, item.owner, item.amount);
         emit TransferSent(id, item.owner, item.remote, item.counterparty, item.token, item.amount);
     }
@@ -409,8 +417,7 @@ contract StraitTokenApp is StraitApp, TokenLimits {
     // ---- Outcomes ([STRAIT-TOKEN.4], [STRAIT-TOKEN.5]).
 
     function _onAck(bytes32 id, bytes calldata) internal override {
-        if (pending[id].token == address(0)) fail(UNKNOWN_TRANSFER, "no transfer awaits this outcome");
-        delete pending[id];
+        takePending(id);
         emit TransferAcknowledged(id);
     }
 
@@ -423,11 +430,24 @@ contract StraitTokenApp is StraitApp, TokenLimits {
     }
 
     function refund(bytes32 id) internal {
-        Pending memory p = pending[id];
-        if (p.token == address(0)) fail(UNKNOWN_TRANSFER, "no transfer awaits this outcome");
-        delete pending[id];
+        Pending memory p = takePending(id);
         giveBack(p.token, p.how, p.sender, p.amount);
         emit TransferRefunded(id, p.sender, p.token, p.amount);
+    }
+
+    /// The transfer awaiting the outcome of message `id`, no longer awaiting (`UNKNOWN_TRANSFER`
+    /// if none).
+    function takePending(bytes32 id) internal returns (Pending memory p) {
+        p = pending[id];
+        if (p.token == address(0)) fail(UNKNOWN_TRANSFER, "no transfer awaits this outcome");
+        delete pending[id];
+    }
+
+    /// A queued outbound transfer that is not sent: its tokens and any payment held for it
+    /// ([STRAIT-FEE.10]) go back to its owner.
+    function refundQueued(uint64 queueId, Item memory item) internal {
+        giveBack(item.token, item.how, item.owner, item.amount);
+        fees.releaseHold(queueId);
     }
 
     /// Undo how `amount` left: release it from escrow, or mint the burned voucher again.
@@ -447,29 +467,23 @@ contract StraitTokenApp is StraitApp, TokenLimits {
     /// Release, FIFO, what fits in `bucket` now, looking at most at `max` queue positions; anyone
     /// may call it. Refused while the bucket's token is paused.
     function release(bytes32 bucket, uint256 max) external returns (uint256 released) {
-        Fifo memory f = fifo[bucket];
-        if (f.head == f.tail) return 0;
-        // Every item of a bucket has the bucket's token: the first waiting one names it.
-        address token;
-        for (uint64 i = f.head; i < f.tail && token == address(0); ++i) {
-            token = items[slots[bucket][i]].token;
-        }
-        if (token != address(0) && topicPaused[TokenCodec.topic(denomOf[token])]) {
-            fail(TOKEN_PAUSED, string.concat(denomOf[token], " is paused"));
-        }
         return releaseFifo(bucket, max);
     }
 
+    /// Every item of a bucket has the bucket's token, so a paused token's first item refuses the
+    /// whole release.
     function released_(uint64 id, Item memory item) internal override {
+        string memory denom = denomOf[item.token];
+        if (topicPaused[TokenCodec.topic(denom)]) fail(TOKEN_PAUSED, string.concat(denom, " is paused"));
         if (item.direction == IN) {
             IERC20(item.token).safeTransfer(item.owner, item.amount);
             emit QueueEnded(id, END_RELEASED, 0);
         } else if (peers[item.remote] == 0) {
             // No longer a remote: refunded, so that the item cannot block its queue.
-            giveBack(item.token, item.how, item.owner, item.amount);
+            refundQueued(id, item);
             emit QueueEnded(id, END_REFUNDED, 0);
         } else {
-            emit QueueEnded(id, END_RELEASED, sendNow(item, denomOf[item.token], 0));
+            emit QueueEnded(id, END_RELEASED, sendNow(item, denom, 0, id));
         }
     }
 
@@ -482,22 +496,15 @@ contract StraitTokenApp is StraitApp, TokenLimits {
         if (item.owner != msg.sender) fail(NOT_OWNER, "the queued transfer is its owner's to cancel");
         take(queueId);
         if (item.direction == OUT) {
-            giveBack(item.token, item.how, item.owner, item.amount);
+            refundQueued(queueId, item);
         } else {
+            // Sent back: an outbound transfer of the credit, with no timeouts.
             string memory denom = denomOf[item.token];
-            Item memory back = Item({
-                direction: OUT,
-                how: 0,
-                remote: item.remote,
-                timeoutHeight: 0,
-                timeoutTimestamp: 0,
-                token: item.token,
-                amount: item.amount,
-                owner: item.owner,
-                counterparty: item.counterparty,
-                bucket: bucketId(OUT, item.remote, denom)
-            });
-            (sent, requeued) = sendOut(back, denom, 0);
+            item.direction = OUT;
+            item.timeoutHeight = 0;
+            item.timeoutTimestamp = 0;
+            item.bucket = bucketId(OUT, item.remote, denom);
+            (sent, requeued) = sendOut(item, denom, 0);
         }
         emit QueueEnded(queueId, END_CANCELLED, sent);
     }

@@ -344,7 +344,7 @@ async fn deploy_chain(
     let url = anvil.url();
     let provider = deploy::signing_provider(&url, DEPLOYER_KEY)?;
     let owner = deploy::signer_address(DEPLOYER_KEY)?;
-    let endpoint = deploy::deploy_endpoint(&provider, owner).await?;
+    let endpoint = deploy::deploy_endpoint(&provider, owner, owner).await?;
     let guardians = deploy::deploy_guardians(&provider, endpoint, owner).await?;
     StraitEndpoint::new(endpoint, provider.clone())
         .setPauser(guardians)

@@ -8,7 +8,7 @@ use alloy::primitives::{Address, Bytes};
 use alloy::providers::{DynProvider, Provider, ProviderBuilder};
 use alloy::signers::local::PrivateKeySigner;
 
-use crate::abi::{bls_committee, ecdsa_committee, endpoint, guardians};
+use crate::abi::{bls_committee, ecdsa_committee, endpoint, fees, guardians};
 
 /// A deployment or configuration step failed.
 #[derive(Debug, thiserror::Error)]
@@ -69,12 +69,25 @@ pub fn read_provider(url: &str) -> Result<DynProvider, DeployError> {
     Ok(ProviderBuilder::new().connect_http(url).erased())
 }
 
-/// Deploys an endpoint owned by `owner`; its constructor creates its `StraitFees`.
+/// Deploys an endpoint owned by `owner` from `deployer` (the account `provider` signs for): first
+/// its `StraitFees`, made for the address the endpoint is created at next (`CREATE`'s, from the
+/// deployer's nonce), then the endpoint, whose constructor checks that pair (`ForeignFees`).
+/// Another transaction of the deployer's in between fails the deployment, never pairs wrongly.
 pub async fn deploy_endpoint(
     provider: &DynProvider,
+    deployer: Address,
     owner: Address,
 ) -> Result<Address, DeployError> {
-    let instance = endpoint::StraitEndpoint::deploy(provider.clone(), owner)
+    let nonce = provider
+        .get_transaction_count(deployer)
+        .pending()
+        .await
+        .map_err(step("read the deployer's nonce"))?;
+    let next = deployer.create(nonce + 1);
+    let fees = fees::StraitFees::deploy(provider.clone(), next)
+        .await
+        .map_err(step("deploy StraitFees"))?;
+    let instance = endpoint::StraitEndpoint::deploy(provider.clone(), owner, *fees.address())
         .await
         .map_err(step("deploy StraitEndpoint"))?;
     Ok(*instance.address())

@@ -47,7 +47,9 @@ async fn anvil_with_endpoint() -> (
     .expect("anvil");
     let provider = deploy::signing_provider(&anvil.url(), DEV_KEYS[0]).unwrap();
     let owner = deploy::signer_address(DEV_KEYS[0]).unwrap();
-    let endpoint = deploy::deploy_endpoint(&provider, owner).await.unwrap();
+    let endpoint = deploy::deploy_endpoint(&provider, owner, owner)
+        .await
+        .unwrap();
     (anvil, provider, endpoint)
 }
 

@@ -13,7 +13,9 @@ async fn deploys_and_configures_an_endpoint_on_anvil() {
     let provider = deploy::signing_provider(&anvil.url(), DEV_KEYS[0]).unwrap();
     assert_eq!(deploy::chain_id(&provider).await.unwrap(), 313_377);
     let owner = deploy::signer_address(DEV_KEYS[0]).unwrap();
-    let endpoint = deploy::deploy_endpoint(&provider, owner).await.unwrap();
+    let endpoint = deploy::deploy_endpoint(&provider, owner, owner)
+        .await
+        .unwrap();
     assert_ne!(endpoint, Address::ZERO);
     let verifier = Address::repeat_byte(0x11);
     deploy::trust_remote(&provider, endpoint, 7, verifier)

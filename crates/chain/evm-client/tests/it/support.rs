@@ -27,7 +27,9 @@ impl Chain {
         .expect("anvil");
         let provider = deploy::signing_provider(&anvil.url(), DEV_KEYS[0]).unwrap();
         let owner = deploy::signer_address(DEV_KEYS[0]).unwrap();
-        let endpoint = deploy::deploy_endpoint(&provider, owner).await.unwrap();
+        let endpoint = deploy::deploy_endpoint(&provider, owner, owner)
+            .await
+            .unwrap();
         for remote in [7, 8] {
             deploy::trust_remote(&provider, endpoint, remote, Address::repeat_byte(0x11))
                 .await
@@ -128,7 +130,9 @@ pub async fn anvil_with_endpoint(chain_id: u64) -> (Anvil, DynProvider, Address)
     .expect("anvil");
     let provider = deploy::signing_provider(&anvil.url(), DEV_KEYS[0]).unwrap();
     let owner = deploy::signer_address(DEV_KEYS[0]).unwrap();
-    let endpoint = deploy::deploy_endpoint(&provider, owner).await.unwrap();
+    let endpoint = deploy::deploy_endpoint(&provider, owner, owner)
+        .await
+        .unwrap();
     (anvil, provider, endpoint)
 }
 

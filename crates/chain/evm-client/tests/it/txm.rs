@@ -24,7 +24,13 @@ async fn setup() -> (Anvil, DynProvider, Address) {
     .expect("anvil");
     let deployer = deploy::signing_provider(&anvil.url(), DEV_KEYS[1]).unwrap();
     let owner = deploy::signer_address(DEV_KEYS[0]).unwrap();
-    let endpoint = deploy::deploy_endpoint(&deployer, owner).await.unwrap();
+    let endpoint = deploy::deploy_endpoint(
+        &deployer,
+        deploy::signer_address(DEV_KEYS[1]).unwrap(),
+        owner,
+    )
+    .await
+    .unwrap();
     (anvil, deployer, endpoint)
 }
 
