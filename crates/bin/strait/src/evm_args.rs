@@ -19,7 +19,8 @@ pub(crate) type EvmChain = crate::hetero_chain::Duplex<
 pub(crate) struct EvmChainsArgs {
     /// An EVM chain: `URL,ENDPOINT` (its JSON-RPC URL and the Strait endpoint's address;
     /// `,TOKEN_APP,FROM_BLOCK` may follow, as for `strait status`: logs are read from
-    /// FROM_BLOCK). Its transactions are signed with the key in --evm-key-env.
+    /// FROM_BLOCK; a relayer given TOKEN_APP releases its rate-limit queues when idle). Its
+    /// transactions are signed with the key in --evm-key-env.
     #[arg(long = "evm")]
     pub(crate) evm: Vec<EvmChainArg>,
     /// Blocks below an EVM chain's head its outbox is read at, and at which a message it

@@ -694,7 +694,11 @@ async fn adapters(evm: &EvmDevnet, key: &str) -> anyhow::Result<Vec<RelayChain>>
             source,
             destination,
         } = crate::hetero_relayer::evm_adapters(
-            &chain.status_arg(),
+            // The relayer releases the token application's queues when idle.
+            &crate::status_chains::EvmChainArg {
+                token_app: Some(chain.token_app),
+                ..chain.status_arg()
+            },
             CONFIRMATIONS,
             key,
             &verifiers,

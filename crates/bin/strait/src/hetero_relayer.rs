@@ -150,6 +150,11 @@ pub(crate) async fn evm_adapters(
     for &(_, address, kind) in verifiers.iter().filter(|v| v.0 == id) {
         destination = destination.with_verifier(address, kind);
     }
+    // A relayer told of the token application releases its queues when idle
+    // (`[STRAIT-AGENT.EVM-QUEUE]`).
+    if let Some(app) = chain.token_app {
+        destination = destination.with_token_app(app);
+    }
     Ok(Duplex {
         source,
         destination,

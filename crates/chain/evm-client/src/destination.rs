@@ -7,6 +7,9 @@
 //!   the `Received` events of those ids in the endpoint's logs from
 //!   [`EvmDestination::with_logs_from`] on: on a long chain, give the endpoint's deployment block
 //!   (and a node that serves logs over that range).
+//! * **Queues.** Given the token application ([`EvmDestination::with_token_app`]), the adapter
+//!   releases its rate-limit queues that would move, in its idle rounds (SPEC
+//!   `[STRAIT-AGENT.EVM-QUEUE]`, `queues`).
 //! * **Verifiers.** A verifier is a contract; its client id is the last eight bytes of its
 //!   address ([`client_id_of`]); the committee kinds are recognised by their code, others are
 //!   registered with [`EvmDestination::with_verifier`]. A relay's update names its client by id:
@@ -38,6 +41,7 @@
 //!   sent).
 
 mod kinds;
+mod queues;
 mod relay;
 mod report;
 mod watch;
@@ -51,6 +55,9 @@ use alloy::providers::Provider;
 use alloy::rpc::types::Filter;
 use alloy::sol_types::SolEvent;
 pub use kinds::{client_id_of, is_updated, kind_of_code};
+pub use queues::{
+    MAX_BUCKETS_KEPT, QUEUE_LOG_RANGE, RELEASES_PER_ROUND, RELEASE_INTERVAL, RELEASE_MAX,
+};
 pub use report::status_of_error;
 use strait_chain_client::{
     ChainError, DestinationChain, RelayLimits, RelayReport, RelayWork, RouteVerifiers,
@@ -105,6 +112,9 @@ pub struct EvmDestination {
     logs_from_block: u64,
     /// The depth under the head at which `received_packets` reads (0: the head).
     confirmations: u64,
+    /// The token application whose queues this adapter releases when idle, and what it knows of
+    /// them ([`EvmDestination::with_token_app`]).
+    queues: Arc<Mutex<Option<queues::QueueWatch>>>,
 }
 
 impl EvmDestination {
@@ -120,6 +130,7 @@ impl EvmDestination {
             scans: Arc::default(),
             logs_from_block: 0,
             confirmations: 0,
+            queues: Arc::default(),
         };
         let local = this
             .read(
@@ -161,6 +172,17 @@ impl EvmDestination {
     /// `[STRAIT-AGENT.EVM-DEST]`).
     pub fn with_confirmations(mut self, depth: u64) -> Self {
         self.confirmations = depth;
+        self
+    }
+
+    /// Releases the rate-limit queues of the token application at `app` when idle (`tend`, SPEC
+    /// `[STRAIT-AGENT.EVM-QUEUE]`): a bucket whose release would move an item now is released
+    /// through the transaction manager; its logs are read from [`EvmDestination::with_logs_from`]'s
+    /// block on.
+    pub fn with_token_app(self, app: Address) -> Self {
+        if let Ok(mut guard) = self.queues.lock() {
+            *guard = Some(queues::QueueWatch::new(app));
+        }
         self
     }
 
@@ -499,6 +521,11 @@ impl DestinationChain for EvmDestination {
             .map_err(|e| self.tx_error("tend", e))?;
         if resent > 0 {
             tracing::info!(chain = %self.chain, resent, "sent again what a reorganisation dropped");
+        }
+        // The queues are a service to the token application's users: a failure there is logged
+        // and tried again at a later idle round, and never stops the relaying.
+        if let Err(e) = self.release_queues().await {
+            tracing::warn!(chain = %self.chain, error = %e, "token queues not released");
         }
         Ok(())
     }

@@ -7,6 +7,7 @@ mod faults;
 mod light_client;
 mod payments;
 mod proxy;
+mod queues;
 mod source;
 mod status;
 mod support;

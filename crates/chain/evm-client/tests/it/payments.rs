@@ -3,12 +3,11 @@
 use alloy::primitives::{Bytes, FixedBytes, U256};
 use strait_chain_client::{ChainError, MessagePayment, SourceChain, MAX_PAGE_ITEMS};
 use strait_evm_client::abi::endpoint::StraitEndpoint::{self, DeliveryOptions};
-use strait_evm_client::abi::fees::StraitFees::{self, FeeOracle};
 use strait_evm_client::anvil::DEV_KEYS;
 use strait_evm_client::{deploy, EvmFee, EvmMessageStatus};
 use strait_primitives::{ChainId, MessageId};
 
-use crate::support::Chain;
+use crate::support::{fees_with_oracle, Chain};
 
 #[tokio::test]
 async fn payments_are_the_amounts_locked_when_the_messages_were_sent() {
@@ -16,29 +15,7 @@ async fn payments_are_the_amounts_locked_when_the_messages_were_sent() {
     let provider = deploy::signing_provider(&chain.anvil.url(), DEV_KEYS[0]).unwrap();
     let owner = deploy::signer_address(DEV_KEYS[0]).unwrap();
     let endpoint = StraitEndpoint::new(chain.endpoint, provider.clone());
-    // The owner's key stands for the guardians, who alone set the fee oracle.
-    endpoint
-        .setPauser(owner)
-        .send()
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap();
-    let fees = StraitFees::new(endpoint.fees().call().await.unwrap(), provider.clone());
-    let oracle = FeeOracle {
-        gasPrice: 2,
-        baseDelivery: 1_000,
-        perByte: 3,
-        ackFee: 7,
-    };
-    fees.setFeeOracle(7, oracle)
-        .send()
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap();
+    let fees = fees_with_oracle(&provider, chain.endpoint).await;
     let quote = fees.quote(7, 50_000, U256::from(4)).call().await.unwrap();
     let paid_amount = quote + U256::from(5); // the excess is locked too
     let receipt = endpoint

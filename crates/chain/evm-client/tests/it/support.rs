@@ -175,3 +175,34 @@ pub async fn relayer_txm(url: &str) -> std::sync::Arc<strait_evm_client::txm::Tx
     .unwrap();
     std::sync::Arc::new(txm)
 }
+
+/// The endpoint's fees contract, with chain 7's fee oracle entry (gas price 2, base 1,000, 3 per
+/// byte, ack fee 7) set by the first dev key, made the endpoint's pauser: it stands for the
+/// guardians, who alone set the oracle.
+pub async fn fees_with_oracle(
+    provider: &DynProvider,
+    endpoint: Address,
+) -> strait_evm_client::abi::fees::StraitFees::StraitFeesInstance<DynProvider> {
+    use strait_evm_client::abi::endpoint::StraitEndpoint;
+    use strait_evm_client::abi::fees::StraitFees::{self, FeeOracle};
+    let owner = deploy::signer_address(DEV_KEYS[0]).unwrap();
+    let endpoint = StraitEndpoint::new(endpoint, provider.clone());
+    mined!(endpoint.setPauser(owner));
+    let fees = StraitFees::new(endpoint.fees().call().await.unwrap(), provider.clone());
+    let oracle = FeeOracle {
+        gasPrice: 2,
+        baseDelivery: 1_000,
+        perByte: 3,
+        ackFee: 7,
+    };
+    mined!(fees.setFeeOracle(7, oracle));
+    fees
+}
+
+/// Sends a contract call and waits for its receipt.
+macro_rules! mined {
+    ($call:expr) => {
+        $call.send().await.unwrap().get_receipt().await.unwrap()
+    };
+}
+pub(crate) use mined;

@@ -1,0 +1,111 @@
+//! The token application's rate-limit queues, released by an idle relayer's destination adapter
+//! (SPEC `[STRAIT-AGENT.EVM-QUEUE]`), a paid transfer's with its held payment
+//! (`[STRAIT-FEE.10]`).
+
+use alloy::primitives::{Address, FixedBytes, U256};
+use alloy::providers::Provider;
+use strait_chain_client::DestinationChain;
+use strait_evm_client::abi::token_app::{StraitTokenApp, TokenLimits};
+use strait_evm_client::anvil::DEV_KEYS;
+use strait_evm_client::deploy;
+use strait_evm_client::destination::{EvmDestination, RELEASE_INTERVAL};
+
+use crate::support::{fees_with_oracle, mined, relayer_txm, Chain};
+
+/// Chain 7's gas limit for the paid transfer.
+const GAS_LIMIT: u64 = 50_000;
+
+#[tokio::test]
+async fn an_idle_destination_releases_the_queues_that_fit_and_a_held_payment_pays_its_message() {
+    let chain = Chain::start().await;
+    let url = chain.anvil.url();
+    let provider = deploy::signing_provider(&url, DEV_KEYS[0]).unwrap();
+    let owner = deploy::signer_address(DEV_KEYS[0]).unwrap();
+    let fees = fees_with_oracle(&provider, chain.endpoint).await;
+
+    // Every bucket: 100 units, refilled 1 a second of block time.
+    let limit = TokenLimits::Limit {
+        capacity: 100,
+        refillPerS: 1,
+    };
+    let app = StraitTokenApp::deploy(provider.clone(), chain.endpoint, owner, limit)
+        .await
+        .unwrap();
+    mined!(app.setPeer(7, FixedBytes::repeat_byte(0x33)));
+    let usd = deploy::deploy_dev_token(&provider, "usd", "USD", owner, U256::from(1_000))
+        .await
+        .unwrap();
+    mined!(app.registerToken(usd, "usd".into()));
+    let token = strait_evm_client::abi::voucher::StraitVoucher::new(usd, provider.clone());
+    mined!(token.approve(*app.address(), U256::from(1_000)));
+    let recipient = FixedBytes::repeat_byte(0x44);
+
+    // 100 empties the bucket; a paid 50 and an unpaid 30 then queue.
+    mined!(app.sendTransfer(usd, 7, recipient, 100, 0, 0));
+    let quote = fees
+        .quote(7, GAS_LIMIT, U256::from(2 + 3 + 80))
+        .call()
+        .await
+        .unwrap();
+    mined!(app
+        .sendTransferPaid(usd, 7, recipient, 50, 0, 0, GAS_LIMIT)
+        .value(quote));
+    mined!(app.sendTransfer(usd, 7, recipient, 30, 0, 0));
+    let bucket = app.bucketId(0, 7, "usd".into()).call().await.unwrap();
+    let fifo = app.fifo(bucket).call().await.unwrap();
+    assert_eq!(fifo.tail - fifo.head, 2, "two queued");
+    let held = fees.heldFee(*app.address(), 1).call().await.unwrap();
+    assert_eq!(
+        held.payer, owner,
+        "the paid one's payment held for its sender"
+    );
+
+    let txm = relayer_txm(&url).await;
+    let relayer = txm.address();
+    let dst = EvmDestination::new(txm, chain.endpoint)
+        .await
+        .unwrap()
+        .with_token_app(*app.address());
+
+    // Nothing fits yet: the dry run says so, and no transaction goes.
+    dst.tend().await.unwrap();
+    assert_eq!(provider.get_transaction_count(relayer).await.unwrap(), 0);
+    assert_eq!(app.fifo(bucket).call().await.unwrap().head, fifo.head);
+
+    // 100 seconds of block time refill the bucket: the next idle round after the interval
+    // releases both in one transaction.
+    let _: serde_json::Value = provider
+        .raw_request("evm_increaseTime".into(), (100u64,))
+        .await
+        .unwrap();
+    chain.mine(1).await;
+    tokio::time::sleep(RELEASE_INTERVAL).await;
+    dst.tend().await.unwrap();
+    assert_eq!(provider.get_transaction_count(relayer).await.unwrap(), 1);
+    let after = app.fifo(bucket).call().await.unwrap();
+    assert_eq!(after.head, fifo.tail, "both released");
+
+    // Released: the paid one's message carries the held payment, unchanged; the unpaid one none.
+    let ended = app.QueueEnded_filter().from_block(0).query().await.unwrap();
+    assert_eq!(ended.len(), 2);
+    let sent: Vec<FixedBytes<32>> = ended.iter().map(|(e, _)| e.sent).collect();
+    let paid = fees.feeLock(sent[0]).call().await.unwrap();
+    assert_eq!(paid.payer, owner);
+    assert_eq!(paid.amount, held.amount);
+    assert_eq!(paid.gasLimit, GAS_LIMIT);
+    assert_eq!(
+        fees.heldFee(*app.address(), 1).call().await.unwrap().payer,
+        Address::ZERO,
+        "no longer held"
+    );
+    assert_eq!(
+        fees.feeLock(sent[1]).call().await.unwrap().payer,
+        Address::ZERO,
+        "the unpaid one: unpaid"
+    );
+
+    // An empty queue is forgotten: later idle rounds send nothing.
+    tokio::time::sleep(RELEASE_INTERVAL).await;
+    dst.tend().await.unwrap();
+    assert_eq!(provider.get_transaction_count(relayer).await.unwrap(), 1);
+}
