@@ -56,7 +56,8 @@ use alloy::rpc::types::Filter;
 use alloy::sol_types::SolEvent;
 pub use kinds::{client_id_of, is_updated, kind_of_code};
 pub use queues::{
-    MAX_BUCKETS_KEPT, QUEUE_LOG_RANGE, RELEASES_PER_ROUND, RELEASE_INTERVAL, RELEASE_MAX,
+    BUCKETS_PER_ROUND, MAX_BUCKETS_KEPT, QUEUE_LOG_RANGE, RELEASES_PER_ROUND, RELEASE_INTERVAL,
+    RELEASE_MAX,
 };
 pub use report::status_of_error;
 use strait_chain_client::{

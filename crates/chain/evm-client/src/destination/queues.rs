@@ -9,7 +9,8 @@
 //! something now: a dry run (`eth_call`) answers how many items would go, so a bucket that is
 //! still over its limit, or paused, costs a read and no transaction. A bucket whose queue is empty
 //! is forgotten. Every step is bounded: [`QUEUE_LOG_RANGE`] blocks of logs, [`MAX_BUCKETS_KEPT`]
-//! buckets, [`RELEASES_PER_ROUND`] transactions, [`RELEASE_MAX`] queue positions each.
+//! buckets kept, [`BUCKETS_PER_ROUND`] looked at a round (in turn, from where the last round
+//! stopped), [`RELEASES_PER_ROUND`] transactions, [`RELEASE_MAX`] queue positions each.
 
 use std::collections::BTreeSet;
 use std::future::IntoFuture;
@@ -31,6 +32,8 @@ pub const QUEUE_LOG_RANGE: u64 = 10_000;
 /// Most buckets with waiting items remembered (the lowest ids are forgotten first; their items
 /// are still released by anyone, and learned again from their next queued item).
 pub const MAX_BUCKETS_KEPT: usize = 256;
+/// Most buckets one idle round looks at (two reads each, at most).
+pub const BUCKETS_PER_ROUND: usize = 16;
 /// Most release transactions one idle round sends.
 pub const RELEASES_PER_ROUND: usize = 2;
 /// Most queue positions one release looks at (`release(bucket, max)`'s `max`).
@@ -47,6 +50,8 @@ pub(super) struct QueueWatch {
     next_block: u64,
     /// Buckets that had a waiting item when last looked at.
     buckets: BTreeSet<B256>,
+    /// Where the next round starts looking (the bucket after the last one looked at).
+    cursor: B256,
     /// When the queues were last looked at.
     last: Option<Instant>,
 }
@@ -57,6 +62,7 @@ impl QueueWatch {
             app,
             next_block: 0,
             buckets: BTreeSet::new(),
+            cursor: B256::ZERO,
             last: None,
         }
     }
@@ -70,6 +76,27 @@ impl QueueWatch {
             self.buckets.pop_first();
         }
     }
+
+    /// This round's buckets: at most [`BUCKETS_PER_ROUND`], from the cursor on and around, each
+    /// once; the cursor moves past them.
+    fn turn(&mut self) -> Vec<B256> {
+        let out: Vec<B256> = self
+            .buckets
+            .range(self.cursor..)
+            .chain(self.buckets.range(..self.cursor))
+            .take(BUCKETS_PER_ROUND)
+            .copied()
+            .collect();
+        if let Some(last) = out.last() {
+            self.cursor = next_id(*last);
+        }
+        out
+    }
+}
+
+/// The bucket id after `b` (wrapping).
+fn next_id(b: B256) -> B256 {
+    B256::from(U256::from_be_bytes(b.0).wrapping_add(U256::from(1u8)))
 }
 
 impl EvmDestination {
@@ -121,7 +148,7 @@ impl EvmDestination {
         let buckets: Vec<B256> = self
             .with_watch(|watch| {
                 watch.record(next, learned);
-                watch.buckets.iter().copied().collect()
+                watch.turn()
             })?
             .unwrap_or_default();
         let contract = StraitTokenApp::new(app, self.txm.provider().clone());
@@ -202,5 +229,33 @@ mod tests {
             !w.buckets.contains(&B256::ZERO),
             "the lowest id is forgotten first"
         );
+    }
+
+    #[test]
+    fn each_round_looks_at_the_next_buckets_in_turn_and_all_come_round() {
+        let mut w = QueueWatch::new(Address::ZERO);
+        let id = |i: u16| B256::left_padding_from(&i.to_be_bytes());
+        w.record(1, (0..40).map(id));
+        let first = w.turn();
+        assert_eq!(
+            first,
+            (0..16).map(id).collect::<Vec<_>>(),
+            "at the bound, in order"
+        );
+        assert_eq!(w.turn(), (16..32).map(id).collect::<Vec<_>>());
+        let wrapped = w.turn();
+        assert_eq!(wrapped.len(), BUCKETS_PER_ROUND);
+        assert_eq!(
+            &wrapped[..8],
+            &(32..40).map(id).collect::<Vec<_>>()[..],
+            "then around"
+        );
+        assert_eq!(&wrapped[8..], &(0..8).map(id).collect::<Vec<_>>()[..]);
+        // Fewer than a round's worth: each once.
+        let mut few = QueueWatch::new(Address::ZERO);
+        few.record(1, [id(3), id(9)]);
+        assert_eq!(few.turn(), vec![id(3), id(9)]);
+        assert_eq!(few.turn(), vec![id(3), id(9)]);
+        assert_eq!(next_id(B256::repeat_byte(0xff)), B256::ZERO, "wraps");
     }
 }
