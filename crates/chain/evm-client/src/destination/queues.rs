@@ -164,11 +164,16 @@ impl EvmDestination {
                 self.forget_bucket(bucket)?;
                 continue;
             }
-            // The dry run: how many items would go now (a revert, e.g. a paused token: none).
-            let would = contract
-                .release(bucket, U256::from(RELEASE_MAX))
-                .call()
-                .into_future()
+            // The dry run: how many items would go now (a revert, e.g. a paused token, or no
+            // answer in time: none this round).
+            let would = self
+                .read(
+                    "release dry run",
+                    contract
+                        .release(bucket, U256::from(RELEASE_MAX))
+                        .call()
+                        .into_future(),
+                )
                 .await;
             match would {
                 Ok(n) if n > U256::ZERO => {}
