@@ -48,7 +48,7 @@ contract StraitEndpoint is EndpointCore {
         DeliveryOptions calldata options,
         bytes calldata payload
     ) external returns (bytes32 id, uint64 nonce) {
-        return sendWith(destinationChain, receiver, options, payload, 0, address(0), 0);
+        return sendFrom(destinationChain, receiver, options, payload, 0);
     }
 
     /// `send` with a payment for delivery and execution with `gasLimit` on the destination
@@ -94,8 +94,9 @@ contract StraitEndpoint is EndpointCore {
         return sendWith(destinationChain, receiver, options, payload, 0, address(0), uint256(hold) + 1);
     }
 
-    /// The sends' one body (one copy of the send's code): unpaid (gas limit 0, no hold), paid
-    /// with `msg.value` by `payer`, or paid with the caller's hold `held - 1` (`held` not 0).
+    /// The paid sends' one body (one copy of their code; `send`, the hot one, calls `sendFrom`
+    /// itself): paid with `msg.value` by `payer` (gas limit 0: unpaid), or paid with the caller's
+    /// hold `held - 1` (`held` not 0).
     function sendWith(
         uint64 destinationChain,
         bytes32 receiver,
