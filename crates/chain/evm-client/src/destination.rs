@@ -265,6 +265,24 @@ impl EvmDestination {
         }
     }
 
+    /// `address`'s logs of `event` in blocks `from..=to`: one `eth_getLogs`, with the manager's
+    /// RPC timeout.
+    async fn logs_of(
+        &self,
+        address: Address,
+        event: B256,
+        from: u64,
+        to: u64,
+    ) -> Result<Vec<alloy::rpc::types::Log>, ChainError> {
+        let filter = Filter::new()
+            .address(address)
+            .event_signature(event)
+            .from_block(from)
+            .to_block(to);
+        self.read("eth_getLogs", self.txm.provider().get_logs(&filter))
+            .await
+    }
+
     fn tx_error(&self, what: &'static str, e: TxError) -> ChainError {
         if e.is_transient() || matches!(e, TxError::FeeAboveCap { .. }) {
             self.unavailable(what, e.to_string())

@@ -17,8 +17,6 @@ use std::future::IntoFuture;
 use std::time::Duration;
 
 use alloy::primitives::{Address, B256, U256};
-use alloy::providers::Provider;
-use alloy::rpc::types::Filter;
 use alloy::sol_types::{SolCall, SolEvent};
 use strait_chain_client::{ChainError, DestinationChain};
 use tokio::time::Instant;
@@ -123,13 +121,13 @@ impl EvmDestination {
         let mut learned = Vec::new();
         let next = if start <= latest {
             let to = latest.min(start.saturating_add(QUEUE_LOG_RANGE - 1));
-            let filter = Filter::new()
-                .address(app)
-                .event_signature(StraitTokenApp::TransferQueued::SIGNATURE_HASH)
-                .from_block(start)
-                .to_block(to);
             let logs = self
-                .read("eth_getLogs", self.txm.provider().get_logs(&filter))
+                .logs_of(
+                    app,
+                    StraitTokenApp::TransferQueued::SIGNATURE_HASH,
+                    start,
+                    to,
+                )
                 .await?;
             for log in &logs {
                 let queued =

@@ -7,8 +7,6 @@
 use std::collections::BTreeMap;
 
 use alloy::primitives::{Address, Bytes, B256};
-use alloy::providers::Provider;
-use alloy::rpc::types::Filter;
 use alloy::sol_types::{SolCall, SolEvent};
 use strait_attest::Checkpoint;
 use strait_chain_client::{ChainError, DestinationChain, VerifierInfo, VerifierKind};
@@ -94,14 +92,7 @@ impl EvmDestination {
                 break;
             }
             let to = latest.min(next.saturating_add(VERIFIER_LOG_RANGE - 1));
-            let filter = Filter::new()
-                .address(address)
-                .event_signature(event)
-                .from_block(next)
-                .to_block(to);
-            let logs = self
-                .read("eth_getLogs", self.txm.provider().get_logs(&filter))
-                .await?;
+            let logs = self.logs_of(address, event, next, to).await?;
             for log in &logs {
                 entries.push(decode(log).ok_or_else(|| {
                     self.bad("vouched", format!("undecodable log of verifier {address}"))
