@@ -293,6 +293,7 @@ contract StraitTokenApp is StraitApp, TokenLimits {
         if (hasQueue(item.bucket) || !tryTake(item.bucket, item.amount)) {
             queueId = enqueue(item);
             if (gasLimit != 0) {
+                // The quote is the transfer payload's: `2 + denom length + 80` bytes.
                 fees.hold{value: msg.value}(
                     queueId, item.owner, item.remote, gasLimit, bytes(denom).length + 82
                 );
