@@ -1,17 +1,18 @@
 // SPDX-License-Identifier: UNLICENSED
 pragma solidity 0.8.37;
 
-/// The leaf and node hashes of the Strait message tree ([STRAIT-MERKLE.1]) and its zero hashes
-/// ([STRAIT-MERKLE.2]): `leaf(id) = keccak256(0x00 || id)`, `node(l, r) = keccak256(0x01 || l || r)`,
-/// `zero[0]` = 32 zero bytes, `zero[h + 1] = node(zero[h], zero[h])`. The table `ZERO_TABLE`
-/// (`zero[0..31]`) and `Z32` (the empty tree's root) are checked against that definition and the
+/// The leaf and node hashes of the Strait message tree ([STRAIT-MERKLE.1]), its zero hashes and
+/// root hash ([STRAIT-MERKLE.2]): `leaf(id) = keccak256(0x00 || id)`, `node(l, r) = keccak256(0x01
+/// || l || r)`, `zero[0]` = 32 zero bytes, `zero[h + 1] = node(zero[h], zero[h])`, and the root of a
+/// tree of height `k` with top node `top`, `keccak256(0x02 || u8(k) || top)`. The table
+/// `ZERO_TABLE` (`zero[0..31]`) and `EMPTY_ROOT` are checked against that definition and the
 /// vectors by `test/MerkleTree.t.sol`.
 library MerkleHash {
     /// Depth of the tree; capacity 2^32 leaves.
     uint256 internal constant DEPTH = 32;
 
-    /// `zero[32]`, the root of the empty tree.
-    bytes32 internal constant Z32 = 0x7c1d0e8a93ea9c09cc13b91ead8f72de66a33cb695c30934dc2d75bffac1248e;
+    /// The root of the empty tree: `root(0, zero[0])`.
+    bytes32 internal constant EMPTY_ROOT = 0xb22753c8bc051c5aa044766a80b8e9fb316f25174b6912903600cf0fa9a8dbdb;
 
     /// `keccak256(0x00 || id)`: 33 bytes hashed in scratch space.
     function leaf(bytes32 id) internal pure returns (bytes32 h) {
@@ -31,6 +32,29 @@ library MerkleHash {
             mstore(add(p, 1), left)
             mstore(add(p, 33), right)
             h := keccak256(p, 65)
+        }
+    }
+
+    /// The height of the tree of `size` leaves: the least `k` with `2^k >= size` (0 for 0 and 1).
+    function height(uint256 size) internal pure returns (uint256 k) {
+        if (size <= 1) return 0;
+        uint256 x = size - 1;
+        assembly ("memory-safe") {
+            for {} x {} {
+                k := add(k, 1)
+                x := shr(1, x)
+            }
+        }
+    }
+
+    /// `keccak256(0x02 || u8(k) || top)`: the root of a tree of height `k <= 32` whose node at
+    /// `(k, 0)` is `top`, 34 bytes hashed in scratch space.
+    function root(uint256 k, bytes32 top) internal pure returns (bytes32 h) {
+        assembly ("memory-safe") {
+            mstore(0x02, top)
+            mstore8(0x00, 0x02)
+            mstore8(0x01, k)
+            h := keccak256(0x00, 34)
         }
     }
 

@@ -113,16 +113,22 @@ library MerkleMultiProof {
         if (used != m) revert HashCountMismatch(m, used);
     }
 
-    /// [STRAIT-MERKLE.7] steps 2 to 4 over a framed proof of `k` sorted indices and `m` hashes, in
+    /// [STRAIT-MERKLE.7] steps 2 to 5 over a framed proof of `k` sorted indices and `m` hashes, in
     /// assembly: the positions and nodes of a level live in two memory arrays of `k` words that
     /// each level overwrites from the front with its parents, and hashes are read straight from
-    /// calldata. Returns the root, the number of hashes consumed, and whether the proof ran out of
-    /// hashes (then the root is meaningless). `ids.length == k` is the caller's check.
+    /// calldata. Only the levels below the proof's height are hashed: from the bit length `L` of
+    /// the highest index up, the paths have joined in position 0 and the last `32 - L` hashes are
+    /// its siblings at heights `L` to 31, one each; the height is the least `k >= L` with every one
+    /// at `k` and above a zero hash. Returns the root, the number of hashes the shape consumes
+    /// (those above the height included), and whether the proof ran out of hashes (then the root
+    /// is meaningless). `ids.length == k` is the caller's check.
     function walk(bytes calldata proof, uint256 k, uint256 m, bytes32[] memory ids)
         private
         pure
         returns (bytes32 root, uint256 used, bool ranOut)
     {
+        bytes memory zero = MerkleHash.zeroTable();
+        uint256 height;
         assembly ("memory-safe") {
             // One level: the n nodes at the front of (pos, nodes) become their parents, taking
             // hashes from index j on; returns the parents' count and the next j, or ranOut_.
@@ -177,12 +183,27 @@ library MerkleMultiProof {
             }
             mstore8(scratch, 0x01)
             let hashes := add(proof.offset, add(6, shl(2, k)))
+            // The height: down from 32 to the bit length of the highest index while the hash at
+            // height - 1 is there (a short proof runs out below) and is that height's zero hash.
+            let top := shr(224, calldataload(add(proof.offset, add(2, shl(2, sub(k, 1))))))
+            let floor := 0
+            for {} shr(floor, top) {} { floor := add(floor, 1) }
+            height := 32
+            for {} gt(height, floor) {} {
+                let h := sub(height, 1)
+                if lt(add(m, h), 32) { break }
+                let hash := calldataload(add(hashes, shl(5, sub(add(m, h), 32))))
+                if iszero(eq(hash, mload(add(zero, shl(5, add(h, 1)))))) { break }
+                height := h
+            }
             let n := k
-            for { let h := 0 } lt(h, 32) { h := add(h, 1) } {
+            for { let h := 0 } lt(h, height) { h := add(h, 1) } {
                 n, used, ranOut := level(pos, nodes, scratch, hashes, n, used, m)
                 if ranOut { break }
             }
+            used := add(used, sub(32, height))
             root := mload(nodes)
         }
+        root = MerkleHash.root(height, root);
     }
 }

@@ -7,12 +7,15 @@ import {MerkleHash} from "./MerkleHash.sol";
 /// Verify an inclusion proof of a message id against a trusted outbox root
 /// ([STRAIT-MERKLE.4], [STRAIT-MERKLE.5]), as `crates/core/merkle`'s `InclusionProof` does.
 library MerkleProof {
-    /// The root the encoded proof leads to from `id`: one leaf and 32 node hashes, read straight
-    /// from calldata. The encoding ([STRAIT-MERKLE.4]) is the leaf index u32, the zero mask u32
-    /// (bit h set: `siblings[h]` is `zero[h]` and omitted), then the other siblings, leaf first.
-    /// The zero hashes come from `MerkleHash.ZERO_TABLE` (one copy to memory). Checks, in order: exactly
-    /// `8 + 32 * (32 - popcount(mask))` bytes (`Truncated` if shorter, `TrailingBytes` if longer),
-    /// then no present sibling equal to `zero[h]` (`NonCanonicalProof`).
+    /// The root the encoded proof leads to from `id`: one leaf hash, a node hash per level of the
+    /// proof's height and the root hash, read straight from calldata. The encoding
+    /// ([STRAIT-MERKLE.4]) is the leaf index u32, the zero mask u32 (bit h set: `siblings[h]` is
+    /// `zero[h]` and omitted), then the other siblings, leaf first. The height
+    /// ([STRAIT-MERKLE.5]) is the bit length of `leaf index | ~mask`: the least `k` at least the
+    /// index's bit length with every sibling at `k` and above a zero hash. The zero hashes come
+    /// from `MerkleHash.ZERO_TABLE` (one copy to memory). Checks, in order: exactly `8 + 32 * (32 -
+    /// popcount(mask))` bytes (`Truncated` if shorter, `TrailingBytes` if longer), then no present
+    /// sibling equal to `zero[h]` (`NonCanonicalProof`).
     function rootOf(bytes32 id, bytes calldata proof)
         internal
         pure
@@ -21,12 +24,15 @@ library MerkleProof {
         node = MerkleHash.leaf(id);
         bytes memory zero = MerkleHash.zeroTable();
         uint256 end;
+        uint256 height;
         bool nonCanonical;
         assembly ("memory-safe") {
             // Reads past the end of `proof` are harmless: the length check below then fails.
             let head := calldataload(proof.offset)
             leafIndex := shr(224, head)
             let mask := and(shr(192, head), 0xffffffff)
+            // Bit h set: level h is below the height. The siblings above it are all omitted.
+            let levels := or(leafIndex, xor(mask, 0xffffffff))
             let index := leafIndex
             let p := mload(0x40)
             mstore8(p, 0x01)
@@ -36,8 +42,8 @@ library MerkleProof {
             let right := add(p, 33)
             let z := add(zero, 32)
             let s := add(proof.offset, 8)
-            for { let h := 0 } lt(h, 1024) { h := add(h, 32) } {
-                let zh := mload(add(z, h))
+            for {} levels {} {
+                let zh := mload(z)
                 let sibling := zh
                 if iszero(and(mask, 1)) {
                     sibling := calldataload(s)
@@ -50,12 +56,16 @@ library MerkleProof {
                 node := keccak256(p, 65)
                 index := shr(1, index)
                 mask := shr(1, mask)
+                levels := shr(1, levels)
+                z := add(z, 32)
             }
+            height := shr(5, sub(z, add(zero, 32)))
             end := sub(s, proof.offset)
         }
         if (proof.length < end) revert Truncated();
         if (proof.length > end) revert TrailingBytes();
         if (nonCanonical) revert NonCanonicalProof();
+        node = MerkleHash.root(height, node);
     }
 
     /// Accept iff the encoded proof leads from `id` to `root`; else `RootMismatch(got, root)`.
@@ -70,19 +80,26 @@ library MerkleProof {
         if (got != root) revert RootMismatch(got, root);
     }
 
-    /// The root a decoded path leads to ([STRAIT-MERKLE.5] step 1 and 2): `IndexOutOfRange` if
-    /// `leafIndex >= 2^32` (never true of a decoded proof).
+    /// The root a decoded path leads to ([STRAIT-MERKLE.5] step 1 to 3): `IndexOutOfRange` if
+    /// `leafIndex >= 2^32` (never true of a decoded proof). Its height is the least `k` at least
+    /// the index's bit length with `siblings[h] == zero[h]` for every `h >= k`.
     function rootOfPath(bytes32 id, uint256 leafIndex, bytes32[32] memory siblings)
         internal
         pure
         returns (bytes32 node)
     {
         if (leafIndex >= 1 << 32) revert IndexOutOfRange();
+        bytes32[32] memory zero = MerkleHash.zeroHashes();
+        uint256 height = 32;
+        while (height > 0 && leafIndex >> (height - 1) == 0 && siblings[height - 1] == zero[height - 1]) {
+            --height;
+        }
         node = MerkleHash.leaf(id);
-        for (uint256 h = 0; h < 32; ++h) {
+        for (uint256 h = 0; h < height; ++h) {
             node = (leafIndex >> h) & 1 == 1
                 ? MerkleHash.node(siblings[h], node)
                 : MerkleHash.node(node, siblings[h]);
         }
+        node = MerkleHash.root(height, node);
     }
 }

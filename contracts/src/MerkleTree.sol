@@ -5,8 +5,8 @@ import {Truncated, TrailingBytes, TooLarge, TreeFull} from "./Errors.sol";
 import {MerkleHash} from "./MerkleHash.sol";
 
 /// The incremental Merkle outbox ([STRAIT-MERKLE.3]): 32 storage words of branch hashes, an append
-/// of amortised 2 hashes, and the root of the depth-32 tree, agreeing with `crates/core/merkle`'s
-/// `IncrementalTree`. The leaf count is the caller's to keep (the endpoint packs it in a slot a
+/// of amortised 2 hashes, and the root of the tree (of its height and top node), agreeing with
+/// `crates/core/merkle`'s `IncrementalTree`. The leaf count is the caller's to keep (the endpoint packs it in a slot a
 /// delivery reads anyway) and to pass in.
 library MerkleTree {
     /// Capacity: 2^32 ids.
@@ -36,15 +36,35 @@ library MerkleTree {
         t.branch[31] = node;
     }
 
-    /// The root of the tree of `count` leaves ([STRAIT-MERKLE.2]).
-    function root(Tree storage t, uint256 count) internal view returns (bytes32) {
-        if (count == MAX_LEAVES) return t.branch[31];
-        bytes32[32] memory zero = MerkleHash.zeroHashes();
-        bytes32 node = bytes32(0);
-        for (uint256 h = 0; h < MerkleHash.DEPTH; ++h) {
-            node = (count >> h) & 1 == 1 ? MerkleHash.node(t.branch[h], node) : MerkleHash.node(node, zero[h]);
+    /// The root of the tree of `count` leaves ([STRAIT-MERKLE.2]): the root hash of its height `k`
+    /// and its top node, folded from `branch[0..k]` and zero hashes (a full tree of `2^k` leaves:
+    /// `branch[k]`, `branch[31]` for 2^32).
+    function root(Tree storage t, uint256 count) internal view returns (bytes32 node) {
+        uint256 k = MerkleHash.height(count);
+        bytes memory zero = MerkleHash.zeroTable();
+        assembly ("memory-safe") {
+            // `branch[h]` is at slot `t.slot + h`.
+            let slot := t.slot
+            switch and(iszero(iszero(count)), iszero(and(count, sub(count, 1))))
+            case 1 { node := sload(add(slot, sub(k, eq(k, 32)))) }
+            default {
+                let p := mload(0x40)
+                mstore8(p, 0x01)
+                for { let h := 0 } lt(h, k) { h := add(h, 1) } {
+                    switch and(shr(h, count), 1)
+                    case 1 {
+                        mstore(add(p, 1), sload(add(slot, h)))
+                        mstore(add(p, 33), node)
+                    }
+                    default {
+                        mstore(add(p, 1), node)
+                        mstore(add(p, 33), mload(add(zero, shl(5, add(h, 1)))))
+                    }
+                    node := keccak256(p, 65)
+                }
+            }
         }
-        return node;
+        node = MerkleHash.root(k, node);
     }
 
     /// Load the persisted state encoding ([STRAIT-MERKLE.3]), checking in order: count present

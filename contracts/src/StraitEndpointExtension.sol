@@ -9,13 +9,16 @@ import {Packet, PacketCodec} from "./Packet.sol";
 import {Outcome, OutcomeKind, Receipt, ReceiptCodec} from "./Receipt.sol";
 import {IStraitSender} from "./IStrait.sol";
 import {AppCall} from "./AppCall.sol";
+import {ReplayBitmap} from "./ReplayBitmap.sol";
 
 /// The endpoint's code that a delivery of a message rarely or never runs (ADR 0026): the
-/// settlement of outcome messages, retry and finalize of failed messages, and the
-/// configuration. `StraitEndpoint` creates it and runs it by `delegatecall`, in its own storage
+/// settlement of outcome messages, retry and finalize of failed messages, the advance of a
+/// route's contiguous counter and the configuration. `StraitEndpoint` creates it and runs it by `delegatecall`, in its own storage
 /// (the layout of `EndpointBase`), so that the endpoint fits EIP-170's code size limit with its
 /// delivery path compiled for gas. Its functions refuse a direct call (`NotDelegated`).
 contract StraitEndpointExtension is EndpointCore {
+    using ReplayBitmap for ReplayBitmap.Bitmap;
+
     /// This contract's own address: a call in the endpoint's context is not to it.
     address internal immutable self;
 
@@ -202,6 +205,13 @@ contract StraitEndpointExtension is EndpointCore {
         o.kind = OutcomeKind.Failed;
         o.code = SETTLE_REFUSED;
         o.reason = reason;
+    }
+
+    /// [STRAIT-RECV.11] Move `route`'s contiguous counter through received nonces (at most 1,024
+    /// words). Anyone.
+    function advanceInbound(bytes32 route) external delegated returns (uint64 from, uint64 to) {
+        (from, to) = inbound[route].advance(ReplayBitmap.MAX_ADVANCE_WORDS);
+        emit Advanced(route, from, to);
     }
 
     /// [STRAIT-RETRY.2] Run a failed message again (anyone, giving its packet). Executed: final,

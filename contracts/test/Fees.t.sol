@@ -206,7 +206,7 @@ contract FeesTest is NetTest {
         one[0] = MerkleHash.leaf(PacketCodec.messageId(packet));
         bytes32[][] memory levels = naiveLevels(one);
         bytes memory proof = inclusionProof(levels, 0);
-        va.setRoot(++height, levels[32][0]);
+        va.setRoot(++height, naiveRoot(levels));
         vm.prank(RELAYER, RELAYER);
         a.receiveMessage(packet, proof, height);
         vm.assertEq(appA.outcomes(id), 1, "settled");

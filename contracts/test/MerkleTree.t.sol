@@ -40,17 +40,40 @@ contract MerkleTreeVectorsTest is VectorTest, TreeBuilder {
             vm.assertEq(zero[h], z, string.concat("zero[", vm.toString(h), "]"));
             z = MerkleHash.node(z, z);
         }
-        vm.assertEq(MerkleHash.Z32, z, "zero[32]");
+        vm.assertEq(MerkleHash.EMPTY_ROOT, MerkleHash.root(0, bytes32(0)), "the empty tree's root");
+        vm.assertEq(MerkleHash.EMPTY_ROOT, vm.parseJsonBytes32(json, ".roots[0].root"), "empty root vector");
         uint256 n = count(json, ".zero_hashes");
         for (uint256 i = 0; i < n; ++i) {
             string memory c = item(".zero_hashes", i);
             uint256 level = vm.parseJsonUint(json, string.concat(c, ".level"));
             bytes32 want = vm.parseJsonBytes32(json, string.concat(c, ".hash"));
-            vm.assertEq(level == 32 ? MerkleHash.Z32 : zero[level], want, string.concat(c, " zero hash"));
+            vm.assertEq(level == 32 ? z : zero[level], want, string.concat(c, " zero hash"));
         }
     }
 
     /// The outbox root after appending id_0 .. id_{n-1}, at every size the vectors list.
+    function test_root_hash_and_heights() external view {
+        vm.assertEq(
+            MerkleHash.root(
+                vm.parseJsonUint(json, ".root_hash.height"), vm.parseJsonBytes32(json, ".root_hash.top")
+            ),
+            vm.parseJsonBytes32(json, ".root_hash.hash"),
+            "root hash"
+        );
+        uint256 n = count(json, ".roots");
+        for (uint256 i = 0; i < n; ++i) {
+            string memory c = item(".roots", i);
+            vm.assertEq(
+                MerkleHash.height(vm.parseJsonUint(json, string.concat(c, ".leaf_count"))),
+                vm.parseJsonUint(json, string.concat(c, ".height")),
+                string.concat(c, " height")
+            );
+        }
+        vm.assertEq(MerkleHash.height(1 << 32), 32, "height of 2^32");
+        vm.assertEq(MerkleHash.height((1 << 31) + 1), 32, "height of 2^31 + 1");
+        vm.assertEq(MerkleHash.height(1 << 31), 31, "height of 2^31");
+    }
+
     function test_roots_of_the_incremental_tree() external {
         MerkleHarness tree = new MerkleHarness();
         uint256 n = count(json, ".roots");

@@ -144,7 +144,7 @@ abstract contract NetTest is VectorTest, TreeBuilder {
         one[0] = MerkleHash.leaf(PacketCodec.messageId(packet));
         bytes32[][] memory levels = naiveLevels(one);
         uint64 h = ++height;
-        (address(dst) == address(a) ? va : vb).setRoot(h, levels[32][0]);
+        (address(dst) == address(a) ? va : vb).setRoot(h, naiveRoot(levels));
         dst.receiveMessage(packet, inclusionProof(levels, 0), h);
         collect();
     }

@@ -23,6 +23,12 @@ abstract contract TreeBuilder {
         }
     }
 
+    /// The root of the tree of `levels` ([STRAIT-MERKLE.2]): its height's root hash of its top node.
+    function naiveRoot(bytes32[][] memory levels) internal pure returns (bytes32) {
+        uint256 k = MerkleHash.height(levels[0].length);
+        return MerkleHash.root(k, levels[0].length == 0 ? bytes32(0) : levels[k][0]);
+    }
+
     /// The multiproof of `indices` ([STRAIT-MERKLE.6]): at each height, left to right, the sibling
     /// of every node on the union of paths whose sibling is not on it.
     function multiproof(bytes32[][] memory levels, uint256[] memory indices)

@@ -10,7 +10,7 @@ use strait_devnet_api::keys::devnet_validator;
 use strait_light_client::{
     ConsensusState, Header, Options, Signer, TrustThreshold, Validator, ValidatorSet,
 };
-use strait_merkle::{zero_hashes, DEPTH};
+use strait_merkle::empty_root;
 use strait_primitives::{keccak256_concat, ChainId, Hash32, Height, Timestamp};
 
 /// Voting power of every genesis validator of a devnet chain.
@@ -143,7 +143,7 @@ pub fn genesis_header(spec: &ChainSpec) -> Header {
         timestamp: spec.genesis_time,
         parent_hash: Hash32::ZERO,
         app_state_root: genesis_state_root(spec.chain_id),
-        outbox_root: zero_hashes()[DEPTH],
+        outbox_root: empty_root(),
         validators_hash: validators,
         next_validators_hash: validators,
     }

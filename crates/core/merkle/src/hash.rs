@@ -1,4 +1,5 @@
-//! Leaf and node hashes, zero hashes and leaf positions (`[STRAIT-MERKLE.1]`, `[STRAIT-MERKLE.2]`).
+//! Leaf, node and root hashes, zero hashes, tree heights and leaf positions (`[STRAIT-MERKLE.1]`,
+//! `[STRAIT-MERKLE.2]`).
 
 use core::fmt;
 use std::sync::OnceLock;
@@ -6,7 +7,8 @@ use std::sync::OnceLock;
 use serde::{Deserialize, Serialize};
 use strait_primitives::{domain, keccak256, Hash32, MessageId};
 
-/// Depth of the tree: a path from a leaf to the root crosses this many levels (`[STRAIT-MERKLE.2]`).
+/// Depth of the tree: its greatest height, the levels of a path in a tree of `2^32` leaves
+/// (`[STRAIT-MERKLE.2]`).
 pub const DEPTH: usize = 32;
 
 /// Capacity of the tree: `2^DEPTH` leaves (`[STRAIT-MERKLE.2]`).
@@ -66,6 +68,47 @@ pub fn node_hash(left: &Hash32, right: &Hash32) -> Hash32 {
     preimage[1..33].copy_from_slice(left.as_bytes());
     preimage[33..].copy_from_slice(right.as_bytes());
     keccak256(&preimage)
+}
+
+/// Height of the tree of `size` leaves (`[STRAIT-MERKLE.2]`): the least `k` with `2^k >= size`,
+/// 0 for the empty tree and for one leaf. At most [`DEPTH`] for `size <= 2^32`.
+#[inline]
+pub const fn tree_height(size: u64) -> usize {
+    if size <= 1 {
+        0
+    } else {
+        (u64::BITS - (size - 1).leading_zeros()) as usize
+    }
+}
+
+/// The root of a tree of height `height` whose top node (the node at `(height, 0)`) is `top`
+/// (`[STRAIT-MERKLE.2]`): `keccak256(0x02 || u8(height) || top)`, a 34-byte preimage. The height
+/// in the preimage binds the number of levels a proof folds, so a proof cannot stop short of it.
+#[inline]
+pub fn root_hash(height: usize, top: &Hash32) -> Hash32 {
+    debug_assert!(height <= DEPTH, "height above the depth");
+    let mut preimage = [0u8; 34];
+    preimage[0] = domain::MERKLE_ROOT;
+    preimage[1] = height as u8;
+    preimage[2..].copy_from_slice(top.as_bytes());
+    keccak256(&preimage)
+}
+
+/// The root of the empty tree: height 0, top `zero[0]` (`[STRAIT-MERKLE.2]`).
+pub fn empty_root() -> Hash32 {
+    root_hash(0, &Hash32::ZERO)
+}
+
+/// The height of a proof (`[STRAIT-MERKLE.5]`, `[STRAIT-MERKLE.7]`): the least `k` with
+/// `k >= bit_length(max_index)` such that `has_hash_at(h)` is false for every `h` in `k..DEPTH`,
+/// where `has_hash_at(h)` says whether the proof's sibling at height `h` (on the path of the
+/// highest proven leaf) is anything but `zero[h]`.
+pub(crate) fn proof_height(max_index: u64, mut has_hash_at: impl FnMut(usize) -> bool) -> usize {
+    let floor = (u64::BITS - max_index.leading_zeros()) as usize;
+    (floor..DEPTH)
+        .rev()
+        .find(|&h| has_hash_at(h))
+        .map_or(floor, |h| h + 1)
 }
 
 /// The roots of empty subtrees by height: `zero[0]` is 32 zero bytes,

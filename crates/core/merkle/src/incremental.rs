@@ -3,7 +3,10 @@
 use serde::{Deserialize, Serialize};
 use strait_primitives::{DecodeError, Hash32, MessageId, Reader};
 
-use crate::{leaf_hash, node_hash, zero_hashes, LeafIndex, MerkleError, DEPTH, MAX_LEAVES};
+use crate::{
+    leaf_hash, node_hash, root_hash, tree_height, zero_hashes, LeafIndex, MerkleError, DEPTH,
+    MAX_LEAVES,
+};
 
 /// Length of [`IncrementalTree::encode`]: a u64 count and [`DEPTH`] hashes.
 pub const STATE_LEN: usize = 8 + DEPTH * 32;
@@ -53,7 +56,7 @@ fn check_count(count: u64) -> Result<(), MerkleError> {
 }
 
 impl IncrementalTree {
-    /// The empty tree; its root is `zero[32]`.
+    /// The empty tree; its root is [`crate::empty_root`].
     pub fn new() -> Self {
         Self::default()
     }
@@ -89,22 +92,25 @@ impl IncrementalTree {
         Ok(index)
     }
 
-    /// The current root: the plain root of the depth-32 tree, empty leaves being `zero[0]`.
-    /// O(depth): 32 node hashes.
+    /// The current root (`[STRAIT-MERKLE.2]`): the root hash of the tree's height `k` and its
+    /// top node, folded from `branch[0..k]` and zero hashes. O(height): at most 33 hashes.
     pub fn root(&self) -> Hash32 {
-        if self.count == MAX_LEAVES {
-            return self.branch[DEPTH - 1];
+        let height = tree_height(self.count);
+        // A full tree of 2^k leaves: its top node is the last complete subtree, `branch[k]`
+        // (`branch[31]` for 2^32 leaves, where `append` keeps it).
+        if self.count.is_power_of_two() {
+            return root_hash(height, &self.branch[height.min(DEPTH - 1)]);
         }
         let zero = zero_hashes();
         let mut node = zero[0];
-        for (h, (left, empty)) in self.branch.iter().zip(zero).enumerate() {
+        for (h, (left, empty)) in self.branch.iter().zip(zero).enumerate().take(height) {
             node = if (self.count >> h) & 1 == 1 {
                 node_hash(left, &node)
             } else {
                 node_hash(&node, empty)
             };
         }
-        node
+        root_hash(height, &node)
     }
 
     /// The state for a host to persist: `count` as u64 big-endian, then `branch[0..32]`
@@ -138,21 +144,25 @@ mod tests {
     use super::*;
 
     #[test]
-    fn empty_root_is_top_zero_hash() {
-        assert_eq!(IncrementalTree::new().root(), zero_hashes()[DEPTH]);
+    fn empty_root_is_height_0_over_zero_0() {
+        assert_eq!(IncrementalTree::new().root(), crate::empty_root());
+        assert_eq!(crate::empty_root(), root_hash(0, &Hash32::ZERO));
     }
 
     #[test]
-    fn one_leaf_root() {
+    fn roots_of_one_to_three_leaves() {
         let id = MessageId([3; 32]);
         let mut t = IncrementalTree::new();
         assert_eq!(t.append(&id), Ok(LeafIndex(0)));
-        let zero = zero_hashes();
-        let mut node = leaf_hash(&id);
-        for z in zero.iter().take(DEPTH) {
-            node = node_hash(&node, z);
-        }
-        assert_eq!(t.root(), node);
+        // One leaf: height 0, the leaf is the top node.
+        assert_eq!(t.root(), root_hash(0, &leaf_hash(&id)));
+        let second = MessageId([4; 32]);
+        t.append(&second).unwrap();
+        let top = node_hash(&leaf_hash(&id), &leaf_hash(&second));
+        assert_eq!(t.root(), root_hash(1, &top));
+        t.append(&second).unwrap();
+        let right = node_hash(&leaf_hash(&second), &zero_hashes()[0]);
+        assert_eq!(t.root(), root_hash(2, &node_hash(&top, &right)));
     }
 
     #[test]
@@ -171,7 +181,7 @@ mod tests {
             expected = node_hash(&Hash32([h as u8 + 1; 32]), &expected);
         }
         assert_eq!(t.count(), MAX_LEAVES);
-        assert_eq!(t.root(), expected);
+        assert_eq!(t.root(), root_hash(DEPTH, &expected));
         assert_ne!(t.root(), before);
         assert_eq!(
             t.append(&id),

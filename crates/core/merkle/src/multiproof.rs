@@ -3,7 +3,10 @@
 use serde::{Deserialize, Serialize};
 use strait_primitives::{Hash32, MessageId, Reader};
 
-use crate::{leaf_hash, node_hash, LeafIndex, MerkleError, DEPTH, MAX_LEAVES};
+use crate::hash::proof_height;
+use crate::{
+    leaf_hash, node_hash, root_hash, zero_hashes, LeafIndex, MerkleError, DEPTH, MAX_LEAVES,
+};
 
 /// Most leaves one multiproof may prove (`[STRAIT-MERKLE.6]`).
 pub const MAX_MULTIPROOF_LEAVES: usize = 4096;
@@ -94,6 +97,23 @@ impl MultiProof {
         Ok(())
     }
 
+    /// The proof's height (`[STRAIT-MERKLE.7]`): the least `k` at least the bit length of the
+    /// highest leaf index such that every hash the proof carries at height `k` or above is the
+    /// zero hash of its height. From the bit length `L` of the highest index up, the proven paths
+    /// have joined in the node at position 0, so the last `32 - L` hashes are its siblings at
+    /// heights `L` to 31, one per height (of a proof that passes [`MultiProof::check_shape`]).
+    pub fn height(&self) -> usize {
+        let zero = zero_hashes();
+        let max = self.leaf_indices.last().map_or(0, |i| i.get());
+        let m = self.hashes.len();
+        proof_height(max, |h| {
+            (m + h)
+                .checked_sub(DEPTH)
+                .and_then(|j| self.hashes.get(j))
+                .is_some_and(|hash| *hash != zero[h])
+        })
+    }
+
     /// The root the proof gives when `ids[i]` is the leaf at `leaf_indices[i]` (`[STRAIT-MERKLE.7]`).
     ///
     /// Hashes each leaf once and each node on the union of the paths once.
@@ -105,6 +125,7 @@ impl MultiProof {
             });
         }
         self.check_shape()?;
+        let height = self.height();
         let mut nodes: Vec<(u64, Hash32)> = self
             .leaf_indices
             .iter()
@@ -118,7 +139,7 @@ impl MultiProof {
                 expected: self.hashes.len() + 1,
             })
         };
-        for _ in 0..DEPTH {
+        for _ in 0..height {
             let (mut read, mut write) = (0, 0);
             while read < nodes.len() {
                 let (p, node) = nodes[read];
@@ -137,8 +158,14 @@ impl MultiProof {
             }
             nodes.truncate(write);
         }
-        debug_assert!(hashes.next().is_none(), "shape checked the hash count");
-        Ok(nodes[0].1)
+        // The hashes above the height are the zero hashes of the highest leaf's path, not folded.
+        debug_assert_eq!(
+            hashes.count(),
+            DEPTH - height,
+            "shape checked the hash count"
+        );
+        debug_assert_eq!(nodes.len(), 1, "every proven leaf is below 2^height");
+        Ok(root_hash(height, &nodes[0].1))
     }
 
     /// Checks that every `ids[i]` is the leaf at `leaf_indices[i]` of the tree whose root is `root`.

@@ -3,7 +3,10 @@
 use serde::{Deserialize, Serialize};
 use strait_primitives::{Hash32, MessageId, Reader};
 
-use crate::{leaf_hash, node_hash, zero_hashes, LeafIndex, MerkleError, DEPTH, MAX_LEAVES};
+use crate::hash::proof_height;
+use crate::{
+    leaf_hash, node_hash, root_hash, zero_hashes, LeafIndex, MerkleError, DEPTH, MAX_LEAVES,
+};
 
 /// Length of the shortest encoding: the u32 leaf index and the u32 zero mask, every sibling a
 /// zero hash and omitted (`[STRAIT-MERKLE.4]`).
@@ -26,8 +29,18 @@ pub struct InclusionProof {
 }
 
 impl InclusionProof {
-    /// The root the proof gives for the leaf `id` (`[STRAIT-MERKLE.5]`): 1 leaf hash and 32 node
-    /// hashes, no allocation.
+    /// The proof's height (`[STRAIT-MERKLE.5]`): the least `k` at least the bit length of
+    /// `leaf_index` such that every sibling at height `k` or above is the zero hash of its height.
+    /// A proof against the root of the tree of `n` leaves has the tree's height
+    /// ([`crate::tree_height`]`(n)`): its highest sibling that is not a zero hash is at that height
+    /// less one.
+    pub fn height(&self) -> usize {
+        let zero = zero_hashes();
+        proof_height(self.leaf_index.get(), |h| self.siblings[h] != zero[h])
+    }
+
+    /// The root the proof gives for the leaf `id` (`[STRAIT-MERKLE.5]`): 1 leaf hash, a node hash
+    /// per level of the proof's [`InclusionProof::height`] and the root hash, no allocation.
     ///
     /// Rejects a `leaf_index` of `2^32` or more.
     pub fn compute_root(&self, id: &MessageId) -> Result<Hash32, MerkleError> {
@@ -38,15 +51,16 @@ impl InclusionProof {
                 size: MAX_LEAVES,
             });
         }
+        let height = self.height();
         let mut node = leaf_hash(id);
-        for (h, sibling) in self.siblings.iter().enumerate() {
+        for (h, sibling) in self.siblings.iter().enumerate().take(height) {
             node = if (index >> h) & 1 == 1 {
                 node_hash(sibling, &node)
             } else {
                 node_hash(&node, sibling)
             };
         }
-        Ok(node)
+        Ok(root_hash(height, &node))
     }
 
     /// Checks that `id` is the leaf at `leaf_index` of the tree whose root is `root`

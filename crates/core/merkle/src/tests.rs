@@ -7,25 +7,24 @@ use strait_primitives::{Hash32, MessageId};
 
 use crate::*;
 
-/// The root recomputed level by level from the list of leaves, padding with zero subtrees.
+/// The root recomputed from its definition (`[STRAIT-MERKLE.2]`): the leaves padded with
+/// `zero[0]` to `2^k` for the least `k` with `2^k >= n`, hashed pairwise `k` times, and the top node
+/// hashed with `k`.
 fn naive_root(ids: &[MessageId]) -> Hash32 {
     let mut level: Vec<Hash32> = ids.iter().map(leaf_hash).collect();
-    let mut zero = Hash32::ZERO;
-    for _ in 0..DEPTH {
-        if level.len() % 2 == 1 {
-            level.push(zero);
-        }
-        if level.is_empty() {
-            level = vec![zero, zero];
-        }
+    let mut height = 0;
+    while (1usize << height) < ids.len() {
+        height += 1;
+    }
+    level.resize(1 << height, Hash32::ZERO);
+    for _ in 0..height {
         level = level
             .chunks(2)
             .map(|pair| node_hash(&pair[0], &pair[1]))
             .collect();
-        zero = node_hash(&zero, &zero);
     }
     assert_eq!(level.len(), 1);
-    level[0]
+    root_hash(height, &level[0])
 }
 
 fn arb_ids(max: usize) -> impl Strategy<Value = Vec<MessageId>> {
@@ -51,11 +50,31 @@ fn arb_tree_and_size(max: usize) -> impl Strategy<Value = (Vec<MessageId>, usize
 }
 
 #[test]
-fn empty_root_is_zero_32_everywhere() {
+fn empty_root_is_the_same_everywhere() {
     let (incremental, full) = trees(&[]);
-    assert_eq!(incremental.root(), zero_hashes()[DEPTH]);
-    assert_eq!(full.root(), zero_hashes()[DEPTH]);
-    assert_eq!(naive_root(&[]), zero_hashes()[DEPTH]);
+    assert_eq!(incremental.root(), empty_root());
+    assert_eq!(full.root(), empty_root());
+    assert_eq!(naive_root(&[]), empty_root());
+}
+
+#[test]
+fn tree_height_is_the_least_power_of_two_covering_the_size() {
+    for (size, height) in [
+        (0, 0),
+        (1, 0),
+        (2, 1),
+        (3, 2),
+        (4, 2),
+        (5, 3),
+        (8, 3),
+        (9, 4),
+    ] {
+        assert_eq!(tree_height(size), height, "size {size}");
+    }
+    assert_eq!(tree_height(MAX_LEAVES - 1), DEPTH);
+    assert_eq!(tree_height(MAX_LEAVES), DEPTH);
+    assert_eq!(tree_height((1 << 31) + 1), DEPTH);
+    assert_eq!(tree_height(1 << 31), DEPTH - 1);
 }
 
 #[test]
@@ -92,7 +111,7 @@ proptest! {
     fn roots_agree_with_naive_at_every_size(ids in arb_ids(300)) {
         let mut incremental = IncrementalTree::new();
         let (_, full) = trees(&ids);
-        prop_assert_eq!(full.root_at(0).unwrap(), zero_hashes()[DEPTH]);
+        prop_assert_eq!(full.root_at(0).unwrap(), empty_root());
         for (i, id) in ids.iter().enumerate() {
             incremental.append(id).unwrap();
             prop_assert_eq!(incremental.root(), full.root_at(i as u64 + 1).unwrap());
@@ -130,6 +149,7 @@ proptest! {
             let index = LeafIndex(i as u64);
             let proof = full.proof(index, now).unwrap();
             prop_assert_eq!(proof.verify(id, &full.root()), Ok(()));
+            prop_assert_eq!(proof.height(), tree_height(now));
             prop_assert_eq!(InclusionProof::decode(&proof.encode()).unwrap(), proof.clone());
             // Siblings above the bit length of `now - 1` are zero hashes, omitted by the encoding.
             let bits = (u64::BITS - (now - 1).leading_zeros()) as usize;
@@ -160,6 +180,16 @@ proptest! {
             moved.leaf_index = LeafIndex(i as u64 ^ (1 << h));
             prop_assert!(moved.verify(&ids[i], &root).is_err());
         }
+        // A proof cannot stop short of the tree's height: its top sibling replaced by the zero
+        // hash of its height gives another root (and a lower height unless the leaf sets it).
+        let height = proof.height();
+        if height > 0 {
+            let mut short = proof.clone();
+            short.siblings[height - 1] = zero_hashes()[height - 1];
+            prop_assert!(short.height() <= height);
+            let result = short.verify(&ids[i], &root);
+            prop_assert!(matches!(result, Err(MerkleError::RootMismatch { .. })), "{:?}", result);
+        }
         let mut other = ids[i];
         other.0[(seed >> 16) as usize % 32] ^= 1;
         prop_assert!(proof.verify(&other, &root).is_err());
@@ -186,6 +216,7 @@ proptest! {
         let root = naive_root(&ids[..size]);
         let proof = full.multiproof(&indices, size as u64).unwrap();
         prop_assert_eq!(proof.verify(&proven, &root), Ok(()));
+        prop_assert_eq!(proof.height(), tree_height(size as u64));
         prop_assert_eq!(MultiProof::decode(&proof.encode()).unwrap(), proof.clone());
 
         // Exactly the siblings of the union of the paths that are not on it.

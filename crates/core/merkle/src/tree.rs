@@ -4,8 +4,8 @@ use strait_primitives::{Hash32, MessageId};
 
 use crate::multiproof::{check_indices, for_each_missing_sibling};
 use crate::{
-    leaf_hash, node_hash, zero_hashes, InclusionProof, LeafIndex, MerkleError, MultiProof, DEPTH,
-    MAX_LEAVES,
+    leaf_hash, node_hash, root_hash, tree_height, zero_hashes, InclusionProof, LeafIndex,
+    MerkleError, MultiProof, DEPTH, MAX_LEAVES,
 };
 
 /// Every leaf hash and every complete interior node of a depth-[`DEPTH`] tree, for the source
@@ -61,13 +61,20 @@ impl MerkleTree {
 
     /// The current root, equal to [`crate::IncrementalTree::root`] after the same appends.
     pub fn root(&self) -> Hash32 {
-        self.node_at(DEPTH, 0, self.count())
+        self.root_of(self.count())
     }
 
     /// The root the tree had when it held `size` leaves (`size <= count`).
     pub fn root_at(&self, size: u64) -> Result<Hash32, MerkleError> {
         self.check_size(size)?;
-        Ok(self.node_at(DEPTH, 0, size))
+        Ok(self.root_of(size))
+    }
+
+    /// The root of the tree of the first `size` leaves: its height and its top node
+    /// (`[STRAIT-MERKLE.2]`).
+    fn root_of(&self, size: u64) -> Hash32 {
+        let height = tree_height(size);
+        root_hash(height, &self.node_at(height, 0, size))
     }
 
     /// A proof of leaf `index` against [`MerkleTree::root_at`]`(size)`; needs `index < size <= count`.
@@ -169,7 +176,7 @@ mod tests {
                 size: 4
             })
         );
-        assert_eq!(t.root_at(0), Ok(zero_hashes()[DEPTH]));
+        assert_eq!(t.root_at(0), Ok(crate::empty_root()));
     }
 
     #[test]
@@ -177,6 +184,6 @@ mod tests {
         let t = MerkleTree::default();
         assert_eq!(t, MerkleTree::new());
         assert_eq!(t.count(), 0);
-        assert_eq!(t.root(), zero_hashes()[DEPTH]);
+        assert_eq!(t.root(), crate::empty_root());
     }
 }

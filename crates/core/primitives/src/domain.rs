@@ -12,6 +12,8 @@ pub const ROUTE_ID: &[u8] = b"STRAIT/ROUTE/v1";
 pub const MERKLE_LEAF: u8 = 0x00;
 /// One-byte prefix of a Merkle inner node preimage: `keccak256(0x01 || left || right)`.
 pub const MERKLE_NODE: u8 = 0x01;
+/// One-byte prefix of a Merkle root preimage: `keccak256(0x02 || height || top)`.
+pub const MERKLE_ROOT: u8 = 0x02;
 /// Prefix of the preimage of a header hash: `keccak256(HEADER || header_encoding)`.
 pub const HEADER: &[u8] = b"STRAIT/HEADER/v1";
 /// Prefix of the message a validator signs to commit a header.
@@ -34,5 +36,7 @@ mod tests {
             }
         }
         assert_ne!(MERKLE_LEAF, MERKLE_NODE);
+        assert_ne!(MERKLE_ROOT, MERKLE_LEAF);
+        assert_ne!(MERKLE_ROOT, MERKLE_NODE);
     }
 }

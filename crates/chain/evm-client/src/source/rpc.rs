@@ -188,7 +188,7 @@ impl SourceRpc {
                 return Err(self.unavailable(what, format!("no answer within {:?}", self.timeout)))
             }
             Ok(Err(alloy::contract::Error::ZeroData(..))) => {
-                return Ok((strait_merkle::zero_hashes()[strait_merkle::DEPTH], 0))
+                return Ok((strait_merkle::empty_root(), 0))
             }
             Ok(Err(e)) => return Err(call_error(e)),
             Ok(Ok(count)) => count,

@@ -8,8 +8,8 @@ use std::path::PathBuf;
 
 use serde_json::{json, Value};
 use strait_merkle::{
-    leaf_hash, node_hash, zero_hashes, InclusionProof, IncrementalTree, LeafIndex, MerkleTree,
-    MultiProof, DEPTH,
+    empty_root, leaf_hash, node_hash, root_hash, tree_height, zero_hashes, InclusionProof,
+    IncrementalTree, LeafIndex, MerkleTree, MultiProof, DEPTH,
 };
 use strait_primitives::{keccak256, Hash32, MessageId};
 
@@ -66,7 +66,9 @@ fn generate() -> Value {
     json!({
         "description": "Golden vectors of the Strait message Merkle tree (docs/SPEC.md [STRAIT-MERKLE.*]). \
             Depth 32; leaf = keccak256(0x00 || id); node = keccak256(0x01 || left || right); \
-            zero[0] = 32 zero bytes, zero[h+1] = node(zero[h], zero[h]). The tree of n leaves holds the \
+            zero[0] = 32 zero bytes, zero[h+1] = node(zero[h], zero[h]). The tree of n leaves has \
+            height k, the least k with 2^k >= n, and root keccak256(0x02 || u8(k) || top), top its \
+            node at height k, position 0. The tree of n leaves holds the \
             ids id_i = keccak256(u64_be(i)) for i = 0..n-1, appended in order. Proofs are taken from the \
             tree of 32 leaves against the root of the earlier size tree_size. Hashes and encodings are \
             0x-prefixed lowercase hex.",
@@ -77,13 +79,18 @@ fn generate() -> Value {
             "right": leaf_hash(&id(1)),
             "hash": node_hash(&leaf_hash(&id(0)), &leaf_hash(&id(1))),
         },
+        "root_hash": {
+            "height": 1,
+            "top": node_hash(&leaf_hash(&id(0)), &leaf_hash(&id(1))),
+            "hash": root_hash(1, &node_hash(&leaf_hash(&id(0)), &leaf_hash(&id(1)))),
+        },
         "zero_hashes": ZERO_LEVELS
             .iter()
             .map(|&h| json!({ "level": h, "hash": zero[h] }))
             .collect::<Vec<_>>(),
         "roots": ROOT_COUNTS
             .iter()
-            .map(|&n| json!({ "leaf_count": n, "root": tree(n).root() }))
+            .map(|&n| json!({ "leaf_count": n, "height": tree_height(n), "root": tree(n).root() }))
             .collect::<Vec<_>>(),
         "inclusion_proofs": proofs,
         "multiproof": {
@@ -157,10 +164,24 @@ fn every_vector_value_checks_out() {
     );
     assert_eq!(hash(&v["node_hash"]["hash"]), node_hash(&l, &r));
 
+    let r = &v["root_hash"];
+    let height = r["height"].as_u64().unwrap() as usize;
+    assert_eq!(hash(&r["hash"]), root_hash(height, &hash(&r["top"])));
+    assert_eq!(
+        tree(2).root(),
+        hash(&r["hash"]),
+        "the root of the tree of 2 leaves"
+    );
+
     let roots = v["roots"].as_array().unwrap();
     assert_eq!(roots.len(), ROOT_COUNTS.len());
     for entry in roots {
         let n = entry["leaf_count"].as_u64().unwrap();
+        assert_eq!(
+            entry["height"].as_u64().unwrap() as usize,
+            tree_height(n),
+            "height of {n}"
+        );
         let expected = hash(&entry["root"]);
         let mut incremental = IncrementalTree::new();
         for i in 0..n {
@@ -170,7 +191,7 @@ fn every_vector_value_checks_out() {
         assert_eq!(tree(n).root(), expected, "full root of {n}");
         assert_eq!(tree(32).root_at(n).unwrap(), expected, "past root of {n}");
     }
-    assert_eq!(hash(&roots[0]["root"]), zero[DEPTH]);
+    assert_eq!(hash(&roots[0]["root"]), empty_root());
 
     for p in v["inclusion_proofs"].as_array().unwrap() {
         let proof = InclusionProof::decode(&bytes(&p["encoding"])).unwrap();
