@@ -10,13 +10,17 @@ use strait_node::apps::token::limits::{Bucket, Direction, LimitConfig};
 use strait_node::apps::token::{limit_digest, valid_denom, SetLimitCall, CALL_CANCEL};
 use strait_primitives::ChainId;
 
+use strait_evm_client::{EvmStatusConfig, EvmStatusReader};
+
 use crate::rpc_client::http_client;
+use crate::status_chains::EvmChainArg;
 use crate::token::submit;
 
 /// `strait queue`.
 #[derive(Debug, Subcommand)]
 pub enum QueueCommand {
-    /// Transfers queued by rate limits on the chain at --rpc (id, direction, amount, owner).
+    /// Transfers queued by rate limits on the chain at --rpc, or on the EVM chain at --evm (id,
+    /// direction, amount, owner).
     List(ListArgs),
     /// Cancel a queued transfer, as its owner: an outbound one is refunded at once; an inbound
     /// credit goes back to its sender.
@@ -27,8 +31,12 @@ pub enum QueueCommand {
 #[derive(Debug, Args)]
 pub struct ListArgs {
     /// JSON-RPC URL of the chain.
+    #[arg(long, required_unless_present = "evm", conflicts_with = "evm")]
+    rpc: Option<String>,
+    /// An EVM chain instead: `URL,ENDPOINT,TOKEN_APP` (as for `strait status`), its token
+    /// application's queue.
     #[arg(long)]
-    rpc: String,
+    evm: Option<EvmChainArg>,
     /// First queue id to look at.
     #[arg(long, default_value_t = 1)]
     from: u64,
@@ -54,14 +62,18 @@ pub struct CancelArgs {
 /// Runs `strait queue`.
 pub async fn run(command: QueueCommand) -> anyhow::Result<()> {
     match command {
-        QueueCommand::List(args) => {
-            let client = http_client(&args.rpc)?;
-            let page = client
-                .token_queue(args.from, args.limit)
-                .await
-                .context("tokenQueue")?;
-            out!("{}", serde_json::to_string(&page)?);
-        }
+        QueueCommand::List(args) => match (&args.rpc, &args.evm) {
+            (Some(rpc), _) => {
+                let client = http_client(rpc)?;
+                let page = client
+                    .token_queue(args.from, args.limit)
+                    .await
+                    .context("tokenQueue")?;
+                out!("{}", serde_json::to_string(&page)?);
+            }
+            (None, Some(evm)) => out!("{}", evm_queue(evm, args.from, args.limit).await?),
+            (None, None) => anyhow::bail!("give --rpc or --evm"),
+        },
         QueueCommand::Cancel(args) => {
             let client = http_client(&args.rpc)?;
             let info = client
@@ -85,6 +97,44 @@ pub async fn run(command: QueueCommand) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// The token application's queue on an EVM chain, as JSON: the native page's fields, with the
+/// token's address and the timeouts where the native item has its queue time.
+async fn evm_queue(evm: &EvmChainArg, from: u64, limit: u32) -> anyhow::Result<serde_json::Value> {
+    anyhow::ensure!(
+        evm.token_app.is_some(),
+        "--evm needs the token application: URL,ENDPOINT,TOKEN_APP"
+    );
+    let mut config = EvmStatusConfig::new(&evm.url, evm.endpoint);
+    config.token_app = evm.token_app;
+    let reader = EvmStatusReader::connect(config).await.with_context(|| {
+        format!(
+            "cannot reach the EVM endpoint {} at {}",
+            evm.endpoint, evm.url
+        )
+    })?;
+    let page = reader.token_queue(from, limit).await?;
+    let items: Vec<serde_json::Value> = page
+        .items
+        .iter()
+        .map(|i| {
+            serde_json::json!({
+                "id": i.id,
+                "direction": if i.outbound { "out" } else { "in" },
+                "remote_chain": i.remote_chain,
+                "denom": i.denom,
+                "token": i.token.to_string(),
+                "amount": i.amount.to_string(),
+                "owner": i.owner.to_string(),
+                "counterparty": i.counterparty,
+                "timeout_height": i.timeout_height,
+                "timeout_timestamp_ms": i.timeout_timestamp_ms,
+                "paused": i.paused,
+            })
+        })
+        .collect();
+    Ok(serde_json::json!({ "items": items, "last_id": page.last_id }))
 }
 
 /// Arguments of `strait limit`.

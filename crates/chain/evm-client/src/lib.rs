@@ -12,5 +12,6 @@ pub mod txm;
 
 pub use source::{EvmSource, EvmSourceConfig};
 pub use status::{
-    EvmFee, EvmFeeSplit, EvmMessageStatus, EvmStatusConfig, EvmStatusReader, StatusError,
+    EvmFee, EvmFeeSplit, EvmMessageStatus, EvmQueuedTransfer, EvmStatusConfig, EvmStatusReader,
+    EvmTokenQueue, StatusError, MAX_QUEUE_PAGE,
 };

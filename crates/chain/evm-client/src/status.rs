@@ -32,6 +32,10 @@ use crate::abi::token_app::StraitTokenApp;
 use crate::source::rpc::SourceRpc;
 use crate::source::{DEFAULT_MAX_LOG_RANGE, DEFAULT_RPC_TIMEOUT};
 
+/// Most queue ids one [`EvmStatusReader::token_queue`] page looks at (the native chain's
+/// `tokenQueue` bound).
+pub const MAX_QUEUE_PAGE: u32 = 1_000;
+
 /// Log requests one status query makes at most by default: 1,024,000 blocks with the default
 /// range. A longer chain needs a later first block (the endpoint's deployment).
 pub const DEFAULT_MAX_LOG_REQUESTS: u64 = 1_024;
@@ -110,6 +114,15 @@ pub enum StatusError {
         /// Requests allowed.
         max: u64,
     },
+    /// A queue page larger than [`MAX_QUEUE_PAGE`] ids.
+    #[error("a queue page of {limit} ids: at most {MAX_QUEUE_PAGE}")]
+    PageTooLarge {
+        /// The ids asked for.
+        limit: u32,
+    },
+    /// The token application's queue was asked of a reader given none.
+    #[error("no token application given")]
+    NoTokenApp,
 }
 
 impl StatusError {
@@ -202,6 +215,43 @@ impl VerifierView {
     pub fn proves(&self, sent_at: Height) -> bool {
         !self.frozen && self.has_root && self.latest_height.is_some_and(|h| h >= sent_at)
     }
+}
+
+/// A transfer queued by the token application's rate limits on an EVM chain (`docs/SPEC.md`
+/// §9.1, `TokenLimits.Item`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EvmQueuedTransfer {
+    /// Queue id (what `cancel` takes).
+    pub id: u64,
+    /// Outbound (debited, not sent), else inbound (received, the credit waiting).
+    pub outbound: bool,
+    /// The chain at the other end.
+    pub remote_chain: ChainId,
+    /// The ERC-20 (a voucher or a registered token).
+    pub token: Address,
+    /// Its denomination on this chain.
+    pub denom: String,
+    /// The amount.
+    pub amount: u128,
+    /// Who may cancel it: the sender (out) or the recipient (in).
+    pub owner: Address,
+    /// The recipient (out) or the original sender (in).
+    pub counterparty: Address32,
+    /// The transfer's timeout height and timestamp (ms) when sent (0: none).
+    pub timeout_height: u64,
+    /// See `timeout_height`.
+    pub timeout_timestamp_ms: u64,
+    /// Whether its denomination is paused now (it is not released while paused).
+    pub paused: bool,
+}
+
+/// A page of the token application's queue on an EVM chain.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct EvmTokenQueue {
+    /// Items still queued with ids in the page's range.
+    pub items: Vec<EvmQueuedTransfer>,
+    /// The last queue id given (0: none yet).
+    pub last_id: u64,
 }
 
 /// Reads where messages are on one EVM chain.
@@ -411,6 +461,66 @@ impl EvmStatusReader {
             .call(app, StraitTokenApp::queuedCall { id: queue_id })
             .await?;
         Ok(Some(!item.token.is_zero()))
+    }
+
+    /// The token application's items still queued with ids in `[from, from + limit)`
+    /// (`limit` at most [`MAX_QUEUE_PAGE`]), as the native chain's `tokenQueue` pages them: the
+    /// last id given, then each id's `queued` item (a cancelled or released one is empty), its
+    /// denomination and whether it is paused, one `eth_call` each, in order.
+    pub async fn token_queue(&self, from: u64, limit: u32) -> Result<EvmTokenQueue, StatusError> {
+        if limit > MAX_QUEUE_PAGE {
+            return Err(StatusError::PageTooLarge { limit });
+        }
+        let app = self.token_app.ok_or(StatusError::NoTokenApp)?;
+        let last_id = self.call(app, StraitTokenApp::lastQueueIdCall {}).await?;
+        let from = from.max(1);
+        let mut page = EvmTokenQueue {
+            items: Vec::new(),
+            last_id,
+        };
+        // Denomination and pause switch per token, read once a page.
+        let mut tokens: Vec<(Address, String, bool)> = Vec::new();
+        for id in (from..from.saturating_add(u64::from(limit))).take_while(|id| *id <= last_id) {
+            let item = self.call(app, StraitTokenApp::queuedCall { id }).await?;
+            if item.token.is_zero() {
+                continue;
+            }
+            let (denom, paused) = match tokens.iter().find(|(t, _, _)| *t == item.token) {
+                Some((_, denom, paused)) => (denom.clone(), *paused),
+                None => {
+                    let denom = self
+                        .call(app, StraitTokenApp::denomOfCall { token: item.token })
+                        .await?;
+                    let topic = self
+                        .call(
+                            app,
+                            StraitTokenApp::topicOfCall {
+                                denom: denom.clone(),
+                            },
+                        )
+                        .await?;
+                    let paused = self
+                        .call(app, StraitTokenApp::topicPausedCall { topic })
+                        .await?;
+                    tokens.push((item.token, denom.clone(), paused));
+                    (denom, paused)
+                }
+            };
+            page.items.push(EvmQueuedTransfer {
+                id,
+                outbound: item.direction == 0,
+                remote_chain: ChainId(item.remote),
+                token: item.token,
+                denom,
+                amount: item.amount,
+                owner: item.owner,
+                counterparty: Address32(item.counterparty.0),
+                timeout_height: item.timeoutHeight,
+                timeout_timestamp_ms: item.timeoutTimestamp,
+                paused,
+            });
+        }
+        Ok(page)
     }
 
     /// Every log of message `id` from the first block to the head, in chain order, checked.

@@ -172,3 +172,83 @@ async fn queue_limit_and_token_pause_commands() {
     relayer.stop().await;
     net.stop().await;
 }
+
+/// `strait queue list --evm`: an EVM token application's queue (anvil), paged as the native
+/// chain's; without the token application, or with `--rpc` too, refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn queue_list_reads_an_evm_token_applications_queue() {
+    use alloy::primitives::{FixedBytes, U256};
+    use strait_evm_client::abi::endpoint::StraitEndpoint;
+    use strait_evm_client::abi::token_app::{StraitTokenApp, TokenLimits};
+    use strait_evm_client::abi::voucher::StraitVoucher;
+    use strait_evm_client::anvil::{Anvil, AnvilConfig, DEV_KEYS};
+    use strait_evm_client::deploy;
+
+    macro_rules! mined {
+        ($call:expr) => {
+            $call.send().await.unwrap().get_receipt().await.unwrap()
+        };
+    }
+    let anvil = Anvil::spawn(&AnvilConfig {
+        chain_id: 31_998,
+        block_time: None,
+    })
+    .expect("anvil");
+    let provider = deploy::signing_provider(&anvil.url(), DEV_KEYS[0]).unwrap();
+    let owner = deploy::signer_address(DEV_KEYS[0]).unwrap();
+    let endpoint = deploy::deploy_endpoint(&provider, owner, owner)
+        .await
+        .unwrap();
+    mined!(StraitEndpoint::new(endpoint, provider.clone()).setRemoteChain(7, true));
+    let limit = TokenLimits::Limit {
+        capacity: 100,
+        refillPerS: 1,
+    };
+    let app = StraitTokenApp::deploy(provider.clone(), endpoint, owner, limit)
+        .await
+        .unwrap();
+    mined!(app.setPeer(7, FixedBytes::repeat_byte(0x33)));
+    let usd = deploy::deploy_dev_token(&provider, "usd", "USD", owner, U256::from(1_000))
+        .await
+        .unwrap();
+    mined!(app.registerToken(usd, "usd".into()));
+    mined!(StraitVoucher::new(usd, provider.clone()).approve(*app.address(), U256::from(1_000)));
+    let recipient = FixedBytes::repeat_byte(0x44);
+    // 100 empties the bucket; 30 then queues, as id 1.
+    mined!(app.sendTransfer(usd, 7, recipient, 100, 0, 0));
+    mined!(app.sendTransfer(usd, 7, recipient, 30, 0, 0));
+
+    let chain = format!("{},{endpoint},{}", anvil.url(), app.address());
+    let page = json(&["queue", "list", "--evm", &chain]);
+    assert_eq!(page["last_id"], 1);
+    let items = page["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{page}");
+    let item = &items[0];
+    assert_eq!(item["id"], 1);
+    assert_eq!(item["direction"], "out");
+    assert_eq!(item["remote_chain"], 7);
+    assert_eq!(item["denom"], "usd");
+    assert_eq!(item["amount"], "30");
+    assert_eq!(item["token"], usd.to_string());
+    assert_eq!(item["owner"], owner.to_string());
+    assert_eq!(item["paused"], false);
+    let later = json(&["queue", "list", "--evm", &chain, "--from", "2"]);
+    assert_eq!(later["items"], serde_json::json!([]));
+
+    let no_app = format!("{},{endpoint}", anvil.url());
+    let refused = strait(&["queue", "list", "--evm", &no_app]);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("TOKEN_APP"));
+    let both = strait(&[
+        "queue",
+        "list",
+        "--evm",
+        &chain,
+        "--rpc",
+        "http://127.0.0.1:1",
+    ]);
+    assert!(!both.status.success());
+    let too_many = strait(&["queue", "list", "--evm", &chain, "--limit", "1001"]);
+    assert!(!too_many.status.success());
+    assert!(String::from_utf8_lossy(&too_many.stderr).contains("at most 1000"));
+}

@@ -9,6 +9,8 @@ use strait_evm_client::abi::token_app::{StraitTokenApp, TokenLimits};
 use strait_evm_client::anvil::DEV_KEYS;
 use strait_evm_client::deploy;
 use strait_evm_client::destination::{EvmDestination, RELEASE_INTERVAL};
+use strait_evm_client::{EvmStatusConfig, EvmStatusReader, StatusError, MAX_QUEUE_PAGE};
+use strait_primitives::{Address32, ChainId};
 
 use crate::support::{fees_with_oracle, mined, relayer_txm, Chain};
 
@@ -60,6 +62,31 @@ async fn an_idle_destination_releases_the_queues_that_fit_and_a_held_payment_pay
         "the paid one's payment held for its sender"
     );
 
+    // `strait queue list --evm` reads them: a page of every id, one of the second only, and a
+    // page past its bound refused.
+    let mut config = EvmStatusConfig::new(url.clone(), chain.endpoint);
+    config.token_app = Some(*app.address());
+    let reader = EvmStatusReader::connect(config).await.unwrap();
+    let page = reader.token_queue(1, MAX_QUEUE_PAGE).await.unwrap();
+    assert_eq!(page.last_id, 2);
+    let listed: Vec<(u64, u128)> = page.items.iter().map(|i| (i.id, i.amount)).collect();
+    assert_eq!(listed, [(1, 50), (2, 30)]);
+    for item in &page.items {
+        assert!(item.outbound);
+        assert_eq!(item.remote_chain, ChainId(7));
+        assert_eq!((item.token, item.denom.as_str()), (usd, "usd"));
+        assert_eq!(item.owner, owner);
+        assert_eq!(item.counterparty, Address32(recipient.0));
+        assert!(!item.paused);
+    }
+    let second = reader.token_queue(2, 1).await.unwrap();
+    assert_eq!(second.items, page.items[1..]);
+    assert!(reader.token_queue(3, 10).await.unwrap().items.is_empty());
+    assert!(matches!(
+        reader.token_queue(1, MAX_QUEUE_PAGE + 1).await,
+        Err(StatusError::PageTooLarge { limit }) if limit == MAX_QUEUE_PAGE + 1
+    ));
+
     let txm = relayer_txm(&url).await;
     let relayer = txm.address();
     let dst = EvmDestination::new(txm, chain.endpoint)
@@ -84,6 +111,12 @@ async fn an_idle_destination_releases_the_queues_that_fit_and_a_held_payment_pay
     assert_eq!(provider.get_transaction_count(relayer).await.unwrap(), 1);
     let after = app.fifo(bucket).call().await.unwrap();
     assert_eq!(after.head, fifo.tail, "both released");
+    let page = reader.token_queue(1, 10).await.unwrap();
+    assert_eq!(
+        (page.items.len(), page.last_id),
+        (0, 2),
+        "released: no longer listed"
+    );
 
     // Released: the paid one's message carries the held payment, unchanged; the unpaid one none.
     let ended = app.QueueEnded_filter().from_block(0).query().await.unwrap();
