@@ -60,6 +60,24 @@ pub fn signing_provider(url: &str, key: &str) -> Result<DynProvider, DeployError
         .erased())
 }
 
+/// An anvil node of `chain_id` (a block per transaction) with an endpoint owned by anvil's first
+/// development key (public, for local nodes only), and a provider signing as it: a test's or a
+/// demonstration's chain.
+pub async fn anvil_with_endpoint(
+    chain_id: u64,
+) -> Result<(crate::anvil::Anvil, DynProvider, Address), DeployError> {
+    use crate::anvil::{Anvil, AnvilConfig, DEV_KEYS};
+    let anvil = Anvil::spawn(&AnvilConfig {
+        chain_id,
+        block_time: None,
+    })
+    .map_err(step("spawn anvil"))?;
+    let provider = signing_provider(&anvil.url(), DEV_KEYS[0])?;
+    let owner = signer_address(DEV_KEYS[0])?;
+    let endpoint = deploy_endpoint(&provider, owner, owner).await?;
+    Ok((anvil, provider, endpoint))
+}
+
 /// A provider at `url` that does not sign (reads only).
 pub fn read_provider(url: &str) -> Result<DynProvider, DeployError> {
     let url = url.parse().map_err(|e| DeployError::Url {
@@ -296,6 +314,50 @@ pub async fn deploy_token_app(
         .await
         .map_err(step("setGasLimit receipt"))?;
     Ok(*instance.address())
+}
+
+/// A rate-limited token route for tests: a token application on `endpoint`, owned by `owner`
+/// (the account `provider` signs for), every bucket `limit`, chain `peer.0`'s application `peer.1`
+/// its peer; and a dev token `denom` whose `supply` goes to `owner`, registered on the application
+/// and approved to it whole. Returns the application and the token.
+pub async fn deploy_limited_token_route(
+    provider: &DynProvider,
+    endpoint: Address,
+    owner: Address,
+    limit: crate::abi::token_app::TokenLimits::Limit,
+    peer: (u64, alloy::primitives::B256),
+    denom: &str,
+    supply: alloy::primitives::U256,
+) -> Result<(Address, Address), DeployError> {
+    use crate::abi::token_app::StraitTokenApp;
+    use crate::abi::voucher::StraitVoucher;
+    let app = StraitTokenApp::deploy(provider.clone(), endpoint, owner, limit)
+        .await
+        .map_err(step("deploy StraitTokenApp"))?;
+    app.setPeer(peer.0, peer.1)
+        .send()
+        .await
+        .map_err(step("setPeer"))?
+        .get_receipt()
+        .await
+        .map_err(step("setPeer receipt"))?;
+    let token = deploy_dev_token(provider, denom, denom, owner, supply).await?;
+    app.registerToken(token, denom.to_owned())
+        .send()
+        .await
+        .map_err(step("registerToken"))?
+        .get_receipt()
+        .await
+        .map_err(step("registerToken receipt"))?;
+    StraitVoucher::new(token, provider.clone())
+        .approve(*app.address(), supply)
+        .send()
+        .await
+        .map_err(step("approve"))?
+        .get_receipt()
+        .await
+        .map_err(step("approve receipt"))?;
+    Ok((*app.address(), token))
 }
 
 /// Deploys a fixed-supply ERC-20 (`StraitDevToken`) whose whole `supply` goes to `holder`.

@@ -19,7 +19,7 @@ use strait_devnet_client::ChainRpc;
 use strait_evm_client::abi::counter::StraitCounter;
 use strait_evm_client::abi::endpoint::StraitEndpoint;
 use strait_evm_client::abi::native_lc::NativeLightClient;
-use strait_evm_client::anvil::{Anvil, AnvilConfig, DEV_KEYS};
+use strait_evm_client::anvil::DEV_KEYS;
 use strait_evm_client::deploy::{self, NativeLcInit};
 use strait_evm_client::destination::client_id_of;
 use strait_light_client::bls::{sign_bls_commit, BlsConsensusState, BlsLightBlock, BlsSigner};
@@ -33,25 +33,6 @@ use crate::support::TestNet;
 const EVM: u64 = 31_999;
 /// Longest any single wait here may take before the test fails.
 const LIVENESS: Duration = Duration::from_secs(90);
-
-/// An anvil node of [`EVM`] with an endpoint, and a provider signing as its owner.
-async fn anvil_with_endpoint() -> (
-    Anvil,
-    alloy::providers::DynProvider,
-    alloy::primitives::Address,
-) {
-    let anvil = Anvil::spawn(&AnvilConfig {
-        chain_id: EVM,
-        block_time: None,
-    })
-    .expect("anvil");
-    let provider = deploy::signing_provider(&anvil.url(), DEV_KEYS[0]).unwrap();
-    let owner = deploy::signer_address(DEV_KEYS[0]).unwrap();
-    let endpoint = deploy::deploy_endpoint(&provider, owner, owner)
-        .await
-        .unwrap();
-    (anvil, provider, endpoint)
-}
 
 /// What `app` counted from `source` once it counted something (or at the liveness bound), while
 /// the relayer `child` runs.
@@ -108,7 +89,7 @@ async fn light_client_of(
 async fn a_standalone_relayer_delivers_native_to_evm_under_the_light_client() {
     let net = TestNet::start_with_foreign("evm-relayer", 2, &[ChainId(EVM)]).await;
     let source = net.specs[0].chain_id;
-    let (anvil, provider, endpoint) = anvil_with_endpoint().await;
+    let (anvil, provider, endpoint) = deploy::anvil_with_endpoint(EVM).await.expect("anvil");
 
     // The EVM chain's light client of the native chain, the endpoint's default verifier of it and
     // the counter's own.
@@ -230,7 +211,7 @@ async fn an_attester_signs_an_evm_chains_final_checkpoints() {
     use strait_evm_client::abi::endpoint::StraitEndpoint::{self, DeliveryOptions};
     use strait_primitives::{Hash32, Height};
 
-    let (anvil, provider, endpoint) = anvil_with_endpoint().await;
+    let (anvil, provider, endpoint) = deploy::anvil_with_endpoint(EVM).await.expect("anvil");
     deploy::trust_remote(&provider, endpoint, 7, Address::repeat_byte(0x11))
         .await
         .unwrap();
@@ -357,7 +338,7 @@ async fn an_attester_signs_an_evm_chains_final_checkpoints() {
 async fn a_watcher_freezes_an_evm_light_client_that_verified_a_forked_header() {
     let net = TestNet::start_with_foreign("evm-watcher", 1, &[ChainId(EVM)]).await;
     let source = net.specs[0].chain_id;
-    let (anvil, provider, endpoint) = anvil_with_endpoint().await;
+    let (anvil, provider, endpoint) = deploy::anvil_with_endpoint(EVM).await.expect("anvil");
     let (rpc, trusted, lc) = light_client_of(&net, &provider, endpoint).await;
     let h0 = trusted.header.height;
     let client = NativeLightClient::new(lc, provider.clone());

@@ -180,8 +180,7 @@ async fn queue_list_reads_an_evm_token_applications_queue() {
     use alloy::primitives::{FixedBytes, U256};
     use strait_evm_client::abi::endpoint::StraitEndpoint;
     use strait_evm_client::abi::token_app::{StraitTokenApp, TokenLimits};
-    use strait_evm_client::abi::voucher::StraitVoucher;
-    use strait_evm_client::anvil::{Anvil, AnvilConfig, DEV_KEYS};
+    use strait_evm_client::anvil::DEV_KEYS;
     use strait_evm_client::deploy;
 
     macro_rules! mined {
@@ -189,30 +188,26 @@ async fn queue_list_reads_an_evm_token_applications_queue() {
             $call.send().await.unwrap().get_receipt().await.unwrap()
         };
     }
-    let anvil = Anvil::spawn(&AnvilConfig {
-        chain_id: 31_998,
-        block_time: None,
-    })
-    .expect("anvil");
-    let provider = deploy::signing_provider(&anvil.url(), DEV_KEYS[0]).unwrap();
+    let (anvil, provider, endpoint) = deploy::anvil_with_endpoint(31_998).await.expect("anvil");
     let owner = deploy::signer_address(DEV_KEYS[0]).unwrap();
-    let endpoint = deploy::deploy_endpoint(&provider, owner, owner)
-        .await
-        .unwrap();
     mined!(StraitEndpoint::new(endpoint, provider.clone()).setRemoteChain(7, true));
     let limit = TokenLimits::Limit {
         capacity: 100,
         refillPerS: 1,
     };
-    let app = StraitTokenApp::deploy(provider.clone(), endpoint, owner, limit)
-        .await
-        .unwrap();
-    mined!(app.setPeer(7, FixedBytes::repeat_byte(0x33)));
-    let usd = deploy::deploy_dev_token(&provider, "usd", "USD", owner, U256::from(1_000))
-        .await
-        .unwrap();
-    mined!(app.registerToken(usd, "usd".into()));
-    mined!(StraitVoucher::new(usd, provider.clone()).approve(*app.address(), U256::from(1_000)));
+    let peer = (7, FixedBytes::repeat_byte(0x33));
+    let (app, usd) = deploy::deploy_limited_token_route(
+        &provider,
+        endpoint,
+        owner,
+        limit,
+        peer,
+        "usd",
+        U256::from(1_000),
+    )
+    .await
+    .unwrap();
+    let app = StraitTokenApp::new(app, provider.clone());
     let recipient = FixedBytes::repeat_byte(0x44);
     // 100 empties the bucket; 30 then queues, as id 1.
     mined!(app.sendTransfer(usd, 7, recipient, 100, 0, 0));

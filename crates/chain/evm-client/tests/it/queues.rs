@@ -30,16 +30,19 @@ async fn an_idle_destination_releases_the_queues_that_fit_and_a_held_payment_pay
         capacity: 100,
         refillPerS: 1,
     };
-    let app = StraitTokenApp::deploy(provider.clone(), chain.endpoint, owner, limit)
-        .await
-        .unwrap();
-    mined!(app.setPeer(7, FixedBytes::repeat_byte(0x33)));
-    let usd = deploy::deploy_dev_token(&provider, "usd", "USD", owner, U256::from(1_000))
-        .await
-        .unwrap();
-    mined!(app.registerToken(usd, "usd".into()));
-    let token = strait_evm_client::abi::voucher::StraitVoucher::new(usd, provider.clone());
-    mined!(token.approve(*app.address(), U256::from(1_000)));
+    let peer = (7, FixedBytes::repeat_byte(0x33));
+    let (app, usd) = deploy::deploy_limited_token_route(
+        &provider,
+        chain.endpoint,
+        owner,
+        limit,
+        peer,
+        "usd",
+        U256::from(1_000),
+    )
+    .await
+    .unwrap();
+    let app = StraitTokenApp::new(app, provider.clone());
     let recipient = FixedBytes::repeat_byte(0x44);
 
     // 100 empties the bucket; a paid 50 and an unpaid 30 then queue.

@@ -123,17 +123,9 @@ impl Chain {
 /// An anvil node of `chain_id` (a block per transaction) with an endpoint owned by the first dev
 /// key, and a provider signing as it.
 pub async fn anvil_with_endpoint(chain_id: u64) -> (Anvil, DynProvider, Address) {
-    let anvil = Anvil::spawn(&AnvilConfig {
-        chain_id,
-        block_time: None,
-    })
-    .expect("anvil");
-    let provider = deploy::signing_provider(&anvil.url(), DEV_KEYS[0]).unwrap();
-    let owner = deploy::signer_address(DEV_KEYS[0]).unwrap();
-    let endpoint = deploy::deploy_endpoint(&provider, owner, owner)
+    deploy::anvil_with_endpoint(chain_id)
         .await
-        .unwrap();
-    (anvil, provider, endpoint)
+        .expect("anvil with an endpoint")
 }
 
 /// A contract whose every call returns ABI `bytes("")`: an application that executes anything.
