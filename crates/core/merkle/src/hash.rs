@@ -112,8 +112,8 @@ pub(crate) fn proof_height(max_index: u64, mut has_hash_at: impl FnMut(usize) ->
 }
 
 /// The roots of empty subtrees by height: `zero[0]` is 32 zero bytes,
-/// `zero[h + 1] = node_hash(zero[h], zero[h])`; `zero[32]` is the root of the empty tree
-/// (`[STRAIT-MERKLE.2]`). Computed once.
+/// `zero[h + 1] = node_hash(zero[h], zero[h])`, up to `zero[32]`, the empty subtree of height 32
+/// (`[STRAIT-MERKLE.2]`; the root of the empty tree is [`empty_root`]). Computed once.
 pub fn zero_hashes() -> &'static [Hash32; DEPTH + 1] {
     static ZERO: OnceLock<[Hash32; DEPTH + 1]> = OnceLock::new();
     ZERO.get_or_init(|| {
