@@ -10,10 +10,8 @@ use strait_node::apps::token::limits::{Bucket, Direction, LimitConfig};
 use strait_node::apps::token::{limit_digest, valid_denom, SetLimitCall, CALL_CANCEL};
 use strait_primitives::ChainId;
 
-use strait_evm_client::{EvmStatusConfig, EvmStatusReader};
-
 use crate::rpc_client::http_client;
-use crate::status_chains::EvmChainArg;
+use crate::status_chains::{self, EvmChainArg};
 use crate::token::submit;
 
 /// `strait queue`.
@@ -106,14 +104,7 @@ async fn evm_queue(evm: &EvmChainArg, from: u64, limit: u32) -> anyhow::Result<s
         evm.token_app.is_some(),
         "--evm needs the token application: URL,ENDPOINT,TOKEN_APP"
     );
-    let mut config = EvmStatusConfig::new(&evm.url, evm.endpoint);
-    config.token_app = evm.token_app;
-    let reader = EvmStatusReader::connect(config).await.with_context(|| {
-        format!(
-            "cannot reach the EVM endpoint {} at {}",
-            evm.endpoint, evm.url
-        )
-    })?;
+    let reader = status_chains::evm_reader(evm).await?;
     let page = reader.token_queue(from, limit).await?;
     let items: Vec<serde_json::Value> = page
         .items

@@ -109,14 +109,19 @@ pub async fn connect(rpc: &[String], evm: &[EvmChainArg]) -> anyhow::Result<Vec<
     Ok(chains)
 }
 
-/// Connects to one EVM chain.
-pub async fn evm_chain(e: &EvmChainArg) -> anyhow::Result<Chain> {
+/// A status reader of one EVM chain's endpoint (and token application, if given).
+pub async fn evm_reader(e: &EvmChainArg) -> anyhow::Result<EvmStatusReader> {
     let mut config = EvmStatusConfig::new(&e.url, e.endpoint);
     config.token_app = e.token_app;
     config.from_block = e.from_block;
-    let reader = EvmStatusReader::connect(config)
+    EvmStatusReader::connect(config)
         .await
-        .with_context(|| format!("cannot follow the EVM endpoint {} at {}", e.endpoint, e.url))?;
+        .with_context(|| format!("cannot follow the EVM endpoint {} at {}", e.endpoint, e.url))
+}
+
+/// Connects to one EVM chain.
+pub async fn evm_chain(e: &EvmChainArg) -> anyhow::Result<Chain> {
+    let reader = evm_reader(e).await?;
     Ok(Chain {
         id: reader.chain_id(),
         asked: Asked::Evm(Box::new(reader)),
