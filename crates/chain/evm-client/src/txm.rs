@@ -3,7 +3,10 @@
 //!
 //! A transaction is first run as a call (`eth_call`): a revert is reported with its decoded
 //! error ([`RevertReason`], e.g. `RootMismatch: got: 0x.., expected: 0x..`), costs nothing and takes no
-//! nonce. Its gas is then estimated (`eth_estimateGas`) and given a margin. Its nonce comes from
+//! nonce. It then gets an EIP-2930 access list from the node (`eth_createAccessList`, less the
+//! entries that cannot save gas: [`worthwhile`]), so that the storage and accounts it touches are
+//! paid for at the list's lower price. Its gas is then estimated (`eth_estimateGas`, with the
+//! list) and given a margin. Its nonce comes from
 //! a local counter started from the chain's pending count (so a new manager, after a restart,
 //! continues where the chain is), handed out under a lock (concurrent sends get consecutive
 //! nonces), re-read when the node says "nonce too low". Fees are EIP-1559, from the node's base
@@ -23,6 +26,7 @@
 //! filled with a transfer of nothing to itself when kept ones follow; past the last kept one, it
 //! becomes the next nonce, so the next transaction fills the gap.
 
+mod access;
 mod error;
 mod fees;
 mod revert;
@@ -31,6 +35,8 @@ use core::time::Duration;
 use std::collections::BTreeMap;
 use std::future::IntoFuture;
 
+pub use access::worthwhile;
+use alloy::eips::eip2930::AccessList;
 use alloy::network::{EthereumWallet, TransactionBuilder};
 use alloy::primitives::{Address, Bytes, TxHash, U256};
 use alloy::providers::{DynProvider, Provider, ProviderBuilder};
@@ -68,6 +74,9 @@ pub struct TxConfig {
     pub receipt_timeout: Duration,
     /// Timeout of each RPC call.
     pub rpc_timeout: Duration,
+    /// Whether transactions carry an EIP-2930 access list (`eth_createAccessList`, less what
+    /// cannot save gas: [`worthwhile`]). A node that cannot make one gets transactions without.
+    pub access_lists: bool,
 }
 
 impl Default for TxConfig {
@@ -80,6 +89,7 @@ impl Default for TxConfig {
             poll_interval: Duration::from_millis(500),
             receipt_timeout: Duration::from_secs(300),
             rpc_timeout: Duration::from_secs(10),
+            access_lists: true,
         }
     }
 }
@@ -251,6 +261,41 @@ impl TxManager {
         }
     }
 
+    /// The access list of `request` ([`TxConfig::access_lists`]): the node's, less what cannot
+    /// save gas ([`worthwhile`]); `None` when the node makes none (an error, a timeout, a
+    /// revert: the transaction goes without) or nothing is left of it.
+    async fn access_list(
+        &self,
+        what: &'static str,
+        request: &TransactionRequest,
+    ) -> Option<AccessList> {
+        let made = tokio::time::timeout(
+            self.config.rpc_timeout,
+            self.provider.create_access_list(request).into_future(),
+        )
+        .await;
+        let list = match made {
+            Ok(Ok(result)) => match result.ensure_ok() {
+                Ok(made) => made.access_list,
+                Err(reason) => {
+                    tracing::debug!(what, reason, "eth_createAccessList: no access list");
+                    return None;
+                }
+            },
+            Ok(Err(e)) => {
+                tracing::debug!(what, error = %e, "eth_createAccessList: no access list");
+                return None;
+            }
+            Err(_) => {
+                tracing::debug!(what, "eth_createAccessList timed out: no access list");
+                return None;
+            }
+        };
+        let to = request.to.and_then(|kind| kind.to().copied());
+        let list = worthwhile(list, self.address, to);
+        (!list.0.is_empty()).then_some(list)
+    }
+
     fn request(&self, to: Address, data: Bytes, value: U256) -> TransactionRequest {
         TransactionRequest::default()
             .with_from(self.address)
@@ -388,8 +433,13 @@ impl TxManager {
     /// ones ahead of them land, whose cost may grow with them).
     pub async fn send_call(&self, what: &'static str, call: Call) -> Result<Landed, TxError> {
         self.reconcile().await?;
-        let request = self.request(call.to, call.data, call.value);
+        let mut request = self.request(call.to, call.data, call.value);
         self.call(what, request.clone()).await?;
+        if self.config.access_lists {
+            if let Some(list) = self.access_list(what, &request).await {
+                request = request.with_access_list(list);
+            }
+        }
         let gas = match call.gas_limit {
             Some(gas) => gas,
             None => {

@@ -650,3 +650,85 @@ async fn a_gap_left_by_an_earlier_run_is_filled_so_the_kept_transactions_land() 
         2
     );
 }
+
+/// A send through an application (the called account) touches the endpoint, a cold account, and
+/// its storage: the transaction carries an access list of the endpoint alone (not the
+/// application, not the sender), and uses less gas than the same transaction, on the same state,
+/// from a manager without access lists.
+#[tokio::test]
+async fn transactions_carry_the_access_list_that_saves_gas() {
+    let (anvil, deployer, endpoint) = setup().await;
+    let owner = TxManager::connect(&anvil.url(), DEV_KEYS[0], fast())
+        .await
+        .unwrap();
+    owner.send("enable", endpoint, enable(7)).await.unwrap();
+    let counter = deploy::deploy_counter(&deployer, endpoint).await.unwrap();
+    let send = Bytes::from(
+        strait_evm_client::abi::counter::StraitCounter::sendCall {
+            chain: 7,
+            receiver: [0x11; 32].into(),
+            payload: Bytes::from_static(b"ping"),
+        }
+        .abi_encode(),
+    );
+    // The first send writes fresh slots (the route's nonce); measure the second.
+    owner.send("send", counter, send.clone()).await.unwrap();
+    let snapshot: U256 = deployer
+        .raw_request("evm_snapshot".into(), ())
+        .await
+        .unwrap();
+
+    let with = owner.send("send", counter, send.clone()).await.unwrap();
+    assert!(with.receipt.status());
+    let tx = deployer
+        .get_transaction_by_hash(with.hash)
+        .await
+        .unwrap()
+        .expect("the transaction");
+    let list = alloy::consensus::Transaction::access_list(&tx)
+        .expect("an access list")
+        .clone();
+    assert_eq!(
+        list.0.iter().map(|item| item.address).collect::<Vec<_>>(),
+        vec![endpoint],
+        "only the endpoint is cold"
+    );
+    assert!(!list.0[0].storage_keys.is_empty());
+
+    let _: bool = deployer
+        .raw_request("evm_revert".into(), (snapshot,))
+        .await
+        .unwrap();
+    let plain = TxManager::connect(
+        &anvil.url(),
+        DEV_KEYS[0],
+        TxConfig {
+            access_lists: false,
+            ..fast()
+        },
+    )
+    .await
+    .unwrap();
+    let without = plain.send("send", counter, send).await.unwrap();
+    assert!(without.receipt.status());
+    assert_eq!(
+        without.nonce, with.nonce,
+        "the same transaction on the same state"
+    );
+    let tx = deployer
+        .get_transaction_by_hash(without.hash)
+        .await
+        .unwrap()
+        .expect("the transaction");
+    assert!(alloy::consensus::Transaction::access_list(&tx).is_none_or(|l| l.0.is_empty()));
+    // The account and each listed key save at least 100 gas each (EIP-2930 against EIP-2929).
+    let saved = without
+        .receipt
+        .gas_used
+        .saturating_sub(with.receipt.gas_used);
+    let keys = list.0[0].storage_keys.len() as u64;
+    assert!(
+        saved >= 100 * (1 + keys),
+        "saved {saved} gas with the endpoint and {keys} keys listed"
+    );
+}
