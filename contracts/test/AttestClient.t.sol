@@ -18,6 +18,15 @@ contract RootReader {
     function fail() external pure {
         revert("delivery failed");
     }
+
+    /// Returns 33 raw bytes (not a whole number of words): `0x01..0x21`.
+    function raw() external pure {
+        assembly {
+            mstore(0, 0x0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20)
+            mstore(32, shl(248, 0x21))
+            return(0, 33)
+        }
+    }
 }
 
 /// The committee client's store ([STRAIT-ATTEST.7], [STRAIT-ATTEST.8]): checkpoints out of height
@@ -164,6 +173,18 @@ contract AttestClientTest is Committees {
 
         vm.expectRevert(abi.encodeWithSignature("Error(string)", "delivery failed"));
         v.verifyAndCall(u, address(reader), abi.encodeCall(reader.fail, ()));
+
+        // The call's return data comes back as it was, whatever its length.
+        (outcome, ret) = v.verifyAndCall(u, address(reader), abi.encodeCall(reader.raw, ()));
+        vm.assertEq(uint256(outcome), 0, "verified again");
+        vm.assertEq(
+            ret, hex"0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f2021", "33 bytes returned"
+        );
+        (bool ok, bytes memory encoded) = address(v)
+            .call(abi.encodeCall(v.verifyAndCall, (u, address(reader), abi.encodeCall(reader.raw, ()))));
+        vm.assertTrue(ok, "returned");
+        vm.assertEq(encoded.length, 32 * 5, "outcome, offset, length, two words of data");
+        vm.assertEq(abi.encode(CommitteeVerifier.Updated.Verified, ret), encoded, "the standard encoding");
 
         update(20, 7, "b");
         bytes memory conflicting = bytes.concat(hex"01", certified(cp(30, 6, "x")));

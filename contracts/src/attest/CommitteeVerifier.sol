@@ -2,6 +2,7 @@
 pragma solidity 0.8.37;
 
 import {IStraitVerifier} from "../IStrait.sol";
+import {DeliveryCall} from "../DeliveryCall.sol";
 import "../Errors.sol";
 
 /// An attester committee client (docs/SPEC.md §10, [STRAIT-ATTEST.*]), the EVM counterpart of
@@ -122,13 +123,7 @@ abstract contract CommitteeVerifier is IStraitVerifier {
         if (_readCertificate(u, 1 + CHECKPOINT_LEN) != u.length) revert Malformed();
         outcome = _checkpointUpdate(u, 1 + CHECKPOINT_LEN, false);
         if (outcome == Updated.Misbehaviour) return (outcome, "");
-        bool ok;
-        (ok, result) = target.call(data);
-        if (!ok) {
-            assembly ("memory-safe") {
-                revert(add(result, 32), mload(result))
-            }
-        }
+        DeliveryCall.callAndReturn(uint256(outcome), target, data);
     }
 
     /// [STRAIT-ATTEST.7] Standalone evidence `checkpoint | certificate | checkpoint | certificate`:
@@ -192,11 +187,15 @@ abstract contract CommitteeVerifier is IStraitVerifier {
         uint64 height;
     }
 
+    /// The checkpoint at `o` of `u` (callers checked that its 56 bytes are in `u`).
     function _cp(bytes calldata u, uint256 o) private pure returns (Cp memory c) {
-        c.source = uint64(bytes8(u[o:o + 8]));
-        c.root = bytes32(u[o + 8:o + 40]);
-        c.count = uint64(bytes8(u[o + 40:o + 48]));
-        c.height = uint64(bytes8(u[o + 48:o + 56]));
+        assembly ("memory-safe") {
+            let p := add(u.offset, o)
+            mstore(c, shr(192, calldataload(p)))
+            mstore(add(c, 32), calldataload(add(p, 8)))
+            mstore(add(c, 64), shr(192, calldataload(add(p, 40))))
+            mstore(add(c, 96), shr(192, calldataload(add(p, 48))))
+        }
     }
 
     function _encode(Cp memory c) private pure returns (bytes memory) {
@@ -209,8 +208,21 @@ abstract contract CommitteeVerifier is IStraitVerifier {
     }
 
     /// [STRAIT-ATTEST.2]
-    function _checkpointSignBytes(bytes calldata checkpoint) private view returns (bytes memory) {
-        return abi.encodePacked("STRAIT/ATTEST/CHECKPOINT/v1", committeeId, epoch, checkpoint);
+    /// `"STRAIT/ATTEST/CHECKPOINT/v1" (27 bytes) | committee id | epoch u64 | checkpoint`,
+    /// written in place.
+    function _checkpointSignBytes(bytes calldata checkpoint) private view returns (bytes memory out) {
+        bytes32 id = committeeId;
+        uint64 e = epoch;
+        assembly ("memory-safe") {
+            out := mload(0x40)
+            mstore(add(out, 32), "STRAIT/ATTEST/CHECKPOINT/v1")
+            mstore(add(out, 59), id)
+            mstore(add(out, 91), shl(192, e))
+            calldatacopy(add(out, 99), checkpoint.offset, checkpoint.length)
+            let len := add(67, checkpoint.length)
+            mstore(out, len)
+            mstore(0x40, and(add(add(out, 63), len), not(31)))
+        }
     }
 
     /// [STRAIT-ATTEST.7]

@@ -2,6 +2,7 @@
 pragma solidity 0.8.37;
 
 import {IStraitVerifier} from "../IStrait.sol";
+import {DeliveryCall} from "../DeliveryCall.sol";
 import {Bls} from "../attest/Bls.sol";
 import "../Errors.sol";
 
@@ -220,7 +221,7 @@ contract NativeLightClient is IStraitVerifier {
     {
         outcome = _update(u, false, false);
         if (outcome == Updated.Misbehaviour) return (outcome, "");
-        result = _call(target, data);
+        DeliveryCall.callAndReturn(uint256(outcome), target, data);
     }
 
     /// `verifyAndCall` with a compact update (`updateCompact`).
@@ -230,17 +231,7 @@ contract NativeLightClient is IStraitVerifier {
     {
         outcome = _update(u, false, true);
         if (outcome == Updated.Misbehaviour) return (outcome, "");
-        result = _call(target, data);
-    }
-
-    function _call(address target, bytes calldata data) private returns (bytes memory result) {
-        bool ok;
-        (ok, result) = target.call(data);
-        if (!ok) {
-            assembly ("memory-safe") {
-                revert(add(result, 32), mload(result))
-            }
-        }
+        DeliveryCall.callAndReturn(uint256(outcome), target, data);
     }
 
     /// [STRAIT-LC-BLS.6] Standalone evidence, kind 5's encoding: `trusted_height_1 u64 | len u32 |
