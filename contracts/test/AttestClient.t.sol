@@ -159,6 +159,29 @@ contract AttestClientTest is Committees {
         vm.assertEq(big.size(), 256, "256 members");
     }
 
+    /// Signers past the committee (4 members): the error names the first of them in the
+    /// certificate's order, whichever entries follow, and is checked before the count.
+    function test_the_first_signer_out_of_range_is_named() external {
+        bytes memory checkpoint = cp(10, 5, "a");
+        bytes memory sig = new bytes(65);
+        for (uint256 k = 0; k < 3; ++k) {
+            uint16[3] memory signers = [[uint16(1), 5, 9], [uint16(4), 5, 6], [uint16(0), 2, 4]][k];
+            uint16 first = [uint16(5), 4, 4][k];
+            bytes memory cert = abi.encodePacked(uint16(3));
+            for (uint256 i = 0; i < 3; ++i) {
+                cert = bytes.concat(cert, abi.encodePacked(signers[i]), sig);
+            }
+            vm.expectRevert(
+                abi.encodeWithSelector(SignerIndexOutOfRange.selector, uint256(first), uint256(4))
+            );
+            v.update(bytes.concat(hex"01", checkpoint, cert));
+        }
+        // In range, but two of four where three are needed.
+        bytes memory two = abi.encodePacked(uint16(2), uint16(0), sig, uint16(3), sig);
+        vm.expectRevert(abi.encodeWithSelector(InsufficientSigners.selector, uint256(2), uint256(3)));
+        v.update(bytes.concat(hex"01", checkpoint, two));
+    }
+
     /// `verifyAndCall`: the root is verified for the call only; a failing call reverts it all; a
     /// conflict freezes and calls nothing; only checkpoint updates.
     function test_verify_and_call() external {

@@ -84,11 +84,16 @@ contract EcdsaCommitteeVerifier is CommitteeVerifier {
             let e := add(u.offset, o)
             count := shr(240, calldataload(e))
             e := add(e, 2)
-            for { let i := 0 } lt(i, count) { i := add(i, 1) } {
-                let signer := shr(240, calldataload(add(e, mul(i, ENTRY_LEN))))
-                if iszero(lt(signer, n)) {
-                    outOfRange := signer
-                    break
+            // Signers ascend: all are in range when the last is. Else the first that is not.
+            if count {
+                if iszero(lt(shr(240, calldataload(add(e, mul(sub(count, 1), ENTRY_LEN)))), n)) {
+                    for { let i := 0 } lt(i, count) { i := add(i, 1) } {
+                        let signer := shr(240, calldataload(add(e, mul(i, ENTRY_LEN))))
+                        if iszero(lt(signer, n)) {
+                            outOfRange := signer
+                            break
+                        }
+                    }
                 }
             }
         }
