@@ -35,7 +35,7 @@ use core::time::Duration;
 use std::collections::BTreeMap;
 use std::future::IntoFuture;
 
-pub use access::worthwhile;
+pub use access::{worthwhile, MAX_ACCESS_LIST_ENTRIES, MAX_ACCESS_LIST_KEYS};
 use alloy::eips::eip2930::AccessList;
 use alloy::network::{EthereumWallet, TransactionBuilder};
 use alloy::primitives::{Address, Bytes, TxHash, U256};
@@ -292,7 +292,13 @@ impl TxManager {
             }
         };
         let to = request.to.and_then(|kind| kind.to().copied());
-        let list = worthwhile(list, self.address, to);
+        let Some(list) = worthwhile(list, self.address, to) else {
+            tracing::debug!(
+                what,
+                "eth_createAccessList: a list past its bounds, not used"
+            );
+            return None;
+        };
         (!list.0.is_empty()).then_some(list)
     }
 
