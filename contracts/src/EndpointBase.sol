@@ -186,16 +186,23 @@ abstract contract EndpointBase {
         if (p.destinationChain == p.sourceChain) return (DestinationIsLocal.selector, 0, 0);
         if (!remotes[p.destinationChain].enabled) return (UnknownChain.selector, 0, 0);
         if (p.payload.length > PacketCodec.MAX_PAYLOAD_LEN) return (PayloadTooLarge.selector, 0, 0);
-        bytes32 route = PacketCodec.routeOf(p);
-        uint64 last = lastOutboundNonce[route];
-        if (last == type(uint64).max) return (NonceOverflow.selector, 0, 0);
+        // An outcome message takes no route nonce: its nonce is its outbox position plus one
+        // ([STRAIT-SETTLE.3], ADR 0033).
+        bool outcome = p.sender == ENDPOINT_ADDRESS;
+        bytes32 route;
+        uint64 last;
+        if (!outcome) {
+            route = PacketCodec.routeOf(p);
+            last = lastOutboundNonce[route];
+            if (last == type(uint64).max) return (NonceOverflow.selector, 0, 0);
+        }
         uint256 leafIndex = outboxCount_;
         if (leafIndex >= MerkleTree.MAX_LEAVES) return (TreeFull.selector, 0, 0);
-        nonce = last + 1;
+        nonce = outcome ? uint64(leafIndex + 1) : last + 1;
         p.nonce = nonce;
         bytes memory packet = PacketCodec.encode(p);
         id = PacketCodec.messageId(packet);
-        lastOutboundNonce[route] = nonce;
+        if (!outcome) lastOutboundNonce[route] = nonce;
         outbox.append(leafIndex, id);
         outboxCount_ = uint40(leafIndex + 1);
         emit Sent(id, p.destinationChain, nonce, uint32(leafIndex), packet);
@@ -209,11 +216,6 @@ abstract contract EndpointBase {
     /// How many messages were sent (the outbox's leaf count).
     function outboxCount() external view returns (uint256) {
         return outboxCount_;
-    }
-
-    /// The outbox state encoding ([STRAIT-MERKLE.3]), as the Rust core persists it.
-    function outboxState() external view returns (bytes memory) {
-        return outbox.encodeState(outboxCount_);
     }
 
     /// Whether message `id` awaits its outcome ([STRAIT-SETTLE.2]).

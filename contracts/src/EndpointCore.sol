@@ -83,6 +83,10 @@ abstract contract EndpointCore is EndpointBase {
     /// of the outcome message.
     function settleMessage(Packet memory p, bytes calldata payload) internal virtual returns (Outcome memory);
 
+    /// [STRAIT-RECV.6] Whether outcome message `c` may be received: it has no failure record and
+    /// one of its entries awaits its outcome from `c`'s receiver and source chain (ADR 0033).
+    function hasOpenEntry(Checked memory c) internal view virtual returns (bool);
+
     /// Rules 2 to 8 of §4.2 for a message whose proof leads to `root`, in SPEC order, writing
     /// nothing: the revert data of the first failing rule, or empty (and `c.timedOut` set).
     /// `k` holds what the batch's previous messages looked up (empty for the first).
@@ -101,9 +105,11 @@ abstract contract EndpointCore is EndpointBase {
         // [STRAIT-RECV.4], [STRAIT-RECV.5]
         err = checkRoot(k.verifier, p.sourceChain, root, height);
         if (err.length != 0) return err;
-        // [STRAIT-RECV.6]
+        // [STRAIT-RECV.6] An outcome message: while it has something to settle (ADR 0033).
         ReplayBitmap.Bitmap storage b = inbound[c.route];
-        if (b.isReceived(p.nonce)) return abi.encodeWithSelector(AlreadyReceived.selector);
+        if (p.sender == ENDPOINT_ADDRESS ? !hasOpenEntry(c) : b.isReceived(p.nonce)) {
+            return abi.encodeWithSelector(AlreadyReceived.selector);
+        }
         // [STRAIT-RECV.7]
         if (p.ordered) {
             (uint8 found, uint256 n) = b.orderStatus(p.nonce, ReplayBitmap.MAX_SCAN_WORDS);
@@ -169,8 +175,9 @@ abstract contract EndpointCore is EndpointBase {
     /// ([STRAIT-RETRY.1]), any other outcome joins the delivery's outcome messages `os`
     /// ([STRAIT-SETTLE.3]).
     function execute(Checked memory c, Outcomes memory os) internal returns (bytes memory receipt) {
-        inbound[c.route].markReceived(c.p.nonce);
         bool outcomeMessage = c.p.sender == ENDPOINT_ADDRESS;
+        // An outcome message is marked by nothing: its settled entries are ([STRAIT-SETTLE.4]).
+        if (!outcomeMessage) inbound[c.route].markReceived(c.p.nonce);
         Outcome memory o;
         uint64 gasUsed;
         if (c.timedOut && !outcomeMessage) o.kind = OutcomeKind.TimedOut;

@@ -173,12 +173,6 @@ contract StraitEndpoint is EndpointCore {
         forward();
     }
 
-    /// Check an outcome message's payload ([STRAIT-SETTLE.3]): reverts with the first failing
-    /// rule's name, else returns its entry count.
-    function checkOutcomePayload(bytes calldata payload) external view returns (uint256) {
-        return StraitEndpointExtension(extension).checkOutcomePayload(payload);
-    }
-
     /// Run this call's calldata in the extension, in this contract's storage, and return or
     /// revert with what it returned.
     function forward() private {
@@ -204,6 +198,34 @@ contract StraitEndpoint is EndpointCore {
         );
         if (!ok) raise(out);
         return abi.decode(out, (Outcome));
+    }
+
+    /// The extension's `openEntry` in this contract's storage, asked through a static call to
+    /// this contract's own `openEntry` (a view cannot delegate); false when that call fails.
+    function hasOpenEntry(Checked memory c) internal view override returns (bool open) {
+        if (failed[c.id] != 0) return false;
+        bytes4 selector = this.openEntry.selector;
+        (bytes32 receiver, uint64 source) = (c.p.receiver, c.p.sourceChain);
+        (uint256 offset, uint256 length) = (c.payloadOffset, c.p.payload.length);
+        assembly ("memory-safe") {
+            // openEntry(receiver, source, payload): the payload copied from calldata.
+            let m := mload(0x40)
+            mstore(m, selector)
+            mstore(add(m, 4), receiver)
+            mstore(add(m, 36), source)
+            mstore(add(m, 68), 0x60)
+            mstore(add(m, 100), length)
+            calldatacopy(add(m, 132), offset, length)
+            let ok := staticcall(gas(), address(), m, add(132, length), 0, 32)
+            open := and(ok, and(eq(returndatasize(), 32), eq(mload(0), 1)))
+        }
+    }
+
+    /// [STRAIT-RECV.6] Whether an outcome message from `source` to `receiver` with `payload` has
+    /// an entry that awaits its outcome (`StraitEndpointExtension.openEntry`; reads only).
+    function openEntry(bytes32 receiver, uint64 source, bytes calldata payload) external {
+        (receiver, source, payload);
+        forward();
     }
 
     // Receive (SPEC §4.2, §4.3).
@@ -363,6 +385,12 @@ contract StraitEndpoint is EndpointCore {
             seen := tload(key)
             tstore(key, value)
         }
+    }
+
+    /// The outbox state encoding ([STRAIT-MERKLE.3]), as the Rust core persists it
+    /// (`StraitEndpointExtension.outboxState`).
+    function outboxState() external returns (bytes memory state) {
+        forward();
     }
 
     // Recovery of failed execution (SPEC §4.6).

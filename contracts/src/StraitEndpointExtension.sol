@@ -10,6 +10,7 @@ import {Outcome, OutcomeKind, Receipt, ReceiptCodec} from "./Receipt.sol";
 import {IStraitSender} from "./IStrait.sol";
 import {AppCall} from "./AppCall.sol";
 import {ReplayBitmap} from "./ReplayBitmap.sol";
+import {MerkleTree} from "./MerkleTree.sol";
 
 /// The endpoint's code that a delivery of a message rarely or never runs (ADR 0026): the
 /// settlement of outcome messages, retry and finalize of failed messages, the advance of a
@@ -18,6 +19,7 @@ import {ReplayBitmap} from "./ReplayBitmap.sol";
 /// delivery path compiled for gas. Its functions refuse a direct call (`NotDelegated`).
 contract StraitEndpointExtension is EndpointCore {
     using ReplayBitmap for ReplayBitmap.Bitmap;
+    using MerkleTree for MerkleTree.Tree;
 
     /// This contract's own address: a call in the endpoint's context is not to it.
     address internal immutable self;
@@ -51,6 +53,47 @@ contract StraitEndpointExtension is EndpointCore {
         returns (Outcome memory)
     {
         return settle(p, payload);
+    }
+
+    /// The outbox state encoding ([STRAIT-MERKLE.3]), as the Rust core persists it.
+    function outboxState() external view delegated returns (bytes memory) {
+        return outbox.encodeState(outboxCount_);
+    }
+
+    /// [STRAIT-RECV.6] Whether an outcome message from `source` to `receiver` with `payload` may
+    /// be received (ADR 0033): its payload decodes and one of its entries awaits its outcome,
+    /// sent by `receiver` to `source`. Reads only (the endpoint asks it in a static call).
+    function openEntry(bytes32 receiver, uint64 source, bytes calldata payload)
+        external
+        view
+        delegated
+        returns (bool)
+    {
+        uint256 count;
+        try StraitEndpointExtension(self).checkOutcomePayload(payload) returns (uint256 count_) {
+            count = count_;
+        } catch {
+            return false;
+        }
+        uint256 off = ReceiptCodec.OUTCOME_HEADER_LEN;
+        for (uint256 i = 0; i < count; ++i) {
+            bytes32 id;
+            assembly ("memory-safe") {
+                id := calldataload(add(payload.offset, off))
+            }
+            (, off) = ReceiptCodec.decodeOutcomeAt(payload, off + ReceiptCodec.ENTRY_HEADER_LEN);
+            uint256 record = awaiting[id];
+            if (
+                record != 0 && PacketCodec.toAddress32(address(uint160(record))) == receiver
+                    && uint64(record >> 160) == source
+            ) return true;
+        }
+        return false;
+    }
+
+    /// The endpoint's `hasOpenEntry(Checked)`: the extension never checks a delivery.
+    function hasOpenEntry(Checked memory) internal pure override returns (bool) {
+        return false;
     }
 
     // Configuration: the owner, and each application for itself.

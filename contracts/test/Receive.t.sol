@@ -340,9 +340,12 @@ contract ReceiveTest is NetTest {
         vm.assertTrue(!b.isReceived(PacketCodec.routeOf(codec.decode(packet)), 1), "nothing written");
     }
 
-    /// [STRAIT-SETTLE.4]: outcome messages that settle nothing fail with SETTLE_REFUSED: malformed,
-    /// for a message awaiting no outcome, from the wrong chain or to the wrong sender; a failing
-    /// callback puts the record back, and the retry settles it once.
+    /// An outcome message is received while it has something to settle (ADR 0033): a malformed
+    /// one, one for no awaited message and one whose only entry is another sender's are not
+    /// received (`AlreadyReceived`, nothing runs); one with an open entry and another sender's
+    /// settles the open one and fails with the refusal; a failing callback fails it and leaves the
+    /// record, a second delivery is `AlreadyReceived` (its failure record stands) and a retry
+    /// settles.
     function test_settlement_refusals_and_a_failed_callback() external {
         (bytes memory packet, uint256 index) = sendAB("hi", none);
         bytes32 id = PacketCodec.messageId(packet);
@@ -352,7 +355,7 @@ contract ReceiveTest is NetTest {
         p.sender = a.ENDPOINT_ADDRESS();
         p.destinationChain = A_CHAIN;
         p.receiver = addr32(address(appA));
-        // Malformed ([STRAIT-SETTLE.3]'s names): nothing settles.
+        // Malformed ([STRAIT-SETTLE.3]'s names): nothing to settle.
         bytes memory header = abi.encodePacked(uint8(3), bytes32(0));
         bytes memory entry = abi.encodePacked(id, uint64(0), uint8(2));
         bytes[8] memory malformed = [
@@ -368,30 +371,46 @@ contract ReceiveTest is NetTest {
         for (uint256 i = 0; i < malformed.length; ++i) {
             p.nonce++;
             p.payload = malformed[i];
-            checkRefused(p, "malformed outcome message");
+            notReceived(p);
             vm.assertTrue(a.isAwaiting(id), "nothing settles");
         }
-        // An entry whose message awaits no outcome is skipped: the outcome message executes.
+        // An entry whose message awaits no outcome: nothing to settle.
         p.nonce++;
         p.payload = abi.encodePacked(header, uint16(1), keccak256("nothing"), uint64(0), uint8(2));
-        deliverCrafted(a, p);
-        vm.assertEq(
-            outcomeKind(receipts.decodeReceipt(lastReceipts[0])), uint256(OutcomeKind.Executed), "skipped"
-        );
+        notReceived(p);
+        // The entry of appA's message in an outcome message to appB: not appB's to settle.
         p.nonce++;
         p.payload = abi.encodePacked(header, uint16(1), entry);
         p.receiver = addr32(address(appB));
         a.setDefaultVerifier(B_CHAIN, address(va));
-        checkRefused(p, "message was sent by another sender or to another chain");
+        notReceived(p);
         vm.assertTrue(a.isAwaiting(id), "still awaiting");
+        // A message this test sent itself, and appA's: to appA, the first is refused, the second
+        // settles.
+        (bytes32 mine,) = a.send(B_CHAIN, addr32(address(appB)), none, "mine");
+        p.nonce++;
+        p.payload = abi.encodePacked(header, uint16(2), mine, uint64(0), uint8(2), entry);
+        p.receiver = addr32(address(appA));
+        checkRefused(p, "message was sent by another sender or to another chain");
+        vm.assertTrue(a.isAwaiting(mine), "the refused entry still awaits");
+        vm.assertTrue(!a.isAwaiting(id), "the open entry settled");
+        vm.assertEq(appA.outcomes(id), 1, "settled once");
 
-        // The real outcome, with a failing callback: Failed, record put back; a retry settles.
+        // The real outcome of another message, with a failing callback: Failed, record put back; a
+        // second delivery is refused while the failure record stands; a retry settles.
+        (packet, index) = sendAB("again", none);
+        id = PacketCodec.messageId(packet);
         relay(a, index);
         (bytes memory back, uint256 backIndex) = lastSent(b);
+        // It took no route nonce: its nonce is its outbox position plus one (ADR 0033).
+        vm.assertEq(codec.decode(back).nonce, b.outboxCount(), "outbox position plus one");
         appA.setFailOutcomes(true);
         Receipt memory r = relay(b, backIndex);
         vm.assertEq(r.outcome.code, 11, "the callback's error");
         vm.assertTrue(a.isAwaiting(id), "record put back");
+        (bytes memory proof, uint64 h) = prove(b, backIndex);
+        vm.expectRevert(AlreadyReceived.selector);
+        a.receiveMessage(back, proof, h);
         appA.setFailOutcomes(false);
         uint256 outbox = a.outboxCount();
         a.retry(back);
@@ -400,6 +419,23 @@ contract ReceiveTest is NetTest {
         vm.assertEq(a.outboxCount(), outbox, "an outcome message sends nothing back when final");
         vm.expectRevert(abi.encodeWithSelector(NotRetryable.selector, PacketCodec.messageId(back)));
         a.retry(back);
+        // Settled: delivered again, it is not received.
+        (proof, h) = prove(b, backIndex);
+        vm.expectRevert(AlreadyReceived.selector);
+        a.receiveMessage(back, proof, h);
+    }
+
+    /// `deliverCrafted` of an outcome message with nothing to settle: `AlreadyReceived`.
+    function notReceived(Packet memory p) internal {
+        bytes memory packet = codec.encode(p);
+        bytes32[] memory one = new bytes32[](1);
+        one[0] = MerkleHash.leaf(PacketCodec.messageId(packet));
+        bytes32[][] memory levels = naiveLevels(one);
+        uint64 h = ++height;
+        va.setRoot(h, naiveRoot(levels));
+        bytes memory proof = inclusionProof(levels, 0);
+        vm.expectRevert(AlreadyReceived.selector);
+        a.receiveMessage(packet, proof, h);
     }
 
     function checkRefused(Packet memory p, string memory reason) internal {

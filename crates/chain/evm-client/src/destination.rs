@@ -3,7 +3,8 @@
 //!
 //! * **Received.** The endpoint keeps a replay bitmap by route and nonce, not by id:
 //!   [`DestinationChain::received_packets`] asks `isReceived(route, nonce)` for each packet (one
-//!   `eth_call` each, a few at a time). [`DestinationChain::received`], given ids only, looks for
+//!   `eth_call` each, a few at a time); an outcome message, which no bitmap marks (it is received
+//!   while it has something to settle, ADR 0033), by its `Received` log at that block or before. [`DestinationChain::received`], given ids only, looks for
 //!   the `Received` events of those ids in the endpoint's logs from
 //!   [`EvmDestination::with_logs_from`] on: on a long chain, give the endpoint's deployment block
 //!   (and a node that serves logs over that range).
@@ -244,6 +245,30 @@ impl EvmDestination {
         }
     }
 
+    /// Which of `ids` have a `Received` log of the endpoint from [`Self::with_logs_from`] up to
+    /// block `to` (see the module's documentation).
+    async fn received_by(&self, ids: &[MessageId], to: u64) -> Result<Vec<bool>, ChainError> {
+        let mut seen = std::collections::BTreeSet::new();
+        for chunk in ids.chunks(LOG_IDS_PER_REQUEST) {
+            let topics: Vec<B256> = chunk.iter().map(|id| B256::from(id.0)).collect();
+            let filter = Filter::new()
+                .address(self.endpoint)
+                .event_signature(StraitEndpoint::Received::SIGNATURE_HASH)
+                .topic1(topics)
+                .from_block(self.logs_from_block)
+                .to_block(to);
+            let logs = self
+                .read("eth_getLogs", self.txm.provider().get_logs(&filter))
+                .await?;
+            for log in logs {
+                if let Some(id) = log.topics().get(1) {
+                    seen.insert(id.0);
+                }
+            }
+        }
+        Ok(ids.iter().map(|id| seen.contains(&id.0)).collect())
+    }
+
     fn unavailable(&self, what: &'static str, reason: String) -> ChainError {
         ChainError::Unavailable {
             chain: self.chain,
@@ -388,26 +413,8 @@ impl DestinationChain for EvmDestination {
 
     /// From the endpoint's `Received` logs (see the module's documentation).
     async fn received(&self, ids: &[MessageId]) -> Result<Vec<bool>, ChainError> {
-        let mut seen = std::collections::BTreeSet::new();
         let latest = DestinationChain::latest_height(self).await?.get();
-        for chunk in ids.chunks(LOG_IDS_PER_REQUEST) {
-            let topics: Vec<B256> = chunk.iter().map(|id| B256::from(id.0)).collect();
-            let filter = Filter::new()
-                .address(self.endpoint)
-                .event_signature(StraitEndpoint::Received::SIGNATURE_HASH)
-                .topic1(topics)
-                .from_block(self.logs_from_block)
-                .to_block(latest);
-            let logs = self
-                .read("eth_getLogs", self.txm.provider().get_logs(&filter))
-                .await?;
-            for log in logs {
-                if let Some(id) = log.topics().get(1) {
-                    seen.insert(id.0);
-                }
-            }
-        }
-        Ok(ids.iter().map(|id| seen.contains(&id.0)).collect())
+        self.received_by(ids, latest).await
     }
 
     /// `isReceived(route, nonce)` of each packet.
@@ -424,21 +431,36 @@ impl DestinationChain for EvmDestination {
             });
         }
         // One block for all: the head, or the confirmed block under it.
-        let at = if self.confirmations == 0 {
-            alloy::eips::BlockId::latest()
-        } else {
-            let head = self
-                .read(
-                    "eth_blockNumber",
-                    self.txm.provider().get_block_number().into_future(),
-                )
-                .await?;
-            alloy::eips::BlockId::number(head.saturating_sub(self.confirmations))
-        };
+        let head = self
+            .read(
+                "eth_blockNumber",
+                self.txm.provider().get_block_number().into_future(),
+            )
+            .await?;
+        let at_number = head.saturating_sub(self.confirmations);
+        let at = alloy::eips::BlockId::number(at_number);
+        // Outcome messages by their `Received` logs up to that block.
+        let outcomes: Vec<usize> = (0..packets.len())
+            .filter(|&i| strait_endpoint::settle::is_outcome_message(&packets[i]))
+            .collect();
+        let mut by_log = std::collections::BTreeMap::new();
+        if !outcomes.is_empty() {
+            let outcome_ids: Vec<MessageId> = outcomes.iter().map(|&i| ids[i]).collect();
+            let found = self.received_by(&outcome_ids, at_number).await?;
+            by_log.extend(outcomes.into_iter().zip(found));
+        }
         let mut out = Vec::with_capacity(packets.len());
-        for chunk in packets.chunks(RECEIVED_CONCURRENCY) {
+        for (start, chunk) in (0..packets.len())
+            .step_by(RECEIVED_CONCURRENCY)
+            .zip(packets.chunks(RECEIVED_CONCURRENCY))
+        {
             let mut tasks = tokio::task::JoinSet::new();
+            let mut answers = vec![false; chunk.len()];
             for (i, packet) in chunk.iter().enumerate() {
+                if let Some(&received) = by_log.get(&(start + i)) {
+                    answers[i] = received;
+                    continue;
+                }
                 let this = self.clone();
                 let route = B256::from(packet.route().id().0);
                 let nonce = packet.nonce.get();
@@ -449,7 +471,6 @@ impl DestinationChain for EvmDestination {
                     (i, this.read("isReceived", call.into_future()).await)
                 });
             }
-            let mut answers = vec![false; chunk.len()];
             while let Some(joined) = tasks.join_next().await {
                 let (i, answer) =
                     joined.map_err(|e| self.unavailable("isReceived", e.to_string()))?;

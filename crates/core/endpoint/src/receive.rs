@@ -92,10 +92,14 @@ fn check_message<C: EndpointReader + ?Sized>(
         .security_config(&packet.receiver, source_chain)
         .ok_or(ReceiveError::UnknownRoute { source_chain })?;
     check_route(ctx, &config, source_chain, root, proof_height)?;
-    // [STRAIT-RECV.6] never received before.
-    if replay::is_received(ctx, &route, packet.nonce)
-        && !mutation::is_planted(mutation::Mutation::NoReplayCheck)
-    {
+    // [STRAIT-RECV.6] never received before; an outcome message, while it has something to
+    // settle and no failure record ([STRAIT-SETTLE.4], ADR 0033).
+    let received = if settle::is_outcome_message(packet) {
+        !settle::has_open_entry(ctx, packet, &id)
+    } else {
+        replay::is_received(ctx, &route, packet.nonce)
+    };
+    if received && !mutation::is_planted(mutation::Mutation::NoReplayCheck) {
         return Err(ReceiveError::AlreadyReceived {
             route,
             nonce: packet.nonce,
@@ -139,7 +143,10 @@ fn execute_into<C: EndpointWriter + ?Sized>(
     valid: ValidatedReceive,
     outcomes: &mut settle::PendingOutcomes,
 ) -> Receipt {
-    replay::mark_received(ctx, &valid.route, valid.packet.nonce);
+    // An outcome message is marked by nothing: its settled entries are ([STRAIT-SETTLE.4]).
+    if !settle::is_outcome_message(&valid.packet) {
+        replay::mark_received(ctx, &valid.route, valid.packet.nonce);
+    }
     let (outcome, gas_used) = if valid.timed_out && !settle::is_outcome_message(&valid.packet) {
         (Outcome::TimedOut, 0)
     } else {

@@ -80,15 +80,24 @@ pub(crate) fn validate_send_unchecked<C: EndpointReader + ?Sized>(
         options: request.options,
         payload: request.payload,
     };
-    // [STRAIT-SEND.3] the next nonce of the route; nonces start at 1 and never wrap.
-    let route = packet.route().id();
-    packet.nonce = ctx
-        .last_outbound_nonce(&route)
-        .checked_next()
-        .ok_or(SendError::NonceOverflow(route))?;
+    let outcome = is_outcome_message(&packet);
+    if !outcome {
+        // [STRAIT-SEND.3] the next nonce of the route; nonces start at 1 and never wrap.
+        let route = packet.route().id();
+        packet.nonce = ctx
+            .last_outbound_nonce(&route)
+            .checked_next()
+            .ok_or(SendError::NonceOverflow(route))?;
+    }
     // [STRAIT-SEND.4] the outbox has room.
-    if ctx.outbox_count() >= MAX_LEAVES {
+    let count = ctx.outbox_count();
+    if count >= MAX_LEAVES {
         return Err(MerkleError::TreeFull { max: MAX_LEAVES }.into());
+    }
+    if outcome {
+        // [STRAIT-SETTLE.3] an outcome message takes no route nonce: its nonce is its outbox
+        // position plus one (ADR 0033).
+        packet.nonce = Nonce(count + 1);
     }
     Ok(packet)
 }
@@ -101,9 +110,10 @@ pub fn execute_send<C: EndpointWriter + ?Sized>(
     let encoded = packet.encode();
     let id = Packet::id_of_encoding(&encoded);
     let leaf_index = ctx.append_outbox(&id)?;
-    ctx.set_last_outbound_nonce(&packet.route().id(), packet.nonce);
-    // [STRAIT-SETTLE.2] the message awaits its outcome (an outcome message awaits none).
+    // [STRAIT-SETTLE.2] the message awaits its outcome (an outcome message awaits none, and has
+    // no route nonce: [STRAIT-SETTLE.3]).
     if !is_outcome_message(&packet) {
+        ctx.set_last_outbound_nonce(&packet.route().id(), packet.nonce);
         ctx.set_awaited_outcome(
             &id,
             Some(AwaitedOutcome {

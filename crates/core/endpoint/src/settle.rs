@@ -3,9 +3,12 @@
 //! The destination commits each message's outcome the way it commits anything it sends: in an
 //! **outcome message** in its own outbox, sent by the endpoint itself ([`endpoint_address`]) to the
 //! message's sender on the source chain; the outcomes of consecutive messages of one delivery
-//! that share a sender go in one ([`PendingOutcomes`], ADR 0024). Relayers carry it back like any message, proven against the
-//! destination's outbox root that the source's client verified, batched and replay-protected the
-//! same way. The source endpoint keeps a record of every message awaiting its outcome, and hands
+//! that share a sender go in one ([`PendingOutcomes`], ADR 0024). Relayers carry it back like any
+//! message, proven against the destination's outbox root that the source's client verified, and
+//! batched the same way. It takes no route nonce (its nonce is its outbox position plus one) and is
+//! received while it has something to settle ([`has_open_entry`], ADR 0033): its settled entries,
+//! not a bitmap, keep it from settling twice. The source endpoint keeps a record of every message
+//! awaiting its outcome, and hands
 //! the outcome to the sending application exactly once (`on_ack`, `on_failure`, `on_timeout`),
 //! deleting the record. An outcome message has no outcome of its own.
 
@@ -256,6 +259,29 @@ pub(crate) fn send_outcome_to<C: EndpointWriter + ?Sized>(
     let mut pending = PendingOutcomes::default();
     pending.push_to(ctx, source_chain, sender, entry);
     pending.flush(ctx);
+}
+
+/// `[STRAIT-RECV.6]` for outcome message `packet` (id `id`, ADR 0033): whether it may be received,
+/// that is, it has no failure record (a failed one is retried, `[STRAIT-RETRY.2]`) and one of its
+/// entries is open: its message awaits an outcome, sent by `packet`'s receiver to `packet`'s source
+/// chain. A payload that does not decode has none. So an outcome message is received again only
+/// while it has something to settle, and a settled entry never settles again: its record is gone.
+pub fn has_open_entry<C: crate::EndpointReader + ?Sized>(
+    ctx: &C,
+    packet: &Packet,
+    id: &MessageId,
+) -> bool {
+    if ctx.failed_message(id).is_some() {
+        return false;
+    }
+    let Ok(payload) = OutcomePayload::decode(&packet.payload) else {
+        return false;
+    };
+    payload.entries.iter().any(|entry| {
+        ctx.awaited_outcome(&entry.id).is_some_and(|awaited| {
+            awaited.sender == packet.receiver && awaited.destination_chain == packet.source_chain
+        })
+    })
 }
 
 /// `[STRAIT-SETTLE.4]` Settles the sent messages an outcome message reports, each entry on its own:

@@ -281,6 +281,10 @@ struct SentInfo {
     ordered: bool,
     /// An outcome message (`[STRAIT-SETTLE.1]`): it awaits no outcome of its own.
     outcome_message: bool,
+    /// Whether it must end on its destination: every message but an outcome message none of whose
+    /// entries is a message some chain sent (only a forged message's, `equivocation`): such an
+    /// outcome message has nothing to settle, so it is never received (`[STRAIT-RECV.6]`, ADR 0033).
+    must_end: bool,
 }
 
 /// What the checkers know.
@@ -329,13 +333,18 @@ impl Audit {
         produced: &Produced,
     ) {
         for packet in sent {
+            let outcome_message = strait_endpoint::settle::is_outcome_message(&packet);
+            let must_end = !outcome_message
+                || strait_endpoint::OutcomePayload::decode(&packet.payload)
+                    .is_ok_and(|p| p.entries.iter().any(|e| self.sent.contains_key(&e.id)));
             let info = SentInfo {
                 source: packet.source_chain,
                 destination: packet.destination_chain,
                 route: packet.route().id(),
                 nonce: packet.nonce.get(),
                 ordered: packet.options.ordered,
-                outcome_message: strait_endpoint::settle::is_outcome_message(&packet),
+                outcome_message,
+                must_end,
             };
             self.awaiting += u64::from(!info.outcome_message);
             self.sent.insert(packet.id(), info);
@@ -425,7 +434,7 @@ fn missing(audit: &Audit) -> Vec<MessageId> {
         .iter()
         .filter(|(id, info)| {
             let live = !audit.fork.is_frozen(info.source, info.destination);
-            let unended = live && !audit.ended.contains(id);
+            let unended = live && info.must_end && !audit.ended.contains(id);
             let unsettled = live
                 && !info.outcome_message
                 && !audit.settled.contains(id)
@@ -571,8 +580,9 @@ async fn world(
             // message was sent (`only_proven`, `settled_once`), so the counts decide.
             let outstanding = (audit.sent.len() - audit.ended.len()) as u64
                 + audit.awaiting.saturating_sub(audit.settled.len() as u64);
-            // A frozen client's routes wait for governance: out of the liveness checker.
-            if outstanding == 0 || (audit.fork.frozen_clients() > 0 && missing(&audit).is_empty()) {
+            // A frozen client's routes wait for governance, and an outcome message that settles
+            // nothing any chain sent is never received: out of the liveness checker.
+            if outstanding == 0 || missing(&audit).is_empty() {
                 break;
             }
             audit.sent.len()

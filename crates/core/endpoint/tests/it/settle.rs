@@ -167,10 +167,13 @@ fn an_outcome_for_no_awaited_message_or_from_the_wrong_party_settles_nothing() {
     n.relay_root();
     n.deliver(&sent).unwrap();
     let (packet, leaf) = n.outcomes_from(0).remove(0);
-    // The sender's record is gone (as if already settled): the entry is skipped.
+    // The sender's record is gone (as if already settled): the outcome message has nothing to
+    // settle, so it is not received (ADR 0033): nothing runs, nothing is recorded.
     let awaited = n.a.awaited.remove(&sent.id).unwrap();
-    let receipt = n.deliver_back(&packet, leaf).unwrap();
-    assert_eq!(receipt.outcome, Outcome::Executed { ack: vec![] });
+    let receipts = n.a.receipts.len();
+    let err = n.deliver_back(&packet, leaf).unwrap_err();
+    assert!(matches!(err, ReceiveError::AlreadyReceived { .. }), "{err}");
+    assert_eq!(n.a.receipts.len(), receipts);
     assert!(n.a.settled.is_empty());
     assert!(n.a.fees_settled.is_empty());
     // A record naming another sender is not settled by an outcome addressed to this one.
@@ -569,4 +572,69 @@ fn entries_settle_independently_and_a_retry_settles_what_is_left_once() {
             .count();
     assert_eq!(settled_events, 3);
     assert!(retry(&mut n.a, packet).is_err(), "final: nothing to retry");
+}
+
+/// ADR 0033: an outcome message takes no route nonce (its nonce is its outbox position plus one)
+/// and is received while it has something to settle: once settled, a second delivery is
+/// `AlreadyReceived` and settles nothing again.
+#[test]
+fn an_outcome_message_has_no_route_nonce_and_is_received_while_it_settles_something() {
+    let mut n = net();
+    let first = n.send(COUNTER, DeliveryOptions::default(), b"one");
+    let second = n.send(COUNTER, DeliveryOptions::default(), b"two");
+    n.relay_root();
+    n.deliver(&first).unwrap();
+    n.deliver(&second).unwrap();
+    let outcomes = n.outcomes_from(0);
+    assert_eq!(outcomes.len(), 2);
+    for (packet, leaf) in &outcomes {
+        assert_eq!(packet.nonce, Nonce(leaf.0 + 1), "position plus one");
+        // The outcome route has no nonce on B.
+        assert!(!n.b.outbound_nonces.contains_key(&packet.route().id()));
+    }
+    let (packet, leaf) = outcomes[1].clone();
+    n.deliver_back(&packet, leaf).unwrap();
+    assert_eq!(n.a.settled.len(), 1);
+    let err = n.deliver_back(&packet, leaf).unwrap_err();
+    assert!(matches!(err, ReceiveError::AlreadyReceived { .. }), "{err}");
+    assert_eq!(n.a.settled.len(), 1, "settled once");
+    // Nothing of A's replay bitmap is used for it.
+    assert!(!n
+        .a
+        .received
+        .keys()
+        .any(|(route, _)| *route == packet.route().id()));
+    // The other one still settles.
+    let (packet, leaf) = outcomes[0].clone();
+    n.deliver_back(&packet, leaf).unwrap();
+    assert_eq!(n.a.settled.len(), 2);
+}
+
+/// A failed outcome message (the sender's callback failed) is retried, not delivered again
+/// (`AlreadyReceived` while its failure record stands); once finalized it is received again while
+/// its entry still awaits, and the entry settles once.
+#[test]
+fn a_failed_outcome_message_is_retried_and_after_finalization_delivered_again() {
+    let mut n = net();
+    n.a.failing_callbacks.insert(SENDER);
+    let sent = n.send(COUNTER, DeliveryOptions::default(), b"hi");
+    n.relay_root();
+    n.deliver(&sent).unwrap();
+    let (packet, leaf) = n.outcomes_from(0).remove(0);
+    let receipt = n.deliver_back(&packet, leaf).unwrap();
+    assert!(matches!(receipt.outcome, Outcome::Failed(_)));
+    let err = n.deliver_back(&packet, leaf).unwrap_err();
+    assert!(matches!(err, ReceiveError::AlreadyReceived { .. }), "{err}");
+    // Finalized by anyone once the window has passed: the record goes, the entry still awaits.
+    n.a.timestamp = strait_primitives::Timestamp(1 + strait_endpoint::retry::RETRY_WINDOW_MS);
+    finalize_failed(&mut n.a, &packet, &Address32([0x42; 32])).unwrap();
+    assert!(n.a.awaited_outcome(&sent.id).is_some());
+    // Its callback now accepts: the outcome message is delivered again and settles the entry.
+    n.a.failing_callbacks.clear();
+    let receipt = n.deliver_back(&packet, leaf).unwrap();
+    assert_eq!(receipt.outcome, Outcome::Executed { ack: vec![] });
+    assert!(n.a.awaited_outcome(&sent.id).is_none());
+    assert_eq!(n.a.settled.len(), 1);
+    let err = n.deliver_back(&packet, leaf).unwrap_err();
+    assert!(matches!(err, ReceiveError::AlreadyReceived { .. }), "{err}");
 }
