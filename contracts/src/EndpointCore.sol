@@ -20,14 +20,14 @@ abstract contract EndpointCore is EndpointBase {
     /// Most messages in one batch delivery (§4.3).
     uint256 public constant MAX_BATCH_LEN = 1024;
     /// Most executions of one message ([STRAIT-RETRY.3]).
-    uint32 public constant MAX_ATTEMPTS = 8;
+    uint32 internal constant MAX_ATTEMPTS = 8;
     /// How long after its first failure only the receiver may finalize a message, in ms.
     uint64 public constant RETRY_WINDOW_MS = 3_600_000;
     /// Error code of an outcome message that settles nothing ([STRAIT-SETTLE.4]).
     uint32 public constant SETTLE_REFUSED = 0xfffffff0;
     /// Most gas a verifier's `rootAt` may use (a lookup), so that a receiver's verifier cannot
     /// use up a batch's gas.
-    uint256 public constant VERIFIER_GAS = 100_000;
+    uint256 internal constant VERIFIER_GAS = 100_000;
 
     /// A message was received ([STRAIT-RECV.10]): its receipt ([STRAIT-EVENT.2]).
     event Received(bytes32 indexed id, bytes receipt);

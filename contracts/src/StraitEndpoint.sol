@@ -201,30 +201,32 @@ contract StraitEndpoint is EndpointCore {
     }
 
     /// The extension's `openEntry` in this contract's storage, asked through a static call to
-    /// this contract's own `openEntry` (a view cannot delegate); false when that call fails.
+    /// this contract's own `openEntry` (a view cannot delegate). That call fails only when it runs
+    /// out of gas: the delivery then fails too (empty revert data), as a starved application's
+    /// does (`InsufficientGas`), rather than take the message for received.
     function hasOpenEntry(Checked memory c) internal view override returns (bool open) {
-        if (failed[c.id] != 0) return false;
         bytes4 selector = this.openEntry.selector;
-        (bytes32 receiver, uint64 source) = (c.p.receiver, c.p.sourceChain);
+        (bytes32 id, bytes32 receiver, uint64 source) = (c.id, c.p.receiver, c.p.sourceChain);
         (uint256 offset, uint256 length) = (c.payloadOffset, c.p.payload.length);
         assembly ("memory-safe") {
-            // openEntry(receiver, source, payload): the payload copied from calldata.
+            // openEntry(id, receiver, source, payload): the payload copied from calldata.
             let m := mload(0x40)
             mstore(m, selector)
-            mstore(add(m, 4), receiver)
-            mstore(add(m, 36), source)
-            mstore(add(m, 68), 0x60)
-            mstore(add(m, 100), length)
-            calldatacopy(add(m, 132), offset, length)
-            let ok := staticcall(gas(), address(), m, add(132, length), 0, 32)
-            open := and(ok, and(eq(returndatasize(), 32), eq(mload(0), 1)))
+            mstore(add(m, 4), id)
+            mstore(add(m, 36), receiver)
+            mstore(add(m, 68), source)
+            mstore(add(m, 100), 0x80)
+            mstore(add(m, 132), length)
+            calldatacopy(add(m, 164), offset, length)
+            // On success the answer is an ABI bool: 32 bytes.
+            if iszero(staticcall(gas(), address(), m, add(164, length), 0, 32)) { revert(0, 0) }
+            open := eq(mload(0), 1)
         }
     }
 
-    /// [STRAIT-RECV.6] Whether an outcome message from `source` to `receiver` with `payload` has
-    /// an entry that awaits its outcome (`StraitEndpointExtension.openEntry`; reads only).
-    function openEntry(bytes32 receiver, uint64 source, bytes calldata payload) external {
-        (receiver, source, payload);
+    /// [STRAIT-RECV.6] Whether outcome message `id` from `source` to `receiver` with `payload` may
+    /// be received (`StraitEndpointExtension.openEntry`; reads only).
+    function openEntry(bytes32, bytes32, uint64, bytes calldata) external {
         forward();
     }
 

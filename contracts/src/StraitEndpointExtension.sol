@@ -60,29 +60,34 @@ contract StraitEndpointExtension is EndpointCore {
         return outbox.encodeState(outboxCount_);
     }
 
-    /// [STRAIT-RECV.6] Whether an outcome message from `source` to `receiver` with `payload` may
-    /// be received (ADR 0033): its payload decodes and one of its entries awaits its outcome,
-    /// sent by `receiver` to `source`. Reads only (the endpoint asks it in a static call).
-    function openEntry(bytes32 receiver, uint64 source, bytes calldata payload)
+    /// [STRAIT-RECV.6] Whether outcome message `id` from `source` to `receiver` with `payload` may
+    /// be received (ADR 0033): it has no failure record, its payload decodes and one of its
+    /// entries awaits its outcome, sent by `receiver` to `source`. Reads only (the endpoint asks it
+    /// in a static call).
+    function openEntry(bytes32 id, bytes32 receiver, uint64 source, bytes calldata payload)
         external
         view
         delegated
         returns (bool)
     {
+        if (failed[id] != 0) return false;
         uint256 count;
         try StraitEndpointExtension(self).checkOutcomePayload(payload) returns (uint256 count_) {
             count = count_;
-        } catch {
+        } catch (bytes memory reason) {
+            // A malformed payload reverts with its error's name; out of gas, with nothing: then
+            // this check fails too, and the delivery with it.
+            if (reason.length == 0) revert();
             return false;
         }
         uint256 off = ReceiptCodec.OUTCOME_HEADER_LEN;
         for (uint256 i = 0; i < count; ++i) {
-            bytes32 id;
+            bytes32 entry;
             assembly ("memory-safe") {
-                id := calldataload(add(payload.offset, off))
+                entry := calldataload(add(payload.offset, off))
             }
             (, off) = ReceiptCodec.decodeOutcomeAt(payload, off + ReceiptCodec.ENTRY_HEADER_LEN);
-            uint256 record = awaiting[id];
+            uint256 record = awaiting[entry];
             if (
                 record != 0 && PacketCodec.toAddress32(address(uint160(record))) == receiver
                     && uint64(record >> 160) == source
@@ -176,7 +181,10 @@ contract StraitEndpointExtension is EndpointCore {
         uint256 count;
         try StraitEndpointExtension(self).checkOutcomePayload(payload) returns (uint256 count_) {
             count = count_;
-        } catch {
+        } catch (bytes memory reason) {
+            // Out of gas (no revert data) fails the delivery, as a starved application does: it
+            // is not a malformed payload.
+            if (reason.length == 0) revert();
             return refused("malformed outcome message");
         }
         uint256 off = ReceiptCodec.OUTCOME_HEADER_LEN;

@@ -32,6 +32,41 @@ contract BatchTest is NetTest {
         vb.setRoot(h, a.outboxRoot());
     }
 
+    /// An outcome message in a batch, at every gas limit from too little upwards: the batch reverts
+    /// or the outcome message is received, never skipped as received because the check of its
+    /// entries (a static call, ADR 0033) ran out of gas.
+    function test_an_outcome_message_is_never_taken_for_received_for_want_of_gas() external {
+        (bytes[] memory packets, bytes memory proof, uint64 h) = batch(1, addr32(address(appB)), none);
+        b.receiveBatch(packets, proof, h);
+        collect();
+        (bytes memory back, uint256 backIndex) = lastSent(b);
+        bytes[] memory outcome = new bytes[](1);
+        outcome[0] = back;
+        uint256[] memory indices = new uint256[](1);
+        indices[0] = backIndex;
+        bytes memory backProof = multiproof(naiveLevels(leaves[address(b)]), indices);
+        uint64 hb = ++height;
+        va.setRoot(hb, b.outboxRoot());
+        bytes memory call = abi.encodeCall(a.receiveBatch, (outcome, backProof, hb));
+        uint256 reverted;
+        bool received;
+        // The sender's callback needs its gas limit (300,000 by default) and more: `InsufficientGas`
+        // below that.
+        for (uint256 g = 30_000; g <= 600_000 && !received; g += 2_000) {
+            (bool ok, bytes memory ret) = address(a).call{gas: g}(call);
+            if (!ok) {
+                ++reverted;
+                continue;
+            }
+            vm.assertEq(abi.decode(ret, (uint256)), 1, "received, not skipped");
+            received = true;
+        }
+        vm.assertTrue(received, "received within 600,000 gas");
+        vm.assertTrue(reverted > 100, "too little gas reverts");
+        // Received now: delivered again, it is skipped.
+        vm.assertEq(a.receiveBatch(outcome, backProof, hb), 0, "skipped");
+    }
+
     /// 64 ordered messages under one root all execute in order; a second delivery skips them all.
     function test_a_batch_executes_in_order_and_skips_what_was_received() external {
         (bytes[] memory packets, bytes memory proof, uint64 h) =

@@ -425,6 +425,46 @@ contract ReceiveTest is NetTest {
         a.receiveMessage(back, proof, h);
     }
 
+    /// An outcome message whose one open entry comes after 600 that await nothing: at every gas
+    /// limit from too little upwards, its delivery reverts for want of gas or is received, never
+    /// refused as `AlreadyReceived` because the check of its entries ran out of gas (ADR 0033).
+    function test_an_outcome_message_is_never_refused_for_want_of_gas() external {
+        (bytes memory packet,) = sendAB("hi", none);
+        bytes32 id = PacketCodec.messageId(packet);
+        Packet memory p;
+        p.nonce = 7;
+        p.sourceChain = B_CHAIN;
+        p.sender = a.ENDPOINT_ADDRESS();
+        p.destinationChain = A_CHAIN;
+        p.receiver = addr32(address(appA));
+        bytes memory entries;
+        for (uint256 i = 0; i < 600; ++i) {
+            entries = bytes.concat(entries, abi.encodePacked(keccak256(abi.encode(i)), uint64(0), uint8(2)));
+        }
+        p.payload = abi.encodePacked(uint8(3), bytes32(0), uint16(601), entries, id, uint64(0), uint8(2));
+        bytes memory crafted = codec.encode(p);
+        bytes32[] memory one = new bytes32[](1);
+        one[0] = MerkleHash.leaf(PacketCodec.messageId(crafted));
+        bytes32[][] memory levels = naiveLevels(one);
+        uint64 h = ++height;
+        va.setRoot(h, naiveRoot(levels));
+        bytes memory call = abi.encodeCall(a.receiveMessage, (crafted, inclusionProof(levels, 0), h));
+        bool received;
+        uint256 reverted;
+        for (uint256 g = 100_000; g <= 10_000_000 && !received; g += 50_000) {
+            (bool ok, bytes memory ret) = address(a).call{gas: g}(call);
+            if (ok) {
+                received = true;
+            } else {
+                vm.assertTrue(bytes4(ret) != AlreadyReceived.selector, "not refused as received");
+                ++reverted;
+            }
+        }
+        vm.assertTrue(received, "received");
+        vm.assertTrue(reverted > 10, "too little gas reverts");
+        vm.assertTrue(!a.isAwaiting(id), "the open entry settled");
+    }
+
     /// `deliverCrafted` of an outcome message with nothing to settle: `AlreadyReceived`.
     function notReceived(Packet memory p) internal {
         bytes memory packet = codec.encode(p);
