@@ -310,7 +310,7 @@ pub async fn run(args: DevnetArgs) -> anyhow::Result<()> {
         let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
         let mut config = devnet_node_config(&specs, i, &args.data_dir, addr);
         config.foreign_remotes = evm_ids.clone();
-        match strait_node::start(config).await {
+        match strait_node::start_with(config, devnet_rpc_limits()).await {
             Ok(node) => nodes.push(node),
             Err(e) => {
                 stop_all(nodes).await;
@@ -868,6 +868,19 @@ fn print_guide(args: &DevnetArgs, specs: &[ChainSpec], nodes: &[NodeHandle]) {
             b.rpc_url()
         );
         eprintln!("Ctrl-C stops the devnet; the next `strait devnet` with the same --data-dir continues it.");
+    }
+}
+
+/// The RPC bounds of the devnet's nodes: the defaults, but one peer address may hold as many
+/// connections as the node serves at all. The nodes listen on 127.0.0.1 only, and every client
+/// is the devnet's own (each in-process attester, relayer, the watcher, the workload) or the
+/// user's CLI, all from that one address: with three chains and thirty attesters the default
+/// bound of 64 per address was reached under load, refusing the devnet's own reads.
+fn devnet_rpc_limits() -> strait_node::RpcLimits {
+    let limits = strait_node::RpcLimits::default();
+    strait_node::RpcLimits {
+        max_connections_per_ip: limits.max_connections,
+        ..limits
     }
 }
 
