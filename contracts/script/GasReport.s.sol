@@ -196,12 +196,15 @@ contract GasReport is NativeLcSigner, TreeBuilder {
         bytes memory message = abi.encodePacked("STRAIT/ATTEST/CHECKPOINT/v1", c.committeeId(), c.epoch(), cp);
         bytes memory cert =
             k == Kind.Ecdsa6of10 ? ecdsaCertificate(ecdsaSk, 6, message) : blsCertificate(blsSk, 67, message);
+        bytes memory update = bytes.concat(hex"01", cp, cert);
         append(
             label,
-            "verifyAndCall",
+            "verifyAndCallPacked",
             v,
             0,
-            abi.encodeCall(c.verifyAndCall, (bytes.concat(hex"01", cp, cert), address(endpoint), data))
+            abi.encodePacked(
+                c.verifyAndCallPacked.selector, address(endpoint), uint16(update.length), update, data
+            )
         );
     }
 

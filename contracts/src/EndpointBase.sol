@@ -86,9 +86,7 @@ abstract contract EndpointBase {
     address public pauser;
 
     /// A message was sent: the encoded packet ([STRAIT-PACKET.1]) at `leafIndex` of the outbox.
-    event Sent(
-        bytes32 indexed id, uint64 indexed destinationChain, uint64 nonce, uint32 leafIndex, bytes packet
-    );
+    event Sent(bytes32 indexed id, uint64 indexed destinationChain, uint32 leafIndex, bytes packet);
     event RemoteChainSet(uint64 indexed chain, bool enabled);
     event OwnerSet(address indexed owner);
     event SecurityConfigSet(bytes32 indexed receiver, uint64 indexed sourceChain, address verifier);
@@ -139,6 +137,24 @@ abstract contract EndpointBase {
             v = securityConfig[receiver][sourceChain];
         }
         if (v == address(0)) v = remotes[sourceChain].defaultVerifier;
+    }
+
+    /// `verifierOf(receiver, sourceChain)` and `gasLimitOf(receiver)`, the receiver's
+    /// `AppConfig` read once (`gasLimit` in bits 0 to 247, `hasSecurityConfig` in 248 to 255).
+    function receiverConfig(bytes32 receiver, uint64 sourceChain)
+        internal
+        view
+        returns (address v, uint256 g)
+    {
+        AppConfig storage a = apps[address(uint160(uint256(receiver)))];
+        uint256 w;
+        assembly ("memory-safe") {
+            w := sload(a.slot)
+        }
+        if (uint256(receiver) >> 160 == 0 && w >> 248 != 0) v = securityConfig[receiver][sourceChain];
+        if (v == address(0)) v = remotes[sourceChain].defaultVerifier;
+        g = uint248(w);
+        if (g == 0) g = defaultGasLimit_;
     }
 
     function gasLimitOf(bytes32 receiver) internal view returns (uint256) {
@@ -196,7 +212,13 @@ abstract contract EndpointBase {
             last = lastOutboundNonce[route];
             if (last == type(uint64).max) return (NonceOverflow.selector, 0, 0);
         }
-        uint256 leafIndex = outboxCount_;
+        // The leaf count from one read of its slot, which the count's write below reuses.
+        uint256 word;
+        uint256 leafIndex;
+        assembly ("memory-safe") {
+            word := sload(outboxCount_.slot)
+            leafIndex := and(shr(mul(8, outboxCount_.offset), word), 0xffffffffff)
+        }
         if (leafIndex >= MerkleTree.MAX_LEAVES) return (TreeFull.selector, 0, 0);
         nonce = outcome ? uint64(leafIndex + 1) : last + 1;
         p.nonce = nonce;
@@ -204,8 +226,26 @@ abstract contract EndpointBase {
         id = PacketCodec.messageId(packet);
         if (!outcome) lastOutboundNonce[route] = nonce;
         outbox.append(leafIndex, id);
-        outboxCount_ = uint40(leafIndex + 1);
-        emit Sent(id, p.destinationChain, nonce, uint32(leafIndex), packet);
+        assembly ("memory-safe") {
+            let shift := mul(8, outboxCount_.offset)
+            word := or(and(word, not(shl(shift, 0xffffffffff))), shl(shift, add(leafIndex, 1)))
+            sstore(outboxCount_.slot, word)
+        }
+        // `emit Sent(id, p.destinationChain, uint32(leafIndex), packet)`, its ABI data
+        // (`leafIndex | 0x40 | length | packet | zero padding`) written once past the free
+        // memory pointer, where Solidity's encoder copied the packet word by word.
+        bytes32 topic = Sent.selector;
+        uint64 destination = p.destinationChain;
+        assembly ("memory-safe") {
+            let n := mload(packet)
+            let h := mload(0x40)
+            mstore(h, leafIndex)
+            mstore(add(h, 32), 0x40)
+            mstore(add(h, 64), n)
+            mcopy(add(h, 96), add(packet, 32), n)
+            mstore(add(add(h, 96), n), 0)
+            log3(h, add(96, and(add(n, 31), not(31))), topic, id, destination)
+        }
     }
 
     /// The outbox root: the root of the tree of every id sent so far ([STRAIT-MERKLE.2]).

@@ -144,8 +144,7 @@ abstract contract EndpointCore is EndpointBase {
         if (k.receiver != p.receiver || k.source != p.sourceChain || k.verifier == address(0)) {
             k.receiver = p.receiver;
             k.source = p.sourceChain;
-            k.verifier = verifierOf(p.receiver, p.sourceChain);
-            k.gasLimit = gasLimitOf(p.receiver);
+            (k.verifier, k.gasLimit) = receiverConfig(p.receiver, p.sourceChain);
         }
         if (k.verifier == address(0)) return abi.encodeWithSelector(UnknownRoute.selector, p.sourceChain);
         c.gasLimit = k.gasLimit;
@@ -183,11 +182,26 @@ abstract contract EndpointCore is EndpointBase {
         if (c.timedOut && !outcomeMessage) o.kind = OutcomeKind.TimedOut;
         else (o, gasUsed) = run(c);
         receipt = receiptOf(c, o);
-        emit Received(c.id, receipt);
+        emitReceived(c.id, receipt);
         if (o.kind == OutcomeKind.Failed) {
             failed[c.id] = failureRecord(o, nowMs(), 1);
         } else if (!outcomeMessage) {
             addOutcome(os, c.p, gasUsed, receipt);
+        }
+    }
+
+    /// `emit Received(id, receipt)`, its ABI data (`0x20 | length | receipt | zero padding`)
+    /// written once past the free memory pointer.
+    function emitReceived(bytes32 id, bytes memory receipt) private {
+        bytes32 topic = Received.selector;
+        assembly ("memory-safe") {
+            let n := mload(receipt)
+            let h := mload(0x40)
+            mstore(h, 0x20)
+            mstore(add(h, 32), n)
+            mcopy(add(h, 64), add(receipt, 32), n)
+            mstore(add(add(h, 64), n), 0)
+            log2(h, add(64, and(add(n, 31), not(31))), topic, id)
         }
     }
 

@@ -44,22 +44,35 @@ library PacketCodec {
         if (p.payload.length > MAX_PAYLOAD_LEN) revert PayloadTooLarge();
     }
 
-    /// The canonical encoding ([STRAIT-PACKET.1]) of a valid packet.
-    function encode(Packet memory p) internal pure returns (bytes memory) {
+    /// The canonical encoding ([STRAIT-PACKET.1]) of a valid packet, written in place in
+    /// assembly: the 110-byte header in five overlapping word stores (each later one overwrites
+    /// the zeros past the end of the one before), then the payload copied after it.
+    function encode(Packet memory p) internal pure returns (bytes memory out) {
         validate(p);
-        return abi.encodePacked(
-            VERSION,
-            p.nonce,
-            p.sourceChain,
-            p.sender,
-            p.destinationChain,
-            p.receiver,
-            p.ordered ? FLAG_ORDERED : 0,
-            p.timeoutHeight,
-            p.timeoutTimestamp,
-            uint32(p.payload.length),
-            p.payload
-        );
+        assembly ("memory-safe") {
+            let payload := mload(add(p, 256))
+            let n := mload(payload)
+            out := mload(0x40)
+            let o := add(out, 32)
+            // version u8 | nonce u64 | source u64 (bytes 0 to 16)
+            mstore(o, or(shl(248, VERSION), or(shl(184, mload(p)), shl(120, mload(add(p, 32))))))
+            mstore(add(o, 17), mload(add(p, 64))) // sender (17 to 48)
+            mstore(add(o, 49), shl(192, mload(add(p, 96)))) // destination u64 (49 to 56)
+            mstore(add(o, 57), mload(add(p, 128))) // receiver (57 to 88)
+            // flags u8 | timeout height u64 | timeout timestamp u64 | payload length u32 (89 to 109)
+            let flags := mul(iszero(iszero(mload(add(p, 160)))), FLAG_ORDERED)
+            mstore(
+                add(o, 89),
+                or(
+                    or(shl(248, flags), shl(184, mload(add(p, 192)))),
+                    or(shl(120, mload(add(p, 224))), shl(88, n))
+                )
+            )
+            mcopy(add(o, HEADER_LEN), add(payload, 32), n)
+            let len := add(HEADER_LEN, n)
+            mstore(out, len)
+            mstore(0x40, and(add(add(o, len), 31), not(31)))
+        }
     }
 
     /// Decode untrusted bytes, reading the fields in order and reverting with the first failing

@@ -41,8 +41,13 @@ library ReplayBitmap {
     /// Whether nonce `nonce` was received: at most the counter, or at most `highest` with its bit
     /// set (a nonce above `highest` reads no word).
     function isReceived(Bitmap storage b, uint64 nonce) internal view returns (bool) {
-        if (nonce <= b.contiguous) return nonce != 0;
-        if (nonce > b.highest) return false;
+        // `contiguous` and `highest` from one read of their slot (the layout `markReceived` uses).
+        uint256 meta;
+        assembly ("memory-safe") {
+            meta := sload(add(b.slot, 1))
+        }
+        if (nonce <= uint64(meta)) return nonce != 0;
+        if (nonce > uint64(meta >> 72)) return false;
         return (b.words[nonce >> 8] >> (nonce & 0xff)) & 1 == 1;
     }
 

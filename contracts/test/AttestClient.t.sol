@@ -221,4 +221,162 @@ contract AttestClientTest is Committees {
         vm.expectRevert(Malformed.selector);
         v.verifyAndCall(rotation, address(reader), "");
     }
+
+    /// `verifyAndCallPacked` ([STRAIT-ATTEST.EVM]): `target | update length u16 | update | data`
+    /// does what `verifyAndCall` does with the same parts; a head or an update cut short, or an
+    /// update whose certificate ends before or after its length, is `Malformed`.
+    function test_verify_and_call_packed() external {
+        RootReader reader = new RootReader();
+        bytes memory u = bytes.concat(hex"01", certified(cp(10, 5, "a")));
+        bytes memory data = abi.encodeCall(reader.read, (v, 10));
+        bytes memory sel = abi.encodePacked(v.verifyAndCallPacked.selector);
+        bytes memory packed = bytes.concat(sel, bytes20(address(reader)), bytes2(uint16(u.length)), u, data);
+        (bool ok, bytes memory encoded) = address(v).call(packed);
+        vm.assertTrue(ok, "delivered");
+        (CommitteeVerifier.Updated outcome, bytes memory ret) =
+            abi.decode(encoded, (CommitteeVerifier.Updated, bytes));
+        vm.assertEq(uint256(outcome), 0, "verified");
+        vm.assertEq(abi.decode(ret, (bytes32)), bytes32("a"), "the call saw the root");
+        vm.assertEq(reader.seen(), bytes32("a"), "called");
+        (ok, ret) = address(v).call(abi.encodeCall(v.verifyAndCall, (u, address(reader), data)));
+        vm.assertEq(ret, encoded, "the same return as verifyAndCall");
+
+        // Empty data: the target is called with none (a contract without fallback reverts).
+        (ok,) = address(v).call(bytes.concat(sel, bytes20(address(reader)), bytes2(uint16(u.length)), u));
+        vm.assertTrue(!ok, "RootReader has no fallback");
+
+        bytes memory fail = bytes.concat(
+            sel, bytes20(address(reader)), bytes2(uint16(u.length)), u, abi.encodeCall(reader.fail, ())
+        );
+        (ok, ret) = address(v).call(fail);
+        vm.assertTrue(!ok, "a failing call reverts");
+        vm.assertEq(ret, abi.encodeWithSignature("Error(string)", "delivery failed"), "its reason bubbled up");
+
+        bytes memory malformed = abi.encodeWithSelector(Malformed.selector);
+        // Cut in the head: no length, half a length.
+        (ok, ret) = address(v).call(bytes.concat(sel, bytes20(address(reader))));
+        vm.assertEq(ret, malformed, "no length");
+        (ok, ret) = address(v).call(bytes.concat(sel, bytes20(address(reader)), hex"00"));
+        vm.assertEq(ret, malformed, "half a length");
+        (ok, ret) = address(v).call(sel);
+        vm.assertEq(ret, malformed, "the selector alone");
+        // An update one byte shorter than its length says (the data cannot make up for it).
+        (ok, ret) =
+            address(v).call(bytes.concat(sel, bytes20(address(reader)), bytes2(uint16(u.length + 1)), u));
+        vm.assertEq(ret, malformed, "update past the end");
+        // A length that cuts the certificate, or leaves a byte of the data in the update.
+        (ok, ret) = address(v)
+            .call(bytes.concat(sel, bytes20(address(reader)), bytes2(uint16(u.length - 1)), u, data));
+        vm.assertEq(ret, malformed, "certificate cut");
+        (ok, ret) = address(v)
+            .call(bytes.concat(sel, bytes20(address(reader)), bytes2(uint16(u.length + 1)), u, data));
+        vm.assertEq(ret, malformed, "a byte of data in the update");
+        vm.assertEq(v.latestHeight(), 0, "nothing stored");
+    }
+
+    /// `cert` with entries `i` and `j` swapped (67 bytes each after the count).
+    function swapped(bytes memory cert, uint256 i, uint256 j) internal pure returns (bytes memory out) {
+        out = bytes.concat(cert);
+        for (uint256 k = 0; k < 67; ++k) {
+            (out[2 + 67 * i + k], out[2 + 67 * j + k]) = (cert[2 + 67 * j + k], cert[2 + 67 * i + k]);
+        }
+    }
+
+    /// Checkpoint 10 and two certificates of it by signers 0, 1, 2: in order, and with the
+    /// entries of 1 and 2 swapped.
+    function orderCases()
+        internal
+        view
+        returns (bytes memory checkpoint, bytes memory good, bytes memory bad)
+    {
+        checkpoint = cp(10, 5, "a");
+        good = ecdsaCertificate(
+            keys, 3, abi.encodePacked("STRAIT/ATTEST/CHECKPOINT/v1", v.committeeId(), v.epoch(), checkpoint)
+        );
+        bad = swapped(good, 1, 2);
+    }
+
+    /// Signers that do not ascend make a certificate `Malformed` before anything else is checked,
+    /// as the Rust kind decodes before it checks; in `update`, `verifyAndCall` and its packed
+    /// form (the delivery path checks the order in the loop that verifies).
+    function test_signers_out_of_order_are_malformed_in_every_entry_point() external {
+        (bytes memory checkpoint,, bytes memory bad) = orderCases();
+        bytes memory u = bytes.concat(hex"01", checkpoint, bad);
+        vm.expectRevert(Malformed.selector);
+        v.update(u);
+        RootReader reader = new RootReader();
+        bytes memory read = abi.encodeCall(reader.read, (v, 10));
+        vm.expectRevert(Malformed.selector);
+        v.verifyAndCall(u, address(reader), read);
+        bytes memory packed = bytes.concat(
+            abi.encodePacked(v.verifyAndCallPacked.selector),
+            bytes20(address(reader)),
+            bytes2(uint16(u.length)),
+            u,
+            read
+        );
+        (bool ok, bytes memory ret) = address(v).call(packed);
+        vm.assertTrue(!ok, "packed refused");
+        vm.assertEq(ret, abi.encodeWithSelector(Malformed.selector), "packed: malformed");
+    }
+
+    /// ... before a bad signature of an earlier entry, a signer out of range and too few signers.
+    function test_signers_out_of_order_are_malformed_before_the_signatures() external {
+        (bytes memory checkpoint, bytes memory good, bytes memory bad) = orderCases();
+        bytes memory badFirst = bytes.concat(bad);
+        badFirst[2 + 66] = 0x1d;
+        vm.expectRevert(Malformed.selector);
+        v.update(bytes.concat(hex"01", checkpoint, badFirst));
+        // In order, the bad recovery id is named.
+        bytes memory goodBadFirst = bytes.concat(good);
+        goodBadFirst[2 + 66] = 0x1d;
+        vm.expectRevert(abi.encodeWithSelector(InvalidRecoveryId.selector, uint256(0)));
+        v.update(bytes.concat(hex"01", checkpoint, goodBadFirst));
+        // Signers 0, 9, 1: 9 is out of range, the last is not, and the order is broken.
+        bytes memory sig = new bytes(65);
+        vm.expectRevert(Malformed.selector);
+        v.update(
+            bytes.concat(
+                hex"01",
+                checkpoint,
+                abi.encodePacked(uint16(3), uint16(0), sig, uint16(9), sig, uint16(1), sig)
+            )
+        );
+        // Two signers of three needed, out of order.
+        vm.expectRevert(Malformed.selector);
+        v.update(
+            bytes.concat(hex"01", checkpoint, abi.encodePacked(uint16(2), uint16(1), sig, uint16(0), sig))
+        );
+    }
+
+    /// ... before another source chain, a duplicate checkpoint, evidence that does not conflict
+    /// and a frozen client.
+    function test_signers_out_of_order_are_malformed_before_the_state() external {
+        (bytes memory checkpoint, bytes memory good, bytes memory bad) = orderCases();
+        bytes memory other = abi.encodePacked(SOURCE + 1, bytes32("a"), uint64(5), uint64(10));
+        vm.expectRevert(Malformed.selector);
+        v.update(bytes.concat(hex"01", other, bad));
+        vm.expectRevert(abi.encodeWithSelector(SourceMismatch.selector, SOURCE + 1, SOURCE));
+        v.update(bytes.concat(hex"01", other, good));
+
+        vm.assertEq(uint256(update(10, 5, "a")), 0, "stored");
+        vm.expectRevert(Malformed.selector);
+        v.update(bytes.concat(hex"01", checkpoint, bad));
+        vm.assertEq(uint256(v.update(bytes.concat(hex"01", checkpoint, good))), 1, "duplicate");
+
+        bytes memory second = certified(cp(20, 7, "b"));
+        vm.expectRevert(Malformed.selector);
+        v.submitMisbehaviour(
+            bytes.concat(checkpoint, good, cp(20, 7, "b"), swapped(slice(second, 56, 203), 0, 2))
+        );
+        vm.expectRevert(NotMisbehaviour.selector);
+        v.submitMisbehaviour(bytes.concat(checkpoint, good, second));
+
+        update(20, 7, "b");
+        vm.assertEq(uint256(update(30, 6, "x")), 3, "misbehaviour: frozen");
+        vm.expectRevert(Malformed.selector);
+        v.update(bytes.concat(hex"01", cp(40, 9, "c"), bad));
+        vm.expectRevert(Frozen.selector);
+        v.update(bytes.concat(hex"01", checkpoint, good));
+    }
 }

@@ -258,9 +258,8 @@ contract StraitEndpointSendTest is VectorTest {
         for (uint256 i = logs.length; i > 0; --i) {
             Vm.Log memory l = logs[i - 1];
             if (l.emitter == address(endpoint) && l.topics[0] == EndpointBase.Sent.selector) {
-                uint64 nonce;
                 uint32 leafIndex;
-                (nonce, leafIndex, packet) = abi.decode(l.data, (uint64, uint32, bytes));
+                (leafIndex, packet) = abi.decode(l.data, (uint32, bytes));
                 return (l.topics[1], packet);
             }
         }

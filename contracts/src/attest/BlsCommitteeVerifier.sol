@@ -78,8 +78,13 @@ contract BlsCommitteeVerifier is CommitteeVerifier {
         return end;
     }
 
-    function _verify(bytes memory signBytes, bytes calldata u, uint256 o) internal view override {
-        uint256 n = size;
+    /// A bitmap certificate has no structure past its length.
+    function _wellFormed(bytes calldata, uint256) internal pure override returns (bool) {
+        return true;
+    }
+
+    function _verify(bytes memory signBytes, bytes calldata u, uint256 o, uint256 st) internal view override {
+        uint256 n = _sizeOf(st);
         uint256 len = uint8(u[o]);
         if (len != (n + 7) / 8) revert BitmapLengthMismatch(len, (n + 7) / 8);
         bytes calldata bitmap = u[o + 1:o + 1 + len];
@@ -101,17 +106,17 @@ contract BlsCommitteeVerifier is CommitteeVerifier {
             b = (b & 0x33) + ((b >> 2) & 0x33);
             signers += (b + (b >> 4)) & 0x0f;
         }
-        if (signers < threshold) revert InsufficientSigners(signers, threshold);
+        uint256 t = _thresholdOf(st);
+        if (signers < t) revert InsufficientSigners(signers, t);
 
-        uint256 agg = _signersKey(bitmap, n);
+        uint256 agg = _signersKey(bitmap, n, _members(st));
         _checkSignature(signBytes, agg, u, o + 1 + len);
     }
 
     /// The signers' aggregate key (EIP-2537, in memory): the committee's minus the non-signers'.
     /// Memory: `agg | acc | key`, so that G1ADD reads `acc | key` and then `agg | acc` in place.
-    function _signersKey(bytes calldata bitmap, uint256 n) private view returns (uint256 agg) {
+    function _signersKey(bytes calldata bitmap, uint256 n, address data) private view returns (uint256 agg) {
         bytes memory buf = new bytes(128 * 3);
-        address data = _members();
         uint256 pHi = Bls.P_HI;
         uint256 pLo = Bls.P_LO;
         assembly ("memory-safe") {

@@ -82,10 +82,18 @@ abstract contract CommitteeVerifier is IStraitVerifier {
     function _admit(bytes memory wire, uint256 n) internal view virtual;
     /// Writes the scheme's member data for a committee in wire form and returns its address.
     function _writeMembers(bytes memory wire, uint256 n) internal virtual returns (address);
-    /// Checks a certificate's structure at `o`; returns its end (`Malformed`).
+    /// Checks a certificate's length at `o`; returns its end (`Malformed`).
     function _readCertificate(bytes calldata u, uint256 o) internal pure virtual returns (uint256);
-    /// Verifies the certificate at `o` over `signBytes` ([STRAIT-ATTEST.6]).
-    function _verify(bytes memory signBytes, bytes calldata u, uint256 o) internal view virtual;
+    /// Whether the certificate at `o` (its length checked) is well formed past its length (the
+    /// ECDSA kind: signers strictly ascending). `_verify` checks this as it goes and on failure;
+    /// every other exit after a certificate was read and before it was verified calls
+    /// `_requireWellFormed`, so that a malformed certificate is `Malformed` first, as in the Rust
+    /// kind, which decodes before it checks anything else.
+    function _wellFormed(bytes calldata u, uint256 o) internal pure virtual returns (bool);
+    /// Verifies the certificate at `o` over `signBytes` ([STRAIT-ATTEST.6]) by the committee of
+    /// the state word `st` (`_state()`: its size, threshold and epoch); `Malformed` first for a
+    /// certificate that is not `_wellFormed`.
+    function _verify(bytes memory signBytes, bytes calldata u, uint256 o, uint256 st) internal view virtual;
 
     // ---- the client ----
 
@@ -116,13 +124,44 @@ abstract contract CommitteeVerifier is IStraitVerifier {
     /// one is used as it is (`Duplicate`). Only checkpoint updates (`0x01`), else `Malformed`.
     function verifyAndCall(bytes calldata u, address target, bytes calldata data)
         external
+        returns (Updated, bytes memory)
+    {
+        return _verifyAndCall(u, target, data);
+    }
+
+    /// `verifyAndCall` with its arguments packed after the selector instead of ABI-encoded
+    /// ([STRAIT-ATTEST.EVM], ADR 0034): `target [20] | update length u16 | update | data`, the data
+    /// running to the end of the calldata. The same checks and outcome; a delivery saves the
+    /// ABI's offsets, lengths and padding (about 1,000 gas of calldata and decoding).
+    /// Calldata shorter than its head or its update: `Malformed`.
+    function verifyAndCallPacked() external returns (Updated, bytes memory) {
+        address target;
+        bytes calldata u;
+        bytes calldata data;
+        bool whole;
+        assembly ("memory-safe") {
+            let len := calldatasize()
+            let end := add(26, shr(240, calldataload(24)))
+            whole := iszero(or(lt(len, 26), lt(len, end)))
+            target := shr(96, calldataload(4))
+            u.offset := 26
+            u.length := sub(end, 26)
+            data.offset := end
+            data.length := sub(len, end)
+        }
+        if (!whole) revert Malformed();
+        return _verifyAndCall(u, target, data);
+    }
+
+    function _verifyAndCall(bytes calldata u, address target, bytes calldata data)
+        private
         returns (Updated outcome, bytes memory result)
     {
         if (u.length < 1 + CHECKPOINT_LEN || u[0] != 0x01) revert Malformed();
         _checkLeafCount(u, 1);
         if (_readCertificate(u, 1 + CHECKPOINT_LEN) != u.length) revert Malformed();
         outcome = _checkpointUpdate(u, 1 + CHECKPOINT_LEN, false);
-        if (outcome == Updated.Misbehaviour) return (outcome, "");
+        if (outcome == Updated.Misbehaviour) return (outcome, result);
         DeliveryCall.callAndReturn(uint256(outcome), target, data);
     }
 
@@ -135,14 +174,17 @@ abstract contract CommitteeVerifier is IStraitVerifier {
         if (e.length < b + CHECKPOINT_LEN) revert Malformed();
         _checkLeafCount(e, b);
         if (_readCertificate(e, b + CHECKPOINT_LEN) != e.length) revert Malformed();
-        if (frozen) revert Frozen();
+        _requireWellFormed(e, CHECKPOINT_LEN);
+        _requireWellFormed(e, b + CHECKPOINT_LEN);
+        uint256 st = _state();
+        if (_frozenOf(st)) revert Frozen();
         Cp memory x = _cp(e, 0);
         Cp memory y = _cp(e, b);
         if (x.source != sourceChain) revert SourceMismatch(x.source, sourceChain);
         if (y.source != sourceChain) revert SourceMismatch(y.source, sourceChain);
         if (!_conflict(x, y)) revert NotMisbehaviour();
-        _verify(_checkpointSignBytes(e[0:CHECKPOINT_LEN]), e, CHECKPOINT_LEN);
-        _verify(_checkpointSignBytes(e[b:b + CHECKPOINT_LEN]), e, b + CHECKPOINT_LEN);
+        _verify(_checkpointSignBytes(e[0:CHECKPOINT_LEN], st), e, CHECKPOINT_LEN, st);
+        _verify(_checkpointSignBytes(e[b:b + CHECKPOINT_LEN], st), e, b + CHECKPOINT_LEN, st);
         _freeze(x, y);
     }
 
@@ -158,13 +200,10 @@ abstract contract CommitteeVerifier is IStraitVerifier {
         return (sourceChain, frozen, root);
     }
 
-    /// The transient slot of `height`'s root: the slot of `roots[height]`, in transient storage.
+    /// The transient slot of `height`'s root: the height itself (transient storage holds
+    /// nothing else here, so no hash is needed to keep slots apart).
     function _transientSlot(uint64 height) private pure returns (bytes32 slot) {
-        assembly ("memory-safe") {
-            mstore(0, height)
-            mstore(32, roots.slot)
-            slot := keccak256(0, 64)
-        }
+        slot = bytes32(uint256(height));
     }
 
     function _transientRoot(uint64 height) private view returns (bytes32 root) {
@@ -202,17 +241,30 @@ abstract contract CommitteeVerifier is IStraitVerifier {
         return abi.encodePacked(c.source, c.root, c.count, c.height);
     }
 
-    /// [STRAIT-ATTEST.1] `leaf_count <= 2^32`.
+    function _requireWellFormed(bytes calldata u, uint256 o) internal pure {
+        if (!_wellFormed(u, o)) revert Malformed();
+    }
+
+    /// [STRAIT-ATTEST.1] `leaf_count <= 2^32`, for the checkpoint at `o` (callers checked that
+    /// its 56 bytes are in `u`).
     function _checkLeafCount(bytes calldata u, uint256 o) private pure {
-        if (uint64(bytes8(u[o + 40:o + 48])) > MAX_LEAF_COUNT) revert Malformed();
+        uint256 count;
+        assembly ("memory-safe") {
+            count := shr(192, calldataload(add(u.offset, add(o, 40))))
+        }
+        if (count > MAX_LEAF_COUNT) revert Malformed();
     }
 
     /// [STRAIT-ATTEST.2]
     /// `"STRAIT/ATTEST/CHECKPOINT/v1" (27 bytes) | committee id | epoch u64 | checkpoint`,
     /// written in place.
-    function _checkpointSignBytes(bytes calldata checkpoint) private view returns (bytes memory out) {
+    function _checkpointSignBytes(bytes calldata checkpoint, uint256 st)
+        private
+        view
+        returns (bytes memory out)
+    {
         bytes32 id = committeeId;
-        uint64 e = epoch;
+        uint64 e = _epochOf(st);
         assembly ("memory-safe") {
             out := mload(0x40)
             mstore(add(out, 32), "STRAIT/ATTEST/CHECKPOINT/v1")
@@ -255,13 +307,22 @@ abstract contract CommitteeVerifier is IStraitVerifier {
     /// Verifies the checkpoint update in `u`; stores it (`keep`) or keeps its root in transient
     /// storage for this transaction.
     function _checkpointUpdate(bytes calldata u, uint256 certOffset, bool keep) private returns (Updated) {
-        if (frozen) revert Frozen();
+        uint256 st = _state();
         Cp memory c = _cp(u, 1);
-        if (c.source != sourceChain) revert SourceMismatch(c.source, sourceChain);
+        if (_frozenOf(st) || c.source != sourceChain) {
+            _requireWellFormed(u, certOffset);
+            if (_frozenOf(st)) revert Frozen();
+            revert SourceMismatch(c.source, sourceChain);
+        }
         // Nothing is stored above the latest height: a checkpoint above it is read from no slot.
-        uint256 meta = anyStored && c.height <= latestHeight ? metas[c.height] : 0;
-        if (meta != 0 && roots[c.height] == c.root && uint64(meta) == c.count) return Updated.Duplicate;
-        _verify(_checkpointSignBytes(u[1:1 + CHECKPOINT_LEN]), u, certOffset);
+        bool any = _anyStoredOf(st);
+        uint64 latest = _latestHeightOf(st);
+        uint256 meta = any && c.height <= latest ? metas[c.height] : 0;
+        if (meta != 0 && roots[c.height] == c.root && uint64(meta) == c.count) {
+            _requireWellFormed(u, certOffset);
+            return Updated.Duplicate;
+        }
+        _verify(_checkpointSignBytes(u[1:1 + CHECKPOINT_LEN], st), u, certOffset, st);
         if (meta != 0) {
             _freeze(_stored(c.height), c);
             return Updated.Misbehaviour;
@@ -271,8 +332,8 @@ abstract contract CommitteeVerifier is IStraitVerifier {
         bool hasBelow;
         uint64 above;
         uint64 below;
-        if (anyStored) {
-            uint64 cur = latestHeight;
+        if (any) {
+            uint64 cur = latest;
             hasBelow = true;
             while (cur > c.height) {
                 above = cur;
@@ -320,9 +381,18 @@ abstract contract CommitteeVerifier is IStraitVerifier {
         private
         returns (Updated)
     {
-        if (frozen) revert Frozen();
+        uint256 st = _state();
+        if (_frozenOf(st)) {
+            _requireWellFormed(u, certOffset);
+            revert Frozen();
+        }
         bytes32 nextHash = keccak256(_storedForm(next, n));
-        _verify(abi.encodePacked("STRAIT/ATTEST/ROTATION/v1", committeeId, epoch, nextHash), u, certOffset);
+        _verify(
+            abi.encodePacked("STRAIT/ATTEST/ROTATION/v1", committeeId, _epochOf(st), nextHash),
+            u,
+            certOffset,
+            st
+        );
         _admit(next, n);
         if (epoch == type(uint64).max) revert EpochOverflow();
         uint64 e = epoch + 1;
@@ -447,9 +517,53 @@ abstract contract CommitteeVerifier is IStraitVerifier {
         }
     }
 
-    /// The current committee's member data contract.
-    function _members() internal view returns (address) {
-        return _membersAt(epoch);
+    /// The member data contract of the committee of the state word `st`.
+    function _members(uint256 st) internal view returns (address) {
+        return _membersAt(_epochOf(st));
+    }
+
+    /// The slot of `latestHeight` to `anyStored`, read once (`SLOAD`) by an update or a delivery,
+    /// which takes each field from the word with the accessors below.
+    function _state() internal view returns (uint256 st) {
+        assembly ("memory-safe") {
+            st := sload(latestHeight.slot)
+        }
+    }
+
+    function _latestHeightOf(uint256 st) internal pure returns (uint64 v) {
+        assembly ("memory-safe") {
+            v := and(shr(mul(8, latestHeight.offset), st), 0xffffffffffffffff)
+        }
+    }
+
+    function _epochOf(uint256 st) internal pure returns (uint64 v) {
+        assembly ("memory-safe") {
+            v := and(shr(mul(8, epoch.offset), st), 0xffffffffffffffff)
+        }
+    }
+
+    function _thresholdOf(uint256 st) internal pure returns (uint256 v) {
+        assembly ("memory-safe") {
+            v := and(shr(mul(8, threshold.offset), st), 0xffff)
+        }
+    }
+
+    function _sizeOf(uint256 st) internal pure returns (uint256 v) {
+        assembly ("memory-safe") {
+            v := and(shr(mul(8, size.offset), st), 0xffff)
+        }
+    }
+
+    function _frozenOf(uint256 st) internal pure returns (bool v) {
+        assembly ("memory-safe") {
+            v := and(shr(mul(8, frozen.offset), st), 0xff)
+        }
+    }
+
+    function _anyStoredOf(uint256 st) internal pure returns (bool v) {
+        assembly ("memory-safe") {
+            v := and(shr(mul(8, anyStored.offset), st), 0xff)
+        }
     }
 
     /// `len` bytes of the member data at `o`.

@@ -52,10 +52,16 @@ contract EcdsaCommitteeVerifier is CommitteeVerifier {
         if (count > MAX_MEMBERS) revert Malformed();
         end = o + 2 + count * ENTRY_LEN;
         if (u.length < end) revert Malformed();
-        // Signers strictly ascending, each read with `calldataload` (every entry is in `u`).
-        bool ascending = true;
+    }
+
+    /// Signers strictly ascending, each read with `calldataload` (`_readCertificate` checked that
+    /// every entry is in `u`).
+    function _wellFormed(bytes calldata u, uint256 o) internal pure override returns (bool ascending) {
+        ascending = true;
         assembly ("memory-safe") {
-            let e := add(add(u.offset, o), 2)
+            let e := add(u.offset, o)
+            let count := shr(240, calldataload(e))
+            e := add(e, 2)
             let prev := 0
             for { let i := 0 } lt(i, count) { i := add(i, 1) } {
                 let signer := shr(240, calldataload(e))
@@ -67,41 +73,28 @@ contract EcdsaCommitteeVerifier is CommitteeVerifier {
                 e := add(e, ENTRY_LEN)
             }
         }
-        if (!ascending) revert Malformed();
     }
 
-    /// The certificate at `o`, which `_readCertificate` checked (every entry is in `u`, signers
-    /// ascending), in assembly: entries `signer u16 | r | s | v u8` read with `calldataload`,
-    /// `ecrecover` called on scratch memory past the free memory pointer, no calldata slices and
-    /// no allocation per signature. The checks and their order are those of the Rust kind: every
-    /// signer in range (the first that is not), enough signers, then per entry in order: `v`,
-    /// low `s`, the recovered address is the signer's.
-    function _verify(bytes memory signBytes, bytes calldata u, uint256 o) internal view override {
+    /// The certificate at `o`, whose length `_readCertificate` checked, in assembly: entries
+    /// `signer u16 | r | s | v u8` read with `calldataload`, `ecrecover` called on scratch memory
+    /// past the free memory pointer, no calldata slices and no allocation per signature. The
+    /// checks and their order are those of the Rust kind: signers ascending (`Malformed`), every
+    /// signer in range (the first that is not), enough signers, then per entry in order: `v`, low
+    /// `s`, the recovered address is the signer's. On the way to a success, ascending order and
+    /// range are checked entry by entry in the one loop that verifies; any failure first scans
+    /// the whole certificate for the checks that come before it.
+    function _verify(bytes memory signBytes, bytes calldata u, uint256 o, uint256 st) internal view override {
         uint256 count;
-        uint256 n = size;
-        uint256 outOfRange = type(uint256).max;
+        uint256 n = _sizeOf(st);
+        uint256 t = _thresholdOf(st);
         assembly ("memory-safe") {
-            let e := add(u.offset, o)
-            count := shr(240, calldataload(e))
-            e := add(e, 2)
-            // Signers ascend: all are in range when the last is. Else the first that is not.
-            if count {
-                if iszero(lt(shr(240, calldataload(add(e, mul(sub(count, 1), ENTRY_LEN)))), n)) {
-                    for { let i := 0 } lt(i, count) { i := add(i, 1) } {
-                        let signer := shr(240, calldataload(add(e, mul(i, ENTRY_LEN))))
-                        if iszero(lt(signer, n)) {
-                            outOfRange := signer
-                            break
-                        }
-                    }
-                }
-            }
+            count := shr(240, calldataload(add(u.offset, o)))
         }
-        if (outOfRange != type(uint256).max) revert SignerIndexOutOfRange(outOfRange, n);
-        if (count < threshold) revert InsufficientSigners(count, threshold);
+        if (count < t) _refuse(u, o, n, InsufficientSigners.selector, count, t);
         bytes32 digest = keccak256(signBytes);
-        bytes memory members = _readCode(_members(), 0, 20 * n);
-        // The first failing entry: its signer and which check failed (0: none).
+        bytes memory members = _readCode(_members(st), 0, 20 * n);
+        // The first failing entry: its signer and which check failed (0: none; 4: not above the
+        // one before or out of range, which `_refuse` names).
         uint256 failed;
         uint256 failedSigner;
         assembly ("memory-safe") {
@@ -109,8 +102,15 @@ contract EcdsaCommitteeVerifier is CommitteeVerifier {
             mstore(m, digest)
             let e := add(add(u.offset, o), 2)
             let table := add(members, 32)
+            // The least signer the next entry may name.
+            let least := 0
             for { let i := 0 } lt(i, count) { i := add(i, 1) } {
                 let signer := shr(240, calldataload(e))
+                if or(lt(signer, least), iszero(lt(signer, n))) {
+                    failed := 4
+                    break
+                }
+                least := add(signer, 1)
                 let v := shr(248, calldataload(add(e, 66)))
                 let sig := calldataload(add(e, 34))
                 if iszero(or(eq(v, 27), eq(v, 28))) {
@@ -137,8 +137,44 @@ contract EcdsaCommitteeVerifier is CommitteeVerifier {
                 e := add(e, ENTRY_LEN)
             }
         }
+        if (failed == 0) return;
+        _refuse(u, o, n, 0, 0, 0);
         if (failed == 1) revert InvalidRecoveryId(failedSigner);
         if (failed == 2) revert HighS(failedSigner);
-        if (failed == 3) revert InvalidSignature();
+        revert InvalidSignature();
+    }
+
+    /// The refusal of the certificate at `o`, in the Rust kind's order: `Malformed` if its signers
+    /// do not ascend, else the first signer out of range, else the error `selector(a, b)` when
+    /// `selector` is not 0; returns only when none applies.
+    function _refuse(bytes calldata u, uint256 o, uint256 n, bytes4 selector, uint256 a, uint256 b)
+        private
+        pure
+    {
+        _requireWellFormed(u, o);
+        uint256 count;
+        uint256 outOfRange = type(uint256).max;
+        assembly ("memory-safe") {
+            let e := add(u.offset, o)
+            count := shr(240, calldataload(e))
+            e := add(e, 2)
+            for { let i := 0 } lt(i, count) { i := add(i, 1) } {
+                let signer := shr(240, calldataload(add(e, mul(i, ENTRY_LEN))))
+                if iszero(lt(signer, n)) {
+                    outOfRange := signer
+                    break
+                }
+            }
+        }
+        if (outOfRange != type(uint256).max) revert SignerIndexOutOfRange(outOfRange, n);
+        if (selector != 0) {
+            assembly ("memory-safe") {
+                let p := mload(0x40)
+                mstore(p, selector)
+                mstore(add(p, 4), a)
+                mstore(add(p, 36), b)
+                revert(p, 68)
+            }
+        }
     }
 }

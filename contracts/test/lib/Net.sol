@@ -76,7 +76,7 @@ abstract contract NetTest is VectorTest, TreeBuilder {
             if (l.topics.length == 0) continue;
             if (l.topics[0] == EndpointBase.Sent.selector) {
                 leaves[l.emitter].push(MerkleHash.leaf(l.topics[1]));
-                (,, bytes memory packet) = abi.decode(l.data, (uint64, uint32, bytes));
+                (, bytes memory packet) = abi.decode(l.data, (uint32, bytes));
                 sent[l.emitter].push(packet);
             } else if (l.topics[0] == EndpointCore.Received.selector) {
                 bytes memory receipt = abi.decode(l.data, (bytes));

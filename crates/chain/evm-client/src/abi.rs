@@ -133,3 +133,85 @@ pub mod native_lc {
         "../../../contracts/artifacts/NativeLightClient.json"
     );
 }
+
+/// A committee's `verifyAndCallPacked()` calldata (`[STRAIT-ATTEST.EVM]`, ADR 0034): the
+/// selector, then `target [20] | update length u16 | update | data`, not ABI-encoded.
+pub mod packed {
+    use alloy::primitives::Address;
+    use alloy::sol_types::SolCall;
+
+    use super::ecdsa_committee::EcdsaCommitteeVerifier::verifyAndCallPackedCall;
+
+    /// Bytes before the update: the selector, the target and the update's length.
+    const HEAD_LEN: usize = 4 + 20 + 2;
+
+    /// The calldata of `verifyAndCallPacked()` for `update`, `target` and `data`; `None` for an
+    /// update longer than a u16 counts (its ABI form, `verifyAndCall`, takes any).
+    pub fn verify_and_call(update: &[u8], target: Address, data: &[u8]) -> Option<Vec<u8>> {
+        let len = u16::try_from(update.len()).ok()?;
+        let mut out = Vec::with_capacity(HEAD_LEN + update.len() + data.len());
+        out.extend_from_slice(&verifyAndCallPackedCall::SELECTOR);
+        out.extend_from_slice(target.as_slice());
+        out.extend_from_slice(&len.to_be_bytes());
+        out.extend_from_slice(update);
+        out.extend_from_slice(data);
+        Some(out)
+    }
+
+    /// The update, target and data of `verifyAndCallPacked()` calldata; `None` for other
+    /// calldata or calldata cut short (what the verifier refuses as `Malformed`).
+    pub fn split(input: &[u8]) -> Option<(&[u8], Address, &[u8])> {
+        if input.len() < HEAD_LEN || input[..4] != verifyAndCallPackedCall::SELECTOR {
+            return None;
+        }
+        let target = Address::from_slice(&input[4..24]);
+        let end = HEAD_LEN + usize::from(u16::from_be_bytes([input[24], input[25]]));
+        let update = input.get(HEAD_LEN..end)?;
+        Some((update, target, &input[end..]))
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn the_parts_come_back_from_the_calldata() {
+            let target = Address::repeat_byte(0x11);
+            let input = verify_and_call(&[1, 2, 3], target, &[9, 8]).unwrap();
+            assert_eq!(input.len(), HEAD_LEN + 5);
+            assert_eq!(&input[24..26], &[0, 3]);
+            assert_eq!(
+                split(&input),
+                Some((&[1u8, 2, 3][..], target, &[9u8, 8][..]))
+            );
+            let empty = verify_and_call(&[], target, &[]).unwrap();
+            assert_eq!(split(&empty), Some((&[][..], target, &[][..])));
+        }
+
+        #[test]
+        fn the_update_length_is_bounded_by_a_u16() {
+            let target = Address::ZERO;
+            let at = vec![7u8; usize::from(u16::MAX)];
+            let input = verify_and_call(&at, target, &[1]).unwrap();
+            assert_eq!(
+                split(&input).map(|(u, _, d)| (u.len(), d)),
+                Some((at.len(), &[1u8][..]))
+            );
+            assert_eq!(
+                verify_and_call(&vec![7u8; usize::from(u16::MAX) + 1], target, &[]),
+                None
+            );
+        }
+
+        #[test]
+        fn short_or_foreign_calldata_is_not_split() {
+            let input = verify_and_call(&[1, 2, 3], Address::ZERO, &[]).unwrap();
+            for cut in 0..input.len() {
+                assert_eq!(split(&input[..cut]), None, "cut at {cut}");
+            }
+            let mut foreign = input.clone();
+            foreign[0] ^= 1;
+            assert_eq!(split(&foreign), None);
+        }
+    }
+}

@@ -587,7 +587,7 @@ impl EvmStatusReader {
 
     /// The source chain of message `id`, from the packet of the transaction that delivered it
     /// (`receiveBatch` or `receiveMessage` on the endpoint, maybe through a verifier's
-    /// `verifyAndCall` or `verifyAndCallCompact`; `None` for another call).
+    /// `verifyAndCall`, `verifyAndCallPacked` or `verifyAndCallCompact`; `None` for another call).
     async fn source_of(&self, id: MessageId, tx: B256) -> Result<Option<ChainId>, StatusError> {
         let Some(input) = self.rpc.transaction_input(tx).await? else {
             return Ok(None);
@@ -618,12 +618,15 @@ alloy::sol! {
 const MAX_WRAPPED_CALLS: usize = 4;
 
 /// The source chain of message `id` if `input` is a `receiveBatch` or `receiveMessage` call
-/// carrying its packet, or a verifier's `verifyAndCall` or `verifyAndCallCompact` wrapping one
+/// carrying its packet, or a verifier's `verifyAndCall`, `verifyAndCallPacked` or
+/// `verifyAndCallCompact` wrapping one
 /// (at most [`MAX_WRAPPED_CALLS`] deep).
 pub(crate) fn source_in_calldata(input: &[u8], id: MessageId) -> Option<ChainId> {
     let mut input = alloy::primitives::Bytes::copy_from_slice(input);
     for _ in 0..MAX_WRAPPED_CALLS {
-        input = if let Ok(call) = EcdsaCommitteeVerifier::verifyAndCallCall::abi_decode(&input) {
+        input = if let Some((_, _, data)) = crate::abi::packed::split(&input) {
+            alloy::primitives::Bytes::copy_from_slice(data)
+        } else if let Ok(call) = EcdsaCommitteeVerifier::verifyAndCallCall::abi_decode(&input) {
             call.data
         } else if let Ok(call) = verifyAndCallCompactCall::abi_decode(&input) {
             call.data

@@ -41,7 +41,7 @@ pub(crate) struct SentLog {
     pub encoded_len: usize,
 }
 
-/// Decodes a `Sent` log of the endpoint on `chain`, checks its packet against its id, nonce,
+/// Decodes a `Sent` log of the endpoint on `chain`, checks its packet against its id,
 /// destination and source; the reason when it does not check out.
 pub(crate) fn decode_sent(rpc: &SourceRpc, log: &Log) -> Result<SentLog, String> {
     if log.removed {
@@ -65,7 +65,6 @@ pub(crate) fn decode_sent(rpc: &SourceRpc, log: &Log) -> Result<SentLog, String>
     if packet.id() != id
         || packet.source_chain != rpc.chain
         || packet.destination_chain != ChainId(sent.destinationChain)
-        || packet.nonce.get() != sent.nonce
     {
         return Err(format!(
             "leaf {}: message {id} does not match its packet",

@@ -43,7 +43,6 @@ fn sent_log(packet: &Packet, leaf: u32, block: u64) -> Log {
     let event = StraitEndpoint::Sent {
         id: B256::from(packet.id().0),
         destinationChain: packet.destination_chain.get(),
-        nonce: packet.nonce.get(),
         leafIndex: leaf,
         packet: Bytes::from(packet.encode()),
     };
@@ -91,7 +90,6 @@ fn a_log_that_does_not_match_its_packet_is_refused() {
     };
     let cases = [
         tampered(&log, |e| e.id = B256::repeat_byte(9)),
-        tampered(&log, |e| e.nonce = 2),
         tampered(&log, |e| e.destinationChain = 8),
         tampered(&log, |e| e.packet = Bytes::from_static(b"garbage")),
         // A packet of another source chain, consistent with itself.

@@ -62,7 +62,6 @@ fn sent(p: &Packet, block: u64) -> Log {
     let event = StraitEndpoint::Sent {
         id: B256::from(p.id().0),
         destinationChain: p.destination_chain.get(),
-        nonce: p.nonce.get(),
         leafIndex: 3,
         packet: Bytes::from(p.encode()),
     };
@@ -476,30 +475,31 @@ fn the_source_is_read_from_the_delivering_call() {
     .abi_encode();
     assert_eq!(source_in_calldata(&single, p.id()), Some(ChainId(CHAIN)));
     // Through a verifier's verify-and-deliver call, nested up to the bound.
-    let wrap = |data: Vec<u8>, compact: bool| -> Vec<u8> {
+    let wrap = |data: Vec<u8>, form: usize| -> Vec<u8> {
         let (u, target, data) = (Bytes::from(vec![1; 9]), Address::ZERO, Bytes::from(data));
-        match compact {
-            false => crate::abi::ecdsa_committee::EcdsaCommitteeVerifier::verifyAndCallCall {
+        match form {
+            0 => crate::abi::ecdsa_committee::EcdsaCommitteeVerifier::verifyAndCallCall {
                 u,
                 target,
                 data,
             }
             .abi_encode(),
-            true => super::verifyAndCallCompactCall { u, target, data }.abi_encode(),
+            1 => crate::abi::packed::verify_and_call(&u, target, &data).unwrap(),
+            _ => super::verifyAndCallCompactCall { u, target, data }.abi_encode(),
         }
     };
     let mut wrapped = batch.clone();
     for depth in 1..=super::MAX_WRAPPED_CALLS {
-        wrapped = wrap(wrapped, depth % 2 == 0);
+        wrapped = wrap(wrapped, depth % 3);
         assert_eq!(
             source_in_calldata(&wrapped, p.id()),
             Some(ChainId(CHAIN)),
             "{depth}"
         );
     }
-    assert_eq!(source_in_calldata(&wrap(wrapped, false), p.id()), None);
+    assert_eq!(source_in_calldata(&wrap(wrapped, 0), p.id()), None);
     assert_eq!(
-        source_in_calldata(&wrap(single, true), p.id()),
+        source_in_calldata(&wrap(single, 2), p.id()),
         Some(ChainId(CHAIN))
     );
     for garbage in [
@@ -507,7 +507,10 @@ fn the_source_is_read_from_the_delivering_call() {
         vec![0xff; 3],
         batch[..40].to_vec(),
         vec![0; 4096],
-        wrap(vec![0xff; 3], false),
+        wrap(vec![0xff; 3], 0),
+        wrap(vec![0xff; 3], 1),
+        // Packed, its update length past the end.
+        crate::abi::packed::verify_and_call(&[1; 9], Address::ZERO, &batch).unwrap()[..30].to_vec(),
     ] {
         assert_eq!(source_in_calldata(&garbage, p.id()), None);
     }
