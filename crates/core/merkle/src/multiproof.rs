@@ -5,7 +5,8 @@ use strait_primitives::{Hash32, MessageId, Reader};
 
 use crate::hash::proof_height;
 use crate::{
-    leaf_hash, node_hash, root_hash, zero_hashes, LeafIndex, MerkleError, DEPTH, MAX_LEAVES,
+    leaf_hash, node_hash, root_hash, zero_hashes, InclusionProof, LeafIndex, MerkleError, DEPTH,
+    MAX_LEAVES,
 };
 
 /// Most leaves one multiproof may prove (`[STRAIT-MERKLE.6]`).
@@ -180,6 +181,21 @@ impl MultiProof {
         Ok(())
     }
 
+    /// The inclusion proof of the one leaf a multiproof of one leaf proves: its 32 hashes are that
+    /// leaf's siblings from the leaf up (`[STRAIT-MERKLE.7]`), which the inclusion proof's
+    /// encoding carries without the zero hashes (`[STRAIT-MERKLE.4]`: 264 bytes for a tree of 256
+    /// leaves, where the multiproof's are 1,034). `None` for a multiproof of several leaves, or
+    /// of one without exactly 32 hashes (the shape `check_shape` refuses).
+    pub fn single(&self) -> Option<InclusionProof> {
+        let [leaf_index] = self.leaf_indices[..] else {
+            return None;
+        };
+        Some(InclusionProof {
+            leaf_index,
+            siblings: self.hashes.clone().try_into().ok()?,
+        })
+    }
+
     /// Length of the canonical encoding: `6 + 4 n + 32 m` for `n` leaves and `m` hashes.
     pub fn encoded_len(&self) -> usize {
         6 + 4 * self.leaf_indices.len() + 32 * self.hashes.len()
@@ -337,5 +353,33 @@ mod tests {
             MultiProof::decode(&[0xff, 0xff]),
             Err(MerkleError::Decode(DecodeError::TooLarge { .. }))
         ));
+    }
+
+    #[test]
+    fn a_multiproof_of_one_leaf_is_that_leafs_inclusion_proof() {
+        let mut tree = crate::MerkleTree::new();
+        for i in 0..37u8 {
+            tree.append(&MessageId([i; 32])).unwrap();
+        }
+        for size in [1u64, 2, 5, 32, 33, 37] {
+            for i in (0..size).step_by(3).chain([size - 1]) {
+                let multi = tree.multiproof(&[LeafIndex(i)], size).unwrap();
+                let single = multi.single().expect("one leaf, 32 hashes");
+                assert_eq!(
+                    single,
+                    tree.proof(LeafIndex(i), size).unwrap(),
+                    "{i} of {size}"
+                );
+                single
+                    .verify(&MessageId([i as u8; 32]), &tree.root_at(size).unwrap())
+                    .unwrap();
+                assert!(single.encode().len() <= multi.encoded_len());
+            }
+        }
+        let two = tree.multiproof(&[LeafIndex(0), LeafIndex(1)], 37).unwrap();
+        assert_eq!(two.single(), None, "two leaves");
+        let mut short = tree.multiproof(&[LeafIndex(3)], 37).unwrap();
+        short.hashes.pop();
+        assert_eq!(short.single(), None, "31 hashes");
     }
 }

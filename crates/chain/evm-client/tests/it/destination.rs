@@ -312,6 +312,20 @@ async fn a_reception_counts_once_it_is_as_deep_as_the_confirmations() {
     let report = relay_one(&dest, update(&net, root, 1, 5, &[0, 1]), batch.clone()).await;
     assert_eq!(report.deliveries[0].status, DeliveryStatus::Executed);
     assert_eq!(dest.received(&ids).await.unwrap(), [true], "at the head");
+    // One transaction, the committee's packed verify-and-deliver call around `receiveMessage`
+    // with the packet's inclusion proof (a batch of one), not `receiveBatch` with the multiproof.
+    let tx = net
+        .provider
+        .get_transaction_by_hash(alloy::primitives::B256::from(report.hash.0))
+        .await
+        .unwrap()
+        .unwrap();
+    let input = alloy::consensus::Transaction::input(&tx).to_vec();
+    let (_, target, data) = strait_evm_client::abi::packed::split(&input).expect("packed");
+    assert_eq!(target, dest.endpoint());
+    let call = <StraitEndpoint::receiveMessageCall as alloy::sol_types::SolCall>::abi_decode(data)
+        .expect("receiveMessage");
+    assert_eq!(call.proof.to_vec(), batch.proof.single().unwrap().encode());
     assert_eq!(
         net.dest.received_packets(&ids, &shared).await.unwrap(),
         [true]
