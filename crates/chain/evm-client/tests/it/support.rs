@@ -191,10 +191,16 @@ pub async fn fees_with_oracle(
     fees
 }
 
-/// Sends a contract call and waits for its receipt.
+/// Sends a contract call, waits for its receipt and asserts that it succeeded.
 macro_rules! mined {
-    ($call:expr) => {
-        $call.send().await.unwrap().get_receipt().await.unwrap()
-    };
+    ($call:expr) => {{
+        let receipt = $call.send().await.unwrap().get_receipt().await.unwrap();
+        assert!(
+            receipt.status(),
+            "{} reverted: {receipt:?}",
+            stringify!($call)
+        );
+        receipt
+    }};
 }
 pub(crate) use mined;
