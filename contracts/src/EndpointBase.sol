@@ -131,30 +131,43 @@ abstract contract EndpointBase {
     }
 
     /// The verifier of `receiver` for `sourceChain`: its own, else the default (0: none).
-    function verifierOf(bytes32 receiver, uint64 sourceChain) public view returns (address v) {
-        // A receiver that is not an EVM address is no application here: it has no config.
-        if (uint256(receiver) >> 160 == 0 && apps[address(uint160(uint256(receiver)))].hasSecurityConfig) {
-            v = securityConfig[receiver][sourceChain];
-        }
-        if (v == address(0)) v = remotes[sourceChain].defaultVerifier;
+    function verifierOf(bytes32 receiver, uint64 sourceChain) public view returns (address) {
+        return verifierFor(receiver, sourceChain, appWord(receiver));
     }
 
-    /// `verifierOf(receiver, sourceChain)` and `gasLimitOf(receiver)`, the receiver's
-    /// `AppConfig` read once (`gasLimit` in bits 0 to 247, `hasSecurityConfig` in 248 to 255).
+    /// `verifierOf(receiver, sourceChain)` and `gasLimitOf(receiver)` from one read of the
+    /// receiver's `AppConfig`.
     function receiverConfig(bytes32 receiver, uint64 sourceChain)
         internal
         view
         returns (address v, uint256 g)
     {
+        uint256 w = appWord(receiver);
+        v = verifierFor(receiver, sourceChain, w);
+        g = uint248(w);
+        if (g == 0) g = defaultGasLimit_;
+    }
+
+    /// The slot of `receiver`'s `AppConfig`: `gasLimit` in bits 0 to 247, `hasSecurityConfig` in
+    /// 248 to 255.
+    function appWord(bytes32 receiver) private view returns (uint256 w) {
         AppConfig storage a = apps[address(uint160(uint256(receiver)))];
-        uint256 w;
         assembly ("memory-safe") {
             w := sload(a.slot)
         }
-        if (uint256(receiver) >> 160 == 0 && w >> 248 != 0) v = securityConfig[receiver][sourceChain];
+    }
+
+    /// [STRAIT-RECV.3] The receiver's own verifier if it set a security config (a receiver that
+    /// is not an EVM address is no application here: it has none), else the source's default.
+    function verifierFor(bytes32 receiver, uint64 sourceChain, uint256 appWord_)
+        private
+        view
+        returns (address v)
+    {
+        if (uint256(receiver) >> 160 == 0 && appWord_ >> 248 != 0) {
+            v = securityConfig[receiver][sourceChain];
+        }
         if (v == address(0)) v = remotes[sourceChain].defaultVerifier;
-        g = uint248(w);
-        if (g == 0) g = defaultGasLimit_;
     }
 
     function gasLimitOf(bytes32 receiver) internal view returns (uint256) {

@@ -90,11 +90,14 @@ contract EcdsaCommitteeVerifier is CommitteeVerifier {
         assembly ("memory-safe") {
             count := shr(240, calldataload(add(u.offset, o)))
         }
-        if (count < t) _refuse(u, o, n, InsufficientSigners.selector, count, t);
+        if (count < t) {
+            _refuseEarlier(u, o, n);
+            revert InsufficientSigners(count, t);
+        }
         bytes32 digest = keccak256(signBytes);
         bytes memory members = _readCode(_members(st), 0, 20 * n);
         // The first failing entry: its signer and which check failed (0: none; 4: not above the
-        // one before or out of range, which `_refuse` names).
+        // one before or out of range, which `_refuseEarlier` names).
         uint256 failed;
         uint256 failedSigner;
         assembly ("memory-safe") {
@@ -138,19 +141,16 @@ contract EcdsaCommitteeVerifier is CommitteeVerifier {
             }
         }
         if (failed == 0) return;
-        _refuse(u, o, n, 0, 0, 0);
+        _refuseEarlier(u, o, n);
         if (failed == 1) revert InvalidRecoveryId(failedSigner);
         if (failed == 2) revert HighS(failedSigner);
         revert InvalidSignature();
     }
 
-    /// The refusal of the certificate at `o`, in the Rust kind's order: `Malformed` if its signers
-    /// do not ascend, else the first signer out of range, else the error `selector(a, b)` when
-    /// `selector` is not 0; returns only when none applies.
-    function _refuse(bytes calldata u, uint256 o, uint256 n, bytes4 selector, uint256 a, uint256 b)
-        private
-        pure
-    {
+    /// Reverts with the refusal of the certificate at `o` that comes before any other in the Rust
+    /// kind's order, if there is one: `Malformed` if its signers do not ascend, else the first
+    /// signer out of range. Called on the way to a later refusal, which it then lets through.
+    function _refuseEarlier(bytes calldata u, uint256 o, uint256 n) private pure {
         _requireWellFormed(u, o);
         uint256 count;
         uint256 outOfRange = type(uint256).max;
@@ -167,14 +167,5 @@ contract EcdsaCommitteeVerifier is CommitteeVerifier {
             }
         }
         if (outOfRange != type(uint256).max) revert SignerIndexOutOfRange(outOfRange, n);
-        if (selector != 0) {
-            assembly ("memory-safe") {
-                let p := mload(0x40)
-                mstore(p, selector)
-                mstore(add(p, 4), a)
-                mstore(add(p, 36), b)
-                revert(p, 68)
-            }
-        }
     }
 }
